@@ -1,0 +1,77 @@
+/**
+ * The bus between instances: room events published on one instance reach
+ * the hub of every instance, and presence is the union over all of them.
+ * {@link LocalBus} serves a single instance; `bus_redis.ts` many.
+ *
+ * @module
+ */
+import type { ChatMessage, PresenceUser } from "./protocol.ts";
+
+/** An event travelling between instances. */
+export type BusEvent =
+  | { kind: "message"; message: ChatMessage }
+  | { kind: "typing"; room: string; user: string; typing: boolean }
+  | { kind: "presence"; room: string }
+  | { kind: "joined" | "left"; room: string; user: PresenceUser }
+  | { kind: "edited"; room: string; id: number; text: string }
+  | { kind: "deleted"; room: string; id: number }
+  | { kind: "room"; room: string }
+  | { kind: "kick"; room: string; user: string }
+  /** Local only: the bus was cut off and is back; re-read history. */
+  | { kind: "resync" };
+
+/** Publish/subscribe between instances, plus presence. */
+export interface Bus {
+  /** Sends an event to every instance, this one included. */
+  publish(event: BusEvent): Promise<void>;
+  /** Registers the receiver of every event. */
+  subscribe(handler: (event: BusEvent) => void): void;
+  /** Records who is connected to `room` on this instance and tells the others. */
+  setPresence(room: string, users: PresenceUser[]): Promise<void>;
+  /** Who is in `room` on any instance, each user once. */
+  presence(room: string): Promise<PresenceUser[]>;
+  /** Whether the bus can carry events now. */
+  healthy(): Promise<boolean>;
+  close(): Promise<void>;
+}
+
+/** The bus of a single instance: events go straight to the local hub. */
+export class LocalBus implements Bus {
+  readonly #handlers: ((event: BusEvent) => void)[] = [];
+  readonly #presence = new Map<string, PresenceUser[]>();
+
+  publish(event: BusEvent): Promise<void> {
+    for (const h of this.#handlers) h(event);
+    return Promise.resolve();
+  }
+
+  subscribe(handler: (event: BusEvent) => void): void {
+    this.#handlers.push(handler);
+  }
+
+  setPresence(room: string, users: PresenceUser[]): Promise<void> {
+    if (users.length === 0) this.#presence.delete(room);
+    else this.#presence.set(room, users);
+    return this.publish({ kind: "presence", room });
+  }
+
+  presence(room: string): Promise<PresenceUser[]> {
+    return Promise.resolve(this.#presence.get(room) ?? []);
+  }
+
+  healthy(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
+  close(): Promise<void> {
+    this.#handlers.length = 0;
+    return Promise.resolve();
+  }
+}
+
+/** Merges per-instance presence lists, each user once, sorted by name. */
+export function mergePresence(lists: Iterable<PresenceUser[]>): PresenceUser[] {
+  const byName = new Map<string, PresenceUser>();
+  for (const list of lists) for (const u of list) byName.set(u.name, u);
+  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}

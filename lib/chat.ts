@@ -1,0 +1,266 @@
+/**
+ * The chat service: one per instance, tying the store, the bus and the hub
+ * together. Entry points (the WebSocket routes, the HTTP API) call it; it
+ * enforces the rules every endpoint shares.
+ *
+ * @module
+ */
+import type { Config } from "./config.ts";
+import { type Bus, LocalBus } from "./bus.ts";
+import { type Client, Hub } from "./hub.ts";
+import { Identities } from "./identity.ts";
+import { logger } from "./log.ts";
+import { Metrics } from "./metrics.ts";
+import {
+  type ChatMessage,
+  ERROR_CODES,
+  type ErrorCode,
+  ROOM_ID,
+  type RoomInfo,
+  utf8Length,
+} from "./protocol.ts";
+import { openStore, type Store } from "./store.ts";
+
+/** An error a client should see, with its protocol code. */
+export class ChatError extends Error {
+  override name = "ChatError";
+  constructor(readonly code: ErrorCode, message: string = ERROR_CODES[code]) {
+    super(message);
+  }
+}
+
+/** Options of {@link Chat.open}. */
+export interface ChatOptions {
+  config: Config;
+  /** A bus other than the in-process one (Redis). */
+  bus?: Bus;
+  /** Tells whether a name belongs to an account. */
+  isReserved?: (name: string) => Promise<boolean>;
+}
+
+/** The chat service of one instance. */
+export class Chat {
+  readonly #roomIds = new Set<string>();
+  readonly #log = logger("chat");
+
+  private constructor(
+    readonly config: Config,
+    readonly store: Store,
+    readonly bus: Bus,
+    readonly hub: Hub,
+    readonly identities: Identities,
+    readonly metrics: Metrics,
+  ) {}
+
+  /** Opens the store, creates the default rooms and starts the hub. */
+  static async open(options: ChatOptions): Promise<Chat> {
+    const { config } = options;
+    const store = await openStore({
+      path: config.kvPath,
+      historyLimit: config.historyLimit,
+    });
+    const bus = options.bus ?? new LocalBus();
+    const metrics = new Metrics();
+    const hub = new Hub({
+      store,
+      bus,
+      metrics,
+      slowClientBytes: config.slowClientBytes,
+      slowClientGraceMs: config.slowClientGraceMs,
+      typingTtlMs: config.typingTtlMs,
+    });
+    const identities = new Identities({
+      isReserved: options.isReserved ?? (() => Promise.resolve(false)),
+    });
+    const chat = new Chat(config, store, bus, hub, identities, metrics);
+    for (const id of config.rooms) {
+      if (!ROOM_ID.test(id)) {
+        throw new Error(`CHAT_ROOMS: invalid room id ${JSON.stringify(id)}`);
+      }
+      await store.createRoom(id, null);
+    }
+    for (const r of await store.rooms()) chat.#roomIds.add(r.id);
+    metrics.rooms.set(chat.#roomIds.size);
+    bus.subscribe((e) => {
+      if (e.kind === "room") {
+        chat.#roomIds.add(e.room);
+        metrics.rooms.set(chat.#roomIds.size);
+      }
+    });
+    return chat;
+  }
+
+  /** Whether a room exists (a cached answer, kept fresh by the bus). */
+  async hasRoom(id: string): Promise<boolean> {
+    if (this.#roomIds.has(id)) return true;
+    if (!ROOM_ID.test(id)) return false;
+    const found = (await this.store.room(id)) !== null;
+    if (found) this.#roomIds.add(id);
+    return found;
+  }
+
+  /** Every room with its live user count. */
+  async rooms(): Promise<RoomInfo[]> {
+    const rooms = await this.store.rooms();
+    return await Promise.all(rooms.map(async (r) => ({
+      id: r.id,
+      name: r.id,
+      users_count: (await this.bus.presence(r.id)).length,
+    })));
+  }
+
+  /** Joins a room after checking it exists. */
+  async join(client: Client, room: string, since?: number): Promise<void> {
+    if (!(await this.hasRoom(room))) {
+      throw new ChatError("no_such_room", `No such room: ${room}`);
+    }
+    await this.hub.join(client, room, since);
+  }
+
+  /**
+   * Stores a message and publishes it. Resolves once it is durable, with
+   * the stored message (the original one when `clientId` was seen before).
+   */
+  async send(
+    client: Client,
+    room: string,
+    text: string,
+    clientId?: string,
+  ): Promise<{ message: ChatMessage; duplicate: boolean }> {
+    if (!client.rooms.has(room)) {
+      throw new ChatError("not_joined", `Join ${room} first`);
+    }
+    this.checkText(text);
+    const started = performance.now();
+    const result = await this.store.append({
+      room,
+      user: client.user.name,
+      text,
+      clientId,
+    })
+      .catch((error) => {
+        this.#log.error("storing a message in {room} failed: {error}", {
+          room,
+          error: String(error),
+        });
+        throw new ChatError("unavailable");
+      });
+    this.metrics.ackLatency.observe((performance.now() - started) / 1000);
+    this.metrics.messagesIn.inc();
+    if (!result.duplicate) {
+      this.metrics.messagesOut.inc();
+      this.bus.publish({ kind: "message", message: result.message }).catch((
+        error,
+      ) =>
+        // Stored already: the other instances find it when they next fill a gap.
+        this.#log.warn("publishing {room}#{id} failed: {error}", {
+          room,
+          id: result.message.id,
+          error: String(error),
+        })
+      );
+    }
+    return result;
+  }
+
+  /** Throws unless `text` is a sendable message text. */
+  checkText(text: string): void {
+    if (text.trim().length === 0) throw new ChatError("empty_text");
+    const bytes = utf8Length(text);
+    if (bytes > this.config.maxTextBytes) {
+      throw new ChatError(
+        "text_too_long",
+        `Text too long: ${bytes} bytes, the limit is ${this.config.maxTextBytes}`,
+      );
+    }
+  }
+
+  /** Announces typing in a room the client has joined. */
+  async typing(client: Client, room: string, typing: boolean): Promise<void> {
+    if (!client.rooms.has(room)) {
+      throw new ChatError("not_joined", `Join ${room} first`);
+    }
+    await this.bus.publish({
+      kind: "typing",
+      room,
+      user: client.user.name,
+      typing,
+    });
+  }
+
+  /** Creates a room; refuses duplicates and users over their room quota. */
+  async createRoom(user: string, room: string): Promise<RoomInfo> {
+    if (!ROOM_ID.test(room)) {
+      throw new ChatError("invalid_frame", "Invalid room id");
+    }
+    const made = await this.store.roomsCreatedBy(user);
+    if (made >= this.config.maxRoomsPerUser) {
+      throw new ChatError(
+        "room_limit",
+        `Room limit reached: ${this.config.maxRoomsPerUser}`,
+      );
+    }
+    if (!(await this.store.createRoom(room, user))) {
+      throw new ChatError("room_exists", `Room exists already: ${room}`);
+    }
+    this.#roomIds.add(room);
+    await this.bus.publish({ kind: "room", room });
+    return { id: room, name: room, users_count: 0 };
+  }
+
+  /** May `user` moderate `room` (its creator, or an admin)? */
+  async canModerate(user: string, room: string): Promise<boolean> {
+    if (this.config.adminUsers.includes(user)) return true;
+    return (await this.store.room(room))?.createdBy === user;
+  }
+
+  /** Edits one's own message. */
+  async edit(
+    user: string,
+    room: string,
+    id: number,
+    text: string,
+  ): Promise<void> {
+    this.checkText(text);
+    const m = await this.store.get(room, id);
+    if (!m || m.deleted) {
+      throw new ChatError("not_found", `No message ${id} in ${room}`);
+    }
+    if (m.user !== user) {
+      throw new ChatError("forbidden", "Only the author may edit a message");
+    }
+    await this.store.update(room, id, { text, edited: true });
+    await this.bus.publish({ kind: "edited", room, id, text });
+  }
+
+  /** Deletes a message: one's own, or any as the room's moderator. */
+  async delete(user: string, room: string, id: number): Promise<void> {
+    const m = await this.store.get(room, id);
+    if (!m || m.deleted) {
+      throw new ChatError("not_found", `No message ${id} in ${room}`);
+    }
+    if (m.user !== user && !(await this.canModerate(user, room))) {
+      throw new ChatError(
+        "forbidden",
+        "Only the author or a moderator may delete a message",
+      );
+    }
+    await this.store.update(room, id, { text: "", deleted: true });
+    await this.bus.publish({ kind: "deleted", room, id });
+  }
+
+  /** Removes a user from a room, as its moderator. */
+  async kick(by: string, room: string, user: string): Promise<void> {
+    if (!(await this.canModerate(by, room))) {
+      throw new ChatError("forbidden", "Only a moderator may remove users");
+    }
+    await this.bus.publish({ kind: "kick", room, user });
+  }
+
+  /** Stops the hub and bus and closes the store after pending writes. */
+  async close(): Promise<void> {
+    this.hub.close();
+    await this.bus.close();
+    await this.store.close();
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Configuration, read from the environment once at start and validated.
+ * The rest of the code receives a {@link Config}; nothing else reads `Deno.env`.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+const int = (min: number, max: number) =>
+  z.coerce.number().int().min(min).max(max);
+const bool = z.enum(["true", "false", "1", "0"]).transform((v) =>
+  v === "true" || v === "1"
+);
+const list = z.string().transform((v) =>
+  v.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
+);
+
+/** Every setting, its environment variable, its default and its bounds. */
+const schema = z.object({
+  PORT: int(0, 65535).default(8000),
+  HOSTNAME: z.string().min(1).default("0.0.0.0"),
+  KV_PATH: z.string().min(1).default("./data/chat.kv"),
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  ALLOWED_ORIGINS: list.pipe(z.array(z.url())).default([]),
+  LOG_LEVEL: z.enum(["trace", "debug", "info", "warning", "error", "fatal"])
+    .default("info"),
+  CHAT_ROOMS: list.pipe(z.array(z.string()).min(1)).default([
+    "general",
+    "random",
+  ]),
+  HISTORY_LIMIT: int(10, 10_000_000).default(10_000),
+  MAX_TEXT_BYTES: int(1, 1_048_576).default(4096),
+  MAX_FRAME_BYTES: int(256, 16_777_216).default(65_536),
+  IDLE_TIMEOUT_S: int(5, 3600).default(30),
+  SLOW_CLIENT_BYTES: int(1024, 1_073_741_824).default(1_048_576),
+  SLOW_CLIENT_GRACE_MS: int(0, 600_000).default(5000),
+  TYPING_TTL_MS: int(500, 60_000).default(5000),
+  RATE_PER_SECOND: z.coerce.number().positive().max(10_000).default(10),
+  RATE_BURST: int(1, 100_000).default(30),
+  MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
+  MAX_ROOMS_PER_USER: int(0, 10_000).default(10),
+  TRUST_PROXY: bool.default(false),
+  ADMIN_USERS: list.default([]),
+  SHUTDOWN_GRACE_MS: int(0, 60_000).default(3000),
+});
+
+/** The validated configuration of one server instance. */
+export interface Config {
+  port: number;
+  hostname: string;
+  /** Path of the Deno KV file, or `:memory:`. */
+  kvPath: string;
+  /** When set, instances fan out through Redis pub/sub. */
+  redisUrl?: string;
+  /** Origins allowed to open a WebSocket besides the server's own. */
+  allowedOrigins: string[];
+  logLevel: "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+  /** Rooms that exist from the start. */
+  rooms: string[];
+  /** Messages kept per room; older ones are removed. */
+  historyLimit: number;
+  maxTextBytes: number;
+  maxFrameBytes: number;
+  idleTimeoutS: number;
+  /** A socket buffering more than this many bytes counts as backed up. */
+  slowClientBytes: number;
+  /** How long a socket may stay backed up before it is closed with 1013. */
+  slowClientGraceMs: number;
+  typingTtlMs: number;
+  /** Token bucket per connection: refill rate and capacity. */
+  ratePerSecond: number;
+  rateBurst: number;
+  maxConnectionsPerIp: number;
+  maxRoomsPerUser: number;
+  trustProxy: boolean;
+  adminUsers: string[];
+  shutdownGraceMs: number;
+}
+
+/** Thrown by {@link loadConfig} with one line per bad variable. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses configuration from an environment record.
+ *
+ * @example
+ * ```ts
+ * const config = loadConfig(Deno.env.toObject());
+ * ```
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([k, v]) =>
+      k in schema.shape && v !== undefined && v !== ""
+    ),
+  );
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const key = String(issue.path[0]);
+      return `${key}=${JSON.stringify(env[key])}: ${issue.message}`;
+    });
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  return {
+    port: e.PORT,
+    hostname: e.HOSTNAME,
+    kvPath: e.KV_PATH,
+    redisUrl: e.REDIS_URL,
+    allowedOrigins: e.ALLOWED_ORIGINS.map((o) => new URL(o).origin),
+    logLevel: e.LOG_LEVEL,
+    rooms: e.CHAT_ROOMS,
+    historyLimit: e.HISTORY_LIMIT,
+    maxTextBytes: e.MAX_TEXT_BYTES,
+    maxFrameBytes: e.MAX_FRAME_BYTES,
+    idleTimeoutS: e.IDLE_TIMEOUT_S,
+    slowClientBytes: e.SLOW_CLIENT_BYTES,
+    slowClientGraceMs: e.SLOW_CLIENT_GRACE_MS,
+    typingTtlMs: e.TYPING_TTL_MS,
+    ratePerSecond: e.RATE_PER_SECOND,
+    rateBurst: e.RATE_BURST,
+    maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
+    maxRoomsPerUser: e.MAX_ROOMS_PER_USER,
+    trustProxy: e.TRUST_PROXY,
+    adminUsers: e.ADMIN_USERS,
+    shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+  };
+}

@@ -1,0 +1,70 @@
+/**
+ * Checks made before a WebSocket upgrade: the Origin (against cross-site
+ * WebSocket hijacking) and the number of connections per client address.
+ *
+ * @module
+ */
+import type { Config } from "./config.ts";
+
+/**
+ * Whether a request's Origin may open a socket: the server's own origin, one
+ * of `ALLOWED_ORIGINS`, or none at all (a non-browser client).
+ */
+export function originAllowed(req: Request, config: Config): boolean {
+  const origin = req.headers.get("origin");
+  if (origin === null) return true;
+  const own = new URL(req.url).origin;
+  if (origin === own) return true;
+  // Behind a proxy the request URL's host is the proxy's view of the Host header.
+  const host = req.headers.get("host");
+  if (host && (origin === `http://${host}` || origin === `https://${host}`)) {
+    return true;
+  }
+  return config.allowedOrigins.includes(origin);
+}
+
+/** The client's address: the socket's, or the proxy's X-Forwarded-For when trusted. */
+export function clientAddress(
+  req: Request,
+  info: Deno.ServeHandlerInfo | undefined,
+  config: Config,
+): string {
+  if (config.trustProxy) {
+    const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    if (forwarded) return forwarded;
+  }
+  const addr = info?.remoteAddr;
+  return addr && "hostname" in addr ? addr.hostname : "unknown";
+}
+
+/** Counts open connections per address against a limit. */
+export class ConnectionLimiter {
+  readonly #open = new Map<string, number>();
+  constructor(readonly limit: number) {}
+
+  /** Takes a slot for `address`; false when it has none left. */
+  acquire(address: string): boolean {
+    const n = this.#open.get(address) ?? 0;
+    if (n >= this.limit) return false;
+    this.#open.set(address, n + 1);
+    return true;
+  }
+
+  /** Gives a slot back. */
+  release(address: string): void {
+    const n = (this.#open.get(address) ?? 1) - 1;
+    if (n <= 0) this.#open.delete(address);
+    else this.#open.set(address, n);
+  }
+}
+
+/** Gives the connection slot back when `socket` closes. */
+export function releaseOnClose(
+  socket: WebSocket,
+  limiter: ConnectionLimiter,
+  address: string | undefined,
+): void {
+  if (address !== undefined) {
+    socket.addEventListener("close", () => limiter.release(address));
+  }
+}

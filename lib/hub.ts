@@ -1,0 +1,553 @@
+/**
+ * The hub: connected clients, their rooms, and delivery.
+ *
+ * Messages reach the hub from the bus, in any order and possibly twice; the
+ * hub delivers each room's messages to its local members exactly once and in
+ * id order, filling gaps from the store. A frame is serialised once per
+ * message and wire format, never per recipient. A slow reader never holds a
+ * room back: its socket buffers, and once it stays backed up past a grace
+ * period it is closed with 1013.
+ *
+ * @module
+ */
+import type { ChatMessage, PresenceUser, ServerFrame } from "./protocol.ts";
+import { CLOSE } from "./protocol.ts";
+import type { Store } from "./store.ts";
+import type { Bus, BusEvent } from "./bus.ts";
+import { type Logger, logger } from "./log.ts";
+import { Metrics } from "./metrics.ts";
+
+/**
+ * How a client wants its frames: the native protocol, the original room
+ * endpoint's `{sender, message, room_id}` JSON, or the seed endpoint's
+ * `user: text` lines.
+ */
+export type WireFormat = "v1" | "room" | "seed";
+
+/** Sender name of the original project's system notices. */
+export const SYSTEM_SENDER = "시스템";
+
+/** The socket surface the hub needs; a `WebSocket` satisfies it. */
+export interface Socket {
+  readonly readyState: number;
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  close(code?: number, reason?: string): void;
+}
+
+/** A connected client. */
+export interface Client {
+  readonly id: number;
+  readonly user: PresenceUser;
+  readonly format: WireFormat;
+  readonly socket: Socket;
+  /** Rooms joined, with delivery state. */
+  readonly rooms: Map<string, Member>;
+  /** When the socket first stayed backed up, 0 while it keeps up. */
+  slowSince: number;
+  closed: boolean;
+}
+
+/** A client's membership in one room. */
+interface Member {
+  client: Client;
+  /** Messages held while the join replays history; null once live. */
+  pending: ChatMessage[] | null;
+}
+
+interface RoomState {
+  members: Set<Member>;
+  /** Id of the last message delivered here; -1 until read from the store. */
+  lastId: number;
+  /** Messages that arrived ahead of a gap, or before lastId was known. */
+  held: Map<number, ChatMessage>;
+  gapTimer: number | undefined;
+  /** Local presence: user name → connections in the room. */
+  users: Map<string, { user: PresenceUser; count: number }>;
+}
+
+/** Options of {@link Hub}. */
+export interface HubOptions {
+  store: Store;
+  bus: Bus;
+  /** Bytes a socket may buffer before it counts as backed up. */
+  slowClientBytes: number;
+  /** How long a socket may stay backed up before it is closed. */
+  slowClientGraceMs: number;
+  typingTtlMs: number;
+  metrics?: Metrics;
+  /** How long to wait for a missing message before reading it from the store. */
+  gapWaitMs?: number;
+  now?: () => number;
+  log?: Logger;
+}
+
+/** Most messages a joining client may have held while its replay runs. */
+const MAX_PENDING = 10_000;
+
+/** Local clients and rooms, and in-order delivery to them. */
+export class Hub {
+  readonly metrics: Metrics;
+  readonly #clients = new Set<Client>();
+  readonly #rooms = new Map<string, RoomState>();
+  readonly #typing = new Map<string, number>();
+  readonly #o: Required<Omit<HubOptions, "metrics">>;
+  readonly #sweep: number;
+  #nextId = 1;
+
+  constructor(options: HubOptions) {
+    this.#o = {
+      gapWaitMs: 250,
+      now: Date.now,
+      log: logger("hub"),
+      ...options,
+    };
+    this.metrics = options.metrics ?? new Metrics();
+    this.#o.bus.subscribe((event) => this.#onBus(event));
+    this.#sweep = setInterval(() => this.#sweepSlow(), 1000);
+  }
+
+  /** Registers a connected socket. */
+  connect(socket: Socket, user: PresenceUser, format: WireFormat): Client {
+    const client: Client = {
+      id: this.#nextId++,
+      user,
+      format,
+      socket,
+      rooms: new Map(),
+      slowSince: 0,
+      closed: false,
+    };
+    this.#clients.add(client);
+    this.metrics.connections.set(this.#clients.size);
+    return client;
+  }
+
+  /** Removes a client from every room; call when its socket closes. */
+  disconnect(client: Client): void {
+    if (!this.#clients.delete(client)) return;
+    client.closed = true;
+    for (const room of [...client.rooms.keys()]) this.leave(client, room);
+    this.metrics.connections.set(this.#clients.size);
+  }
+
+  /** Closes a client's socket and removes it at once. */
+  drop(client: Client, code: number, reason: string): void {
+    try {
+      client.socket.close(code, reason);
+    } catch { /* already closing */ }
+    this.disconnect(client);
+  }
+
+  /** Live clients, for shutdown and metrics. */
+  get clients(): ReadonlySet<Client> {
+    return this.#clients;
+  }
+
+  /** Whether a user name has a live connection here. */
+  isOnline(name: string): boolean {
+    for (const c of this.#clients) if (c.user.name === name) return true;
+    return false;
+  }
+
+  /**
+   * Joins a room. With `since`, replays every stored message after it before
+   * live ones, with no gap and no repeat; says `gap` when retention removed
+   * some of them.
+   */
+  async join(client: Client, room: string, since?: number): Promise<void> {
+    if (client.rooms.has(room)) this.leave(client, room, false);
+    const state = this.#room(room);
+    const member: Member = { client, pending: [] };
+    state.members.add(member);
+    client.rooms.set(room, member);
+    const firstHere = this.#addPresence(state, client.user);
+    if (firstHere) {
+      await this.#o.bus.setPresence(room, this.localPresence(room));
+    }
+    try {
+      await this.#ready(room, state);
+      const upTo = state.lastId;
+      if (client.format === "v1") {
+        const users = await this.#o.bus.presence(room);
+        this.#send(
+          client,
+          stringify({ type: "joined", room, users, lastId: upTo }),
+        );
+        if (since !== undefined && since < upTo) {
+          await this.#replay(client, room, since, upTo);
+        }
+      }
+      if (client.closed || client.rooms.get(room) !== member) return;
+      const held = member.pending ?? [];
+      member.pending = null;
+      for (const m of held) if (m.id > upTo) this.#sendMessage(client, m);
+    } finally {
+      if (member.pending) member.pending = null;
+    }
+    if (firstHere) {
+      await this.#o.bus.publish({ kind: "joined", room, user: client.user });
+    }
+  }
+
+  async #replay(
+    client: Client,
+    room: string,
+    since: number,
+    upTo: number,
+  ): Promise<void> {
+    const oldest = await this.#o.store.oldestId(room);
+    if (since + 1 < oldest) {
+      this.#send(
+        client,
+        stringify({ type: "gap", room, since, oldestId: oldest }),
+      );
+    }
+    for (const m of await this.#o.store.range(room, since, upTo)) {
+      this.#sendMessage(client, m);
+    }
+  }
+
+  /** Leaves a room; the last connection of a user announces it. */
+  leave(client: Client, room: string, announce = true): void {
+    const member = client.rooms.get(room);
+    const state = this.#rooms.get(room);
+    if (!member || !state) return;
+    client.rooms.delete(room);
+    state.members.delete(member);
+    const entry = state.users.get(client.user.name);
+    if (entry && --entry.count === 0) {
+      state.users.delete(client.user.name);
+      const bus = this.#o.bus;
+      bus.setPresence(room, this.localPresence(room))
+        .then(() =>
+          announce
+            ? bus.publish({ kind: "left", room, user: client.user })
+            : undefined
+        )
+        .catch((e) =>
+          this.#o.log.warn("announcing a leave failed: {error}", {
+            error: String(e),
+          })
+        );
+    }
+    if (state.members.size === 0) {
+      clearTimeout(state.gapTimer);
+      this.#rooms.delete(room);
+    }
+  }
+
+  /** Users connected here in a room. */
+  localPresence(room: string): PresenceUser[] {
+    const state = this.#rooms.get(room);
+    return state ? [...state.users.values()].map((u) => u.user) : [];
+  }
+
+  /** Sends a frame to one client. */
+  sendFrame(client: Client, frame: ServerFrame): void {
+    this.#send(client, stringify(frame));
+  }
+
+  /** Sends a frame to every v1 client, in every room or none. */
+  sendToAll(frame: ServerFrame): void {
+    const data = stringify(frame);
+    for (const c of this.#clients) if (c.format === "v1") this.#send(c, data);
+  }
+
+  /** Closes every socket with `code`, for shutdown. */
+  closeAll(code: number, reason: string): void {
+    for (const c of [...this.#clients]) this.drop(c, code, reason);
+  }
+
+  /** Stops timers. */
+  close(): void {
+    clearInterval(this.#sweep);
+    for (const t of this.#typing.values()) clearTimeout(t);
+    for (const s of this.#rooms.values()) clearTimeout(s.gapTimer);
+  }
+
+  #room(room: string): RoomState {
+    let state = this.#rooms.get(room);
+    if (!state) {
+      state = {
+        members: new Set(),
+        lastId: -1,
+        held: new Map(),
+        gapTimer: undefined,
+        users: new Map(),
+      };
+      this.#rooms.set(room, state);
+    }
+    return state;
+  }
+
+  async #ready(room: string, state: RoomState): Promise<void> {
+    if (state.lastId >= 0) return;
+    const lastId = await this.#o.store.lastId(room);
+    if (state.lastId >= 0) return;
+    state.lastId = lastId;
+    this.#flushHeld(room, state);
+  }
+
+  #addPresence(state: RoomState, user: PresenceUser): boolean {
+    const entry = state.users.get(user.name);
+    if (entry) {
+      entry.count++;
+      return false;
+    }
+    state.users.set(user.name, { user, count: 1 });
+    return true;
+  }
+
+  #onBus(event: BusEvent): void {
+    switch (event.kind) {
+      case "message":
+        return this.#deliver(event.message);
+      case "typing":
+        return this.#onTyping(event.room, event.user, event.typing);
+      case "presence":
+        return this.#onPresence(event.room);
+      case "joined":
+      case "left":
+        return this.#notice(event.room, event.user.name, event.kind);
+      case "edited":
+        return this.#toRoom(event.room, {
+          type: "edited",
+          room: event.room,
+          id: event.id,
+          text: event.text,
+        });
+      case "deleted":
+        return this.#toRoom(event.room, {
+          type: "deleted",
+          room: event.room,
+          id: event.id,
+        });
+      case "room":
+        return this.sendToAll({
+          type: "room",
+          room: { id: event.room, name: event.room, users_count: 0 },
+        });
+      case "kick":
+        for (const c of [...this.#clients]) {
+          if (c.user.name === event.user && c.rooms.has(event.room)) {
+            this.leave(c, event.room);
+            if (c.format === "v1") {
+              this.sendFrame(c, { type: "left", room: event.room });
+            } else {this.drop(
+                c,
+                CLOSE.policy,
+                "Removed from the room by a moderator",
+              );}
+          }
+        }
+        return;
+      case "resync":
+        for (const [room, state] of this.#rooms) {
+          this.#fillGap(room, state, true);
+        }
+        return;
+    }
+  }
+
+  /** In-order, exactly-once delivery of one room message. */
+  #deliver(message: ChatMessage): void {
+    const state = this.#rooms.get(message.room);
+    if (!state) return;
+    if (state.lastId < 0 || message.id > state.lastId + 1) {
+      if (message.id > state.lastId) state.held.set(message.id, message);
+      if (state.lastId >= 0) this.#scheduleGapFill(message.room, state);
+      return;
+    }
+    if (message.id <= state.lastId) return;
+    this.#fanOut(state, message);
+    this.#flushHeld(message.room, state);
+  }
+
+  #flushHeld(room: string, state: RoomState): void {
+    for (const id of [...state.held.keys()]) {
+      if (id <= state.lastId) state.held.delete(id);
+    }
+    let next: ChatMessage | undefined;
+    while ((next = state.held.get(state.lastId + 1))) {
+      state.held.delete(next.id);
+      this.#fanOut(state, next);
+    }
+    if (state.held.size > 0) this.#scheduleGapFill(room, state);
+  }
+
+  #scheduleGapFill(room: string, state: RoomState): void {
+    if (state.gapTimer !== undefined) return;
+    state.gapTimer = setTimeout(() => {
+      state.gapTimer = undefined;
+      this.#fillGap(room, state, false);
+    }, this.#o.gapWaitMs);
+  }
+
+  /** Reads missing messages from the store: after a gap, or after the bus was down. */
+  #fillGap(room: string, state: RoomState, toEnd: boolean): void {
+    if (state.lastId < 0) return;
+    const upTo = toEnd ? undefined : Math.max(...state.held.keys()) - 1;
+    this.#o.store.range(room, state.lastId, upTo).then((missing) => {
+      if (this.#rooms.get(room) !== state) return;
+      for (const m of missing) if (m.id > state.lastId) state.held.set(m.id, m);
+      this.#flushHeld(room, state);
+    }).catch((e) =>
+      this.#o.log.error("filling a gap in {room} failed: {error}", {
+        room,
+        error: String(e),
+      })
+    );
+  }
+
+  #fanOut(state: RoomState, message: ChatMessage): void {
+    state.lastId = message.id;
+    this.#clearTypingOf(message.room, message.user);
+    let v1: string | undefined,
+      room: string | undefined,
+      seed: string | undefined;
+    let n = 0;
+    for (const member of state.members) {
+      if (member.pending) {
+        if (member.pending.length >= MAX_PENDING) {
+          this.drop(member.client, CLOSE.tryAgain, "Too far behind; reconnect");
+        } else member.pending.push(message);
+        continue;
+      }
+      const c = member.client;
+      const data = c.format === "v1"
+        ? (v1 ??= stringify({ type: "message", ...message }))
+        : c.format === "room"
+        ? (room ??= roomLine(message.user, message.text, message.room))
+        : (seed ??= `${message.user}: ${message.text}`);
+      this.#send(c, data);
+      n++;
+    }
+    this.metrics.deliveries.inc(n);
+  }
+
+  #sendMessage(client: Client, m: ChatMessage): void {
+    const data = client.format === "v1"
+      ? stringify({ type: "message", ...m })
+      : client.format === "room"
+      ? roomLine(m.user, m.text, m.room)
+      : `${m.user}: ${m.text}`;
+    this.#send(client, data);
+  }
+
+  #send(client: Client, data: string): void {
+    const socket = client.socket;
+    if (client.closed || socket.readyState !== 1) return;
+    if (socket.bufferedAmount > this.#o.slowClientBytes) {
+      const now = this.#o.now();
+      if (client.slowSince === 0) client.slowSince = now;
+      else if (
+        now - client.slowSince > this.#o.slowClientGraceMs ||
+        socket.bufferedAmount > 8 * this.#o.slowClientBytes
+      ) {
+        return this.#dropSlow(client);
+      }
+    } else client.slowSince = 0;
+    socket.send(data);
+  }
+
+  #sweepSlow(): void {
+    const now = this.#o.now();
+    for (const c of this.#clients) {
+      if (c.slowSince === 0) continue;
+      if (c.socket.bufferedAmount <= this.#o.slowClientBytes) c.slowSince = 0;
+      else if (now - c.slowSince > this.#o.slowClientGraceMs) this.#dropSlow(c);
+    }
+  }
+
+  #dropSlow(client: Client): void {
+    this.#o.log.warn(
+      "closing slow client {id} ({user}): {bytes} bytes backed up",
+      {
+        id: client.id,
+        user: client.user.name,
+        bytes: client.socket.bufferedAmount,
+      },
+    );
+    this.metrics.slowDropped.inc();
+    this.drop(client, CLOSE.tryAgain, "Too slow to keep up; reconnect");
+  }
+
+  #toRoom(room: string, frame: ServerFrame, except?: string): void {
+    const state = this.#rooms.get(room);
+    if (!state) return;
+    const data = stringify(frame);
+    for (const m of state.members) {
+      if (m.client.format === "v1" && m.client.user.name !== except) {
+        this.#send(m.client, data);
+      }
+    }
+  }
+
+  #notice(room: string, user: string, kind: "joined" | "left"): void {
+    const state = this.#rooms.get(room);
+    if (!state) return;
+    const v1 = stringify({
+      type: kind === "joined" ? "user_joined" : "user_left",
+      room,
+      user,
+    });
+    const legacy = roomLine(
+      SYSTEM_SENDER,
+      kind === "joined"
+        ? `${user}님이 입장했습니다.`
+        : `${user}님이 퇴장했습니다.`,
+      room,
+    );
+    for (const m of state.members) {
+      if (m.client.format === "v1") this.#send(m.client, v1);
+      else if (m.client.format === "room") this.#send(m.client, legacy);
+    }
+    this.#onPresence(room);
+  }
+
+  #onPresence(room: string): void {
+    if (!this.#rooms.has(room)) return;
+    this.#o.bus.presence(room).then((users) =>
+      this.#toRoom(room, { type: "presence", room, users })
+    )
+      .catch((e) =>
+        this.#o.log.warn("reading presence failed: {error}", {
+          error: String(e),
+        })
+      );
+  }
+
+  #onTyping(room: string, user: string, typing: boolean): void {
+    const key = `${room}\u0000${user}`;
+    clearTimeout(this.#typing.get(key));
+    this.#typing.delete(key);
+    if (typing) {
+      this.#typing.set(
+        key,
+        setTimeout(
+          () => this.#onTyping(room, user, false),
+          this.#o.typingTtlMs,
+        ),
+      );
+    }
+    this.#toRoom(room, { type: "typing", room, user, typing }, user);
+  }
+
+  #clearTypingOf(room: string, user: string): void {
+    if (this.#typing.has(`${room}\u0000${user}`)) {
+      this.#onTyping(room, user, false);
+    }
+  }
+}
+
+/** One frame of the original room endpoint. */
+export function roomLine(
+  sender: string,
+  message: string,
+  room: string,
+): string {
+  return JSON.stringify({ sender, message, room_id: room });
+}
+
+const stringify = (frame: ServerFrame): string => JSON.stringify(frame);

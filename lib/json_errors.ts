@@ -1,0 +1,45 @@
+/**
+ * Middleware turning errors into JSON responses, for API and WebSocket
+ * routes whose clients are programs rather than people.
+ *
+ * @module
+ */
+import { type Context, HttpError } from "fresh";
+import { logger } from "./log.ts";
+
+const log = logger("http");
+
+/** The body of every JSON error response. */
+export interface ErrorBody {
+  error: { status: number; message: string };
+}
+
+/** A JSON error response. */
+export function jsonError(status: number, message: string): Response {
+  const body: ErrorBody = { error: { status, message } };
+  return Response.json(body, { status });
+}
+
+/**
+ * Answers an `HttpError` with its status and a JSON body, and anything else
+ * with a logged 500.
+ */
+export function jsonErrors<S>(): (ctx: Context<S>) => Promise<Response> {
+  return async function jsonErrorsMiddleware(ctx) {
+    try {
+      return await ctx.next();
+    } catch (error) {
+      if (error instanceof HttpError) {
+        return jsonError(error.status, error.message);
+      }
+      log.error("{method} {path} failed: {error}", {
+        method: ctx.req.method,
+        path: ctx.url.pathname,
+        error: error instanceof Error
+          ? error.stack ?? error.message
+          : String(error),
+      });
+      return jsonError(500, "Internal server error");
+    }
+  };
+}

@@ -1,0 +1,113 @@
+/**
+ * The original project's WebSocket endpoints, with their exact wire formats.
+ *
+ * - `/ws/{room_id}/{username}`: plain text in; `{"sender","message","room_id"}`
+ *   JSON out, and "시스템" notices on join and leave.
+ * - `/ws/{client_id}`: plain text in; `"{client_id}: {text}"` out, for every
+ *   client of that endpoint. Its messages live in the first default room.
+ *
+ * Messages from these clients are stored and reach native clients too.
+ *
+ * @module
+ */
+import { Chat, ChatError } from "./chat.ts";
+import {
+  type Client,
+  roomLine,
+  SYSTEM_SENDER,
+  type WireFormat,
+} from "./hub.ts";
+import { NameError } from "./identity.ts";
+import { CLOSE } from "./protocol.ts";
+import { TokenBucket } from "./rate_limit.ts";
+import { logger } from "./log.ts";
+
+const log = logger("legacy");
+
+/** Consecutive dropped messages after which a connection is closed. */
+const ABUSE_STRIKES = 50;
+
+/**
+ * Serves an original-protocol client named `name` in `room` on an upgraded
+ * socket. The name is claimed exactly; a taken name closes with 1008.
+ */
+export function serveLegacy(
+  chat: Chat,
+  socket: WebSocket,
+  format: Exclude<WireFormat, "v1">,
+  name: string,
+  room: string,
+): void {
+  let client: Client | undefined;
+  let claimed = false;
+  const bucket = new TokenBucket(
+    chat.config.ratePerSecond,
+    chat.config.rateBurst,
+  );
+  const tell = (c: Client, text: string) =>
+    c.socket.send(
+      format === "room"
+        ? roomLine(SYSTEM_SENDER, text, room)
+        : `${SYSTEM_SENDER}: ${text}`,
+    );
+
+  socket.onopen = async () => {
+    try {
+      await chat.identities.claimExact(name);
+      claimed = true;
+    } catch (error) {
+      const reason = error instanceof NameError
+        ? error.message
+        : "Name refused";
+      socket.close(CLOSE.policy, reason.slice(0, 120));
+      return;
+    }
+    client = chat.hub.connect(socket, { name, guest: true }, format);
+    try {
+      await chat.join(client, room);
+    } catch (error) {
+      log.error("joining {room} failed: {error}", {
+        room,
+        error: String(error),
+      });
+      chat.hub.drop(client, CLOSE.internal, "Could not join the room");
+    }
+  };
+
+  socket.onmessage = (event) => {
+    const c = client;
+    if (!c || c.closed) return;
+    if (typeof event.data !== "string") {
+      return chat.hub.drop(
+        c,
+        CLOSE.unsupported,
+        "Binary frames are not supported",
+      );
+    }
+    if (
+      new TextEncoder().encode(event.data).length > chat.config.maxFrameBytes
+    ) {
+      return chat.hub.drop(
+        c,
+        CLOSE.tooBig,
+        `Frame over ${chat.config.maxFrameBytes} bytes`,
+      );
+    }
+    if (!bucket.take()) {
+      if (bucket.strikes >= ABUSE_STRIKES) {
+        chat.hub.drop(c, CLOSE.policy, "Rate limit exceeded repeatedly");
+      }
+      return;
+    }
+    chat.send(c, room, event.data).catch((error) => {
+      if (error instanceof ChatError) tell(c, `Not sent: ${error.message}`);
+      else log.error("send failed: {error}", { error: String(error) });
+    });
+  };
+
+  socket.onclose = () => {
+    if (client) chat.hub.disconnect(client);
+    if (claimed) chat.identities.release(name);
+  };
+  socket.onerror = () => {};
+}

@@ -1,0 +1,246 @@
+/**
+ * Chat protocol v1: the frames a browser and the server exchange over one
+ * WebSocket, their schemas, and the tables of error and close codes.
+ * Shared by server and browser; imports nothing server-only.
+ * `docs/protocol.md` documents every frame described here.
+ *
+ * @module
+ */
+import { z } from "zod";
+
+/** The protocol version announced in `welcome`. */
+export const PROTOCOL_VERSION = 1;
+
+/** Room ids: lowercase slug, 1–32 characters, starting with a letter or digit. */
+export const ROOM_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** Display names: 1–24 letters, digits, `_`, `-` or `.` in any script. */
+export const USER_NAME = /^[\p{L}\p{N}_.-]{1,24}$/u;
+
+/** A room id, validated. */
+export const roomId = z.string().regex(
+  ROOM_ID,
+  "Room ids are 1–32 of a-z, 0-9, _ and -",
+);
+
+/** A client-chosen id making a `send` idempotent. */
+const clientId = z.string().min(1).max(64);
+
+/** Every frame a client may send, discriminated by `type`. */
+export const clientFrame = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("join"),
+    room: roomId,
+    /** The last message id the client holds; everything after it is replayed. */
+    since: z.number().int().min(0).optional(),
+  }),
+  z.object({ type: z.literal("leave"), room: roomId }),
+  z.object({
+    type: z.literal("send"),
+    room: roomId,
+    text: z.string(),
+    clientId,
+  }),
+  z.object({ type: z.literal("typing"), room: roomId, typing: z.boolean() }),
+  z.object({ type: z.literal("create"), room: roomId }),
+  z.object({
+    type: z.literal("edit"),
+    room: roomId,
+    id: z.number().int().positive(),
+    text: z.string(),
+  }),
+  z.object({
+    type: z.literal("delete"),
+    room: roomId,
+    id: z.number().int().positive(),
+  }),
+  z.object({ type: z.literal("ping") }),
+]);
+
+/** A frame from a client, after validation. */
+export type ClientFrame = z.infer<typeof clientFrame>;
+
+/** A stored chat message as it travels to clients. */
+export interface ChatMessage {
+  /** Per-room, strictly increasing. */
+  id: number;
+  room: string;
+  user: string;
+  text: string;
+  /** Milliseconds since the epoch, server time. */
+  ts: number;
+  /** The sender's idempotency key, when the sender gave one. */
+  clientId?: string;
+  /** Set once the message has been edited. */
+  edited?: boolean;
+  /** Set once the message has been deleted; `text` is then empty. */
+  deleted?: boolean;
+}
+
+/** A user as presence lists show it. */
+export interface PresenceUser {
+  name: string;
+  guest: boolean;
+}
+
+/** A room as listings show it. */
+export interface RoomInfo {
+  id: string;
+  name: string;
+  /** Users online in the room now. */
+  users_count: number;
+}
+
+/** Every frame the server sends, discriminated by `type`. */
+export type ServerFrame =
+  | {
+    type: "welcome";
+    protocol: number;
+    user: PresenceUser;
+    /** For guests: present it on reconnect to keep the same name. */
+    token?: string;
+    serverTime: number;
+    rooms: RoomInfo[];
+    limits: { maxTextBytes: number; maxFrameBytes: number };
+  }
+  | { type: "joined"; room: string; users: PresenceUser[]; lastId: number }
+  | { type: "gap"; room: string; since: number; oldestId: number }
+  | { type: "left"; room: string }
+  | ({ type: "message" } & ChatMessage)
+  | {
+    type: "ack";
+    room: string;
+    clientId: string;
+    id: number;
+    ts: number;
+    duplicate?: boolean;
+  }
+  | { type: "presence"; room: string; users: PresenceUser[] }
+  | { type: "user_joined"; room: string; user: string }
+  | { type: "user_left"; room: string; user: string }
+  | { type: "typing"; room: string; user: string; typing: boolean }
+  | { type: "room"; room: RoomInfo }
+  | { type: "edited"; room: string; id: number; text: string }
+  | { type: "deleted"; room: string; id: number }
+  | { type: "pong"; serverTime: number }
+  | { type: "error"; code: ErrorCode; message: string; frame?: FrameRef };
+
+/** Identifies the client frame an `error` answers. */
+export interface FrameRef {
+  type?: string;
+  room?: string;
+  clientId?: string;
+}
+
+/** Error codes carried by `error` frames; the connection stays open. */
+export const ERROR_CODES = {
+  bad_json: "The frame is not valid JSON",
+  unknown_type: "The frame type is unknown",
+  invalid_frame: "A field is missing or has the wrong type",
+  text_too_long: "The text is longer than the limit",
+  empty_text: "The text is empty",
+  no_such_room: "The room does not exist",
+  not_joined: "Join the room first",
+  room_exists: "A room with that id exists already",
+  room_limit: "You have created as many rooms as allowed",
+  rate_limited: "Too many messages; slow down",
+  forbidden: "You may not do that",
+  not_found: "No such message",
+  unavailable: "The message could not be stored; retry with the same clientId",
+} as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** WebSocket close codes the server uses. */
+export const CLOSE = {
+  /** The server is shutting down; reconnect. */
+  goingAway: 1001,
+  /** A binary frame where text is expected. */
+  unsupported: 1003,
+  /** Name taken, origin refused, sustained abuse, removed by a moderator. */
+  policy: 1008,
+  /** A frame over the frame limit. */
+  tooBig: 1009,
+  /** An unexpected server error. */
+  internal: 1011,
+  /** The client could not keep up with its messages; reconnect. */
+  tryAgain: 1013,
+} as const;
+
+/** Byte length of a string in UTF-8, without allocating for short strings. */
+export function utf8Length(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) bytes += 1;
+    else if (c < 0x800) bytes += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      bytes += 4;
+      i++;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** What {@link parseClientFrame} yields: a frame, or an error frame to send back. */
+export type ParseResult =
+  | { ok: true; frame: ClientFrame }
+  | { ok: false; error: Extract<ServerFrame, { type: "error" }> };
+
+/**
+ * Parses and validates one text frame from a client.
+ *
+ * @example
+ * ```ts
+ * const r = parseClientFrame('{"type":"join","room":"general"}');
+ * if (r.ok) console.log(r.frame.type);
+ * ```
+ */
+export function parseClientFrame(data: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(data);
+  } catch {
+    return fail("bad_json", ERROR_CODES.bad_json);
+  }
+  const ref = frameRef(raw);
+  const known = clientFrame.options.some((o) =>
+    o.shape.type.value === ref?.type
+  );
+  if (!known) {
+    return fail(
+      "unknown_type",
+      `Unknown frame type: ${String(ref?.type ?? "(none)")}`,
+      ref,
+    );
+  }
+  const parsed = clientFrame.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return fail(
+      "invalid_frame",
+      `Invalid field ${issue.path.join(".")}: ${issue.message}`,
+      ref,
+    );
+  }
+  return { ok: true, frame: parsed.data };
+}
+
+function fail(code: ErrorCode, message: string, frame?: FrameRef): ParseResult {
+  return {
+    ok: false,
+    error: { type: "error", code, message, ...(frame ? { frame } : {}) },
+  };
+}
+
+/** Picks the identifying fields of a client frame, for error replies. */
+export function frameRef(raw: unknown): FrameRef | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const r = raw as Record<string, unknown>;
+  const ref: FrameRef = {};
+  if (typeof r.type === "string") ref.type = r.type.slice(0, 32);
+  if (typeof r.room === "string") ref.room = r.room.slice(0, 64);
+  if (typeof r.clientId === "string") ref.clientId = r.clientId.slice(0, 64);
+  return ref;
+}

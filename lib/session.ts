@@ -1,0 +1,194 @@
+/**
+ * One native-protocol (v1) connection: reads client frames, enforces the
+ * limits, and answers each bad frame with an `error` frame while keeping the
+ * connection open. Frames over the size limit and binary frames close it.
+ *
+ * @module
+ */
+import { Chat, ChatError } from "./chat.ts";
+import type { Client } from "./hub.ts";
+import type { Identity } from "./identity.ts";
+import {
+  type ClientFrame,
+  CLOSE,
+  ERROR_CODES,
+  frameRef,
+  parseClientFrame,
+  PROTOCOL_VERSION,
+  type ServerFrame,
+} from "./protocol.ts";
+import { TokenBucket } from "./rate_limit.ts";
+import { logger } from "./log.ts";
+
+/** Consecutive rate-limited frames after which a connection is closed. */
+const ABUSE_STRIKES = 50;
+
+const log = logger("session");
+
+/** Serves the v1 protocol on an upgraded socket for `identity`. */
+export function serveV1(
+  chat: Chat,
+  socket: WebSocket,
+  identity: Identity,
+): void {
+  let client: Client | undefined;
+  const bucket = new TokenBucket(
+    chat.config.ratePerSecond,
+    chat.config.rateBurst,
+  );
+  // Membership changes run one after another; sends wait for them but not for each other.
+  let membership: Promise<void> = Promise.resolve();
+
+  const reply = (frame: ServerFrame) =>
+    client && chat.hub.sendFrame(client, frame);
+  const fail = (error: unknown, frame: ClientFrame) => {
+    const ref = frameRef(frame);
+    if (error instanceof ChatError) {
+      chat.metrics.errors.inc();
+      reply({
+        type: "error",
+        code: error.code,
+        message: error.message,
+        frame: ref,
+      });
+    } else {
+      log.error("handling {type} failed: {error}", {
+        type: frame.type,
+        error: String(error),
+      });
+      reply({
+        type: "error",
+        code: "unavailable",
+        message: ERROR_CODES.unavailable,
+        frame: ref,
+      });
+    }
+  };
+
+  socket.onopen = () => {
+    client = chat.hub.connect(socket, {
+      name: identity.name,
+      guest: identity.guest,
+    }, "v1");
+    chat.rooms().then((rooms) =>
+      reply({
+        type: "welcome",
+        protocol: PROTOCOL_VERSION,
+        user: { name: identity.name, guest: identity.guest },
+        ...(identity.token ? { token: identity.token } : {}),
+        serverTime: Date.now(),
+        rooms,
+        limits: {
+          maxTextBytes: chat.config.maxTextBytes,
+          maxFrameBytes: chat.config.maxFrameBytes,
+        },
+      })
+    ).catch((e) => log.error("welcome failed: {error}", { error: String(e) }));
+  };
+
+  socket.onmessage = (event) => {
+    if (!client || client.closed) return;
+    if (typeof event.data !== "string") {
+      return chat.hub.drop(
+        client,
+        CLOSE.unsupported,
+        "Binary frames are not supported",
+      );
+    }
+    if (
+      event.data.length > chat.config.maxFrameBytes / 3 &&
+      new TextEncoder().encode(event.data).length > chat.config.maxFrameBytes
+    ) {
+      return chat.hub.drop(
+        client,
+        CLOSE.tooBig,
+        `Frame over ${chat.config.maxFrameBytes} bytes`,
+      );
+    }
+    const parsed = parseClientFrame(event.data);
+    if (!parsed.ok) {
+      chat.metrics.errors.inc();
+      return reply(parsed.error);
+    }
+    const frame = parsed.frame;
+    if (frame.type === "ping") {
+      return reply({ type: "pong", serverTime: Date.now() });
+    }
+    if (!bucket.take()) {
+      if (bucket.strikes >= ABUSE_STRIKES) {
+        return chat.hub.drop(
+          client,
+          CLOSE.policy,
+          "Rate limit exceeded repeatedly",
+        );
+      }
+      chat.metrics.errors.inc();
+      return reply({
+        type: "error",
+        code: "rate_limited",
+        message: ERROR_CODES.rate_limited,
+        frame: frameRef(frame),
+      });
+    }
+    handle(client, frame);
+  };
+
+  const handle = (c: Client, frame: ClientFrame) => {
+    switch (frame.type) {
+      case "join":
+        membership = membership.then(() =>
+          chat.join(c, frame.room, frame.since)
+        )
+          .catch((e) => fail(e, frame));
+        return;
+      case "leave":
+        membership = membership.then(() => {
+          chat.hub.leave(c, frame.room);
+          reply({ type: "left", room: frame.room });
+        });
+        return;
+      case "send":
+        membership.then(() =>
+          chat.send(c, frame.room, frame.text, frame.clientId)
+        )
+          .then(({ message, duplicate }) =>
+            reply({
+              type: "ack",
+              room: message.room,
+              clientId: frame.clientId,
+              id: message.id,
+              ts: message.ts,
+              ...(duplicate ? { duplicate } : {}),
+            })
+          )
+          .catch((e) => fail(e, frame));
+        return;
+      case "typing":
+        membership.then(() => chat.typing(c, frame.room, frame.typing)).catch((
+          e,
+        ) => fail(e, frame));
+        return;
+      case "create":
+        membership = membership.then(async () => {
+          await chat.createRoom(c.user.name, frame.room);
+        }).catch((e) => fail(e, frame));
+        return;
+      case "edit":
+        chat.edit(c.user.name, frame.room, frame.id, frame.text).catch((e) =>
+          fail(e, frame)
+        );
+        return;
+      case "delete":
+        chat.delete(c.user.name, frame.room, frame.id).catch((e) =>
+          fail(e, frame)
+        );
+        return;
+    }
+  };
+
+  socket.onclose = () => {
+    if (client) chat.hub.disconnect(client);
+    chat.identities.release(identity.name);
+  };
+  socket.onerror = () => {};
+}

@@ -1,0 +1,367 @@
+/**
+ * Message history and rooms in Deno KV.
+ *
+ * Each room has a sequence key; a message id is the next value of that
+ * sequence, claimed by an atomic commit that checks the sequence's
+ * versionstamp, so instances sharing one KV never collide or reorder.
+ * Sends arriving while a commit for the room is in flight are committed
+ * together in the next one (group commit): one KV write per batch, and each
+ * send is resolved only once its batch is durable.
+ *
+ * @module
+ */
+import type { ChatMessage } from "./protocol.ts";
+
+/** A message before it has an id. */
+export interface Draft {
+  room: string;
+  user: string;
+  text: string;
+  clientId?: string;
+}
+
+/** The result of {@link Store.append}. */
+export interface Appended {
+  message: ChatMessage;
+  /** True when (user, clientId) had been stored before: this is the original. */
+  duplicate: boolean;
+}
+
+/** A room as stored. */
+export interface StoredRoom {
+  id: string;
+  createdBy: string | null;
+  createdAt: number;
+}
+
+/** A page of history. */
+export interface HistoryPage {
+  messages: ChatMessage[];
+  hasMore: boolean;
+}
+
+/** Options of {@link openStore}. */
+export interface StoreOptions {
+  /** Path of the KV file, or `:memory:`. */
+  path: string;
+  /** Messages kept per room. */
+  historyLimit: number;
+  /** Clock, injectable for tests. */
+  now?: () => number;
+}
+
+/** How long an idempotency key is remembered. */
+const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
+/** Sends per commit: each costs 2 checks-or-sets, well inside KV's atomic limits. */
+const MAX_BATCH = 40;
+/** Run retention after this many messages in a room. */
+const PRUNE_EVERY = 100;
+
+const seqKey = (room: string) => ["seq", room];
+const msgKey = (room: string, id: number) => ["msg", room, id];
+const dedupeKey = (room: string, user: string, clientId: string) => [
+  "dedupe",
+  room,
+  user,
+  clientId,
+];
+
+interface Pending {
+  draft: Draft;
+  resolve: (a: Appended) => void;
+  reject: (e: unknown) => void;
+}
+
+/** Message history, rooms and idempotency, backed by Deno KV. */
+export class Store {
+  readonly kv: Deno.Kv;
+  readonly #limit: number;
+  readonly #now: () => number;
+  readonly #queues = new Map<string, Pending[]>();
+  readonly #inFlight = new Set<string>();
+  #closed = false;
+
+  constructor(kv: Deno.Kv, historyLimit: number, now: () => number = Date.now) {
+    this.kv = kv;
+    this.#limit = historyLimit;
+    this.#now = now;
+  }
+
+  /**
+   * Stores a message and resolves once it is durable. Idempotent by
+   * (room, user, clientId): a repeat resolves to the original message.
+   */
+  append(draft: Draft): Promise<Appended> {
+    if (this.#closed) return Promise.reject(new Error("Store is closed"));
+    return new Promise((resolve, reject) => {
+      const queue = this.#queues.get(draft.room) ?? [];
+      queue.push({ draft, resolve, reject });
+      this.#queues.set(draft.room, queue);
+      if (!this.#inFlight.has(draft.room)) this.#drain(draft.room);
+    });
+  }
+
+  async #drain(room: string): Promise<void> {
+    this.#inFlight.add(room);
+    try {
+      while (true) {
+        const queue = this.#queues.get(room);
+        if (!queue || queue.length === 0) break;
+        const batch = queue.splice(0, MAX_BATCH);
+        try {
+          const results = await this.#commit(room, batch.map((p) => p.draft));
+          batch.forEach((p, i) => p.resolve(results[i]));
+        } catch (error) {
+          for (const p of batch) p.reject(error);
+        }
+      }
+    } finally {
+      this.#queues.delete(room);
+      this.#inFlight.delete(room);
+    }
+  }
+
+  async #commit(room: string, drafts: Draft[]): Promise<Appended[]> {
+    for (let attempt = 0;; attempt++) {
+      const seq = await this.kv.get<number>(seqKey(room));
+      // Lookups cost a read per batch; only a failed commit makes them worth it.
+      const existing = attempt === 0
+        ? []
+        : await this.#findDuplicates(room, drafts);
+      const results: Appended[] = new Array(drafts.length);
+      const op = this.kv.atomic().check(seq);
+      let next = seq.value ?? 0;
+      const ts = this.#now();
+      const seenInBatch = new Map<string, number>();
+      drafts.forEach((d, i) => {
+        const prior = existing[i];
+        if (prior) {
+          results[i] = { message: prior, duplicate: true };
+          return;
+        }
+        const batchKey = d.clientId
+          ? `${d.user}\u0000${d.clientId}`
+          : undefined;
+        const sameBatch = batchKey ? seenInBatch.get(batchKey) : undefined;
+        if (sameBatch !== undefined) {
+          results[i] = { message: results[sameBatch].message, duplicate: true };
+          return;
+        }
+        if (batchKey) seenInBatch.set(batchKey, i);
+        next++;
+        const message: ChatMessage = {
+          id: next,
+          room,
+          user: d.user,
+          text: d.text,
+          ts,
+        };
+        if (d.clientId) message.clientId = d.clientId;
+        results[i] = { message, duplicate: false };
+        op.set(msgKey(room, next), message);
+        if (d.clientId) {
+          const key = dedupeKey(room, d.user, d.clientId);
+          op.check({ key, versionstamp: null });
+          op.set(key, { id: next, ts }, { expireIn: DEDUPE_TTL_MS });
+        }
+      });
+      const first = seq.value ?? 0;
+      if (next === first) return results;
+      op.set(seqKey(room), next);
+      const res = await op.commit().catch((error) => {
+        // Two processes on one SQLite file take turns; anything else is real.
+        if (!String(error).includes("database is locked") || attempt > 50) throw error;
+        return { ok: false } as const;
+      });
+      if (res.ok) {
+        if (Math.floor(next / PRUNE_EVERY) > Math.floor(first / PRUNE_EVERY)) {
+          this.#prune(room, next).catch(() => {});
+        }
+        return results;
+      }
+      if (attempt > 50) {
+        throw new Error(`Store: commit to ${room} kept conflicting`);
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
+    }
+  }
+
+  async #findDuplicates(
+    room: string,
+    drafts: Draft[],
+  ): Promise<(ChatMessage | undefined)[]> {
+    const out: (ChatMessage | undefined)[] = new Array(drafts.length);
+    const keyed = drafts
+      .map((d, i) => ({ d, i }))
+      .filter(({ d }) => d.clientId !== undefined);
+    for (let start = 0; start < keyed.length; start += 10) {
+      const chunk = keyed.slice(start, start + 10);
+      const entries = await this.kv.getMany<{ id: number; ts: number }[]>(
+        chunk.map(({ d }) => dedupeKey(room, d.user, d.clientId!)),
+      );
+      entries.forEach((entry, j) => {
+        if (!entry.value) return;
+        const { d, i } = chunk[j];
+        out[i] = {
+          id: entry.value.id,
+          room,
+          user: d.user,
+          text: d.text,
+          ts: entry.value.ts,
+          clientId: d.clientId,
+        };
+      });
+    }
+    return out;
+  }
+
+  async #prune(room: string, lastId: number): Promise<void> {
+    const end = lastId - this.#limit + 1;
+    if (end <= 1) return;
+    const old = this.kv.list({
+      start: msgKey(room, 0),
+      end: msgKey(room, end),
+    });
+    let op = this.kv.atomic();
+    let n = 0;
+    for await (const entry of old) {
+      op.delete(entry.key);
+      if (++n % 500 === 0) {
+        await op.commit();
+        op = this.kv.atomic();
+      }
+    }
+    if (n % 500 !== 0) await op.commit();
+  }
+
+  /** The id of the newest message in a room, 0 when there is none. */
+  async lastId(room: string): Promise<number> {
+    return (await this.kv.get<number>(seqKey(room))).value ?? 0;
+  }
+
+  /** The id of the oldest message still kept, or `lastId + 1` when none is. */
+  async oldestId(room: string): Promise<number> {
+    for await (
+      const e of this.kv.list<ChatMessage>({ prefix: ["msg", room] }, {
+        limit: 1,
+      })
+    ) {
+      return e.value.id;
+    }
+    return (await this.lastId(room)) + 1;
+  }
+
+  /** Messages with `after < id <= upTo`, oldest first. */
+  async range(
+    room: string,
+    after: number,
+    upTo = Number.MAX_SAFE_INTEGER,
+  ): Promise<ChatMessage[]> {
+    const out: ChatMessage[] = [];
+    const iter = this.kv.list<ChatMessage>({
+      start: msgKey(room, after + 1),
+      end: msgKey(room, upTo + 1),
+    }, { batchSize: 500 });
+    for await (const e of iter) out.push(e.value);
+    return out;
+  }
+
+  /** Up to `limit` messages older than `before` (or the newest), oldest first. */
+  async history(
+    room: string,
+    limit: number,
+    before?: number,
+  ): Promise<HistoryPage> {
+    const iter = this.kv.list<ChatMessage>(
+      before === undefined
+        ? { prefix: ["msg", room] }
+        : { start: msgKey(room, 0), end: msgKey(room, before) },
+      { reverse: true, limit: limit + 1 },
+    );
+    const messages: ChatMessage[] = [];
+    for await (const e of iter) messages.push(e.value);
+    const hasMore = messages.length > limit;
+    if (hasMore) messages.pop();
+    return { messages: messages.reverse(), hasMore };
+  }
+
+  /** One message, or null. */
+  async get(room: string, id: number): Promise<ChatMessage | null> {
+    return (await this.kv.get<ChatMessage>(msgKey(room, id))).value;
+  }
+
+  /** Replaces a stored message's text or marks it deleted. */
+  async update(
+    room: string,
+    id: number,
+    change: { text: string; edited?: boolean; deleted?: boolean },
+  ): Promise<ChatMessage | null> {
+    for (;;) {
+      const entry = await this.kv.get<ChatMessage>(msgKey(room, id));
+      if (!entry.value) return null;
+      const next: ChatMessage = { ...entry.value, ...change };
+      const res = await this.kv.atomic().check(entry).set(entry.key, next)
+        .commit();
+      if (res.ok) return next;
+    }
+  }
+
+  /** Creates a room unless it exists; false when it did. */
+  async createRoom(id: string, createdBy: string | null): Promise<boolean> {
+    const room: StoredRoom = { id, createdBy, createdAt: this.#now() };
+    const op = this.kv.atomic().check({
+      key: ["rooms", id],
+      versionstamp: null,
+    })
+      .set(["rooms", id], room);
+    if (createdBy) op.set(["rooms_by", createdBy, id], true);
+    return (await op.commit()).ok;
+  }
+
+  /** One room, or null. */
+  async room(id: string): Promise<StoredRoom | null> {
+    return (await this.kv.get<StoredRoom>(["rooms", id])).value;
+  }
+
+  /** Every room, oldest first. */
+  async rooms(): Promise<StoredRoom[]> {
+    const out: StoredRoom[] = [];
+    for await (const e of this.kv.list<StoredRoom>({ prefix: ["rooms"] })) {
+      out.push(e.value);
+    }
+    return out.sort((a, b) =>
+      a.createdAt - b.createdAt || a.id.localeCompare(b.id)
+    );
+  }
+
+  /** How many rooms a user has created. */
+  async roomsCreatedBy(user: string): Promise<number> {
+    let n = 0;
+    for await (const _ of this.kv.list({ prefix: ["rooms_by", user] })) n++;
+    return n;
+  }
+
+  /** Waits for pending commits and closes the KV handle. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#inFlight.size > 0) await new Promise((r) => setTimeout(r, 5));
+    this.kv.close();
+  }
+}
+
+/**
+ * Opens the store, creating the KV file's folder on first start.
+ *
+ * @example
+ * ```ts
+ * const store = await openStore({ path: ":memory:", historyLimit: 10_000 });
+ * ```
+ */
+export async function openStore(options: StoreOptions): Promise<Store> {
+  if (options.path !== ":memory:") {
+    const dir = options.path.replace(/[/\\][^/\\]*$/, "");
+    if (dir && dir !== options.path) await Deno.mkdir(dir, { recursive: true });
+  }
+  const kv = await Deno.openKv(options.path);
+  return new Store(kv, options.historyLimit, options.now);
+}

@@ -1,0 +1,94 @@
+/**
+ * The server entry: `deno task start`. Reads configuration from the
+ * environment, opens the store, and serves the app until SIGINT or SIGTERM,
+ * then shuts down gracefully.
+ *
+ * @module
+ */
+import { App, staticFiles } from "fresh";
+import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
+import { Chat } from "./lib/chat.ts";
+import type { Bus } from "./lib/bus.ts";
+import { ConnectionLimiter } from "./lib/guard.ts";
+import { logger, setupLogging } from "./lib/log.ts";
+import { CLOSE } from "./lib/protocol.ts";
+import { define, type State } from "./utils.ts";
+
+const log = logger("server");
+
+/** A running server. */
+export interface Server {
+  /** The base URL, e.g. `http://127.0.0.1:8000`. */
+  url: string;
+  port: number;
+  chat: Chat;
+  /**
+   * Stops accepting, closes every socket with 1001 so clients reconnect,
+   * finishes pending writes and closes the store.
+   */
+  shutdown(): Promise<void>;
+}
+
+/** Builds the app for a chat service. */
+export function createApp(chat: Chat): App<State> {
+  const connections = new ConnectionLimiter(chat.config.maxConnectionsPerIp);
+  return new App<State>({ root: import.meta.dirname })
+    .use(staticFiles())
+    .use(define.middleware(function services(ctx) {
+      ctx.state.chat = chat;
+      ctx.state.connections = connections;
+      return ctx.next();
+    }))
+    .fsRoutes();
+}
+
+/** Starts a server for `config`; `config.port` 0 picks a free port. */
+export async function startServer(
+  config: Config,
+  options: { bus?: Bus } = {},
+): Promise<Server> {
+  const chat = await Chat.open({ config, bus: options.bus });
+  const app = createApp(chat);
+  const handler = app.handler();
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: () => {},
+  }, handler);
+  const port = server.addr.port;
+  const host = config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname;
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    stopping ??= (async () => {
+      const stopped = server.shutdown();
+      chat.hub.closeAll(CLOSE.goingAway, "Server shutting down");
+      await Promise.race([
+        stopped,
+        new Promise((r) => setTimeout(r, config.shutdownGraceMs)),
+      ]);
+      await chat.close();
+    })();
+  return { url: `http://${host}:${port}`, port, chat, shutdown };
+}
+
+if (import.meta.main) {
+  let config: Config;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(2);
+  }
+  await setupLogging(config.logLevel);
+  const server = await startServer(config);
+  log.info("Listening on {url}", { url: server.url });
+  console.log(`Listening on ${server.url}`);
+  const stop = async (signal: string) => {
+    log.info("{signal}: shutting down", { signal });
+    await server.shutdown();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+}

@@ -1,0 +1,25 @@
+import { define } from "../../utils.ts";
+import { releaseOnClose } from "../../lib/guard.ts";
+import { serveLegacy } from "../../lib/legacy.ts";
+
+/**
+ * The seed document's endpoint, `WS /ws/{client_id}`: plain text in,
+ * `"{client_id}: {text}"` out to every client of this endpoint.
+ */
+export const handlers = define.handlers({
+  GET(ctx) {
+    const { chat, connections } = ctx.state;
+    const { socket, response } = ctx.upgrade({
+      idleTimeout: chat.config.idleTimeoutS,
+    });
+    releaseOnClose(socket, connections, ctx.state.clientAddress);
+    serveLegacy(
+      chat,
+      socket,
+      "seed",
+      ctx.params.client_id,
+      chat.config.rooms[0],
+    );
+    return response;
+  },
+});

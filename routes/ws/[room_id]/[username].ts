@@ -1,0 +1,25 @@
+import { HttpError } from "fresh";
+import { define } from "../../../utils.ts";
+import { releaseOnClose } from "../../../lib/guard.ts";
+import { serveLegacy } from "../../../lib/legacy.ts";
+
+/**
+ * The original project's room endpoint, `WS /ws/{room_id}/{username}`:
+ * plain text in, `{"sender","message","room_id"}` out. A room that does not
+ * exist is refused with 403 before the upgrade, as the original did.
+ */
+export const handlers = define.handlers({
+  async GET(ctx) {
+    const { chat, connections } = ctx.state;
+    const { room_id, username } = ctx.params;
+    if (!(await chat.hasRoom(room_id))) {
+      throw new HttpError(403, `No such room: ${room_id}`);
+    }
+    const { socket, response } = ctx.upgrade({
+      idleTimeout: chat.config.idleTimeoutS,
+    });
+    releaseOnClose(socket, connections, ctx.state.clientAddress);
+    serveLegacy(chat, socket, "room", username, room_id);
+    return response;
+  },
+});

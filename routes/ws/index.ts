@@ -1,0 +1,33 @@
+import { HttpError } from "fresh";
+import { define } from "../../utils.ts";
+import { releaseOnClose } from "../../lib/guard.ts";
+import { NameError } from "../../lib/identity.ts";
+import { serveV1 } from "../../lib/session.ts";
+
+/**
+ * The native protocol (v1): `GET /ws?name={guest name}&token={guest token}`.
+ * See docs/protocol.md.
+ */
+export const handlers = define.handlers({
+  async GET(ctx) {
+    const { chat, connections } = ctx.state;
+    const name = ctx.url.searchParams.get("name") ?? "";
+    const token = ctx.url.searchParams.get("token") ?? undefined;
+    if (ctx.req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      throw new HttpError(400, "Expected a WebSocket upgrade request");
+    }
+    let identity;
+    try {
+      identity = await chat.identities.claimGuest(name, token);
+    } catch (error) {
+      if (error instanceof NameError) throw new HttpError(400, error.message);
+      throw error;
+    }
+    const { socket, response } = ctx.upgrade({
+      idleTimeout: chat.config.idleTimeoutS,
+    });
+    releaseOnClose(socket, connections, ctx.state.clientAddress);
+    serveV1(chat, socket, identity);
+    return response;
+  },
+});

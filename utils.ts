@@ -1,0 +1,19 @@
+/**
+ * The app's shared state type and its `define` helpers, Fresh style.
+ *
+ * @module
+ */
+import { createDefine } from "fresh";
+import type { Chat } from "./lib/chat.ts";
+import type { ConnectionLimiter } from "./lib/guard.ts";
+
+/** What middleware puts on `ctx.state` for routes. */
+export interface State {
+  chat: Chat;
+  connections: ConnectionLimiter;
+  /** Set by the WebSocket guard: the address holding a connection slot. */
+  clientAddress?: string;
+}
+
+/** Typed helpers for routes, pages, layouts and middleware. */
+export const define = createDefine<State>();
