@@ -97,10 +97,10 @@ export class Hub {
 
   constructor(options: HubOptions) {
     this.#o = {
-      gapWaitMs: 250,
-      now: Date.now,
-      log: logger("hub"),
       ...options,
+      gapWaitMs: options.gapWaitMs ?? 250,
+      now: options.now ?? Date.now,
+      log: options.log ?? logger("hub"),
     };
     this.metrics = options.metrics ?? new Metrics();
     this.#o.bus.subscribe((event) => this.#onBus(event));
