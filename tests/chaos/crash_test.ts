@@ -1,0 +1,160 @@
+/**
+ * Crash test: clients send at a steady rate while the server is killed with
+ * SIGKILL and restarted on the same KV file, several times. Afterwards every
+ * acked message is in history exactly once, in id order, and every client
+ * has received every message exactly once after its resumes.
+ */
+import { expect } from "expect";
+import { freePort, type ServerProcess, spawnServer } from "../helpers/process.ts";
+
+interface Received {
+  id: number;
+  clientId?: string;
+  user: string;
+}
+
+/** A deliberately plain resilient client: outbox, resume by last id, reconnect. */
+class ResilientClient {
+  ws?: WebSocket;
+  lastId = 0;
+  received: Received[] = [];
+  outbox: { clientId: string; text: string }[] = [];
+  acked = new Map<string, number>();
+  seq = 0;
+  closed = false;
+  token?: string;
+  name = "";
+
+  constructor(readonly base: string, readonly wanted: string, readonly room: string) {}
+
+  connect(): void {
+    if (this.closed) return;
+    const q = new URLSearchParams({ name: this.wanted });
+    if (this.token) q.set("token", this.token);
+    const ws = new WebSocket(`${this.base.replace("http", "ws")}/ws?${q}`);
+    this.ws = ws;
+    ws.onmessage = (e) => this.#onFrame(JSON.parse(e.data));
+    ws.onclose = () => {
+      if (this.ws === ws) this.ws = undefined;
+      if (!this.closed) setTimeout(() => this.connect(), 100 + Math.random() * 100);
+    };
+    ws.onerror = () => {};
+  }
+
+  #onFrame(f: Record<string, unknown>) {
+    switch (f.type) {
+      case "welcome":
+        this.token = f.token as string;
+        this.name = (f.user as { name: string }).name;
+        this.ws!.send(JSON.stringify({ type: "join", room: this.room, since: this.lastId }));
+        for (const m of this.outbox) this.#transmit(m);
+        return;
+      case "message": {
+        const id = f.id as number;
+        if (id <= this.lastId) throw new Error(`${this.wanted}: repeated or reordered ${id} after ${this.lastId}`);
+        this.lastId = id;
+        this.received.push({ id, clientId: f.clientId as string, user: f.user as string });
+        return;
+      }
+      case "ack": {
+        const i = this.outbox.findIndex((m) => m.clientId === f.clientId);
+        if (i >= 0) this.outbox.splice(i, 1);
+        this.acked.set(f.clientId as string, f.id as number);
+        return;
+      }
+      case "error":
+        if (f.code !== "not_joined" && f.code !== "unavailable") {
+          throw new Error(`${this.wanted}: unexpected error frame ${JSON.stringify(f)}`);
+        }
+    }
+  }
+
+  #transmit(m: { clientId: string; text: string }) {
+    if (this.ws?.readyState === WebSocket.OPEN) {
+      this.ws.send(JSON.stringify({ type: "send", room: this.room, ...m }));
+    }
+  }
+
+  send(): void {
+    const m = { clientId: `${this.wanted}-${++this.seq}`, text: `${this.wanted} #${this.seq}` };
+    this.outbox.push(m);
+    this.#transmit(m);
+  }
+
+  /** Resends what is unacked, as a client's retry timer would. */
+  retry(): void {
+    for (const m of this.outbox) this.#transmit(m);
+  }
+
+  close(): void {
+    this.closed = true;
+    this.ws?.close();
+  }
+}
+
+async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string) {
+  const end = Date.now() + ms;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+Deno.test({
+  name: "crash - SIGKILL mid-traffic loses no acked message and repeats none",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    const dir = await Deno.makeTempDir();
+    const env = { KV_PATH: `${dir}/chat.kv`, RATE_PER_SECOND: "1000", RATE_BURST: "1000" };
+    const port = freePort();
+    let server: ServerProcess = await spawnServer(port, env);
+    const clients = ["ana", "bo", "cy", "di"].map((n) => new ResilientClient(server.url, n, "general"));
+    try {
+      clients.forEach((c) => c.connect());
+      await waitFor(() => clients.every((c) => c.name !== ""), 20_000, "welcome");
+      const sender = setInterval(() => clients.forEach((c) => c.send()), 40);
+      const retrier = setInterval(() => clients.forEach((c) => c.retry()), 1000);
+      try {
+        for (let kill = 0; kill < 3; kill++) {
+          await new Promise((r) => setTimeout(r, 1500));
+          await server.stop("SIGKILL");
+          await new Promise((r) => setTimeout(r, 300));
+          server = await spawnServer(port, env);
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      } finally {
+        clearInterval(sender);
+      }
+      await waitFor(() => clients.every((c) => c.outbox.length === 0), 60_000, "every send acked");
+      clearInterval(retrier);
+      const lastId = Math.max(...clients.flatMap((c) => [...c.acked.values()]));
+      await waitFor(() => clients.every((c) => c.lastId === lastId), 30_000, "every client caught up");
+
+      const history: Received[] = [];
+      let before: number | undefined;
+      for (;;) {
+        const q = before ? `?limit=200&before=${before}` : "?limit=200";
+        const page = await (await fetch(`${server.url}/api/rooms/general/messages${q}`)).json();
+        history.unshift(...page.messages);
+        if (!page.hasMore) break;
+        before = page.messages[0].id;
+      }
+      const ids = history.map((m) => m.id);
+      expect(ids).toEqual(Array.from({ length: ids.length }, (_, i) => i + 1));
+      const sent = clients.reduce((n, c) => n + c.seq, 0);
+      expect(sent).toBeGreaterThan(300);
+      expect(history.length).toBe(sent);
+      const byClientId = new Map(history.map((m) => [m.clientId, m.id]));
+      expect(byClientId.size).toBe(history.length);
+      for (const c of clients) {
+        for (const [clientId, id] of c.acked) expect(byClientId.get(clientId)).toBe(id);
+        expect(c.received.map((m) => m.id)).toEqual(ids);
+      }
+    } finally {
+      clients.forEach((c) => c.close());
+      await server.stop("SIGTERM");
+      await Deno.remove(dir, { recursive: true });
+    }
+  },
+});

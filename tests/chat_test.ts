@@ -1,0 +1,359 @@
+/**
+ * The chat core through the real path: a server on a random port, real
+ * WebSocket clients, every endpoint.
+ */
+import { expect } from "expect";
+import { loadConfig } from "../lib/config.ts";
+import { type Server, startServer } from "../main.ts";
+
+type Frame = Record<string, unknown> & { type?: string };
+
+/** A test client that records every frame and waits for the ones it expects. */
+class Client {
+  readonly frames: (Frame | string)[] = [];
+  readonly ws: WebSocket;
+  readonly opened: Promise<void>;
+  readonly closed: Promise<{ code: number; reason: string }>;
+  #waiters: (() => void)[] = [];
+
+  constructor(url: string, opts: { json?: boolean } = {}) {
+    this.ws = new WebSocket(url);
+    const json = opts.json ?? true;
+    this.opened = new Promise((resolve, reject) => {
+      this.ws.onopen = () => resolve();
+      this.ws.onerror = () => reject(new Error(`could not open ${url}`));
+    });
+    this.opened.catch(() => {});
+    this.closed = new Promise((resolve) => {
+      this.ws.onclose = (e) => {
+        resolve({ code: e.code, reason: e.reason });
+        this.#wake();
+      };
+    });
+    this.ws.onmessage = (e) => {
+      this.frames.push(json ? JSON.parse(e.data) : e.data);
+      this.#wake();
+    };
+  }
+
+  #wake() {
+    const w = this.#waiters;
+    this.#waiters = [];
+    w.forEach((f) => f());
+  }
+
+  of(type: string): Frame[] {
+    return this.frames.filter((f): f is Frame => typeof f === "object" && f.type === type);
+  }
+
+  async until<T>(pick: () => T | undefined | false, ms = 5000): Promise<T> {
+    const end = Date.now() + ms;
+    for (;;) {
+      const v = pick();
+      if (v) return v;
+      if (Date.now() > end) throw new Error(`timed out; frames: ${JSON.stringify(this.frames).slice(0, 800)}`);
+      await new Promise<void>((r) => {
+        this.#waiters.push(r);
+        setTimeout(r, 50);
+      });
+    }
+  }
+
+  next(type: string, match: (f: Frame) => boolean = () => true): Promise<Frame> {
+    return this.until(() => this.of(type).find(match));
+  }
+
+  send(frame: Frame | string) {
+    this.ws.send(typeof frame === "string" ? frame : JSON.stringify(frame));
+  }
+
+  async close() {
+    if (this.ws.readyState <= WebSocket.OPEN) this.ws.close();
+    await this.closed;
+  }
+}
+
+async function withServer(env: Record<string, string>, fn: (s: Server) => Promise<void>) {
+  const config = loadConfig({ PORT: "0", HOSTNAME: "127.0.0.1", KV_PATH: ":memory:", LOG_LEVEL: "fatal", ...env });
+  const server = await startServer(config);
+  try {
+    await fn(server);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+const ws = (s: Server, path: string) => `${s.url.replace("http", "ws")}${path}`;
+
+async function native(s: Server, name: string, room?: string): Promise<Client> {
+  const c = new Client(ws(s, `/ws?name=${encodeURIComponent(name)}`));
+  await c.next("welcome");
+  if (room) {
+    c.send({ type: "join", room });
+    await c.next("joined", (f) => f.room === room);
+  }
+  return c;
+}
+
+Deno.test("chat - a broadcast reaches every member of the room and no one outside it", async () => {
+  await withServer({}, async (s) => {
+    const a = await native(s, "ana", "general");
+    const b = await native(s, "bo", "general");
+    const c = await native(s, "cy", "random");
+    a.send({ type: "send", room: "general", text: "hello", clientId: "a1" });
+    const ack = await a.next("ack");
+    expect(ack).toMatchObject({ room: "general", clientId: "a1", id: 1 });
+    const got = await b.next("message");
+    expect(got).toMatchObject({ id: 1, room: "general", user: "ana", text: "hello", clientId: "a1" });
+    await a.next("message");
+    await new Promise((r) => setTimeout(r, 100));
+    expect(c.of("message")).toEqual([]);
+    await Promise.all([a.close(), b.close(), c.close()]);
+  });
+});
+
+Deno.test("chat - welcome, presence, join and leave notices, typing", async () => {
+  await withServer({}, async (s) => {
+    const a = await native(s, "ana", "general");
+    const welcome = a.of("welcome")[0];
+    expect(welcome).toMatchObject({ protocol: 1, user: { name: "ana", guest: true } });
+    expect(typeof welcome.serverTime).toBe("number");
+    const b = await native(s, "bo", "general");
+    expect(b.of("joined")[0].users).toEqual([{ name: "ana", guest: true }, { name: "bo", guest: true }]);
+    await a.next("user_joined", (f) => f.user === "bo");
+    await a.next("presence", (f) => (f.users as unknown[]).length === 2);
+    b.send({ type: "typing", room: "general", typing: true });
+    expect(await a.next("typing")).toEqual({ type: "typing", room: "general", user: "bo", typing: true });
+    await b.close();
+    await a.next("user_left", (f) => f.user === "bo");
+    await a.next("presence", (f) => (f.users as unknown[]).length === 1);
+    await a.close();
+  });
+});
+
+Deno.test("chat - guest names stay unique and a token keeps one", async () => {
+  await withServer({}, async (s) => {
+    const a = await native(s, "mina");
+    const b = await native(s, "mina");
+    expect((b.of("welcome")[0].user as { name: string }).name).toBe("mina-2");
+    const token = a.of("welcome")[0].token as string;
+    const tab = new Client(ws(s, `/ws?name=mina&token=${token}`));
+    expect((await tab.next("welcome")).user).toEqual({ name: "mina", guest: true });
+    const bad = await fetch(`${s.url}/ws?name=${encodeURIComponent("<b>")}`, {
+      headers: { upgrade: "websocket" },
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.message).toMatch(/Invalid name/);
+    await Promise.all([a.close(), b.close(), tab.close()]);
+  });
+});
+
+Deno.test("chat - every malformed input gets its documented error and the socket stays open", async () => {
+  await withServer({ MAX_TEXT_BYTES: "100" }, async (s) => {
+    const a = await native(s, "ana", "general");
+    const cases: [Frame | string, string][] = [
+      ["{oops", "bad_json"],
+      [{ type: "shout" }, "unknown_type"],
+      [{ type: "send", room: "general", text: "x" }, "invalid_frame"],
+      [{ type: "join", room: "Bad Room!" }, "invalid_frame"],
+      [{ type: "send", room: "general", text: "x".repeat(101), clientId: "long" }, "text_too_long"],
+      [{ type: "send", room: "general", text: "   ", clientId: "blank" }, "empty_text"],
+      [{ type: "send", room: "random", text: "hi", clientId: "nj" }, "not_joined"],
+      [{ type: "join", room: "nowhere" }, "no_such_room"],
+      [{ type: "create", room: "general" }, "room_exists"],
+    ];
+    for (const [i, [frame, code]] of cases.entries()) {
+      a.send(frame);
+      const err = await a.until(() => a.of("error")[i]);
+      expect(err.code).toBe(code);
+      expect(typeof err.message).toBe("string");
+    }
+    expect(a.of("error")[4].frame).toEqual({ type: "send", room: "general", clientId: "long" });
+    a.send({ type: "send", room: "general", text: "still here", clientId: "ok" });
+    expect(await a.next("ack")).toMatchObject({ clientId: "ok" });
+    await a.close();
+  });
+});
+
+Deno.test("chat - an oversized frame closes with 1009 and binary with 1003", async () => {
+  await withServer({ MAX_FRAME_BYTES: "1024" }, async (s) => {
+    const a = await native(s, "ana", "general");
+    a.send("x".repeat(2000));
+    expect((await a.closed).code).toBe(1009);
+    const b = await native(s, "bo", "general");
+    b.ws.send(new Uint8Array([1, 2, 3]));
+    expect((await b.closed).code).toBe(1003);
+  });
+});
+
+Deno.test("chat - rooms: created by name, refused when duplicate, listed with live counts", async () => {
+  await withServer({ CHAT_ROOMS: "general,random" }, async (s) => {
+    const a = await native(s, "ana", "general");
+    a.send({ type: "create", room: "deno-fans" });
+    expect((await a.next("room")).room).toMatchObject({ id: "deno-fans" });
+    a.send({ type: "create", room: "deno-fans" });
+    expect((await a.next("error")).code).toBe("room_exists");
+    const list = await (await fetch(`${s.url}/api/rooms`)).json();
+    expect(list.rooms).toEqual([
+      { id: "general", name: "general", users_count: 1 },
+      { id: "random", name: "random", users_count: 0 },
+      { id: "deno-fans", name: "deno-fans", users_count: 0 },
+    ]);
+    await a.close();
+  });
+});
+
+Deno.test("chat - a sender that resends a clientId gets the original ack, no second message", async () => {
+  await withServer({}, async (s) => {
+    const a = await native(s, "ana", "general");
+    const b = await native(s, "bo", "general");
+    a.send({ type: "send", room: "general", text: "once", clientId: "same" });
+    const first = await a.next("ack");
+    a.send({ type: "send", room: "general", text: "once", clientId: "same" });
+    const second = await a.until(() => a.of("ack")[1]);
+    expect(second).toMatchObject({ id: first.id, duplicate: true });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.of("message").length).toBe(1);
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+Deno.test("chat - a reader that never reads is dropped with 1013 while others stay fast", async () => {
+  await withServer({ SLOW_CLIENT_BYTES: "65536", SLOW_CLIENT_GRACE_MS: "300", RATE_PER_SECOND: "10000", RATE_BURST: "10000" }, async (s) => {
+    // A raw TCP client that upgrades and then never reads a byte.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    await conn.write(new TextEncoder().encode(
+      `GET /ws?name=sloth HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nUpgrade: websocket\r\n` +
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    ));
+    const buf = new Uint8Array(4096);
+    await conn.read(buf);
+    // Join "general" with a masked client frame.
+    const join = new TextEncoder().encode('{"type":"join","room":"general"}');
+    const frame = new Uint8Array(6 + join.length);
+    frame.set([0x81, 0x80 | join.length, 0, 0, 0, 0]);
+    frame.set(join, 6);
+    await conn.write(frame);
+    const fast = await native(s, "fast", "general");
+    const sender = await native(s, "talker", "general");
+    await fast.next("presence", (f) => (f.users as unknown[]).length === 3);
+    const text = "y".repeat(3000);
+    const latencies: number[] = [];
+    let dropped = false;
+    for (let i = 0; i < 400 && !dropped; i++) {
+      const t0 = performance.now();
+      sender.send({ type: "send", room: "general", text, clientId: `m${i}` });
+      await fast.until(() => fast.of("message").length > i, 10_000);
+      latencies.push(performance.now() - t0);
+      const metrics = s.chat.metrics.slowDropped.value;
+      dropped = metrics > 0;
+    }
+    await fast.until(() => s.chat.metrics.slowDropped.value === 1 || undefined, 10_000);
+    expect(s.chat.hub.isOnline("sloth")).toBe(false);
+    expect(fast.ws.readyState).toBe(WebSocket.OPEN);
+    // Every message reached the reader that keeps up, none skipped.
+    expect(fast.of("message").map((f) => f.id)).toEqual(latencies.map((_, i) => i + 1));
+    conn.close();
+    await Promise.all([fast.close(), sender.close()]);
+  });
+});
+
+Deno.test("chat - the original room endpoint keeps its exact format and crosses to native clients", async () => {
+  await withServer({}, async (s) => {
+    const native1 = await native(s, "ana", "general");
+    const old = new Client(ws(s, `/ws/general/${encodeURIComponent("민수")}`), { json: false });
+    await old.opened;
+    await old.until(() => old.frames.includes('{"sender":"시스템","message":"민수님이 입장했습니다.","room_id":"general"}'));
+    await native1.next("user_joined", (f) => f.user === "민수");
+    old.send("안녕하세요");
+    expect(await native1.next("message")).toMatchObject({ user: "민수", text: "안녕하세요", room: "general" });
+    await old.until(() => old.frames.includes('{"sender":"민수","message":"안녕하세요","room_id":"general"}'));
+    native1.send({ type: "send", room: "general", text: "hi 민수", clientId: "n1" });
+    await old.until(() => old.frames.includes('{"sender":"ana","message":"hi 민수","room_id":"general"}'));
+    const other = new Client(ws(s, `/ws/general/jisu`), { json: false });
+    await other.opened;
+    await other.close();
+    await old.until(() => old.frames.includes('{"sender":"시스템","message":"jisu님이 퇴장했습니다.","room_id":"general"}'));
+    const missing = await fetch(`${s.url}/ws/nowhere/someone`, { headers: { upgrade: "websocket" } });
+    expect(missing.status).toBe(403);
+    await missing.body?.cancel();
+    const dup = new Client(ws(s, `/ws/general/${encodeURIComponent("민수")}`), { json: false });
+    const closed = await dup.closed;
+    expect(closed.code).toBe(1008);
+    expect(closed.reason).toMatch(/taken/);
+    await Promise.all([native1.close(), old.close()]);
+  });
+});
+
+Deno.test("chat - the seed endpoint broadcasts 'client_id: text' to its clients", async () => {
+  await withServer({}, async (s) => {
+    const one = new Client(ws(s, "/ws/alice"), { json: false });
+    const two = new Client(ws(s, "/ws/bob"), { json: false });
+    await Promise.all([one.opened, two.opened]);
+    await new Promise((r) => setTimeout(r, 100));
+    one.send("hello everyone");
+    await two.until(() => two.frames.includes("alice: hello everyone"));
+    await one.until(() => one.frames.includes("alice: hello everyone"));
+    const history = await (await fetch(`${s.url}/api/rooms/general/messages`)).json();
+    expect(history.messages.map((m: { user: string; text: string }) => `${m.user}: ${m.text}`))
+      .toEqual(["alice: hello everyone"]);
+    await Promise.all([one.close(), two.close()]);
+  });
+});
+
+Deno.test("chat - history pages return every message once and bad parameters get 400", async () => {
+  await withServer({}, async (s) => {
+    const a = await native(s, "ana", "general");
+    for (let i = 1; i <= 120; i++) a.send({ type: "send", room: "general", text: `m${i}`, clientId: `c${i}` });
+    await a.until(() => a.of("ack").length === 120, 20_000);
+    const seen: number[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const res = await fetch(`${s.url}/api/rooms/general/messages?limit=50${before ? `&before=${before}` : ""}`);
+      const page = await res.json();
+      seen.unshift(...page.messages.map((m: { id: number }) => m.id));
+      if (!page.hasMore) break;
+      before = page.messages[0].id;
+    }
+    expect(seen).toEqual(Array.from({ length: 120 }, (_, i) => i + 1));
+    for (const q of ["limit=0", "limit=201", "limit=abc", "before=-1", "before=1.5"]) {
+      const res = await fetch(`${s.url}/api/rooms/general/messages?${q}`);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.status).toBe(400);
+    }
+    const unknown = await fetch(`${s.url}/api/rooms/nowhere/messages`);
+    expect(unknown.status).toBe(404);
+    await unknown.body?.cancel();
+    await a.close();
+  });
+});
+
+Deno.test("chat - a client cut off for a while receives exactly the missed messages", async () => {
+  await withServer({}, async (s) => {
+    const a = await native(s, "ana", "general");
+    const b = await native(s, "bo", "general");
+    for (let i = 1; i <= 5; i++) a.send({ type: "send", room: "general", text: `m${i}`, clientId: `a${i}` });
+    await b.until(() => b.of("message").length === 5);
+    const token = b.of("welcome")[0].token as string;
+    await b.close();
+    for (let i = 6; i <= 12; i++) a.send({ type: "send", room: "general", text: `m${i}`, clientId: `a${i}` });
+    await a.until(() => a.of("ack").length === 12);
+    const back = new Client(ws(s, `/ws?name=bo&token=${token}`));
+    await back.next("welcome");
+    back.send({ type: "join", room: "general", since: 5 });
+    await back.until(() => back.of("message").length >= 7);
+    a.send({ type: "send", room: "general", text: "live", clientId: "a13" });
+    await back.until(() => back.of("message").length >= 8);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(back.of("message").map((f) => f.id)).toEqual([6, 7, 8, 9, 10, 11, 12, 13]);
+    await Promise.all([a.close(), back.close()]);
+  });
+});
+
+Deno.test("chat - shutdown closes sockets with 1001", async () => {
+  const config = loadConfig({ PORT: "0", HOSTNAME: "127.0.0.1", KV_PATH: ":memory:", LOG_LEVEL: "fatal" });
+  const server = await startServer(config);
+  const a = await native(server, "ana", "general");
+  await server.shutdown();
+  expect((await a.closed).code).toBe(1001);
+});
