@@ -101,11 +101,11 @@ export class Chat {
 
   /** Every room with its live user count. */
   async rooms(): Promise<RoomInfo[]> {
-    const rooms = await this.store.rooms();
-    return await Promise.all(rooms.map(async (r) => ({
-      id: r.id,
-      name: r.id,
-      users_count: (await this.bus.presence(r.id)).length,
+    // The id cache is kept fresh by `room` bus events, so connect storms don't read KV.
+    return await Promise.all([...this.#roomIds].map(async (id) => ({
+      id,
+      name: id,
+      users_count: (await this.bus.presence(id)).length,
     })));
   }
 
