@@ -61,7 +61,7 @@ interface RoomState {
   lastId: number;
   /** Messages that arrived ahead of a gap, or before lastId was known. */
   held: Map<number, ChatMessage>;
-  gapTimer: number | undefined;
+  gapTimer: ReturnType<typeof setTimeout> | undefined;
   /** Local presence: user name → connections in the room. */
   users: Map<string, { user: PresenceUser; count: number }>;
 }
@@ -90,9 +90,9 @@ export class Hub {
   readonly metrics: Metrics;
   readonly #clients = new Set<Client>();
   readonly #rooms = new Map<string, RoomState>();
-  readonly #typing = new Map<string, number>();
+  readonly #typing = new Map<string, ReturnType<typeof setTimeout>>();
   readonly #o: Required<Omit<HubOptions, "metrics">>;
-  readonly #sweep: number;
+  readonly #sweep: ReturnType<typeof setInterval>;
   #nextId = 1;
 
   constructor(options: HubOptions) {

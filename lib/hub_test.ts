@@ -18,14 +18,18 @@ class FakeSocket implements Socket {
     this.closedWith = { code, reason };
   }
   frames(type?: string): Record<string, unknown>[] {
-    return this.sent.map((s) => JSON.parse(s)).filter((f) => !type || f.type === type);
+    return this.sent.map((s) => JSON.parse(s)).filter((f) =>
+      !type || f.type === type
+    );
   }
   ids(): number[] {
     return this.frames("message").map((f) => f.id as number);
   }
 }
 
-async function setup(opts: { slowClientGraceMs?: number; now?: () => number } = {}) {
+async function setup(
+  opts: { slowClientGraceMs?: number; now?: () => number } = {},
+) {
   const store = await openStore({ path: ":memory:", historyLimit: 1000 });
   const bus = new LocalBus();
   const hub = new Hub({
@@ -61,7 +65,10 @@ Deno.test("hub - a broadcast reaches every member of the room and no one else", 
   await hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "general");
   await hub.join(hub.connect(b, { name: "b", guest: true }, "v1"), "general");
   await hub.join(hub.connect(c, { name: "c", guest: true }, "v1"), "random");
-  await bus.publish({ kind: "message", message: await stored("general", "hello") });
+  await bus.publish({
+    kind: "message",
+    message: await stored("general", "hello"),
+  });
   expect(a.frames("message").map((f) => f.text)).toEqual(["hello"]);
   expect(b.frames("message").map((f) => f.text)).toEqual(["hello"]);
   expect(c.frames("message")).toEqual([]);
@@ -74,7 +81,9 @@ Deno.test("hub - messages arriving out of order or twice are delivered in order 
   await hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "general");
   const ms: ChatMessage[] = [];
   for (let i = 0; i < 4; i++) ms.push(await stored("general", `m${i}`));
-  for (const i of [1, 0, 0, 3, 2, 1, 3]) await bus.publish({ kind: "message", message: ms[i] });
+  for (const i of [1, 0, 0, 3, 2, 1, 3]) {
+    await bus.publish({ kind: "message", message: ms[i] });
+  }
   expect(a.ids()).toEqual([1, 2, 3, 4]);
   await close();
 });
@@ -84,7 +93,10 @@ Deno.test("hub - a message lost on the bus is read from the store", async () => 
   const a = new FakeSocket();
   await hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "general");
   await stored("general", "lost");
-  await bus.publish({ kind: "message", message: await stored("general", "after") });
+  await bus.publish({
+    kind: "message",
+    message: await stored("general", "after"),
+  });
   await until(() => a.ids().length === 2);
   expect(a.frames("message").map((f) => f.text)).toEqual(["lost", "after"]);
   await close();
@@ -94,7 +106,11 @@ Deno.test("hub - join with since replays exactly the missed messages, then live 
   const { hub, bus, stored, close } = await setup();
   for (let i = 1; i <= 5; i++) await stored("general", `m${i}`);
   const a = new FakeSocket();
-  const joining = hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "general", 2);
+  const joining = hub.join(
+    hub.connect(a, { name: "a", guest: true }, "v1"),
+    "general",
+    2,
+  );
   // A live message racing the replay is neither lost nor repeated.
   const live = await stored("general", "m6");
   await bus.publish({ kind: "message", message: live });
@@ -108,8 +124,16 @@ Deno.test("hub - join with since replays exactly the missed messages, then live 
 Deno.test("hub - replay past retention says gap", async () => {
   const store = await openStore({ path: ":memory:", historyLimit: 10 });
   const bus = new LocalBus();
-  const hub = new Hub({ store, bus, slowClientBytes: 1000, slowClientGraceMs: 100, typingTtlMs: 5000 });
-  for (let i = 1; i <= 230; i++) await store.append({ room: "r", user: "u", text: `m${i}` });
+  const hub = new Hub({
+    store,
+    bus,
+    slowClientBytes: 1000,
+    slowClientGraceMs: 100,
+    typingTtlMs: 5000,
+  });
+  for (let i = 1; i <= 230; i++) {
+    await store.append({ room: "r", user: "u", text: `m${i}` });
+  }
   await until(() => false, 100).catch(() => {});
   const a = new FakeSocket();
   await hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "r", 5);
@@ -123,10 +147,17 @@ Deno.test("hub - replay past retention says gap", async () => {
 
 Deno.test("hub - two tabs of one user are one presence entry", async () => {
   const { hub, bus, close } = await setup();
-  const [t1, t2, other] = [new FakeSocket(), new FakeSocket(), new FakeSocket()];
+  const [t1, t2, other] = [
+    new FakeSocket(),
+    new FakeSocket(),
+    new FakeSocket(),
+  ];
   const c1 = hub.connect(t1, { name: "mina", guest: true }, "v1");
   const c2 = hub.connect(t2, { name: "mina", guest: true }, "v1");
-  await hub.join(hub.connect(other, { name: "joon", guest: false }, "v1"), "general");
+  await hub.join(
+    hub.connect(other, { name: "joon", guest: false }, "v1"),
+    "general",
+  );
   await hub.join(c1, "general");
   await hub.join(c2, "general");
   await until(() => other.frames("presence").length > 0);
@@ -134,7 +165,10 @@ Deno.test("hub - two tabs of one user are one presence entry", async () => {
     { name: "joon", guest: false },
     { name: "mina", guest: true },
   ]);
-  expect(other.frames("user_joined").map((f) => f.user)).toEqual(["joon", "mina"]);
+  expect(other.frames("user_joined").map((f) => f.user)).toEqual([
+    "joon",
+    "mina",
+  ]);
   hub.disconnect(c1);
   await new Promise((r) => setTimeout(r, 10));
   expect(other.frames("user_left")).toEqual([]);
@@ -145,17 +179,32 @@ Deno.test("hub - two tabs of one user are one presence entry", async () => {
 });
 
 Deno.test("hub - typing reaches the others and expires", async () => {
-  const clock = FakeTimers.install({ toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"] });
+  const clock = FakeTimers.install({
+    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"],
+  });
   try {
     const { hub, bus, close } = await setup();
     const [a, b] = [new FakeSocket(), new FakeSocket()];
     await hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "general");
     await hub.join(hub.connect(b, { name: "b", guest: true }, "v1"), "general");
-    await bus.publish({ kind: "typing", room: "general", user: "a", typing: true });
-    expect(b.frames("typing")).toEqual([{ type: "typing", room: "general", user: "a", typing: true }]);
+    await bus.publish({
+      kind: "typing",
+      room: "general",
+      user: "a",
+      typing: true,
+    });
+    expect(b.frames("typing")).toEqual([{
+      type: "typing",
+      room: "general",
+      user: "a",
+      typing: true,
+    }]);
     expect(a.frames("typing")).toEqual([]);
     clock.tick(5001);
-    expect(b.frames("typing").at(-1)).toMatchObject({ user: "a", typing: false });
+    expect(b.frames("typing").at(-1)).toMatchObject({
+      user: "a",
+      typing: false,
+    });
     await close();
   } finally {
     clock.uninstall();
@@ -164,17 +213,32 @@ Deno.test("hub - typing reaches the others and expires", async () => {
 
 Deno.test("hub - a backed-up reader is closed with 1013 while the room flows", async () => {
   let now = 0;
-  const { hub, bus, stored, close } = await setup({ now: () => now, slowClientGraceMs: 100 });
+  const { hub, bus, stored, close } = await setup({
+    now: () => now,
+    slowClientGraceMs: 100,
+  });
   const [fast, slow] = [new FakeSocket(), new FakeSocket()];
-  await hub.join(hub.connect(fast, { name: "fast", guest: true }, "v1"), "general");
-  await hub.join(hub.connect(slow, { name: "slow", guest: true }, "v1"), "general");
+  await hub.join(
+    hub.connect(fast, { name: "fast", guest: true }, "v1"),
+    "general",
+  );
+  await hub.join(
+    hub.connect(slow, { name: "slow", guest: true }, "v1"),
+    "general",
+  );
   slow.bufferedAmount = 5000;
   for (let i = 0; i < 5; i++) {
     now += 50;
-    await bus.publish({ kind: "message", message: await stored("general", `m${i}`) });
+    await bus.publish({
+      kind: "message",
+      message: await stored("general", `m${i}`),
+    });
   }
   expect(fast.ids()).toEqual([1, 2, 3, 4, 5]);
-  expect(slow.closedWith).toEqual({ code: 1013, reason: "Too slow to keep up; reconnect" });
+  expect(slow.closedWith).toEqual({
+    code: 1013,
+    reason: "Too slow to keep up; reconnect",
+  });
   expect(hub.metrics.slowDropped.value).toBe(1);
   await close();
 });
@@ -182,10 +246,21 @@ Deno.test("hub - a backed-up reader is closed with 1013 while the room flows", a
 Deno.test("hub - original clients get their own wire formats", async () => {
   const { hub, bus, stored, close } = await setup();
   const [room, seed] = [new FakeSocket(), new FakeSocket()];
-  await hub.join(hub.connect(room, { name: "민수", guest: true }, "room"), "general");
-  await hub.join(hub.connect(seed, { name: "s1", guest: true }, "seed"), "general");
-  await bus.publish({ kind: "message", message: await stored("general", "안녕", "지수") });
-  expect(room.sent.at(-1)).toBe('{"sender":"지수","message":"안녕","room_id":"general"}');
+  await hub.join(
+    hub.connect(room, { name: "민수", guest: true }, "room"),
+    "general",
+  );
+  await hub.join(
+    hub.connect(seed, { name: "s1", guest: true }, "seed"),
+    "general",
+  );
+  await bus.publish({
+    kind: "message",
+    message: await stored("general", "안녕", "지수"),
+  });
+  expect(room.sent.at(-1)).toBe(
+    '{"sender":"지수","message":"안녕","room_id":"general"}',
+  );
   expect(seed.sent.at(-1)).toBe("지수: 안녕");
   await close();
 });

@@ -2,8 +2,15 @@ import { expect } from "expect";
 import { parseClientFrame, utf8Length } from "./protocol.ts";
 
 Deno.test("protocol - a valid frame parses", () => {
-  expect(parseClientFrame('{"type":"send","room":"general","text":"hi","clientId":"c1"}'))
-    .toEqual({ ok: true, frame: { type: "send", room: "general", text: "hi", clientId: "c1" } });
+  expect(
+    parseClientFrame(
+      '{"type":"send","room":"general","text":"hi","clientId":"c1"}',
+    ),
+  )
+    .toEqual({
+      ok: true,
+      frame: { type: "send", room: "general", text: "hi", clientId: "c1" },
+    });
 });
 
 Deno.test("protocol - each bad frame gets its error code and names the frame", () => {
@@ -14,11 +21,21 @@ Deno.test("protocol - each bad frame gets its error code and names the frame", (
   expect(code("{not json")).toBe("bad_json");
   expect(code('"just a string"')).toBe("unknown_type");
   expect(code('{"type":"shout","room":"general"}')).toBe("unknown_type");
-  expect(code('{"type":"send","room":"general","text":"hi"}')).toBe("invalid_frame");
+  expect(code('{"type":"send","room":"general","text":"hi"}')).toBe(
+    "invalid_frame",
+  );
   expect(code('{"type":"join","room":"Not A Slug"}')).toBe("invalid_frame");
-  expect(code('{"type":"typing","room":"general","typing":"yes"}')).toBe("invalid_frame");
-  const r = parseClientFrame('{"type":"send","room":"general","clientId":"c9"}');
-  expect(r.ok ? null : r.error.frame).toEqual({ type: "send", room: "general", clientId: "c9" });
+  expect(code('{"type":"typing","room":"general","typing":"yes"}')).toBe(
+    "invalid_frame",
+  );
+  const r = parseClientFrame(
+    '{"type":"send","room":"general","clientId":"c9"}',
+  );
+  expect(r.ok ? null : r.error.frame).toEqual({
+    type: "send",
+    room: "general",
+    clientId: "c9",
+  });
 });
 
 Deno.test("protocol - utf8Length counts bytes", () => {

@@ -170,7 +170,9 @@ export class Store {
       op.set(seqKey(room), next);
       const res = await op.commit().catch((error) => {
         // Two processes on one SQLite file take turns; anything else is real.
-        if (!String(error).includes("database is locked") || attempt > 50) throw error;
+        if (!String(error).includes("database is locked") || attempt > 50) {
+          throw error;
+        }
         return { ok: false } as const;
       });
       if (res.ok) {

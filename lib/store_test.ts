@@ -3,11 +3,18 @@ import { openStore } from "./store.ts";
 
 Deno.test("store - ids are per room, strictly increasing, in call order", async () => {
   const store = await openStore({ path: ":memory:", historyLimit: 1000 });
-  const sends = Array.from({ length: 25 }, (_, i) =>
-    store.append({ room: i % 2 ? "a" : "b", user: "u", text: `m${i}` }));
+  const sends = Array.from(
+    { length: 25 },
+    (_, i) =>
+      store.append({ room: i % 2 ? "a" : "b", user: "u", text: `m${i}` }),
+  );
   const results = await Promise.all(sends);
-  const a = results.filter((r) => r.message.room === "a").map((r) => r.message.id);
-  const b = results.filter((r) => r.message.room === "b").map((r) => r.message.id);
+  const a = results.filter((r) => r.message.room === "a").map((r) =>
+    r.message.id
+  );
+  const b = results.filter((r) => r.message.room === "b").map((r) =>
+    r.message.id
+  );
   expect(a).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
   expect(b).toEqual(Array.from({ length: 13 }, (_, i) => i + 1));
   expect((await store.range("a", 0)).map((m) => m.text)).toEqual(
@@ -18,13 +25,28 @@ Deno.test("store - ids are per room, strictly increasing, in call order", async 
 
 Deno.test("store - a resend with the same clientId returns the original", async () => {
   const store = await openStore({ path: ":memory:", historyLimit: 1000 });
-  const first = await store.append({ room: "r", user: "u", text: "hi", clientId: "c1" });
-  const again = await store.append({ room: "r", user: "u", text: "hi", clientId: "c1" });
+  const first = await store.append({
+    room: "r",
+    user: "u",
+    text: "hi",
+    clientId: "c1",
+  });
+  const again = await store.append({
+    room: "r",
+    user: "u",
+    text: "hi",
+    clientId: "c1",
+  });
   const sameBatch = await Promise.all([
     store.append({ room: "r", user: "u", text: "x", clientId: "c2" }),
     store.append({ room: "r", user: "u", text: "x", clientId: "c2" }),
   ]);
-  const otherUser = await store.append({ room: "r", user: "v", text: "hi", clientId: "c1" });
+  const otherUser = await store.append({
+    room: "r",
+    user: "v",
+    text: "hi",
+    clientId: "c1",
+  });
   expect(first.duplicate).toBe(false);
   expect(again).toEqual({ message: first.message, duplicate: true });
   expect(sameBatch[0].message.id).toBe(sameBatch[1].message.id);
@@ -38,9 +60,18 @@ Deno.test("store - two handles on one KV file never collide", async () => {
   const path = await Deno.makeTempFile({ suffix: ".kv" });
   const one = await openStore({ path, historyLimit: 1000 });
   const two = await openStore({ path, historyLimit: 1000 });
-  const sends = Array.from({ length: 60 }, (_, i) =>
-    (i % 2 ? one : two).append({ room: "r", user: `u${i % 2}`, text: `m${i}` }));
-  const ids = (await Promise.all(sends)).map((r) => r.message.id).sort((x, y) => x - y);
+  const sends = Array.from(
+    { length: 60 },
+    (_, i) =>
+      (i % 2 ? one : two).append({
+        room: "r",
+        user: `u${i % 2}`,
+        text: `m${i}`,
+      }),
+  );
+  const ids = (await Promise.all(sends)).map((r) => r.message.id).sort((x, y) =>
+    x - y
+  );
   expect(ids).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
   await one.close();
   await two.close();
@@ -49,10 +80,14 @@ Deno.test("store - two handles on one KV file never collide", async () => {
 
 Deno.test("store - history pages oldest first and retention drops the oldest", async () => {
   const store = await openStore({ path: ":memory:", historyLimit: 150 });
-  for (let i = 1; i <= 320; i++) await store.append({ room: "r", user: "u", text: `m${i}` });
+  for (let i = 1; i <= 320; i++) {
+    await store.append({ room: "r", user: "u", text: `m${i}` });
+  }
   await new Promise((r) => setTimeout(r, 50));
   const latest = await store.history("r", 50);
-  expect(latest.messages.map((m) => m.id)).toEqual(Array.from({ length: 50 }, (_, i) => 271 + i));
+  expect(latest.messages.map((m) => m.id)).toEqual(
+    Array.from({ length: 50 }, (_, i) => 271 + i),
+  );
   expect(latest.hasMore).toBe(true);
   const older = await store.history("r", 50, 271);
   expect(older.messages[49].id).toBe(270);

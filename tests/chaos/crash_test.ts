@@ -5,7 +5,11 @@
  * has received every message exactly once after its resumes.
  */
 import { expect } from "expect";
-import { freePort, type ServerProcess, spawnServer } from "../helpers/process.ts";
+import {
+  freePort,
+  type ServerProcess,
+  spawnServer,
+} from "../helpers/process.ts";
 
 interface Received {
   id: number;
@@ -25,7 +29,11 @@ class ResilientClient {
   token?: string;
   name = "";
 
-  constructor(readonly base: string, readonly wanted: string, readonly room: string) {}
+  constructor(
+    readonly base: string,
+    readonly wanted: string,
+    readonly room: string,
+  ) {}
 
   connect(): void {
     if (this.closed) return;
@@ -36,7 +44,9 @@ class ResilientClient {
     ws.onmessage = (e) => this.#onFrame(JSON.parse(e.data));
     ws.onclose = () => {
       if (this.ws === ws) this.ws = undefined;
-      if (!this.closed) setTimeout(() => this.connect(), 100 + Math.random() * 100);
+      if (!this.closed) {
+        setTimeout(() => this.connect(), 100 + Math.random() * 100);
+      }
     };
     ws.onerror = () => {};
   }
@@ -46,14 +56,24 @@ class ResilientClient {
       case "welcome":
         this.token = f.token as string;
         this.name = (f.user as { name: string }).name;
-        this.ws!.send(JSON.stringify({ type: "join", room: this.room, since: this.lastId }));
+        this.ws!.send(
+          JSON.stringify({ type: "join", room: this.room, since: this.lastId }),
+        );
         for (const m of this.outbox) this.#transmit(m);
         return;
       case "message": {
         const id = f.id as number;
-        if (id <= this.lastId) throw new Error(`${this.wanted}: repeated or reordered ${id} after ${this.lastId}`);
+        if (id <= this.lastId) {
+          throw new Error(
+            `${this.wanted}: repeated or reordered ${id} after ${this.lastId}`,
+          );
+        }
         this.lastId = id;
-        this.received.push({ id, clientId: f.clientId as string, user: f.user as string });
+        this.received.push({
+          id,
+          clientId: f.clientId as string,
+          user: f.user as string,
+        });
         return;
       }
       case "ack": {
@@ -64,7 +84,9 @@ class ResilientClient {
       }
       case "error":
         if (f.code !== "not_joined" && f.code !== "unavailable") {
-          throw new Error(`${this.wanted}: unexpected error frame ${JSON.stringify(f)}`);
+          throw new Error(
+            `${this.wanted}: unexpected error frame ${JSON.stringify(f)}`,
+          );
         }
     }
   }
@@ -76,7 +98,10 @@ class ResilientClient {
   }
 
   send(): void {
-    const m = { clientId: `${this.wanted}-${++this.seq}`, text: `${this.wanted} #${this.seq}` };
+    const m = {
+      clientId: `${this.wanted}-${++this.seq}`,
+      text: `${this.wanted} #${this.seq}`,
+    };
     this.outbox.push(m);
     this.#transmit(m);
   }
@@ -92,7 +117,11 @@ class ResilientClient {
   }
 }
 
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string) {
+async function waitFor(
+  cond: () => boolean | Promise<boolean>,
+  ms: number,
+  what: string,
+) {
   const end = Date.now() + ms;
   while (!(await cond())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
@@ -106,15 +135,28 @@ Deno.test({
   sanitizeResources: false,
   async fn() {
     const dir = await Deno.makeTempDir();
-    const env = { KV_PATH: `${dir}/chat.kv`, RATE_PER_SECOND: "1000", RATE_BURST: "1000" };
+    const env = {
+      KV_PATH: `${dir}/chat.kv`,
+      RATE_PER_SECOND: "1000",
+      RATE_BURST: "1000",
+    };
     const port = freePort();
     let server: ServerProcess = await spawnServer(port, env);
-    const clients = ["ana", "bo", "cy", "di"].map((n) => new ResilientClient(server.url, n, "general"));
+    const clients = ["ana", "bo", "cy", "di"].map((n) =>
+      new ResilientClient(server.url, n, "general")
+    );
     try {
       clients.forEach((c) => c.connect());
-      await waitFor(() => clients.every((c) => c.name !== ""), 20_000, "welcome");
+      await waitFor(
+        () => clients.every((c) => c.name !== ""),
+        20_000,
+        "welcome",
+      );
       const sender = setInterval(() => clients.forEach((c) => c.send()), 40);
-      const retrier = setInterval(() => clients.forEach((c) => c.retry()), 1000);
+      const retrier = setInterval(
+        () => clients.forEach((c) => c.retry()),
+        1000,
+      );
       try {
         for (let kill = 0; kill < 3; kill++) {
           await new Promise((r) => setTimeout(r, 1500));
@@ -126,16 +168,26 @@ Deno.test({
       } finally {
         clearInterval(sender);
       }
-      await waitFor(() => clients.every((c) => c.outbox.length === 0), 60_000, "every send acked");
+      await waitFor(
+        () => clients.every((c) => c.outbox.length === 0),
+        60_000,
+        "every send acked",
+      );
       clearInterval(retrier);
       const lastId = Math.max(...clients.flatMap((c) => [...c.acked.values()]));
-      await waitFor(() => clients.every((c) => c.lastId === lastId), 30_000, "every client caught up");
+      await waitFor(
+        () => clients.every((c) => c.lastId === lastId),
+        30_000,
+        "every client caught up",
+      );
 
       const history: Received[] = [];
       let before: number | undefined;
       for (;;) {
         const q = before ? `?limit=200&before=${before}` : "?limit=200";
-        const page = await (await fetch(`${server.url}/api/rooms/general/messages${q}`)).json();
+        const page =
+          await (await fetch(`${server.url}/api/rooms/general/messages${q}`))
+            .json();
         history.unshift(...page.messages);
         if (!page.hasMore) break;
         before = page.messages[0].id;
@@ -148,7 +200,9 @@ Deno.test({
       const byClientId = new Map(history.map((m) => [m.clientId, m.id]));
       expect(byClientId.size).toBe(history.length);
       for (const c of clients) {
-        for (const [clientId, id] of c.acked) expect(byClientId.get(clientId)).toBe(id);
+        for (const [clientId, id] of c.acked) {
+          expect(byClientId.get(clientId)).toBe(id);
+        }
         expect(c.received.map((m) => m.id)).toEqual(ids);
       }
     } finally {

@@ -26,12 +26,20 @@ export interface ServerProcess {
 /**
  * Starts `deno run main.ts` with `env` on `port` and waits until it answers.
  */
-export async function spawnServer(port: number, env: Record<string, string>): Promise<ServerProcess> {
+export async function spawnServer(
+  port: number,
+  env: Record<string, string>,
+): Promise<ServerProcess> {
   const root = new URL("../../", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "--unstable-kv", "main.ts"],
     cwd: root,
-    env: { HOSTNAME: "127.0.0.1", PORT: String(port), LOG_LEVEL: "warning", ...env },
+    env: {
+      HOSTNAME: "127.0.0.1",
+      PORT: String(port),
+      LOG_LEVEL: "warning",
+      ...env,
+    },
     stdin: "null",
     stdout: "null",
     stderr: "piped",

@@ -1,0 +1,412 @@
+/**
+ * The bus between instances over Redis: events travel on one pub/sub
+ * channel, and presence lives in one hash per room with a field per instance,
+ * trusted only while that instance's heartbeat key is alive.
+ *
+ * Redis is not the record: messages are in the shared store before they are
+ * published, so while Redis is away the bus logs, delivers to this instance
+ * only, keeps serving, reconnects with backoff and then emits `resync` so the
+ * hub re-reads history.
+ *
+ * @module
+ */
+import { createClient } from "redis";
+import { z } from "zod";
+import { type Bus, type BusEvent, mergePresence } from "./bus.ts";
+import { type Logger, logger } from "./log.ts";
+import type { PresenceUser } from "./protocol.ts";
+
+/** Options of {@link RedisBus.connect}. */
+export interface RedisBusOptions {
+  /** Names this instance in presence hashes; defaults to a random UUID. */
+  instanceId?: string;
+  /** How long an instance's users outlive its last heartbeat; defaults to 3 heartbeats. */
+  presenceTtlMs?: number;
+  /** How often this instance proves it is alive; defaults to 1000. */
+  heartbeatMs?: number;
+  /** How long the first connection may take before `connect` rejects; defaults to 10 000. */
+  connectTimeoutMs?: number;
+  /** A Redis command unanswered for this long fails; defaults to 2000. */
+  commandTimeoutMs?: number;
+  /** Where the bus logs; defaults to `logger("bus")`. */
+  logger?: Logger;
+}
+
+const CHANNEL = "chat:events";
+const presenceKey = (room: string) => `chat:presence:${room}`;
+const aliveKey = (instance: string) => `chat:instance:${instance}:alive`;
+
+const presenceUsers = z.array(
+  z.object({ name: z.string(), guest: z.boolean() }),
+);
+const chatMessage = z.object({
+  id: z.number(),
+  room: z.string(),
+  user: z.string(),
+  text: z.string(),
+  ts: z.number(),
+  clientId: z.string().optional(),
+  edited: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+});
+/** What may arrive on the channel: any {@link BusEvent} but `resync`. */
+const wireEvent = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("message"), message: chatMessage }),
+  z.object({
+    kind: z.literal("typing"),
+    room: z.string(),
+    user: z.string(),
+    typing: z.boolean(),
+  }),
+  z.object({ kind: z.literal(["presence", "room"]), room: z.string() }),
+  z.object({
+    kind: z.literal(["joined", "left"]),
+    room: z.string(),
+    user: presenceUsers.element,
+  }),
+  z.object({
+    kind: z.literal("edited"),
+    room: z.string(),
+    id: z.number(),
+    text: z.string(),
+  }),
+  z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
+  z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
+]) satisfies z.ZodType<BusEvent>;
+
+/** A client that fails commands fast while disconnected, and reconnects by `backoff`. */
+function redisClient(
+  url: string,
+  timeout: number,
+  backoff: (retries: number, cause: Error) => number | Error,
+) {
+  return createClient({
+    url,
+    disableOfflineQueue: true,
+    commandOptions: { timeout },
+    socket: { reconnectStrategy: backoff },
+  });
+}
+
+type Client = ReturnType<typeof redisClient>;
+
+/**
+ * A {@link Bus} shared by every instance connected to one Redis.
+ *
+ * @example
+ * ```ts
+ * const bus = await RedisBus.connect("redis://127.0.0.1:6379");
+ * const chat = await Chat.open({ config, bus });
+ * ```
+ */
+export class RedisBus implements Bus {
+  readonly #cmd: Client;
+  readonly #sub: Client;
+  readonly #id: string;
+  readonly #ttl: number;
+  readonly #log: Logger;
+  readonly #handlers: ((event: BusEvent) => void)[] = [];
+  /** This instance's users per room: the truth Redis mirrors. */
+  readonly #local = new Map<string, PresenceUser[]>();
+  /** Rooms whose presence could not be written; redone by the heartbeat. */
+  readonly #unsynced = new Set<string>();
+  #timer?: ReturnType<typeof setInterval>;
+  #beating?: Promise<void>;
+  #lastBeat = 0;
+  #lost = false;
+  #closed = false;
+  /** Set once first connected; before that, connecting gives up at {@link #giveUpAt}. */
+  #started = false;
+  readonly #giveUpAt: number;
+
+  private constructor(url: string, options: RedisBusOptions, ttl: number) {
+    this.#id = options.instanceId ?? crypto.randomUUID();
+    this.#ttl = ttl;
+    this.#log = options.logger ?? logger("bus");
+    this.#giveUpAt = Date.now() + (options.connectTimeoutMs ?? 10_000);
+    this.#cmd = redisClient(
+      url,
+      options.commandTimeoutMs ?? 2000,
+      (retries, cause) => this.#backoff(retries, cause),
+    );
+    this.#sub = this.#cmd.duplicate();
+    this.#watch(this.#cmd, "commands");
+    this.#watch(this.#sub, "subscriber");
+  }
+
+  /**
+   * Connects to the Redis at `url` and starts heartbeating. Rejects when
+   * Redis cannot be reached within `connectTimeoutMs`; after that the bus
+   * reconnects by itself, whatever the outage.
+   */
+  static async connect(
+    url: string,
+    options: RedisBusOptions = {},
+  ): Promise<RedisBus> {
+    const heartbeatMs = options.heartbeatMs ?? 1000;
+    const ttl = options.presenceTtlMs ?? 3 * heartbeatMs;
+    if (!(heartbeatMs > 0 && ttl > heartbeatMs)) {
+      throw new RangeError(
+        "presenceTtlMs must exceed heartbeatMs, and both be positive",
+      );
+    }
+    const bus = new RedisBus(url, options, ttl);
+    const cmd = bus.#cmd, sub = bus.#sub;
+    try {
+      const results = await Promise.allSettled([cmd.connect(), sub.connect()]);
+      const failed = results.find((r) => r.status === "rejected");
+      if (failed) throw failed.reason;
+      await sub.subscribe(CHANNEL, (raw) => bus.#receive(raw));
+    } catch (error) {
+      for (const c of [cmd, sub]) if (c.isOpen) c.destroy();
+      throw new Error(`Redis at ${redact(url)} is unreachable: ${error}`);
+    }
+    bus.#started = true;
+    await bus.#beat();
+    bus.#timer = setInterval(() => bus.#beat(), heartbeatMs);
+    bus.#log.info("connected to Redis at {url} as {instance}", {
+      url: redact(url),
+      instance: bus.#id,
+    });
+    return bus;
+  }
+
+  /** Publishes to every instance; while Redis is away, to this one only. Never rejects. */
+  async publish(event: BusEvent): Promise<void> {
+    if (event.kind === "resync") return this.#emit(event);
+    try {
+      await this.#cmd.publish(CHANNEL, JSON.stringify(event));
+    } catch (error) {
+      // The store has it already; other instances catch up on resync.
+      this.#log.warn(
+        "publishing a {kind} event failed, delivering locally: {error}",
+        {
+          kind: event.kind,
+          error: String(error),
+        },
+      );
+      this.#emit(event);
+    }
+  }
+
+  subscribe(handler: (event: BusEvent) => void): void {
+    this.#handlers.push(handler);
+  }
+
+  /** Records this instance's users in `room`; never rejects (the heartbeat retries). */
+  async setPresence(room: string, users: PresenceUser[]): Promise<void> {
+    if (users.length === 0) this.#local.delete(room);
+    else this.#local.set(room, [...users]);
+    try {
+      const key = presenceKey(room);
+      if (users.length === 0) await this.#cmd.hDel(key, this.#id);
+      else {
+        await this.#cmd.multi().hSet(key, this.#id, JSON.stringify(users))
+          .pExpire(key, this.#ttl).exec();
+      }
+      this.#unsynced.delete(room);
+    } catch (error) {
+      this.#unsynced.add(room);
+      this.#log.warn("writing presence of {room} failed: {error}", {
+        room,
+        error: String(error),
+      });
+    }
+    await this.publish({ kind: "presence", room });
+  }
+
+  /**
+   * This instance's users in `room` plus those of every live instance;
+   * entries of instances whose heartbeat expired are dropped from Redis.
+   * While Redis is away, this instance's users only.
+   */
+  async presence(room: string): Promise<PresenceUser[]> {
+    const lists = [this.#local.get(room) ?? []];
+    if (!this.#cmd.isReady) return mergePresence(lists);
+    try {
+      const key = presenceKey(room);
+      const fields = await this.#cmd.hGetAll(key);
+      const others = Object.keys(fields).filter((id) => id !== this.#id);
+      if (others.length === 0) return mergePresence(lists);
+      const alive = await this.#cmd.mGet(others.map(aliveKey));
+      const dead = others.filter((_, i) => alive[i] === null);
+      for (const id of others) {
+        if (!dead.includes(id)) lists.push(this.#users(fields[id], id));
+      }
+      // A late heartbeat rewrites its field on the next beat, so this race heals.
+      if (dead.length > 0) await this.#cmd.hDel(key, dead);
+    } catch (error) {
+      this.#log.warn("reading presence of {room} failed: {error}", {
+        room,
+        error: String(error),
+      });
+    }
+    return mergePresence(lists);
+  }
+
+  /** Whether both connections are up and the last heartbeat is recent. */
+  healthy(): Promise<boolean> {
+    return Promise.resolve(
+      !this.#closed && this.#cmd.isReady && this.#sub.isReady &&
+        Date.now() - this.#lastBeat < this.#ttl,
+    );
+  }
+
+  /** Removes this instance's presence, tells the others, and disconnects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#beating;
+    const rooms = [...this.#local.keys(), ...this.#unsynced];
+    this.#local.clear();
+    this.#handlers.length = 0;
+    if (this.#cmd.isReady) {
+      try {
+        const m = this.#cmd.multi().del(aliveKey(this.#id));
+        for (const room of rooms) {
+          m.hDel(presenceKey(room), this.#id)
+            .publish(CHANNEL, JSON.stringify({ kind: "presence", room }));
+        }
+        await m.exec();
+      } catch (error) {
+        this.#log.warn("removing presence on close failed: {error}", {
+          error: String(error),
+        });
+      }
+    }
+    for (const c of [this.#sub, this.#cmd]) {
+      if (c.isReady) await c.close().catch(() => c.destroy());
+      else if (c.isOpen) c.destroy();
+    }
+  }
+
+  /** Exponential backoff with jitter; gives up only on the first connection. */
+  #backoff(retries: number, cause: Error): number | Error {
+    const wait = Math.min(50 * 2 ** retries, 2000) + Math.random() * 50;
+    if (!this.#started && Date.now() + wait > this.#giveUpAt) return cause;
+    this.#log.debug("reconnecting to Redis in {wait} ms (attempt {attempt})", {
+      wait: Math.round(wait),
+      attempt: retries + 1,
+    });
+    return wait;
+  }
+
+  #watch(client: Client, name: string): void {
+    client.on("error", (error: unknown) => {
+      this.#log.debug("Redis {connection} connection: {error}", {
+        connection: name,
+        error: String(error),
+      });
+    });
+    client.on("reconnecting", () => {
+      if (this.#lost || this.#closed || !this.#started) return;
+      this.#lost = true;
+      this.#log.warn(
+        "lost the Redis {connection} connection; reconnecting with backoff",
+        {
+          connection: name,
+        },
+      );
+    });
+    client.on("ready", () => {
+      if (
+        this.#lost && !this.#closed && this.#cmd.isReady && this.#sub.isReady
+      ) {
+        this.#recover();
+      }
+    });
+  }
+
+  /** Both connections are back: re-read history, rewrite and announce presence. */
+  #recover(): void {
+    this.#lost = false;
+    this.#log.info("reconnected to Redis; resyncing");
+    this.#emit({ kind: "resync" });
+    const rooms = new Set([...this.#local.keys(), ...this.#unsynced]);
+    this.#beat().then(() => {
+      if (this.#closed) return;
+      for (const room of rooms) this.publish({ kind: "presence", room });
+    });
+  }
+
+  /** Refreshes this instance's heartbeat key and rewrites its presence. */
+  #beat(): Promise<void> {
+    return this.#beating ??= (async () => {
+      if (!this.#cmd.isReady) return;
+      const emptied = [...this.#unsynced].filter((room) =>
+        !this.#local.has(room)
+      );
+      try {
+        const m = this.#cmd.multi().set(aliveKey(this.#id), "1", {
+          expiration: { type: "PX", value: this.#ttl },
+        });
+        for (const [room, users] of this.#local) {
+          m.hSet(presenceKey(room), this.#id, JSON.stringify(users))
+            .pExpire(presenceKey(room), this.#ttl);
+        }
+        for (const room of emptied) m.hDel(presenceKey(room), this.#id);
+        await m.exec();
+        this.#lastBeat = Date.now();
+        for (const room of this.#local.keys()) this.#unsynced.delete(room);
+        for (const room of emptied) this.#unsynced.delete(room);
+      } catch (error) {
+        if (this.#cmd.isReady) {
+          this.#log.warn("heartbeat failed: {error}", { error: String(error) });
+        }
+      }
+    })().finally(() => this.#beating = undefined);
+  }
+
+  #receive(raw: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    const event = wireEvent.safeParse(parsed);
+    if (!event.success) {
+      this.#log.warn("ignoring a malformed bus event: {raw}", {
+        raw: raw.slice(0, 200),
+      });
+      return;
+    }
+    this.#emit(event.data);
+  }
+
+  #emit(event: BusEvent): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        this.#log.error("a bus handler threw on {kind}: {error}", {
+          kind: event.kind,
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  #users(json: string, instance: string): PresenceUser[] {
+    try {
+      const users = presenceUsers.safeParse(JSON.parse(json));
+      if (users.success) return users.data;
+    } catch { /* reported below */ }
+    this.#log.warn("ignoring malformed presence of instance {instance}", {
+      instance,
+    });
+    return [];
+  }
+}
+
+/** The URL without its password, for logs and errors. */
+function redact(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(invalid URL)";
+  }
+}

@@ -1,0 +1,129 @@
+/**
+ * The per-request context shared by every middleware and handler.
+ *
+ * @module
+ */
+import type { VNode } from "preact";
+import { HttpError } from "./http_error.ts";
+import type { UpgradeOptions, WebSocketHandlers } from "./types.ts";
+
+/** The resolved app configuration, as `ctx.config`. */
+export interface ResolvedConfig {
+  /** The project folder holding `routes/`, `islands/`, `static/`. */
+  root: string;
+  /** `"production"` unless `DENO_ENV=development`. */
+  mode: "development" | "production";
+}
+
+/** Response options of {@link Context.render}. */
+export interface RenderInit {
+  status?: number;
+  headers?: HeadersInit;
+}
+
+/** Renders `content` inside the route's layouts and app wrapper. */
+export type Renderer = (
+  ctx: Context<unknown>,
+  content: VNode,
+  init?: RenderInit,
+) => Promise<Response>;
+
+/** The context of one request. */
+export class Context<State = unknown> {
+  /** The incoming request. */
+  readonly req: Request;
+  /** The request's URL, parsed. */
+  readonly url: URL;
+  /** Connection information from `Deno.serve`, when served. */
+  readonly info: Deno.ServeHandlerInfo | undefined;
+  readonly config: ResolvedConfig;
+  /** Per-request state passed from middleware to routes. */
+  state: State = {} as State;
+  /** Parameters of the matched route pattern, decoded. */
+  params: Record<string, string> = {};
+  /** The matched route pattern, or `null`. */
+  route: string | null = null;
+  /** The caught error, on error pages and in `onError` handlers. */
+  error: unknown = null;
+  /** @internal Set by the app for each step of the middleware chain. */
+  _next: () => Promise<Response> = () =>
+    Promise.reject(new HttpError(404, "Not found"));
+  /** @internal Set by the app to the matched route's renderer. */
+  _renderer: Renderer | undefined;
+
+  constructor(
+    req: Request,
+    url: URL,
+    info: Deno.ServeHandlerInfo | undefined,
+    config: ResolvedConfig,
+  ) {
+    this.req = req;
+    this.url = url;
+    this.info = info;
+    this.config = config;
+  }
+
+  /** Runs the rest of the middleware chain and the route. */
+  next(): Promise<Response> {
+    return this._next();
+  }
+
+  /** Renders JSX as an HTML page inside the route's layouts and `_app`. */
+  render(content: VNode, init?: RenderInit): Promise<Response> {
+    if (!this._renderer) throw new Error("No renderer for this request");
+    return this._renderer(this as Context<unknown>, content, init);
+  }
+
+  /**
+   * Redirects to `path` (status 302 unless given). A path like `//evil.com`
+   * is kept on this origin.
+   */
+  redirect(path: string, status = 302): Response {
+    let location = path;
+    if (path.startsWith("/")) location = "/" + path.replace(/^[\/\\]+/, "");
+    return new Response(null, { status, headers: { location } });
+  }
+
+  /** Upgrades to a WebSocket and returns the socket and the response. */
+  upgrade(options?: UpgradeOptions): { socket: WebSocket; response: Response };
+  /** Upgrades to a WebSocket driven by `handlers`; returns the response. */
+  upgrade(handlers: WebSocketHandlers, options?: UpgradeOptions): Response;
+  upgrade(
+    first?: UpgradeOptions | WebSocketHandlers,
+    second?: UpgradeOptions,
+  ): Response | { socket: WebSocket; response: Response } {
+    if (this.req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+      throw new HttpError(400, "Expected a WebSocket upgrade request");
+    }
+    const managed = isHandlers(first);
+    const options = (managed ? second : first as UpgradeOptions) ?? {};
+    const { socket, response } = Deno.upgradeWebSocket(this.req, {
+      idleTimeout: options.idleTimeout,
+      protocol: options.protocol,
+    });
+    if (!managed) return { socket, response };
+    const h = first;
+    if (h.open) socket.addEventListener("open", () => h.open!(socket));
+    if (h.message) {
+      socket.addEventListener("message", (e) => h.message!(socket, e));
+    }
+    if (h.close) {
+      socket.addEventListener(
+        "close",
+        (e) => h.close!(socket, e.code, e.reason),
+      );
+    }
+    if (h.error) socket.addEventListener("error", (e) => h.error!(socket, e));
+    return response;
+  }
+}
+
+function isHandlers(
+  value: UpgradeOptions | WebSocketHandlers | undefined,
+): value is WebSocketHandlers {
+  if (!value) return false;
+  const v = value as Record<string, unknown>;
+  return ["open", "message", "close", "error"].some((k) =>
+    typeof v[k] === "function"
+  );
+}
