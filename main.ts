@@ -8,7 +8,13 @@
 import { App, staticFiles } from "fresh";
 import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
 import { Chat } from "./lib/chat.ts";
+import {
+  type Auth,
+  authMiddleware,
+  createAuth,
+} from "./lib/auth_middleware.ts";
 import type { Bus } from "./lib/bus.ts";
+import { RedisBus } from "./lib/bus_redis.ts";
 import { ConnectionLimiter } from "./lib/guard.ts";
 import { logger, setupLogging } from "./lib/log.ts";
 import { CLOSE } from "./lib/protocol.ts";
@@ -30,7 +36,10 @@ export interface Server {
 }
 
 /** Builds the app for a chat service. */
-export function createApp(chat: Chat): App<State> {
+export function createApp(
+  chat: Chat,
+  auth: Auth = createAuth(chat.store.kv, chat.config),
+): App<State> {
   const connections = new ConnectionLimiter(chat.config.maxConnectionsPerIp);
   return new App<State>({ root: import.meta.dirname })
     .use(staticFiles())
@@ -39,6 +48,7 @@ export function createApp(chat: Chat): App<State> {
       ctx.state.connections = connections;
       return ctx.next();
     }))
+    .use(authMiddleware<State>(auth))
     .fsRoutes();
 }
 
@@ -47,7 +57,9 @@ export async function startServer(
   config: Config,
   options: { bus?: Bus } = {},
 ): Promise<Server> {
-  const chat = await Chat.open({ config, bus: options.bus });
+  const bus = options.bus ??
+    (config.redisUrl ? await RedisBus.connect(config.redisUrl) : undefined);
+  const chat = await Chat.open({ config, bus });
   const app = createApp(chat);
   const handler = app.handler();
   const server = Deno.serve({

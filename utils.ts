@@ -4,6 +4,7 @@
  * @module
  */
 import { createDefine } from "fresh";
+import type { Auth } from "./lib/auth_middleware.ts";
 import type { Chat } from "./lib/chat.ts";
 import type { ConnectionLimiter } from "./lib/guard.ts";
 
@@ -13,6 +14,12 @@ export interface State {
   connections: ConnectionLimiter;
   /** Set by the WebSocket guard: the address holding a connection slot. */
   clientAddress?: string;
+  /** Accounts, sessions and the login limiter (`lib/auth_middleware.ts`). */
+  auth: Auth;
+  /** The logged-in user, from the session cookie; unset for guests. */
+  user?: { name: string };
+  /** The logged-in user's session id. */
+  sessionId?: string;
 }
 
 /** Typed helpers for routes, pages, layouts and middleware. */

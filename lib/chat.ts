@@ -90,6 +90,31 @@ export class Chat {
     return chat;
   }
 
+  /** Whether the store and the bus answer within two seconds. */
+  async health(): Promise<{ store: boolean; bus: boolean }> {
+    const within = async (check: () => Promise<unknown>) => {
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const timeout = new Promise<false>((r) =>
+        timer = setTimeout(r, 2000, false)
+      );
+      try {
+        return await Promise.race([
+          check().then((ok) => ok !== false),
+          timeout,
+        ]);
+      } catch {
+        return false;
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const [store, bus] = await Promise.all([
+      within(() => this.store.lastId(this.config.rooms[0])),
+      within(() => this.bus.healthy()),
+    ]);
+    return { store, bus };
+  }
+
   /** Whether a room exists (a cached answer, kept fresh by the bus). */
   async hasRoom(id: string): Promise<boolean> {
     if (this.#roomIds.has(id)) return true;

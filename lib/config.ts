@@ -41,6 +41,8 @@ const schema = z.object({
   MAX_ROOMS_PER_USER: int(0, 10_000).default(10),
   TRUST_PROXY: bool.default(false),
   ADMIN_USERS: list.default([]),
+  LOGIN_MAX_ATTEMPTS: int(1, 1000).default(10),
+  LOGIN_LOCK_MS: int(1000, 86_400_000).default(900_000),
   SHUTDOWN_GRACE_MS: int(0, 60_000).default(3000),
 });
 
@@ -74,6 +76,10 @@ export interface Config {
   maxRoomsPerUser: number;
   trustProxy: boolean;
   adminUsers: string[];
+  /** Failed logins per username before a lock; slowed from half of it. */
+  loginMaxAttempts: number;
+  /** How long a login lock lasts, in ms. */
+  loginLockMs: number;
   shutdownGraceMs: number;
 }
 
@@ -126,6 +132,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxRoomsPerUser: e.MAX_ROOMS_PER_USER,
     trustProxy: e.TRUST_PROXY,
     adminUsers: e.ADMIN_USERS,
+    loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
+    loginLockMs: e.LOGIN_LOCK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
   };
 }

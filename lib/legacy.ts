@@ -10,7 +10,7 @@
  *
  * @module
  */
-import { Chat, ChatError } from "./chat.ts";
+import { type Chat, ChatError } from "./chat.ts";
 import {
   type Client,
   roomLine,

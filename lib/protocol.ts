@@ -7,15 +7,12 @@
  * @module
  */
 import { z } from "zod";
+import { ROOM_ID, USER_NAME } from "./names.ts";
 
 /** The protocol version announced in `welcome`. */
 export const PROTOCOL_VERSION = 1;
 
-/** Room ids: lowercase slug, 1–32 characters, starting with a letter or digit. */
-export const ROOM_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
-
-/** Display names: 1–24 letters, digits, `_`, `-` or `.` in any script. */
-export const USER_NAME = /^[\p{L}\p{N}_.-]{1,24}$/u;
+export { ROOM_ID, USER_NAME };
 
 /** A room id, validated. */
 export const roomId = z.string().regex(

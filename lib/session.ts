@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { Chat, ChatError } from "./chat.ts";
+import { type Chat, ChatError } from "./chat.ts";
 import type { Client } from "./hub.ts";
 import type { Identity } from "./identity.ts";
 import {

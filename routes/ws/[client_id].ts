@@ -6,7 +6,7 @@ import { serveLegacy } from "../../lib/legacy.ts";
  * The seed document's endpoint, `WS /ws/{client_id}`: plain text in,
  * `"{client_id}: {text}"` out to every client of this endpoint.
  */
-export const handlers = define.handlers({
+export const handler = define.handlers({
   GET(ctx) {
     const { chat, connections } = ctx.state;
     const { socket, response } = ctx.upgrade({

@@ -5,10 +5,10 @@ import { NameError } from "../../lib/identity.ts";
 import { serveV1 } from "../../lib/session.ts";
 
 /**
- * The native protocol (v1): `GET /ws?name={guest name}&token={guest token}`.
- * See docs/protocol.md.
+ * The native protocol (v1): `GET /ws?name={guest name}&token={guest token}`,
+ * or with the `sid` cookie of a logged-in user. See docs/protocol.md.
  */
-export const handlers = define.handlers({
+export const handler = define.handlers({
   async GET(ctx) {
     const { chat, connections } = ctx.state;
     const name = ctx.url.searchParams.get("name") ?? "";
@@ -18,7 +18,10 @@ export const handlers = define.handlers({
     }
     let identity;
     try {
-      identity = await chat.identities.claimGuest(name, token);
+      // A logged-in user connects under the account's name; `name` is for guests.
+      identity = ctx.state.user
+        ? chat.identities.claimAccount(ctx.state.user.name)
+        : await chat.identities.claimGuest(name, token);
     } catch (error) {
       if (error instanceof NameError) throw new HttpError(400, error.message);
       throw error;

@@ -8,7 +8,7 @@ import { serveLegacy } from "../../../lib/legacy.ts";
  * plain text in, `{"sender","message","room_id"}` out. A room that does not
  * exist is refused with 403 before the upgrade, as the original did.
  */
-export const handlers = define.handlers({
+export const handler = define.handlers({
   async GET(ctx) {
     const { chat, connections } = ctx.state;
     const { room_id, username } = ctx.params;

@@ -7,7 +7,7 @@ const MAX_LIMIT = 200;
  * `GET /api/rooms/{room}/messages?before={id}&limit={n}`: a page of history,
  * oldest first, with `hasMore` when older messages exist.
  */
-export const handlers = define.handlers({
+export const handler = define.handlers({
   async GET(ctx) {
     const { chat } = ctx.state;
     const room = ctx.params.room;

@@ -1,0 +1,72 @@
+/**
+ * Process and machine figures read from Linux's /proc: CPU time, resident
+ * memory, and the machine's busy time (to see load from other processes).
+ *
+ * @module
+ */
+
+/** Clock ticks per second of /proc/<pid>/stat (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds (user + system) used so far by `pid` ("self" for this one). */
+export function cpuSeconds(pid: number | "self" = "self"): number {
+  try {
+    const stat = Deno.readTextFileSync(`/proc/${pid}/stat`);
+    // The command name may hold spaces; fields are counted after its ")".
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Resident memory of `pid` in bytes (VmRSS), NaN once it is gone. */
+export function rssBytes(pid: number | "self" = "self"): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const kb = status.match(/^VmRSS:\s+(\d+) kB/m);
+    return kb ? Number(kb[1]) * 1024 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** The machine's CPU time so far, in seconds summed over every core. */
+export interface MachineCpu {
+  busy: number;
+  total: number;
+}
+
+/** Reads the machine's busy and total CPU seconds from /proc/stat. */
+export function machineCpu(): MachineCpu {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n")[0];
+  const t = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = t.slice(0, 8).reduce((a, b) => a + b, 0);
+  const idle = t[3] + t[4];
+  return {
+    busy: (total - idle) / TICKS_PER_SECOND,
+    total: total / TICKS_PER_SECOND,
+  };
+}
+
+/** The machine the figures come from. */
+export interface MachineInfo {
+  cores: number;
+  cpu: string;
+  deno: string;
+  loadAverage: string;
+  date: string;
+}
+
+/** Describes this machine and runtime. */
+export function machineInfo(): MachineInfo {
+  const cpuinfo = Deno.readTextFileSync("/proc/cpuinfo");
+  return {
+    cores: navigator.hardwareConcurrency,
+    cpu: cpuinfo.match(/^model name\s*:\s*(.+)$/m)?.[1]?.trim() ?? "unknown",
+    deno: Deno.version.deno,
+    loadAverage: Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3)
+      .join(" "),
+    date: new Date().toISOString(),
+  };
+}

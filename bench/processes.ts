@@ -1,0 +1,184 @@
+/**
+ * The processes of a bench run: the server under test (the app or the
+ * baseline) and the load-generator workers, each started through bash so
+ * its open-file limit can be raised for 10 000 sockets.
+ *
+ * @module
+ */
+import type { Command, WorkerConfig } from "./load_worker.ts";
+
+const ROOT = new URL("../", import.meta.url).pathname;
+const OPEN_FILES = 65535;
+
+/** Which server a scenario drives. */
+export type Target = "app" | "baseline";
+
+/** A running server under test. */
+export interface ServerProcess {
+  target: Target;
+  pid: number;
+  /** The WebSocket endpoint of protocol v1. */
+  wsUrl: string;
+  stop(): Promise<void>;
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): number {
+  const l = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (l.addr as Deno.NetAddr).port;
+  l.close();
+  return port;
+}
+
+/** `deno <args>` with a raised open-file limit; `exec` keeps the pid deno's. */
+function spawn(
+  args: string[],
+  env: Record<string, string> = {},
+): Deno.ChildProcess {
+  return new Deno.Command("bash", {
+    args: [
+      "-c",
+      `ulimit -n ${OPEN_FILES} && exec "$0" "$@"`,
+      Deno.execPath(),
+      ...args,
+    ],
+    cwd: ROOT,
+    env,
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+}
+
+/** Yields a byte stream's lines. */
+export async function* lines(
+  stream: ReadableStream<Uint8Array>,
+): AsyncGenerator<string> {
+  let buffer = "";
+  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+    buffer += chunk;
+    let nl;
+    while ((nl = buffer.indexOf("\n")) >= 0) {
+      yield buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+    }
+  }
+}
+
+/** Keeps the last few KB of a stream, for error messages. */
+function tail(stream: ReadableStream<Uint8Array>): () => string {
+  let text = "";
+  (async () => {
+    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
+      text = (text + chunk).slice(-4000);
+    }
+  })().catch(() => {});
+  return () => text;
+}
+
+async function kill(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGKILL");
+  } catch { /* exited already */ }
+  await child.status;
+}
+
+/**
+ * Starts the app (`main.ts`) or the baseline on a free loopback port and
+ * waits until it listens. `env` adds to the app's environment.
+ */
+export async function startServer(
+  target: Target,
+  env: Record<string, string> = {},
+): Promise<ServerProcess> {
+  const port = freePort();
+  const child = target === "app"
+    ? spawn(["run", "-A", "--unstable-kv", "main.ts"], {
+      HOSTNAME: "127.0.0.1",
+      PORT: String(port),
+      ...env,
+    })
+    : spawn(["run", "-A", "bench/baseline.ts", String(port)]);
+  child.stdin.close();
+  const stderr = tail(child.stderr);
+  const out = lines(child.stdout);
+  const listening = (async () => {
+    for await (const line of out) if (line.startsWith("Listening")) return;
+    throw new Error(`${target} exited before listening:\n${stderr()}`);
+  })();
+  const timeout = setTimeout(() => kill(child), 120_000);
+  try {
+    await listening;
+  } finally {
+    clearTimeout(timeout);
+  }
+  // Keep draining stdout so the server never blocks on a full pipe.
+  (async () => {
+    for await (const _ of out) { /* discard */ }
+  })().catch(() => {});
+  return {
+    target,
+    pid: child.pid,
+    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    stop: () => kill(child),
+  };
+}
+
+/** A running load-generator worker. */
+export interface WorkerProcess {
+  pid: number;
+  /** Sends a command and resolves to the worker's JSON answer. */
+  request<T>(command: Command, timeoutMs: number): Promise<T>;
+  stop(): Promise<void>;
+}
+
+/** Starts a load-generator process and waits until it reads commands. */
+export async function startWorker(
+  config: WorkerConfig,
+): Promise<WorkerProcess> {
+  const child = spawn([
+    "run",
+    "-A",
+    "bench/load_worker.ts",
+    JSON.stringify(config),
+  ]);
+  const stderr = tail(child.stderr);
+  const out = lines(child.stdout);
+  const writer = child.stdin.getWriter();
+  const encoder = new TextEncoder();
+  const nextLine = async (timeoutMs: number, what: string) => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `worker ${config.worker}: no answer to ${what} in ${timeoutMs} ms\n${stderr()}`,
+            ),
+          ),
+        timeoutMs,
+      );
+    });
+    try {
+      const next = await Promise.race([out.next(), timeout]);
+      if (next.done) {
+        throw new Error(`worker ${config.worker} exited:\n${stderr()}`);
+      }
+      return JSON.parse(next.value);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  await nextLine(60_000, "start");
+  return {
+    pid: child.pid,
+    async request<T>(command: Command, timeoutMs: number): Promise<T> {
+      await writer.write(encoder.encode(JSON.stringify(command) + "\n"));
+      return await nextLine(timeoutMs, command.cmd) as T;
+    },
+    async stop() {
+      await writer.close().catch(() => {});
+      await kill(child);
+    },
+  };
+}

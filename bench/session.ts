@@ -1,0 +1,267 @@
+/**
+ * One load session: a fresh server under test, the load-generator workers
+ * connected to it, and sending phases whose figures are merged across the
+ * workers (deliveries, loss, latency, CPU of server, generator and others).
+ *
+ * @module
+ */
+import { Histogram, type Summary } from "./histogram.ts";
+import type { Connected, PhaseResult, WorkerConfig } from "./load_worker.ts";
+import { wallNow } from "./load_worker.ts";
+import { cpuSeconds, machineCpu, rssBytes } from "./proc_stats.ts";
+import {
+  type ServerProcess,
+  startServer,
+  startWorker,
+  type Target,
+  type WorkerProcess,
+} from "./processes.ts";
+
+/** How the clients of a session are laid out. */
+export interface Layout {
+  clients: number;
+  rooms: string[];
+  /** Senders in total, spread over the workers. */
+  senders: number;
+  identity: WorkerConfig["identity"];
+  workers: number;
+  /** Connections opening at once per worker. */
+  concurrency: number;
+  deadlineMs: number;
+}
+
+/** The figures of the connect (and join) step. */
+export interface ConnectSummary {
+  ready: number;
+  failed: number;
+  /** From the first socket opened to the last `welcome`, any worker. */
+  allWelcomedMs: number;
+  /** To the last `joined`, 0 without joins. */
+  allJoinedMs: number;
+  /** Until frames stopped arriving (presence traffic after joins). */
+  quietMs: number;
+  welcome: Summary;
+  join: Summary;
+  /** Bytes of frames received while connecting, all clients. */
+  mb: number;
+  frames: Record<string, number>;
+  closes: Record<string, number>;
+  serverCpu: number;
+  generatorCpu: number;
+}
+
+/** The merged figures of one sending phase. */
+export interface PhaseSummary {
+  /** Target and achieved sends per second, all senders. */
+  rate: number;
+  sentPerS: number;
+  sent: number;
+  acked: number;
+  /** Every member must get every sent message. */
+  expected: number;
+  deliveries: number;
+  deliveriesPerS: number;
+  lost: number;
+  late: number;
+  disorder: number;
+  errors: Record<string, number>;
+  closes: Record<string, number>;
+  latency: Summary;
+  ack: Summary;
+  /** CPU cores busy on average: the server, the workers, everything else. */
+  serverCores: number;
+  generatorCores: number;
+  otherCores: number;
+  /** Server CPU microseconds per delivery. */
+  serverUsPerDelivery: number;
+  seconds: number;
+}
+
+/** Settings that keep the app from rate-limiting or dropping the bench. */
+export const APP_ENV: Record<string, string> = {
+  LOG_LEVEL: "error",
+  RATE_PER_SECOND: "10000",
+  RATE_BURST: "100000",
+  MAX_CONNECTIONS_PER_IP: "1000000",
+  IDLE_TIMEOUT_S: "300",
+};
+
+const split = (n: number, parts: number, i: number) =>
+  Math.floor(n * (i + 1) / parts) - Math.floor(n * i / parts);
+
+const addAll = (into: Record<string, number>, from: Record<string, number>) => {
+  for (const [k, n] of Object.entries(from)) into[k] = (into[k] ?? 0) + n;
+  return into;
+};
+
+/** A server under load from a set of workers. */
+export class Session {
+  #phase = 0;
+  private constructor(
+    readonly server: ServerProcess,
+    readonly workers: WorkerProcess[],
+    readonly layout: Layout,
+    readonly tempDir: string | undefined,
+  ) {}
+
+  /** Starts a fresh server and the workers, without connecting yet. */
+  static async start(
+    target: Target,
+    layout: Layout,
+    env: Record<string, string> = {},
+  ): Promise<Session> {
+    let tempDir: string | undefined;
+    let server: ServerProcess;
+    if (target === "app") {
+      tempDir = await Deno.makeTempDir({ prefix: "chat-bench-" });
+      server = await startServer("app", {
+        ...APP_ENV,
+        KV_PATH: `${tempDir}/chat.kv`,
+        ...env,
+      });
+    } else server = await startServer("baseline");
+    const workers = await Promise.all(
+      Array.from({ length: layout.workers }, (_, w) => {
+        const first = Array.from(
+          { length: w },
+          (_, i) => split(layout.clients, layout.workers, i),
+        )
+          .reduce((a, b) => a + b, 0);
+        return startWorker({
+          url: server.wsUrl,
+          worker: w,
+          first,
+          clients: split(layout.clients, layout.workers, w),
+          rooms: layout.rooms,
+          senders: split(layout.senders, layout.workers, w),
+          identity: layout.identity,
+          concurrency: layout.concurrency,
+          deadlineMs: layout.deadlineMs,
+        });
+      }),
+    );
+    return new Session(server, workers, layout, tempDir);
+  }
+
+  /** Server resident memory in bytes. */
+  rss(): number {
+    return rssBytes(this.server.pid);
+  }
+
+  /** Opens every client at once across workers (and joins their rooms). */
+  async connect(): Promise<ConnectSummary> {
+    const cpu0 = cpuSeconds(this.server.pid);
+    const startAt = wallNow() + 300;
+    const results = await Promise.all(
+      this.workers.map((w) =>
+        w.request<Connected>(
+          { cmd: "connect", startAt },
+          this.layout.deadlineMs + 30_000,
+        )
+      ),
+    );
+    const start = Math.min(...results.map((r) => r.startedAt));
+    const last = (pick: (r: Connected) => number) =>
+      Math.max(0, Math.max(...results.map(pick)) - start);
+    const welcome = new Histogram(), join = new Histogram();
+    for (const r of results) {
+      welcome.merge(r.welcome);
+      join.merge(r.join);
+    }
+    return {
+      ready: results.reduce((a, r) => a + r.ready, 0),
+      failed: results.reduce((a, r) => a + r.failed, 0),
+      allWelcomedMs: last((r) => r.lastWelcomeAt),
+      allJoinedMs: last((r) => r.lastJoinedAt),
+      quietMs: last((r) => r.quietAt),
+      welcome: welcome.summary(),
+      join: join.summary(),
+      mb: results.reduce((a, r) => a + r.bytes, 0) / 1e6,
+      frames: results.reduce((a, r) => addAll(a, r.frames), {}),
+      closes: results.reduce((a, r) => addAll(a, r.closes), {}),
+      serverCpu: cpuSeconds(this.server.pid) - cpu0,
+      generatorCpu: results.reduce((a, r) => a + r.cpu, 0),
+    };
+  }
+
+  /** Sends `rate` messages per second in total for `durationMs`, then drains. */
+  async phase(
+    rate: number,
+    durationMs: number,
+    drainMs = 5000,
+  ): Promise<PhaseSummary> {
+    const phase = ++this.#phase;
+    const { senders, workers } = this.layout;
+    const server0 = cpuSeconds(this.server.pid);
+    const self0 = cpuSeconds();
+    const machine0 = machineCpu();
+    const t0 = wallNow();
+    const startAt = t0 + 200;
+    const results = await Promise.all(
+      this.workers.map((w, i) =>
+        w.request<PhaseResult>({
+          cmd: "phase",
+          phase,
+          startAt,
+          durationMs,
+          rate: rate * split(senders, workers, i) / senders,
+          drainMs,
+        }, durationMs + drainMs + 30_000)
+      ),
+    );
+    const wall = (wallNow() - t0) / 1000;
+    const serverCpu = cpuSeconds(this.server.pid) - server0;
+    const selfCpu = cpuSeconds() - self0;
+    const machine = machineCpu();
+    const generatorCpu = results.reduce((a, r) => a + r.cpu, 0);
+    const rooms = this.layout.rooms.length;
+    let expected = 0, sent = 0;
+    for (let room = 0; room < rooms; room++) {
+      const s = results.reduce((a, r) => a + r.sent[room], 0);
+      const m = results.reduce((a, r) => a + r.members[room], 0);
+      expected += s * m;
+      sent += s;
+    }
+    const latency = new Histogram(), ack = new Histogram();
+    for (const r of results) {
+      latency.merge(r.latency);
+      ack.merge(r.ack);
+    }
+    const deliveries = results.reduce((a, r) => a + r.received, 0);
+    const seconds = Math.max(...results.map((r) => r.sendMs)) / 1000;
+    return {
+      rate,
+      sentPerS: sent / seconds,
+      sent,
+      acked: results.reduce((a, r) => a + r.acked, 0),
+      expected,
+      deliveries,
+      deliveriesPerS: deliveries / seconds,
+      lost: expected - deliveries,
+      late: results.reduce((a, r) => a + r.late, 0),
+      disorder: results.reduce((a, r) => a + r.disorder, 0),
+      errors: results.reduce((a, r) => addAll(a, r.errors), {}),
+      closes: results.reduce((a, r) => addAll(a, r.closes), {}),
+      latency: latency.summary(),
+      ack: ack.summary(),
+      serverCores: serverCpu / wall,
+      generatorCores: generatorCpu / wall,
+      otherCores: Math.max(
+        0,
+        (machine.busy - machine0.busy - serverCpu - selfCpu - generatorCpu) /
+          wall,
+      ),
+      serverUsPerDelivery: deliveries ? serverCpu * 1e6 / deliveries : 0,
+      seconds,
+    };
+  }
+
+  /** Kills the server and the workers and removes the app's KV files. */
+  async close(): Promise<void> {
+    await this.server.stop();
+    await Promise.all(this.workers.map((w) => w.stop()));
+    if (this.tempDir) {
+      await Deno.remove(this.tempDir, { recursive: true }).catch(() => {});
+    }
+  }
+}

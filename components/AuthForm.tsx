@@ -1,0 +1,79 @@
+import type { ComponentChildren } from "preact";
+import { CSRF_FIELD, sessionCsrfToken } from "../lib/csrf.ts";
+
+/** A login or registration form; works without JavaScript. */
+export function AuthForm(
+  { title, action, csrf, next, error, children, submit, footer }: {
+    title: string;
+    action: string;
+    csrf: string;
+    /** Where to go afterwards, a local path. */
+    next: string;
+    /** Shown as text above the fields. */
+    error?: string;
+    children: ComponentChildren;
+    submit: string;
+    /** Shown below the form, e.g. a link to the other form. */
+    footer?: ComponentChildren;
+  },
+) {
+  return (
+    <main class="auth">
+      <form class="auth-form" method="post" action={action}>
+        <h1>{title}</h1>
+        {error && <p class="error" role="alert" id="form-error">{error}</p>}
+        <input type="hidden" name={CSRF_FIELD} value={csrf} />
+        <input type="hidden" name="next" value={next} />
+        {children}
+        <button class="button" type="submit">{submit}</button>
+      </form>
+      {footer}
+    </main>
+  );
+}
+
+/** A labelled input. */
+export function Field(
+  { name, label, type = "text", autocomplete, value, maxLength, minLength }: {
+    name: string;
+    label: string;
+    type?: "text" | "password";
+    autocomplete: string;
+    value?: string;
+    maxLength?: number;
+    minLength?: number;
+  },
+) {
+  return (
+    <div class="field">
+      <label for={name}>{label}</label>
+      <input
+        id={name}
+        name={name}
+        type={type}
+        autocomplete={autocomplete}
+        value={value}
+        maxLength={maxLength}
+        minLength={minLength}
+        required
+        {...(type === "text"
+          ? { autocapitalize: "none", spellcheck: false }
+          : {})}
+      />
+    </div>
+  );
+}
+
+/** The logout button of a logged-in user, for a layout or page header. */
+export function LogoutForm({ sessionId }: { sessionId: string }) {
+  return (
+    <form method="post" action="/logout" class="logout-form">
+      <input
+        type="hidden"
+        name={CSRF_FIELD}
+        value={sessionCsrfToken(sessionId)}
+      />
+      <button class="button" type="submit">Log out</button>
+    </form>
+  );
+}

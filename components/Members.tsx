@@ -1,0 +1,30 @@
+import type { PresenceUser } from "../lib/protocol.ts";
+
+/** Who is online in the room, guests marked, and who is typing. */
+export function Members(
+  { users, typing, me }: {
+    users: PresenceUser[];
+    typing: string[];
+    me: string;
+  },
+) {
+  return (
+    <>
+      <h2 class="side-title">Online — {users.length}</h2>
+      <ul class="members-list">
+        {users.map((u) => (
+          <li
+            key={u.name}
+            class={typing.includes(u.name) ? "typing" : undefined}
+          >
+            <span class="dot" aria-hidden="true" />
+            <span class="name">{u.name}</span>
+            {u.name === me && <span class="tag">you</span>}
+            {u.guest && <span class="tag">guest</span>}
+            {typing.includes(u.name) && <span class="sr-only">(typing)</span>}
+          </li>
+        ))}
+      </ul>
+    </>
+  );
+}

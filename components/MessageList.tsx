@@ -1,0 +1,132 @@
+import type { Item } from "../lib/client/chat_store.ts";
+import type { Pending } from "../lib/client/outbox.ts";
+import { MessageText } from "./MessageText.tsx";
+
+/** Messages from one sender within this long share one header. */
+const GROUP_MS = 5 * 60_000;
+
+/** Props of {@link MessageList}. */
+export interface MessageListProps {
+  items: Item[];
+  pending: readonly Pending[];
+  me: string;
+  onRetry?: (clientId: string) => void;
+  onDiscard?: (clientId: string) => void;
+}
+
+/**
+ * A room's messages: grouped by sender, with day separators, own messages
+ * set apart, notices subdued, and the sender's own pending or failed
+ * messages at the end.
+ */
+export function MessageList(
+  { items, pending, me, onRetry, onDiscard }: MessageListProps,
+) {
+  const rows = [];
+  let prev: Item | undefined;
+  for (const item of items) {
+    if (!prev || dayKey(prev.ts) !== dayKey(item.ts)) {
+      rows.push(
+        <li
+          key={`day-${dayKey(item.ts)}-${item.ts}`}
+          class="day"
+          role="separator"
+        >
+          <span>{formatDay(item.ts)}</span>
+        </li>,
+      );
+    }
+    if (item.kind === "notice") {
+      rows.push(<li key={item.key} class="notice">{item.text}</li>);
+    } else {
+      const grouped = prev?.kind === "message" && prev.user === item.user &&
+        item.ts - prev.ts < GROUP_MS && dayKey(prev.ts) === dayKey(item.ts);
+      const own = item.user === me;
+      rows.push(
+        <li
+          key={item.id}
+          class={`msg${own ? " own" : ""}${grouped ? " grouped" : ""}${
+            item.deleted ? " deleted" : ""
+          }`}
+          data-id={item.id}
+        >
+          {!grouped && (
+            <div class="meta">
+              <span class="user">{item.user}</span> <Time ts={item.ts} />
+            </div>
+          )}
+          <div class="text">
+            {item.deleted
+              ? <em>Message deleted</em>
+              : <MessageText text={item.text} me={me} />}
+            {item.edited && !item.deleted && (
+              <span class="edited">(edited)</span>
+            )}
+          </div>
+        </li>,
+      );
+    }
+    prev = item;
+  }
+  for (const p of pending) {
+    rows.push(
+      <li
+        key={p.clientId}
+        class={`msg own ${p.error ? "failed" : "pending"}`}
+        data-client-id={p.clientId}
+      >
+        <div class="text">
+          <MessageText text={p.text} me={me} />
+        </div>
+        <div class="status">
+          {p.error
+            ? (
+              <>
+                <span role="alert">Not sent: {p.error}</span>{" "}
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => onRetry?.(p.clientId)}
+                >
+                  Retry
+                </button>{" "}
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => onDiscard?.(p.clientId)}
+                >
+                  Discard
+                </button>
+              </>
+            )
+            : <span>Sending…</span>}
+        </div>
+      </li>,
+    );
+  }
+  return <ol class="messages">{rows}</ol>;
+}
+
+/** A message time: hours and minutes, the full date on hover. */
+function Time({ ts }: { ts: number }) {
+  const d = new Date(ts);
+  return (
+    <time dateTime={d.toISOString()} title={d.toLocaleString()}>
+      {d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+    </time>
+  );
+}
+
+function dayKey(ts: number): string {
+  const d = new Date(ts);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}
+
+function formatDay(ts: number): string {
+  return new Date(ts).toLocaleDateString([], {
+    weekday: "long",
+    year: "numeric",
+    month: "long",
+    day: "numeric",
+  });
+}

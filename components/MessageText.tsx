@@ -1,0 +1,42 @@
+import type { ComponentChildren } from "preact";
+import { type Inline, parseInline } from "../lib/client/format.ts";
+
+/**
+ * A message's text with its inline formatting, links (http and https only,
+ * opened without opener or referrer) and @mentions, as Preact nodes. What
+ * the user typed is only ever text, so HTML in it stays inert.
+ */
+export function MessageText({ text, me }: { text: string; me?: string }) {
+  return <>{render(parseInline(text), me)}</>;
+}
+
+function render(tokens: Inline[], me?: string): ComponentChildren[] {
+  return tokens.map((t, key) => {
+    switch (t.t) {
+      case "text":
+        return t.v;
+      case "code":
+        return <code key={key}>{t.v}</code>;
+      case "strong":
+        return <strong key={key}>{render(t.c, me)}</strong>;
+      case "em":
+        return <em key={key}>{render(t.c, me)}</em>;
+      case "del":
+        return <del key={key}>{render(t.c, me)}</del>;
+      case "br":
+        return <br key={key} />;
+      case "link":
+        return (
+          <a key={key} href={t.href} target="_blank" rel="noopener noreferrer">
+            {t.v}
+          </a>
+        );
+      case "mention": {
+        const own = me !== undefined && t.v.toLowerCase() === me.toLowerCase();
+        return (
+          <span key={key} class={own ? "mention me" : "mention"}>@{t.v}</span>
+        );
+      }
+    }
+  });
+}

@@ -1,0 +1,391 @@
+import { useSignal, useSignalEffect } from "@preact/signals";
+import { useEffect, useMemo, useRef } from "preact/hooks";
+import { IS_BROWSER } from "fresh/runtime";
+import { ChatStore } from "../lib/client/chat_store.ts";
+import { ChatConnection } from "../lib/client/connection.ts";
+import { USER_NAME } from "../lib/names.ts";
+import type { ChatMessage, RoomInfo } from "../lib/protocol.ts";
+import { ConnectionBanner } from "../components/ConnectionBanner.tsx";
+import { Members } from "../components/Members.tsx";
+import { MessageList } from "../components/MessageList.tsx";
+import { Sidebar } from "../components/Sidebar.tsx";
+
+/** Props of {@link ChatApp}: what the server rendered the page with. */
+export interface ChatAppProps {
+  room: string;
+  rooms: RoomInfo[];
+  messages: ChatMessage[];
+  hasMore: boolean;
+}
+
+const NAME_KEY = "chat:name";
+const TYPING_REPEAT_MS = 2000;
+
+/**
+ * The chat page: rooms, the live message list, members and the composer.
+ * Renders the server's messages first; in the browser it connects, resumes
+ * after the last message shown and keeps everything live.
+ */
+export default function ChatApp(props: ChatAppProps) {
+  const store = useMemo(() => {
+    const s = new ChatStore();
+    s.rooms.value = props.rooms;
+    s.current.value = props.room;
+    s.addHistory(props.room, props.messages, props.hasMore, false);
+    return s;
+  }, []);
+  const conn = useSignal<ChatConnection | null>(null);
+  const name = useSignal("");
+  const askName = useSignal(false);
+  const nameError = useSignal("");
+  const createError = useSignal("");
+  const drawer = useSignal<"rooms" | "members" | null>(null);
+  const now = useSignal(Date.now());
+  const online = useSignal(true);
+  const atBottom = useSignal(true);
+  const newBelow = useSignal(false);
+  const logRef = useRef<HTMLDivElement>(null);
+  const inputRef = useRef<HTMLTextAreaElement>(null);
+  const typingSent = useRef(0);
+
+  const room = store.currentRoom.value;
+  const current = store.current.value;
+  const pending = conn.value?.pending.value ?? [];
+
+  // Connect once a name is known.
+  useEffect(() => {
+    const saved = localStorage.getItem(NAME_KEY);
+    if (saved) name.value = saved;
+    else askName.value = true;
+    const tick = setInterval(() => now.value = Date.now(), 1000);
+    const onOnline = () => online.value = navigator.onLine;
+    addEventListener("online", onOnline);
+    addEventListener("offline", onOnline);
+    const onPop = () => {
+      const m = /^\/rooms\/([^/]+)/.exec(location.pathname);
+      if (m) openRoom(decodeURIComponent(m[1]), false);
+    };
+    addEventListener("popstate", onPop);
+    const onVisible = () => {
+      if (!document.hidden) store.hiddenUnread.value = 0;
+    };
+    document.addEventListener("visibilitychange", onVisible);
+    return () => {
+      clearInterval(tick);
+      removeEventListener("online", onOnline);
+      removeEventListener("offline", onOnline);
+      removeEventListener("popstate", onPop);
+      document.removeEventListener("visibilitychange", onVisible);
+    };
+  }, []);
+
+  useSignalEffect(() => {
+    const me = name.value;
+    if (!me) return;
+    const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const c = new ChatConnection({
+      url: `${proto}//${location.host}/ws`,
+      name: me,
+      storage: localStorage,
+      onFrame: (f) => {
+        store.apply(f);
+        if (f.type === "welcome") {
+          for (const r of f.rooms) c.join(r.id);
+        } else if (f.type === "error" && f.frame?.type === "create") {
+          createError.value = f.message;
+        } else if (f.type === "room") {
+          c.join(f.room.id);
+        }
+      },
+      onRejected: (_code, reason) => {
+        nameError.value = reason || "That name can't be used";
+        localStorage.removeItem(NAME_KEY);
+        askName.value = true;
+      },
+    });
+    const last = room.items.peek().findLast((i) => i.kind === "message");
+    c.join(props.room, last?.kind === "message" ? last.id : undefined);
+    c.start();
+    conn.value = c;
+    return () => c.stop();
+  });
+
+  // Unread count in the title while the tab is hidden; notify on mentions.
+  useSignalEffect(() => {
+    const n = store.hiddenUnread.value;
+    document.title = `${n ? `(${n}) ` : ""}#${store.current.value} — Chat`;
+  });
+  useSignalEffect(() => {
+    const m = store.lastMention.value;
+    if (!m || !document.hidden || typeof Notification === "undefined") return;
+    if (Notification.permission === "granted") {
+      new Notification(`${m.user} in #${m.room}`, {
+        body: m.text.slice(0, 140),
+      });
+    }
+  });
+
+  // Keep the view at the bottom when it was there; else offer the pill.
+  const itemCount = room.items.value.length + pending.length;
+  useEffect(() => {
+    const el = logRef.current;
+    if (!el) return;
+    if (atBottom.value) el.scrollTop = el.scrollHeight;
+    else newBelow.value = true;
+  }, [itemCount, current]);
+
+  async function loadOlder() {
+    const r = store.room(store.current.value);
+    const first = r.items.value.find((i) => i.kind === "message");
+    if (!r.hasMore.value || !first || first.kind !== "message") return;
+    const el = logRef.current;
+    const fromBottom = el ? el.scrollHeight - el.scrollTop : 0;
+    const res = await fetch(
+      `/api/rooms/${
+        encodeURIComponent(store.current.value)
+      }/messages?before=${first.id}&limit=50`,
+    );
+    if (!res.ok) return;
+    const page = await res.json() as {
+      messages: ChatMessage[];
+      hasMore: boolean;
+    };
+    store.addHistory(store.current.value, page.messages, page.hasMore, true);
+    requestAnimationFrame(() => {
+      if (el) el.scrollTop = el.scrollHeight - fromBottom;
+    });
+  }
+
+  async function openRoom(id: string, push = true) {
+    drawer.value = null;
+    store.open(id);
+    atBottom.value = true;
+    newBelow.value = false;
+    if (push) history.pushState(null, "", `/rooms/${id}`);
+    const r = store.room(id);
+    if (!r.loaded) {
+      const res = await fetch(
+        `/api/rooms/${encodeURIComponent(id)}/messages?limit=50`,
+      );
+      if (res.ok) {
+        const page = await res.json() as {
+          messages: ChatMessage[];
+          hasMore: boolean;
+        };
+        store.addHistory(id, page.messages, page.hasMore, false);
+        const last = page.messages.at(-1);
+        if (last) conn.value?.seen(id, last.id);
+      }
+    }
+    inputRef.current?.focus();
+  }
+
+  function send() {
+    const el = inputRef.current;
+    const c = conn.value;
+    if (!el || !c) return;
+    const text = el.value.trim();
+    if (!text) return;
+    c.send(store.current.value, text);
+    c.sendFrame({ type: "typing", room: store.current.value, typing: false });
+    typingSent.current = 0;
+    el.value = "";
+    atBottom.value = true;
+  }
+
+  function onInput() {
+    const c = conn.value;
+    if (!c || Date.now() - typingSent.current < TYPING_REPEAT_MS) return;
+    typingSent.current = Date.now();
+    c.sendFrame({ type: "typing", room: store.current.value, typing: true });
+  }
+
+  const retryAt = conn.value?.retryAt.value ?? null;
+  const typing = room.typing.value.filter((u) => u !== store.me.value);
+  const roomPending = pending.filter((p) => p.room === current);
+
+  return (
+    <div class={`chat${drawer.value ? ` drawer-${drawer.value}` : ""}`}>
+      <ConnectionBanner
+        state={conn.value?.state.value ?? "connecting"}
+        retryIn={retryAt === null
+          ? null
+          : Math.max(0, Math.ceil((retryAt - now.value) / 1000))}
+        waiting={pending.length}
+        online={online.value}
+      />
+      <nav class="sidebar" id="rooms" aria-label="Rooms">
+        <Sidebar
+          rooms={store.rooms.value}
+          current={current}
+          unread={store.unread.value}
+          mentions={store.mentions.value}
+          onOpen={(id) => openRoom(id)}
+          onCreate={(id) => {
+            createError.value = "";
+            if (!conn.value?.sendFrame({ type: "create", room: id })) {
+              createError.value = "Not connected; try again in a moment";
+            }
+          }}
+          createError={createError.value}
+        />
+      </nav>
+      <main class="pane" id="main">
+        <header class="pane-head">
+          <button
+            type="button"
+            class="icon only-phone"
+            aria-controls="rooms"
+            aria-expanded={drawer.value === "rooms"}
+            onClick={() =>
+              drawer.value = drawer.value === "rooms" ? null : "rooms"}
+          >
+            Rooms
+          </button>
+          <h1># {current}</h1>
+          <span class="who">
+            {store.me.value ? `Signed in as ${store.me.value}` : ""}
+          </span>
+          {IS_BROWSER && typeof Notification !== "undefined" &&
+            Notification.permission === "default" && (
+            <button
+              type="button"
+              class="icon"
+              onClick={() => Notification.requestPermission()}
+            >
+              Notify me of mentions
+            </button>
+          )}
+          <button
+            type="button"
+            class="icon only-narrow"
+            aria-controls="members"
+            aria-expanded={drawer.value === "members"}
+            onClick={() =>
+              drawer.value = drawer.value === "members" ? null : "members"}
+          >
+            Members
+          </button>
+        </header>
+        <div
+          class="log"
+          ref={logRef}
+          role="log"
+          aria-live="polite"
+          aria-label={`Messages in #${current}`}
+          tabIndex={0}
+          onScroll={(e) => {
+            const el = e.currentTarget;
+            atBottom.value =
+              el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+            if (atBottom.value) newBelow.value = false;
+            if (el.scrollTop < 40) loadOlder();
+          }}
+        >
+          {room.hasMore.value && (
+            <button type="button" class="link older" onClick={loadOlder}>
+              Load older messages
+            </button>
+          )}
+          <MessageList
+            items={room.items.value}
+            pending={roomPending}
+            me={store.me.value}
+            onRetry={(id) => conn.value?.retry(id)}
+            onDiscard={(id) => conn.value?.discard(id)}
+          />
+        </div>
+        {newBelow.value && !atBottom.value && (
+          <button
+            type="button"
+            class="pill"
+            onClick={() => {
+              const el = logRef.current;
+              if (el) el.scrollTop = el.scrollHeight;
+              newBelow.value = false;
+            }}
+          >
+            New messages ↓
+          </button>
+        )}
+        <p class="typing-line" aria-live="polite">
+          {typing.length === 0
+            ? ""
+            : typing.length === 1
+            ? `${typing[0]} is typing…`
+            : `${typing.slice(0, 3).join(", ")} are typing…`}
+        </p>
+        <form
+          class="composer"
+          onSubmit={(e) => {
+            e.preventDefault();
+            send();
+          }}
+        >
+          <label for="composer" class="sr-only">Message #{current}</label>
+          <textarea
+            id="composer"
+            ref={inputRef}
+            rows={1}
+            placeholder={`Message #${current}`}
+            maxLength={4096}
+            onInput={onInput}
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+                e.preventDefault();
+                send();
+              }
+            }}
+          />
+          <button type="submit" class="button">Send</button>
+        </form>
+      </main>
+      <aside class="members" id="members" aria-label="Members">
+        <Members
+          users={room.members.value}
+          typing={room.typing.value}
+          me={store.me.value}
+        />
+      </aside>
+      {askName.value && (
+        <div class="overlay">
+          <form
+            class="dialog"
+            role="dialog"
+            aria-modal="true"
+            aria-labelledby="name-title"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const input = (e.currentTarget as HTMLFormElement).elements
+                .namedItem("name") as HTMLInputElement;
+              const wanted = input.value.trim();
+              if (!USER_NAME.test(wanted)) {
+                nameError.value = "Use 1–24 letters, digits, _, - or .";
+                return;
+              }
+              localStorage.setItem(NAME_KEY, wanted);
+              nameError.value = "";
+              askName.value = false;
+              name.value = wanted;
+            }}
+          >
+            <h2 id="name-title">Choose a name</h2>
+            <label for="name-input">Display name</label>
+            <input
+              id="name-input"
+              name="name"
+              autoFocus
+              autoComplete="nickname"
+              maxLength={24}
+              required
+            />
+            {nameError.value && (
+              <p class="error" role="alert">{nameError.value}</p>
+            )}
+            <button type="submit" class="button">Join the chat</button>
+          </form>
+        </div>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+/**
+ * Accounts, sessions and the login limiter, bundled for the routes, and the
+ * middleware that recognises a logged-in user by the session cookie.
+ *
+ * @example
+ * ```ts
+ * const auth = createAuth(chat.store.kv, chat.config);
+ * app.use(authMiddleware<State>(auth));
+ * ```
+ *
+ * @module
+ */
+import type { Middleware } from "fresh";
+import { Accounts, type ScryptCost } from "./accounts.ts";
+import type { Config } from "./config.ts";
+import { getCookie } from "./cookies.ts";
+import { LoginLimiter } from "./login_limiter.ts";
+import { SESSION_COOKIE, Sessions } from "./sessions.ts";
+
+/** The authentication services routes reach through `ctx.state.auth`. */
+export interface Auth {
+  accounts: Accounts;
+  sessions: Sessions;
+  limiter: LoginLimiter;
+}
+
+/** What {@link authMiddleware} puts on `ctx.state`. */
+export interface AuthState {
+  auth: Auth;
+  /** The logged-in user; unset for guests. */
+  user?: { name: string };
+  /** The id of the logged-in user's session. */
+  sessionId?: string;
+}
+
+/** Options of {@link createAuth}, for tests. */
+export interface AuthOptions {
+  now?: () => number;
+  sessionTtlMs?: number;
+  scryptCost?: ScryptCost;
+}
+
+/** Creates the services over the chat's own KV handle. */
+export function createAuth(
+  kv: Deno.Kv,
+  config: Config,
+  options: AuthOptions = {},
+): Auth {
+  const { now } = options;
+  return {
+    accounts: new Accounts(kv, { now, cost: options.scryptCost }),
+    sessions: new Sessions(kv, { now, ttlMs: options.sessionTtlMs }),
+    limiter: new LoginLimiter({
+      maxAttempts: config.loginMaxAttempts,
+      lockMs: config.loginLockMs,
+      now,
+    }),
+  };
+}
+
+/**
+ * Sets `ctx.state.auth`, and `user` and `sessionId` when the request's
+ * `sid` cookie names a live session.
+ */
+export function authMiddleware<S extends AuthState>(auth: Auth): Middleware<S> {
+  return async function authenticate(ctx) {
+    ctx.state.auth = auth;
+    const session = await auth.sessions.get(getCookie(ctx.req, SESSION_COOKIE));
+    if (session) {
+      ctx.state.user = { name: session.user };
+      ctx.state.sessionId = session.id;
+    }
+    return await ctx.next();
+  };
+}

@@ -1,0 +1,214 @@
+/**
+ * The browser's connection to the chat: one WebSocket for every room,
+ * reconnecting with backoff, resuming each room after the last message seen,
+ * and sending the outbox in order, each message exactly once.
+ *
+ * Plain TypeScript with signals, so it runs (and is tested) in Deno too.
+ *
+ * @module
+ */
+import { signal } from "@preact/signals";
+import type { ClientFrame, ServerFrame } from "../protocol.ts";
+import { backoffDelay } from "./backoff.ts";
+import { Outbox, type Pending } from "./outbox.ts";
+
+/** Where the connection is. */
+export type ConnectionState = "connecting" | "open" | "reconnecting";
+
+/** Options of {@link ChatConnection}. */
+export interface ConnectionOptions {
+  /** The native endpoint, e.g. `wss://chat.example/ws`. */
+  url: string;
+  /** The guest name asked for. */
+  name: string;
+  /** Keeps the outbox and the guest token; `localStorage` in browsers. */
+  storage?: Storage;
+  /** Receives every frame from the server. */
+  onFrame?: (frame: ServerFrame) => void;
+  /** The server closed for good (e.g. a refused name): no reconnect. */
+  onRejected?: (code: number, reason: string) => void;
+  random?: () => number;
+}
+
+/** Close codes after which reconnecting can't help. */
+const FINAL_CODES = new Set([1008, 1003]);
+
+/** A reconnecting connection to the chat server. */
+export class ChatConnection {
+  /** The connection's state, for the banner. */
+  readonly state = signal<ConnectionState>("connecting");
+  /** When the next reconnect attempt happens (epoch ms), while waiting. */
+  readonly retryAt = signal<number | null>(null);
+  /** Messages not yet acknowledged, oldest first. */
+  readonly pending = signal<readonly Pending[]>([]);
+  readonly #o: ConnectionOptions;
+  readonly #outbox: Outbox;
+  /** Joined rooms → the last message id seen there (0: none yet). */
+  readonly #rooms = new Map<string, number>();
+  /** Rooms whose `joined` arrived on the current socket. */
+  readonly #ready = new Set<string>();
+  /** Pending messages already sent on the current socket. */
+  readonly #sent = new Set<string>();
+  #ws: WebSocket | undefined;
+  #attempt = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+  #stopped = false;
+
+  constructor(options: ConnectionOptions) {
+    this.#o = options;
+    this.#outbox = new Outbox(options.name, options.storage);
+    this.pending.value = this.#outbox.items;
+  }
+
+  /** Opens the socket; call once. */
+  start(): void {
+    this.#open();
+  }
+
+  /** Joins `room`, replaying from after `since` when given. */
+  join(room: string, since?: number): void {
+    if (!this.#rooms.has(room)) this.#rooms.set(room, since ?? 0);
+    if (this.state.value === "open") {
+      this.#send({ type: "join", room, ...(since ? { since } : {}) });
+    }
+  }
+
+  /** Records that message `id` of `room` was seen (e.g. from history). */
+  seen(room: string, id: number): void {
+    if ((this.#rooms.get(room) ?? 0) < id) this.#rooms.set(room, id);
+  }
+
+  /** Queues `text` for `room`; it is sent now or after reconnecting. */
+  send(room: string, text: string): Pending {
+    const p: Pending = {
+      room,
+      text,
+      clientId: crypto.randomUUID(),
+      ts: Date.now(),
+    };
+    this.#outbox.add(p);
+    this.pending.value = this.#outbox.items;
+    this.#flush(room);
+    return p;
+  }
+
+  /** Sends a refused message again. */
+  retry(clientId: string): void {
+    const p = this.#outbox.items.find((x) => x.clientId === clientId);
+    if (!p) return;
+    this.#outbox.mark(clientId, undefined);
+    this.pending.value = this.#outbox.items;
+    this.#sent.delete(clientId);
+    this.#flush(p.room);
+  }
+
+  /** Drops a refused message. */
+  discard(clientId: string): void {
+    this.#outbox.remove(clientId);
+    this.pending.value = this.#outbox.items;
+  }
+
+  /** Sends a frame if connected; returns whether it went out. */
+  sendFrame(frame: ClientFrame): boolean {
+    if (this.state.value !== "open") return false;
+    this.#send(frame);
+    return true;
+  }
+
+  /** Closes for good. */
+  stop(): void {
+    this.#stopped = true;
+    clearTimeout(this.#timer);
+    this.#ws?.close(1000, "Bye");
+  }
+
+  #open(): void {
+    const url = new URL(this.#o.url);
+    url.searchParams.set("name", this.#o.name);
+    const token = this.#o.storage?.getItem(`chat:token:${this.#o.name}`);
+    if (token) url.searchParams.set("token", token);
+    this.retryAt.value = null;
+    const ws = new WebSocket(url);
+    this.#ws = ws;
+    ws.onmessage = (e) => {
+      if (typeof e.data !== "string") return;
+      this.#onFrame(JSON.parse(e.data) as ServerFrame);
+    };
+    ws.onclose = (e) => {
+      if (this.#ws !== ws) return;
+      this.#ws = undefined;
+      this.#ready.clear();
+      this.#sent.clear();
+      if (this.#stopped) return;
+      if (FINAL_CODES.has(e.code)) {
+        this.#stopped = true;
+        this.#o.onRejected?.(e.code, e.reason);
+        return;
+      }
+      this.state.value = "reconnecting";
+      const delay = backoffDelay(this.#attempt++, this.#o.random);
+      this.retryAt.value = Date.now() + delay;
+      this.#timer = setTimeout(() => this.#open(), delay);
+    };
+  }
+
+  #onFrame(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "welcome":
+        if (frame.token) {
+          this.#o.storage?.setItem(`chat:token:${this.#o.name}`, frame.token);
+        }
+        this.#attempt = 0;
+        this.state.value = "open";
+        for (const [room, since] of this.#rooms) {
+          this.#send({ type: "join", room, ...(since ? { since } : {}) });
+        }
+        break;
+      case "joined":
+        this.#ready.add(frame.room);
+        this.#flush(frame.room);
+        break;
+      case "message":
+        this.seen(frame.room, frame.id);
+        if (frame.clientId && this.#outbox.remove(frame.clientId)) {
+          this.pending.value = this.#outbox.items;
+        }
+        break;
+      case "ack":
+        this.seen(frame.room, frame.id);
+        if (this.#outbox.remove(frame.clientId)) {
+          this.pending.value = this.#outbox.items;
+        }
+        break;
+      case "error": {
+        const ref = frame.frame;
+        if (
+          ref?.clientId && frame.code !== "rate_limited" &&
+          frame.code !== "unavailable"
+        ) {
+          this.#outbox.mark(ref.clientId, frame.message);
+          this.pending.value = this.#outbox.items;
+        } else if (ref?.clientId) {
+          // Transient: send it again a little later.
+          this.#sent.delete(ref.clientId);
+          setTimeout(() => this.#flush(ref.room ?? ""), 1000);
+        }
+        break;
+      }
+    }
+    this.#o.onFrame?.(frame);
+  }
+
+  #flush(room: string): void {
+    if (this.state.value !== "open" || !this.#ready.has(room)) return;
+    for (const p of this.#outbox.items) {
+      if (p.room !== room || p.error || this.#sent.has(p.clientId)) continue;
+      this.#sent.add(p.clientId);
+      this.#send({ type: "send", room, text: p.text, clientId: p.clientId });
+    }
+  }
+
+  #send(frame: ClientFrame): void {
+    this.#ws?.send(JSON.stringify(frame));
+  }
+}

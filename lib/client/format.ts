@@ -1,0 +1,74 @@
+/**
+ * Inline message formatting: `code`, **bold**, _italic_ (or *italic*),
+ * ~~strike~~, http(s) links, @mentions and line breaks, parsed into tokens
+ * that components render as Preact nodes — never as HTML.
+ *
+ * Hand-written rather than marked (measured at 15.6 KB gzipped, half the
+ * page's 30 KB budget) because only this inline subset is wanted.
+ *
+ * @module
+ */
+
+/** A piece of formatted text. */
+export type Inline =
+  | { t: "text"; v: string }
+  | { t: "code"; v: string }
+  | { t: "strong" | "em" | "del"; c: Inline[] }
+  | { t: "link"; href: string; v: string }
+  | { t: "mention"; v: string }
+  | { t: "br" };
+
+const PATTERN = new RegExp(
+  [
+    "`(?<code>[^`\\n]+)`",
+    "\\*\\*(?<strong>\\S(?:[\\s\\S]*?\\S)?)\\*\\*",
+    "~~(?<del>\\S(?:[\\s\\S]*?\\S)?)~~",
+    "(?<![\\p{L}\\p{N}_])_(?<em>\\S(?:[^_]*?\\S)?)_(?![\\p{L}\\p{N}_])",
+    "(?<![\\p{L}\\p{N}*])\\*(?<em2>\\S(?:[^*]*?\\S)?)\\*(?![\\p{L}\\p{N}*])",
+    "(?<link>https?:\\/\\/[^\\s<>\"']*[^\\s<>\"'.,;:!?)\\]])",
+    "(?<![\\p{L}\\p{N}_])@(?<mention>[\\p{L}\\p{N}_-]+(?:\\.[\\p{L}\\p{N}_-]+)*)",
+    "(?<br>\\r?\\n)",
+  ].join("|"),
+  "gu",
+);
+
+/** Parses `src` into inline tokens. */
+export function parseInline(src: string): Inline[] {
+  const out: Inline[] = [];
+  const re = new RegExp(PATTERN);
+  let last = 0;
+  for (let m = re.exec(src); m; m = re.exec(src)) {
+    if (m.index > last) out.push({ t: "text", v: src.slice(last, m.index) });
+    const g = m.groups!;
+    if (g.code !== undefined) out.push({ t: "code", v: g.code });
+    else if (g.strong !== undefined) {
+      out.push({ t: "strong", c: parseInline(g.strong) });
+    } else if (g.del !== undefined) {
+      out.push({ t: "del", c: parseInline(g.del) });
+    } else if (g.em !== undefined || g.em2 !== undefined) {
+      out.push({ t: "em", c: parseInline(g.em ?? g.em2) });
+    } else if (g.link !== undefined) {
+      const href = safeHref(g.link);
+      out.push(
+        href ? { t: "link", href, v: g.link } : { t: "text", v: g.link },
+      );
+    } else if (g.mention !== undefined) {
+      out.push({ t: "mention", v: g.mention });
+    } else out.push({ t: "br" });
+    last = re.lastIndex;
+  }
+  if (last < src.length) out.push({ t: "text", v: src.slice(last) });
+  return out;
+}
+
+/** The URL if it is http or https, else `null`. */
+export function safeHref(href: string): string | null {
+  try {
+    const url = new URL(href);
+    return url.protocol === "http:" || url.protocol === "https:"
+      ? url.href
+      : null;
+  } catch {
+    return null;
+  }
+}

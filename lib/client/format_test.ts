@@ -1,0 +1,50 @@
+import { expect } from "expect";
+import { parseInline } from "./format.ts";
+
+Deno.test("format - code, bold, italic, strike and line breaks", () => {
+  expect(parseInline("a `x<b>` **b** _i_ *j* ~~d~~\nz")).toEqual([
+    { t: "text", v: "a " },
+    { t: "code", v: "x<b>" },
+    { t: "text", v: " " },
+    { t: "strong", c: [{ t: "text", v: "b" }] },
+    { t: "text", v: " " },
+    { t: "em", c: [{ t: "text", v: "i" }] },
+    { t: "text", v: " " },
+    { t: "em", c: [{ t: "text", v: "j" }] },
+    { t: "text", v: " " },
+    { t: "del", c: [{ t: "text", v: "d" }] },
+    { t: "br" },
+    { t: "text", v: "z" },
+  ]);
+});
+
+Deno.test("format - only http and https become links, without trailing punctuation", () => {
+  expect(parseInline("see https://x.example/a?b=1.")).toEqual([
+    { t: "text", v: "see " },
+    {
+      t: "link",
+      href: "https://x.example/a?b=1",
+      v: "https://x.example/a?b=1",
+    },
+    { t: "text", v: "." },
+  ]);
+  const tokens = parseInline(
+    "javascript:alert(1) [x](javascript:alert(1)) <img src=x onerror=alert(1)>",
+  );
+  expect(tokens.every((t) => t.t === "text")).toBe(true);
+});
+
+Deno.test("format - mentions are whole names, not e-mail addresses", () => {
+  expect(parseInline("hi @mina.k, mail a@b.c")).toEqual([
+    { t: "text", v: "hi " },
+    { t: "mention", v: "mina.k" },
+    { t: "text", v: ", mail a@b.c" },
+  ]);
+});
+
+Deno.test("format - snake_case words are not italic", () => {
+  expect(parseInline("snake_case_name")).toEqual([{
+    t: "text",
+    v: "snake_case_name",
+  }]);
+});

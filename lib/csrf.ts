@@ -1,0 +1,149 @@
+/**
+ * Cross-site request forgery protection for form posts, in two layers:
+ *
+ * 1. The request must come from this origin: a browser's `Sec-Fetch-Site`
+ *    must be `same-origin` (or `none`, typed by the user), and an `Origin`
+ *    header, when sent, must be the server's own.
+ * 2. The form must carry a token in its hidden `csrf` field. With a session
+ *    the token is derived from the session id (which scripts can't read);
+ *    without one (the login and registration forms) it is a random value
+ *    also set as the `csrf` cookie, and the two must match (double submit).
+ *
+ * @module
+ */
+import { HttpError } from "fresh";
+import { getCookie, setCookie } from "./cookies.ts";
+import { randomId, sha256 } from "./sessions.ts";
+
+/** The hidden form field, and the cookie of anonymous forms, holding the token. */
+export const CSRF_FIELD = "csrf";
+
+/** Form posts larger than this are refused; ours are a few hundred bytes. */
+const MAX_FORM_BYTES = 16 * 1024;
+const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+
+/** A form's CSRF token, and the cookie to set when it is new. */
+export interface CsrfToken {
+  token: string;
+  /** A `Set-Cookie` value, for an anonymous visitor without a token yet. */
+  setCookie?: string;
+}
+
+/**
+ * The token to render into a form's hidden `csrf` field: the session's, or
+ * the visitor's anonymous one (made and set as a cookie on first use).
+ */
+export function csrfToken(
+  req: Request,
+  sessionId: string | undefined,
+  secure: boolean,
+): CsrfToken {
+  if (sessionId) return { token: sessionCsrfToken(sessionId) };
+  const existing = getCookie(req, CSRF_FIELD);
+  if (existing && TOKEN.test(existing)) return { token: existing };
+  const token = randomId();
+  return {
+    token,
+    // Expires with the browser session: a stale form needs only a reload.
+    setCookie: setCookie(CSRF_FIELD, token, { secure }),
+  };
+}
+
+/**
+ * Reads a urlencoded form post after checking it is same-origin and carries
+ * the right token; otherwise throws a 403 {@link HttpError} saying why.
+ *
+ * @example
+ * ```ts
+ * const form = await verifiedForm(ctx.req, ctx.state.sessionId);
+ * const name = form.get("username") ?? "";
+ * ```
+ */
+export async function verifiedForm(
+  req: Request,
+  sessionId: string | undefined,
+): Promise<URLSearchParams> {
+  checkSameOrigin(req);
+  const form = await readForm(req);
+  const sent = form.get(CSRF_FIELD);
+  if (!sent) {
+    throw new HttpError(
+      403,
+      "CSRF check failed: the form has no token, reload the page and try again",
+    );
+  }
+  const expected = sessionId
+    ? sessionCsrfToken(sessionId)
+    : getCookie(req, CSRF_FIELD);
+  if (!expected || !TOKEN.test(expected) || !safeEqual(sent, expected)) {
+    throw new HttpError(
+      403,
+      "CSRF check failed: the form's token is stale or forged, reload the page and try again",
+    );
+  }
+  return form;
+}
+
+/** Throws 403 unless the request comes from a page of this origin. */
+export function checkSameOrigin(req: Request): void {
+  const site = req.headers.get("sec-fetch-site");
+  if (site !== null && site !== "same-origin" && site !== "none") {
+    throw new HttpError(
+      403,
+      `CSRF check failed: cross-origin form post (Sec-Fetch-Site: ${site})`,
+    );
+  }
+  const origin = req.headers.get("origin");
+  if (origin === null) return;
+  const own = new URL(req.url).origin;
+  // Behind a proxy the request URL carries the proxy's view of the Host header.
+  const host = req.headers.get("host");
+  if (
+    origin === own ||
+    (host && (origin === `http://${host}` || origin === `https://${host}`))
+  ) return;
+  throw new HttpError(
+    403,
+    `CSRF check failed: cross-origin form post from ${origin.slice(0, 100)}`,
+  );
+}
+
+async function readForm(req: Request): Promise<URLSearchParams> {
+  const type = req.headers.get("content-type")?.split(";")[0].trim();
+  if (type !== "application/x-www-form-urlencoded") {
+    throw new HttpError(415, "Expected a form post");
+  }
+  const declared = Number(req.headers.get("content-length") ?? 0);
+  if (declared > MAX_FORM_BYTES) throw new HttpError(413, "Form too large");
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  if (req.body) {
+    for await (const chunk of req.body) {
+      size += chunk.length;
+      if (size > MAX_FORM_BYTES) throw new HttpError(413, "Form too large");
+      chunks.push(chunk);
+    }
+  }
+  const bytes = new Uint8Array(size);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c, at);
+    at += c.length;
+  }
+  return new URLSearchParams(new TextDecoder().decode(bytes));
+}
+
+/**
+ * The CSRF token of a logged-in user's forms, derived from the session id
+ * so it needs no storage; for a logout button rendered in a layout.
+ */
+export function sessionCsrfToken(sessionId: string): string {
+  return sha256(`csrf\u0000${sessionId}`);
+}
+
+function safeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}

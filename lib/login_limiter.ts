@@ -1,0 +1,115 @@
+/**
+ * Failed logins counted per client address and per username: after half the
+ * allowed failures each further attempt must wait (1 s, 2 s, 4 s, …), and
+ * after all of them the key is locked for `lockMs`. A quiet `lockMs` without
+ * failures forgets them; a successful login forgets the username's.
+ *
+ * An address gets {@link IP_FACTOR} times the username's allowance, since
+ * many people may share one (a school, an office, a carrier's NAT).
+ * The counts live in this instance's memory.
+ *
+ * @module
+ */
+
+/** Options of {@link LoginLimiter}. */
+export interface LoginLimiterOptions {
+  /** Failures per username before it is locked (`LOGIN_MAX_ATTEMPTS`). */
+  maxAttempts: number;
+  /** How long a lock lasts, in ms (`LOGIN_LOCK_MS`). */
+  lockMs: number;
+  now?: () => number;
+  /** Keys tracked at most; the stalest are dropped beyond it. */
+  maxKeys?: number;
+}
+
+/** The verdict on a login attempt. */
+export type LoginVerdict =
+  | { ok: true }
+  | { ok: false; retryAfterS: number; locked: boolean };
+
+/** How many times the username's allowance an address gets. */
+export const IP_FACTOR = 5;
+/** The longest wait between attempts while slowed. */
+const MAX_DELAY_MS = 60_000;
+
+interface Failures {
+  count: number;
+  last: number;
+}
+
+/** Counts failed logins and says when the next attempt may be made. */
+export class LoginLimiter {
+  readonly #failures = new Map<string, Failures>();
+  readonly #o: Required<LoginLimiterOptions>;
+
+  constructor(options: LoginLimiterOptions) {
+    this.#o = { now: Date.now, maxKeys: 100_000, ...options };
+  }
+
+  /**
+   * Whether a login for `user` from `address` may be tried now; call before
+   * checking the password.
+   */
+  check(address: string, user: string): LoginVerdict {
+    const now = this.#o.now();
+    let wait = 0;
+    let locked = false;
+    for (const [key, max] of this.#keys(address, user)) {
+      const f = this.#current(key, now);
+      if (!f) continue;
+      if (f.count >= max) {
+        locked = true;
+        wait = Math.max(wait, f.last + this.#o.lockMs - now);
+        continue;
+      }
+      const slowAfter = Math.ceil(max / 2);
+      if (f.count >= slowAfter) {
+        const delay = Math.min(1000 * 2 ** (f.count - slowAfter), MAX_DELAY_MS);
+        wait = Math.max(wait, f.last + delay - now);
+      }
+    }
+    if (wait <= 0) return { ok: true };
+    return { ok: false, retryAfterS: Math.ceil(wait / 1000), locked };
+  }
+
+  /** Records a failed attempt. */
+  fail(address: string, user: string): void {
+    const now = this.#o.now();
+    for (const [key] of this.#keys(address, user)) {
+      const f = this.#current(key, now) ?? { count: 0, last: now };
+      f.count++;
+      f.last = now;
+      // Re-inserted so the map stays ordered by last failure, stalest first.
+      this.#failures.delete(key);
+      this.#failures.set(key, f);
+    }
+    while (this.#failures.size > this.#o.maxKeys) {
+      this.#failures.delete(this.#failures.keys().next().value!);
+    }
+  }
+
+  /** Records a successful login: the username's failures are forgotten. */
+  succeed(user: string): void {
+    this.#failures.delete(userKey(user));
+  }
+
+  #keys(address: string, user: string): [string, number][] {
+    return [
+      [`ip:${address}`, this.#o.maxAttempts * IP_FACTOR],
+      [userKey(user), this.#o.maxAttempts],
+    ];
+  }
+
+  #current(key: string, now: number): Failures | undefined {
+    const f = this.#failures.get(key);
+    if (f && now - f.last >= this.#o.lockMs) {
+      this.#failures.delete(key);
+      return undefined;
+    }
+    return f;
+  }
+}
+
+function userKey(user: string): string {
+  return `user:${user.normalize("NFKC").toLowerCase()}`;
+}

@@ -1,0 +1,12 @@
+/**
+ * The rules for room ids and user names, shared by server and browser
+ * (no dependencies, so the browser bundle stays small).
+ *
+ * @module
+ */
+
+/** Room ids: 1–32 of `a-z`, `0-9`, `_`, `-`, starting with a letter or digit. */
+export const ROOM_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+
+/** Display names: 1–24 letters, digits, `_`, `-` or `.` in any script. */
+export const USER_NAME = /^[\p{L}\p{N}_.-]{1,24}$/u;

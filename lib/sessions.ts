@@ -1,0 +1,133 @@
+/**
+ * Login sessions in the chat's Deno KV. The browser holds a random 256-bit
+ * id in the `sid` cookie; KV holds only the id's SHA-256 under
+ * `["sessions", digest]`, so a copy of the database opens no session.
+ * Sessions expire (KV `expireIn`, and a stored `expiresAt` checked on every
+ * read, since KV deletes expired keys only eventually).
+ *
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { setCookie } from "./cookies.ts";
+
+/** The name of the session cookie. */
+export const SESSION_COOKIE = "sid";
+/** How long a session lasts unless the user logs out: 7 days. */
+export const SESSION_TTL_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** A live session. */
+export interface Session {
+  /** The secret id the cookie carries; never stored. */
+  id: string;
+  /** The account's name. */
+  user: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+interface StoredSession {
+  user: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** Options of {@link Sessions}. */
+export interface SessionsOptions {
+  ttlMs?: number;
+  now?: () => number;
+}
+
+const ID = /^[A-Za-z0-9_-]{43}$/;
+
+/** The session registry. */
+export class Sessions {
+  readonly #kv: Deno.Kv;
+  readonly #ttlMs: number;
+  readonly #now: () => number;
+
+  constructor(kv: Deno.Kv, options: SessionsOptions = {}) {
+    this.#kv = kv;
+    this.#ttlMs = options.ttlMs ?? SESSION_TTL_MS;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** How long a new session lasts, in milliseconds. */
+  get ttlMs(): number {
+    return this.#ttlMs;
+  }
+
+  /**
+   * Starts a session for `user` under a new id. The session the client
+   * presented before, if any, ends in the same commit, so logging in
+   * always rotates the id (no session fixation).
+   */
+  async create(user: string, replaces?: string): Promise<Session> {
+    const now = this.#now();
+    const id = randomId();
+    const stored: StoredSession = {
+      user,
+      createdAt: now,
+      expiresAt: now + this.#ttlMs,
+    };
+    const op = this.#kv.atomic().set(sessionKey(id), stored, {
+      expireIn: this.#ttlMs,
+    });
+    if (replaces && ID.test(replaces)) op.delete(sessionKey(replaces));
+    const res = await op.commit();
+    if (!res.ok) throw new Error("Sessions: creating a session failed");
+    return { id, ...stored };
+  }
+
+  /** The live session with this id, or null (unknown, malformed or expired). */
+  async get(id: string | undefined): Promise<Session | null> {
+    if (!id || !ID.test(id)) return null;
+    const key = sessionKey(id);
+    const stored = (await this.#kv.get<StoredSession>(key)).value;
+    if (!stored) return null;
+    if (stored.expiresAt <= this.#now()) {
+      await this.#kv.delete(key);
+      return null;
+    }
+    return { id, ...stored };
+  }
+
+  /** Ends a session; unknown ids are ignored. */
+  async delete(id: string | undefined): Promise<void> {
+    if (!id || !ID.test(id)) return;
+    await this.#kv.delete(sessionKey(id));
+  }
+}
+
+/** The `Set-Cookie` value carrying a session's id. */
+export function sessionCookie(session: Session, secure: boolean): string {
+  return setCookie(SESSION_COOKIE, session.id, {
+    secure,
+    maxAge: (session.expiresAt - session.createdAt) / 1000,
+  });
+}
+
+/** The `Set-Cookie` value that removes the session cookie. */
+export function clearSessionCookie(secure: boolean): string {
+  return setCookie(SESSION_COOKIE, "", { secure, maxAge: 0 });
+}
+
+/** 256 random bits in base64url: 43 characters. */
+export function randomId(): string {
+  return base64url(crypto.getRandomValues(new Uint8Array(32)));
+}
+
+/** Bytes as unpadded base64url. */
+export function base64url(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+}
+
+/** The SHA-256 of `text`, as unpadded base64url. */
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("base64url");
+}
+
+function sessionKey(id: string): Deno.KvKey {
+  return ["sessions", sha256(id)];
+}

@@ -1,0 +1,21 @@
+import { define } from "../utils.ts";
+
+/** The HTML shell of every page. */
+export default define.page(function App({ Component }) {
+  return (
+    <html lang="en">
+      <head>
+        <meta charset="utf-8" />
+        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="color-scheme" content="light dark" />
+        <title>Chat</title>
+        <link rel="stylesheet" href="/styles.css" />
+        <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+      </head>
+      <body>
+        <a class="skip" href="#composer">Skip to the message box</a>
+        <Component />
+      </body>
+    </html>
+  );
+});

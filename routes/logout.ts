@@ -1,0 +1,21 @@
+import { define } from "../utils.ts";
+import { getCookie, isSecureRequest } from "../lib/cookies.ts";
+import { verifiedForm } from "../lib/csrf.ts";
+import { clearSessionCookie, SESSION_COOKIE } from "../lib/sessions.ts";
+
+/**
+ * `POST /logout` (a form post carrying the CSRF token) ends the session and
+ * redirects (303) home. There is no GET: a link or an image can't log
+ * anyone out.
+ */
+export const handler = define.handlers({
+  async POST(ctx) {
+    const { auth, chat } = ctx.state;
+    await verifiedForm(ctx.req, ctx.state.sessionId);
+    await auth.sessions.delete(getCookie(ctx.req, SESSION_COOKIE));
+    const secure = isSecureRequest(ctx.req, chat.config.trustProxy);
+    const res = ctx.redirect("/", 303);
+    res.headers.append("set-cookie", clearSessionCookie(secure));
+    return res;
+  },
+});

@@ -1,0 +1,33 @@
+import { HttpError, page } from "fresh";
+import { define } from "../../utils.ts";
+import ChatApp from "../../islands/ChatApp.tsx";
+
+/** Messages the room page renders on the server. */
+const FIRST_PAGE = 50;
+
+/** `GET /rooms/{room}`: the chat page, first paint with the latest messages. */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const { chat } = ctx.state;
+    const room = ctx.params.room;
+    if (!(await chat.hasRoom(room))) {
+      throw new HttpError(404, `No such room: ${room}`);
+    }
+    const [rooms, history] = await Promise.all([
+      chat.rooms(),
+      chat.store.history(room, FIRST_PAGE),
+    ]);
+    return page({ room, rooms, ...history });
+  },
+});
+
+export default define.page<typeof handler>(function RoomPage({ data }) {
+  return (
+    <ChatApp
+      room={data.room}
+      rooms={data.rooms}
+      messages={data.messages}
+      hasMore={data.hasMore}
+    />
+  );
+});
