@@ -100,6 +100,8 @@ export interface PhaseResult {
   bytes: number;
   cpu: number;
   closes: Record<string, number>;
+  /** Frames other than `message` by type. */
+  frames: Record<string, number>;
 }
 
 interface Client {
@@ -332,6 +334,7 @@ class LoadWorker {
       this.bytes =
         0;
     this.errors = {};
+    this.frames = {};
     this.latency = new Histogram();
     this.ack = new Histogram();
     this.pending.clear();
@@ -349,11 +352,12 @@ class LoadWorker {
     while (senders.length > 0 && cmd.rate > 0) {
       const elapsed = wallNow() - t0;
       if (elapsed >= cmd.durationMs) break;
-      const due = Math.floor(elapsed * cmd.rate / 1000);
+      const due = Math.floor(elapsed * cmd.rate / 1000) + 1;
       while (count < due) {
         const c = senders[count++ % senders.length];
         if (!c.ready || c.ws?.readyState !== WebSocket.OPEN) continue;
-        const clientId = `${worker}.${c.index}.${seq++}`;
+        // Unique per run: the app answers a repeated clientId as a duplicate.
+        const clientId = `${worker}.${c.index}.${cmd.phase}.${seq++}`;
         const at = wallNow();
         this.pending.set(clientId, at);
         c.ws.send(JSON.stringify({
@@ -396,6 +400,7 @@ class LoadWorker {
       bytes: this.bytes,
       cpu: cpuSeconds() - cpu0,
       closes,
+      frames: this.frames,
     };
   }
 }

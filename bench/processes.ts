@@ -30,7 +30,10 @@ export function freePort(): number {
   return port;
 }
 
-/** `deno <args>` with a raised open-file limit; `exec` keeps the pid deno's. */
+/**
+ * `deno <args>` with the open-file limit raised (to the hard limit when
+ * 65535 is not allowed); `exec` keeps the pid deno's.
+ */
 function spawn(
   args: string[],
   env: Record<string, string> = {},
@@ -38,7 +41,7 @@ function spawn(
   return new Deno.Command("bash", {
     args: [
       "-c",
-      `ulimit -n ${OPEN_FILES} && exec "$0" "$@"`,
+      `ulimit -n ${OPEN_FILES} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"`,
       Deno.execPath(),
       ...args,
     ],
@@ -54,9 +57,10 @@ function spawn(
 export async function* lines(
   stream: ReadableStream<Uint8Array>,
 ): AsyncGenerator<string> {
+  const decoder = new TextDecoder();
   let buffer = "";
-  for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-    buffer += chunk;
+  for await (const chunk of stream) {
+    buffer += decoder.decode(chunk, { stream: true });
     let nl;
     while ((nl = buffer.indexOf("\n")) >= 0) {
       yield buffer.slice(0, nl);
@@ -67,10 +71,11 @@ export async function* lines(
 
 /** Keeps the last few KB of a stream, for error messages. */
 function tail(stream: ReadableStream<Uint8Array>): () => string {
+  const decoder = new TextDecoder();
   let text = "";
   (async () => {
-    for await (const chunk of stream.pipeThrough(new TextDecoderStream())) {
-      text = (text + chunk).slice(-4000);
+    for await (const chunk of stream) {
+      text = (text + decoder.decode(chunk, { stream: true })).slice(-4000);
     }
   })().catch(() => {});
   return () => text;

@@ -79,8 +79,8 @@ export default function ChatApp(props: ChatAppProps) {
     };
   }, []);
 
-  useSignalEffect(() => {
-    const me = name.value;
+  const me = name.value;
+  useEffect(() => {
     if (!me) return;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
     const c = new ChatConnection({
@@ -108,7 +108,7 @@ export default function ChatApp(props: ChatAppProps) {
     c.start();
     conn.value = c;
     return () => c.stop();
-  });
+  }, [me]);
 
   // Unread count in the title while the tab is hidden; notify on mentions.
   useSignalEffect(() => {

@@ -67,8 +67,9 @@ export class ChatConnection {
 
   /** Joins `room`, replaying from after `since` when given. */
   join(room: string, since?: number): void {
-    if (!this.#rooms.has(room)) this.#rooms.set(room, since ?? 0);
-    if (this.state.value === "open") {
+    if (this.#rooms.has(room)) return;
+    this.#rooms.set(room, since ?? 0);
+    if (this.state.peek() === "open") {
       this.#send({ type: "join", room, ...(since ? { since } : {}) });
     }
   }
@@ -110,7 +111,7 @@ export class ChatConnection {
 
   /** Sends a frame if connected; returns whether it went out. */
   sendFrame(frame: ClientFrame): boolean {
-    if (this.state.value !== "open") return false;
+    if (this.state.peek() !== "open") return false;
     this.#send(frame);
     return true;
   }
@@ -200,7 +201,7 @@ export class ChatConnection {
   }
 
   #flush(room: string): void {
-    if (this.state.value !== "open" || !this.#ready.has(room)) return;
+    if (this.state.peek() !== "open" || !this.#ready.has(room)) return;
     for (const p of this.#outbox.items) {
       if (p.room !== room || p.error || this.#sent.has(p.clientId)) continue;
       this.#sent.add(p.clientId);

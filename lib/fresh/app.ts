@@ -239,9 +239,9 @@ export class App<State = unknown> {
             .flat(),
           handler: mod.handler ?? mod.handlers,
           page: mod.default as PageComponent<unknown, unknown> | undefined,
+          // As in Fresh 2, a route skipping inherited layouts renders none.
           layouts: config.skipInheritedLayouts
-            ? (await Promise.all(r.layouts.slice(-1).map(pageOf)))
-              .filter((l) => l !== undefined)
+            ? []
             : (await Promise.all(r.layouts.map(pageOf))).filter((l) =>
               l !== undefined
             ),

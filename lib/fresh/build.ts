@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 
 /** The build folder, relative to the project root. */
 export const BUILD_DIR = "_fresh";
@@ -195,15 +195,32 @@ interface ResolveResult {
   path: string;
 }
 
+/**
+ * The import map of the nearest `deno.json` at or above `root`, and the
+ * folder its relative targets are resolved from.
+ */
+function findImportMap(
+  root: string,
+): { imports: Record<string, string>; base: string } {
+  for (let dir = root;; dir = dirname(dir)) {
+    let text: string | undefined;
+    try {
+      text = Deno.readTextFileSync(join(dir, "deno.json"));
+    } catch (error) {
+      if (!(error instanceof Deno.errors.NotFound)) throw error;
+    }
+    if (text !== undefined) {
+      const config = JSON.parse(text) as { imports?: Record<string, string> };
+      return { imports: config.imports ?? {}, base: dir };
+    }
+    if (dirname(dir) === dir) return { imports: {}, base: root };
+  }
+}
+
 /** Resolves deno.json's import map and `npm:` specifiers for esbuild. */
 function importMapPlugin(root: string) {
-  let imports: Record<string, string> = {};
-  try {
-    const config = JSON.parse(Deno.readTextFileSync(join(root, "deno.json")));
-    imports = config.imports ?? {};
-  } catch {
-    // No deno.json: plain node resolution only.
-  }
+  // No deno.json: plain node resolution only.
+  const { imports, base } = findImportMap(root);
   const keys = Object.keys(imports).sort((a, b) => b.length - a.length);
   const SKIP = { skip: true };
   return {
@@ -216,8 +233,8 @@ function importMapPlugin(root: string) {
           k === target || (k.endsWith("/") && target.startsWith(k))
         );
         if (key) target = imports[key] + target.slice(key.length);
-        if (target.startsWith("./") && key) {
-          return { path: resolve(root, target) };
+        if (/^\.\.?\//.test(target) && key) {
+          return { path: resolve(base, target) };
         }
         if (target.startsWith("npm:")) target = npmToBare(target);
         else if (!key) return undefined;

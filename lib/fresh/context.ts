@@ -80,7 +80,10 @@ export class Context<State = unknown> {
    */
   redirect(path: string, status = 302): Response {
     let location = path;
-    if (path.startsWith("/")) location = "/" + path.replace(/^[\/\\]+/, "");
+    // Browsers skip leading whitespace, drop tabs and newlines and read "\"
+    // as "/", so "/\t/evil.com" and "\\evil.com" mean "//evil.com" too.
+    const leading = /^[\s\/\\]+/.exec(path)?.[0] ?? "";
+    if (/[\/\\]/.test(leading)) location = "/" + path.slice(leading.length);
     return new Response(null, { status, headers: { location } });
   }
 

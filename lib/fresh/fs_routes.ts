@@ -120,11 +120,16 @@ export function toPattern(rel: string): string {
     if (optional) out += `{/:${optional[1]}}?`;
     else if (rest) out += `/:${rest[1]}*`;
     else {
+      // Odd parts are parameters; a literal right after one is escaped
+      // where it would otherwise extend the parameter's name.
       out += "/" +
-        seg.split(/(\[[A-Za-z_$][\w$]*\])/).map((part) =>
-          part.startsWith("[")
+        seg.split(/(\[[A-Za-z_$][\w$]*\])/).map((part, i) =>
+          i % 2 === 1
             ? `:${part.slice(1, -1)}`
-            : part.replace(/[:*?+(){}\\]/g, "\\$&")
+            : part.replace(/[:*?+(){}\\]/g, "\\$&").replace(
+              i > 0 ? /^[\w$]/ : /$^/,
+              "\\$&",
+            )
         ).join("");
     }
   }
@@ -133,14 +138,19 @@ export function toPattern(rel: string): string {
 
 function rank(segment: string): number {
   if (segment.includes("*")) return 3;
-  if (segment.startsWith("{")) return 2;
+  if (segment.endsWith("}?")) return 2; // An optional `{/:name}?`.
   if (segment.includes(":")) return 1;
   return 0;
 }
 
+/** `/docs{/:lang}?` → `["docs", ":lang}?"]`. */
+function segmentsOf(pattern: string): string[] {
+  return pattern.replaceAll("{", "").split("/").slice(1);
+}
+
 function compareSpecificity(a: string, b: string): number {
-  const as = a.split("/").slice(1);
-  const bs = b.split("/").slice(1);
+  const as = segmentsOf(a);
+  const bs = segmentsOf(b);
   for (let i = 0; i < Math.min(as.length, bs.length); i++) {
     const d = rank(as[i]) - rank(bs[i]);
     if (d !== 0) return d;

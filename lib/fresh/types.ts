@@ -68,7 +68,7 @@ export interface RouteConfig {
   routeOverride?: string;
   /** Render the page without the `_app` wrapper. */
   skipAppWrapper?: boolean;
-  /** Render the page without the layouts of parent folders. */
+  /** Render the page without any `_layout`, its own folder's included. */
   skipInheritedLayouts?: boolean;
 }
 

@@ -1,0 +1,251 @@
+/**
+ * Renders a bench run as Markdown (`bench/results.md`).
+ *
+ * @module
+ */
+import type { Summary } from "./histogram.ts";
+import type { MachineInfo } from "./proc_stats.ts";
+import type { ScenarioResult, TargetResult } from "./scenarios.ts";
+import type { PhaseSummary } from "./session.ts";
+
+/** Everything a report shows. */
+export interface Run {
+  machine: MachineInfo;
+  mode: "quick" | "full";
+  appEnv: Record<string, string>;
+  seconds: number;
+  results: ScenarioResult[];
+}
+
+const n = (v: number) => Math.round(v).toLocaleString("en-US");
+const ms = (v: number) => v < 10 ? v.toFixed(2) : v.toFixed(0);
+const lat = (s: Summary) => `${ms(s.p50)} / ${ms(s.p99)} / ${ms(s.max)}`;
+const ratio = (a: number, b: number) => b > 0 ? `${(a / b).toFixed(2)}×` : "–";
+const keys = (o: Record<string, number>) =>
+  Object.entries(o).map(([k, v]) => `${k}: ${v}`).join(", ") || "–";
+
+function row(cells: (string | number)[]): string {
+  return `| ${cells.join(" | ")} |`;
+}
+
+function table(head: string[], rows: string[]): string {
+  return [
+    row(head),
+    row(head.map(() => "---")),
+    ...rows,
+  ].join("\n");
+}
+
+function phaseRows(results: ScenarioResult[]): string[] {
+  return results.filter((r) => r.app.fixed && r.baseline.fixed).map((r) => {
+    const a = r.app.fixed!, b = r.baseline.fixed!;
+    return row([
+      r.scenario,
+      n(a.rate),
+      n(a.deliveriesPerS),
+      n(b.deliveriesPerS),
+      lat(a.latency),
+      lat(b.latency),
+      `${n(a.lost)} / ${n(b.lost)}`,
+      `${a.serverUsPerDelivery.toFixed(1)} / ${
+        b.serverUsPerDelivery.toFixed(1)
+      } (${ratio(a.serverUsPerDelivery, b.serverUsPerDelivery)})`,
+      `${a.serverCores.toFixed(2)} / ${b.serverCores.toFixed(2)}`,
+      `${a.generatorCores.toFixed(2)} / ${b.generatorCores.toFixed(2)}`,
+      `${a.otherCores.toFixed(2)} / ${b.otherCores.toFixed(2)}`,
+    ]);
+  });
+}
+
+function best(t: TargetResult): string {
+  const p = t.best;
+  return p
+    ? `${n(p.rate)} msg/s = ${n(p.deliveriesPerS)} del/s (p99 ${
+      ms(p.latency.p99)
+    } ms)`
+    : "none held";
+}
+
+function brokeAt(t: TargetResult): string {
+  const last = t.ramp?.at(-1);
+  if (!last || last === t.best) return "held to the last step";
+  return `${n(last.rate)} msg/s: ${n(last.deliveriesPerS)} del/s, p99 ${
+    ms(last.latency.p99)
+  } ms, lost ${n(last.lost)}, sent ${n(last.sentPerS)}/s, server ${
+    last.serverCores.toFixed(2)
+  } cores, closes ${keys(last.closes)}`;
+}
+
+function rampRows(results: ScenarioResult[]): string[] {
+  return results.filter((r) => r.app.ramp?.length || r.baseline.ramp?.length)
+    .map((r) =>
+      row([
+        r.scenario,
+        best(r.app),
+        best(r.baseline),
+        ratio(
+          r.app.best?.deliveriesPerS ?? 0,
+          r.baseline.best?.deliveriesPerS ?? 0,
+        ),
+        brokeAt(r.app),
+        brokeAt(r.baseline),
+      ])
+    );
+}
+
+function connectRows(results: ScenarioResult[], joins: boolean): string[] {
+  return results.filter((r) =>
+    r.scenario.startsWith(joins ? "join" : "connect")
+  )
+    .map((r) => {
+      const a = r.app.connect, b = r.baseline.connect;
+      const done = (c: typeof a) =>
+        `${
+          n(joins ? c.allJoinedMs : c.allWelcomedMs)
+        } ms (${c.ready}/${r.clients})`;
+      return row([
+        r.scenario,
+        done(a),
+        done(b),
+        ratio(
+          joins ? a.allJoinedMs : a.allWelcomedMs,
+          joins ? b.allJoinedMs : b.allWelcomedMs,
+        ),
+        lat(joins ? a.join : a.welcome),
+        lat(joins ? b.join : b.welcome),
+        joins
+          ? `${n(a.quietMs)} ms, ${a.mb.toFixed(1)} MB, ${
+            n(a.frames.presence ?? 0)
+          } presence frames`
+          : `${a.serverCpu.toFixed(2)} s / ${b.serverCpu.toFixed(2)} s`,
+        `${a.failed} / ${b.failed}; closes ${keys(a.closes)}`,
+      ]);
+    });
+}
+
+function idleRows(results: ScenarioResult[]): string[] {
+  return results.filter((r) => r.app.rss && r.baseline.rss).map((r) => {
+    const a = r.app.rss!, b = r.baseline.rss!;
+    const mb = (v: number) => (v / 1048576).toFixed(0);
+    return row([
+      r.scenario,
+      `${r.app.connect.ready} / ${r.baseline.connect.ready}`,
+      `${mb(a.before)} → ${mb(a.after)} MiB`,
+      `${mb(b.before)} → ${mb(b.after)} MiB`,
+      `${(a.perConnection / 1024).toFixed(1)} / ${
+        (b.perConnection / 1024).toFixed(1)
+      } KiB`,
+      ratio(a.perConnection, b.perConnection),
+    ]);
+  });
+}
+
+function maxOther(results: ScenarioResult[]): number {
+  const phases: PhaseSummary[] = results.flatMap((r) =>
+    [r.app, r.baseline].flatMap((t) => [t.fixed, ...(t.ramp ?? [])])
+  ).filter((p): p is PhaseSummary => p !== undefined);
+  return Math.max(0, ...phases.map((p) => p.otherCores));
+}
+
+/** The Markdown report of a run. */
+export function renderReport(run: Run): string {
+  const m = run.machine;
+  const env = Object.entries(run.appEnv).map(([k, v]) => `${k}=${v}`)
+    .join(" ");
+  return `# Bench results
+
+Written by \`deno task bench${
+    run.mode === "quick" ? " -- --quick" : ""
+  }\` on ${m.date} in ${
+    run.seconds.toFixed(0)
+  } s. Machine: ${m.cores} cores (\`nproc\`), ${m.cpu}, Deno ${m.deno}; load average at the start ${m.loadAverage}.
+Server, baseline and the two load-generator processes share those cores over loopback, so every figure
+includes the generator's own cost; "other" is CPU used by processes outside the bench
+(at most ${maxOther(run.results).toFixed(2)} cores during a phase of this run).
+
+The app runs \`main.ts\` with KV in a temp dir and ${env} (limits raised so the bench is not
+rate-limited or cut off as idle). The baseline (\`bench/baseline.ts\`) is a bare \`Deno.serve\`
+broadcast server speaking the same frames: no storage, validation or presence.
+Latencies are p50 / p99 / max in ms from the sender's \`send\` to each member's \`message\`.
+"Lost" counts deliveries missing out of sent × members (every member must get every message).
+In the fan-out scenarios the listeners of each worker are tabs of one guest, so presence
+traffic stays small; the join storm shows it with a user per client.
+
+## Fixed rate
+
+${
+    table([
+      "scenario",
+      "msg/s",
+      "app del/s",
+      "baseline del/s",
+      "app latency",
+      "baseline latency",
+      "lost app / base",
+      "server µs per delivery app / base (ratio)",
+      "server cores app / base",
+      "generator cores",
+      "other cores",
+    ], phaseRows(run.results))
+  }
+
+## Highest rate sustained
+
+The rate doubles every step until a step loses a delivery, has a p99 over the limit, or the
+generator cannot send at the rate; "best" is the last step that held.
+
+${
+    table([
+      "scenario",
+      "app best",
+      "baseline best",
+      "ratio",
+      "app broke at",
+      "baseline broke at",
+    ], rampRows(run.results))
+  }
+
+## Connect storm (every client at once, until \`welcome\`)
+
+${
+    table([
+      "scenario",
+      "app all welcomed",
+      "baseline",
+      "ratio",
+      "app per client",
+      "baseline per client",
+      "server CPU app / base",
+      "failed app / base",
+    ], connectRows(run.results, false))
+  }
+
+## Join storm (a distinct user per client, one room, 200 joins at a time per worker)
+
+${
+    table([
+      "scenario",
+      "app all joined",
+      "baseline",
+      "ratio",
+      "app join latency",
+      "baseline join latency",
+      "app presence traffic until quiet",
+      "failed app / base",
+    ], connectRows(run.results, true))
+  }
+
+## Idle connections (welcomed, in no room)
+
+${
+    table([
+      "scenario",
+      "connected app / base",
+      "app RSS",
+      "baseline RSS",
+      "per connection app / base",
+      "ratio",
+    ], idleRows(run.results))
+  }
+`;
+}

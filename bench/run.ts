@@ -1,0 +1,123 @@
+/**
+ * The bench suite: `deno task bench` (full, about five minutes) or
+ * `deno task bench -- --quick` (tiny sizes, a smoke run).
+ *
+ * Runs each scenario against the app and the baseline on loopback, prints
+ * one JSON line per scenario on stdout, progress on stderr, and writes
+ * `bench/results.md`.
+ *
+ * Flags: `--quick`; `--only=<name>[,<name>]` with names `fanout`, `rooms`,
+ * `storm`, `join`, `idle`; `--no-ramp`; `--no-write` (keep results.md).
+ *
+ * @module
+ */
+import { machineInfo } from "./proc_stats.ts";
+import { renderReport } from "./report.ts";
+import {
+  connectStorm,
+  fanOut,
+  FULL,
+  idle,
+  joinStorm,
+  manyRooms,
+  type Plan,
+  QUICK,
+  type ScenarioResult,
+} from "./scenarios.ts";
+import { APP_ENV } from "./session.ts";
+
+const NAMES = ["fanout", "rooms", "storm", "join", "idle"] as const;
+type Name = typeof NAMES[number];
+
+interface Options {
+  quick: boolean;
+  only: Name[];
+  ramp: boolean;
+  write: boolean;
+}
+
+function parseArgs(args: string[]): Options {
+  const options: Options = {
+    quick: false,
+    only: [...NAMES],
+    ramp: true,
+    write: true,
+  };
+  for (const arg of args) {
+    if (arg === "--") continue;
+    else if (arg === "--quick") options.quick = true;
+    else if (arg === "--no-ramp") options.ramp = false;
+    else if (arg === "--no-write") options.write = false;
+    else if (arg.startsWith("--only=")) {
+      const names = arg.slice(7).split(",");
+      const bad = names.filter((n) => !NAMES.includes(n as Name));
+      if (bad.length) throw new Error(`Unknown scenario: ${bad.join(", ")}`);
+      options.only = names as Name[];
+    } else throw new Error(`Unknown argument: ${arg}`);
+  }
+  return options;
+}
+
+/** The scenarios a run makes, each a thunk so they run one at a time. */
+function scenarios(
+  plan: Plan,
+  options: Options,
+): [Name, string, () => Promise<ScenarioResult>][] {
+  return [
+    ...plan.fanout.clients.map((c) =>
+      [
+        "fanout",
+        `fan-out ${c}`,
+        () => fanOut(plan, c, { ramp: options.ramp }),
+      ] as const
+    ),
+    ["rooms", "many rooms", () => manyRooms(plan)] as const,
+    ...plan.storm.clients.map((c) =>
+      ["storm", `connect storm ${c}`, () => connectStorm(plan, c)] as const
+    ),
+    ...plan.joinStorm.clients.map((c) =>
+      ["join", `join storm ${c}`, () => joinStorm(plan, c)] as const
+    ),
+    ["idle", "idle", () => idle(plan)] as const,
+  ].filter(([name]) => options.only.includes(name)).map((s) => [...s]);
+}
+
+if (import.meta.main) {
+  const options = parseArgs(Deno.args);
+  const plan = options.quick ? QUICK : FULL;
+  const machine = machineInfo();
+  const started = performance.now();
+  const results: ScenarioResult[] = [];
+  console.error(
+    `bench: ${
+      options.quick ? "quick" : "full"
+    } run on ${machine.cores} cores (${machine.cpu}), load ${machine.loadAverage}`,
+  );
+  for (const [, label, run] of scenarios(plan, options)) {
+    const t = performance.now();
+    console.error(`bench: ${label}…`);
+    const result = await run();
+    results.push(result);
+    console.log(JSON.stringify(result));
+    console.error(
+      `bench: ${label} done in ${
+        ((performance.now() - t) / 1000).toFixed(1)
+      } s`,
+    );
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (options.write) {
+    const path = new URL("./results.md", import.meta.url);
+    await Deno.writeTextFile(
+      path,
+      renderReport({
+        machine,
+        mode: options.quick ? "quick" : "full",
+        appEnv: APP_ENV,
+        seconds,
+        results,
+      }),
+    );
+    console.error(`bench: wrote ${path.pathname} (${seconds.toFixed(0)} s)`);
+  }
+}

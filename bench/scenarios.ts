@@ -1,0 +1,255 @@
+/**
+ * The bench scenarios, each bounded in time and run against the app and the
+ * baseline: fan-out in one room (fixed rate, then a ramp to the highest rate
+ * sustained), many small rooms, a connect storm, a join storm with a
+ * distinct user per client (presence traffic), and idle memory per
+ * connection.
+ *
+ * @module
+ */
+import type { Target } from "./processes.ts";
+import {
+  type ConnectSummary,
+  type Layout,
+  type PhaseSummary,
+  Session,
+} from "./session.ts";
+
+/** Sizes and durations of a run. */
+export interface Plan {
+  fanout: { clients: number[]; senders: number; rate: number; ms: number };
+  ramp: {
+    stepMs: number;
+    steps: number;
+    /** Highest deliveries per second a ramp step may aim at. */
+    maxDeliveriesPerS: number;
+    /** A step with a p99 above this, or any loss, has broken down. */
+    p99LimitMs: number;
+  } | null;
+  manyRooms: { rooms: number; perRoom: number; rate: number; ms: number };
+  storm: { clients: number[] };
+  joinStorm: { clients: number[]; deadlineMs: number };
+  idle: { clients: number };
+  workers: number;
+}
+
+/** The full run: about five minutes on two cores. */
+export const FULL: Plan = {
+  fanout: { clients: [100, 1000, 5000], senders: 10, rate: 20, ms: 10_000 },
+  ramp: { stepMs: 2500, steps: 6, maxDeliveriesPerS: 400_000, p99LimitMs: 250 },
+  manyRooms: { rooms: 1000, perRoom: 10, rate: 1000, ms: 10_000 },
+  storm: { clients: [1000, 5000] },
+  joinStorm: { clients: [250, 500, 1000], deadlineMs: 20_000 },
+  idle: { clients: 10_000 },
+  workers: 2,
+};
+
+/** A smoke run with tiny sizes. */
+export const QUICK: Plan = {
+  fanout: { clients: [20], senders: 2, rate: 20, ms: 2000 },
+  ramp: { stepMs: 1000, steps: 2, maxDeliveriesPerS: 10_000, p99LimitMs: 250 },
+  manyRooms: { rooms: 10, perRoom: 5, rate: 20, ms: 2000 },
+  storm: { clients: [100] },
+  joinStorm: { clients: [50], deadlineMs: 5000 },
+  idle: { clients: 500 },
+  workers: 2,
+};
+
+/** One scenario's figures for one server. */
+export interface TargetResult {
+  connect: ConnectSummary;
+  /** The fixed-rate phase. */
+  fixed?: PhaseSummary;
+  /** Every ramp step, and the highest that held. */
+  ramp?: PhaseSummary[];
+  best?: PhaseSummary;
+  /** Server memory before and after connecting, bytes. */
+  rss?: { before: number; after: number; perConnection: number };
+}
+
+/** One line of the report. */
+export interface ScenarioResult {
+  scenario: string;
+  clients: number;
+  rooms: number;
+  senders: number;
+  app: TargetResult;
+  baseline: TargetResult;
+}
+
+const TARGETS: Target[] = ["app", "baseline"];
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function layout(plan: Plan, clients: number, extra: Partial<Layout>): Layout {
+  return {
+    clients,
+    rooms: ["general"],
+    senders: 0,
+    identity: "distinct",
+    workers: plan.workers,
+    concurrency: 200,
+    deadlineMs: 60_000,
+    ...extra,
+  };
+}
+
+async function withSession<T>(
+  target: Target,
+  l: Layout,
+  run: (s: Session) => Promise<T>,
+  env: Record<string, string> = {},
+): Promise<T> {
+  const session = await Session.start(target, l, env);
+  try {
+    return await run(session);
+  } finally {
+    await session.close();
+  }
+}
+
+function broke(p: PhaseSummary, p99LimitMs: number): boolean {
+  return p.lost > 0 || p.latency.p99 > p99LimitMs ||
+    p.sentPerS < 0.9 * p.rate;
+}
+
+/**
+ * Fan-out in one room: `clients` listeners (tabs of one guest per worker,
+ * so the room's presence stays small) and `senders` senders, first at the
+ * fixed rate, then doubling the rate until the p99 or loss breaks down.
+ */
+export async function fanOut(
+  plan: Plan,
+  clients: number,
+  options: { ramp?: boolean } = {},
+): Promise<ScenarioResult> {
+  const { senders, rate, ms } = plan.fanout;
+  const l = layout(plan, clients, { senders, identity: "shared" });
+  const run = (target: Target) =>
+    withSession(target, l, async (s): Promise<TargetResult> => {
+      const connect = await s.connect();
+      const fixed = await s.phase(rate, ms);
+      const ramp: PhaseSummary[] = [];
+      let best: PhaseSummary | undefined = broke(fixed, Infinity)
+        ? undefined
+        : fixed;
+      if (plan.ramp && options.ramp !== false) {
+        const r = plan.ramp;
+        for (
+          let step = 0, next = rate * 2;
+          step < r.steps && next * clients <= r.maxDeliveriesPerS;
+          step++, next *= 2
+        ) {
+          const p = await s.phase(next, r.stepMs, 3000);
+          ramp.push(p);
+          if (broke(p, r.p99LimitMs)) break;
+          best = p;
+        }
+      }
+      return { connect, fixed, ramp, best };
+    });
+  return {
+    scenario: `fan-out ${clients}`,
+    clients,
+    rooms: 1,
+    senders,
+    app: await run("app"),
+    baseline: await run("baseline"),
+  };
+}
+
+/** Many small rooms, every client sending now and then. */
+export async function manyRooms(plan: Plan): Promise<ScenarioResult> {
+  const { rooms, perRoom, rate, ms } = plan.manyRooms;
+  const ids = Array.from({ length: rooms }, (_, i) => `r${i}`);
+  const clients = rooms * perRoom;
+  const l = layout(plan, clients, { rooms: ids, senders: clients });
+  const results: Partial<Record<Target, TargetResult>> = {};
+  for (const target of TARGETS) {
+    results[target] = await withSession(target, l, async (s) => {
+      const connect = await s.connect();
+      const fixed = await s.phase(rate, ms);
+      return { connect, fixed, best: fixed };
+    }, { CHAT_ROOMS: ids.join(",") });
+  }
+  return {
+    scenario: `many rooms ${rooms}×${perRoom}`,
+    clients,
+    rooms,
+    senders: clients,
+    app: results.app!,
+    baseline: results.baseline!,
+  };
+}
+
+/** Every client connects at once and waits for `welcome`. */
+export async function connectStorm(
+  plan: Plan,
+  clients: number,
+): Promise<ScenarioResult> {
+  const l = layout(plan, clients, { rooms: [], concurrency: clients });
+  const results: Partial<Record<Target, TargetResult>> = {};
+  for (const target of TARGETS) {
+    results[target] = await withSession(target, l, async (s) => ({
+      connect: await s.connect(),
+    }));
+  }
+  return {
+    scenario: `connect storm ${clients}`,
+    clients,
+    rooms: 0,
+    senders: 0,
+    app: results.app!,
+    baseline: results.baseline!,
+  };
+}
+
+/**
+ * `clients` distinct users join one room, 200 at a time per worker: each
+ * join sends the room's presence to every member.
+ */
+export async function joinStorm(
+  plan: Plan,
+  clients: number,
+): Promise<ScenarioResult> {
+  const l = layout(plan, clients, { deadlineMs: plan.joinStorm.deadlineMs });
+  const results: Partial<Record<Target, TargetResult>> = {};
+  for (const target of TARGETS) {
+    results[target] = await withSession(target, l, async (s) => ({
+      connect: await s.connect(),
+    }));
+  }
+  return {
+    scenario: `join storm ${clients}`,
+    clients,
+    rooms: 1,
+    senders: 0,
+    app: results.app!,
+    baseline: results.baseline!,
+  };
+}
+
+/** Server memory per idle connection (connected, welcomed, in no room). */
+export async function idle(plan: Plan): Promise<ScenarioResult> {
+  const clients = plan.idle.clients;
+  const l = layout(plan, clients, { rooms: [], concurrency: 500 });
+  const results: Partial<Record<Target, TargetResult>> = {};
+  for (const target of TARGETS) {
+    results[target] = await withSession(target, l, async (s) => {
+      await sleep(1000);
+      const before = s.rss();
+      const connect = await s.connect();
+      await sleep(2000);
+      const after = s.rss();
+      const perConnection = (after - before) / Math.max(1, connect.ready);
+      return { connect, rss: { before, after, perConnection } };
+    });
+  }
+  return {
+    scenario: `idle ${clients}`,
+    clients,
+    rooms: 0,
+    senders: 0,
+    app: results.app!,
+    baseline: results.baseline!,
+  };
+}

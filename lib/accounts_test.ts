@@ -1,0 +1,101 @@
+import { expect } from "expect";
+import {
+  AccountError,
+  accountKey,
+  Accounts,
+  hashPassword,
+  verifyPassword,
+} from "./accounts.ts";
+
+const PASSWORD = "correct horse battery staple";
+
+async function withAccounts(
+  fn: (accounts: Accounts, kv: Deno.Kv) => Promise<void>,
+) {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    await fn(new Accounts(kv), kv);
+  } finally {
+    kv.close();
+  }
+}
+
+Deno.test("accounts - only a salted scrypt hash of the password is stored", async () => {
+  await withAccounts(async (accounts, kv) => {
+    await accounts.register("Alice", PASSWORD);
+    const raw = await kv.get(accountKey("alice"));
+    const text = JSON.stringify(raw.value);
+    expect(text).not.toContain(PASSWORD);
+    expect(text).not.toContain(btoa(PASSWORD));
+    expect(text).not.toContain(new TextEncoder().encode(PASSWORD).toString());
+    const hash = (raw.value as { passwordHash: string }).passwordHash;
+    expect(hash).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    const entries = await Array.fromAsync(kv.list({ prefix: [] }));
+    expect(entries.map((e) => e.key)).toEqual([["accounts", "alice"]]);
+    expect(JSON.stringify(entries)).not.toContain(PASSWORD);
+  });
+});
+
+Deno.test("accounts - the right password verifies, a wrong one and an unknown name don't", async () => {
+  await withAccounts(async (accounts) => {
+    await accounts.register("Alice", PASSWORD);
+    expect((await accounts.verify("Alice", PASSWORD))?.name).toBe("Alice");
+    expect((await accounts.verify("alice", PASSWORD))?.name).toBe("Alice");
+    expect(await accounts.verify("Alice", PASSWORD + " ")).toBeNull();
+    expect(await accounts.verify("Alice", "")).toBeNull();
+    expect(await accounts.verify("bob", PASSWORD)).toBeNull();
+    expect(await accounts.verify("<bad name>", PASSWORD)).toBeNull();
+    expect(await accounts.verify("Alice", "x".repeat(100_000))).toBeNull();
+  });
+});
+
+Deno.test("accounts - the same password gets a different salt and hash each time", async () => {
+  const a = await hashPassword(PASSWORD);
+  const b = await hashPassword(PASSWORD);
+  expect(a).not.toBe(b);
+  expect(a.split("$")[4]).not.toBe(b.split("$")[4]);
+  expect(await verifyPassword(PASSWORD, a)).toBe(true);
+  expect(await verifyPassword(PASSWORD, b)).toBe(true);
+  expect(await verifyPassword("wrong", a)).toBe(false);
+  expect(await verifyPassword(PASSWORD, "plain")).toBe(false);
+  expect(await verifyPassword(PASSWORD, "scrypt$9999999999$8$1$aa$bb")).toBe(
+    false,
+  );
+});
+
+Deno.test("accounts - names are unique regardless of case and follow the guest rule", async () => {
+  await withAccounts(async (accounts) => {
+    await accounts.register("Mina", PASSWORD);
+    await expect(accounts.register("mina", PASSWORD)).rejects.toThrow(
+      "Username taken",
+    );
+    await expect(accounts.register("MINA", PASSWORD)).rejects.toBeInstanceOf(
+      AccountError,
+    );
+    await expect(accounts.register("a b", PASSWORD)).rejects.toThrow(
+      "Invalid username",
+    );
+    await expect(accounts.register("x".repeat(25), PASSWORD)).rejects.toThrow(
+      "Invalid username",
+    );
+    await expect(accounts.register("<img>", PASSWORD)).rejects.toThrow(
+      "Invalid username",
+    );
+    await expect(accounts.register("short", "1234567")).rejects.toThrow(
+      "Password too short",
+    );
+    expect((await accounts.register("Łucja_2.0", PASSWORD)).name).toBe(
+      "Łucja_2.0",
+    );
+  });
+});
+
+Deno.test("accounts - isReserved covers every case of an account's name", async () => {
+  await withAccounts(async (accounts) => {
+    await accounts.register("Mina", PASSWORD);
+    expect(await accounts.isReserved("Mina")).toBe(true);
+    expect(await accounts.isReserved("mina")).toBe(true);
+    expect(await accounts.isReserved("MINA")).toBe(true);
+    expect(await accounts.isReserved("mina-2")).toBe(false);
+  });
+});

@@ -1,0 +1,4 @@
+/** Shows the type of what it was given. */
+export default function Echo({ value }: { value: unknown }) {
+  return <p class="echo">{typeof value}</p>;
+}

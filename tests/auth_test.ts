@@ -1,0 +1,492 @@
+/**
+ * Accounts, sessions, CSRF and the login limiter through the real path: the
+ * app on `Deno.serve` over a KV file, plain `fetch` as the browser, real
+ * WebSockets for the chat endpoints.
+ */
+import { expect } from "expect";
+import { type Config, loadConfig } from "../lib/config.ts";
+import { Chat } from "../lib/chat.ts";
+import { type Auth, createAuth } from "../lib/auth_middleware.ts";
+import { SESSION_TTL_MS } from "../lib/sessions.ts";
+import { createApp } from "../main.ts";
+
+const PASSWORD = "correct horse battery staple";
+
+interface TestServer {
+  url: string;
+  chat: Chat;
+  auth: Auth;
+  clock: { now: number };
+}
+
+/**
+ * Serves the app as `startServer` does, with the guests' `isReserved` check
+ * wired to the accounts and a clock the test moves.
+ */
+async function withServer(
+  env: Record<string, string>,
+  fn: (s: TestServer) => Promise<void>,
+) {
+  const dir = await Deno.makeTempDir({ prefix: "auth_test_" });
+  const config: Config = loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    KV_PATH: `${dir}/chat.kv`,
+    LOG_LEVEL: "fatal",
+    ...env,
+  });
+  const clock = { now: Date.now() };
+  const chat = await Chat.open({
+    config,
+    // Called only once the server runs, after `auth` below exists.
+    isReserved: (name) => auth.accounts.isReserved(name),
+  });
+  const auth = createAuth(chat.store.kv, config, { now: () => clock.now });
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen: () => {} },
+    createApp(chat, auth).handler(),
+  );
+  try {
+    await fn({
+      url: `http://127.0.0.1:${server.addr.port}`,
+      chat,
+      auth,
+      clock,
+    });
+  } finally {
+    chat.hub.closeAll(1001, "Test over");
+    await server.shutdown();
+    await chat.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A browser without JavaScript: a cookie jar, forms, no redirects followed. */
+class Browser {
+  readonly cookies = new Map<string, string>();
+  constructor(readonly base: string, readonly headers: HeadersInit = {}) {}
+
+  get cookie(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join("; ");
+  }
+
+  async get(path: string): Promise<{ res: Response; html: string }> {
+    const res = await fetch(this.base + path, {
+      headers: { ...this.headers, cookie: this.cookie },
+      redirect: "manual",
+    });
+    this.#keep(res);
+    return { res, html: await res.text() };
+  }
+
+  /** Posts a form as a same-origin page would; `headers` override. */
+  async post(
+    path: string,
+    fields: Record<string, string>,
+    headers: Record<string, string> = {},
+  ): Promise<{ res: Response; html: string }> {
+    const res = await fetch(this.base + path, {
+      method: "POST",
+      headers: {
+        origin: this.base,
+        "sec-fetch-site": "same-origin",
+        "content-type": "application/x-www-form-urlencoded",
+        ...this.headers,
+        cookie: this.cookie,
+        ...headers,
+      },
+      body: new URLSearchParams(fields),
+      redirect: "manual",
+    });
+    this.#keep(res);
+    return { res, html: await res.text() };
+  }
+
+  /** Loads the form at `path` and posts it with its hidden fields. */
+  async submit(
+    path: string,
+    fields: Record<string, string>,
+    headers?: Record<string, string>,
+  ): Promise<{ res: Response; html: string }> {
+    const { html } = await this.get(path);
+    const token = csrfOf(html);
+    const next = html.match(/name="next" value="([^"]*)"/)?.[1] ?? "/";
+    return await this.post(
+      path.split("?")[0],
+      { csrf: token, next: decodeEntities(next), ...fields },
+      headers,
+    );
+  }
+
+  #keep(res: Response) {
+    for (const line of res.headers.getSetCookie()) {
+      const [pair] = line.split(";");
+      const eq = pair.indexOf("=");
+      const name = pair.slice(0, eq);
+      const value = pair.slice(eq + 1);
+      if (/Max-Age=0/i.test(line)) this.cookies.delete(name);
+      else this.cookies.set(name, value);
+    }
+  }
+}
+
+function csrfOf(html: string): string {
+  const token = html.match(/name="csrf" value="([^"]+)"/)?.[1];
+  if (!token) throw new Error(`no csrf field in ${html.slice(0, 300)}`);
+  return token;
+}
+
+function decodeEntities(s: string): string {
+  return s.replace(/&amp;/g, "&").replace(/&quot;/g, '"');
+}
+
+function sidCookie(res: Response): string {
+  const line = res.headers.getSetCookie().find((c) => c.startsWith("sid="));
+  if (!line) throw new Error("no sid cookie set");
+  return line;
+}
+
+async function register(s: TestServer, name: string): Promise<Browser> {
+  const b = new Browser(s.url);
+  const { res } = await b.submit("/register", {
+    username: name,
+    password: PASSWORD,
+    confirm: PASSWORD,
+  });
+  expect(res.status).toBe(303);
+  return b;
+}
+
+/** Whose session the browser holds, as the login page says. */
+async function loggedInAs(b: Browser): Promise<string | null> {
+  const { html } = await b.get("/login");
+  return html.match(/You are logged in as ([^<.]+)\./)?.[1] ?? null;
+}
+
+/** The first frame or the close of a WebSocket. */
+function firstEvent(
+  url: string,
+  init?: { headers: Record<string, string> },
+): Promise<
+  { frame: Record<string, unknown> } | { code: number; reason: string }
+> {
+  // Deno's WebSocket takes request headers (here the session cookie).
+  const ws = new WebSocket(url, init as unknown as string[]);
+  return new Promise((resolve, reject) => {
+    ws.onmessage = (e) => {
+      resolve({ frame: JSON.parse(e.data) });
+      ws.close();
+    };
+    ws.onclose = (e) => resolve({ code: e.code, reason: e.reason });
+    ws.onerror = () => {};
+    setTimeout(() => reject(new Error(`no event on ${url}`)), 5000);
+  });
+}
+
+const wsUrl = (s: TestServer, path: string) =>
+  s.url.replace("http", "ws") + path;
+
+Deno.test("auth - register, then login sets an HttpOnly, SameSite=Lax session cookie for /", async () => {
+  await withServer({}, async (s) => {
+    const first = await register(s, "alice");
+    expect(await loggedInAs(first)).toBe("alice");
+
+    const b = new Browser(s.url);
+    const { html } = await b.get("/login");
+    expect(html).toContain('autocomplete="username"');
+    expect(html).toContain('autocomplete="current-password"');
+    expect(html).toMatch(/<label for="password">/);
+    const { res } = await b.submit("/login", {
+      username: "alice",
+      password: PASSWORD,
+    });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    const cookie = sidCookie(res);
+    expect(cookie).toMatch(/^sid=[\w-]{43};/);
+    expect(cookie).toContain("HttpOnly");
+    expect(cookie).toContain("SameSite=Lax");
+    expect(cookie).toContain("Path=/");
+    expect(cookie).toMatch(/Max-Age=604800/);
+    expect(cookie).not.toContain("Secure");
+    expect(await loggedInAs(b)).toBe("alice");
+  });
+});
+
+Deno.test("auth - the cookie is Secure behind an https proxy only when TRUST_PROXY is set", async () => {
+  for (const trust of [true, false]) {
+    await withServer({ TRUST_PROXY: String(trust) }, async (s) => {
+      const b = new Browser(s.url, { "x-forwarded-proto": "https" });
+      const { res } = await b.submit("/register", {
+        username: "alice",
+        password: PASSWORD,
+        confirm: PASSWORD,
+      });
+      expect(res.status).toBe(303);
+      const cookie = sidCookie(res);
+      if (trust) expect(cookie).toContain("; Secure");
+      else expect(cookie).not.toContain("Secure");
+    });
+  }
+});
+
+Deno.test("auth - login goes to a local next path, never to another origin", async () => {
+  await withServer({}, async (s) => {
+    await register(s, "alice");
+    for (
+      const [next, expected] of [
+        ["/rooms/general", "/rooms/general"],
+        ["//evil.example/x", "/"],
+        ["https://evil.example/", "/"],
+      ]
+    ) {
+      const b = new Browser(s.url);
+      const { res } = await b.submit(
+        `/login?next=${encodeURIComponent(next)}`,
+        { username: "alice", password: PASSWORD },
+      );
+      expect(res.status).toBe(303);
+      expect(res.headers.get("location")).toBe(expected);
+    }
+  });
+});
+
+Deno.test("auth - login rotates the session id and ends the one presented", async () => {
+  await withServer({}, async (s) => {
+    const b = await register(s, "alice");
+    const before = b.cookies.get("sid")!;
+    // A second browser planting the same id (session fixation) gains nothing.
+    const planted = new Browser(s.url);
+    planted.cookies.set("sid", before);
+    expect(await loggedInAs(planted)).toBe("alice");
+
+    const { res } = await b.submit("/login", {
+      username: "alice",
+      password: PASSWORD,
+    });
+    expect(res.status).toBe(303);
+    const after = b.cookies.get("sid")!;
+    expect(after).not.toBe(before);
+    expect(await s.auth.sessions.get(before)).toBeNull();
+    expect(await loggedInAs(planted)).toBeNull();
+    expect(await loggedInAs(b)).toBe("alice");
+  });
+});
+
+Deno.test("auth - logout ends the session and clears the cookie; GET can't log out", async () => {
+  await withServer({}, async (s) => {
+    const b = await register(s, "alice");
+    const sid = b.cookies.get("sid")!;
+    expect(
+      await fetch(`${s.url}/logout`, {
+        headers: { cookie: b.cookie },
+        redirect: "manual",
+      }).then(async (r) => (await r.body?.cancel(), r.status)),
+    ).toBe(405);
+    expect(await loggedInAs(b)).toBe("alice");
+
+    const { html } = await b.get("/login");
+    const { res } = await b.post("/logout", { csrf: csrfOf(html) });
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("/");
+    expect(res.headers.getSetCookie().join()).toMatch(/sid=; .*Max-Age=0/);
+    expect(await s.auth.sessions.get(sid)).toBeNull();
+    const replay = new Browser(s.url);
+    replay.cookies.set("sid", sid);
+    expect(await loggedInAs(replay)).toBeNull();
+  });
+});
+
+Deno.test("auth - an expired session is rejected", async () => {
+  await withServer({}, async (s) => {
+    const b = await register(s, "alice");
+    s.clock.now += SESSION_TTL_MS - 60_000;
+    expect(await loggedInAs(b)).toBe("alice");
+    s.clock.now += 60_000;
+    expect(await loggedInAs(b)).toBeNull();
+    const welcome = await firstEvent(wsUrl(s, "/ws?name=guest"), {
+      headers: { cookie: b.cookie },
+    });
+    expect(welcome).toMatchObject({
+      frame: { type: "welcome", user: { name: "guest", guest: true } },
+    });
+  });
+});
+
+Deno.test("auth - CSRF: a post without the token, with a wrong one or from another origin gets 403", async () => {
+  await withServer({}, async (s) => {
+    await register(s, "alice");
+    const b = new Browser(s.url);
+    const { html } = await b.get("/login");
+    const token = csrfOf(html);
+    const creds = { username: "alice", password: PASSWORD };
+
+    const noToken = await b.post("/login", creds);
+    expect(noToken.res.status).toBe(403);
+    expect(noToken.html).toMatch(/CSRF check failed/);
+
+    const wrong = await b.post("/login", { ...creds, csrf: "A".repeat(43) });
+    expect(wrong.res.status).toBe(403);
+
+    const noCookie = await new Browser(s.url).post("/login", {
+      ...creds,
+      csrf: token,
+    });
+    expect(noCookie.res.status).toBe(403);
+
+    const foreign = await b.post("/login", { ...creds, csrf: token }, {
+      origin: "https://evil.example",
+      "sec-fetch-site": "same-origin",
+    });
+    expect(foreign.res.status).toBe(403);
+    expect(foreign.html).toMatch(/cross-origin/);
+
+    const crossSite = await b.post("/login", { ...creds, csrf: token }, {
+      origin: s.url,
+      "sec-fetch-site": "cross-site",
+    });
+    expect(crossSite.res.status).toBe(403);
+
+    expect(b.cookies.has("sid")).toBe(false);
+    const ok = await b.post("/login", { ...creds, csrf: token });
+    expect(ok.res.status).toBe(303);
+
+    // Logged in, the form token is the session's: the anonymous one no longer counts.
+    const logout = await b.post("/logout", { csrf: token });
+    expect(logout.res.status).toBe(403);
+    expect(await loggedInAs(b)).toBe("alice");
+    const forged = await b.post("/logout", { csrf: token }, {
+      origin: "https://evil.example",
+    });
+    expect(forged.res.status).toBe(403);
+    expect(await loggedInAs(b)).toBe("alice");
+  });
+});
+
+Deno.test("auth - failed logins are slowed with 429 and Retry-After, then locked", async () => {
+  await withServer({}, async (s) => {
+    await register(s, "alice");
+    const b = new Browser(s.url);
+    const attempt = (password: string) =>
+      b.submit("/login", { username: "alice", password });
+    for (let i = 0; i < 5; i++) {
+      const { res, html } = await attempt(`wrong${i}`);
+      expect(res.status).toBe(400);
+      expect(html).toContain("Wrong username or password");
+    }
+    const slowed = await attempt("wrong");
+    expect(slowed.res.status).toBe(429);
+    expect(slowed.res.headers.get("retry-after")).toBe("1");
+    expect(slowed.html).toMatch(/Too many failed logins: try again in 1 s/);
+    // While slowed, even the right password is not tried.
+    expect((await attempt(PASSWORD)).res.status).toBe(429);
+
+    for (let i = 5; i < 10; i++) {
+      s.clock.now += 60_000;
+      expect((await attempt(`wrong${i}`)).res.status).toBe(400);
+    }
+    const locked = await attempt(PASSWORD);
+    expect(locked.res.status).toBe(429);
+    expect(locked.res.headers.get("retry-after")).toBe("900");
+    expect(locked.html).toMatch(/try again in 15 min/);
+    expect(b.cookies.has("sid")).toBe(false);
+
+    s.clock.now += 15 * 60_000;
+    const after = await attempt(PASSWORD);
+    expect(after.res.status).toBe(303);
+  });
+});
+
+Deno.test("auth - LOGIN_MAX_ATTEMPTS and LOGIN_LOCK_MS configure the limiter", async () => {
+  await withServer(
+    { LOGIN_MAX_ATTEMPTS: "2", LOGIN_LOCK_MS: "60000" },
+    async (s) => {
+      await register(s, "alice");
+      const b = new Browser(s.url);
+      const attempt = () =>
+        b.submit("/login", { username: "alice", password: "wrong" });
+      expect((await attempt()).res.status).toBe(400);
+      s.clock.now += 1000;
+      expect((await attempt()).res.status).toBe(400);
+      const locked = await attempt();
+      expect(locked.res.status).toBe(429);
+      expect(locked.res.headers.get("retry-after")).toBe("60");
+    },
+  );
+});
+
+Deno.test("auth - registration refuses taken names in any case, bad names and short passwords", async () => {
+  await withServer({}, async (s) => {
+    await register(s, "Alice");
+    const b = new Browser(s.url);
+    const cases: [Record<string, string>, RegExp][] = [
+      [
+        { username: "alice", password: PASSWORD, confirm: PASSWORD },
+        /Username taken/,
+      ],
+      [{
+        username: "<img src=x onerror=alert(1)>",
+        password: PASSWORD,
+        confirm: PASSWORD,
+      }, /Invalid username/],
+      [
+        { username: "bob", password: "short", confirm: "short" },
+        /Password too short/,
+      ],
+      [
+        { username: "bob", password: PASSWORD, confirm: PASSWORD + "!" },
+        /Passwords differ/,
+      ],
+    ];
+    for (const [fields, message] of cases) {
+      const { res, html } = await b.submit("/register", fields);
+      expect(res.status).toBe(400);
+      expect(html).toMatch(message);
+      expect(html).not.toContain("<img src=x");
+    }
+    expect(b.cookies.has("sid")).toBe(false);
+  });
+});
+
+Deno.test("auth - a guest can't take an account's name on any endpoint", async () => {
+  await withServer({}, async (s) => {
+    await register(s, "alice");
+    for (const wanted of ["alice", "ALICE"]) {
+      const event = await firstEvent(wsUrl(s, `/ws?name=${wanted}`));
+      expect(event).toMatchObject({
+        frame: { type: "welcome", user: { guest: true } },
+      });
+      const user = (event as { frame: { user: { name: string } } }).frame.user;
+      expect(user.name.toLowerCase()).not.toBe("alice");
+      expect(user.name).toBe(`${wanted}-2`);
+    }
+    const legacy = await firstEvent(wsUrl(s, "/ws/general/alice"));
+    expect(legacy).toEqual({
+      code: 1008,
+      reason: "Name taken: alice is an account",
+    });
+    const legacyCase = await firstEvent(wsUrl(s, "/ws/general/Alice"));
+    expect(legacyCase).toMatchObject({ code: 1008 });
+  });
+});
+
+Deno.test("auth - a logged-in user's WebSocket is the account, whatever name it asks for", async () => {
+  await withServer({}, async (s) => {
+    const b = await register(s, "alice");
+    const event = await firstEvent(wsUrl(s, "/ws?name=mallory"), {
+      headers: { cookie: b.cookie },
+    });
+    expect(event).toMatchObject({
+      frame: { type: "welcome", user: { name: "alice", guest: false } },
+    });
+    expect((event as { frame: Record<string, unknown> }).frame.token)
+      .toBeUndefined();
+    // A forged cookie is just a guest.
+    const forged = await firstEvent(wsUrl(s, "/ws?name=mallory"), {
+      headers: { cookie: `sid=${"A".repeat(43)}` },
+    });
+    expect(forged).toMatchObject({
+      frame: { user: { name: "mallory", guest: true } },
+    });
+  });
+});
