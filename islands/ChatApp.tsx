@@ -250,10 +250,12 @@ export default function ChatApp(props: ChatAppProps) {
             Notification.permission === "default" && (
             <button
               type="button"
-              class="icon"
+              class="icon notify"
+              aria-label="Notify me of mentions"
+              title="Notify me of mentions"
               onClick={() => Notification.requestPermission()}
             >
-              Notify me of mentions
+              🔔
             </button>
           )}
           <button
