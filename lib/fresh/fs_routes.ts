@@ -120,17 +120,15 @@ export function toPattern(rel: string): string {
     if (optional) out += `{/:${optional[1]}}?`;
     else if (rest) out += `/:${rest[1]}*`;
     else {
-      // Odd parts are parameters; a literal right after one is escaped
-      // where it would otherwise extend the parameter's name.
       out += "/" +
-        seg.split(/(\[[A-Za-z_$][\w$]*\])/).map((part, i) =>
-          i % 2 === 1
-            ? `:${part.slice(1, -1)}`
-            : part.replace(/[:*?+(){}\\]/g, "\\$&").replace(
-              i > 0 ? /^[\w$]/ : /$^/,
-              "\\$&",
-            )
-        ).join("");
+        seg.split(/(\[[A-Za-z_$][\w$]*\])/).map((part, i) => {
+          if (i % 2 === 1) return `:${part.slice(1, -1)}`;
+          const literal = part.replace(/[:*?+(){}\\]/g, "\\$&");
+          // Right after a parameter, a name character would extend its name.
+          return i > 0 && /^[\p{ID_Continue}$]/u.test(literal)
+            ? `\\${literal}`
+            : literal;
+        }).join("");
     }
   }
   return out || "/";
