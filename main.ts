@@ -59,8 +59,16 @@ export async function startServer(
 ): Promise<Server> {
   const bus = options.bus ??
     (config.redisUrl ? await RedisBus.connect(config.redisUrl) : undefined);
-  const chat = await Chat.open({ config, bus });
-  const app = createApp(chat);
+  let auth: Auth | undefined;
+  const chat = await Chat.open({
+    config,
+    bus,
+    // Guests may not take an account's name; asked only once serving.
+    isReserved: (name) =>
+      auth ? auth.accounts.isReserved(name) : Promise.resolve(false),
+  });
+  auth = createAuth(chat.store.kv, config);
+  const app = createApp(chat, auth);
   const handler = app.handler();
   const server = Deno.serve({
     port: config.port,

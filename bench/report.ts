@@ -67,8 +67,8 @@ function best(t: TargetResult): string {
 }
 
 function brokeAt(t: TargetResult): string {
-  const last = t.ramp?.at(-1);
-  if (!last || last === t.best) return "held to the last step";
+  const last = [t.fixed, ...(t.ramp ?? [])].at(-1);
+  if (!last || last === t.best) return "held every step up to the ramp's cap";
   return `${n(last.rate)} msg/s: ${n(last.deliveriesPerS)} del/s, p99 ${
     ms(last.latency.p99)
   } ms, lost ${n(last.lost)}, sent ${n(last.sentPerS)}/s, server ${
@@ -77,7 +77,7 @@ function brokeAt(t: TargetResult): string {
 }
 
 function rampRows(results: ScenarioResult[]): string[] {
-  return results.filter((r) => r.app.ramp?.length || r.baseline.ramp?.length)
+  return results.filter((r) => r.app.ramp && r.baseline.ramp)
     .map((r) =>
       row([
         r.scenario,

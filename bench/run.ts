@@ -118,6 +118,10 @@ if (import.meta.main) {
         results,
       }),
     );
+    // Formatted like every other file, so `deno fmt --check` stays clean.
+    await new Deno.Command(Deno.execPath(), {
+      args: ["fmt", "--quiet", path.pathname],
+    }).output();
     console.error(`bench: wrote ${path.pathname} (${seconds.toFixed(0)} s)`);
   }
 }

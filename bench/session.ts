@@ -209,13 +209,6 @@ export class Session {
         }, durationMs + drainMs + 30_000)
       ),
     );
-    if (Deno.env.get("BENCH_DEBUG")) {
-      for (const r of results) {
-        console.error(
-          JSON.stringify({ ...r, latency: r.latency.count, ack: r.ack.count }),
-        );
-      }
-    }
     const wall = (wallNow() - t0) / 1000;
     const serverCpu = cpuSeconds(this.server.pid) - server0;
     const selfCpu = cpuSeconds() - self0;

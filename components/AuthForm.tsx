@@ -18,7 +18,7 @@ export function AuthForm(
   },
 ) {
   return (
-    <main class="auth">
+    <main class="auth" id="main">
       <form class="auth-form" method="post" action={action}>
         <h1>{title}</h1>
         {error && <p class="error" role="alert" id="form-error">{error}</p>}

@@ -16,6 +16,10 @@ export interface ChatAppProps {
   rooms: RoomInfo[];
   messages: ChatMessage[];
   hasMore: boolean;
+  /** The signed-in account's name; guests choose a name instead. */
+  account?: string | null;
+  /** The CSRF token of the logout form, when signed in. */
+  logoutToken?: string | null;
 }
 
 const NAME_KEY = "chat:name";
@@ -54,7 +58,7 @@ export default function ChatApp(props: ChatAppProps) {
 
   // Connect once a name is known.
   useEffect(() => {
-    const saved = localStorage.getItem(NAME_KEY);
+    const saved = props.account ?? localStorage.getItem(NAME_KEY);
     if (saved) name.value = saved;
     else askName.value = true;
     const tick = setInterval(() => now.value = Date.now(), 1000);
@@ -244,8 +248,27 @@ export default function ChatApp(props: ChatAppProps) {
           </button>
           <h1># {current}</h1>
           <span class="who">
-            {store.me.value ? `Signed in as ${store.me.value}` : ""}
+            {store.me.value
+              ? `${
+                props.account ? "Signed in" : "Chatting"
+              } as ${store.me.value}`
+              : ""}
           </span>
+          {props.logoutToken
+            ? (
+              <form method="post" action="/logout" class="logout-form">
+                <input type="hidden" name="csrf" value={props.logoutToken} />
+                <button type="submit" class="icon">Log out</button>
+              </form>
+            )
+            : (
+              <a
+                class="icon"
+                href={`/login?next=${encodeURIComponent(`/rooms/${current}`)}`}
+              >
+                Log in
+              </a>
+            )}
           {IS_BROWSER && typeof Notification !== "undefined" &&
             Notification.permission === "default" && (
             <button

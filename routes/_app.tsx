@@ -13,7 +13,7 @@ export default define.page(function App({ Component }) {
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
       </head>
       <body>
-        <a class="skip" href="#composer">Skip to the message box</a>
+        <a class="skip" href="#main">Skip to the main content</a>
         <Component />
       </body>
     </html>

@@ -94,7 +94,7 @@ export function serialize(value: unknown, where = "value"): Serialized {
       entry.push("m", pairs);
     } else if (obj instanceof Set) {
       entry.push("s", [...obj].map((x, i) => encode(x, `${path}<${i}>`)));
-    } else if (isValidElement(obj)) {
+    } else if (isJsx(obj)) {
       throw new SerializeError(
         `${where}: prop "${path}" is JSX, which islands don't take as props here; render it inside the island`,
       );
@@ -116,6 +116,14 @@ export function serialize(value: unknown, where = "value"): Serialized {
   };
 
   return { v: encode(value, ""), t: table };
+}
+
+/**
+ * Preact's check, minus null-prototype objects (like `Object.groupBy`'s),
+ * which lack a constructor just as JSX does.
+ */
+function isJsx(obj: object): boolean {
+  return Object.getPrototypeOf(obj) !== null && isValidElement(obj);
 }
 
 /** Restores a value made by {@link serialize}, with live signals. */

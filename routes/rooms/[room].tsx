@@ -1,6 +1,7 @@
 import { HttpError, page } from "fresh";
 import { define } from "../../utils.ts";
 import ChatApp from "../../islands/ChatApp.tsx";
+import { sessionCsrfToken } from "../../lib/csrf.ts";
 
 /** Messages the room page renders on the server. */
 const FIRST_PAGE = 50;
@@ -17,7 +18,14 @@ export const handler = define.handlers({
       chat.rooms(),
       chat.store.history(room, FIRST_PAGE),
     ]);
-    return page({ room, rooms, ...history });
+    const { user, sessionId } = ctx.state;
+    return page({
+      room,
+      rooms,
+      ...history,
+      account: user?.name ?? null,
+      logoutToken: sessionId ? sessionCsrfToken(sessionId) : null,
+    });
   },
 });
 
@@ -28,6 +36,8 @@ export default define.page<typeof handler>(function RoomPage({ data }) {
       rooms={data.rooms}
       messages={data.messages}
       hasMore={data.hasMore}
+      account={data.account}
+      logoutToken={data.logoutToken}
     />
   );
 });

@@ -4,7 +4,11 @@
 import { expect } from "expect";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { BROWSER_TEST, launchBrowser, screenshot } from "../helpers/browser.ts";
-import { freePort, type ServerProcess, spawnServer } from "../helpers/process.ts";
+import {
+  freePort,
+  type ServerProcess,
+  spawnServer,
+} from "../helpers/process.ts";
 
 interface World {
   browser: Browser;
@@ -35,7 +39,11 @@ async function withWorld(fn: (w: World) => Promise<void>) {
 async function visitor(
   w: World,
   name: string,
-  options: { viewport?: { width: number; height: number }; colorScheme?: "light" | "dark"; room?: string } = {},
+  options: {
+    viewport?: { width: number; height: number };
+    colorScheme?: "light" | "dark";
+    room?: string;
+  } = {},
 ): Promise<Page> {
   const context = await w.browser.newContext({
     viewport: options.viewport ?? { width: 1280, height: 800 },
@@ -56,7 +64,9 @@ async function visitor(
   await page.getByLabel("Display name").fill(name);
   await page.getByRole("button", { name: "Join the chat" }).click();
   await page.locator(".banner.hidden").waitFor({ state: "attached" });
-  await page.locator(".members-list", { hasText: name }).waitFor({ state: "attached" });
+  await page.locator(".members-list", { hasText: name }).waitFor({
+    state: "attached",
+  });
   return page;
 }
 
@@ -68,8 +78,14 @@ async function say(page: Page, text: string) {
 }
 
 async function history(w: World, room = "general") {
-  const res = await fetch(`${w.server.url}/api/rooms/${room}/messages?limit=200`);
-  return (await res.json()).messages as { id: number; user: string; text: string }[];
+  const res = await fetch(
+    `${w.server.url}/api/rooms/${room}/messages?limit=200`,
+  );
+  return (await res.json()).messages as {
+    id: number;
+    user: string;
+    text: string;
+  }[];
 }
 
 Deno.test({
@@ -82,19 +98,28 @@ Deno.test({
       await ana.locator(".members-list", { hasText: "민아" }).waitFor();
       // Typing shows on the other page, then the message arrives.
       await ana.locator("#composer").pressSequentially("안녕", { delay: 20 });
-      await minA.locator(".typing-line", { hasText: "ana is typing" }).waitFor();
+      await minA.locator(".typing-line", { hasText: "ana is typing" })
+        .waitFor();
       await ana.locator("#composer").press("Enter");
       await minA.locator(".msg", { hasText: "안녕" }).waitFor();
-      await expect(ana.locator(".msg.own", { hasText: "안녕" }).count()).resolves.toBe(1);
+      await expect(ana.locator(".msg.own", { hasText: "안녕" }).count())
+        .resolves.toBe(1);
       await say(minA, "반가워요 **ana** see https://example.com/x");
       const reply = ana.locator(".msg", { hasText: "반가워요" });
       await reply.waitFor();
       await expect(reply.locator("strong").textContent()).resolves.toBe("ana");
       const link = reply.locator("a");
-      await expect(link.getAttribute("href")).resolves.toBe("https://example.com/x");
-      await expect(link.getAttribute("rel")).resolves.toBe("noopener noreferrer");
+      await expect(link.getAttribute("href")).resolves.toBe(
+        "https://example.com/x",
+      );
+      await expect(link.getAttribute("rel")).resolves.toBe(
+        "noopener noreferrer",
+      );
       await minA.locator(".typing-line:empty").waitFor({ state: "attached" });
-      expect((await history(w)).map((m) => m.text)).toEqual(["안녕", "반가워요 **ana** see https://example.com/x"]);
+      expect((await history(w)).map((m) => m.text)).toEqual([
+        "안녕",
+        "반가워요 **ana** see https://example.com/x",
+      ]);
       expect(errorsOf(ana)).toEqual([]);
       expect(errorsOf(minA)).toEqual([]);
     });
@@ -102,7 +127,8 @@ Deno.test({
 });
 
 Deno.test({
-  name: "ui - switching rooms shows unread and mention counts, then clears them",
+  name:
+    "ui - switching rooms shows unread and mention counts, then clears them",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -115,7 +141,9 @@ Deno.test({
       await say(ana, "ping @ben");
       const badge = ben.locator('a.room[data-room="random"] .badge');
       await badge.waitFor();
-      await expect(badge.getAttribute("aria-label")).resolves.toBe("2 unread, 1 mention");
+      await expect(badge.getAttribute("aria-label")).resolves.toBe(
+        "2 unread, 1 mention",
+      );
       await ben.locator('a.room[data-room="random"]').click();
       await ben.locator(".msg", { hasText: "ping @ben" }).waitFor();
       await expect(ben.locator(".msg .mention.me").count()).resolves.toBe(1);
@@ -135,9 +163,18 @@ Deno.test({
       const ana = await visitor(w, "ana");
       await ana.locator("body").focus();
       await ana.keyboard.press("Tab"); // the skip link
-      await expect(ana.evaluate(() => document.activeElement?.textContent)).resolves.toBe("Skip to the message box");
+      await expect(ana.evaluate(() => document.activeElement?.textContent))
+        .resolves.toBe("Skip to the main content");
       await ana.keyboard.press("Enter");
-      await expect(ana.evaluate(() => document.activeElement?.id)).resolves.toBe("composer");
+      // From the main region, Tab walks to the composer.
+      for (let i = 0; i < 12; i++) {
+        if (
+          await ana.evaluate(() => document.activeElement?.id) === "composer"
+        ) break;
+        await ana.keyboard.press("Tab");
+      }
+      await expect(ana.evaluate(() => document.activeElement?.id)).resolves
+        .toBe("composer");
       await ana.keyboard.type("line one");
       await ana.keyboard.press("Shift+Enter");
       await ana.keyboard.type("line two");
@@ -145,13 +182,16 @@ Deno.test({
       const msg = ana.locator(".msg", { hasText: "line one" });
       await msg.waitFor();
       await expect(msg.locator("br").count()).resolves.toBe(1);
-      expect((await history(w)).map((m) => m.text)).toEqual(["line one\nline two"]);
+      expect((await history(w)).map((m) => m.text)).toEqual([
+        "line one\nline two",
+      ]);
     });
   },
 });
 
 Deno.test({
-  name: "ui - reconnects after a restart; messages written offline arrive once, also across a reload",
+  name:
+    "ui - reconnects after a restart; messages written offline arrive once, also across a reload",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -165,22 +205,30 @@ Deno.test({
       await ana.locator(".msg.pending", { hasText: "while down" }).waitFor();
       await banner.filter({ hasText: "1 message waiting to send" }).waitFor();
       w.server = await spawnServer(w.port, w.env);
-      await ana.locator(".banner.hidden").waitFor({ state: "attached", timeout: 20_000 });
-      await ana.locator(".msg:not(.pending)", { hasText: "while down" }).waitFor();
+      await ana.locator(".banner.hidden").waitFor({
+        state: "attached",
+        timeout: 20_000,
+      });
+      await ana.locator(".msg:not(.pending)", { hasText: "while down" })
+        .waitFor();
       // Down again: write, reload (which fails), come back, open the page again.
       await w.server.stop();
       await banner.filter({ hasText: "Reconnecting" }).waitFor();
       await say(ana, "across a reload");
-      await ana.locator(".msg.pending", { hasText: "across a reload" }).waitFor();
+      await ana.locator(".msg.pending", { hasText: "across a reload" })
+        .waitFor();
       await ana.reload().catch(() => {}); // The server is down: an error page.
       w.server = await spawnServer(w.port, w.env);
       await ana.goto(`${w.server.url}/rooms/general`);
-      await ana.locator(".msg:not(.pending)", { hasText: "across a reload" }).waitFor({ timeout: 20_000 });
+      await ana.locator(".msg:not(.pending)", { hasText: "across a reload" })
+        .waitFor({ timeout: 20_000 });
       await screenshot(ana, "reconnected");
       const texts = (await history(w)).map((m) => m.text);
       expect(texts).toEqual(["before", "while down", "across a reload"]);
-      await expect(ana.locator(".msg", { hasText: "across a reload" }).count()).resolves.toBe(1);
-      await expect(ana.locator(".msg", { hasText: "while down" }).count()).resolves.toBe(1);
+      await expect(ana.locator(".msg", { hasText: "across a reload" }).count())
+        .resolves.toBe(1);
+      await expect(ana.locator(".msg", { hasText: "while down" }).count())
+        .resolves.toBe(1);
     });
   },
 });
@@ -192,31 +240,47 @@ Deno.test({
     await withWorld(async (w) => {
       const ana = await visitor(w, "ana");
       const minA = await visitor(w, "민아", { colorScheme: "dark" });
-      await say(ana, "Hello from the desktop — `code`, **bold**, _italic_ and a link https://deno.com");
+      await say(
+        ana,
+        "Hello from the desktop — `code`, **bold**, _italic_ and a link https://deno.com",
+      );
       await say(minA, "안녕하세요! 한국어도 잘 보여요 @ana");
       await ana.locator(".msg", { hasText: "안녕하세요" }).waitFor();
       await minA.locator(".msg", { hasText: "안녕하세요" }).waitFor();
       await screenshot(ana, "desktop-light");
       await screenshot(minA, "desktop-dark");
-      const phone = await visitor(w, "phone", { viewport: { width: 390, height: 844 } });
+      const phone = await visitor(w, "phone", {
+        viewport: { width: 390, height: 844 },
+      });
       await phone.locator(".msg", { hasText: "안녕하세요" }).waitFor();
-      await expect(phone.locator("nav.sidebar").isVisible()).resolves.toBe(false);
-      await expect(phone.locator("aside.members").isVisible()).resolves.toBe(false);
-      const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+      await expect(phone.locator("nav.sidebar").isVisible()).resolves.toBe(
+        false,
+      );
+      await expect(phone.locator("aside.members").isVisible()).resolves.toBe(
+        false,
+      );
+      const width = await phone.evaluate(() =>
+        document.documentElement.scrollWidth
+      );
       expect(width).toBeLessThanOrEqual(390);
       await screenshot(phone, "phone");
       await phone.getByRole("button", { name: "Rooms" }).click();
-      await expect(phone.locator("nav.sidebar").isVisible()).resolves.toBe(true);
+      await expect(phone.locator("nav.sidebar").isVisible()).resolves.toBe(
+        true,
+      );
       await screenshot(phone, "phone-rooms");
       await phone.locator('a.room[data-room="random"]').click();
       await phone.locator("h1", { hasText: "# random" }).waitFor();
-      await expect(phone.locator("nav.sidebar").isVisible()).resolves.toBe(false);
+      await expect(phone.locator("nav.sidebar").isVisible()).resolves.toBe(
+        false,
+      );
     });
   },
 });
 
 Deno.test({
-  name: "ui - script in messages stays inert, live and server-rendered, under a strict CSP",
+  name:
+    "ui - script in messages stays inert, live and server-rendered, under a strict CSP",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -234,10 +298,15 @@ Deno.test({
       const log = ana.locator(".log");
       await expect(log.locator("img").count()).resolves.toBe(0);
       await expect(log.locator("script").count()).resolves.toBe(0);
-      await expect(log.locator('a[href^="javascript"]').count()).resolves.toBe(0);
+      await expect(log.locator('a[href^="javascript"]').count()).resolves.toBe(
+        0,
+      );
       for (const p of payloads) {
-        const exact = new RegExp(`^${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
-        await expect(ana.locator(".msg .text", { hasText: exact }).count()).resolves.toBe(1);
+        const exact = new RegExp(
+          `^${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
+        );
+        await expect(ana.locator(".msg .text", { hasText: exact }).count())
+          .resolves.toBe(1);
       }
       const res = await fetch(`${w.server.url}/rooms/general`);
       const csp = res.headers.get("content-security-policy") ?? "";
@@ -247,8 +316,62 @@ Deno.test({
       expect(html).not.toContain("<img src=x");
       // Only the JSON state and the external boot module: no inline script.
       const scripts = [...html.matchAll(/<script([^>]*)>/g)].map((m) => m[1]);
-      expect(scripts.every((a) => /type="application\/json"/.test(a) || /type="module" src=/.test(a))).toBe(true);
+      expect(
+        scripts.every((a) =>
+          /type="application\/json"/.test(a) || /type="module" src=/.test(a)
+        ),
+      ).toBe(true);
       expect(errorsOf(ana)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "ui - an account registers with the plain form and chats under its own name",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const context = await w.browser.newContext({ javaScriptEnabled: false });
+      w.contexts.push(context);
+      const page = await context.newPage();
+      await page.goto(`${w.server.url}/register?next=/rooms/general`);
+      await page.getByLabel(/^Username/).fill("alice");
+      await page.getByLabel(/^Password \(/).fill("correct horse battery");
+      await page.getByLabel("Password again").fill("correct horse battery");
+      await page.getByRole("button", { name: "Create account" }).click();
+      await page.waitForURL(/\/rooms\/general$/);
+      // With JavaScript on, the same session chats as alice, no name asked.
+      const cookies = await context.cookies();
+      const live = await w.browser.newContext();
+      w.contexts.push(live);
+      await live.addCookies(cookies);
+      const chat = await live.newPage();
+      await chat.goto(`${w.server.url}/rooms/general`);
+      await chat.locator(".members-list li", { hasText: "alice" }).waitFor({
+        state: "attached",
+      });
+      await expect(chat.locator(".overlay").count()).resolves.toBe(0);
+      await expect(
+        chat.locator(".members-list li", { hasText: "alice" }).locator(".tag", {
+          hasText: "guest",
+        }).count(),
+      )
+        .resolves.toBe(0);
+      await say(chat, "signed in");
+      await chat.locator(".msg", { hasText: "signed in" }).waitFor();
+      expect((await history(w)).map((m) => [m.user, m.text])).toEqual([[
+        "alice",
+        "signed in",
+      ]]);
+      await chat.getByRole("button", { name: "Log out" }).click();
+      await chat.waitForURL(/\/$|\/rooms\/general$|\/login/);
+      const after = await fetch(`${w.server.url}/rooms/general`, {
+        headers: {
+          cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; "),
+        },
+      });
+      expect(await after.text()).not.toContain("Log out");
     });
   },
 });

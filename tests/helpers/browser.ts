@@ -10,7 +10,8 @@ import { type Browser, chromium, type Page } from "playwright-core";
 export const CHROMIUM = Deno.env.get("CHROMIUM_PATH") ?? "/usr/bin/chromium";
 
 /** Where screenshots go. */
-export const OUTPUT_DIR = new URL("../../test-output/", import.meta.url).pathname;
+export const OUTPUT_DIR =
+  new URL("../../test-output/", import.meta.url).pathname;
 
 /** Starts headless Chromium. */
 export async function launchBrowser(): Promise<Browser> {
@@ -37,4 +38,7 @@ export async function screenshot(page: Page, name: string): Promise<string> {
 }
 
 /** Options for tests driving a browser (playwright keeps sockets and timers of its own). */
-export const BROWSER_TEST = { sanitizeOps: false, sanitizeResources: false } as const;
+export const BROWSER_TEST = {
+  sanitizeOps: false,
+  sanitizeResources: false,
+} as const;

@@ -1,0 +1,48 @@
+/**
+ * Server rendering of a room page: `deno bench -A --unstable-kv bench/render_bench.ts`.
+ *
+ * Calls the app's handler directly (no socket), with the room seeded with
+ * 50 messages through the chat service, as a sender would store them.
+ *
+ * @module
+ */
+import { createApp } from "../main.ts";
+import { Chat } from "../lib/chat.ts";
+import { loadConfig } from "../lib/config.ts";
+import type { Socket } from "../lib/hub.ts";
+
+const ROOM = "general";
+const MESSAGES = 50;
+
+const chat = await Chat.open({
+  config: loadConfig({ KV_PATH: ":memory:", LOG_LEVEL: "error" }),
+});
+// A client whose frames go nowhere: the seeding only needs it to be a member.
+const socket: Socket = {
+  readyState: 1,
+  bufferedAmount: 0,
+  send() {},
+  close() {},
+};
+const client = chat.hub.connect(socket, { name: "bench", guest: true }, "v1");
+await chat.join(client, ROOM);
+for (let i = 1; i <= MESSAGES; i++) {
+  await chat.send(
+    client,
+    ROOM,
+    `Message ${i}: a line of chat long enough to look like one, with *some* markup`,
+    `seed-${i}`,
+  );
+}
+const handler = createApp(chat).handler();
+
+const response = await handler(new Request(`http://localhost/rooms/${ROOM}`));
+const status = response.status;
+await response.body?.cancel();
+if (status !== 200) {
+  console.error(`render_bench: GET /rooms/${ROOM} answers ${status}`);
+}
+
+Deno.bench(`render - room page with ${MESSAGES} messages`, async () => {
+  await (await handler(new Request(`http://localhost/rooms/${ROOM}`))).text();
+});

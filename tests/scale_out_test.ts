@@ -1,0 +1,136 @@
+/**
+ * Two app processes sharing one KV file and a real `redis-server`: messages,
+ * presence and typing cross between them, and a Redis restart mid-traffic
+ * loses no acknowledged message.
+ */
+import { expect } from "expect";
+import {
+  freePort,
+  type ServerProcess,
+  spawnServer,
+} from "./helpers/process.ts";
+import { startRedis } from "./helpers/redis.ts";
+import { Client, type Frame } from "./helpers/ws_client.ts";
+
+const wsUrl = (s: ServerProcess, path: string) =>
+  s.url.replace("http", "ws") + path;
+
+async function member(s: ServerProcess, name: string): Promise<Client> {
+  const c = new Client(wsUrl(s, `/ws?name=${name}`));
+  await c.next("welcome");
+  c.send({ type: "join", room: "general" });
+  await c.next("joined");
+  return c;
+}
+
+const ids = (c: Client) => c.of("message").map((m) => m.id as number);
+
+Deno.test("scale-out - instances share messages, presence and typing, and survive a Redis restart", async () => {
+  const redis = await startRedis();
+  const dir = await Deno.makeTempDir({ prefix: "chat-scale-" });
+  const env = {
+    KV_PATH: `${dir}/chat.kv`,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: "fatal",
+    RATE_PER_SECOND: "1000",
+    RATE_BURST: "1000",
+  };
+  const one = await spawnServer(freePort(), env);
+  const two = await spawnServer(freePort(), env);
+  try {
+    const ana = await member(one, "ana");
+    const ben = await member(two, "ben");
+    // Presence is the union of both instances.
+    await ana.next(
+      "presence",
+      (f) => (f.users as { name: string }[]).some((u) => u.name === "ben"),
+    );
+    await ben.next(
+      "presence",
+      (f) => (f.users as { name: string }[]).some((u) => u.name === "ana"),
+    );
+    ben.send({ type: "typing", room: "general", typing: true });
+    await ana.next("typing", (f) => f.user === "ben" && f.typing === true);
+    ana.send({
+      type: "send",
+      room: "general",
+      text: "from one",
+      clientId: "a0",
+    });
+    const seen = await ben.next("message", (f) => f.text === "from one");
+    const ack = await ana.next("ack", (f) => f.clientId === "a0");
+    expect(seen.id).toBe(ack.id);
+    ben.send({
+      type: "send",
+      room: "general",
+      text: "from two",
+      clientId: "b0",
+    });
+    await ana.next("message", (f) => f.text === "from two");
+
+    // Steady traffic from both sides while Redis is killed and started again.
+    const sent = { ana: 0, ben: 0 };
+    let sending = true;
+    const pump = async (c: Client, who: "ana" | "ben") => {
+      while (sending) {
+        sent[who]++;
+        c.send({
+          type: "send",
+          room: "general",
+          text: `${who} ${sent[who]}`,
+          clientId: `${who}-${sent[who]}`,
+        });
+        await new Promise((r) => setTimeout(r, 40));
+      }
+    };
+    const pumps = [pump(ana, "ana"), pump(ben, "ben")];
+    await new Promise((r) => setTimeout(r, 800));
+    await redis.stop();
+    await new Promise((r) => setTimeout(r, 1500));
+    await redis.restart();
+    await new Promise((r) => setTimeout(r, 800));
+    sending = false;
+    await Promise.all(pumps);
+    const acked = (c: Client) => new Set(c.of("ack").map((f) => f.clientId));
+    await ana.until(
+      () => acked(ana).size === sent.ana + 1 || undefined,
+      15_000,
+    );
+    await ben.until(
+      () => acked(ben).size === sent.ben + 1 || undefined,
+      15_000,
+    );
+    // Both instances answer ready again once the bus is back.
+    for (const s of [one, two]) {
+      const deadline = Date.now() + 15_000;
+      for (;;) {
+        const res = await fetch(`${s.url}/readyz`);
+        await res.body?.cancel();
+        if (res.ok) break;
+        if (Date.now() > deadline) {
+          throw new Error("not ready after the Redis restart");
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    // History: every acked message exactly once, in id order.
+    const res = await fetch(`${one.url}/api/rooms/general/messages?limit=200`);
+    const history = (await res.json()).messages as Frame[];
+    const total = sent.ana + sent.ben + 2;
+    expect(history.length).toBe(total);
+    const historyIds = history.map((m) => m.id as number);
+    expect(historyIds).toEqual([...historyIds].sort((a, b) => a - b));
+    expect(new Set(history.map((m) => m.clientId)).size).toBe(total);
+    // Every client got every message once, the outage's included.
+    for (const c of [ana, ben]) {
+      await c.until(() => ids(c).length >= total || undefined, 15_000);
+      expect(ids(c)).toEqual(historyIds);
+    }
+    await Promise.all([ana.close(), ben.close()]);
+  } finally {
+    await one.stop();
+    await two.stop();
+    await redis.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
