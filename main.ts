@@ -15,6 +15,7 @@ import {
 } from "./lib/auth_middleware.ts";
 import type { Bus } from "./lib/bus.ts";
 import { RedisBus } from "./lib/bus_redis.ts";
+import { KvBus } from "./lib/bus_kv.ts";
 import { ConnectionLimiter } from "./lib/guard.ts";
 import { logger, setupLogging } from "./lib/log.ts";
 import { CLOSE } from "./lib/protocol.ts";
@@ -33,6 +34,20 @@ export interface Server {
    * finishes pending writes and closes the store.
    */
   shutdown(): Promise<void>;
+}
+
+/** The bus `config` asks for; `undefined` is the in-process one. */
+async function openBus(config: Config): Promise<Bus | undefined> {
+  switch (config.bus) {
+    case "redis":
+      return await RedisBus.connect(config.redisUrl!);
+    case "kv": {
+      const kv = await Deno.openKv(config.kvPath || undefined);
+      return await KvBus.open(kv, { ownsKv: true });
+    }
+    case "local":
+      return undefined;
+  }
 }
 
 /** Builds the app for a chat service. */
@@ -57,8 +72,7 @@ export async function startServer(
   config: Config,
   options: { bus?: Bus } = {},
 ): Promise<Server> {
-  const bus = options.bus ??
-    (config.redisUrl ? await RedisBus.connect(config.redisUrl) : undefined);
+  const bus = options.bus ?? await openBus(config);
   let auth: Auth | undefined;
   const chat = await Chat.open({
     config,

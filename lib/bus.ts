@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { z } from "zod";
 import type { ChatMessage, PresenceUser } from "./protocol.ts";
 
 /** An event travelling between instances. */
@@ -75,3 +76,42 @@ export function mergePresence(lists: Iterable<PresenceUser[]>): PresenceUser[] {
   for (const list of lists) for (const u of list) byName.set(u.name, u);
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** A presence list as it travels between instances. */
+export const presenceUsers = z.array(
+  z.object({ name: z.string(), guest: z.boolean() }),
+);
+const chatMessage = z.object({
+  id: z.number(),
+  room: z.string(),
+  user: z.string(),
+  text: z.string(),
+  ts: z.number(),
+  clientId: z.string().optional(),
+  edited: z.boolean().optional(),
+  deleted: z.boolean().optional(),
+});
+/** What may arrive from another instance: any {@link BusEvent} but `resync`. */
+export const wireEvent = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("message"), message: chatMessage }),
+  z.object({
+    kind: z.literal("typing"),
+    room: z.string(),
+    user: z.string(),
+    typing: z.boolean(),
+  }),
+  z.object({ kind: z.literal(["presence", "room"]), room: z.string() }),
+  z.object({
+    kind: z.literal(["joined", "left"]),
+    room: z.string(),
+    user: presenceUsers.element,
+  }),
+  z.object({
+    kind: z.literal("edited"),
+    room: z.string(),
+    id: z.number(),
+    text: z.string(),
+  }),
+  z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
+  z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
+]) satisfies z.ZodType<BusEvent>;

@@ -11,8 +11,13 @@
  * @module
  */
 import { createClient } from "redis";
-import { z } from "zod";
-import { type Bus, type BusEvent, mergePresence } from "./bus.ts";
+import {
+  type Bus,
+  type BusEvent,
+  mergePresence,
+  presenceUsers,
+  wireEvent,
+} from "./bus.ts";
 import { type Logger, logger } from "./log.ts";
 import type { PresenceUser } from "./protocol.ts";
 
@@ -35,44 +40,6 @@ export interface RedisBusOptions {
 const CHANNEL = "chat:events";
 const presenceKey = (room: string) => `chat:presence:${room}`;
 const aliveKey = (instance: string) => `chat:instance:${instance}:alive`;
-
-const presenceUsers = z.array(
-  z.object({ name: z.string(), guest: z.boolean() }),
-);
-const chatMessage = z.object({
-  id: z.number(),
-  room: z.string(),
-  user: z.string(),
-  text: z.string(),
-  ts: z.number(),
-  clientId: z.string().optional(),
-  edited: z.boolean().optional(),
-  deleted: z.boolean().optional(),
-});
-/** What may arrive on the channel: any {@link BusEvent} but `resync`. */
-const wireEvent = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("message"), message: chatMessage }),
-  z.object({
-    kind: z.literal("typing"),
-    room: z.string(),
-    user: z.string(),
-    typing: z.boolean(),
-  }),
-  z.object({ kind: z.literal(["presence", "room"]), room: z.string() }),
-  z.object({
-    kind: z.literal(["joined", "left"]),
-    room: z.string(),
-    user: presenceUsers.element,
-  }),
-  z.object({
-    kind: z.literal("edited"),
-    room: z.string(),
-    id: z.number(),
-    text: z.string(),
-  }),
-  z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
-  z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
-]) satisfies z.ZodType<BusEvent>;
 
 /** A client that fails commands fast while disconnected, and reconnects by `backoff`. */
 function redisClient(

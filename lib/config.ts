@@ -19,7 +19,10 @@ const list = z.string().transform((v) =>
 const schema = z.object({
   PORT: int(0, 65535).default(8000),
   HOSTNAME: z.string().min(1).default("0.0.0.0"),
-  KV_PATH: z.string().min(1).default("./data/chat.kv"),
+  KV_PATH: z.string().min(1).optional(),
+  /** Set by Deno Deploy; selects its managed KV and the KV bus by default. */
+  DENO_DEPLOYMENT_ID: z.string().optional(),
+  BUS: z.enum(["auto", "local", "kv", "redis"]).default("auto"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
   ALLOWED_ORIGINS: list.pipe(z.array(z.url())).default([]),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warning", "error", "fatal"])
@@ -50,10 +53,15 @@ const schema = z.object({
 export interface Config {
   port: number;
   hostname: string;
-  /** Path of the Deno KV file, or `:memory:`. */
+  /** Path of the Deno KV file, `:memory:`, or `""` for Deploy's managed KV. */
   kvPath: string;
   /** When set, instances fan out through Redis pub/sub. */
   redisUrl?: string;
+  /**
+   * How instances reach each other: `redis` (needs `redisUrl`), `kv` (Deno
+   * KV watch, for Deno Deploy) or `local` (one instance).
+   */
+  bus: "local" | "kv" | "redis";
   /** Origins allowed to open a WebSocket besides the server's own. */
   allowedOrigins: string[];
   logLevel: "trace" | "debug" | "info" | "warning" | "error" | "fatal";
@@ -111,11 +119,23 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
   }
   const e = parsed.data;
+  if (e.BUS === "redis" && !e.REDIS_URL) {
+    throw new ConfigError(
+      `Invalid configuration:\n  BUS="redis": needs REDIS_URL`,
+    );
+  }
   return {
     port: e.PORT,
     hostname: e.HOSTNAME,
-    kvPath: e.KV_PATH,
+    kvPath: e.KV_PATH ?? (e.DENO_DEPLOYMENT_ID ? "" : "./data/chat.kv"),
     redisUrl: e.REDIS_URL,
+    bus: e.BUS !== "auto"
+      ? e.BUS
+      : e.REDIS_URL
+      ? "redis"
+      : e.DENO_DEPLOYMENT_ID
+      ? "kv"
+      : "local",
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => new URL(o).origin),
     logLevel: e.LOG_LEVEL,
     rooms: e.CHAT_ROOMS,

@@ -360,10 +360,11 @@ export class Store {
  * ```
  */
 export async function openStore(options: StoreOptions): Promise<Store> {
-  if (options.path !== ":memory:") {
+  if (options.path !== ":memory:" && options.path !== "") {
     const dir = options.path.replace(/[/\\][^/\\]*$/, "");
     if (dir && dir !== options.path) await Deno.mkdir(dir, { recursive: true });
   }
-  const kv = await Deno.openKv(options.path);
+  // "" is the platform's default database (Deno Deploy's managed KV).
+  const kv = await Deno.openKv(options.path || undefined);
   return new Store(kv, options.historyLimit, options.now);
 }

@@ -134,3 +134,48 @@ Deno.test("scale-out - instances share messages, presence and typing, and surviv
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scale-out - without Redis, instances sharing a KV file reach each other through the KV bus", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-kvbus-" });
+  const env = { KV_PATH: `${dir}/chat.kv`, BUS: "kv", LOG_LEVEL: "fatal" };
+  const one = await spawnServer(freePort(), env);
+  const two = await spawnServer(freePort(), env);
+  try {
+    const ana = await member(one, "ana");
+    const ben = await member(two, "ben");
+    await ana.next(
+      "presence",
+      (f) => (f.users as { name: string }[]).some((u) => u.name === "ben"),
+    );
+    for (let i = 1; i <= 5; i++) {
+      ana.send({
+        type: "send",
+        room: "general",
+        text: `a${i}`,
+        clientId: `a${i}`,
+      });
+      ben.send({
+        type: "send",
+        room: "general",
+        text: `b${i}`,
+        clientId: `b${i}`,
+      });
+    }
+    const res = async () =>
+      (await (await fetch(`${one.url}/api/rooms/general/messages`)).json())
+        .messages as Frame[];
+    await ana.until(() => ana.of("ack").length === 5 || undefined);
+    await ben.until(() => ben.of("ack").length === 5 || undefined);
+    const historyIds = (await res()).map((m) => m.id as number);
+    expect(historyIds).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    for (const c of [ana, ben]) {
+      await c.until(() => ids(c).length >= 10 || undefined, 10_000);
+      expect(ids(c)).toEqual(historyIds);
+    }
+    await Promise.all([ana.close(), ben.close()]);
+  } finally {
+    await one.stop();
+    await two.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -197,7 +197,8 @@ interface ResolveResult {
 
 /**
  * The import map of the nearest `deno.json` at or above `root`, and the
- * folder its relative targets are resolved from.
+ * folder its relative targets are resolved from; without one, an empty map
+ * (plain node resolution only).
  */
 function findImportMap(
   root: string,
@@ -219,7 +220,6 @@ function findImportMap(
 
 /** Resolves deno.json's import map and `npm:` specifiers for esbuild. */
 function importMapPlugin(root: string) {
-  // No deno.json: plain node resolution only.
   const { imports, base } = findImportMap(root);
   const keys = Object.keys(imports).sort((a, b) => b.length - a.length);
   const SKIP = { skip: true };

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type ComponentType, h, hydrate } from "preact";
+import { type ComponentType, h, render } from "preact";
 import { deserialize, type Serialized } from "./serialize.ts";
 
 /** The JSON the server writes into `#__FRSH_STATE`. */
@@ -33,7 +33,10 @@ export async function boot(): Promise<void> {
       console.error(`Island ${i} (${island.u}#${island.e}) can't be hydrated`);
       return;
     }
-    hydrate(h(component, props[i]), rootBetween(range[0], range[1]));
+    // Rendered over the server's markup rather than hydrated, as Fresh
+    // does: render also fixes attributes that differ in the browser, like
+    // `disabled={!IS_BROWSER}`, where hydrate keeps the server's.
+    render(h(component, props[i]), rootBetween(range[0], range[1]));
   });
 }
 

@@ -70,6 +70,10 @@ Deno.test("islands - hydrate in Chromium", BROWSER_TEST, async (t) => {
         await page.click("#counter-add");
         expect(await textBecomes(page, "#counter-value", "5")).toBe("5");
         expect(requests.some((u) => /\/_fresh\/js\/boot-/.test(u))).toBe(true);
+        // Hydration reused the server's markup rather than adding to it.
+        expect(await page.$$("#counter-value")).toHaveLength(1);
+        expect(await page.$$(".shared")).toHaveLength(2);
+        expect(await page.$$("#probe")).toHaveLength(1);
       },
     );
 

@@ -1,0 +1,313 @@
+/**
+ * The bus between instances over Deno KV, for Deno Deploy, where instances
+ * are isolated and share nothing but KV. Events go into a short-lived log in
+ * a few shards; each shard has a head key holding its latest sequence number.
+ * Instances watch the head keys (`kv.watch` takes at most 10 keys and may skip
+ * values, so a head only says "read the log up to here") and poll them as a
+ * fallback, then read the log in order. Presence is one entry per room and
+ * instance, trusted until its heartbeat deadline.
+ *
+ * @module
+ */
+import {
+  type Bus,
+  type BusEvent,
+  mergePresence,
+  presenceUsers,
+  wireEvent,
+} from "./bus.ts";
+import { type Logger, logger } from "./log.ts";
+import type { PresenceUser } from "./protocol.ts";
+
+/** Options of {@link KvBus}. */
+export interface KvBusOptions {
+  /** Names this instance in presence entries; defaults to a random UUID. */
+  instanceId?: string;
+  /** Shards of the event log, at most 10 (one watch call); defaults to 8. */
+  shards?: number;
+  /** How often heads are polled besides watching; defaults to 1000 ms. */
+  pollMs?: number;
+  /** How often this instance renews its presence; defaults to 5000 ms. */
+  heartbeatMs?: number;
+  /** How long presence outlives its last renewal; defaults to 3 heartbeats. */
+  presenceTtlMs?: number;
+  /** How long log entries are kept; defaults to 60 000 ms. */
+  logTtlMs?: number;
+  /** Close `kv` when the bus closes; defaults to false. */
+  ownsKv?: boolean;
+  logger?: Logger;
+}
+
+const headKey = (shard: number) => ["bus", "head", shard];
+const logKey = (shard: number, seq: number) => ["bus", "log", shard, seq];
+const presenceKey = (room: string, instance: string) => [
+  "bus",
+  "presence",
+  room,
+  instance,
+];
+
+interface PresenceEntry {
+  users: PresenceUser[];
+  until: number;
+}
+
+/** A {@link Bus} shared by every instance using one KV database. */
+export class KvBus implements Bus {
+  readonly #kv: Deno.Kv;
+  readonly #id: string;
+  readonly #shards: number;
+  readonly #o: Required<Omit<KvBusOptions, "instanceId" | "logger" | "ownsKv">>;
+  readonly #log: Logger;
+  readonly #handlers: ((event: BusEvent) => void)[] = [];
+  readonly #local = new Map<string, PresenceUser[]>();
+  /** The last sequence number delivered, per shard. */
+  readonly #seen: number[];
+  #reading: Promise<void> = Promise.resolve();
+  #watch?: ReadableStreamDefaultReader<Deno.KvEntryMaybe<number>[]>;
+  #timers: ReturnType<typeof setInterval>[] = [];
+  #healthy = true;
+  #closed = false;
+  readonly #ownsKv: boolean;
+
+  private constructor(kv: Deno.Kv, options: KvBusOptions, seen: number[]) {
+    this.#kv = kv;
+    this.#id = options.instanceId ?? crypto.randomUUID();
+    this.#shards = seen.length;
+    const heartbeatMs = options.heartbeatMs ?? 5000;
+    this.#o = {
+      shards: seen.length,
+      pollMs: options.pollMs ?? 1000,
+      heartbeatMs,
+      presenceTtlMs: options.presenceTtlMs ?? 3 * heartbeatMs,
+      logTtlMs: options.logTtlMs ?? 60_000,
+    };
+    this.#log = options.logger ?? logger("bus");
+    this.#ownsKv = options.ownsKv ?? false;
+    this.#seen = seen;
+  }
+
+  /** Starts a bus on `kv`, delivering events published from now on. */
+  static async open(kv: Deno.Kv, options: KvBusOptions = {}): Promise<KvBus> {
+    const shards = options.shards ?? 8;
+    if (!(shards >= 1 && shards <= 10)) {
+      throw new RangeError("shards must be 1 to 10");
+    }
+    const heads = await kv.getMany<number[]>(
+      Array.from({ length: shards }, (_, i) => headKey(i)),
+    );
+    const bus = new KvBus(kv, options, heads.map((h) => h.value ?? 0));
+    bus.#start();
+    return bus;
+  }
+
+  publish(event: BusEvent): Promise<void> {
+    if (event.kind === "resync") {
+      this.#emit(event);
+      return Promise.resolve();
+    }
+    return this.#append(event);
+  }
+
+  subscribe(handler: (event: BusEvent) => void): void {
+    this.#handlers.push(handler);
+  }
+
+  async setPresence(room: string, users: PresenceUser[]): Promise<void> {
+    if (users.length === 0) this.#local.delete(room);
+    else this.#local.set(room, users);
+    await this.#writePresence(room).catch((e) => this.#fail("presence", e));
+    await this.publish({ kind: "presence", room });
+  }
+
+  async presence(room: string): Promise<PresenceUser[]> {
+    const now = Date.now();
+    const lists: PresenceUser[][] = [this.#local.get(room) ?? []];
+    try {
+      for await (
+        const entry of this.#kv.list<PresenceEntry>({
+          prefix: ["bus", "presence", room],
+        })
+      ) {
+        if (entry.key[3] === this.#id || entry.value.until < now) continue;
+        const users = presenceUsers.safeParse(entry.value.users);
+        if (users.success) lists.push(users.data);
+      }
+    } catch (error) {
+      this.#fail("reading presence", error);
+    }
+    return mergePresence(lists);
+  }
+
+  async healthy(): Promise<boolean> {
+    if (this.#closed) return false;
+    try {
+      await this.#kv.get(headKey(0));
+      return this.#healthy;
+    } catch {
+      return false;
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#timers.forEach(clearInterval);
+    await this.#watch?.cancel().catch(() => {});
+    await this.#reading;
+    const rooms = [...this.#local.keys()];
+    this.#local.clear();
+    for (const room of rooms) {
+      await this.#kv.delete(presenceKey(room, this.#id)).catch(() => {});
+      await this.#append({ kind: "presence", room }).catch(() => {});
+    }
+    this.#handlers.length = 0;
+    if (this.#ownsKv) this.#kv.close();
+  }
+
+  #start(): void {
+    const stream = this.#kv.watch<number[]>(
+      Array.from({ length: this.#shards }, (_, i) => headKey(i)),
+    );
+    this.#watch = stream.getReader();
+    (async () => {
+      try {
+        for (;;) {
+          const { done, value } = await this.#watch!.read();
+          if (done) break;
+          this.#pull(value.map((e) => (e.value as number | null) ?? 0));
+        }
+      } catch (error) {
+        if (!this.#closed) this.#fail("watching", error);
+      }
+    })();
+    // Watching can miss writes from other processes on a local KV file; polling can't.
+    this.#timers.push(setInterval(() => this.#poll(), this.#o.pollMs));
+    this.#timers.push(
+      setInterval(() => this.#heartbeat(), this.#o.heartbeatMs),
+    );
+  }
+
+  async #poll(): Promise<void> {
+    try {
+      const heads = await this.#kv.getMany<number[]>(
+        Array.from({ length: this.#shards }, (_, i) => headKey(i)),
+      );
+      this.#recovered();
+      this.#pull(heads.map((h) => h.value ?? 0));
+    } catch (error) {
+      this.#fail("polling", error);
+    }
+  }
+
+  async #heartbeat(): Promise<void> {
+    for (const room of this.#local.keys()) {
+      await this.#writePresence(room).catch((e) => this.#fail("presence", e));
+    }
+  }
+
+  #writePresence(room: string): Promise<unknown> {
+    const users = this.#local.get(room);
+    const key = presenceKey(room, this.#id);
+    if (!users) return this.#kv.delete(key);
+    const entry: PresenceEntry = {
+      users,
+      until: Date.now() + this.#o.presenceTtlMs,
+    };
+    return this.#kv.set(key, entry, { expireIn: this.#o.presenceTtlMs * 2 });
+  }
+
+  /** Reads every shard's log from the last seen entry up to `heads`, in order. */
+  #pull(heads: number[]): void {
+    this.#reading = this.#reading.then(async () => {
+      for (let shard = 0; shard < this.#shards; shard++) {
+        const from = this.#seen[shard];
+        const to = heads[shard];
+        if (to <= from || this.#closed) continue;
+        let next = from + 1;
+        for await (
+          const entry of this.#kv.list<unknown>({
+            start: logKey(shard, from + 1),
+            end: logKey(shard, to + 1),
+          })
+        ) {
+          const seq = entry.key[3] as number;
+          // Entries that expired before we read them: history has the messages.
+          if (seq !== next) this.#emit({ kind: "resync" });
+          next = seq + 1;
+          const event = wireEvent.safeParse(entry.value);
+          if (event.success) this.#emit(event.data);
+        }
+        if (next !== to + 1) this.#emit({ kind: "resync" });
+        this.#seen[shard] = Math.max(this.#seen[shard], to);
+      }
+    }).catch((error) => this.#fail("reading the log", error));
+  }
+
+  async #append(event: Exclude<BusEvent, { kind: "resync" }>): Promise<void> {
+    const shard = shardOf(
+      "room" in event ? event.room : event.message.room,
+      this.#shards,
+    );
+    for (let attempt = 0; attempt < 20; attempt++) {
+      try {
+        const head = await this.#kv.get<number>(headKey(shard));
+        const seq = (head.value ?? 0) + 1;
+        const res = await this.#kv.atomic()
+          .check(head)
+          .set(logKey(shard, seq), event, { expireIn: this.#o.logTtlMs })
+          .set(headKey(shard), seq)
+          .commit();
+        if (res.ok) {
+          this.#recovered();
+          return;
+        }
+      } catch (error) {
+        // The message is already in the store; local clients still get it.
+        this.#fail("publishing", error);
+        this.#emit(event);
+        return;
+      }
+    }
+    this.#log.warn("publishing gave up after conflicts; delivering locally");
+    this.#emit(event);
+  }
+
+  #emit(event: BusEvent): void {
+    for (const h of this.#handlers) {
+      try {
+        h(event);
+      } catch (error) {
+        this.#log.error("bus handler failed: {error}", {
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  #fail(what: string, error: unknown): void {
+    if (this.#healthy) {
+      this.#log.warn("KV bus {what} failed: {error}", {
+        what,
+        error: String(error),
+      });
+    }
+    this.#healthy = false;
+  }
+
+  #recovered(): void {
+    if (this.#healthy) return;
+    this.#healthy = true;
+    this.#log.info("KV bus is back; resyncing");
+    this.#emit({ kind: "resync" });
+  }
+}
+
+/** A stable shard for a room. */
+function shardOf(room: string, shards: number): number {
+  let h = 2166136261;
+  for (let i = 0; i < room.length; i++) {
+    h = Math.imul(h ^ room.charCodeAt(i), 16777619);
+  }
+  return (h >>> 0) % shards;
+}
