@@ -73,16 +73,17 @@ export async function startServer(
   options: { bus?: Bus } = {},
 ): Promise<Server> {
   const bus = options.bus ?? await openBus(config);
-  let auth: Auth | undefined;
+  // Accounts live in the chat's store, so they are set up right after it.
+  const accounts: { auth?: Auth } = {};
   const chat = await Chat.open({
     config,
     bus,
     // Guests may not take an account's name; asked only once serving.
     isReserved: (name) =>
-      auth ? auth.accounts.isReserved(name) : Promise.resolve(false),
+      accounts.auth?.accounts.isReserved(name) ?? Promise.resolve(false),
   });
-  auth = createAuth(chat.store.kv, config);
-  const app = createApp(chat, auth);
+  accounts.auth = createAuth(chat.store.kv, config);
+  const app = createApp(chat, accounts.auth);
   const handler = app.handler();
   const server = Deno.serve({
     port: config.port,
