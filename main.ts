@@ -29,6 +29,8 @@ export interface Server {
   url: string;
   port: number;
   chat: Chat;
+  /** Accounts, sessions and the login limiter. */
+  auth: Auth;
   /**
    * Stops accepting, closes every socket with 1001 so clients reconnect,
    * finishes pending writes and closes the store.
@@ -103,7 +105,13 @@ export async function startServer(
       ]);
       await chat.close();
     })();
-  return { url: `http://${host}:${port}`, port, chat, shutdown };
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    chat,
+    auth: accounts.auth,
+    shutdown,
+  };
 }
 
 if (import.meta.main) {

@@ -15,6 +15,7 @@ import {
   type ChatMessage,
   ERROR_CODES,
   type ErrorCode,
+  type PresenceUser,
   ROOM_ID,
   type RoomInfo,
   utf8Length,
@@ -38,9 +39,14 @@ export interface ChatOptions {
   isReserved?: (name: string) => Promise<boolean>;
 }
 
+/** How long a user removed from a room may not rejoin it. */
+export const KICK_BAN_MS = 10 * 60_000;
+
 /** The chat service of one instance. */
 export class Chat {
   readonly #roomIds = new Set<string>();
+  /** `room\0user` → until when a removed user may not rejoin. */
+  readonly #bans = new Map<string, number>();
   readonly #log = logger("chat");
 
   private constructor(
@@ -82,6 +88,9 @@ export class Chat {
     for (const r of await store.rooms()) chat.#roomIds.add(r.id);
     metrics.rooms.set(chat.#roomIds.size);
     bus.subscribe((e) => {
+      if (e.kind === "kick") {
+        chat.#bans.set(`${e.room}\u0000${e.user}`, Date.now() + KICK_BAN_MS);
+      }
       if (e.kind === "room") {
         chat.#roomIds.add(e.room);
         metrics.rooms.set(chat.#roomIds.size);
@@ -138,6 +147,12 @@ export class Chat {
   async join(client: Client, room: string, since?: number): Promise<void> {
     if (!(await this.hasRoom(room))) {
       throw new ChatError("no_such_room", `No such room: ${room}`);
+    }
+    if (this.isBanned(room, client.user.name)) {
+      throw new ChatError(
+        "forbidden",
+        `A moderator removed you from ${room}; try again later`,
+      );
     }
     await this.hub.join(client, room, since);
   }
@@ -234,9 +249,21 @@ export class Chat {
   }
 
   /** May `user` moderate `room` (its creator, or an admin)? */
-  async canModerate(user: string, room: string): Promise<boolean> {
-    if (this.config.adminUsers.includes(user)) return true;
-    return (await this.store.room(room))?.createdBy === user;
+  async canModerate(user: PresenceUser, room: string): Promise<boolean> {
+    // Guest names are reused by other guests, so only accounts moderate.
+    if (user.guest) return false;
+    if (this.config.adminUsers.includes(user.name)) return true;
+    return (await this.store.room(room))?.createdBy === user.name;
+  }
+
+  /** Whether `user` was removed from `room` by a moderator lately. */
+  isBanned(room: string, user: string): boolean {
+    const key = `${room}\u0000${user}`;
+    const until = this.#bans.get(key);
+    if (until === undefined) return false;
+    if (until > Date.now()) return true;
+    this.#bans.delete(key);
+    return false;
   }
 
   /** Edits one's own message. */
@@ -259,12 +286,12 @@ export class Chat {
   }
 
   /** Deletes a message: one's own, or any as the room's moderator. */
-  async delete(user: string, room: string, id: number): Promise<void> {
+  async delete(user: PresenceUser, room: string, id: number): Promise<void> {
     const m = await this.store.get(room, id);
     if (!m || m.deleted) {
       throw new ChatError("not_found", `No message ${id} in ${room}`);
     }
-    if (m.user !== user && !(await this.canModerate(user, room))) {
+    if (m.user !== user.name && !(await this.canModerate(user, room))) {
       throw new ChatError(
         "forbidden",
         "Only the author or a moderator may delete a message",
@@ -275,7 +302,7 @@ export class Chat {
   }
 
   /** Removes a user from a room, as its moderator. */
-  async kick(by: string, room: string, user: string): Promise<void> {
+  async kick(by: PresenceUser, room: string, user: string): Promise<void> {
     if (!(await this.canModerate(by, room))) {
       throw new ChatError("forbidden", "Only a moderator may remove users");
     }

@@ -333,7 +333,11 @@ export class Hub {
           if (c.user.name === event.user && c.rooms.has(event.room)) {
             this.leave(c, event.room);
             if (c.format === "v1") {
-              this.sendFrame(c, { type: "left", room: event.room });
+              this.sendFrame(c, {
+                type: "left",
+                room: event.room,
+                reason: "kicked",
+              });
             } else {this.drop(
                 c,
                 CLOSE.policy,

@@ -41,6 +41,11 @@ export const clientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("typing"), room: roomId, typing: z.boolean() }),
   z.object({ type: z.literal("create"), room: roomId }),
   z.object({
+    type: z.literal("kick"),
+    room: roomId,
+    user: z.string().regex(USER_NAME, "Not a user name"),
+  }),
+  z.object({
     type: z.literal("edit"),
     room: roomId,
     id: z.number().int().positive(),
@@ -102,7 +107,12 @@ export type ServerFrame =
   }
   | { type: "joined"; room: string; users: PresenceUser[]; lastId: number }
   | { type: "gap"; room: string; since: number; oldestId: number }
-  | { type: "left"; room: string }
+  | {
+    type: "left";
+    room: string;
+    /** Set when a moderator removed this user from the room. */
+    reason?: "kicked";
+  }
   | ({ type: "message" } & ChatMessage)
   | {
     type: "ack";

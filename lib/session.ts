@@ -179,9 +179,10 @@ export function serveV1(
         );
         return;
       case "delete":
-        chat.delete(c.user.name, frame.room, frame.id).catch((e) =>
-          fail(e, frame)
-        );
+        chat.delete(c.user, frame.room, frame.id).catch((e) => fail(e, frame));
+        return;
+      case "kick":
+        chat.kick(c.user, frame.room, frame.user).catch((e) => fail(e, frame));
         return;
     }
   };

@@ -15,8 +15,14 @@ export class Client {
   readonly closed: Promise<{ code: number; reason: string }>;
   #waiters: (() => void)[] = [];
 
-  constructor(url: string, opts: { json?: boolean } = {}) {
-    this.ws = new WebSocket(url);
+  constructor(
+    url: string,
+    opts: { json?: boolean; headers?: Record<string, string> } = {},
+  ) {
+    // Deno's WebSocket takes request headers (e.g. a session cookie).
+    this.ws = opts.headers
+      ? new WebSocket(url, { headers: opts.headers } as unknown as string[])
+      : new WebSocket(url);
     const json = opts.json ?? true;
     this.opened = new Promise((resolve, reject) => {
       this.ws.onopen = () => resolve();

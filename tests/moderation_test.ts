@@ -1,0 +1,117 @@
+/**
+ * Editing and deleting messages, and moderators removing messages and users,
+ * over real WebSockets against a real server.
+ */
+import { expect } from "expect";
+import { loadConfig } from "../lib/config.ts";
+import { type Server, startServer } from "../main.ts";
+import { Client, type Frame } from "./helpers/ws_client.ts";
+
+async function withServer(fn: (s: Server) => Promise<void>) {
+  const dir = await Deno.makeTempDir({ prefix: "moderation_test_" });
+  const server = await startServer(loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    KV_PATH: `${dir}/chat.kv`,
+    LOG_LEVEL: "fatal",
+    ADMIN_USERS: "root",
+  }));
+  try {
+    await fn(server);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+/** A guest, or an account when `account` is set, joined to `room`. */
+async function connect(s: Server, name: string, room: string, account = false): Promise<Client> {
+  let headers: Record<string, string> | undefined;
+  if (account) {
+    await s.auth.accounts.register(name, "correct horse battery staple");
+    const session = await s.auth.sessions.create(name);
+    headers = { cookie: `sid=${session.id}` };
+  }
+  const c = new Client(`${s.url.replace("http", "ws")}/ws?name=${name}`, { headers });
+  const welcome = await c.next("welcome");
+  expect((welcome.user as { guest: boolean }).guest).toBe(!account);
+  c.send({ type: "join", room });
+  await c.next("joined", (f) => f.room === room);
+  return c;
+}
+
+async function say(c: Client, room: string, text: string): Promise<number> {
+  const clientId = crypto.randomUUID();
+  c.send({ type: "send", room, text, clientId });
+  return (await c.next("ack", (f) => f.clientId === clientId)).id as number;
+}
+
+async function history(s: Server, room: string): Promise<Frame[]> {
+  return (await (await fetch(`${s.url}/api/rooms/${room}/messages`)).json()).messages;
+}
+
+const errorFor = (c: Client, type: string) => c.next("error", (f) => (f.frame as { type?: string })?.type === type);
+
+Deno.test("moderation - authors edit and delete their own messages, live and in history", async () => {
+  await withServer(async (s) => {
+    const ana = await connect(s, "ana", "general");
+    const ben = await connect(s, "ben", "general");
+    const id = await say(ana, "general", "helo");
+    ana.send({ type: "edit", room: "general", id, text: "hello" });
+    await ben.next("edited", (f) => f.id === id && f.text === "hello");
+    expect((await history(s, "general"))[0]).toMatchObject({ id, text: "hello", edited: true });
+
+    ben.send({ type: "edit", room: "general", id, text: "pwned" });
+    expect((await errorFor(ben, "edit")).code).toBe("forbidden");
+    ben.send({ type: "delete", room: "general", id });
+    expect((await errorFor(ben, "delete")).code).toBe("forbidden");
+    ana.send({ type: "edit", room: "general", id: 999, text: "x" });
+    expect((await ana.next("error", (f) => (f.frame as { type?: string })?.type === "edit")).code).toBe("not_found");
+
+    ana.send({ type: "delete", room: "general", id });
+    await ben.next("deleted", (f) => f.id === id);
+    expect((await history(s, "general"))[0]).toMatchObject({ id, text: "", deleted: true });
+    await Promise.all([ana.close(), ben.close()]);
+  });
+});
+
+Deno.test("moderation - a room's creator and the admins remove messages and users; guests can't", async () => {
+  await withServer(async (s) => {
+    const owner = await connect(s, "owner", "general", true);
+    owner.send({ type: "create", room: "team" });
+    await owner.next("room", (f) => (f.room as { id: string }).id === "team");
+    owner.send({ type: "join", room: "team" });
+    await owner.next("joined", (f) => f.room === "team");
+    const gus = await connect(s, "gus", "team");
+    const guest = await connect(s, "guest", "team");
+
+    const spam = await say(gus, "team", "spam");
+    guest.send({ type: "delete", room: "team", id: spam });
+    expect((await errorFor(guest, "delete")).code).toBe("forbidden");
+    guest.send({ type: "kick", room: "team", user: "gus" });
+    expect((await errorFor(guest, "kick")).code).toBe("forbidden");
+
+    owner.send({ type: "delete", room: "team", id: spam });
+    await gus.next("deleted", (f) => f.id === spam);
+
+    owner.send({ type: "kick", room: "team", user: "gus" });
+    await gus.next("left", (f) => f.room === "team" && f.reason === "kicked");
+    await guest.next("user_left", (f) => f.user === "gus");
+    gus.send({ type: "join", room: "team" });
+    expect((await errorFor(gus, "join")).code).toBe("forbidden");
+    // Removed from one room only.
+    gus.send({ type: "join", room: "general" });
+    await gus.next("joined", (f) => f.room === "general");
+
+    // An admin moderates rooms it did not create.
+    const root = await connect(s, "root", "team", true);
+    const other = await say(guest, "team", "off topic");
+    root.send({ type: "delete", room: "team", id: other });
+    await guest.next("deleted", (f) => f.id === other);
+    // The owner of "team" is no moderator of "general".
+    const elsewhere = await say(gus, "general", "hi");
+    owner.send({ type: "delete", room: "general", id: elsewhere });
+    expect((await errorFor(owner, "delete")).code).toBe("forbidden");
+    await Promise.all([owner, gus, guest, root].map((c) => c.close()));
+  });
+});
