@@ -5,13 +5,14 @@
  */
 import type { Summary } from "./histogram.ts";
 import type { MachineInfo } from "./proc_stats.ts";
-import type { ScenarioResult, TargetResult } from "./scenarios.ts";
+import type { Plan, ScenarioResult, TargetResult } from "./scenarios.ts";
 import type { PhaseSummary } from "./session.ts";
 
 /** Everything a report shows. */
 export interface Run {
   machine: MachineInfo;
   mode: "quick" | "full";
+  plan: Plan;
   appEnv: Record<string, string>;
   seconds: number;
   results: ScenarioResult[];
@@ -29,6 +30,7 @@ function row(cells: (string | number)[]): string {
 }
 
 function table(head: string[], rows: string[]): string {
+  if (rows.length === 0) return "Not run.";
   return [
     row(head),
     row(head.map(() => "---")),
@@ -71,9 +73,11 @@ function brokeAt(t: TargetResult): string {
   if (!last || last === t.best) return "held every step up to the ramp's cap";
   return `${n(last.rate)} msg/s: ${n(last.deliveriesPerS)} del/s, p99 ${
     ms(last.latency.p99)
-  } ms, lost ${n(last.lost)}, sent ${n(last.sentPerS)}/s, server ${
+  } ms, lost ${n(last.lost)}, sent ${n(last.sentPerS)}/s; cores: server ${
     last.serverCores.toFixed(2)
-  } cores, closes ${keys(last.closes)}`;
+  }, generator ${last.generatorCores.toFixed(2)}, other ${
+    last.otherCores.toFixed(2)
+  }; closes ${keys(last.closes)}`;
 }
 
 function rampRows(results: ScenarioResult[]): string[] {
@@ -168,7 +172,9 @@ rate-limited or cut off as idle). The baseline (\`bench/baseline.ts\`) is a bare
 broadcast server speaking the same frames: no storage, validation or presence.
 Latencies are p50 / p99 / max in ms from the sender's \`send\` to each member's \`message\`.
 "Lost" counts deliveries missing out of sent × members (every member must get every message).
-In the fan-out scenarios the listeners of each worker are tabs of one guest, so presence
+Fan-out: ${run.plan.fanout.senders} senders, ${
+    run.plan.fanout.ms / 1000
+  } s at the fixed rate. In the fan-out scenarios the listeners of each worker are tabs of one guest, so presence
 traffic stays small; the join storm shows it with a user per client.
 
 ## Fixed rate
@@ -192,7 +198,14 @@ ${
 ## Highest rate sustained
 
 The rate doubles every step until a step loses a delivery, has a p99 over the limit, or the
-generator cannot send at the rate; "best" is the last step that held.
+generator cannot send at the rate; "best" is the last step that held (p99 limit ${
+    run.plan.ramp?.p99LimitMs ?? "–"
+  } ms, ${
+    ((run.plan.ramp?.stepMs ?? 0) / 1000).toFixed(1)
+  } s per step, at most ${
+    n(run.plan.ramp?.maxDeliveriesPerS ?? 0)
+  } deliveries/s). A step that broke while
+other processes kept more than half a core busy is tried once more.
 
 ${
     table([

@@ -113,6 +113,7 @@ if (import.meta.main) {
       renderReport({
         machine,
         mode: options.quick ? "quick" : "full",
+        plan,
         appEnv: APP_ENV,
         seconds,
         results,

@@ -78,6 +78,8 @@ export interface ScenarioResult {
 }
 
 const TARGETS: Target[] = ["app", "baseline"];
+/** Cores busy outside the bench above which a broken ramp step is tried again. */
+const CONTENDED = 0.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function layout(plan: Plan, clients: number, extra: Partial<Layout>): Layout {
@@ -144,8 +146,12 @@ export async function fanOut(
         best && step < r.steps && next * clients <= r.maxDeliveriesPerS;
         step++, next *= 2
       ) {
-        const p = await s.phase(next, r.stepMs, 3000);
+        let p = await s.phase(next, r.stepMs, 3000);
         ramp.push(p);
+        if (broke(p, r.p99LimitMs) && p.otherCores > CONTENDED) {
+          // Other processes took the cores; one more try tells the server's limit.
+          ramp.push(p = await s.phase(next, r.stepMs, 3000));
+        }
         if (broke(p, r.p99LimitMs)) break;
         best = p;
       }

@@ -25,14 +25,21 @@ async function withServer(fn: (s: Server) => Promise<void>) {
 }
 
 /** A guest, or an account when `account` is set, joined to `room`. */
-async function connect(s: Server, name: string, room: string, account = false): Promise<Client> {
+async function connect(
+  s: Server,
+  name: string,
+  room: string,
+  account = false,
+): Promise<Client> {
   let headers: Record<string, string> | undefined;
   if (account) {
     await s.auth.accounts.register(name, "correct horse battery staple");
     const session = await s.auth.sessions.create(name);
     headers = { cookie: `sid=${session.id}` };
   }
-  const c = new Client(`${s.url.replace("http", "ws")}/ws?name=${name}`, { headers });
+  const c = new Client(`${s.url.replace("http", "ws")}/ws?name=${name}`, {
+    headers,
+  });
   const welcome = await c.next("welcome");
   expect((welcome.user as { guest: boolean }).guest).toBe(!account);
   c.send({ type: "join", room });
@@ -47,10 +54,12 @@ async function say(c: Client, room: string, text: string): Promise<number> {
 }
 
 async function history(s: Server, room: string): Promise<Frame[]> {
-  return (await (await fetch(`${s.url}/api/rooms/${room}/messages`)).json()).messages;
+  return (await (await fetch(`${s.url}/api/rooms/${room}/messages`)).json())
+    .messages;
 }
 
-const errorFor = (c: Client, type: string) => c.next("error", (f) => (f.frame as { type?: string })?.type === type);
+const errorFor = (c: Client, type: string) =>
+  c.next("error", (f) => (f.frame as { type?: string })?.type === type);
 
 Deno.test("moderation - authors edit and delete their own messages, live and in history", async () => {
   await withServer(async (s) => {
@@ -59,18 +68,31 @@ Deno.test("moderation - authors edit and delete their own messages, live and in 
     const id = await say(ana, "general", "helo");
     ana.send({ type: "edit", room: "general", id, text: "hello" });
     await ben.next("edited", (f) => f.id === id && f.text === "hello");
-    expect((await history(s, "general"))[0]).toMatchObject({ id, text: "hello", edited: true });
+    expect((await history(s, "general"))[0]).toMatchObject({
+      id,
+      text: "hello",
+      edited: true,
+    });
 
     ben.send({ type: "edit", room: "general", id, text: "pwned" });
     expect((await errorFor(ben, "edit")).code).toBe("forbidden");
     ben.send({ type: "delete", room: "general", id });
     expect((await errorFor(ben, "delete")).code).toBe("forbidden");
     ana.send({ type: "edit", room: "general", id: 999, text: "x" });
-    expect((await ana.next("error", (f) => (f.frame as { type?: string })?.type === "edit")).code).toBe("not_found");
+    expect(
+      (await ana.next(
+        "error",
+        (f) => (f.frame as { type?: string })?.type === "edit",
+      )).code,
+    ).toBe("not_found");
 
     ana.send({ type: "delete", room: "general", id });
     await ben.next("deleted", (f) => f.id === id);
-    expect((await history(s, "general"))[0]).toMatchObject({ id, text: "", deleted: true });
+    expect((await history(s, "general"))[0]).toMatchObject({
+      id,
+      text: "",
+      deleted: true,
+    });
     await Promise.all([ana.close(), ben.close()]);
   });
 });

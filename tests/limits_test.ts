@@ -1,0 +1,196 @@
+/**
+ * Every abuse limit through the real path, each with its documented error:
+ * Origin checks, messages per second, connections per address, rooms per
+ * user; and the defaults leave a fast typist alone.
+ */
+import { expect } from "expect";
+import { loadConfig } from "../lib/config.ts";
+import { type Server, startServer } from "../main.ts";
+import { Client } from "./helpers/ws_client.ts";
+
+async function withServer(
+  env: Record<string, string>,
+  fn: (s: Server) => Promise<void>,
+) {
+  const server = await startServer(loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    KV_PATH: ":memory:",
+    LOG_LEVEL: "fatal",
+    ...env,
+  }));
+  try {
+    await fn(server);
+  } finally {
+    await server.shutdown();
+  }
+}
+
+const wsUrl = (s: Server, path: string) => s.url.replace("http", "ws") + path;
+
+/** The status of a raw upgrade request with `headers`. */
+async function upgradeStatus(
+  s: Server,
+  path: string,
+  headers: Record<string, string>,
+) {
+  const res = await fetch(s.url + path, {
+    headers: {
+      upgrade: "websocket",
+      connection: "Upgrade",
+      "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+      "sec-websocket-version": "13",
+      ...headers,
+    },
+  });
+  const body = res.status === 101 ? null : await res.json();
+  await res.body?.cancel().catch(() => {});
+  return { status: res.status, body };
+}
+
+async function joined(s: Server, name: string): Promise<Client> {
+  const c = new Client(wsUrl(s, `/ws?name=${name}`));
+  await c.next("welcome");
+  c.send({ type: "join", room: "general" });
+  await c.next("joined");
+  return c;
+}
+
+Deno.test("limits - a foreign Origin is refused with 403 before the upgrade", async () => {
+  await withServer({ ALLOWED_ORIGINS: "https://chat.example" }, async (s) => {
+    const foreign = await upgradeStatus(s, "/ws?name=eve", {
+      origin: "https://evil.example",
+    });
+    expect(foreign.status).toBe(403);
+    expect(foreign.body.error.message).toContain("Origin not allowed");
+    const legacy = await upgradeStatus(s, "/ws/general/eve", {
+      origin: "https://evil.example",
+    });
+    expect(legacy.status).toBe(403);
+    // Its own origin, an allowed one, and none at all (a non-browser client) pass.
+    for (const origin of [s.url, "https://chat.example", undefined]) {
+      const c = new Client(wsUrl(s, "/ws?name=ok"), {
+        headers: origin ? { origin } : {},
+      });
+      await c.next("welcome");
+      await c.close();
+    }
+  });
+});
+
+Deno.test("limits - over the message rate: rate_limited errors, nothing stored; sustained abuse closes 1008", async () => {
+  await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "4" }, async (s) => {
+    const c = await joined(s, "spammer"); // Every frame takes a token: the join took one.
+    for (let i = 0; i < 5; i++) {
+      c.send({
+        type: "send",
+        room: "general",
+        text: `m${i}`,
+        clientId: `c${i}`,
+      });
+    }
+    await c.until(() =>
+      c.of("ack").length + c.of("error").length === 5 || undefined
+    );
+    expect(c.of("ack").length).toBe(3);
+    const limited = c.of("error");
+    expect(limited.map((e) => e.code)).toEqual([
+      "rate_limited",
+      "rate_limited",
+    ]);
+    expect(limited.map((e) => (e.frame as { clientId: string }).clientId))
+      .toEqual(["c3", "c4"]);
+    const history = await (await fetch(`${s.url}/api/rooms/general/messages`))
+      .json();
+    expect(history.messages.length).toBe(3);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    // Fifty more in a row without waiting for tokens: closed as abuse.
+    for (let i = 0; i < 60; i++) {
+      c.send({ type: "send", room: "general", text: "x", clientId: `z${i}` });
+    }
+    const closed = await c.closed;
+    expect(closed.code).toBe(1008);
+  });
+});
+
+Deno.test("limits - the original endpoint drops messages over the rate", async () => {
+  await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "2" }, async (s) => {
+    const reader = new Client(wsUrl(s, "/ws/general/reader"));
+    const writer = new Client(wsUrl(s, "/ws/general/writer"));
+    await writer.opened;
+    await reader.until(() => reader.frames.length >= 2 || undefined); // join notices
+    for (let i = 0; i < 4; i++) writer.send(`line ${i}`);
+    await new Promise((r) => setTimeout(r, 300));
+    const lines = reader.frames.filter((f) =>
+      typeof f === "object" && f.sender === "writer"
+    );
+    expect(lines.map((f) => (f as { message: string }).message)).toEqual([
+      "line 0",
+      "line 1",
+    ]);
+    await Promise.all([reader.close(), writer.close()]);
+  });
+});
+
+Deno.test("limits - connections per address: the one over MAX_CONNECTIONS_PER_IP gets 429", async () => {
+  await withServer({ MAX_CONNECTIONS_PER_IP: "2" }, async (s) => {
+    const a = new Client(wsUrl(s, "/ws?name=a"));
+    const b = new Client(wsUrl(s, "/ws?name=b"));
+    await Promise.all([a.next("welcome"), b.next("welcome")]);
+    const third = await upgradeStatus(s, "/ws?name=c", {});
+    expect(third.status).toBe(429);
+    expect(third.body.error.message).toContain("Too many connections");
+    await a.close();
+    // The slot comes back when a socket closes.
+    const deadline = Date.now() + 2000;
+    let again = await upgradeStatus(s, "/ws?name=c", {});
+    while (again.status !== 101 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      again = await upgradeStatus(s, "/ws?name=c", {});
+    }
+    expect(again.status).toBe(101);
+    await b.close();
+  });
+});
+
+Deno.test("limits - rooms per user: over MAX_ROOMS_PER_USER gets room_limit", async () => {
+  await withServer({ MAX_ROOMS_PER_USER: "1" }, async (s) => {
+    const c = await joined(s, "maker");
+    c.send({ type: "create", room: "first" });
+    await c.next("room", (f) => (f.room as { id: string }).id === "first");
+    c.send({ type: "create", room: "second" });
+    const err = await c.next(
+      "error",
+      (f) => (f.frame as { type?: string })?.type === "create",
+    );
+    expect(err.code).toBe("room_limit");
+    await c.close();
+  });
+});
+
+Deno.test("limits - with the defaults a fast typist pasting lines is never limited", async () => {
+  await withServer({}, async (s) => {
+    const c = await joined(s, "typist");
+    // A paste of 25 lines at once, then a message every 150 ms for 3 s.
+    for (let i = 0; i < 25; i++) {
+      c.send({
+        type: "send",
+        room: "general",
+        text: `paste ${i}`,
+        clientId: `p${i}`,
+      });
+    }
+    for (let i = 0; i < 20; i++) {
+      c.send({
+        type: "send",
+        room: "general",
+        text: `typed ${i}`,
+        clientId: `t${i}`,
+      });
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    await c.until(() => c.of("ack").length === 45 || undefined, 10_000);
+    expect(c.of("error")).toEqual([]);
+    await c.close();
+  });
+});
