@@ -12,6 +12,12 @@ export interface MessageListProps {
   me: string;
   onRetry?: (clientId: string) => void;
   onDiscard?: (clientId: string) => void;
+  /** Starts editing one's own message. */
+  onEdit?: (id: number, text: string) => void;
+  /** Deletes one's own message (asks once more first). */
+  onDelete?: (id: number) => void;
+  /** The message whose Delete waits for confirmation. */
+  confirmDelete?: number | null;
 }
 
 /**
@@ -20,7 +26,8 @@ export interface MessageListProps {
  * messages at the end.
  */
 export function MessageList(
-  { items, pending, me, onRetry, onDiscard }: MessageListProps,
+  { items, pending, me, onRetry, onDiscard, onEdit, onDelete, confirmDelete }:
+    MessageListProps,
 ) {
   const rows = [];
   let prev: Item | undefined;
@@ -63,6 +70,25 @@ export function MessageList(
               <span class="edited">(edited)</span>
             )}
           </div>
+          {own && !item.deleted && (onEdit || onDelete) && (
+            <div class="actions">
+              <button
+                type="button"
+                class="link"
+                onClick={() => onEdit?.(item.id, item.text)}
+              >
+                Edit<span class="sr-only">your message {item.id}</span>
+              </button>
+              <button
+                type="button"
+                class="link"
+                onClick={() => onDelete?.(item.id)}
+              >
+                {confirmDelete === item.id ? "Really delete?" : "Delete"}
+                <span class="sr-only">your message {item.id}</span>
+              </button>
+            </div>
+          )}
         </li>,
       );
     }

@@ -51,6 +51,10 @@ export default function ChatApp(props: ChatAppProps) {
   const logRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const typingSent = useRef(0);
+  /** The own message being edited in the composer. */
+  const editing = useSignal<{ room: string; id: number } | null>(null);
+  /** A delete asks once more: the id whose Delete was clicked once. */
+  const confirmDelete = useSignal<number | null>(null);
 
   const room = store.currentRoom.value;
   const current = store.current.value;
@@ -190,6 +194,13 @@ export default function ChatApp(props: ChatAppProps) {
     if (!el || !c) return;
     const text = el.value.trim();
     if (!text) return;
+    if (editing.value) {
+      const { room, id } = editing.value;
+      c.sendFrame({ type: "edit", room, id, text });
+      editing.value = null;
+      el.value = "";
+      return;
+    }
     c.send(store.current.value, text);
     c.sendFrame({ type: "typing", room: store.current.value, typing: false });
     typingSent.current = 0;
@@ -318,6 +329,23 @@ export default function ChatApp(props: ChatAppProps) {
             me={store.me.value}
             onRetry={(id) => conn.value?.retry(id)}
             onDiscard={(id) => conn.value?.discard(id)}
+            onEdit={(id, text) => {
+              editing.value = { room: current, id };
+              const el = inputRef.current;
+              if (el) {
+                el.value = text;
+                el.focus();
+              }
+            }}
+            onDelete={(id) => {
+              if (confirmDelete.value !== id) {
+                confirmDelete.value = id;
+                return;
+              }
+              confirmDelete.value = null;
+              conn.value?.sendFrame({ type: "delete", room: current, id });
+            }}
+            confirmDelete={confirmDelete.value}
           />
         </div>
         {newBelow.value && !atBottom.value && (
@@ -340,6 +368,21 @@ export default function ChatApp(props: ChatAppProps) {
             ? `${typing[0]} is typing…`
             : `${typing.slice(0, 3).join(", ")} are typing…`}
         </p>
+        {editing.value && (
+          <p class="editing-line">
+            Editing your message (Esc to cancel) ·{" "}
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                editing.value = null;
+                if (inputRef.current) inputRef.current.value = "";
+              }}
+            >
+              Cancel
+            </button>
+          </p>
+        )}
         <form
           class="composer"
           onSubmit={(e) => {
@@ -356,6 +399,11 @@ export default function ChatApp(props: ChatAppProps) {
             maxLength={4096}
             onInput={onInput}
             onKeyDown={(e) => {
+              if (e.key === "Escape" && editing.value) {
+                editing.value = null;
+                e.currentTarget.value = "";
+                return;
+              }
               if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
                 e.preventDefault();
                 send();

@@ -375,3 +375,38 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "ui - editing and deleting one's own message, seen live by the other page",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const ben = await visitor(w, "ben");
+      await say(ana, "teh typo");
+      const mine = ana.locator(".msg.own", { hasText: "teh typo" });
+      await mine.waitFor();
+      await mine.hover();
+      await mine.getByRole("button", { name: /^Edit/ }).click();
+      await expect(ana.locator("#composer").inputValue()).resolves.toBe(
+        "teh typo",
+      );
+      await ana.locator("#composer").fill("the typo, fixed");
+      await ana.locator("#composer").press("Enter");
+      const theirs = ben.locator(".msg", { hasText: "the typo, fixed" });
+      await theirs.locator(".edited").waitFor();
+      // Others get no edit buttons on it.
+      await expect(theirs.getByRole("button", { name: /^Edit/ }).count())
+        .resolves.toBe(0);
+      const fixed = ana.locator(".msg.own", { hasText: "the typo, fixed" });
+      await fixed.hover();
+      await fixed.getByRole("button", { name: /^Delete/ }).click();
+      await fixed.getByRole("button", { name: /^Really delete/ }).click();
+      await ben.locator(".msg.deleted", { hasText: "Message deleted" })
+        .waitFor();
+      const [m] = await history(w);
+      expect(m).toMatchObject({ text: "", deleted: true });
+    });
+  },
+});
