@@ -197,7 +197,7 @@ Deno.test({
     await withWorld(async (w) => {
       const ana = await visitor(w, "ana");
       await say(ana, "before");
-      await ana.locator(".msg", { hasText: "before" }).waitFor();
+      await ana.locator(".msg:not(.pending)", { hasText: "before" }).waitFor();
       await w.server.stop();
       const banner = ana.locator(".banner");
       await banner.filter({ hasText: "Reconnecting" }).waitFor();
