@@ -110,37 +110,47 @@ export class Session {
     layout: Layout,
     env: Record<string, string> = {},
   ): Promise<Session> {
-    let tempDir: string | undefined;
-    let server: ServerProcess;
-    if (target === "app") {
-      tempDir = await Deno.makeTempDir({ prefix: "chat-bench-" });
-      server = await startServer("app", {
-        ...APP_ENV,
-        KV_PATH: `${tempDir}/chat.kv`,
-        ...env,
-      });
-    } else server = await startServer("baseline");
-    const workers = await Promise.all(
-      Array.from({ length: layout.workers }, (_, w) => {
-        const first = Array.from(
-          { length: w },
-          (_, i) => split(layout.clients, layout.workers, i),
-        )
-          .reduce((a, b) => a + b, 0);
-        return startWorker({
-          url: server.wsUrl,
-          worker: w,
-          first,
-          clients: split(layout.clients, layout.workers, w),
-          rooms: layout.rooms,
-          senders: split(layout.senders, layout.workers, w),
-          identity: layout.identity,
-          concurrency: layout.concurrency,
-          deadlineMs: layout.deadlineMs,
-        });
-      }),
-    );
-    return new Session(server, workers, layout, tempDir);
+    const tempDir = target === "app"
+      ? await Deno.makeTempDir({ prefix: "chat-bench-" })
+      : undefined;
+    let server: ServerProcess | undefined;
+    const workers: WorkerProcess[] = [];
+    try {
+      server = tempDir
+        ? await startServer("app", {
+          ...APP_ENV,
+          KV_PATH: `${tempDir}/chat.kv`,
+          ...env,
+        })
+        : await startServer("baseline");
+      const url = server.wsUrl;
+      const starts = await Promise.allSettled(
+        Array.from({ length: layout.workers }, (_, w) =>
+          startWorker({
+            url,
+            worker: w,
+            first: Array.from(
+              { length: w },
+              (_, i) => split(layout.clients, layout.workers, i),
+            ).reduce((a, b) => a + b, 0),
+            clients: split(layout.clients, layout.workers, w),
+            rooms: layout.rooms,
+            senders: split(layout.senders, layout.workers, w),
+            identity: layout.identity,
+            concurrency: layout.concurrency,
+            deadlineMs: layout.deadlineMs,
+          })),
+      );
+      for (const s of starts) {
+        if (s.status === "fulfilled") workers.push(s.value);
+      }
+      const failed = starts.find((s) => s.status === "rejected");
+      if (failed) throw failed.reason;
+      return new Session(server, workers, layout, tempDir);
+    } catch (error) {
+      await stopAll(server, workers, tempDir);
+      throw error;
+    }
   }
 
   /** Server resident memory in bytes. */
@@ -257,11 +267,17 @@ export class Session {
   }
 
   /** Kills the server and the workers and removes the app's KV files. */
-  async close(): Promise<void> {
-    await this.server.stop();
-    await Promise.all(this.workers.map((w) => w.stop()));
-    if (this.tempDir) {
-      await Deno.remove(this.tempDir, { recursive: true }).catch(() => {});
-    }
+  close(): Promise<void> {
+    return stopAll(this.server, this.workers, this.tempDir);
   }
+}
+
+async function stopAll(
+  server: ServerProcess | undefined,
+  workers: WorkerProcess[],
+  tempDir: string | undefined,
+): Promise<void> {
+  await server?.stop();
+  await Promise.all(workers.map((w) => w.stop()));
+  if (tempDir) await Deno.remove(tempDir, { recursive: true }).catch(() => {});
 }

@@ -1,0 +1,128 @@
+import { expect } from "expect";
+import { loadConfig } from "../config.ts";
+import { startServer } from "../../main.ts";
+import type { ServerFrame } from "../protocol.ts";
+import { ChatConnection } from "./connection.ts";
+
+/** An in-memory `Storage`, standing in for the browser's localStorage. */
+class MemoryStorage implements Storage {
+  #m = new Map<string, string>();
+  get length() {
+    return this.#m.size;
+  }
+  clear() {
+    this.#m.clear();
+  }
+  getItem(k: string) {
+    return this.#m.get(k) ?? null;
+  }
+  key(i: number) {
+    return [...this.#m.keys()][i] ?? null;
+  }
+  removeItem(k: string) {
+    this.#m.delete(k);
+  }
+  setItem(k: string, v: string) {
+    this.#m.set(k, v);
+  }
+}
+
+async function until(check: () => boolean, ms = 5000) {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const config = (port: number, kv: string) =>
+  loadConfig({
+    PORT: String(port),
+    HOSTNAME: "127.0.0.1",
+    KV_PATH: kv,
+    LOG_LEVEL: "fatal",
+    SHUTDOWN_GRACE_MS: "100",
+  });
+
+Deno.test("connection - messages written offline are sent once, in order, after a restart; the gap is replayed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "connection_test_" });
+  const kv = `${dir}/chat.kv`;
+  let server = await startServer(config(0, kv));
+  const port = server.port;
+  const frames: ServerFrame[] = [];
+  const storage = new MemoryStorage();
+  const conn = new ChatConnection({
+    url: `ws://127.0.0.1:${port}/ws`,
+    name: "ana",
+    storage,
+    onFrame: (f) => frames.push(f),
+    random: () => 0,
+  });
+  conn.join("general");
+  conn.start();
+  await until(() =>
+    conn.state.value === "open" && frames.some((f) => f.type === "joined")
+  );
+  conn.send("general", "one");
+  await until(() => conn.pending.value.length === 0);
+
+  await server.shutdown();
+  await until(() => conn.state.value === "reconnecting");
+  conn.send("general", "two");
+  conn.send("general", "three");
+  expect(conn.pending.value.map((p) => p.text)).toEqual(["two", "three"]);
+  // The outbox is in storage, so a reload would find it.
+  expect(JSON.parse(storage.getItem("chat:outbox:ana")!).length).toBe(2);
+
+  server = await startServer(config(port, kv));
+  // Someone else wrote while we were away.
+  await server.chat.store.append({
+    room: "general",
+    user: "ben",
+    text: "while away",
+    clientId: "b1",
+  });
+  await until(
+    () => conn.state.value === "open" && conn.pending.value.length === 0,
+    10_000,
+  );
+  await until(() => frames.filter((f) => f.type === "message").length >= 4);
+  const texts = frames.flatMap((f) => f.type === "message" ? [f.text] : []);
+  expect(texts).toEqual(["one", "while away", "two", "three"]);
+  const history = await server.chat.store.history("general", 50);
+  expect(history.messages.map((m) => m.text)).toEqual([
+    "one",
+    "while away",
+    "two",
+    "three",
+  ]);
+  expect(storage.getItem("chat:outbox:ana")).toBe("[]");
+  conn.stop();
+  await server.shutdown();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("connection - a message the server refuses is marked failed and can be discarded", async () => {
+  const server = await startServer(loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    KV_PATH: ":memory:",
+    LOG_LEVEL: "fatal",
+    MAX_TEXT_BYTES: "10",
+  }));
+  const conn = new ChatConnection({
+    url: `ws://127.0.0.1:${server.port}/ws`,
+    name: "ana",
+    storage: new MemoryStorage(),
+  });
+  conn.join("general");
+  conn.start();
+  await until(() => conn.state.value === "open");
+  const p = conn.send("general", "far too long for the limit");
+  await until(() => conn.pending.value[0]?.error !== undefined);
+  expect(conn.pending.value[0]).toMatchObject({ clientId: p.clientId });
+  conn.discard(p.clientId);
+  expect(conn.pending.value).toEqual([]);
+  conn.stop();
+  await server.shutdown();
+});
