@@ -64,7 +64,19 @@ interface RoomState {
   gapTimer: ReturnType<typeof setTimeout> | undefined;
   /** Local presence: user name → connections in the room. */
   users: Map<string, { user: PresenceUser; count: number }>;
+  /** The member list this room's clients were told, by join/leave deltas or in full. */
+  shown: Map<string, PresenceUser>;
+  /** A pending full presence check, coalescing bursts of presence events. */
+  presenceTimer: ReturnType<typeof setTimeout> | undefined;
 }
+
+/**
+ * Presence events within this long are checked once. Joins and leaves reach
+ * clients at once as deltas; the full list goes out only when it differs
+ * from what they were told (e.g. an instance crashed), so a room of N users
+ * filling up costs O(N²) bytes, not O(N³).
+ */
+const PRESENCE_CHECK_MS = 300;
 
 /** Options of {@link Hub}. */
 export interface HubOptions {
@@ -156,6 +168,8 @@ export class Hub {
    * some of them.
    */
   async join(client: Client, room: string, since?: number): Promise<void> {
+    // A socket that closed while its join was on the way must not haunt the room.
+    if (client.closed) return;
     if (client.rooms.has(room)) this.leave(client, room, false);
     const state = this.#room(room);
     const member: Member = { client, pending: [] };
@@ -170,6 +184,9 @@ export class Hub {
       const upTo = state.lastId;
       if (client.format === "v1") {
         const users = await this.#o.bus.presence(room);
+        if (state.shown.size === 0) {
+          state.shown = new Map(users.map((u) => [u.name, u]));
+        }
         this.#send(
           client,
           stringify({ type: "joined", room, users, lastId: upTo }),
@@ -233,6 +250,7 @@ export class Hub {
     }
     if (state.members.size === 0) {
       clearTimeout(state.gapTimer);
+      clearTimeout(state.presenceTimer);
       this.#rooms.delete(room);
     }
   }
@@ -263,7 +281,10 @@ export class Hub {
   close(): void {
     clearInterval(this.#sweep);
     for (const t of this.#typing.values()) clearTimeout(t);
-    for (const s of this.#rooms.values()) clearTimeout(s.gapTimer);
+    for (const s of this.#rooms.values()) {
+      clearTimeout(s.gapTimer);
+      clearTimeout(s.presenceTimer);
+    }
   }
 
   #room(room: string): RoomState {
@@ -275,6 +296,8 @@ export class Hub {
         held: new Map(),
         gapTimer: undefined,
         users: new Map(),
+        shown: new Map(),
+        presenceTimer: undefined,
       };
       this.#rooms.set(room, state);
     }
@@ -309,7 +332,7 @@ export class Hub {
         return this.#onPresence(event.room);
       case "joined":
       case "left":
-        return this.#notice(event.room, event.user.name, event.kind);
+        return this.#notice(event.room, event.user, event.kind);
       case "edited":
         return this.#toRoom(event.room, {
           type: "edited",
@@ -349,6 +372,7 @@ export class Hub {
       case "resync":
         for (const [room, state] of this.#rooms) {
           this.#fillGap(room, state, true);
+          this.#onPresence(room);
         }
         return;
     }
@@ -488,14 +512,17 @@ export class Hub {
     }
   }
 
-  #notice(room: string, user: string, kind: "joined" | "left"): void {
+  #notice(room: string, who: PresenceUser, kind: "joined" | "left"): void {
     const state = this.#rooms.get(room);
     if (!state) return;
-    const v1 = stringify({
-      type: kind === "joined" ? "user_joined" : "user_left",
-      room,
-      user,
-    });
+    const user = who.name;
+    if (kind === "joined") state.shown.set(user, who);
+    else state.shown.delete(user);
+    const v1 = stringify(
+      kind === "joined"
+        ? { type: "user_joined", room, user, guest: who.guest }
+        : { type: "user_left", room, user },
+    );
     const legacy = roomLine(
       SYSTEM_SENDER,
       kind === "joined"
@@ -507,19 +534,25 @@ export class Hub {
       if (m.client.format === "v1") this.#send(m.client, v1);
       else if (m.client.format === "room") this.#send(m.client, legacy);
     }
-    this.#onPresence(room);
   }
 
+  /** Checks presence soon, and tells the room the full list if it changed. */
   #onPresence(room: string): void {
-    if (!this.#rooms.has(room)) return;
-    this.#o.bus.presence(room).then((users) =>
-      this.#toRoom(room, { type: "presence", room, users })
-    )
-      .catch((e) =>
+    const state = this.#rooms.get(room);
+    if (!state || state.presenceTimer !== undefined) return;
+    state.presenceTimer = setTimeout(() => {
+      state.presenceTimer = undefined;
+      if (this.#rooms.get(room) !== state) return;
+      this.#o.bus.presence(room).then((users) => {
+        if (samePresence(users, state.shown)) return;
+        state.shown = new Map(users.map((u) => [u.name, u]));
+        this.#toRoom(room, { type: "presence", room, users });
+      }).catch((e) =>
         this.#o.log.warn("reading presence failed: {error}", {
           error: String(e),
         })
       );
+    }, PRESENCE_CHECK_MS);
   }
 
   #onTyping(room: string, user: string, typing: boolean): void {
@@ -555,3 +588,11 @@ export function roomLine(
 }
 
 const stringify = (frame: ServerFrame): string => JSON.stringify(frame);
+
+function samePresence(
+  users: PresenceUser[],
+  shown: Map<string, PresenceUser>,
+): boolean {
+  return users.length === shown.size &&
+    users.every((u) => shown.get(u.name)?.guest === u.guest);
+}

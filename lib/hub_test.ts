@@ -160,7 +160,7 @@ Deno.test("hub - two tabs of one user are one presence entry", async () => {
   );
   await hub.join(c1, "general");
   await hub.join(c2, "general");
-  await until(() => other.frames("presence").length > 0);
+  await until(() => other.frames("user_joined").length === 2);
   expect(await bus.presence("general")).toEqual([
     { name: "joon", guest: false },
     { name: "mina", guest: true },

@@ -123,7 +123,7 @@ export type ServerFrame =
     duplicate?: boolean;
   }
   | { type: "presence"; room: string; users: PresenceUser[] }
-  | { type: "user_joined"; room: string; user: string }
+  | { type: "user_joined"; room: string; user: string; guest?: boolean }
   | { type: "user_left"; room: string; user: string }
   | { type: "typing"; room: string; user: string; typing: boolean }
   | { type: "room"; room: RoomInfo }

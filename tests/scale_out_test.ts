@@ -41,14 +41,9 @@ Deno.test("scale-out - instances share messages, presence and typing, and surviv
     const ana = await member(one, "ana");
     const ben = await member(two, "ben");
     // Presence is the union of both instances.
-    await ana.next(
-      "presence",
-      (f) => (f.users as { name: string }[]).some((u) => u.name === "ben"),
-    );
-    await ben.next(
-      "presence",
-      (f) => (f.users as { name: string }[]).some((u) => u.name === "ana"),
-    );
+    await ana.next("user_joined", (f) => f.user === "ben");
+    const joined = ben.of("joined")[0].users as { name: string }[];
+    expect(joined.map((u) => u.name)).toEqual(["ana", "ben"]);
     ben.send({ type: "typing", room: "general", typing: true });
     await ana.next("typing", (f) => f.user === "ben" && f.typing === true);
     ana.send({
@@ -143,10 +138,7 @@ Deno.test("scale-out - without Redis, instances sharing a KV file reach each oth
   try {
     const ana = await member(one, "ana");
     const ben = await member(two, "ben");
-    await ana.next(
-      "presence",
-      (f) => (f.users as { name: string }[]).some((u) => u.name === "ben"),
-    );
+    await ana.next("user_joined", (f) => f.user === "ben");
     for (let i = 1; i <= 5; i++) {
       ana.send({
         type: "send",

@@ -132,7 +132,13 @@ export class ChatStore {
         this.#message(frame);
         break;
       case "user_joined":
-      case "user_left":
+      case "user_left": {
+        const members = this.room(frame.room).members;
+        const others = members.value.filter((u) => u.name !== frame.user);
+        members.value = frame.type === "user_left" ? others : [
+          ...others,
+          { name: frame.user, guest: frame.guest ?? true },
+        ].sort((a, b) => a.name.localeCompare(b.name));
         this.#push(frame.room, {
           kind: "notice",
           key: `${frame.type}:${frame.user}:${Date.now()}`,
@@ -142,6 +148,7 @@ export class ChatStore {
           ts: Date.now(),
         });
         break;
+      }
       case "typing": {
         const r = this.room(frame.room);
         const others = r.typing.value.filter((u) => u !== frame.user);
