@@ -19,6 +19,7 @@ import { KvBus } from "./lib/bus_kv.ts";
 import { ConnectionLimiter } from "./lib/guard.ts";
 import { logger, setupLogging } from "./lib/log.ts";
 import { CLOSE } from "./lib/protocol.ts";
+import { withSecurityHeaders } from "./lib/security_headers.ts";
 import { define, type State } from "./utils.ts";
 
 const log = logger("server");
@@ -86,7 +87,7 @@ export async function startServer(
   });
   accounts.auth = createAuth(chat.store.kv, config);
   const app = createApp(chat, accounts.auth);
-  const handler = app.handler();
+  const handler = withSecurityHeaders(app.handler());
   const server = Deno.serve({
     port: config.port,
     hostname: config.hostname,

@@ -5,7 +5,6 @@
  *
  * @module
  */
-import type { Context } from "fresh";
 
 /** The Content-Security-Policy of every page. */
 export const CSP = [
@@ -20,28 +19,32 @@ export const CSP = [
   "frame-ancestors 'none'",
 ].join("; ");
 
-/** Middleware adding the security headers to responses that lack them. */
-export function securityHeaders<S>(): (ctx: Context<S>) => Promise<Response> {
-  return async function securityHeadersMiddleware(ctx) {
-    const res = await ctx.next();
+/**
+ * Wraps a request handler so every response carries the security headers —
+ * error pages included, which no middleware sees. A Content-Security-Policy
+ * a route set itself is kept.
+ */
+export function withSecurityHeaders<A extends unknown[]>(
+  handler: (req: Request, ...rest: A) => Promise<Response>,
+): (req: Request, ...rest: A) => Promise<Response> {
+  return async (req, ...rest) => {
+    const res = await handler(req, ...rest);
     if (res.status === 101) return res;
-    const h = res.headers;
     try {
-      if (!h.has("content-security-policy")) {
-        h.set("content-security-policy", CSP);
-      }
-      h.set("x-content-type-options", "nosniff");
-      h.set("referrer-policy", "strict-origin-when-cross-origin");
-      h.set("x-frame-options", "DENY");
+      setHeaders(res.headers);
       return res;
     } catch {
       // Immutable headers (e.g. a fetched response): copy them.
       const copy = new Response(res.body, res);
-      copy.headers.set("content-security-policy", CSP);
-      copy.headers.set("x-content-type-options", "nosniff");
-      copy.headers.set("referrer-policy", "strict-origin-when-cross-origin");
-      copy.headers.set("x-frame-options", "DENY");
+      setHeaders(copy.headers);
       return copy;
     }
   };
+}
+
+function setHeaders(h: Headers): void {
+  if (!h.has("content-security-policy")) h.set("content-security-policy", CSP);
+  h.set("x-content-type-options", "nosniff");
+  h.set("referrer-policy", "strict-origin-when-cross-origin");
+  h.set("x-frame-options", "DENY");
 }

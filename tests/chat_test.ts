@@ -459,3 +459,30 @@ Deno.test("chat - shutdown closes sockets with 1001", async () => {
   await server.shutdown();
   expect((await a.closed).code).toBe(1001);
 });
+
+Deno.test("chat - a peer that stops answering pings is closed after IDLE_TIMEOUT_S", async () => {
+  await withServer({ IDLE_TIMEOUT_S: "5" }, async (s) => {
+    // Upgrades, reads the handshake, then goes silent: no pongs.
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    await conn.write(new TextEncoder().encode(
+      `GET /ws?name=ghost HTTP/1.1\r\nHost: 127.0.0.1:${s.port}\r\nUpgrade: websocket\r\n` +
+        "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n",
+    ));
+    await conn.read(new Uint8Array(4096));
+    // A live client on the same server answers pings (the runtime does) and stays.
+    const alive = new Client(ws(s, "/ws?name=alive"));
+    await alive.next("welcome");
+    await alive.until(() => s.chat.hub.isOnline("ghost") || undefined);
+    const started = Date.now();
+    while (s.chat.hub.isOnline("ghost")) {
+      if (Date.now() - started > 15_000) {
+        throw new Error("the silent peer was never closed");
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+    expect(s.chat.hub.isOnline("alive")).toBe(true);
+    conn.close();
+    await alive.close();
+  });
+});

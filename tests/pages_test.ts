@@ -1,0 +1,89 @@
+/**
+ * The server-rendered pages through a real server: first paint with the
+ * latest messages, error pages, redirects and headers.
+ */
+import { expect } from "expect";
+import { loadConfig } from "../lib/config.ts";
+import { startServer } from "../main.ts";
+
+Deno.test("pages - the room page renders the latest 50 messages before any script runs", async () => {
+  const server = await startServer(
+    loadConfig({
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+      KV_PATH: ":memory:",
+      LOG_LEVEL: "fatal",
+    }),
+  );
+  try {
+    for (let i = 1; i <= 60; i++) {
+      await server.chat.store.append({
+        room: "general",
+        user: "ana",
+        text: `message <b>${i}</b>`,
+        clientId: `c${i}`,
+      });
+    }
+    const res = await fetch(`${server.url}/rooms/general`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    const html = await res.text();
+    const shown = [...html.matchAll(/data-id="(\d+)"/g)].map((m) =>
+      Number(m[1])
+    );
+    expect(shown).toEqual(Array.from({ length: 50 }, (_, i) => i + 11));
+    expect(html).toContain("message &lt;b>60&lt;/b>");
+    expect(html).toContain('role="log"');
+    expect(html).toContain("Load older messages");
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("pages - redirects, error pages and security headers", async () => {
+  const server = await startServer(
+    loadConfig({
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+      KV_PATH: ":memory:",
+      LOG_LEVEL: "fatal",
+    }),
+  );
+  try {
+    const root = await fetch(`${server.url}/`, { redirect: "manual" });
+    expect(root.status).toBe(303);
+    expect(root.headers.get("location")).toBe("/rooms/general");
+    await root.body?.cancel();
+
+    const missing = await fetch(`${server.url}/rooms/nowhere`);
+    expect(missing.status).toBe(404);
+    const page = await missing.text();
+    expect(page).toContain("No such room: nowhere");
+    expect(missing.headers.get("content-security-policy")).toContain(
+      "frame-ancestors 'none'",
+    );
+    expect(missing.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(missing.headers.get("referrer-policy")).toBe(
+      "strict-origin-when-cross-origin",
+    );
+
+    const unknown = await fetch(`${server.url}/no/such/page`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.text()).toContain("Page not found");
+
+    const head = await fetch(`${server.url}/rooms/general`, { method: "HEAD" });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe("");
+
+    const post = await fetch(`${server.url}/rooms/general`, { method: "POST" });
+    expect(post.status).toBe(405);
+    expect(post.headers.get("allow")).toBe("GET, HEAD");
+    await post.body?.cancel();
+
+    const css = await fetch(`${server.url}/styles.css`);
+    expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
+    await css.body?.cancel();
+  } finally {
+    await server.shutdown();
+  }
+});
