@@ -155,6 +155,15 @@ export class ChatStore {
         r.typing.value = frame.typing ? [...others, frame.user] : others;
         break;
       }
+      case "gap":
+        this.#push(frame.room, {
+          kind: "notice",
+          key: `gap:${frame.since}:${frame.oldestId}`,
+          text:
+            `Messages before #${frame.oldestId} are no longer kept; some you missed are gone`,
+          ts: Date.now(),
+        });
+        break;
       case "edited":
         this.#update(
           frame.room,

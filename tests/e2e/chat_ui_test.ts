@@ -18,10 +18,13 @@ interface World {
   contexts: BrowserContext[];
 }
 
-async function withWorld(fn: (w: World) => Promise<void>) {
+async function withWorld(
+  fn: (w: World) => Promise<void>,
+  extraEnv: Record<string, string> = {},
+) {
   const dir = await Deno.makeTempDir({ prefix: "chat-e2e-" });
   const port = freePort();
-  const env = { KV_PATH: `${dir}/chat.kv`, LOG_LEVEL: "error" };
+  const env = { KV_PATH: `${dir}/chat.kv`, LOG_LEVEL: "error", ...extraEnv };
   const server = await spawnServer(port, env);
   const browser = await launchBrowser();
   const w: World = { browser, server, port, env, contexts: [] };
@@ -408,5 +411,100 @@ Deno.test({
       const [m] = await history(w);
       expect(m).toMatchObject({ text: "", deleted: true });
     });
+  },
+});
+
+Deno.test({
+  name:
+    "ui - older messages load on scrolling up; a pill offers new ones; the title counts while hidden",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      // 120 messages of history: the page shows the latest 50.
+      const res = await fetch(`${w.server.url}/api/rooms`);
+      await res.body?.cancel();
+      const seed = new WebSocket(
+        `${w.server.url.replace("http", "ws")}/ws?name=seed`,
+      );
+      await new Promise((r) => seed.onmessage = r);
+      seed.send(JSON.stringify({ type: "join", room: "general" }));
+      let acks = 0;
+      const done = new Promise<void>((resolve) => {
+        seed.onmessage = (e) => {
+          if (JSON.parse(e.data).type === "ack" && ++acks === 120) resolve();
+        };
+      });
+      for (let i = 1; i <= 120; i++) {
+        seed.send(
+          JSON.stringify({
+            type: "send",
+            room: "general",
+            text: `history ${i}`,
+            clientId: `h${i}`,
+          }),
+        );
+      }
+      await done;
+      const ana = await visitor(w, "ana");
+      await expect(ana.locator(".msg").count()).resolves.toBe(50);
+      await ana.locator(".log").evaluate((el) => el.scrollTop = 0);
+      await ana.waitForFunction(() =>
+        document.querySelectorAll(".msg").length === 100
+      );
+      await expect(ana.locator(".msg .text").first().textContent()).resolves
+        .toBe("history 21");
+      // Scrolled up, a new message shows the pill instead of moving the view.
+      seed.send(
+        JSON.stringify({
+          type: "send",
+          room: "general",
+          text: "fresh news",
+          clientId: "n1",
+        }),
+      );
+      const pill = ana.getByRole("button", { name: /New messages/ });
+      await pill.waitFor();
+      await pill.click();
+      await ana.waitForFunction(() => {
+        const el = document.querySelector(".log")!;
+        return el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+      });
+      // While the tab is hidden, the title counts what arrives.
+      await ana.evaluate(() => {
+        Object.defineProperty(document, "hidden", {
+          configurable: true,
+          get: () => true,
+        });
+        document.dispatchEvent(new Event("visibilitychange"));
+      });
+      seed.send(
+        JSON.stringify({
+          type: "send",
+          room: "general",
+          text: "while hidden 1",
+          clientId: "x1",
+        }),
+      );
+      seed.send(
+        JSON.stringify({
+          type: "send",
+          room: "general",
+          text: "while hidden 2",
+          clientId: "x2",
+        }),
+      );
+      await ana.waitForFunction(() =>
+        document.title.startsWith("(2) #general")
+      );
+      await ana.evaluate(() => {
+        Object.defineProperty(document, "hidden", {
+          configurable: true,
+          get: () => false,
+        });
+        document.dispatchEvent(new Event("visibilitychange"));
+      });
+      await ana.waitForFunction(() => document.title === "#general — Chat");
+      seed.close();
+    }, { RATE_PER_SECOND: "1000", RATE_BURST: "1000" });
   },
 });
