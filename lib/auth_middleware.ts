@@ -22,6 +22,8 @@ export interface Auth {
   accounts: Accounts;
   sessions: Sessions;
   limiter: LoginLimiter;
+  /** Registrations per address: each one counts, as hashing costs CPU. */
+  registrations: LoginLimiter;
 }
 
 /** What {@link authMiddleware} puts on `ctx.state`. */
@@ -40,6 +42,9 @@ export interface AuthOptions {
   scryptCost?: ScryptCost;
 }
 
+/** Registration attempts per address before an hour's lock (slowed from half). */
+export const REGISTRATIONS_PER_HOUR = 10;
+
 /** Creates the services over the chat's own KV handle. */
 export function createAuth(
   kv: Deno.Kv,
@@ -53,6 +58,11 @@ export function createAuth(
     limiter: new LoginLimiter({
       maxAttempts: config.loginMaxAttempts,
       lockMs: config.loginLockMs,
+      now,
+    }),
+    registrations: new LoginLimiter({
+      maxAttempts: REGISTRATIONS_PER_HOUR,
+      lockMs: 3_600_000,
       now,
     }),
   };

@@ -45,7 +45,11 @@ export class Identities {
   readonly #o: Required<IdentityOptions>;
 
   constructor(options: IdentityOptions) {
-    this.#o = { holdMs: 5 * 60_000, now: Date.now, ...options };
+    this.#o = {
+      ...options,
+      holdMs: options.holdMs ?? 5 * 60_000,
+      now: options.now ?? Date.now,
+    };
   }
 
   /**

@@ -43,7 +43,11 @@ export class LoginLimiter {
   readonly #o: Required<LoginLimiterOptions>;
 
   constructor(options: LoginLimiterOptions) {
-    this.#o = { now: Date.now, maxKeys: 100_000, ...options };
+    this.#o = {
+      ...options,
+      now: options.now ?? Date.now,
+      maxKeys: options.maxKeys ?? 100_000,
+    };
   }
 
   /**
@@ -72,7 +76,10 @@ export class LoginLimiter {
     return { ok: false, retryAfterS: Math.ceil(wait / 1000), locked };
   }
 
-  /** Records a failed attempt. */
+  /**
+   * Records a failed attempt. Callers count each attempt before checking
+   * the password, so parallel guesses can't all pass {@link check}.
+   */
   fail(address: string, user: string): void {
     const now = this.#o.now();
     for (const [key] of this.#keys(address, user)) {
@@ -88,9 +95,15 @@ export class LoginLimiter {
     }
   }
 
-  /** Records a successful login: the username's failures are forgotten. */
-  succeed(user: string): void {
+  /**
+   * Records a successful login: the username's failures are forgotten and
+   * the attempt counted up front (see {@link fail}) is taken back from the
+   * address.
+   */
+  succeed(address: string, user: string): void {
     this.#failures.delete(userKey(user));
+    const f = this.#failures.get(`ip:${address}`);
+    if (f && --f.count <= 0) this.#failures.delete(`ip:${address}`);
   }
 
   #keys(address: string, user: string): [string, number][] {

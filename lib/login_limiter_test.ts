@@ -47,7 +47,7 @@ Deno.test("login limiter - a success forgets the username's failures", () => {
   const { l } = limiter();
   for (let i = 0; i < 5; i++) l.fail("1.2.3.4", "alice");
   expect(l.check("1.2.3.4", "alice").ok).toBe(false);
-  l.succeed("alice");
+  l.succeed("1.2.3.4", "alice");
   expect(l.check("1.2.3.4", "alice").ok).toBe(true);
 });
 

@@ -43,16 +43,17 @@ export const handler = define.handlers({
         error: `Too many failed logins: try again in ${wait}`,
       }, { status: 429, retryAfterS: verdict.retryAfterS });
     }
+    // Counted before the (slow) check, so parallel guesses can't slip through.
+    auth.limiter.fail(address, username);
     const account = await auth.accounts.verify(username, password);
     if (!account) {
-      auth.limiter.fail(address, username);
       return render(ctx, {
         next,
         username,
         error: "Wrong username or password",
       }, { status: 400 });
     }
-    auth.limiter.succeed(username);
+    auth.limiter.succeed(address, username);
     const session = await auth.sessions.create(
       account.name,
       getCookie(ctx.req, SESSION_COOKIE),

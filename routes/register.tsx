@@ -8,6 +8,7 @@ import {
 } from "../lib/accounts.ts";
 import { getCookie, isSecureRequest } from "../lib/cookies.ts";
 import { csrfToken, verifiedForm } from "../lib/csrf.ts";
+import { clientAddress } from "../lib/guard.ts";
 import { localPath } from "../lib/local_path.ts";
 import { SESSION_COOKIE, sessionCookie } from "../lib/sessions.ts";
 
@@ -35,6 +36,18 @@ export const handler = define.handlers({
     const username = (form.get("username") ?? "").trim();
     const password = form.get("password") ?? "";
     const next = localPath(form.get("next"));
+    const address = clientAddress(ctx.req, ctx.info, chat.config);
+    const verdict = auth.registrations.check(address, address);
+    if (!verdict.ok) {
+      return render(ctx, {
+        next,
+        username,
+        error: `Too many registrations from your address: try again in ${
+          Math.ceil(verdict.retryAfterS / 60)
+        } min`,
+      }, 429);
+    }
+    auth.registrations.fail(address, address);
     if (password !== (form.get("confirm") ?? "")) {
       return render(ctx, {
         next,

@@ -8,7 +8,7 @@ import { type Config, loadConfig } from "../lib/config.ts";
 import { Chat } from "../lib/chat.ts";
 import { type Auth, createAuth } from "../lib/auth_middleware.ts";
 import { SESSION_TTL_MS } from "../lib/sessions.ts";
-import { createApp } from "../main.ts";
+import { createApp, startServer } from "../main.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -488,5 +488,62 @@ Deno.test("auth - a logged-in user's WebSocket is the account, whatever name it 
     expect(forged).toMatchObject({
       frame: { user: { name: "mallory", guest: true } },
     });
+  });
+});
+
+Deno.test("auth - the server as started in production registers, logs in, and counts parallel guesses", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "auth_prod_" });
+  const server = await startServer(loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    KV_PATH: `${dir}/chat.kv`,
+    LOG_LEVEL: "fatal",
+  }));
+  try {
+    const reg = await new Browser(server.url).submit("/register", {
+      username: "alice",
+      password: PASSWORD,
+      confirm: PASSWORD,
+    });
+    expect(reg.res.status).toBe(303);
+    const login = await new Browser(server.url).submit("/login", {
+      username: "alice",
+      password: PASSWORD,
+    });
+    expect(login.res.status).toBe(303);
+    // Each attempt is counted before the slow password check, so guesses
+    // fired in parallel can't all be tried: from the fifth on they wait.
+    const guesses = await Promise.all(
+      Array.from(
+        { length: 12 },
+        () =>
+          new Browser(server.url).submit("/login", {
+            username: "alice",
+            password: "wrong wrong wrong",
+          }),
+      ),
+    );
+    const statuses = guesses.map((g) => g.res.status);
+    expect(statuses.filter((s) => s === 400).length).toBe(5);
+    expect(statuses.filter((s) => s === 429).length).toBe(7);
+  } finally {
+    await server.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("auth - registrations from one address are limited", async () => {
+  await withServer({}, async (s) => {
+    const statuses: number[] = [];
+    for (let i = 0; i < 7; i++) {
+      const { res } = await new Browser(s.url).submit("/register", {
+        username: `user${i}`,
+        password: PASSWORD,
+        confirm: PASSWORD,
+      });
+      statuses.push(res.status);
+    }
+    // Five go through, then they must wait.
+    expect(statuses).toEqual([303, 303, 303, 303, 303, 429, 429]);
   });
 });
