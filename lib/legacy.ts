@@ -40,6 +40,9 @@ export function serveLegacy(
 ): void {
   let client: Client | undefined;
   let claimed = false;
+  // Frames that arrive while the name is claimed and the room joined wait for it.
+  let opened: (c: Client | undefined) => void = () => {};
+  const ready = new Promise<Client | undefined>((r) => opened = r);
   const bucket = new TokenBucket(
     chat.config.ratePerSecond,
     chat.config.rateBurst,
@@ -60,23 +63,30 @@ export function serveLegacy(
         ? error.message
         : "Name refused";
       socket.close(CLOSE.policy, reason.slice(0, 120));
+      opened(undefined);
       return;
     }
     client = chat.hub.connect(socket, { name, guest: true }, format);
     try {
       await chat.join(client, room);
+      opened(client);
     } catch (error) {
       log.error("joining {room} failed: {error}", {
         room,
         error: String(error),
       });
       chat.hub.drop(client, CLOSE.internal, "Could not join the room");
+      opened(undefined);
     }
   };
 
   socket.onmessage = (event) => {
-    const c = client;
-    if (!c || c.closed) return;
+    ready.then((c) => {
+      if (c && !c.closed) receive(c, event);
+    });
+  };
+
+  const receive = (c: Client, event: MessageEvent) => {
     if (typeof event.data !== "string") {
       return chat.hub.drop(
         c,
@@ -109,5 +119,9 @@ export function serveLegacy(
     if (client) chat.hub.disconnect(client);
     if (claimed) chat.identities.release(name);
   };
-  socket.onerror = () => {};
+  socket.onerror = (e) =>
+    log.debug("socket error for {name}: {error}", {
+      name,
+      error: e instanceof ErrorEvent ? e.message : e.type,
+    });
 }

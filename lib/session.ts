@@ -191,5 +191,9 @@ export function serveV1(
     if (client) chat.hub.disconnect(client);
     chat.identities.release(identity.name);
   };
-  socket.onerror = () => {};
+  socket.onerror = (e) =>
+    log.debug("socket error for {name}: {error}", {
+      name: identity.name,
+      error: e instanceof ErrorEvent ? e.message : e.type,
+    });
 }
