@@ -486,28 +486,3 @@ Deno.test("chat - a peer that stops answering pings is closed after IDLE_TIMEOUT
     await alive.close();
   });
 });
-
-Deno.test("chat - the original endpoints keep what a client sends the moment it opens", async () => {
-  await withServer({}, async (s) => {
-    const listener = new Client(ws(s, "/ws/listener"), { json: false });
-    await listener.opened;
-    const eager = new WebSocket(ws(s, "/ws/eager"));
-    eager.onopen = () => eager.send("right away");
-    await listener.until(() =>
-      listener.frames.includes("eager: right away") || undefined
-    );
-    const roomEager = new WebSocket(ws(s, "/ws/general/quick"));
-    roomEager.onopen = () => roomEager.send("first words");
-    const deadline = Date.now() + 5000;
-    for (;;) {
-      const page = await (await fetch(`${s.url}/api/rooms/general/messages`))
-        .json();
-      if (page.messages.some((m: Frame) => m.text === "first words")) break;
-      if (Date.now() > deadline) throw new Error("the first frame was lost");
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    eager.close();
-    roomEager.close();
-    await listener.close();
-  });
-});
