@@ -112,7 +112,8 @@ export default function ChatApp(props: ChatAppProps) {
       },
     });
     const last = room.items.peek().findLast((i) => i.kind === "message");
-    c.join(props.room, last?.kind === "message" ? last.id : undefined);
+    // The server rendered everything up to `last` (or an empty room): resume after it.
+    c.join(props.room, last?.kind === "message" ? last.id : 0);
     c.start();
     conn.value = c;
     return () => c.stop();

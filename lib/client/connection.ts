@@ -43,8 +43,11 @@ export class ChatConnection {
   readonly pending = signal<readonly Pending[]>([]);
   readonly #o: ConnectionOptions;
   readonly #outbox: Outbox;
-  /** Joined rooms → the last message id seen there (0: none yet). */
-  readonly #rooms = new Map<string, number>();
+  /**
+   * Joined rooms → the last message id seen there; `undefined` when this
+   * page holds no history of the room (then no replay is asked for).
+   */
+  readonly #rooms = new Map<string, number | undefined>();
   /** Rooms whose `joined` arrived on the current socket. */
   readonly #ready = new Set<string>();
   /** Pending messages already sent on the current socket. */
@@ -52,6 +55,7 @@ export class ChatConnection {
   #ws: WebSocket | undefined;
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #retry: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
   constructor(options: ConnectionOptions) {
@@ -68,15 +72,15 @@ export class ChatConnection {
   /** Joins `room`, replaying from after `since` when given. */
   join(room: string, since?: number): void {
     if (this.#rooms.has(room)) return;
-    this.#rooms.set(room, since ?? 0);
+    this.#rooms.set(room, since);
     if (this.state.peek() === "open") {
-      this.#send({ type: "join", room, ...(since ? { since } : {}) });
+      this.#send(joinFrame(room, since));
     }
   }
 
   /** Records that message `id` of `room` was seen (e.g. from history). */
   seen(room: string, id: number): void {
-    if ((this.#rooms.get(room) ?? 0) < id) this.#rooms.set(room, id);
+    if ((this.#rooms.get(room) ?? -1) < id) this.#rooms.set(room, id);
   }
 
   /** Queues `text` for `room`; it is sent now or after reconnecting. */
@@ -120,6 +124,7 @@ export class ChatConnection {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
+    clearTimeout(this.#retry);
     this.#ws?.close(1000, "Bye");
   }
 
@@ -162,7 +167,7 @@ export class ChatConnection {
         this.#attempt = 0;
         this.state.value = "open";
         for (const [room, since] of this.#rooms) {
-          this.#send({ type: "join", room, ...(since ? { since } : {}) });
+          this.#send(joinFrame(room, since));
         }
         break;
       case "joined":
@@ -171,15 +176,11 @@ export class ChatConnection {
         break;
       case "message":
         this.seen(frame.room, frame.id);
-        if (frame.clientId && this.#outbox.remove(frame.clientId)) {
-          this.pending.value = this.#outbox.items;
-        }
+        if (frame.clientId) this.#delivered(frame.room, frame.clientId);
         break;
       case "ack":
         this.seen(frame.room, frame.id);
-        if (this.#outbox.remove(frame.clientId)) {
-          this.pending.value = this.#outbox.items;
-        }
+        this.#delivered(frame.room, frame.clientId);
         break;
       case "error": {
         const ref = frame.frame;
@@ -189,10 +190,13 @@ export class ChatConnection {
         ) {
           this.#outbox.mark(ref.clientId, frame.message);
           this.pending.value = this.#outbox.items;
-        } else if (ref?.clientId) {
-          // Transient: send it again a little later.
           this.#sent.delete(ref.clientId);
-          setTimeout(() => this.#flush(ref.room ?? ""), 1000);
+          if (ref.room) this.#flush(ref.room);
+        } else if (ref?.clientId) {
+          // Transient: the same message goes again first, a little later.
+          this.#sent.delete(ref.clientId);
+          clearTimeout(this.#retry);
+          this.#retry = setTimeout(() => this.#flush(ref.room ?? ""), 1000);
         }
         break;
       }
@@ -200,16 +204,35 @@ export class ChatConnection {
     this.#o.onFrame?.(frame);
   }
 
+  #delivered(room: string, clientId: string): void {
+    this.#sent.delete(clientId);
+    if (!this.#outbox.remove(clientId)) return;
+    this.pending.value = this.#outbox.items;
+    this.#flush(room);
+  }
+
+  /**
+   * Sends the room's oldest unsent message, one at a time per room, so a
+   * message retried after a transient error can't be overtaken.
+   */
   #flush(room: string): void {
     if (this.state.peek() !== "open" || !this.#ready.has(room)) return;
     for (const p of this.#outbox.items) {
-      if (p.room !== room || p.error || this.#sent.has(p.clientId)) continue;
+      if (p.room !== room || p.error) continue;
+      if (this.#sent.has(p.clientId)) return;
       this.#sent.add(p.clientId);
       this.#send({ type: "send", room, text: p.text, clientId: p.clientId });
+      return;
     }
   }
 
   #send(frame: ClientFrame): void {
     this.#ws?.send(JSON.stringify(frame));
   }
+}
+
+function joinFrame(room: string, since: number | undefined): ClientFrame {
+  return since === undefined
+    ? { type: "join", room }
+    : { type: "join", room, since };
 }

@@ -126,3 +126,28 @@ Deno.test("connection - a message the server refuses is marked failed and can be
   conn.stop();
   await server.shutdown();
 });
+
+Deno.test("connection - over the rate limit, messages wait and still arrive in the order written", async () => {
+  const server = await startServer(loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    KV_PATH: ":memory:",
+    LOG_LEVEL: "fatal",
+    RATE_PER_SECOND: "4",
+    RATE_BURST: "3",
+  }));
+  const conn = new ChatConnection({
+    url: `ws://127.0.0.1:${server.port}/ws`,
+    name: "ana",
+    storage: new MemoryStorage(),
+  });
+  conn.join("general", 0);
+  conn.start();
+  const texts = Array.from({ length: 8 }, (_, i) => `line ${i}`);
+  for (const t of texts) conn.send("general", t);
+  await until(() => conn.pending.value.length === 0, 15_000);
+  const history = await server.chat.store.history("general", 50);
+  expect(history.messages.map((m) => m.text)).toEqual(texts);
+  conn.stop();
+  await server.shutdown();
+});
