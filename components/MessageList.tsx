@@ -18,6 +18,8 @@ export interface MessageListProps {
   onDelete?: (id: number) => void;
   /** The message whose Delete waits for confirmation. */
   confirmDelete?: number | null;
+  /** Whether one's own message may still be edited or deleted. */
+  canChange?: (room: string, id: number) => boolean;
 }
 
 /**
@@ -26,8 +28,17 @@ export interface MessageListProps {
  * messages at the end.
  */
 export function MessageList(
-  { items, pending, me, onRetry, onDiscard, onEdit, onDelete, confirmDelete }:
-    MessageListProps,
+  {
+    items,
+    pending,
+    me,
+    onRetry,
+    onDiscard,
+    onEdit,
+    onDelete,
+    confirmDelete,
+    canChange = () => true,
+  }: MessageListProps,
 ) {
   const rows = [];
   let prev: Item | undefined;
@@ -70,7 +81,8 @@ export function MessageList(
               <span class="edited">(edited)</span>
             )}
           </div>
-          {own && !item.deleted && (onEdit || onDelete) && (
+          {own && !item.deleted && (onEdit || onDelete) &&
+            canChange(item.room, item.id) && (
             <div class="actions">
               <button
                 type="button"

@@ -347,6 +347,8 @@ export default function ChatApp(props: ChatAppProps) {
               conn.value?.sendFrame({ type: "delete", room: current, id });
             }}
             confirmDelete={confirmDelete.value}
+            canChange={(room, id) => Boolean(props.account) ||
+              store.mine.value.has(`${room}\u0000${id}`)}
           />
         </div>
         {newBelow.value && !atBottom.value && (

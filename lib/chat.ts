@@ -39,6 +39,10 @@ export interface ChatOptions {
   isReserved?: (name: string) => Promise<boolean>;
 }
 
+/** Guests whose messages stay editable, and messages per guest. */
+const MAX_AUTHORS = 10_000;
+const MAX_AUTHORED = 500;
+
 /** How long a user removed from a room may not rejoin it. */
 export const KICK_BAN_MS = 10 * 60_000;
 
@@ -47,6 +51,8 @@ export class Chat {
   readonly #roomIds = new Set<string>();
   /** `room\0user` → until when a removed user may not rejoin. */
   readonly #bans = new Map<string, number>();
+  /** Guest token → `room\0id` of messages it wrote, newest tokens last. */
+  readonly #authored = new Map<string, Set<string>>();
   readonly #log = logger("chat");
 
   private constructor(
@@ -187,6 +193,7 @@ export class Chat {
       });
     this.metrics.ackLatency.observe((performance.now() - started) / 1000);
     this.metrics.messagesIn.inc();
+    this.#remember(client, result.message);
     if (!result.duplicate) {
       this.metrics.messagesOut.inc();
       this.bus.publish({ kind: "message", message: result.message }).catch((
@@ -268,7 +275,7 @@ export class Chat {
 
   /** Edits one's own message. */
   async edit(
-    user: string,
+    client: Client,
     room: string,
     id: number,
     text: string,
@@ -278,7 +285,7 @@ export class Chat {
     if (!m || m.deleted) {
       throw new ChatError("not_found", `No message ${id} in ${room}`);
     }
-    if (m.user !== user) {
+    if (!this.#wrote(client, m)) {
       throw new ChatError("forbidden", "Only the author may edit a message");
     }
     await this.store.update(room, id, { text, edited: true });
@@ -286,12 +293,14 @@ export class Chat {
   }
 
   /** Deletes a message: one's own, or any as the room's moderator. */
-  async delete(user: PresenceUser, room: string, id: number): Promise<void> {
+  async delete(client: Client, room: string, id: number): Promise<void> {
     const m = await this.store.get(room, id);
     if (!m || m.deleted) {
       throw new ChatError("not_found", `No message ${id} in ${room}`);
     }
-    if (m.user !== user.name && !(await this.canModerate(user, room))) {
+    if (
+      !this.#wrote(client, m) && !(await this.canModerate(client.user, room))
+    ) {
       throw new ChatError(
         "forbidden",
         "Only the author or a moderator may delete a message",
@@ -299,6 +308,31 @@ export class Chat {
     }
     await this.store.update(room, id, { text: "", deleted: true });
     await this.bus.publish({ kind: "deleted", room, id });
+  }
+
+  /**
+   * Whether `client` wrote `m`. An account owns its name; a guest name can
+   * pass to another guest, so a guest owns only what its token wrote here.
+   */
+  #wrote(client: Client, m: ChatMessage): boolean {
+    if (m.user !== client.user.name) return false;
+    if (!client.user.guest) return true;
+    return client.author !== undefined &&
+      this.#authored.get(client.author)?.has(`${m.room}\u0000${m.id}`) === true;
+  }
+
+  #remember(client: Client, m: ChatMessage): void {
+    if (!client.user.guest || client.author === undefined) return;
+    let ids = this.#authored.get(client.author);
+    if (!ids) {
+      ids = new Set();
+      if (this.#authored.size >= MAX_AUTHORS) {
+        this.#authored.delete(this.#authored.keys().next().value!);
+      }
+    } else this.#authored.delete(client.author); // Re-inserted as the newest.
+    this.#authored.set(client.author, ids);
+    ids.add(`${m.room}\u0000${m.id}`);
+    if (ids.size > MAX_AUTHORED) ids.delete(ids.values().next().value!);
   }
 
   /** Removes a user from a room, as its moderator. */

@@ -46,6 +46,11 @@ export interface Client {
   /** When the socket first stayed backed up, 0 while it keeps up. */
   slowSince: number;
   closed: boolean;
+  /**
+   * Who wrote this connection's messages, beyond the display name: the
+   * account, or a guest's secret token. Names of guests are reused.
+   */
+  readonly author?: string;
 }
 
 /** A client's membership in one room. */
@@ -120,7 +125,12 @@ export class Hub {
   }
 
   /** Registers a connected socket. */
-  connect(socket: Socket, user: PresenceUser, format: WireFormat): Client {
+  connect(
+    socket: Socket,
+    user: PresenceUser,
+    format: WireFormat,
+    author?: string,
+  ): Client {
     const client: Client = {
       id: this.#nextId++,
       user,
@@ -129,6 +139,7 @@ export class Hub {
       rooms: new Map(),
       slowSince: 0,
       closed: false,
+      author,
     };
     this.#clients.add(client);
     this.metrics.connections.set(this.#clients.size);

@@ -66,10 +66,12 @@ export function serveV1(
   };
 
   socket.onopen = () => {
-    client = chat.hub.connect(socket, {
-      name: identity.name,
-      guest: identity.guest,
-    }, "v1");
+    client = chat.hub.connect(
+      socket,
+      { name: identity.name, guest: identity.guest },
+      "v1",
+      identity.guest ? identity.token : undefined,
+    );
     chat.rooms().then((rooms) =>
       reply({
         type: "welcome",
@@ -174,12 +176,12 @@ export function serveV1(
         }).catch((e) => fail(e, frame));
         return;
       case "edit":
-        chat.edit(c.user.name, frame.room, frame.id, frame.text).catch((e) =>
+        chat.edit(c, frame.room, frame.id, frame.text).catch((e) =>
           fail(e, frame)
         );
         return;
       case "delete":
-        chat.delete(c.user, frame.room, frame.id).catch((e) => fail(e, frame));
+        chat.delete(c, frame.room, frame.id).catch((e) => fail(e, frame));
         return;
       case "kick":
         chat.kick(c.user, frame.room, frame.user).catch((e) => fail(e, frame));

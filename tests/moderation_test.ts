@@ -137,3 +137,50 @@ Deno.test("moderation - a room's creator and the admins remove messages and user
     await Promise.all([owner, gus, guest, root].map((c) => c.close()));
   });
 });
+
+Deno.test("moderation - a guest who gets a name someone used before can't touch their messages", async () => {
+  await withServer(async (s) => {
+    // "mina" writes from the original endpoint and leaves; the name is free again.
+    const old = new Client(`${s.url.replace("http", "ws")}/ws/general/mina`, {
+      json: false,
+    });
+    await old.opened;
+    old.send("I owe nobody anything");
+    const deadline = Date.now() + 3000;
+    let id: number | undefined;
+    while (id === undefined) {
+      id = (await history(s, "general")).find((m) =>
+        m.text === "I owe nobody anything"
+      )?.id as number | undefined;
+      if (Date.now() > deadline) throw new Error("not stored");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await old.close();
+    const impostor = await connect(s, "mina", "general");
+    expect((impostor.of("welcome")[0].user as { name: string }).name).toBe(
+      "mina",
+    );
+    impostor.send({
+      type: "edit",
+      room: "general",
+      id,
+      text: "I owe mallory $1000",
+    });
+    expect((await errorFor(impostor, "edit")).code).toBe("forbidden");
+    impostor.send({ type: "delete", room: "general", id });
+    expect((await errorFor(impostor, "delete")).code).toBe("forbidden");
+    // The same guest, back with its token, still can.
+    const own = await say(impostor, "general", "mine");
+    const token = impostor.of("welcome")[0].token as string;
+    await impostor.close();
+    const back = new Client(
+      `${s.url.replace("http", "ws")}/ws?name=mina&token=${token}`,
+    );
+    await back.next("welcome");
+    back.send({ type: "join", room: "general" });
+    await back.next("joined");
+    back.send({ type: "edit", room: "general", id: own, text: "mine, edited" });
+    await back.next("edited", (f) => f.id === own);
+    await back.close();
+  });
+});

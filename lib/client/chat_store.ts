@@ -47,6 +47,11 @@ export class ChatStore {
   readonly mentions = signal<Record<string, number>>({});
   /** Messages that arrived while the tab was hidden. */
   readonly hiddenUnread = signal(0);
+  /**
+   * `room\0id` of messages this page sent and saw acknowledged: what a guest
+   * may still edit or delete.
+   */
+  readonly mine = signal<ReadonlySet<string>>(new Set());
   /** The latest mention, for a notification. */
   readonly lastMention = signal<ChatMessage | null>(null);
   readonly #rooms = new Map<string, RoomState>();
@@ -155,6 +160,11 @@ export class ChatStore {
         r.typing.value = frame.typing ? [...others, frame.user] : others;
         break;
       }
+      case "ack":
+        this.mine.value = new Set(this.mine.value).add(
+          `${frame.room}\u0000${frame.id}`,
+        );
+        break;
       case "gap":
         this.#push(frame.room, {
           kind: "notice",
