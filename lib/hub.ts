@@ -83,6 +83,9 @@ interface RoomState {
  */
 const PRESENCE_CHECK_MS = 300;
 
+/** Messages read from the store at a time when a join replays history. */
+const REPLAY_PAGE = 200;
+
 /** Options of {@link Hub}. */
 export interface HubOptions {
   store: Store;
@@ -231,8 +234,21 @@ export class Hub {
         stringify({ type: "gap", room, since, oldestId: oldest }),
       );
     }
-    for (const m of await this.#o.store.range(room, since, upTo)) {
-      this.#sendMessage(client, m);
+    // Page by page, letting the socket drain in between, so a resume from
+    // far back holds one page in memory, not the whole history.
+    for (let from = since; from < upTo && !client.closed;) {
+      const to = Math.min(upTo, from + REPLAY_PAGE);
+      for (const m of await this.#o.store.range(room, from, to)) {
+        this.#sendMessage(client, m);
+      }
+      from = to;
+      while (
+        !client.closed &&
+        client.socket.bufferedAmount > this.#o.slowClientBytes
+      ) {
+        // The sweep drops the client if it never drains.
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
   }
 

@@ -121,6 +121,20 @@ Deno.test("hub - join with since replays exactly the missed messages, then live 
   await close();
 });
 
+Deno.test("hub - a long replay arrives whole and in order, page by page", async () => {
+  const { hub, stored, close } = await setup();
+  for (let i = 1; i <= 450; i++) await stored("general", `m${i}`);
+  const a = new FakeSocket();
+  await hub.join(
+    hub.connect(a, { name: "a", guest: true }, "v1"),
+    "general",
+    0,
+  );
+  await until(() => a.ids().length >= 450);
+  expect(a.ids()).toEqual(Array.from({ length: 450 }, (_, i) => i + 1));
+  await close();
+});
+
 Deno.test("hub - replay past retention says gap", async () => {
   const store = await openStore({ path: ":memory:", historyLimit: 10 });
   const bus = new LocalBus();
