@@ -23,6 +23,8 @@ export interface ChatAppProps {
 }
 
 const NAME_KEY = "chat:name";
+/** Rooms joined for unread counts; others are joined when opened. */
+const WATCHED_ROOMS = 30;
 const TYPING_REPEAT_MS = 2000;
 
 /**
@@ -98,10 +100,10 @@ export default function ChatApp(props: ChatAppProps) {
       onFrame: (f) => {
         store.apply(f);
         if (f.type === "welcome") {
-          for (const r of f.rooms) c.join(r.id);
+          for (const r of f.rooms.slice(0, WATCHED_ROOMS)) c.join(r.id);
         } else if (f.type === "error" && f.frame?.type === "create") {
           createError.value = f.message;
-        } else if (f.type === "room") {
+        } else if (f.type === "room" && c.joined < WATCHED_ROOMS) {
           c.join(f.room.id);
         }
       },
@@ -171,6 +173,7 @@ export default function ChatApp(props: ChatAppProps) {
     atBottom.value = true;
     newBelow.value = false;
     if (push) history.pushState(null, "", `/rooms/${id}`);
+    conn.value?.join(id);
     const r = store.room(id);
     if (!r.loaded) {
       const res = await fetch(

@@ -39,6 +39,9 @@ export interface ChatOptions {
   isReserved?: (name: string) => Promise<boolean>;
 }
 
+/** An address may create this many times `MAX_ROOMS_PER_USER` rooms (shared NATs). */
+export const ROOMS_PER_ADDRESS_FACTOR = 3;
+
 /** Guests whose messages stay editable, and messages per guest. */
 const MAX_AUTHORS = 10_000;
 const MAX_AUTHORED = 500;
@@ -236,18 +239,36 @@ export class Chat {
   }
 
   /** Creates a room; refuses duplicates and users over their room quota. */
-  async createRoom(user: string, room: string): Promise<RoomInfo> {
+  async createRoom(
+    user: string,
+    room: string,
+    address?: string,
+  ): Promise<RoomInfo> {
     if (!ROOM_ID.test(room)) {
       throw new ChatError("invalid_frame", "Invalid room id");
     }
-    const made = await this.store.roomsCreatedBy(user);
-    if (made >= this.config.maxRoomsPerUser) {
+    const { maxRoomsPerUser, maxRooms } = this.config;
+    if (this.#roomIds.size >= maxRooms) {
       throw new ChatError(
         "room_limit",
-        `Room limit reached: ${this.config.maxRoomsPerUser}`,
+        `The server holds ${maxRooms} rooms, its most`,
       );
     }
-    if (!(await this.store.createRoom(room, user))) {
+    // Guests pick their names, so the quota also holds per client address.
+    const [byUser, byAddress] = await Promise.all([
+      this.store.roomsCreatedBy(user),
+      address ? this.store.roomsCreatedFrom(address) : 0,
+    ]);
+    if (
+      byUser >= maxRoomsPerUser ||
+      byAddress >= maxRoomsPerUser * ROOMS_PER_ADDRESS_FACTOR
+    ) {
+      throw new ChatError(
+        "room_limit",
+        `Room limit reached: ${maxRoomsPerUser}`,
+      );
+    }
+    if (!(await this.store.createRoom(room, user, address))) {
       throw new ChatError("room_exists", `Room exists already: ${room}`);
     }
     this.#roomIds.add(room);

@@ -42,6 +42,7 @@ const schema = z.object({
   RATE_BURST: int(1, 100_000).default(30),
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
   MAX_ROOMS_PER_USER: int(0, 10_000).default(10),
+  MAX_ROOMS: int(1, 1_000_000).default(1000),
   TRUST_PROXY: bool.default(false),
   ADMIN_USERS: list.default([]),
   LOGIN_MAX_ATTEMPTS: int(1, 1000).default(10),
@@ -82,6 +83,8 @@ export interface Config {
   rateBurst: number;
   maxConnectionsPerIp: number;
   maxRoomsPerUser: number;
+  /** Rooms the server holds at most; creating more is refused. */
+  maxRooms: number;
   trustProxy: boolean;
   adminUsers: string[];
   /** Failed logins per username before a lock; slowed from half of it. */
@@ -150,6 +153,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     rateBurst: e.RATE_BURST,
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     maxRoomsPerUser: e.MAX_ROOMS_PER_USER,
+    maxRooms: e.MAX_ROOMS,
     trustProxy: e.TRUST_PROXY,
     adminUsers: e.ADMIN_USERS,
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,

@@ -20,6 +20,10 @@ import {
 import { TokenBucket } from "./rate_limit.ts";
 import { logger } from "./log.ts";
 
+/** Joins and leaves per second per connection, and how many at once. */
+const JOINS_PER_SECOND = 20;
+const JOIN_BURST = 100;
+
 /** Consecutive rate-limited frames after which a connection is closed. */
 const ABUSE_STRIKES = 50;
 
@@ -30,12 +34,15 @@ export function serveV1(
   chat: Chat,
   socket: WebSocket,
   identity: Identity,
+  /** The client's address, for per-address quotas. */
+  address?: string,
 ): void {
   let client: Client | undefined;
   const bucket = new TokenBucket(
     chat.config.ratePerSecond,
     chat.config.rateBurst,
   );
+  const joins = new TokenBucket(JOINS_PER_SECOND, JOIN_BURST);
   // Membership changes run one after another; sends wait for them but not for each other.
   let membership: Promise<void> = Promise.resolve();
 
@@ -116,8 +123,11 @@ export function serveV1(
     if (frame.type === "ping") {
       return reply({ type: "pong", serverTime: Date.now() });
     }
-    if (!bucket.take()) {
-      if (bucket.strikes >= ABUSE_STRIKES) {
+    // Joining and leaving have a budget of their own: a client joining its
+    // rooms at start must not eat its message budget or count as abuse.
+    const isMembership = frame.type === "join" || frame.type === "leave";
+    if (isMembership ? !joins.take() : !bucket.take()) {
+      if (!isMembership && bucket.strikes >= ABUSE_STRIKES) {
         return chat.hub.drop(
           client,
           CLOSE.policy,
@@ -172,7 +182,7 @@ export function serveV1(
         return;
       case "create":
         membership = membership.then(async () => {
-          await chat.createRoom(c.user.name, frame.room);
+          await chat.createRoom(c.user.name, frame.room, address);
         }).catch((e) => fail(e, frame));
         return;
       case "edit":

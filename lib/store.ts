@@ -309,7 +309,11 @@ export class Store {
   }
 
   /** Creates a room unless it exists; false when it did. */
-  async createRoom(id: string, createdBy: string | null): Promise<boolean> {
+  async createRoom(
+    id: string,
+    createdBy: string | null,
+    from?: string,
+  ): Promise<boolean> {
     const room: StoredRoom = { id, createdBy, createdAt: this.#now() };
     const op = this.kv.atomic().check({
       key: ["rooms", id],
@@ -317,7 +321,17 @@ export class Store {
     })
       .set(["rooms", id], room);
     if (createdBy) op.set(["rooms_by", createdBy, id], true);
+    if (from) op.set(["rooms_from", from, id], true);
     return (await op.commit()).ok;
+  }
+
+  /** How many rooms were created from a client address. */
+  async roomsCreatedFrom(address: string): Promise<number> {
+    let n = 0;
+    for await (const _ of this.kv.list({ prefix: ["rooms_from", address] })) {
+      n++;
+    }
+    return n;
   }
 
   /** One room, or null. */

@@ -79,8 +79,8 @@ Deno.test("limits - a foreign Origin is refused with 403 before the upgrade", as
 });
 
 Deno.test("limits - over the message rate: rate_limited errors, nothing stored; sustained abuse closes 1008", async () => {
-  await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "4" }, async (s) => {
-    const c = await joined(s, "spammer"); // Every frame takes a token: the join took one.
+  await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "3" }, async (s) => {
+    const c = await joined(s, "spammer"); // Joins have their own budget; sends get 3.
     for (let i = 0; i < 5; i++) {
       c.send({
         type: "send",
@@ -199,6 +199,42 @@ Deno.test("limits - with the defaults a fast typist pasting lines is never limit
     }
     await c.until(() => c.of("ack").length === 45 || undefined, 10_000);
     expect(c.of("error")).toEqual([]);
+    await c.close();
+  });
+});
+
+Deno.test("limits - room quotas hold per address across guest names, and in total", async () => {
+  await withServer({ MAX_ROOMS_PER_USER: "1", MAX_ROOMS: "6" }, async (s) => {
+    // One address, many guest names: at most 3 × MAX_ROOMS_PER_USER rooms.
+    const codes: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const c = await joined(s, `maker${i}`);
+      c.send({ type: "create", room: `made-${i}` });
+      const answer = await c.until(() =>
+        c.of("room").find((f) => (f.room as { id: string }).id === `made-${i}`) ??
+          c.of("error").find((f) => (f.frame as { type?: string })?.type === "create")
+      );
+      codes.push(answer.type === "room" ? "created" : answer.code as string);
+      await c.close();
+    }
+    expect(codes).toEqual(["created", "created", "created", "room_limit"]);
+    // The server-wide cap: general, random and three made rooms, one more allowed.
+    await s.chat.createRoom("admin", "sixth");
+    const err = await s.chat.createRoom("admin", "seventh").catch((e) => e);
+    expect(err.code).toBe("room_limit");
+  });
+});
+
+Deno.test("limits - joining many rooms at once neither eats the message budget nor counts as abuse", async () => {
+  await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "2", MAX_ROOMS: "100", MAX_ROOMS_PER_USER: "100" }, async (s) => {
+    for (let i = 0; i < 60; i++) await s.chat.createRoom("admin", `room-${i}`);
+    const c = new Client(wsUrl(s, "/ws?name=reader"));
+    await c.next("welcome");
+    for (let i = 0; i < 60; i++) c.send({ type: "join", room: `room-${i}` });
+    await c.until(() => c.of("joined").length === 60 || undefined);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    c.send({ type: "send", room: "room-0", text: "still allowed", clientId: "s1" });
+    await c.next("ack");
     await c.close();
   });
 });

@@ -78,6 +78,11 @@ export class ChatConnection {
     }
   }
 
+  /** How many rooms this connection has joined. */
+  get joined(): number {
+    return this.#rooms.size;
+  }
+
   /** Records that message `id` of `room` was seen (e.g. from history). */
   seen(room: string, id: number): void {
     if ((this.#rooms.get(room) ?? -1) < id) this.#rooms.set(room, id);

@@ -30,7 +30,7 @@ export const handler = define.handlers({
       idleTimeout: chat.config.idleTimeoutS,
     });
     releaseOnClose(socket, connections, ctx.state.clientAddress);
-    serveV1(chat, socket, identity);
+    serveV1(chat, socket, identity, ctx.state.clientAddress);
     return response;
   },
 });
