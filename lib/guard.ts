@@ -23,14 +23,19 @@ export function originAllowed(req: Request, config: Config): boolean {
   return config.allowedOrigins.includes(origin);
 }
 
-/** The client's address: the socket's, or the proxy's X-Forwarded-For when trusted. */
+/**
+ * The client's address: the socket's, or, with `TRUST_PROXY`, the last
+ * `X-Forwarded-For` entry — the one our proxy added; earlier ones come from
+ * the client and can be forged.
+ */
 export function clientAddress(
   req: Request,
   info: Deno.ServeHandlerInfo | undefined,
   config: Config,
 ): string {
   if (config.trustProxy) {
-    const forwarded = req.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    const forwarded = req.headers.get("x-forwarded-for")?.split(",").at(-1)
+      ?.trim();
     if (forwarded) return forwarded;
   }
   const addr = info?.remoteAddr;
