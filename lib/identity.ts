@@ -18,6 +18,8 @@ export interface Identity {
 }
 
 interface Holder {
+  /** The name as its holder wrote it. */
+  name: string;
   token: string | null;
   guest: boolean;
   live: number;
@@ -39,8 +41,12 @@ export class NameError extends Error {
   override name = "NameError";
 }
 
-/** The registry of names in use on this instance. */
+/**
+ * The registry of names in use on this instance. Names are compared
+ * case-insensitively (NFKC, lower case), so "Mina" and "mina" are one name.
+ */
 export class Identities {
+  /** Folded name → who holds it. */
   readonly #holders = new Map<string, Holder>();
   readonly #o: Required<IdentityOptions>;
 
@@ -60,11 +66,10 @@ export class Identities {
   async claimGuest(wanted: string, token?: string): Promise<Identity> {
     if (!USER_NAME.test(wanted)) throw new NameError(invalidName(wanted));
     if (token) {
-      for (const [name, h] of this.#holders) {
-        if (h.token === token && name === wanted) {
-          h.live++;
-          return { name, guest: true, token };
-        }
+      const h = this.#holders.get(fold(wanted));
+      if (h && h.guest && h.token === token) {
+        h.live++;
+        return { name: h.name, guest: true, token };
       }
     }
     const fresh = crypto.randomUUID();
@@ -72,12 +77,7 @@ export class Identities {
       const name = n === 1 ? wanted : `${wanted.slice(0, 20)}-${n}`;
       if (this.#taken(name) || await this.#o.isReserved(name)) continue;
       if (this.#taken(name)) continue;
-      this.#holders.set(name, {
-        token: fresh,
-        guest: true,
-        live: 1,
-        releasedAt: 0,
-      });
+      this.#hold(name, { token: fresh, guest: true });
       return { name, guest: true, token: fresh };
     }
     throw new NameError(`No free variant of the name ${wanted}`);
@@ -95,45 +95,57 @@ export class Identities {
     if (this.#taken(name)) {
       throw new NameError(`Name taken: ${name} is connected already`);
     }
-    this.#holders.set(name, {
-      token: null,
-      guest: true,
-      live: 1,
-      releasedAt: 0,
-    });
+    this.#hold(name, { token: null, guest: true });
     return { name, guest: true };
   }
 
-  /** Claims an account's own name; an account may have many connections. */
+  /**
+   * Claims an account's own name; an account may have many connections. A
+   * guest's hold on the name (possible only from before the account
+   * existed) ends.
+   */
   claimAccount(name: string): Identity {
-    const h = this.#holders.get(name);
+    const h = this.#holders.get(fold(name));
     if (h && !h.guest) h.live++;
-    else {this.#holders.set(name, {
-        token: null,
-        guest: false,
-        live: 1,
-        releasedAt: 0,
-      });}
+    else this.#hold(name, { token: null, guest: false });
     return { name, guest: false };
   }
 
+  /** Whether a guest holds `name` now (e.g. before registering it). */
+  isHeld(name: string): boolean {
+    return this.#taken(name);
+  }
+
   /** Releases one connection's hold on a name. */
-  release(name: string): void {
-    const h = this.#holders.get(name);
-    if (!h) return;
+  release(identity: Identity): void {
+    const key = fold(identity.name);
+    const h = this.#holders.get(key);
+    // The hold may have passed to someone else (an account) meanwhile.
+    if (!h || h.guest !== identity.guest) return;
+    if (identity.guest && h.token !== (identity.token ?? null)) return;
     if (--h.live > 0) return;
     if (h.token) h.releasedAt = this.#o.now();
-    else this.#holders.delete(name);
+    else this.#holders.delete(key);
+  }
+
+  #hold(name: string, h: { token: string | null; guest: boolean }): void {
+    this.#holders.set(fold(name), { ...h, name, live: 1, releasedAt: 0 });
   }
 
   #taken(name: string): boolean {
-    const h = this.#holders.get(name);
+    const key = fold(name);
+    const h = this.#holders.get(key);
     if (!h) return false;
     if (h.live > 0) return true;
     if (this.#o.now() - h.releasedAt < this.#o.holdMs) return true;
-    this.#holders.delete(name);
+    this.#holders.delete(key);
     return false;
   }
+}
+
+/** The form names are compared in. */
+function fold(name: string): string {
+  return name.normalize("NFKC").toLowerCase();
 }
 
 function invalidName(name: string): string {

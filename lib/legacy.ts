@@ -117,7 +117,7 @@ export function serveLegacy(
 
   socket.onclose = () => {
     if (client) chat.hub.disconnect(client);
-    if (claimed) chat.identities.release(name);
+    if (claimed) chat.identities.release({ name, guest: true });
   };
   socket.onerror = (e) =>
     log.debug("socket error for {name}: {error}", {

@@ -201,7 +201,7 @@ export function serveV1(
 
   socket.onclose = () => {
     if (client) chat.hub.disconnect(client);
-    chat.identities.release(identity.name);
+    chat.identities.release(identity);
   };
   socket.onerror = (e) =>
     log.debug("socket error for {name}: {error}", {

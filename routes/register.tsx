@@ -55,6 +55,13 @@ export const handler = define.handlers({
         error: "Passwords differ: type the same password twice",
       }, 400);
     }
+    if (chat.identities.isHeld(username)) {
+      return render(ctx, {
+        next,
+        username,
+        error: `The name ${username} is in use by a guest right now`,
+      }, 400);
+    }
     let account;
     try {
       account = await auth.accounts.register(username, password);

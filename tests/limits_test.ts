@@ -211,8 +211,12 @@ Deno.test("limits - room quotas hold per address across guest names, and in tota
       const c = await joined(s, `maker${i}`);
       c.send({ type: "create", room: `made-${i}` });
       const answer = await c.until(() =>
-        c.of("room").find((f) => (f.room as { id: string }).id === `made-${i}`) ??
-          c.of("error").find((f) => (f.frame as { type?: string })?.type === "create")
+        c.of("room").find((f) =>
+          (f.room as { id: string }).id === `made-${i}`
+        ) ??
+          c.of("error").find((f) =>
+            (f.frame as { type?: string })?.type === "create"
+          )
       );
       codes.push(answer.type === "room" ? "created" : answer.code as string);
       await c.close();
@@ -226,14 +230,24 @@ Deno.test("limits - room quotas hold per address across guest names, and in tota
 });
 
 Deno.test("limits - joining many rooms at once neither eats the message budget nor counts as abuse", async () => {
-  await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "2", MAX_ROOMS: "100", MAX_ROOMS_PER_USER: "100" }, async (s) => {
+  await withServer({
+    RATE_PER_SECOND: "1",
+    RATE_BURST: "2",
+    MAX_ROOMS: "100",
+    MAX_ROOMS_PER_USER: "100",
+  }, async (s) => {
     for (let i = 0; i < 60; i++) await s.chat.createRoom("admin", `room-${i}`);
     const c = new Client(wsUrl(s, "/ws?name=reader"));
     await c.next("welcome");
     for (let i = 0; i < 60; i++) c.send({ type: "join", room: `room-${i}` });
     await c.until(() => c.of("joined").length === 60 || undefined);
     expect(c.ws.readyState).toBe(WebSocket.OPEN);
-    c.send({ type: "send", room: "room-0", text: "still allowed", clientId: "s1" });
+    c.send({
+      type: "send",
+      room: "room-0",
+      text: "still allowed",
+      clientId: "s1",
+    });
     await c.next("ack");
     await c.close();
   });

@@ -1,0 +1,53 @@
+import { expect } from "expect";
+import { Identities, NameError } from "./identity.ts";
+
+function registry(reserved: string[] = []) {
+  const clock = { now: 0 };
+  const ids = new Identities({
+    isReserved: (n) => Promise.resolve(reserved.includes(n.toLowerCase())),
+    holdMs: 1000,
+    now: () => clock.now,
+  });
+  return { ids, clock };
+}
+
+Deno.test("identity - guest names are unique regardless of case; a token gets its name back", async () => {
+  const { ids } = registry();
+  const mina = await ids.claimGuest("mina");
+  expect(mina.name).toBe("mina");
+  expect((await ids.claimGuest("MINA")).name).toBe("MINA-2");
+  expect((await ids.claimGuest("mina", "not-the-token")).name).toBe("mina-3");
+  const again = await ids.claimGuest("Mina", mina.token);
+  expect(again).toEqual({ name: "mina", guest: true, token: mina.token });
+});
+
+Deno.test("identity - a guest name is held for its token a while after the last connection", async () => {
+  const { ids, clock } = registry();
+  const mina = await ids.claimGuest("mina");
+  ids.release(mina);
+  clock.now = 500;
+  expect((await ids.claimGuest("mina")).name).toBe("mina-2");
+  expect((await ids.claimGuest("mina", mina.token)).name).toBe("mina");
+  ids.release(mina);
+  clock.now = 2000;
+  expect((await ids.claimGuest("mina")).name).toBe("mina");
+});
+
+Deno.test("identity - accounts' names are refused to guests; the original endpoints are refused outright", async () => {
+  const { ids } = registry(["bob"]);
+  expect((await ids.claimGuest("Bob")).name).toBe("Bob-2");
+  await expect(ids.claimExact("bob")).rejects.toThrow(NameError);
+  await ids.claimExact("carol");
+  await expect(ids.claimExact("CAROL")).rejects.toThrow("connected already");
+});
+
+Deno.test("identity - an account taking a name ends a guest's hold, and the guest's release leaves it alone", async () => {
+  const { ids } = registry();
+  const guest = await ids.claimExact("dana");
+  const account = ids.claimAccount("dana");
+  expect(account).toEqual({ name: "dana", guest: false });
+  ids.release(guest); // the guest's socket closes later
+  expect(ids.isHeld("dana")).toBe(true);
+  ids.release(account);
+  expect(ids.isHeld("dana")).toBe(false);
+});
