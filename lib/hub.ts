@@ -83,6 +83,9 @@ interface RoomState {
  */
 const PRESENCE_CHECK_MS = 300;
 
+/** How many of the messages a resuming client holds are checked for edits. */
+const CHANGES_WINDOW = 200;
+
 /** Messages read from the store at a time when a join replays history. */
 const REPLAY_PAGE = 200;
 
@@ -205,6 +208,9 @@ export class Hub {
           client,
           stringify({ type: "joined", room, users, lastId: upTo }),
         );
+        if (since !== undefined && since > 0) {
+          await this.#replayChanges(client, room, since);
+        }
         if (since !== undefined && since < upTo) {
           await this.#replay(client, room, since, upTo);
         }
@@ -218,6 +224,28 @@ export class Hub {
     }
     if (firstHere) {
       await this.#o.bus.publish({ kind: "joined", room, user: client.user });
+    }
+  }
+
+  /**
+   * Edits and deletions the client may have missed among the messages it
+   * holds: the latest {@link CHANGES_WINDOW} up to `since` are checked.
+   */
+  async #replayChanges(
+    client: Client,
+    room: string,
+    since: number,
+  ): Promise<void> {
+    const from = Math.max(0, since - CHANGES_WINDOW);
+    for (const m of await this.#o.store.range(room, from, since)) {
+      if (m.deleted) {
+        this.#send(client, stringify({ type: "deleted", room, id: m.id }));
+      } else if (m.edited) {
+        this.#send(
+          client,
+          stringify({ type: "edited", room, id: m.id, text: m.text }),
+        );
+      }
     }
   }
 

@@ -184,3 +184,28 @@ Deno.test("moderation - a guest who gets a name someone used before can't touch 
     await back.close();
   });
 });
+
+Deno.test("moderation - edits and deletions made while a reader was away reach it when it resumes", async () => {
+  await withServer(async (s) => {
+    const ana = await connect(s, "ana", "general");
+    const a = await say(ana, "general", "first");
+    const b = await say(ana, "general", "second");
+    // Ben's client holds both, then goes away.
+    const ben = await connect(s, "ben", "general");
+    await ben.close();
+    ana.send({ type: "edit", room: "general", id: a, text: "first, fixed" });
+    await ana.next("edited", (f) => f.id === a);
+    ana.send({ type: "delete", room: "general", id: b });
+    await ana.next("deleted", (f) => f.id === b);
+    const back = new Client(`${s.url.replace("http", "ws")}/ws?name=ben2`);
+    await back.next("welcome");
+    back.send({ type: "join", room: "general", since: b });
+    await back.next("joined");
+    expect(await back.next("edited")).toMatchObject({
+      id: a,
+      text: "first, fixed",
+    });
+    expect(await back.next("deleted")).toMatchObject({ id: b });
+    await Promise.all([ana.close(), back.close()]);
+  });
+});
