@@ -11,21 +11,18 @@
  * @module
  */
 import type { ChatMessage, PresenceUser, ServerFrame } from "./protocol.ts";
+import { Typing } from "./typing.ts";
+import {
+  frameData,
+  joinLeaveLine,
+  messageData,
+  type WireFormat,
+} from "./wire.ts";
 import { CLOSE } from "./protocol.ts";
 import type { Store } from "./store.ts";
 import type { Bus, BusEvent } from "./bus.ts";
 import { type Logger, logger } from "./log.ts";
 import { Metrics } from "./metrics.ts";
-
-/**
- * How a client wants its frames: the native protocol, the original room
- * endpoint's `{sender, message, room_id}` JSON, or the seed endpoint's
- * `user: text` lines.
- */
-export type WireFormat = "v1" | "room" | "seed";
-
-/** Sender name of the original project's system notices. */
-export const SYSTEM_SENDER = "시스템";
 
 /** The socket surface the hub needs; a `WebSocket` satisfies it. */
 export interface Socket {
@@ -34,6 +31,8 @@ export interface Socket {
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
+
+export type { WireFormat };
 
 /** A connected client. */
 export interface Client {
@@ -113,7 +112,7 @@ export class Hub {
   readonly metrics: Metrics;
   readonly #clients = new Set<Client>();
   readonly #rooms = new Map<string, RoomState>();
-  readonly #typing = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #typing: Typing;
   readonly #o: Required<Omit<HubOptions, "metrics">>;
   readonly #sweep: ReturnType<typeof setInterval>;
   #nextId = 1;
@@ -126,6 +125,11 @@ export class Hub {
       log: options.log ?? logger("hub"),
     };
     this.metrics = options.metrics ?? new Metrics();
+    this.#typing = new Typing(
+      options.typingTtlMs,
+      (room, user, typing) =>
+        this.#toRoom(room, { type: "typing", room, user, typing }, user),
+    );
     this.#o.bus.subscribe((event) => this.#onBus(event));
     this.#sweep = setInterval(() => this.#sweepSlow(), 1000);
   }
@@ -206,7 +210,7 @@ export class Hub {
         }
         this.#send(
           client,
-          stringify({ type: "joined", room, users, lastId: upTo }),
+          frameData({ type: "joined", room, users, lastId: upTo }),
         );
         if (since !== undefined && since > 0) {
           await this.#replayChanges(client, room, since);
@@ -239,11 +243,11 @@ export class Hub {
     const from = Math.max(0, since - CHANGES_WINDOW);
     for (const m of await this.#o.store.range(room, from, since)) {
       if (m.deleted) {
-        this.#send(client, stringify({ type: "deleted", room, id: m.id }));
+        this.#send(client, frameData({ type: "deleted", room, id: m.id }));
       } else if (m.edited) {
         this.#send(
           client,
-          stringify({ type: "edited", room, id: m.id, text: m.text }),
+          frameData({ type: "edited", room, id: m.id, text: m.text }),
         );
       }
     }
@@ -259,7 +263,7 @@ export class Hub {
     if (since + 1 < oldest) {
       this.#send(
         client,
-        stringify({ type: "gap", room, since, oldestId: oldest }),
+        frameData({ type: "gap", room, since, oldestId: oldest }),
       );
     }
     // Page by page, letting the socket drain in between, so a resume from
@@ -318,12 +322,12 @@ export class Hub {
 
   /** Sends a frame to one client. */
   sendFrame(client: Client, frame: ServerFrame): void {
-    this.#send(client, stringify(frame));
+    this.#send(client, frameData(frame));
   }
 
   /** Sends a frame to every v1 client, in every room or none. */
   sendToAll(frame: ServerFrame): void {
-    const data = stringify(frame);
+    const data = frameData(frame);
     for (const c of this.#clients) if (c.format === "v1") this.#send(c, data);
   }
 
@@ -335,7 +339,7 @@ export class Hub {
   /** Stops timers. */
   close(): void {
     clearInterval(this.#sweep);
-    for (const t of this.#typing.values()) clearTimeout(t);
+    this.#typing.close();
     for (const s of this.#rooms.values()) {
       clearTimeout(s.gapTimer);
       clearTimeout(s.presenceTimer);
@@ -382,7 +386,7 @@ export class Hub {
       case "message":
         return this.#deliver(event.message);
       case "typing":
-        return this.#onTyping(event.room, event.user, event.typing);
+        return this.#typing.set(event.room, event.user, event.typing);
       case "presence":
         return this.#onPresence(event.room);
       case "joined":
@@ -485,7 +489,7 @@ export class Hub {
 
   #fanOut(state: RoomState, message: ChatMessage): void {
     state.lastId = message.id;
-    this.#clearTypingOf(message.room, message.user);
+    this.#typing.stop(message.room, message.user);
     let v1: string | undefined,
       room: string | undefined,
       seed: string | undefined;
@@ -498,11 +502,12 @@ export class Hub {
         continue;
       }
       const c = member.client;
+      // Serialized once per format, not per recipient.
       const data = c.format === "v1"
-        ? (v1 ??= stringify({ type: "message", ...message }))
+        ? (v1 ??= messageData("v1", message))
         : c.format === "room"
-        ? (room ??= roomLine(message.user, message.text, message.room))
-        : (seed ??= `${message.user}: ${message.text}`);
+        ? (room ??= messageData("room", message))
+        : (seed ??= messageData("seed", message));
       this.#send(c, data);
       n++;
     }
@@ -510,12 +515,7 @@ export class Hub {
   }
 
   #sendMessage(client: Client, m: ChatMessage): void {
-    const data = client.format === "v1"
-      ? stringify({ type: "message", ...m })
-      : client.format === "room"
-      ? roomLine(m.user, m.text, m.room)
-      : `${m.user}: ${m.text}`;
-    this.#send(client, data);
+    this.#send(client, messageData(client.format, m));
   }
 
   #send(client: Client, data: string): void {
@@ -559,7 +559,7 @@ export class Hub {
   #toRoom(room: string, frame: ServerFrame, except?: string): void {
     const state = this.#rooms.get(room);
     if (!state) return;
-    const data = stringify(frame);
+    const data = frameData(frame);
     for (const m of state.members) {
       if (m.client.format === "v1" && m.client.user.name !== except) {
         this.#send(m.client, data);
@@ -573,18 +573,12 @@ export class Hub {
     const user = who.name;
     if (kind === "joined") state.shown.set(user, who);
     else state.shown.delete(user);
-    const v1 = stringify(
+    const v1 = frameData(
       kind === "joined"
         ? { type: "user_joined", room, user, guest: who.guest }
         : { type: "user_left", room, user },
     );
-    const legacy = roomLine(
-      SYSTEM_SENDER,
-      kind === "joined"
-        ? `${user}님이 입장했습니다.`
-        : `${user}님이 퇴장했습니다.`,
-      room,
-    );
+    const legacy = joinLeaveLine(user, kind, room);
     for (const m of state.members) {
       if (m.client.format === "v1") this.#send(m.client, v1);
       else if (m.client.format === "room") this.#send(m.client, legacy);
@@ -609,40 +603,7 @@ export class Hub {
       );
     }, PRESENCE_CHECK_MS);
   }
-
-  #onTyping(room: string, user: string, typing: boolean): void {
-    const key = `${room}\u0000${user}`;
-    clearTimeout(this.#typing.get(key));
-    this.#typing.delete(key);
-    if (typing) {
-      this.#typing.set(
-        key,
-        setTimeout(
-          () => this.#onTyping(room, user, false),
-          this.#o.typingTtlMs,
-        ),
-      );
-    }
-    this.#toRoom(room, { type: "typing", room, user, typing }, user);
-  }
-
-  #clearTypingOf(room: string, user: string): void {
-    if (this.#typing.has(`${room}\u0000${user}`)) {
-      this.#onTyping(room, user, false);
-    }
-  }
 }
-
-/** One frame of the original room endpoint. */
-export function roomLine(
-  sender: string,
-  message: string,
-  room: string,
-): string {
-  return JSON.stringify({ sender, message, room_id: room });
-}
-
-const stringify = (frame: ServerFrame): string => JSON.stringify(frame);
 
 function samePresence(
   users: PresenceUser[],

@@ -11,12 +11,8 @@
  * @module
  */
 import { type Chat, ChatError } from "./chat.ts";
-import {
-  type Client,
-  roomLine,
-  SYSTEM_SENDER,
-  type WireFormat,
-} from "./hub.ts";
+import type { Client } from "./hub.ts";
+import { noticeData, type WireFormat } from "./wire.ts";
 import { NameError } from "./identity.ts";
 import { CLOSE } from "./protocol.ts";
 import { TokenBucket } from "./rate_limit.ts";
@@ -48,11 +44,7 @@ export function serveLegacy(
     chat.config.rateBurst,
   );
   const tell = (c: Client, text: string) =>
-    c.socket.send(
-      format === "room"
-        ? roomLine(SYSTEM_SENDER, text, room)
-        : `${SYSTEM_SENDER}: ${text}`,
-    );
+    c.socket.send(noticeData(format, text, room));
 
   socket.onopen = async () => {
     try {

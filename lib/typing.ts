@@ -1,0 +1,47 @@
+/**
+ * Typing indicators: who is typing in which room, each entry expiring on
+ * its own after a time to live, so a client that vanishes mid-sentence
+ * doesn't leave "typing…" behind.
+ *
+ * @module
+ */
+
+/** Tracks typing per room and user and reports every change. */
+export class Typing {
+  readonly #timers = new Map<string, ReturnType<typeof setTimeout>>();
+  readonly #ttlMs: number;
+  readonly #onChange: (room: string, user: string, typing: boolean) => void;
+
+  constructor(
+    ttlMs: number,
+    onChange: (room: string, user: string, typing: boolean) => void,
+  ) {
+    this.#ttlMs = ttlMs;
+    this.#onChange = onChange;
+  }
+
+  /** Records a typing state; `true` expires after the time to live. */
+  set(room: string, user: string, typing: boolean): void {
+    const key = `${room}\u0000${user}`;
+    clearTimeout(this.#timers.get(key));
+    this.#timers.delete(key);
+    if (typing) {
+      this.#timers.set(
+        key,
+        setTimeout(() => this.set(room, user, false), this.#ttlMs),
+      );
+    }
+    this.#onChange(room, user, typing);
+  }
+
+  /** Ends `user`'s typing in `room` if it was on (e.g. they sent). */
+  stop(room: string, user: string): void {
+    if (this.#timers.has(`${room}\u0000${user}`)) this.set(room, user, false);
+  }
+
+  /** Cancels every timer. */
+  close(): void {
+    for (const t of this.#timers.values()) clearTimeout(t);
+    this.#timers.clear();
+  }
+}
