@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "fresh/runtime";
 import { ChatStore } from "../lib/client/chat_store.ts";
 import { ChatConnection } from "../lib/client/connection.ts";
+import { fetchHistory } from "../lib/client/history.ts";
 import { USER_NAME } from "../lib/names.ts";
 import type { ChatMessage, RoomInfo } from "../lib/protocol.ts";
 import { ConnectionBanner } from "../components/ConnectionBanner.tsx";
@@ -151,16 +152,8 @@ export default function ChatApp(props: ChatAppProps) {
     if (!r.hasMore.value || !first || first.kind !== "message") return;
     const el = logRef.current;
     const fromBottom = el ? el.scrollHeight - el.scrollTop : 0;
-    const res = await fetch(
-      `/api/rooms/${
-        encodeURIComponent(store.current.value)
-      }/messages?before=${first.id}&limit=50`,
-    );
-    if (!res.ok) return;
-    const page = await res.json() as {
-      messages: ChatMessage[];
-      hasMore: boolean;
-    };
+    const page = await fetchHistory(store.current.value, { before: first.id });
+    if (!page) return;
     store.addHistory(store.current.value, page.messages, page.hasMore, true);
     requestAnimationFrame(() => {
       if (el) el.scrollTop = el.scrollHeight - fromBottom;
@@ -176,14 +169,8 @@ export default function ChatApp(props: ChatAppProps) {
     conn.value?.join(id);
     const r = store.room(id);
     if (!r.loaded) {
-      const res = await fetch(
-        `/api/rooms/${encodeURIComponent(id)}/messages?limit=50`,
-      );
-      if (res.ok) {
-        const page = await res.json() as {
-          messages: ChatMessage[];
-          hasMore: boolean;
-        };
+      const page = await fetchHistory(id);
+      if (page) {
         store.addHistory(id, page.messages, page.hasMore, false);
         const last = page.messages.at(-1);
         if (last) conn.value?.seen(id, last.id);

@@ -10,6 +10,7 @@
 import { signal } from "@preact/signals";
 import type { ClientFrame, ServerFrame } from "../protocol.ts";
 import { backoffDelay } from "./backoff.ts";
+import { isServerFrame } from "./guards.ts";
 import { Outbox, type Pending } from "./outbox.ts";
 
 /** Where the connection is. */
@@ -143,7 +144,13 @@ export class ChatConnection {
     this.#ws = ws;
     ws.onmessage = (e) => {
       if (typeof e.data !== "string") return;
-      this.#onFrame(JSON.parse(e.data) as ServerFrame);
+      let frame: unknown;
+      try {
+        frame = JSON.parse(e.data);
+      } catch {
+        return console.error("Not JSON from the server:", e.data.slice(0, 80));
+      }
+      if (isServerFrame(frame)) this.#onFrame(frame);
     };
     ws.onclose = (e) => {
       if (this.#ws !== ws) return;

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { isPending } from "./guards.ts";
+
 /** A message waiting for its ack. */
 export interface Pending {
   room: string;
@@ -29,7 +31,8 @@ export class Outbox {
     this.#items = [];
     try {
       const raw = storage?.getItem(this.#key);
-      if (raw) this.#items = JSON.parse(raw) as Pending[];
+      const stored: unknown = raw ? JSON.parse(raw) : [];
+      if (Array.isArray(stored)) this.#items = stored.filter(isPending);
     } catch {
       this.#items = []; // Corrupt or unavailable storage: start empty.
     }

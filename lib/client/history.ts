@@ -1,0 +1,40 @@
+/**
+ * History pages from `GET /api/rooms/{room}/messages`, for the chat page's
+ * first look at a room and for scrolling back.
+ *
+ * @module
+ */
+import type { ChatMessage } from "../protocol.ts";
+import { asHistoryPage } from "./guards.ts";
+
+/** A page of a room's history, oldest first. */
+export interface HistoryPage {
+  messages: ChatMessage[];
+  hasMore: boolean;
+}
+
+/**
+ * Fetches up to `limit` messages of `room` before message `before` (the
+ * latest without it); `null` when the server can't answer.
+ */
+export async function fetchHistory(
+  room: string,
+  options: { before?: number; limit?: number } = {},
+): Promise<HistoryPage | null> {
+  const params = new URLSearchParams({ limit: String(options.limit ?? 50) });
+  if (options.before !== undefined) {
+    params.set("before", String(options.before));
+  }
+  try {
+    const res = await fetch(
+      `/api/rooms/${encodeURIComponent(room)}/messages?${params}`,
+    );
+    if (!res.ok) {
+      await res.body?.cancel();
+      return null;
+    }
+    return asHistoryPage(await res.json());
+  } catch {
+    return null; // Offline: the caller tries again on the next scroll or open.
+  }
+}
