@@ -153,13 +153,15 @@ export class KvBus implements Bus {
     if (this.#closed) return;
     this.#closed = true;
     this.#timers.forEach(clearInterval);
-    await this.#watch?.cancel().catch(() => {});
+    await this.#watch?.cancel().catch((e) => this.#fail("closing", e));
     await this.#reading;
     const rooms = [...this.#local.keys()];
     this.#local.clear();
     for (const room of rooms) {
-      await this.#kv.delete(presenceKey(room, this.#id)).catch(() => {});
-      await this.#append({ kind: "presence", room }).catch(() => {});
+      // Best effort: if this fails, the entry's deadline retires it anyway.
+      await this.#kv.delete(presenceKey(room, this.#id))
+        .then(() => this.#append({ kind: "presence", room }))
+        .catch((e) => this.#fail("removing presence", e));
     }
     this.#handlers.length = 0;
     if (this.#ownsKv) this.#kv.close();

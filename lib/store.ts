@@ -11,6 +11,9 @@
  * @module
  */
 import type { ChatMessage } from "./protocol.ts";
+import { logger } from "./log.ts";
+
+const log = logger("store");
 
 /** A message before it has an id. */
 export interface Draft {
@@ -177,7 +180,13 @@ export class Store {
       });
       if (res.ok) {
         if (Math.floor(next / PRUNE_EVERY) > Math.floor(first / PRUNE_EVERY)) {
-          this.#prune(room, next).catch(() => {});
+          // Pruning again at the next hundred makes up for a failed round.
+          this.#prune(room, next).catch((error) =>
+            log.warn("pruning {room} failed: {error}", {
+              room,
+              error: String(error),
+            })
+          );
         }
         return results;
       }
