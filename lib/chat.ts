@@ -21,6 +21,7 @@ import {
   utf8Length,
 } from "./protocol.ts";
 import { openStore, type Store } from "./store.ts";
+import { KvNameClaims } from "./name_claims.ts";
 
 /** An error a client should see, with its protocol code. */
 export class ChatError extends Error {
@@ -86,6 +87,8 @@ export class Chat {
     });
     const identities = new Identities({
       isReserved: options.isReserved ?? (() => Promise.resolve(false)),
+      // With other instances around, names are held in the shared store.
+      claims: config.bus === "local" ? undefined : new KvNameClaims(store.kv),
     });
     const chat = new Chat(config, store, bus, hub, identities, metrics);
     for (const id of config.rooms) {
@@ -367,6 +370,7 @@ export class Chat {
   /** Stops the hub and bus and closes the store after pending writes. */
   async close(): Promise<void> {
     this.hub.close();
+    this.identities.close();
     await this.bus.close();
     await this.store.close();
   }

@@ -8,6 +8,10 @@
  * @module
  */
 import { USER_NAME } from "./protocol.ts";
+import { fold, type NameClaims } from "./name_claims.ts";
+import { logger } from "./log.ts";
+
+const log = logger("identity");
 
 /** A claimed identity. */
 export interface Identity {
@@ -20,6 +24,8 @@ export interface Identity {
 interface Holder {
   /** The name as its holder wrote it. */
   name: string;
+  /** Who holds it in the shared claims: a guest token, or one connection. */
+  id: string;
   token: string | null;
   guest: boolean;
   live: number;
@@ -34,6 +40,10 @@ export interface IdentityOptions {
   /** How long a guest name stays held after its last connection closes. */
   holdMs?: number;
   now?: () => number;
+  /** Holds shared with other instances; without it names are per instance. */
+  claims?: NameClaims;
+  /** How long a shared hold lasts unless renewed (default 60 s). */
+  claimTtlMs?: number;
 }
 
 /** Why a claim was refused. */
@@ -48,14 +58,29 @@ export class NameError extends Error {
 export class Identities {
   /** Folded name → who holds it. */
   readonly #holders = new Map<string, Holder>();
-  readonly #o: Required<IdentityOptions>;
+  readonly #o: Required<Omit<IdentityOptions, "claims">>;
+  readonly #claims: NameClaims | undefined;
+  readonly #renewal: ReturnType<typeof setInterval> | undefined;
 
   constructor(options: IdentityOptions) {
     this.#o = {
       ...options,
       holdMs: options.holdMs ?? 5 * 60_000,
       now: options.now ?? Date.now,
+      claimTtlMs: options.claimTtlMs ?? 60_000,
     };
+    this.#claims = options.claims;
+    if (this.#claims) {
+      this.#renewal = setInterval(
+        () => this.#renew(),
+        this.#o.claimTtlMs / 3,
+      );
+    }
+  }
+
+  /** Stops renewing shared holds. */
+  close(): void {
+    clearInterval(this.#renewal);
   }
 
   /**
@@ -71,13 +96,27 @@ export class Identities {
         h.live++;
         return { name: h.name, guest: true, token };
       }
+      // Back on another instance: the shared hold still names this token.
+      if (
+        !h && this.#claims && !(await this.#o.isReserved(wanted)) &&
+        await this.#claims.claim(
+          wanted,
+          `guest:${token}`,
+          this.#o.claimTtlMs,
+        ) &&
+        !this.#taken(wanted)
+      ) {
+        this.#hold(wanted, { token, guest: true, id: `guest:${token}` });
+        return { name: wanted, guest: true, token };
+      }
     }
     const fresh = crypto.randomUUID();
     for (let n = 1; n < 1000; n++) {
       const name = n === 1 ? wanted : `${wanted.slice(0, 20)}-${n}`;
       if (this.#taken(name) || await this.#o.isReserved(name)) continue;
+      if (!(await this.#claimShared(name, `guest:${fresh}`))) continue;
       if (this.#taken(name)) continue;
-      this.#hold(name, { token: fresh, guest: true });
+      this.#hold(name, { token: fresh, guest: true, id: `guest:${fresh}` });
       return { name, guest: true, token: fresh };
     }
     throw new NameError(`No free variant of the name ${wanted}`);
@@ -92,10 +131,11 @@ export class Identities {
     if (await this.#o.isReserved(name)) {
       throw new NameError(`Name taken: ${name} is an account`);
     }
-    if (this.#taken(name)) {
+    const id = `exact:${crypto.randomUUID()}`;
+    if (this.#taken(name) || !(await this.#claimShared(name, id))) {
       throw new NameError(`Name taken: ${name} is connected already`);
     }
-    this.#hold(name, { token: null, guest: true });
+    this.#hold(name, { token: null, guest: true, id });
     return { name, guest: true };
   }
 
@@ -107,7 +147,7 @@ export class Identities {
   claimAccount(name: string): Identity {
     const h = this.#holders.get(fold(name));
     if (h && !h.guest) h.live++;
-    else this.#hold(name, { token: null, guest: false });
+    else this.#hold(name, { token: null, guest: false, id: "account" });
     return { name, guest: false };
   }
 
@@ -126,9 +166,47 @@ export class Identities {
     if (--h.live > 0) return;
     if (h.token) h.releasedAt = this.#o.now();
     else this.#holders.delete(key);
+    if (h.guest) {
+      this.#claims?.release(h.name, h.id, h.token ? this.#o.holdMs : 0)
+        .catch((e) =>
+          // The shared hold then lapses at its deadline instead.
+          log.warn("releasing {name} failed: {error}", {
+            name: h.name,
+            error: String(e),
+          })
+        );
+    }
   }
 
-  #hold(name: string, h: { token: string | null; guest: boolean }): void {
+  /** Whether the shared claims (if any) let `holder` have `name`. */
+  async #claimShared(name: string, holder: string): Promise<boolean> {
+    if (!this.#claims) return true;
+    try {
+      return await this.#claims.claim(name, holder, this.#o.claimTtlMs);
+    } catch (e) {
+      log.warn("shared name claims unavailable: {error}", { error: String(e) });
+      return true; // Fall back to this instance's view.
+    }
+  }
+
+  /** Pushes the deadline of every shared hold in use here. */
+  #renew(): void {
+    for (const h of this.#holders.values()) {
+      if (!h.guest || h.live === 0) continue;
+      // A failed renewal is retried next round; the deadline leaves room.
+      this.#claims!.claim(h.name, h.id, this.#o.claimTtlMs).catch((e) =>
+        log.warn("renewing {name} failed: {error}", {
+          name: h.name,
+          error: String(e),
+        })
+      );
+    }
+  }
+
+  #hold(
+    name: string,
+    h: { token: string | null; guest: boolean; id: string },
+  ): void {
     this.#holders.set(fold(name), { ...h, name, live: 1, releasedAt: 0 });
   }
 
@@ -141,11 +219,6 @@ export class Identities {
     this.#holders.delete(key);
     return false;
   }
-}
-
-/** The form names are compared in. */
-function fold(name: string): string {
-  return name.normalize("NFKC").toLowerCase();
 }
 
 function invalidName(name: string): string {

@@ -1,5 +1,6 @@
 import { expect } from "expect";
 import { Identities, NameError } from "./identity.ts";
+import { KvNameClaims } from "./name_claims.ts";
 
 function registry(reserved: string[] = []) {
   const clock = { now: 0 };
@@ -50,4 +51,34 @@ Deno.test("identity - an account taking a name ends a guest's hold, and the gues
   expect(ids.isHeld("dana")).toBe(true);
   ids.release(account);
   expect(ids.isHeld("dana")).toBe(false);
+});
+
+Deno.test("identity - with shared claims, two instances never hand out one name twice", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const clock = { now: 0 };
+  const make = () =>
+    new Identities({
+      isReserved: () => Promise.resolve(false),
+      holdMs: 1000,
+      now: () => clock.now,
+      claims: new KvNameClaims(kv, () => clock.now),
+      claimTtlMs: 60_000,
+    });
+  const one = make();
+  const two = make();
+  const mina = await one.claimGuest("mina");
+  expect(mina.name).toBe("mina");
+  expect((await two.claimGuest("Mina")).name).toBe("Mina-2");
+  await expect(two.claimExact("mina")).rejects.toThrow("connected already");
+  // The same person, reconnecting to the other instance, keeps the name.
+  one.release(mina);
+  await new Promise((r) => setTimeout(r, 10)); // the release is written
+  expect((await two.claimGuest("mina", mina.token)).name).toBe("mina");
+  // A hold whose instance died lapses at its deadline.
+  await one.claimExact("ghost");
+  clock.now += 61_000;
+  expect((await two.claimExact("ghost")).name).toBe("ghost");
+  one.close();
+  two.close();
+  kv.close();
 });

@@ -44,6 +44,11 @@ Deno.test("scale-out - instances share messages, presence and typing, and surviv
     await ana.next("user_joined", (f) => f.user === "ben");
     const joined = ben.of("joined")[0].users as { name: string }[];
     expect(joined.map((u) => u.name)).toEqual(["ana", "ben"]);
+    // Names are unique across instances too.
+    const twin = new Client(wsUrl(two, "/ws?name=ANA"));
+    const twinWelcome = await twin.next("welcome");
+    expect((twinWelcome.user as { name: string }).name).toBe("ANA-2");
+    await twin.close();
     ben.send({ type: "typing", room: "general", typing: true });
     await ana.next("typing", (f) => f.user === "ben" && f.typing === true);
     ana.send({
