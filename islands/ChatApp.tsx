@@ -4,11 +4,11 @@ import { IS_BROWSER } from "fresh/runtime";
 import { ChatStore } from "../lib/client/chat_store.ts";
 import { ChatConnection } from "../lib/client/connection.ts";
 import { fetchHistory } from "../lib/client/history.ts";
-import { USER_NAME } from "../lib/names.ts";
 import type { ChatMessage, RoomInfo } from "../lib/protocol.ts";
 import { ConnectionBanner } from "../components/ConnectionBanner.tsx";
 import { Members } from "../components/Members.tsx";
 import { MessageList } from "../components/MessageList.tsx";
+import { NameDialog } from "../components/NameDialog.tsx";
 import { Sidebar } from "../components/Sidebar.tsx";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
@@ -280,7 +280,18 @@ export default function ChatApp(props: ChatAppProps) {
               title="Notify me of mentions"
               onClick={() => Notification.requestPermission()}
             >
-              🔔
+              <svg
+                viewBox="0 0 24 24"
+                width="16"
+                height="16"
+                aria-hidden="true"
+                fill="none"
+                stroke="currentColor"
+                stroke-width="2"
+              >
+                <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
+                <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
+              </svg>
             </button>
           )}
           <button
@@ -414,43 +425,16 @@ export default function ChatApp(props: ChatAppProps) {
         />
       </aside>
       {askName.value && (
-        <div class="overlay">
-          <form
-            class="dialog"
-            role="dialog"
-            aria-modal="true"
-            aria-labelledby="name-title"
-            onSubmit={(e) => {
-              e.preventDefault();
-              const input = (e.currentTarget as HTMLFormElement).elements
-                .namedItem("name") as HTMLInputElement;
-              const wanted = input.value.trim();
-              if (!USER_NAME.test(wanted)) {
-                nameError.value = "Use 1–24 letters, digits, _, - or .";
-                return;
-              }
-              localStorage.setItem(NAME_KEY, wanted);
-              nameError.value = "";
-              askName.value = false;
-              name.value = wanted;
-            }}
-          >
-            <h2 id="name-title">Choose a name</h2>
-            <label for="name-input">Display name</label>
-            <input
-              id="name-input"
-              name="name"
-              autoFocus
-              autoComplete="nickname"
-              maxLength={24}
-              required
-            />
-            {nameError.value && (
-              <p class="error" role="alert">{nameError.value}</p>
-            )}
-            <button type="submit" class="button">Join the chat</button>
-          </form>
-        </div>
+        <NameDialog
+          error={nameError.value}
+          onInvalid={(message) => nameError.value = message}
+          onChoose={(wanted) => {
+            localStorage.setItem(NAME_KEY, wanted);
+            nameError.value = "";
+            askName.value = false;
+            name.value = wanted;
+          }}
+        />
       )}
     </div>
   );
