@@ -5,13 +5,19 @@
  * @module
  */
 import { type ComponentType, h, type VNode } from "preact";
-import { join, relative, resolve, toFileUrl } from "./path.ts";
+import { join, resolve } from "./path.ts";
 import { Context, type RenderInit, type ResolvedConfig } from "./context.ts";
 import { HttpError } from "./http_error.ts";
-import { listFiles, scanRoutes } from "./fs_routes.ts";
+import { listFiles } from "./fs_routes.ts";
+import {
+  loadFsRoutes,
+  loadIslands,
+  type RootSegment,
+  type Route,
+} from "./loader.ts";
 import type { Island } from "./islands.ts";
 import { renderDocument } from "./render.ts";
-import { ensureBuilt, type Manifest } from "./build.ts";
+import type { Manifest } from "./build.ts";
 import {
   type HandlerByMethod,
   type HandlerFn,
@@ -20,8 +26,6 @@ import {
   type Middleware,
   type PageComponent,
   type PageProps,
-  type RouteConfig,
-  type RouteHandler,
   type UpgradeOptions,
   type WebSocketHandlers,
 } from "./types.ts";
@@ -30,22 +34,6 @@ import {
 export interface AppOptions {
   /** The project folder holding `routes/`, `islands/`, `static/` (default: cwd). */
   root?: string;
-}
-
-/** A route ready to run. */
-interface Route {
-  pattern: URLPattern;
-  path: string;
-  /** Set for routes added with `.get()` and the like. */
-  method?: Method | "ALL";
-  middlewares: Middleware<unknown>[];
-  handler?: RouteHandler<unknown, unknown>;
-  page?: PageComponent<unknown, unknown>;
-  layouts: PageComponent<unknown, unknown>[];
-  app?: PageComponent<unknown, unknown>;
-  error?: PageComponent<unknown, unknown>;
-  notFound?: PageComponent<unknown, unknown>;
-  config: RouteConfig;
 }
 
 type Step = { kind: "routes"; routes: Route[] } | { kind: "fs" };
@@ -75,8 +63,7 @@ export class App<State = unknown> {
   #middlewares: Middleware<unknown>[] = [];
   #steps: Step[] = [];
   #routes: Route[] = [];
-  #root: Omit<Route, "pattern" | "path" | "config"> & { config: RouteConfig } =
-    { middlewares: [], layouts: [], config: {} };
+  #root: RootSegment = { middlewares: [], layouts: [], config: {} };
   #islands = new Map<unknown, Island>();
   #manifest: Manifest | null = null;
   #onError?: Middleware<unknown>;
@@ -193,96 +180,22 @@ export class App<State = unknown> {
   }
 
   async #load(): Promise<void> {
-    const { root } = this.config;
+    const { root, mode } = this.config;
     const usesFs = this.#steps.some((s) => s.kind === "fs");
-    let fsRoutes: Route[] = [];
     const islandFiles = await listFiles(join(root, "islands"));
+    let fsRoutes: Route[] = [];
     if (usesFs) {
-      const tree = await scanRoutes(join(root, "routes"));
+      const tree = await loadFsRoutes(root);
+      fsRoutes = tree.routes;
+      this.#root = tree.root;
       islandFiles.push(...tree.islands);
-      const load = async <T>(file: string | undefined) =>
-        file ? (await import(toFileUrl(file).href)) as T : undefined;
-      type Mod = {
-        default?: unknown;
-        handler?: RouteHandler<unknown, unknown>;
-        handlers?: RouteHandler<unknown, unknown>;
-        config?: RouteConfig;
-      };
-      const middlewareOf = async (file: string) => {
-        const mod = await load<Mod>(file);
-        const m = mod?.default ?? mod?.handler ?? mod?.handlers;
-        return (Array.isArray(m) ? m : [m]) as Middleware<unknown>[];
-      };
-      const pageOf = async (file: string | undefined) =>
-        (await load<Mod>(file))?.default as
-          | PageComponent<unknown, unknown>
-          | undefined;
-      const app = await pageOf(tree.app);
-      this.#root = {
-        middlewares:
-          (await Promise.all(tree.root.middlewares.map(middlewareOf)))
-            .flat(),
-        layouts: [],
-        app,
-        error: await pageOf(tree.root.error),
-        notFound: await pageOf(tree.root.notFound),
-        config: {},
-      };
-      fsRoutes = await Promise.all(tree.routes.map(async (r) => {
-        const mod = (await load<Mod>(r.file))!;
-        const config = mod.config ?? {};
-        const path = config.routeOverride ?? r.pattern;
-        return {
-          pattern: new URLPattern({ pathname: path }),
-          path,
-          middlewares: (await Promise.all(r.middlewares.map(middlewareOf)))
-            .flat(),
-          handler: mod.handler ?? mod.handlers,
-          page: mod.default as PageComponent<unknown, unknown> | undefined,
-          // As in Fresh 2, a route skipping inherited layouts renders none.
-          layouts: config.skipInheritedLayouts
-            ? []
-            : (await Promise.all(r.layouts.map(pageOf))).filter((l) =>
-              l !== undefined
-            ),
-          app: config.skipAppWrapper ? undefined : app,
-          error: await pageOf(r.error),
-          notFound: await pageOf(r.notFound),
-          config,
-        };
-      }));
     }
     this.#routes = this.#steps.flatMap((s) =>
       s.kind === "fs" ? fsRoutes : s.routes
     );
-    await this.#loadIslands(islandFiles);
-  }
-
-  async #loadIslands(files: string[]): Promise<void> {
-    if (files.length === 0) return;
-    const { root } = this.config;
-    this.#manifest = await ensureBuilt(root, files, {
-      minify: this.config.mode === "production",
-    });
-    for (const file of files) {
-      const mod = await import(toFileUrl(file).href) as Record<string, unknown>;
-      const rel = relative(root, file);
-      const base = relative(join(root, "islands"), file).startsWith("..")
-        ? rel
-        : relative(join(root, "islands"), file);
-      for (const [exportName, component] of Object.entries(mod)) {
-        if (typeof component !== "function") continue;
-        const id = base.replace(/\.[jt]sx?$/, "").replace(/[^\w]+/g, "_") +
-          (exportName === "default" ? "" : `_${exportName}`);
-        this.#islands.set(component, {
-          id,
-          file,
-          exportName,
-          component: component as ComponentType,
-          url: this.#manifest.islands[rel],
-        });
-      }
-    }
+    const islands = await loadIslands(root, islandFiles, mode);
+    this.#islands = islands.islands;
+    this.#manifest = islands.manifest;
   }
 
   #match(method: string, url: URL) {
