@@ -80,6 +80,9 @@ export function MessageList(
             {item.edited && !item.deleted && (
               <span class="edited">(edited)</span>
             )}
+            {own && !item.deleted && (
+              <span class="sent" title="Sent" aria-label="Sent">✓</span>
+            )}
           </div>
           {own && !item.deleted && (onEdit || onDelete) &&
             canChange(item.room, item.id) && (

@@ -207,6 +207,9 @@ Deno.test({
       await banner.filter({ hasText: "Reconnecting" }).waitFor();
       await say(ana, "while down");
       await ana.locator(".msg.pending", { hasText: "while down" }).waitFor();
+      await expect(
+        ana.locator(".msg.pending .status", { hasText: "Sending…" }).count(),
+      ).resolves.toBe(1);
       await banner.filter({ hasText: "1 message waiting to send" }).waitFor();
       w.server = await spawnServer(w.port, w.env);
       await ana.locator(".banner.hidden").waitFor({
@@ -215,6 +218,8 @@ Deno.test({
       });
       await ana.locator(".msg:not(.pending)", { hasText: "while down" })
         .waitFor();
+      await ana.locator(".msg:not(.pending)", { hasText: "while down" })
+        .locator(".sent").waitFor();
       // Down again: write, reload (which fails), come back, open the page again.
       await w.server.stop();
       await banner.filter({ hasText: "Reconnecting" }).waitFor();
