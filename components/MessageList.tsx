@@ -74,9 +74,11 @@ export function MessageList(
             </div>
           )}
           <div class="text">
-            {item.deleted
-              ? <em>Message deleted</em>
-              : <MessageText text={item.text} me={me} />}
+            <span class="body">
+              {item.deleted
+                ? <em>Message deleted</em>
+                : <MessageText text={item.text} me={me} />}
+            </span>
             {item.edited && !item.deleted && (
               <span class="edited">(edited)</span>
             )}

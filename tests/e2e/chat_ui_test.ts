@@ -314,7 +314,7 @@ Deno.test({
         const exact = new RegExp(
           `^${p.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`,
         );
-        await expect(ana.locator(".msg .text", { hasText: exact }).count())
+        await expect(ana.locator(".msg .body", { hasText: exact }).count())
           .resolves.toBe(1);
       }
       const res = await fetch(`${w.server.url}/rooms/general`);
@@ -457,7 +457,7 @@ Deno.test({
       await ana.waitForFunction(() =>
         document.querySelectorAll(".msg").length === 100
       );
-      await expect(ana.locator(".msg .text").first().textContent()).resolves
+      await expect(ana.locator(".msg .body").first().textContent()).resolves
         .toBe("history 21");
       // Scrolled up, a new message shows the pill instead of moving the view.
       seed.send(
