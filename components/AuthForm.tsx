@@ -1,4 +1,4 @@
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, VNode } from "preact";
 import { CSRF_FIELD, sessionCsrfToken } from "../lib/csrf.ts";
 
 /** A login or registration form; works without JavaScript. */
@@ -16,7 +16,7 @@ export function AuthForm(
     /** Shown below the form, e.g. a link to the other form. */
     footer?: ComponentChildren;
   },
-) {
+): VNode {
   return (
     <main class="auth" id="main">
       <form class="auth-form" method="post" action={action}>
@@ -43,7 +43,7 @@ export function Field(
     maxLength?: number;
     minLength?: number;
   },
-) {
+): VNode {
   return (
     <div class="field">
       <label for={name}>{label}</label>
@@ -65,7 +65,7 @@ export function Field(
 }
 
 /** The logout button of a logged-in user, for a layout or page header. */
-export function LogoutForm({ sessionId }: { sessionId: string }) {
+export function LogoutForm({ sessionId }: { sessionId: string }): VNode {
   return (
     <form method="post" action="/logout" class="logout-form">
       <input

@@ -1,3 +1,4 @@
+import type { VNode } from "preact";
 import type { PresenceUser } from "../lib/protocol.ts";
 
 /** Who is online in the room, guests marked, and who is typing. */
@@ -7,7 +8,7 @@ export function Members(
     typing: string[];
     me: string;
   },
-) {
+): VNode {
   return (
     <>
       <h2 class="side-title">Online — {users.length}</h2>

@@ -1,3 +1,4 @@
+import type { VNode } from "preact";
 import type { Item } from "../lib/client/chat_store.ts";
 import type { Pending } from "../lib/client/outbox.ts";
 import { MessageText } from "./MessageText.tsx";
@@ -7,10 +8,15 @@ const GROUP_MS = 5 * 60_000;
 
 /** Props of {@link MessageList}. */
 export interface MessageListProps {
+  /** The room's messages and notices, oldest first. */
   items: Item[];
+  /** One's own messages not yet acknowledged, shown at the end. */
   pending: readonly Pending[];
+  /** The reader's name, to set their messages and mentions apart. */
   me: string;
+  /** Sends a refused message again. */
   onRetry?: (clientId: string) => void;
+  /** Drops a refused message. */
   onDiscard?: (clientId: string) => void;
   /** Starts editing one's own message. */
   onEdit?: (id: number, text: string) => void;
@@ -39,7 +45,7 @@ export function MessageList(
     confirmDelete,
     canChange = () => true,
   }: MessageListProps,
-) {
+): VNode {
   const rows = [];
   let prev: Item | undefined;
   for (const item of items) {

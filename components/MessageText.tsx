@@ -1,4 +1,4 @@
-import type { ComponentChildren } from "preact";
+import type { ComponentChildren, VNode } from "preact";
 import { type Inline, parseInline } from "../lib/client/format.ts";
 
 /**
@@ -6,7 +6,9 @@ import { type Inline, parseInline } from "../lib/client/format.ts";
  * opened without opener or referrer) and @mentions, as Preact nodes. What
  * the user typed is only ever text, so HTML in it stays inert.
  */
-export function MessageText({ text, me }: { text: string; me?: string }) {
+export function MessageText(
+  { text, me }: { text: string; me?: string },
+): VNode {
   return <>{render(parseInline(text), me)}</>;
 }
 

@@ -1,3 +1,4 @@
+import type { VNode } from "preact";
 import { USER_NAME } from "../lib/names.ts";
 
 /** Props of {@link NameDialog}. */
@@ -6,11 +7,14 @@ export interface NameDialogProps {
   error: string;
   /** Called with a well-formed name; ill-formed ones are explained here. */
   onChoose: (name: string) => void;
+  /** Called with the reason a typed name can't be used. */
   onInvalid: (message: string) => void;
 }
 
 /** Asks a guest for a display name before joining. */
-export function NameDialog({ error, onChoose, onInvalid }: NameDialogProps) {
+export function NameDialog(
+  { error, onChoose, onInvalid }: NameDialogProps,
+): VNode {
   return (
     <div class="overlay">
       <form

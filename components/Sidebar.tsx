@@ -1,18 +1,26 @@
+import type { VNode } from "preact";
 import type { RoomInfo } from "../lib/protocol.ts";
 
 /** Props of {@link Sidebar}. */
 export interface SidebarProps {
+  /** Every room, in the server's order. */
   rooms: RoomInfo[];
+  /** The open room's id. */
   current: string;
+  /** Unread messages per room id. */
   unread: Record<string, number>;
+  /** Unread mentions of the reader per room id. */
   mentions: Record<string, number>;
+  /** Opens a room in place (links still work without it). */
   onOpen?: (room: string) => void;
+  /** Asks the server for a new room. */
   onCreate?: (room: string) => void;
+  /** Why the last room could not be created. */
   createError?: string;
 }
 
 /** The room list with unread and mention counts, and the create-room form. */
-export function Sidebar(props: SidebarProps) {
+export function Sidebar(props: SidebarProps): VNode {
   return (
     <>
       <h2 class="side-title">Rooms</h2>

@@ -1,3 +1,4 @@
+import type { VNode } from "preact";
 import { useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "fresh/runtime";
@@ -13,9 +14,13 @@ import { Sidebar } from "../components/Sidebar.tsx";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
 export interface ChatAppProps {
+  /** The room the page opened on. */
   room: string;
+  /** Every room, for the sidebar. */
   rooms: RoomInfo[];
+  /** The room's latest messages, oldest first. */
   messages: ChatMessage[];
+  /** Whether older messages exist. */
   hasMore: boolean;
   /** The signed-in account's name; guests choose a name instead. */
   account?: string | null;
@@ -33,7 +38,7 @@ const TYPING_REPEAT_MS = 2000;
  * Renders the server's messages first; in the browser it connects, resumes
  * after the last message shown and keeps everything live.
  */
-export default function ChatApp(props: ChatAppProps) {
+export default function ChatApp(props: ChatAppProps): VNode {
   const store = useMemo(() => {
     const s = new ChatStore();
     s.rooms.value = props.rooms;
