@@ -28,7 +28,9 @@ const log = logger("server");
 export interface Server {
   /** The base URL, e.g. `http://127.0.0.1:8000`. */
   url: string;
+  /** The port it listens on. */
   port: number;
+  /** The chat service it serves. */
   chat: Chat;
   /** Accounts, sessions and the login limiter. */
   auth: Auth;

@@ -3,14 +3,16 @@
  *
  * @module
  */
-import { createDefine } from "fresh";
+import { createDefine, type Define } from "fresh";
 import type { Auth } from "./lib/auth_middleware.ts";
 import type { Chat } from "./lib/chat.ts";
 import type { ConnectionLimiter } from "./lib/guard.ts";
 
 /** What middleware puts on `ctx.state` for routes. */
 export interface State {
+  /** The chat service of this instance. */
   chat: Chat;
+  /** Open WebSocket connections per address. */
   connections: ConnectionLimiter;
   /** Set by the WebSocket guard: the address holding a connection slot. */
   clientAddress?: string;
@@ -23,4 +25,4 @@ export interface State {
 }
 
 /** Typed helpers for routes, pages, layouts and middleware. */
-export const define = createDefine<State>();
+export const define: Define<State> = createDefine<State>();

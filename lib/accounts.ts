@@ -16,13 +16,17 @@ export interface Account {
   name: string;
   /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
   passwordHash: string;
+  /** Milliseconds since the epoch. */
   createdAt: number;
 }
 
 /** scrypt's cost parameters. */
 export interface ScryptCost {
+  /** CPU and memory cost, a power of two. */
   N: number;
+  /** Block size. */
   r: number;
+  /** Parallelisation. */
   p: number;
 }
 
@@ -30,11 +34,13 @@ export interface ScryptCost {
 export interface AccountsOptions {
   /** The cost of new hashes; existing hashes keep the cost they were made with. */
   cost?: ScryptCost;
+  /** The clock, in epoch milliseconds; `Date.now` by default. */
   now?: () => number;
 }
 
 /** Why a registration was refused; the message is fit for the user. */
 export class AccountError extends Error {
+  /** Always `"AccountError"`. */
   override name = "AccountError";
 }
 
@@ -57,6 +63,7 @@ export class Accounts {
   /** Hashed when a username is unknown, so a miss takes as long as a hit. */
   #decoy?: Promise<string>;
 
+  /** Creates the registry over `kv`. */
   constructor(kv: Deno.Kv, options: AccountsOptions = {}) {
     this.#kv = kv;
     this.#cost = options.cost ?? DEFAULT_COST;

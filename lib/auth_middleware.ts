@@ -19,8 +19,11 @@ import { SESSION_COOKIE, Sessions } from "./sessions.ts";
 
 /** The authentication services routes reach through `ctx.state.auth`. */
 export interface Auth {
+  /** The registry of accounts. */
   accounts: Accounts;
+  /** The session registry. */
   sessions: Sessions;
+  /** Failed logins per address and username. */
   limiter: LoginLimiter;
   /** Registrations per address: each one counts, as hashing costs CPU. */
   registrations: LoginLimiter;
@@ -28,6 +31,7 @@ export interface Auth {
 
 /** What {@link authMiddleware} puts on `ctx.state`. */
 export interface AuthState {
+  /** The authentication services. */
   auth: Auth;
   /** The logged-in user; unset for guests. */
   user?: { name: string };
@@ -37,8 +41,11 @@ export interface AuthState {
 
 /** Options of {@link createAuth}, for tests. */
 export interface AuthOptions {
+  /** The clock, in epoch milliseconds; `Date.now` by default. */
   now?: () => number;
+  /** How long a session lasts; 7 days by default. */
   sessionTtlMs?: number;
+  /** The cost of new password hashes; cheap ones keep tests fast. */
   scryptCost?: ScryptCost;
 }
 

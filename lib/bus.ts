@@ -33,6 +33,7 @@ export interface Bus {
   presence(room: string): Promise<PresenceUser[]>;
   /** Whether the bus can carry events now. */
   healthy(): Promise<boolean>;
+  /** Stops delivering events and releases the connection. */
   close(): Promise<void>;
 }
 
@@ -64,6 +65,7 @@ export class LocalBus implements Bus {
     return Promise.resolve(true);
   }
 
+  /** Forgets every receiver. */
   close(): Promise<void> {
     this.#handlers.length = 0;
     return Promise.resolve();
@@ -78,7 +80,9 @@ export function mergePresence(lists: Iterable<PresenceUser[]>): PresenceUser[] {
 }
 
 /** A presence list as it travels between instances. */
-export const presenceUsers = z.array(
+export const presenceUsers: z.ZodArray<
+  z.ZodObject<{ name: z.ZodString; guest: z.ZodBoolean }>
+> = z.array(
   z.object({ name: z.string(), guest: z.boolean() }),
 );
 const chatMessage = z.object({
@@ -92,26 +96,27 @@ const chatMessage = z.object({
   deleted: z.boolean().optional(),
 });
 /** What may arrive from another instance: any {@link BusEvent} but `resync`. */
-export const wireEvent = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("message"), message: chatMessage }),
-  z.object({
-    kind: z.literal("typing"),
-    room: z.string(),
-    user: z.string(),
-    typing: z.boolean(),
-  }),
-  z.object({ kind: z.literal(["presence", "room"]), room: z.string() }),
-  z.object({
-    kind: z.literal(["joined", "left"]),
-    room: z.string(),
-    user: presenceUsers.element,
-  }),
-  z.object({
-    kind: z.literal("edited"),
-    room: z.string(),
-    id: z.number(),
-    text: z.string(),
-  }),
-  z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
-  z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
-]) satisfies z.ZodType<BusEvent>;
+export const wireEvent: z.ZodType<Exclude<BusEvent, { kind: "resync" }>> = z
+  .discriminatedUnion("kind", [
+    z.object({ kind: z.literal("message"), message: chatMessage }),
+    z.object({
+      kind: z.literal("typing"),
+      room: z.string(),
+      user: z.string(),
+      typing: z.boolean(),
+    }),
+    z.object({ kind: z.literal(["presence", "room"]), room: z.string() }),
+    z.object({
+      kind: z.literal(["joined", "left"]),
+      room: z.string(),
+      user: presenceUsers.element,
+    }),
+    z.object({
+      kind: z.literal("edited"),
+      room: z.string(),
+      id: z.number(),
+      text: z.string(),
+    }),
+    z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
+    z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
+  ]) satisfies z.ZodType<BusEvent>;

@@ -35,6 +35,7 @@ export interface KvBusOptions {
   logTtlMs?: number;
   /** Close `kv` when the bus closes; defaults to false. */
   ownsKv?: boolean;
+  /** Where problems are logged; the "bus" logger by default. */
   logger?: Logger;
 }
 
@@ -149,6 +150,7 @@ export class KvBus implements Bus {
     }
   }
 
+  /** Stops watching and withdraws this instance's presence. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;

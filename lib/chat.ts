@@ -25,7 +25,9 @@ import { KvNameClaims } from "./name_claims.ts";
 
 /** An error a client should see, with its protocol code. */
 export class ChatError extends Error {
+  /** Always `"ChatError"`. */
   override name = "ChatError";
+  /** Creates the error; the message defaults to the code's description. */
   constructor(readonly code: ErrorCode, message: string = ERROR_CODES[code]) {
     super(message);
   }
@@ -33,6 +35,7 @@ export class ChatError extends Error {
 
 /** Options of {@link Chat.open}. */
 export interface ChatOptions {
+  /** The server's configuration. */
   config: Config;
   /** A bus other than the in-process one (Redis). */
   bus?: Bus;

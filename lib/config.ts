@@ -52,7 +52,9 @@ const schema = z.object({
 
 /** The validated configuration of one server instance. */
 export interface Config {
+  /** Port to listen on; 0 picks a free one. */
   port: number;
+  /** Interface to listen on. */
   hostname: string;
   /** Path of the Deno KV file, `:memory:`, or `""` for Deploy's managed KV. */
   kvPath: string;
@@ -65,37 +67,49 @@ export interface Config {
   bus: "local" | "kv" | "redis";
   /** Origins allowed to open a WebSocket besides the server's own. */
   allowedOrigins: string[];
+  /** The lowest level logged. */
   logLevel: "trace" | "debug" | "info" | "warning" | "error" | "fatal";
   /** Rooms that exist from the start. */
   rooms: string[];
   /** Messages kept per room; older ones are removed. */
   historyLimit: number;
+  /** Longest message text, in UTF-8 bytes. */
   maxTextBytes: number;
+  /** Largest WebSocket frame accepted, in bytes. */
   maxFrameBytes: number;
+  /** Seconds without a pong before a socket is closed. */
   idleTimeoutS: number;
   /** A socket buffering more than this many bytes counts as backed up. */
   slowClientBytes: number;
   /** How long a socket may stay backed up before it is closed with 1013. */
   slowClientGraceMs: number;
+  /** How long a typing notice lasts without being renewed. */
   typingTtlMs: number;
   /** Token bucket per connection: refill rate and capacity. */
   ratePerSecond: number;
+  /** The bucket's capacity: messages allowed in a burst. */
   rateBurst: number;
+  /** Open connections allowed from one address. */
   maxConnectionsPerIp: number;
+  /** Rooms one user may create. */
   maxRoomsPerUser: number;
   /** Rooms the server holds at most; creating more is refused. */
   maxRooms: number;
+  /** Whether to believe `X-Forwarded-For` and `X-Forwarded-Proto`. */
   trustProxy: boolean;
+  /** Account names that may moderate every room. */
   adminUsers: string[];
   /** Failed logins per username before a lock; slowed from half of it. */
   loginMaxAttempts: number;
   /** How long a login lock lasts, in ms. */
   loginLockMs: number;
+  /** How long shutdown waits for open requests before closing anyway, in ms. */
   shutdownGraceMs: number;
 }
 
 /** Thrown by {@link loadConfig} with one line per bad variable. */
 export class ConfigError extends Error {
+  /** Always `"ConfigError"`. */
   override name = "ConfigError";
 }
 

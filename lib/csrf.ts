@@ -24,6 +24,7 @@ const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /** A form's CSRF token, and the cookie to set when it is new. */
 export interface CsrfToken {
+  /** The value the form carries in a hidden field. */
   token: string;
   /** A `Set-Cookie` value, for an anonymous visitor without a token yet. */
   setCookie?: string;

@@ -45,6 +45,7 @@ export function clientAddress(
 /** Counts open connections per address against a limit. */
 export class ConnectionLimiter {
   readonly #open = new Map<string, number>();
+  /** Creates a limiter allowing `limit` open connections per address. */
   constructor(readonly limit: number) {}
 
   /** Takes a slot for `address`; false when it has none left. */

@@ -26,9 +26,13 @@ import { Metrics } from "./metrics.ts";
 
 /** The socket surface the hub needs; a `WebSocket` satisfies it. */
 export interface Socket {
+  /** `WebSocket.OPEN` while frames can be sent. */
   readonly readyState: number;
+  /** Bytes queued but not yet sent. */
   readonly bufferedAmount: number;
+  /** Queues one frame. */
   send(data: string): void;
+  /** Closes the connection. */
   close(code?: number, reason?: string): void;
 }
 
@@ -36,14 +40,19 @@ export type { WireFormat };
 
 /** A connected client. */
 export interface Client {
+  /** Unique within this hub. */
   readonly id: number;
+  /** Who is connected, as others see them. */
   readonly user: PresenceUser;
+  /** How this client wants its frames. */
   readonly format: WireFormat;
+  /** Where its frames go. */
   readonly socket: Socket;
   /** Rooms joined, with delivery state. */
   readonly rooms: Map<string, Member>;
   /** When the socket first stayed backed up, 0 while it keeps up. */
   slowSince: number;
+  /** Set once the client is disconnected; late work for it is dropped. */
   closed: boolean;
   /**
    * Who wrote this connection's messages, beyond the display name: the
@@ -90,17 +99,23 @@ const REPLAY_PAGE = 200;
 
 /** Options of {@link Hub}. */
 export interface HubOptions {
+  /** Where messages are kept, and gaps are filled from. */
   store: Store;
+  /** Where messages come from and go to, across instances. */
   bus: Bus;
   /** Bytes a socket may buffer before it counts as backed up. */
   slowClientBytes: number;
   /** How long a socket may stay backed up before it is closed. */
   slowClientGraceMs: number;
+  /** How long a typing notice lasts without being renewed. */
   typingTtlMs: number;
+  /** Counters to update; a fresh set by default. */
   metrics?: Metrics;
   /** How long to wait for a missing message before reading it from the store. */
   gapWaitMs?: number;
+  /** The clock, in epoch milliseconds; `Date.now` by default. */
   now?: () => number;
+  /** Where problems are logged; the "hub" logger by default. */
   log?: Logger;
 }
 
@@ -109,6 +124,7 @@ const MAX_PENDING = 10_000;
 
 /** Local clients and rooms, and in-order delivery to them. */
 export class Hub {
+  /** This hub's counters and gauges. */
   readonly metrics: Metrics;
   readonly #clients = new Set<Client>();
   readonly #rooms = new Map<string, RoomState>();
@@ -117,6 +133,7 @@ export class Hub {
   readonly #sweep: ReturnType<typeof setInterval>;
   #nextId = 1;
 
+  /** Creates a hub with no clients. */
   constructor(options: HubOptions) {
     this.#o = {
       ...options,

@@ -15,7 +15,9 @@ const log = logger("identity");
 
 /** A claimed identity. */
 export interface Identity {
+  /** The name granted, case kept. */
   name: string;
+  /** Whether it is a guest's name rather than an account's. */
   guest: boolean;
   /** Proves the claim on reconnect; only guests of the native protocol get one. */
   token?: string;
@@ -39,6 +41,7 @@ export interface IdentityOptions {
   isReserved: (name: string) => Promise<boolean>;
   /** How long a guest name stays held after its last connection closes. */
   holdMs?: number;
+  /** The clock, in epoch milliseconds; `Date.now` by default. */
   now?: () => number;
   /** Holds shared with other instances; without it names are per instance. */
   claims?: NameClaims;
@@ -48,6 +51,7 @@ export interface IdentityOptions {
 
 /** Why a claim was refused. */
 export class NameError extends Error {
+  /** Always `"NameError"`. */
   override name = "NameError";
 }
 
@@ -62,6 +66,7 @@ export class Identities {
   readonly #claims: NameClaims | undefined;
   readonly #renewal: ReturnType<typeof setInterval> | undefined;
 
+  /** Creates an empty registry. */
   constructor(options: IdentityOptions) {
     this.#o = {
       ...options,

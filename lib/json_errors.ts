@@ -11,6 +11,7 @@ const log = logger("http");
 
 /** The body of every JSON error response. */
 export interface ErrorBody {
+  /** The HTTP status, repeated, and a message fit for the user. */
   error: { status: number; message: string };
 }
 

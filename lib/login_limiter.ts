@@ -17,6 +17,7 @@ export interface LoginLimiterOptions {
   maxAttempts: number;
   /** How long a lock lasts, in ms (`LOGIN_LOCK_MS`). */
   lockMs: number;
+  /** The clock, in epoch milliseconds; `Date.now` by default. */
   now?: () => number;
   /** Keys tracked at most; the stalest are dropped beyond it. */
   maxKeys?: number;
@@ -42,6 +43,7 @@ export class LoginLimiter {
   readonly #failures = new Map<string, Failures>();
   readonly #o: Required<LoginLimiterOptions>;
 
+  /** Creates a limiter with no failures recorded. */
   constructor(options: LoginLimiterOptions) {
     this.#o = {
       ...options,

@@ -6,12 +6,15 @@
 
 /** A monotonically increasing count. */
 export class Counter {
+  /** The count so far. */
   value = 0;
+  /** Creates a counter at 0, exported as `name` with `help` as its description. */
   constructor(readonly name: string, readonly help: string) {}
   /** Adds `n` (default 1). */
   inc(n = 1): void {
     this.value += n;
   }
+  /** The counter's exposition text. */
   render(): string {
     return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} counter\n${this.name} ${this.value}\n`;
   }
@@ -19,11 +22,15 @@ export class Counter {
 
 /** A value that goes up and down. */
 export class Gauge {
+  /** The current value. */
   value = 0;
+  /** Creates a gauge at 0, exported as `name` with `help` as its description. */
   constructor(readonly name: string, readonly help: string) {}
+  /** Replaces the value. */
   set(v: number): void {
     this.value = v;
   }
+  /** The gauge's exposition text. */
   render(): string {
     return `# HELP ${this.name} ${this.help}\n# TYPE ${this.name} gauge\n${this.name} ${this.value}\n`;
   }
@@ -32,8 +39,11 @@ export class Gauge {
 /** Observations counted into cumulative buckets. */
 export class Histogram {
   readonly #counts: number[];
+  /** Total of all observations. */
   sum = 0;
+  /** Number of observations. */
   count = 0;
+  /** Creates an empty histogram with the given upper bounds, ascending. */
   constructor(
     readonly name: string,
     readonly help: string,
@@ -41,6 +51,7 @@ export class Histogram {
   ) {
     this.#counts = buckets.map(() => 0);
   }
+  /** Records one observation. */
   observe(v: number): void {
     this.sum += v;
     this.count++;
@@ -48,6 +59,7 @@ export class Histogram {
       if (v <= this.buckets[i]) this.#counts[i]++;
     }
   }
+  /** The histogram's exposition text. */
   render(): string {
     const lines = [
       `# HELP ${this.name} ${this.help}`,
@@ -67,31 +79,39 @@ export class Histogram {
 
 /** Every metric the server exports. */
 export class Metrics {
+  /** Open WebSocket connections. */
   readonly connections = new Gauge(
     "chat_connections",
     "Open WebSocket connections",
   );
+  /** Rooms that exist. */
   readonly rooms = new Gauge("chat_rooms", "Rooms that exist");
+  /** Messages accepted from clients. */
   readonly messagesIn = new Counter(
     "chat_messages_in_total",
     "Messages accepted from clients",
   );
+  /** Messages published to rooms. */
   readonly messagesOut = new Counter(
     "chat_messages_out_total",
     "Messages published to rooms",
   );
+  /** Message frames sent to clients. */
   readonly deliveries = new Counter(
     "chat_deliveries_total",
     "Message frames sent to clients",
   );
+  /** Clients closed for not keeping up. */
   readonly slowDropped = new Counter(
     "chat_slow_clients_dropped_total",
     "Clients closed with 1013 for not keeping up",
   );
+  /** Error frames sent to clients. */
   readonly errors = new Counter(
     "chat_client_errors_total",
     "Error frames sent to clients",
   );
+  /** Seconds from receiving a send to its durable ack. */
   readonly ackLatency = new Histogram(
     "chat_ack_latency_seconds",
     "Time from receiving a send to its ack (durable write)",

@@ -28,6 +28,7 @@ export class KvNameClaims implements NameClaims {
   readonly #kv: Deno.Kv;
   readonly #now: () => number;
 
+  /** Creates the claims over `kv`. */
   constructor(kv: Deno.Kv, now: () => number = Date.now) {
     this.#kv = kv;
     this.#now = now;

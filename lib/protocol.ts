@@ -15,7 +15,7 @@ export const PROTOCOL_VERSION = 1;
 export { ROOM_ID, USER_NAME };
 
 /** A room id, validated. */
-export const roomId = z.string().regex(
+export const roomId: z.ZodString = z.string().regex(
   ROOM_ID,
   "Room ids are 1–32 of a-z, 0-9, _ and -",
 );
@@ -66,8 +66,11 @@ export type ClientFrame = z.infer<typeof clientFrame>;
 export interface ChatMessage {
   /** Per-room, strictly increasing. */
   id: number;
+  /** The room it was sent to. */
   room: string;
+  /** The sender's display name. */
   user: string;
+  /** What was written. */
   text: string;
   /** Milliseconds since the epoch, server time. */
   ts: number;
@@ -81,13 +84,17 @@ export interface ChatMessage {
 
 /** A user as presence lists show it. */
 export interface PresenceUser {
+  /** The display name. */
   name: string;
+  /** Whether the name is a guest's rather than an account's. */
   guest: boolean;
 }
 
 /** A room as listings show it. */
 export interface RoomInfo {
+  /** The room id used in frames and URLs. */
   id: string;
+  /** The name to show. */
   name: string;
   /** Users online in the room now. */
   users_count: number;
@@ -134,8 +141,11 @@ export type ServerFrame =
 
 /** Identifies the client frame an `error` answers. */
 export interface FrameRef {
+  /** The frame's `type`, when it had one. */
   type?: string;
+  /** The frame's `room`, when it had one. */
   room?: string;
+  /** The frame's `clientId`, when it had one. */
   clientId?: string;
 }
 

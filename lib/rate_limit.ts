@@ -11,6 +11,7 @@ export class TokenBucket {
   /** Consecutive refusals, for telling sustained abuse from a burst. */
   strikes = 0;
 
+  /** Creates a full bucket. */
   constructor(
     readonly perSecond: number,
     readonly burst: number,

@@ -7,7 +7,7 @@
  */
 
 /** The Content-Security-Policy of every page. */
-export const CSP = [
+export const CSP: string = [
   "default-src 'self'",
   "script-src 'self'",
   "style-src 'self'",

@@ -21,7 +21,9 @@ export interface Session {
   id: string;
   /** The account's name. */
   user: string;
+  /** Milliseconds since the epoch. */
   createdAt: number;
+  /** When it lapses, in milliseconds since the epoch. */
   expiresAt: number;
 }
 
@@ -33,7 +35,9 @@ interface StoredSession {
 
 /** Options of {@link Sessions}. */
 export interface SessionsOptions {
+  /** How long a session lasts; {@link SESSION_TTL_MS} by default. */
   ttlMs?: number;
+  /** The clock, in epoch milliseconds; `Date.now` by default. */
   now?: () => number;
 }
 
@@ -45,6 +49,7 @@ export class Sessions {
   readonly #ttlMs: number;
   readonly #now: () => number;
 
+  /** Creates the registry over `kv`. */
   constructor(kv: Deno.Kv, options: SessionsOptions = {}) {
     this.#kv = kv;
     this.#ttlMs = options.ttlMs ?? SESSION_TTL_MS;

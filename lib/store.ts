@@ -17,14 +17,19 @@ const log = logger("store");
 
 /** A message before it has an id. */
 export interface Draft {
+  /** The room it goes to. */
   room: string;
+  /** The sender's display name. */
   user: string;
+  /** What was written. */
   text: string;
+  /** The sender's idempotency key, if any. */
   clientId?: string;
 }
 
 /** The result of {@link Store.append}. */
 export interface Appended {
+  /** The stored message, with its id and time. */
   message: ChatMessage;
   /** True when (user, clientId) had been stored before: this is the original. */
   duplicate: boolean;
@@ -32,14 +37,19 @@ export interface Appended {
 
 /** A room as stored. */
 export interface StoredRoom {
+  /** The room id. */
   id: string;
+  /** Who created it; null for rooms from the configuration. */
   createdBy: string | null;
+  /** Milliseconds since the epoch. */
   createdAt: number;
 }
 
 /** A page of history. */
 export interface HistoryPage {
+  /** The page's messages, oldest first. */
   messages: ChatMessage[];
+  /** Whether older messages exist before this page. */
   hasMore: boolean;
 }
 
@@ -77,6 +87,7 @@ interface Pending {
 
 /** Message history, rooms and idempotency, backed by Deno KV. */
 export class Store {
+  /** The underlying database, shared with other KV-backed modules. */
   readonly kv: Deno.Kv;
   readonly #limit: number;
   readonly #now: () => number;
@@ -84,6 +95,7 @@ export class Store {
   readonly #inFlight = new Set<string>();
   #closed = false;
 
+  /** Creates a store over `kv` keeping `historyLimit` messages per room. */
   constructor(kv: Deno.Kv, historyLimit: number, now: () => number = Date.now) {
     this.kv = kv;
     this.#limit = historyLimit;

@@ -12,6 +12,7 @@ export class Typing {
   readonly #ttlMs: number;
   readonly #onChange: (room: string, user: string, typing: boolean) => void;
 
+  /** Creates a tracker that calls `onChange` on every start and stop. */
   constructor(
     ttlMs: number,
     onChange: (room: string, user: string, typing: boolean) => void,

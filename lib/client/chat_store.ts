@@ -29,8 +29,11 @@ export const MAX_ITEMS = 500;
 
 /** The state of one room. */
 export interface RoomState {
+  /** Messages and notices, oldest first. */
   items: Signal<Item[]>;
+  /** Who is in the room. */
   members: Signal<PresenceUser[]>;
+  /** Names of members typing now. */
   typing: Signal<string[]>;
   /** Whether older history exists before the first item. */
   hasMore: Signal<boolean>;
@@ -40,20 +43,33 @@ export interface RoomState {
 
 /** The chat page's state. */
 export class ChatStore {
-  readonly me = signal<string>("");
-  readonly rooms = signal<RoomInfo[]>([]);
-  readonly current = signal<string>("");
-  readonly unread = signal<Record<string, number>>({});
-  readonly mentions = signal<Record<string, number>>({});
+  /** This user's name; empty until `welcome` arrives. */
+  readonly me: Signal<string> = signal<string>("");
+  /** Rooms that exist. */
+  readonly rooms: Signal<RoomInfo[]> = signal<RoomInfo[]>([]);
+  /** Id of the room on screen. */
+  readonly current: Signal<string> = signal<string>("");
+  /** Unread messages per room. */
+  readonly unread: Signal<Record<string, number>> = signal<
+    Record<string, number>
+  >({});
+  /** Unread mentions of this user per room. */
+  readonly mentions: Signal<Record<string, number>> = signal<
+    Record<string, number>
+  >({});
   /** Messages that arrived while the tab was hidden. */
-  readonly hiddenUnread = signal(0);
+  readonly hiddenUnread: Signal<number> = signal(0);
   /**
    * `room\0id` of messages this page sent and saw acknowledged: what a guest
    * may still edit or delete.
    */
-  readonly mine = signal<ReadonlySet<string>>(new Set());
+  readonly mine: Signal<ReadonlySet<string>> = signal<ReadonlySet<string>>(
+    new Set(),
+  );
   /** The latest mention, for a notification. */
-  readonly lastMention = signal<ChatMessage | null>(null);
+  readonly lastMention: Signal<ChatMessage | null> = signal<
+    ChatMessage | null
+  >(null);
   readonly #rooms = new Map<string, RoomState>();
 
   /** The state of `room`, created on first use. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { signal } from "@preact/signals";
+import { type Signal, signal } from "@preact/signals";
 import type { ClientFrame, ServerFrame } from "../protocol.ts";
 import { backoffDelay } from "./backoff.ts";
 import { isServerFrame } from "./guards.ts";
@@ -28,6 +28,7 @@ export interface ConnectionOptions {
   onFrame?: (frame: ServerFrame) => void;
   /** The server closed for good (e.g. a refused name): no reconnect. */
   onRejected?: (code: number, reason: string) => void;
+  /** Jitter for the backoff, in [0, 1); `Math.random` by default. */
   random?: () => number;
 }
 
@@ -37,11 +38,15 @@ const FINAL_CODES = new Set([1008, 1003]);
 /** A reconnecting connection to the chat server. */
 export class ChatConnection {
   /** The connection's state, for the banner. */
-  readonly state = signal<ConnectionState>("connecting");
+  readonly state: Signal<ConnectionState> = signal<ConnectionState>(
+    "connecting",
+  );
   /** When the next reconnect attempt happens (epoch ms), while waiting. */
-  readonly retryAt = signal<number | null>(null);
+  readonly retryAt: Signal<number | null> = signal<number | null>(null);
   /** Messages not yet acknowledged, oldest first. */
-  readonly pending = signal<readonly Pending[]>([]);
+  readonly pending: Signal<readonly Pending[]> = signal<readonly Pending[]>(
+    [],
+  );
   readonly #o: ConnectionOptions;
   readonly #outbox: Outbox;
   /**
@@ -59,6 +64,7 @@ export class ChatConnection {
   #retry: ReturnType<typeof setTimeout> | undefined;
   #stopped = false;
 
+  /** Creates an idle connection; {@link ChatConnection.start} opens it. */
   constructor(options: ConnectionOptions) {
     this.#o = options;
     this.#outbox = new Outbox(options.name, options.storage);

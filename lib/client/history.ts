@@ -9,7 +9,9 @@ import { asHistoryPage } from "./guards.ts";
 
 /** A page of a room's history, oldest first. */
 export interface HistoryPage {
+  /** The page's messages, oldest first. */
   messages: ChatMessage[];
+  /** Whether older messages exist before this page. */
   hasMore: boolean;
 }
 

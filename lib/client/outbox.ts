@@ -9,7 +9,9 @@ import { isPending } from "./guards.ts";
 
 /** A message waiting for its ack. */
 export interface Pending {
+  /** The room it goes to. */
   room: string;
+  /** What was written. */
   text: string;
   /** Makes the send idempotent: the server answers a resend with the original ack. */
   clientId: string;
@@ -25,6 +27,7 @@ export class Outbox {
   readonly #storage: Storage | undefined;
   #items: Pending[];
 
+  /** Opens `user`'s outbox, loading what `storage` kept; empty without it. */
   constructor(user: string, storage: Storage | undefined) {
     this.#key = `chat:outbox:${user}`;
     this.#storage = storage;
@@ -43,6 +46,7 @@ export class Outbox {
     return this.#items;
   }
 
+  /** Appends a message and saves the list. */
   add(p: Pending): void {
     this.#items = [...this.#items, p];
     this.#save();

@@ -70,6 +70,7 @@ export class App<State = unknown> {
   #notFound?: Middleware<unknown>;
   #ready?: Promise<void>;
 
+  /** Creates an app with no routes or middleware yet. */
   constructor(options: AppOptions = {}) {
     this.config = {
       root: resolve(options.root ?? Deno.cwd()),

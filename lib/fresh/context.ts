@@ -17,7 +17,9 @@ export interface ResolvedConfig {
 
 /** Response options of {@link Context.render}. */
 export interface RenderInit {
+  /** The response status; 200 by default. */
   status?: number;
+  /** Headers to add to the response. */
   headers?: HeadersInit;
 }
 
@@ -36,6 +38,7 @@ export class Context<State = unknown> {
   readonly url: URL;
   /** Connection information from `Deno.serve`, when served. */
   readonly info: Deno.ServeHandlerInfo | undefined;
+  /** The app's resolved configuration. */
   readonly config: ResolvedConfig;
   /** Per-request state passed from middleware to routes. */
   state: State = {} as State;
@@ -51,6 +54,7 @@ export class Context<State = unknown> {
   /** @internal Set by the app to the matched route's renderer. */
   _renderer: Renderer | undefined;
 
+  /** Creates the context of one request; the app does this. */
   constructor(
     req: Request,
     url: URL,

@@ -16,8 +16,10 @@ export interface BuilderOptions {
 
 /** Builds an app's browser assets. */
 export class Builder {
+  /** The project folder, absolute. */
   readonly root: string;
 
+  /** Creates a builder for the project at `options.root`. */
   constructor(options: BuilderOptions = {}) {
     this.root = resolve(options.root ?? Deno.cwd());
   }

@@ -10,6 +10,7 @@ import { join, relative } from "node:path";
 export interface RouteFile {
   /** The URLPattern pathname, e.g. `/ws/:room_id/:username`. */
   pattern: string;
+  /** The route module's path. */
   file: string;
   /** `_middleware` files from the outermost folder in. */
   middlewares: string[];
@@ -23,7 +24,9 @@ export interface RouteFile {
 
 /** What the `routes/` folder holds. */
 export interface RouteTree {
+  /** Every route file, each with the special files that apply to it. */
   routes: RouteFile[];
+  /** The `_app` file, if any. */
   app?: string;
   /** The root folder's middleware, error and 404 files, for unmatched URLs. */
   root: Omit<RouteFile, "pattern" | "file" | "layouts">;

@@ -10,6 +10,7 @@ export class HttpError extends Error {
   /** The HTTP status code of the response this error becomes. */
   readonly status: number;
 
+  /** Creates the error; the message defaults to the status's standard text. */
   constructor(status: number, message?: string, options?: ErrorOptions) {
     super(message ?? defaultMessage(status), options);
     this.name = "HttpError";

@@ -15,6 +15,7 @@ export interface Island {
   file: string;
   /** The export holding the component. */
   exportName: string;
+  /** The component itself, for rendering on the server. */
   component: ComponentType;
   /** The browser module exporting the component, once built. */
   url?: string;
@@ -22,7 +23,9 @@ export interface Island {
 
 /** One island rendered into a page. */
 export interface RenderedIsland {
+  /** Which island. */
   island: Island;
+  /** The props it was rendered with, to send to the browser. */
   props: Record<string, unknown>;
 }
 

@@ -20,17 +20,27 @@ import type {
 
 /** A route ready to run. */
 export interface Route {
+  /** Matches the request URL. */
   pattern: URLPattern;
+  /** The pattern's pathname, as `ctx.route`. */
   path: string;
   /** Set for routes added with `.get()` and the like. */
   method?: Method | "ALL";
+  /** Middleware that runs before the route, outermost first. */
   middlewares: Middleware<unknown>[];
+  /** The route's handler or handlers by method, if any. */
   handler?: RouteHandler<unknown, unknown>;
+  /** The page component, if any. */
   page?: PageComponent<unknown, unknown>;
+  /** Layouts wrapping the page, outermost first. */
   layouts: PageComponent<unknown, unknown>[];
+  /** The `_app` wrapper, unless skipped. */
   app?: PageComponent<unknown, unknown>;
+  /** The nearest `_error` page. */
   error?: PageComponent<unknown, unknown>;
+  /** The nearest `_404` page. */
   notFound?: PageComponent<unknown, unknown>;
+  /** The route module's `config`. */
   config: RouteConfig;
 }
 

@@ -19,12 +19,15 @@ const COMPUTED = Object.getPrototypeOf(computed(() => 0));
 
 /** Serialized props: the root value and the table it refers to. */
 export interface Serialized {
+  /** The root value. */
   v: Inline;
+  /** Objects, arrays, collections and signals, referred to by index. */
   t: unknown[][];
 }
 
 /** A value that can't go to the browser, with where it was found. */
 export class SerializeError extends TypeError {
+  /** Creates the error. */
   constructor(message: string) {
     super(message);
     this.name = "SerializeError";

@@ -41,8 +41,11 @@ export type RouteHandler<Data = unknown, State = unknown> =
 
 /** Data for the page, with an optional status and headers; see {@link page}. */
 export interface PageResponse<Data> {
+  /** What the page component receives as `data`. */
   data: Data;
+  /** The response status; 200 by default. */
   status?: number;
+  /** Headers to add to the response. */
   headers?: HeadersInit;
 }
 
@@ -50,15 +53,21 @@ export interface PageResponse<Data> {
 export interface PageProps<Data = unknown, State = unknown> {
   /** Renders what this layout or app wrapper wraps. */
   Component: ComponentType;
+  /** What the handler returned with {@link page}. */
   data: Data;
+  /** The request's URL, parsed. */
   url: URL;
+  /** Parameters of the matched route pattern, decoded. */
   params: Record<string, string>;
+  /** Per-request state set by middleware. */
   state: State;
   /** The matched route pattern, or `null`. */
   route: string | null;
   /** The caught error, on error pages. */
   error: unknown;
+  /** The incoming request. */
   req: Request;
+  /** Connection information from `Deno.serve`, when served. */
   info?: Deno.ServeHandlerInfo;
 }
 
@@ -82,9 +91,13 @@ export interface UpgradeOptions {
 
 /** Event handlers of a managed WebSocket. */
 export interface WebSocketHandlers {
+  /** The socket is open. */
   open?(socket: WebSocket): void;
+  /** A message arrived. */
   message?(socket: WebSocket, event: MessageEvent): void;
+  /** The socket closed. */
   close?(socket: WebSocket, code: number, reason: string): void;
+  /** The socket failed; `close` follows. */
   error?(socket: WebSocket, event: Event): void;
 }
 
