@@ -75,9 +75,13 @@ async function visitor(
 
 const errorsOf = (page: Page) => (page as Page & { errors: string[] }).errors;
 
-async function say(page: Page, text: string) {
+/** Types `text` and sends it; unless `offline`, waits for the server's ack. */
+async function say(page: Page, text: string, offline = false) {
   await page.locator("#composer").fill(text);
   await page.locator("#composer").press("Enter");
+  if (!offline) {
+    await page.waitForFunction(() => !document.querySelector(".msg.pending"));
+  }
 }
 
 async function history(w: World, room = "general") {
@@ -183,7 +187,7 @@ Deno.test({
       await ana.keyboard.press("Shift+Enter");
       await ana.keyboard.type("line two");
       await ana.keyboard.press("Enter");
-      const msg = ana.locator(".msg", { hasText: "line one" });
+      const msg = ana.locator(".msg:not(.pending)", { hasText: "line one" });
       await msg.waitFor();
       await expect(msg.locator("br").count()).resolves.toBe(1);
       expect((await history(w)).map((m) => m.text)).toEqual([
@@ -205,7 +209,7 @@ Deno.test({
       await w.server.stop();
       const banner = ana.locator(".banner");
       await banner.filter({ hasText: "Reconnecting" }).waitFor();
-      await say(ana, "while down");
+      await say(ana, "while down", true);
       await ana.locator(".msg.pending", { hasText: "while down" }).waitFor();
       await expect(
         ana.locator(".msg.pending .status", { hasText: "Sending…" }).count(),
@@ -223,7 +227,7 @@ Deno.test({
       // Down again: write, reload (which fails), come back, open the page again.
       await w.server.stop();
       await banner.filter({ hasText: "Reconnecting" }).waitFor();
-      await say(ana, "across a reload");
+      await say(ana, "across a reload", true);
       await ana.locator(".msg.pending", { hasText: "across a reload" })
         .waitFor();
       await ana.reload().catch(() => {}); // The server is down: an error page.
