@@ -65,8 +65,13 @@ export interface StoreOptions {
 
 /** How long an idempotency key is remembered. */
 const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
-/** Sends per commit: each costs 2 checks-or-sets, well inside KV's atomic limits. */
+/**
+ * Sends per commit, across rooms: each costs a check and two sets (plus a
+ * check and a set per room), well inside KV's atomic limits.
+ */
 const MAX_BATCH = 40;
+/** Text bytes per commit, so a batch stays far below KV's 800 KB limit. */
+const MAX_BATCH_BYTES = 256 * 1024;
 /** Run retention after this many messages in a room. */
 const PRUNE_EVERY = 100;
 
@@ -91,8 +96,9 @@ export class Store {
   readonly kv: Deno.Kv;
   readonly #limit: number;
   readonly #now: () => number;
-  readonly #queues = new Map<string, Pending[]>();
-  readonly #inFlight = new Set<string>();
+  /** Sends waiting for a commit, in arrival order. */
+  #queue: Pending[] = [];
+  #draining = false;
   #closed = false;
 
   /** Creates a store over `kv` keeping `historyLimit` messages per room. */
@@ -109,43 +115,59 @@ export class Store {
   append(draft: Draft): Promise<Appended> {
     if (this.#closed) return Promise.reject(new Error("Store is closed"));
     return new Promise((resolve, reject) => {
-      const queue = this.#queues.get(draft.room) ?? [];
-      queue.push({ draft, resolve, reject });
-      this.#queues.set(draft.room, queue);
-      if (!this.#inFlight.has(draft.room)) this.#drain(draft.room);
+      this.#queue.push({ draft, resolve, reject });
+      if (!this.#draining) this.#drain();
     });
   }
 
-  async #drain(room: string): Promise<void> {
-    this.#inFlight.add(room);
+  /**
+   * Commits waiting sends one batch at a time. A batch spans rooms: with
+   * many quiet rooms, one commit carries one message from each, where a
+   * commit per message would cost a disk sync each.
+   */
+  async #drain(): Promise<void> {
+    this.#draining = true;
     try {
-      while (true) {
-        const queue = this.#queues.get(room);
-        if (!queue || queue.length === 0) break;
-        const batch = queue.splice(0, MAX_BATCH);
+      while (this.#queue.length > 0) {
+        const batch = this.#take();
         try {
-          const results = await this.#commit(room, batch.map((p) => p.draft));
+          const results = await this.#commit(batch.map((p) => p.draft));
           batch.forEach((p, i) => p.resolve(results[i]));
         } catch (error) {
           for (const p of batch) p.reject(error);
         }
       }
     } finally {
-      this.#queues.delete(room);
-      this.#inFlight.delete(room);
+      this.#draining = false;
     }
   }
 
-  async #commit(room: string, drafts: Draft[]): Promise<Appended[]> {
+  /** The next batch: up to MAX_BATCH sends and MAX_BATCH_BYTES of text. */
+  #take(): Pending[] {
+    let bytes = 0;
+    let n = 0;
+    while (n < this.#queue.length && n < MAX_BATCH) {
+      bytes += this.#queue[n].draft.text.length * 3;
+      if (n > 0 && bytes > MAX_BATCH_BYTES) break;
+      n++;
+    }
+    return this.#queue.splice(0, n);
+  }
+
+  /** Stores `drafts` (of any rooms) in one atomic commit, retrying conflicts. */
+  async #commit(drafts: Draft[]): Promise<Appended[]> {
+    const rooms = [...new Set(drafts.map((d) => d.room))];
     for (let attempt = 0;; attempt++) {
-      const seq = await this.kv.get<number>(seqKey(room));
-      // Lookups cost a read per batch; only a failed commit makes them worth it.
-      const existing = attempt === 0
-        ? []
-        : await this.#findDuplicates(room, drafts);
+      const seqs = await this.#getMany<number>(rooms.map(seqKey));
+      // Lookups cost reads; only a failed commit makes them worth it.
+      const existing = attempt === 0 ? [] : await this.#findDuplicates(drafts);
+      const op = this.kv.atomic();
+      const next = new Map<string, number>();
+      rooms.forEach((room, r) => {
+        op.check(seqs[r]);
+        next.set(room, seqs[r].value ?? 0);
+      });
       const results: Appended[] = new Array(drafts.length);
-      const op = this.kv.atomic().check(seq);
-      let next = seq.value ?? 0;
       const ts = this.#now();
       const seenInBatch = new Map<string, number>();
       drafts.forEach((d, i) => {
@@ -155,7 +177,7 @@ export class Store {
           return;
         }
         const batchKey = d.clientId
-          ? `${d.user}\u0000${d.clientId}`
+          ? `${d.room}\u0000${d.user}\u0000${d.clientId}`
           : undefined;
         const sameBatch = batchKey ? seenInBatch.get(batchKey) : undefined;
         if (sameBatch !== undefined) {
@@ -163,26 +185,29 @@ export class Store {
           return;
         }
         if (batchKey) seenInBatch.set(batchKey, i);
-        next++;
+        const id = next.get(d.room)! + 1;
+        next.set(d.room, id);
         const message: ChatMessage = {
-          id: next,
-          room,
+          id,
+          room: d.room,
           user: d.user,
           text: d.text,
           ts,
         };
         if (d.clientId) message.clientId = d.clientId;
         results[i] = { message, duplicate: false };
-        op.set(msgKey(room, next), message);
+        op.set(msgKey(d.room, id), message);
         if (d.clientId) {
-          const key = dedupeKey(room, d.user, d.clientId);
+          const key = dedupeKey(d.room, d.user, d.clientId);
           op.check({ key, versionstamp: null });
-          op.set(key, { id: next, ts }, { expireIn: DEDUPE_TTL_MS });
+          op.set(key, { id, ts }, { expireIn: DEDUPE_TTL_MS });
         }
       });
-      const first = seq.value ?? 0;
-      if (next === first) return results;
-      op.set(seqKey(room), next);
+      const changed = rooms.filter((room, r) =>
+        next.get(room)! !== (seqs[r].value ?? 0)
+      );
+      if (changed.length === 0) return results;
+      for (const room of changed) op.set(seqKey(room), next.get(room)!);
       const res = await op.commit().catch((error) => {
         // Two processes on one SQLite file take turns; anything else is real.
         if (!String(error).includes("database is locked") || attempt > 50) {
@@ -191,50 +216,63 @@ export class Store {
         return { ok: false } as const;
       });
       if (res.ok) {
-        if (Math.floor(next / PRUNE_EVERY) > Math.floor(first / PRUNE_EVERY)) {
-          // Pruning again at the next hundred makes up for a failed round.
-          this.#prune(room, next).catch((error) =>
-            log.warn("pruning {room} failed: {error}", {
-              room,
-              error: String(error),
-            })
-          );
-        }
+        rooms.forEach((room, r) => {
+          const first = seqs[r].value ?? 0;
+          const last = next.get(room)!;
+          if (
+            Math.floor(last / PRUNE_EVERY) > Math.floor(first / PRUNE_EVERY)
+          ) {
+            // Pruning again at the next hundred makes up for a failed round.
+            this.#prune(room, last).catch((error) =>
+              log.warn("pruning {room} failed: {error}", {
+                room,
+                error: String(error),
+              })
+            );
+          }
+        });
         return results;
       }
       if (attempt > 50) {
-        throw new Error(`Store: commit to ${room} kept conflicting`);
+        throw new Error(
+          `Store: commit to ${rooms.join(", ")} kept conflicting`,
+        );
       }
       await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
     }
   }
 
+  /** `kv.getMany` for any number of keys (KV takes 10 at a time). */
+  async #getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+    const chunks: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
+    for (let i = 0; i < keys.length; i += 10) {
+      chunks.push(this.kv.getMany<T[]>(keys.slice(i, i + 10)));
+    }
+    return (await Promise.all(chunks)).flat();
+  }
+
   async #findDuplicates(
-    room: string,
     drafts: Draft[],
   ): Promise<(ChatMessage | undefined)[]> {
     const out: (ChatMessage | undefined)[] = new Array(drafts.length);
     const keyed = drafts
       .map((d, i) => ({ d, i }))
       .filter(({ d }) => d.clientId !== undefined);
-    for (let start = 0; start < keyed.length; start += 10) {
-      const chunk = keyed.slice(start, start + 10);
-      const entries = await this.kv.getMany<{ id: number; ts: number }[]>(
-        chunk.map(({ d }) => dedupeKey(room, d.user, d.clientId!)),
-      );
-      entries.forEach((entry, j) => {
-        if (!entry.value) return;
-        const { d, i } = chunk[j];
-        out[i] = {
-          id: entry.value.id,
-          room,
-          user: d.user,
-          text: d.text,
-          ts: entry.value.ts,
-          clientId: d.clientId,
-        };
-      });
-    }
+    const entries = await this.#getMany<{ id: number; ts: number }>(
+      keyed.map(({ d }) => dedupeKey(d.room, d.user, d.clientId!)),
+    );
+    entries.forEach((entry, j) => {
+      if (!entry.value) return;
+      const { d, i } = keyed[j];
+      out[i] = {
+        id: entry.value.id,
+        room: d.room,
+        user: d.user,
+        text: d.text,
+        ts: entry.value.ts,
+        clientId: d.clientId,
+      };
+    });
     return out;
   }
 
@@ -381,7 +419,7 @@ export class Store {
   /** Waits for pending commits and closes the KV handle. */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#inFlight.size > 0) await new Promise((r) => setTimeout(r, 5));
+    while (this.#draining) await new Promise((r) => setTimeout(r, 5));
     this.kv.close();
   }
 }

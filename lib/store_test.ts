@@ -106,3 +106,36 @@ Deno.test("store - rooms are created once and counted per creator", async () => 
   expect((await store.rooms()).map((r) => r.id)).toEqual(["dev"]);
   await store.close();
 });
+
+Deno.test("store - one batch spans many rooms; a clientId repeats only within its room", async () => {
+  const store = await openStore({ path: ":memory:", historyLimit: 1000 });
+  // 120 sends over 60 rooms at once, each room's pair sharing a clientId
+  // with every other room's pair.
+  const sends = Array.from({ length: 120 }, (_, i) =>
+    store.append({
+      room: `r${i % 60}`,
+      user: "u",
+      text: `m${i}`,
+      clientId: `c${Math.floor(i / 60)}`,
+    }));
+  const results = await Promise.all(sends);
+  expect(results.every((r) => !r.duplicate)).toBe(true);
+  for (let r = 0; r < 60; r++) {
+    const ids = results.filter((x) => x.message.room === `r${r}`).map((x) =>
+      x.message.id
+    );
+    expect(ids).toEqual([1, 2]);
+  }
+  // The same send again is the original, in whichever room it was.
+  const again = await store.append({
+    room: "r7",
+    user: "u",
+    text: "m67",
+    clientId: "c1",
+  });
+  expect(again).toMatchObject({
+    duplicate: true,
+    message: { id: 2, room: "r7" },
+  });
+  await store.close();
+});
