@@ -4,7 +4,7 @@
  * proxies WebSockets, and the image's build steps and command work when run
  * outside a container (no Docker engine is needed).
  *
- * The nginx tests need the `nginx` binary (Debian's nginx-light); without it
+ * The nginx tests need the `nginx` binary (Debian's nginx package); without it
  * they are reported as ignored.
  */
 import { expect } from "expect";
