@@ -39,6 +39,9 @@ export interface KvBusOptions {
   logger?: Logger;
 }
 
+/** Events appended to a shard's log in one commit, at most. */
+const APPEND_BATCH = 50;
+
 const headKey = (shard: number) => ["bus", "head", shard];
 const logKey = (shard: number, seq: number) => ["bus", "log", shard, seq];
 const presenceKey = (room: string, instance: string) => [
@@ -69,6 +72,8 @@ export class KvBus implements Bus {
   #timers: ReturnType<typeof setInterval>[] = [];
   #healthy = true;
   #closed = false;
+  /** Events waiting to be appended, per shard. */
+  readonly #outbox: { event: BusEvent; done: () => void }[][] = [];
   readonly #ownsKv: boolean;
 
   private constructor(kv: Deno.Kv, options: KvBusOptions, seen: number[]) {
@@ -248,33 +253,64 @@ export class KvBus implements Bus {
     }).catch((error) => this.#fail("reading the log", error));
   }
 
-  async #append(event: Exclude<BusEvent, { kind: "resync" }>): Promise<void> {
+  /**
+   * Appends `event` to its shard's log. Events of one shard queue up here
+   * and go out together in one commit, so an instance never races itself;
+   * other instances' commits are retried with a growing, jittered wait.
+   */
+  #append(event: Exclude<BusEvent, { kind: "resync" }>): Promise<void> {
     const shard = shardOf(
       "room" in event ? event.room : event.message.room,
       this.#shards,
     );
-    for (let attempt = 0; attempt < 20; attempt++) {
-      try {
-        const head = await this.#kv.get<number>(headKey(shard));
-        const seq = (head.value ?? 0) + 1;
-        const res = await this.#kv.atomic()
-          .check(head)
-          .set(logKey(shard, seq), event, { expireIn: this.#o.logTtlMs })
-          .set(headKey(shard), seq)
-          .commit();
-        if (res.ok) {
-          this.#recovered();
-          return;
+    return new Promise((resolve) => {
+      const queue = this.#outbox[shard] ??= [];
+      queue.push({ event, done: resolve });
+      if (queue.length === 1) this.#flushShard(shard);
+    });
+  }
+
+  async #flushShard(shard: number): Promise<void> {
+    const queue = this.#outbox[shard];
+    while (queue.length > 0) {
+      const batch = queue.slice(0, APPEND_BATCH);
+      const events = batch.map((b) => b.event);
+      let sent = false;
+      for (let attempt = 0; attempt < 50 && !sent; attempt++) {
+        try {
+          const head = await this.#kv.get<number>(headKey(shard));
+          const first = (head.value ?? 0) + 1;
+          const op = this.#kv.atomic().check(head);
+          events.forEach((e, i) =>
+            op.set(logKey(shard, first + i), e, { expireIn: this.#o.logTtlMs })
+          );
+          op.set(headKey(shard), first + events.length - 1);
+          sent = (await op.commit()).ok;
+          if (sent) this.#recovered();
+          else {
+            await new Promise((r) =>
+              setTimeout(r, Math.random() * Math.min(50, 2 * attempt))
+            );
+          }
+        } catch (error) {
+          this.#fail("publishing", error);
+          break;
         }
-      } catch (error) {
-        // The message is already in the store; local clients still get it.
-        this.#fail("publishing", error);
-        this.#emit(event);
-        return;
       }
+      if (!sent) {
+        // Stored messages still reach other instances when they next fill
+        // a gap; local clients get every event now.
+        this.#log.warn(
+          "publishing to shard {shard} failed; delivering locally",
+          {
+            shard,
+          },
+        );
+        for (const e of events) this.#emit(e);
+      }
+      queue.splice(0, batch.length);
+      for (const b of batch) b.done();
     }
-    this.#log.warn("publishing gave up after conflicts; delivering locally");
-    this.#emit(event);
   }
 
   #emit(event: BusEvent): void {

@@ -147,3 +147,23 @@ Deno.test("kv bus - events from another process arrive, by polling where watch c
   kv.close();
   await Deno.remove(dir, { recursive: true });
 });
+
+Deno.test("kv bus - many publishes at once all reach the other instance, in order", async () => {
+  const { path, dir } = await tempKv();
+  const kvA = await Deno.openKv(path);
+  const kvB = await Deno.openKv(path);
+  const a = await KvBus.open(kvA, { instanceId: "a" });
+  const b = await KvBus.open(kvB, { instanceId: "b" });
+  const seenB = recorder(b);
+  await Promise.all(
+    Array.from({ length: 60 }, (_, i) => a.publish(message("general", i + 1))),
+  );
+  await until(() => seenB.length === 60);
+  expect(seenB.flatMap((e) => e.kind === "message" ? [e.message.id] : []))
+    .toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+  await a.close();
+  await b.close();
+  kvA.close();
+  kvB.close();
+  await Deno.remove(dir, { recursive: true });
+});

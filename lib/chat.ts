@@ -315,7 +315,9 @@ export class Chat {
     if (!this.#wrote(client, m)) {
       throw new ChatError("forbidden", "Only the author may edit a message");
     }
-    await this.store.update(room, id, { text, edited: true });
+    if (!(await this.store.update(room, id, { text, edited: true }))) {
+      throw new ChatError("not_found", `No message ${id} in ${room}`);
+    }
     await this.bus.publish({ kind: "edited", room, id, text });
   }
 
@@ -333,7 +335,9 @@ export class Chat {
         "Only the author or a moderator may delete a message",
       );
     }
-    await this.store.update(room, id, { text: "", deleted: true });
+    if (!(await this.store.update(room, id, { text: "", deleted: true }))) {
+      throw new ChatError("not_found", `No message ${id} in ${room}`);
+    }
     await this.bus.publish({ kind: "deleted", room, id });
   }
 

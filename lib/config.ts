@@ -32,7 +32,8 @@ const schema = z.object({
     "random",
   ]),
   HISTORY_LIMIT: int(10, 10_000_000).default(10_000),
-  MAX_TEXT_BYTES: int(1, 1_048_576).default(4096),
+  // A message is one KV value, which holds at most 64 KiB.
+  MAX_TEXT_BYTES: int(1, 60_000).default(4096),
   MAX_FRAME_BYTES: int(256, 16_777_216).default(65_536),
   IDLE_TIMEOUT_S: int(5, 3600).default(30),
   SLOW_CLIENT_BYTES: int(1024, 1_073_741_824).default(1_048_576),

@@ -491,6 +491,8 @@ export class Hub {
   /** Reads missing messages from the store: after a gap, or after the bus was down. */
   #fillGap(room: string, state: RoomState, toEnd: boolean): void {
     if (state.lastId < 0) return;
+    // The missing message may have arrived while the timer ran.
+    if (!toEnd && state.held.size === 0) return;
     const upTo = toEnd ? undefined : Math.max(...state.held.keys()) - 1;
     this.#o.store.range(room, state.lastId, upTo).then((missing) => {
       if (this.#rooms.get(room) !== state) return;

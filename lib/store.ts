@@ -134,7 +134,17 @@ export class Store {
           const results = await this.#commit(batch.map((p) => p.draft));
           batch.forEach((p, i) => p.resolve(results[i]));
         } catch (error) {
-          for (const p of batch) p.reject(error);
+          if (batch.length === 1) {
+            batch[0].reject(error);
+            continue;
+          }
+          // One bad send must not fail the others: commit them one by one.
+          for (const p of batch) {
+            await this.#commit([p.draft]).then(
+              ([result]) => p.resolve(result),
+              p.reject,
+            );
+          }
         }
       }
     } finally {
@@ -359,7 +369,8 @@ export class Store {
   ): Promise<ChatMessage | null> {
     for (;;) {
       const entry = await this.kv.get<ChatMessage>(msgKey(room, id));
-      if (!entry.value) return null;
+      // A deleted message stays deleted: a late edit must not bring it back.
+      if (!entry.value || entry.value.deleted) return null;
       const next: ChatMessage = { ...entry.value, ...change };
       const res = await this.kv.atomic().check(entry).set(entry.key, next)
         .commit();
