@@ -46,6 +46,15 @@ export function serveLegacy(
   const tell = (c: Client, text: string) =>
     c.socket.send(noticeData(format, text, room));
 
+  // The socket may close while the claim or the join is awaited.
+  let gone = false;
+  const abandon = () => {
+    if (client) chat.hub.disconnect(client);
+    if (claimed) chat.identities.release({ name, guest: true });
+    claimed = false;
+    opened(undefined);
+  };
+
   socket.onopen = async () => {
     try {
       await chat.identities.claimExact(name);
@@ -58,9 +67,11 @@ export function serveLegacy(
       opened(undefined);
       return;
     }
+    if (gone) return abandon();
     client = chat.hub.connect(socket, { name, guest: true }, format);
     try {
       await chat.join(client, room);
+      if (gone) return abandon();
       opened(client);
     } catch (error) {
       log.error("joining {room} failed: {error}", {
@@ -108,8 +119,10 @@ export function serveLegacy(
   };
 
   socket.onclose = () => {
+    gone = true;
     if (client) chat.hub.disconnect(client);
     if (claimed) chat.identities.release({ name, guest: true });
+    claimed = false;
   };
   socket.onerror = (e) =>
     log.debug("socket error for {name}: {error}", {

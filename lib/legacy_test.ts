@@ -43,3 +43,29 @@ Deno.test("legacy - frames sent while the name is still being claimed are kept, 
   await server.shutdown();
   await chat.close();
 });
+
+Deno.test("legacy - a socket closed while its name is being claimed leaves no member and no hold", async () => {
+  const config = loadConfig({ KV_PATH: ":memory:", LOG_LEVEL: "fatal" });
+  const chat = await Chat.open({
+    config,
+    isReserved: () => new Promise((r) => setTimeout(() => r(false), 150)),
+  });
+  const server = Deno.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    onListen: () => {},
+  }, (req) => {
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    serveLegacy(chat, socket, "room", "quick", "general");
+    return response;
+  });
+  const ws = new WebSocket(`ws://127.0.0.1:${server.addr.port}/`);
+  ws.onopen = () => ws.close();
+  await new Promise((r) => ws.onclose = r);
+  await new Promise((r) => setTimeout(r, 400));
+  expect(chat.hub.isOnline("quick")).toBe(false);
+  expect(chat.identities.isHeld("quick")).toBe(false);
+  chat.hub.closeAll(1001, "Test over");
+  await server.shutdown();
+  await chat.close();
+});

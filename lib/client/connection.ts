@@ -61,7 +61,8 @@ export class ChatConnection {
   #ws: WebSocket | undefined;
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #retry: ReturnType<typeof setTimeout> | undefined;
+  /** Per room, the timer that sends again after a transient refusal. */
+  readonly #retries = new Map<string, ReturnType<typeof setTimeout>>();
   #stopped = false;
 
   /** Creates an idle connection; {@link ChatConnection.start} opens it. */
@@ -136,7 +137,8 @@ export class ChatConnection {
   stop(): void {
     this.#stopped = true;
     clearTimeout(this.#timer);
-    clearTimeout(this.#retry);
+    for (const t of this.#retries.values()) clearTimeout(t);
+    this.#retries.clear();
     this.#ws?.close(1000, "Bye");
   }
 
@@ -213,8 +215,15 @@ export class ChatConnection {
         } else if (ref?.clientId) {
           // Transient: the same message goes again first, a little later.
           this.#sent.delete(ref.clientId);
-          clearTimeout(this.#retry);
-          this.#retry = setTimeout(() => this.#flush(ref.room ?? ""), 1000);
+          const room = ref.room ?? "";
+          clearTimeout(this.#retries.get(room));
+          this.#retries.set(
+            room,
+            setTimeout(() => {
+              this.#retries.delete(room);
+              this.#flush(room);
+            }, 1000),
+          );
         }
         break;
       }
