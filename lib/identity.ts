@@ -96,8 +96,12 @@ export class Identities {
   async claimGuest(wanted: string, token?: string): Promise<Identity> {
     if (!USER_NAME.test(wanted)) throw new NameError(invalidName(wanted));
     if (token) {
+      this.#taken(wanted); // Drops this instance's hold if it has lapsed.
       const h = this.#holders.get(fold(wanted));
-      if (h && h.guest && h.token === token) {
+      if (
+        h && h.guest && h.token === token &&
+        (h.live > 0 || await this.#claimShared(h.name, h.id))
+      ) {
         h.live++;
         return { name: h.name, guest: true, token };
       }
@@ -156,9 +160,10 @@ export class Identities {
     return { name, guest: false };
   }
 
-  /** Whether a guest holds `name` now (e.g. before registering it). */
-  isHeld(name: string): boolean {
-    return this.#taken(name);
+  /** Whether a guest holds `name` now, here or on another instance. */
+  async isHeld(name: string): Promise<boolean> {
+    if (this.#taken(name)) return true;
+    return (await this.#claims?.isHeld(name)) ?? false;
   }
 
   /** Releases one connection's hold on a name. */

@@ -48,9 +48,9 @@ Deno.test("identity - an account taking a name ends a guest's hold, and the gues
   const account = ids.claimAccount("dana");
   expect(account).toEqual({ name: "dana", guest: false });
   ids.release(guest); // the guest's socket closes later
-  expect(ids.isHeld("dana")).toBe(true);
+  expect(await ids.isHeld("dana")).toBe(true);
   ids.release(account);
-  expect(ids.isHeld("dana")).toBe(false);
+  expect(await ids.isHeld("dana")).toBe(false);
 });
 
 Deno.test("identity - with shared claims, two instances never hand out one name twice", async () => {
@@ -78,6 +78,31 @@ Deno.test("identity - with shared claims, two instances never hand out one name 
   await one.claimExact("ghost");
   clock.now += 61_000;
   expect((await two.claimExact("ghost")).name).toBe("ghost");
+  one.close();
+  two.close();
+  kv.close();
+});
+
+Deno.test("identity - a lapsed hold isn't handed back once another instance has the name", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const clock = { now: 0 };
+  const make = () =>
+    new Identities({
+      isReserved: () => Promise.resolve(false),
+      holdMs: 1000,
+      now: () => clock.now,
+      claims: new KvNameClaims(kv, () => clock.now),
+      claimTtlMs: 60_000,
+    });
+  const one = make();
+  const two = make();
+  const mina = await one.claimGuest("mina");
+  one.release(mina);
+  await new Promise((r) => setTimeout(r, 10)); // the release is written
+  clock.now = 5000; // the hold lapsed everywhere
+  expect((await two.claimGuest("mina")).name).toBe("mina");
+  // Back on the first instance with the old token: the name is someone else's now.
+  expect((await one.claimGuest("mina", mina.token)).name).toBe("mina-2");
   one.close();
   two.close();
   kv.close();

@@ -64,7 +64,7 @@ Deno.test("legacy - a socket closed while its name is being claimed leaves no me
   await new Promise((r) => ws.onclose = r);
   await new Promise((r) => setTimeout(r, 400));
   expect(chat.hub.isOnline("quick")).toBe(false);
-  expect(chat.identities.isHeld("quick")).toBe(false);
+  expect(await chat.identities.isHeld("quick")).toBe(false);
   chat.hub.closeAll(1001, "Test over");
   await server.shutdown();
   await chat.close();

@@ -16,6 +16,8 @@ export interface NameClaims {
   claim(name: string, holder: string, ttlMs: number): Promise<boolean>;
   /** Ends `holder`'s hold on `name` (if it still has it) after `ttlMs`. */
   release(name: string, holder: string, ttlMs: number): Promise<void>;
+  /** Whether anyone holds `name` now. */
+  isHeld(name: string): Promise<boolean>;
 }
 
 interface Hold {
@@ -47,6 +49,11 @@ export class KvNameClaims implements NameClaims {
       if (res.ok) return true;
     }
     return false; // Contended: treat as taken, the caller tries another name.
+  }
+
+  async isHeld(name: string): Promise<boolean> {
+    const held = (await this.#kv.get<Hold>(["names", fold(name)])).value;
+    return held !== null && held.until > this.#now();
   }
 
   async release(name: string, holder: string, ttlMs: number): Promise<void> {

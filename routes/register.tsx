@@ -55,7 +55,7 @@ export const handler = define.handlers({
         error: "Passwords differ: type the same password twice",
       }, 400);
     }
-    if (chat.identities.isHeld(username)) {
+    if (await chat.identities.isHeld(username)) {
       return render(ctx, {
         next,
         username,
