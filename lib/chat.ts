@@ -98,7 +98,7 @@ export class Chat {
       if (!ROOM_ID.test(id)) {
         throw new Error(`CHAT_ROOMS: invalid room id ${JSON.stringify(id)}`);
       }
-      await store.createRoom(id, null);
+      await store.createRoom(id);
     }
     for (const r of await store.rooms()) chat.#roomIds.add(r.id);
     metrics.rooms.set(chat.#roomIds.size);
@@ -192,6 +192,7 @@ export class Chat {
       user: client.user.name,
       text,
       clientId,
+      guest: client.user.guest,
     })
       .catch((error) => {
         this.#log.error("storing a message in {room} failed: {error}", {
@@ -246,7 +247,7 @@ export class Chat {
 
   /** Creates a room; refuses duplicates and users over their room quota. */
   async createRoom(
-    user: string,
+    user: PresenceUser,
     room: string,
     address?: string,
   ): Promise<RoomInfo> {
@@ -262,7 +263,7 @@ export class Chat {
     }
     // Guests pick their names, so the quota also holds per client address.
     const [byUser, byAddress] = await Promise.all([
-      this.store.roomsCreatedBy(user),
+      this.store.roomsCreatedBy(user.name),
       address ? this.store.roomsCreatedFrom(address) : 0,
     ]);
     if (
@@ -274,7 +275,15 @@ export class Chat {
         `Room limit reached: ${maxRoomsPerUser}`,
       );
     }
-    if (!(await this.store.createRoom(room, user, address))) {
+    // Only an account owns (and so moderates) what it creates.
+    const owner = user.guest ? null : user.name;
+    if (
+      !(await this.store.createRoom(room, {
+        owner,
+        name: user.name,
+        from: address,
+      }))
+    ) {
       throw new ChatError("room_exists", `Room exists already: ${room}`);
     }
     this.#roomIds.add(room);
@@ -347,7 +356,8 @@ export class Chat {
    */
   #wrote(client: Client, m: ChatMessage): boolean {
     if (m.user !== client.user.name) return false;
-    if (!client.user.guest) return true;
+    // An account owns its name, but not what guests wrote under it before.
+    if (!client.user.guest) return !m.guest;
     return client.author !== undefined &&
       this.#authored.get(client.author)?.has(`${m.room}\u0000${m.id}`) === true;
   }

@@ -80,6 +80,8 @@ export interface ChatMessage {
   edited?: boolean;
   /** Set once the message has been deleted; `text` is then empty. */
   deleted?: boolean;
+  /** Set when a guest wrote it: guest names pass from person to person. */
+  guest?: boolean;
 }
 
 /** A user as presence lists show it. */

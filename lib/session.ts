@@ -182,7 +182,7 @@ export function serveV1(
         return;
       case "create":
         membership = membership.then(async () => {
-          await chat.createRoom(c.user.name, frame.room, address);
+          await chat.createRoom(c.user, frame.room, address);
         }).catch((e) => fail(e, frame));
         return;
       case "edit":

@@ -25,6 +25,8 @@ export interface Draft {
   text: string;
   /** The sender's idempotency key, if any. */
   clientId?: string;
+  /** Whether the sender is a guest. */
+  guest?: boolean;
 }
 
 /** The result of {@link Store.append}. */
@@ -205,6 +207,7 @@ export class Store {
           ts,
         };
         if (d.clientId) message.clientId = d.clientId;
+        if (d.guest) message.guest = true;
         results[i] = { message, duplicate: false };
         op.set(msgKey(d.room, id), message);
         if (d.clientId) {
@@ -381,16 +384,16 @@ export class Store {
   /** Creates a room unless it exists; false when it did. */
   async createRoom(
     id: string,
-    createdBy: string | null,
-    from?: string,
+    by: { owner?: string | null; name?: string; from?: string } = {},
   ): Promise<boolean> {
-    const room: StoredRoom = { id, createdBy, createdAt: this.#now() };
+    const { owner = null, name, from } = by;
+    const room: StoredRoom = { id, createdBy: owner, createdAt: this.#now() };
     const op = this.kv.atomic().check({
       key: ["rooms", id],
       versionstamp: null,
     })
       .set(["rooms", id], room);
-    if (createdBy) op.set(["rooms_by", createdBy, id], true);
+    if (name) op.set(["rooms_by", name, id], true);
     if (from) op.set(["rooms_from", from, id], true);
     return (await op.commit()).ok;
   }

@@ -100,10 +100,20 @@ Deno.test("store - history pages oldest first and retention drops the oldest", a
 
 Deno.test("store - rooms are created once and counted per creator", async () => {
   const store = await openStore({ path: ":memory:", historyLimit: 10 });
-  expect(await store.createRoom("dev", "mina")).toBe(true);
-  expect(await store.createRoom("dev", "joon")).toBe(false);
+  expect(await store.createRoom("dev", { owner: "mina", name: "mina" })).toBe(
+    true,
+  );
+  expect(await store.createRoom("dev", { owner: "joon", name: "joon" })).toBe(
+    false,
+  );
+  expect(await store.createRoom("guests", { name: "gus", from: "10.0.0.1" }))
+    .toBe(true);
   expect(await store.roomsCreatedBy("mina")).toBe(1);
-  expect((await store.rooms()).map((r) => r.id)).toEqual(["dev"]);
+  expect(await store.roomsCreatedBy("gus")).toBe(1);
+  expect(await store.roomsCreatedFrom("10.0.0.1")).toBe(1);
+  // A guest's room has no owner: its name may pass to someone else.
+  expect((await store.room("guests"))?.createdBy).toBe(null);
+  expect((await store.rooms()).map((r) => r.id)).toEqual(["dev", "guests"]);
   await store.close();
 });
 

@@ -209,3 +209,44 @@ Deno.test("moderation - edits and deletions made while a reader was away reach i
     await Promise.all([ana.close(), back.close()]);
   });
 });
+
+Deno.test("moderation - an account registered under a former guest's name gets neither their messages nor their rooms", async () => {
+  await withServer(async (s) => {
+    const guest = await connect(s, "mina", "general");
+    const said = await say(guest, "general", "I love pineapple pizza");
+    guest.send({ type: "create", room: "minas-room" });
+    await guest.next(
+      "room",
+      (f) => (f.room as { id: string }).id === "minas-room",
+    );
+    await guest.close();
+    // Someone registers "mina" later.
+    await s.auth.accounts.register("mina", "correct horse battery staple");
+    const session = await s.auth.sessions.create("mina");
+    const c = new Client(`${s.url.replace("http", "ws")}/ws?name=x`, {
+      headers: { cookie: `sid=${session.id}` },
+    });
+    expect((await c.next("welcome")).user).toEqual({
+      name: "mina",
+      guest: false,
+    });
+    c.send({ type: "join", room: "general" });
+    await c.next("joined");
+    c.send({
+      type: "edit",
+      room: "general",
+      id: said,
+      text: "I endorse candidate X",
+    });
+    expect((await errorFor(c, "edit")).code).toBe("forbidden");
+    expect(
+      await s.chat.canModerate({ name: "mina", guest: false }, "minas-room"),
+    ).toBe(false);
+    expect((await history(s, "general")).find((m) => m.id === said))
+      .toMatchObject({
+        text: "I love pineapple pizza",
+        guest: true,
+      });
+    await c.close();
+  });
+});
