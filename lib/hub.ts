@@ -91,6 +91,9 @@ interface RoomState {
  */
 const PRESENCE_CHECK_MS = 300;
 
+/** Sweeps (of 1 s) between full presence checks of every room. */
+const PRESENCE_RECHECK_TICKS = 5;
+
 /** How many of the messages a resuming client holds are checked for edits. */
 const CHANGES_WINDOW = 200;
 
@@ -129,6 +132,7 @@ export class Hub {
   readonly #clients = new Set<Client>();
   readonly #rooms = new Map<string, RoomState>();
   readonly #typing: Typing;
+  #ticks = 0;
   readonly #o: Required<Omit<HubOptions, "metrics">>;
   readonly #sweep: ReturnType<typeof setInterval>;
   #nextId = 1;
@@ -148,7 +152,13 @@ export class Hub {
         this.#toRoom(room, { type: "typing", room, user, typing }, user),
     );
     this.#o.bus.subscribe((event) => this.#onBus(event));
-    this.#sweep = setInterval(() => this.#sweepSlow(), 1000);
+    this.#sweep = setInterval(() => {
+      this.#sweepSlow();
+      // Presence can change with no event (an instance died): look again now and then.
+      if (++this.#ticks % PRESENCE_RECHECK_TICKS === 0) {
+        for (const room of this.#rooms.keys()) this.#onPresence(room);
+      }
+    }, 1000);
   }
 
   /** Registers a connected socket. */

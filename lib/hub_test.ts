@@ -278,3 +278,34 @@ Deno.test("hub - original clients get their own wire formats", async () => {
   expect(seed.sent.at(-1)).toBe("지수: 안녕");
   await close();
 });
+
+Deno.test("hub - a user whose instance died leaves the member list without any event", async () => {
+  const clock = FakeTimers.install({
+    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"],
+  });
+  try {
+    const { hub, bus, close } = await setup();
+    const a = new FakeSocket();
+    await hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "general");
+    // Another instance's user, as the bus reports it, then gone silently.
+    let others = [{ name: "ghost", guest: true }];
+    const local = bus.presence.bind(bus);
+    bus.presence = async (room) => [...(await local(room)), ...others];
+    clock.tick(5000);
+    await clock.tickAsync(400);
+    expect(a.frames("presence").at(-1)?.users).toEqual([
+      { name: "a", guest: true },
+      { name: "ghost", guest: true },
+    ]);
+    others = [];
+    clock.tick(5000);
+    await clock.tickAsync(400);
+    expect(a.frames("presence").at(-1)?.users).toEqual([{
+      name: "a",
+      guest: true,
+    }]);
+    await close();
+  } finally {
+    clock.uninstall();
+  }
+});
