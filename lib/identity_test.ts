@@ -2,6 +2,16 @@ import { expect } from "expect";
 import { Identities, NameError } from "./identity.ts";
 import { KvNameClaims } from "./name_claims.ts";
 
+/** Waits until the shared hold on `name` shows its release (a short deadline). */
+async function released(kv: Deno.Kv, name: string) {
+  for (let i = 0; i < 200; i++) {
+    const hold = (await kv.get<{ until: number }>(["names", name])).value;
+    if (hold && hold.until < 60_000) return;
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  throw new Error(`the hold on ${name} was never released`);
+}
+
 function registry(reserved: string[] = []) {
   const clock = { now: 0 };
   const ids = new Identities({
@@ -72,7 +82,7 @@ Deno.test("identity - with shared claims, two instances never hand out one name 
   await expect(two.claimExact("mina")).rejects.toThrow("connected already");
   // The same person, reconnecting to the other instance, keeps the name.
   one.release(mina);
-  await new Promise((r) => setTimeout(r, 10)); // the release is written
+  await released(kv, "mina");
   expect((await two.claimGuest("mina", mina.token)).name).toBe("mina");
   // A hold whose instance died lapses at its deadline.
   await one.claimExact("ghost");
@@ -98,7 +108,7 @@ Deno.test("identity - a lapsed hold isn't handed back once another instance has 
   const two = make();
   const mina = await one.claimGuest("mina");
   one.release(mina);
-  await new Promise((r) => setTimeout(r, 10)); // the release is written
+  await released(kv, "mina");
   clock.now = 5000; // the hold lapsed everywhere
   expect((await two.claimGuest("mina")).name).toBe("mina");
   // Back on the first instance with the old token: the name is someone else's now.

@@ -131,11 +131,14 @@ Deno.test("limits - the original endpoint drops messages over the rate", async (
     await writer.opened;
     await reader.until(() => reader.frames.length >= 2 || undefined); // join notices
     for (let i = 0; i < 4; i++) writer.send(`line ${i}`);
+    const lines = () =>
+      reader.frames.filter((f) =>
+        typeof f === "object" && f.sender === "writer"
+      );
+    await reader.until(() => lines().length >= 2 || undefined);
+    // The other two were dropped: nothing more arrives.
     await new Promise((r) => setTimeout(r, 300));
-    const lines = reader.frames.filter((f) =>
-      typeof f === "object" && f.sender === "writer"
-    );
-    expect(lines.map((f) => (f as { message: string }).message)).toEqual([
+    expect(lines().map((f) => (f as { message: string }).message)).toEqual([
       "line 0",
       "line 1",
     ]);
