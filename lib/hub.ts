@@ -12,6 +12,7 @@
  */
 import type { ChatMessage, PresenceUser, ServerFrame } from "./protocol.ts";
 import { Typing } from "./typing.ts";
+import { RoomPresence } from "./room_presence.ts";
 import {
   frameData,
   joinLeaveLine,
@@ -77,10 +78,8 @@ interface RoomState {
   /** Messages that arrived ahead of a gap, or before lastId was known. */
   held: Map<number, ChatMessage>;
   gapTimer: ReturnType<typeof setTimeout> | undefined;
-  /** Local presence: user name → connections in the room. */
-  users: Map<string, { user: PresenceUser; count: number }>;
-  /** The member list this room's clients were told, by join/leave deltas or in full. */
-  shown: Map<string, PresenceUser>;
+  /** Who is here, and what the room's clients were told. */
+  presence: RoomPresence;
   /** A pending full presence check, coalescing bursts of presence events. */
   presenceTimer: ReturnType<typeof setTimeout> | undefined;
 }
@@ -226,7 +225,7 @@ export class Hub {
     const member: Member = { client, pending: [] };
     state.members.add(member);
     client.rooms.set(room, member);
-    const firstHere = this.#addPresence(state, client.user);
+    const firstHere = state.presence.add(client.user);
     if (firstHere) {
       await this.#o.bus.setPresence(room, this.localPresence(room));
     }
@@ -235,9 +234,7 @@ export class Hub {
       const upTo = state.lastId;
       if (client.format === "v1") {
         const users = await this.#o.bus.presence(room);
-        if (state.shown.size === 0) {
-          state.shown = new Map(users.map((u) => [u.name, u]));
-        }
+        state.presence.seed(users);
         this.#send(
           client,
           frameData({ type: "joined", room, users, lastId: upTo }),
@@ -321,9 +318,7 @@ export class Hub {
     if (!member || !state) return;
     client.rooms.delete(room);
     state.members.delete(member);
-    const entry = state.users.get(client.user.name);
-    if (entry && --entry.count === 0) {
-      state.users.delete(client.user.name);
+    if (state.presence.remove(client.user.name)) {
       const bus = this.#o.bus;
       bus.setPresence(room, this.localPresence(room))
         .then(() =>
@@ -347,7 +342,7 @@ export class Hub {
   /** Users connected here in a room. */
   localPresence(room: string): PresenceUser[] {
     const state = this.#rooms.get(room);
-    return state ? [...state.users.values()].map((u) => u.user) : [];
+    return state ? state.presence.local() : [];
   }
 
   /** Sends a frame to one client. */
@@ -384,8 +379,7 @@ export class Hub {
         lastId: -1,
         held: new Map(),
         gapTimer: undefined,
-        users: new Map(),
-        shown: new Map(),
+        presence: new RoomPresence(),
         presenceTimer: undefined,
       };
       this.#rooms.set(room, state);
@@ -399,16 +393,6 @@ export class Hub {
     if (state.lastId >= 0) return;
     state.lastId = lastId;
     this.#flushHeld(room, state);
-  }
-
-  #addPresence(state: RoomState, user: PresenceUser): boolean {
-    const entry = state.users.get(user.name);
-    if (entry) {
-      entry.count++;
-      return false;
-    }
-    state.users.set(user.name, { user, count: 1 });
-    return true;
   }
 
   #onBus(event: BusEvent): void {
@@ -615,8 +599,7 @@ export class Hub {
     const state = this.#rooms.get(room);
     if (!state) return;
     const user = who.name;
-    if (kind === "joined") state.shown.set(user, who);
-    else state.shown.delete(user);
+    state.presence.told(who, kind);
     const v1 = frameData(
       kind === "joined"
         ? { type: "user_joined", room, user, guest: who.guest }
@@ -637,8 +620,7 @@ export class Hub {
       state.presenceTimer = undefined;
       if (this.#rooms.get(room) !== state) return;
       this.#o.bus.presence(room).then((users) => {
-        if (samePresence(users, state.shown)) return;
-        state.shown = new Map(users.map((u) => [u.name, u]));
+        if (!state.presence.update(users)) return;
         this.#toRoom(room, { type: "presence", room, users });
       }).catch((e) =>
         this.#o.log.warn("reading presence failed: {error}", {
@@ -647,12 +629,4 @@ export class Hub {
       );
     }, PRESENCE_CHECK_MS);
   }
-}
-
-function samePresence(
-  users: PresenceUser[],
-  shown: Map<string, PresenceUser>,
-): boolean {
-  return users.length === shown.size &&
-    users.every((u) => shown.get(u.name)?.guest === u.guest);
 }
