@@ -87,3 +87,49 @@ Deno.test("pages - redirects, error pages and security headers", async () => {
     await server.shutdown();
   }
 });
+
+Deno.test("pages - the room page's JavaScript stays under 30 KB gzipped", async () => {
+  const server = await startServer(
+    loadConfig({
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+      KV_PATH: ":memory:",
+      LOG_LEVEL: "fatal",
+    }),
+  );
+  try {
+    const html = await (await fetch(`${server.url}/rooms/general`)).text();
+    const urls = new Set(
+      [...html.matchAll(/(?:src|href)="(\/_fresh\/js\/[^"]+)"/g)].map((m) =>
+        m[1]
+      ),
+    );
+    expect(urls.size).toBeGreaterThan(0);
+    let gzipped = 0;
+    const seen = new Set<string>();
+    const queue = [...urls];
+    // The boot and island modules import shared chunks: follow them too.
+    while (queue.length > 0) {
+      const url = queue.pop()!;
+      if (seen.has(url)) continue;
+      seen.add(url);
+      const res = await fetch(server.url + url);
+      expect(res.status).toBe(200);
+      const code = await res.text();
+      for (
+        const m of code.matchAll(
+          /from\s*"\.\/([^"]+\.js)"|import\("\.\/([^"]+\.js)"\)/g,
+        )
+      ) {
+        queue.push(`/_fresh/js/${m[1] ?? m[2]}`);
+      }
+      const zipped = new Blob([code]).stream().pipeThrough(
+        new CompressionStream("gzip"),
+      );
+      gzipped += (await new Response(zipped).arrayBuffer()).byteLength;
+    }
+    expect(gzipped).toBeLessThan(30 * 1024);
+  } finally {
+    await server.shutdown();
+  }
+});
