@@ -1,18 +1,13 @@
-import { type Context, page } from "fresh";
-import { define, type State } from "../utils.ts";
+import { define } from "../utils.ts";
+import {
+  authForm,
+  type AuthFormData,
+  startSession,
+} from "../lib/auth_pages.ts";
 import { AuthForm, Field } from "../components/AuthForm.tsx";
-import { getCookie, isSecureRequest } from "../lib/cookies.ts";
-import { csrfToken, verifiedForm } from "../lib/csrf.ts";
+import { verifiedForm } from "../lib/csrf.ts";
 import { clientAddress } from "../lib/guard.ts";
 import { localPath } from "../lib/local_path.ts";
-import { SESSION_COOKIE, sessionCookie } from "../lib/sessions.ts";
-
-interface Data {
-  csrf: string;
-  next: string;
-  username: string;
-  error?: string;
-}
 
 /**
  * `GET /login` shows the form; `POST /login` checks the password, starts a
@@ -22,7 +17,7 @@ interface Data {
 export const handler = define.handlers({
   GET(ctx) {
     const next = localPath(ctx.url.searchParams.get("next"));
-    return render(ctx, { next, username: "" });
+    return authForm(ctx, { next, username: "" });
   },
 
   async POST(ctx) {
@@ -37,7 +32,7 @@ export const handler = define.handlers({
       const wait = verdict.locked
         ? `${Math.ceil(verdict.retryAfterS / 60)} min`
         : `${verdict.retryAfterS} s`;
-      return render(ctx, {
+      return authForm(ctx, {
         next,
         username,
         error: `Too many failed logins: try again in ${wait}`,
@@ -47,41 +42,18 @@ export const handler = define.handlers({
     auth.limiter.fail(address, username);
     const account = await auth.accounts.verify(username, password);
     if (!account) {
-      return render(ctx, {
+      return authForm(ctx, {
         next,
         username,
         error: "Wrong username or password",
       }, { status: 400 });
     }
     auth.limiter.succeed(address, username);
-    const session = await auth.sessions.create(
-      account.name,
-      getCookie(ctx.req, SESSION_COOKIE),
-    );
-    const secure = isSecureRequest(ctx.req, chat.config.trustProxy);
-    const res = ctx.redirect(next, 303);
-    res.headers.append("set-cookie", sessionCookie(session, secure));
-    return res;
+    return await startSession(ctx, account.name, next);
   },
 });
 
-function render(
-  ctx: Context<State>,
-  data: Omit<Data, "csrf">,
-  init: { status?: number; retryAfterS?: number } = {},
-) {
-  const secure = isSecureRequest(ctx.req, ctx.state.chat.config.trustProxy);
-  const { token, setCookie } = csrfToken(ctx.req, ctx.state.sessionId, secure);
-  const headers = new Headers({ "cache-control": "no-store" });
-  if (setCookie) headers.append("set-cookie", setCookie);
-  if (init.retryAfterS) headers.set("retry-after", String(init.retryAfterS));
-  return page<Data>({ ...data, csrf: token }, {
-    status: init.status,
-    headers,
-  });
-}
-
-export default define.page<Data>(function Login({ data, state }) {
+export default define.page<AuthFormData>(function Login({ data, state }) {
   const registerHref = data.next === "/"
     ? "/register"
     : `/register?next=${encodeURIComponent(data.next)}`;

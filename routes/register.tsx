@@ -1,23 +1,18 @@
-import { type Context, page } from "fresh";
-import { define, type State } from "../utils.ts";
+import { define } from "../utils.ts";
+import {
+  authForm,
+  type AuthFormData,
+  startSession,
+} from "../lib/auth_pages.ts";
 import { AuthForm, Field } from "../components/AuthForm.tsx";
 import {
   AccountError,
   MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
 } from "../lib/accounts.ts";
-import { getCookie, isSecureRequest } from "../lib/cookies.ts";
-import { csrfToken, verifiedForm } from "../lib/csrf.ts";
+import { verifiedForm } from "../lib/csrf.ts";
 import { clientAddress } from "../lib/guard.ts";
 import { localPath } from "../lib/local_path.ts";
-import { SESSION_COOKIE, sessionCookie } from "../lib/sessions.ts";
-
-interface Data {
-  csrf: string;
-  next: string;
-  username: string;
-  error?: string;
-}
 
 /**
  * `GET /register` shows the form; `POST /register` creates the account,
@@ -27,7 +22,7 @@ interface Data {
 export const handler = define.handlers({
   GET(ctx) {
     const next = localPath(ctx.url.searchParams.get("next"));
-    return render(ctx, { next, username: "" });
+    return authForm(ctx, { next, username: "" });
   },
 
   async POST(ctx) {
@@ -39,60 +34,43 @@ export const handler = define.handlers({
     const address = clientAddress(ctx.req, ctx.info, chat.config);
     const verdict = auth.registrations.check(address, address);
     if (!verdict.ok) {
-      return render(ctx, {
+      return authForm(ctx, {
         next,
         username,
         error: `Too many registrations from your address: try again in ${
           Math.ceil(verdict.retryAfterS / 60)
         } min`,
-      }, 429);
+      }, { status: 429 });
     }
     auth.registrations.fail(address, address);
     if (password !== (form.get("confirm") ?? "")) {
-      return render(ctx, {
+      return authForm(ctx, {
         next,
         username,
         error: "Passwords differ: type the same password twice",
-      }, 400);
+      }, { status: 400 });
     }
     if (await chat.identities.isHeld(username)) {
-      return render(ctx, {
+      return authForm(ctx, {
         next,
         username,
         error: `The name ${username} is in use by a guest right now`,
-      }, 400);
+      }, { status: 400 });
     }
     let account;
     try {
       account = await auth.accounts.register(username, password);
     } catch (error) {
       if (!(error instanceof AccountError)) throw error;
-      return render(ctx, { next, username, error: error.message }, 400);
+      return authForm(ctx, { next, username, error: error.message }, {
+        status: 400,
+      });
     }
-    const session = await auth.sessions.create(
-      account.name,
-      getCookie(ctx.req, SESSION_COOKIE),
-    );
-    const secure = isSecureRequest(ctx.req, chat.config.trustProxy);
-    const res = ctx.redirect(next, 303);
-    res.headers.append("set-cookie", sessionCookie(session, secure));
-    return res;
+    return await startSession(ctx, account.name, next);
   },
 });
 
-function render(
-  ctx: Context<State>,
-  data: Omit<Data, "csrf">,
-  status?: number,
-) {
-  const secure = isSecureRequest(ctx.req, ctx.state.chat.config.trustProxy);
-  const { token, setCookie } = csrfToken(ctx.req, ctx.state.sessionId, secure);
-  const headers = new Headers({ "cache-control": "no-store" });
-  if (setCookie) headers.append("set-cookie", setCookie);
-  return page<Data>({ ...data, csrf: token }, { status, headers });
-}
-
-export default define.page<Data>(function Register({ data }) {
+export default define.page<AuthFormData>(function Register({ data }) {
   const loginHref = data.next === "/"
     ? "/login"
     : `/login?next=${encodeURIComponent(data.next)}`;

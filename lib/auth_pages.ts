@@ -1,0 +1,63 @@
+/**
+ * What the login and registration pages share: rendering a form with its
+ * CSRF token, uncached, and starting a session once a user is known.
+ *
+ * @module
+ */
+import { type Context, page, type PageResponse } from "fresh";
+import type { Chat } from "./chat.ts";
+import type { AuthState } from "./auth_middleware.ts";
+import { getCookie, isSecureRequest } from "./cookies.ts";
+import { csrfToken } from "./csrf.ts";
+import { SESSION_COOKIE, sessionCookie } from "./sessions.ts";
+
+/** The data of an auth form page. */
+export interface AuthFormData {
+  /** The form's CSRF token. */
+  csrf: string;
+  /** Where to go after success: a local path. */
+  next: string;
+  /** What the user typed, shown again. */
+  username: string;
+  /** Why the last attempt failed, shown as text. */
+  error?: string;
+}
+
+type AuthContext = Context<AuthState & { chat: Chat }>;
+
+/** The form page with a fresh CSRF token; never cached. */
+export function authForm(
+  ctx: AuthContext,
+  data: Omit<AuthFormData, "csrf">,
+  init: { status?: number; retryAfterS?: number } = {},
+): PageResponse<AuthFormData> {
+  const secure = isSecureRequest(ctx.req, ctx.state.chat.config.trustProxy);
+  const { token, setCookie } = csrfToken(ctx.req, ctx.state.sessionId, secure);
+  const headers = new Headers({ "cache-control": "no-store" });
+  if (setCookie) headers.append("set-cookie", setCookie);
+  if (init.retryAfterS) headers.set("retry-after", String(init.retryAfterS));
+  return page<AuthFormData>({ ...data, csrf: token }, {
+    status: init.status,
+    headers,
+  });
+}
+
+/**
+ * Starts a session for `user` under a new id (ending the one the browser
+ * presented) and redirects (303) to `next`.
+ */
+export async function startSession(
+  ctx: AuthContext,
+  user: string,
+  next: string,
+): Promise<Response> {
+  const { auth, chat } = ctx.state;
+  const session = await auth.sessions.create(
+    user,
+    getCookie(ctx.req, SESSION_COOKIE),
+  );
+  const secure = isSecureRequest(ctx.req, chat.config.trustProxy);
+  const res = ctx.redirect(next, 303);
+  res.headers.append("set-cookie", sessionCookie(session, secure));
+  return res;
+}
