@@ -8,7 +8,8 @@ import { type Config, loadConfig } from "../lib/config.ts";
 import { Chat } from "../lib/chat.ts";
 import { type Auth, createAuth } from "../lib/auth_middleware.ts";
 import { SESSION_TTL_MS } from "../lib/sessions.ts";
-import { createApp, startServer } from "../main.ts";
+import { createApp } from "../main.ts";
+import { withServer as withTestServer, wsUrl } from "./helpers/server.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -182,9 +183,6 @@ function firstEvent(
     setTimeout(() => reject(new Error(`no event on ${url}`)), 5000);
   });
 }
-
-const wsUrl = (s: TestServer, path: string) =>
-  s.url.replace("http", "ws") + path;
 
 Deno.test("auth - register, then login sets an HttpOnly, SameSite=Lax session cookie for /", async () => {
   await withServer({}, async (s) => {
@@ -495,14 +493,7 @@ Deno.test("auth - a logged-in user's WebSocket is the account, whatever name it 
 });
 
 Deno.test("auth - the server as started in production registers, logs in, and counts parallel guesses", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "auth_prod_" });
-  const server = await startServer(loadConfig({
-    PORT: "0",
-    HOSTNAME: "127.0.0.1",
-    KV_PATH: `${dir}/chat.kv`,
-    LOG_LEVEL: "fatal",
-  }));
-  try {
+  await withTestServer({}, async (server) => {
     const reg = await new Browser(server.url).submit("/register", {
       username: "alice",
       password: PASSWORD,
@@ -529,10 +520,7 @@ Deno.test("auth - the server as started in production registers, logs in, and co
     const statuses = guesses.map((g) => g.res.status);
     expect(statuses.filter((s) => s === 400).length).toBe(5);
     expect(statuses.filter((s) => s === 429).length).toBe(7);
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
+  }, { kvFile: true });
 });
 
 Deno.test("auth - registrations from one address are limited", async () => {

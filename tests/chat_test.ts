@@ -3,30 +3,9 @@
  * WebSocket clients, every endpoint.
  */
 import { expect } from "expect";
-import { loadConfig } from "../lib/config.ts";
-import { type Server, startServer } from "../main.ts";
+import type { Server } from "../main.ts";
+import { withServer, wsUrl as ws } from "./helpers/server.ts";
 import { Client, type Frame } from "./helpers/ws_client.ts";
-
-async function withServer(
-  env: Record<string, string>,
-  fn: (s: Server) => Promise<void>,
-) {
-  const config = loadConfig({
-    PORT: "0",
-    HOSTNAME: "127.0.0.1",
-    KV_PATH: ":memory:",
-    LOG_LEVEL: "fatal",
-    ...env,
-  });
-  const server = await startServer(config);
-  try {
-    await fn(server);
-  } finally {
-    await server.shutdown();
-  }
-}
-
-const ws = (s: Server, path: string) => `${s.url.replace("http", "ws")}${path}`;
 
 async function native(s: Server, name: string, room?: string): Promise<Client> {
   const c = new Client(ws(s, `/ws?name=${encodeURIComponent(name)}`));
@@ -448,16 +427,11 @@ Deno.test("chat - a client cut off for a while receives exactly the missed messa
 });
 
 Deno.test("chat - shutdown closes sockets with 1001", async () => {
-  const config = loadConfig({
-    PORT: "0",
-    HOSTNAME: "127.0.0.1",
-    KV_PATH: ":memory:",
-    LOG_LEVEL: "fatal",
+  await withServer({}, async (server) => {
+    const a = await native(server, "ana", "general");
+    await server.shutdown();
+    expect((await a.closed).code).toBe(1001);
   });
-  const server = await startServer(config);
-  const a = await native(server, "ana", "general");
-  await server.shutdown();
-  expect((await a.closed).code).toBe(1001);
 });
 
 Deno.test("chat - a peer that stops answering pings is closed after IDLE_TIMEOUT_S", async () => {

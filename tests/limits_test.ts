@@ -4,32 +4,12 @@
  * user; and the defaults leave a fast typist alone.
  */
 import { expect } from "expect";
-import { loadConfig } from "../lib/config.ts";
-import { type Server, startServer } from "../main.ts";
+import type { Server } from "../main.ts";
+import { withServer, wsUrl } from "./helpers/server.ts";
 import { Client } from "./helpers/ws_client.ts";
-
-async function withServer(
-  env: Record<string, string>,
-  fn: (s: Server) => Promise<void>,
-) {
-  const server = await startServer(loadConfig({
-    PORT: "0",
-    HOSTNAME: "127.0.0.1",
-    KV_PATH: ":memory:",
-    LOG_LEVEL: "fatal",
-    ...env,
-  }));
-  try {
-    await fn(server);
-  } finally {
-    await server.shutdown();
-  }
-}
 
 /** An admin account, as the server sees it. */
 const ADMIN = { name: "admin", guest: false };
-
-const wsUrl = (s: Server, path: string) => s.url.replace("http", "ws") + path;
 
 /** The status of a raw upgrade request with `headers`. */
 async function upgradeStatus(

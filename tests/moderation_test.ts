@@ -3,26 +3,13 @@
  * over real WebSockets against a real server.
  */
 import { expect } from "expect";
-import { loadConfig } from "../lib/config.ts";
-import { type Server, startServer } from "../main.ts";
+import type { Server } from "../main.ts";
+import { withServer as withTestServer } from "./helpers/server.ts";
 import { Client, type Frame } from "./helpers/ws_client.ts";
 
-async function withServer(fn: (s: Server) => Promise<void>) {
-  const dir = await Deno.makeTempDir({ prefix: "moderation_test_" });
-  const server = await startServer(loadConfig({
-    PORT: "0",
-    HOSTNAME: "127.0.0.1",
-    KV_PATH: `${dir}/chat.kv`,
-    LOG_LEVEL: "fatal",
-    ADMIN_USERS: "root",
-  }));
-  try {
-    await fn(server);
-  } finally {
-    await server.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+/** A server with "root" as admin, history in a KV file. */
+const withServer = (fn: (s: Server) => Promise<void>) =>
+  withTestServer({ ADMIN_USERS: "root" }, fn, { kvFile: true });
 
 /** A guest, or an account when `account` is set, joined to `room`. */
 async function connect(

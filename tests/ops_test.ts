@@ -4,8 +4,7 @@
  */
 import { expect } from "expect";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import { loadConfig } from "../lib/config.ts";
-import { startServer } from "../main.ts";
+import { withServer } from "./helpers/server.ts";
 import { Client } from "./helpers/ws_client.ts";
 
 interface Family {
@@ -19,15 +18,7 @@ interface Family {
 }
 
 Deno.test("ops - healthz, readyz, and metrics that count real traffic", async () => {
-  const server = await startServer(
-    loadConfig({
-      PORT: "0",
-      HOSTNAME: "127.0.0.1",
-      KV_PATH: ":memory:",
-      LOG_LEVEL: "fatal",
-    }),
-  );
-  try {
+  await withServer({}, async (server) => {
     const health = await fetch(`${server.url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
@@ -72,26 +63,14 @@ Deno.test("ops - healthz, readyz, and metrics that count real traffic", async ()
     expect(Number(latency.metrics[0].count)).toBe(3);
     expect(Number(latency.metrics[0].buckets!["+Inf"])).toBe(3);
     await a.close();
-  } finally {
-    await server.shutdown();
-  }
+  });
 });
 
 Deno.test("ops - readyz answers 503 when the store is gone", async () => {
-  const server = await startServer(
-    loadConfig({
-      PORT: "0",
-      HOSTNAME: "127.0.0.1",
-      KV_PATH: ":memory:",
-      LOG_LEVEL: "fatal",
-    }),
-  );
-  try {
+  await withServer({}, async (server) => {
     server.chat.store.close();
     const res = await fetch(`${server.url}/readyz`);
     expect(res.status).toBe(503);
     expect((await res.json()).checks.store).toBe(false);
-  } finally {
-    await server.shutdown().catch(() => {});
-  }
+  });
 });

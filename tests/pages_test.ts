@@ -3,19 +3,10 @@
  * latest messages, error pages, redirects and headers.
  */
 import { expect } from "expect";
-import { loadConfig } from "../lib/config.ts";
-import { startServer } from "../main.ts";
+import { withServer } from "./helpers/server.ts";
 
 Deno.test("pages - the room page renders the latest 50 messages before any script runs", async () => {
-  const server = await startServer(
-    loadConfig({
-      PORT: "0",
-      HOSTNAME: "127.0.0.1",
-      KV_PATH: ":memory:",
-      LOG_LEVEL: "fatal",
-    }),
-  );
-  try {
+  await withServer({}, async (server) => {
     for (let i = 1; i <= 60; i++) {
       await server.chat.store.append({
         room: "general",
@@ -35,21 +26,11 @@ Deno.test("pages - the room page renders the latest 50 messages before any scrip
     expect(html).toContain("message &lt;b>60&lt;/b>");
     expect(html).toContain('role="log"');
     expect(html).toContain("Load older messages");
-  } finally {
-    await server.shutdown();
-  }
+  });
 });
 
 Deno.test("pages - redirects, error pages and security headers", async () => {
-  const server = await startServer(
-    loadConfig({
-      PORT: "0",
-      HOSTNAME: "127.0.0.1",
-      KV_PATH: ":memory:",
-      LOG_LEVEL: "fatal",
-    }),
-  );
-  try {
+  await withServer({}, async (server) => {
     const root = await fetch(`${server.url}/`, { redirect: "manual" });
     expect(root.status).toBe(303);
     expect(root.headers.get("location")).toBe("/rooms/general");
@@ -83,21 +64,11 @@ Deno.test("pages - redirects, error pages and security headers", async () => {
     const css = await fetch(`${server.url}/styles.css`);
     expect(css.headers.get("content-type")).toBe("text/css; charset=utf-8");
     await css.body?.cancel();
-  } finally {
-    await server.shutdown();
-  }
+  });
 });
 
 Deno.test("pages - the room page's JavaScript stays under 30 KB gzipped", async () => {
-  const server = await startServer(
-    loadConfig({
-      PORT: "0",
-      HOSTNAME: "127.0.0.1",
-      KV_PATH: ":memory:",
-      LOG_LEVEL: "fatal",
-    }),
-  );
-  try {
+  await withServer({}, async (server) => {
     const html = await (await fetch(`${server.url}/rooms/general`)).text();
     const urls = new Set(
       [...html.matchAll(/(?:src|href)="(\/_fresh\/js\/[^"]+)"/g)].map((m) =>
@@ -129,7 +100,5 @@ Deno.test("pages - the room page's JavaScript stays under 30 KB gzipped", async 
       gzipped += (await new Response(zipped).arrayBuffer()).byteLength;
     }
     expect(gzipped).toBeLessThan(30 * 1024);
-  } finally {
-    await server.shutdown();
-  }
+  });
 });

@@ -11,9 +11,7 @@ import {
 } from "./helpers/process.ts";
 import { startRedis } from "./helpers/redis.ts";
 import { Client, type Frame } from "./helpers/ws_client.ts";
-
-const wsUrl = (s: ServerProcess, path: string) =>
-  s.url.replace("http", "ws") + path;
+import { wsUrl } from "./helpers/server.ts";
 
 async function member(s: ServerProcess, name: string): Promise<Client> {
   const c = new Client(wsUrl(s, `/ws?name=${name}`));
