@@ -63,7 +63,15 @@ Deno.test("identity - an account taking a name ends a guest's hold, and the gues
   expect(await ids.isHeld("dana")).toBe(false);
 });
 
-Deno.test("identity - with shared claims, two instances never hand out one name twice", async () => {
+/** Two instances' registries sharing claims in one KV, on a fake clock. */
+async function withTwoInstances(
+  fn: (
+    one: Identities,
+    two: Identities,
+    clock: { now: number },
+    kv: Deno.Kv,
+  ) => Promise<void>,
+): Promise<void> {
   const kv = await Deno.openKv(":memory:");
   const clock = { now: 0 };
   const make = () =>
@@ -76,44 +84,40 @@ Deno.test("identity - with shared claims, two instances never hand out one name 
     });
   const one = make();
   const two = make();
-  const mina = await one.claimGuest("mina");
-  expect(mina.name).toBe("mina");
-  expect((await two.claimGuest("Mina")).name).toBe("Mina-2");
-  await expect(two.claimExact("mina")).rejects.toThrow("connected already");
-  // The same person, reconnecting to the other instance, keeps the name.
-  one.release(mina);
-  await released(kv, "mina");
-  expect((await two.claimGuest("mina", mina.token)).name).toBe("mina");
-  // A hold whose instance died lapses at its deadline.
-  await one.claimExact("ghost");
-  clock.now += 61_000;
-  expect((await two.claimExact("ghost")).name).toBe("ghost");
-  one.close();
-  two.close();
-  kv.close();
+  try {
+    await fn(one, two, clock, kv);
+  } finally {
+    one.close();
+    two.close();
+    kv.close();
+  }
+}
+
+Deno.test("identity - with shared claims, two instances never hand out one name twice", async () => {
+  await withTwoInstances(async (one, two, clock, kv) => {
+    const mina = await one.claimGuest("mina");
+    expect(mina.name).toBe("mina");
+    expect((await two.claimGuest("Mina")).name).toBe("Mina-2");
+    await expect(two.claimExact("mina")).rejects.toThrow("connected already");
+    // The same person, reconnecting to the other instance, keeps the name.
+    one.release(mina);
+    await released(kv, "mina");
+    expect((await two.claimGuest("mina", mina.token)).name).toBe("mina");
+    // A hold whose instance died lapses at its deadline.
+    await one.claimExact("ghost");
+    clock.now += 61_000;
+    expect((await two.claimExact("ghost")).name).toBe("ghost");
+  });
 });
 
 Deno.test("identity - a lapsed hold isn't handed back once another instance has the name", async () => {
-  const kv = await Deno.openKv(":memory:");
-  const clock = { now: 0 };
-  const make = () =>
-    new Identities({
-      isReserved: () => Promise.resolve(false),
-      holdMs: 1000,
-      now: () => clock.now,
-      claims: new KvNameClaims(kv, () => clock.now),
-      claimTtlMs: 60_000,
-    });
-  const one = make();
-  const two = make();
-  const mina = await one.claimGuest("mina");
-  one.release(mina);
-  await released(kv, "mina");
-  clock.now = 5000; // the hold lapsed everywhere
-  expect((await two.claimGuest("mina")).name).toBe("mina");
-  // Back on the first instance with the old token: the name is someone else's now.
-  expect((await one.claimGuest("mina", mina.token)).name).toBe("mina-2");
-  one.close();
-  two.close();
-  kv.close();
+  await withTwoInstances(async (one, two, clock, kv) => {
+    const mina = await one.claimGuest("mina");
+    one.release(mina);
+    await released(kv, "mina");
+    clock.now = 5000; // the hold lapsed everywhere
+    expect((await two.claimGuest("mina")).name).toBe("mina");
+    // Back on the first instance with the old token: the name is someone else's now.
+    expect((await one.claimGuest("mina", mina.token)).name).toBe("mina-2");
+  });
 });
