@@ -8,7 +8,9 @@ import { type Context, page, type PageResponse } from "fresh";
 import type { Chat } from "./chat.ts";
 import type { AuthState } from "./auth_middleware.ts";
 import { getCookie, isSecureRequest } from "./cookies.ts";
-import { csrfToken } from "./csrf.ts";
+import { csrfToken, verifiedForm } from "./csrf.ts";
+import { clientAddress } from "./guard.ts";
+import { localPath } from "./local_path.ts";
 import { SESSION_COOKIE, sessionCookie } from "./sessions.ts";
 
 /** The data of an auth form page. */
@@ -24,6 +26,29 @@ export interface AuthFormData {
 }
 
 type AuthContext = Context<AuthState & { chat: Chat }>;
+
+/** What a posted login or registration form says, once its CSRF check passed. */
+export interface PostedAuthForm {
+  form: URLSearchParams;
+  username: string;
+  password: string;
+  /** A local path to go to afterwards. */
+  next: string;
+  /** The client's address, for the limiters. */
+  address: string;
+}
+
+/** Reads a posted auth form; throws a 403 `HttpError` if its CSRF check fails. */
+export async function readAuthForm(ctx: AuthContext): Promise<PostedAuthForm> {
+  const form = await verifiedForm(ctx.req, ctx.state.sessionId);
+  return {
+    form,
+    username: (form.get("username") ?? "").trim(),
+    password: form.get("password") ?? "",
+    next: localPath(form.get("next")),
+    address: clientAddress(ctx.req, ctx.info, ctx.state.chat.config),
+  };
+}
 
 /** The form page with a fresh CSRF token; never cached. */
 export function authForm(

@@ -2,11 +2,10 @@ import { define } from "../utils.ts";
 import {
   authForm,
   type AuthFormData,
+  readAuthForm,
   startSession,
 } from "../lib/auth_pages.ts";
 import { AuthForm, Field } from "../components/AuthForm.tsx";
-import { verifiedForm } from "../lib/csrf.ts";
-import { clientAddress } from "../lib/guard.ts";
 import { localPath } from "../lib/local_path.ts";
 
 /**
@@ -21,12 +20,8 @@ export const handler = define.handlers({
   },
 
   async POST(ctx) {
-    const { auth, chat } = ctx.state;
-    const form = await verifiedForm(ctx.req, ctx.state.sessionId);
-    const username = (form.get("username") ?? "").trim();
-    const password = form.get("password") ?? "";
-    const next = localPath(form.get("next"));
-    const address = clientAddress(ctx.req, ctx.info, chat.config);
+    const { auth } = ctx.state;
+    const { username, password, next, address } = await readAuthForm(ctx);
     const verdict = auth.limiter.check(address, username);
     if (!verdict.ok) {
       const wait = verdict.locked

@@ -2,6 +2,7 @@ import { define } from "../utils.ts";
 import {
   authForm,
   type AuthFormData,
+  readAuthForm,
   startSession,
 } from "../lib/auth_pages.ts";
 import { AuthForm, Field } from "../components/AuthForm.tsx";
@@ -10,8 +11,6 @@ import {
   MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
 } from "../lib/accounts.ts";
-import { verifiedForm } from "../lib/csrf.ts";
-import { clientAddress } from "../lib/guard.ts";
 import { localPath } from "../lib/local_path.ts";
 
 /**
@@ -27,11 +26,7 @@ export const handler = define.handlers({
 
   async POST(ctx) {
     const { auth, chat } = ctx.state;
-    const form = await verifiedForm(ctx.req, ctx.state.sessionId);
-    const username = (form.get("username") ?? "").trim();
-    const password = form.get("password") ?? "";
-    const next = localPath(form.get("next"));
-    const address = clientAddress(ctx.req, ctx.info, chat.config);
+    const { form, username, password, next, address } = await readAuthForm(ctx);
     const verdict = auth.registrations.check(address, address);
     if (!verdict.ok) {
       return authForm(ctx, {

@@ -3,6 +3,7 @@ import { h, type VNode } from "preact";
 import { App } from "./app.ts";
 import { HttpError } from "./http_error.ts";
 import type { Context } from "./context.ts";
+import { withErrorsCaptured } from "./testdata/capture.ts";
 
 // A root without islands/ or routes/, so nothing is built.
 const ROOT = new URL("./testdata/no_project", import.meta.url).pathname;
@@ -13,20 +14,6 @@ function newApp<State = unknown>(): App<State> {
 
 function request(path: string, init?: RequestInit): Request {
   return new Request(`http://localhost${path}`, init);
-}
-
-/** Runs `fn` with console.error captured, so expected 500s stay quiet. */
-async function withErrorsCaptured<T>(
-  fn: (logged: unknown[][]) => Promise<T>,
-): Promise<T> {
-  const logged: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => logged.push(args);
-  try {
-    return await fn(logged);
-  } finally {
-    console.error = original;
-  }
 }
 
 Deno.test("app - each method reaches its own route", async () => {

@@ -6,6 +6,7 @@ import type { BootState } from "./client.ts";
 import { listFiles } from "./fs_routes.ts";
 import { deserialize } from "./serialize.ts";
 import { staticFiles } from "./static_files.ts";
+import { withErrorsCaptured } from "./testdata/capture.ts";
 
 const FIXTURE = new URL("./testdata/fs_app", import.meta.url).pathname;
 // Inside the repository, so esbuild finds its node_modules/ and deno.json.
@@ -30,20 +31,6 @@ async function withProject(fn: (root: string) => Promise<void>) {
     await fn(root);
   } finally {
     await Deno.remove(root, { recursive: true });
-  }
-}
-
-/** Runs `fn` with console.error captured. */
-async function withErrorsCaptured<T>(
-  fn: (logged: unknown[][]) => Promise<T>,
-): Promise<T> {
-  const logged: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => logged.push(args);
-  try {
-    return await fn(logged);
-  } finally {
-    console.error = original;
   }
 }
 

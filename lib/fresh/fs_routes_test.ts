@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { App } from "./app.ts";
 import { scanRoutes, toPattern } from "./fs_routes.ts";
 import { staticFiles } from "./static_files.ts";
+import { withErrorsCaptured } from "./testdata/capture.ts";
 
 const FIXTURE = new URL("./testdata/fs_app", import.meta.url).pathname;
 
@@ -19,20 +20,6 @@ async function html(path: string): Promise<string> {
   const res = await fetchFixture(path);
   expect(res.status).toBe(200);
   return await res.text();
-}
-
-/** Runs `fn` with console.error captured, so expected 500s stay quiet. */
-async function withErrorsCaptured<T>(
-  fn: (logged: unknown[][]) => Promise<T>,
-): Promise<T> {
-  const logged: unknown[][] = [];
-  const original = console.error;
-  console.error = (...args: unknown[]) => logged.push(args);
-  try {
-    return await fn(logged);
-  } finally {
-    console.error = original;
-  }
 }
 
 Deno.test("fs_routes - toPattern maps file paths to URL patterns", () => {
