@@ -6,20 +6,20 @@
  * @module
  */
 import { App, staticFiles } from "fresh";
-import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
-import { Chat } from "./lib/chat.ts";
+import { type Config, ConfigError, loadConfig } from "@/lib/server/config.ts";
+import { Chat } from "@/lib/server/chat/chat.ts";
 import {
   type Auth,
   authMiddleware,
   createAuth,
-} from "./lib/auth_middleware.ts";
-import type { Bus } from "./lib/bus.ts";
-import { RedisBus } from "./lib/bus_redis.ts";
-import { KvBus } from "./lib/bus_kv.ts";
-import { ConnectionLimiter } from "./lib/guard.ts";
-import { logger, setupLogging } from "./lib/log.ts";
-import { CLOSE } from "./lib/protocol.ts";
-import { withSecurityHeaders } from "./lib/security_headers.ts";
+} from "@/lib/server/auth/middleware.ts";
+import type { Bus } from "@/lib/server/bus/bus.ts";
+import { RedisBus } from "@/lib/server/bus/redis.ts";
+import { KvBus } from "@/lib/server/bus/kv.ts";
+import { ConnectionLimiter } from "@/lib/server/http/guard.ts";
+import { logger, setupLogging } from "@/lib/server/log.ts";
+import { CLOSE } from "@/lib/shared/protocol.ts";
+import { withSecurityHeaders } from "@/lib/server/http/security_headers.ts";
 import { define, type State } from "./utils.ts";
 
 const log = logger("server");

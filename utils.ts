@@ -4,9 +4,9 @@
  * @module
  */
 import { createDefine, type Define } from "fresh";
-import type { Auth } from "./lib/auth_middleware.ts";
-import type { Chat } from "./lib/chat.ts";
-import type { ConnectionLimiter } from "./lib/guard.ts";
+import type { Auth } from "@/lib/server/auth/middleware.ts";
+import type { Chat } from "@/lib/server/chat/chat.ts";
+import type { ConnectionLimiter } from "@/lib/server/http/guard.ts";
 
 /** What middleware puts on `ctx.state` for routes. */
 export interface State {

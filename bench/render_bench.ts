@@ -6,10 +6,10 @@
  *
  * @module
  */
-import { createApp } from "../main.ts";
-import { Chat } from "../lib/chat.ts";
-import { loadConfig } from "../lib/config.ts";
-import type { Socket } from "../lib/hub.ts";
+import { createApp } from "@/main.ts";
+import { Chat } from "@/lib/server/chat/chat.ts";
+import { loadConfig } from "@/lib/server/config.ts";
+import type { Socket } from "@/lib/server/realtime/hub.ts";
 
 const ROOM = "general";
 const MESSAGES = 50;

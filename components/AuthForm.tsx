@@ -1,5 +1,5 @@
 import type { ComponentChildren, VNode } from "preact";
-import { CSRF_FIELD, sessionCsrfToken } from "../lib/csrf.ts";
+import { CSRF_FIELD, sessionCsrfToken } from "@/lib/server/auth/csrf.ts";
 
 /** A login or registration form; works without JavaScript. */
 export function AuthForm(

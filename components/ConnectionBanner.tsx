@@ -1,5 +1,5 @@
 import type { VNode } from "preact";
-import type { ConnectionState } from "../lib/client/connection.ts";
+import type { ConnectionState } from "@/lib/client/connection.ts";
 
 /** Props of {@link ConnectionBanner}. */
 export interface ConnectionBannerProps {

@@ -1,5 +1,5 @@
 import type { VNode } from "preact";
-import type { PresenceUser } from "../lib/protocol.ts";
+import type { PresenceUser } from "@/lib/shared/protocol.ts";
 
 /** Who is online in the room, guests marked, and who is typing. */
 export function Members(

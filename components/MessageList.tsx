@@ -1,6 +1,6 @@
 import type { VNode } from "preact";
-import type { Item } from "../lib/client/chat_store.ts";
-import type { Pending } from "../lib/client/outbox.ts";
+import type { Item } from "@/lib/client/chat_store.ts";
+import type { Pending } from "@/lib/client/outbox.ts";
 import { MessageText } from "./MessageText.tsx";
 
 /** Messages from one sender within this long share one header. */

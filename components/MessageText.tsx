@@ -1,5 +1,5 @@
 import type { ComponentChildren, VNode } from "preact";
-import { type Inline, parseInline } from "../lib/client/format.ts";
+import { type Inline, parseInline } from "@/lib/client/format.ts";
 
 /**
  * A message's text with its inline formatting, links (http and https only,

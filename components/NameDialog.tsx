@@ -1,5 +1,5 @@
 import type { VNode } from "preact";
-import { USER_NAME } from "../lib/names.ts";
+import { USER_NAME } from "@/lib/shared/names.ts";
 
 /** Props of {@link NameDialog}. */
 export interface NameDialogProps {

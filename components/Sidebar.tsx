@@ -1,5 +1,5 @@
 import type { VNode } from "preact";
-import type { RoomInfo } from "../lib/protocol.ts";
+import type { RoomInfo } from "@/lib/shared/protocol.ts";
 
 /** Props of {@link Sidebar}. */
 export interface SidebarProps {

@@ -2,15 +2,15 @@ import type { VNode } from "preact";
 import { useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { IS_BROWSER } from "fresh/runtime";
-import { ChatStore } from "../lib/client/chat_store.ts";
-import { ChatConnection } from "../lib/client/connection.ts";
-import { fetchHistory } from "../lib/client/history.ts";
-import type { ChatMessage, RoomInfo } from "../lib/protocol.ts";
-import { ConnectionBanner } from "../components/ConnectionBanner.tsx";
-import { Members } from "../components/Members.tsx";
-import { MessageList } from "../components/MessageList.tsx";
-import { NameDialog } from "../components/NameDialog.tsx";
-import { Sidebar } from "../components/Sidebar.tsx";
+import { ChatStore } from "@/lib/client/chat_store.ts";
+import { ChatConnection } from "@/lib/client/connection.ts";
+import { fetchHistory } from "@/lib/client/history.ts";
+import type { ChatMessage, RoomInfo } from "@/lib/shared/protocol.ts";
+import { ConnectionBanner } from "@/components/ConnectionBanner.tsx";
+import { Members } from "@/components/Members.tsx";
+import { MessageList } from "@/components/MessageList.tsx";
+import { NameDialog } from "@/components/NameDialog.tsx";
+import { Sidebar } from "@/components/Sidebar.tsx";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
 export interface ChatAppProps {

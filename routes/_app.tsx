@@ -1,4 +1,4 @@
-import { define } from "../utils.ts";
+import { define } from "@/utils.ts";
 
 /** The HTML shell of every page. */
 export default define.page(function App({ Component }) {

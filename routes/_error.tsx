@@ -1,5 +1,5 @@
 import { HttpError } from "fresh";
-import { define } from "../utils.ts";
+import { define } from "@/utils.ts";
 
 /** Error pages: the status and, for client errors, what went wrong. */
 export default define.page(function ErrorPage({ error }) {

@@ -1,4 +1,4 @@
-import { define } from "../utils.ts";
+import { define } from "@/utils.ts";
 
 /** `GET /healthz`: the process is alive and serving. */
 export const handler = define.handlers({

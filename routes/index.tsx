@@ -1,4 +1,4 @@
-import { define } from "../utils.ts";
+import { define } from "@/utils.ts";
 
 /** `/` opens the first default room. */
 export const handler = define.handlers({

@@ -1,12 +1,12 @@
-import { define } from "../utils.ts";
+import { define } from "@/utils.ts";
 import {
   authForm,
   type AuthFormData,
   readAuthForm,
   startSession,
-} from "../lib/auth_pages.ts";
-import { AuthForm, Field } from "../components/AuthForm.tsx";
-import { localPath } from "../lib/local_path.ts";
+} from "@/lib/server/auth/forms.ts";
+import { AuthForm, Field } from "@/components/AuthForm.tsx";
+import { localPath } from "@/lib/server/http/local_path.ts";
 
 /**
  * `GET /login` shows the form; `POST /login` checks the password, starts a

@@ -1,7 +1,10 @@
-import { define } from "../utils.ts";
-import { getCookie, isSecureRequest } from "../lib/cookies.ts";
-import { verifiedForm } from "../lib/csrf.ts";
-import { clearSessionCookie, SESSION_COOKIE } from "../lib/sessions.ts";
+import { define } from "@/utils.ts";
+import { getCookie, isSecureRequest } from "@/lib/server/http/cookies.ts";
+import { verifiedForm } from "@/lib/server/auth/csrf.ts";
+import {
+  clearSessionCookie,
+  SESSION_COOKIE,
+} from "@/lib/server/auth/login_sessions.ts";
 
 /**
  * `POST /logout` (a form post carrying the CSRF token) ends the session and

@@ -1,4 +1,4 @@
-import { define } from "../utils.ts";
+import { define } from "@/utils.ts";
 
 /** `GET /metrics`: counters, gauges and histograms in Prometheus text format. */
 export const handler = define.handlers({

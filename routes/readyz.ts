@@ -1,4 +1,4 @@
-import { define } from "../utils.ts";
+import { define } from "@/utils.ts";
 
 /** `GET /readyz`: 200 when the store (KV) and the bus answer, else 503. */
 export const handler = define.handlers({

@@ -1,17 +1,17 @@
-import { define } from "../utils.ts";
+import { define } from "@/utils.ts";
 import {
   authForm,
   type AuthFormData,
   readAuthForm,
   startSession,
-} from "../lib/auth_pages.ts";
-import { AuthForm, Field } from "../components/AuthForm.tsx";
+} from "@/lib/server/auth/forms.ts";
+import { AuthForm, Field } from "@/components/AuthForm.tsx";
 import {
   AccountError,
   MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
-} from "../lib/accounts.ts";
-import { localPath } from "../lib/local_path.ts";
+} from "@/lib/server/auth/accounts.ts";
+import { localPath } from "@/lib/server/http/local_path.ts";
 
 /**
  * `GET /register` shows the form; `POST /register` creates the account,

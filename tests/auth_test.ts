@@ -4,12 +4,12 @@
  * WebSockets for the chat endpoints.
  */
 import { expect } from "expect";
-import { type Config, loadConfig } from "../lib/config.ts";
-import { Chat } from "../lib/chat.ts";
-import { type Auth, createAuth } from "../lib/auth_middleware.ts";
-import { SESSION_TTL_MS } from "../lib/sessions.ts";
-import { createApp } from "../main.ts";
-import { withServer as withTestServer, wsUrl } from "./helpers/server.ts";
+import { type Config, loadConfig } from "@/lib/server/config.ts";
+import { Chat } from "@/lib/server/chat/chat.ts";
+import { type Auth, createAuth } from "@/lib/server/auth/middleware.ts";
+import { SESSION_TTL_MS } from "@/lib/server/auth/login_sessions.ts";
+import { createApp } from "@/main.ts";
+import { withServer as withTestServer, wsUrl } from "@/tests/helpers/server.ts";
 
 const PASSWORD = "correct horse battery staple";
 

@@ -3,9 +3,9 @@
  * WebSocket clients, every endpoint.
  */
 import { expect } from "expect";
-import type { Server } from "../main.ts";
-import { withServer, wsUrl as ws } from "./helpers/server.ts";
-import { Client, type Frame } from "./helpers/ws_client.ts";
+import type { Server } from "@/main.ts";
+import { withServer, wsUrl as ws } from "@/tests/helpers/server.ts";
+import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 
 async function native(s: Server, name: string, room?: string): Promise<Client> {
   const c = new Client(ws(s, `/ws?name=${encodeURIComponent(name)}`));

@@ -9,8 +9,8 @@
  */
 import { expect } from "expect";
 import { parse as parseYaml } from "yaml";
-import { loadConfig } from "../lib/config.ts";
-import { freePort } from "./helpers/process.ts";
+import { loadConfig } from "@/lib/server/config.ts";
+import { freePort } from "@/tests/helpers/process.ts";
 
 const root = new URL("../", import.meta.url).pathname;
 const read = (path: string) => Deno.readTextFileSync(`${root}${path}`);

@@ -3,9 +3,9 @@
  * over real WebSockets against a real server.
  */
 import { expect } from "expect";
-import type { Server } from "../main.ts";
-import { withServer as withTestServer } from "./helpers/server.ts";
-import { Client, type Frame } from "./helpers/ws_client.ts";
+import type { Server } from "@/main.ts";
+import { withServer as withTestServer } from "@/tests/helpers/server.ts";
+import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 
 /** A server with "root" as admin, history in a KV file. */
 const withServer = (fn: (s: Server) => Promise<void>) =>

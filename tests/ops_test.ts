@@ -4,8 +4,8 @@
  */
 import { expect } from "expect";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
-import { withServer } from "./helpers/server.ts";
-import { Client } from "./helpers/ws_client.ts";
+import { withServer } from "@/tests/helpers/server.ts";
+import { Client } from "@/tests/helpers/ws_client.ts";
 
 interface Family {
   name: string;

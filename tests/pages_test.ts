@@ -3,7 +3,7 @@
  * latest messages, error pages, redirects and headers.
  */
 import { expect } from "expect";
-import { withServer } from "./helpers/server.ts";
+import { withServer } from "@/tests/helpers/server.ts";
 
 Deno.test("pages - the room page renders the latest 50 messages before any script runs", async () => {
   await withServer({}, async (server) => {

@@ -8,10 +8,10 @@ import {
   freePort,
   type ServerProcess,
   spawnServer,
-} from "./helpers/process.ts";
-import { startRedis } from "./helpers/redis.ts";
-import { Client, type Frame } from "./helpers/ws_client.ts";
-import { wsUrl } from "./helpers/server.ts";
+} from "@/tests/helpers/process.ts";
+import { startRedis } from "@/tests/helpers/redis.ts";
+import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
+import { wsUrl } from "@/tests/helpers/server.ts";
 
 async function member(s: ServerProcess, name: string): Promise<Client> {
   const c = new Client(wsUrl(s, `/ws?name=${name}`));

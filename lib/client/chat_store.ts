@@ -17,7 +17,7 @@ import type {
   PresenceUser,
   RoomInfo,
   ServerFrame,
-} from "../protocol.ts";
+} from "@/lib/shared/protocol.ts";
 
 /** A line in a room: a message or a join/leave notice. */
 export type Item =

@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import type { ChatMessage } from "../protocol.ts";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import { ChatStore, MAX_ITEMS, mentionsUser } from "./chat_store.ts";
 
 const msg = (

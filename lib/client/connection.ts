@@ -8,7 +8,7 @@
  * @module
  */
 import { type Signal, signal } from "@preact/signals";
-import type { ClientFrame, ServerFrame } from "../protocol.ts";
+import type { ClientFrame, ServerFrame } from "@/lib/shared/protocol.ts";
 import { backoffDelay } from "./backoff.ts";
 import { isServerFrame } from "./guards.ts";
 import { Outbox, type Pending } from "./outbox.ts";

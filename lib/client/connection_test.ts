@@ -1,7 +1,7 @@
 import { expect } from "expect";
-import { loadConfig } from "../config.ts";
-import { startServer } from "../../main.ts";
-import type { ServerFrame } from "../protocol.ts";
+import { loadConfig } from "@/lib/server/config.ts";
+import { startServer } from "@/main.ts";
+import type { ServerFrame } from "@/lib/shared/protocol.ts";
 import { ChatConnection } from "./connection.ts";
 
 /** An in-memory `Storage`, standing in for the browser's localStorage. */

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { ChatMessage, ServerFrame } from "../protocol.ts";
+import type { ChatMessage, ServerFrame } from "@/lib/shared/protocol.ts";
 import type { Pending } from "./outbox.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { ChatMessage } from "../protocol.ts";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import { asHistoryPage } from "./guards.ts";
 
 /** A page of a room's history, oldest first. */

@@ -1,7 +1,7 @@
 import { HttpError, page } from "fresh";
-import { define } from "../../utils.ts";
-import ChatApp from "../../islands/ChatApp.tsx";
-import { sessionCsrfToken } from "../../lib/csrf.ts";
+import { define } from "@/utils.ts";
+import ChatApp from "@/islands/ChatApp.tsx";
+import { sessionCsrfToken } from "@/lib/server/auth/csrf.ts";
 
 /** Messages the room page renders on the server. */
 const FIRST_PAGE = 50;

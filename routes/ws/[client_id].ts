@@ -1,6 +1,6 @@
-import { define } from "../../utils.ts";
-import { releaseOnClose } from "../../lib/guard.ts";
-import { serveLegacy } from "../../lib/legacy.ts";
+import { define } from "@/utils.ts";
+import { releaseOnClose } from "@/lib/server/http/guard.ts";
+import { serveLegacy } from "@/lib/server/endpoints/original.ts";
 
 /**
  * The seed document's endpoint, `WS /ws/{client_id}`: plain text in,

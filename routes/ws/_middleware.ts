@@ -1,7 +1,7 @@
 import { HttpError } from "fresh";
-import { define } from "../../utils.ts";
-import { jsonErrors } from "../../lib/json_errors.ts";
-import { clientAddress, originAllowed } from "../../lib/guard.ts";
+import { define } from "@/utils.ts";
+import { jsonErrors } from "@/lib/server/http/json_errors.ts";
+import { clientAddress, originAllowed } from "@/lib/server/http/guard.ts";
 
 /**
  * Guards every WebSocket endpoint: a foreign Origin gets 403 before any

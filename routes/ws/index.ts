@@ -1,8 +1,8 @@
 import { HttpError } from "fresh";
-import { define } from "../../utils.ts";
-import { releaseOnClose } from "../../lib/guard.ts";
-import { NameError } from "../../lib/identity.ts";
-import { serveV1 } from "../../lib/session.ts";
+import { define } from "@/utils.ts";
+import { releaseOnClose } from "@/lib/server/http/guard.ts";
+import { NameError } from "@/lib/server/chat/identity.ts";
+import { serveV1 } from "@/lib/server/endpoints/native.ts";
 
 /**
  * The native protocol (v1): `GET /ws?name={guest name}&token={guest token}`,

@@ -9,7 +9,7 @@ import {
   freePort,
   type ServerProcess,
   spawnServer,
-} from "../helpers/process.ts";
+} from "@/tests/helpers/process.ts";
 
 interface Received {
   id: number;

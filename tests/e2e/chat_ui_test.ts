@@ -3,12 +3,16 @@
  */
 import { expect } from "expect";
 import type { Browser, BrowserContext, Page } from "playwright-core";
-import { BROWSER_TEST, launchBrowser, screenshot } from "../helpers/browser.ts";
+import {
+  BROWSER_TEST,
+  launchBrowser,
+  screenshot,
+} from "@/tests/helpers/browser.ts";
 import {
   freePort,
   type ServerProcess,
   spawnServer,
-} from "../helpers/process.ts";
+} from "@/tests/helpers/process.ts";
 
 interface World {
   browser: Browser;

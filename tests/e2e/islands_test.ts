@@ -5,7 +5,7 @@
 import { expect } from "expect";
 import type { Page } from "playwright-core";
 import { App, staticFiles } from "fresh";
-import { BROWSER_TEST, launchBrowser } from "../helpers/browser.ts";
+import { BROWSER_TEST, launchBrowser } from "@/tests/helpers/browser.ts";
 
 const FIXTURE =
   new URL("../../lib/fresh/testdata/fs_app", import.meta.url).pathname;

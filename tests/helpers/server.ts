@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { loadConfig } from "../../lib/config.ts";
-import { type Server, startServer } from "../../main.ts";
+import { loadConfig } from "@/lib/server/config.ts";
+import { type Server, startServer } from "@/main.ts";
 
 /**
  * Runs `fn` against a server configured by `env` (over the test defaults:

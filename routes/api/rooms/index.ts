@@ -1,4 +1,4 @@
-import { define } from "../../../utils.ts";
+import { define } from "@/utils.ts";
 
 /**
  * `GET /api/rooms`: every room with its live user count, in the original

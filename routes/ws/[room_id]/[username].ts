@@ -1,7 +1,7 @@
 import { HttpError } from "fresh";
-import { define } from "../../../utils.ts";
-import { releaseOnClose } from "../../../lib/guard.ts";
-import { serveLegacy } from "../../../lib/legacy.ts";
+import { define } from "@/utils.ts";
+import { releaseOnClose } from "@/lib/server/http/guard.ts";
+import { serveLegacy } from "@/lib/server/endpoints/original.ts";
 
 /**
  * The original project's room endpoint, `WS /ws/{room_id}/{username}`:

@@ -12,8 +12,8 @@
  * @module
  */
 import { HttpError } from "fresh";
-import { getCookie, setCookie } from "./cookies.ts";
-import { randomId, sha256 } from "./sessions.ts";
+import { getCookie, setCookie } from "@/lib/server/http/cookies.ts";
+import { randomId, sha256 } from "./login_sessions.ts";
 
 /** The hidden form field, and the cookie of anonymous forms, holding the token. */
 export const CSRF_FIELD = "csrf";

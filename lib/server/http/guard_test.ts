@@ -1,6 +1,6 @@
 import { expect } from "expect";
 import { clientAddress, ConnectionLimiter, originAllowed } from "./guard.ts";
-import { loadConfig } from "./config.ts";
+import { loadConfig } from "@/lib/server/config.ts";
 
 const info = {
   remoteAddr: { transport: "tcp", hostname: "10.0.0.7", port: 5000 },

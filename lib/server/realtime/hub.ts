@@ -10,20 +10,24 @@
  *
  * @module
  */
-import type { ChatMessage, PresenceUser, ServerFrame } from "./protocol.ts";
+import type {
+  ChatMessage,
+  PresenceUser,
+  ServerFrame,
+} from "@/lib/shared/protocol.ts";
 import { Typing } from "./typing.ts";
-import { RoomPresence } from "./room_presence.ts";
+import { RoomPresence } from "./presence.ts";
 import {
   frameData,
   joinLeaveLine,
   messageData,
   type WireFormat,
 } from "./wire.ts";
-import { CLOSE } from "./protocol.ts";
-import type { Store } from "./store.ts";
-import type { Bus, BusEvent } from "./bus.ts";
-import { type Logger, logger } from "./log.ts";
-import { Metrics } from "./metrics.ts";
+import { CLOSE } from "@/lib/shared/protocol.ts";
+import type { Store } from "@/lib/server/store/kv.ts";
+import type { Bus, BusEvent } from "@/lib/server/bus/bus.ts";
+import { type Logger, logger } from "@/lib/server/log.ts";
+import { Metrics } from "@/lib/server/metrics.ts";
 
 /** The socket surface the hub needs; a `WebSocket` satisfies it. */
 export interface Socket {

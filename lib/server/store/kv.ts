@@ -10,8 +10,8 @@
  *
  * @module
  */
-import type { ChatMessage } from "./protocol.ts";
-import { logger } from "./log.ts";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import { logger } from "@/lib/server/log.ts";
 
 const log = logger("store");
 

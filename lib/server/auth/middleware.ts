@@ -12,10 +12,10 @@
  */
 import type { Middleware } from "fresh";
 import { Accounts, type ScryptCost } from "./accounts.ts";
-import type { Config } from "./config.ts";
-import { getCookie } from "./cookies.ts";
+import type { Config } from "@/lib/server/config.ts";
+import { getCookie } from "@/lib/server/http/cookies.ts";
 import { LoginLimiter } from "./login_limiter.ts";
-import { SESSION_COOKIE, Sessions } from "./sessions.ts";
+import { SESSION_COOKIE, Sessions } from "./login_sessions.ts";
 
 /** The authentication services routes reach through `ctx.state.auth`. */
 export interface Auth {

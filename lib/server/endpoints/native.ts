@@ -5,9 +5,9 @@
  *
  * @module
  */
-import { type Chat, ChatError } from "./chat.ts";
-import type { Client } from "./hub.ts";
-import type { Identity } from "./identity.ts";
+import { type Chat, ChatError } from "@/lib/server/chat/chat.ts";
+import type { Client } from "@/lib/server/realtime/hub.ts";
+import type { Identity } from "@/lib/server/chat/identity.ts";
 import {
   type ClientFrame,
   CLOSE,
@@ -16,9 +16,9 @@ import {
   parseClientFrame,
   PROTOCOL_VERSION,
   type ServerFrame,
-} from "./protocol.ts";
-import { TokenBucket } from "./rate_limit.ts";
-import { logger } from "./log.ts";
+} from "@/lib/shared/protocol.ts";
+import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
+import { logger } from "@/lib/server/log.ts";
 
 /** Joins and leaves per second per connection, and how many at once. */
 const JOINS_PER_SECOND = 20;

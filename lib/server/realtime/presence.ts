@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { PresenceUser } from "./protocol.ts";
+import type { PresenceUser } from "@/lib/shared/protocol.ts";
 
 /** Who is in a room here, and what its clients believe. */
 export class RoomPresence {

@@ -18,8 +18,8 @@ import {
   presenceUsers,
   wireEvent,
 } from "./bus.ts";
-import { type Logger, logger } from "./log.ts";
-import type { PresenceUser } from "./protocol.ts";
+import { type Logger, logger } from "@/lib/server/log.ts";
+import type { PresenceUser } from "@/lib/shared/protocol.ts";
 
 /** Options of {@link RedisBus.connect}. */
 export interface RedisBusOptions {

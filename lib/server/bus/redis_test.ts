@@ -1,8 +1,8 @@
 import { expect } from "expect";
 import { createClient } from "redis";
-import { RedisBus, type RedisBusOptions } from "./bus_redis.ts";
+import { RedisBus, type RedisBusOptions } from "./redis.ts";
 import type { BusEvent } from "./bus.ts";
-import { startRedis } from "../tests/helpers/redis.ts";
+import { startRedis } from "@/tests/helpers/redis.ts";
 
 /** Short timings so that expiry and reconnection happen within a test. */
 const FAST: RedisBusOptions = { heartbeatMs: 100, presenceTtlMs: 400 };
@@ -150,14 +150,14 @@ Deno.test("redis bus - a killed instance's users leave presence after the TTL", 
   await raw.connect();
   const ghost = new Deno.Command(Deno.execPath(), {
     args: ["run", "-A", "-"],
-    cwd: new URL("..", import.meta.url).pathname,
+    cwd: new URL("../../../", import.meta.url).pathname,
     stdin: "piped",
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
   try {
     const script = `
-      import { RedisBus } from "./lib/bus_redis.ts";
+      import { RedisBus } from "${new URL("./redis.ts", import.meta.url).href}";
       const bus = await RedisBus.connect(${JSON.stringify(redis.url)}, {
         instanceId: "ghost", heartbeatMs: 100, presenceTtlMs: 400,
       });

@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import { RoomPresence } from "./room_presence.ts";
+import { RoomPresence } from "./presence.ts";
 
 const mina = { name: "mina", guest: true };
 const joon = { name: "joon", guest: false };

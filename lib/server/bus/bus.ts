@@ -1,12 +1,12 @@
 /**
  * The bus between instances: room events published on one instance reach
  * the hub of every instance, and presence is the union over all of them.
- * {@link LocalBus} serves a single instance; `bus_redis.ts` many.
+ * {@link LocalBus} serves a single instance; `redis.ts` and `kv.ts` many.
  *
  * @module
  */
 import { z } from "zod";
-import type { ChatMessage, PresenceUser } from "./protocol.ts";
+import type { ChatMessage, PresenceUser } from "@/lib/shared/protocol.ts";
 
 /** An event travelling between instances. */
 export type BusEvent =

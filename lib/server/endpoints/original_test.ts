@@ -1,7 +1,7 @@
 import { expect } from "expect";
-import { Chat } from "./chat.ts";
-import { loadConfig } from "./config.ts";
-import { serveLegacy } from "./legacy.ts";
+import { Chat } from "@/lib/server/chat/chat.ts";
+import { loadConfig } from "@/lib/server/config.ts";
+import { serveLegacy } from "./original.ts";
 
 /**
  * Serves the original room endpoint as "quick" in "general", with an account

@@ -8,7 +8,7 @@
  */
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
-import { USER_NAME } from "./protocol.ts";
+import { USER_NAME } from "@/lib/shared/protocol.ts";
 
 /** An account as stored. */
 export interface Account {

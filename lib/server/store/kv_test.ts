@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import { openStore } from "./store.ts";
+import { openStore } from "./kv.ts";
 
 Deno.test("store - ids are per room, strictly increasing, in call order", async () => {
   const store = await openStore({ path: ":memory:", historyLimit: 1000 });

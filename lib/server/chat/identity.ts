@@ -7,9 +7,9 @@
  *
  * @module
  */
-import { USER_NAME } from "./protocol.ts";
+import { USER_NAME } from "@/lib/shared/protocol.ts";
 import { fold, type NameClaims } from "./name_claims.ts";
-import { logger } from "./log.ts";
+import { logger } from "@/lib/server/log.ts";
 
 const log = logger("identity");
 

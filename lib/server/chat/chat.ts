@@ -5,12 +5,12 @@
  *
  * @module
  */
-import type { Config } from "./config.ts";
-import { type Bus, LocalBus } from "./bus.ts";
-import { type Client, Hub } from "./hub.ts";
+import type { Config } from "@/lib/server/config.ts";
+import { type Bus, LocalBus } from "@/lib/server/bus/bus.ts";
+import { type Client, Hub } from "@/lib/server/realtime/hub.ts";
 import { Identities } from "./identity.ts";
-import { logger } from "./log.ts";
-import { Metrics } from "./metrics.ts";
+import { logger } from "@/lib/server/log.ts";
+import { Metrics } from "@/lib/server/metrics.ts";
 import {
   type ChatMessage,
   ERROR_CODES,
@@ -19,8 +19,8 @@ import {
   ROOM_ID,
   type RoomInfo,
   utf8Length,
-} from "./protocol.ts";
-import { openStore, type Store } from "./store.ts";
+} from "@/lib/shared/protocol.ts";
+import { openStore, type Store } from "@/lib/server/store/kv.ts";
 import { KvNameClaims } from "./name_claims.ts";
 
 /** An error a client should see, with its protocol code. */

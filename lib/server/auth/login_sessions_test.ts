@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import { SESSION_TTL_MS, Sessions, sha256 } from "./sessions.ts";
+import { SESSION_TTL_MS, Sessions, sha256 } from "./login_sessions.ts";
 
 async function withSessions(
   fn: (s: Sessions, kv: Deno.Kv, clock: { now: number }) => Promise<void>,

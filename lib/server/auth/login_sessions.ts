@@ -8,7 +8,7 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { setCookie } from "./cookies.ts";
+import { setCookie } from "@/lib/server/http/cookies.ts";
 
 /** The name of the session cookie. */
 export const SESSION_COOKIE = "sid";

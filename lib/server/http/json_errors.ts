@@ -5,7 +5,7 @@
  * @module
  */
 import { type Context, HttpError } from "fresh";
-import { logger } from "./log.ts";
+import { logger } from "@/lib/server/log.ts";
 
 const log = logger("http");
 

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { Config } from "./config.ts";
+import type { Config } from "@/lib/server/config.ts";
 
 /**
  * Whether a request's Origin may open a socket: the server's own origin, one

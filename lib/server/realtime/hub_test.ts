@@ -1,9 +1,9 @@
 import { expect } from "expect";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Hub, type Socket } from "./hub.ts";
-import { LocalBus } from "./bus.ts";
-import { openStore, type Store } from "./store.ts";
-import type { ChatMessage } from "./protocol.ts";
+import { LocalBus } from "@/lib/server/bus/bus.ts";
+import { openStore, type Store } from "@/lib/server/store/kv.ts";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
 
 class FakeSocket implements Socket {
   readyState = 1;

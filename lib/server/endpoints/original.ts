@@ -10,13 +10,13 @@
  *
  * @module
  */
-import { type Chat, ChatError } from "./chat.ts";
-import type { Client } from "./hub.ts";
-import { noticeData, type WireFormat } from "./wire.ts";
-import { NameError } from "./identity.ts";
-import { CLOSE } from "./protocol.ts";
-import { TokenBucket } from "./rate_limit.ts";
-import { logger } from "./log.ts";
+import { type Chat, ChatError } from "@/lib/server/chat/chat.ts";
+import type { Client } from "@/lib/server/realtime/hub.ts";
+import { noticeData, type WireFormat } from "@/lib/server/realtime/wire.ts";
+import { NameError } from "@/lib/server/chat/identity.ts";
+import { CLOSE } from "@/lib/shared/protocol.ts";
+import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
+import { logger } from "@/lib/server/log.ts";
 
 const log = logger("legacy");
 

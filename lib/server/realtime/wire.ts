@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ChatMessage, ServerFrame } from "./protocol.ts";
+import type { ChatMessage, ServerFrame } from "@/lib/shared/protocol.ts";
 
 /** How a client wants its frames. */
 export type WireFormat = "v1" | "room" | "seed";

@@ -5,13 +5,13 @@
  * @module
  */
 import { type Context, page, type PageResponse } from "fresh";
-import type { Chat } from "./chat.ts";
-import type { AuthState } from "./auth_middleware.ts";
-import { getCookie, isSecureRequest } from "./cookies.ts";
+import type { Chat } from "@/lib/server/chat/chat.ts";
+import type { AuthState } from "./middleware.ts";
+import { getCookie, isSecureRequest } from "@/lib/server/http/cookies.ts";
 import { csrfToken, verifiedForm } from "./csrf.ts";
-import { clientAddress } from "./guard.ts";
-import { localPath } from "./local_path.ts";
-import { SESSION_COOKIE, sessionCookie } from "./sessions.ts";
+import { clientAddress } from "@/lib/server/http/guard.ts";
+import { localPath } from "@/lib/server/http/local_path.ts";
+import { SESSION_COOKIE, sessionCookie } from "./login_sessions.ts";
 
 /** The data of an auth form page. */
 export interface AuthFormData {

@@ -1,6 +1,6 @@
 import { expect } from "expect";
 import type { BusEvent } from "./bus.ts";
-import { KvBus } from "./bus_kv.ts";
+import { KvBus } from "./kv.ts";
 
 async function tempKv() {
   const dir = await Deno.makeTempDir({ prefix: "bus-kv-" });
@@ -125,7 +125,7 @@ Deno.test("kv bus - events from another process arrive, by polling where watch c
   const bus = await KvBus.open(kv, { instanceId: "here", pollMs: 100 });
   const seen = recorder(bus);
   const script = `
-    import { KvBus } from "${new URL("./bus_kv.ts", import.meta.url).href}";
+    import { KvBus } from "${new URL("./kv.ts", import.meta.url).href}";
     const kv = await Deno.openKv(${JSON.stringify(path)});
     const bus = await KvBus.open(kv, { instanceId: "there" });
     for (let id = 1; id <= 5; id++) {
