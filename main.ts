@@ -86,8 +86,24 @@ export async function startServer(
     // Guests may not take an account's name; asked only once serving.
     isReserved: (name) =>
       accounts.auth?.accounts.isReserved(name) ?? Promise.resolve(false),
+    isAdmin: (name) =>
+      accounts.auth?.roles.isAdmin(name) ?? Promise.resolve(false),
   });
   accounts.auth = createAuth(chat.store.kv, config);
+  if (config.adminUsers.length > 0) {
+    const { granted, refused } = await accounts.auth.roles.bindListed(
+      config.adminUsers,
+    );
+    if (granted.length > 0) {
+      log.info("ADMIN_USERS: admins {granted}", { granted });
+    }
+    if (refused.length > 0) {
+      log.warn(
+        "ADMIN_USERS: not granted to {refused}: no account existed when first listed; use `deno task admin grant NAME`",
+        { refused },
+      );
+    }
+  }
   const app = createApp(chat, accounts.auth);
   const handler = withSecurityHeaders(app.handler());
   const server = Deno.serve({

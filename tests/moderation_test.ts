@@ -7,9 +7,9 @@ import type { Server } from "@/main.ts";
 import { withServer as withTestServer } from "@/tests/helpers/server.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 
-/** A server with "root" as admin, history in a KV file. */
+/** A server with history in a KV file. */
 const withServer = (fn: (s: Server) => Promise<void>) =>
-  withTestServer({ ADMIN_USERS: "root" }, fn, { kvFile: true });
+  withTestServer({}, fn, { kvFile: true });
 
 /** A guest, or an account when `account` is set, joined to `room`. */
 async function connect(
@@ -114,6 +114,7 @@ Deno.test("moderation - a room's creator and the admins remove messages and user
 
     // An admin moderates rooms it did not create.
     const root = await connect(s, "root", "team", true);
+    await s.auth.roles.grant("root");
     const other = await say(guest, "team", "off topic");
     root.send({ type: "delete", room: "team", id: other });
     await guest.next("deleted", (f) => f.id === other);

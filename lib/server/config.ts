@@ -98,7 +98,10 @@ export interface Config {
   maxRooms: number;
   /** Whether to believe `X-Forwarded-For` and `X-Forwarded-Proto`. */
   trustProxy: boolean;
-  /** Account names that may moderate every room. */
+  /**
+   * Account names made admins at start, each bound to its account if that
+   * existed when the name was first listed (see `lib/server/auth/roles.ts`).
+   */
   adminUsers: string[];
   /** Failed logins per username before a lock; slowed from half of it. */
   loginMaxAttempts: number;

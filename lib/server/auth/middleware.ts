@@ -16,11 +16,14 @@ import type { Config } from "@/lib/server/config.ts";
 import { getCookie } from "@/lib/server/http/cookies.ts";
 import { LoginLimiter } from "./login_limiter.ts";
 import { SESSION_COOKIE, Sessions } from "./login_sessions.ts";
+import { Roles } from "./roles.ts";
 
 /** The authentication services routes reach through `ctx.state.auth`. */
 export interface Auth {
   /** The registry of accounts. */
   accounts: Accounts;
+  /** Which accounts are admins. */
+  roles: Roles;
   /** The session registry. */
   sessions: Sessions;
   /** Failed logins per address and username. */
@@ -59,8 +62,10 @@ export function createAuth(
   options: AuthOptions = {},
 ): Auth {
   const { now } = options;
+  const accounts = new Accounts(kv, { now, cost: options.scryptCost });
   return {
-    accounts: new Accounts(kv, { now, cost: options.scryptCost }),
+    accounts,
+    roles: new Roles(kv, accounts, now),
     sessions: new Sessions(kv, { now, ttlMs: options.sessionTtlMs }),
     limiter: new LoginLimiter({
       maxAttempts: config.loginMaxAttempts,

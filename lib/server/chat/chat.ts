@@ -41,6 +41,8 @@ export interface ChatOptions {
   bus?: Bus;
   /** Tells whether a name belongs to an account. */
   isReserved?: (name: string) => Promise<boolean>;
+  /** Tells whether an account is an admin (see `lib/server/auth/roles.ts`). */
+  isAdmin?: (name: string) => Promise<boolean>;
 }
 
 /** An address may create this many times `MAX_ROOMS_PER_USER` rooms (shared NATs). */
@@ -69,6 +71,7 @@ export class Chat {
     readonly hub: Hub,
     readonly identities: Identities,
     readonly metrics: Metrics,
+    readonly isAdmin: (name: string) => Promise<boolean>,
   ) {}
 
   /** Opens the store, creates the default rooms and starts the hub. */
@@ -93,7 +96,15 @@ export class Chat {
       // With other instances around, names are held in the shared store.
       claims: config.bus === "local" ? undefined : new KvNameClaims(store.kv),
     });
-    const chat = new Chat(config, store, bus, hub, identities, metrics);
+    const chat = new Chat(
+      config,
+      store,
+      bus,
+      hub,
+      identities,
+      metrics,
+      options.isAdmin ?? (() => Promise.resolve(false)),
+    );
     for (const id of config.rooms) {
       if (!ROOM_ID.test(id)) {
         throw new Error(`CHAT_ROOMS: invalid room id ${JSON.stringify(id)}`);
@@ -295,7 +306,7 @@ export class Chat {
   async canModerate(user: PresenceUser, room: string): Promise<boolean> {
     // Guest names are reused by other guests, so only accounts moderate.
     if (user.guest) return false;
-    if (this.config.adminUsers.includes(user.name)) return true;
+    if (await this.isAdmin(user.name)) return true;
     return (await this.store.room(room))?.createdBy === user.name;
   }
 

@@ -1,0 +1,66 @@
+/**
+ * `deno task admin grant|revoke NAME` and `deno task admin list`: manage who
+ * may moderate every room. Works on the KV database `KV_PATH` names (the
+ * running server sees the change at once); `grant` refuses a name that has
+ * no account.
+ *
+ * @module
+ */
+import { ConfigError, loadConfig } from "@/lib/server/config.ts";
+import { Accounts } from "@/lib/server/auth/accounts.ts";
+import { RoleError, Roles } from "@/lib/server/auth/roles.ts";
+
+const USAGE = "Usage: deno task admin grant NAME | revoke NAME | list";
+
+/** Runs one admin command; returns the process exit code. */
+export async function runAdmin(
+  args: string[],
+  env: Record<string, string | undefined>,
+  out: (line: string) => void = console.log,
+): Promise<number> {
+  const [command, name] = args;
+  if (
+    !(command === "list" && !name) &&
+    !((command === "grant" || command === "revoke") && name)
+  ) {
+    out(USAGE);
+    return 2;
+  }
+  let kvPath: string;
+  try {
+    kvPath = loadConfig(env).kvPath;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    out(error.message);
+    return 2;
+  }
+  const kv = await Deno.openKv(kvPath || undefined);
+  try {
+    const roles = new Roles(kv, new Accounts(kv));
+    switch (command) {
+      case "grant":
+        out(`${(await roles.grant(name)).name} is an admin`);
+        return 0;
+      case "revoke":
+        out(
+          await roles.revoke(name)
+            ? `${name} is no longer an admin`
+            : `${name} was no admin`,
+        );
+        return 0;
+      default:
+        for (const admin of await roles.list()) out(admin);
+        return 0;
+    }
+  } catch (error) {
+    if (!(error instanceof RoleError)) throw error;
+    out(error.message);
+    return 1;
+  } finally {
+    kv.close();
+  }
+}
+
+if (import.meta.main) {
+  Deno.exit(await runAdmin(Deno.args, Deno.env.toObject()));
+}
