@@ -48,10 +48,6 @@ export interface ChatOptions {
 /** An address may create this many times `MAX_ROOMS_PER_USER` rooms (shared NATs). */
 export const ROOMS_PER_ADDRESS_FACTOR = 3;
 
-/** Guests whose messages stay editable, and messages per guest. */
-const MAX_AUTHORS = 10_000;
-const MAX_AUTHORED = 500;
-
 /** How long a user removed from a room may not rejoin it. */
 export const KICK_BAN_MS = 10 * 60_000;
 
@@ -60,8 +56,6 @@ export class Chat {
   readonly #roomIds = new Set<string>();
   /** `room\0user` → until when a removed user may not rejoin. */
   readonly #bans = new Map<string, number>();
-  /** Guest token → `room\0id` of messages it wrote, newest tokens last. */
-  readonly #authored = new Map<string, Set<string>>();
   readonly #log = logger("chat");
 
   private constructor(
@@ -93,8 +87,9 @@ export class Chat {
     });
     const identities = new Identities({
       isReserved: options.isReserved ?? (() => Promise.resolve(false)),
-      // With other instances around, names are held in the shared store.
-      claims: config.bus === "local" ? undefined : new KvNameClaims(store.kv),
+      // Names are held in the store, shared with other instances and kept
+      // across restarts, so a guest's token gets its name back first.
+      claims: new KvNameClaims(store.kv),
     });
     const chat = new Chat(
       config,
@@ -204,6 +199,8 @@ export class Chat {
       text,
       clientId,
       guest: client.user.guest,
+      // Account names are unique, so accounts are known by name.
+      author: client.user.guest ? client.author : undefined,
     })
       .catch((error) => {
         this.#log.error("storing a message in {room} failed: {error}", {
@@ -214,7 +211,6 @@ export class Chat {
       });
     this.metrics.ackLatency.observe((performance.now() - started) / 1000);
     this.metrics.messagesIn.inc();
-    this.#remember(client, result.message);
     if (!result.duplicate) {
       this.metrics.messagesOut.inc();
       this.bus.publish({ kind: "message", message: result.message }).catch((
@@ -332,7 +328,7 @@ export class Chat {
     if (!m || m.deleted) {
       throw new ChatError("not_found", `No message ${id} in ${room}`);
     }
-    if (!this.#wrote(client, m)) {
+    if (!(await this.#wrote(client, m))) {
       throw new ChatError("forbidden", "Only the author may edit a message");
     }
     if (!(await this.store.update(room, id, { text, edited: true }))) {
@@ -348,7 +344,8 @@ export class Chat {
       throw new ChatError("not_found", `No message ${id} in ${room}`);
     }
     if (
-      !this.#wrote(client, m) && !(await this.canModerate(client.user, room))
+      !(await this.#wrote(client, m)) &&
+      !(await this.canModerate(client.user, room))
     ) {
       throw new ChatError(
         "forbidden",
@@ -363,28 +360,14 @@ export class Chat {
 
   /**
    * Whether `client` wrote `m`. An account owns its name; a guest name can
-   * pass to another guest, so a guest owns only what its token wrote here.
+   * pass to another guest, so a guest owns what its token wrote (kept in
+   * the store, so this holds across restarts).
    */
-  #wrote(client: Client, m: ChatMessage): boolean {
-    if (m.user !== client.user.name) return false;
+  async #wrote(client: Client, m: ChatMessage): Promise<boolean> {
     // An account owns its name, but not what guests wrote under it before.
-    if (!client.user.guest) return !m.guest;
+    if (!client.user.guest) return m.user === client.user.name && !m.guest;
     return client.author !== undefined &&
-      this.#authored.get(client.author)?.has(`${m.room}\u0000${m.id}`) === true;
-  }
-
-  #remember(client: Client, m: ChatMessage): void {
-    if (!client.user.guest || client.author === undefined) return;
-    let ids = this.#authored.get(client.author);
-    if (!ids) {
-      ids = new Set();
-      if (this.#authored.size >= MAX_AUTHORS) {
-        this.#authored.delete(this.#authored.keys().next().value!);
-      }
-    } else this.#authored.delete(client.author); // Re-inserted as the newest.
-    this.#authored.set(client.author, ids);
-    ids.add(`${m.room}\u0000${m.id}`);
-    if (ids.size > MAX_AUTHORED) ids.delete(ids.values().next().value!);
+      (await this.store.author(m.room, m.id)) === client.author;
   }
 
   /** Removes a user from a room, as its moderator. */

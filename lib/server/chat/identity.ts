@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { createHash } from "node:crypto";
 import { USER_NAME } from "@/lib/shared/protocol.ts";
 import { fold, type NameClaims } from "./name_claims.ts";
 import { logger } from "@/lib/server/log.ts";
@@ -49,6 +50,25 @@ export interface IdentityOptions {
   claimTtlMs?: number;
 }
 
+/**
+ * Who is behind an identity, beyond its display name: an account's folded
+ * name, or the SHA-256 of a guest's token (so the store never holds a
+ * token). Undefined for clients without a token (the original endpoints),
+ * which are known by name only.
+ */
+export function authorKey(identity: Identity): string | undefined {
+  if (!identity.guest) return `account:${fold(identity.name)}`;
+  return identity.token ? guestHolder(identity.token) : undefined;
+}
+
+/** The holder id of a guest token in the shared claims and the store. */
+function guestHolder(token: string): string {
+  return `guest:${createHash("sha256").update(token).digest("base64url")}`;
+}
+
+/** Guest tokens as issued (random UUIDs). */
+const TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
 /** Why a claim was refused. */
 export class NameError extends Error {
   /** Always `"NameError"`. */
@@ -90,8 +110,9 @@ export class Identities {
 
   /**
    * Claims a guest name for the native protocol. With the token of an
-   * earlier claim, the same name comes back; otherwise the first free
-   * variant of `wanted`.
+   * earlier claim, the same name comes back (also after a restart, while the
+   * stored hold lasts); otherwise the first free variant of `wanted`. A
+   * token, once issued, stays the guest's identity even when its name varies.
    */
   async claimGuest(wanted: string, token?: string): Promise<Identity> {
     if (!USER_NAME.test(wanted)) throw new NameError(invalidName(wanted));
@@ -110,22 +131,23 @@ export class Identities {
         !h && this.#claims && !(await this.#o.isReserved(wanted)) &&
         await this.#claims.claim(
           wanted,
-          `guest:${token}`,
+          guestHolder(token),
           this.#o.claimTtlMs,
         ) &&
         !this.#taken(wanted)
       ) {
-        this.#hold(wanted, { token, guest: true, id: `guest:${token}` });
+        this.#hold(wanted, { token, guest: true, id: guestHolder(token) });
         return { name: wanted, guest: true, token };
       }
     }
-    const fresh = crypto.randomUUID();
+    // The token is the guest's identity: it stays when the name must vary.
+    const fresh = token && TOKEN.test(token) ? token : crypto.randomUUID();
     for (let n = 1; n < 1000; n++) {
       const name = n === 1 ? wanted : `${wanted.slice(0, 20)}-${n}`;
       if (this.#taken(name) || await this.#o.isReserved(name)) continue;
-      if (!(await this.#claimShared(name, `guest:${fresh}`))) continue;
+      if (!(await this.#claimShared(name, guestHolder(fresh)))) continue;
       if (this.#taken(name)) continue;
-      this.#hold(name, { token: fresh, guest: true, id: `guest:${fresh}` });
+      this.#hold(name, { token: fresh, guest: true, id: guestHolder(fresh) });
       return { name, guest: true, token: fresh };
     }
     throw new NameError(`No free variant of the name ${wanted}`);

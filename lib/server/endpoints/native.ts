@@ -7,7 +7,7 @@
  */
 import { type Chat, ChatError } from "@/lib/server/chat/chat.ts";
 import type { Client } from "@/lib/server/realtime/hub.ts";
-import type { Identity } from "@/lib/server/chat/identity.ts";
+import { authorKey, type Identity } from "@/lib/server/chat/identity.ts";
 import {
   type ClientFrame,
   CLOSE,
@@ -77,7 +77,7 @@ export function serveV1(
       socket,
       { name: identity.name, guest: identity.guest },
       "v1",
-      identity.guest ? identity.token : undefined,
+      authorKey(identity),
     );
     chat.rooms().then((rooms) =>
       reply({

@@ -62,8 +62,9 @@ export interface Client {
   /** Set once the client is disconnected; late work for it is dropped. */
   closed: boolean;
   /**
-   * Who wrote this connection's messages, beyond the display name: the
-   * account, or a guest's secret token. Names of guests are reused.
+   * Who wrote this connection's messages, beyond the display name (see
+   * `authorKey`): the account, or a digest of a guest's secret token. Names
+   * of guests are reused.
    */
   readonly author?: string;
 }

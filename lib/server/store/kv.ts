@@ -27,13 +27,19 @@ export interface Draft {
   clientId?: string;
   /** Whether the sender is a guest. */
   guest?: boolean;
+  /**
+   * Who sent it, beyond the display name (see `authorKey` in
+   * `lib/server/chat/identity.ts`): idempotency is keyed on it, and a
+   * guest's is kept so it can edit its messages after a restart.
+   */
+  author?: string;
 }
 
 /** The result of {@link Store.append}. */
 export interface Appended {
   /** The stored message, with its id and time. */
   message: ChatMessage;
-  /** True when (user, clientId) had been stored before: this is the original. */
+  /** True when (author, clientId) had been stored before: this is the original. */
   duplicate: boolean;
 }
 
@@ -67,6 +73,8 @@ export interface StoreOptions {
 
 /** How long an idempotency key is remembered. */
 const DEDUPE_TTL_MS = 24 * 60 * 60 * 1000;
+/** How long a guest may edit its messages (guest tokens live in a tab). */
+const AUTHOR_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 /**
  * Sends per commit, across rooms: each costs a check and two sets (plus a
  * check and a set per room), well inside KV's atomic limits.
@@ -79,12 +87,16 @@ const PRUNE_EVERY = 100;
 
 const seqKey = (room: string) => ["seq", room];
 const msgKey = (room: string, id: number) => ["msg", room, id];
-const dedupeKey = (room: string, user: string, clientId: string) => [
+const dedupeKey = (room: string, sender: string, clientId: string) => [
   "dedupe",
   room,
-  user,
+  sender,
   clientId,
 ];
+/** Who sent a message, for guests (accounts own their names). */
+const authorKey = (room: string, id: number) => ["author", room, id];
+/** Idempotency is per sender identity; clients without one go by name. */
+const senderOf = (d: Draft) => d.author ?? d.user;
 
 interface Pending {
   draft: Draft;
@@ -112,7 +124,8 @@ export class Store {
 
   /**
    * Stores a message and resolves once it is durable. Idempotent by
-   * (room, user, clientId): a repeat resolves to the original message.
+   * (room, author, clientId): a repeat resolves to the original message,
+   * whatever name its sender has now.
    */
   append(draft: Draft): Promise<Appended> {
     if (this.#closed) return Promise.reject(new Error("Store is closed"));
@@ -189,7 +202,7 @@ export class Store {
           return;
         }
         const batchKey = d.clientId
-          ? `${d.room}\u0000${d.user}\u0000${d.clientId}`
+          ? `${d.room}\u0000${senderOf(d)}\u0000${d.clientId}`
           : undefined;
         const sameBatch = batchKey ? seenInBatch.get(batchKey) : undefined;
         if (sameBatch !== undefined) {
@@ -210,8 +223,11 @@ export class Store {
         if (d.guest) message.guest = true;
         results[i] = { message, duplicate: false };
         op.set(msgKey(d.room, id), message);
+        if (d.guest && d.author) {
+          op.set(authorKey(d.room, id), d.author, { expireIn: AUTHOR_TTL_MS });
+        }
         if (d.clientId) {
-          const key = dedupeKey(d.room, d.user, d.clientId);
+          const key = dedupeKey(d.room, senderOf(d), d.clientId);
           op.check({ key, versionstamp: null });
           op.set(key, { id, ts }, { expireIn: DEDUPE_TTL_MS });
         }
@@ -272,7 +288,7 @@ export class Store {
       .map((d, i) => ({ d, i }))
       .filter(({ d }) => d.clientId !== undefined);
     const entries = await this.#getMany<{ id: number; ts: number }>(
-      keyed.map(({ d }) => dedupeKey(d.room, d.user, d.clientId!)),
+      keyed.map(({ d }) => dedupeKey(d.room, senderOf(d), d.clientId!)),
     );
     entries.forEach((entry, j) => {
       if (!entry.value) return;
@@ -357,6 +373,11 @@ export class Store {
     const hasMore = messages.length > limit;
     if (hasMore) messages.pop();
     return { messages: messages.reverse(), hasMore };
+  }
+
+  /** The sender identity kept for a guest's message, or null. */
+  async author(room: string, id: number): Promise<string | null> {
+    return (await this.kv.get<string>(authorKey(room, id))).value;
   }
 
   /** One message, or null. */
