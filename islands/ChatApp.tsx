@@ -1,15 +1,18 @@
 import type { VNode } from "preact";
-import { useSignal, useSignalEffect } from "@preact/signals";
+import { useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
-import { IS_BROWSER } from "fresh/runtime";
 import { ChatStore } from "@/lib/client/chat_store.ts";
-import { ChatConnection } from "@/lib/client/connection.ts";
 import { fetchHistory } from "@/lib/client/history.ts";
+import { useConnection } from "@/lib/client/hooks/use_connection.ts";
+import { usePageTitle } from "@/lib/client/hooks/use_page_title.ts";
+import { useScrollFollow } from "@/lib/client/hooks/use_scroll_follow.ts";
 import type { ChatMessage, RoomInfo } from "@/lib/shared/protocol.ts";
+import { Composer, type Editing } from "@/components/Composer.tsx";
 import { ConnectionBanner } from "@/components/ConnectionBanner.tsx";
 import { Members } from "@/components/Members.tsx";
 import { MessageList } from "@/components/MessageList.tsx";
 import { NameDialog } from "@/components/NameDialog.tsx";
+import { type Drawer, PaneHeader } from "@/components/PaneHeader.tsx";
 import { Sidebar } from "@/components/Sidebar.tsx";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
@@ -28,9 +31,6 @@ export interface ChatAppProps {
   logoutToken?: string | null;
 }
 
-const NAME_KEY = "chat:name";
-/** Rooms joined for unread counts; others are joined when opened. */
-const WATCHED_ROOMS = 30;
 const TYPING_REPEAT_MS = 2000;
 
 /**
@@ -46,110 +46,35 @@ export default function ChatApp(props: ChatAppProps): VNode {
     s.addHistory(props.room, props.messages, props.hasMore, false);
     return s;
   }, []);
-  const conn = useSignal<ChatConnection | null>(null);
-  const name = useSignal("");
-  const askName = useSignal(false);
-  const nameError = useSignal("");
-  const createError = useSignal("");
-  const drawer = useSignal<"rooms" | "members" | null>(null);
-  const now = useSignal(Date.now());
-  const online = useSignal(true);
-  const atBottom = useSignal(true);
-  const newBelow = useSignal(false);
+  const link = useConnection(store, props.room, props.account);
+  const { conn, createError } = link;
+  const drawer = useSignal<Drawer>(null);
   const logRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const typingSent = useRef(0);
-  /** The own message being edited in the composer. */
-  const editing = useSignal<{ room: string; id: number } | null>(null);
+  const editing = useSignal<Editing | null>(null);
   /** A delete asks once more: the id whose Delete was clicked once. */
   const confirmDelete = useSignal<number | null>(null);
+  usePageTitle(store);
 
   const room = store.currentRoom.value;
   const current = store.current.value;
   const pending = conn.value?.pending.value ?? [];
+  const follow = useScrollFollow(
+    logRef,
+    room.items.value.length + pending.length,
+    current,
+    loadOlder,
+  );
 
-  // Connect once a name is known.
   useEffect(() => {
-    const saved = props.account ?? localStorage.getItem(NAME_KEY);
-    if (saved) name.value = saved;
-    else askName.value = true;
-    const tick = setInterval(() => now.value = Date.now(), 1000);
-    const onOnline = () => online.value = navigator.onLine;
-    addEventListener("online", onOnline);
-    addEventListener("offline", onOnline);
     const onPop = () => {
       const m = /^\/rooms\/([^/]+)/.exec(location.pathname);
       if (m) openRoom(decodeURIComponent(m[1]), false);
     };
     addEventListener("popstate", onPop);
-    const onVisible = () => {
-      if (!document.hidden) store.hiddenUnread.value = 0;
-    };
-    document.addEventListener("visibilitychange", onVisible);
-    return () => {
-      clearInterval(tick);
-      removeEventListener("online", onOnline);
-      removeEventListener("offline", onOnline);
-      removeEventListener("popstate", onPop);
-      document.removeEventListener("visibilitychange", onVisible);
-    };
+    return () => removeEventListener("popstate", onPop);
   }, []);
-
-  const me = name.value;
-  useEffect(() => {
-    if (!me) return;
-    const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const c = new ChatConnection({
-      url: `${proto}//${location.host}/ws`,
-      name: me,
-      storage: localStorage,
-      onFrame: (f) => {
-        store.apply(f);
-        if (f.type === "welcome") {
-          for (const r of f.rooms.slice(0, WATCHED_ROOMS)) c.join(r.id);
-        } else if (f.type === "error" && f.frame?.type === "create") {
-          createError.value = f.message;
-        } else if (f.type === "room" && c.joined < WATCHED_ROOMS) {
-          c.join(f.room.id);
-        }
-      },
-      onRejected: (_code, reason) => {
-        nameError.value = reason || "That name can't be used";
-        localStorage.removeItem(NAME_KEY);
-        askName.value = true;
-      },
-    });
-    const last = room.items.peek().findLast((i) => i.kind === "message");
-    // The server rendered everything up to `last` (or an empty room): resume after it.
-    c.join(props.room, last?.kind === "message" ? last.id : 0);
-    c.start();
-    conn.value = c;
-    return () => c.stop();
-  }, [me]);
-
-  // Unread count in the title while the tab is hidden; notify on mentions.
-  useSignalEffect(() => {
-    const n = store.hiddenUnread.value;
-    document.title = `${n ? `(${n}) ` : ""}#${store.current.value} — Chat`;
-  });
-  useSignalEffect(() => {
-    const m = store.lastMention.value;
-    if (!m || !document.hidden || typeof Notification === "undefined") return;
-    if (Notification.permission === "granted") {
-      new Notification(`${m.user} in #${m.room}`, {
-        body: m.text.slice(0, 140),
-      });
-    }
-  });
-
-  // Keep the view at the bottom when it was there; else offer the pill.
-  const itemCount = room.items.value.length + pending.length;
-  useEffect(() => {
-    const el = logRef.current;
-    if (!el) return;
-    if (atBottom.value) el.scrollTop = el.scrollHeight;
-    else newBelow.value = true;
-  }, [itemCount, current]);
 
   async function loadOlder() {
     const r = store.room(store.current.value);
@@ -168,8 +93,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   async function openRoom(id: string, push = true) {
     drawer.value = null;
     store.open(id);
-    atBottom.value = true;
-    newBelow.value = false;
+    follow.toBottom();
     if (push) history.pushState(null, "", `/rooms/${id}`);
     conn.value?.join(id);
     const r = store.room(id);
@@ -184,27 +108,22 @@ export default function ChatApp(props: ChatAppProps): VNode {
     inputRef.current?.focus();
   }
 
-  function send() {
-    const el = inputRef.current;
+  function submit(text: string) {
     const c = conn.value;
-    if (!el || !c) return;
-    const text = el.value.trim();
-    if (!text) return;
+    if (!c) return;
     if (editing.value) {
       const { room, id } = editing.value;
       c.sendFrame({ type: "edit", room, id, text });
       editing.value = null;
-      el.value = "";
       return;
     }
     c.send(store.current.value, text);
     c.sendFrame({ type: "typing", room: store.current.value, typing: false });
     typingSent.current = 0;
-    el.value = "";
-    atBottom.value = true;
+    follow.atBottom.value = true;
   }
 
-  function onInput() {
+  function onTyping() {
     const c = conn.value;
     if (!c || Date.now() - typingSent.current < TYPING_REPEAT_MS) return;
     typingSent.current = Date.now();
@@ -221,9 +140,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
         state={conn.value?.state.value ?? "connecting"}
         retryIn={retryAt === null
           ? null
-          : Math.max(0, Math.ceil((retryAt - now.value) / 1000))}
+          : Math.max(0, Math.ceil((retryAt - link.now.value) / 1000))}
         waiting={pending.length}
-        online={online.value}
+        online={link.online.value}
       />
       <nav class="sidebar" id="rooms" aria-label="Rooms">
         <Sidebar
@@ -242,74 +161,13 @@ export default function ChatApp(props: ChatAppProps): VNode {
         />
       </nav>
       <main class="pane" id="main">
-        <header class="pane-head">
-          <button
-            type="button"
-            class="icon only-phone"
-            aria-controls="rooms"
-            aria-expanded={drawer.value === "rooms"}
-            onClick={() =>
-              drawer.value = drawer.value === "rooms" ? null : "rooms"}
-          >
-            Rooms
-          </button>
-          <h1># {current}</h1>
-          <span class="who">
-            {store.me.value
-              ? `${
-                props.account ? "Signed in" : "Chatting"
-              } as ${store.me.value}`
-              : ""}
-          </span>
-          {props.logoutToken
-            ? (
-              <form method="post" action="/logout" class="logout-form">
-                <input type="hidden" name="csrf" value={props.logoutToken} />
-                <button type="submit" class="icon">Log out</button>
-              </form>
-            )
-            : (
-              <a
-                class="icon"
-                href={`/login?next=${encodeURIComponent(`/rooms/${current}`)}`}
-              >
-                Log in
-              </a>
-            )}
-          {IS_BROWSER && typeof Notification !== "undefined" &&
-            Notification.permission === "default" && (
-            <button
-              type="button"
-              class="icon notify"
-              aria-label="Notify me of mentions"
-              title="Notify me of mentions"
-              onClick={() => Notification.requestPermission()}
-            >
-              <svg
-                viewBox="0 0 24 24"
-                width="16"
-                height="16"
-                aria-hidden="true"
-                fill="none"
-                stroke="currentColor"
-                stroke-width="2"
-              >
-                <path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" />
-                <path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" />
-              </svg>
-            </button>
-          )}
-          <button
-            type="button"
-            class="icon only-narrow"
-            aria-controls="members"
-            aria-expanded={drawer.value === "members"}
-            onClick={() =>
-              drawer.value = drawer.value === "members" ? null : "members"}
-          >
-            Members
-          </button>
-        </header>
+        <PaneHeader
+          room={current}
+          me={store.me.value}
+          signedIn={Boolean(props.account)}
+          logoutToken={props.logoutToken}
+          drawer={drawer}
+        />
         <div
           class="log"
           ref={logRef}
@@ -317,13 +175,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           aria-live="polite"
           aria-label={`Messages in #${current}`}
           tabIndex={0}
-          onScroll={(e) => {
-            const el = e.currentTarget;
-            atBottom.value =
-              el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-            if (atBottom.value) newBelow.value = false;
-            if (el.scrollTop < 40) loadOlder();
-          }}
+          onScroll={follow.onScroll}
         >
           {room.hasMore.value && (
             <button type="button" class="link older" onClick={loadOlder}>
@@ -353,20 +205,13 @@ export default function ChatApp(props: ChatAppProps): VNode {
               conn.value?.sendFrame({ type: "delete", room: current, id });
             }}
             confirmDelete={confirmDelete.value}
-            canChange={(room, id) => Boolean(props.account) ||
+            canChange={(room, id) =>
+              Boolean(props.account) ||
               store.mine.value.has(`${room}\u0000${id}`)}
           />
         </div>
-        {newBelow.value && !atBottom.value && (
-          <button
-            type="button"
-            class="pill"
-            onClick={() => {
-              const el = logRef.current;
-              if (el) el.scrollTop = el.scrollHeight;
-              newBelow.value = false;
-            }}
-          >
+        {follow.newBelow.value && !follow.atBottom.value && (
+          <button type="button" class="pill" onClick={follow.toBottom}>
             New messages ↓
           </button>
         )}
@@ -377,50 +222,14 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ? `${typing[0]} is typing…`
             : `${typing.slice(0, 3).join(", ")} are typing…`}
         </p>
-        {editing.value && (
-          <p class="editing-line">
-            Editing your message (Esc to cancel) ·{" "}
-            <button
-              type="button"
-              class="link"
-              onClick={() => {
-                editing.value = null;
-                if (inputRef.current) inputRef.current.value = "";
-              }}
-            >
-              Cancel
-            </button>
-          </p>
-        )}
-        <form
-          class="composer"
-          onSubmit={(e) => {
-            e.preventDefault();
-            send();
-          }}
-        >
-          <label for="composer" class="sr-only">Message #{current}</label>
-          <textarea
-            id="composer"
-            ref={inputRef}
-            rows={1}
-            placeholder={`Message #${current}`}
-            maxLength={4096}
-            onInput={onInput}
-            onKeyDown={(e) => {
-              if (e.key === "Escape" && editing.value) {
-                editing.value = null;
-                e.currentTarget.value = "";
-                return;
-              }
-              if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
-                e.preventDefault();
-                send();
-              }
-            }}
-          />
-          <button type="submit" class="button">Send</button>
-        </form>
+        <Composer
+          room={current}
+          maxBytes={store.maxTextBytes.value}
+          editing={editing}
+          inputRef={inputRef}
+          onSubmit={submit}
+          onTyping={onTyping}
+        />
       </main>
       <aside class="members" id="members" aria-label="Members">
         <Members
@@ -429,16 +238,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
           me={store.me.value}
         />
       </aside>
-      {askName.value && (
+      {link.askName.value && (
         <NameDialog
-          error={nameError.value}
-          onInvalid={(message) => nameError.value = message}
-          onChoose={(wanted) => {
-            localStorage.setItem(NAME_KEY, wanted);
-            nameError.value = "";
-            askName.value = false;
-            name.value = wanted;
-          }}
+          error={link.nameError.value}
+          onInvalid={(message) => link.nameError.value = message}
+          onChoose={link.chooseName}
         />
       )}
     </div>

@@ -66,6 +66,8 @@ export class ChatStore {
   readonly mine: Signal<ReadonlySet<string>> = signal<ReadonlySet<string>>(
     new Set(),
   );
+  /** The server's limit on a message's text in UTF-8 bytes, from `welcome`. */
+  readonly maxTextBytes: Signal<number | null> = signal<number | null>(null);
   /** The latest mention, for a notification. */
   readonly lastMention: Signal<ChatMessage | null> = signal<
     ChatMessage | null
@@ -138,6 +140,7 @@ export class ChatStore {
         batch(() => {
           this.me.value = frame.user.name;
           this.rooms.value = frame.rooms;
+          this.maxTextBytes.value = frame.limits.maxTextBytes;
         });
         break;
       case "room":

@@ -2,102 +2,15 @@
  * The chat page in headless Chromium against a real server process.
  */
 import { expect } from "expect";
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
+import { spawnServer } from "@/tests/helpers/process.ts";
 import {
-  BROWSER_TEST,
-  launchBrowser,
-  screenshot,
-} from "@/tests/helpers/browser.ts";
-import {
-  freePort,
-  type ServerProcess,
-  spawnServer,
-} from "@/tests/helpers/process.ts";
-
-interface World {
-  browser: Browser;
-  server: ServerProcess;
-  port: number;
-  env: Record<string, string>;
-  contexts: BrowserContext[];
-}
-
-async function withWorld(
-  fn: (w: World) => Promise<void>,
-  extraEnv: Record<string, string> = {},
-) {
-  const dir = await Deno.makeTempDir({ prefix: "chat-e2e-" });
-  const port = freePort();
-  const env = { KV_PATH: `${dir}/chat.kv`, LOG_LEVEL: "error", ...extraEnv };
-  const server = await spawnServer(port, env);
-  const browser = await launchBrowser();
-  const w: World = { browser, server, port, env, contexts: [] };
-  try {
-    await fn(w);
-  } finally {
-    for (const c of w.contexts) await c.close().catch(() => {});
-    await browser.close();
-    await w.server.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-/** Opens a page as a new visitor who picks `name`. */
-async function visitor(
-  w: World,
-  name: string,
-  options: {
-    viewport?: { width: number; height: number };
-    colorScheme?: "light" | "dark";
-    room?: string;
-  } = {},
-): Promise<Page> {
-  const context = await w.browser.newContext({
-    viewport: options.viewport ?? { width: 1280, height: 800 },
-    colorScheme: options.colorScheme ?? "light",
-    locale: "en-GB",
-    timezoneId: "Europe/Berlin",
-  });
-  w.contexts.push(context);
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on("pageerror", (e) => errors.push(String(e)));
-  page.on("dialog", (d) => {
-    errors.push(`dialog: ${d.message()}`);
-    d.dismiss();
-  });
-  (page as Page & { errors: string[] }).errors = errors;
-  await page.goto(`${w.server.url}/rooms/${options.room ?? "general"}`);
-  await page.getByLabel("Display name").fill(name);
-  await page.getByRole("button", { name: "Join the chat" }).click();
-  await page.locator(".banner.hidden").waitFor({ state: "attached" });
-  await page.locator(".members-list", { hasText: name }).waitFor({
-    state: "attached",
-  });
-  return page;
-}
-
-const errorsOf = (page: Page) => (page as Page & { errors: string[] }).errors;
-
-/** Types `text` and sends it; unless `offline`, waits for the server's ack. */
-async function say(page: Page, text: string, offline = false) {
-  await page.locator("#composer").fill(text);
-  await page.locator("#composer").press("Enter");
-  if (!offline) {
-    await page.waitForFunction(() => !document.querySelector(".msg.pending"));
-  }
-}
-
-async function history(w: World, room = "general") {
-  const res = await fetch(
-    `${w.server.url}/api/rooms/${room}/messages?limit=200`,
-  );
-  return (await res.json()).messages as {
-    id: number;
-    user: string;
-    text: string;
-  }[];
-}
+  errorsOf,
+  history,
+  say,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
 
 Deno.test({
   name: "ui - two users chat, see each other, presence and typing",
