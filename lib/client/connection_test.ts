@@ -3,6 +3,7 @@ import { loadConfig } from "@/lib/server/config.ts";
 import { startServer } from "@/main.ts";
 import type { ServerFrame } from "@/lib/shared/protocol.ts";
 import { ChatConnection } from "./connection.ts";
+import { until } from "@/tests/helpers/until.ts";
 
 /** An in-memory `Storage`, standing in for the browser's localStorage. */
 class MemoryStorage implements Storage {
@@ -24,14 +25,6 @@ class MemoryStorage implements Storage {
   }
   setItem(k: string, v: string) {
     this.#m.set(k, v);
-  }
-}
-
-async function until(check: () => boolean, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
   }
 }
 
@@ -84,7 +77,7 @@ Deno.test("connection - messages written offline are sent once, in order, after 
   });
   await until(
     () => conn.state.value === "open" && conn.pending.value.length === 0,
-    10_000,
+    { ms: 10_000 },
   );
   await until(() => frames.filter((f) => f.type === "message").length >= 4);
   const texts = frames.flatMap((f) => f.type === "message" ? [f.text] : []);
@@ -145,7 +138,7 @@ Deno.test("connection - over the rate limit, messages wait and still arrive in t
   conn.start();
   const texts = Array.from({ length: 8 }, (_, i) => `line ${i}`);
   for (const t of texts) conn.send("general", t);
-  await until(() => conn.pending.value.length === 0, 15_000);
+  await until(() => conn.pending.value.length === 0, { ms: 15_000 });
   const history = await server.chat.store.history("general", 50);
   expect(history.messages.map((m) => m.text)).toEqual(texts);
   conn.stop();

@@ -10,3 +10,16 @@ export const ROOM_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
 /** Display names: 1–24 letters, digits, `_`, `-` or `.` in any script. */
 export const USER_NAME = /^[\p{L}\p{N}_.-]{1,24}$/u;
+
+/**
+ * The form in which names are compared: "Ann", "ANN" and "ａｎｎ" (full
+ * width) are one name. Used wherever a name is looked up or held.
+ *
+ * @example
+ * ```ts
+ * fold("Ａnn") === fold("ann"); // true
+ * ```
+ */
+export function fold(name: string): string {
+  return name.normalize("NFKC").toLowerCase();
+}

@@ -12,8 +12,6 @@ import { ROOM_ID, USER_NAME } from "./names.ts";
 /** The protocol version announced in `welcome`. */
 export const PROTOCOL_VERSION = 1;
 
-export { ROOM_ID, USER_NAME };
-
 /** A room id, validated. */
 export const roomId: z.ZodString = z.string().regex(
   ROOM_ID,
@@ -62,94 +60,67 @@ export const clientFrame = z.discriminatedUnion("type", [
 /** A frame from a client, after validation. */
 export type ClientFrame = z.infer<typeof clientFrame>;
 
-/** A stored chat message as it travels to clients. */
-export interface ChatMessage {
-  /** Per-room, strictly increasing. */
-  id: number;
-  /** The room it was sent to. */
-  room: string;
-  /** The sender's display name. */
-  user: string;
-  /** What was written. */
-  text: string;
-  /** Milliseconds since the epoch, server time. */
-  ts: number;
-  /** The sender's idempotency key, when the sender gave one. */
-  clientId?: string;
-  /** Set once the message has been edited. */
-  edited?: boolean;
-  /** Set once the message has been deleted; `text` is then empty. */
-  deleted?: boolean;
-  /** Set when a guest wrote it: guest names pass from person to person. */
-  guest?: boolean;
-}
+/** A user as presence lists show it. */
+export const presenceUser = z.object({
+  /** The display name. */
+  name: z.string(),
+  /** Whether the name is a guest's rather than an account's. */
+  guest: z.boolean(),
+});
 
 /** A user as presence lists show it. */
-export interface PresenceUser {
-  /** The display name. */
-  name: string;
-  /** Whether the name is a guest's rather than an account's. */
-  guest: boolean;
-}
+export type PresenceUser = z.infer<typeof presenceUser>;
+
+/** A stored chat message as it travels to clients and between instances. */
+export const chatMessage = z.object({
+  /** Per-room, strictly increasing. */
+  id: z.number().int(),
+  /** The room it was sent to. */
+  room: z.string(),
+  /** The sender's display name. */
+  user: z.string(),
+  /** What was written. */
+  text: z.string(),
+  /** Milliseconds since the epoch, server time. */
+  ts: z.number(),
+  /** The sender's idempotency key, when the sender gave one. */
+  clientId: z.string().optional(),
+  /** Set once the message has been edited. */
+  edited: z.boolean().optional(),
+  /** Set once the message has been deleted; `text` is then empty. */
+  deleted: z.boolean().optional(),
+  /** Set when a guest wrote it: guest names pass from person to person. */
+  guest: z.boolean().optional(),
+});
+
+/** A stored chat message as it travels to clients. */
+export type ChatMessage = z.infer<typeof chatMessage>;
 
 /** A room as listings show it. */
-export interface RoomInfo {
+export const roomInfo = z.object({
   /** The room id used in frames and URLs. */
-  id: string;
+  id: z.string(),
   /** The name to show. */
-  name: string;
+  name: z.string(),
   /** Users online in the room now. */
-  users_count: number;
-}
+  users_count: z.number().int().min(0),
+});
 
-/** Every frame the server sends, discriminated by `type`. */
-export type ServerFrame =
-  | {
-    type: "welcome";
-    protocol: number;
-    user: PresenceUser;
-    /** For guests: present it on reconnect to keep the same name. */
-    token?: string;
-    serverTime: number;
-    rooms: RoomInfo[];
-    limits: { maxTextBytes: number; maxFrameBytes: number };
-  }
-  | { type: "joined"; room: string; users: PresenceUser[]; lastId: number }
-  | { type: "gap"; room: string; since: number; oldestId: number }
-  | {
-    type: "left";
-    room: string;
-    /** Set when a moderator removed this user from the room. */
-    reason?: "kicked";
-  }
-  | ({ type: "message" } & ChatMessage)
-  | {
-    type: "ack";
-    room: string;
-    clientId: string;
-    id: number;
-    ts: number;
-    duplicate?: boolean;
-  }
-  | { type: "presence"; room: string; users: PresenceUser[] }
-  | { type: "user_joined"; room: string; user: string; guest?: boolean }
-  | { type: "user_left"; room: string; user: string }
-  | { type: "typing"; room: string; user: string; typing: boolean }
-  | { type: "room"; room: RoomInfo }
-  | { type: "edited"; room: string; id: number; text: string }
-  | { type: "deleted"; room: string; id: number }
-  | { type: "pong"; serverTime: number }
-  | { type: "error"; code: ErrorCode; message: string; frame?: FrameRef };
+/** A room as listings show it. */
+export type RoomInfo = z.infer<typeof roomInfo>;
 
 /** Identifies the client frame an `error` answers. */
-export interface FrameRef {
+export const frameRefSchema = z.object({
   /** The frame's `type`, when it had one. */
-  type?: string;
+  type: z.string().optional(),
   /** The frame's `room`, when it had one. */
-  room?: string;
+  room: z.string().optional(),
   /** The frame's `clientId`, when it had one. */
-  clientId?: string;
-}
+  clientId: z.string().optional(),
+});
+
+/** Identifies the client frame an `error` answers. */
+export type FrameRef = z.infer<typeof frameRefSchema>;
 
 /** Error codes carried by `error` frames; the connection stays open. */
 export const ERROR_CODES = {
@@ -170,6 +141,96 @@ export const ERROR_CODES = {
 
 /** One of {@link ERROR_CODES}. */
 export type ErrorCode = keyof typeof ERROR_CODES;
+
+/** Every frame the server sends, discriminated by `type`. */
+export const serverFrame = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("welcome"),
+    protocol: z.number().int(),
+    user: presenceUser,
+    /** For guests: present it on reconnect to keep the same name. */
+    token: z.string().optional(),
+    serverTime: z.number(),
+    rooms: z.array(roomInfo),
+    limits: z.object({
+      maxTextBytes: z.number().int(),
+      maxFrameBytes: z.number().int(),
+    }),
+  }),
+  z.object({
+    type: z.literal("joined"),
+    room: z.string(),
+    users: z.array(presenceUser),
+    lastId: z.number().int(),
+  }),
+  z.object({
+    type: z.literal("gap"),
+    room: z.string(),
+    since: z.number().int(),
+    oldestId: z.number().int(),
+  }),
+  z.object({
+    type: z.literal("left"),
+    room: z.string(),
+    /** Set when a moderator removed this user from the room. */
+    reason: z.literal("kicked").optional(),
+  }),
+  chatMessage.extend({ type: z.literal("message") }),
+  z.object({
+    type: z.literal("ack"),
+    room: z.string(),
+    clientId: z.string(),
+    id: z.number().int(),
+    ts: z.number(),
+    duplicate: z.boolean().optional(),
+  }),
+  z.object({
+    type: z.literal("presence"),
+    room: z.string(),
+    users: z.array(presenceUser),
+  }),
+  z.object({
+    type: z.literal("user_joined"),
+    room: z.string(),
+    user: z.string(),
+    guest: z.boolean().optional(),
+  }),
+  z.object({
+    type: z.literal("user_left"),
+    room: z.string(),
+    user: z.string(),
+  }),
+  z.object({
+    type: z.literal("typing"),
+    room: z.string(),
+    user: z.string(),
+    typing: z.boolean(),
+  }),
+  z.object({ type: z.literal("room"), room: roomInfo }),
+  z.object({
+    type: z.literal("edited"),
+    room: z.string(),
+    id: z.number().int(),
+    text: z.string(),
+  }),
+  z.object({
+    type: z.literal("deleted"),
+    room: z.string(),
+    id: z.number().int(),
+  }),
+  z.object({ type: z.literal("pong"), serverTime: z.number() }),
+  z.object({
+    type: z.literal("error"),
+    code: z.enum(
+      Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]],
+    ),
+    message: z.string(),
+    frame: frameRefSchema.optional(),
+  }),
+]);
+
+/** A frame from the server. */
+export type ServerFrame = z.infer<typeof serverFrame>;
 
 /** WebSocket close codes the server uses. */
 export const CLOSE = {

@@ -10,6 +10,7 @@ import {
   type ServerProcess,
   spawnServer,
 } from "@/tests/helpers/process.ts";
+import { until } from "@/tests/helpers/until.ts";
 
 interface Received {
   id: number;
@@ -117,18 +118,6 @@ class ResilientClient {
   }
 }
 
-async function waitFor(
-  cond: () => boolean | Promise<boolean>,
-  ms: number,
-  what: string,
-) {
-  const end = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 Deno.test({
   name: "crash - SIGKILL mid-traffic loses no acked message and repeats none",
   sanitizeOps: false,
@@ -147,11 +136,10 @@ Deno.test({
     );
     try {
       clients.forEach((c) => c.connect());
-      await waitFor(
-        () => clients.every((c) => c.name !== ""),
-        20_000,
-        "welcome",
-      );
+      await until(() => clients.every((c) => c.name !== ""), {
+        what: "welcome",
+        ms: 20_000,
+      });
       const sender = setInterval(() => clients.forEach((c) => c.send()), 40);
       const retrier = setInterval(
         () => clients.forEach((c) => c.retry()),
@@ -168,18 +156,16 @@ Deno.test({
       } finally {
         clearInterval(sender);
       }
-      await waitFor(
-        () => clients.every((c) => c.outbox.length === 0),
-        60_000,
-        "every send acked",
-      );
+      await until(() => clients.every((c) => c.outbox.length === 0), {
+        what: "every send acked",
+        ms: 60_000,
+      });
       clearInterval(retrier);
       const lastId = Math.max(...clients.flatMap((c) => [...c.acked.values()]));
-      await waitFor(
-        () => clients.every((c) => c.lastId === lastId),
-        30_000,
-        "every client caught up",
-      );
+      await until(() => clients.every((c) => c.lastId === lastId), {
+        what: "every client caught up",
+        ms: 30_000,
+      });
 
       const history: Received[] = [];
       let before: number | undefined;

@@ -8,7 +8,7 @@
  */
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
-import { USER_NAME } from "@/lib/shared/protocol.ts";
+import { fold, USER_NAME } from "@/lib/shared/names.ts";
 
 /** An account as stored. */
 export interface Account {
@@ -128,7 +128,7 @@ export class Accounts {
 
 /** The KV key of an account: its name folded to compare regardless of case. */
 export function accountKey(name: string): Deno.KvKey {
-  return ["accounts", name.normalize("NFKC").toLowerCase()];
+  return ["accounts", fold(name)];
 }
 
 function checkPassword(password: string): void {

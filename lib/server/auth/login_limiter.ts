@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { fold } from "@/lib/shared/names.ts";
 
 /** Options of {@link LoginLimiter}. */
 export interface LoginLimiterOptions {
@@ -126,5 +127,5 @@ export class LoginLimiter {
 }
 
 function userKey(user: string): string {
-  return `user:${user.normalize("NFKC").toLowerCase()}`;
+  return `user:${fold(user)}`;
 }

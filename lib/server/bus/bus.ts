@@ -6,20 +6,49 @@
  * @module
  */
 import { z } from "zod";
-import type { ChatMessage, PresenceUser } from "@/lib/shared/protocol.ts";
+import {
+  chatMessage,
+  type PresenceUser,
+  presenceUser,
+} from "@/lib/shared/protocol.ts";
 
-/** An event travelling between instances. */
-export type BusEvent =
-  | { kind: "message"; message: ChatMessage }
-  | { kind: "typing"; room: string; user: string; typing: boolean }
-  | { kind: "presence"; room: string }
-  | { kind: "joined" | "left"; room: string; user: PresenceUser }
-  | { kind: "edited"; room: string; id: number; text: string }
-  | { kind: "deleted"; room: string; id: number }
-  | { kind: "room"; room: string }
-  | { kind: "kick"; room: string; user: string }
-  /** Local only: the bus was cut off and is back; re-read history. */
-  | { kind: "resync" };
+/** A presence list as it travels between instances. */
+export const presenceUsers = z.array(presenceUser);
+
+/**
+ * What may arrive from another instance: any {@link BusEvent} but `resync`.
+ * A message is the protocol's {@link chatMessage}, so every field a client
+ * sees crosses the bus.
+ */
+export const wireEvent = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("message"), message: chatMessage }),
+  z.object({
+    kind: z.literal("typing"),
+    room: z.string(),
+    user: z.string(),
+    typing: z.boolean(),
+  }),
+  z.object({ kind: z.literal(["presence", "room"]), room: z.string() }),
+  z.object({
+    kind: z.literal(["joined", "left"]),
+    room: z.string(),
+    user: presenceUser,
+  }),
+  z.object({
+    kind: z.literal("edited"),
+    room: z.string(),
+    id: z.number(),
+    text: z.string(),
+  }),
+  z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
+  z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
+]);
+
+/**
+ * An event travelling between instances, or the local-only `resync`: the
+ * bus was cut off and is back, so history must be re-read.
+ */
+export type BusEvent = z.infer<typeof wireEvent> | { kind: "resync" };
 
 /** Publish/subscribe between instances, plus presence. */
 export interface Bus {
@@ -78,45 +107,3 @@ export function mergePresence(lists: Iterable<PresenceUser[]>): PresenceUser[] {
   for (const list of lists) for (const u of list) byName.set(u.name, u);
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
-
-/** A presence list as it travels between instances. */
-export const presenceUsers: z.ZodArray<
-  z.ZodObject<{ name: z.ZodString; guest: z.ZodBoolean }>
-> = z.array(
-  z.object({ name: z.string(), guest: z.boolean() }),
-);
-const chatMessage = z.object({
-  id: z.number(),
-  room: z.string(),
-  user: z.string(),
-  text: z.string(),
-  ts: z.number(),
-  clientId: z.string().optional(),
-  edited: z.boolean().optional(),
-  deleted: z.boolean().optional(),
-});
-/** What may arrive from another instance: any {@link BusEvent} but `resync`. */
-export const wireEvent: z.ZodType<Exclude<BusEvent, { kind: "resync" }>> = z
-  .discriminatedUnion("kind", [
-    z.object({ kind: z.literal("message"), message: chatMessage }),
-    z.object({
-      kind: z.literal("typing"),
-      room: z.string(),
-      user: z.string(),
-      typing: z.boolean(),
-    }),
-    z.object({ kind: z.literal(["presence", "room"]), room: z.string() }),
-    z.object({
-      kind: z.literal(["joined", "left"]),
-      room: z.string(),
-      user: presenceUsers.element,
-    }),
-    z.object({
-      kind: z.literal("edited"),
-      room: z.string(),
-      id: z.number(),
-      text: z.string(),
-    }),
-    z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
-    z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
-  ]) satisfies z.ZodType<BusEvent>;

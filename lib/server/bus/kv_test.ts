@@ -1,6 +1,7 @@
 import { expect } from "expect";
 import type { BusEvent } from "./bus.ts";
 import { KvBus } from "./kv.ts";
+import { until } from "@/tests/helpers/until.ts";
 
 async function tempKv() {
   const dir = await Deno.makeTempDir({ prefix: "bus-kv-" });
@@ -11,14 +12,6 @@ function recorder(bus: KvBus) {
   const events: BusEvent[] = [];
   bus.subscribe((e) => events.push(e));
   return events;
-}
-
-async function until(check: () => boolean, ms = 5000) {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 20));
-  }
 }
 
 const message = (room: string, id: number): BusEvent => ({

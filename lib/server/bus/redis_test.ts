@@ -3,6 +3,7 @@ import { createClient } from "redis";
 import { RedisBus, type RedisBusOptions } from "./redis.ts";
 import type { BusEvent } from "./bus.ts";
 import { startRedis } from "@/tests/helpers/redis.ts";
+import { until } from "@/tests/helpers/until.ts";
 
 /** Short timings so that expiry and reconnection happen within a test. */
 const FAST: RedisBusOptions = { heartbeatMs: 100, presenceTtlMs: 400 };
@@ -10,19 +11,6 @@ const FAST: RedisBusOptions = { heartbeatMs: 100, presenceTtlMs: 400 };
 const ann = { name: "ann", guest: false };
 const bob = { name: "bob", guest: true };
 const cy = { name: "cy", guest: false };
-
-/** Resolves once `check` holds, or rejects with `what` after `ms`. */
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  ms = 5000,
-) {
-  const deadline = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /** A bus whose received events are kept in order. */
 async function recording(url: string, options: RedisBusOptions = {}) {
@@ -49,10 +37,9 @@ Deno.test("redis bus - two instances see each other's events and their own", asy
       { kind: "message", message },
       { kind: "typing", room: "general", user: "bob", typing: true },
     ];
-    await until(
-      "both events on both instances",
-      () => a.events.length >= 2 && b.events.length >= 2,
-    );
+    await until(() => a.events.length >= 2 && b.events.length >= 2, {
+      what: "both events on both instances",
+    });
     expect(a.events).toEqual(expected);
     expect(b.events).toEqual(expected);
   } finally {
@@ -79,7 +66,7 @@ Deno.test("redis bus - resync is local and malformed channel payloads are ignore
       "chat:events",
       JSON.stringify({ kind: "room", room: "r" }),
     );
-    await until("the valid event", () => b.events.length >= 1);
+    await until(() => b.events.length >= 1, { what: "the valid event" });
     expect(a.events).toEqual([{ kind: "resync" }, { kind: "room", room: "r" }]);
     expect(b.events).toEqual([{ kind: "room", room: "r" }]);
   } finally {
@@ -103,8 +90,8 @@ Deno.test("redis bus - presence is the union across instances, each user once", 
       expect(await bus.presence("empty")).toEqual([]);
     }
     await until(
-      "presence events",
       () => a.events.filter((e) => e.kind === "presence").length === 3,
+      { what: "presence events" },
     );
     expect(b.events).toEqual(a.events);
     expect(a.events).toContainEqual({ kind: "presence", room: "other" });
@@ -128,12 +115,14 @@ Deno.test("redis bus - close removes the instance's presence and tells the other
   try {
     await a.bus.setPresence("general", [ann]);
     await b.bus.setPresence("general", [bob]);
-    await until("b's presence event", () => a.events.length === 2);
+    await until(() => a.events.length === 2, { what: "b's presence event" });
     expect(await raw.hExists("chat:presence:general", "b")).toBe(1);
     await b.bus.close();
     expect(await raw.hExists("chat:presence:general", "b")).toBe(0);
     expect(await raw.exists("chat:instance:b:alive")).toBe(0);
-    await until("the presence event of b closing", () => a.events.length === 3);
+    await until(() => a.events.length === 3, {
+      what: "the presence event of b closing",
+    });
     expect(a.events[2]).toEqual({ kind: "presence", room: "general" });
     expect(await a.bus.presence("general")).toEqual([ann]);
   } finally {
@@ -184,11 +173,10 @@ Deno.test("redis bus - a killed instance's users leave presence after the TTL", 
     expect(await raw.hExists("chat:presence:general", "ghost")).toBe(1);
     ghost.kill("SIGKILL");
     await ghost.status;
-    await until(
-      "the ghost's users to expire",
-      async () => (await a.bus.presence("general")).length === 1,
-      3000,
-    );
+    await until(async () => (await a.bus.presence("general")).length === 1, {
+      what: "the ghost's users to expire",
+      ms: 3000,
+    });
     expect(await a.bus.presence("general")).toEqual([ann]);
     // The dead instance's field is deleted, not only skipped.
     expect(Object.keys(await raw.hGetAll("chat:presence:general")))
@@ -213,29 +201,23 @@ Deno.test("redis bus - after Redis restarts it emits resync and carries events a
     await a.bus.setPresence("general", [ann]);
     await b.bus.setPresence("general", [bob]);
     await redis.restart();
-    await until(
-      "resync on both",
-      () =>
-        a.events.some((e) => e.kind === "resync") &&
-        b.events.some((e) => e.kind === "resync"),
-    );
-    await until(
-      "healthy again",
-      async () => await a.bus.healthy() && await b.bus.healthy(),
-    );
+    await until(() =>
+      a.events.some((e) => e.kind === "resync") &&
+      b.events.some((e) => e.kind === "resync"), { what: "resync on both" });
+    await until(async () => await a.bus.healthy() && await b.bus.healthy(), {
+      what: "healthy again",
+    });
     // The restarted Redis is empty: the heartbeats rewrite presence.
-    await until(
-      "presence rewritten",
-      async () => (await a.bus.presence("general")).length === 2,
-    );
+    await until(async () => (await a.bus.presence("general")).length === 2, {
+      what: "presence rewritten",
+    });
     expect(await b.bus.presence("general")).toEqual([ann, bob]);
 
     const count = b.events.length;
     await a.bus.publish({ kind: "room", room: "after" });
-    await until(
-      "the event after the restart",
-      () => b.events.slice(count).some((e) => e.kind === "room"),
-    );
+    await until(() => b.events.slice(count).some((e) => e.kind === "room"), {
+      what: "the event after the restart",
+    });
   } finally {
     await a.bus.close();
     await b.bus.close();
@@ -250,7 +232,7 @@ Deno.test("redis bus - while Redis is down, publish resolves locally and the bus
     await a.bus.setPresence("general", [ann]);
     expect(await a.bus.healthy()).toBe(true);
     await redis.stop();
-    await until("a unhealthy", async () => !(await a.bus.healthy()));
+    await until(async () => !(await a.bus.healthy()), { what: "a unhealthy" });
     const before = a.events.length;
 
     await a.bus.publish({ kind: "room", room: "offline" });
@@ -264,14 +246,12 @@ Deno.test("redis bus - while Redis is down, publish resolves locally and the bus
 
     // Come back, so that the clients stop retrying before the test ends.
     await redis.restart();
-    await until(
-      "healthy again",
-      async () => await a.bus.healthy() && await b.bus.healthy(),
-    );
-    await until(
-      "a's offline change reaches b",
-      async () => (await b.bus.presence("general")).length === 2,
-    );
+    await until(async () => await a.bus.healthy() && await b.bus.healthy(), {
+      what: "healthy again",
+    });
+    await until(async () => (await b.bus.presence("general")).length === 2, {
+      what: "a's offline change reaches b",
+    });
   } finally {
     await a.bus.close();
     await b.bus.close();
@@ -283,4 +263,29 @@ Deno.test("redis bus - connect rejects when Redis is unreachable", async () => {
   await redis.stop();
   await expect(RedisBus.connect(redis.url, { connectTimeoutMs: 300 }))
     .rejects.toThrow(/unreachable/);
+});
+
+Deno.test("redis bus - a guest's message reaches another instance with every field", async () => {
+  await using redis = await startRedis();
+  const a = await recording(redis.url, { instanceId: "a" });
+  const b = await recording(redis.url, { instanceId: "b" });
+  try {
+    const message = {
+      id: 7,
+      room: "general",
+      user: "guest-42",
+      text: "hello from a guest",
+      ts: 1_700_000_000_123,
+      clientId: "c-1",
+      edited: true,
+      deleted: false,
+      guest: true,
+    };
+    await a.bus.publish({ kind: "message", message });
+    await until(() => b.events.length > 0, { what: "the message on b" });
+    expect(b.events).toEqual([{ kind: "message", message }]);
+  } finally {
+    await a.bus.close();
+    await b.bus.close();
+  }
 });

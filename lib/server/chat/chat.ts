@@ -16,10 +16,10 @@ import {
   ERROR_CODES,
   type ErrorCode,
   type PresenceUser,
-  ROOM_ID,
   type RoomInfo,
   utf8Length,
 } from "@/lib/shared/protocol.ts";
+import { ROOM_ID } from "@/lib/shared/names.ts";
 import { openStore, type Store } from "@/lib/server/store/kv.ts";
 import { KvNameClaims } from "./name_claims.ts";
 

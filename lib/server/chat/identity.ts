@@ -8,8 +8,8 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { USER_NAME } from "@/lib/shared/protocol.ts";
-import { fold, type NameClaims } from "./name_claims.ts";
+import { fold, USER_NAME } from "@/lib/shared/names.ts";
+import type { NameClaims } from "./name_claims.ts";
 import { logger } from "@/lib/server/log.ts";
 
 const log = logger("identity");

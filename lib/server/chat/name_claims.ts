@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { fold } from "@/lib/shared/names.ts";
 
 /** Holds on names across instances. */
 export interface NameClaims {
@@ -66,9 +67,4 @@ export class KvNameClaims implements NameClaims {
       })
       .commit();
   }
-}
-
-/** The form names are compared in. */
-export function fold(name: string): string {
-  return name.normalize("NFKC").toLowerCase();
 }

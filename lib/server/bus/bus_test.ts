@@ -1,0 +1,52 @@
+import { expect } from "expect";
+import { type BusEvent, LocalBus, wireEvent } from "./bus.ts";
+import { KvBus } from "./kv.ts";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import { until } from "@/tests/helpers/until.ts";
+
+/** A guest's edited message with every optional field set. */
+const guestMessage: Required<ChatMessage> = {
+  id: 7,
+  room: "general",
+  user: "guest-42",
+  text: "hello from a guest",
+  ts: 1_700_000_000_123,
+  clientId: "c-1",
+  edited: true,
+  deleted: false,
+  guest: true,
+};
+
+Deno.test("bus - the wire schema keeps every field of a guest's message", () => {
+  const event = { kind: "message", message: guestMessage };
+  const parsed = wireEvent.parse(JSON.parse(JSON.stringify(event)));
+  expect(parsed).toEqual(event);
+});
+
+Deno.test("bus - a guest's message crosses the local bus with every field", async () => {
+  const bus = new LocalBus();
+  const seen: BusEvent[] = [];
+  bus.subscribe((e) => seen.push(e));
+  await bus.publish({ kind: "message", message: guestMessage });
+  expect(seen).toEqual([{ kind: "message", message: guestMessage }]);
+  await bus.close();
+});
+
+Deno.test("bus - a guest's message crosses the KV bus to another instance with every field", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "bus-fields-" });
+  const kvA = await Deno.openKv(`${dir}/bus.kv`);
+  const kvB = await Deno.openKv(`${dir}/bus.kv`);
+  const a = await KvBus.open(kvA, { instanceId: "a", ownsKv: true });
+  const b = await KvBus.open(kvB, { instanceId: "b", ownsKv: true });
+  try {
+    const seen: BusEvent[] = [];
+    b.subscribe((e) => seen.push(e));
+    await a.publish({ kind: "message", message: guestMessage });
+    await until(() => seen.length > 0, { what: "the message on b" });
+    expect(seen).toEqual([{ kind: "message", message: guestMessage }]);
+  } finally {
+    await a.close();
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
