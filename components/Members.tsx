@@ -19,7 +19,7 @@ export function Members(
             class={typing.includes(u.name) ? "typing" : undefined}
           >
             <span class="dot" aria-hidden="true" />
-            <span class="name">{u.name}</span>
+            <bdi class="name">{u.name}</bdi>
             {u.name === me && <span class="tag">you</span>}
             {u.guest && <span class="tag">guest</span>}
             {typing.includes(u.name) && <span class="sr-only">(typing)</span>}

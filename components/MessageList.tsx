@@ -76,7 +76,9 @@ export function MessageList(
         >
           {!grouped && (
             <div class="meta">
-              <span class="user">{item.user}</span> <Time ts={item.ts} />
+              <bdi class="user">{item.user}</bdi>
+              {item.guest && <span class="tag">guest</span>}{" "}
+              <Time ts={item.ts} />
             </div>
           )}
           <div class="text">

@@ -1,10 +1,13 @@
 import type { ComponentChildren, VNode } from "preact";
 import { type Inline, parseInline } from "@/lib/client/format.ts";
+import { displayUrl } from "@/lib/shared/text.ts";
 
 /**
  * A message's text with its inline formatting, links (http and https only,
  * opened without opener or referrer) and @mentions, as Preact nodes. What
- * the user typed is only ever text, so HTML in it stays inert.
+ * the user typed is only ever text, so HTML in it stays inert. A link's
+ * text is isolated and its bidi controls shown encoded, so it reads as the
+ * address it opens.
  */
 export function MessageText(
   { text, me }: { text: string; me?: string },
@@ -30,13 +33,15 @@ function render(tokens: Inline[], me?: string): ComponentChildren[] {
       case "link":
         return (
           <a key={key} href={t.href} target="_blank" rel="noopener noreferrer">
-            {t.v}
+            <bdi>{displayUrl(t.v)}</bdi>
           </a>
         );
       case "mention": {
         const own = me !== undefined && t.v.toLowerCase() === me.toLowerCase();
         return (
-          <span key={key} class={own ? "mention me" : "mention"}>@{t.v}</span>
+          <span key={key} class={own ? "mention me" : "mention"}>
+            @<bdi>{t.v}</bdi>
+          </span>
         );
       }
     }

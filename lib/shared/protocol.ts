@@ -129,6 +129,7 @@ export const ERROR_CODES = {
   invalid_frame: "A field is missing or has the wrong type",
   text_too_long: "The text is longer than the limit",
   empty_text: "The text is empty",
+  invalid_text: "The text holds control characters or broken UTF-16",
   no_such_room: "The room does not exist",
   not_joined: "Join the room first",
   room_exists: "A room with that id exists already",

@@ -21,6 +21,7 @@ import {
 } from "@/lib/shared/protocol.ts";
 import { ROOM_ID } from "@/lib/shared/names.ts";
 import { openStore, type Store } from "@/lib/server/store/kv.ts";
+import { cleanText } from "@/lib/shared/text.ts";
 import { KvNameClaims } from "./name_claims.ts";
 
 /** An error a client should see, with its protocol code. */
@@ -191,7 +192,7 @@ export class Chat {
     if (!client.rooms.has(room)) {
       throw new ChatError("not_joined", `Join ${room} first`);
     }
-    this.checkText(text);
+    text = this.cleanText(text);
     const started = performance.now();
     const result = await this.store.append({
       room,
@@ -227,9 +228,19 @@ export class Chat {
     return result;
   }
 
-  /** Throws unless `text` is a sendable message text. */
-  checkText(text: string): void {
-    if (text.trim().length === 0) throw new ChatError("empty_text");
+  /**
+   * The text as stored (see `lib/shared/text.ts`: NFC, no controls but
+   * newline and tab, no lone surrogates, not invisible-only), or throws.
+   */
+  cleanText(raw: string): string {
+    const clean = cleanText(raw);
+    if (!clean.ok) {
+      throw new ChatError(
+        clean.problem === "empty" ? "empty_text" : "invalid_text",
+        clean.message,
+      );
+    }
+    const text = clean.text;
     const bytes = utf8Length(text);
     if (bytes > this.config.maxTextBytes) {
       throw new ChatError(
@@ -237,6 +248,7 @@ export class Chat {
         `Text too long: ${bytes} bytes, the limit is ${this.config.maxTextBytes}`,
       );
     }
+    return text;
   }
 
   /** Announces typing in a room the client has joined. */
@@ -323,7 +335,7 @@ export class Chat {
     id: number,
     text: string,
   ): Promise<void> {
-    this.checkText(text);
+    text = this.cleanText(text);
     const m = await this.store.get(room, id);
     if (!m || m.deleted) {
       throw new ChatError("not_found", `No message ${id} in ${room}`);

@@ -1,0 +1,80 @@
+/**
+ * What a message text may hold, shared by server and browser (no
+ * dependencies): text is stored in NFC; control characters other than
+ * newline and tab and lone surrogates are refused; text of only blanks and
+ * invisible characters counts as empty. Bidirectional controls may be
+ * written (right-to-left text needs them) but are neutralised for display
+ * where they could disguise something: see {@link displayUrl}.
+ *
+ * @module
+ */
+
+/** C0 and C1 controls except tab (U+0009) and newline (U+000A). */
+// deno-lint-ignore no-control-regex
+const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
+
+/**
+ * Characters that show nothing: white space, default-ignorable code points
+ * (zero-width spaces and joiners, bidi controls, the Hangul fillers U+115F,
+ * U+1160, U+3164 and U+FFA0, …) and the blank Braille pattern.
+ */
+const INVISIBLE = /^[\s\p{Default_Ignorable_Code_Point}\u2800]*$/u;
+
+/** Explicit bidirectional formatting characters. */
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+/** Why a text was refused. */
+export type TextProblem = "empty" | "control" | "surrogate";
+
+/** The outcome of {@link cleanText}. */
+export type CleanText =
+  | { ok: true; text: string }
+  | { ok: false; problem: TextProblem; message: string };
+
+/**
+ * The text as stored (NFC, CRLF as LF), or why it can't be.
+ *
+ * @example
+ * ```ts
+ * cleanText("cafe\u0301"); // { ok: true, text: "café" }
+ * cleanText("\u3164"); // { ok: false, problem: "empty", … }
+ * ```
+ */
+export function cleanText(text: string): CleanText {
+  if (!text.isWellFormed()) {
+    return {
+      ok: false,
+      problem: "surrogate",
+      message: "Invalid text: it holds a lone surrogate (broken UTF-16)",
+    };
+  }
+  const normal = text.replace(/\r\n?/g, "\n").normalize("NFC");
+  const bad = CONTROL.exec(normal);
+  if (bad) {
+    const code = bad[0].codePointAt(0)!.toString(16).toUpperCase();
+    return {
+      ok: false,
+      problem: "control",
+      message: `Invalid text: control character U+${
+        code.padStart(4, "0")
+      } (only newline and tab are allowed)`,
+    };
+  }
+  if (isBlank(normal)) {
+    return { ok: false, problem: "empty", message: "The text is empty" };
+  }
+  return { ok: true, text: normal };
+}
+
+/** Whether `text` shows nothing (blanks and invisible characters only). */
+export function isBlank(text: string): boolean {
+  return INVISIBLE.test(text);
+}
+
+/**
+ * A URL as shown to a reader: bidirectional controls percent-encoded, as
+ * browsers' address bars do, so `…/\u202Egnp.exe` can't pose as `…/exe.png`.
+ */
+export function displayUrl(url: string): string {
+  return url.replace(BIDI, (c) => encodeURIComponent(c));
+}
