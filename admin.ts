@@ -1,12 +1,15 @@
 /**
  * `deno task admin grant|revoke NAME` and `deno task admin list`: manage who
- * may moderate every room. Works on the KV database `KV_PATH` names (the
+ * may moderate every room. Works on the store the configuration names
+ * (PostgreSQL with `DATABASE_URL`, else the KV file at `KV_PATH`; the
  * running server sees the change at once); `grant` refuses a name that has
  * no account.
  *
  * @module
  */
-import { ConfigError, loadConfig } from "@/lib/server/config.ts";
+import { type Config, ConfigError, loadConfig } from "@/lib/server/config.ts";
+import { openStore } from "@/lib/server/store/open.ts";
+import { StoreOpenError } from "@/lib/server/store/postgres.ts";
 import { Accounts } from "@/lib/server/auth/accounts.ts";
 import { RoleError, Roles } from "@/lib/server/auth/roles.ts";
 
@@ -26,17 +29,22 @@ export async function runAdmin(
     out(USAGE);
     return 2;
   }
-  let kvPath: string;
+  let config: Config;
   try {
-    kvPath = loadConfig(env).kvPath;
+    config = loadConfig(env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     out(error.message);
     return 2;
   }
-  const kv = await Deno.openKv(kvPath || undefined);
+  const store = await openStore(config).catch((error) => {
+    if (!(error instanceof StoreOpenError)) throw error;
+    out(error.message);
+    return null;
+  });
+  if (!store) return 2;
   try {
-    const roles = new Roles(kv, new Accounts(kv));
+    const roles = new Roles(store.roles, new Accounts(store.accounts));
     switch (command) {
       case "grant":
         out(`${(await roles.grant(name)).name} is an admin`);
@@ -57,7 +65,7 @@ export async function runAdmin(
     out(error.message);
     return 1;
   } finally {
-    kv.close();
+    await store.close();
   }
 }
 

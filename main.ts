@@ -16,6 +16,7 @@ import {
 import type { Bus } from "@/lib/server/bus/bus.ts";
 import { RedisBus } from "@/lib/server/bus/redis.ts";
 import { KvBus } from "@/lib/server/bus/kv.ts";
+import { StoreOpenError } from "@/lib/server/store/postgres.ts";
 import { ConnectionLimiter } from "@/lib/server/http/guard.ts";
 import { logger, setupLogging } from "@/lib/server/log.ts";
 import { CLOSE } from "@/lib/shared/protocol.ts";
@@ -58,7 +59,7 @@ async function openBus(config: Config): Promise<Bus | undefined> {
 /** Builds the app for a chat service. */
 export function createApp(
   chat: Chat,
-  auth: Auth = createAuth(chat.store.kv, chat.config),
+  auth: Auth = createAuth(chat.store, chat.config),
 ): App<State> {
   const connections = new ConnectionLimiter(chat.config.maxConnectionsPerIp);
   return new App<State>({ root: import.meta.dirname })
@@ -89,7 +90,7 @@ export async function startServer(
     isAdmin: (name) =>
       accounts.auth?.roles.isAdmin(name) ?? Promise.resolve(false),
   });
-  accounts.auth = createAuth(chat.store.kv, config);
+  accounts.auth = createAuth(chat.store, config);
   if (config.adminUsers.length > 0) {
     const { granted, refused } = await accounts.auth.roles.bindListed(
       config.adminUsers,
@@ -143,7 +144,14 @@ if (import.meta.main) {
     Deno.exit(2);
   }
   await setupLogging(config.logLevel);
-  const server = await startServer(config);
+  let server: Server;
+  try {
+    server = await startServer(config);
+  } catch (error) {
+    if (!(error instanceof StoreOpenError)) throw error;
+    console.error(error.message);
+    Deno.exit(2);
+  }
   log.info("Listening on {url}", { url: server.url });
   console.log(`Listening on ${server.url}`);
   const stop = async (signal: string) => {

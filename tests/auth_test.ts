@@ -42,7 +42,7 @@ async function withServer(
     // Called only once the server runs, after `auth` below exists.
     isReserved: (name) => auth.accounts.isReserved(name),
   });
-  const auth = createAuth(chat.store.kv, config, { now: () => clock.now });
+  const auth = createAuth(chat.store, config, { now: () => clock.now });
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen: () => {} },
     createApp(chat, auth).handler(),

@@ -22,8 +22,13 @@ const schema = z.object({
   KV_PATH: z.string().min(1).optional(),
   /** Set by Deno Deploy; selects its managed KV and the KV bus by default. */
   DENO_DEPLOYMENT_ID: z.string().optional(),
-  BUS: z.enum(["auto", "local", "kv", "redis"]).default("auto"),
+  BUS: z.enum(["auto", "local", "kv", "redis", "postgres"]).default("auto"),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  DATABASE_URL: z.url({
+    protocol: /^postgres(ql)?$/,
+    error: "expected postgres://user:password@host:port/database",
+  }).optional(),
+  DATABASE_POOL_SIZE: int(1, 1000).default(10),
   ALLOWED_ORIGINS: list.pipe(z.array(z.url())).default([]),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warning", "error", "fatal"])
     .default("info"),
@@ -61,11 +66,16 @@ export interface Config {
   kvPath: string;
   /** When set, instances fan out through Redis pub/sub. */
   redisUrl?: string;
+  /** When set, everything durable lives in this PostgreSQL database, not KV. */
+  databaseUrl?: string;
+  /** Connections in the PostgreSQL pool. */
+  databasePoolSize: number;
   /**
-   * How instances reach each other: `redis` (needs `redisUrl`), `kv` (Deno
-   * KV watch, for Deno Deploy) or `local` (one instance).
+   * How instances reach each other: `redis` (needs `redisUrl`), `postgres`
+   * (LISTEN/NOTIFY, needs `databaseUrl`), `kv` (Deno KV watch, for Deno
+   * Deploy) or `local` (one instance).
    */
-  bus: "local" | "kv" | "redis";
+  bus: "local" | "kv" | "redis" | "postgres";
   /** Origins allowed to open a WebSocket besides the server's own. */
   allowedOrigins: string[];
   /** The lowest level logged. */
@@ -135,9 +145,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const key = String(issue.path[0]);
-      return `${key}=${JSON.stringify(env[key])}: ${issue.message}`;
+      // A connection URL may carry a password: its value is not echoed.
+      const shown = key === "DATABASE_URL" || key === "REDIS_URL"
+        ? ""
+        : `=${JSON.stringify(env[key])}`;
+      return `${key}${shown}: ${issue.message}`;
     });
-    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+    throw new ConfigError(
+      lines.length === 1
+        ? `Invalid configuration: ${lines[0]}`
+        : `Invalid configuration:\n  ${lines.join("\n  ")}`,
+    );
   }
   const e = parsed.data;
   if (e.BUS === "redis" && !e.REDIS_URL) {
@@ -145,15 +163,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `Invalid configuration:\n  BUS="redis": needs REDIS_URL`,
     );
   }
+  if (e.BUS === "postgres" && !e.DATABASE_URL) {
+    throw new ConfigError(
+      `Invalid configuration:\n  BUS="postgres": needs DATABASE_URL`,
+    );
+  }
   return {
     port: e.PORT,
     hostname: e.HOSTNAME,
     kvPath: e.KV_PATH ?? (e.DENO_DEPLOYMENT_ID ? "" : "./data/chat.kv"),
     redisUrl: e.REDIS_URL,
+    databaseUrl: e.DATABASE_URL,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
     bus: e.BUS !== "auto"
       ? e.BUS
       : e.REDIS_URL
       ? "redis"
+      : e.DATABASE_URL
+      ? "postgres"
       : e.DENO_DEPLOYMENT_ID
       ? "kv"
       : "local",

@@ -1,6 +1,6 @@
 /**
- * Accounts: a username and a password, kept in the chat's Deno KV under
- * `["accounts", key]`. Only a salted scrypt hash of the password is stored,
+ * Accounts: a username and a password, kept in the store's account records
+ * (Deno KV or PostgreSQL) under the folded name. Only a salted scrypt hash of the password is stored,
  * as `scrypt$N$r$p$salt$hash`. Usernames follow the guests' rule
  * ({@link USER_NAME}) and are unique regardless of case.
  *
@@ -9,16 +9,9 @@
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { fold, USER_NAME } from "@/lib/shared/names.ts";
+import type { Account, AccountRecords } from "@/lib/server/store/store.ts";
 
-/** An account as stored. */
-export interface Account {
-  /** The name as registered, case kept. */
-  name: string;
-  /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
-  passwordHash: string;
-  /** Milliseconds since the epoch. */
-  createdAt: number;
-}
+export type { Account };
 
 /** scrypt's cost parameters. */
 export interface ScryptCost {
@@ -57,15 +50,15 @@ const MAX_N = 2 ** 20;
 
 /** The registry of accounts. */
 export class Accounts {
-  readonly #kv: Deno.Kv;
+  readonly #records: AccountRecords;
   readonly #cost: ScryptCost;
   readonly #now: () => number;
   /** Hashed when a username is unknown, so a miss takes as long as a hit. */
   #decoy?: Promise<string>;
 
-  /** Creates the registry over `kv`. */
-  constructor(kv: Deno.Kv, options: AccountsOptions = {}) {
-    this.#kv = kv;
+  /** Creates the registry over the store's account records. */
+  constructor(records: AccountRecords, options: AccountsOptions = {}) {
+    this.#records = records;
     this.#cost = options.cost ?? DEFAULT_COST;
     this.#now = options.now ?? Date.now;
   }
@@ -86,12 +79,9 @@ export class Accounts {
       passwordHash: await hashPassword(password, this.#cost),
       createdAt: this.#now(),
     };
-    const key = accountKey(name);
-    const res = await this.#kv.atomic()
-      .check({ key, versionstamp: null })
-      .set(key, account)
-      .commit();
-    if (!res.ok) throw new AccountError(`Username taken: ${name}`);
+    if (!(await this.#records.insert(accountKey(name), account))) {
+      throw new AccountError(`Username taken: ${name}`);
+    }
     return account;
   }
 
@@ -117,7 +107,7 @@ export class Accounts {
 
   /** The account holding `name` in any case, or null. */
   async get(name: string): Promise<Account | null> {
-    return (await this.#kv.get<Account>(accountKey(name))).value;
+    return await this.#records.get(accountKey(name));
   }
 
   /** Whether an account holds `name` in any case; guests may not use it. */
@@ -126,9 +116,9 @@ export class Accounts {
   }
 }
 
-/** The KV key of an account: its name folded to compare regardless of case. */
-export function accountKey(name: string): Deno.KvKey {
-  return ["accounts", fold(name)];
+/** The key of an account: its name folded to compare regardless of case. */
+export function accountKey(name: string): string {
+  return fold(name);
 }
 
 function checkPassword(password: string): void {

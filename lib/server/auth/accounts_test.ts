@@ -6,6 +6,7 @@ import {
   hashPassword,
   verifyPassword,
 } from "./accounts.ts";
+import { KvAccounts } from "@/lib/server/store/kv_records.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -14,7 +15,7 @@ async function withAccounts(
 ) {
   const kv = await Deno.openKv(":memory:");
   try {
-    await fn(new Accounts(kv), kv);
+    await fn(new Accounts(new KvAccounts(kv)), kv);
   } finally {
     kv.close();
   }
@@ -23,7 +24,7 @@ async function withAccounts(
 Deno.test("accounts - only a salted scrypt hash of the password is stored", async () => {
   await withAccounts(async (accounts, kv) => {
     await accounts.register("Alice", PASSWORD);
-    const raw = await kv.get(accountKey("alice"));
+    const raw = await kv.get(["accounts", accountKey("alice")]);
     const text = JSON.stringify(raw.value);
     expect(text).not.toContain(PASSWORD);
     expect(text).not.toContain(btoa(PASSWORD));

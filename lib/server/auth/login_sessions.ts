@@ -1,14 +1,18 @@
 /**
- * Login sessions in the chat's Deno KV. The browser holds a random 256-bit
- * id in the `sid` cookie; KV holds only the id's SHA-256 under
- * `["sessions", digest]`, so a copy of the database opens no session.
- * Sessions expire (KV `expireIn`, and a stored `expiresAt` checked on every
- * read, since KV deletes expired keys only eventually).
+ * Login sessions in the store's session records (Deno KV or PostgreSQL).
+ * The browser holds a random 256-bit id in the `sid` cookie; the store holds
+ * only the id's SHA-256, so a copy of the database opens no session.
+ * Sessions expire: a stored `expiresAt` is checked on every read, since
+ * backends delete expired records only eventually.
  *
  * @module
  */
 import { createHash } from "node:crypto";
 import { setCookie } from "@/lib/server/http/cookies.ts";
+import type {
+  SessionRecords,
+  StoredSession,
+} from "@/lib/server/store/store.ts";
 
 /** The name of the session cookie. */
 export const SESSION_COOKIE = "sid";
@@ -27,12 +31,6 @@ export interface Session {
   expiresAt: number;
 }
 
-interface StoredSession {
-  user: string;
-  createdAt: number;
-  expiresAt: number;
-}
-
 /** Options of {@link Sessions}. */
 export interface SessionsOptions {
   /** How long a session lasts; {@link SESSION_TTL_MS} by default. */
@@ -45,13 +43,13 @@ const ID = /^[A-Za-z0-9_-]{43}$/;
 
 /** The session registry. */
 export class Sessions {
-  readonly #kv: Deno.Kv;
+  readonly #records: SessionRecords;
   readonly #ttlMs: number;
   readonly #now: () => number;
 
-  /** Creates the registry over `kv`. */
-  constructor(kv: Deno.Kv, options: SessionsOptions = {}) {
-    this.#kv = kv;
+  /** Creates the registry over the store's session records. */
+  constructor(records: SessionRecords, options: SessionsOptions = {}) {
+    this.#records = records;
     this.#ttlMs = options.ttlMs ?? SESSION_TTL_MS;
     this.#now = options.now ?? Date.now;
   }
@@ -74,23 +72,22 @@ export class Sessions {
       createdAt: now,
       expiresAt: now + this.#ttlMs,
     };
-    const op = this.#kv.atomic().set(sessionKey(id), stored, {
-      expireIn: this.#ttlMs,
-    });
-    if (replaces && ID.test(replaces)) op.delete(sessionKey(replaces));
-    const res = await op.commit();
-    if (!res.ok) throw new Error("Sessions: creating a session failed");
+    await this.#records.put(
+      sha256(id),
+      stored,
+      replaces && ID.test(replaces) ? sha256(replaces) : undefined,
+    );
     return { id, ...stored };
   }
 
   /** The live session with this id, or null (unknown, malformed or expired). */
   async get(id: string | undefined): Promise<Session | null> {
     if (!id || !ID.test(id)) return null;
-    const key = sessionKey(id);
-    const stored = (await this.#kv.get<StoredSession>(key)).value;
+    const digest = sha256(id);
+    const stored = await this.#records.get(digest);
     if (!stored) return null;
     if (stored.expiresAt <= this.#now()) {
-      await this.#kv.delete(key);
+      await this.#records.delete(digest);
       return null;
     }
     return { id, ...stored };
@@ -99,7 +96,7 @@ export class Sessions {
   /** Ends a session; unknown ids are ignored. */
   async delete(id: string | undefined): Promise<void> {
     if (!id || !ID.test(id)) return;
-    await this.#kv.delete(sessionKey(id));
+    await this.#records.delete(sha256(id));
   }
 }
 
@@ -131,8 +128,4 @@ export function base64url(bytes: Uint8Array): string {
 /** The SHA-256 of `text`, as unpadded base64url. */
 export function sha256(text: string): string {
   return createHash("sha256").update(text).digest("base64url");
-}
-
-function sessionKey(id: string): Deno.KvKey {
-  return ["sessions", sha256(id)];
 }

@@ -1,5 +1,6 @@
 import { expect } from "expect";
 import { SESSION_TTL_MS, Sessions, sha256 } from "./login_sessions.ts";
+import { KvSessions } from "@/lib/server/store/kv_records.ts";
 
 async function withSessions(
   fn: (s: Sessions, kv: Deno.Kv, clock: { now: number }) => Promise<void>,
@@ -7,7 +8,11 @@ async function withSessions(
   const kv = await Deno.openKv(":memory:");
   const clock = { now: 1_000_000 };
   try {
-    await fn(new Sessions(kv, { now: () => clock.now }), kv, clock);
+    await fn(
+      new Sessions(new KvSessions(kv), { now: () => clock.now }),
+      kv,
+      clock,
+    );
   } finally {
     kv.close();
   }

@@ -4,7 +4,7 @@
  *
  * @example
  * ```ts
- * const auth = createAuth(chat.store.kv, chat.config);
+ * const auth = createAuth(chat.store, chat.config);
  * app.use(authMiddleware<State>(auth));
  * ```
  *
@@ -17,6 +17,7 @@ import { getCookie } from "@/lib/server/http/cookies.ts";
 import { LoginLimiter } from "./login_limiter.ts";
 import { SESSION_COOKIE, Sessions } from "./login_sessions.ts";
 import { Roles } from "./roles.ts";
+import type { Store } from "@/lib/server/store/store.ts";
 
 /** The authentication services routes reach through `ctx.state.auth`. */
 export interface Auth {
@@ -55,18 +56,24 @@ export interface AuthOptions {
 /** Registration attempts per address before an hour's lock (slowed from half). */
 export const REGISTRATIONS_PER_HOUR = 10;
 
-/** Creates the services over the chat's own KV handle. */
+/** Creates the services over the chat's store. */
 export function createAuth(
-  kv: Deno.Kv,
+  store: Pick<Store, "accounts" | "sessions" | "roles">,
   config: Config,
   options: AuthOptions = {},
 ): Auth {
   const { now } = options;
-  const accounts = new Accounts(kv, { now, cost: options.scryptCost });
+  const accounts = new Accounts(store.accounts, {
+    now,
+    cost: options.scryptCost,
+  });
   return {
     accounts,
-    roles: new Roles(kv, accounts, now),
-    sessions: new Sessions(kv, { now, ttlMs: options.sessionTtlMs }),
+    roles: new Roles(store.roles, accounts, now),
+    sessions: new Sessions(store.sessions, {
+      now,
+      ttlMs: options.sessionTtlMs,
+    }),
     limiter: new LoginLimiter({
       maxAttempts: config.loginMaxAttempts,
       lockMs: config.loginLockMs,

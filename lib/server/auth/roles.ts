@@ -9,16 +9,7 @@
  * @module
  */
 import { type Account, accountKey, type Accounts } from "./accounts.ts";
-
-/** A stored grant. */
-interface Grant {
-  /** The account's name as registered. */
-  name: string;
-  /** The account's creation time: the grant holds for that account only. */
-  accountCreatedAt: number;
-  /** When it was granted. */
-  grantedAt: number;
-}
+import type { RoleGrant, RoleRecords } from "@/lib/server/store/store.ts";
 
 /** Why a grant was refused; the message is fit for an operator. */
 export class RoleError extends Error {
@@ -26,18 +17,19 @@ export class RoleError extends Error {
   override name = "RoleError";
 }
 
-const roleKey = (name: string) => ["roles", "admin", accountKey(name)[1]];
-const listedKey = (name: string) => ["roles", "listed", accountKey(name)[1]];
-
 /** The admins: accounts that may moderate every room. */
 export class Roles {
-  readonly #kv: Deno.Kv;
+  readonly #records: RoleRecords;
   readonly #accounts: Accounts;
   readonly #now: () => number;
 
-  /** Creates the registry over the accounts' KV. */
-  constructor(kv: Deno.Kv, accounts: Accounts, now: () => number = Date.now) {
-    this.#kv = kv;
+  /** Creates the registry over the store's role records. */
+  constructor(
+    records: RoleRecords,
+    accounts: Accounts,
+    now: () => number = Date.now,
+  ) {
+    this.#records = records;
     this.#accounts = accounts;
     this.#now = now;
   }
@@ -46,40 +38,33 @@ export class Roles {
   async grant(name: string): Promise<Account> {
     const account = await this.#accounts.get(name);
     if (!account) throw new RoleError(`No account named ${name}`);
-    const grant: Grant = {
+    const grant: RoleGrant = {
       name: account.name,
       accountCreatedAt: account.createdAt,
       grantedAt: this.#now(),
     };
-    await this.#kv.set(roleKey(name), grant);
+    await this.#records.put(accountKey(name), grant);
     return account;
   }
 
   /** Takes the role back; false when `name` was no admin. */
   async revoke(name: string): Promise<boolean> {
-    const entry = await this.#kv.get<Grant>(roleKey(name));
-    if (!entry.value) return false;
-    await this.#kv.delete(roleKey(name));
-    return true;
+    return await this.#records.delete(accountKey(name));
   }
 
   /** Whether the account `name` is an admin. */
   async isAdmin(name: string): Promise<boolean> {
     const [grant, account] = await Promise.all([
-      this.#kv.get<Grant>(roleKey(name)),
+      this.#records.get(accountKey(name)),
       this.#accounts.get(name),
     ]);
-    return grant.value !== null && account !== null &&
-      grant.value.accountCreatedAt === account.createdAt;
+    return grant !== null && account !== null &&
+      grant.accountCreatedAt === account.createdAt;
   }
 
   /** Every admin's name. */
   async list(): Promise<string[]> {
-    const out: string[] = [];
-    for await (
-      const e of this.#kv.list<Grant>({ prefix: ["roles", "admin"] })
-    ) out.push(e.value.name);
-    return out;
+    return (await this.#records.list()).map((g) => g.name);
   }
 
   /**
@@ -94,14 +79,10 @@ export class Roles {
     const granted: string[] = [];
     const refused: string[] = [];
     for (const name of names) {
-      const key = listedKey(name);
-      let firstListed = (await this.#kv.get<number>(key)).value;
-      if (firstListed === null) {
-        firstListed = this.#now();
-        await this.#kv.atomic().check({ key, versionstamp: null })
-          .set(key, firstListed).commit();
-        firstListed = (await this.#kv.get<number>(key)).value ?? firstListed;
-      }
+      const firstListed = await this.#records.firstListed(
+        accountKey(name),
+        this.#now(),
+      );
       const account = await this.#accounts.get(name);
       if (account && account.createdAt <= firstListed) {
         await this.grant(name);

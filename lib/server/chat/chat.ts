@@ -20,9 +20,9 @@ import {
   utf8Length,
 } from "@/lib/shared/protocol.ts";
 import { ROOM_ID } from "@/lib/shared/names.ts";
-import { openStore, type Store } from "@/lib/server/store/kv.ts";
 import { cleanText } from "@/lib/shared/text.ts";
-import { KvNameClaims } from "./name_claims.ts";
+import type { Store } from "@/lib/server/store/store.ts";
+import { openStore } from "@/lib/server/store/open.ts";
 
 /** An error a client should see, with its protocol code. */
 export class ChatError extends Error {
@@ -40,6 +40,8 @@ export interface ChatOptions {
   config: Config;
   /** A bus other than the in-process one (Redis). */
   bus?: Bus;
+  /** An open store; by default the one `config` names is opened. */
+  store?: Store;
   /** Tells whether a name belongs to an account. */
   isReserved?: (name: string) => Promise<boolean>;
   /** Tells whether an account is an admin (see `lib/server/auth/roles.ts`). */
@@ -72,10 +74,7 @@ export class Chat {
   /** Opens the store, creates the default rooms and starts the hub. */
   static async open(options: ChatOptions): Promise<Chat> {
     const { config } = options;
-    const store = await openStore({
-      path: config.kvPath,
-      historyLimit: config.historyLimit,
-    });
+    const store = options.store ?? await openStore(config);
     const bus = options.bus ?? new LocalBus();
     const metrics = new Metrics();
     const hub = new Hub({
@@ -90,7 +89,7 @@ export class Chat {
       isReserved: options.isReserved ?? (() => Promise.resolve(false)),
       // Names are held in the store, shared with other instances and kept
       // across restarts, so a guest's token gets its name back first.
-      claims: new KvNameClaims(store.kv),
+      claims: store.names,
     });
     const chat = new Chat(
       config,
@@ -108,6 +107,10 @@ export class Chat {
       await store.createRoom(id);
     }
     for (const r of await store.rooms()) chat.#roomIds.add(r.id);
+    // Bans outlive a restart: they are in the store.
+    for (const b of await store.bans.active(Date.now())) {
+      chat.#bans.set(`${b.room}\u0000${b.user}`, b.until);
+    }
     metrics.rooms.set(chat.#roomIds.size);
     bus.subscribe((e) => {
       if (e.kind === "kick") {
@@ -140,7 +143,7 @@ export class Chat {
       }
     };
     const [store, bus] = await Promise.all([
-      within(() => this.store.lastId(this.config.rooms[0])),
+      within(() => this.store.healthy()),
       within(() => this.bus.healthy()),
     ]);
     return { store, bus };
@@ -387,6 +390,7 @@ export class Chat {
     if (!(await this.canModerate(by, room))) {
       throw new ChatError("forbidden", "Only a moderator may remove users");
     }
+    await this.store.bans.put({ room, user, until: Date.now() + KICK_BAN_MS });
     await this.bus.publish({ kind: "kick", room, user });
   }
 

@@ -24,7 +24,7 @@ import {
   type WireFormat,
 } from "./wire.ts";
 import { CLOSE } from "@/lib/shared/protocol.ts";
-import type { Store } from "@/lib/server/store/kv.ts";
+import type { Store } from "@/lib/server/store/store.ts";
 import type { Bus, BusEvent } from "@/lib/server/bus/bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { Metrics } from "@/lib/server/metrics.ts";

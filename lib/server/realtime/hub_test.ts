@@ -2,7 +2,8 @@ import { expect } from "expect";
 import FakeTimers from "@sinonjs/fake-timers";
 import { Hub, type Socket } from "./hub.ts";
 import { LocalBus } from "@/lib/server/bus/bus.ts";
-import { openStore, type Store } from "@/lib/server/store/kv.ts";
+import { openKvStore } from "@/lib/server/store/kv.ts";
+import type { Store } from "@/lib/server/store/store.ts";
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
 
 class FakeSocket implements Socket {
@@ -30,7 +31,7 @@ class FakeSocket implements Socket {
 async function setup(
   opts: { slowClientGraceMs?: number; now?: () => number } = {},
 ) {
-  const store = await openStore({ path: ":memory:", historyLimit: 1000 });
+  const store = await openKvStore({ path: ":memory:", historyLimit: 1000 });
   const bus = new LocalBus();
   const hub = new Hub({
     store,
@@ -136,7 +137,7 @@ Deno.test("hub - a long replay arrives whole and in order, page by page", async 
 });
 
 Deno.test("hub - replay past retention says gap", async () => {
-  const store = await openStore({ path: ":memory:", historyLimit: 10 });
+  const store = await openKvStore({ path: ":memory:", historyLimit: 10 });
   const bus = new LocalBus();
   const hub = new Hub({
     store,

@@ -12,57 +12,22 @@
  */
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import { logger } from "@/lib/server/log.ts";
+import { KvNameClaims } from "@/lib/server/chat/name_claims.ts";
+import type {
+  Appended,
+  Draft,
+  HistoryPage,
+  MessageChange,
+  RoomOrigin,
+  Store,
+  StoredRoom,
+} from "./store.ts";
+import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
 
 const log = logger("store");
 
-/** A message before it has an id. */
-export interface Draft {
-  /** The room it goes to. */
-  room: string;
-  /** The sender's display name. */
-  user: string;
-  /** What was written. */
-  text: string;
-  /** The sender's idempotency key, if any. */
-  clientId?: string;
-  /** Whether the sender is a guest. */
-  guest?: boolean;
-  /**
-   * Who sent it, beyond the display name (see `authorKey` in
-   * `lib/server/chat/identity.ts`): idempotency is keyed on it, and a
-   * guest's is kept so it can edit its messages after a restart.
-   */
-  author?: string;
-}
-
-/** The result of {@link Store.append}. */
-export interface Appended {
-  /** The stored message, with its id and time. */
-  message: ChatMessage;
-  /** True when (author, clientId) had been stored before: this is the original. */
-  duplicate: boolean;
-}
-
-/** A room as stored. */
-export interface StoredRoom {
-  /** The room id. */
-  id: string;
-  /** Who created it; null for rooms from the configuration. */
-  createdBy: string | null;
-  /** Milliseconds since the epoch. */
-  createdAt: number;
-}
-
-/** A page of history. */
-export interface HistoryPage {
-  /** The page's messages, oldest first. */
-  messages: ChatMessage[];
-  /** Whether older messages exist before this page. */
-  hasMore: boolean;
-}
-
-/** Options of {@link openStore}. */
-export interface StoreOptions {
+/** Options of {@link openKvStore}. */
+export interface KvStoreOptions {
   /** Path of the KV file, or `:memory:`. */
   path: string;
   /** Messages kept per room. */
@@ -104,10 +69,22 @@ interface Pending {
   reject: (e: unknown) => void;
 }
 
-/** Message history, rooms and idempotency, backed by Deno KV. */
-export class Store {
-  /** The underlying database, shared with other KV-backed modules. */
+/** The storage contract in Deno KV. */
+export class KvStore implements Store {
+  /** Always `"kv"`. */
+  readonly backend = "kv";
+  /** The underlying database. */
   readonly kv: Deno.Kv;
+  /** Accounts under `["accounts", …]`. */
+  readonly accounts: KvAccounts;
+  /** Login sessions under `["sessions", …]`. */
+  readonly sessions: KvSessions;
+  /** Name holds under `["names", …]`. */
+  readonly names: KvNameClaims;
+  /** Bans under `["bans", …]`. */
+  readonly bans: KvBans;
+  /** Admin roles under `["roles", …]`. */
+  readonly roles: KvRoles;
   readonly #limit: number;
   readonly #now: () => number;
   /** Sends waiting for a commit, in arrival order. */
@@ -120,6 +97,11 @@ export class Store {
     this.kv = kv;
     this.#limit = historyLimit;
     this.#now = now;
+    this.accounts = new KvAccounts(kv);
+    this.sessions = new KvSessions(kv);
+    this.names = new KvNameClaims(kv, now);
+    this.bans = new KvBans(kv, now);
+    this.roles = new KvRoles(kv);
   }
 
   /**
@@ -290,9 +272,17 @@ export class Store {
     const entries = await this.#getMany<{ id: number; ts: number }>(
       keyed.map(({ d }) => dedupeKey(d.room, senderOf(d), d.clientId!)),
     );
+    // The original as stored, while retention keeps it.
+    const found = entries.flatMap((e, j) => e.value ? [{ e, j }] : []);
+    const originals = await this.#getMany<ChatMessage>(
+      found.map(({ e, j }) => msgKey(keyed[j].d.room, e.value!.id)),
+    );
+    found.forEach(({ j }, k) => {
+      if (originals[k].value) out[keyed[j].i] = originals[k].value;
+    });
     entries.forEach((entry, j) => {
-      if (!entry.value) return;
       const { d, i } = keyed[j];
+      if (!entry.value || out[i]) return;
       out[i] = {
         id: entry.value.id,
         room: d.room,
@@ -389,7 +379,7 @@ export class Store {
   async update(
     room: string,
     id: number,
-    change: { text: string; edited?: boolean; deleted?: boolean },
+    change: MessageChange,
   ): Promise<ChatMessage | null> {
     for (;;) {
       const entry = await this.kv.get<ChatMessage>(msgKey(room, id));
@@ -405,7 +395,7 @@ export class Store {
   /** Creates a room unless it exists; false when it did. */
   async createRoom(
     id: string,
-    by: { owner?: string | null; name?: string; from?: string } = {},
+    by: RoomOrigin = {},
   ): Promise<boolean> {
     const { owner = null, name, from } = by;
     const room: StoredRoom = { id, createdBy: owner, createdAt: this.#now() };
@@ -451,6 +441,12 @@ export class Store {
     return n;
   }
 
+  /** Whether KV answers a read now. */
+  async healthy(): Promise<boolean> {
+    await this.kv.get(["health"]);
+    return true;
+  }
+
   /** Waits for pending commits and closes the KV handle. */
   async close(): Promise<void> {
     this.#closed = true;
@@ -464,15 +460,15 @@ export class Store {
  *
  * @example
  * ```ts
- * const store = await openStore({ path: ":memory:", historyLimit: 10_000 });
+ * const store = await openKvStore({ path: ":memory:", historyLimit: 10_000 });
  * ```
  */
-export async function openStore(options: StoreOptions): Promise<Store> {
+export async function openKvStore(options: KvStoreOptions): Promise<KvStore> {
   if (options.path !== ":memory:" && options.path !== "") {
     const dir = options.path.replace(/[/\\][^/\\]*$/, "");
     if (dir && dir !== options.path) await Deno.mkdir(dir, { recursive: true });
   }
   // "" is the platform's default database (Deno Deploy's managed KV).
   const kv = await Deno.openKv(options.path || undefined);
-  return new Store(kv, options.historyLimit, options.now);
+  return new KvStore(kv, options.historyLimit, options.now);
 }

@@ -1,0 +1,530 @@
+/**
+ * The storage contract in PostgreSQL, for instances on several hosts.
+ *
+ * A message id comes from the room's row in `room_counters`, locked and
+ * advanced in the same transaction that inserts the message, so ids are
+ * strictly increasing per room with no gaps, whichever instance sends. As in
+ * the KV store, sends waiting while a transaction is in flight go together
+ * in the next one (group commit), and each resolves only after COMMIT.
+ *
+ * When PostgreSQL stops answering, sends fail at once (the caller answers
+ * `unavailable` and does not ack), `healthy()` is false, and a probe
+ * reconnects with backoff, logging once when the outage starts and once
+ * when it ends.
+ *
+ * @module
+ */
+import postgres, { type Sql } from "postgres";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import { type Logger, logger } from "@/lib/server/log.ts";
+import { migrate } from "./postgres_schema.ts";
+import {
+  PgAccounts,
+  PgBans,
+  PgNameClaims,
+  PgRoles,
+  PgSessions,
+} from "./postgres_records.ts";
+import type {
+  Appended,
+  Draft,
+  HistoryPage,
+  MessageChange,
+  RoomOrigin,
+  Store,
+  StoredRoom,
+} from "./store.ts";
+
+/** A connection pool with `bigint` columns read as numbers. */
+export type Db = Sql<Record<string, never>>;
+
+/** Options of {@link openPostgresStore}. */
+export interface PostgresStoreOptions {
+  /** `postgres://user:password@host:port/database`. */
+  url: string;
+  /** Connections in the pool. */
+  poolSize: number;
+  /** Messages kept per room. */
+  historyLimit: number;
+  /** Clock, injectable for tests. */
+  now?: () => number;
+  /** Where outages are logged; defaults to `logger("store")`. */
+  logger?: Logger;
+}
+
+/** Thrown when the store cannot be opened; its message is one line for the operator. */
+export class StoreOpenError extends Error {
+  /** Always `"StoreOpenError"`. */
+  override name = "StoreOpenError";
+}
+
+/** Sends per transaction, across rooms. */
+const MAX_BATCH = 200;
+/** Run retention after this many messages in a room. */
+const PRUNE_EVERY = 100;
+/** Longest wait between reconnection probes. */
+const MAX_BACKOFF_MS = 2000;
+
+/** Error codes meaning the connection, not the statement, failed. */
+const CONNECTION_ERRORS = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "EPIPE",
+  "ETIMEDOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "CONNECT_TIMEOUT",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+]);
+
+/** Whether `error` says PostgreSQL is unreachable rather than that a query was wrong. */
+export function isConnectionError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && CONNECTION_ERRORS.has(code);
+}
+
+/** The URL without its password, for messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "(unparseable URL)";
+  }
+}
+
+/** A pool over `url`: numbers for bigint, quiet notices, short connect timeout. */
+export function connect(url: string, poolSize: number): Db {
+  return postgres(url, {
+    max: poolSize,
+    onnotice: () => {},
+    connect_timeout: 5,
+    // PostgreSQL's bigint (int8) as a JS number: ids and epoch ms fit.
+    types: {
+      int8: {
+        to: 20,
+        from: [20],
+        serialize: (x: number) => String(x),
+        parse: (x: string) => Number(x),
+      },
+    },
+  }) as unknown as Db;
+}
+
+interface MessageRow {
+  room: string;
+  id: number;
+  user_name: string;
+  text: string;
+  ts: number;
+  client_id: string | null;
+  sender: string;
+  guest: boolean;
+  edited: boolean;
+  deleted: boolean;
+}
+
+const toMessage = (r: MessageRow): ChatMessage => {
+  const m: ChatMessage = {
+    id: r.id,
+    room: r.room,
+    user: r.user_name,
+    text: r.text,
+    ts: r.ts,
+  };
+  if (r.client_id !== null) m.clientId = r.client_id;
+  if (r.guest) m.guest = true;
+  if (r.edited) m.edited = true;
+  if (r.deleted) m.deleted = true;
+  return m;
+};
+
+interface Pending {
+  draft: Draft;
+  resolve: (a: Appended) => void;
+  reject: (e: unknown) => void;
+}
+
+/** The storage contract in PostgreSQL. */
+export class PostgresStore implements Store {
+  /** Always `"postgres"`. */
+  readonly backend = "postgres";
+  /** The connection pool. */
+  readonly sql: Db;
+  /** Accounts in `accounts`. */
+  readonly accounts: PgAccounts;
+  /** Login sessions in `login_sessions`. */
+  readonly sessions: PgSessions;
+  /** Name holds in `name_holds`. */
+  readonly names: PgNameClaims;
+  /** Bans in `bans`. */
+  readonly bans: PgBans;
+  /** Admin roles in `admin_grants` and `admin_listed`. */
+  readonly roles: PgRoles;
+  readonly #limit: number;
+  readonly #now: () => number;
+  readonly #log: Logger;
+  readonly #target: string;
+  #queue: Pending[] = [];
+  #draining = false;
+  #closed = false;
+  /** Set while PostgreSQL is unreachable; cleared by the probe. */
+  #down?: { since: number; probe: Promise<void> };
+
+  /** Wraps an open, migrated pool. */
+  constructor(sql: Db, options: Omit<PostgresStoreOptions, "poolSize">) {
+    this.sql = sql;
+    this.#limit = options.historyLimit;
+    this.#now = options.now ?? Date.now;
+    this.#log = options.logger ?? logger("store");
+    this.#target = redactUrl(options.url);
+    const guard = <T>(p: Promise<T>) => this.#guard(p);
+    this.accounts = new PgAccounts(sql, guard);
+    this.sessions = new PgSessions(sql, guard);
+    this.names = new PgNameClaims(sql, guard, this.#now);
+    this.bans = new PgBans(sql, guard);
+    this.roles = new PgRoles(sql, guard);
+  }
+
+  /** Notes a connection failure (starting the probe) and passes the error on. */
+  async #guard<T>(p: Promise<T>): Promise<T> {
+    try {
+      return await p;
+    } catch (error) {
+      if (isConnectionError(error)) this.#outage(error);
+      throw error;
+    }
+  }
+
+  #outage(error: unknown): void {
+    if (this.#down || this.#closed) return;
+    const since = Date.now();
+    this.#log.error(
+      "PostgreSQL at {target} unreachable ({error}); sends fail until it is back, retrying with backoff",
+      { target: this.#target, error: String(error) },
+    );
+    this.#down = { since, probe: this.#probe(since) };
+  }
+
+  async #probe(since: number): Promise<void> {
+    for (let attempt = 0; !this.#closed; attempt++) {
+      const delay = Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt);
+      await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
+      if (this.#closed) return;
+      try {
+        await this.sql`SELECT 1`;
+        this.#down = undefined;
+        this.#log.info("PostgreSQL at {target} is back after {ms} ms", {
+          target: this.#target,
+          ms: Date.now() - since,
+        });
+        return;
+      } catch { /* still down: logged once already */ }
+    }
+  }
+
+  append(draft: Draft): Promise<Appended> {
+    if (this.#closed) return Promise.reject(new Error("Store is closed"));
+    if (this.#down) {
+      return Promise.reject(new Error("PostgreSQL is unreachable"));
+    }
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ draft, resolve, reject });
+      if (!this.#draining) this.#drain();
+    });
+  }
+
+  async #drain(): Promise<void> {
+    this.#draining = true;
+    try {
+      while (this.#queue.length > 0) {
+        const batch = this.#queue.splice(0, MAX_BATCH);
+        try {
+          const results = await this.#guard(
+            this.#commit(batch.map((p) => p.draft)),
+          );
+          batch.forEach((p, i) => p.resolve(results[i]));
+        } catch (error) {
+          if (batch.length === 1 || isConnectionError(error)) {
+            for (const p of batch) p.reject(error);
+            continue;
+          }
+          // One bad send must not fail the others: commit them one by one.
+          for (const p of batch) {
+            await this.#guard(this.#commit([p.draft])).then(
+              ([result]) => p.resolve(result),
+              p.reject,
+            );
+          }
+        }
+      }
+    } finally {
+      this.#draining = false;
+    }
+  }
+
+  /** Stores `drafts` (of any rooms) in one transaction. */
+  async #commit(drafts: Draft[]): Promise<Appended[]> {
+    const rooms = [...new Set(drafts.map((d) => d.room))].sort();
+    const ts = this.#now();
+    const { results, last } = await this.sql.begin(async (tx) => {
+      // Creates missing counters and locks every one, in a fixed order, so
+      // concurrent transactions over the same rooms cannot deadlock.
+      const counters = await tx<{ room: string; last_id: number }[]>`
+        INSERT INTO room_counters (room, last_id)
+        SELECT unnest(${rooms}::text[]), 0
+        ON CONFLICT (room) DO UPDATE SET last_id = room_counters.last_id
+        RETURNING room, last_id`;
+      const first = new Map(counters.map((c) => [c.room, c.last_id]));
+      const next = new Map(first);
+      const keyed = drafts.filter((d) => d.clientId !== undefined);
+      const senderOf = (d: Draft) => d.author ?? d.user;
+      const existing = new Map<string, ChatMessage>();
+      if (keyed.length > 0) {
+        // Under the counter locks no other transaction can insert these keys.
+        const rows = await tx<MessageRow[]>`
+          SELECT m.* FROM messages m
+          JOIN unnest(
+            ${keyed.map((d) => d.room)}::text[],
+            ${keyed.map(senderOf)}::text[],
+            ${keyed.map((d) => d.clientId!)}::text[]
+          ) AS k(room, sender, client_id)
+            ON m.room = k.room AND m.sender = k.sender
+            AND m.client_id = k.client_id`;
+        for (const r of rows) {
+          existing.set(dedupeKey(r.room, r.sender, r.client_id!), toMessage(r));
+        }
+      }
+      const results: Appended[] = [];
+      const fresh: { message: ChatMessage; draft: Draft }[] = [];
+      const inBatch = new Map<string, ChatMessage>();
+      for (const d of drafts) {
+        const key = d.clientId !== undefined
+          ? dedupeKey(d.room, senderOf(d), d.clientId)
+          : undefined;
+        const prior = key &&
+          (existing.get(key) ?? inBatch.get(key));
+        if (prior) {
+          results.push({ message: prior, duplicate: true });
+          continue;
+        }
+        const id = next.get(d.room)! + 1;
+        next.set(d.room, id);
+        const message: ChatMessage = {
+          id,
+          room: d.room,
+          user: d.user,
+          text: d.text,
+          ts,
+        };
+        if (d.clientId) message.clientId = d.clientId;
+        if (d.guest) message.guest = true;
+        if (key) inBatch.set(key, message);
+        fresh.push({ message, draft: d });
+        results.push({ message, duplicate: false });
+      }
+      if (fresh.length > 0) {
+        await tx`
+          INSERT INTO messages
+            (room, id, user_name, text, ts, client_id, sender, author, guest)
+          SELECT room, id, user_name, text, ts, client_id, sender, author,
+            guest = 't'
+          FROM unnest(
+            ${fresh.map((f) => f.message.room)}::text[],
+            ${fresh.map((f) => f.message.id)}::bigint[],
+            ${fresh.map((f) => f.message.user)}::text[],
+            ${fresh.map((f) => f.message.text)}::text[],
+            ${fresh.map((f) => f.message.ts)}::bigint[],
+            ${fresh.map((f) => f.message.clientId ?? null)}::text[],
+            ${fresh.map((f) => senderOf(f.draft))}::text[],
+            ${
+          fresh.map((f) => f.draft.guest ? f.draft.author ?? null : null)
+        }::text[],
+            ${fresh.map((f) => f.message.guest ? "t" : "f")}::text[]
+          ) AS v(room, id, user_name, text, ts, client_id, sender, author,
+            guest)`;
+        const changed = rooms.filter((r) => next.get(r) !== first.get(r));
+        await tx`
+          UPDATE room_counters c SET last_id = v.last_id
+          FROM unnest(
+            ${changed}::text[],
+            ${changed.map((r) => next.get(r)!)}::bigint[]
+          ) AS v(room, last_id)
+          WHERE c.room = v.room`;
+      }
+      return { results, last: { first, next } };
+    });
+    // Committed: only now may callers ack.
+    for (const room of rooms) {
+      const a = last.first.get(room)!;
+      const b = last.next.get(room)!;
+      if (Math.floor(b / PRUNE_EVERY) > Math.floor(a / PRUNE_EVERY)) {
+        this.#prune(room, b).catch((error) =>
+          this.#log.warn("pruning {room} failed: {error}", {
+            room,
+            error: String(error),
+          })
+        );
+      }
+    }
+    return results;
+  }
+
+  async #prune(room: string, lastId: number): Promise<void> {
+    const end = lastId - this.#limit + 1;
+    if (end <= 1) return;
+    await this.sql`DELETE FROM messages WHERE room = ${room} AND id < ${end}`;
+  }
+
+  async lastId(room: string): Promise<number> {
+    const rows = await this.#guard(this.sql<{ last_id: number }[]>`
+      SELECT last_id FROM room_counters WHERE room = ${room}`);
+    return rows[0]?.last_id ?? 0;
+  }
+
+  async oldestId(room: string): Promise<number> {
+    const rows = await this.#guard(this.sql<{ id: number }[]>`
+      SELECT id FROM messages WHERE room = ${room} ORDER BY id LIMIT 1`);
+    return rows[0]?.id ?? (await this.lastId(room)) + 1;
+  }
+
+  async range(
+    room: string,
+    after: number,
+    upTo = Number.MAX_SAFE_INTEGER,
+  ): Promise<ChatMessage[]> {
+    const rows = await this.#guard(this.sql<MessageRow[]>`
+      SELECT * FROM messages
+      WHERE room = ${room} AND id > ${after} AND id <= ${upTo}
+      ORDER BY id`);
+    return rows.map(toMessage);
+  }
+
+  async history(
+    room: string,
+    limit: number,
+    before?: number,
+  ): Promise<HistoryPage> {
+    const rows = await this.#guard(this.sql<MessageRow[]>`
+      SELECT * FROM messages
+      WHERE room = ${room} AND id < ${before ?? Number.MAX_SAFE_INTEGER}
+      ORDER BY id DESC LIMIT ${limit + 1}`);
+    const hasMore = rows.length > limit;
+    const messages = rows.slice(0, limit).map(toMessage).reverse();
+    return { messages, hasMore };
+  }
+
+  async get(room: string, id: number): Promise<ChatMessage | null> {
+    const rows = await this.#guard(this.sql<MessageRow[]>`
+      SELECT * FROM messages WHERE room = ${room} AND id = ${id}`);
+    return rows[0] ? toMessage(rows[0]) : null;
+  }
+
+  async author(room: string, id: number): Promise<string | null> {
+    const rows = await this.#guard(this.sql<{ author: string | null }[]>`
+      SELECT author FROM messages WHERE room = ${room} AND id = ${id}`);
+    return rows[0]?.author ?? null;
+  }
+
+  async update(
+    room: string,
+    id: number,
+    change: MessageChange,
+  ): Promise<ChatMessage | null> {
+    // A deleted message stays deleted: a late edit must not bring it back.
+    const rows = await this.#guard(this.sql<MessageRow[]>`
+      UPDATE messages SET
+        text = ${change.text},
+        edited = edited OR ${change.edited === true},
+        deleted = ${change.deleted === true}
+      WHERE room = ${room} AND id = ${id} AND NOT deleted
+      RETURNING *`);
+    return rows[0] ? toMessage(rows[0]) : null;
+  }
+
+  async createRoom(id: string, by: RoomOrigin = {}): Promise<boolean> {
+    const rows = await this.#guard(this.sql`
+      INSERT INTO rooms (id, created_by, creator_name, created_from, created_at)
+      VALUES (${id}, ${by.owner ?? null}, ${by.name ?? null},
+        ${by.from ?? null}, ${this.#now()})
+      ON CONFLICT (id) DO NOTHING
+      RETURNING id`);
+    return rows.length === 1;
+  }
+
+  async room(id: string): Promise<StoredRoom | null> {
+    const rows = await this.#guard(this.sql<StoredRoom[]>`
+      SELECT id, created_by AS "createdBy", created_at AS "createdAt"
+      FROM rooms WHERE id = ${id}`);
+    return rows[0] ? { ...rows[0] } : null;
+  }
+
+  async rooms(): Promise<StoredRoom[]> {
+    const rows = await this.#guard(this.sql<StoredRoom[]>`
+      SELECT id, created_by AS "createdBy", created_at AS "createdAt"
+      FROM rooms ORDER BY created_at, id COLLATE "C"`);
+    return rows.map((r) => ({ ...r }));
+  }
+
+  async roomsCreatedBy(user: string): Promise<number> {
+    const rows = await this.#guard(this.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM rooms WHERE creator_name = ${user}`);
+    return rows[0].n;
+  }
+
+  async roomsCreatedFrom(address: string): Promise<number> {
+    const rows = await this.#guard(this.sql<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM rooms WHERE created_from = ${address}`);
+    return rows[0].n;
+  }
+
+  async healthy(): Promise<boolean> {
+    if (this.#down) return false;
+    await this.#guard(this.sql`SELECT 1`);
+    return true;
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#draining) await new Promise((r) => setTimeout(r, 5));
+    await this.sql.end({ timeout: 5 });
+  }
+}
+
+const dedupeKey = (room: string, user: string, clientId: string) =>
+  `${room}\u0000${user}\u0000${clientId}`;
+
+/**
+ * Connects, applies pending migrations and returns the store. A URL that
+ * leads nowhere throws {@link StoreOpenError} with one line saying why.
+ *
+ * @example
+ * ```ts
+ * const store = await openPostgresStore({
+ *   url: "postgres://chat@127.0.0.1:5432/chat",
+ *   poolSize: 10,
+ *   historyLimit: 10_000,
+ * });
+ * ```
+ */
+export async function openPostgresStore(
+  options: PostgresStoreOptions,
+): Promise<PostgresStore> {
+  const sql = connect(options.url, options.poolSize);
+  try {
+    await migrate(sql);
+  } catch (error) {
+    await sql.end({ timeout: 1 }).catch(() => {});
+    const reason = error instanceof Error ? error.message : String(error);
+    throw new StoreOpenError(
+      `DATABASE_URL: cannot use PostgreSQL at ${redactUrl(options.url)}: ${
+        reason.split("\n")[0]
+      }`,
+    );
+  }
+  return new PostgresStore(sql, options);
+}

@@ -1,0 +1,202 @@
+/**
+ * Accounts, login sessions, name holds and bans in PostgreSQL: the records
+ * of the storage contract besides messages and rooms.
+ *
+ * @module
+ */
+import type { Db } from "./postgres.ts";
+import type {
+  Account,
+  AccountRecords,
+  Ban,
+  BanRecords,
+  NameClaims,
+  RoleGrant,
+  RoleRecords,
+  SessionRecords,
+  StoredSession,
+} from "./store.ts";
+import { fold } from "@/lib/shared/names.ts";
+
+/** Passes a query's promise through, noting connection failures. */
+export type Guard = <T>(p: Promise<T>) => Promise<T>;
+
+/** Accounts in `accounts`, keyed by folded name. */
+export class PgAccounts implements AccountRecords {
+  /** Creates the records over the pool. */
+  constructor(readonly sql: Db, readonly guard: Guard) {}
+
+  async get(key: string): Promise<Account | null> {
+    const rows = await this.guard(this.sql<Account[]>`
+      SELECT name, password_hash AS "passwordHash", created_at AS "createdAt"
+      FROM accounts WHERE key = ${key}`);
+    return rows[0] ? { ...rows[0] } : null;
+  }
+
+  async insert(key: string, account: Account): Promise<boolean> {
+    const rows = await this.guard(this.sql`
+      INSERT INTO accounts (key, name, password_hash, created_at)
+      VALUES (${key}, ${account.name}, ${account.passwordHash},
+        ${account.createdAt})
+      ON CONFLICT (key) DO NOTHING RETURNING key`);
+    return rows.length === 1;
+  }
+
+  async *list(): AsyncIterable<{ key: string; account: Account }> {
+    const rows = await this.guard(this.sql<
+      (Account & { key: string })[]
+    >`SELECT key, name, password_hash AS "passwordHash",
+        created_at AS "createdAt" FROM accounts ORDER BY key`);
+    for (const { key, ...account } of rows) yield { key, account };
+  }
+}
+
+/** Login sessions in `login_sessions`, keyed by the id's digest. */
+export class PgSessions implements SessionRecords {
+  /** Creates the records over the pool. */
+  constructor(readonly sql: Db, readonly guard: Guard) {}
+
+  async put(
+    digest: string,
+    session: StoredSession,
+    replaces?: string,
+  ): Promise<void> {
+    await this.guard(this.sql.begin(async (tx) => {
+      if (replaces) {
+        await tx`DELETE FROM login_sessions WHERE digest = ${replaces}`;
+      }
+      await tx`
+        INSERT INTO login_sessions (digest, user_name, created_at, expires_at)
+        VALUES (${digest}, ${session.user}, ${session.createdAt},
+          ${session.expiresAt})
+        ON CONFLICT (digest) DO UPDATE SET user_name = excluded.user_name,
+          created_at = excluded.created_at, expires_at = excluded.expires_at`;
+      // Expired sessions go as new ones come, so the table stays small.
+      await tx`DELETE FROM login_sessions
+        WHERE expires_at < ${session.createdAt}`;
+    }));
+  }
+
+  async get(digest: string): Promise<StoredSession | null> {
+    const rows = await this.guard(this.sql<StoredSession[]>`
+      SELECT user_name AS "user", created_at AS "createdAt",
+        expires_at AS "expiresAt"
+      FROM login_sessions WHERE digest = ${digest}`);
+    return rows[0] ? { ...rows[0] } : null;
+  }
+
+  async delete(digest: string): Promise<void> {
+    await this.guard(
+      this.sql`DELETE FROM login_sessions WHERE digest = ${digest}`,
+    );
+  }
+}
+
+/** Name holds in `name_holds`, keyed by folded name. */
+export class PgNameClaims implements NameClaims {
+  /** Creates the holds over the pool. */
+  constructor(
+    readonly sql: Db,
+    readonly guard: Guard,
+    readonly now: () => number = Date.now,
+  ) {}
+
+  async claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    const now = this.now();
+    // One statement: taken when free, lapsed, or already this holder's.
+    const rows = await this.guard(this.sql`
+      INSERT INTO name_holds (name, holder, until)
+      VALUES (${fold(name)}, ${holder}, ${now + ttlMs})
+      ON CONFLICT (name) DO UPDATE
+        SET holder = excluded.holder, until = excluded.until
+        WHERE name_holds.holder = excluded.holder
+          OR name_holds.until <= ${now}
+      RETURNING name`);
+    return rows.length === 1;
+  }
+
+  async release(name: string, holder: string, ttlMs: number): Promise<void> {
+    await this.guard(this.sql`
+      UPDATE name_holds SET until = ${this.now() + ttlMs}
+      WHERE name = ${fold(name)} AND holder = ${holder}`);
+  }
+
+  async isHeld(name: string): Promise<boolean> {
+    const rows = await this.guard(this.sql`
+      SELECT 1 FROM name_holds
+      WHERE name = ${fold(name)} AND until > ${this.now()}`);
+    return rows.length > 0;
+  }
+}
+
+/** Bans in `bans`, keyed by room and user. */
+export class PgBans implements BanRecords {
+  /** Creates the records over the pool. */
+  constructor(readonly sql: Db, readonly guard: Guard) {}
+
+  async put(ban: Ban): Promise<void> {
+    await this.guard(this.sql`
+      INSERT INTO bans (room, user_name, until)
+      VALUES (${ban.room}, ${ban.user}, ${ban.until})
+      ON CONFLICT (room, user_name) DO UPDATE
+        SET until = GREATEST(bans.until, excluded.until)`);
+  }
+
+  async active(now: number): Promise<Ban[]> {
+    const rows = await this.guard(this.sql<Ban[]>`
+      SELECT room, user_name AS "user", until FROM bans
+      WHERE until > ${now} ORDER BY room, user_name`);
+    return rows.map((r) => ({ ...r }));
+  }
+}
+
+/** Admin grants in `admin_grants`, first listings in `admin_listed`. */
+export class PgRoles implements RoleRecords {
+  /** Creates the records over the pool. */
+  constructor(readonly sql: Db, readonly guard: Guard) {}
+
+  async get(key: string): Promise<RoleGrant | null> {
+    const rows = await this.guard(this.sql<RoleGrant[]>`
+      SELECT name, account_created_at AS "accountCreatedAt",
+        granted_at AS "grantedAt"
+      FROM admin_grants WHERE key = ${key}`);
+    return rows[0] ? { ...rows[0] } : null;
+  }
+
+  async put(key: string, grant: RoleGrant): Promise<void> {
+    await this.guard(this.sql`
+      INSERT INTO admin_grants (key, name, account_created_at, granted_at)
+      VALUES (${key}, ${grant.name}, ${grant.accountCreatedAt},
+        ${grant.grantedAt})
+      ON CONFLICT (key) DO UPDATE SET name = excluded.name,
+        account_created_at = excluded.account_created_at,
+        granted_at = excluded.granted_at`);
+  }
+
+  async delete(key: string): Promise<boolean> {
+    const rows = await this.guard(this.sql`
+      DELETE FROM admin_grants WHERE key = ${key} RETURNING key`);
+    return rows.length === 1;
+  }
+
+  async list(): Promise<RoleGrant[]> {
+    const rows = await this.guard(this.sql<RoleGrant[]>`
+      SELECT name, account_created_at AS "accountCreatedAt",
+        granted_at AS "grantedAt"
+      FROM admin_grants ORDER BY key`);
+    return rows.map((r) => ({ ...r }));
+  }
+
+  async firstListed(key: string, now: number): Promise<number> {
+    const rows = await this.guard(this.sql<{ first_listed: number }[]>`
+      WITH ins AS (
+        INSERT INTO admin_listed (key, first_listed) VALUES (${key}, ${now})
+        ON CONFLICT (key) DO NOTHING RETURNING first_listed
+      )
+      SELECT first_listed FROM ins
+      UNION ALL
+      SELECT first_listed FROM admin_listed WHERE key = ${key}
+      LIMIT 1`);
+    return rows[0]?.first_listed ?? now;
+  }
+}

@@ -1,0 +1,235 @@
+/**
+ * The storage contract: everything durable, behind one interface with two
+ * backends, Deno KV (`kv.ts`, the embedded default and Deno Deploy's store)
+ * and PostgreSQL (`postgres.ts`, for instances on several hosts). One
+ * contract test suite (`store_test.ts`) runs against both.
+ *
+ * @module
+ */
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import type { NameClaims } from "@/lib/server/chat/name_claims.ts";
+
+export type { NameClaims };
+
+/** A message before it has an id. */
+export interface Draft {
+  /** The room it goes to. */
+  room: string;
+  /** The sender's display name. */
+  user: string;
+  /** What was written. */
+  text: string;
+  /** The sender's idempotency key, if any. */
+  clientId?: string;
+  /** Whether the sender is a guest. */
+  guest?: boolean;
+  /**
+   * Who sent it, beyond the display name (see `authorKey` in
+   * `lib/server/chat/identity.ts`): idempotency is keyed on it, and a
+   * guest's is kept so it can edit its messages after a restart.
+   */
+  author?: string;
+}
+
+/** The result of {@link MessageStore.append}. */
+export interface Appended {
+  /** The stored message, with its id and time. */
+  message: ChatMessage;
+  /**
+   * True when (room, sender, clientId) had been stored before (the sender
+   * being the draft's `author`, else its `user`): this is the original.
+   */
+  duplicate: boolean;
+}
+
+/** A page of history. */
+export interface HistoryPage {
+  /** The page's messages, oldest first. */
+  messages: ChatMessage[];
+  /** Whether older messages exist before this page. */
+  hasMore: boolean;
+}
+
+/** A change to a stored message. */
+export interface MessageChange {
+  /** The new text ("" for a deletion). */
+  text: string;
+  /** Marks an edit. */
+  edited?: boolean;
+  /** Marks a deletion; a deleted message takes no further change. */
+  deleted?: boolean;
+}
+
+/**
+ * Message history with idempotency. Per room, ids start at 1 and increase
+ * by exactly 1 per stored message, with no gaps, whatever the number of
+ * instances: the hub's gap detection relies on it.
+ */
+export interface MessageStore {
+  /**
+   * Stores a message and resolves only once it is durable (the caller acks
+   * after this). Idempotent by (room, user, clientId): a repeat resolves to
+   * the original message with `duplicate: true`.
+   */
+  append(draft: Draft): Promise<Appended>;
+  /** The id of the newest message in a room, 0 when there is none. */
+  lastId(room: string): Promise<number>;
+  /** The id of the oldest message still kept, or `lastId + 1` when none is. */
+  oldestId(room: string): Promise<number>;
+  /** Messages with `after < id <= upTo`, oldest first. */
+  range(room: string, after: number, upTo?: number): Promise<ChatMessage[]>;
+  /** Up to `limit` messages older than `before` (or the newest), oldest first. */
+  history(room: string, limit: number, before?: number): Promise<HistoryPage>;
+  /** One message, or null. */
+  get(room: string, id: number): Promise<ChatMessage | null>;
+  /** The sender identity kept for a guest's message, or null. */
+  author(room: string, id: number): Promise<string | null>;
+  /**
+   * Replaces a message's text or marks it deleted; null when there is no
+   * such message or it was deleted.
+   */
+  update(
+    room: string,
+    id: number,
+    change: MessageChange,
+  ): Promise<ChatMessage | null>;
+}
+
+/** A room as stored. */
+export interface StoredRoom {
+  /** The room id. */
+  id: string;
+  /** Who owns it (an account); null for configured rooms and guests' rooms. */
+  createdBy: string | null;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
+/** Who made a room, for ownership and quotas. */
+export interface RoomOrigin {
+  /** The owning account, if any. */
+  owner?: string | null;
+  /** The creator's display name, counted against their quota. */
+  name?: string;
+  /** The creator's client address, counted against its quota. */
+  from?: string;
+}
+
+/** The rooms. */
+export interface RoomStore {
+  /** Creates a room unless it exists; false when it did. */
+  createRoom(id: string, by?: RoomOrigin): Promise<boolean>;
+  /** One room, or null. */
+  room(id: string): Promise<StoredRoom | null>;
+  /** Every room, oldest first (ties by id). */
+  rooms(): Promise<StoredRoom[]>;
+  /** How many rooms a user (by display name) has created. */
+  roomsCreatedBy(user: string): Promise<number>;
+  /** How many rooms were created from a client address. */
+  roomsCreatedFrom(address: string): Promise<number>;
+}
+
+/** An account as stored. */
+export interface Account {
+  /** The name as registered, case kept. */
+  name: string;
+  /** `scrypt$N$r$p$salt$hash`, salt and hash in base64url. */
+  passwordHash: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+}
+
+/** Accounts by folded name (see `fold` in lib/shared/names.ts). */
+export interface AccountRecords {
+  /** The account under `key`, or null. */
+  get(key: string): Promise<Account | null>;
+  /** Stores `account` under `key` unless taken; false when it was. */
+  insert(key: string, account: Account): Promise<boolean>;
+  /** Every account, for copying between backends. */
+  list(): AsyncIterable<{ key: string; account: Account }>;
+}
+
+/** A login session as stored: only the id's digest is known. */
+export interface StoredSession {
+  /** The account's name. */
+  user: string;
+  /** Milliseconds since the epoch. */
+  createdAt: number;
+  /** When it lapses, in milliseconds since the epoch. */
+  expiresAt: number;
+}
+
+/** Login sessions by the SHA-256 digest of their id. */
+export interface SessionRecords {
+  /** Stores a session, removing the `replaces` digest's in the same commit. */
+  put(digest: string, session: StoredSession, replaces?: string): Promise<void>;
+  /** The session under `digest`, or null (expiry is the caller's check). */
+  get(digest: string): Promise<StoredSession | null>;
+  /** Removes a session; unknown digests are ignored. */
+  delete(digest: string): Promise<void>;
+}
+
+/** A moderator's removal of a user from a room, until a time. */
+export interface Ban {
+  /** The room. */
+  room: string;
+  /** The removed user's name. */
+  user: string;
+  /** Epoch milliseconds the ban lasts until. */
+  until: number;
+}
+
+/** Bans, so a restarted instance still keeps removed users out. */
+export interface BanRecords {
+  /** Records (or extends) a ban. */
+  put(ban: Ban): Promise<void>;
+  /** Bans lasting beyond `now`. */
+  active(now: number): Promise<Ban[]>;
+}
+
+/** A grant of the admin role, bound to one account by its creation time. */
+export interface RoleGrant {
+  /** The account's name as registered. */
+  name: string;
+  /** The account's creation time: the grant holds for that account only. */
+  accountCreatedAt: number;
+  /** When it was granted. */
+  grantedAt: number;
+}
+
+/** Admin grants and `ADMIN_USERS` bookkeeping, by account key. */
+export interface RoleRecords {
+  /** The grant under `key`, or null. */
+  get(key: string): Promise<RoleGrant | null>;
+  /** Stores a grant, replacing one under the same key. */
+  put(key: string, grant: RoleGrant): Promise<void>;
+  /** Removes a grant; false when there was none. */
+  delete(key: string): Promise<boolean>;
+  /** Every grant, by key. */
+  list(): Promise<RoleGrant[]>;
+  /**
+   * When `key` was first listed in `ADMIN_USERS`: records `now` unless a
+   * time is stored already, and returns the stored time.
+   */
+  firstListed(key: string, now: number): Promise<number>;
+}
+
+/** Everything durable, in one backend. */
+export interface Store extends MessageStore, RoomStore {
+  /** Which backend this is, for logs and health output. */
+  readonly backend: "kv" | "postgres";
+  /** Accounts. */
+  readonly accounts: AccountRecords;
+  /** Login sessions. */
+  readonly sessions: SessionRecords;
+  /** Guest name holds shared by every instance on this store. */
+  readonly names: NameClaims;
+  /** Moderators' bans. */
+  readonly bans: BanRecords;
+  /** Admin roles. */
+  readonly roles: RoleRecords;
+  /** Whether the database answers now. */
+  healthy(): Promise<boolean>;
+  /** Waits for pending commits and releases the database. */
+  close(): Promise<void>;
+}
