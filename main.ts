@@ -16,6 +16,7 @@ import {
 import type { Bus } from "@/lib/server/bus/bus.ts";
 import { RedisBus } from "@/lib/server/bus/redis.ts";
 import { KvBus } from "@/lib/server/bus/kv.ts";
+import { PostgresBus } from "@/lib/server/bus/postgres.ts";
 import { StoreOpenError } from "@/lib/server/store/postgres.ts";
 import { ConnectionLimiter } from "@/lib/server/http/guard.ts";
 import { logger, setupLogging } from "@/lib/server/log.ts";
@@ -47,6 +48,8 @@ async function openBus(config: Config): Promise<Bus | undefined> {
   switch (config.bus) {
     case "redis":
       return await RedisBus.connect(config.redisUrl!);
+    case "postgres":
+      return await PostgresBus.connect(config.databaseUrl!);
     case "kv": {
       const kv = await Deno.openKv(config.kvPath || undefined);
       return await KvBus.open(kv, { ownsKv: true });

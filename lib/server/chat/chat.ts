@@ -21,7 +21,7 @@ import {
 } from "@/lib/shared/protocol.ts";
 import { ROOM_ID } from "@/lib/shared/names.ts";
 import { cleanText } from "@/lib/shared/text.ts";
-import type { Store } from "@/lib/server/store/store.ts";
+import { type Store, StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { openStore } from "@/lib/server/store/open.ts";
 
 /** An error a client should see, with its protocol code. */
@@ -207,10 +207,13 @@ export class Chat {
       author: client.user.guest ? client.author : undefined,
     })
       .catch((error) => {
-        this.#log.error("storing a message in {room} failed: {error}", {
-          room,
-          error: String(error),
-        });
+        // An outage is logged once, by the store; anything else here.
+        if (!(error instanceof StoreUnavailableError)) {
+          this.#log.error("storing a message in {room} failed: {error}", {
+            room,
+            error: String(error),
+          });
+        }
         throw new ChatError("unavailable");
       });
     this.metrics.ackLatency.observe((performance.now() - started) / 1000);

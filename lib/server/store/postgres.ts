@@ -34,6 +34,7 @@ import type {
   Store,
   StoredRoom,
 } from "./store.ts";
+import { StoreUnavailableError } from "./store.ts";
 
 /** A connection pool with `bigint` columns read as numbers. */
 export type Db = Sql<Record<string, never>>;
@@ -195,8 +196,11 @@ export class PostgresStore implements Store {
     try {
       return await p;
     } catch (error) {
-      if (isConnectionError(error)) this.#outage(error);
-      throw error;
+      if (!isConnectionError(error)) throw error;
+      this.#outage(error);
+      throw new StoreUnavailableError(`PostgreSQL is unreachable: ${error}`, {
+        cause: error,
+      });
     }
   }
 
@@ -230,7 +234,9 @@ export class PostgresStore implements Store {
   append(draft: Draft): Promise<Appended> {
     if (this.#closed) return Promise.reject(new Error("Store is closed"));
     if (this.#down) {
-      return Promise.reject(new Error("PostgreSQL is unreachable"));
+      return Promise.reject(
+        new StoreUnavailableError("PostgreSQL is unreachable"),
+      );
     }
     return new Promise((resolve, reject) => {
       this.#queue.push({ draft, resolve, reject });
@@ -249,7 +255,7 @@ export class PostgresStore implements Store {
           );
           batch.forEach((p, i) => p.resolve(results[i]));
         } catch (error) {
-          if (batch.length === 1 || isConnectionError(error)) {
+          if (batch.length === 1 || error instanceof StoreUnavailableError) {
             for (const p of batch) p.reject(error);
             continue;
           }

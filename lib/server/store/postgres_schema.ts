@@ -100,6 +100,23 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "presence for the PostgreSQL bus",
+    sql: `
+      CREATE TABLE bus_instances (
+        instance text PRIMARY KEY,
+        alive_until timestamptz NOT NULL
+      );
+      CREATE TABLE bus_presence (
+        instance text NOT NULL,
+        room text NOT NULL,
+        users text NOT NULL,
+        PRIMARY KEY (room, instance)
+      );
+      CREATE INDEX bus_presence_instance ON bus_presence (instance);
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

@@ -11,6 +11,15 @@ import type { NameClaims } from "@/lib/server/chat/name_claims.ts";
 
 export type { NameClaims };
 
+/**
+ * The database can't be reached. The store logs an outage once, so callers
+ * answer `unavailable` without logging each failure again.
+ */
+export class StoreUnavailableError extends Error {
+  /** Always `"StoreUnavailableError"`. */
+  override name = "StoreUnavailableError";
+}
+
 /** A message before it has an id. */
 export interface Draft {
   /** The room it goes to. */

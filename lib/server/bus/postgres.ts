@@ -1,0 +1,384 @@
+/**
+ * The bus between instances over PostgreSQL, so a team running PostgreSQL
+ * needs nothing else (`BUS=postgres`): events travel by `NOTIFY` on one
+ * channel that every instance `LISTEN`s to on a connection of its own;
+ * presence lives in a table with a row per instance and room, trusted only
+ * while that instance's heartbeat row is fresh (by the database's clock, so
+ * hosts' clocks don't matter).
+ *
+ * A `NOTIFY` payload holds at most 8000 bytes; a larger event is written to
+ * `bus_spill` and the notification carries its row id.
+ *
+ * PostgreSQL is the record as well as the bus: messages are committed before
+ * they are published. While the listening connection is lost the bus logs
+ * once, delivers to this instance only, reconnects with backoff and then
+ * emits `resync` so the hub re-reads history.
+ *
+ * @module
+ */
+import postgres from "postgres";
+import { z } from "zod";
+import {
+  type Bus,
+  type BusEvent,
+  mergePresence,
+  presenceUsers,
+  wireEvent,
+} from "./bus.ts";
+import { type Logger, logger } from "@/lib/server/log.ts";
+import type { PresenceUser } from "@/lib/shared/protocol.ts";
+import { connect, type Db, redactUrl } from "@/lib/server/store/postgres.ts";
+import { migrate } from "@/lib/server/store/postgres_schema.ts";
+
+/** Options of {@link PostgresBus.connect}. */
+export interface PostgresBusOptions {
+  /** Names this instance in presence rows; defaults to a random UUID. */
+  instanceId?: string;
+  /** How long an instance's users outlive its last heartbeat; defaults to 3 heartbeats. */
+  presenceTtlMs?: number;
+  /** How often this instance proves it is alive; defaults to 1000. */
+  heartbeatMs?: number;
+  /** Where the bus logs; defaults to `logger("bus")`. */
+  logger?: Logger;
+}
+
+/** The channel every instance listens on. */
+const CHANNEL = "chat_events";
+/** Payloads above this go through `bus_spill` (NOTIFY's limit is 8000 bytes). */
+const MAX_PAYLOAD_BYTES = 7000;
+/** Spilled events are kept this long for slow listeners. */
+const SPILL_KEEP_S = 60;
+const MAX_BACKOFF_MS = 2000;
+
+const spillRef = z.object({ spill: z.number().int() });
+
+/**
+ * A {@link Bus} shared by every instance connected to one PostgreSQL.
+ *
+ * @example
+ * ```ts
+ * const bus = await PostgresBus.connect("postgres://chat@db/chat");
+ * const chat = await Chat.open({ config, bus });
+ * ```
+ */
+export class PostgresBus implements Bus {
+  readonly #sql: Db;
+  readonly #url: string;
+  readonly #id: string;
+  readonly #ttlMs: number;
+  readonly #log: Logger;
+  readonly #handlers: ((event: BusEvent) => void)[] = [];
+  /** This instance's users per room: the truth the table mirrors. */
+  readonly #local = new Map<string, PresenceUser[]>();
+  #listener?: Db;
+  #listening = false;
+  #relistening?: Promise<void>;
+  #timer?: ReturnType<typeof setInterval>;
+  #beating?: Promise<void>;
+  #lastBeat = 0;
+  #closed = false;
+
+  private constructor(url: string, options: PostgresBusOptions, ttl: number) {
+    this.#url = url;
+    this.#sql = connect(url, 2);
+    this.#id = options.instanceId ?? crypto.randomUUID();
+    this.#ttlMs = ttl;
+    this.#log = options.logger ?? logger("bus");
+  }
+
+  /**
+   * Connects to PostgreSQL at `url`, applies pending migrations, listens and
+   * starts heartbeating. Rejects when PostgreSQL cannot be reached; after
+   * that the bus reconnects by itself, whatever the outage.
+   */
+  static async connect(
+    url: string,
+    options: PostgresBusOptions = {},
+  ): Promise<PostgresBus> {
+    const heartbeatMs = options.heartbeatMs ?? 1000;
+    const ttl = options.presenceTtlMs ?? 3 * heartbeatMs;
+    if (!(heartbeatMs > 0 && ttl > heartbeatMs)) {
+      throw new RangeError(
+        "presenceTtlMs must exceed heartbeatMs, and both be positive",
+      );
+    }
+    const bus = new PostgresBus(url, options, ttl);
+    try {
+      await migrate(bus.#sql);
+      await bus.#listen();
+    } catch (error) {
+      await bus.#end();
+      throw new Error(
+        `PostgreSQL at ${redactUrl(url)} is unreachable: ${error}`,
+      );
+    }
+    await bus.#beat();
+    bus.#timer = setInterval(() => bus.#beat(), heartbeatMs);
+    bus.#log.info("listening on PostgreSQL at {url} as {instance}", {
+      url: redactUrl(url),
+      instance: bus.#id,
+    });
+    return bus;
+  }
+
+  /** Opens the listening connection and issues `LISTEN`. */
+  async #listen(): Promise<void> {
+    const listener = postgres(this.#url, {
+      max: 1,
+      idle_timeout: undefined,
+      max_lifetime: null,
+      connect_timeout: 5,
+      onnotice: () => {},
+      onnotify: (channel: string, payload: string) => {
+        if (channel === CHANNEL) this.#receive(payload);
+      },
+      onclose: () => this.#lost(listener),
+    } as postgres.Options<Record<string, never>>) as unknown as Db;
+    this.#listener = listener;
+    try {
+      await listener.unsafe(`LISTEN ${CHANNEL}`);
+    } catch (error) {
+      this.#listener = undefined;
+      await listener.end({ timeout: 0 }).catch(() => {});
+      throw error;
+    }
+    this.#listening = true;
+  }
+
+  /** The listening connection closed: log once, then listen again with backoff. */
+  #lost(listener: Db): void {
+    if (this.#closed || listener !== this.#listener || !this.#listening) return;
+    this.#listening = false;
+    this.#log.warn(
+      "lost the PostgreSQL listening connection; reconnecting with backoff",
+    );
+    listener.end({ timeout: 0 }).catch(() => {});
+    this.#relistening ??= (async () => {
+      for (let attempt = 0; !this.#closed; attempt++) {
+        const wait = Math.min(50 * 2 ** attempt, MAX_BACKOFF_MS);
+        await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
+        if (this.#closed) return;
+        try {
+          await this.#listen();
+          break;
+        } catch { /* still down: logged once already */ }
+      }
+      if (this.#closed) return;
+      this.#log.info("listening on PostgreSQL again; resyncing");
+      this.#emit({ kind: "resync" });
+      await this.#beat();
+      for (const room of this.#local.keys()) {
+        await this.publish({ kind: "presence", room });
+      }
+    })().finally(() => this.#relistening = undefined);
+  }
+
+  /** Publishes to every instance; while PostgreSQL is away, to this one only. Never rejects. */
+  async publish(event: BusEvent): Promise<void> {
+    if (event.kind === "resync") return this.#emit(event);
+    const payload = JSON.stringify(event);
+    try {
+      if (new TextEncoder().encode(payload).length <= MAX_PAYLOAD_BYTES) {
+        await this.#sql`SELECT pg_notify(${CHANNEL}, ${payload})`;
+      } else {
+        await this.#sql.begin(async (tx) => {
+          const [row] = await tx<{ id: number }[]>`
+            INSERT INTO bus_spill (payload) VALUES (${payload}) RETURNING id`;
+          await tx`SELECT pg_notify(${CHANNEL}, ${
+            JSON.stringify({ spill: row.id })
+          })`;
+          await tx`DELETE FROM bus_spill
+            WHERE created_at < now() - make_interval(secs => ${SPILL_KEEP_S})`;
+        });
+      }
+    } catch (error) {
+      // The store has it already; other instances catch up on resync.
+      this.#log.warn(
+        "publishing a {kind} event failed, delivering locally: {error}",
+        { kind: event.kind, error: String(error) },
+      );
+      this.#emit(event);
+    }
+  }
+
+  subscribe(handler: (event: BusEvent) => void): void {
+    this.#handlers.push(handler);
+  }
+
+  /** Records this instance's users in `room`; never rejects (the heartbeat rewrites it). */
+  async setPresence(room: string, users: PresenceUser[]): Promise<void> {
+    if (users.length === 0) this.#local.delete(room);
+    else this.#local.set(room, [...users]);
+    try {
+      if (users.length === 0) {
+        await this.#sql`DELETE FROM bus_presence
+          WHERE instance = ${this.#id} AND room = ${room}`;
+      } else {
+        await this.#sql`
+          INSERT INTO bus_presence (instance, room, users)
+          VALUES (${this.#id}, ${room}, ${JSON.stringify(users)})
+          ON CONFLICT (instance, room) DO UPDATE SET users = excluded.users`;
+      }
+    } catch (error) {
+      this.#log.warn("writing presence of {room} failed: {error}", {
+        room,
+        error: String(error),
+      });
+    }
+    await this.publish({ kind: "presence", room });
+  }
+
+  /**
+   * This instance's users in `room` plus those of every instance whose
+   * heartbeat is fresh. While PostgreSQL is away, this instance's only.
+   */
+  async presence(room: string): Promise<PresenceUser[]> {
+    const lists = [this.#local.get(room) ?? []];
+    try {
+      const rows = await this.#sql<{ instance: string; users: string }[]>`
+        SELECT p.instance, p.users FROM bus_presence p
+        JOIN bus_instances i ON i.instance = p.instance
+        WHERE p.room = ${room} AND p.instance <> ${this.#id}
+          AND i.alive_until > now()`;
+      for (const r of rows) lists.push(this.#users(r.users, r.instance));
+    } catch (error) {
+      this.#log.warn("reading presence of {room} failed: {error}", {
+        room,
+        error: String(error),
+      });
+    }
+    return mergePresence(lists);
+  }
+
+  /** Whether the listening connection is up and the last heartbeat is recent. */
+  healthy(): Promise<boolean> {
+    return Promise.resolve(
+      !this.#closed && this.#listening &&
+        Date.now() - this.#lastBeat < this.#ttlMs,
+    );
+  }
+
+  /** Removes this instance's presence, tells the others, and disconnects. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearInterval(this.#timer);
+    await this.#beating;
+    const rooms = [...this.#local.keys()];
+    this.#local.clear();
+    this.#handlers.length = 0;
+    try {
+      await this.#sql.begin(async (tx) => {
+        await tx`DELETE FROM bus_presence WHERE instance = ${this.#id}`;
+        await tx`DELETE FROM bus_instances WHERE instance = ${this.#id}`;
+        for (const room of rooms) {
+          await tx`SELECT pg_notify(${CHANNEL}, ${
+            JSON.stringify({ kind: "presence", room })
+          })`;
+        }
+      });
+    } catch (error) {
+      this.#log.warn("removing presence on close failed: {error}", {
+        error: String(error),
+      });
+    }
+    await this.#end();
+  }
+
+  async #end(): Promise<void> {
+    const listener = this.#listener;
+    this.#listener = undefined;
+    this.#listening = false;
+    await Promise.all([
+      listener?.end({ timeout: 1 }).catch(() => {}),
+      this.#sql.end({ timeout: 1 }).catch(() => {}),
+    ]);
+  }
+
+  /** Refreshes this instance's heartbeat row and rewrites its presence. */
+  #beat(): Promise<void> {
+    return this.#beating ??= (async () => {
+      try {
+        const users = [...this.#local];
+        await this.#sql.begin(async (tx) => {
+          await tx`
+            INSERT INTO bus_instances (instance, alive_until)
+            VALUES (${this.#id},
+              now() + make_interval(secs => ${this.#ttlMs / 1000}))
+            ON CONFLICT (instance) DO UPDATE
+              SET alive_until = excluded.alive_until`;
+          if (users.length > 0) {
+            await tx`
+              INSERT INTO bus_presence (instance, room, users)
+              SELECT ${this.#id}, room, users FROM unnest(
+                ${users.map(([room]) => room)}::text[],
+                ${users.map(([, u]) => JSON.stringify(u))}::text[]
+              ) AS v(room, users)
+              ON CONFLICT (instance, room) DO UPDATE SET users = excluded.users`;
+          }
+          await tx`DELETE FROM bus_presence WHERE instance = ${this.#id}
+            AND NOT (room = ANY(${users.map(([room]) => room)}::text[]))`;
+          // Rows of instances gone for a while are nobody's any more.
+          await tx`DELETE FROM bus_instances
+            WHERE alive_until < now() - interval '1 minute'`;
+        });
+        this.#lastBeat = Date.now();
+      } catch (error) {
+        if (this.#listening) {
+          this.#log.warn("heartbeat failed: {error}", { error: String(error) });
+        }
+      }
+    })().finally(() => this.#beating = undefined);
+  }
+
+  #receive(raw: string): void {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(raw);
+    } catch {
+      parsed = undefined;
+    }
+    const ref = spillRef.safeParse(parsed);
+    if (ref.success) {
+      this.#sql<{ payload: string }[]>`
+        SELECT payload FROM bus_spill WHERE id = ${ref.data.spill}`
+        .then((rows) => {
+          if (rows[0]) this.#receive(rows[0].payload);
+          else this.#emit({ kind: "resync" });
+        }, () => this.#emit({ kind: "resync" }));
+      return;
+    }
+    const event = wireEvent.safeParse(parsed);
+    if (!event.success) {
+      this.#log.warn("ignoring a malformed bus event: {raw}", {
+        raw: raw.slice(0, 200),
+      });
+      return;
+    }
+    this.#emit(event.data);
+  }
+
+  #emit(event: BusEvent): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        this.#log.error("a bus handler threw on {kind}: {error}", {
+          kind: event.kind,
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  #users(json: string, instance: string): PresenceUser[] {
+    try {
+      const users = presenceUsers.safeParse(JSON.parse(json));
+      if (users.success) return users.data;
+    } catch { /* reported below */ }
+    this.#log.warn("ignoring malformed presence of instance {instance}", {
+      instance,
+    });
+    return [];
+  }
+}

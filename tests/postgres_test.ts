@@ -1,0 +1,168 @@
+/**
+ * Two app processes that share no file (a KV_PATH each) and one real
+ * PostgreSQL, with no Redis: the store and the bus (LISTEN/NOTIFY) are both
+ * PostgreSQL. Messages, presence and typing cross between them, history is
+ * shared, and while PostgreSQL is down sends are refused with `unavailable`
+ * and no ack, `/readyz` answers 503, and the outage is logged once.
+ */
+import { expect } from "expect";
+import {
+  freePort,
+  type ServerProcess,
+  spawnServer,
+} from "@/tests/helpers/process.ts";
+import { startPostgres } from "@/tests/helpers/postgres.ts";
+import { Client } from "@/tests/helpers/ws_client.ts";
+import { wsUrl } from "@/tests/helpers/server.ts";
+import { until } from "@/tests/helpers/until.ts";
+
+async function member(s: ServerProcess, name: string): Promise<Client> {
+  const c = new Client(wsUrl(s, `/ws?name=${name}`));
+  await c.next("welcome");
+  c.send({ type: "join", room: "general" });
+  await c.next("joined");
+  return c;
+}
+
+async function readyz(s: ServerProcess): Promise<number> {
+  const res = await fetch(`${s.url}/readyz`);
+  await res.body?.cancel();
+  return res.status;
+}
+
+Deno.test({
+  name:
+    "postgres - two instances without a shared file or Redis share messages, history, presence and typing; an outage refuses sends and is logged once",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using pg = await startPostgres();
+    const databaseUrl = await pg.createDatabase("scale_out");
+    const dirOne = await Deno.makeTempDir({ prefix: "chat-pg-one-" });
+    const dirTwo = await Deno.makeTempDir({ prefix: "chat-pg-two-" });
+    const env = {
+      DATABASE_URL: databaseUrl,
+      LOG_LEVEL: "info",
+      RATE_PER_SECOND: "1000",
+      RATE_BURST: "1000",
+    };
+    const one = await spawnServer(freePort(), {
+      ...env,
+      KV_PATH: `${dirOne}/chat.kv`,
+    });
+    const two = await spawnServer(freePort(), {
+      ...env,
+      KV_PATH: `${dirTwo}/chat.kv`,
+    });
+    const clients: Client[] = [];
+    try {
+      const ana = await member(one, "ana");
+      const ben = await member(two, "ben");
+      clients.push(ana, ben);
+      // Presence is the union of both instances.
+      await ana.next("user_joined", (f) => f.user === "ben");
+      const joined = ben.of("joined")[0].users as { name: string }[];
+      expect(joined.map((u) => u.name)).toEqual(["ana", "ben"]);
+      // Guest names are held in PostgreSQL, so unique across instances.
+      const twin = new Client(wsUrl(two, "/ws?name=ANA"));
+      const twinWelcome = await twin.next("welcome");
+      expect((twinWelcome.user as { name: string }).name).toBe("ANA-2");
+      await twin.close();
+
+      ben.send({ type: "typing", room: "general", typing: true });
+      await ana.next("typing", (f) => f.user === "ben" && f.typing === true);
+
+      for (let i = 0; i < 5; i++) {
+        ana.send({
+          type: "send",
+          room: "general",
+          text: `from one ${i}`,
+          clientId: `a${i}`,
+        });
+        ben.send({
+          type: "send",
+          room: "general",
+          text: `from two ${i}`,
+          clientId: `b${i}`,
+        });
+      }
+      await ben.next("message", (f) => f.text === "from one 4");
+      await ana.next("message", (f) => f.text === "from two 4");
+      const fiveAcks = (c: Client) =>
+        c.until(() => c.of("ack").length >= 5 ? c.of("ack") : undefined);
+      const acks = [...await fiveAcks(ana), ...await fiveAcks(ben)];
+      expect(acks.map((a) => a.id as number).sort((x, y) => x - y)).toEqual(
+        Array.from({ length: 10 }, (_, i) => i + 1),
+      );
+      // A resend with the same clientId gets the original ack.
+      ana.send({
+        type: "send",
+        room: "general",
+        text: "from one 0",
+        clientId: "a0",
+      });
+      await until(() => ana.of("ack").length >= 6);
+      const [firstAck] = ana.of("ack");
+      expect(ana.of("ack")[5].id).toBe(firstAck.id);
+
+      // History read through either instance is the same, without gaps.
+      for (const s of [one, two]) {
+        const page = await (await fetch(
+          `${s.url}/api/rooms/general/messages?limit=50`,
+        )).json();
+        expect(page.messages.map((m: { id: number }) => m.id)).toEqual(
+          Array.from({ length: 10 }, (_, i) => i + 1),
+        );
+      }
+
+      // PostgreSQL goes down: sends are refused, not acked; not ready.
+      expect(await readyz(one)).toBe(200);
+      await pg.crash();
+      const acked = ana.of("ack").length;
+      for (let i = 0; i < 3; i++) {
+        ana.send({
+          type: "send",
+          room: "general",
+          text: "while down",
+          clientId: `down${i}`,
+        });
+        await ana.next(
+          "error",
+          (f) =>
+            f.code === "unavailable" &&
+            (f.frame as { clientId?: string })?.clientId === `down${i}`,
+        );
+      }
+      expect(ana.of("ack").length).toBe(acked);
+      await until(async () => (await readyz(one)) === 503, {
+        what: "/readyz 503",
+      });
+
+      // Back: the resend is stored once and acked.
+      await pg.start();
+      await until(async () => (await readyz(one)) === 200, {
+        what: "/readyz 200 again",
+        ms: 20_000,
+      });
+      ana.send({
+        type: "send",
+        room: "general",
+        text: "while down",
+        clientId: "down0",
+      });
+      const ack = await ana.next("ack", (f) => f.clientId === "down0");
+      expect(ack.id).toBe(11);
+      await ben.next("message", (f) => f.id === 11);
+      const outages = one.stderr().split("\n").filter((l) =>
+        l.includes("unreachable")
+      );
+      expect(outages.length).toBe(1);
+    } finally {
+      for (const c of clients) await c.close();
+      await one.stop();
+      await two.stop();
+      await Deno.remove(dirOne, { recursive: true });
+      await Deno.remove(dirTwo, { recursive: true });
+    }
+  },
+});
