@@ -1,0 +1,213 @@
+/**
+ * Copies a Deno KV store into PostgreSQL, for a team moving from one machine
+ * to several: rooms, message history (with edits, deletions, guests'
+ * identities and idempotency keys), each room's id counter, accounts, admin
+ * roles, live login sessions and bans. Every row is inserted only if absent,
+ * so a second run copies nothing and changes nothing. Run it before the
+ * instances start on PostgreSQL.
+ *
+ * @module
+ */
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import { fold } from "@/lib/shared/names.ts";
+import type { KvStore } from "./kv.ts";
+import type { PostgresStore } from "./postgres.ts";
+import type { RoleGrant, StoredSession } from "./store.ts";
+
+/** What a copy found in KV and how much of it was new to PostgreSQL. */
+export interface CopyCounts {
+  /** Per kind: rows read from KV, rows inserted into PostgreSQL. */
+  [kind: string]: { read: number; copied: number };
+}
+
+/** Messages per INSERT. */
+const BATCH = 500;
+
+/**
+ * Copies everything durable from `kv` into `pg`; returns counts per kind.
+ *
+ * @example
+ * ```ts
+ * const counts = await copyKvToPostgres(kvStore, pgStore);
+ * console.log(counts.messages); // { read: 1200, copied: 1200 }
+ * ```
+ */
+export async function copyKvToPostgres(
+  kv: KvStore,
+  pg: PostgresStore,
+  now: number = Date.now(),
+): Promise<CopyCounts> {
+  const counts: CopyCounts = {};
+  const count = (kind: string, read: number, copied: number) => {
+    const c = counts[kind] ??= { read: 0, copied: 0 };
+    c.read += read;
+    c.copied += copied;
+  };
+  const sql = pg.sql;
+  const db = kv.kv;
+
+  // Rooms, with who created them and from where (the quotas count these).
+  const creatorName = new Map<string, string>();
+  const createdFrom = new Map<string, string>();
+  for await (const e of db.list({ prefix: ["rooms_by"] })) {
+    creatorName.set(String(e.key[2]), String(e.key[1]));
+  }
+  for await (const e of db.list({ prefix: ["rooms_from"] })) {
+    createdFrom.set(String(e.key[2]), String(e.key[1]));
+  }
+  const rooms = await kv.rooms();
+  if (rooms.length > 0) {
+    const rows = await sql`
+      INSERT INTO rooms (id, created_by, creator_name, created_from, created_at)
+      SELECT * FROM unnest(
+        ${rooms.map((r) => r.id)}::text[],
+        ${rooms.map((r) => r.createdBy)}::text[],
+        ${rooms.map((r) => creatorName.get(r.id) ?? null)}::text[],
+        ${rooms.map((r) => createdFrom.get(r.id) ?? null)}::text[],
+        ${rooms.map((r) => r.createdAt)}::bigint[]
+      )
+      ON CONFLICT (id) DO NOTHING RETURNING id`;
+    count("rooms", rooms.length, rows.length);
+  } else count("rooms", 0, 0);
+
+  // Counters first: ids continue after the last one KV gave, kept or pruned.
+  const counters: { room: string; last: number }[] = [];
+  for await (const e of db.list<number>({ prefix: ["seq"] })) {
+    counters.push({ room: String(e.key[1]), last: e.value });
+  }
+  if (counters.length > 0) {
+    const rows = await sql`
+      INSERT INTO room_counters (room, last_id)
+      SELECT * FROM unnest(
+        ${counters.map((c) => c.room)}::text[],
+        ${counters.map((c) => c.last)}::bigint[]
+      ) AS v(room, last_id)
+      ON CONFLICT (room) DO UPDATE
+        SET last_id = GREATEST(room_counters.last_id, excluded.last_id)
+        WHERE room_counters.last_id < excluded.last_id
+      RETURNING room`;
+    count("room counters", counters.length, rows.length);
+  } else count("room counters", 0, 0);
+
+  // Messages, room by room in id order, in batches.
+  const authors = new Map<string, string>();
+  for await (const e of db.list<string>({ prefix: ["author"] })) {
+    authors.set(`${String(e.key[1])}\u0000${String(e.key[2])}`, e.value);
+  }
+  /** (room, sender, clientId) already used: a key repeated after KV forgot it stays on the first. */
+  const keys = new Set<string>();
+  let batch: { m: ChatMessage; sender: string; author: string | null }[] = [];
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const b = batch;
+    batch = [];
+    const rows = await sql`
+      INSERT INTO messages (room, id, user_name, text, ts, client_id, sender,
+        author, guest, edited, deleted)
+      SELECT room, id, user_name, text, ts, client_id, sender, author,
+        flags LIKE 'g%', flags LIKE '_e%', flags LIKE '__d'
+      FROM unnest(
+        ${b.map((x) => x.m.room)}::text[],
+        ${b.map((x) => x.m.id)}::bigint[],
+        ${b.map((x) => x.m.user)}::text[],
+        ${b.map((x) => x.m.text)}::text[],
+        ${b.map((x) => x.m.ts)}::bigint[],
+        ${b.map((x) => x.m.clientId ?? null)}::text[],
+        ${b.map((x) => x.sender)}::text[],
+        ${b.map((x) => x.author)}::text[],
+        ${
+      b.map((x) =>
+        (x.m.guest ? "g" : "-") + (x.m.edited ? "e" : "-") +
+        (x.m.deleted ? "d" : "-")
+      )
+    }::text[]
+      ) AS v(room, id, user_name, text, ts, client_id, sender, author, flags)
+      ON CONFLICT (room, id) DO NOTHING RETURNING id`;
+    count("messages", b.length, rows.length);
+  };
+  count("messages", 0, 0);
+  for await (const e of db.list<ChatMessage>({ prefix: ["msg"] })) {
+    const m = { ...e.value };
+    const author = m.guest
+      ? authors.get(`${m.room}\u0000${m.id}`) ?? null
+      : null;
+    const sender = author ?? m.user;
+    if (m.clientId !== undefined) {
+      const key = `${m.room}\u0000${sender}\u0000${m.clientId}`;
+      if (keys.has(key)) delete m.clientId;
+      else keys.add(key);
+    }
+    batch.push({ m, sender, author });
+    if (batch.length >= BATCH) await flush();
+  }
+  await flush();
+
+  // Accounts and the admin role bound to them.
+  const accounts = await Array.fromAsync(kv.accounts.list());
+  let copied = 0;
+  for (const { key, account } of accounts) {
+    if (await pg.accounts.insert(key, account)) copied++;
+  }
+  count("accounts", accounts.length, copied);
+
+  const grants = await kv.roles.list();
+  copied = 0;
+  for (const grant of grants) {
+    if (await insertGrant(pg, fold(grant.name), grant)) copied++;
+  }
+  count("admin roles", grants.length, copied);
+  const listed: { key: string; at: number }[] = [];
+  for await (const e of db.list<number>({ prefix: ["roles", "listed"] })) {
+    listed.push({ key: String(e.key[2]), at: e.value });
+  }
+  copied = 0;
+  for (const { key, at } of listed) {
+    const rows = await sql`
+      INSERT INTO admin_listed (key, first_listed) VALUES (${key}, ${at})
+      ON CONFLICT (key) DO NOTHING RETURNING key`;
+    copied += rows.length;
+  }
+  count("admin listings", listed.length, copied);
+
+  // Live sessions, so nobody is logged out by the move.
+  const sessions: { digest: string; s: StoredSession }[] = [];
+  for await (const e of db.list<StoredSession>({ prefix: ["sessions"] })) {
+    if (e.value.expiresAt > now) {
+      sessions.push({ digest: String(e.key[1]), s: e.value });
+    }
+  }
+  copied = 0;
+  for (const { digest, s } of sessions) {
+    const rows = await sql`
+      INSERT INTO login_sessions (digest, user_name, created_at, expires_at)
+      VALUES (${digest}, ${s.user}, ${s.createdAt}, ${s.expiresAt})
+      ON CONFLICT (digest) DO NOTHING RETURNING digest`;
+    copied += rows.length;
+  }
+  count("login sessions", sessions.length, copied);
+
+  const bans = await kv.bans.active(now);
+  copied = 0;
+  for (const ban of bans) {
+    const rows = await sql`
+      INSERT INTO bans (room, user_name, until)
+      VALUES (${ban.room}, ${ban.user}, ${ban.until})
+      ON CONFLICT (room, user_name) DO NOTHING RETURNING room`;
+    copied += rows.length;
+  }
+  count("bans", bans.length, copied);
+  return counts;
+}
+
+async function insertGrant(
+  pg: PostgresStore,
+  key: string,
+  grant: RoleGrant,
+): Promise<boolean> {
+  const rows = await pg.sql`
+    INSERT INTO admin_grants (key, name, account_created_at, granted_at)
+    VALUES (${key}, ${grant.name}, ${grant.accountCreatedAt},
+      ${grant.grantedAt})
+    ON CONFLICT (key) DO NOTHING RETURNING key`;
+  return rows.length === 1;
+}
