@@ -174,26 +174,42 @@ const dependsOn = (service: Service) =>
     ? service.depends_on
     : Object.keys(service.depends_on ?? {});
 
-Deno.test("deploy - compose runs two replicas that share Redis and one KV volume", () => {
+Deno.test("deploy - compose runs three replicas that share PostgreSQL and Redis and no volume", () => {
   expect(services.redis.image).toMatch(/^redis:7/);
   expect(services.redis.healthcheck).toBeDefined();
-  for (const name of ["app1", "app2"]) {
+  expect(services.postgres.image).toMatch(/^postgres:\d+/);
+  expect(services.postgres.healthcheck).toBeDefined();
+  const pgEnv = environment(services.postgres);
+  for (const name of ["app1", "app2", "app3"]) {
     const app = services[name];
     const context = typeof app.build === "string"
       ? app.build
       : app.build?.context;
     expect(context).toBe(".");
+    // Nothing on the replica's own disk: it may run on any host.
+    expect(app.volumes ?? []).toEqual([]);
     const env = environment(app);
     expect(env.REDIS_URL).toBe("redis://redis:6379");
-    expect(dependsOn(app)).toContain("redis");
+    expect(dependsOn(app).sort()).toEqual(["postgres", "redis"]);
+    // Compose fills ${POSTGRES_PASSWORD:-chat} before the server reads it.
+    const fill = (v: string) => v.replace(/\$\{[^}:]+:-([^}]*)\}/g, "$1");
+    const databaseUrl = new URL(fill(env.DATABASE_URL));
+    expect(databaseUrl.hostname).toBe("postgres");
+    expect(databaseUrl.username).toBe(pgEnv.POSTGRES_USER);
+    expect(databaseUrl.password).toBe(fill(pgEnv.POSTGRES_PASSWORD));
+    expect(databaseUrl.pathname).toBe(`/${pgEnv.POSTGRES_DB}`);
     // The values are ones the server accepts, on top of the image's ENV.
-    const config = loadConfig({ ...envOf(dockerfile), ...env });
+    const config = loadConfig({
+      ...envOf(dockerfile),
+      ...env,
+      DATABASE_URL: databaseUrl.href,
+    });
     expect(config.allowedOrigins).toContain("http://localhost:8080");
-    const [volume, mountPoint] = (app.volumes ?? [])[0].split(":");
-    expect(Object.keys(compose.volumes ?? {})).toContain(volume);
-    expect(config.kvPath.startsWith(`${mountPoint}/`)).toBe(true);
+    expect(config.databaseUrl).toBe(databaseUrl.href);
+    expect(config.bus).toBe("redis");
   }
-  expect(services.app1.volumes).toEqual(services.app2.volumes);
+  const [volume] = (services.postgres.volumes ?? [])[0].split(":");
+  expect(Object.keys(compose.volumes ?? {})).toEqual([volume]);
 });
 
 Deno.test("deploy - compose publishes nginx on 8080 with deploy/nginx.conf", () => {
@@ -203,7 +219,7 @@ Deno.test("deploy - compose publishes nginx on 8080 with deploy/nginx.conf", () 
   expect(proxy.volumes).toContain(
     "./deploy/nginx.conf:/etc/nginx/nginx.conf:ro",
   );
-  expect(dependsOn(proxy).sort()).toEqual(["app1", "app2"]);
+  expect(dependsOn(proxy).sort()).toEqual(["app1", "app2", "app3"]);
   expect(proxy.healthcheck).toBeDefined();
 });
 
@@ -223,14 +239,14 @@ Deno.test("deploy - nginx.conf has balanced braces", () => {
   expect(depth).toBe(0);
 });
 
-Deno.test("deploy - nginx.conf balances both replicas and upgrades WebSockets", () => {
+Deno.test("deploy - nginx.conf balances the three replicas and upgrades WebSockets", () => {
   const upstream = directives.match(/upstream\s+(\w+)\s*\{([^}]*)\}/);
   expect(upstream).not.toBeNull();
   const [, name, body] = upstream!;
   const servers = [...body.matchAll(/^\s*server\s+(\S+?)[\s;]/gm)].map((m) =>
     m[1]
   );
-  expect(servers).toEqual(["app1:8000", "app2:8000"]);
+  expect(servers).toEqual(["app1:8000", "app2:8000", "app3:8000"]);
   expect(body).toMatch(/^\s*(least_conn|ip_hash);/m);
   expect(directives).toMatch(new RegExp(`proxy_pass\\s+http://${name};`));
   expect(directives).toMatch(
@@ -280,7 +296,7 @@ Deno.test({
     try {
       await Deno.writeTextFile(
         `${dir}/nginx.conf`,
-        localNginxConf(8080, [8001, 8002]),
+        localNginxConf(8080, [8001, 8002, 8003]),
       );
       const out = await new Deno.Command(nginx!, {
         args: ["-t", "-p", dir, "-c", `${dir}/nginx.conf`, "-e", "stderr"],
@@ -298,12 +314,12 @@ Deno.test({
 
 Deno.test({
   name:
-    "deploy - nginx spreads WebSockets over both replicas with the client's address",
+    "deploy - nginx spreads WebSockets over the three replicas with the client's address",
   ignore: nginx === undefined,
   async fn() {
     const ac = new AbortController();
-    // Two stand-in replicas that report which one answered and what they saw.
-    const stubs = ["one", "two"].map((replica) =>
+    // Stand-in replicas that report which one answered and what they saw.
+    const stubs = ["one", "two", "three"].map((replica) =>
       Deno.serve({
         hostname: "127.0.0.1",
         port: 0,
@@ -385,10 +401,13 @@ Deno.test({
         ws.send("who");
         return JSON.parse(await reply) as { replica: string };
       };
-      // The first socket stays open, so least_conn sends the second elsewhere.
-      const first = await ask();
-      const second = await ask();
-      expect([first.replica, second.replica].sort()).toEqual(["one", "two"]);
+      // Sockets stay open, so least_conn sends each new one elsewhere.
+      const replicas = [await ask(), await ask(), await ask()];
+      expect(replicas.map((r) => r.replica).sort()).toEqual([
+        "one",
+        "three",
+        "two",
+      ]);
     } finally {
       for (const ws of sockets) ws.close();
       proxy.kill("SIGTERM");
