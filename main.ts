@@ -94,6 +94,12 @@ export async function startServer(
       accounts.auth?.roles.isAdmin(name) ?? Promise.resolve(false),
   });
   accounts.auth = createAuth(chat.store, config);
+  // Accounts from before skeletons were kept; new names are checked meanwhile.
+  accounts.auth.accounts.indexSkeletons().catch((error) =>
+    log.error("indexing account skeletons failed: {error}", {
+      error: String(error),
+    })
+  );
   if (config.adminUsers.length > 0) {
     const { granted, refused } = await accounts.auth.roles.bindListed(
       config.adminUsers,

@@ -14,6 +14,7 @@ import { MessageList } from "@/components/MessageList.tsx";
 import { NameDialog } from "@/components/NameDialog.tsx";
 import { type Drawer, PaneHeader } from "@/components/PaneHeader.tsx";
 import { Sidebar } from "@/components/Sidebar.tsx";
+import { displayName } from "@/lib/shared/text.ts";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
 export interface ChatAppProps {
@@ -132,6 +133,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
 
   const retryAt = conn.value?.retryAt.value ?? null;
   const typing = room.typing.value.filter((u) => u !== store.me.value);
+  const typingNames = typing.map((u) =>
+    displayName(
+      u,
+      room.members.value.find((m) => m.name === u)?.guest ?? true,
+    )
+  );
   const roomPending = pending.filter((p) => p.room === current);
 
   return (
@@ -219,8 +226,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
           {typing.length === 0
             ? ""
             : typing.length === 1
-            ? `${typing[0]} is typing…`
-            : `${typing.slice(0, 3).join(", ")} are typing…`}
+            ? `${typingNames[0]} is typing…`
+            : `${typingNames.slice(0, 3).join(", ")} are typing…`}
         </p>
         <Composer
           room={current}

@@ -471,6 +471,64 @@ Deno.test("auth - a guest can't take an account's name on any endpoint", async (
   });
 });
 
+Deno.test("auth - look-alike, mixed-script and invisible names are refused on every endpoint", async () => {
+  await withServer({}, async (s) => {
+    await s.auth.accounts.register("dave", PASSWORD);
+    await s.auth.accounts.register("coe", PASSWORD);
+    const b = new Browser(s.url);
+    const cases: [string, RegExp][] = [
+      ["d\u0430ve", /mixes scripts/], // Cyrillic а among Latin
+      ["\u0441\u043e\u0435", /Username taken: сое looks like coe/], // all Cyrillic
+      ["\u3164", /invisible or filler/],
+      ["x\u200dy", /Invalid username|invisible/],
+    ];
+    for (const [username, message] of cases) {
+      const { res, html } = await b.submit("/register", {
+        username,
+        password: PASSWORD,
+        confirm: PASSWORD,
+      });
+      expect(res.status).toBe(400);
+      expect(html).toMatch(message);
+    }
+    // Guests: refused before the upgrade, or given a variant.
+    for (const name of ["b\u043eb", "\u3164", "\u115f", "d\u0430ve"]) {
+      const res = await fetch(
+        `${s.url}/ws?name=${encodeURIComponent(name)}`,
+        { headers: { upgrade: "websocket" } },
+      );
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.message).toMatch(
+        /mixes scripts|invisible or filler/,
+      );
+    }
+    const cyrillic = await firstEvent(
+      wsUrl(s, `/ws?name=${encodeURIComponent("\u0441\u043e\u0435")}`),
+    );
+    expect(cyrillic).toMatchObject({
+      frame: { user: { name: "\u0441\u043e\u0435-2", guest: true } },
+    });
+    // A live guest's look-alike (all Cyrillic "рое" for Latin "poe") is taken too.
+    const poe = new WebSocket(wsUrl(s, "/ws?name=poe"));
+    await new Promise((r) => poe.onmessage = r);
+    const fake = await firstEvent(
+      wsUrl(s, `/ws?name=${encodeURIComponent("\u0440\u043e\u0435")}`),
+    );
+    expect(fake).toMatchObject({
+      frame: { user: { name: "\u0440\u043e\u0435-2" } },
+    });
+    const legacy = await firstEvent(
+      wsUrl(s, `/ws/general/${encodeURIComponent("\u3164")}`),
+    );
+    expect(legacy).toMatchObject({ code: 1008 });
+    const legacyLookalike = await firstEvent(
+      wsUrl(s, `/ws/general/${encodeURIComponent("\u0441\u043e\u0435")}`),
+    );
+    expect(legacyLookalike).toMatchObject({ code: 1008 });
+    poe.close();
+  });
+});
+
 Deno.test("auth - a logged-in user's WebSocket is the account, whatever name it asks for", async () => {
   await withServer({}, async (s) => {
     const b = await register(s, "alice");

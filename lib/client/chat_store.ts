@@ -18,6 +18,7 @@ import type {
   RoomInfo,
   ServerFrame,
 } from "@/lib/shared/protocol.ts";
+import { displayName } from "@/lib/shared/text.ts";
 
 /** A line in a room: a message or a join/leave notice. */
 export type Item =
@@ -158,15 +159,18 @@ export class ChatStore {
       case "user_joined":
       case "user_left": {
         const members = this.room(frame.room).members;
+        const guest = frame.type === "user_joined"
+          ? frame.guest ?? true
+          : members.value.find((u) => u.name === frame.user)?.guest ?? true;
         const others = members.value.filter((u) => u.name !== frame.user);
         members.value = frame.type === "user_left" ? others : [
           ...others,
-          { name: frame.user, guest: frame.guest ?? true },
+          { name: frame.user, guest },
         ].sort((a, b) => a.name.localeCompare(b.name));
         this.#push(frame.room, {
           kind: "notice",
           key: `${frame.type}:${frame.user}:${Date.now()}`,
-          text: `${frame.user} ${
+          text: `${displayName(frame.user, guest)} ${
             frame.type === "user_joined" ? "joined" : "left"
           }`,
           ts: Date.now(),

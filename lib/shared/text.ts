@@ -78,3 +78,11 @@ export function isBlank(text: string): boolean {
 export function displayUrl(url: string): string {
   return url.replace(BIDI, (c) => encodeURIComponent(c));
 }
+
+/**
+ * A name for plain-text display: bidi-isolated (FSI … PDI) so it can't
+ * reorder the text around it, and marked when it is a guest's.
+ */
+export function displayName(name: string, guest: boolean): string {
+  return `\u2068${name}\u2069${guest ? " (guest)" : ""}`;
+}

@@ -9,6 +9,8 @@
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { fold, USER_NAME } from "@/lib/shared/names.ts";
+import { namePolicyProblem } from "@/lib/shared/name_script.ts";
+import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
 import type { Account, AccountRecords } from "@/lib/server/store/store.ts";
 
 export type { Account };
@@ -65,7 +67,8 @@ export class Accounts {
 
   /**
    * Creates an account; throws {@link AccountError} for an invalid name or
-   * password, or a name taken in any case.
+   * password, a name that mixes scripts or holds invisible characters, or
+   * a name taken in any case or by a look-alike (same confusable skeleton).
    */
   async register(name: string, password: string): Promise<Account> {
     if (!USER_NAME.test(name)) {
@@ -73,13 +76,21 @@ export class Accounts {
         "Invalid username: use 1–24 letters, digits, _ . or -",
       );
     }
+    const problem = namePolicyProblem(name);
+    if (problem) throw new AccountError(problem);
     checkPassword(password);
+    const similar = await this.#records.bySkeleton(nameKey(name));
+    if (similar !== null) {
+      throw new AccountError(`Username taken: ${name} looks like ${similar}`);
+    }
     const account: Account = {
       name,
       passwordHash: await hashPassword(password, this.#cost),
       createdAt: this.#now(),
     };
-    if (!(await this.#records.insert(accountKey(name), account))) {
+    if (
+      !(await this.#records.insert(accountKey(name), account, nameKey(name)))
+    ) {
       throw new AccountError(`Username taken: ${name}`);
     }
     return account;
@@ -110,9 +121,30 @@ export class Accounts {
     return await this.#records.get(accountKey(name));
   }
 
-  /** Whether an account holds `name` in any case; guests may not use it. */
+  /**
+   * Whether an account holds `name` in any case, or a name that looks like
+   * it; guests may not use it.
+   */
   async isReserved(name: string): Promise<boolean> {
-    return (await this.get(name)) !== null;
+    const [similar, exact] = await Promise.all([
+      this.#records.bySkeleton(nameKey(name)),
+      this.get(name),
+    ]);
+    return similar !== null || exact !== null;
+  }
+
+  /**
+   * Records the skeleton of accounts registered before look-alike names
+   * were compared, so new names are checked against them too. Run at start.
+   */
+  async indexSkeletons(): Promise<void> {
+    for await (const { key, account } of this.#records.list()) {
+      const skeleton = nameKey(account.name);
+      // The first account of a look-alike pair keeps the skeleton.
+      if ((await this.#records.bySkeleton(skeleton)) === null) {
+        await this.#records.setSkeleton(key, skeleton);
+      }
+    }
   }
 }
 

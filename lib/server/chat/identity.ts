@@ -9,6 +9,8 @@
  */
 import { createHash } from "node:crypto";
 import { fold, USER_NAME } from "@/lib/shared/names.ts";
+import { namePolicyProblem } from "@/lib/shared/name_script.ts";
+import { nameKey } from "./name_skeleton.ts";
 import type { NameClaims } from "./name_claims.ts";
 import { logger } from "@/lib/server/log.ts";
 
@@ -115,10 +117,10 @@ export class Identities {
    * token, once issued, stays the guest's identity even when its name varies.
    */
   async claimGuest(wanted: string, token?: string): Promise<Identity> {
-    if (!USER_NAME.test(wanted)) throw new NameError(invalidName(wanted));
+    checkName(wanted);
     if (token) {
       this.#taken(wanted); // Drops this instance's hold if it has lapsed.
-      const h = this.#holders.get(fold(wanted));
+      const h = this.#holders.get(nameKey(wanted));
       if (
         h && h.guest && h.token === token &&
         (h.live > 0 || await this.#claimShared(h.name, h.id))
@@ -155,7 +157,7 @@ export class Identities {
 
   /** Claims exactly `name` for an original-protocol client, or refuses. */
   async claimExact(name: string): Promise<Identity> {
-    if (!USER_NAME.test(name)) throw new NameError(invalidName(name));
+    checkName(name);
     if (this.#taken(name)) {
       throw new NameError(`Name taken: ${name} is connected already`);
     }
@@ -176,7 +178,7 @@ export class Identities {
    * existed) ends.
    */
   claimAccount(name: string): Identity {
-    const h = this.#holders.get(fold(name));
+    const h = this.#holders.get(nameKey(name));
     if (h && !h.guest) h.live++;
     else this.#hold(name, { token: null, guest: false, id: "account" });
     return { name, guest: false };
@@ -190,7 +192,7 @@ export class Identities {
 
   /** Releases one connection's hold on a name. */
   release(identity: Identity): void {
-    const key = fold(identity.name);
+    const key = nameKey(identity.name);
     const h = this.#holders.get(key);
     // The hold may have passed to someone else (an account) meanwhile.
     if (!h || h.guest !== identity.guest) return;
@@ -239,11 +241,11 @@ export class Identities {
     name: string,
     h: { token: string | null; guest: boolean; id: string },
   ): void {
-    this.#holders.set(fold(name), { ...h, name, live: 1, releasedAt: 0 });
+    this.#holders.set(nameKey(name), { ...h, name, live: 1, releasedAt: 0 });
   }
 
   #taken(name: string): boolean {
-    const key = fold(name);
+    const key = nameKey(name);
     const h = this.#holders.get(key);
     if (!h) return false;
     if (h.live > 0) return true;
@@ -251,6 +253,13 @@ export class Identities {
     this.#holders.delete(key);
     return false;
   }
+}
+
+/** Throws unless `name` is a valid name that can't pass for another's. */
+function checkName(name: string): void {
+  if (!USER_NAME.test(name)) throw new NameError(invalidName(name));
+  const problem = namePolicyProblem(name);
+  if (problem) throw new NameError(problem);
 }
 
 function invalidName(name: string): string {

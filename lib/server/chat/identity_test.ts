@@ -1,11 +1,13 @@
 import { expect } from "expect";
 import { Identities, NameError } from "./identity.ts";
 import { KvNameClaims } from "./name_claims.ts";
+import { nameKey } from "./name_skeleton.ts";
 
 /** Waits until the shared hold on `name` shows its release (a short deadline). */
 async function released(kv: Deno.Kv, name: string) {
   for (let i = 0; i < 200; i++) {
-    const hold = (await kv.get<{ until: number }>(["names", name])).value;
+    const hold =
+      (await kv.get<{ until: number }>(["names", nameKey(name)])).value;
     if (hold && hold.until < 60_000) return;
     await new Promise((r) => setTimeout(r, 5));
   }

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import { fold } from "@/lib/shared/names.ts";
+import { nameKey } from "./name_skeleton.ts";
 
 /** Holds on names across instances. */
 export interface NameClaims {
@@ -26,7 +26,10 @@ interface Hold {
   until: number;
 }
 
-/** {@link NameClaims} in Deno KV, under `["names", folded name]`. */
+/**
+ * {@link NameClaims} in Deno KV, under `["names", key]`, the key being the
+ * name's confusable skeleton: look-alike names are one name.
+ */
 export class KvNameClaims implements NameClaims {
   readonly #kv: Deno.Kv;
   readonly #now: () => number;
@@ -38,7 +41,7 @@ export class KvNameClaims implements NameClaims {
   }
 
   async claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    const key = ["names", fold(name)];
+    const key = ["names", nameKey(name)];
     for (let attempt = 0; attempt < 10; attempt++) {
       const entry = await this.#kv.get<Hold>(key);
       const now = this.#now();
@@ -53,12 +56,12 @@ export class KvNameClaims implements NameClaims {
   }
 
   async isHeld(name: string): Promise<boolean> {
-    const held = (await this.#kv.get<Hold>(["names", fold(name)])).value;
+    const held = (await this.#kv.get<Hold>(["names", nameKey(name)])).value;
     return held !== null && held.until > this.#now();
   }
 
   async release(name: string, holder: string, ttlMs: number): Promise<void> {
-    const key = ["names", fold(name)];
+    const key = ["names", nameKey(name)];
     const entry = await this.#kv.get<Hold>(key);
     if (entry.value?.holder !== holder) return;
     await this.#kv.atomic().check(entry)

@@ -15,7 +15,10 @@ import type {
   StoredSession,
 } from "./store.ts";
 
-/** Accounts under `["accounts", folded name]`. */
+/**
+ * Accounts under `["accounts", folded name]`, and the name of the account
+ * holding each confusable skeleton under `["account_skeletons", skeleton]`.
+ */
 export class KvAccounts implements AccountRecords {
   readonly #kv: Deno.Kv;
 
@@ -28,11 +31,29 @@ export class KvAccounts implements AccountRecords {
     return (await this.#kv.get<Account>(["accounts", key])).value;
   }
 
-  async insert(key: string, account: Account): Promise<boolean> {
+  async insert(
+    key: string,
+    account: Account,
+    skeleton: string,
+  ): Promise<boolean> {
     const k = ["accounts", key];
+    const sk = ["account_skeletons", skeleton];
     const res = await this.#kv.atomic().check({ key: k, versionstamp: null })
-      .set(k, account).commit();
+      .check({ key: sk, versionstamp: null })
+      .set(k, account).set(sk, account.name).commit();
     return res.ok;
+  }
+
+  async bySkeleton(skeleton: string): Promise<string | null> {
+    return (await this.#kv.get<string>(["account_skeletons", skeleton])).value;
+  }
+
+  async setSkeleton(key: string, skeleton: string): Promise<void> {
+    const account = await this.get(key);
+    if (!account) return;
+    const sk = ["account_skeletons", skeleton];
+    await this.#kv.atomic().check({ key: sk, versionstamp: null })
+      .set(sk, account.name).commit();
   }
 
   async *list(): AsyncIterable<{ key: string; account: Account }> {
@@ -42,7 +63,10 @@ export class KvAccounts implements AccountRecords {
   }
 }
 
-/** Sessions under `["sessions", digest]`, expiring with KV's `expireIn` too. */
+/**
+ * Sessions under `["sessions", digest]`, expiring with KV's `expireIn` too,
+ * and listed per user under `["user_sessions", user, digest]`.
+ */
 export class KvSessions implements SessionRecords {
   readonly #kv: Deno.Kv;
 
@@ -56,9 +80,10 @@ export class KvSessions implements SessionRecords {
     session: StoredSession,
     replaces?: string,
   ): Promise<void> {
-    const op = this.#kv.atomic().set(["sessions", digest], session, {
-      expireIn: Math.max(1, session.expiresAt - session.createdAt),
-    });
+    const expireIn = Math.max(1, session.expiresAt - session.createdAt);
+    const op = this.#kv.atomic()
+      .set(["sessions", digest], session, { expireIn })
+      .set(["user_sessions", session.user, digest], true, { expireIn });
     if (replaces) op.delete(["sessions", replaces]);
     const res = await op.commit();
     if (!res.ok) throw new Error("Sessions: storing a session failed");
@@ -69,7 +94,20 @@ export class KvSessions implements SessionRecords {
   }
 
   async delete(digest: string): Promise<void> {
-    await this.#kv.delete(["sessions", digest]);
+    const session = await this.get(digest);
+    const op = this.#kv.atomic().delete(["sessions", digest]);
+    if (session) op.delete(["user_sessions", session.user, digest]);
+    await op.commit();
+  }
+
+  async deleteAll(user: string): Promise<number> {
+    let n = 0;
+    for await (const e of this.#kv.list({ prefix: ["user_sessions", user] })) {
+      await this.#kv.atomic().delete(["sessions", e.key[2]]).delete(e.key)
+        .commit();
+      n++;
+    }
+    return n;
   }
 }
 

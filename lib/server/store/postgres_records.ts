@@ -16,7 +16,7 @@ import type {
   SessionRecords,
   StoredSession,
 } from "./store.ts";
-import { fold } from "@/lib/shared/names.ts";
+import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
 
 /** Passes a query's promise through, noting connection failures. */
 export type Guard = <T>(p: Promise<T>) => Promise<T>;
@@ -33,13 +33,31 @@ export class PgAccounts implements AccountRecords {
     return rows[0] ? { ...rows[0] } : null;
   }
 
-  async insert(key: string, account: Account): Promise<boolean> {
+  async insert(
+    key: string,
+    account: Account,
+    skeleton: string,
+  ): Promise<boolean> {
+    // Either unique constraint (key, skeleton) refuses the row.
     const rows = await this.guard(this.sql`
-      INSERT INTO accounts (key, name, password_hash, created_at)
+      INSERT INTO accounts (key, name, password_hash, created_at, skeleton)
       VALUES (${key}, ${account.name}, ${account.passwordHash},
-        ${account.createdAt})
-      ON CONFLICT (key) DO NOTHING RETURNING key`);
+        ${account.createdAt}, ${skeleton})
+      ON CONFLICT DO NOTHING RETURNING key`);
     return rows.length === 1;
+  }
+
+  async bySkeleton(skeleton: string): Promise<string | null> {
+    const rows = await this.guard(this.sql<{ name: string }[]>`
+      SELECT name FROM accounts WHERE skeleton = ${skeleton}`);
+    return rows[0]?.name ?? null;
+  }
+
+  async setSkeleton(key: string, skeleton: string): Promise<void> {
+    await this.guard(this.sql`
+      UPDATE accounts SET skeleton = ${skeleton}
+      WHERE key = ${key} AND skeleton IS NULL AND NOT EXISTS (
+        SELECT 1 FROM accounts WHERE skeleton = ${skeleton})`);
   }
 
   async *list(): AsyncIterable<{ key: string; account: Account }> {
@@ -90,9 +108,15 @@ export class PgSessions implements SessionRecords {
       this.sql`DELETE FROM login_sessions WHERE digest = ${digest}`,
     );
   }
+
+  async deleteAll(user: string): Promise<number> {
+    const rows = await this.guard(this.sql`
+      DELETE FROM login_sessions WHERE user_name = ${user} RETURNING digest`);
+    return rows.length;
+  }
 }
 
-/** Name holds in `name_holds`, keyed by folded name. */
+/** Name holds in `name_holds`, keyed by confusable skeleton (`nameKey`). */
 export class PgNameClaims implements NameClaims {
   /** Creates the holds over the pool. */
   constructor(
@@ -106,7 +130,7 @@ export class PgNameClaims implements NameClaims {
     // One statement: taken when free, lapsed, or already this holder's.
     const rows = await this.guard(this.sql`
       INSERT INTO name_holds (name, holder, until)
-      VALUES (${fold(name)}, ${holder}, ${now + ttlMs})
+      VALUES (${nameKey(name)}, ${holder}, ${now + ttlMs})
       ON CONFLICT (name) DO UPDATE
         SET holder = excluded.holder, until = excluded.until
         WHERE name_holds.holder = excluded.holder
@@ -118,13 +142,13 @@ export class PgNameClaims implements NameClaims {
   async release(name: string, holder: string, ttlMs: number): Promise<void> {
     await this.guard(this.sql`
       UPDATE name_holds SET until = ${this.now() + ttlMs}
-      WHERE name = ${fold(name)} AND holder = ${holder}`);
+      WHERE name = ${nameKey(name)} AND holder = ${holder}`);
   }
 
   async isHeld(name: string): Promise<boolean> {
     const rows = await this.guard(this.sql`
       SELECT 1 FROM name_holds
-      WHERE name = ${fold(name)} AND until > ${this.now()}`);
+      WHERE name = ${nameKey(name)} AND until > ${this.now()}`);
     return rows.length > 0;
   }
 }

@@ -117,6 +117,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX bus_presence_instance ON bus_presence (instance);
     `,
   },
+  {
+    version: 3,
+    name: "account skeletons; sessions by user",
+    sql: `
+      -- The confusable skeleton of the name (UTS #39): look-alikes collide.
+      ALTER TABLE accounts ADD COLUMN skeleton text;
+      CREATE UNIQUE INDEX accounts_skeleton ON accounts (skeleton);
+      CREATE INDEX login_sessions_user ON login_sessions (user_name);
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

@@ -152,8 +152,18 @@ export interface Account {
 export interface AccountRecords {
   /** The account under `key`, or null. */
   get(key: string): Promise<Account | null>;
-  /** Stores `account` under `key` unless taken; false when it was. */
-  insert(key: string, account: Account): Promise<boolean>;
+  /**
+   * Stores `account` under `key` unless the key, or the confusable
+   * `skeleton` (see `nameKey`), is taken; false when it was.
+   */
+  insert(key: string, account: Account, skeleton: string): Promise<boolean>;
+  /** The name of the account whose name has `skeleton`, or null. */
+  bySkeleton(skeleton: string): Promise<string | null>;
+  /**
+   * Records `skeleton` for the account under `key` (registered before
+   * skeletons were kept) unless another account has it; idempotent.
+   */
+  setSkeleton(key: string, skeleton: string): Promise<void>;
   /** Every account, for copying between backends. */
   list(): AsyncIterable<{ key: string; account: Account }>;
 }
@@ -176,6 +186,8 @@ export interface SessionRecords {
   get(digest: string): Promise<StoredSession | null>;
   /** Removes a session; unknown digests are ignored. */
   delete(digest: string): Promise<void>;
+  /** Removes every session of `user` (as stored); returns how many. */
+  deleteAll(user: string): Promise<number>;
 }
 
 /** A moderator's removal of a user from a room, until a time. */

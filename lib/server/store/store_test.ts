@@ -343,15 +343,42 @@ const cases: Case[] = [
     (place) =>
       using(place, {}, async (store) => {
         const mina = { name: "Mina", passwordHash: "scrypt$x", createdAt: 5 };
-        expect(await store.accounts.insert("mina", mina)).toBe(true);
+        expect(await store.accounts.insert("mina", mina, "rnina")).toBe(true);
         expect(
-          await store.accounts.insert("mina", { ...mina, name: "MINA" }),
+          await store.accounts.insert("mina", { ...mina, name: "MINA" }, "x"),
         ).toBe(false);
         expect(await store.accounts.get("mina")).toEqual(mina);
         expect(await store.accounts.get("joon")).toBe(null);
         expect(await Array.fromAsync(store.accounts.list())).toEqual([
           { key: "mina", account: mina },
         ]);
+      }),
+  ],
+  [
+    "accounts are unique by confusable skeleton too",
+    (place) =>
+      using(place, {}, async (store) => {
+        const coe = { name: "coe", passwordHash: "scrypt$x", createdAt: 5 };
+        const cyr = { ...coe, name: "\u0441\u043e\u0435" };
+        expect(await store.accounts.insert("coe", coe, "coe")).toBe(true);
+        expect(await store.accounts.insert(cyr.name, cyr, "coe")).toBe(false);
+        expect(await store.accounts.get(cyr.name)).toBe(null);
+        expect(await store.accounts.bySkeleton("coe")).toBe("coe");
+        expect(await store.accounts.bySkeleton("dave")).toBe(null);
+      }),
+  ],
+  [
+    "a user's sessions all end at once",
+    (place) =>
+      using(place, {}, async (store) => {
+        const s = { user: "mina", createdAt: 10, expiresAt: 10_000 };
+        await store.sessions.put("d1", s);
+        await store.sessions.put("d2", s);
+        await store.sessions.put("d3", { ...s, user: "joon" });
+        expect(await store.sessions.deleteAll("mina")).toBe(2);
+        expect(await store.sessions.get("d1")).toBe(null);
+        expect(await store.sessions.get("d2")).toBe(null);
+        expect(await store.sessions.get("d3")).toEqual({ ...s, user: "joon" });
       }),
   ],
   [
