@@ -34,14 +34,16 @@ export class KvAccounts implements AccountRecords {
   async insert(
     key: string,
     account: Account,
-    skeleton: string,
+    skeleton: string | null,
   ): Promise<boolean> {
     const k = ["accounts", key];
-    const sk = ["account_skeletons", skeleton];
-    const res = await this.#kv.atomic().check({ key: k, versionstamp: null })
-      .check({ key: sk, versionstamp: null })
-      .set(k, account).set(sk, account.name).commit();
-    return res.ok;
+    const op = this.#kv.atomic().check({ key: k, versionstamp: null })
+      .set(k, account);
+    if (skeleton !== null) {
+      const sk = ["account_skeletons", skeleton];
+      op.check({ key: sk, versionstamp: null }).set(sk, account.name);
+    }
+    return (await op.commit()).ok;
   }
 
   async bySkeleton(skeleton: string): Promise<string | null> {

@@ -10,6 +10,7 @@
  */
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import { fold } from "@/lib/shared/names.ts";
+import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
 import type { KvStore } from "./kv.ts";
 import type { PostgresStore } from "./postgres.ts";
 import type { RoleGrant, StoredSession } from "./store.ts";
@@ -146,7 +147,13 @@ export async function copyKvToPostgres(
   const accounts = await Array.fromAsync(kv.accounts.list());
   let copied = 0;
   for (const { key, account } of accounts) {
-    if (await pg.accounts.insert(key, account)) copied++;
+    // A look-alike of an earlier account keeps its row without a skeleton
+    // (as `indexSkeletons` leaves it), rather than being lost.
+    const skeleton = nameKey(account.name);
+    const taken = (await pg.accounts.bySkeleton(skeleton)) !== null;
+    if (await pg.accounts.insert(key, account, taken ? null : skeleton)) {
+      copied++;
+    }
   }
   count("accounts", accounts.length, copied);
 

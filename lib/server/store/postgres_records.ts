@@ -36,7 +36,7 @@ export class PgAccounts implements AccountRecords {
   async insert(
     key: string,
     account: Account,
-    skeleton: string,
+    skeleton: string | null,
   ): Promise<boolean> {
     // Either unique constraint (key, skeleton) refuses the row.
     const rows = await this.guard(this.sql`

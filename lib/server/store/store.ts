@@ -154,9 +154,14 @@ export interface AccountRecords {
   get(key: string): Promise<Account | null>;
   /**
    * Stores `account` under `key` unless the key, or the confusable
-   * `skeleton` (see `nameKey`), is taken; false when it was.
+   * `skeleton` (see `nameKey`), is taken; false when it was. A null
+   * skeleton (copying a legacy look-alike) is not indexed.
    */
-  insert(key: string, account: Account, skeleton: string): Promise<boolean>;
+  insert(
+    key: string,
+    account: Account,
+    skeleton: string | null,
+  ): Promise<boolean>;
   /** The name of the account whose name has `skeleton`, or null. */
   bySkeleton(skeleton: string): Promise<string | null>;
   /**
