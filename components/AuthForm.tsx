@@ -74,6 +74,9 @@ export function LogoutForm({ sessionId }: { sessionId: string }): VNode {
         value={sessionCsrfToken(sessionId)}
       />
       <button class="button" type="submit">Log out</button>
+      <button class="button" type="submit" name="everywhere" value="1">
+        Log out everywhere
+      </button>
     </form>
   );
 }

@@ -44,6 +44,15 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
           <form method="post" action="/logout" class="logout-form">
             <input type="hidden" name="csrf" value={props.logoutToken} />
             <button type="submit" class="icon">Log out</button>
+            <button
+              type="submit"
+              class="icon"
+              name="everywhere"
+              value="1"
+              title="End this account's sessions on every device"
+            >
+              Everywhere
+            </button>
           </form>
         )
         : (

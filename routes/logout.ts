@@ -8,13 +8,17 @@ import {
 
 /**
  * `POST /logout` (a form post carrying the CSRF token) ends the session and
- * redirects (303) home. There is no GET: a link or an image can't log
- * anyone out.
+ * redirects (303) home; with the field `everywhere=1` it ends every session
+ * of the account, on every device. There is no GET: a link or an image
+ * can't log anyone out.
  */
 export const handler = define.handlers({
   async POST(ctx) {
     const { auth, chat } = ctx.state;
-    await verifiedForm(ctx.req, ctx.state.sessionId);
+    const form = await verifiedForm(ctx.req, ctx.state.sessionId);
+    if (form.get("everywhere") === "1" && ctx.state.user) {
+      await auth.sessions.deleteAll(ctx.state.user.name);
+    }
     await auth.sessions.delete(getCookie(ctx.req, SESSION_COOKIE));
     const secure = isSecureRequest(ctx.req, chat.config.trustProxy);
     const res = ctx.redirect("/", 303);

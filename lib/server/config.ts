@@ -30,6 +30,7 @@ const schema = z.object({
   }).optional(),
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
   ALLOWED_ORIGINS: list.pipe(z.array(z.url())).default([]),
+  PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: z.enum(["trace", "debug", "info", "warning", "error", "fatal"])
     .default("info"),
   CHAT_ROOMS: list.pipe(z.array(z.string()).min(1)).default([
@@ -51,6 +52,8 @@ const schema = z.object({
   MAX_ROOMS: int(1, 1_000_000).default(1000),
   TRUST_PROXY: bool.default(false),
   ADMIN_USERS: list.default([]),
+  METRICS_TOKEN: z.string().min(16).optional(),
+  METRICS_PUBLIC: bool.default(false),
   LOGIN_MAX_ATTEMPTS: int(1, 1000).default(10),
   LOGIN_LOCK_MS: int(1000, 86_400_000).default(900_000),
   SHUTDOWN_GRACE_MS: int(0, 60_000).default(3000),
@@ -76,8 +79,13 @@ export interface Config {
    * Deploy) or `local` (one instance).
    */
   bus: "local" | "kv" | "redis" | "postgres";
-  /** Origins allowed to open a WebSocket besides the server's own. */
+  /**
+   * Origins allowed to open a WebSocket. When neither this nor `publicOrigin`
+   * is set, the origin matching the request's Host is allowed instead.
+   */
   allowedOrigins: string[];
+  /** The origin of `PUBLIC_URL`, the address people use, when set. */
+  publicOrigin?: string;
   /** The lowest level logged. */
   logLevel: "trace" | "debug" | "info" | "warning" | "error" | "fatal";
   /** Rooms that exist from the start. */
@@ -113,6 +121,13 @@ export interface Config {
    * existed when the name was first listed (see `lib/server/auth/roles.ts`).
    */
   adminUsers: string[];
+  /**
+   * A bearer token that opens `/metrics` from anywhere; without it (and
+   * without `metricsPublic`) only loopback clients may read it.
+   */
+  metricsToken?: string;
+  /** Whether anyone may read `/metrics`. */
+  metricsPublic: boolean;
   /** Failed logins per username before a lock; slowed from half of it. */
   loginMaxAttempts: number;
   /** How long a login lock lasts, in ms. */
@@ -185,6 +200,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       ? "kv"
       : "local",
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => new URL(o).origin),
+    publicOrigin: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : undefined,
     logLevel: e.LOG_LEVEL,
     rooms: e.CHAT_ROOMS,
     historyLimit: e.HISTORY_LIMIT,
@@ -201,6 +217,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxRooms: e.MAX_ROOMS,
     trustProxy: e.TRUST_PROXY,
     adminUsers: e.ADMIN_USERS,
+    metricsToken: e.METRICS_TOKEN,
+    metricsPublic: e.METRICS_PUBLIC,
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
     loginLockMs: e.LOGIN_LOCK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,

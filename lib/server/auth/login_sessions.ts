@@ -98,6 +98,14 @@ export class Sessions {
     if (!id || !ID.test(id)) return;
     await this.#records.delete(sha256(id));
   }
+
+  /**
+   * Ends every session of `user` ("log out everywhere"), on every device
+   * and instance; returns how many there were.
+   */
+  async deleteAll(user: string): Promise<number> {
+    return await this.#records.deleteAll(user);
+  }
 }
 
 /** The `Set-Cookie` value carrying a session's id. */

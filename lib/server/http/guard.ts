@@ -7,20 +7,24 @@
 import type { Config } from "@/lib/server/config.ts";
 
 /**
- * Whether a request's Origin may open a socket: the server's own origin, one
- * of `ALLOWED_ORIGINS`, or none at all (a non-browser client).
+ * Whether a request's Origin may open a socket: none at all (a non-browser
+ * client), or one of `PUBLIC_URL` and `ALLOWED_ORIGINS`. Only when neither is
+ * configured is the origin matching the request's Host accepted: a Host header
+ * is whatever name the browser used, so with DNS rebinding an attacker's name
+ * pointing at this server would pass.
  */
 export function originAllowed(req: Request, config: Config): boolean {
   const origin = req.headers.get("origin");
   if (origin === null) return true;
-  const own = new URL(req.url).origin;
-  if (origin === own) return true;
+  if (config.publicOrigin !== undefined || config.allowedOrigins.length > 0) {
+    return origin === config.publicOrigin ||
+      config.allowedOrigins.includes(origin);
+  }
+  if (origin === new URL(req.url).origin) return true;
   // Behind a proxy the request URL's host is the proxy's view of the Host header.
   const host = req.headers.get("host");
-  if (host && (origin === `http://${host}` || origin === `https://${host}`)) {
-    return true;
-  }
-  return config.allowedOrigins.includes(origin);
+  return host !== null &&
+    (origin === `http://${host}` || origin === `https://${host}`);
 }
 
 /**

@@ -25,10 +25,36 @@ Deno.test("guard - origins: own, allowed, none; others refused", () => {
       headers: origin ? { origin } : {},
     });
   expect(originAllowed(at(), config)).toBe(true);
-  expect(originAllowed(at("http://chat.example"), config)).toBe(true);
   expect(originAllowed(at("https://app.example"), config)).toBe(true);
   expect(originAllowed(at("https://evil.example"), config)).toBe(false);
   expect(originAllowed(at("null"), config)).toBe(false);
+  // Unconfigured, the Host's own origin is accepted.
+  expect(originAllowed(at("http://chat.example"), loadConfig({}))).toBe(true);
+});
+
+Deno.test("guard - with PUBLIC_URL or ALLOWED_ORIGINS set, an origin equal to the Host is not trusted (DNS rebinding)", () => {
+  // The attacker's name resolves to this server: Host and Origin agree.
+  const rebound = new Request("http://rebind.evil.example/ws", {
+    headers: {
+      origin: "http://rebind.evil.example",
+      host: "rebind.evil.example",
+    },
+  });
+  for (
+    const env of [
+      { PUBLIC_URL: "https://chat.example" },
+      { ALLOWED_ORIGINS: "https://chat.example" },
+    ]
+  ) {
+    expect(originAllowed(rebound, loadConfig(env))).toBe(false);
+  }
+  const real = new Request("http://10.0.0.1:8000/ws", {
+    headers: { origin: "https://chat.example" },
+  });
+  expect(
+    originAllowed(real, loadConfig({ PUBLIC_URL: "https://chat.example/" })),
+  )
+    .toBe(true);
 });
 
 Deno.test("guard - connection slots are counted per address and given back", () => {

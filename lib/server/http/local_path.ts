@@ -9,8 +9,9 @@ const BASE = "http://local.invalid";
 
 /**
  * `next` when it is a path on this site (`/rooms?x=1`), else `/`.
- * Protocol-relative (`//evil.example`), backslashed (`/\evil.example`) and
- * absolute URLs are refused.
+ * Protocol-relative (`//evil.example`, also after dot segments:
+ * `/..//evil.example`), backslashed (`/\evil.example`) and absolute URLs are
+ * refused.
  */
 export function localPath(next: string | null | undefined): string {
   if (!next || !next.startsWith("/") || next.length > 2048) return "/";
@@ -25,5 +26,8 @@ export function localPath(next: string | null | undefined): string {
     return "/";
   }
   if (url.origin !== BASE) return "/";
+  // Dot segments can leave a protocol-relative path: "/..//evil.example"
+  // resolves to "//evil.example", which a browser reads as another host.
+  if (url.pathname.startsWith("//")) return "/";
   return url.pathname + url.search + url.hash;
 }

@@ -25,3 +25,10 @@ Deno.test("local path - local paths pass, other origins become /", () => {
   }
   expect(localPath("//evil.example")).toBe("/");
 });
+
+Deno.test("local path - dot segments can't make a protocol-relative path", () => {
+  for (const bad of ["/..//evil.com", "/a/../..//evil.com", "/.//evil.com"]) {
+    expect(localPath(bad)).toBe("/");
+  }
+  expect(localPath("/a/../rooms")).toBe("/rooms");
+});

@@ -1,0 +1,130 @@
+/**
+ * Smaller hardening over real HTTP and WebSocket connections: the Origin
+ * check with a configured public origin (DNS rebinding), who may read
+ * /metrics, "log out everywhere", and `next` paths made protocol-relative by
+ * dot segments.
+ */
+import { expect } from "expect";
+import { withServer, wsUrl } from "@/tests/helpers/server.ts";
+import { sessionCsrfToken } from "@/lib/server/auth/csrf.ts";
+
+const PASSWORD = "correct horse battery staple";
+
+/** The status of a WebSocket upgrade attempt with `headers`. */
+async function upgradeStatus(
+  url: string,
+  headers: Record<string, string>,
+): Promise<number> {
+  const ws = new WebSocket(url, { headers } as unknown as string[]);
+  return await new Promise((resolve) => {
+    ws.onopen = () => {
+      ws.close();
+      resolve(101);
+    };
+    ws.onerror = (e) => {
+      const m = /status (\d+)|(\d{3})/.exec(
+        e instanceof ErrorEvent ? e.message : "",
+      );
+      resolve(m ? Number(m[1] ?? m[2]) : 0);
+    };
+  });
+}
+
+Deno.test("origin - with PUBLIC_URL set, an Origin matching the Host is refused; the public origin is let in", async () => {
+  await withServer({ PUBLIC_URL: "https://chat.example" }, async (s) => {
+    const url = wsUrl(s, "/ws?name=reb");
+    // A rebinding page at http://<host:port> sends an Origin equal to the Host.
+    const own = new URL(s.url).origin;
+    const res = await fetch(`${s.url}/ws?name=reb`, {
+      headers: { origin: own, upgrade: "websocket" },
+    });
+    expect(res.status).toBe(403);
+    await res.body?.cancel();
+    expect(await upgradeStatus(url, { origin: "https://chat.example" }))
+      .toBe(101);
+  });
+});
+
+Deno.test("metrics - loopback only by default, a bearer token when METRICS_TOKEN is set, anyone with METRICS_PUBLIC", async () => {
+  await withServer({ TRUST_PROXY: "true" }, async (s) => {
+    const local = await fetch(`${s.url}/metrics`);
+    expect(local.status).toBe(200);
+    await local.body?.cancel();
+    const remote = await fetch(`${s.url}/metrics`, {
+      headers: { "x-forwarded-for": "203.0.113.5" },
+    });
+    expect(remote.status).toBe(403);
+    await remote.body?.cancel();
+  });
+  const token = "s3cret-metrics-token-0123";
+  await withServer({ METRICS_TOKEN: token }, async (s) => {
+    for (const auth of [undefined, "Bearer nope"]) {
+      const res = await fetch(`${s.url}/metrics`, {
+        headers: auth ? { authorization: auth } : {},
+      });
+      expect(res.status).toBe(401);
+      await res.body?.cancel();
+    }
+    const ok = await fetch(`${s.url}/metrics`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toContain("# TYPE");
+  });
+  await withServer(
+    { TRUST_PROXY: "true", METRICS_PUBLIC: "true" },
+    async (s) => {
+      const res = await fetch(`${s.url}/metrics`, {
+        headers: { "x-forwarded-for": "203.0.113.5" },
+      });
+      expect(res.status).toBe(200);
+      await res.body?.cancel();
+    },
+  );
+});
+
+Deno.test("sessions - log out everywhere ends the account's sessions on every device", async () => {
+  await withServer({}, async (s) => {
+    await s.auth.accounts.register("ann", PASSWORD);
+    await s.auth.accounts.register("bob", PASSWORD);
+    const phone = await s.auth.sessions.create("ann");
+    const laptop = await s.auth.sessions.create("ann");
+    const other = await s.auth.sessions.create("bob");
+    const who = async (sid: string) => {
+      const html = await (await fetch(`${s.url}/login`, {
+        headers: { cookie: `sid=${sid}` },
+      })).text();
+      return /You are logged in as ([^<.]+)\./.exec(html)?.[1] ?? null;
+    };
+    expect(await who(laptop.id)).toBe("ann");
+    const res = await fetch(`${s.url}/logout`, {
+      method: "POST",
+      headers: {
+        cookie: `sid=${phone.id}`,
+        origin: s.url,
+        "sec-fetch-site": "same-origin",
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({
+        csrf: sessionCsrfToken(phone.id),
+        everywhere: "1",
+      }),
+      redirect: "manual",
+    });
+    expect(res.status).toBe(303);
+    await res.body?.cancel();
+    expect(await who(phone.id)).toBe(null);
+    expect(await who(laptop.id)).toBe(null);
+    expect(await who(other.id)).toBe("bob");
+  });
+});
+
+Deno.test("login - a next path made protocol-relative by dot segments sends the user home", async () => {
+  await withServer({}, async (s) => {
+    const html = await (await fetch(
+      `${s.url}/login?next=${encodeURIComponent("/..//evil.example")}`,
+    )).text();
+    expect(html).toMatch(/name="next" value="\/"/);
+    expect(html).not.toContain("evil.example");
+  });
+});
