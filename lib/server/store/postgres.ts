@@ -273,103 +273,43 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Stores `drafts` (of any rooms) in one transaction. */
+  /**
+   * Stores `drafts` (of any rooms) with one call of `chat_append`: one
+   * statement, one round trip, committed before its result arrives.
+   */
   async #commit(drafts: Draft[]): Promise<Appended[]> {
-    const rooms = [...new Set(drafts.map((d) => d.room))].sort();
     const ts = this.#now();
-    const { results, last } = await this.sql.begin(async (tx) => {
-      // Creates missing counters and locks every one, in a fixed order, so
-      // concurrent transactions over the same rooms cannot deadlock.
-      const counters = await tx<{ room: string; last_id: number }[]>`
-        INSERT INTO room_counters (room, last_id)
-        SELECT unnest(${rooms}::text[]), 0
-        ON CONFLICT (room) DO UPDATE SET last_id = room_counters.last_id
-        RETURNING room, last_id`;
-      const first = new Map(counters.map((c) => [c.room, c.last_id]));
-      const next = new Map(first);
-      const keyed = drafts.filter((d) => d.clientId !== undefined);
-      const senderOf = (d: Draft) => d.author ?? d.user;
-      const existing = new Map<string, ChatMessage>();
-      if (keyed.length > 0) {
-        // Under the counter locks no other transaction can insert these keys.
-        const rows = await tx<MessageRow[]>`
-          SELECT m.* FROM messages m
-          JOIN unnest(
-            ${keyed.map((d) => d.room)}::text[],
-            ${keyed.map(senderOf)}::text[],
-            ${keyed.map((d) => d.clientId!)}::text[]
-          ) AS k(room, sender, client_id)
-            ON m.room = k.room AND m.sender = k.sender
-            AND m.client_id = k.client_id`;
-        for (const r of rows) {
-          existing.set(dedupeKey(r.room, r.sender, r.client_id!), toMessage(r));
-        }
-      }
-      const results: Appended[] = [];
-      const fresh: { message: ChatMessage; draft: Draft }[] = [];
-      const inBatch = new Map<string, ChatMessage>();
-      for (const d of drafts) {
-        const key = d.clientId !== undefined
-          ? dedupeKey(d.room, senderOf(d), d.clientId)
-          : undefined;
-        const prior = key &&
-          (existing.get(key) ?? inBatch.get(key));
-        if (prior) {
-          results.push({ message: prior, duplicate: true });
-          continue;
-        }
-        const id = next.get(d.room)! + 1;
-        next.set(d.room, id);
-        const message: ChatMessage = {
-          id,
-          room: d.room,
-          user: d.user,
-          text: d.text,
-          ts,
-        };
-        if (d.clientId) message.clientId = d.clientId;
-        if (d.guest) message.guest = true;
-        if (key) inBatch.set(key, message);
-        fresh.push({ message, draft: d });
-        results.push({ message, duplicate: false });
-      }
-      if (fresh.length > 0) {
-        await tx`
-          INSERT INTO messages
-            (room, id, user_name, text, ts, client_id, sender, author, guest)
-          SELECT room, id, user_name, text, ts, client_id, sender, author,
-            guest = 't'
-          FROM unnest(
-            ${fresh.map((f) => f.message.room)}::text[],
-            ${fresh.map((f) => f.message.id)}::bigint[],
-            ${fresh.map((f) => f.message.user)}::text[],
-            ${fresh.map((f) => f.message.text)}::text[],
-            ${fresh.map((f) => f.message.ts)}::bigint[],
-            ${fresh.map((f) => f.message.clientId ?? null)}::text[],
-            ${fresh.map((f) => senderOf(f.draft))}::text[],
-            ${
-          fresh.map((f) => f.draft.guest ? f.draft.author ?? null : null)
-        }::text[],
-            ${fresh.map((f) => f.message.guest ? "t" : "f")}::text[]
-          ) AS v(room, id, user_name, text, ts, client_id, sender, author,
-            guest)`;
-        const changed = rooms.filter((r) => next.get(r) !== first.get(r));
-        await tx`
-          UPDATE room_counters c SET last_id = v.last_id
-          FROM unnest(
-            ${changed}::text[],
-            ${changed.map((r) => next.get(r)!)}::bigint[]
-          ) AS v(room, last_id)
-          WHERE c.room = v.room`;
-      }
-      return { results, last: { first, next } };
-    });
+    const senderOf = (d: Draft) => d.author ?? d.user;
+    const rows = await this.sql<
+      (MessageRow & { idx: number; duplicate: boolean })[]
+    >`
+      SELECT * FROM chat_append(
+        ${drafts.map((d) => d.room)}::text[],
+        ${drafts.map((d) => d.user)}::text[],
+        ${drafts.map((d) => d.text)}::text[],
+        ${ts}::bigint,
+        ${drafts.map((d) => d.clientId ?? null)}::text[],
+        ${drafts.map(senderOf)}::text[],
+        ${drafts.map((d) => d.guest ? d.author ?? null : null)}::text[],
+        ${drafts.map((d) => d.guest ? "t" : "f")}::text[]::boolean[]
+      )`;
+    const results: Appended[] = new Array(drafts.length);
+    const span = new Map<string, { first: number; last: number }>();
+    for (const r of rows) {
+      const room = drafts[r.idx - 1].room;
+      results[r.idx - 1] = {
+        message: toMessage({ ...r, room }),
+        duplicate: r.duplicate,
+      };
+      if (r.duplicate) continue;
+      const s = span.get(room);
+      if (!s) span.set(room, { first: r.id - 1, last: r.id });
+      else s.last = Math.max(s.last, r.id);
+    }
     // Committed: only now may callers ack.
-    for (const room of rooms) {
-      const a = last.first.get(room)!;
-      const b = last.next.get(room)!;
-      if (Math.floor(b / PRUNE_EVERY) > Math.floor(a / PRUNE_EVERY)) {
-        this.#prune(room, b).catch((error) =>
+    for (const [room, { first, last }] of span) {
+      if (Math.floor(last / PRUNE_EVERY) > Math.floor(first / PRUNE_EVERY)) {
+        this.#prune(room, last).catch((error) =>
           this.#log.warn("pruning {room} failed: {error}", {
             room,
             error: String(error),
@@ -500,9 +440,6 @@ export class PostgresStore implements Store {
     await this.sql.end({ timeout: 5 });
   }
 }
-
-const dedupeKey = (room: string, user: string, clientId: string) =>
-  `${room}\u0000${user}\u0000${clientId}`;
 
 /**
  * Connects, applies pending migrations and returns the store. A URL that

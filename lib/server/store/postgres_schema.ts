@@ -127,6 +127,62 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX login_sessions_user ON login_sessions (user_name);
     `,
   },
+  {
+    version: 4,
+    name: "chat_append: a batch of sends in one statement",
+    sql: `
+      -- Stores a batch of sends (of any rooms) in one statement, so a batch
+      -- costs one round trip and its implicit transaction commits before the
+      -- result reaches the caller. Each room's counter row is locked first,
+      -- in room order (no deadlocks between instances), and advanced once per
+      -- stored message in the same transaction: ids have no gaps. A send
+      -- whose (room, sender, client_id) is stored already, in an earlier
+      -- batch or earlier in this one, returns the original.
+      CREATE FUNCTION chat_append(
+        p_room text[], p_user text[], p_text text[], p_ts bigint,
+        p_client text[], p_sender text[], p_author text[], p_guest boolean[]
+      ) RETURNS TABLE (
+        idx int, id bigint, user_name text, text text, ts bigint,
+        client_id text, guest boolean, edited boolean, deleted boolean,
+        duplicate boolean
+      ) LANGUAGE plpgsql AS $fn$
+      DECLARE
+        i int;
+        next_id bigint;
+        prior messages%ROWTYPE;
+      BEGIN
+        INSERT INTO room_counters AS c (room, last_id)
+          SELECT r, 0 FROM (SELECT DISTINCT unnest(p_room) AS r) s ORDER BY r
+          ON CONFLICT (room) DO UPDATE SET last_id = c.last_id;
+        FOR i IN 1 .. coalesce(array_length(p_room, 1), 0) LOOP
+          IF p_client[i] IS NOT NULL THEN
+            SELECT * INTO prior FROM messages m
+              WHERE m.room = p_room[i] AND m.sender = p_sender[i]
+                AND m.client_id = p_client[i];
+            IF FOUND THEN
+              idx := i; id := prior.id; user_name := prior.user_name;
+              text := prior.text; ts := prior.ts; client_id := prior.client_id;
+              guest := prior.guest; edited := prior.edited;
+              deleted := prior.deleted; duplicate := true;
+              RETURN NEXT;
+              CONTINUE;
+            END IF;
+          END IF;
+          UPDATE room_counters c SET last_id = c.last_id + 1
+            WHERE c.room = p_room[i] RETURNING c.last_id INTO next_id;
+          INSERT INTO messages AS m (room, id, user_name, text, ts, client_id,
+              sender, author, guest)
+            VALUES (p_room[i], next_id, p_user[i], p_text[i], p_ts,
+              p_client[i], p_sender[i], p_author[i], p_guest[i]);
+          idx := i; id := next_id; user_name := p_user[i]; text := p_text[i];
+          ts := p_ts; client_id := p_client[i]; guest := p_guest[i];
+          edited := false; deleted := false; duplicate := false;
+          RETURN NEXT;
+        END LOOP;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */
