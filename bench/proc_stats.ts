@@ -20,6 +20,25 @@ export function cpuSeconds(pid: number | "self" = "self"): number {
   }
 }
 
+/**
+ * CPU seconds used so far by `pid` and its live children (a PostgreSQL
+ * postmaster and its backends). Children that exited are not counted.
+ */
+export function treeCpuSeconds(pid: number): number {
+  let total = cpuSeconds(pid);
+  for (const entry of Deno.readDirSync("/proc")) {
+    if (!/^\d+$/.test(entry.name)) continue;
+    try {
+      const stat = Deno.readTextFileSync(`/proc/${entry.name}/stat`);
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      if (Number(fields[1]) === pid) {
+        total += (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+      }
+    } catch { /* gone meanwhile */ }
+  }
+  return total;
+}
+
 /** Resident memory of `pid` in bytes (VmRSS), NaN once it is gone. */
 export function rssBytes(pid: number | "self" = "self"): number {
   try {

@@ -7,6 +7,7 @@ import type { Summary } from "./histogram.ts";
 import type { MachineInfo } from "./proc_stats.ts";
 import type { Plan, ScenarioResult, TargetResult } from "./scenarios.ts";
 import type { PhaseSummary } from "./session.ts";
+import { ACK_P99_LIMIT_MS } from "./durable.ts";
 
 /** Everything a report shows. */
 export interface Run {
@@ -59,6 +60,30 @@ function phaseRows(results: ScenarioResult[]): string[] {
   });
 }
 
+function durableRows(results: ScenarioResult[]): string[] {
+  return results.filter((r) => r.scenario.startsWith("durable")).map((r) => {
+    const a = r.app.fixed!, b = r.baseline.fixed!;
+    const top = r.app.best;
+    return row([
+      r.scenario,
+      `${n(a.acked / a.seconds)} (of ${n(a.rate)})`,
+      `${ms(a.ack.p50)} / ${ms(a.ack.p99)} / ${ms(a.ack.max)}`,
+      `${a.serverUsPerDelivery.toFixed(1)} / ${
+        b.serverUsPerDelivery.toFixed(1)
+      } (${ratio(a.serverUsPerDelivery, b.serverUsPerDelivery)})`,
+      r.app.database
+        ? `${r.app.database.usPerDelivery.toFixed(1)} (${
+          r.app.database.cores.toFixed(2)
+        } cores)`
+        : "in the server",
+      top
+        ? `${n(top.acked / top.seconds)} (ack p99 ${ms(top.ack.p99)} ms)`
+        : "none held",
+      `${n(a.lost)}; errors ${keys(a.errors)}`,
+    ]);
+  });
+}
+
 function best(t: TargetResult): string {
   const p = t.best;
   return p
@@ -81,7 +106,9 @@ function brokeAt(t: TargetResult): string {
 }
 
 function rampRows(results: ScenarioResult[]): string[] {
-  return results.filter((r) => r.app.ramp && r.baseline.ramp)
+  return results.filter((r) =>
+    r.app.ramp && r.baseline.ramp && !r.scenario.startsWith("durable")
+  )
     .map((r) =>
       row([
         r.scenario,
@@ -246,6 +273,27 @@ ${
       "app presence traffic until quiet",
       "failed app / base",
     ], connectRows(run.results, true))
+  }
+
+## Durable sends: Deno KV and PostgreSQL side by side
+
+\`bench/durable.ts\`: the app on a KV file and on a PostgreSQL 15 server started for the run
+(default settings, fsync on; the app's default with \`DATABASE_URL\`: the PostgreSQL store and the
+LISTEN/NOTIFY bus), each against one baseline run. "Acked/s" is durable messages per second at
+the fixed rate; the ack latency is from \`send\` to \`ack\` (acked only after the commit). The rate
+then doubles while the ack p99 stays under ${ACK_P99_LIMIT_MS} ms without loss; "highest" is the last
+step that held. Server CPU per delivery excludes PostgreSQL's own processes, shown apart.
+
+${
+    table([
+      "scenario",
+      "acked/s (of msg/s)",
+      "ack p50 / p99 / max ms",
+      "server µs per delivery app / base (ratio)",
+      "PostgreSQL µs per delivery",
+      "highest acked/s held",
+      "lost",
+    ], durableRows(run.results))
   }
 
 ## Idle connections (welcomed, in no room)

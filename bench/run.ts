@@ -7,7 +7,9 @@
  * `bench/results.md`.
  *
  * Flags: `--quick`; `--only=<name>[,<name>]` with names `fanout`, `rooms`,
- * `storm`, `join`, `idle`; `--no-ramp`; `--no-write` (keep results.md).
+ * `storm`, `join`, `idle`, `durable`; `--no-ramp`; `--no-write` (write no
+ * report). A run of some scenarios only writes `bench/results-<names>.md`,
+ * so `results.md` always holds a whole run.
  *
  * @module
  */
@@ -25,8 +27,9 @@ import {
   type ScenarioResult,
 } from "./scenarios.ts";
 import { APP_ENV } from "./session.ts";
+import { durable } from "./durable.ts";
 
-const NAMES = ["fanout", "rooms", "storm", "join", "idle"] as const;
+const NAMES = ["fanout", "rooms", "storm", "join", "idle", "durable"] as const;
 type Name = typeof NAMES[number];
 
 interface Options {
@@ -62,7 +65,7 @@ function parseArgs(args: string[]): Options {
 function scenarios(
   plan: Plan,
   options: Options,
-): [Name, string, () => Promise<ScenarioResult>][] {
+): [Name, string, () => Promise<ScenarioResult | ScenarioResult[]>][] {
   return [
     ...plan.fanout.clients.map((c) =>
       [
@@ -79,6 +82,11 @@ function scenarios(
       ["join", `join storm ${c}`, () => joinStorm(plan, c)] as const
     ),
     ["idle", "idle", () => idle(plan)] as const,
+    [
+      "durable",
+      "durable sends, KV and PostgreSQL",
+      () => durable(plan),
+    ] as const,
   ].filter(([name]) => options.only.includes(name)).map((s) => [...s]);
 }
 
@@ -96,9 +104,10 @@ if (import.meta.main) {
   for (const [, label, run] of scenarios(plan, options)) {
     const t = performance.now();
     console.error(`bench: ${label}…`);
-    const result = await run();
-    results.push(result);
-    console.log(JSON.stringify(result));
+    for (const result of [await run()].flat()) {
+      results.push(result);
+      console.log(JSON.stringify(result));
+    }
     console.error(
       `bench: ${label} done in ${
         ((performance.now() - t) / 1000).toFixed(1)
@@ -107,7 +116,11 @@ if (import.meta.main) {
   }
   const seconds = (performance.now() - started) / 1000;
   if (options.write) {
-    const path = new URL("./results.md", import.meta.url);
+    const whole = options.only.length === NAMES.length;
+    const path = new URL(
+      whole ? "./results.md" : `./results-${options.only.join("-")}.md`,
+      import.meta.url,
+    );
     await Deno.writeTextFile(
       path,
       renderReport({

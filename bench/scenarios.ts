@@ -30,6 +30,19 @@ export interface Plan {
   storm: { clients: number[] };
   joinStorm: { clients: number[]; deadlineMs: number };
   idle: { clients: number };
+  /** Durable sends on KV and PostgreSQL (`bench/durable.ts`). */
+  durable: {
+    rooms: number;
+    perRoom: number;
+    busyClients: number;
+    busySenders: number;
+    /** The fixed rate, messages per second in total. */
+    rate: number;
+    ms: number;
+    /** Doublings of the rate after the fixed phase, `stepMs` each. */
+    steps: number;
+    stepMs: number;
+  };
   workers: number;
 }
 
@@ -41,6 +54,16 @@ export const FULL: Plan = {
   storm: { clients: [1000, 5000] },
   joinStorm: { clients: [100, 200, 400], deadlineMs: 15_000 },
   idle: { clients: 10_000 },
+  durable: {
+    rooms: 1000,
+    perRoom: 2,
+    busyClients: 20,
+    busySenders: 10,
+    rate: 1000,
+    ms: 10_000,
+    steps: 3,
+    stepMs: 4000,
+  },
   workers: 2,
 };
 
@@ -52,6 +75,16 @@ export const QUICK: Plan = {
   storm: { clients: [100] },
   joinStorm: { clients: [50], deadlineMs: 5000 },
   idle: { clients: 500 },
+  durable: {
+    rooms: 10,
+    perRoom: 2,
+    busyClients: 4,
+    busySenders: 2,
+    rate: 20,
+    ms: 1000,
+    steps: 1,
+    stepMs: 1000,
+  },
   workers: 2,
 };
 
@@ -65,6 +98,8 @@ export interface TargetResult {
   best?: PhaseSummary;
   /** Server memory before and after connecting, bytes. */
   rss?: { before: number; after: number; perConnection: number };
+  /** CPU of a database server outside the app (PostgreSQL) in the fixed phase. */
+  database?: { cores: number; usPerDelivery: number };
 }
 
 /** One line of the report. */

@@ -20,6 +20,8 @@ export interface PostgresServer {
   start(): Promise<void>;
   /** Crashes the server and starts it again at once: WAL recovery included. */
   restart(): Promise<void>;
+  /** The postmaster's process id while it runs (its backends are its children). */
+  pid(): number;
   /** Stops the server and removes its folder. */
   [Symbol.asyncDispose](): Promise<void>;
 }
@@ -151,6 +153,10 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
     crash,
     start,
+    pid() {
+      const text = Deno.readTextFileSync(`${data}/postmaster.pid`);
+      return Number(text.split("\n")[0]);
+    },
     async restart() {
       await crash();
       await start();
