@@ -7,11 +7,19 @@ import {
 } from "@/lib/server/auth/forms.ts";
 import { AuthForm, Field } from "@/components/AuthForm.tsx";
 import { localPath } from "@/lib/server/http/local_path.ts";
+import { getCookie, isSecureRequest } from "@/lib/server/http/cookies.ts";
+import {
+  DEVICE_COOKIE,
+  deviceCookie,
+  isDeviceOf,
+} from "@/lib/server/auth/device_cookie.ts";
 
 /**
  * `GET /login` shows the form; `POST /login` checks the password, starts a
  * session under a new id and redirects (303) to `next` when it is a local
- * path. Failed attempts are limited per address and per username.
+ * path. Failed attempts are limited per address and per (address,
+ * username), and slowed per username unless the browser holds the device
+ * cookie of an earlier login to that account (set here on success).
  */
 export const handler = define.handlers({
   GET(ctx) {
@@ -22,7 +30,11 @@ export const handler = define.handlers({
   async POST(ctx) {
     const { auth } = ctx.state;
     const { username, password, next, address } = await readAuthForm(ctx);
-    const verdict = auth.limiter.check(address, username);
+    const known = isDeviceOf(
+      getCookie(ctx.req, DEVICE_COOKIE),
+      await auth.accounts.get(username),
+    );
+    const verdict = auth.limiter.check(address, username, known);
     if (!verdict.ok) {
       const wait = verdict.locked
         ? `${Math.ceil(verdict.retryAfterS / 60)} min`
@@ -44,7 +56,10 @@ export const handler = define.handlers({
       }, { status: 400 });
     }
     auth.limiter.succeed(address, username);
-    return await startSession(ctx, account.name, next);
+    const res = await startSession(ctx, account.name, next);
+    const secure = isSecureRequest(ctx.req, ctx.state.chat.config.trustProxy);
+    res.headers.append("set-cookie", deviceCookie(account, secure));
+    return res;
   },
 });
 

@@ -395,6 +395,71 @@ Deno.test("auth - failed logins are slowed with 429 and Retry-After, then locked
   });
 });
 
+Deno.test("auth - guessing a username's password never locks its owner out; a known device skips the slowdown", async () => {
+  await withServer({ TRUST_PROXY: "true" }, async (s) => {
+    await register(s, "alice");
+    // The owner logged in before from their laptop: it holds a device cookie.
+    const laptop = new Browser(s.url, { "x-forwarded-for": "192.0.2.10" });
+    expect(
+      (await laptop.submit("/login", { username: "alice", password: PASSWORD }))
+        .res.status,
+    ).toBe(303);
+    expect(laptop.cookies.has("device")).toBe(true);
+    // Someone guesses from two addresses until each is locked.
+    for (let a = 0; a < 2; a++) {
+      const mallory = new Browser(s.url, {
+        "x-forwarded-for": `203.0.113.${a}`,
+      });
+      for (let i = 0; i < 12; i++) {
+        await mallory.submit("/login", { username: "alice", password: "x" });
+        s.clock.now += 61_000;
+      }
+      const locked = await mallory.submit("/login", {
+        username: "alice",
+        password: PASSWORD,
+      });
+      expect(locked.res.status).toBe(429);
+    }
+    // The owner's laptop goes straight in.
+    const again = await laptop.submit("/login", {
+      username: "alice",
+      password: PASSWORD,
+    });
+    expect(again.res.status).toBe(303);
+    // A new device of the owner is slowed at most a minute, not locked.
+    const phone = new Browser(s.url, { "x-forwarded-for": "198.51.100.7" });
+    for (let i = 0; i < 12; i++) {
+      s.clock.now += 61_000;
+      await guessFromAnywhere(s);
+    }
+    const slowed = await phone.submit("/login", {
+      username: "alice",
+      password: PASSWORD,
+    });
+    expect(slowed.res.status).toBe(429);
+    const retry = Number(slowed.res.headers.get("retry-after"));
+    expect(retry).toBeLessThanOrEqual(60);
+    s.clock.now += retry * 1000;
+    const inAfterWait = await phone.submit("/login", {
+      username: "alice",
+      password: PASSWORD,
+    });
+    expect(inAfterWait.res.status).toBe(303);
+  });
+});
+
+let guesser = 0;
+
+/** One more failed guess at alice's password from a fresh address. */
+async function guessFromAnywhere(s: TestServer): Promise<void> {
+  const b = new Browser(s.url, { "x-forwarded-for": `203.0.114.${++guesser}` });
+  const { res } = await b.submit("/login", {
+    username: "alice",
+    password: "x",
+  });
+  expect(res.status).toBe(400);
+}
+
 Deno.test("auth - LOGIN_MAX_ATTEMPTS and LOGIN_LOCK_MS configure the limiter", async () => {
   await withServer(
     { LOGIN_MAX_ATTEMPTS: "2", LOGIN_LOCK_MS: "60000" },

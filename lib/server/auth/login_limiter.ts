@@ -1,12 +1,19 @@
 /**
- * Failed logins counted per client address and per username: after half the
- * allowed failures each further attempt must wait (1 s, 2 s, 4 s, …), and
- * after all of them the key is locked for `lockMs`. A quiet `lockMs` without
- * failures forgets them; a successful login forgets the username's.
+ * Failed logins, counted three ways so guessing is slow while nobody can
+ * lock an owner out of their account:
  *
- * An address gets {@link IP_FACTOR} times the username's allowance, since
- * many people may share one (a school, an office, a carrier's NAT).
- * The counts live in this instance's memory.
+ * - per client address: slowed after half of {@link IP_FACTOR} times the
+ *   allowance, locked after all of it (many people may share an address);
+ * - per (address, username): slowed after half the allowance, locked after
+ *   all of it, for `lockMs`;
+ * - per username, from any address: only slowed (1 s, 2 s, … up to a minute
+ *   between attempts) once the allowance is used, never locked — and not at
+ *   all for a browser that presents the device cookie of an earlier
+ *   successful login to that account (see `device_cookie.ts`).
+ *
+ * A quiet `lockMs` without failures forgets a key; a successful login
+ * forgets the username's failures. The counts live in this instance's
+ * memory.
  *
  * @module
  */
@@ -14,7 +21,10 @@ import { fold } from "@/lib/shared/names.ts";
 
 /** Options of {@link LoginLimiter}. */
 export interface LoginLimiterOptions {
-  /** Failures per username before it is locked (`LOGIN_MAX_ATTEMPTS`). */
+  /**
+   * Failures per (address, username) before it is locked, and per username
+   * before it is slowed (`LOGIN_MAX_ATTEMPTS`).
+   */
   maxAttempts: number;
   /** How long a lock lasts, in ms (`LOGIN_LOCK_MS`). */
   lockMs: number;
@@ -55,21 +65,23 @@ export class LoginLimiter {
 
   /**
    * Whether a login for `user` from `address` may be tried now; call before
-   * checking the password.
+   * checking the password. `trustedDevice`: the browser showed a device
+   * cookie of this account, so the username-wide slowdown doesn't apply.
    */
-  check(address: string, user: string): LoginVerdict {
+  check(address: string, user: string, trustedDevice = false): LoginVerdict {
     const now = this.#o.now();
     let wait = 0;
     let locked = false;
-    for (const [key, max] of this.#keys(address, user)) {
+    for (const [key, max, lockable] of this.#keys(address, user)) {
+      if (!lockable && trustedDevice) continue;
       const f = this.#current(key, now);
       if (!f) continue;
-      if (f.count >= max) {
+      if (lockable && f.count >= max) {
         locked = true;
         wait = Math.max(wait, f.last + this.#o.lockMs - now);
         continue;
       }
-      const slowAfter = Math.ceil(max / 2);
+      const slowAfter = lockable ? Math.ceil(max / 2) : max;
       if (f.count >= slowAfter) {
         const delay = Math.min(1000 * 2 ** (f.count - slowAfter), MAX_DELAY_MS);
         wait = Math.max(wait, f.last + delay - now);
@@ -105,14 +117,17 @@ export class LoginLimiter {
    */
   succeed(address: string, user: string): void {
     this.#failures.delete(userKey(user));
+    this.#failures.delete(pairKey(address, user));
     const f = this.#failures.get(`ip:${address}`);
     if (f && --f.count <= 0) this.#failures.delete(`ip:${address}`);
   }
 
-  #keys(address: string, user: string): [string, number][] {
+  /** Each key with its allowance and whether reaching it locks. */
+  #keys(address: string, user: string): [string, number, boolean][] {
     return [
-      [`ip:${address}`, this.#o.maxAttempts * IP_FACTOR],
-      [userKey(user), this.#o.maxAttempts],
+      [`ip:${address}`, this.#o.maxAttempts * IP_FACTOR, true],
+      [pairKey(address, user), this.#o.maxAttempts, true],
+      [userKey(user), this.#o.maxAttempts, false],
     ];
   }
 
@@ -124,6 +139,10 @@ export class LoginLimiter {
     }
     return f;
   }
+}
+
+function pairKey(address: string, user: string): string {
+  return `pair:${address}\u0000${fold(user)}`;
 }
 
 function userKey(user: string): string {

@@ -33,11 +33,14 @@ Deno.test("login limiter - slowed after half the failures, then locked", () => {
     retryAfterS: 900,
     locked: true,
   });
-  // The username is locked from every address.
-  expect(l.check("5.6.7.8", "ALICE")).toMatchObject({
+  // From other addresses the username is only slowed, never locked; a
+  // known device of the account isn't slowed at all.
+  expect(l.check("5.6.7.8", "ALICE")).toEqual({
     ok: false,
-    locked: true,
+    retryAfterS: 1,
+    locked: false,
   });
+  expect(l.check("5.6.7.8", "alice", true)).toEqual({ ok: true });
   expect(l.check("5.6.7.8", "bob")).toEqual({ ok: true });
   clock.now += 900_000;
   expect(l.check("1.2.3.4", "alice")).toEqual({ ok: true });
@@ -76,4 +79,23 @@ Deno.test("login limiter - memory stays bounded, the stalest keys go first", () 
   expect(l.check("10.0.0.1", "early").ok).toBe(false);
   for (let i = 0; i < 1000; i++) l.fail(`10.1.0.${i}`, `u${i}`);
   expect(l.check("10.0.0.1", "early").ok).toBe(true);
+});
+
+Deno.test("login limiter - guesses from many addresses slow a username down but never lock it", () => {
+  const { l, clock } = limiter();
+  let waited = 0;
+  for (let i = 0; i < 200; i++) {
+    const v = l.check(`10.0.${i}.1`, "alice");
+    if (!v.ok) {
+      expect(v.locked).toBe(false);
+      expect(v.retryAfterS).toBeLessThanOrEqual(60);
+      clock.now += v.retryAfterS * 1000;
+      waited = Math.max(waited, v.retryAfterS);
+    }
+    l.fail(`10.0.${i}.1`, "alice");
+  }
+  expect(waited).toBe(60);
+  // The owner's known device gets straight in; a new one waits at most a minute.
+  expect(l.check("192.0.2.1", "alice", true)).toEqual({ ok: true });
+  expect(l.check("192.0.2.1", "alice")).toMatchObject({ locked: false });
 });
