@@ -166,3 +166,32 @@ Deno.test({
     }
   },
 });
+
+Deno.test("postgres - a bad DATABASE_URL stops the start with one clear line", async () => {
+  const root = new URL("../", import.meta.url).pathname;
+  for (
+    const [url, expected] of [
+      [
+        "mysql://chat@db/chat",
+        /^Invalid configuration: DATABASE_URL: expected postgres:\/\//,
+      ],
+      [
+        "postgres://chat:s3cret@127.0.0.1:1/chat",
+        /^DATABASE_URL: cannot use PostgreSQL at postgres:\/\/chat:\*\*\*@127\.0\.0\.1:1\/chat: /,
+      ],
+    ] as const
+  ) {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--unstable-kv", "main.ts"],
+      cwd: root,
+      env: { DATABASE_URL: url, PORT: "0", KV_PATH: ":memory:" },
+      stdout: "null",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr).trim();
+    expect(out.code).toBe(2);
+    expect(stderr.split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(expected);
+    expect(stderr).not.toContain("s3cret");
+  }
+});

@@ -27,7 +27,12 @@ import {
 } from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import type { PresenceUser } from "@/lib/shared/protocol.ts";
-import { connect, type Db, redactUrl } from "@/lib/server/store/postgres.ts";
+import {
+  connect,
+  type Db,
+  redactUrl,
+  StoreOpenError,
+} from "@/lib/server/store/postgres.ts";
 import { migrate } from "@/lib/server/store/postgres_schema.ts";
 
 /** Options of {@link PostgresBus.connect}. */
@@ -88,8 +93,9 @@ export class PostgresBus implements Bus {
 
   /**
    * Connects to PostgreSQL at `url`, applies pending migrations, listens and
-   * starts heartbeating. Rejects when PostgreSQL cannot be reached; after
-   * that the bus reconnects by itself, whatever the outage.
+   * starts heartbeating. Rejects with a one-line `StoreOpenError` when
+   * PostgreSQL cannot be reached; after that the bus reconnects by itself,
+   * whatever the outage.
    */
   static async connect(
     url: string,
@@ -108,8 +114,11 @@ export class PostgresBus implements Bus {
       await bus.#listen();
     } catch (error) {
       await bus.#end();
-      throw new Error(
-        `PostgreSQL at ${redactUrl(url)} is unreachable: ${error}`,
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreOpenError(
+        `DATABASE_URL: cannot use PostgreSQL at ${redactUrl(url)}: ${
+          reason.split("\n")[0]
+        }`,
       );
     }
     await bus.#beat();
