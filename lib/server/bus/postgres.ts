@@ -55,7 +55,15 @@ const MAX_PAYLOAD_BYTES = 7000;
 const SPILL_KEEP_S = 60;
 const MAX_BACKOFF_MS = 2000;
 
+/** Events per NOTIFY statement. */
+const MAX_NOTIFY_BATCH = 200;
+
 const spillRef = z.object({ spill: z.number().int() });
+
+interface Outgoing {
+  event: BusEvent;
+  done: () => void;
+}
 
 /**
  * A {@link Bus} shared by every instance connected to one PostgreSQL.
@@ -75,6 +83,9 @@ export class PostgresBus implements Bus {
   readonly #handlers: ((event: BusEvent) => void)[] = [];
   /** This instance's users per room: the truth the table mirrors. */
   readonly #local = new Map<string, PresenceUser[]>();
+  /** Events waiting to be notified, in publish order. */
+  readonly #outbox: Outgoing[] = [];
+  #sending = false;
   #listener?: Db;
   #listening = false;
   #relistening?: Promise<void>;
@@ -183,31 +194,79 @@ export class PostgresBus implements Bus {
   }
 
   /** Publishes to every instance; while PostgreSQL is away, to this one only. Never rejects. */
-  async publish(event: BusEvent): Promise<void> {
-    if (event.kind === "resync") return this.#emit(event);
-    const payload = JSON.stringify(event);
+  publish(event: BusEvent): Promise<void> {
+    if (event.kind === "resync") return Promise.resolve(this.#emit(event));
+    return new Promise((resolve) => {
+      this.#outbox.push({ event, done: resolve });
+      if (!this.#sending) this.#send();
+    });
+  }
+
+  /**
+   * Sends waiting events, those queued while a send was in flight together:
+   * one statement notifies a batch, in order, so a busy instance pays a
+   * round trip per batch rather than per event.
+   */
+  async #send(): Promise<void> {
+    this.#sending = true;
     try {
-      if (new TextEncoder().encode(payload).length <= MAX_PAYLOAD_BYTES) {
-        await this.#sql`SELECT pg_notify(${CHANNEL}, ${payload})`;
-      } else {
-        await this.#sql.begin(async (tx) => {
-          const [row] = await tx<{ id: number }[]>`
-            INSERT INTO bus_spill (payload) VALUES (${payload}) RETURNING id`;
-          await tx`SELECT pg_notify(${CHANNEL}, ${
-            JSON.stringify({ spill: row.id })
-          })`;
-          await tx`DELETE FROM bus_spill
-            WHERE created_at < now() - make_interval(secs => ${SPILL_KEEP_S})`;
-        });
+      while (this.#outbox.length > 0) {
+        const batch = this.#outbox.splice(0, MAX_NOTIFY_BATCH);
+        let small: { payload: string; item: Outgoing }[] = [];
+        const flush = async () => {
+          if (small.length === 0) return;
+          const sent = small;
+          small = [];
+          await this.#notify(
+            sent.map((s) => s.item),
+            () =>
+              this.#sql`SELECT pg_notify(${CHANNEL}, p) FROM (
+                SELECT p FROM unnest(${sent.map((s) => s.payload)}::text[])
+                  WITH ORDINALITY AS v(p, n) ORDER BY n) AS ordered`,
+          );
+        };
+        for (const item of batch) {
+          const payload = JSON.stringify(item.event);
+          if (new TextEncoder().encode(payload).length <= MAX_PAYLOAD_BYTES) {
+            small.push({ payload, item });
+            continue;
+          }
+          await flush();
+          await this.#notify([item], () => this.#spill(payload));
+        }
+        await flush();
       }
-    } catch (error) {
-      // The store has it already; other instances catch up on resync.
-      this.#log.warn(
-        "publishing a {kind} event failed, delivering locally: {error}",
-        { kind: event.kind, error: String(error) },
-      );
-      this.#emit(event);
+    } finally {
+      this.#sending = false;
     }
+  }
+
+  /** Runs `send`; on failure delivers `items` here only. Never rejects. */
+  async #notify(items: Outgoing[], send: () => Promise<unknown>) {
+    try {
+      await send();
+    } catch (error) {
+      // The store has them already; other instances catch up on resync.
+      this.#log.warn(
+        "publishing {n} events failed, delivering locally: {error}",
+        { n: items.length, error: String(error) },
+      );
+      for (const item of items) this.#emit(item.event);
+    }
+    for (const item of items) item.done();
+  }
+
+  /** An event over NOTIFY's limit: stored, and notified by its row id. */
+  async #spill(payload: string): Promise<void> {
+    await this.#sql.begin(async (tx) => {
+      const [row] = await tx<{ id: number }[]>`
+        INSERT INTO bus_spill (payload) VALUES (${payload}) RETURNING id`;
+      await tx`SELECT pg_notify(${CHANNEL}, ${
+        JSON.stringify({ spill: row.id })
+      })`;
+      await tx`DELETE FROM bus_spill
+        WHERE created_at < now() - make_interval(secs => ${SPILL_KEEP_S})`;
+    });
   }
 
   subscribe(handler: (event: BusEvent) => void): void {
@@ -273,6 +332,7 @@ export class PostgresBus implements Bus {
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#beating;
+    while (this.#sending) await new Promise((r) => setTimeout(r, 5));
     const rooms = [...this.#local.keys()];
     this.#local.clear();
     this.#handlers.length = 0;

@@ -4,8 +4,8 @@ import type { BusEvent } from "./bus.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 import { until } from "@/tests/helpers/until.ts";
 
-/** Short timings so that expiry and reconnection happen within a test. */
-const FAST: PostgresBusOptions = { heartbeatMs: 100, presenceTtlMs: 400 };
+/** A quick heartbeat, with room for a loaded machine before presence lapses. */
+const FAST: PostgresBusOptions = { heartbeatMs: 200, presenceTtlMs: 3000 };
 
 const ann = { name: "ann", guest: false };
 const bob = { name: "bob", guest: true };
