@@ -174,3 +174,49 @@ Deno.test("scale-out - without Redis, instances sharing a KV file reach each oth
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scale-out - while Redis is down, messages still cross instances by polling the shared store", async () => {
+  const redis = await startRedis();
+  const dir = await Deno.makeTempDir({ prefix: "chat-outage-" });
+  const env = {
+    KV_PATH: `${dir}/chat.kv`,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: "fatal",
+  };
+  const one = await spawnServer(freePort(), env);
+  const two = await spawnServer(freePort(), env);
+  try {
+    const ana = await member(one, "ana");
+    const ben = await member(two, "ben");
+    await ana.next("user_joined", (f) => f.user === "ben");
+    await redis.stop();
+    for (const [c, who] of [[ana, "ana"], [ben, "ben"]] as const) {
+      c.send({
+        type: "send",
+        room: "general",
+        text: `${who} during the outage`,
+        clientId: `${who}-out`,
+      });
+      await c.next("ack", (f) => f.clientId === `${who}-out`);
+    }
+    // Redis stays down: each side reads the other's message from the store.
+    await ben.until(
+      () => ben.of("message").find((f) => f.text === "ana during the outage"),
+      10_000,
+    );
+    await ana.until(
+      () => ana.of("message").find((f) => f.text === "ben during the outage"),
+      10_000,
+    );
+    for (const c of [ana, ben]) {
+      expect(ids(c)).toEqual([...ids(c)].sort((a, b) => a - b));
+      expect(new Set(ids(c)).size).toBe(ids(c).length);
+    }
+    await Promise.all([ana.close(), ben.close()]);
+  } finally {
+    await one.stop();
+    await two.stop();
+    await redis.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -128,7 +128,10 @@ export interface Config {
   metricsToken?: string;
   /** Whether anyone may read `/metrics`. */
   metricsPublic: boolean;
-  /** Failed logins per username before a lock; slowed from half of it. */
+  /**
+   * Failed logins per (address, username) before a lock, slowed from half of
+   * it; per username from any address, slowed past it, never locked.
+   */
   loginMaxAttempts: number;
   /** How long a login lock lasts, in ms. */
   loginLockMs: number;

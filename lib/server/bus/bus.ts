@@ -62,6 +62,12 @@ export interface Bus {
   presence(room: string): Promise<PresenceUser[]>;
   /** Whether the bus can carry events now. */
   healthy(): Promise<boolean>;
+  /**
+   * True while the bus can't reach the other instances (e.g. Redis is
+   * down): the hub then reads new messages of its rooms from the shared
+   * store every second, so chat across instances goes on, slower.
+   */
+  degraded?(): boolean;
   /** Stops delivering events and releases the connection. */
   close(): Promise<void>;
 }

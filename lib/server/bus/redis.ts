@@ -211,6 +211,11 @@ export class RedisBus implements Bus {
     return mergePresence(lists);
   }
 
+  degraded(): boolean {
+    return this.#started && !this.#closed &&
+      (this.#lost || !this.#cmd.isReady || !this.#sub.isReady);
+  }
+
   /** Whether both connections are up and the last heartbeat is recent. */
   healthy(): Promise<boolean> {
     return Promise.resolve(

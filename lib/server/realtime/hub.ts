@@ -160,6 +160,12 @@ export class Hub {
     this.#o.bus.subscribe((event) => this.#onBus(event));
     this.#sweep = setInterval(() => {
       this.#sweepSlow();
+      // The bus can't reach other instances: their messages are in the store.
+      if (this.#o.bus.degraded?.()) {
+        for (const [room, state] of this.#rooms) {
+          if (state.members.size > 0) this.#fillGap(room, state, true);
+        }
+      }
       // Presence can change with no event (an instance died): look again now and then.
       if (++this.#ticks % PRESENCE_RECHECK_TICKS === 0) {
         for (const room of this.#rooms.keys()) this.#onPresence(room);
