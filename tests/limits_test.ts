@@ -50,14 +50,26 @@ Deno.test("limits - a foreign Origin is refused with 403 before the upgrade", as
       origin: "https://evil.example",
     });
     expect(legacy.status).toBe(403);
-    // Its own origin, an allowed one, and none at all (a non-browser client) pass.
-    for (const origin of [s.url, "https://chat.example", undefined]) {
+    // With ALLOWED_ORIGINS set, an Origin equal to the Host is not trusted
+    // (DNS rebinding); see tests/http_hardening_test.ts for PUBLIC_URL.
+    const own = await upgradeStatus(s, "/ws?name=eve", { origin: s.url });
+    expect(own.status).toBe(403);
+    // An allowed origin and none at all (a non-browser client) pass.
+    for (const origin of ["https://chat.example", undefined]) {
       const c = new Client(wsUrl(s, "/ws?name=ok"), {
         headers: origin ? { origin } : {},
       });
       await c.next("welcome");
       await c.close();
     }
+  });
+  // Unconfigured, the server's own origin (from the Host) passes.
+  await withServer({}, async (s) => {
+    const c = new Client(wsUrl(s, "/ws?name=ok"), {
+      headers: { origin: s.url },
+    });
+    await c.next("welcome");
+    await c.close();
   });
 });
 
