@@ -56,7 +56,7 @@ export const FULL: Plan = {
   idle: { clients: 10_000 },
   durable: {
     rooms: 1000,
-    perRoom: 10,
+    perRoom: 2,
     busyClients: 20,
     busySenders: 10,
     rate: 1000,

@@ -81,7 +81,12 @@ async function run(
  * ```
  */
 export async function startPostgres(): Promise<PostgresServer> {
-  const dir = await Deno.makeTempDir({ prefix: "chat-pg-" });
+  // As root, under /tmp: the postgres user must reach the folder, and a
+  // TMPDIR inside root's home would be closed to it.
+  const dir = await Deno.makeTempDir({
+    prefix: "chat-pg-",
+    ...(isRoot() ? { dir: "/tmp" } : {}),
+  });
   if (isRoot()) {
     const chown = await new Deno.Command("chown", {
       args: ["-R", `${USER}:${USER}`, dir],

@@ -4,7 +4,10 @@
  * channel that every instance `LISTEN`s to on a connection of its own;
  * presence lives in a table with a row per instance and room, trusted only
  * while that instance's heartbeat row is fresh (by the database's clock, so
- * hosts' clocks don't matter).
+ * hosts' clocks don't matter). Each instance mirrors that table in memory —
+ * loaded at start, updated by the notifications that carry each change, and
+ * the live instances re-read with every heartbeat — so reading presence costs
+ * no query (the welcome frame counts users in every room).
  *
  * A `NOTIFY` payload holds at most 8000 bytes; a larger event is written to
  * `bus_spill` and the notification carries its row id.
@@ -60,8 +63,17 @@ const MAX_NOTIFY_BATCH = 200;
 
 const spillRef = z.object({ spill: z.number().int() });
 
+/** A change of one instance's users in a room, as notified. */
+const presenceUpdate = z.object({
+  kind: z.literal("presence"),
+  room: z.string(),
+  instance: z.string(),
+  users: presenceUsers,
+});
+type PresenceUpdate = z.infer<typeof presenceUpdate>;
+
 interface Outgoing {
-  event: BusEvent;
+  event: BusEvent | PresenceUpdate;
   done: () => void;
 }
 
@@ -83,6 +95,10 @@ export class PostgresBus implements Bus {
   readonly #handlers: ((event: BusEvent) => void)[] = [];
   /** This instance's users per room: the truth the table mirrors. */
   readonly #local = new Map<string, PresenceUser[]>();
+  /** Other instances' users: room → instance → users. */
+  readonly #mirror = new Map<string, Map<string, PresenceUser[]>>();
+  /** Instances whose heartbeat is fresh, as of the last heartbeat. */
+  #alive = new Set<string>();
   /** Events waiting to be notified, in publish order. */
   readonly #outbox: Outgoing[] = [];
   #sending = false;
@@ -96,7 +112,7 @@ export class PostgresBus implements Bus {
 
   private constructor(url: string, options: PostgresBusOptions, ttl: number) {
     this.#url = url;
-    this.#sql = connect(url, 2);
+    this.#sql = connect(url, 4);
     this.#id = options.instanceId ?? crypto.randomUUID();
     this.#ttlMs = ttl;
     this.#log = options.logger ?? logger("bus");
@@ -123,6 +139,7 @@ export class PostgresBus implements Bus {
     try {
       await migrate(bus.#sql);
       await bus.#listen();
+      await bus.#loadMirror();
     } catch (error) {
       await bus.#end();
       const reason = error instanceof Error ? error.message : String(error);
@@ -185,6 +202,7 @@ export class PostgresBus implements Bus {
       }
       if (this.#closed) return;
       this.#log.info("listening on PostgreSQL again; resyncing");
+      await this.#loadMirror().catch(() => {});
       this.#emit({ kind: "resync" });
       await this.#beat();
       for (const room of this.#local.keys()) {
@@ -196,6 +214,10 @@ export class PostgresBus implements Bus {
   /** Publishes to every instance; while PostgreSQL is away, to this one only. Never rejects. */
   publish(event: BusEvent): Promise<void> {
     if (event.kind === "resync") return Promise.resolve(this.#emit(event));
+    return this.#enqueue(event);
+  }
+
+  #enqueue(event: BusEvent | PresenceUpdate): Promise<void> {
     return new Promise((resolve) => {
       this.#outbox.push({ event, done: resolve });
       if (!this.#sending) this.#send();
@@ -251,7 +273,13 @@ export class PostgresBus implements Bus {
         "publishing {n} events failed, delivering locally: {error}",
         { n: items.length, error: String(error) },
       );
-      for (const item of items) this.#emit(item.event);
+      for (const { event } of items) {
+        this.#emit(
+          event.kind === "presence"
+            ? { kind: "presence", room: event.room }
+            : event,
+        );
+      }
     }
     for (const item of items) item.done();
   }
@@ -293,29 +321,53 @@ export class PostgresBus implements Bus {
         error: String(error),
       });
     }
-    await this.publish({ kind: "presence", room });
+    await this.#enqueue({
+      kind: "presence",
+      room,
+      instance: this.#id,
+      users: [...users],
+    });
   }
 
   /**
    * This instance's users in `room` plus those of every instance whose
-   * heartbeat is fresh. While PostgreSQL is away, this instance's only.
+   * heartbeat is fresh, from memory. While PostgreSQL is away, the last
+   * known lists of instances that were alive then.
    */
-  async presence(room: string): Promise<PresenceUser[]> {
+  presence(room: string): Promise<PresenceUser[]> {
     const lists = [this.#local.get(room) ?? []];
-    try {
-      const rows = await this.#sql<{ instance: string; users: string }[]>`
-        SELECT p.instance, p.users FROM bus_presence p
-        JOIN bus_instances i ON i.instance = p.instance
-        WHERE p.room = ${room} AND p.instance <> ${this.#id}
-          AND i.alive_until > now()`;
-      for (const r of rows) lists.push(this.#users(r.users, r.instance));
-    } catch (error) {
-      this.#log.warn("reading presence of {room} failed: {error}", {
-        room,
-        error: String(error),
-      });
+    for (const [instance, users] of this.#mirror.get(room) ?? []) {
+      if (this.#alive.has(instance)) lists.push(users);
     }
-    return mergePresence(lists);
+    return Promise.resolve(mergePresence(lists));
+  }
+
+  /** Reads every other instance's presence and who is alive. */
+  async #loadMirror(): Promise<void> {
+    const rows = await this.#sql<
+      { instance: string; room: string; users: string; alive: boolean }[]
+    >`
+      SELECT p.instance, p.room, p.users, i.alive_until > now() AS alive
+      FROM bus_presence p JOIN bus_instances i ON i.instance = p.instance
+      WHERE p.instance <> ${this.#id}`;
+    this.#mirror.clear();
+    const alive = new Set<string>();
+    for (const r of rows) {
+      this.#mirrorSet(r.room, r.instance, this.#users(r.users, r.instance));
+      if (r.alive) alive.add(r.instance);
+    }
+    this.#alive = alive;
+  }
+
+  #mirrorSet(room: string, instance: string, users: PresenceUser[]): void {
+    let byInstance = this.#mirror.get(room);
+    if (users.length === 0) {
+      byInstance?.delete(instance);
+      if (byInstance?.size === 0) this.#mirror.delete(room);
+      return;
+    }
+    if (!byInstance) this.#mirror.set(room, byInstance = new Map());
+    byInstance.set(instance, users);
   }
 
   /** Whether the listening connection is up and the last heartbeat is recent. */
@@ -342,7 +394,12 @@ export class PostgresBus implements Bus {
         await tx`DELETE FROM bus_instances WHERE instance = ${this.#id}`;
         for (const room of rooms) {
           await tx`SELECT pg_notify(${CHANNEL}, ${
-            JSON.stringify({ kind: "presence", room })
+            JSON.stringify({
+              kind: "presence",
+              room,
+              instance: this.#id,
+              users: [],
+            })
           })`;
         }
       });
@@ -390,6 +447,18 @@ export class PostgresBus implements Bus {
           // Rows of instances gone for a while are nobody's any more.
           await tx`DELETE FROM bus_instances
             WHERE alive_until < now() - interval '1 minute'`;
+          const alive = await tx<{ instance: string }[]>`
+            SELECT instance FROM bus_instances
+            WHERE alive_until > now() AND instance <> ${this.#id}`;
+          const before = this.#alive;
+          this.#alive = new Set(alive.map((r) => r.instance));
+          // An instance that stopped beating takes its users with it.
+          for (const gone of before) {
+            if (this.#alive.has(gone)) continue;
+            for (const [room, byInstance] of this.#mirror) {
+              if (byInstance.has(gone)) this.#emit({ kind: "presence", room });
+            }
+          }
         });
         this.#lastBeat = Date.now();
       } catch (error) {
@@ -415,6 +484,17 @@ export class PostgresBus implements Bus {
           if (rows[0]) this.#receive(rows[0].payload);
           else this.#emit({ kind: "resync" });
         }, () => this.#emit({ kind: "resync" }));
+      return;
+    }
+    const update = presenceUpdate.safeParse(parsed);
+    if (update.success) {
+      const { room, instance, users } = update.data;
+      if (instance !== this.#id) {
+        this.#mirrorSet(room, instance, users);
+        // A notification is as good as a heartbeat until the next one.
+        if (users.length > 0) this.#alive.add(instance);
+      }
+      this.#emit({ kind: "presence", room });
       return;
     }
     const event = wireEvent.safeParse(parsed);

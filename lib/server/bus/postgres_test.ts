@@ -50,14 +50,20 @@ Deno.test("postgres bus - two instances see each other's events, presence and ty
     // Presence is the union of both instances, each user once.
     await a.bus.setPresence("general", [ann]);
     await b.bus.setPresence("general", [bob, ann]);
-    expect(await a.bus.presence("general")).toEqual([ann, bob]);
-    expect(await b.bus.presence("general")).toEqual([ann, bob]);
+    await until(async () =>
+      JSON.stringify(await a.bus.presence("general")) ===
+        JSON.stringify([ann, bob]), { what: "presence [ann, bob] on a" });
+    await until(async () =>
+      JSON.stringify(await b.bus.presence("general")) ===
+        JSON.stringify([ann, bob]), { what: "presence [ann, bob] on b" });
     await until(
       () => a.events.some((e) => e.kind === "presence"),
       { what: "a presence event" },
     );
     await b.bus.setPresence("general", []);
-    expect(await a.bus.presence("general")).toEqual([ann]);
+    await until(async () =>
+      JSON.stringify(await a.bus.presence("general")) ===
+        JSON.stringify([ann]), { what: "presence [ann] on a" });
     expect(await a.bus.healthy()).toBe(true);
   } finally {
     await a.bus.close();
@@ -73,7 +79,9 @@ Deno.test("postgres bus - after a PostgreSQL restart it resyncs and carries even
   let bClosed = false;
   try {
     await b.bus.setPresence("general", [bob]);
-    expect(await a.bus.presence("general")).toEqual([bob]);
+    await until(async () =>
+      JSON.stringify(await a.bus.presence("general")) ===
+        JSON.stringify([bob]), { what: "presence [bob] on a" });
 
     await pg.restart();
     await until(() => a.events.some((e) => e.kind === "resync"), {
@@ -88,7 +96,9 @@ Deno.test("postgres bus - after a PostgreSQL restart it resyncs and carries even
       { what: "an event after the restart" },
     );
     // Presence was rewritten by the heartbeat; closing removes it.
-    expect(await a.bus.presence("general")).toEqual([bob]);
+    await until(async () =>
+      JSON.stringify(await a.bus.presence("general")) ===
+        JSON.stringify([bob]), { what: "presence [bob] on a" });
     await b.bus.close();
     bClosed = true;
     await until(async () => (await a.bus.presence("general")).length === 0, {
