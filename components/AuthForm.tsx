@@ -19,6 +19,9 @@ export function AuthForm(
 ): VNode {
   return (
     <main class="auth" id="main">
+      <p class="back">
+        <a href={next}>← Back to the chat</a>
+      </p>
       <form class="auth-form" method="post" action={action}>
         <h1>{title}</h1>
         {error && <p class="error" role="alert" id="form-error">{error}</p>}

@@ -1,5 +1,6 @@
 import type { RefObject, VNode } from "preact";
 import { type Signal, useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
 
 /** An own message being edited in the composer. */
 export interface Editing {
@@ -23,17 +24,46 @@ export interface ComposerProps {
   onSubmit: (text: string) => void;
   /** Called as the user types a new message. */
   onTyping: () => void;
+  /** Up-arrow in an empty composer: edit one's last message. */
+  onEditLast: () => void;
+}
+
+/** What the composer held in a room left for another. */
+interface Draft {
+  text: string;
+  editing: Editing | null;
 }
 
 const encoder = new TextEncoder();
 
 /**
- * Where messages are written: Enter sends, Shift+Enter breaks the line,
- * Escape cancels an edit; text over the server's limit is refused here.
+ * Where messages are written: Enter sends, Shift+Enter breaks the line (on
+ * touch screens Enter breaks the line and the Send button sends), Up-arrow
+ * in an empty box edits one's last message, Escape cancels an edit; text
+ * over the server's limit is refused here. It grows with its text up to
+ * about eight lines, and each room keeps its own draft and edit.
  */
 export function Composer(props: ComposerProps): VNode {
   const { room, maxBytes, editing, inputRef } = props;
   const over = useSignal(0);
+  const drafts = useRef(new Map<string, Draft>());
+  const shown = useRef(room);
+
+  // Switching rooms: keep this room's draft and edit, bring back the other's.
+  useEffect(() => {
+    const el = inputRef.current;
+    if (!el || shown.current === room) return;
+    drafts.current.set(shown.current, {
+      text: el.value,
+      editing: editing.peek(),
+    });
+    shown.current = room;
+    const draft = drafts.current.get(room);
+    el.value = draft?.text ?? "";
+    editing.value = draft?.editing ?? null;
+    measure(el.value);
+    grow(el);
+  }, [room]);
 
   const measure = (text: string) => {
     over.value = maxBytes === null
@@ -42,7 +72,10 @@ export function Composer(props: ComposerProps): VNode {
   };
   const cancel = () => {
     editing.value = null;
-    if (inputRef.current) inputRef.current.value = "";
+    if (inputRef.current) {
+      inputRef.current.value = "";
+      grow(inputRef.current);
+    }
     over.value = 0;
   };
   const submit = () => {
@@ -53,6 +86,7 @@ export function Composer(props: ComposerProps): VNode {
     if (!text || over.value > 0) return;
     props.onSubmit(text);
     el.value = "";
+    grow(el);
   };
 
   return (
@@ -84,14 +118,26 @@ export function Composer(props: ComposerProps): VNode {
           placeholder={`Message #${room}`}
           onInput={(e) => {
             measure(e.currentTarget.value);
+            grow(e.currentTarget);
             if (!editing.value) props.onTyping();
           }}
           onKeyDown={(e) => {
             if (e.key === "Escape" && editing.value) {
+              e.stopPropagation();
               cancel();
               return;
             }
-            if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+            if (
+              e.key === "ArrowUp" && !e.currentTarget.value && !editing.value &&
+              !e.altKey
+            ) {
+              e.preventDefault();
+              props.onEditLast();
+              return;
+            }
+            if (
+              e.key === "Enter" && !e.shiftKey && !e.isComposing && !coarse()
+            ) {
               e.preventDefault();
               submit();
             }
@@ -101,4 +147,17 @@ export function Composer(props: ComposerProps): VNode {
       </form>
     </>
   );
+}
+
+/** Whether the main pointer is a finger: Enter then breaks the line. */
+function coarse(): boolean {
+  return typeof matchMedia === "function" &&
+    matchMedia("(pointer: coarse)").matches;
+}
+
+/** Grows the box with its text where CSS `field-sizing` can't. */
+function grow(el: HTMLTextAreaElement): void {
+  if (CSS.supports("field-sizing", "content")) return;
+  el.style.height = "auto";
+  el.style.height = `${el.scrollHeight + 2}px`;
 }

@@ -20,12 +20,18 @@ export interface MessageListProps {
   onDiscard?: (clientId: string) => void;
   /** Starts editing one's own message. */
   onEdit?: (id: number, text: string) => void;
-  /** Deletes one's own message (asks once more first). */
+  /** Deletes a message (asks once more first). */
   onDelete?: (id: number) => void;
+  /** Removes a user from the room, as its moderator (asks once more first). */
+  onKick?: (user: string) => void;
   /** The message whose Delete waits for confirmation. */
   confirmDelete?: number | null;
+  /** The user whose removal waits for confirmation. */
+  confirmKick?: string | null;
   /** Whether one's own message may still be edited or deleted. */
   canChange?: (room: string, id: number) => boolean;
+  /** Whether the reader moderates the room: deletes any message, removes users. */
+  moderator?: boolean;
 }
 
 /**
@@ -42,8 +48,11 @@ export function MessageList(
     onDiscard,
     onEdit,
     onDelete,
+    onKick,
     confirmDelete,
+    confirmKick,
     canChange = () => true,
+    moderator = false,
   }: MessageListProps,
 ): VNode {
   const rows = [];
@@ -54,7 +63,6 @@ export function MessageList(
         <li
           key={`day-${dayKey(item.ts)}-${item.ts}`}
           class="day"
-          role="separator"
         >
           <span>{formatDay(item.ts)}</span>
         </li>,
@@ -66,6 +74,7 @@ export function MessageList(
       const grouped = prev?.kind === "message" && prev.user === item.user &&
         item.ts - prev.ts < GROUP_MS && dayKey(prev.ts) === dayKey(item.ts);
       const own = item.user === me;
+      const mine = own && canChange(item.room, item.id);
       rows.push(
         <li
           key={item.id}
@@ -74,13 +83,15 @@ export function MessageList(
           }`}
           data-id={item.id}
         >
-          {!grouped && (
-            <div class="meta">
-              <bdi class="user">{item.user}</bdi>
-              {item.guest && <span class="tag">guest</span>}{" "}
-              <Time ts={item.ts} />
-            </div>
-          )}
+          {grouped
+            ? <span class="sr-only">{item.user}:</span>
+            : (
+              <div class="meta">
+                <bdi class="user">{item.user}</bdi>
+                {item.guest && <span class="tag">guest</span>}{" "}
+                <Time ts={item.ts} />
+              </div>
+            )}
           <div class="text">
             <span class="body">
               {item.deleted
@@ -91,27 +102,47 @@ export function MessageList(
               <span class="edited">(edited)</span>
             )}
             {own && !item.deleted && (
-              <span class="sent" title="Sent" aria-label="Sent">✓</span>
+              <span class="sent" title="Sent">
+                <span aria-hidden="true">✓</span>
+                <span class="sr-only">Sent</span>
+              </span>
             )}
           </div>
-          {own && !item.deleted && (onEdit || onDelete) &&
-            canChange(item.room, item.id) && (
-            <div class="actions">
-              <button
-                type="button"
-                class="link"
-                onClick={() => onEdit?.(item.id, item.text)}
-              >
-                Edit<span class="sr-only">your message {item.id}</span>
-              </button>
+          {!item.deleted && (mine || moderator) && (
+            <div
+              class="actions"
+              role="group"
+              aria-label={`Message ${item.id} by ${item.user}`}
+            >
+              {mine && (
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => onEdit?.(item.id, item.text)}
+                >
+                  Edit<span class="sr-only">message {item.id}</span>
+                </button>
+              )}
               <button
                 type="button"
                 class="link"
                 onClick={() => onDelete?.(item.id)}
               >
                 {confirmDelete === item.id ? "Really delete?" : "Delete"}
-                <span class="sr-only">your message {item.id}</span>
+                <span class="sr-only">message {item.id}</span>
               </button>
+              {moderator && !own && (
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => onKick?.(item.user)}
+                >
+                  {confirmKick === item.user
+                    ? `Really remove ${item.user}?`
+                    : `Remove ${item.user}`}
+                  <span class="sr-only">from the room</span>
+                </button>
+              )}
             </div>
           )}
         </li>,
@@ -163,7 +194,7 @@ function Time({ ts }: { ts: number }) {
   const d = new Date(ts);
   return (
     <time dateTime={d.toISOString()} title={d.toLocaleString()}>
-      {d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}
+      {d.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })}
     </time>
   );
 }

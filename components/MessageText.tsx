@@ -3,11 +3,11 @@ import { type Inline, parseInline } from "@/lib/client/format.ts";
 import { displayUrl } from "@/lib/shared/text.ts";
 
 /**
- * A message's text with its inline formatting, links (http and https only,
- * opened without opener or referrer) and @mentions, as Preact nodes. What
- * the user typed is only ever text, so HTML in it stays inert. A link's
- * text is isolated and its bidi controls shown encoded, so it reads as the
- * address it opens.
+ * A message's text with its formatting, code blocks, links (http and https
+ * only, opened without opener or referrer), #room links and @mentions, as
+ * Preact nodes. What the user typed is only ever text, so HTML in it stays
+ * inert. A link's text is isolated and its bidi controls shown encoded, so
+ * it reads as the address it opens.
  */
 export function MessageText(
   { text, me }: { text: string; me?: string },
@@ -22,6 +22,18 @@ function render(tokens: Inline[], me?: string): ComponentChildren[] {
         return t.v;
       case "code":
         return <code key={key}>{t.v}</code>;
+      case "pre":
+        return (
+          <pre key={key}>
+            <code>{t.v}</code>
+          </pre>
+        );
+      case "room":
+        return (
+          <a key={key} href={`/rooms/${t.v}`} class="room-link" data-room={t.v}>
+            #{t.v}
+          </a>
+        );
       case "strong":
         return <strong key={key}>{render(t.c, me)}</strong>;
       case "em":

@@ -1,5 +1,10 @@
 import type { VNode } from "preact";
 import type { RoomInfo } from "@/lib/shared/protocol.ts";
+import { ROOM_ID } from "@/lib/shared/names.ts";
+
+/** The room-name rule, as people read it. */
+const RULE =
+  "1–32 letters a–z, digits, _ or -, starting with a letter or digit";
 
 /** Props of {@link Sidebar}. */
 export interface SidebarProps {
@@ -17,6 +22,8 @@ export interface SidebarProps {
   onCreate?: (room: string) => void;
   /** Why the last room could not be created. */
   createError?: string;
+  /** Explains a name that breaks the rule. */
+  onInvalid?: (message: string) => void;
 }
 
 /** The room list with unread and mention counts, and the create-room form. */
@@ -66,8 +73,16 @@ export function Sidebar(props: SidebarProps): VNode {
           const input = (e.currentTarget as HTMLFormElement).elements.namedItem(
             "room",
           ) as HTMLInputElement;
+          // Capitals are fine: ids are lower case, so they are folded here.
           const name = input.value.trim().toLowerCase();
-          if (name) props.onCreate?.(name);
+          if (!name) return;
+          if (!ROOM_ID.test(name)) {
+            props.onInvalid?.(
+              `“${input.value.trim()}” can't be a room: use ${RULE}`,
+            );
+            return;
+          }
+          props.onCreate?.(name);
           input.value = "";
         }}
       >
@@ -77,11 +92,14 @@ export function Sidebar(props: SidebarProps): VNode {
             id="new-room"
             name="room"
             placeholder="e.g. design"
-            pattern="[a-z0-9][a-z0-9_\-]{0,31}"
             maxLength={32}
+            autoCapitalize="none"
+            aria-describedby="new-room-rule"
+            aria-invalid={props.createError ? true : undefined}
           />
           <button type="submit" class="button">Create</button>
         </div>
+        <p class="hint" id="new-room-rule">{RULE}</p>
         {props.createError && (
           <p class="error" role="alert">{props.createError}</p>
         )}

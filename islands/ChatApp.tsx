@@ -1,18 +1,23 @@
 import type { VNode } from "preact";
-import { useSignal } from "@preact/signals";
+import { useComputed, useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { ChatStore } from "@/lib/client/chat_store.ts";
 import { fetchHistory } from "@/lib/client/history.ts";
 import { useConnection } from "@/lib/client/hooks/use_connection.ts";
+import { useDrawer } from "@/lib/client/hooks/use_drawer.ts";
 import { usePageTitle } from "@/lib/client/hooks/use_page_title.ts";
 import { useScrollFollow } from "@/lib/client/hooks/use_scroll_follow.ts";
+import { useShortcuts } from "@/lib/client/hooks/use_shortcuts.ts";
 import type { ChatMessage, RoomInfo } from "@/lib/shared/protocol.ts";
 import { Composer, type Editing } from "@/components/Composer.tsx";
 import { ConnectionBanner } from "@/components/ConnectionBanner.tsx";
+import { HelpDialog } from "@/components/HelpDialog.tsx";
 import { Members } from "@/components/Members.tsx";
 import { MessageList } from "@/components/MessageList.tsx";
 import { NameDialog } from "@/components/NameDialog.tsx";
-import { type Drawer, PaneHeader } from "@/components/PaneHeader.tsx";
+import { NotifyButton } from "@/components/NotifyButton.tsx";
+import { PaneHeader } from "@/components/PaneHeader.tsx";
+import { RoomSwitcher } from "@/components/RoomSwitcher.tsx";
 import { Sidebar } from "@/components/Sidebar.tsx";
 import { displayName } from "@/lib/shared/text.ts";
 
@@ -30,6 +35,10 @@ export interface ChatAppProps {
   account?: string | null;
   /** The CSRF token of the logout form, when signed in. */
   logoutToken?: string | null;
+  /** Whether the account moderates every room (an admin). */
+  admin?: boolean;
+  /** Rooms the account created, and so moderates. */
+  owns?: string[];
 }
 
 const TYPING_REPEAT_MS = 2000;
@@ -47,26 +56,42 @@ export default function ChatApp(props: ChatAppProps): VNode {
     s.addHistory(props.room, props.messages, props.hasMore, false);
     return s;
   }, []);
-  const link = useConnection(store, props.room, props.account);
+  const owns = useSignal<ReadonlySet<string>>(new Set(props.owns ?? []));
+  const link = useConnection(store, props.room, props.account, (id) => {
+    if (props.account) owns.value = new Set(owns.value).add(id);
+    openRoom(id);
+  });
   const { conn, createError } = link;
-  const drawer = useSignal<Drawer>(null);
+  const drawer = useDrawer();
+  const dialog = useSignal<"switcher" | "help" | null>(null);
   const logRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const typingSent = useRef(0);
   const editing = useSignal<Editing | null>(null);
-  /** A delete asks once more: the id whose Delete was clicked once. */
+  /** A delete or removal asks once more: what was clicked once. */
   const confirmDelete = useSignal<number | null>(null);
+  const confirmKick = useSignal<string | null>(null);
   usePageTitle(store);
+  useShortcuts(store, {
+    open: (id) => openRoom(id),
+    switcher: () => dialog.value = "switcher",
+    help: () => dialog.value = "help",
+  });
 
   const room = store.currentRoom.value;
   const current = store.current.value;
   const pending = conn.value?.pending.value ?? [];
+  const roomPending = pending.filter((p) => p.room === current);
+  const items = useComputed(() => store.currentRoom.value.items.value);
   const follow = useScrollFollow(
     logRef,
-    room.items.value.length + pending.length,
+    items,
+    store.me,
     current,
+    roomPending.length,
     loadOlder,
   );
+  const moderator = Boolean(props.admin) || owns.value.has(current);
 
   useEffect(() => {
     const onPop = () => {
@@ -76,34 +101,40 @@ export default function ChatApp(props: ChatAppProps): VNode {
     addEventListener("popstate", onPop);
     return () => removeEventListener("popstate", onPop);
   }, []);
+  // After the name dialog, the composer has the focus.
+  const asking = link.askName.value;
+  const asked = useRef(false);
+  useEffect(() => {
+    if (asked.current && !asking) inputRef.current?.focus();
+    asked.current = asking;
+  }, [asking]);
 
   async function loadOlder() {
     const r = store.room(store.current.value);
     const first = r.items.value.find((i) => i.kind === "message");
     if (!r.hasMore.value || !first || first.kind !== "message") return;
-    const el = logRef.current;
-    const fromBottom = el ? el.scrollHeight - el.scrollTop : 0;
+    // The log is laid out bottom-up: what is added above keeps the view.
     const page = await fetchHistory(store.current.value, { before: first.id });
-    if (!page) return;
-    store.addHistory(store.current.value, page.messages, page.hasMore, true);
-    requestAnimationFrame(() => {
-      if (el) el.scrollTop = el.scrollHeight - fromBottom;
-    });
+    if (page) {
+      store.addHistory(store.current.value, page.messages, page.hasMore, true);
+    }
   }
 
   async function openRoom(id: string, push = true) {
-    drawer.value = null;
-    store.open(id);
-    follow.toBottom();
-    if (push) history.pushState(null, "", `/rooms/${id}`);
-    conn.value?.join(id);
-    const r = store.room(id);
-    if (!r.loaded) {
-      const page = await fetchHistory(id);
-      if (page) {
-        store.addHistory(id, page.messages, page.hasMore, false);
-        const last = page.messages.at(-1);
-        if (last) conn.value?.seen(id, last.id);
+    dialog.value = null;
+    drawer.open.value = null;
+    if (id !== store.current.peek()) {
+      store.open(id);
+      if (push) history.pushState(null, "", `/rooms/${id}`);
+      conn.value?.join(id);
+      const r = store.room(id);
+      if (!r.loaded) {
+        const page = await fetchHistory(id);
+        if (page) {
+          store.addHistory(id, page.messages, page.hasMore, false);
+          const last = page.messages.at(-1);
+          if (last) conn.value?.seen(id, last.id);
+        }
       }
     }
     inputRef.current?.focus();
@@ -121,7 +152,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
     c.send(store.current.value, text);
     c.sendFrame({ type: "typing", room: store.current.value, typing: false });
     typingSent.current = 0;
-    follow.atBottom.value = true;
+    // One's own message is always shown, however tall.
+    follow.toBottom();
   }
 
   function onTyping() {
@@ -129,6 +161,18 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (!c || Date.now() - typingSent.current < TYPING_REPEAT_MS) return;
     typingSent.current = Date.now();
     c.sendFrame({ type: "typing", room: store.current.value, typing: true });
+  }
+
+  const canChange = (r: string, id: number) =>
+    Boolean(props.account) || store.mine.value.has(`${r}\u0000${id}`);
+  function edit(id: number, text: string) {
+    editing.value = { room: current, id };
+    const el = inputRef.current;
+    if (el) {
+      el.value = text;
+      el.focus();
+      el.dispatchEvent(new Event("input"));
+    }
   }
 
   const retryAt = conn.value?.retryAt.value ?? null;
@@ -139,33 +183,47 @@ export default function ChatApp(props: ChatAppProps): VNode {
       room.members.value.find((m) => m.name === u)?.guest ?? true,
     )
   );
-  const roomPending = pending.filter((p) => p.room === current);
+  const renamed = link.renamed.value;
+  const unseen = follow.unseen.value;
 
   return (
-    <div class={`chat${drawer.value ? ` drawer-${drawer.value}` : ""}`}>
+    <div
+      class={`chat${drawer.open.value ? ` drawer-${drawer.open.value}` : ""}`}
+    >
       <ConnectionBanner
-        state={conn.value?.state.value ?? "connecting"}
+        state={conn.value?.state.value ?? "idle"}
         retryIn={retryAt === null
           ? null
           : Math.max(0, Math.ceil((retryAt - link.now.value) / 1000))}
         waiting={pending.length}
         online={link.online.value}
+        onRetry={() => conn.value?.retryNow()}
       />
-      <nav class="sidebar" id="rooms" aria-label="Rooms">
+      <nav class="sidebar drawer-host" id="rooms" aria-label="Rooms">
+        <button
+          type="button"
+          class="icon drawer-close only-phone"
+          aria-label="Close rooms"
+          onClick={drawer.close}
+        >
+          ×
+        </button>
         <Sidebar
           rooms={store.rooms.value}
           current={current}
           unread={store.unread.value}
           mentions={store.mentions.value}
           onOpen={(id) => openRoom(id)}
-          onCreate={(id) => {
-            createError.value = "";
-            if (!conn.value?.sendFrame({ type: "create", room: id })) {
-              createError.value = "Not connected; try again in a moment";
-            }
-          }}
+          onCreate={link.create}
+          onInvalid={(m) => createError.value = m}
           createError={createError.value}
         />
+        <NotifyButton />
+        {store.me.value && (
+          <p class="who-drawer only-phone">
+            {props.account ? "Signed in" : "Chatting"} as {store.me.value}
+          </p>
+        )}
       </nav>
       <main class="pane" id="main">
         <PaneHeader
@@ -174,53 +232,97 @@ export default function ChatApp(props: ChatAppProps): VNode {
           signedIn={Boolean(props.account)}
           logoutToken={props.logoutToken}
           drawer={drawer}
+          onHelp={() => dialog.value = "help"}
         />
+        {renamed && (
+          <p class="renamed" role="status">
+            “{renamed.asked}” is taken, so you are chatting as{" "}
+            <strong>{renamed.got}</strong>. If “{renamed.asked}” is your
+            account,{" "}
+            <a href={`/login?next=${encodeURIComponent(`/rooms/${current}`)}`}>
+              log in
+            </a>. ·{" "}
+            <button
+              type="button"
+              class="link"
+              onClick={() => {
+                localStorage.setItem(
+                  `chat:renamed:${renamed.asked}`,
+                  renamed.got,
+                );
+                link.renamed.value = null;
+              }}
+            >
+              OK
+            </button>
+          </p>
+        )}
         <div
           class="log"
           ref={logRef}
-          role="log"
-          aria-live="polite"
+          role="region"
           aria-label={`Messages in #${current}`}
           tabIndex={0}
           onScroll={follow.onScroll}
+          onClick={(e) => {
+            const a = (e.target as HTMLElement).closest("a.room-link");
+            const id = a?.getAttribute("data-room");
+            if (!id || !store.rooms.value.some((r) => r.id === id)) return;
+            e.preventDefault();
+            openRoom(id);
+          }}
         >
-          {room.hasMore.value && (
-            <button type="button" class="link older" onClick={loadOlder}>
-              Load older messages
-            </button>
-          )}
-          <MessageList
-            items={room.items.value}
-            pending={roomPending}
-            me={store.me.value}
-            onRetry={(id) => conn.value?.retry(id)}
-            onDiscard={(id) => conn.value?.discard(id)}
-            onEdit={(id, text) => {
-              editing.value = { room: current, id };
-              const el = inputRef.current;
-              if (el) {
-                el.value = text;
-                el.focus();
-              }
-            }}
-            onDelete={(id) => {
-              if (confirmDelete.value !== id) {
-                confirmDelete.value = id;
-                return;
-              }
-              confirmDelete.value = null;
-              conn.value?.sendFrame({ type: "delete", room: current, id });
-            }}
-            confirmDelete={confirmDelete.value}
-            canChange={(room, id) =>
-              Boolean(props.account) ||
-              store.mine.value.has(`${room}\u0000${id}`)}
-          />
+          <div class="log-inner">
+            {room.hasMore.value && (
+              <button type="button" class="link older" onClick={loadOlder}>
+                Load older messages
+              </button>
+            )}
+            <MessageList
+              items={room.items.value}
+              pending={roomPending}
+              me={store.me.value}
+              onRetry={(id) => conn.value?.retry(id)}
+              onDiscard={(id) => conn.value?.discard(id)}
+              onEdit={edit}
+              onDelete={(id) => {
+                if (confirmDelete.value !== id) {
+                  confirmDelete.value = id;
+                  return;
+                }
+                confirmDelete.value = null;
+                conn.value?.sendFrame({ type: "delete", room: current, id });
+              }}
+              onKick={(user) => {
+                if (confirmKick.value !== user) {
+                  confirmKick.value = user;
+                  return;
+                }
+                confirmKick.value = null;
+                conn.value?.sendFrame({ type: "kick", room: current, user });
+              }}
+              confirmDelete={confirmDelete.value}
+              confirmKick={confirmKick.value}
+              canChange={canChange}
+              moderator={moderator}
+            />
+          </div>
         </div>
-        {follow.newBelow.value && !follow.atBottom.value && (
+        <p class="sr-only" aria-live="polite" id="announcer">
+          {store.announce.value}
+        </p>
+        {unseen > 0 && (
           <button type="button" class="pill" onClick={follow.toBottom}>
-            New messages ↓
+            {unseen} new message{unseen > 1 ? "s" : ""} ↓
           </button>
+        )}
+        {!follow.atBottom.value && (
+          <p class="jump">
+            Viewing older messages ·{" "}
+            <button type="button" class="link" onClick={follow.toBottom}>
+              Jump to present
+            </button>
+          </p>
         )}
         <p class="typing-line" aria-live="polite">
           {typing.length === 0
@@ -236,21 +338,51 @@ export default function ChatApp(props: ChatAppProps): VNode {
           inputRef={inputRef}
           onSubmit={submit}
           onTyping={onTyping}
+          onEditLast={() => {
+            const last = room.items.value.findLast((i) =>
+              i.kind === "message" && i.user === store.me.value &&
+              !i.deleted && canChange(i.room, i.id)
+            );
+            if (last?.kind === "message") edit(last.id, last.text);
+          }}
         />
       </main>
-      <aside class="members" id="members" aria-label="Members">
+      <aside class="members drawer-host" id="members" aria-label="Members">
+        <button
+          type="button"
+          class="icon drawer-close only-narrow"
+          aria-label="Close members"
+          onClick={drawer.close}
+        >
+          ×
+        </button>
         <Members
           users={room.members.value}
           typing={room.typing.value}
           me={store.me.value}
         />
       </aside>
+      {drawer.open.value && (
+        <div class="backdrop" aria-hidden="true" onClick={drawer.close} />
+      )}
       {link.askName.value && (
         <NameDialog
           error={link.nameError.value}
+          next={`/rooms/${current}`}
           onInvalid={(message) => link.nameError.value = message}
           onChoose={link.chooseName}
         />
+      )}
+      {dialog.value === "switcher" && (
+        <RoomSwitcher
+          rooms={store.rooms.value}
+          unread={store.unread.value}
+          onOpen={(id) => openRoom(id)}
+          onClose={() => dialog.value = null}
+        />
+      )}
+      {dialog.value === "help" && (
+        <HelpDialog onClose={() => dialog.value = null} />
       )}
     </div>
   );

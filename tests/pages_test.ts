@@ -24,7 +24,7 @@ Deno.test("pages - the room page renders the latest 50 messages before any scrip
     );
     expect(shown).toEqual(Array.from({ length: 50 }, (_, i) => i + 11));
     expect(html).toContain("message &lt;b>60&lt;/b>");
-    expect(html).toContain('role="log"');
+    expect(html).toContain('aria-label="Messages in #general"');
     expect(html).toContain("Load older messages");
   });
 });

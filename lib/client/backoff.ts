@@ -1,12 +1,12 @@
 /**
- * Reconnect delays: exponential from 0.5 s, doubling to a 15 s cap, with
+ * Reconnect delays: exponential from 0.5 s, doubling to a 5 s cap (a restarted server is found quickly; "Retry now", the `online` event and the tab coming back skip the wait), with
  * "equal jitter" so a crowd of clients doesn't reconnect in step.
  *
  * @module
  */
 
 /** The first delay and the cap, in milliseconds. */
-export const BACKOFF = { initialMs: 500, maxMs: 15_000 } as const;
+export const BACKOFF = { initialMs: 500, maxMs: 5_000 } as const;
 
 /**
  * The delay before reconnect attempt `attempt` (0-based): half the capped

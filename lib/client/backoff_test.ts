@@ -1,7 +1,7 @@
 import { expect } from "expect";
 import { BACKOFF, backoffDelay } from "./backoff.ts";
 
-Deno.test("backoff - doubles from 0.5 s to a 15 s cap, jittered within the upper half", () => {
+Deno.test("backoff - doubles from 0.5 s to a 5 s cap, jittered within the upper half", () => {
   const low = () => 0;
   const high = () => 1;
   expect([0, 1, 2, 3, 4, 5, 6, 10].map((a) => backoffDelay(a, high))).toEqual([
@@ -9,10 +9,10 @@ Deno.test("backoff - doubles from 0.5 s to a 15 s cap, jittered within the upper
     1000,
     2000,
     4000,
-    8000,
-    15000,
-    15000,
-    15000,
+    5000,
+    5000,
+    5000,
+    5000,
   ]);
   expect(backoffDelay(0, low)).toBe(250);
   expect(backoffDelay(10, low)).toBe(BACKOFF.maxMs / 2);

@@ -69,11 +69,18 @@ export class ChatStore {
   );
   /** The server's limit on a message's text in UTF-8 bytes, from `welcome`. */
   readonly maxTextBytes: Signal<number | null> = signal<number | null>(null);
+  /** "user: text" of the latest message from another in the open room, for screen readers. */
+  readonly announce: Signal<string> = signal("");
   /** The latest mention, for a notification. */
   readonly lastMention: Signal<ChatMessage | null> = signal<
     ChatMessage | null
   >(null);
   readonly #rooms = new Map<string, RoomState>();
+
+  /** Adds `room\0id` keys of own messages kept from an earlier page. */
+  remember(keys: readonly string[]): void {
+    if (keys.length) this.mine.value = new Set([...keys, ...this.mine.value]);
+  }
 
   /** The state of `room`, created on first use. */
   room(room: string): RoomState {
@@ -231,6 +238,9 @@ export class ChatStore {
       r.typing.value = r.typing.value.filter((u) => u !== m.user);
     }
     if (m.user === this.me.value) return;
+    if (m.room === this.current.value) {
+      this.announce.value = `${m.user}: ${m.text}`;
+    }
     const hidden = typeof document !== "undefined" && document.hidden;
     if (hidden) this.hiddenUnread.value++;
     const mentioned = this.me.value !== "" &&

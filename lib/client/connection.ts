@@ -133,6 +133,17 @@ export class ChatConnection {
     return true;
   }
 
+  /**
+   * Reconnects now instead of waiting out the backoff (a "Retry now" click,
+   * the browser coming online, the tab coming back); no-op unless waiting.
+   */
+  retryNow(): void {
+    if (this.#stopped || this.#ws || this.#timer === undefined) return;
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#open();
+  }
+
   /** Closes for good. */
   stop(): void {
     this.#stopped = true;
@@ -144,7 +155,10 @@ export class ChatConnection {
 
   #open(): void {
     const url = new URL(this.#o.url);
-    url.searchParams.set("name", this.#o.name);
+    // A guest given a variant ("ana-2") asks for that one again: its token
+    // holds that name, not the one first asked for.
+    const granted = this.#o.storage?.getItem(`chat:granted:${this.#o.name}`);
+    url.searchParams.set("name", granted ?? this.#o.name);
     const token = this.#o.storage?.getItem(`chat:token:${this.#o.name}`);
     if (token) url.searchParams.set("token", token);
     this.retryAt.value = null;
@@ -174,7 +188,10 @@ export class ChatConnection {
       this.state.value = "reconnecting";
       const delay = backoffDelay(this.#attempt++, this.#o.random);
       this.retryAt.value = Date.now() + delay;
-      this.#timer = setTimeout(() => this.#open(), delay);
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#open();
+      }, delay);
     };
   }
 
@@ -183,6 +200,10 @@ export class ChatConnection {
       case "welcome":
         if (frame.token) {
           this.#o.storage?.setItem(`chat:token:${this.#o.name}`, frame.token);
+          this.#o.storage?.setItem(
+            `chat:granted:${this.#o.name}`,
+            frame.user.name,
+          );
         }
         this.#attempt = 0;
         this.state.value = "open";

@@ -4,6 +4,7 @@ import { startServer } from "@/main.ts";
 import type { ServerFrame } from "@/lib/shared/protocol.ts";
 import { ChatConnection } from "./connection.ts";
 import { until } from "@/tests/helpers/until.ts";
+import { withServer } from "@/tests/helpers/server.ts";
 
 /** An in-memory `Storage`, standing in for the browser's localStorage. */
 class MemoryStorage implements Storage {
@@ -143,4 +144,38 @@ Deno.test("connection - over the rate limit, messages wait and still arrive in t
   expect(history.messages.map((m) => m.text)).toEqual(texts);
   conn.stop();
   await server.shutdown();
+});
+
+Deno.test("connection - a guest given a variant of its name keeps that variant across reconnects and reloads", async () => {
+  await withServer({}, async (server) => {
+    const url = `ws://127.0.0.1:${server.port}/ws`;
+    const holder = new WebSocket(`${url}?name=ana`);
+    await new Promise((r) => holder.onmessage = r);
+    const storage = new MemoryStorage();
+    const names: string[] = [];
+    const open = () => {
+      const c = new ChatConnection({
+        url,
+        name: "ana",
+        storage,
+        onFrame: (f) => f.type === "welcome" && names.push(f.user.name),
+        random: () => 0,
+      });
+      c.start();
+      return c;
+    };
+    const first = open();
+    await until(() => names.length === 1);
+    // A second tab of the same guest (a reload overlaps like this).
+    const second = open();
+    await until(() => names.length === 2);
+    first.stop();
+    second.stop();
+    // And after both closed.
+    const third = open();
+    await until(() => names.length === 3);
+    third.stop();
+    expect(names).toEqual(["ana-2", "ana-2", "ana-2"]);
+    holder.close();
+  });
 });

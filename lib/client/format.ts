@@ -1,6 +1,7 @@
 /**
- * Inline message formatting: `code`, **bold**, _italic_ (or *italic*),
- * ~~strike~~, http(s) links, @mentions and line breaks, parsed into tokens
+ * Message formatting: fenced ```code blocks```, `code`, **bold**, _italic_
+ * (or *italic*), ~~strike~~, http(s) links, @mentions, #room links and line
+ * breaks, parsed into tokens
  * that components render as Preact nodes — never as HTML.
  *
  * Hand-written rather than marked (measured at 15.6 KB gzipped, half the
@@ -13,6 +14,8 @@
 export type Inline =
   | { t: "text"; v: string }
   | { t: "code"; v: string }
+  | { t: "pre"; v: string }
+  | { t: "room"; v: string }
   | { t: "strong" | "em" | "del"; c: Inline[] }
   | { t: "link"; href: string; v: string }
   | { t: "mention"; v: string }
@@ -20,6 +23,7 @@ export type Inline =
 
 const PATTERN = new RegExp(
   [
+    "```(?:[\\w+-]*\\r?\\n)?(?<pre>[\\s\\S]*?)\\r?\\n?```",
     "`(?<code>[^`\\n]+)`",
     "\\*\\*(?<strong>\\S(?:[\\s\\S]*?\\S)?)\\*\\*",
     "~~(?<del>\\S(?:[\\s\\S]*?\\S)?)~~",
@@ -27,6 +31,7 @@ const PATTERN = new RegExp(
     "(?<![\\p{L}\\p{N}*])\\*(?<em2>\\S(?:[^*]*?\\S)?)\\*(?![\\p{L}\\p{N}*])",
     "(?<link>https?:\\/\\/[^\\s<>\"']*[^\\s<>\"'.,;:!?)\\]])",
     "(?<![\\p{L}\\p{N}_])@(?<mention>[\\p{L}\\p{N}_-]+(?:\\.[\\p{L}\\p{N}_-]+)*)",
+    "(?<![\\p{L}\\p{N}_&/#])#(?<room>[a-z0-9][a-z0-9_-]{0,31})(?![\\p{L}\\p{N}_-])",
     "(?<br>\\r?\\n)",
   ].join("|"),
   "gu",
@@ -40,7 +45,8 @@ export function parseInline(src: string): Inline[] {
   for (let m = re.exec(src); m; m = re.exec(src)) {
     if (m.index > last) out.push({ t: "text", v: src.slice(last, m.index) });
     const g = m.groups!;
-    if (g.code !== undefined) out.push({ t: "code", v: g.code });
+    if (g.pre !== undefined) out.push({ t: "pre", v: g.pre });
+    else if (g.code !== undefined) out.push({ t: "code", v: g.code });
     else if (g.strong !== undefined) {
       out.push({ t: "strong", c: parseInline(g.strong) });
     } else if (g.del !== undefined) {
@@ -54,6 +60,8 @@ export function parseInline(src: string): Inline[] {
       );
     } else if (g.mention !== undefined) {
       out.push({ t: "mention", v: g.mention });
+    } else if (g.room !== undefined) {
+      out.push({ t: "room", v: g.room });
     } else out.push({ t: "br" });
     last = re.lastIndex;
   }

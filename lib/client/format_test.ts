@@ -48,3 +48,26 @@ Deno.test("format - snake_case words are not italic", () => {
     v: "snake_case_name",
   }]);
 });
+
+Deno.test("format - fenced code blocks keep their text, backticks and formatting marks", () => {
+  expect(parseInline("see\n```ts\nconst a = `x` * 2;\n**not bold**\n```\ndone"))
+    .toEqual([
+      { t: "text", v: "see" },
+      { t: "br" },
+      { t: "pre", v: "const a = `x` * 2;\n**not bold**" },
+      { t: "br" },
+      { t: "text", v: "done" },
+    ]);
+  expect(parseInline("```one line```")).toEqual([{ t: "pre", v: "one line" }]);
+});
+
+Deno.test("format - #room becomes a room link, not inside words or URLs", () => {
+  expect(parseInline("go to #random, not a#b or &#39;")).toEqual([
+    { t: "text", v: "go to " },
+    { t: "room", v: "random" },
+    { t: "text", v: ", not a#b or &#39;" },
+  ]);
+  expect(parseInline("https://x.dev/#top")).toEqual([
+    { t: "link", href: "https://x.dev/#top", v: "https://x.dev/#top" },
+  ]);
+});

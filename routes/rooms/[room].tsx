@@ -19,12 +19,20 @@ export const handler = define.handlers({
       chat.store.history(room, FIRST_PAGE),
     ]);
     const { user, sessionId } = ctx.state;
+    // Moderation rights, so the page can offer what the server allows.
+    const admin = user ? await chat.isAdmin(user.name) : false;
+    const owns = user && !admin
+      ? (await chat.store.rooms()).filter((r) => r.createdBy === user.name)
+        .map((r) => r.id)
+      : [];
     return page({
       room,
       rooms,
       ...history,
       account: user?.name ?? null,
       logoutToken: sessionId ? sessionCsrfToken(sessionId) : null,
+      admin,
+      owns,
     });
   },
 });
@@ -38,6 +46,8 @@ export default define.page<typeof handler>(function RoomPage({ data }) {
       hasMore={data.hasMore}
       account={data.account}
       logoutToken={data.logoutToken}
+      admin={data.admin}
+      owns={data.owns}
     />
   );
 });

@@ -39,3 +39,128 @@ Deno.test({
     }, { MAX_TEXT_BYTES: "20" });
   },
 });
+
+Deno.test({
+  name:
+    "composer - an edit stays in its room: another room's composer is empty and Enter sends there",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await say(ana, "mine in general");
+      const composer = ana.locator("#composer");
+      await composer.focus();
+      await ana.keyboard.press("ArrowUp");
+      await ana.locator(".editing-line").waitFor();
+      await composer.fill("mine in general, edited");
+      await ana.locator('a.room[data-room="random"]').click();
+      await ana.locator("h1", { hasText: "# random" }).waitFor();
+      await expect(composer.inputValue()).resolves.toBe("");
+      await expect(ana.locator(".editing-line").count()).resolves.toBe(0);
+      await say(ana, "hello random");
+      await ana.locator(".msg.own", { hasText: "hello random" }).waitFor();
+      // Back in general, the edit is where it was left.
+      await ana.locator('a.room[data-room="general"]').click();
+      await ana.locator("h1", { hasText: "# general" }).waitFor();
+      await expect(composer.inputValue()).resolves.toBe(
+        "mine in general, edited",
+      );
+      await ana.locator(".editing-line").waitFor();
+      await composer.press("Enter");
+      await ana.locator(".msg", { hasText: "mine in general, edited" })
+        .locator(".edited").waitFor();
+      expect((await history(w, "general")).map((m) => m.text)).toEqual([
+        "mine in general, edited",
+      ]);
+      expect((await history(w, "random")).map((m) => m.text)).toEqual([
+        "hello random",
+      ]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "composer - grows to about eight lines; on touch screens Enter breaks the line and Send sends",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const composer = ana.locator("#composer");
+      const box = () =>
+        composer.evaluate((el) => ({
+          height: el.clientHeight,
+          scroll: el.scrollHeight,
+          line: parseFloat(getComputedStyle(el).lineHeight),
+        }));
+      const one = await box();
+      await composer.fill(["1", "2", "3", "4", "5"].join("\n"));
+      const five = await box();
+      expect(five.height).toBeGreaterThanOrEqual(one.height + 3.5 * one.line);
+      expect(five.scroll).toBeLessThanOrEqual(five.height);
+      await composer.fill(Array.from({ length: 20 }, (_, i) => i).join("\n"));
+      const twenty = await box();
+      expect(twenty.height).toBeLessThanOrEqual(9.5 * twenty.line);
+      expect(twenty.height).toBeGreaterThanOrEqual(7 * twenty.line);
+      await composer.fill("");
+      await expect(box()).resolves.toMatchObject({ height: one.height });
+
+      const phone = await visitor(w, "pho", {
+        viewport: { width: 390, height: 844 },
+        touch: true,
+      });
+      const input = phone.locator("#composer");
+      await input.focus();
+      await phone.keyboard.type("line one");
+      await phone.keyboard.press("Enter");
+      await phone.keyboard.type("line two");
+      await expect(input.inputValue()).resolves.toBe("line one\nline two");
+      await expect(phone.locator(".msg.own").count()).resolves.toBe(0);
+      await phone.getByRole("button", { name: "Send" }).tap();
+      await phone.locator(".msg.own:not(.pending)", { hasText: "line two" })
+        .waitFor();
+      expect((await history(w)).map((m) => m.text)).toEqual([
+        "line one\nline two",
+      ]);
+    });
+  },
+});
+
+Deno.test({
+  name: "composer - editing a message doesn't tell others one is typing",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const ben = await visitor(w, "ben");
+      await say(ana, "edit me");
+      await ben.locator(".msg", { hasText: "edit me" }).waitFor();
+      await ben.evaluate(() => {
+        const line = document.querySelector(".typing-line")!;
+        const seen: string[] = [];
+        new MutationObserver(() => seen.push(line.textContent ?? "")).observe(
+          line,
+          { childList: true, subtree: true, characterData: true },
+        );
+        (globalThis as unknown as { seen: string[] }).seen = seen;
+      });
+      const composer = ana.locator("#composer");
+      await composer.focus();
+      await ana.keyboard.press("ArrowUp");
+      await ana.keyboard.press("End");
+      await ana.keyboard.type(", edited", { delay: 30 });
+      await ana.keyboard.press("Enter");
+      await ben.locator(".msg", { hasText: "edit me, edited" }).locator(
+        ".edited",
+      ).waitFor();
+      // A typing frame would have come before the edit on the same socket.
+      const seen = await ben.evaluate(() =>
+        (globalThis as unknown as { seen: string[] }).seen
+      );
+      expect(seen.filter((t) => t.includes("typing"))).toEqual([]);
+      // Typing a new message still shows.
+      await ana.keyboard.type("x");
+      await ben.locator(".typing-line", { hasText: "ana is typing" }).waitFor();
+    });
+  },
+});

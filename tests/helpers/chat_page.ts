@@ -52,6 +52,8 @@ export interface PageOptions {
   viewport?: { width: number; height: number };
   colorScheme?: "light" | "dark";
   room?: string;
+  /** A path to open instead of the room. */
+  path?: string;
   /** A touch phone (coarse pointer, touch events). */
   touch?: boolean;
   /** Whether scripts run (default true). */
@@ -84,7 +86,9 @@ export async function openPage(
     d.dismiss();
   });
   (page as Page & { errors: string[] }).errors = errors;
-  await page.goto(`${w.server.url}/rooms/${options.room ?? "general"}`);
+  await page.goto(
+    w.server.url + (options.path ?? `/rooms/${options.room ?? "general"}`),
+  );
   return page;
 }
 
@@ -178,4 +182,23 @@ export async function seed(
   );
   await done;
   return ws;
+}
+
+/** Registers account `name` through the form and returns its chat page. */
+export async function member(
+  w: World,
+  name: string,
+  options: PageOptions = {},
+): Promise<Page> {
+  const page = await openPage(w, {
+    ...options,
+    path: `/register?next=/rooms/${options.room ?? "general"}`,
+  });
+  await page.getByLabel(/^Username/).fill(name);
+  await page.getByLabel(/^Password \(/).fill("correct horse battery");
+  await page.getByLabel("Password again").fill("correct horse battery");
+  await page.getByRole("button", { name: "Create account" }).click();
+  await page.waitForURL(/\/rooms\//);
+  await connected(page);
+  return page;
 }

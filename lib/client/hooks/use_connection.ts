@@ -15,6 +15,8 @@ import { ChatConnection } from "@/lib/client/connection.ts";
 export const NAME_KEY = "chat:name";
 /** Rooms joined for unread counts; others are joined when opened. */
 const WATCHED_ROOMS = 30;
+/** Own guest messages remembered for edit and delete after a reload. */
+const MINE_KEPT = 500;
 
 /** What {@link useConnection} gives the page. */
 export interface ConnectionHandle {
@@ -30,6 +32,10 @@ export interface ConnectionHandle {
   online: Signal<boolean>;
   /** The clock, ticking each second while a reconnect is counted down. */
   now: Signal<number>;
+  /** The name asked for and the one granted, when the server changed it. */
+  renamed: Signal<{ asked: string; got: string } | null>;
+  /** Asks the server for room `id`; the page opens it once created. */
+  create(id: string): void;
   /** Connects as guest `name` (from the name dialog). */
   chooseName(name: string): void;
 }
@@ -42,6 +48,7 @@ export function useConnection(
   store: ChatStore,
   room: string,
   account: string | null | undefined,
+  onCreated: (room: string) => void,
 ): ConnectionHandle {
   const conn = useSignal<ChatConnection | null>(null);
   const name = useSignal("");
@@ -50,19 +57,29 @@ export function useConnection(
   const createError = useSignal("");
   const online = useSignal(true);
   const now = useSignal(Date.now());
+  const renamed = useSignal<{ asked: string; got: string } | null>(null);
+  const creating = useSignal("");
 
   useEffect(() => {
     const saved = account ?? localStorage.getItem(NAME_KEY);
     if (saved) name.value = saved;
     else askName.value = true;
     const tick = setInterval(() => now.value = Date.now(), 1000);
-    const onOnline = () => online.value = navigator.onLine;
-    addEventListener("online", onOnline);
-    addEventListener("offline", onOnline);
+    // Coming online or back to the tab: reconnect now, not after the backoff.
+    const retry = () => {
+      online.value = navigator.onLine;
+      if (online.value && !document.hidden) conn.peek()?.retryNow();
+    };
+    addEventListener("online", retry);
+    addEventListener("offline", retry);
+    addEventListener("focus", retry);
+    document.addEventListener("visibilitychange", retry);
     return () => {
       clearInterval(tick);
-      removeEventListener("online", onOnline);
-      removeEventListener("offline", onOnline);
+      removeEventListener("online", retry);
+      removeEventListener("offline", retry);
+      removeEventListener("focus", retry);
+      document.removeEventListener("visibilitychange", retry);
     };
   }, []);
 
@@ -70,6 +87,7 @@ export function useConnection(
   useEffect(() => {
     if (!me) return;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
+    const mineKey = `chat:mine:${me}`;
     const c = new ChatConnection({
       url: `${proto}//${location.host}/ws`,
       name: me,
@@ -78,10 +96,26 @@ export function useConnection(
         store.apply(f);
         if (f.type === "welcome") {
           for (const r of f.rooms.slice(0, WATCHED_ROOMS)) c.join(r.id);
+          const got = f.user.name;
+          const seen = localStorage.getItem(`chat:renamed:${me}`);
+          renamed.value = !account && got !== me && seen !== got
+            ? { asked: me, got }
+            : null;
+          if (f.user.guest) store.remember(readMine(mineKey));
+        } else if (f.type === "ack" && store.me.peek() && !account) {
+          const kept = [...store.mine.peek()].slice(-MINE_KEPT);
+          try {
+            localStorage.setItem(mineKey, JSON.stringify(kept));
+          } catch { /* Storage full: editing still works until a reload. */ }
         } else if (f.type === "error" && f.frame?.type === "create") {
           createError.value = f.message;
-        } else if (f.type === "room" && c.joined < WATCHED_ROOMS) {
-          c.join(f.room.id);
+          creating.value = "";
+        } else if (f.type === "room") {
+          if (c.joined < WATCHED_ROOMS) c.join(f.room.id);
+          if (f.room.id === creating.peek()) {
+            creating.value = "";
+            onCreated(f.room.id);
+          }
         }
       },
       onRejected: (_code, reason) => {
@@ -107,6 +141,14 @@ export function useConnection(
     createError,
     online,
     now,
+    renamed,
+    create(id) {
+      createError.value = "";
+      creating.value = id;
+      if (!conn.peek()?.sendFrame({ type: "create", room: id })) {
+        createError.value = "Not connected; try again in a moment";
+      }
+    },
     chooseName(wanted) {
       localStorage.setItem(NAME_KEY, wanted);
       nameError.value = "";
@@ -114,4 +156,14 @@ export function useConnection(
       name.value = wanted;
     },
   };
+}
+
+/** The `room\0id` keys a guest kept in `key`, or none. */
+function readMine(key: string): string[] {
+  try {
+    const v: unknown = JSON.parse(localStorage.getItem(key) ?? "[]");
+    return Array.isArray(v) ? v.filter((k) => typeof k === "string") : [];
+  } catch {
+    return [];
+  }
 }

@@ -1,13 +1,25 @@
 /**
- * Scroll-follow for the message log: stays at the newest message while the
- * reader is there, offers a way down when they are not, and asks for older
- * history near the top.
+ * Scroll-follow for the message log. The log is laid out bottom-up
+ * (`flex-direction: column-reverse`), so it opens at the newest message
+ * before any script runs, stays there as lines arrive, and keeps its place
+ * when older history is added above. `scrollTop` is 0 at the newest line
+ * and negative above it.
+ *
+ * Two signals, as chat apps have: the reader is viewing older messages
+ * (offer a jump to the present), and how many messages arrived below the
+ * view (history pages, notices and one's own messages don't count).
  *
  * @module
  */
-import { type Signal, useSignal } from "@preact/signals";
 import type { RefObject } from "preact";
+import {
+  type ReadonlySignal,
+  type Signal,
+  useComputed,
+  useSignal,
+} from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import type { Item } from "@/lib/client/chat_store.ts";
 
 /** How close to an end (px) counts as being there. */
 const NEAR_PX = 40;
@@ -16,50 +28,77 @@ const NEAR_PX = 40;
 export interface ScrollFollow {
   /** Whether the log shows its newest line. */
   atBottom: Signal<boolean>;
-  /** Whether lines arrived below the view. */
-  newBelow: Signal<boolean>;
+  /** Messages by others that arrived below the view. */
+  unseen: ReadonlySignal<number>;
   /** The log's scroll handler. */
   onScroll(): void;
   /** Scrolls to the newest line and follows from there. */
   toBottom(): void;
 }
 
+const lastId = (items: Item[]) => {
+  const m = items.findLast((i) => i.kind === "message");
+  return m?.kind === "message" ? m.id : 0;
+};
+
 /**
- * Follows the log in `ref` as `count` (lines shown) or `key` (the room)
- * change; calls `onNearTop` when the reader nears the oldest line.
+ * Follows the log in `ref` showing `items` of room `key` for reader `me`;
+ * `extra` counts lines outside `items` (pending sends). Calls `onNearTop`
+ * when the reader nears the oldest line.
  */
 export function useScrollFollow(
   ref: RefObject<HTMLElement>,
-  count: number,
+  items: ReadonlySignal<Item[]>,
+  me: ReadonlySignal<string>,
   key: string,
+  extra: number,
   onNearTop: () => void,
 ): ScrollFollow {
   const atBottom = useSignal(true);
-  const newBelow = useSignal(false);
+  /** The newest message id the reader has had on screen. */
+  const seenId = useSignal(lastId(items.peek()));
+  const unseen = useComputed(() => {
+    const since = seenId.value;
+    let n = 0;
+    for (let i = items.value.length - 1; i >= 0; i--) {
+      const it = items.value[i];
+      if (it.kind !== "message") continue;
+      if (it.id <= since) break;
+      if (it.user !== me.value) n++;
+    }
+    return n;
+  });
 
+  // A new room starts at its newest line.
   useEffect(() => {
-    const el = ref.current;
-    if (!el) return;
-    if (atBottom.value) el.scrollTop = el.scrollHeight;
-    else newBelow.value = true;
-  }, [count, key]);
+    atBottom.value = true;
+    seenId.value = lastId(items.peek());
+    if (ref.current) ref.current.scrollTop = 0;
+  }, [key]);
+  // At the bottom, what arrives is seen; the layout keeps the view there.
+  const count = items.value.length + extra;
+  useEffect(() => {
+    if (atBottom.peek()) seenId.value = lastId(items.peek());
+  }, [count]);
 
+  const toBottom = () => {
+    const el = ref.current;
+    if (el) el.scrollTop = 0;
+    atBottom.value = true;
+    seenId.value = lastId(items.peek());
+  };
   return {
     atBottom,
-    newBelow,
+    unseen,
     onScroll() {
       const el = ref.current;
       if (!el) return;
-      atBottom.value = el.scrollHeight - el.scrollTop - el.clientHeight <
-        NEAR_PX;
-      if (atBottom.value) newBelow.value = false;
-      if (el.scrollTop < NEAR_PX) onNearTop();
+      atBottom.value = -el.scrollTop < NEAR_PX;
+      if (atBottom.value) seenId.value = lastId(items.peek());
+      if (el.scrollHeight - el.clientHeight + el.scrollTop < NEAR_PX) {
+        onNearTop();
+      }
     },
-    toBottom() {
-      const el = ref.current;
-      if (el) el.scrollTop = el.scrollHeight;
-      atBottom.value = true;
-      newBelow.value = false;
-    },
+    toBottom,
   };
 }

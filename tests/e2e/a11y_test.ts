@@ -1,0 +1,81 @@
+/**
+ * Accessibility in Chromium: axe-core finds no serious or critical
+ * violation on the room page, its dialogs and drawers, and the login and
+ * register pages, in light and dark.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { contrast, seriousViolations } from "@/tests/helpers/axe.ts";
+import {
+  openPage,
+  PHONE,
+  say,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
+
+for (const scheme of ["light", "dark"] as const) {
+  Deno.test({
+    name: `a11y - no serious axe violations anywhere, ${scheme}`,
+    ...BROWSER_TEST,
+    async fn() {
+      await withWorld(async (w) => {
+        const opts = { colorScheme: scheme, bypassCSP: true };
+        // The name dialog.
+        const page = await openPage(w, opts);
+        await page.locator("dialog[open]").waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        await page.getByLabel("Display name").fill("ana");
+        await page.getByRole("button", { name: "Join the chat" }).click();
+        await page.locator(".members-list", { hasText: "ana" }).waitFor();
+        // The room with messages, unread and mention badges, an edit.
+        const ben = await visitor(w, "ben");
+        await say(ben, "hello **ana**, see `code` and https://deno.com");
+        await say(page, "my own message\n```\nblock\n```");
+        await ben.locator('a.room[data-room="random"]').click();
+        await say(ben, "ping @ana");
+        await page.locator('a.room[data-room="random"] .badge.mention')
+          .waitFor();
+        await page.locator("#composer").focus();
+        await page.keyboard.press("ArrowUp");
+        await page.locator(".editing-line").waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        // The dark badge's text is readable (it was 2.28:1).
+        const [fg, bg] = await page.locator(".badge.mention").evaluate((
+          el,
+        ) => [
+          getComputedStyle(el).color,
+          getComputedStyle(el).backgroundColor,
+        ]);
+        expect(contrast(fg, bg)).toBeGreaterThanOrEqual(4.5);
+        // The dialogs.
+        await page.keyboard.press("Escape");
+        await page.locator("#composer").blur();
+        await page.keyboard.press("?");
+        await page.locator("dialog[open]", { hasText: "Keyboard shortcuts" })
+          .waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+        await page.keyboard.press("Control+k");
+        await page.locator("dialog[open]", { hasText: "Switch room" })
+          .waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+        // A phone with a drawer open.
+        const phone = await visitor(w, "pho", {
+          ...opts,
+          viewport: PHONE,
+        });
+        await phone.getByRole("button", { name: "Rooms", exact: true })
+          .click();
+        await phone.locator("nav.sidebar").waitFor({ state: "visible" });
+        expect(await seriousViolations(phone)).toEqual([]);
+        // Login and register.
+        for (const path of ["/login", "/register"]) {
+          const form = await openPage(w, { ...opts, path });
+          expect(await seriousViolations(form)).toEqual([]);
+        }
+      });
+    },
+  });
+}

@@ -1,0 +1,85 @@
+/**
+ * The connection banner in Chromium: silent until there is a connection to
+ * speak of, and reconnecting without waiting out the backoff.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { spawnServer } from "@/tests/helpers/process.ts";
+import {
+  connected,
+  openPage,
+  say,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
+
+Deno.test({
+  name:
+    "connection - no 'Connecting…' behind the name dialog, nor without JavaScript",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const bare = await openPage(w, { javaScript: false });
+      await expect(bare.locator(".banner").textContent()).resolves.toBe("");
+      await expect(bare.locator(".banner").isVisible()).resolves.toBe(false);
+      const page = await openPage(w);
+      await page.locator("dialog[open]", { hasText: "Choose a name" })
+        .waitFor();
+      // Hydrated and asking: the banner has nothing to say.
+      await page.waitForFunction(() =>
+        document.querySelector(".banner")?.getAttribute("data-state") ===
+          "idle"
+      );
+      await expect(page.locator(".banner").textContent()).resolves.toBe("");
+      await page.getByLabel("Display name").fill("ana");
+      await page.getByRole("button", { name: "Join the chat" }).click();
+      await connected(page);
+      await expect(page.locator(".banner").textContent()).resolves.toBe("");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "connection - 'Retry now' and the browser's online event reconnect without waiting out the backoff",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      // Every attempt opens a WebSocket; note when each starts.
+      let attempt: (() => void) | undefined;
+      ana.on("websocket", () => attempt?.());
+      const nextAttempt = () => new Promise<void>((r) => attempt = r);
+      const longWait = async () => {
+        const waited = await ana.waitForFunction(
+          () => {
+            const m = /Reconnecting in (\d+) s/.exec(
+              document.querySelector(".banner")?.textContent ?? "",
+            );
+            return m && Number(m[1]) >= 3 ? Number(m[1]) : null;
+          },
+          null,
+          { timeout: 30_000 },
+        );
+        // The timer fires no sooner than this.
+        return Date.now() + ((await waited.jsonValue() as number) - 1) * 1000;
+      };
+      await w.server.stop();
+      // "Retry now" tries at once, well before the timer would.
+      let due = await longWait();
+      let tried = nextAttempt();
+      await ana.getByRole("button", { name: "Retry now" }).click();
+      await tried;
+      expect(Date.now()).toBeLessThan(due);
+      // So does the browser coming online.
+      due = await longWait();
+      tried = nextAttempt();
+      await ana.evaluate(() => dispatchEvent(new Event("online")));
+      await tried;
+      expect(Date.now()).toBeLessThan(due);
+      w.server = await spawnServer(w.port, w.env);
+      await connected(ana);
+      await say(ana, "back by online");
+    });
+  },
+});

@@ -1,0 +1,151 @@
+/**
+ * Messages in Chromium: keyboard editing, code blocks, room links, times,
+ * and what screen readers are told.
+ */
+import { expect } from "expect";
+import type { Page } from "playwright-core";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { history, say, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+
+const activeText = (page: Page) =>
+  page.evaluate(() => document.activeElement?.textContent ?? "");
+
+Deno.test({
+  name:
+    "messages - edit and delete by keyboard alone: a focusable toolbar, Up-arrow edits the last, Escape cancels",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await say(ana, "first");
+      await say(ana, "secnod");
+      const composer = ana.locator("#composer");
+      // Shift+Tab from the composer reaches the last message's Delete, then Edit.
+      await composer.focus();
+      for (let i = 0; i < 8; i++) {
+        if ((await activeText(ana)).startsWith("Edit")) break;
+        await ana.keyboard.press("Shift+Tab");
+      }
+      expect(await activeText(ana)).toMatch(/^Edit/);
+      await expect(
+        ana.locator(".msg", { hasText: "secnod" }).locator(".actions")
+          .evaluate((el) => getComputedStyle(el).opacity),
+      ).resolves.toBe("1");
+      await ana.keyboard.press("Enter");
+      await expect(composer.inputValue()).resolves.toBe("secnod");
+      await ana.locator(".editing-line").waitFor();
+      await ana.keyboard.press("Escape");
+      await expect(ana.locator(".editing-line").count()).resolves.toBe(0);
+      await expect(composer.inputValue()).resolves.toBe("");
+      // Up-arrow in the empty composer edits the last message.
+      await ana.keyboard.press("ArrowUp");
+      await expect(composer.inputValue()).resolves.toBe("secnod");
+      await composer.fill("second");
+      await ana.keyboard.press("Enter");
+      await ana.locator(".msg", { hasText: "second" }).locator(".edited")
+        .waitFor();
+      expect((await history(w)).map((m) => m.text)).toEqual([
+        "first",
+        "second",
+      ]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "messages - fenced code is a monospace block without backticks; #room links open the room",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await say(ana, "look:\n```ts\nconst x = `y`;\n  indented();\n```");
+      const pre = ana.locator(".msg pre code");
+      await pre.waitFor();
+      await expect(pre.textContent()).resolves.toBe(
+        "const x = `y`;\n  indented();",
+      );
+      await expect(ana.locator(".msg .body").first().textContent()).resolves
+        .not.toContain("```");
+      const font = await pre.evaluate((el) => getComputedStyle(el).fontFamily);
+      expect(font).toMatch(/mono|Menlo/i);
+      await say(ana, "see #random for that");
+      await ana.locator(".msg a.room-link", { hasText: "#random" }).click();
+      await ana.locator("h1", { hasText: "# random" }).waitFor();
+      expect(new URL(ana.url()).pathname).toBe("/rooms/random");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "messages - times use the locale's format: no leading zero in 12-hour locales",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      // A zone where it is now between 1 and 9 o'clock, am or pm.
+      const hour = new Date().getUTCHours();
+      let offset = 3 - hour;
+      if (offset < -12) offset += 24;
+      if (offset > 14) offset -= 24;
+      const zone = offset === 0
+        ? "Etc/GMT"
+        : `Etc/GMT${offset > 0 ? "-" : "+"}${Math.abs(offset)}`;
+      const context = await w.browser.newContext({
+        locale: "en-US",
+        timezoneId: zone,
+      });
+      w.contexts.push(context);
+      const us = await context.newPage();
+      await us.goto(`${w.server.url}/rooms/general`);
+      await us.getByLabel("Display name").fill("sam");
+      await us.getByRole("button", { name: "Join the chat" }).click();
+      const ana = await visitor(w, "ana");
+      await say(ana, "now");
+      const time = us.locator(".msg time").last();
+      await us.locator(".msg", { hasText: "now" }).waitFor();
+      expect(await time.textContent()).toMatch(/^[1-9]:\d\d\s[AP]M$/);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "messages - screen readers hear each line's author, 'Sent', and only new messages announced",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const ben = await visitor(w, "ben");
+      await say(ana, "one");
+      await say(ana, "two");
+      const grouped = ben.locator(".msg.grouped", { hasText: "two" });
+      await grouped.waitFor();
+      await expect(grouped.ariaSnapshot()).resolves.toContain("ana:");
+      const mine = ana.locator(".msg.own", { hasText: "two" });
+      const snapshot = await mine.ariaSnapshot();
+      expect(snapshot).toContain("Sent");
+      expect(snapshot).not.toContain("✓");
+      // The log itself is not a live region; one polite announcer is.
+      await expect(ben.locator(".log").getAttribute("aria-live")).resolves
+        .toBe(null);
+      await expect(ben.locator(".log").getAttribute("role")).resolves.not
+        .toBe("log");
+      await expect(ben.locator("[aria-live]:has(.msg)").count()).resolves
+        .toBe(0);
+      const announcer = ben.locator("#announcer");
+      await expect(announcer.getAttribute("aria-live")).resolves.toBe(
+        "polite",
+      );
+      await expect(announcer.textContent()).resolves.toBe("ana: two");
+      // Switching rooms and loading history announce nothing.
+      await ben.locator('a.room[data-room="random"]').click();
+      await ben.locator("h1", { hasText: "# random" }).waitFor();
+      await ben.locator('a.room[data-room="general"]').click();
+      await ben.locator("h1", { hasText: "# general" }).waitFor();
+      await expect(announcer.textContent()).resolves.toBe("ana: two");
+      await say(ana, "three");
+      await ben.locator("#announcer", { hasText: "ana: three" }).waitFor();
+    });
+  },
+});

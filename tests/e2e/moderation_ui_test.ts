@@ -1,0 +1,78 @@
+/**
+ * Moderation and authorship in Chromium: a room's creator acts on others'
+ * messages; a guest keeps editing its own after a reload.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import {
+  connected,
+  history,
+  member,
+  say,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
+
+Deno.test({
+  name:
+    "moderation ui - a room's creator can delete others' messages and remove them",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const owner = await member(w, "olga");
+      await owner.getByLabel("New room").fill("ops");
+      await owner.getByRole("button", { name: "Create" }).click();
+      await owner.locator("h1", { hasText: "# ops" }).waitFor();
+      const ben = await visitor(w, "ben", { room: "ops" });
+      await say(ben, "spam spam");
+      await say(ben, "more spam");
+      const spam = owner.locator(".msg", { hasText: "spam spam" });
+      await spam.waitFor();
+      await spam.hover();
+      await spam.getByRole("button", { name: /^Delete/ }).click();
+      await spam.getByRole("button", { name: /^Really delete/ }).click();
+      await ben.locator(".msg.deleted").waitFor();
+      // After a reload, the rights are still shown (from the server).
+      await owner.reload();
+      await connected(owner);
+      const more = owner.locator(".msg", { hasText: "more spam" });
+      await more.hover();
+      await more.getByRole("button", { name: /^Remove ben/ }).click();
+      await more.getByRole("button", { name: /^Really remove ben/ }).click();
+      await owner.locator(".members-list li", { hasText: "ben" }).waitFor({
+        state: "detached",
+      });
+      // Others get no such buttons.
+      const carl = await visitor(w, "carl", { room: "ops" });
+      await carl.locator(".msg", { hasText: "more spam" }).waitFor();
+      await expect(
+        carl.getByRole("button", { name: /^Delete|^Remove/ }).count(),
+      )
+        .resolves.toBe(0);
+      expect((await history(w, "ops")).map((m) => m.deleted ?? false))
+        .toEqual([true, false]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "moderation ui - a guest keeps Edit and Delete on its own messages after a reload",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await say(ana, "before reload");
+      await ana.reload();
+      await connected(ana);
+      const mine = ana.locator(".msg.own", { hasText: "before reload" });
+      await mine.hover();
+      await mine.getByRole("button", { name: /^Edit/ }).click();
+      await ana.locator("#composer").fill("after reload");
+      await ana.locator("#composer").press("Enter");
+      await ana.locator(".msg", { hasText: "after reload" }).locator(".edited")
+        .waitFor();
+      expect((await history(w)).map((m) => m.text)).toEqual(["after reload"]);
+    });
+  },
+});

@@ -1,0 +1,106 @@
+/**
+ * Rooms in Chromium: creating one, and moving between them by keyboard.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { say, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+
+Deno.test({
+  name:
+    "rooms - creating a room states the rule, folds capitals, and takes the creator there",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const input = ana.getByLabel("New room");
+      await expect(
+        ana.locator("#new-room-rule").textContent(),
+      ).resolves.toContain("1–32 letters a–z, digits, _ or -");
+      await input.fill("bad room!");
+      await input.press("Enter");
+      await ana.locator(".create-room .error", {
+        hasText: "“bad room!” can't be a room: use 1–32 letters a–z",
+      }).waitFor();
+      await expect(input.evaluate((el: HTMLInputElement) => el.validity.valid))
+        .resolves.toBe(true);
+      await input.fill("Design");
+      await ana.getByRole("button", { name: "Create" }).click();
+      await ana.locator("h1", { hasText: "# design" }).waitFor();
+      expect(new URL(ana.url()).pathname).toBe("/rooms/design");
+      await expect(ana.locator(".create-room .error").count()).resolves.toBe(
+        0,
+      );
+      await expect(
+        ana.evaluate(() => document.activeElement?.id),
+      ).resolves.toBe("composer");
+      await say(ana, "first in design");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "rooms - keyboard shortcuts: Ctrl+K switches by name, Alt+arrows step rooms and unread rooms, ? lists them",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const ben = await visitor(w, "ben");
+      // A third room, so stepping has somewhere to skip.
+      await ana.getByLabel("New room").fill("design");
+      await ana.getByLabel("New room").press("Enter");
+      await ana.locator("h1", { hasText: "# design" }).waitFor();
+      await ben.locator('a.room[data-room="design"]').waitFor();
+      const room = () => new URL(ana.url()).pathname;
+      const at = async (id: string) => {
+        await ana.locator("h1", { hasText: `# ${id}` }).waitFor();
+        expect(room()).toBe(`/rooms/${id}`);
+      };
+      const order = await ana.locator("a.room").evaluateAll((els) =>
+        els.map((e) => e.getAttribute("data-room")!)
+      );
+      expect(order.length).toBeGreaterThanOrEqual(3);
+      // Ctrl+K, type, Enter.
+      await ana.keyboard.press("Control+k");
+      await ana.locator("dialog[open]", { hasText: "Switch room" }).waitFor();
+      await ana.keyboard.type(order[2].slice(0, 3));
+      await ana.keyboard.press("Enter");
+      await at(order[2]);
+      await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
+      // Alt+↑ / Alt+↓, even from the composer.
+      await ana.locator("#composer").focus();
+      await ana.keyboard.press("Alt+ArrowUp");
+      await at(order[1]);
+      await ana.keyboard.press("Alt+ArrowDown");
+      await at(order[2]);
+      // Alt+Shift+↓ skips to the next room with unread messages.
+      await ben.locator(`a.room[data-room="${order[1]}"]`).click();
+      await ben.locator("h1", { hasText: `# ${order[1]}` }).waitFor();
+      await say(ben, "unread for ana");
+      await ana.locator(`a.room[data-room="${order[1]}"] .badge`).waitFor();
+      await ana.keyboard.press("Alt+Shift+ArrowDown");
+      await at(order[1]);
+      await ana.locator(".msg", { hasText: "unread for ana" }).waitFor();
+      // ? (outside the composer) lists the shortcuts; Escape closes.
+      await ana.locator("#composer").blur();
+      await ana.keyboard.press("?");
+      const help = ana.locator("dialog[open]", {
+        hasText: "Keyboard shortcuts",
+      });
+      await help.waitFor();
+      for (const key of ["Ctrl+K", "Alt+↑", "Alt+Shift+↑", "?"]) {
+        await expect(help.locator("kbd", { hasText: key }).count()).resolves
+          .toBeGreaterThan(0);
+      }
+      await ana.keyboard.press("Escape");
+      await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
+      // In the composer, ? is just a character.
+      await ana.locator("#composer").focus();
+      await ana.keyboard.type("why?");
+      await expect(ana.locator("#composer").inputValue()).resolves.toBe(
+        "why?",
+      );
+      await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
+    });
+  },
+});

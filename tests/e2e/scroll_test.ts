@@ -1,0 +1,149 @@
+/**
+ * The message log's scrolling in Chromium: first paint at the newest
+ * message, the two "elsewhere" signals, and following one's own sends.
+ */
+import { expect } from "expect";
+import type { Page } from "playwright-core";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import {
+  connected,
+  openPage,
+  say,
+  seed,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
+
+const FAST = { RATE_PER_SECOND: "1000", RATE_BURST: "1000" };
+
+/** Whether the last `.msg` is wholly inside the log's visible box. */
+function lastMessageInView(page: Page, selector = ".msg"): Promise<boolean> {
+  return page.evaluate((sel) => {
+    const log = document.querySelector(".log")!.getBoundingClientRect();
+    const all = document.querySelectorAll(sel);
+    const m = all[all.length - 1]?.getBoundingClientRect();
+    return !!m && m.bottom <= log.bottom + 1 && m.top >= log.top - 1;
+  }, selector);
+}
+
+Deno.test({
+  name:
+    "scroll - the page opens at the newest message before any script runs, and nothing shifts as it connects",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      (await seed(w, Array.from({ length: 60 }, (_, i) => `history ${i + 1}`)))
+        .close();
+      const bare = await openPage(w, { javaScript: false });
+      await expect(lastMessageInView(bare)).resolves.toBe(true);
+      await expect(bare.locator(".msg .body").last().textContent()).resolves
+        .toBe("history 60");
+      await expect(
+        bare.evaluate(() => {
+          const b = document.querySelector(".older")!.getBoundingClientRect();
+          const log = document.querySelector(".log")!.getBoundingClientRect();
+          return b.bottom < log.top;
+        }),
+      ).resolves.toBe(true);
+      // With scripts: no layout shift from first paint to connected.
+      const page = await openPage(w);
+      await page.evaluate(() => {
+        const shifts: string[] = [];
+        new PerformanceObserver((list) => {
+          for (const e of list.getEntries()) {
+            const s = e as PerformanceEntry & {
+              value: number;
+              sources: { node?: Element }[];
+            };
+            const nodes = s.sources.map((x) =>
+              x.node?.className || x.node?.nodeName
+            );
+            shifts.push(`${s.value} ${nodes.join(",")}`);
+          }
+        }).observe({ type: "layout-shift", buffered: true });
+        (globalThis as unknown as { shifts: string[] }).shifts = shifts;
+      });
+      await page.getByLabel("Display name").fill("ana");
+      await page.getByRole("button", { name: "Join the chat" }).click();
+      await connected(page);
+      await page.locator(".members-list", { hasText: "ana" }).waitFor();
+      await expect(lastMessageInView(page)).resolves.toBe(true);
+      const shifts = await page.evaluate(() =>
+        (globalThis as unknown as { shifts: string[] }).shifts
+      );
+      expect(shifts).toEqual([]);
+    }, FAST);
+  },
+});
+
+Deno.test({
+  name:
+    "scroll - older history and join notices are not 'new'; viewing older messages offers the present; only messages count",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ws = await seed(
+        w,
+        Array.from({ length: 120 }, (_, i) => `history ${i + 1}`),
+      );
+      const ana = await visitor(w, "ana");
+      const pill = ana.locator(".pill");
+      const jump = ana.locator(".jump");
+      await expect(jump.count()).resolves.toBe(0);
+      // Up to the top: older pages load above, and nothing calls them new.
+      await ana.locator(".log").evaluate((el) =>
+        el.scrollTop = el.clientHeight - el.scrollHeight
+      );
+      await ana.waitForFunction(() =>
+        document.querySelectorAll(".msg").length >= 100
+      );
+      await jump.filter({ hasText: "Viewing older messages" }).waitFor();
+      await expect(pill.count()).resolves.toBe(0);
+      // Someone joining is a notice, not a new message.
+      const ben = await visitor(w, "ben");
+      await ana.locator(".notice", { hasText: "ben joined" }).waitFor({
+        state: "attached",
+      });
+      await expect(pill.count()).resolves.toBe(0);
+      // Two messages arrive below: counted as two.
+      await say(ben, "one");
+      await say(ben, "two");
+      await pill.filter({ hasText: "2 new messages" }).waitFor();
+      await ana.getByRole("button", { name: "Jump to present" }).click();
+      await expect(jump.count()).resolves.toBe(0);
+      await expect(pill.count()).resolves.toBe(0);
+      await expect(lastMessageInView(ana)).resolves.toBe(true);
+      ws.close();
+    }, FAST);
+  },
+});
+
+Deno.test({
+  name:
+    "scroll - sending a tall message, even from scrolled up, shows all of it and nothing covers it",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      (await seed(w, Array.from({ length: 50 }, (_, i) => `line ${i + 1}`)))
+        .close();
+      const ana = await visitor(w, "ana");
+      for (let i = 0; i < 3; i++) {
+        await ana.locator(".log").evaluate((el) => el.scrollTop = -300);
+        await say(
+          ana,
+          `tall ${i}\n` + Array.from({ length: 14 }, (_, j) => `row ${j}`)
+            .join("\n"),
+        );
+        await ana.waitForFunction(() => {
+          const log = document.querySelector(".log")!.getBoundingClientRect();
+          const own = [...document.querySelectorAll(".msg.own")].at(-1)!
+            .getBoundingClientRect();
+          return own.bottom <= log.bottom + 1 && own.top >= log.top - 1;
+        });
+        await expect(ana.locator(".msg.own").last().textContent()).resolves
+          .toContain(`tall ${i}`);
+        await expect(ana.locator(".pill, .jump").count()).resolves.toBe(0);
+      }
+    }, FAST);
+  },
+});
