@@ -23,7 +23,10 @@ Deno.test({
       await ana.locator(".members-list", { hasText: "민아" }).waitFor();
       // Typing shows on the other page, then the message arrives.
       await ana.locator("#composer").pressSequentially("안녕", { delay: 20 });
-      await minA.locator(".typing-line", { hasText: "ana is typing" })
+      await minA.locator(".typing-line", {
+        // The name is bidi-isolated and marked as a guest's.
+        hasText: "ana\u2069 (guest) is typing",
+      })
         .waitFor();
       await ana.locator("#composer").press("Enter");
       await minA.locator(".msg", { hasText: "안녕" }).waitFor();

@@ -160,7 +160,9 @@ Deno.test({
       expect(seen.filter((t) => t.includes("typing"))).toEqual([]);
       // Typing a new message still shows.
       await ana.keyboard.type("x");
-      await ben.locator(".typing-line", { hasText: "ana is typing" }).waitFor();
+      await ben.locator(".typing-line", {
+        hasText: "ana\u2069 (guest) is typing",
+      }).waitFor();
     });
   },
 });

@@ -101,9 +101,10 @@ Deno.test({
       await expect(pill.count()).resolves.toBe(0);
       // Someone joining is a notice, not a new message.
       const ben = await visitor(w, "ben");
-      await ana.locator(".notice", { hasText: "ben joined" }).waitFor({
-        state: "attached",
-      });
+      await ana.locator(".notice", { hasText: "ben\u2069 (guest) joined" })
+        .waitFor({
+          state: "attached",
+        });
       await expect(pill.count()).resolves.toBe(0);
       // Two messages arrive below: counted as two.
       await say(ben, "one");
