@@ -1,4 +1,5 @@
 import { expect } from "expect";
+import postgres from "postgres";
 import { PostgresBus, type PostgresBusOptions } from "./postgres.ts";
 import type { BusEvent } from "./bus.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
@@ -107,5 +108,39 @@ Deno.test("postgres bus - after a PostgreSQL restart it resyncs and carries even
   } finally {
     await a.bus.close();
     if (!bClosed) await b.bus.close();
+  }
+});
+
+Deno.test("postgres bus - an instance whose heartbeat lapses drops out of presence", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_lapse");
+  const a = await recording(url, { instanceId: "a" });
+  // b beats once, at start, and not again within the test.
+  const b = await recording(url, {
+    instanceId: "b",
+    heartbeatMs: 600_000,
+    presenceTtlMs: 1_200_000,
+  });
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await b.bus.setPresence("general", [bob]);
+    await until(async () => (await a.bus.presence("general")).length === 1, {
+      what: "bob on a",
+    });
+    // As if b died: its heartbeat row runs out.
+    await sql`UPDATE bus_instances SET alive_until = now() - interval '1 second'
+      WHERE instance = 'b'`;
+    const seen = a.events.length;
+    await until(async () => (await a.bus.presence("general")).length === 0, {
+      what: "bob gone from a",
+    });
+    expect(a.events.slice(seen)).toContainEqual({
+      kind: "presence",
+      room: "general",
+    });
+  } finally {
+    await sql.end();
+    await a.bus.close();
+    await b.bus.close();
   }
 });
