@@ -14,11 +14,12 @@ RUN deno install --frozen
 
 COPY . .
 
-# Island bundles are written to _fresh/ here, at build time, and the server's
-# module graph is compiled into DENO_DIR, so the non-root user below never
-# writes to /app and a start downloads and compiles nothing.
+# The build (island bundles, _fresh/server.js) is written here, at image build
+# time, and the server's module graph is compiled into DENO_DIR, so the
+# non-root user below never writes to /app and a start downloads and compiles
+# nothing.
 RUN deno task build \
-  && deno cache --frozen main.ts \
+  && deno cache --frozen serve.ts _fresh/server.js \
   && mkdir -p /app/data \
   && chown deno:deno /app/data
 
@@ -39,5 +40,5 @@ HEALTHCHECK --interval=10s --timeout=5s --start-period=15s --retries=3 \
 
 # The image's entrypoint runs `deno` with these arguments under tini, which
 # passes SIGTERM on so the server closes sockets with 1001 and exits 0.
-# Keep in step with the "start" task in deno.json.
-CMD ["run", "-A", "--unstable-kv", "main.ts"]
+# Keep in step with the "start" task in deno.json (which builds first).
+CMD ["run", "-A", "--unstable-kv", "serve.ts"]

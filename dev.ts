@@ -1,21 +1,17 @@
 /**
- * Build tasks: `deno task build` builds the island modules into `_fresh/`.
+ * Build and development tasks, Fresh's way: `deno task build` builds the
+ * island modules and writes `_fresh/server.js`; `deno task dev` serves the
+ * app in development mode.
  *
  * @module
  */
 import { Builder } from "fresh/dev";
+import type { State } from "./utils.ts";
 
-if (import.meta.main) {
-  const builder = new Builder({ root: import.meta.dirname });
-  if (Deno.args[0] === "build") {
-    const manifest = await builder.build();
-    console.log(
-      `Built ${
-        Object.keys(manifest.islands).length
-      } island file(s), ${manifest.files.length} module(s) into _fresh/`,
-    );
-  } else {
-    console.error("Usage: deno run -A dev.ts build");
-    Deno.exit(2);
-  }
+const builder = new Builder<State>({ root: import.meta.dirname });
+
+if (Deno.args.includes("build")) {
+  await builder.build();
+} else {
+  await builder.listen(() => import("./main.ts"));
 }

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { buildProject } from "@/tests/helpers/server.ts";
 import type { Command, WorkerConfig } from "./load_worker.ts";
 
 const ROOT = new URL("../", import.meta.url).pathname;
@@ -89,16 +90,17 @@ async function kill(child: Deno.ChildProcess): Promise<void> {
 }
 
 /**
- * Starts the app (`main.ts`) or the baseline on a free loopback port and
+ * Starts the app (`serve.ts`) or the baseline on a free loopback port and
  * waits until it listens. `env` adds to the app's environment.
  */
 export async function startServer(
   target: Target,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
+  await buildProject();
   const port = freePort();
   const child = target === "app"
-    ? spawn(["run", "-A", "--unstable-kv", "main.ts"], {
+    ? spawn(["run", "-A", "--unstable-kv", "serve.ts"], {
       HOSTNAME: "127.0.0.1",
       PORT: String(port),
       ...env,

@@ -7,16 +7,18 @@
  * @module
  */
 import { createApp } from "@/main.ts";
-import { Chat } from "@/lib/server/chat/chat.ts";
 import { loadConfig } from "@/lib/server/config.ts";
+import { openServices } from "@/lib/server/services.ts";
+import { applyBuild } from "@/tests/helpers/server.ts";
 import type { Socket } from "@/lib/server/realtime/hub.ts";
 
 const ROOM = "general";
 const MESSAGES = 50;
 
-const chat = await Chat.open({
-  config: loadConfig({ KV_PATH: ":memory:", LOG_LEVEL: "error" }),
-});
+const services = await openServices(
+  loadConfig({ KV_PATH: ":memory:", LOG_LEVEL: "error" }),
+);
+const { chat } = services;
 // A client whose frames go nowhere: the seeding only needs it to be a member.
 const socket: Socket = {
   readyState: 1,
@@ -34,7 +36,7 @@ for (let i = 1; i <= MESSAGES; i++) {
     `seed-${i}`,
   );
 }
-const handler = createApp(chat).handler();
+const handler = (await applyBuild(createApp(services))).handler();
 
 const response = await handler(new Request(`http://localhost/rooms/${ROOM}`));
 const status = response.status;

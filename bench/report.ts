@@ -194,7 +194,7 @@ Server, baseline and the two load-generator processes share those cores over loo
 includes the generator's own cost; "other" is CPU used by processes outside the bench
 (at most ${maxOther(run.results).toFixed(2)} cores during a phase of this run).
 
-The app runs \`main.ts\` with KV in a temp dir and ${env} (limits raised so the bench is not
+The app runs \`serve.ts\` (the built app) with KV in a temp dir and ${env} (limits raised so the bench is not
 rate-limited or cut off as idle). The baseline (\`bench/baseline.ts\`) is a bare \`Deno.serve\`
 broadcast server speaking the same frames: no storage, validation or presence.
 Latencies are p50 / p99 / max in ms from the sender's \`send\` to each member's \`message\`.

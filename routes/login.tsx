@@ -1,7 +1,6 @@
 import { define } from "@/utils.ts";
 import {
   authForm,
-  type AuthFormData,
   readAuthForm,
   startSession,
 } from "@/lib/server/auth/forms.ts";
@@ -63,7 +62,7 @@ export const handler = define.handlers({
   },
 });
 
-export default define.page<AuthFormData>(function Login({ data, state }) {
+export default define.page<typeof handler>(function Login({ data, state }) {
   const registerHref = data.next === "/"
     ? "/register"
     : `/register?next=${encodeURIComponent(data.next)}`;

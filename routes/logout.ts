@@ -15,12 +15,12 @@ import {
 export const handler = define.handlers({
   async POST(ctx) {
     const { auth, chat } = ctx.state;
-    const form = await verifiedForm(ctx.req, ctx.state.sessionId);
+    const secure = isSecureRequest(ctx.req, chat.config.trustProxy);
+    const form = await verifiedForm(ctx.req, ctx.state.sessionId, secure);
     if (form.get("everywhere") === "1" && ctx.state.user) {
       await auth.sessions.deleteAll(ctx.state.user.name);
     }
     await auth.sessions.delete(getCookie(ctx.req, SESSION_COOKIE));
-    const secure = isSecureRequest(ctx.req, chat.config.trustProxy);
     const res = ctx.redirect("/", 303);
     res.headers.append("set-cookie", clearSessionCookie(secure));
     return res;

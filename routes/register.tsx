@@ -1,7 +1,6 @@
 import { define } from "@/utils.ts";
 import {
   authForm,
-  type AuthFormData,
   readAuthForm,
   startSession,
 } from "@/lib/server/auth/forms.ts";
@@ -65,7 +64,7 @@ export const handler = define.handlers({
   },
 });
 
-export default define.page<AuthFormData>(function Register({ data }) {
+export default define.page<typeof handler>(function Register({ data }) {
   const loginHref = data.next === "/"
     ? "/login"
     : `/login?next=${encodeURIComponent(data.next)}`;

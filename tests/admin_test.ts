@@ -4,8 +4,7 @@
  * and revokes the role on existing accounts only.
  */
 import { expect } from "expect";
-import type { Server } from "@/main.ts";
-import { withServer } from "@/tests/helpers/server.ts";
+import { type Server, withServer } from "@/tests/helpers/server.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 
 const PASSWORD = "correct horse battery staple";

@@ -3,8 +3,11 @@
  * WebSocket clients, every endpoint.
  */
 import { expect } from "expect";
-import type { Server } from "@/main.ts";
-import { withServer, wsUrl as ws } from "@/tests/helpers/server.ts";
+import {
+  type Server,
+  withServer,
+  wsUrl as ws,
+} from "@/tests/helpers/server.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 
 async function native(s: Server, name: string, room?: string): Promise<Client> {

@@ -4,8 +4,7 @@
  * user; and the defaults leave a fast typist alone.
  */
 import { expect } from "expect";
-import type { Server } from "@/main.ts";
-import { withServer, wsUrl } from "@/tests/helpers/server.ts";
+import { type Server, withServer, wsUrl } from "@/tests/helpers/server.ts";
 import { Client } from "@/tests/helpers/ws_client.ts";
 
 /** An admin account, as the server sees it. */

@@ -3,8 +3,10 @@
  * over real WebSockets against a real server.
  */
 import { expect } from "expect";
-import type { Server } from "@/main.ts";
-import { withServer as withTestServer } from "@/tests/helpers/server.ts";
+import {
+  type Server,
+  withServer as withTestServer,
+} from "@/tests/helpers/server.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 
 /** A server with history in a KV file. */

@@ -1,6 +1,6 @@
 import { expect } from "expect";
 import { loadConfig } from "@/lib/server/config.ts";
-import { startServer } from "@/main.ts";
+import { startServer } from "@/tests/helpers/server.ts";
 import type { ServerFrame } from "@/lib/shared/protocol.ts";
 import { ChatConnection } from "./connection.ts";
 import { until } from "@/tests/helpers/until.ts";

@@ -5,19 +5,13 @@
  * @module
  */
 import { type ComponentType, h, type VNode } from "preact";
-import { join, resolve } from "./path.ts";
-import { Context, type RenderInit, type ResolvedConfig } from "./context.ts";
-import { HttpError } from "./http_error.ts";
-import { listFiles } from "./fs_routes.ts";
-import {
-  loadFsRoutes,
-  loadIslands,
-  type RootSegment,
-  type Route,
-} from "./loader.ts";
-import type { Island } from "./islands.ts";
-import { renderDocument } from "./render.ts";
-import type { Manifest } from "./build.ts";
+import { Context, type RenderInit } from "./context.ts";
+import type { FreshConfig, ResolvedFreshConfig } from "./config.ts";
+import { HttpError, statusText } from "./http_error.ts";
+import type { RootSegment, Route } from "./loader.ts";
+import type { BuildCache } from "./build_cache.ts";
+import { NONCE_SYMBOL, renderDocument } from "./render.ts";
+import { setBuildId } from "./runtime.ts";
 import {
   type HandlerByMethod,
   type HandlerFn,
@@ -26,17 +20,37 @@ import {
   type Middleware,
   type PageComponent,
   type PageProps,
-  type UpgradeOptions,
+  type RouteConfig,
+  type RouteHandler,
   type WebSocketHandlers,
+  type WebSocketUpgradeOptions,
 } from "./types.ts";
 
-/** Options of {@link App}. */
-export interface AppOptions {
-  /** The project folder holding `routes/`, `islands/`, `static/` (default: cwd). */
-  root?: string;
+/** Options of {@link App.listen}: those of `Deno.serve`. */
+export type ListenOptions = Partial<Deno.ServeTcpOptions>;
+
+/** A route given to {@link App.route}: a handler and/or a page component. */
+export interface RouteDef<State> {
+  /** The handler, or handlers by method. */
+  handler?: RouteHandler<unknown, State>;
+  /** The page component, which gets the data as `unknown` (as in Fresh). */
+  component?: PageComponent<unknown, State>;
 }
 
-type Step = { kind: "routes"; routes: Route[] } | { kind: "fs" };
+type Step =
+  | { kind: "routes"; routes: Route[] }
+  | { kind: "fs" }
+  | { kind: "layout"; prefix: string; layout: PageComponent<unknown, unknown> }
+  | { kind: "app"; app: PageComponent<unknown, unknown> };
+
+/** Applies a build to an app; `Builder.build()` and `_fresh/server.js` do. */
+export let setBuildCache: <State>(
+  app: App<State>,
+  cache: BuildCache,
+  mode: "development" | "production",
+) => void;
+/** The build applied to an app, or `null`. */
+export let getBuildCache: <State>(app: App<State>) => BuildCache | null;
 
 const METHODS: Method[] = [
   "GET",
@@ -59,30 +73,85 @@ const METHODS: Method[] = [
  */
 export class App<State = unknown> {
   /** The resolved configuration, also `ctx.config`. */
-  readonly config: ResolvedConfig;
+  config: ResolvedFreshConfig;
   #middlewares: Middleware<unknown>[] = [];
   #steps: Step[] = [];
   #routes: Route[] = [];
   #root: RootSegment = { middlewares: [], layouts: [], config: {} };
-  #islands = new Map<unknown, Island>();
-  #manifest: Manifest | null = null;
+  #cache: BuildCache | null = null;
   #onError?: Middleware<unknown>;
   #notFound?: Middleware<unknown>;
-  #ready?: Promise<void>;
+
+  static {
+    setBuildCache = (app, cache, mode) => {
+      app.config.root = cache.root;
+      app.config.mode = mode;
+      app.#cache = cache;
+      setBuildId(cache.manifest?.hash.slice(0, 16) ?? "");
+    };
+    getBuildCache = (app) => app.#cache;
+  }
 
   /** Creates an app with no routes or middleware yet. */
-  constructor(options: AppOptions = {}) {
+  constructor(config: FreshConfig = {}) {
     this.config = {
-      root: resolve(options.root ?? Deno.cwd()),
-      mode: Deno.env.get("DENO_ENV") === "development"
-        ? "development"
-        : "production",
+      root: ".",
+      basePath: config.basePath ?? "",
+      mode: config.mode ?? "production",
+      trustProxy: config.trustProxy ?? false,
     };
   }
 
-  /** Adds middleware that runs for every request, in the order added. */
-  use(...middleware: Middleware<State>[]): this {
-    this.#middlewares.push(...middleware as Middleware<unknown>[]);
+  /**
+   * Adds middleware that runs for every request, in the order added; with
+   * a path first, only for requests under that path.
+   */
+  use(...middleware: Middleware<State>[]): this;
+  use(path: string, ...middleware: Middleware<State>[]): this;
+  use(...args: (string | Middleware<State>)[]): this {
+    const path = typeof args[0] === "string" ? args.shift() as string : "*";
+    const fns = args as Middleware<unknown>[];
+    if (path === "*" || path === "/*") this.#middlewares.push(...fns);
+    else {
+      const pattern = new URLPattern({ pathname: prefixPattern(path) });
+      this.#middlewares.push(
+        ...fns.map((fn): Middleware<unknown> => (ctx) =>
+          pattern.test({ pathname: ctx.url.pathname }) ? fn(ctx) : ctx.next()
+        ),
+      );
+    }
+    return this;
+  }
+
+  /** A route at `path`: a handler and/or a page component. */
+  route(path: string, route: RouteDef<State>, config?: RouteConfig): this {
+    return this.#push({
+      pattern: new URLPattern({ pathname: config?.routeOverride ?? path }),
+      path: config?.routeOverride ?? path,
+      middlewares: [],
+      handler: route.handler as RouteHandler<unknown, unknown> | undefined,
+      page: route.component as PageComponent<unknown, unknown> | undefined,
+      layouts: [],
+      config: config ?? {},
+    });
+  }
+
+  /** Wraps pages of routes added after it under `path` in `component`. */
+  layout(path: string, component: PageComponent<unknown, State>): this {
+    this.#steps.push({
+      kind: "layout",
+      prefix: path,
+      layout: component as PageComponent<unknown, unknown>,
+    });
+    return this;
+  }
+
+  /** The outer document component (like `_app`) of routes added after it. */
+  appWrapper(component: PageComponent<unknown, State>): this {
+    this.#steps.push({
+      kind: "app",
+      app: component as PageComponent<unknown, unknown>,
+    });
     return this;
   }
 
@@ -119,12 +188,12 @@ export class App<State = unknown> {
   ws(
     path: string,
     handlers: WebSocketHandlers,
-    options?: UpgradeOptions,
+    options?: WebSocketUpgradeOptions,
   ): this {
     return this.get(path, (ctx) => ctx.upgrade(handlers, options));
   }
 
-  /** Inserts the routes of the `routes/` folder here. */
+  /** Inserts the file routes of the applied build here. */
   fsRoutes(): this {
     this.#steps.push({ kind: "fs" });
     return this;
@@ -143,29 +212,53 @@ export class App<State = unknown> {
   }
 
   /**
-   * The request handler for `Deno.serve` and for tests. Loading the file
-   * routes and building islands (when stale) starts now.
+   * The request handler for `Deno.serve` and for tests. File routes and
+   * islands come from the build applied before this call; without one the
+   * app serves its programmatic routes only.
    */
   handler(): (
     req: Request,
     info?: Deno.ServeHandlerInfo,
   ) => Promise<Response> {
-    const ready = this.#ready ??= this.#load();
-    ready.catch(() => {}); // Reported on each request instead.
-    return async (req, info) => {
-      await ready;
-      return await this.#handle(req, info);
-    };
+    const cache = this.#cache;
+    if (cache) this.#root = cache.rootSegment;
+    let layouts: { prefix: string; layout: PageComponent<unknown, unknown> }[] =
+      [];
+    let app: PageComponent<unknown, unknown> | undefined;
+    this.#routes = this.#steps.flatMap((step): Route[] => {
+      switch (step.kind) {
+        case "fs":
+          return cache?.routes ?? [];
+        case "layout":
+          layouts = [...layouts, step];
+          return [];
+        case "app":
+          app = step.app;
+          return [];
+        case "routes":
+          return step.routes.map((r) => ({
+            ...r,
+            layouts: layouts.filter((l) => underPrefix(r.path, l.prefix))
+              .map((l) => l.layout),
+            app: r.config.skipAppWrapper ? undefined : app,
+          }));
+      }
+    });
+    if (!cache?.routes.some((r) => r.app) && app && !this.#root.app) {
+      this.#root = { ...this.#root, app };
+    }
+    return (req, info) => this.#handle(req, info);
   }
 
-  /** Serves the app with `Deno.serve`. */
-  listen(options: Deno.ServeTcpOptions = {}): Deno.HttpServer {
-    return Deno.serve(options, this.handler());
+  /** Serves the app with `Deno.serve` (port 8000 unless given). */
+  listen(options: ListenOptions = {}): Promise<void> {
+    Deno.serve({ port: 8000, ...options }, this.handler());
+    return Promise.resolve();
   }
 
   #add(method: Method | "ALL", path: string, fns: Middleware<State>[]): this {
     const list = fns as Middleware<unknown>[];
-    const route: Route = {
+    return this.#push({
       pattern: new URLPattern({ pathname: path }),
       path,
       method,
@@ -173,30 +266,14 @@ export class App<State = unknown> {
       handler: list.at(-1) as HandlerFn<unknown, unknown>,
       layouts: [],
       config: {},
-    };
+    });
+  }
+
+  #push(route: Route): this {
     const last = this.#steps.at(-1);
     if (last?.kind === "routes") last.routes.push(route);
     else this.#steps.push({ kind: "routes", routes: [route] });
     return this;
-  }
-
-  async #load(): Promise<void> {
-    const { root, mode } = this.config;
-    const usesFs = this.#steps.some((s) => s.kind === "fs");
-    const islandFiles = await listFiles(join(root, "islands"));
-    let fsRoutes: Route[] = [];
-    if (usesFs) {
-      const tree = await loadFsRoutes(root);
-      fsRoutes = tree.routes;
-      this.#root = tree.root;
-      islandFiles.push(...tree.islands);
-    }
-    this.#routes = this.#steps.flatMap((s) =>
-      s.kind === "fs" ? fsRoutes : s.routes
-    );
-    const islands = await loadIslands(root, islandFiles, mode);
-    this.#islands = islands.islands;
-    this.#manifest = islands.manifest;
   }
 
   #match(method: string, url: URL) {
@@ -231,6 +308,13 @@ export class App<State = unknown> {
     info: Deno.ServeHandlerInfo | undefined,
   ): Promise<Response> {
     const url = new URL(req.url);
+    url.pathname = url.pathname.replace(/\/+/g, "/");
+    if (this.config.trustProxy) {
+      const proto = req.headers.get("x-forwarded-proto");
+      if (proto) url.protocol = proto + ":";
+      const host = req.headers.get("x-forwarded-host");
+      if (host) url.host = host;
+    }
     const ctx = new Context<unknown>(req, url, info, this.config);
     let route: Route | undefined;
     try {
@@ -246,11 +330,19 @@ export class App<State = unknown> {
           (ctx) => this.#runRoute(ctx, found.route),
         ];
       } else if (found.allowed.size > 0) {
-        chain = [...this.#middlewares, () => methodNotAllowed(found.allowed)];
+        chain = [
+          ...this.#middlewares,
+          ...this.#root.middlewares,
+          () => methodNotAllowed(req.method, found.allowed),
+        ];
       } else {
-        chain = [...this.#middlewares, ...this.#root.middlewares, () => {
-          throw new HttpError(404, "Not found");
-        }];
+        chain = [
+          ...this.#middlewares,
+          ...this.#root.middlewares,
+          () => {
+            throw new HttpError(404);
+          },
+        ];
       }
       const layout = route ?? this.#root;
       ctx._renderer = (c, content, init) =>
@@ -269,18 +361,13 @@ export class App<State = unknown> {
     else if (h) {
       const byMethod = h as HandlerByMethod<unknown, unknown>;
       fn = byMethod[method] ?? (method === "HEAD" ? byMethod.GET : undefined);
-      if (!fn) {
-        const allow = new Set(Object.keys(byMethod));
-        if (route.page) allow.add("GET");
-        if (allow.has("GET") && !(method === "GET" && route.page)) {
-          allow.add("HEAD");
-        }
-        if (!(route.page && (method === "GET" || method === "HEAD"))) {
-          return methodNotAllowed(allow);
-        }
+      // As in Fresh 2.3, a file route (or app.route) without a handler for
+      // the method is not found, rendered like other errors.
+      if (!fn && !(route.page && (method === "GET" || method === "HEAD"))) {
+        throw new HttpError(404);
       }
     } else if (route.page && method !== "GET" && method !== "HEAD") {
-      return methodNotAllowed(new Set(["GET", "HEAD"]));
+      throw new HttpError(404);
     }
     let result = fn ? await fn(ctx) : { data: undefined };
     if (!(result instanceof Response)) {
@@ -339,14 +426,32 @@ export class App<State = unknown> {
     const App = layout.app as ComponentType<PageProps> | undefined;
     const tree =
       (App ? h(App, { ...props, Component: inner }) : h(inner, null)) as VNode;
-    const html = renderDocument(tree, this.#islands, this.#manifest);
+    const doc = renderDocument(
+      tree,
+      this.#cache?.islands ?? new Map(),
+      this.#cache?.manifest ?? null,
+      this.config.basePath,
+    );
     const headers = new Headers(init?.headers);
     if (!headers.has("content-type")) {
       headers.set("content-type", "text/html; charset=utf-8");
     }
-    return Promise.resolve(
-      new Response(html, { status: init?.status ?? 200, headers }),
-    );
+    if (doc.preload.length > 0) {
+      headers.append(
+        "link",
+        doc.preload.map((u) =>
+          `<${encodeURI(u)}>; rel="modulepreload"; as="script"`
+        )
+          .join(", "),
+      );
+    }
+    const res = new Response(doc.html, {
+      status: init?.status ?? 200,
+      headers,
+    });
+    // csp({ useNonce: true }) reads the nonce of the inline boot script here.
+    Object.defineProperty(res, NONCE_SYMBOL, { value: doc.nonce });
+    return Promise.resolve(res);
   }
 
   async #handleError(
@@ -372,9 +477,9 @@ export class App<State = unknown> {
     } catch (inner) {
       console.error("Rendering the error page failed:", inner);
     }
-    const message = status >= 500 || !(error instanceof HttpError)
+    const message = !(error instanceof HttpError)
       ? "Internal server error"
-      : error.message;
+      : error.message || statusText(status);
     return new Response(message, {
       status,
       headers: { "content-type": "text/plain; charset=utf-8" },
@@ -389,7 +494,7 @@ function run(
 ): Promise<Response> {
   ctx._next = () => run(chain, ctx, i + 1);
   const fn = chain[i];
-  if (!fn) return Promise.reject(new HttpError(404, "Not found"));
+  if (!fn) return Promise.reject(new HttpError(404));
   try {
     return Promise.resolve(fn(ctx));
   } catch (error) {
@@ -397,12 +502,27 @@ function run(
   }
 }
 
-function methodNotAllowed(allowed: Set<string>): Response {
+/**
+ * As in Fresh, for a path whose `app.get()`-style routes lack the method:
+ * OPTIONS gets a 204 listing the methods, any other method a 405
+ * {@link HttpError}, rendered like other errors.
+ */
+function methodNotAllowed(method: string, allowed: Set<string>): Response {
+  if (method !== "OPTIONS") throw new HttpError(405);
   const allow = METHODS.filter((m) => allowed.has(m)).join(", ");
-  return new Response("Method not allowed", {
-    status: 405,
-    headers: { allow, "content-type": "text/plain; charset=utf-8" },
-  });
+  return new Response(null, { status: 204, headers: { allow } });
+}
+
+/** `/api` → `/api{/*}?`: the path and everything under it. */
+function prefixPattern(path: string): string {
+  const p = path.replace(/\/\*?$/, "");
+  return p === "" ? "/*" : `${p}{/*}?`;
+}
+
+function underPrefix(path: string, prefix: string): boolean {
+  if (prefix === "*" || prefix === "/" || prefix === "/*") return true;
+  const p = prefix.replace(/\/\*?$/, "");
+  return path === p || path.startsWith(p + "/");
 }
 
 function pageProps(ctx: Context<unknown>, data: unknown): PageProps {

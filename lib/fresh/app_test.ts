@@ -5,11 +5,9 @@ import { HttpError } from "./http_error.ts";
 import type { Context } from "./context.ts";
 import { withErrorsCaptured } from "./testdata/capture.ts";
 
-// A root without islands/ or routes/, so nothing is built.
-const ROOT = new URL("./testdata/no_project", import.meta.url).pathname;
-
+// Without a build applied, as here, an app has programmatic routes only.
 function newApp<State = unknown>(): App<State> {
-  return new App<State>({ root: ROOT });
+  return new App<State>();
 }
 
 function request(path: string, init?: RequestInit): Request {
@@ -58,15 +56,17 @@ Deno.test("app - a malformed parameter is a 400", async () => {
   await res.body?.cancel();
 });
 
-Deno.test("app - a path without the method is a 405 with Allow", async () => {
+Deno.test("app - a path without the method is a 405 skipping middleware; OPTIONS lists the methods", async () => {
   const handler = newApp()
     .get("/item", () => new Response("got"))
     .post("/item", () => new Response("posted"))
     .handler();
   const res = await handler(request("/item", { method: "DELETE" }));
   expect(res.status).toBe(405);
-  expect(res.headers.get("allow")).toBe("GET, POST");
-  await res.body?.cancel();
+  expect(await res.text()).toBe("Method Not Allowed");
+  const options = await handler(request("/item", { method: "OPTIONS" }));
+  expect(options.status).toBe(204);
+  expect(options.headers.get("allow")).toBe("GET, POST");
   const missing = await handler(request("/elsewhere", { method: "DELETE" }));
   expect(missing.status).toBe(404);
   await missing.body?.cancel();
@@ -176,7 +176,26 @@ Deno.test("app - an HttpError becomes a response with its status", async () => {
   expect(await res.text()).toBe("Forbidden: members only");
   const teapot = await handler(request("/teapot"));
   expect(teapot.status).toBe(418);
-  expect(await teapot.text()).toBe("HTTP 418");
+  expect(await teapot.text()).toBe("I'm a teapot");
+});
+
+Deno.test("app - an error's response skips the app's middleware, as in Fresh", async () => {
+  const handler = newApp()
+    .use(async (ctx) => {
+      const res = await ctx.next();
+      res.headers.set("x-seen", "1");
+      return res;
+    })
+    .get("/ok", (ctx) => ctx.text("ok"))
+    .get("/fail", () => {
+      throw new HttpError(404, "No such thing");
+    })
+    .handler();
+  expect((await handler(request("/ok"))).headers.get("x-seen")).toBe("1");
+  const fail = await handler(request("/fail"));
+  expect(fail.status).toBe(404);
+  expect(fail.headers.get("x-seen")).toBeNull();
+  expect(await fail.text()).toBe("No such thing");
 });
 
 Deno.test("app - a thrown Error is a 500 that doesn't leak its message", async () => {
@@ -236,7 +255,7 @@ Deno.test("app - notFound answers unmatched requests", async () => {
 Deno.test("app - without notFound an unmatched request is a plain 404", async () => {
   const res = await newApp().handler()(request("/missing"));
   expect(res.status).toBe(404);
-  expect(await res.text()).toBe("Not found");
+  expect(await res.text()).toBe("Not Found");
 });
 
 Deno.test("app - ctx.redirect defaults to 302 and keeps paths local", async () => {

@@ -1,11 +1,12 @@
 import { expect } from "expect";
 import { join } from "node:path";
 import { App } from "./app.ts";
+import { built } from "./testdata/build.ts";
 import { BUILD_DIR, ensureBuilt, type Manifest } from "./build.ts";
 import type { BootState } from "./client.ts";
 import { listFiles } from "./fs_routes.ts";
 import { deserialize } from "./serialize.ts";
-import { staticFiles } from "./static_files.ts";
+import { staticFiles } from "./middlewares/static_files.ts";
 import { withErrorsCaptured } from "./testdata/capture.ts";
 
 const FIXTURE = new URL("./testdata/fs_app", import.meta.url).pathname;
@@ -112,25 +113,40 @@ Deno.test("build - editing an island makes the build stale and changes its URL",
   });
 });
 
-Deno.test("build - pages load only external scripts, and only with islands", async () => {
+Deno.test("build - only pages with islands get the nonce'd boot script and modulepreload", async () => {
   await withProject(async (root) => {
-    const handler = new App({ root }).use(staticFiles()).fsRoutes().handler();
+    const handler = (await built(new App().use(staticFiles()).fsRoutes(), root))
+      .handler();
     const get = (path: string) => handler(new Request(`http://x${path}`));
 
     for (const path of ["/", "/about", "/admin", "/no/such/page"]) {
-      const page = await (await get(path)).text();
+      const res = await get(path);
+      const page = await res.text();
       expect([path, page.includes("<script")]).toEqual([path, false]);
-      expect(page).not.toContain("modulepreload");
+      expect(res.headers.get("link")).toBeNull();
     }
 
-    const page = await (await get("/islands")).text();
+    const res = await get("/islands");
+    const page = await res.text();
     const scripts = page.match(/<script\b[^>]*>/g) ?? [];
     expect(scripts).toHaveLength(2);
     expect(scripts[0]).toBe(
       '<script id="__FRSH_STATE" type="application/json">',
     );
-    expect(scripts[1]).toMatch(
-      /^<script type="module" src="\/_fresh\/js\/boot-[A-Z0-9]+\.js">$/,
+    // As in Fresh: an inline module script with a per-response nonce boots
+    // the islands, and a Link header preloads the modules.
+    const nonce = /^<script type="module" nonce="([0-9a-f]{32})">$/.exec(
+      scripts[1],
+    )?.[1];
+    expect(nonce).toBeDefined();
+    expect(page).toMatch(
+      /import \{ boot \} from "\/_fresh\/js\/boot-[A-Z0-9]+\.js";boot\(\);/,
+    );
+    const again = await (await get("/islands")).text();
+    expect(again).not.toContain(nonce);
+    const link = res.headers.get("link") ?? "";
+    expect(link).toMatch(
+      /^<\/_fresh\/js\/boot-[A-Z0-9]+\.js>; rel="modulepreload"; as="script", /,
     );
     expect(page).not.toMatch(/\son[a-z]+=/i); // No inline event handlers.
     for (let i = 0; i < 4; i++) {
@@ -164,7 +180,7 @@ Deno.test("build - pages load only external scripts, and only with islands", asy
 
 Deno.test("build - a function prop is a 500 whose log names the island and prop", async () => {
   await withProject(async (root) => {
-    const handler = new App({ root }).fsRoutes().handler();
+    const handler = (await built(new App().fsRoutes(), root)).handler();
     await withErrorsCaptured(async (logged) => {
       const res = await handler(new Request("http://x/bad_prop"));
       expect(res.status).toBe(500);

@@ -1,7 +1,8 @@
 /**
  * The browser side of islands: reads the page's island state, loads each
  * island's module and hydrates it between its `<!--frsh:N-->` markers.
- * Built into the boot module; a page without islands never loads it.
+ * Built into the boot module, which a page's inline module script imports
+ * and calls; a page without islands never loads it.
  *
  * @module
  */
@@ -16,8 +17,14 @@ export interface BootState {
   props: Serialized;
 }
 
-/** Hydrates every island on the page. */
-export async function boot(): Promise<void> {
+/** Hydrates every island on the page; errors are logged to the console. */
+export function boot(): Promise<void> {
+  return hydrate().catch((error) =>
+    console.error("Hydrating islands failed:", error)
+  );
+}
+
+async function hydrate(): Promise<void> {
   const script = document.getElementById("__FRSH_STATE");
   if (!script?.textContent) return;
   const state = JSON.parse(script.textContent) as BootState;
@@ -89,5 +96,3 @@ function rootBetween(start: Comment, end: Comment): Element {
   };
   return root as unknown as Element;
 }
-
-boot().catch((error) => console.error("Hydrating islands failed:", error));

@@ -5,15 +5,8 @@
  */
 import type { VNode } from "preact";
 import { HttpError } from "./http_error.ts";
-import type { UpgradeOptions, WebSocketHandlers } from "./types.ts";
-
-/** The resolved app configuration, as `ctx.config`. */
-export interface ResolvedConfig {
-  /** The project folder holding `routes/`, `islands/`, `static/`. */
-  root: string;
-  /** `"production"` unless `DENO_ENV=development`. */
-  mode: "development" | "production";
-}
+import type { ResolvedFreshConfig } from "./config.ts";
+import type { WebSocketHandlers, WebSocketUpgradeOptions } from "./types.ts";
 
 /** Response options of {@link Context.render}. */
 export interface RenderInit {
@@ -39,7 +32,7 @@ export class Context<State = unknown> {
   /** Connection information from `Deno.serve`, when served. */
   readonly info: Deno.ServeHandlerInfo | undefined;
   /** The app's resolved configuration. */
-  readonly config: ResolvedConfig;
+  readonly config: ResolvedFreshConfig;
   /** Per-request state passed from middleware to routes. */
   state: State = {} as State;
   /** Parameters of the matched route pattern, decoded. */
@@ -49,8 +42,12 @@ export class Context<State = unknown> {
   /** The caught error, on error pages and in `onError` handlers. */
   error: unknown = null;
   /** @internal Set by the app for each step of the middleware chain. */
-  _next: () => Promise<Response> = () =>
-    Promise.reject(new HttpError(404, "Not found"));
+  _next: () => Promise<Response> = () => Promise.reject(new HttpError(404));
+  /**
+   * Makes `Context<State>` invariant in `State`, as Fresh's is: a helper
+   * taking `Context<unknown>` can't be given a `Context<MyState>`.
+   */
+  #invariance?: (state: State) => State;
   /** @internal Set by the app to the matched route's renderer. */
   _renderer: Renderer | undefined;
 
@@ -59,7 +56,7 @@ export class Context<State = unknown> {
     req: Request,
     url: URL,
     info: Deno.ServeHandlerInfo | undefined,
-    config: ResolvedConfig,
+    config: ResolvedFreshConfig,
   ) {
     this.req = req;
     this.url = url;
@@ -78,6 +75,23 @@ export class Context<State = unknown> {
     return this._renderer(this as Context<unknown>, content, init);
   }
 
+  /** Responds with text (`Content-Type: text/plain`). */
+  text(content: string, init?: ResponseInit): Response {
+    return new Response(content, init);
+  }
+
+  /** Responds with an HTML string (`Content-Type: text/html`). */
+  html(content: string, init?: ResponseInit): Response {
+    const headers = new Headers(init?.headers);
+    headers.set("content-type", "text/html; charset=utf-8");
+    return new Response(content, { ...init, headers });
+  }
+
+  /** Responds with `content` as JSON, like `Response.json()`. */
+  json(content: unknown, init?: ResponseInit): Response {
+    return Response.json(content, init);
+  }
+
   /**
    * Redirects to `path` (status 302 unless given). A path like `//evil.com`
    * is kept on this origin.
@@ -92,18 +106,23 @@ export class Context<State = unknown> {
   }
 
   /** Upgrades to a WebSocket and returns the socket and the response. */
-  upgrade(options?: UpgradeOptions): { socket: WebSocket; response: Response };
-  /** Upgrades to a WebSocket driven by `handlers`; returns the response. */
-  upgrade(handlers: WebSocketHandlers, options?: UpgradeOptions): Response;
   upgrade(
-    first?: UpgradeOptions | WebSocketHandlers,
-    second?: UpgradeOptions,
+    options?: WebSocketUpgradeOptions,
+  ): { socket: WebSocket; response: Response };
+  /** Upgrades to a WebSocket driven by `handlers`; returns the response. */
+  upgrade(
+    handlers: WebSocketHandlers,
+    options?: WebSocketUpgradeOptions,
+  ): Response;
+  upgrade(
+    first?: WebSocketUpgradeOptions | WebSocketHandlers,
+    second?: WebSocketUpgradeOptions,
   ): Response | { socket: WebSocket; response: Response } {
     if (this.req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       throw new HttpError(400, "Expected a WebSocket upgrade request");
     }
     const managed = isHandlers(first);
-    const options = (managed ? second : first as UpgradeOptions) ?? {};
+    const options = (managed ? second : first as WebSocketUpgradeOptions) ?? {};
     const { socket, response } = Deno.upgradeWebSocket(this.req, {
       idleTimeout: options.idleTimeout,
       protocol: options.protocol,
@@ -126,7 +145,7 @@ export class Context<State = unknown> {
 }
 
 function isHandlers(
-  value: UpgradeOptions | WebSocketHandlers | undefined,
+  value: WebSocketUpgradeOptions | WebSocketHandlers | undefined,
 ): value is WebSocketHandlers {
   if (!value) return false;
   const v = value as Record<string, unknown>;

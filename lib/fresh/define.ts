@@ -5,26 +5,19 @@
  * @module
  */
 import type {
+  HandlerByMethod,
+  HandlerFn,
   Middleware,
   PageComponent,
   PageProps,
-  PageResponse,
   RouteHandler,
 } from "./types.ts";
 import type { VNode } from "preact";
 
-type DataOfResult<R> = R extends PageResponse<infer D> ? D : never;
-type HandlerKey = "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD";
-
-/** The page data of a handler type, or `T` itself when it is a data type. */
-export type DataOf<T> = T extends (...args: never[]) => infer R
-  ? DataOfResult<Awaited<R>>
-  : [Extract<keyof T, HandlerKey>] extends [never] ? T
-  : {
-    [K in Extract<keyof T, HandlerKey>]: T[K] extends
-      (...args: never[]) => infer R ? DataOfResult<Awaited<R>>
-      : never;
-  }[Extract<keyof T, HandlerKey>];
+/** The page data type of a handler (or handlers by method) type. */
+export type DataOf<H> = H extends HandlerFn<infer D, infer _S> ? D
+  : H extends HandlerByMethod<infer D, infer _S> ? D
+  : never;
 
 /** The helpers returned by {@link createDefine}. */
 export interface Define<State> {
@@ -36,22 +29,24 @@ export interface Define<State> {
     handlers: H,
   ): H;
   /**
-   * Types a page component. `T` is the data type, or `typeof handler` to
-   * take it from what the route's handlers pass to `page()`.
+   * Types a page component; `define.page<typeof handler>` takes its data
+   * type from what the route's handlers pass to `page()`.
    */
-  page<T = unknown>(
-    page: (props: PageProps<DataOf<T>, State>) => VNode | string | null,
-  ): PageComponent<DataOf<T>, State>;
-  /** Types a `_layout` or `_app` component. */
-  layout<Data = unknown>(
-    layout: (props: PageProps<Data, State>) => VNode | string | null,
+  page<
+    Handler extends RouteHandler<unknown, State> = never,
+    Data = DataOf<Handler>,
+  >(
+    page: (props: PageProps<Data, State>) => VNode | string | null,
   ): PageComponent<Data, State>;
+  /** Types a `_layout` or `_app` component. */
+  layout(
+    layout: (props: PageProps<unknown, State>) => VNode | string | null,
+  ): PageComponent<unknown, State>;
   /** Types a middleware, or an array of them. */
   middleware<M extends Middleware<State> | Middleware<State>[]>(
     middleware: M,
   ): M;
 }
-
 /**
  * Creates the typed `define` helpers for an app's state.
  *

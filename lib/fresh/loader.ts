@@ -6,10 +6,10 @@
  * @module
  */
 import type { ComponentType } from "preact";
-import { join, relative, toFileUrl } from "./path.ts";
+import { join, relative, resolve, toFileUrl } from "./path.ts";
 import { scanRoutes } from "./fs_routes.ts";
 import type { Island } from "./islands.ts";
-import { ensureBuilt, type Manifest } from "./build.ts";
+import type { Manifest } from "./build.ts";
 import type {
   Method,
   Middleware,
@@ -54,16 +54,31 @@ type RouteModule = {
   config?: RouteConfig;
 };
 
-const load = async (file: string | undefined) =>
-  file ? (await import(toFileUrl(file).href)) as RouteModule : undefined;
+/** Modules imported ahead, by path relative to the project folder. */
+export type Modules = Record<string, Record<string, unknown>>;
 
-async function middlewareOf(file: string): Promise<Middleware<unknown>[]> {
+type Load = (file: string | undefined) => Promise<RouteModule | undefined>;
+
+/** Imports a file, or takes it from `modules` when it is there. */
+function loader(root: string, modules: Modules): Load {
+  return async (file) => {
+    if (!file) return undefined;
+    const ahead = modules[relative(root, file)];
+    return (ahead ?? await import(toFileUrl(file).href)) as RouteModule;
+  };
+}
+
+async function readMiddleware(
+  load: Load,
+  file: string,
+): Promise<Middleware<unknown>[]> {
   const mod = await load(file);
   const m = mod?.default ?? mod?.handler ?? mod?.handlers;
   return (Array.isArray(m) ? m : [m]) as Middleware<unknown>[];
 }
 
-async function pageOf(
+async function readPage(
+  load: Load,
   file: string | undefined,
 ): Promise<PageComponent<unknown, unknown> | undefined> {
   return (await load(file))?.default as
@@ -74,7 +89,11 @@ async function pageOf(
 /** Loads every route of `<root>/routes`, most specific first. */
 export async function loadFsRoutes(
   root: string,
+  modules: Modules = {},
 ): Promise<{ routes: Route[]; root: RootSegment; islands: string[] }> {
+  const load = loader(root, modules);
+  const middlewareOf = (f: string) => readMiddleware(load, f);
+  const pageOf = (f: string | undefined) => readPage(load, f);
   const tree = await scanRoutes(join(root, "routes"));
   const app = await pageOf(tree.app);
   const rootSegment: RootSegment = {
@@ -113,22 +132,20 @@ export async function loadFsRoutes(
 }
 
 /**
- * Registers every component exported by the island `files`, with the URL
- * of its browser module, building the modules first when stale.
+ * Registers every component exported by the island files the browser build
+ * `manifest` was made for, with the URL of its browser module.
  */
 export async function loadIslands(
   root: string,
-  files: string[],
-  mode: "development" | "production",
-): Promise<{ islands: Map<unknown, Island>; manifest: Manifest | null }> {
+  manifest: Manifest | null,
+  modules: Modules = {},
+): Promise<Map<unknown, Island>> {
   const islands = new Map<unknown, Island>();
-  if (files.length === 0) return { islands, manifest: null };
-  const manifest = await ensureBuilt(root, files, {
-    minify: mode === "production",
-  });
-  for (const file of files) {
-    const mod = await import(toFileUrl(file).href) as Record<string, unknown>;
-    const rel = relative(root, file);
+  if (!manifest) return islands;
+  for (const rel of manifest.islandFiles) {
+    const file = resolve(root, rel);
+    const mod = modules[rel] ??
+      await import(toFileUrl(file).href) as Record<string, unknown>;
     const inIslands = relative(join(root, "islands"), file);
     const base = inIslands.startsWith("..") ? rel : inIslands;
     for (const [exportName, component] of Object.entries(mod)) {
@@ -144,5 +161,5 @@ export async function loadIslands(
       });
     }
   }
-  return { islands, manifest };
+  return islands;
 }

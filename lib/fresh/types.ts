@@ -81,8 +81,8 @@ export interface RouteConfig {
   skipInheritedLayouts?: boolean;
 }
 
-/** Options of {@link Context.upgrade}. */
-export interface UpgradeOptions {
+/** Options of {@link Context.upgrade}, passed to `Deno.upgradeWebSocket`. */
+export interface WebSocketUpgradeOptions {
   /** Seconds without a pong before the socket is closed (default 120). */
   idleTimeout?: number;
   /** The sub-protocol to agree on. */

@@ -5,6 +5,7 @@
 import { expect } from "expect";
 import type { Page } from "playwright-core";
 import { App, staticFiles } from "fresh";
+import { built } from "@/lib/fresh/testdata/build.ts";
 import { BROWSER_TEST, launchBrowser } from "@/tests/helpers/browser.ts";
 
 const FIXTURE =
@@ -31,7 +32,7 @@ async function textBecomes(
 Deno.test("islands - hydrate in Chromium", BROWSER_TEST, async (t) => {
   const server = Deno.serve(
     { port: 0, hostname: "127.0.0.1", onListen() {} },
-    new App({ root: FIXTURE }).use(staticFiles()).fsRoutes().handler(),
+    (await built(new App().use(staticFiles()).fsRoutes(), FIXTURE)).handler(),
   );
   const base = `http://127.0.0.1:${server.addr.port}`;
   const browser = await launchBrowser();

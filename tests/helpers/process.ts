@@ -1,9 +1,10 @@
 /**
- * Runs the real server (`main.ts`) as a child process, for tests that kill
+ * Runs the real server (`serve.ts`) as a child process, for tests that kill
  * and restart it.
  *
  * @module
  */
+import { buildProject } from "@/tests/helpers/server.ts";
 
 /** A free TCP port on loopback. */
 export function freePort(): number {
@@ -24,15 +25,16 @@ export interface ServerProcess {
 }
 
 /**
- * Starts `deno run main.ts` with `env` on `port` and waits until it answers.
+ * Starts `deno run serve.ts` with `env` on `port` and waits until it answers.
  */
 export async function spawnServer(
   port: number,
   env: Record<string, string>,
 ): Promise<ServerProcess> {
+  await buildProject();
   const root = new URL("../../", import.meta.url).pathname;
   const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", "main.ts"],
+    args: ["run", "-A", "--unstable-kv", "serve.ts"],
     cwd: root,
     env: {
       HOSTNAME: "127.0.0.1",

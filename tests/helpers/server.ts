@@ -1,11 +1,62 @@
 /**
- * An in-process server for a test: `startServer` on a free loopback port,
- * shut down afterwards whatever happens.
+ * An in-process server for a test: the app `main.ts` builds, with the
+ * project's build applied, served on a free loopback port and shut down
+ * afterwards whatever happens.
  *
  * @module
  */
-import { loadConfig } from "@/lib/server/config.ts";
-import { type Server, startServer } from "@/main.ts";
+import { Builder } from "fresh/dev";
+import type { App } from "fresh";
+import { type Config, loadConfig } from "@/lib/server/config.ts";
+import { openServices } from "@/lib/server/services.ts";
+import type { Bus } from "@/lib/server/bus/bus.ts";
+import type { Chat } from "@/lib/server/chat/chat.ts";
+import type { Auth } from "@/lib/server/auth/middleware.ts";
+import { listen, type Listener } from "@/lib/server/http/listen.ts";
+import { createApp } from "@/main.ts";
+import type { State } from "@/utils.ts";
+
+/** A running in-process server. */
+export interface Server extends Listener {
+  /** The chat service it serves. */
+  chat: Chat;
+  /** Accounts, sessions and the login limiter. */
+  auth: Auth;
+}
+
+const ROOT = new URL("../../", import.meta.url).pathname;
+let onDisk: Promise<unknown> | undefined;
+let inMemory: Promise<(app: App<State>) => void> | undefined;
+
+/**
+ * Builds the project into `_fresh/` (islands, `_fresh/server.js`) once per
+ * process, for tests that start `serve.ts` as a child process.
+ */
+export function buildProject(): Promise<unknown> {
+  return onDisk ??= new Builder<State>({ root: ROOT }).build();
+}
+
+/**
+ * Applies the project's build to `app`, as `_fresh/server.js` does; the
+ * build is made once per process, as a memory snapshot (Fresh's way for
+ * tests).
+ */
+export async function applyBuild(app: App<State>): Promise<App<State>> {
+  inMemory ??= new Builder<State>({ root: ROOT }).build({ snapshot: "memory" });
+  (await inMemory)(app);
+  return app;
+}
+
+/** Starts a server for `config`; `config.port` 0 picks a free port. */
+export async function startServer(
+  config: Config,
+  options: { bus?: Bus } = {},
+): Promise<Server> {
+  const services = await openServices(config, options);
+  const app = await applyBuild(createApp(services));
+  const server = listen(app.handler(), services);
+  return { ...server, chat: services.chat, auth: services.auth };
+}
 
 /**
  * Runs `fn` against a server configured by `env` (over the test defaults:

@@ -1,22 +1,28 @@
 /**
  * Cross-site request forgery protection for form posts, in two layers:
  *
- * 1. The request must come from this origin: a browser's `Sec-Fetch-Site`
- *    must be `same-origin` (or `none`, typed by the user), and an `Origin`
- *    header, when sent, must be the server's own.
+ * 1. The request must come from this origin: Fresh's `csrf()` middleware
+ *    (see {@link sameSiteForms}) checks `Sec-Fetch-Site` and `Origin`.
  * 2. The form must carry a token in its hidden `csrf` field. With a session
  *    the token is derived from the session id (which scripts can't read);
  *    without one (the login and registration forms) it is a random value
- *    also set as the `csrf` cookie, and the two must match (double submit).
+ *    also set as a cookie, and the two must match (double submit). Over
+ *    HTTPS the cookie is `__Host-csrf`, which no sibling subdomain can set.
  *
  * @module
  */
-import { HttpError } from "fresh";
+import { type Context, csrf, HttpError, type Middleware } from "fresh";
 import { getCookie, setCookie } from "@/lib/server/http/cookies.ts";
 import { randomId, sha256 } from "./login_sessions.ts";
 
 /** The hidden form field, and the cookie of anonymous forms, holding the token. */
 export const CSRF_FIELD = "csrf";
+
+/** The cookie of anonymous forms' token over HTTPS. */
+export const SECURE_CSRF_COOKIE = "__Host-csrf";
+
+const cookieName = (secure: boolean) =>
+  secure ? SECURE_CSRF_COOKIE : CSRF_FIELD;
 
 /** Form posts larger than this are refused; ours are a few hundred bytes. */
 const MAX_FORM_BYTES = 16 * 1024;
@@ -40,31 +46,32 @@ export function csrfToken(
   secure: boolean,
 ): CsrfToken {
   if (sessionId) return { token: sessionCsrfToken(sessionId) };
-  const existing = getCookie(req, CSRF_FIELD);
+  const existing = getCookie(req, cookieName(secure));
   if (existing && TOKEN.test(existing)) return { token: existing };
   const token = randomId();
   return {
     token,
     // Expires with the browser session: a stale form needs only a reload.
-    setCookie: setCookie(CSRF_FIELD, token, { secure }),
+    setCookie: setCookie(cookieName(secure), token, { secure }),
   };
 }
 
 /**
- * Reads a urlencoded form post after checking it is same-origin and carries
- * the right token; otherwise throws a 403 {@link HttpError} saying why.
+ * Reads a urlencoded form post after checking it carries the right token;
+ * otherwise throws a 403 {@link HttpError} saying why. `secure` says
+ * whether the request came over HTTPS (which cookie holds the token).
  *
  * @example
  * ```ts
- * const form = await verifiedForm(ctx.req, ctx.state.sessionId);
+ * const form = await verifiedForm(ctx.req, ctx.state.sessionId, secure);
  * const name = form.get("username") ?? "";
  * ```
  */
 export async function verifiedForm(
   req: Request,
   sessionId: string | undefined,
+  secure: boolean,
 ): Promise<URLSearchParams> {
-  checkSameOrigin(req);
   const form = await readForm(req);
   const sent = form.get(CSRF_FIELD);
   if (!sent) {
@@ -75,7 +82,7 @@ export async function verifiedForm(
   }
   const expected = sessionId
     ? sessionCsrfToken(sessionId)
-    : getCookie(req, CSRF_FIELD);
+    : getCookie(req, cookieName(secure));
   if (!expected || !TOKEN.test(expected) || !safeEqual(sent, expected)) {
     throw new HttpError(
       403,
@@ -85,28 +92,19 @@ export async function verifiedForm(
   return form;
 }
 
-/** Throws 403 unless the request comes from a page of this origin. */
-export function checkSameOrigin(req: Request): void {
-  const site = req.headers.get("sec-fetch-site");
-  if (site !== null && site !== "same-origin" && site !== "none") {
-    throw new HttpError(
-      403,
-      `CSRF check failed: cross-origin form post (Sec-Fetch-Site: ${site})`,
-    );
-  }
-  const origin = req.headers.get("origin");
-  if (origin === null) return;
-  const own = new URL(req.url).origin;
-  // Behind a proxy the request URL carries the proxy's view of the Host header.
-  const host = req.headers.get("host");
-  if (
-    origin === own ||
-    (host && (origin === `http://${host}` || origin === `https://${host}`))
-  ) return;
-  throw new HttpError(
-    403,
-    `CSRF check failed: cross-origin form post from ${origin.slice(0, 100)}`,
-  );
+/**
+ * Fresh's `csrf()`: state-changing requests must come from a page of this
+ * site. The site is the request's host under either scheme, as a TLS proxy
+ * in front (ngrok) makes the browser's `https:` origin arrive as `http:`.
+ */
+export function sameSiteForms<S>(): Middleware<S> {
+  return csrf<S>({
+    origin: (origin: string, ctx: Context<S>) => {
+      const host = ctx.req.headers.get("host") ?? ctx.url.host;
+      return origin === ctx.url.origin || origin === `http://${host}` ||
+        origin === `https://${host}`;
+    },
+  });
 }
 
 async function readForm(req: Request): Promise<URLSearchParams> {

@@ -25,7 +25,8 @@ export interface AuthFormData {
   error?: string;
 }
 
-type AuthContext = Context<AuthState & { chat: Chat }>;
+/** The state auth form helpers read: the auth services and the chat's config. */
+type AuthFormState = AuthState & { chat: Chat };
 
 /** What a posted login or registration form says, once its CSRF check passed. */
 export interface PostedAuthForm {
@@ -39,8 +40,11 @@ export interface PostedAuthForm {
 }
 
 /** Reads a posted auth form; throws a 403 `HttpError` if its CSRF check fails. */
-export async function readAuthForm(ctx: AuthContext): Promise<PostedAuthForm> {
-  const form = await verifiedForm(ctx.req, ctx.state.sessionId);
+export async function readAuthForm<S extends AuthFormState>(
+  ctx: Context<S>,
+): Promise<PostedAuthForm> {
+  const secure = isSecureRequest(ctx.req, ctx.state.chat.config.trustProxy);
+  const form = await verifiedForm(ctx.req, ctx.state.sessionId, secure);
   return {
     form,
     username: (form.get("username") ?? "").trim(),
@@ -51,8 +55,8 @@ export async function readAuthForm(ctx: AuthContext): Promise<PostedAuthForm> {
 }
 
 /** The form page with a fresh CSRF token; never cached. */
-export function authForm(
-  ctx: AuthContext,
+export function authForm<S extends AuthFormState>(
+  ctx: Context<S>,
   data: Omit<AuthFormData, "csrf">,
   init: { status?: number; retryAfterS?: number } = {},
 ): PageResponse<AuthFormData> {
@@ -71,8 +75,8 @@ export function authForm(
  * Starts a session for `user` under a new id (ending the one the browser
  * presented) and redirects (303) to `next`.
  */
-export async function startSession(
-  ctx: AuthContext,
+export async function startSession<S extends AuthFormState>(
+  ctx: Context<S>,
   user: string,
   next: string,
 ): Promise<Response> {

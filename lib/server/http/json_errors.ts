@@ -9,6 +9,12 @@ import { logger } from "@/lib/server/log.ts";
 
 const log = logger("http");
 
+const GENERIC: Record<number, string> = {
+  403: "Forbidden",
+  404: "Not found",
+  405: "Method not allowed",
+};
+
 /** The body of every JSON error response. */
 export interface ErrorBody {
   /** The HTTP status, repeated, and a message fit for the user. */
@@ -25,13 +31,16 @@ export function jsonError(status: number, message: string): Response {
  * Answers an `HttpError` with its status and a JSON body, and anything else
  * with a logged 500.
  */
-export function jsonErrors<S>(): (ctx: Context<S>) => Promise<Response> {
-  return async function jsonErrorsMiddleware(ctx) {
+export function jsonErrors(): <S>(ctx: Context<S>) => Promise<Response> {
+  return async function jsonErrorsMiddleware<S>(ctx: Context<S>) {
     try {
       return await ctx.next();
     } catch (error) {
       if (error instanceof HttpError) {
-        return jsonError(error.status, error.message);
+        // Fresh's own errors (404, 405, 403) carry no message.
+        const message = error.message || GENERIC[error.status] ||
+          `HTTP ${error.status}`;
+        return jsonError(error.status, message);
       }
       log.error("{method} {path} failed: {error}", {
         method: ctx.req.method,

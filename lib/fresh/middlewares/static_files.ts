@@ -5,8 +5,8 @@
  * @module
  */
 import { extname, join } from "node:path";
-import type { Context } from "./context.ts";
-import { ASSET_PREFIX, BUILD_DIR } from "./build.ts";
+import type { Context } from "../context.ts";
+import { ASSET_PREFIX, BUILD_DIR } from "../build.ts";
 
 const TYPES: Record<string, string> = {
   ".html": "text/html; charset=utf-8",

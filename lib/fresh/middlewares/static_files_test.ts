@@ -1,6 +1,7 @@
 import { expect } from "expect";
 import { join } from "node:path";
-import { App } from "./app.ts";
+import { App } from "../app.ts";
+import { built } from "../testdata/build.ts";
 import { staticFiles } from "./static_files.ts";
 
 const SECRET = '{ "secret": "do not serve" }';
@@ -41,8 +42,8 @@ async function withProject(
         await Deno.writeTextFile(join(root, path), content);
       } else await Deno.writeFile(join(root, path), content);
     }
-    const only = new App({ root }).use(staticFiles()).handler();
-    const withFallback = new App({ root }).use(staticFiles())
+    const only = (await built(new App().use(staticFiles()), root)).handler();
+    const withFallback = (await built(new App().use(staticFiles()), root))
       .use((ctx) => new Response(`fallback ${ctx.url.pathname}`))
       .handler();
     const req = (h: typeof only) => (path: string, init?: RequestInit) =>
@@ -170,7 +171,7 @@ Deno.test("static_files - traversal over a real connection is refused", async ()
   await withProject(async (_get, _fallback, root) => {
     const server = Deno.serve(
       { port: 0, hostname: "127.0.0.1", onListen() {} },
-      new App({ root }).use(staticFiles()).handler(),
+      (await built(new App().use(staticFiles()), root)).handler(),
     );
     try {
       for (

@@ -1,0 +1,61 @@
+/**
+ * The production entry, `deno task start`: reads the configuration, serves
+ * the built app (`_fresh/server.js`, written by `deno task build`) and
+ * shuts down gracefully on SIGINT or SIGTERM.
+ *
+ * @module
+ */
+import { type Config, ConfigError, loadConfig } from "@/lib/server/config.ts";
+import { logger, setupLogging } from "@/lib/server/log.ts";
+import { listen } from "@/lib/server/http/listen.ts";
+import { StoreOpenError } from "@/lib/server/store/postgres.ts";
+import type { Services } from "@/lib/server/services.ts";
+import { services } from "./main.ts";
+
+const log = logger("server");
+
+/** The module `deno task build` writes: the app's fetch handler. */
+interface Built {
+  default: { fetch: Deno.ServeHandler<Deno.NetAddr> };
+}
+
+if (import.meta.main) {
+  let config: Config;
+  try {
+    config = loadConfig(Deno.env.toObject());
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    Deno.exit(2);
+  }
+  await setupLogging(config.logLevel);
+  const entry = new URL("./_fresh/server.js", import.meta.url);
+  let built: Built;
+  try {
+    built = await import(entry.href);
+  } catch (error) {
+    if (!(error instanceof TypeError && /not found/i.test(error.message))) {
+      throw error;
+    }
+    console.error("No build found: run `deno task build` first");
+    Deno.exit(2);
+  }
+  // Opened now, so a bad store or an unreachable bus stops the start.
+  let opened: Services;
+  try {
+    opened = await services();
+  } catch (error) {
+    if (!(error instanceof StoreOpenError)) throw error;
+    console.error(error.message);
+    Deno.exit(2);
+  }
+  const server = listen(built.default.fetch, opened);
+  console.log(`Listening on ${server.url}`);
+  const stop = async (signal: string) => {
+    log.info("{signal}: shutting down", { signal });
+    await server.shutdown();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+  Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
+}
