@@ -28,7 +28,7 @@ if (import.meta.main) {
     console.error(error.message);
     Deno.exit(2);
   }
-  await setupLogging(config.logLevel);
+  await setupLogging(config.logLevel, config.logFormat);
   const entry = new URL("./_fresh/server.js", import.meta.url);
   let built: Built;
   try {

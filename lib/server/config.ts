@@ -31,8 +31,19 @@ const schema = z.object({
   DATABASE_POOL_SIZE: int(1, 1000).default(10),
   ALLOWED_ORIGINS: list.pipe(z.array(z.url())).default([]),
   PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
-  LOG_LEVEL: z.enum(["trace", "debug", "info", "warning", "error", "fatal"])
+  // "warn" is accepted for "warning", as most tools spell it.
+  LOG_LEVEL: z.enum([
+    "trace",
+    "debug",
+    "info",
+    "warn",
+    "warning",
+    "error",
+    "fatal",
+  ])
+    .transform((v) => v === "warn" ? "warning" : v)
     .default("info"),
+  LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),
   CHAT_ROOMS: list.pipe(z.array(z.string()).min(1)).default([
     "general",
     "random",
@@ -88,6 +99,11 @@ export interface Config {
   publicOrigin?: string;
   /** The lowest level logged. */
   logLevel: "trace" | "debug" | "info" | "warning" | "error" | "fatal";
+  /**
+   * How log lines look: `pretty` (aligned, coloured) for a terminal, `json`
+   * (JSON lines) for machines, `auto` pretty when stdout is a terminal.
+   */
+  logFormat: "auto" | "pretty" | "json";
   /** Rooms that exist from the start. */
   rooms: string[];
   /** Messages kept per room; older ones are removed. */
@@ -205,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     allowedOrigins: e.ALLOWED_ORIGINS.map((o) => new URL(o).origin),
     publicOrigin: e.PUBLIC_URL ? new URL(e.PUBLIC_URL).origin : undefined,
     logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT,
     rooms: e.CHAT_ROOMS,
     historyLimit: e.HISTORY_LIMIT,
     maxTextBytes: e.MAX_TEXT_BYTES,

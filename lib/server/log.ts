@@ -1,5 +1,8 @@
 /**
- * Logging through LogTape: JSON lines on stderr, one category per module.
+ * Logging through LogTape, one category per module, to the console (info
+ * and below on stdout, warnings and errors on stderr): on a terminal,
+ * aligned and coloured lines (`@logtape/pretty`); otherwise, or with
+ * `LOG_FORMAT=json`, JSON lines.
  *
  * @module
  */
@@ -10,7 +13,9 @@ import {
   getLogger,
   type Logger,
   type LogLevel,
+  type TextFormatter,
 } from "@logtape/logtape";
+import { getPrettyFormatter } from "@logtape/pretty";
 
 export type { Logger };
 
@@ -19,11 +24,34 @@ export function logger(part: string): Logger {
   return getLogger(["chat", part]);
 }
 
-/** Sends log records at `level` and above to the console as JSON lines. */
-export async function setupLogging(level: LogLevel): Promise<void> {
+/** How log lines look; `auto` is pretty when stdout is a terminal. */
+export type LogFormat = "auto" | "pretty" | "json";
+
+/** The formatter `format` stands for here. */
+export function formatterFor(format: LogFormat): TextFormatter {
+  const pretty = format === "pretty" ||
+    (format === "auto" && Deno.stdout.isTerminal());
+  return pretty
+    ? getPrettyFormatter({
+      timestamp: "time",
+      categoryWidth: 12,
+      categoryTruncate: "middle",
+      properties: false,
+      wordWrap: false,
+    })
+    : getJsonLinesFormatter();
+}
+
+/** Sends log records at `level` and above to the console, as `format` says. */
+export async function setupLogging(
+  level: LogLevel,
+  format: LogFormat = "auto",
+): Promise<void> {
   await configure({
     reset: true,
-    sinks: { console: getConsoleSink({ formatter: getJsonLinesFormatter() }) },
+    sinks: {
+      console: getConsoleSink({ formatter: formatterFor(format) }),
+    },
     loggers: [
       { category: ["chat"], lowestLevel: level, sinks: ["console"] },
       {

@@ -19,6 +19,7 @@ export const handler = define.handlers({
       "seed",
       ctx.params.client_id,
       chat.config.rooms[0],
+      ctx.state.clientAddress,
     );
     return response;
   },

@@ -220,6 +220,7 @@ export class Chat {
     this.metrics.messagesIn.inc();
     if (!result.duplicate) {
       this.metrics.messagesOut.inc();
+      this.hub.flow.message(client, room, result.message.id, text);
       this.bus.publish({ kind: "message", message: result.message }).catch((
         error,
       ) =>

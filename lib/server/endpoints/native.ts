@@ -79,6 +79,7 @@ export function serveV1(
       "v1",
       authorKey(identity),
     );
+    chat.hub.flow.opened(client, { endpoint: "/ws", address });
     chat.rooms().then((rooms) =>
       reply({
         type: "welcome",
@@ -199,7 +200,8 @@ export function serveV1(
     }
   };
 
-  socket.onclose = () => {
+  socket.onclose = (e) => {
+    if (client) chat.hub.flow.closed(client, e.code, e.reason);
     if (client) chat.hub.disconnect(client);
     chat.identities.release(identity);
   };

@@ -33,6 +33,8 @@ export function serveLegacy(
   format: Exclude<WireFormat, "v1">,
   name: string,
   room: string,
+  /** The client's address, for the log. */
+  address?: string,
 ): void {
   let client: Client | undefined;
   let claimed = false;
@@ -69,6 +71,13 @@ export function serveLegacy(
     }
     if (gone) return abandon();
     client = chat.hub.connect(socket, { name, guest: true }, format);
+    chat.hub.flow.opened(client, {
+      endpoint: format === "room"
+        ? "/ws/{room_id}/{username}"
+        : "/ws/{client_id}",
+      address,
+      room,
+    });
     try {
       await chat.join(client, room);
       if (gone) return abandon();
@@ -118,8 +127,9 @@ export function serveLegacy(
     });
   };
 
-  socket.onclose = () => {
+  socket.onclose = (e) => {
     gone = true;
+    if (client) chat.hub.flow.closed(client, e.code, e.reason);
     if (client) chat.hub.disconnect(client);
     if (claimed) chat.identities.release({ name, guest: true });
     claimed = false;

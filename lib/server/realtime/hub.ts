@@ -27,6 +27,7 @@ import { CLOSE } from "@/lib/shared/protocol.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import type { Bus, BusEvent } from "@/lib/server/bus/bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
+import { FlowLog } from "@/lib/server/flow_log.ts";
 import { Metrics } from "@/lib/server/metrics.ts";
 
 /** The socket surface the hub needs; a `WebSocket` satisfies it. */
@@ -126,6 +127,8 @@ export interface HubOptions {
   now?: () => number;
   /** Where problems are logged; the "hub" logger by default. */
   log?: Logger;
+  /** The terminal's view of the message flow; the "flow" logger by default. */
+  flow?: FlowLog;
 }
 
 /** Most messages a joining client may have held while its replay runs. */
@@ -139,9 +142,12 @@ export class Hub {
   readonly #rooms = new Map<string, RoomState>();
   readonly #typing: Typing;
   #ticks = 0;
-  readonly #o: Required<Omit<HubOptions, "metrics">>;
+  /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
+  readonly flow: FlowLog;
+  readonly #o: Required<Omit<HubOptions, "metrics" | "flow">>;
   readonly #sweep: ReturnType<typeof setInterval>;
   #nextId = 1;
+  #busDown = false;
 
   /** Creates a hub with no clients. */
   constructor(options: HubOptions) {
@@ -152,6 +158,8 @@ export class Hub {
       log: options.log ?? logger("hub"),
     };
     this.metrics = options.metrics ?? new Metrics();
+    this.flow = options.flow ??
+      new FlowLog(logger("flow"), { now: this.#o.now });
     this.#typing = new Typing(
       options.typingTtlMs,
       (room, user, typing) =>
@@ -161,7 +169,13 @@ export class Hub {
     this.#sweep = setInterval(() => {
       this.#sweepSlow();
       // The bus can't reach other instances: their messages are in the store.
-      if (this.#o.bus.degraded?.()) {
+      const degraded = this.#o.bus.degraded?.() ?? false;
+      if (degraded !== this.#busDown) {
+        this.#busDown = degraded;
+        if (degraded) this.flow.busDown(this.#o.bus.constructor.name);
+        else this.flow.busUp(this.#o.bus.constructor.name);
+      }
+      if (degraded) {
         for (const [room, state] of this.#rooms) {
           if (state.members.size > 0) this.#fillGap(room, state, true);
         }
@@ -236,6 +250,7 @@ export class Hub {
     const member: Member = { client, pending: [] };
     state.members.add(member);
     client.rooms.set(room, member);
+    this.flow.joined(client, room);
     const firstHere = state.presence.add(client.user);
     if (firstHere) {
       await this.#o.bus.setPresence(room, this.localPresence(room));
@@ -329,6 +344,8 @@ export class Hub {
     if (!member || !state) return;
     client.rooms.delete(room);
     state.members.delete(member);
+    // A closing connection's rooms go with its "disconnected" line.
+    if (announce && !client.closed) this.flow.left(client, room);
     if (state.presence.remove(client.user.name)) {
       const bus = this.#o.bus;
       bus.setPresence(room, this.localPresence(room))
@@ -375,6 +392,7 @@ export class Hub {
   /** Stops timers. */
   close(): void {
     clearInterval(this.#sweep);
+    this.flow.close();
     this.#typing.close();
     for (const s of this.#rooms.values()) {
       clearTimeout(s.gapTimer);
@@ -583,14 +601,7 @@ export class Hub {
   }
 
   #dropSlow(client: Client): void {
-    this.#o.log.warn(
-      "closing slow client {id} ({user}): {bytes} bytes backed up",
-      {
-        id: client.id,
-        user: client.user.name,
-        bytes: client.socket.bufferedAmount,
-      },
-    );
+    this.flow.slowDropped(client, client.socket.bufferedAmount);
     this.metrics.slowDropped.inc();
     this.drop(client, CLOSE.tryAgain, "Too slow to keep up; reconnect");
   }

@@ -19,7 +19,14 @@ export const handler = define.handlers({
       idleTimeout: chat.config.idleTimeoutS,
     });
     releaseOnClose(socket, connections, ctx.state.clientAddress);
-    serveLegacy(chat, socket, "room", username, room_id);
+    serveLegacy(
+      chat,
+      socket,
+      "room",
+      username,
+      room_id,
+      ctx.state.clientAddress,
+    );
     return response;
   },
 });
