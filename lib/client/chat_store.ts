@@ -156,6 +156,9 @@ export class ChatStore {
           this.rooms.value = [...this.rooms.value, frame.room];
         }
         break;
+      case "room_deleted":
+        this.rooms.value = this.rooms.value.filter((r) => r.id !== frame.room);
+        break;
       case "joined":
       case "presence":
         this.room(frame.room).members.value = frame.users;

@@ -61,6 +61,7 @@ const schema = z.object({
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
   MAX_ROOMS_PER_USER: int(0, 10_000).default(10),
   MAX_ROOMS: int(1, 1_000_000).default(1000),
+  EMPTY_ROOM_TTL_MS: int(1000, 2_592_000_000).default(3_600_000),
   TRUST_PROXY: bool.default(false),
   ADMIN_USERS: list.default([]),
   METRICS_TOKEN: z.string().min(16).optional(),
@@ -130,6 +131,11 @@ export interface Config {
   maxRoomsPerUser: number;
   /** Rooms the server holds at most; creating more is refused. */
   maxRooms: number;
+  /**
+   * How long a guest-created room in which nothing was ever written lives
+   * (with nobody in it) before it is deleted.
+   */
+  emptyRoomTtlMs: number;
   /** Whether to believe `X-Forwarded-For` and `X-Forwarded-Proto`. */
   trustProxy: boolean;
   /**
@@ -235,6 +241,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     maxRoomsPerUser: e.MAX_ROOMS_PER_USER,
     maxRooms: e.MAX_ROOMS,
+    emptyRoomTtlMs: e.EMPTY_ROOM_TTL_MS,
     trustProxy: e.TRUST_PROXY,
     adminUsers: e.ADMIN_USERS,
     metricsToken: e.METRICS_TOKEN,

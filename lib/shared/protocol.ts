@@ -54,6 +54,7 @@ export const clientFrame = z.discriminatedUnion("type", [
     room: roomId,
     id: z.number().int().positive(),
   }),
+  z.object({ type: z.literal("delete_room"), room: roomId }),
   z.object({ type: z.literal("ping") }),
 ]);
 
@@ -174,7 +175,7 @@ export const serverFrame = z.discriminatedUnion("type", [
     type: z.literal("left"),
     room: z.string(),
     /** Set when a moderator removed this user from the room. */
-    reason: z.literal("kicked").optional(),
+    reason: z.enum(["kicked", "deleted"]).optional(),
   }),
   chatMessage.extend({ type: z.literal("message") }),
   z.object({
@@ -208,6 +209,7 @@ export const serverFrame = z.discriminatedUnion("type", [
     typing: z.boolean(),
   }),
   z.object({ type: z.literal("room"), room: roomInfo }),
+  z.object({ type: z.literal("room_deleted"), room: z.string() }),
   z.object({
     type: z.literal("edited"),
     room: z.string(),

@@ -28,7 +28,10 @@ export const wireEvent = z.discriminatedUnion("kind", [
     user: z.string(),
     typing: z.boolean(),
   }),
-  z.object({ kind: z.literal(["presence", "room"]), room: z.string() }),
+  z.object({
+    kind: z.literal(["presence", "room", "room_deleted"]),
+    room: z.string(),
+  }),
   z.object({
     kind: z.literal(["joined", "left"]),
     room: z.string(),

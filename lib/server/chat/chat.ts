@@ -60,6 +60,7 @@ export class Chat {
   /** `room\0user` → until when a removed user may not rejoin. */
   readonly #bans = new Map<string, number>();
   readonly #log = logger("chat");
+  #expiry: ReturnType<typeof setInterval> | undefined;
 
   private constructor(
     readonly config: Config,
@@ -116,11 +117,23 @@ export class Chat {
       if (e.kind === "kick") {
         chat.#bans.set(`${e.room}\u0000${e.user}`, Date.now() + KICK_BAN_MS);
       }
+      if (e.kind === "room_deleted") {
+        chat.#roomIds.delete(e.room);
+        metrics.rooms.set(chat.#roomIds.size);
+      }
       if (e.kind === "room") {
         chat.#roomIds.add(e.room);
         metrics.rooms.set(chat.#roomIds.size);
       }
     });
+    // Rooms guests made and never used go, so spam can't fill MAX_ROOMS.
+    chat.#expiry = setInterval(() => {
+      chat.expireEmptyRooms().catch((error) =>
+        chat.#log.warn("expiring empty rooms failed: {error}", {
+          error: String(error),
+        })
+      );
+    }, Math.min(60_000, Math.max(250, config.emptyRoomTtlMs / 4)));
     return chat;
   }
 
@@ -317,6 +330,49 @@ export class Chat {
     return { id: room, name: room, users_count: 0 };
   }
 
+  /**
+   * Deletes a room with its history, as its owner or an admin; rooms from
+   * `CHAT_ROOMS` stay. Everyone in it is told (`left`, reason `deleted`).
+   */
+  async deleteRoom(user: PresenceUser, room: string): Promise<void> {
+    if (this.config.rooms.includes(room)) {
+      throw new ChatError("forbidden", `${room} is a configured room`);
+    }
+    if (!(await this.hasRoom(room))) {
+      throw new ChatError("no_such_room", `No such room: ${room}`);
+    }
+    if (!(await this.canModerate(user, room))) {
+      throw new ChatError(
+        "forbidden",
+        "Only the room's owner or an admin may delete it",
+      );
+    }
+    if (!(await this.store.deleteRoom(room))) {
+      throw new ChatError("no_such_room", `No such room: ${room}`);
+    }
+    await this.bus.publish({ kind: "room_deleted", room });
+  }
+
+  /**
+   * Deletes guests' rooms (no owner, not configured) in which nothing was
+   * ever written, once older than `EMPTY_ROOM_TTL_MS` and with nobody in
+   * them; returns how many went.
+   */
+  async expireEmptyRooms(now = Date.now()): Promise<number> {
+    let n = 0;
+    for (const id of [...this.#roomIds]) {
+      if (this.config.rooms.includes(id)) continue;
+      const room = await this.store.room(id);
+      if (!room || room.createdBy !== null) continue;
+      if (now - room.createdAt < this.config.emptyRoomTtlMs) continue;
+      if ((await this.bus.presence(id)).length > 0) continue;
+      if (!(await this.store.deleteRoom(id, { onlyIfEmpty: true }))) continue;
+      await this.bus.publish({ kind: "room_deleted", room: id });
+      n++;
+    }
+    return n;
+  }
+
   /** May `user` moderate `room` (its creator, or an admin)? */
   async canModerate(user: PresenceUser, room: string): Promise<boolean> {
     // Guest names are reused by other guests, so only accounts moderate.
@@ -400,6 +456,7 @@ export class Chat {
 
   /** Stops the hub and bus and closes the store after pending writes. */
   async close(): Promise<void> {
+    clearInterval(this.#expiry);
     this.hub.close();
     this.identities.close();
     await this.bus.close();

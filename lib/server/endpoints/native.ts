@@ -197,6 +197,10 @@ export function serveV1(
       case "kick":
         chat.kick(c.user, frame.room, frame.user).catch((e) => fail(e, frame));
         return;
+      case "delete_room":
+        membership = membership.then(() => chat.deleteRoom(c.user, frame.room))
+          .catch((e) => fail(e, frame));
+        return;
     }
   };
 

@@ -453,6 +453,8 @@ export class Hub {
           type: "room",
           room: { id: event.room, name: event.room, users_count: 0 },
         });
+      case "room_deleted":
+        return this.#onRoomDeleted(event.room);
       case "kick":
         for (const c of [...this.#clients]) {
           if (c.user.name === event.user && c.rooms.has(event.room)) {
@@ -478,6 +480,18 @@ export class Hub {
         }
         return;
     }
+  }
+
+  /** A room was deleted: its members are told and leave it. */
+  #onRoomDeleted(room: string): void {
+    for (const c of [...this.#clients]) {
+      if (!c.rooms.has(room)) continue;
+      this.leave(c, room, false);
+      if (c.format === "v1") {
+        this.sendFrame(c, { type: "left", room, reason: "deleted" });
+      } else this.drop(c, CLOSE.policy, "The room was deleted");
+    }
+    this.sendToAll({ type: "room_deleted", room });
   }
 
   /** In-order, exactly-once delivery of one room message. */

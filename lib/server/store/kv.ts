@@ -398,7 +398,14 @@ export class KvStore implements Store {
     by: RoomOrigin = {},
   ): Promise<boolean> {
     const { owner = null, name, from } = by;
-    const room: StoredRoom = { id, createdBy: owner, createdAt: this.#now() };
+    // The quota keys are kept with the room, so deleting it can drop them.
+    const room: StoredRoom & { name?: string; from?: string } = {
+      id,
+      createdBy: owner,
+      createdAt: this.#now(),
+      ...(name ? { name } : {}),
+      ...(from ? { from } : {}),
+    };
     const op = this.kv.atomic().check({
       key: ["rooms", id],
       versionstamp: null,
@@ -407,6 +414,40 @@ export class KvStore implements Store {
     if (name) op.set(["rooms_by", name, id], true);
     if (from) op.set(["rooms_from", from, id], true);
     return (await op.commit()).ok;
+  }
+
+  async deleteRoom(
+    id: string,
+    options: { onlyIfEmpty?: boolean } = {},
+  ): Promise<boolean> {
+    const room = await this.kv.get<
+      StoredRoom & { name?: string; from?: string }
+    >(
+      ["rooms", id],
+    );
+    if (!room.value) return false;
+    const seq = await this.kv.get<number>(seqKey(id));
+    if (options.onlyIfEmpty && (seq.value ?? 0) > 0) return false;
+    const { name, from } = room.value;
+    // Checking the sequence: a send committing meanwhile makes this fail.
+    const op = this.kv.atomic().check(room).check(seq).delete(["rooms", id])
+      .delete(seqKey(id));
+    if (name) op.delete(["rooms_by", name, id]);
+    if (from) op.delete(["rooms_from", from, id]);
+    if (!(await op.commit()).ok) return false;
+    for (const prefix of [["msg", id], ["author", id], ["dedupe", id]]) {
+      let batch = this.kv.atomic();
+      let n = 0;
+      for await (const e of this.kv.list({ prefix })) {
+        batch.delete(e.key);
+        if (++n % 500 === 0) {
+          await batch.commit();
+          batch = this.kv.atomic();
+        }
+      }
+      if (n % 500 !== 0) await batch.commit();
+    }
+    return true;
   }
 
   /** How many rooms were created from a client address. */
@@ -420,14 +461,15 @@ export class KvStore implements Store {
 
   /** One room, or null. */
   async room(id: string): Promise<StoredRoom | null> {
-    return (await this.kv.get<StoredRoom>(["rooms", id])).value;
+    const room = (await this.kv.get<StoredRoom>(["rooms", id])).value;
+    return room && publicRoom(room);
   }
 
   /** Every room, oldest first. */
   async rooms(): Promise<StoredRoom[]> {
     const out: StoredRoom[] = [];
     for await (const e of this.kv.list<StoredRoom>({ prefix: ["rooms"] })) {
-      out.push(e.value);
+      out.push(publicRoom(e.value));
     }
     return out.sort((a, b) =>
       a.createdAt - b.createdAt || a.id.localeCompare(b.id)
@@ -453,6 +495,11 @@ export class KvStore implements Store {
     while (this.#draining) await new Promise((r) => setTimeout(r, 5));
     this.kv.close();
   }
+}
+
+/** A stored room without the quota keys kept alongside it. */
+function publicRoom(room: StoredRoom): StoredRoom {
+  return { id: room.id, createdBy: room.createdBy, createdAt: room.createdAt };
 }
 
 /**

@@ -402,6 +402,25 @@ export class PostgresStore implements Store {
     return rows.length === 1;
   }
 
+  async deleteRoom(
+    id: string,
+    options: { onlyIfEmpty?: boolean } = {},
+  ): Promise<boolean> {
+    return await this.#guard(this.sql.begin(async (tx) => {
+      // Locks the counter row: no send commits to the room meanwhile.
+      const counter = await tx<{ last_id: number }[]>`
+        SELECT last_id FROM room_counters WHERE room = ${id} FOR UPDATE`;
+      if (options.onlyIfEmpty && Number(counter[0]?.last_id ?? 0) > 0) {
+        return false;
+      }
+      const gone = await tx`DELETE FROM rooms WHERE id = ${id} RETURNING id`;
+      if (gone.length === 0) return false;
+      await tx`DELETE FROM messages WHERE room = ${id}`;
+      await tx`DELETE FROM room_counters WHERE room = ${id}`;
+      return true;
+    }));
+  }
+
   async room(id: string): Promise<StoredRoom | null> {
     const rows = await this.#guard(this.sql<StoredRoom[]>`
       SELECT id, created_by AS "createdBy", created_at AS "createdAt"

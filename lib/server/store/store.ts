@@ -128,6 +128,12 @@ export interface RoomOrigin {
 export interface RoomStore {
   /** Creates a room unless it exists; false when it did. */
   createRoom(id: string, by?: RoomOrigin): Promise<boolean>;
+  /**
+   * Removes a room with its messages, so its id is free again; false when
+   * there was no such room, or (with `onlyIfEmpty`) a message was ever
+   * stored in it. The creator's and address's quotas count it no more.
+   */
+  deleteRoom(id: string, options?: { onlyIfEmpty?: boolean }): Promise<boolean>;
   /** One room, or null. */
   room(id: string): Promise<StoredRoom | null>;
   /** Every room, oldest first (ties by id). */

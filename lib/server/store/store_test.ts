@@ -339,6 +339,34 @@ const cases: Case[] = [
       }),
   ],
   [
+    "a room is deleted with its messages; an empty-only deletion spares a room with messages",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.createRoom("spam", { name: "gus", from: "10.0.0.1" });
+        await store.createRoom("used", { name: "gus", from: "10.0.0.1" });
+        await store.append({ room: "used", user: "gus", text: "hi" });
+        expect(await store.deleteRoom("used", { onlyIfEmpty: true })).toBe(
+          false,
+        );
+        expect(await store.deleteRoom("spam", { onlyIfEmpty: true })).toBe(
+          true,
+        );
+        expect(await store.room("spam")).toBe(null);
+        expect(await store.roomsCreatedFrom("10.0.0.1")).toBe(1);
+        expect(await store.deleteRoom("used")).toBe(true);
+        expect(await store.deleteRoom("used")).toBe(false);
+        expect(await store.lastId("used")).toBe(0);
+        expect((await store.history("used", 10)).messages).toEqual([]);
+        expect(await store.roomsCreatedBy("gus")).toBe(0);
+        // The id is free again, and starts over.
+        expect(await store.createRoom("used")).toBe(true);
+        expect(
+          (await store.append({ room: "used", user: "a", text: "x" }))
+            .message.id,
+        ).toBe(1);
+      }),
+  ],
+  [
     "accounts are unique by key and listed",
     (place) =>
       using(place, {}, async (store) => {
