@@ -3,8 +3,7 @@
  * which nothing was written expire, over real sockets against a real server.
  */
 import { expect } from "expect";
-import type { Server } from "@/main.ts";
-import { withServer, wsUrl } from "@/tests/helpers/server.ts";
+import { type Server, withServer, wsUrl } from "@/tests/helpers/server.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 
 const PASSWORD = "correct horse battery staple";
