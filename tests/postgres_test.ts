@@ -188,7 +188,7 @@ Deno.test("postgres - a bad DATABASE_URL stops the start with one clear line", a
     ] as const
   ) {
     const out = await new Deno.Command(Deno.execPath(), {
-      args: ["run", "-A", "--unstable-kv", "main.ts"],
+      args: ["run", "-A", "--unstable-kv", "serve.ts"],
       cwd: root,
       env: { DATABASE_URL: url, PORT: "0", KV_PATH: ":memory:" },
       stdout: "null",

@@ -249,7 +249,11 @@ export class PostgresBus implements Bus {
         };
         for (const item of batch) {
           const payload = JSON.stringify(item.event);
-          if (new TextEncoder().encode(payload).length <= MAX_PAYLOAD_BYTES) {
+          // UTF-8 takes at most 3 bytes per UTF-16 unit: most need no encoding.
+          if (
+            payload.length * 3 <= MAX_PAYLOAD_BYTES ||
+            new TextEncoder().encode(payload).length <= MAX_PAYLOAD_BYTES
+          ) {
             small.push({ payload, item });
             continue;
           }
@@ -476,8 +480,11 @@ export class PostgresBus implements Bus {
     } catch {
       parsed = undefined;
     }
-    const ref = spillRef.safeParse(parsed);
-    if (ref.success) {
+    // Only the shape the notification claims is checked: one schema each.
+    const has = (key: string) =>
+      typeof parsed === "object" && parsed !== null && key in parsed;
+    const ref = has("spill") ? spillRef.safeParse(parsed) : undefined;
+    if (ref?.success) {
       this.#sql<{ payload: string }[]>`
         SELECT payload FROM bus_spill WHERE id = ${ref.data.spill}`
         .then((rows) => {
@@ -486,8 +493,10 @@ export class PostgresBus implements Bus {
         }, () => this.#emit({ kind: "resync" }));
       return;
     }
-    const update = presenceUpdate.safeParse(parsed);
-    if (update.success) {
+    const update = has("instance")
+      ? presenceUpdate.safeParse(parsed)
+      : undefined;
+    if (update?.success) {
       const { room, instance, users } = update.data;
       if (instance !== this.#id) {
         this.#mirrorSet(room, instance, users);
