@@ -7,6 +7,7 @@ import type { VNode } from "preact";
 import { HttpError } from "./http_error.ts";
 import type { ResolvedFreshConfig } from "./config.ts";
 import type { WebSocketHandlers, WebSocketUpgradeOptions } from "./types.ts";
+import { upgradeWebSocket } from "./upgrade.ts";
 
 /** Response options of {@link Context.render}. */
 export interface RenderInit {
@@ -123,10 +124,7 @@ export class Context<State = unknown> {
     }
     const managed = isHandlers(first);
     const options = (managed ? second : first as WebSocketUpgradeOptions) ?? {};
-    const { socket, response } = Deno.upgradeWebSocket(this.req, {
-      idleTimeout: options.idleTimeout,
-      protocol: options.protocol,
-    });
+    const { socket, response } = upgradeWebSocket(this.req, options);
     if (!managed) return { socket, response };
     const h = first;
     if (h.open) socket.addEventListener("open", () => h.open!(socket));

@@ -69,6 +69,9 @@ const schema = z.object({
   LOGIN_MAX_ATTEMPTS: int(1, 1000).default(10),
   LOGIN_LOCK_MS: int(1000, 86_400_000).default(900_000),
   SHUTDOWN_GRACE_MS: int(0, 60_000).default(3000),
+  LISTENER: z.enum(["node", "deno"]).default("node"),
+  HEADER_TIMEOUT_MS: int(100, 600_000).default(10_000),
+  WS_CLOSE_TIMEOUT_MS: int(100, 60_000).default(3000),
 });
 
 /** The validated configuration of one server instance. */
@@ -159,6 +162,16 @@ export interface Config {
   loginLockMs: number;
   /** How long shutdown waits for open requests before closing anyway, in ms. */
   shutdownGraceMs: number;
+  /**
+   * Who accepts connections: `node` (`lib/server/http/listener.ts`: header
+   * timeout, descriptor budget, frame limit from the header, hard close) or
+   * `deno` (`Deno.serve` and `Deno.upgradeWebSocket`, as on real Fresh).
+   */
+  listener: "node" | "deno";
+  /** Time a connection has to send a request's headers, in ms (`node`). */
+  headerTimeoutMs: number;
+  /** How long a WebSocket close may go unanswered before a reset (`node`). */
+  wsCloseTimeoutMs: number;
 }
 
 /** Thrown by {@link loadConfig} with one line per bad variable. */
@@ -249,5 +262,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     loginMaxAttempts: e.LOGIN_MAX_ATTEMPTS,
     loginLockMs: e.LOGIN_LOCK_MS,
     shutdownGraceMs: e.SHUTDOWN_GRACE_MS,
+    listener: e.LISTENER,
+    headerTimeoutMs: e.HEADER_TIMEOUT_MS,
+    wsCloseTimeoutMs: e.WS_CLOSE_TIMEOUT_MS,
   };
 }

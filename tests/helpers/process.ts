@@ -20,21 +20,30 @@ export interface ServerProcess {
   child: Deno.ChildProcess;
   /** Everything the process wrote to stderr so far. */
   stderr(): string;
+  /** Everything the process wrote to stdout so far (info logs go there). */
+  stdout(): string;
   /** Sends a signal and waits for exit; resolves to the exit status. */
   stop(signal?: Deno.Signal): Promise<Deno.CommandStatus>;
 }
 
 /**
  * Starts `deno run serve.ts` with `env` on `port` and waits until it answers.
+ * With `ulimit` (arguments of bash's `ulimit`, e.g. `-n 256`), the server
+ * runs under that resource limit.
  */
 export async function spawnServer(
   port: number,
   env: Record<string, string>,
+  options: { ulimit?: string } = {},
 ): Promise<ServerProcess> {
   await buildProject();
   const root = new URL("../../", import.meta.url).pathname;
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--unstable-kv", "serve.ts"],
+  const deno = [Deno.execPath(), "run", "-A", "--unstable-kv", "serve.ts"];
+  const [command, ...args] = options.ulimit
+    ? ["bash", "-c", `ulimit ${options.ulimit} && exec "$@"`, "bash", ...deno]
+    : deno;
+  const child = new Deno.Command(command, {
+    args,
     cwd: root,
     env: {
       HOSTNAME: "127.0.0.1",
@@ -43,13 +52,16 @@ export async function spawnServer(
       ...env,
     },
     stdin: "null",
-    stdout: "null",
+    stdout: "piped",
     stderr: "piped",
   }).spawn();
-  let err = "";
+  let err = "", out = "";
   const decoder = new TextDecoder();
   const pump = (async () => {
     for await (const chunk of child.stderr) err += decoder.decode(chunk);
+  })();
+  const pumpOut = (async () => {
+    for await (const chunk of child.stdout) out += decoder.decode(chunk);
   })();
   const url = `http://127.0.0.1:${port}`;
   const status = child.status;
@@ -70,6 +82,7 @@ export async function spawnServer(
     url,
     child,
     stderr: () => err,
+    stdout: () => out,
     async stop(signal: Deno.Signal = "SIGTERM") {
       if (!exited) {
         try {
@@ -78,6 +91,7 @@ export async function spawnServer(
       }
       const s = await status;
       await pump;
+      await pumpOut;
       return s;
     },
   };

@@ -68,13 +68,26 @@ export class ConnectionLimiter {
   }
 }
 
-/** Gives the connection slot back when `socket` closes. */
+/**
+ * Gives the connection slot back when `socket` closes, or as soon as the
+ * server closes it: a peer that stopped reading may never answer the close,
+ * and its slot must not wait for it.
+ */
 export function releaseOnClose(
   socket: WebSocket,
   limiter: ConnectionLimiter,
   address: string | undefined,
 ): void {
-  if (address !== undefined) {
-    socket.addEventListener("close", () => limiter.release(address));
-  }
+  if (address === undefined) return;
+  let held = true;
+  const release = () => {
+    if (held) limiter.release(address);
+    held = false;
+  };
+  socket.addEventListener("close", release);
+  const close = socket.close.bind(socket);
+  socket.close = (code?: number, reason?: string) => {
+    release();
+    close(code, reason);
+  };
 }

@@ -1,0 +1,426 @@
+/**
+ * The hardened HTTP listener: serves a fetch-style handler over `node:http`
+ * so that the server, not the runtime, owns each TCP connection.
+ *
+ * - A connection must send a request's headers within `headerTimeoutMs`
+ *   (also the idle time allowed between keep-alive requests), or it is
+ *   closed: idle and trickling connections can't pile up.
+ * - Sockets are kept below the open-files limit: past `maxSockets` the
+ *   oldest connection still waiting for headers is shed (or the newcomer,
+ *   when none waits), so accepting never runs out of descriptors.
+ * - Should accepting stall anyway (descriptors used elsewhere), a probe
+ *   notices and the port is listened on again, so the server recovers.
+ * - WebSocket upgrades are offered to the app's `ctx.upgrade` as a
+ *   {@link NodeWebSocket}: frames over `maxFrameBytes` are refused from
+ *   their header, and an unanswered close ends in a TCP reset.
+ *
+ * @module
+ */
+import http from "node:http";
+import net from "node:net";
+import { Buffer } from "node:buffer";
+import { Readable } from "node:stream";
+import { WebSocketServer } from "ws";
+import { offerUpgrade } from "@/lib/fresh/upgrade.ts";
+import { type Logger, logger } from "@/lib/server/log.ts";
+import { NodeWebSocket } from "./node_websocket.ts";
+import { openFileCount, openFilesLimit } from "./open_files.ts";
+
+/** A fetch-style request handler, as `Deno.serve` takes. */
+export type Handler = (
+  req: Request,
+  info: Deno.ServeHandlerInfo<Deno.NetAddr>,
+) => Response | Promise<Response>;
+
+/** Options of {@link listen}. */
+export interface ListenerOptions {
+  /** Interface to listen on. */
+  hostname: string;
+  /** Port to listen on; 0 picks a free one. */
+  port: number;
+  /** Time allowed for a request's headers, and between keep-alive requests. */
+  headerTimeoutMs: number;
+  /** Largest WebSocket frame accepted; larger ones close with 1009. */
+  maxFrameBytes: number;
+  /** How long a WebSocket close may go unanswered before a reset. */
+  closeTimeoutMs: number;
+  /** Sockets held at most; by default the open-files limit less a reserve. */
+  maxSockets?: number;
+  /** How often accepting is checked while no connection arrives. */
+  watchdogMs?: number;
+  /** Where problems are logged; the "listener" logger by default. */
+  log?: Logger;
+}
+
+/** What a {@link Listener} holds now. */
+export interface ListenerStats {
+  /** Open sockets, WebSockets included. */
+  sockets: number;
+  /** Sockets waiting for a request's headers. */
+  waiting: number;
+  /** The most sockets held. */
+  maxSockets: number;
+  /** Connections closed to stay under `maxSockets`. */
+  shed: number;
+  /** Connections closed for sending no headers in time. */
+  timedOut: number;
+  /** Times the port was listened on again after accepting stalled. */
+  relistens: number;
+}
+
+/** A running listener. */
+export interface Listener {
+  /** The interface listened on. */
+  readonly hostname: string;
+  /** The port listened on. */
+  readonly port: number;
+  /** Counts of sockets and of connections closed. */
+  stats(): ListenerStats;
+  /**
+   * Stops accepting, closes connections waiting for a request, and resolves
+   * once every socket has closed or `graceMs` has passed, when the rest are
+   * reset.
+   */
+  shutdown(graceMs: number): Promise<void>;
+}
+
+/** Descriptors kept free for everything but client sockets. */
+function reserve(soft: number): number {
+  return Math.max(64, Math.ceil(soft / 8)) + (openFileCount() ?? 64);
+}
+
+/** Starts serving `handler`; resolves once listening. */
+export async function listen(
+  handler: Handler,
+  options: ListenerOptions,
+): Promise<Listener> {
+  const log = options.log ?? logger("listener");
+  const limit = openFilesLimit();
+  const spare = limit && Number.isFinite(limit.soft)
+    ? reserve(limit.soft)
+    : Infinity;
+  const maxSockets = options.maxSockets ??
+    (Number.isFinite(spare) ? Math.max(16, limit!.soft - spare) : 1_000_000);
+  // The runtime accepts a whole backlog in one burst before we can shed, so
+  // the backlog must fit in the spare descriptors.
+  const backlog = Math.max(16, Math.min(511, Math.floor(spare / 2)));
+  const watchdogMs = options.watchdogMs ?? 1000;
+  const sockets = new Set<net.Socket>();
+  /** Sockets waiting for headers, oldest first, with their timers. */
+  const waiting = new Map<net.Socket, ReturnType<typeof setTimeout>>();
+  const counts = { shed: 0, timedOut: 0, relistens: 0, accepted: 0 };
+  let lastShedLog = 0;
+  let stopping = false;
+
+  const wait = (socket: net.Socket) => {
+    busy(socket);
+    if (socket.destroyed) return;
+    waiting.set(
+      socket,
+      setTimeout(() => {
+        counts.timedOut++;
+        socket.destroy();
+      }, options.headerTimeoutMs),
+    );
+  };
+  const busy = (socket: net.Socket) => {
+    const timer = waiting.get(socket);
+    if (timer === undefined) return;
+    clearTimeout(timer);
+    waiting.delete(socket);
+  };
+
+  const onConnection = (socket: net.Socket) => {
+    counts.accepted++;
+    socket.on("error", () => {/* a reset by the peer; "close" follows */});
+    if (stopping) return socket.destroy();
+    if (sockets.size >= maxSockets) {
+      counts.shed++;
+      const oldest = waiting.keys().next();
+      if (oldest.done) return socket.destroy();
+      busy(oldest.value);
+      oldest.value.destroy();
+      const now = Date.now();
+      if (now - lastShedLog > 10_000) {
+        lastShedLog = now;
+        log.warn("At {max} sockets: shedding connections ({shed} so far)", {
+          max: maxSockets,
+          shed: counts.shed,
+        });
+      }
+    }
+    sockets.add(socket);
+    socket.once("close", () => {
+      sockets.delete(socket);
+      busy(socket);
+    });
+    wait(socket);
+  };
+
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxFrameBytes,
+    perMessageDeflate: false,
+    clientTracking: false,
+    handleProtocols: (offered, req) => {
+      const wanted = protocols.get(req);
+      return wanted !== undefined && offered.has(wanted) ? wanted : false;
+    },
+  });
+  const protocols = new WeakMap<http.IncomingMessage, string>();
+
+  const onRequest = async (
+    req: http.IncomingMessage,
+    res: http.ServerResponse,
+  ) => {
+    const socket = req.socket;
+    busy(socket);
+    res.once("finish", () => wait(socket));
+    const aborted = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) aborted.abort();
+    });
+    const { request, info } = toRequest(req, options, aborted.signal, res);
+    let response: Response;
+    try {
+      response = await handler(request, info);
+    } catch (error) {
+      log.error("handling {method} {url} failed: {error}", {
+        method: req.method,
+        url: req.url,
+        error: String(error),
+      });
+      response = new Response("Internal Server Error", { status: 500 });
+    }
+    await writeResponse(res, response, req.method === "HEAD");
+  };
+
+  const onUpgrade = async (
+    req: http.IncomingMessage,
+    socket: net.Socket,
+    head: Buffer,
+  ) => {
+    busy(socket);
+    let ws: NodeWebSocket | undefined;
+    let accepted: Response | undefined;
+    const { request, info } = toRequest(req, options);
+    offerUpgrade(request, (upgrade) => {
+      if (ws) throw new Error("The request was upgraded already");
+      ws = new NodeWebSocket({
+        idleTimeoutS: upgrade.idleTimeout ?? 120,
+        closeTimeoutMs: options.closeTimeoutMs,
+        protocol: upgrade.protocol,
+        url: request.url,
+      });
+      if (upgrade.protocol) protocols.set(req, upgrade.protocol);
+      // The status of a switch; the constructor refuses 101 itself.
+      accepted = new Response(null, { status: 200 });
+      Object.defineProperty(accepted, "status", { value: 101 });
+      return { socket: ws, response: accepted };
+    });
+    socket.once("close", () => ws?.abort());
+    let response: Response;
+    try {
+      response = await handler(request, info);
+    } catch (error) {
+      log.error("upgrading {url} failed: {error}", {
+        url: req.url,
+        error: String(error),
+      });
+      response = new Response("Internal Server Error", { status: 500 });
+    }
+    if (ws && response === accepted) {
+      const socketWs = ws;
+      if (socket.destroyed) return socketWs.abort();
+      wss.handleUpgrade(req, socket, head, (w) => socketWs.attach(w, socket));
+      return;
+    }
+    ws?.abort();
+    await writeRawResponse(socket, response, options.closeTimeoutMs);
+  };
+
+  let server = http.createServer();
+  const bind = (s: http.Server) => {
+    s.on("connection", onConnection);
+    s.on("request", onRequest);
+    s.on("upgrade", onUpgrade);
+    s.on("clientError", (_error, socket: net.Socket) => socket.destroy());
+    s.on(
+      "error",
+      (error) => log.error("listener error: {error}", { error: String(error) }),
+    );
+  };
+  const listenOn = (s: http.Server, port: number) =>
+    new Promise<void>((resolve, reject) => {
+      s.once("error", reject);
+      s.listen({ port, host: options.hostname, backlog }, () => {
+        s.off("error", reject);
+        resolve();
+      });
+    });
+  bind(server);
+  await listenOn(server, options.port);
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : 0;
+
+  // Accepting can stop for good once descriptors ran out; a connection to
+  // ourselves that isn't accepted shows it, and listening again recovers.
+  const probeHost = options.hostname === "0.0.0.0" || options.hostname === "::"
+    ? "127.0.0.1"
+    : options.hostname;
+  let seen = counts.accepted;
+  let probing = false;
+  const watchdog = setInterval(() => {
+    if (stopping || probing || counts.accepted !== seen) {
+      seen = counts.accepted;
+      return;
+    }
+    probing = true;
+    const before = counts.accepted;
+    const probe = net.connect({ host: probeHost, port });
+    let connected = false;
+    probe.once("connect", () => connected = true);
+    probe.on("error", (error: Error & { code?: string }) => {
+      if (error.code !== "EMFILE" && error.code !== "ENFILE") return;
+      // Out of descriptors ourselves: free the ones waiting for headers.
+      for (const s of [...waiting.keys()]) s.destroy();
+    });
+    setTimeout(() => {
+      probe.destroy();
+      probing = false;
+      seen = counts.accepted;
+      if (!connected || counts.accepted !== before || stopping) return;
+      counts.relistens++;
+      log.error("Accepting stalled; listening on port {port} again", { port });
+      const old = server;
+      server = http.createServer();
+      bind(server);
+      old.close();
+      listenOn(server, port).catch((error) =>
+        log.error("listening again failed: {error}", { error: String(error) })
+      );
+    }, 1000);
+  }, watchdogMs);
+
+  return {
+    hostname: options.hostname,
+    port,
+    stats: () => ({
+      sockets: sockets.size,
+      waiting: waiting.size,
+      maxSockets,
+      shed: counts.shed,
+      timedOut: counts.timedOut,
+      relistens: counts.relistens,
+    }),
+    async shutdown(graceMs: number) {
+      stopping = true;
+      clearInterval(watchdog);
+      server.close();
+      for (const s of [...waiting.keys()]) s.destroy();
+      const deadline = Date.now() + graceMs;
+      while (sockets.size > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      for (const s of sockets) s.resetAndDestroy?.() ?? s.destroy();
+    },
+  };
+}
+
+/** The Web `Request` for a `node:http` one, and its serve info. */
+function toRequest(
+  req: http.IncomingMessage,
+  options: ListenerOptions,
+  signal?: AbortSignal,
+  res?: http.ServerResponse,
+): { request: Request; info: Deno.ServeHandlerInfo<Deno.NetAddr> } {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i + 1 < raw.length; i += 2) {
+    try {
+      headers.append(raw[i], raw[i + 1]);
+    } catch { /* a header the Fetch API refuses is left out */ }
+  }
+  const host = headers.get("host") ?? `${options.hostname}:${options.port}`;
+  const method = req.method ?? "GET";
+  const hasBody = method !== "GET" && method !== "HEAD";
+  const request = new Request(new URL(req.url ?? "/", `http://${host}`), {
+    method,
+    headers,
+    signal,
+    body: hasBody ? Readable.toWeb(req) as ReadableStream<Uint8Array> : null,
+  });
+  const completed = res
+    ? new Promise<void>((resolve) => res.once("close", () => resolve()))
+    : Promise.resolve();
+  return {
+    request,
+    info: {
+      remoteAddr: {
+        transport: "tcp",
+        hostname: req.socket.remoteAddress ?? "unknown",
+        port: req.socket.remotePort ?? 0,
+      },
+      completed,
+    },
+  };
+}
+
+/** Writes a Web `Response` to a `node:http` response. */
+async function writeResponse(
+  res: http.ServerResponse,
+  response: Response,
+  head: boolean,
+): Promise<void> {
+  if (res.destroyed) return;
+  res.statusCode = response.status;
+  if (response.statusText) res.statusMessage = response.statusText;
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) res.setHeader("set-cookie", cookies);
+  response.headers.forEach((value, key) => {
+    if (key !== "set-cookie") res.setHeader(key, value);
+  });
+  if (!response.body || head) {
+    await response.body?.cancel();
+    res.end();
+    return;
+  }
+  try {
+    for await (const chunk of response.body) {
+      if (res.destroyed) break;
+      if (!res.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          res.once("drain", resolve);
+          res.once("close", resolve);
+        });
+      }
+    }
+  } catch {
+    res.destroy();
+    return;
+  }
+  res.end();
+}
+
+/** Answers a refused upgrade on the raw socket, then closes it. */
+async function writeRawResponse(
+  socket: net.Socket,
+  response: Response,
+  closeTimeoutMs: number,
+): Promise<void> {
+  const body = Buffer.from(await response.arrayBuffer());
+  if (socket.destroyed) return;
+  const status = response.status === 101 ? 500 : response.status;
+  const lines = [
+    `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ""}`,
+    ...response.headers.getSetCookie().map((c) => `set-cookie: ${c}`),
+  ];
+  response.headers.forEach((value, key) => {
+    if (key !== "set-cookie" && key !== "content-length") {
+      lines.push(`${key}: ${value}`);
+    }
+  });
+  lines.push(`content-length: ${body.length}`, "connection: close", "", "");
+  socket.end(Buffer.concat([Buffer.from(lines.join("\r\n")), body]));
+  setTimeout(() => socket.destroy(), closeTimeoutMs).unref();
+}

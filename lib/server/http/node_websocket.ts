@@ -1,0 +1,220 @@
+/**
+ * A server-side `WebSocket` over a `node:net` socket, read by the `ws`
+ * package: the same interface the app uses with `Deno.upgradeWebSocket`
+ * (events, `send`, `close`, `readyState`, `bufferedAmount`), plus what the
+ * runtime's socket lacks:
+ *
+ * - frames over `maxPayload` are refused from their header (close 1009), so
+ *   a hostile client can't make the server buffer a 63 MB frame;
+ * - a close the peer doesn't answer within `closeTimeoutMs` is followed by a
+ *   TCP reset, which frees the socket and its kernel send queue at once.
+ *
+ * Text frames are framed once and the same bytes written to every
+ * recipient, so fan-out costs no more than the runtime's own socket.
+ *
+ * @module
+ */
+import type { Socket } from "node:net";
+import type { WebSocket as WsSocket } from "ws";
+import { Buffer } from "node:buffer";
+
+/** Options of {@link NodeWebSocket}. */
+export interface NodeWebSocketOptions {
+  /** Seconds without any sign of life (pong or frame) before a reset. */
+  idleTimeoutS: number;
+  /** How long a close may go unanswered before the connection is reset. */
+  closeTimeoutMs: number;
+  /** The sub-protocol agreed on, `""` for none. */
+  protocol?: string;
+  /** The URL the client asked for. */
+  url?: string;
+}
+
+const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
+type ReadyState = 0 | 1 | 2 | 3;
+
+/**
+ * The last text frame built: fan-out sends one string to many sockets, so
+ * it is encoded and framed once.
+ */
+let lastText = "";
+let lastFrame: Buffer | undefined;
+
+/** An unmasked, final text frame carrying `text`. */
+export function textFrame(text: string): Buffer {
+  if (lastFrame && text === lastText) return lastFrame;
+  const n = Buffer.byteLength(text);
+  const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(head + n);
+  frame[0] = 0x81;
+  if (n < 126) frame[1] = n;
+  else if (n < 65_536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(n, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(n), 2);
+  }
+  frame.write(text, head, "utf8");
+  lastText = text;
+  lastFrame = frame;
+  return frame;
+}
+
+/**
+ * A `WebSocket` whose connection is completed later by {@link attach}
+ * (after the app accepted the upgrade) or abandoned by {@link abort}.
+ */
+export class NodeWebSocket extends EventTarget implements WebSocket {
+  readonly CONNECTING = CONNECTING;
+  readonly OPEN = OPEN;
+  readonly CLOSING = CLOSING;
+  readonly CLOSED = CLOSED;
+  /** Binary frames arrive as `ArrayBuffer`s. */
+  binaryType: BinaryType = "arraybuffer";
+  /** No extensions are negotiated (no compression). */
+  readonly extensions = "";
+  /** The sub-protocol agreed on. */
+  readonly protocol: string;
+  /** The URL the client asked for. */
+  readonly url: string;
+  /** Called on open, like `WebSocket.onopen`. */
+  onopen: ((this: WebSocket, ev: Event) => unknown) | null = null;
+  /** Called for each message, like `WebSocket.onmessage`. */
+  onmessage: ((this: WebSocket, ev: MessageEvent) => unknown) | null = null;
+  /** Called once closed, like `WebSocket.onclose`. */
+  onclose: ((this: WebSocket, ev: CloseEvent) => unknown) | null = null;
+  /** Called on an error, like `WebSocket.onerror`. */
+  onerror: ((this: WebSocket, ev: Event | ErrorEvent) => unknown) | null = null;
+
+  #state: ReadyState = CONNECTING;
+  #ws: WsSocket | undefined;
+  #raw: Socket | undefined;
+  #closeTimer: ReturnType<typeof setTimeout> | undefined;
+  #idleTimer: ReturnType<typeof setInterval> | undefined;
+  #alive = true;
+  readonly #o: NodeWebSocketOptions;
+
+  /** A socket waiting for its handshake. */
+  constructor(options: NodeWebSocketOptions) {
+    super();
+    this.#o = options;
+    this.protocol = options.protocol ?? "";
+    this.url = options.url ?? "";
+  }
+
+  /** `CONNECTING`, `OPEN`, `CLOSING` or `CLOSED`. */
+  get readyState(): ReadyState {
+    return this.#state;
+  }
+
+  /** Bytes written but not yet taken by the kernel. */
+  get bufferedAmount(): number {
+    return this.#raw?.writableLength ?? 0;
+  }
+
+  /** Completes the connection with the handshaken `ws` socket over `raw`. */
+  attach(ws: WsSocket, raw: Socket): void {
+    if (this.#state !== CONNECTING) {
+      raw.destroy();
+      return;
+    }
+    this.#ws = ws;
+    this.#raw = raw;
+    raw.setNoDelay(true);
+    ws.on("message", (data, isBinary) => {
+      this.#alive = true;
+      const payload = isBinary ? toArrayBuffer(data) : String(data);
+      this.#emit(new MessageEvent("message", { data: payload }));
+    });
+    ws.on("pong", () => this.#alive = true);
+    ws.on("error", (error) => {
+      // A protocol error (e.g. a frame over the limit): `ws` sent the close
+      // and would read on, discarding; stop reading instead, so the rest of
+      // a huge frame waits in the kernel until the reset.
+      setTimeout(() => raw.pause(), 0);
+      this.#state = CLOSING;
+      this.#closeTimer ??= setTimeout(
+        () => this.#reset(),
+        this.#o.closeTimeoutMs,
+      );
+      this.#emit(new ErrorEvent("error", { message: error.message, error }));
+    });
+    ws.on("close", (code, reason) => this.#closed(code, String(reason)));
+    this.#idleTimer = setInterval(() => {
+      if (!this.#alive) return this.#reset();
+      this.#alive = false;
+      if (this.#state === OPEN) ws.ping();
+    }, this.#o.idleTimeoutS * 1000);
+    this.#state = OPEN;
+    this.#emit(new Event("open"));
+  }
+
+  /** The handshake failed or the connection went before it completed. */
+  abort(): void {
+    if (this.#state === CONNECTING) this.#closed(1006, "");
+  }
+
+  /** Queues a frame; `string`s go as text, anything else as binary. */
+  send(data: string | ArrayBufferLike | Blob | ArrayBufferView): void {
+    if (this.#state === CONNECTING) {
+      throw new DOMException("The socket is not open yet", "InvalidStateError");
+    }
+    if (this.#state !== OPEN) return;
+    if (typeof data === "string") this.#raw!.write(textFrame(data));
+    else if (data instanceof Blob) {
+      data.arrayBuffer().then((b) => this.send(b));
+    } else this.#ws!.send(data);
+  }
+
+  /**
+   * Starts the closing handshake; if the peer hasn't answered within the
+   * close timeout (a reader that stopped reading never will), the
+   * connection is reset.
+   */
+  close(code?: number, reason?: string): void {
+    if (this.#state >= CLOSING) return;
+    if (this.#state === CONNECTING) return this.#closed(1006, "");
+    this.#state = CLOSING;
+    this.#closeTimer = setTimeout(() => this.#reset(), this.#o.closeTimeoutMs);
+    this.#ws!.close(code, reason);
+  }
+
+  /** Drops the connection at once with a TCP reset, queued data and all. */
+  #reset(): void {
+    const raw = this.#raw;
+    if (!raw || raw.destroyed) return;
+    if (typeof raw.resetAndDestroy === "function") raw.resetAndDestroy();
+    else raw.destroy();
+  }
+
+  #closed(code: number, reason: string): void {
+    if (this.#state === CLOSED) return;
+    this.#state = CLOSED;
+    clearTimeout(this.#closeTimer);
+    clearInterval(this.#idleTimer);
+    this.#emit(
+      new CloseEvent("close", { code, reason, wasClean: code !== 1006 }),
+    );
+  }
+
+  #emit(event: Event | MessageEvent | CloseEvent): void {
+    this.dispatchEvent(event);
+    if (event instanceof MessageEvent) this.onmessage?.call(this, event);
+    else if (event instanceof CloseEvent) this.onclose?.call(this, event);
+    else if (event.type === "open") this.onopen?.call(this, event);
+    else this.onerror?.call(this, event);
+  }
+}
+
+function toArrayBuffer(data: Buffer | ArrayBuffer | Buffer[]): ArrayBuffer {
+  const b = Array.isArray(data)
+    ? Buffer.concat(data)
+    : data instanceof ArrayBuffer
+    ? Buffer.from(data)
+    : data;
+  return b.buffer.slice(
+    b.byteOffset,
+    b.byteOffset + b.byteLength,
+  ) as ArrayBuffer;
+}
