@@ -9,7 +9,9 @@
  * Flags: `--quick`; `--only=<name>[,<name>]` with names `fanout`, `rooms`,
  * `storm`, `join`, `idle`, `durable`; `--no-ramp`; `--no-write` (write no
  * report). A run of some scenarios only writes `bench/results-<names>.md`,
- * so `results.md` always holds a whole run.
+ * so `results.md` always holds a whole run;
+ * `--listener=node|deno` (the app's `LISTENER`, `node` by default), to
+ * compare the hardened listener with `Deno.serve`.
  *
  * @module
  */
@@ -51,7 +53,9 @@ function parseArgs(args: string[]): Options {
     else if (arg === "--quick") options.quick = true;
     else if (arg === "--no-ramp") options.ramp = false;
     else if (arg === "--no-write") options.write = false;
-    else if (arg.startsWith("--only=")) {
+    else if (arg === "--listener=node" || arg === "--listener=deno") {
+      APP_ENV.LISTENER = arg.slice("--listener=".length);
+    } else if (arg.startsWith("--only=")) {
       const names = arg.slice(7).split(",");
       const bad = names.filter((n) => !NAMES.includes(n as Name));
       if (bad.length) throw new Error(`Unknown scenario: ${bad.join(", ")}`);

@@ -153,6 +153,7 @@ interface Service {
   volumes?: string[];
   depends_on?: string[] | Record<string, unknown>;
   healthcheck?: { test: string[] | string };
+  ulimits?: { nofile?: number | { soft: number; hard: number } };
 }
 
 const compose = parseYaml(read("compose.yaml"), { merge: true }) as {
@@ -224,6 +225,14 @@ Deno.test("deploy - compose publishes nginx on 8080 with deploy/nginx.conf", () 
   expect(proxy.healthcheck).toBeDefined();
 });
 
+Deno.test("deploy - compose gives the replicas and nginx room for 65536 descriptors", () => {
+  for (const name of ["app1", "app2", "app3", "nginx"]) {
+    const nofile = services[name].ulimits?.nofile;
+    const soft = typeof nofile === "number" ? nofile : nofile?.soft;
+    expect({ name, soft }).toEqual({ name, soft: 65536 });
+  }
+});
+
 // --- deploy/nginx.conf ------------------------------------------------------
 
 const nginxConf = read("deploy/nginx.conf");
@@ -238,6 +247,26 @@ Deno.test("deploy - nginx.conf has balanced braces", () => {
     expect(depth).toBeGreaterThanOrEqual(0);
   }
   expect(depth).toBe(0);
+});
+
+Deno.test("deploy - nginx.conf times out slow headers and limits connections per address", () => {
+  const seconds = (name: string) => {
+    const m = directives.match(new RegExp(`${name}\\s+(\\d+)([sm]?);`));
+    expect({ name, found: m !== null }).toEqual({ name, found: true });
+    return Number(m![1]) * (m![2] === "m" ? 60 : 1);
+  };
+  expect(seconds("client_header_timeout")).toBeLessThanOrEqual(30);
+  expect(seconds("client_body_timeout")).toBeLessThanOrEqual(30);
+  const zone = directives.match(
+    /limit_conn_zone\s+\$binary_remote_addr\s+zone=(\w+):\d+[km];/,
+  );
+  expect(zone).not.toBeNull();
+  const limit = directives.match(
+    new RegExp(`limit_conn\\s+${zone![1]}\\s+(\\d+);`),
+  );
+  expect(limit).not.toBeNull();
+  expect(Number(limit![1])).toBeGreaterThan(0);
+  expect(directives).toMatch(/worker_rlimit_nofile\s+\d+;/);
 });
 
 Deno.test("deploy - nginx.conf balances the three replicas and upgrades WebSockets", () => {

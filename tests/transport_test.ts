@@ -108,6 +108,41 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "transport - with LISTENER=deno (as on real Fresh) running out of descriptors doesn't kill the server; it serves again",
+  sanitizeResources: false,
+  async fn() {
+    const port = freePort();
+    const server = await spawnServer(port, { LISTENER: "deno" }, {
+      ulimit: "-n 256",
+    });
+    const idle: Deno.Conn[] = [];
+    try {
+      for (let i = 0; i < 600; i++) {
+        // Refused while the port is being served again: that's the point.
+        await Deno.connect({ hostname: "127.0.0.1", port }).then(
+          (c) => idle.push(c),
+          () => {},
+        );
+      }
+      for (const c of idle.splice(0)) c.close();
+      let status = 0;
+      const deadline = Date.now() + 15_000;
+      while (status !== 200 && Date.now() < deadline) {
+        status = await fetch(`${server.url}/api/rooms`, {
+          signal: AbortSignal.timeout(2000),
+        }).then(async (r) => (await r.body?.cancel(), r.status), () => 0);
+      }
+      expect(status).toBe(200);
+    } finally {
+      for (const c of idle) c.close();
+      const status = await server.stop();
+      expect(status.code).toBe(0);
+    }
+  },
+});
+
 Deno.test("transport - the start raises the soft open-files limit to the hard one and logs it", async () => {
   const hard = openFilesLimit()!.hard;
   const server = await spawnServer(freePort(), { LOG_LEVEL: "info" }, {

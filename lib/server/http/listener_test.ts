@@ -1,0 +1,137 @@
+import { expect } from "expect";
+import { upgradeWebSocket } from "@/lib/fresh/upgrade.ts";
+import { type Handler, listen, type ListenerOptions } from "./listener.ts";
+import { frameHeader, rawUpgrade, readToEnd } from "@/tests/helpers/raw_ws.ts";
+
+const encoder = new TextEncoder();
+
+async function withListener(
+  handler: Handler,
+  options: Partial<ListenerOptions>,
+  fn: (port: number) => Promise<void>,
+) {
+  const listener = await listen(handler, {
+    hostname: "127.0.0.1",
+    port: 0,
+    headerTimeoutMs: 10_000,
+    maxFrameBytes: 1024,
+    closeTimeoutMs: 500,
+    ...options,
+  });
+  try {
+    await fn(listener.port);
+  } finally {
+    await listener.shutdown(0);
+  }
+}
+
+const ok: Handler = () => new Response("ok");
+
+Deno.test("listener - a connection that doesn't finish its headers in time is closed; others are served", async () => {
+  await withListener(ok, { headerTimeoutMs: 300 }, async (port) => {
+    const silent = await Deno.connect({ hostname: "127.0.0.1", port });
+    const partial = await Deno.connect({ hostname: "127.0.0.1", port });
+    await partial.write(encoder.encode("GET / HTTP/1.1\r\nHost: x\r\n"));
+    expect(await readToEnd(silent, 5000)).not.toBe("timeout");
+    expect(await readToEnd(partial, 5000)).not.toBe("timeout");
+    silent.close();
+    partial.close();
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await res.text()).toBe("ok");
+  });
+});
+
+Deno.test("listener - past maxSockets the oldest connection waiting for headers is shed, not the newcomer", async () => {
+  await withListener(ok, { maxSockets: 3 }, async (port) => {
+    const idle: Deno.Conn[] = [];
+    for (let i = 0; i < 3; i++) {
+      idle.push(await Deno.connect({ hostname: "127.0.0.1", port }));
+    }
+    const res = await fetch(`http://127.0.0.1:${port}/`);
+    expect(await res.text()).toBe("ok");
+    expect(await readToEnd(idle[0], 5000)).not.toBe("timeout");
+    for (const c of idle) c.close();
+  });
+});
+
+Deno.test("listener - method, body, status, headers and several cookies pass both ways", async () => {
+  const echo: Handler = async (req, info) => {
+    const headers = new Headers({ "x-method": req.method });
+    headers.append("set-cookie", "a=1; Path=/");
+    headers.append("set-cookie", "b=2; Path=/");
+    headers.set("x-remote", info.remoteAddr.hostname);
+    headers.set("x-url", req.url);
+    return new Response(await req.text() + "!", { status: 201, headers });
+  };
+  await withListener(echo, {}, async (port) => {
+    const res = await fetch(`http://127.0.0.1:${port}/p?q=1`, {
+      method: "POST",
+      body: "hello",
+    });
+    expect(res.status).toBe(201);
+    expect(await res.text()).toBe("hello!");
+    expect(res.headers.get("x-method")).toBe("POST");
+    expect(res.headers.get("x-remote")).toBe("127.0.0.1");
+    expect(res.headers.get("x-url")).toBe(`http://127.0.0.1:${port}/p?q=1`);
+    expect(res.headers.getSetCookie()).toEqual(["a=1; Path=/", "b=2; Path=/"]);
+  });
+});
+
+Deno.test("listener - an upgrade the app refuses gets its response; one it accepts is a WebSocket that echoes", async () => {
+  const handler: Handler = (req) => {
+    if (new URL(req.url).pathname === "/no") {
+      return Response.json({ error: "No" }, { status: 429 });
+    }
+    const { socket, response } = upgradeWebSocket(req, { idleTimeout: 30 });
+    socket.onmessage = (e) => socket.send(`echo ${e.data}`);
+    return response;
+  };
+  await withListener(handler, {}, async (port) => {
+    const refused = await fetch(`http://127.0.0.1:${port}/no`, {
+      headers: {
+        upgrade: "websocket",
+        connection: "Upgrade",
+        "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
+        "sec-websocket-version": "13",
+      },
+    });
+    expect(refused.status).toBe(429);
+    expect(await refused.json()).toEqual({ error: "No" });
+    const ws = new WebSocket(`ws://127.0.0.1:${port}/yes`);
+    const reply = new Promise<string>((r) => ws.onmessage = (e) => r(e.data));
+    await new Promise((r) => ws.onopen = r);
+    ws.send("hi");
+    expect(await reply).toBe("echo hi");
+    const closed = new Promise((r) => ws.onclose = r);
+    ws.close();
+    await closed;
+  });
+});
+
+Deno.test("listener - a frame announced over maxFrameBytes is refused from its header with 1009", async () => {
+  const closes: number[] = [];
+  const handler: Handler = (req) => {
+    const { socket, response } = upgradeWebSocket(req);
+    socket.onclose = (e) => closes.push(e.code);
+    return response;
+  };
+  await withListener(handler, { maxFrameBytes: 1024 }, async (port) => {
+    const { conn, status } = await rawUpgrade(port, "/");
+    expect(status).toBe("HTTP/1.1 101 Switching Protocols");
+    // Only the header of a 1 GiB frame: refused before any payload arrives.
+    await conn.write(frameHeader(2 ** 30));
+    const got = new Uint8Array(64);
+    const n = await conn.read(got);
+    // A close frame with code 1009.
+    expect([got[0], (got[2] << 8) | got[3]]).toEqual([0x88, 1009]);
+    expect(n).toBeGreaterThanOrEqual(4);
+    expect(await readToEnd(conn, 5000)).not.toBe("timeout");
+    conn.close();
+    // The app hears of the end once (1006: the peer never answered).
+    const deadline = Date.now() + 5000;
+    while (closes.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(closes.length).toBe(1);
+  });
+});

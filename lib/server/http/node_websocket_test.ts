@@ -1,0 +1,49 @@
+import { expect } from "expect";
+import { upgradeWebSocket } from "@/lib/fresh/upgrade.ts";
+import { textFrame } from "./node_websocket.ts";
+import { listen } from "./listener.ts";
+import { rawUpgrade, readToEnd } from "@/tests/helpers/raw_ws.ts";
+
+Deno.test("node websocket - a text is framed once, with 7-, 16- and 64-bit lengths", () => {
+  const short = textFrame("héllo");
+  expect([...short.subarray(0, 2)]).toEqual([0x81, 6]);
+  expect(new TextDecoder().decode(short.subarray(2))).toBe("héllo");
+  // The same text again is the same bytes, not a copy: fan-out frames once.
+  expect(textFrame("héllo")).toBe(short);
+  const medium = textFrame("x".repeat(300));
+  expect([...medium.subarray(0, 4)]).toEqual([0x81, 126, 1, 44]);
+  expect(medium.length).toBe(304);
+  const long = textFrame("y".repeat(70_000));
+  expect([long[0], long[1]]).toEqual([0x81, 127]);
+  expect(long.readBigUInt64BE(2)).toBe(70_000n);
+  expect(long.length).toBe(70_010);
+});
+
+Deno.test("node websocket - a close the peer never answers ends in a reset after the close timeout", async () => {
+  const closes: number[] = [];
+  const listener = await listen((req) => {
+    const { socket, response } = upgradeWebSocket(req);
+    socket.onopen = () => socket.close(1013, "Too slow");
+    socket.onclose = (e) => closes.push(e.code);
+    return response;
+  }, {
+    hostname: "127.0.0.1",
+    port: 0,
+    headerTimeoutMs: 10_000,
+    maxFrameBytes: 1024,
+    closeTimeoutMs: 300,
+  });
+  try {
+    const { conn } = await rawUpgrade(listener.port, "/");
+    // The close frame arrives, the peer says nothing, the server resets.
+    expect(await readToEnd(conn, 5000)).toBe("reset");
+    conn.close();
+    const deadline = Date.now() + 5000;
+    while (closes.length === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(closes.length).toBe(1);
+  } finally {
+    await listener.shutdown(0);
+  }
+});
