@@ -12,7 +12,7 @@
  * @module
  */
 import { Histogram } from "./histogram.ts";
-import { freePort, startServer } from "./processes.ts";
+import { startServer } from "./processes.ts";
 import { APP_ENV } from "./session.ts";
 
 const FRAMES = 16;
