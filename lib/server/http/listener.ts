@@ -244,7 +244,13 @@ export async function listen(
     s.on("connection", onConnection);
     s.on("request", onRequest);
     s.on("upgrade", onUpgrade);
-    s.on("clientError", (_error, socket: net.Socket) => socket.destroy());
+    s.on("clientError", (_error, socket: net.Socket) => {
+      // A request the parser refused (e.g. headers over 16 KiB).
+      if (socket.writable) {
+        socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+      }
+      socket.destroySoon();
+    });
     s.on(
       "error",
       (error) => log.error("listener error: {error}", { error: String(error) }),

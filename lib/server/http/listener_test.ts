@@ -135,3 +135,17 @@ Deno.test("listener - a frame announced over maxFrameBytes is refused from its h
     expect(closes.length).toBe(1);
   });
 });
+
+Deno.test("listener - a request the parser refuses gets 400 and is closed", async () => {
+  await withListener(ok, {}, async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(encoder.encode("NOT HTTP AT ALL\r\n\r\n"));
+    const got = new Uint8Array(256);
+    const n = await conn.read(got);
+    expect(new TextDecoder().decode(got.subarray(0, n ?? 0))).toMatch(
+      /^HTTP\/1\.1 400 /,
+    );
+    expect(await readToEnd(conn, 5000)).not.toBe("timeout");
+    conn.close();
+  });
+});
