@@ -34,15 +34,20 @@ const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
 type ReadyState = 0 | 1 | 2 | 3;
 
 /**
- * The last text frame built: fan-out sends one string to many sockets, so
- * it is encoded and framed once.
+ * The last few text frames built: fan-out sends one string to many sockets
+ * (one per wire format when a room mixes them), so each is encoded and
+ * framed once.
  */
-let lastText = "";
-let lastFrame: Buffer | undefined;
+const RECENT = 4;
+const recentText: string[] = [];
+const recentFrame: Buffer[] = [];
+let nextSlot = 0;
 
 /** An unmasked, final text frame carrying `text`. */
 export function textFrame(text: string): Buffer {
-  if (lastFrame && text === lastText) return lastFrame;
+  for (let i = 0; i < recentText.length; i++) {
+    if (recentText[i] === text) return recentFrame[i];
+  }
   const n = Buffer.byteLength(text);
   const head = n < 126 ? 2 : n < 65_536 ? 4 : 10;
   const frame = Buffer.allocUnsafe(head + n);
@@ -56,8 +61,9 @@ export function textFrame(text: string): Buffer {
     frame.writeBigUInt64BE(BigInt(n), 2);
   }
   frame.write(text, head, "utf8");
-  lastText = text;
-  lastFrame = frame;
+  recentText[nextSlot] = text;
+  recentFrame[nextSlot] = frame;
+  nextSlot = (nextSlot + 1) % RECENT;
   return frame;
 }
 
