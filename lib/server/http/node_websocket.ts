@@ -147,6 +147,10 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
       this.#emit(new ErrorEvent("error", { message: error.message, error }));
     });
     ws.on("close", (code, reason) => this.#closed(code, String(reason)));
+    // `ws` ends the socket once both close frames have passed; closing it
+    // then, rather than waiting for the peer's FIN, tells the app at once
+    // (a name or slot the client held is free before its next connect).
+    raw.once("finish", () => raw.destroy());
     this.#idleTimer = setInterval(() => {
       if (!this.#alive) return this.#reset();
       this.#alive = false;
