@@ -49,7 +49,7 @@ if (import.meta.main) {
     console.error(error.message);
     Deno.exit(2);
   }
-  const server = listen(built.default.fetch, opened);
+  const server = await listen(built.default.fetch, opened);
   console.log(`Listening on ${server.url}`);
   const stop = async (signal: string) => {
     log.info("{signal}: shutting down", { signal });

@@ -163,7 +163,7 @@ export interface Config {
   /** How long shutdown waits for open requests before closing anyway, in ms. */
   shutdownGraceMs: number;
   /**
-   * Who accepts connections: `node` (`lib/server/http/listener.ts`: header
+   * Who accepts connections: `node` (`lib/server/http/node_listener.ts`: header
    * timeout, descriptor budget, frame limit from the header, hard close) or
    * `deno` (`Deno.serve` and `Deno.upgradeWebSocket`, as on real Fresh).
    */

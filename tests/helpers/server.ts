@@ -54,7 +54,7 @@ export async function startServer(
 ): Promise<Server> {
   const services = await openServices(config, options);
   const app = await applyBuild(createApp(services));
-  const server = listen(app.handler(), services);
+  const server = await listen(app.handler(), services);
   return { ...server, chat: services.chat, auth: services.auth };
 }
 

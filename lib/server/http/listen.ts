@@ -1,14 +1,22 @@
 /**
- * The production listener: serves a request handler with `Deno.serve` and
- * shuts down gracefully — stop accepting, close every socket with 1001 so
+ * The production listener: serves a request handler with the listener the
+ * configuration picks — the hardened `node:http` one (`LISTENER=node`, the
+ * default, `node_listener.ts`) or `Deno.serve` (`LISTENER=deno`, what real
+ * Fresh's `ctx.upgrade` needs) — after raising the open-files limit and
+ * logging it. Either way the process outlives running out of descriptors.
+ * Shuts down gracefully: stop accepting, close every socket with 1001 so
  * clients reconnect elsewhere, wait for in-flight work up to a grace
  * period, then close the services.
  *
  * @module
  */
 import { CLOSE } from "@/lib/shared/protocol.ts";
+import type { Config } from "@/lib/server/config.ts";
 import type { Services } from "@/lib/server/services.ts";
+import { type Logger, logger } from "@/lib/server/log.ts";
 import { withSecurityHeaders } from "./security_headers.ts";
+import { type Handler, listenNode } from "./node_listener.ts";
+import { raiseOpenFilesLimit } from "./open_files.ts";
 
 /** A listening server. */
 export interface Listener {
@@ -23,34 +31,95 @@ export interface Listener {
   shutdown(): Promise<void>;
 }
 
+/** What accepts connections, whichever kind. */
+interface Acceptor {
+  port: number;
+  /** Stops accepting; resolves when connections are done or `graceMs` passed. */
+  shutdown(graceMs: number): Promise<void>;
+}
+
 /**
  * Serves `handler`, with the security headers on every response, on
  * `services.config`'s address; port 0 picks a free one.
  */
-export function listen(
+export async function listen(
   handler: Deno.ServeHandler<Deno.NetAddr>,
   services: Services,
-): Listener {
+  log: Logger = logger("server"),
+): Promise<Listener> {
   const { config, chat } = services;
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.hostname,
-    onListen: () => {},
-  }, withSecurityHeaders(handler, config.trustProxy));
-  const port = server.addr.port;
+  const limit = raiseOpenFilesLimit();
+  log.info("Open files limit: {soft} (hard {hard})", {
+    soft: limit?.soft ?? "unknown",
+    hard: limit?.hard ?? "unknown",
+  });
+  const secured = withSecurityHeaders(handler, config.trustProxy);
+  const server: Acceptor = config.listener === "deno"
+    ? serveDeno(secured, config, log)
+    : await listenNode(secured, {
+      hostname: config.hostname,
+      port: config.port,
+      headerTimeoutMs: config.headerTimeoutMs,
+      maxFrameBytes: config.maxFrameBytes,
+      closeTimeoutMs: config.wsCloseTimeoutMs,
+    });
+  const port = server.port;
   const host = config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname;
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     stopping ??= (async () => {
-      const stopped = server.shutdown();
+      const stopped = server.shutdown(config.shutdownGraceMs);
       chat.hub.closeAll(CLOSE.goingAway, "Server shutting down");
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        stopped,
-        new Promise((r) => timer = setTimeout(r, config.shutdownGraceMs)),
-      ]);
-      clearTimeout(timer);
+      await stopped;
       await services.close();
     })();
   return { url: `http://${host}:${port}`, port, shutdown };
+}
+
+/**
+ * `Deno.serve`, served again whenever it fails: once descriptors run out
+ * its `finished` rejects and the port closes; a new serve on the same port
+ * recovers when they free.
+ */
+function serveDeno(handler: Handler, config: Config, log: Logger): Acceptor {
+  let stopping = false;
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  const start = (port: number): Deno.HttpServer<Deno.NetAddr> => {
+    const s = Deno.serve({
+      port,
+      hostname: config.hostname,
+      onListen: () => {},
+    }, handler);
+    s.finished.catch((error) => {
+      if (stopping) return;
+      log.error("Serving failed: {error}; serving again", {
+        error: String(error),
+      });
+      retry(port, 100);
+    });
+    return s;
+  };
+  const retry = (port: number, delayMs: number) =>
+    setTimeout(() => {
+      if (stopping) return;
+      try {
+        server = start(port);
+      } catch (error) {
+        log.warn("Serving again failed: {error}", { error: String(error) });
+        retry(port, Math.min(2 * delayMs, 2000));
+      }
+    }, delayMs);
+  server = start(config.port);
+  return {
+    port: server.addr.port,
+    async shutdown(graceMs) {
+      stopping = true;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      await Promise.race([
+        server.shutdown(),
+        new Promise((r) => timer = setTimeout(r, graceMs)),
+      ]);
+      clearTimeout(timer);
+    },
+  };
 }

@@ -1,7 +1,7 @@
 import { expect } from "expect";
 import { upgradeWebSocket } from "@/lib/fresh/upgrade.ts";
 import { textFrame } from "./node_websocket.ts";
-import { listen } from "./listener.ts";
+import { listenNode } from "./node_listener.ts";
 import { rawUpgrade, readToEnd } from "@/tests/helpers/raw_ws.ts";
 
 Deno.test("node websocket - a text is framed once, with 7-, 16- and 64-bit lengths", () => {
@@ -21,7 +21,7 @@ Deno.test("node websocket - a text is framed once, with 7-, 16- and 64-bit lengt
 
 Deno.test("node websocket - a close the peer never answers ends in a reset after the close timeout", async () => {
   const closes: number[] = [];
-  const listener = await listen((req) => {
+  const listener = await listenNode((req) => {
     const { socket, response } = upgradeWebSocket(req);
     socket.onopen = () => socket.close(1013, "Too slow");
     socket.onclose = (e) => closes.push(e.code);

@@ -32,7 +32,7 @@ export type Handler = (
   info: Deno.ServeHandlerInfo<Deno.NetAddr>,
 ) => Response | Promise<Response>;
 
-/** Options of {@link listen}. */
+/** Options of {@link listenNode}. */
 export interface ListenerOptions {
   /** Interface to listen on. */
   hostname: string;
@@ -90,7 +90,7 @@ function reserve(soft: number): number {
 }
 
 /** Starts serving `handler`; resolves once listening. */
-export async function listen(
+export async function listenNode(
   handler: Handler,
   options: ListenerOptions,
 ): Promise<Listener> {

@@ -1,6 +1,10 @@
 import { expect } from "expect";
 import { upgradeWebSocket } from "@/lib/fresh/upgrade.ts";
-import { type Handler, listen, type ListenerOptions } from "./listener.ts";
+import {
+  type Handler,
+  type ListenerOptions,
+  listenNode,
+} from "./node_listener.ts";
 import { frameHeader, rawUpgrade, readToEnd } from "@/tests/helpers/raw_ws.ts";
 
 const encoder = new TextEncoder();
@@ -10,7 +14,7 @@ async function withListener(
   options: Partial<ListenerOptions>,
   fn: (port: number) => Promise<void>,
 ) {
-  const listener = await listen(handler, {
+  const listener = await listenNode(handler, {
     hostname: "127.0.0.1",
     port: 0,
     headerTimeoutMs: 10_000,
