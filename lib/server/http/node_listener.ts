@@ -180,7 +180,9 @@ export async function listenNode(
     res.once("close", () => {
       if (!res.writableFinished) aborted.abort();
     });
-    const { request, info } = toRequest(req, options, aborted.signal, res);
+    const built = toRequest(req, options, aborted.signal, res);
+    if (!built) return void res.writeHead(400, { connection: "close" }).end();
+    const { request, info } = built;
     let response: Response;
     try {
       response = await handler(request, info);
@@ -203,7 +205,13 @@ export async function listenNode(
     busy(socket);
     let ws: NodeWebSocket | undefined;
     let accepted: Response | undefined;
-    const { request, info } = toRequest(req, options);
+    const built = toRequest(req, options);
+    if (!built) {
+      return void socket.end(
+        "HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n",
+      );
+    }
+    const { request, info } = built;
     offerUpgrade(request, (upgrade) => {
       if (ws) throw new Error("The request was upgraded already");
       ws = new NodeWebSocket({
@@ -242,8 +250,30 @@ export async function listenNode(
   let server = http.createServer();
   const bind = (s: http.Server) => {
     s.on("connection", onConnection);
-    s.on("request", onRequest);
-    s.on("upgrade", onUpgrade);
+    // Nothing a client sends may become an unhandled rejection, which would
+    // end the process.
+    s.on(
+      "request",
+      (req: http.IncomingMessage, res: http.ServerResponse) =>
+        onRequest(req, res).catch((error) => {
+          log.error("serving {url} failed: {error}", {
+            url: req.url,
+            error: String(error),
+          });
+          res.destroy();
+        }),
+    );
+    s.on(
+      "upgrade",
+      (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
+        onUpgrade(req, socket, head).catch((error) => {
+          log.error("upgrading {url} failed: {error}", {
+            url: req.url,
+            error: String(error),
+          });
+          socket.destroy();
+        }),
+    );
     s.on("clientError", (_error, socket: net.Socket) => {
       // A request the parser refused (e.g. headers over 16 KiB).
       if (socket.writable) {
@@ -333,13 +363,16 @@ export async function listenNode(
   };
 }
 
-/** The Web `Request` for a `node:http` one, and its serve info. */
+/**
+ * The Web `Request` for a `node:http` one, and its serve info; undefined
+ * when the Host header or the target makes no URL.
+ */
 function toRequest(
   req: http.IncomingMessage,
   options: ListenerOptions,
   signal?: AbortSignal,
   res?: http.ServerResponse,
-): { request: Request; info: Deno.ServeHandlerInfo<Deno.NetAddr> } {
+): { request: Request; info: Deno.ServeHandlerInfo<Deno.NetAddr> } | undefined {
   const headers = new Headers();
   const raw = req.rawHeaders;
   for (let i = 0; i + 1 < raw.length; i += 2) {
@@ -350,7 +383,19 @@ function toRequest(
   const host = headers.get("host") ?? `${options.hostname}:${options.port}`;
   const method = req.method ?? "GET";
   const hasBody = method !== "GET" && method !== "HEAD";
-  const request = new Request(new URL(req.url ?? "/", `http://${host}`), {
+  // Origin-form targets only ("//evil.example/x" must not become the host),
+  // and a Host that is a host and nothing more.
+  const target = req.url ?? "/";
+  if (!target.startsWith("/") || !/^[\w.\-:\[\]]+$/.test(host)) {
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(`http://${host}${target}`);
+  } catch {
+    return undefined;
+  }
+  const request = new Request(url, {
     method,
     headers,
     signal,

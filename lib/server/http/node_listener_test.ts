@@ -153,3 +153,33 @@ Deno.test("listener - a request the parser refuses gets 400 and is closed", asyn
     conn.close();
   });
 });
+
+Deno.test("listener - a bad Host or a target that isn't a path gets 400 and the server lives on", async () => {
+  const urls: string[] = [];
+  const handler: Handler = (req) => {
+    urls.push(req.url);
+    return new Response("ok");
+  };
+  await withListener(handler, {}, async (port) => {
+    for (
+      const head of [
+        "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: evil.example/@x\r\n\r\n",
+        "GET http://evil.example/ HTTP/1.1\r\nHost: x\r\n\r\n",
+      ]
+    ) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(encoder.encode(head));
+      const got = new Uint8Array(256);
+      const n = await conn.read(got);
+      expect(new TextDecoder().decode(got.subarray(0, n ?? 0))).toMatch(
+        /^HTTP\/1\.1 400 /,
+      );
+      conn.close();
+    }
+    // A path starting with "//" stays a path on this host.
+    const res = await fetch(`http://127.0.0.1:${port}//evil.example/x`);
+    expect(await res.text()).toBe("ok");
+    expect(urls).toEqual([`http://127.0.0.1:${port}//evil.example/x`]);
+  });
+});
