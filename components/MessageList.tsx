@@ -1,4 +1,5 @@
 import type { VNode } from "preact";
+import { useSignal } from "@preact/signals";
 import type { Item } from "@/lib/client/chat_store.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
 import { MessageText } from "./MessageText.tsx";
@@ -20,14 +21,10 @@ export interface MessageListProps {
   onDiscard?: (clientId: string) => void;
   /** Starts editing one's own message. */
   onEdit?: (id: number, text: string) => void;
-  /** Deletes a message (asks once more first). */
+  /** Deletes a message, once confirmed (Delete, then "Really delete?"). */
   onDelete?: (id: number) => void;
-  /** Removes a user from the room, as its moderator (asks once more first). */
+  /** Removes a user from the room as its moderator, once confirmed. */
   onKick?: (user: string) => void;
-  /** The message whose Delete waits for confirmation. */
-  confirmDelete?: number | null;
-  /** The user whose removal waits for confirmation. */
-  confirmKick?: string | null;
   /** Whether one's own message may still be edited or deleted. */
   canChange?: (room: string, id: number) => boolean;
   /** Whether the reader moderates the room: deletes any message, removes users. */
@@ -49,12 +46,21 @@ export function MessageList(
     onEdit,
     onDelete,
     onKick,
-    confirmDelete,
-    confirmKick,
     canChange = () => true,
     moderator = false,
   }: MessageListProps,
 ): VNode {
+  // A delete or removal asks once more: what was clicked once.
+  const confirmDelete = useSignal<number | null>(null);
+  const confirmKick = useSignal<string | null>(null);
+  const del = (id: number) => {
+    confirmDelete.value = confirmDelete.value === id ? null : id;
+    if (confirmDelete.value === null) onDelete?.(id);
+  };
+  const kick = (user: string) => {
+    confirmKick.value = confirmKick.value === user ? null : user;
+    if (confirmKick.value === null) onKick?.(user);
+  };
   const rows = [];
   let prev: Item | undefined;
   for (const item of items) {
@@ -126,18 +132,18 @@ export function MessageList(
               <button
                 type="button"
                 class="link"
-                onClick={() => onDelete?.(item.id)}
+                onClick={() => del(item.id)}
               >
-                {confirmDelete === item.id ? "Really delete?" : "Delete"}
+                {confirmDelete.value === item.id ? "Really delete?" : "Delete"}
                 <span class="sr-only">message {item.id}</span>
               </button>
               {moderator && !own && (
                 <button
                   type="button"
                   class="link"
-                  onClick={() => onKick?.(item.user)}
+                  onClick={() => kick(item.user)}
                 >
-                  {confirmKick === item.user
+                  {confirmKick.value === item.user
                     ? `Really remove ${item.user}?`
                     : `Remove ${item.user}`}
                   <span class="sr-only">from the room</span>

@@ -17,9 +17,11 @@ import { MessageList } from "@/components/MessageList.tsx";
 import { NameDialog } from "@/components/NameDialog.tsx";
 import { NotifyButton } from "@/components/NotifyButton.tsx";
 import { PaneHeader } from "@/components/PaneHeader.tsx";
+import { RenameNotice } from "@/components/RenameNotice.tsx";
 import { RoomSwitcher } from "@/components/RoomSwitcher.tsx";
+import { ScrollSignals } from "@/components/ScrollSignals.tsx";
+import { TypingLine } from "@/components/TypingLine.tsx";
 import { Sidebar } from "@/components/Sidebar.tsx";
-import { displayName } from "@/lib/shared/text.ts";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
 export interface ChatAppProps {
@@ -68,9 +70,6 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const typingSent = useRef(0);
   const editing = useSignal<Editing | null>(null);
-  /** A delete or removal asks once more: what was clicked once. */
-  const confirmDelete = useSignal<number | null>(null);
-  const confirmKick = useSignal<string | null>(null);
   usePageTitle(store);
   useShortcuts(store, {
     open: (id) => openRoom(id),
@@ -176,15 +175,6 @@ export default function ChatApp(props: ChatAppProps): VNode {
   }
 
   const retryAt = conn.value?.retryAt.value ?? null;
-  const typing = room.typing.value.filter((u) => u !== store.me.value);
-  const typingNames = typing.map((u) =>
-    displayName(
-      u,
-      room.members.value.find((m) => m.name === u)?.guest ?? true,
-    )
-  );
-  const renamed = link.renamed.value;
-  const unseen = follow.unseen.value;
 
   return (
     <div
@@ -234,29 +224,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           drawer={drawer}
           onHelp={() => dialog.value = "help"}
         />
-        {renamed && (
-          <p class="renamed" role="status">
-            “{renamed.asked}” is taken, so you are chatting as{" "}
-            <strong>{renamed.got}</strong>. If “{renamed.asked}” is your
-            account,{" "}
-            <a href={`/login?next=${encodeURIComponent(`/rooms/${current}`)}`}>
-              log in
-            </a>. ·{" "}
-            <button
-              type="button"
-              class="link"
-              onClick={() => {
-                localStorage.setItem(
-                  `chat:renamed:${renamed.asked}`,
-                  renamed.got,
-                );
-                link.renamed.value = null;
-              }}
-            >
-              OK
-            </button>
-          </p>
-        )}
+        <RenameNotice renamed={link.renamed} room={current} />
         <div
           class="log"
           ref={logRef}
@@ -285,24 +253,10 @@ export default function ChatApp(props: ChatAppProps): VNode {
               onRetry={(id) => conn.value?.retry(id)}
               onDiscard={(id) => conn.value?.discard(id)}
               onEdit={edit}
-              onDelete={(id) => {
-                if (confirmDelete.value !== id) {
-                  confirmDelete.value = id;
-                  return;
-                }
-                confirmDelete.value = null;
-                conn.value?.sendFrame({ type: "delete", room: current, id });
-              }}
-              onKick={(user) => {
-                if (confirmKick.value !== user) {
-                  confirmKick.value = user;
-                  return;
-                }
-                confirmKick.value = null;
-                conn.value?.sendFrame({ type: "kick", room: current, user });
-              }}
-              confirmDelete={confirmDelete.value}
-              confirmKick={confirmKick.value}
+              onDelete={(id) =>
+                conn.value?.sendFrame({ type: "delete", room: current, id })}
+              onKick={(user) =>
+                conn.value?.sendFrame({ type: "kick", room: current, user })}
               canChange={canChange}
               moderator={moderator}
             />
@@ -311,26 +265,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
         <p class="sr-only" aria-live="polite" id="announcer">
           {store.announce.value}
         </p>
-        {unseen > 0 && (
-          <button type="button" class="pill" onClick={follow.toBottom}>
-            {unseen} new message{unseen > 1 ? "s" : ""} ↓
-          </button>
-        )}
-        {!follow.atBottom.value && (
-          <p class="jump">
-            Viewing older messages ·{" "}
-            <button type="button" class="link" onClick={follow.toBottom}>
-              Jump to present
-            </button>
-          </p>
-        )}
-        <p class="typing-line" aria-live="polite">
-          {typing.length === 0
-            ? ""
-            : typing.length === 1
-            ? `${typingNames[0]} is typing…`
-            : `${typingNames.slice(0, 3).join(", ")} are typing…`}
-        </p>
+        <ScrollSignals follow={follow} />
+        <TypingLine
+          typing={room.typing.value}
+          members={room.members.value}
+          me={store.me.value}
+        />
         <Composer
           room={current}
           maxBytes={store.maxTextBytes.value}

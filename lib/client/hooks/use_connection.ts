@@ -18,6 +18,14 @@ const WATCHED_ROOMS = 30;
 /** Own guest messages remembered for edit and delete after a reload. */
 const MINE_KEPT = 500;
 
+/** A name the server gave instead of the one asked for. */
+export interface Renamed {
+  /** The name asked for. */
+  asked: string;
+  /** The name granted. */
+  got: string;
+}
+
 /** What {@link useConnection} gives the page. */
 export interface ConnectionHandle {
   /** The live connection, once a name is known. */
@@ -33,7 +41,7 @@ export interface ConnectionHandle {
   /** The clock, ticking each second while a reconnect is counted down. */
   now: Signal<number>;
   /** The name asked for and the one granted, when the server changed it. */
-  renamed: Signal<{ asked: string; got: string } | null>;
+  renamed: Signal<Renamed | null>;
   /** Asks the server for room `id`; the page opens it once created. */
   create(id: string): void;
   /** Connects as guest `name` (from the name dialog). */
@@ -57,7 +65,7 @@ export function useConnection(
   const createError = useSignal("");
   const online = useSignal(true);
   const now = useSignal(Date.now());
-  const renamed = useSignal<{ asked: string; got: string } | null>(null);
+  const renamed = useSignal<Renamed | null>(null);
   const creating = useSignal("");
 
   useEffect(() => {

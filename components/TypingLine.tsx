@@ -1,0 +1,25 @@
+import type { VNode } from "preact";
+import type { PresenceUser } from "@/lib/shared/protocol.ts";
+import { displayName } from "@/lib/shared/text.ts";
+
+/** Who else is typing in the room (up to three names), politely announced. */
+export function TypingLine(
+  { typing, members, me }: {
+    typing: string[];
+    members: PresenceUser[];
+    me: string;
+  },
+): VNode {
+  const names = typing.filter((u) => u !== me).map((u) =>
+    displayName(u, members.find((m) => m.name === u)?.guest ?? true)
+  );
+  return (
+    <p class="typing-line" aria-live="polite">
+      {names.length === 0
+        ? ""
+        : names.length === 1
+        ? `${names[0]} is typing…`
+        : `${names.slice(0, 3).join(", ")} are typing…`}
+    </p>
+  );
+}
