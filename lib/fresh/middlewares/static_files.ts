@@ -51,8 +51,20 @@ export function staticFiles<State>(): (
     if (rel === "") return ctx.next();
     let file: Deno.FsFile;
     let info: Deno.FileInfo;
+    // Built modules have brotli and gzip copies written at build time.
+    let served = built
+      ? pickEncoding(req.headers.get("accept-encoding"))
+      : undefined;
     try {
-      file = await Deno.open(join(base, rel));
+      try {
+        file = await Deno.open(
+          join(base, rel) + (served ? SUFFIX[served] : ""),
+        );
+      } catch (error) {
+        if (!served) throw error;
+        served = undefined;
+        file = await Deno.open(join(base, rel));
+      }
       info = await file.stat();
     } catch {
       return built ? notFound() : ctx.next();
@@ -63,7 +75,7 @@ export function staticFiles<State>(): (
     }
     const etag = `W/"${info.size.toString(36)}-${
       (info.mtime?.getTime() ?? 0).toString(36)
-    }"`;
+    }${served ? `-${served}` : ""}"`;
     const headers = new Headers({
       "content-type": TYPES[extname(rel).toLowerCase()] ??
         "application/octet-stream",
@@ -73,6 +85,8 @@ export function staticFiles<State>(): (
         : "public, max-age=0, must-revalidate",
       "x-content-type-options": "nosniff",
     });
+    if (built) headers.set("vary", "Accept-Encoding");
+    if (served) headers.set("content-encoding", served);
     if (req.headers.get("if-none-match") === etag) {
       file.close();
       return new Response(null, { status: 304, headers });
@@ -84,6 +98,22 @@ export function staticFiles<State>(): (
     }
     return new Response(file.readable, { headers });
   };
+}
+
+const SUFFIX = { br: ".br", gzip: ".gz" } as const;
+
+/** Brotli when accepted, else gzip, else none (q-values honoured). */
+function pickEncoding(header: string | null): "br" | "gzip" | undefined {
+  if (!header) return undefined;
+  const ok = new Map<string, boolean>();
+  for (const part of header.split(",")) {
+    const [name, ...params] = part.trim().toLowerCase().split(";");
+    const q = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    ok.set(name, q === undefined || Number(q.slice(2)) > 0);
+  }
+  if (ok.get("br") ?? ok.get("*")) return "br";
+  if (ok.get("gzip") ?? ok.get("*")) return "gzip";
+  return undefined;
 }
 
 /**

@@ -15,6 +15,7 @@ import type { Config } from "@/lib/server/config.ts";
 import type { Services } from "@/lib/server/services.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { withSecurityHeaders } from "./security_headers.ts";
+import { withCompression } from "./compression.ts";
 import { type Handler, listenNode } from "./node_listener.ts";
 import { raiseOpenFilesLimit } from "./open_files.ts";
 
@@ -39,7 +40,8 @@ interface Acceptor {
 }
 
 /**
- * Serves `handler`, with the security headers on every response, on
+ * Serves `handler`, with the security headers on every response and text
+ * bodies compressed (`compression.ts`), on
  * `services.config`'s address; port 0 picks a free one.
  */
 export async function listen(
@@ -53,7 +55,9 @@ export async function listen(
     soft: limit?.soft ?? "unknown",
     hard: limit?.hard ?? "unknown",
   });
-  const secured = withSecurityHeaders(handler, config.trustProxy);
+  const secured = withCompression(
+    withSecurityHeaders(handler, config.trustProxy),
+  );
   const server: Acceptor = config.listener === "deno"
     ? serveDeno(secured, config, log)
     : await listenNode(secured, {
