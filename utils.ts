@@ -6,7 +6,7 @@
 import { createDefine, type Define } from "fresh";
 import type { Auth } from "@/lib/server/auth/middleware.ts";
 import type { Chat } from "@/lib/server/chat/chat.ts";
-import type { ConnectionLimiter } from "@/lib/server/http/guard.ts";
+import type { ConnectionLimiter } from "@/lib/server/http/connection_limits.ts";
 
 /** What middleware puts on `ctx.state` for routes. */
 export interface State {

@@ -10,7 +10,7 @@ import { createApp } from "@/main.ts";
 import { loadConfig } from "@/lib/server/config.ts";
 import { openServices } from "@/lib/server/services.ts";
 import { applyBuild } from "@/tests/helpers/server.ts";
-import type { Socket } from "@/lib/server/realtime/hub.ts";
+import type { Socket } from "@/lib/server/realtime/backpressure.ts";
 
 const ROOM = "general";
 const MESSAGES = 50;
@@ -26,7 +26,7 @@ const socket: Socket = {
   send() {},
   close() {},
 };
-const client = chat.hub.connect(socket, { name: "bench", guest: true }, "v1");
+const client = chat.connect(socket, { name: "bench", guest: true }, "v1");
 await chat.join(client, ROOM);
 for (let i = 1; i <= MESSAGES; i++) {
   await chat.send(

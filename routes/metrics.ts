@@ -1,6 +1,6 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
-import { clientAddress } from "@/lib/server/http/guard.ts";
+import { clientAddress } from "@/lib/server/http/client_address.ts";
 import { metricsAllowed } from "@/lib/server/http/metrics_access.ts";
 
 /**

@@ -56,7 +56,7 @@ async function withServer(
       clock,
     });
   } finally {
-    chat.hub.closeAll(1001, "Test over");
+    chat.disconnectAll(1001, "Test over");
     await server.shutdown();
     await services.close();
     await Deno.remove(dir, { recursive: true });
@@ -535,13 +535,13 @@ Deno.test("auth - a guest can't take an account's name on any endpoint", async (
       expect(user.name.toLowerCase()).not.toBe("alice");
       expect(user.name).toBe(given);
     }
-    const legacy = await firstEvent(wsUrl(s, "/ws/general/alice"));
-    expect(legacy).toEqual({
+    const original = await firstEvent(wsUrl(s, "/ws/general/alice"));
+    expect(original).toEqual({
       code: 1008,
       reason: "Name taken: alice is an account",
     });
-    const legacyCase = await firstEvent(wsUrl(s, "/ws/general/Alice"));
-    expect(legacyCase).toMatchObject({ code: 1008 });
+    const originalCase = await firstEvent(wsUrl(s, "/ws/general/Alice"));
+    expect(originalCase).toMatchObject({ code: 1008 });
   });
 });
 

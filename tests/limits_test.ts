@@ -45,10 +45,10 @@ Deno.test("limits - a foreign Origin is refused with 403 before the upgrade", as
     });
     expect(foreign.status).toBe(403);
     expect(foreign.body.error.message).toContain("Origin not allowed");
-    const legacy = await upgradeStatus(s, "/ws/general/eve", {
+    const original = await upgradeStatus(s, "/ws/general/eve", {
       origin: "https://evil.example",
     });
-    expect(legacy.status).toBe(403);
+    expect(original.status).toBe(403);
     // With ALLOWED_ORIGINS set, an Origin equal to the Host is not trusted
     // (DNS rebinding); see tests/http_hardening_test.ts for PUBLIC_URL.
     const own = await upgradeStatus(s, "/ws?name=eve", { origin: s.url });
@@ -118,6 +118,8 @@ Deno.test("limits - over the message rate: rate_limited errors, nothing stored; 
 Deno.test("limits - the original endpoint drops messages over the rate", async () => {
   await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "2" }, async (s) => {
     const reader = new Client(wsUrl(s, "/ws/general/reader"));
+    // The reader is in the room before the writer comes, so it sees the writer join.
+    await reader.until(() => reader.frames.length >= 1 || undefined);
     const writer = new Client(wsUrl(s, "/ws/general/writer"));
     await writer.opened;
     await reader.until(() => reader.frames.length >= 2 || undefined); // join notices

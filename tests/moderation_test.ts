@@ -8,6 +8,7 @@ import {
   withServer as withTestServer,
 } from "@/tests/helpers/server.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
+import { until } from "@/tests/helpers/until.ts";
 
 /** A server with history in a KV file. */
 const withServer = (fn: (s: Server) => Promise<void>) =>
@@ -136,16 +137,18 @@ Deno.test("moderation - a guest who gets a name someone used before can't touch 
     });
     await old.opened;
     old.send("I owe nobody anything");
-    const deadline = Date.now() + 3000;
-    let id: number | undefined;
-    while (id === undefined) {
-      id = (await history(s, "general")).find((m) =>
-        m.text === "I owe nobody anything"
-      )?.id as number | undefined;
-      if (Date.now() > deadline) throw new Error("not stored");
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    const id = await until(
+      async () =>
+        (await history(s, "general")).find((m) =>
+          m.text === "I owe nobody anything"
+        )?.id as number | undefined,
+      { what: "the message to be stored" },
+    );
     await old.close();
+    // The server lets go of the name once it has seen the close.
+    await until(async () => !(await s.chat.identities.isHeld("mina")), {
+      what: "the name to be free",
+    });
     const impostor = await connect(s, "mina", "general");
     expect((impostor.of("welcome")[0].user as { name: string }).name).toBe(
       "mina",

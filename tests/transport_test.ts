@@ -7,6 +7,7 @@ import { expect } from "expect";
 import { freePort, spawnServer } from "@/tests/helpers/process.ts";
 import { withServer, wsUrl } from "@/tests/helpers/server.ts";
 import { Client } from "@/tests/helpers/ws_client.ts";
+import { until } from "@/tests/helpers/until.ts";
 import {
   rawUpgrade,
   readToEnd,
@@ -18,14 +19,6 @@ import { openFilesLimit } from "@/lib/server/http/open_files.ts";
 const encoder = new TextEncoder();
 
 /** Resolves once `check` holds, or fails after `ms`. */
-async function until(check: () => boolean, ms: number, what: string) {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 /** A guest that joined `general` and got its welcome. */
 async function guest(url: string, name: string): Promise<Client> {
   const c = new Client(wsUrl({ url }, `/ws?name=${name}`));
@@ -149,11 +142,10 @@ Deno.test("transport - the start raises the soft open-files limit to the hard on
     ulimit: "-S -n 256",
   });
   try {
-    await until(
-      () => server.stdout().includes("Open files limit"),
-      10_000,
-      "the limit in the log",
-    );
+    await until(() => server.stdout().includes("Open files limit"), {
+      ms: 10_000,
+      what: "the limit in the log",
+    });
     expect(server.stdout()).toContain(
       `Open files limit: ${hard} (hard ${hard})`,
     );
@@ -249,12 +241,14 @@ Deno.test("transport - a dropped slow reader is reset within seconds and its slo
         textFrame(JSON.stringify({ type: "join", room: "general" })),
       );
     }
-    await until(() => s.chat.hub.clients.size === 2, 5000, "the slow joins");
+    await until(() => s.chat.metrics.connections.value === 2, {
+      ms: 5000,
+      what: "the slow connections",
+    });
     const sender = await guest(s.url, "sender");
     await until(
-      () => [...s.chat.hub.clients].every((c) => c.rooms.size === 1),
-      5000,
-      "every join",
+      async () => (await s.chat.bus.presence("general")).length === 3,
+      { ms: 5000, what: "every join" },
     );
     const text = "x".repeat(50_000);
     for (let i = 0; s.chat.metrics.slowDropped.value < 2; i++) {

@@ -19,6 +19,7 @@ import type {
   ServerFrame,
 } from "@/lib/shared/protocol.ts";
 import { displayName } from "@/lib/shared/text.ts";
+import { roomKey } from "@/lib/shared/names.ts";
 
 /** A line in a room: a message or a join/leave notice. */
 export type Item =
@@ -195,7 +196,7 @@ export class ChatStore {
       }
       case "ack":
         this.mine.value = new Set(this.mine.value).add(
-          `${frame.room}\u0000${frame.id}`,
+          roomKey(frame.room, frame.id),
         );
         break;
       case "gap":

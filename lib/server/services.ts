@@ -20,7 +20,7 @@ import { PostgresBus } from "@/lib/server/bus/postgres.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import { KvStore } from "@/lib/server/store/kv.ts";
 import { openStore } from "@/lib/server/store/open.ts";
-import { ConnectionLimiter } from "@/lib/server/http/guard.ts";
+import { ConnectionLimiter } from "@/lib/server/http/connection_limits.ts";
 import { logger } from "@/lib/server/log.ts";
 
 const log = logger("server");

@@ -23,3 +23,17 @@ export const USER_NAME = /^[\p{L}\p{N}_.-]{1,24}$/u;
 export function fold(name: string): string {
   return name.normalize("NFKC").toLowerCase();
 }
+
+/**
+ * A map key for something within a room, `room\0part\0…`: a room's bans,
+ * typing timers, message ids. NUL occurs in no room id or name, so keys of
+ * different things never collide.
+ *
+ * @example
+ * ```ts
+ * roomKey("general", "mina"); // "general\u0000mina"
+ * ```
+ */
+export function roomKey(room: string, ...parts: (string | number)[]): string {
+  return [room, ...parts].join("\u0000");
+}

@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import { parseClientFrame, utf8Length } from "./protocol.ts";
+import { parseClientFrame, serverFrame, utf8Length } from "./protocol.ts";
 
 Deno.test("protocol - a valid frame parses", () => {
   expect(
@@ -43,4 +43,23 @@ Deno.test("protocol - utf8Length counts bytes", () => {
   expect(utf8Length("안녕")).toBe(6);
   expect(utf8Length("😀")).toBe(4);
   expect(utf8Length("é")).toBe(new TextEncoder().encode("é").length);
+});
+
+Deno.test("protocol - server frames are checked by their schema, guest flag included", () => {
+  const message = {
+    type: "message",
+    id: 3,
+    room: "general",
+    user: "mina",
+    text: "hi",
+    ts: 1,
+    guest: true,
+  };
+  expect(serverFrame.parse(message)).toEqual(message);
+  expect(serverFrame.safeParse({ type: "ack", room: "general" }).success)
+    .toBe(false);
+  expect(
+    serverFrame.safeParse({ type: "error", code: "no_such_code", message: "" })
+      .success,
+  ).toBe(false);
 });

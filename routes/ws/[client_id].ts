@@ -1,9 +1,9 @@
 import { define } from "@/utils.ts";
-import { releaseOnClose } from "@/lib/server/http/guard.ts";
-import { serveLegacy } from "@/lib/server/endpoints/original.ts";
+import { releaseOnClose } from "@/lib/server/http/connection_limits.ts";
+import { serveOriginal } from "@/lib/server/endpoints/original.ts";
 
 /**
- * The seed document's endpoint, `WS /ws/{client_id}`: plain text in,
+ * The original client endpoint, `WS /ws/{client_id}`: plain text in,
  * `"{client_id}: {text}"` out to every client of this endpoint.
  */
 export const handler = define.handlers({
@@ -13,10 +13,10 @@ export const handler = define.handlers({
       idleTimeout: chat.config.idleTimeoutS,
     });
     releaseOnClose(socket, connections, ctx.state.clientAddress);
-    serveLegacy(
+    serveOriginal(
       chat,
       socket,
-      "seed",
+      "original_client",
       ctx.params.client_id,
       chat.config.rooms[0],
       ctx.state.clientAddress,

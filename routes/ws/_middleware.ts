@@ -1,12 +1,13 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
 import { jsonErrors } from "@/lib/server/http/json_errors.ts";
-import { clientAddress, originAllowed } from "@/lib/server/http/guard.ts";
+import { clientAddress } from "@/lib/server/http/client_address.ts";
+import { originAllowed } from "@/lib/server/http/origin.ts";
 
 /**
  * Guards every WebSocket endpoint: a foreign Origin gets 403 before any
  * upgrade, and an address over its connection limit gets 429. The slot taken
- * here is given back when the socket closes (see `lib/guard.ts`).
+ * here is given back when the socket closes (see `lib/server/http/connection_limits.ts`).
  */
 const wsGuard = define.middleware(async function wsGuard(ctx) {
   const { chat, connections } = ctx.state;

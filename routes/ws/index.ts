@@ -1,6 +1,6 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
-import { releaseOnClose } from "@/lib/server/http/guard.ts";
+import { releaseOnClose } from "@/lib/server/http/connection_limits.ts";
 import { NameError } from "@/lib/server/chat/identity.ts";
 import { serveV1 } from "@/lib/server/endpoints/native.ts";
 

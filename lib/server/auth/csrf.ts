@@ -13,6 +13,7 @@
  */
 import { type Context, csrf, HttpError, type Middleware } from "fresh";
 import { getCookie, setCookie } from "@/lib/server/http/cookies.ts";
+import { isSameOrigin } from "@/lib/server/http/origin.ts";
 import { randomId, sha256 } from "./login_sessions.ts";
 
 /** The hidden form field, and the cookie of anonymous forms, holding the token. */
@@ -99,11 +100,8 @@ export async function verifiedForm(
  */
 export function sameSiteForms<S>(): Middleware<S> {
   return csrf<S>({
-    origin: (origin: string, ctx: Context<S>) => {
-      const host = ctx.req.headers.get("host") ?? ctx.url.host;
-      return origin === ctx.url.origin || origin === `http://${host}` ||
-        origin === `https://${host}`;
-    },
+    // The Origin header it checks is the request's: one same-origin rule.
+    origin: (_origin: string, ctx: Context<S>) => isSameOrigin(ctx.req),
   });
 }
 

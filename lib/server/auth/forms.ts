@@ -9,7 +9,7 @@ import type { Chat } from "@/lib/server/chat/chat.ts";
 import type { AuthState } from "./middleware.ts";
 import { getCookie, isSecureRequest } from "@/lib/server/http/cookies.ts";
 import { csrfToken, verifiedForm } from "./csrf.ts";
-import { clientAddress } from "@/lib/server/http/guard.ts";
+import { clientAddress } from "@/lib/server/http/client_address.ts";
 import { localPath } from "@/lib/server/http/local_path.ts";
 import { SESSION_COOKIE, sessionCookie } from "./login_sessions.ts";
 

@@ -6,6 +6,7 @@
  * @module
  */
 import { z } from "zod";
+import type { Logger } from "@/lib/server/log.ts";
 import {
   chatMessage,
   type PresenceUser,
@@ -115,4 +116,78 @@ export function mergePresence(lists: Iterable<PresenceUser[]>): PresenceUser[] {
   const byName = new Map<string, PresenceUser>();
   for (const list of lists) for (const u of list) byName.set(u.name, u);
   return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The receivers of a bus's events. A receiver that throws is logged and
+ * the others still get the event.
+ */
+export class Subscribers {
+  readonly #handlers: ((event: BusEvent) => void)[] = [];
+
+  /** Creates an empty list; failures go to `log`. */
+  constructor(readonly log: Logger) {}
+
+  /** Registers a receiver. */
+  add(handler: (event: BusEvent) => void): void {
+    this.#handlers.push(handler);
+  }
+
+  /** Forgets every receiver. */
+  clear(): void {
+    this.#handlers.length = 0;
+  }
+
+  /** Hands `event` to every receiver. */
+  emit(event: BusEvent): void {
+    for (const handler of this.#handlers) {
+      try {
+        handler(event);
+      } catch (error) {
+        this.log.error("a bus handler threw on {kind}: {error}", {
+          kind: event.kind,
+          error: String(error),
+        });
+      }
+    }
+  }
+
+  /**
+   * Hands on an event that arrived from another instance as JSON, after
+   * checking it against {@link wireEvent}; a malformed one is logged.
+   */
+  receive(parsed: unknown, raw: string): void {
+    const event = wireEvent.safeParse(parsed);
+    if (!event.success) {
+      this.log.warn("ignoring a malformed bus event: {raw}", {
+        raw: raw.slice(0, 200),
+      });
+      return;
+    }
+    this.emit(event.data);
+  }
+}
+
+/** `JSON.parse`, or undefined for text that is not JSON. */
+export function parseJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Another instance's presence list from its JSON, or an empty list (and a
+ * warning in `log`) when it is malformed.
+ */
+export function presenceFromJson(
+  json: string,
+  instance: string,
+  log: Logger,
+): PresenceUser[] {
+  const users = presenceUsers.safeParse(parseJson(json));
+  if (users.success) return users.data;
+  log.warn("ignoring malformed presence of instance {instance}", { instance });
+  return [];
 }

@@ -1,21 +1,8 @@
 import { expect } from "expect";
 import { type BusEvent, LocalBus, wireEvent } from "./bus.ts";
 import { KvBus } from "./kv.ts";
-import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import { guestMessage } from "@/tests/helpers/fixtures.ts";
 import { until } from "@/tests/helpers/until.ts";
-
-/** A guest's edited message with every optional field set. */
-const guestMessage: Required<ChatMessage> = {
-  id: 7,
-  room: "general",
-  user: "guest-42",
-  text: "hello from a guest",
-  ts: 1_700_000_000_123,
-  clientId: "c-1",
-  edited: true,
-  deleted: false,
-  guest: true,
-};
 
 Deno.test("bus - the wire schema keeps every field of a guest's message", () => {
   const event = { kind: "message", message: guestMessage };

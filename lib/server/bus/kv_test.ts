@@ -112,35 +112,6 @@ Deno.test("kv bus - presence is the union of live instances; a dead instance's e
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("kv bus - events from another process arrive, by polling where watch can't see them", async () => {
-  const { path, dir } = await tempKv();
-  const kv = await Deno.openKv(path);
-  const bus = await KvBus.open(kv, { instanceId: "here", pollMs: 100 });
-  const seen = recorder(bus);
-  const script = `
-    import { KvBus } from "${new URL("./kv.ts", import.meta.url).href}";
-    const kv = await Deno.openKv(${JSON.stringify(path)});
-    const bus = await KvBus.open(kv, { instanceId: "there" });
-    for (let id = 1; id <= 5; id++) {
-      await bus.publish({ kind: "message", message: { id, room: "general", user: "far", text: "x", ts: 1 } });
-    }
-    await bus.close();
-    kv.close();
-  `;
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: ["eval", "--unstable-kv", script],
-    stdout: "null",
-    stderr: "piped",
-  }).output();
-  expect(new TextDecoder().decode(out.stderr)).toBe("");
-  await until(() => seen.filter((e) => e.kind === "message").length === 5);
-  expect(seen.flatMap((e) => e.kind === "message" ? [e.message.id] : []))
-    .toEqual([1, 2, 3, 4, 5]);
-  await bus.close();
-  kv.close();
-  await Deno.remove(dir, { recursive: true });
-});
-
 Deno.test("kv bus - many publishes at once all reach the other instance, in order", async () => {
   const { path, dir } = await tempKv();
   const kvA = await Deno.openKv(path);

@@ -8,6 +8,10 @@
  * only, keeps serving, reconnects with backoff and then emits `resync` so the
  * hub re-reads history.
  *
+ * One file past 300 lines on purpose: publishing, presence and the
+ * heartbeat share the two connections and one recovery path, which must see
+ * all of them to resync correctly after an outage.
+ *
  * @module
  */
 import { createClient } from "redis";
@@ -15,8 +19,9 @@ import {
   type Bus,
   type BusEvent,
   mergePresence,
-  presenceUsers,
-  wireEvent,
+  parseJson,
+  presenceFromJson,
+  Subscribers,
 } from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import type { PresenceUser } from "@/lib/shared/protocol.ts";
@@ -72,7 +77,7 @@ export class RedisBus implements Bus {
   readonly #id: string;
   readonly #ttl: number;
   readonly #log: Logger;
-  readonly #handlers: ((event: BusEvent) => void)[] = [];
+  readonly #subscribers: Subscribers;
   /** This instance's users per room: the truth Redis mirrors. */
   readonly #local = new Map<string, PresenceUser[]>();
   /** Rooms whose presence could not be written; redone by the heartbeat. */
@@ -90,6 +95,7 @@ export class RedisBus implements Bus {
     this.#id = options.instanceId ?? crypto.randomUUID();
     this.#ttl = ttl;
     this.#log = options.logger ?? logger("bus");
+    this.#subscribers = new Subscribers(this.#log);
     this.#giveUpAt = Date.now() + (options.connectTimeoutMs ?? 10_000);
     this.#cmd = redisClient(
       url,
@@ -157,7 +163,7 @@ export class RedisBus implements Bus {
   }
 
   subscribe(handler: (event: BusEvent) => void): void {
-    this.#handlers.push(handler);
+    this.#subscribers.add(handler);
   }
 
   /** Records this instance's users in `room`; never rejects (the heartbeat retries). */
@@ -198,7 +204,9 @@ export class RedisBus implements Bus {
       const alive = await this.#cmd.mGet(others.map(aliveKey));
       const dead = others.filter((_, i) => alive[i] === null);
       for (const id of others) {
-        if (!dead.includes(id)) lists.push(this.#users(fields[id], id));
+        if (!dead.includes(id)) {
+          lists.push(presenceFromJson(fields[id], id, this.#log));
+        }
       }
       // A late heartbeat rewrites its field on the next beat, so this race heals.
       if (dead.length > 0) await this.#cmd.hDel(key, dead);
@@ -232,7 +240,7 @@ export class RedisBus implements Bus {
     await this.#beating;
     const rooms = [...this.#local.keys(), ...this.#unsynced];
     this.#local.clear();
-    this.#handlers.length = 0;
+    this.#subscribers.clear();
     if (this.#cmd.isReady) {
       try {
         const m = this.#cmd.multi().del(aliveKey(this.#id));
@@ -331,44 +339,11 @@ export class RedisBus implements Bus {
   }
 
   #receive(raw: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      parsed = undefined;
-    }
-    const event = wireEvent.safeParse(parsed);
-    if (!event.success) {
-      this.#log.warn("ignoring a malformed bus event: {raw}", {
-        raw: raw.slice(0, 200),
-      });
-      return;
-    }
-    this.#emit(event.data);
+    this.#subscribers.receive(parseJson(raw), raw);
   }
 
   #emit(event: BusEvent): void {
-    for (const handler of this.#handlers) {
-      try {
-        handler(event);
-      } catch (error) {
-        this.#log.error("a bus handler threw on {kind}: {error}", {
-          kind: event.kind,
-          error: String(error),
-        });
-      }
-    }
-  }
-
-  #users(json: string, instance: string): PresenceUser[] {
-    try {
-      const users = presenceUsers.safeParse(JSON.parse(json));
-      if (users.success) return users.data;
-    } catch { /* reported below */ }
-    this.#log.warn("ignoring malformed presence of instance {instance}", {
-      instance,
-    });
-    return [];
+    this.#subscribers.emit(event);
   }
 }
 

@@ -3,6 +3,7 @@ import { createClient } from "redis";
 import { RedisBus, type RedisBusOptions } from "./redis.ts";
 import type { BusEvent } from "./bus.ts";
 import { startRedis } from "@/tests/helpers/redis.ts";
+import { guestMessage } from "@/tests/helpers/fixtures.ts";
 import { until } from "@/tests/helpers/until.ts";
 
 /** Short timings so that expiry and reconnection happen within a test. */
@@ -270,17 +271,7 @@ Deno.test("redis bus - a guest's message reaches another instance with every fie
   const a = await recording(redis.url, { instanceId: "a" });
   const b = await recording(redis.url, { instanceId: "b" });
   try {
-    const message = {
-      id: 7,
-      room: "general",
-      user: "guest-42",
-      text: "hello from a guest",
-      ts: 1_700_000_000_123,
-      clientId: "c-1",
-      edited: true,
-      deleted: false,
-      guest: true,
-    };
+    const message = guestMessage;
     await a.bus.publish({ kind: "message", message });
     await until(() => b.events.length > 0, { what: "the message on b" });
     expect(b.events).toEqual([{ kind: "message", message }]);

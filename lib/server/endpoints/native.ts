@@ -10,7 +10,6 @@ import type { Client } from "@/lib/server/realtime/hub.ts";
 import { authorKey, type Identity } from "@/lib/server/chat/identity.ts";
 import {
   type ClientFrame,
-  CLOSE,
   ERROR_CODES,
   frameRef,
   parseClientFrame,
@@ -18,14 +17,12 @@ import {
   type ServerFrame,
 } from "@/lib/shared/protocol.ts";
 import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
+import { ABUSE, FrameGuard } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
 
 /** Joins and leaves per second per connection, and how many at once. */
 const JOINS_PER_SECOND = 20;
 const JOIN_BURST = 100;
-
-/** Consecutive rate-limited frames after which a connection is closed. */
-const ABUSE_STRIKES = 50;
 
 const log = logger("session");
 
@@ -38,16 +35,12 @@ export function serveV1(
   address?: string,
 ): void {
   let client: Client | undefined;
-  const bucket = new TokenBucket(
-    chat.config.ratePerSecond,
-    chat.config.rateBurst,
-  );
+  const guard = new FrameGuard(chat.config);
   const joins = new TokenBucket(JOINS_PER_SECOND, JOIN_BURST);
   // Membership changes run one after another; sends wait for them but not for each other.
   let membership: Promise<void> = Promise.resolve();
 
-  const reply = (frame: ServerFrame) =>
-    client && chat.hub.sendFrame(client, frame);
+  const reply = (frame: ServerFrame) => client && chat.sendFrame(client, frame);
   const fail = (error: unknown, frame: ClientFrame) => {
     const ref = frameRef(frame);
     if (error instanceof ChatError) {
@@ -73,13 +66,13 @@ export function serveV1(
   };
 
   socket.onopen = () => {
-    client = chat.hub.connect(
+    client = chat.connect(
       socket,
       { name: identity.name, guest: identity.guest },
       "v1",
       authorKey(identity),
     );
-    chat.hub.flow.opened(client, { endpoint: "/ws", address });
+    chat.flow.opened(client, { endpoint: "/ws", address });
     chat.rooms().then((rooms) =>
       reply({
         type: "welcome",
@@ -98,24 +91,12 @@ export function serveV1(
 
   socket.onmessage = (event) => {
     if (!client || client.closed) return;
-    if (typeof event.data !== "string") {
-      return chat.hub.drop(
-        client,
-        CLOSE.unsupported,
-        "Binary frames are not supported",
-      );
+    const admitted = guard.admit(event.data);
+    if ("refuse" in admitted) {
+      const { code, reason } = admitted.refuse;
+      return chat.drop(client, code, reason);
     }
-    if (
-      event.data.length > chat.config.maxFrameBytes / 3 &&
-      new TextEncoder().encode(event.data).length > chat.config.maxFrameBytes
-    ) {
-      return chat.hub.drop(
-        client,
-        CLOSE.tooBig,
-        `Frame over ${chat.config.maxFrameBytes} bytes`,
-      );
-    }
-    const parsed = parseClientFrame(event.data);
+    const parsed = parseClientFrame(admitted.text);
     if (!parsed.ok) {
       chat.metrics.errors.inc();
       return reply(parsed.error);
@@ -127,13 +108,12 @@ export function serveV1(
     // Joining and leaving have a budget of their own: a client joining its
     // rooms at start must not eat its message budget or count as abuse.
     const isMembership = frame.type === "join" || frame.type === "leave";
-    if (isMembership ? !joins.take() : !bucket.take()) {
-      if (!isMembership && bucket.strikes >= ABUSE_STRIKES) {
-        return chat.hub.drop(
-          client,
-          CLOSE.policy,
-          "Rate limit exceeded repeatedly",
-        );
+    const spent = isMembership
+      ? (joins.take() ? "ok" : "limited")
+      : guard.spend();
+    if (spent !== "ok") {
+      if (spent === "abusive") {
+        return chat.drop(client, ABUSE.code, ABUSE.reason);
       }
       chat.metrics.errors.inc();
       return reply({
@@ -156,7 +136,7 @@ export function serveV1(
         return;
       case "leave":
         membership = membership.then(() => {
-          chat.hub.leave(c, frame.room);
+          chat.leave(c, frame.room);
           reply({ type: "left", room: frame.room });
         });
         return;
@@ -205,8 +185,8 @@ export function serveV1(
   };
 
   socket.onclose = (e) => {
-    if (client) chat.hub.flow.closed(client, e.code, e.reason);
-    if (client) chat.hub.disconnect(client);
+    if (client) chat.flow.closed(client, e.code, e.reason);
+    if (client) chat.disconnect(client);
     chat.identities.release(identity);
   };
   socket.onerror = (e) =>

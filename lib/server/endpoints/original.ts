@@ -15,19 +15,16 @@ import type { Client } from "@/lib/server/realtime/hub.ts";
 import { noticeData, type WireFormat } from "@/lib/server/realtime/wire.ts";
 import { NameError } from "@/lib/server/chat/identity.ts";
 import { CLOSE } from "@/lib/shared/protocol.ts";
-import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
+import { ABUSE, FrameGuard } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
 
-const log = logger("legacy");
-
-/** Consecutive dropped messages after which a connection is closed. */
-const ABUSE_STRIKES = 50;
+const log = logger("original");
 
 /**
  * Serves an original-protocol client named `name` in `room` on an upgraded
  * socket. The name is claimed exactly; a taken name closes with 1008.
  */
-export function serveLegacy(
+export function serveOriginal(
   chat: Chat,
   socket: WebSocket,
   format: Exclude<WireFormat, "v1">,
@@ -41,17 +38,14 @@ export function serveLegacy(
   // Frames that arrive while the name is claimed and the room joined wait for it.
   let opened: (c: Client | undefined) => void = () => {};
   const ready = new Promise<Client | undefined>((r) => opened = r);
-  const bucket = new TokenBucket(
-    chat.config.ratePerSecond,
-    chat.config.rateBurst,
-  );
+  const guard = new FrameGuard(chat.config);
   const tell = (c: Client, text: string) =>
     c.socket.send(noticeData(format, text, room));
 
   // The socket may close while the claim or the join is awaited.
   let gone = false;
   const abandon = () => {
-    if (client) chat.hub.disconnect(client);
+    if (client) chat.disconnect(client);
     if (claimed) chat.identities.release({ name, guest: true });
     claimed = false;
     opened(undefined);
@@ -70,9 +64,9 @@ export function serveLegacy(
       return;
     }
     if (gone) return abandon();
-    client = chat.hub.connect(socket, { name, guest: true }, format);
-    chat.hub.flow.opened(client, {
-      endpoint: format === "room"
+    client = chat.connect(socket, { name, guest: true }, format);
+    chat.flow.opened(client, {
+      endpoint: format === "original_room"
         ? "/ws/{room_id}/{username}"
         : "/ws/{client_id}",
       address,
@@ -87,7 +81,7 @@ export function serveLegacy(
         room,
         error: String(error),
       });
-      chat.hub.drop(client, CLOSE.internal, "Could not join the room");
+      chat.drop(client, CLOSE.internal, "Could not join the room");
       opened(undefined);
     }
   };
@@ -99,29 +93,16 @@ export function serveLegacy(
   };
 
   const receive = (c: Client, event: MessageEvent) => {
-    if (typeof event.data !== "string") {
-      return chat.hub.drop(
-        c,
-        CLOSE.unsupported,
-        "Binary frames are not supported",
-      );
+    const admitted = guard.admit(event.data);
+    if ("refuse" in admitted) {
+      const { code, reason } = admitted.refuse;
+      return chat.drop(c, code, reason);
     }
-    if (
-      new TextEncoder().encode(event.data).length > chat.config.maxFrameBytes
-    ) {
-      return chat.hub.drop(
-        c,
-        CLOSE.tooBig,
-        `Frame over ${chat.config.maxFrameBytes} bytes`,
-      );
-    }
-    if (!bucket.take()) {
-      if (bucket.strikes >= ABUSE_STRIKES) {
-        chat.hub.drop(c, CLOSE.policy, "Rate limit exceeded repeatedly");
-      }
-      return;
-    }
-    chat.send(c, room, event.data).catch((error) => {
+    // Over the rate, messages are dropped: this wire format has no errors.
+    const spent = guard.spend();
+    if (spent === "abusive") return chat.drop(c, ABUSE.code, ABUSE.reason);
+    if (spent === "limited") return;
+    chat.send(c, room, admitted.text).catch((error) => {
       if (error instanceof ChatError) tell(c, `Not sent: ${error.message}`);
       else log.error("send failed: {error}", { error: String(error) });
     });
@@ -129,8 +110,8 @@ export function serveLegacy(
 
   socket.onclose = (e) => {
     gone = true;
-    if (client) chat.hub.flow.closed(client, e.code, e.reason);
-    if (client) chat.hub.disconnect(client);
+    if (client) chat.flow.closed(client, e.code, e.reason);
+    if (client) chat.disconnect(client);
     if (claimed) chat.identities.release({ name, guest: true });
     claimed = false;
   };

@@ -73,7 +73,7 @@ export async function listen(
   const shutdown = () =>
     stopping ??= (async () => {
       const stopped = server.shutdown(config.shutdownGraceMs);
-      chat.hub.closeAll(CLOSE.goingAway, "Server shutting down");
+      chat.disconnectAll(CLOSE.goingAway, "Server shutting down");
       await stopped;
       await services.close();
     })();

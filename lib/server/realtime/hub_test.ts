@@ -5,6 +5,7 @@ import { LocalBus } from "@/lib/server/bus/bus.ts";
 import { openKvStore } from "@/lib/server/store/kv.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import { until } from "@/tests/helpers/until.ts";
 
 class FakeSocket implements Socket {
   readyState = 1;
@@ -51,14 +52,6 @@ async function closeAll(hub: Hub, store: Store) {
   hub.close();
   await store.close();
 }
-
-const until = async (cond: () => boolean, ms = 2000) => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error("timed out");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 Deno.test("hub - a broadcast reaches every member of the room and no one else", async () => {
   const { hub, bus, stored, close } = await setup();
@@ -149,7 +142,8 @@ Deno.test("hub - replay past retention says gap", async () => {
   for (let i = 1; i <= 230; i++) {
     await store.append({ room: "r", user: "u", text: `m${i}` });
   }
-  await until(() => false, 100).catch(() => {});
+  // Retention runs after the commit: wait until it has removed the oldest.
+  await until(async () => (await store.oldestId("r")) > 1);
   const a = new FakeSocket();
   await hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "r", 5);
   const gap = a.frames("gap")[0];
@@ -260,13 +254,13 @@ Deno.test("hub - a backed-up reader is closed with 1013 while the room flows", a
 
 Deno.test("hub - original clients get their own wire formats", async () => {
   const { hub, bus, stored, close } = await setup();
-  const [room, seed] = [new FakeSocket(), new FakeSocket()];
+  const [room, client] = [new FakeSocket(), new FakeSocket()];
   await hub.join(
-    hub.connect(room, { name: "민수", guest: true }, "room"),
+    hub.connect(room, { name: "민수", guest: true }, "original_room"),
     "general",
   );
   await hub.join(
-    hub.connect(seed, { name: "s1", guest: true }, "seed"),
+    hub.connect(client, { name: "s1", guest: true }, "original_client"),
     "general",
   );
   await bus.publish({
@@ -276,7 +270,7 @@ Deno.test("hub - original clients get their own wire formats", async () => {
   expect(room.sent.at(-1)).toBe(
     '{"sender":"지수","message":"안녕","room_id":"general"}',
   );
-  expect(seed.sent.at(-1)).toBe("지수: 안녕");
+  expect(client.sent.at(-1)).toBe("지수: 안녕");
   await close();
 });
 

@@ -44,7 +44,7 @@ export class RoomPresence {
   }
 
   /** Takes `users` as what clients know, if nothing is known yet. */
-  seed(users: PresenceUser[]): void {
+  assume(users: PresenceUser[]): void {
     if (this.#shown.size === 0) this.#shown = byName(users);
   }
 

@@ -16,7 +16,7 @@ Deno.test("room presence - two connections of one user are one entry", () => {
 
 Deno.test("room presence - a full list counts as news only when clients weren't told it", () => {
   const p = new RoomPresence();
-  p.seed([mina]);
+  p.assume([mina]);
   p.told(joon, "joined");
   expect(p.update([joon, mina])).toBe(false);
   expect(p.update([mina])).toBe(true); // joon's instance died

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { roomKey } from "@/lib/shared/names.ts";
 
 /** Tracks typing per room and user and reports every change. */
 export class Typing {
@@ -23,7 +24,7 @@ export class Typing {
 
   /** Records a typing state; `true` expires after the time to live. */
   set(room: string, user: string, typing: boolean): void {
-    const key = `${room}\u0000${user}`;
+    const key = roomKey(room, user);
     clearTimeout(this.#timers.get(key));
     this.#timers.delete(key);
     if (typing) {
@@ -37,7 +38,7 @@ export class Typing {
 
   /** Ends `user`'s typing in `room` if it was on (e.g. they sent). */
   stop(room: string, user: string): void {
-    if (this.#timers.has(`${room}\u0000${user}`)) this.set(room, user, false);
+    if (this.#timers.has(roomKey(room, user))) this.set(room, user, false);
   }
 
   /** Cancels every timer. */

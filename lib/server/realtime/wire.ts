@@ -1,18 +1,18 @@
 /**
  * The three wire formats a client can speak, and how a message or a notice
- * looks in each: the native protocol's JSON frames, the original room
- * endpoint's `{sender, message, room_id}` objects, and the seed endpoint's
- * `user: text` lines.
+ * looks in each: the native protocol's JSON frames (`v1`), the original room
+ * endpoint's `{sender, message, room_id}` objects (`original_room`), and the
+ * original client endpoint's `user: text` lines (`original_client`).
  *
  * @module
  */
 import type { ChatMessage, ServerFrame } from "@/lib/shared/protocol.ts";
 
 /** How a client wants its frames. */
-export type WireFormat = "v1" | "room" | "seed";
+export type WireFormat = "v1" | "original_room" | "original_client";
 
 /** Sender name of the original project's system notices. */
-export const SYSTEM_SENDER = "시스템";
+const SYSTEM_SENDER = "시스템";
 
 /** A native-protocol frame as sent. */
 export function frameData(frame: ServerFrame): string {
@@ -20,7 +20,7 @@ export function frameData(frame: ServerFrame): string {
 }
 
 /** One frame of the original room endpoint. */
-export function roomLine(
+function roomLine(
   sender: string,
   message: string,
   room: string,
@@ -33,9 +33,9 @@ export function messageData(format: WireFormat, m: ChatMessage): string {
   switch (format) {
     case "v1":
       return frameData({ type: "message", ...m });
-    case "room":
+    case "original_room":
       return roomLine(m.user, m.text, m.room);
-    case "seed":
+    case "original_client":
       return `${m.user}: ${m.text}`;
   }
 }
@@ -46,7 +46,7 @@ export function noticeData(
   text: string,
   room: string,
 ): string {
-  return format === "room"
+  return format === "original_room"
     ? roomLine(SYSTEM_SENDER, text, room)
     : `${SYSTEM_SENDER}: ${text}`;
 }

@@ -12,6 +12,7 @@
  */
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import { logger } from "@/lib/server/log.ts";
+import { roomKey } from "@/lib/shared/names.ts";
 import { KvNameClaims } from "@/lib/server/chat/name_claims.ts";
 import type {
   Appended,
@@ -184,7 +185,7 @@ export class KvStore implements Store {
           return;
         }
         const batchKey = d.clientId
-          ? `${d.room}\u0000${senderOf(d)}\u0000${d.clientId}`
+          ? roomKey(d.room, senderOf(d), d.clientId)
           : undefined;
         const sameBatch = batchKey ? seenInBatch.get(batchKey) : undefined;
         if (sameBatch !== undefined) {

@@ -1,7 +1,7 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
-import { releaseOnClose } from "@/lib/server/http/guard.ts";
-import { serveLegacy } from "@/lib/server/endpoints/original.ts";
+import { releaseOnClose } from "@/lib/server/http/connection_limits.ts";
+import { serveOriginal } from "@/lib/server/endpoints/original.ts";
 
 /**
  * The original project's room endpoint, `WS /ws/{room_id}/{username}`:
@@ -19,10 +19,10 @@ export const handler = define.handlers({
       idleTimeout: chat.config.idleTimeoutS,
     });
     releaseOnClose(socket, connections, ctx.state.clientAddress);
-    serveLegacy(
+    serveOriginal(
       chat,
       socket,
-      "room",
+      "original_room",
       username,
       room_id,
       ctx.state.clientAddress,

@@ -1,0 +1,156 @@
+/**
+ * The rules of messages: only a member sends, text is cleaned and within
+ * `MAX_TEXT_BYTES`, a message is stored before it is published, only its
+ * author edits it, and its author or a moderator deletes it.
+ *
+ * @module
+ */
+import type { Config } from "@/lib/server/config.ts";
+import type { Bus } from "@/lib/server/bus/bus.ts";
+import type { Client } from "@/lib/server/realtime/hub.ts";
+import { logger } from "@/lib/server/log.ts";
+import type { Metrics } from "@/lib/server/metrics.ts";
+import type { FlowLog } from "@/lib/server/flow_log.ts";
+import { type ChatMessage, utf8Length } from "@/lib/shared/protocol.ts";
+import { cleanText } from "@/lib/shared/text.ts";
+import { type Store, StoreUnavailableError } from "@/lib/server/store/store.ts";
+import { ChatError } from "./chat_error.ts";
+import type { Moderation } from "./moderation.ts";
+
+/** Sending, editing and deleting messages. */
+export class Messages {
+  readonly #log = logger("chat");
+
+  /** Creates the message rules over `store` and `bus`. */
+  constructor(
+    readonly config: Config,
+    readonly store: Store,
+    readonly bus: Bus,
+    readonly moderation: Moderation,
+    readonly metrics: Metrics,
+    readonly flow: FlowLog,
+  ) {}
+
+  /**
+   * Stores a message and publishes it. Resolves once it is durable, with
+   * the stored message (the original one when `clientId` was seen before).
+   */
+  async send(
+    client: Client,
+    room: string,
+    text: string,
+    clientId?: string,
+  ): Promise<{ message: ChatMessage; duplicate: boolean }> {
+    if (!client.rooms.has(room)) {
+      throw new ChatError("not_joined", `Join ${room} first`);
+    }
+    text = this.cleanText(text);
+    const started = performance.now();
+    const result = await this.store.append({
+      room,
+      user: client.user.name,
+      text,
+      clientId,
+      guest: client.user.guest,
+      // Account names are unique, so accounts are known by name.
+      author: client.user.guest ? client.author : undefined,
+    })
+      .catch((error) => {
+        // An outage is logged once, by the store; anything else here.
+        if (!(error instanceof StoreUnavailableError)) {
+          this.#log.error("storing a message in {room} failed: {error}", {
+            room,
+            error: String(error),
+          });
+        }
+        throw new ChatError("unavailable");
+      });
+    this.metrics.ackLatency.observe((performance.now() - started) / 1000);
+    this.metrics.messagesIn.inc();
+    if (!result.duplicate) {
+      this.metrics.messagesOut.inc();
+      this.flow.message(client, room, result.message.id, text);
+      this.bus.publish({ kind: "message", message: result.message }).catch((
+        error,
+      ) =>
+        // Stored already: the other instances find it when they next fill a gap.
+        this.#log.warn("publishing {room}#{id} failed: {error}", {
+          room,
+          id: result.message.id,
+          error: String(error),
+        })
+      );
+    }
+    return result;
+  }
+
+  /**
+   * The text as stored (see `lib/shared/text.ts`: NFC, no controls but
+   * newline and tab, no lone surrogates, not invisible-only), or throws.
+   */
+  cleanText(raw: string): string {
+    const clean = cleanText(raw);
+    if (!clean.ok) {
+      throw new ChatError(
+        clean.problem === "empty" ? "empty_text" : "invalid_text",
+        clean.message,
+      );
+    }
+    const text = clean.text;
+    const bytes = utf8Length(text);
+    if (bytes > this.config.maxTextBytes) {
+      throw new ChatError(
+        "text_too_long",
+        `Text too long: ${bytes} bytes, the limit is ${this.config.maxTextBytes}`,
+      );
+    }
+    return text;
+  }
+
+  /** Edits one's own message. */
+  async edit(
+    client: Client,
+    room: string,
+    id: number,
+    text: string,
+  ): Promise<void> {
+    text = this.cleanText(text);
+    const m = await this.#existing(room, id);
+    if (!(await this.moderation.wrote(client, m))) {
+      throw new ChatError("forbidden", "Only the author may edit a message");
+    }
+    if (!(await this.store.update(room, id, { text, edited: true }))) {
+      throw notFound(room, id);
+    }
+    await this.bus.publish({ kind: "edited", room, id, text });
+  }
+
+  /** Deletes a message: one's own, or any as the room's moderator. */
+  async delete(client: Client, room: string, id: number): Promise<void> {
+    const m = await this.#existing(room, id);
+    if (
+      !(await this.moderation.wrote(client, m)) &&
+      !(await this.moderation.canModerate(client.user, room))
+    ) {
+      throw new ChatError(
+        "forbidden",
+        "Only the author or a moderator may delete a message",
+      );
+    }
+    if (!(await this.store.update(room, id, { text: "", deleted: true }))) {
+      throw notFound(room, id);
+    }
+    await this.bus.publish({ kind: "deleted", room, id });
+  }
+
+  /** A stored message that is not deleted, or `not_found`. */
+  async #existing(room: string, id: number): Promise<ChatMessage> {
+    const m = await this.store.get(room, id);
+    if (!m || m.deleted) throw notFound(room, id);
+    return m;
+  }
+}
+
+function notFound(room: string, id: number): ChatError {
+  return new ChatError("not_found", `No message ${id} in ${room}`);
+}

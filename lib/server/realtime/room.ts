@@ -1,0 +1,175 @@
+/**
+ * One room on one instance: its local members, the sequencer that puts its
+ * messages in order, who is here, and fan-out of its events to the members
+ * in their wire formats — serialised once per message and format, never per
+ * recipient.
+ *
+ * @module
+ */
+import {
+  type ChatMessage,
+  CLOSE,
+  type PresenceUser,
+  type ServerFrame,
+} from "@/lib/shared/protocol.ts";
+import type { Bus } from "@/lib/server/bus/bus.ts";
+import type { Logger } from "@/lib/server/log.ts";
+import type { Metrics } from "@/lib/server/metrics.ts";
+import type { Client } from "./hub.ts";
+import { RoomPresence } from "./presence.ts";
+import { type MessageSource, Sequencer } from "./sequencer.ts";
+import {
+  frameData,
+  joinLeaveLine,
+  messageData,
+  type WireFormat,
+} from "./wire.ts";
+
+/** A client's membership in one room. */
+export interface Member {
+  /** The member. */
+  client: Client;
+  /** Messages held while the join replays history; null once live. */
+  pending: ChatMessage[] | null;
+}
+
+/** What a {@link Room} needs from the hub around it. */
+export interface RoomOptions {
+  /** The room's id. */
+  id: string;
+  /** Where missing messages are read from. */
+  source: MessageSource;
+  /** Where presence across instances is read from. */
+  bus: Bus;
+  /** Sends one serialised frame to a client, minding backpressure. */
+  send: (client: Client, data: string) => void;
+  /** Closes a client's connection. */
+  drop: (client: Client, code: number, reason: string) => void;
+  /** Called with each message as it is delivered, before the members get it. */
+  delivering: (message: ChatMessage) => void;
+  /** Counters to update. */
+  metrics: Metrics;
+  /** How long to wait for a missing message before reading it. */
+  gapWaitMs: number;
+  /** Where problems are logged. */
+  log: Logger;
+}
+
+/**
+ * Presence events within this long are checked once. Joins and leaves reach
+ * clients at once as deltas; the full list goes out only when it differs
+ * from what they were told (e.g. an instance crashed), so a room of N users
+ * filling up costs O(N²) bytes, not O(N³).
+ */
+const PRESENCE_CHECK_MS = 300;
+
+/** Most messages a joining client may have held while its replay runs. */
+const MAX_PENDING = 10_000;
+
+/** One room's members here, and delivery to them. */
+export class Room {
+  /** Local members, each with its delivery state. */
+  readonly members = new Set<Member>();
+  /** Puts the room's messages in order, once each. */
+  readonly sequencer: Sequencer;
+  /** Who is here, and what the room's clients were told. */
+  readonly presence = new RoomPresence();
+  readonly #o: RoomOptions;
+  /** A pending full presence check, coalescing bursts of presence events. */
+  #presenceTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  /** Creates an empty room. */
+  constructor(options: RoomOptions) {
+    this.#o = options;
+    this.sequencer = new Sequencer({
+      room: options.id,
+      source: options.source,
+      deliver: (m) => this.#fanOut(m),
+      gapWaitMs: options.gapWaitMs,
+      log: options.log,
+    });
+  }
+
+  /** Sends a native-protocol frame to every v1 member but `except` (a name). */
+  toMembers(frame: ServerFrame, except?: string): void {
+    const data = frameData(frame);
+    for (const m of this.members) {
+      if (m.client.format === "v1" && m.client.user.name !== except) {
+        this.#o.send(m.client, data);
+      }
+    }
+  }
+
+  /** Tells the members that `who` joined or left, in each wire format. */
+  notice(who: PresenceUser, kind: "joined" | "left"): void {
+    const room = this.#o.id;
+    const user = who.name;
+    this.presence.told(who, kind);
+    const v1 = frameData(
+      kind === "joined"
+        ? { type: "user_joined", room, user, guest: who.guest }
+        : { type: "user_left", room, user },
+    );
+    const line = joinLeaveLine(user, kind, room);
+    for (const m of this.members) {
+      if (m.client.format === "v1") this.#o.send(m.client, v1);
+      else if (m.client.format === "original_room") {
+        this.#o.send(m.client, line);
+      }
+    }
+  }
+
+  /** Checks presence soon, and tells the members the full list if it changed. */
+  checkPresence(): void {
+    if (this.#closed || this.#presenceTimer !== undefined) return;
+    const room = this.#o.id;
+    this.#presenceTimer = setTimeout(() => {
+      this.#presenceTimer = undefined;
+      if (this.#closed) return;
+      this.#o.bus.presence(room).then((users) => {
+        if (!this.presence.update(users)) return;
+        this.toMembers({ type: "presence", room, users });
+      }).catch((e) =>
+        this.#o.log.warn("reading presence failed: {error}", {
+          error: String(e),
+        })
+      );
+    }, PRESENCE_CHECK_MS);
+  }
+
+  /** Stops timers: the room has no members here any more. */
+  close(): void {
+    this.#closed = true;
+    this.sequencer.close();
+    clearTimeout(this.#presenceTimer);
+  }
+
+  /** Sends one message, in order, to every member here. */
+  #fanOut(message: ChatMessage): void {
+    this.#o.delivering(message);
+    // Serialised once per wire format, not per recipient.
+    const data = new Map<WireFormat, string>();
+    let n = 0;
+    for (const member of this.members) {
+      if (member.pending) {
+        if (member.pending.length >= MAX_PENDING) {
+          this.#o.drop(
+            member.client,
+            CLOSE.tryAgain,
+            "Too far behind; reconnect",
+          );
+        } else member.pending.push(message);
+        continue;
+      }
+      const c = member.client;
+      let frame = data.get(c.format);
+      if (frame === undefined) {
+        data.set(c.format, frame = messageData(c.format, message));
+      }
+      this.#o.send(c, frame);
+      n++;
+    }
+    this.#o.metrics.deliveries.inc(n);
+  }
+}

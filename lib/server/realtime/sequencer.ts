@@ -1,0 +1,145 @@
+/**
+ * In-order, exactly-once delivery of one room's messages on one instance.
+ *
+ * Messages reach an instance from the bus in any order and possibly twice.
+ * The sequencer hands each one on exactly once, in id order: a message ahead
+ * of a gap is held, and when the missing ones have not come after a short
+ * wait (a publish failed, the bus dropped it) they are read from the store.
+ *
+ * @module
+ */
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import type { Logger } from "@/lib/server/log.ts";
+
+/** Where missing messages are read from: the store's view of one room. */
+export interface MessageSource {
+  /** The id of the newest stored message in `room`, 0 when there is none. */
+  lastId(room: string): Promise<number>;
+  /** Stored messages with `after < id <= upTo` (to the end without `upTo`). */
+  range(room: string, after: number, upTo?: number): Promise<ChatMessage[]>;
+}
+
+/** Options of {@link Sequencer}. */
+export interface SequencerOptions {
+  /** The room whose messages are sequenced. */
+  room: string;
+  /** Where the last id and missing messages are read from. */
+  source: MessageSource;
+  /** Receives each message once, in id order. */
+  deliver: (message: ChatMessage) => void;
+  /** How long to wait for a missing message before reading it. */
+  gapWaitMs: number;
+  /** Where a failed read is logged. */
+  log: Logger;
+}
+
+/** Puts one room's messages in order, once each, filling gaps from the store. */
+export class Sequencer {
+  readonly #o: SequencerOptions;
+  /** Id of the last message delivered; -1 until read from the store. */
+  #lastId = -1;
+  /** Messages that arrived ahead of a gap, or before the last id was known. */
+  readonly #held = new Map<number, ChatMessage>();
+  #gapTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  /** Creates a sequencer that knows no last id yet. */
+  constructor(options: SequencerOptions) {
+    this.#o = options;
+  }
+
+  /** The id of the last message delivered; -1 until {@link ready}. */
+  get lastId(): number {
+    return this.#lastId;
+  }
+
+  /** Messages held back, waiting for an earlier one. */
+  get held(): number {
+    return this.#held.size;
+  }
+
+  /**
+   * Reads the room's last id once, so that messages after it are delivered;
+   * everything up to it counts as delivered (history, not live).
+   */
+  async ready(): Promise<void> {
+    if (this.#lastId >= 0) return;
+    const lastId = await this.#o.source.lastId(this.#o.room);
+    if (this.#lastId >= 0) return;
+    this.#lastId = lastId;
+    if (!this.#closed) this.#flush();
+  }
+
+  /** Takes one message from the bus: delivers it, holds it, or drops a repeat. */
+  push(message: ChatMessage): void {
+    if (this.#closed) return;
+    if (this.#lastId < 0 || message.id > this.#lastId + 1) {
+      if (message.id > this.#lastId) this.#held.set(message.id, message);
+      if (this.#lastId >= 0) this.#scheduleFill();
+      return;
+    }
+    if (message.id <= this.#lastId) return;
+    this.#deliver(message);
+    this.#flush();
+  }
+
+  /** Reads every stored message after the last delivered (the bus was away). */
+  catchUp(): void {
+    this.#fill(true);
+  }
+
+  /** Stops timers; later reads and pushes are ignored. */
+  close(): void {
+    this.#closed = true;
+    clearTimeout(this.#gapTimer);
+    this.#gapTimer = undefined;
+  }
+
+  #deliver(message: ChatMessage): void {
+    this.#lastId = message.id;
+    this.#o.deliver(message);
+  }
+
+  #flush(): void {
+    for (const id of [...this.#held.keys()]) {
+      if (id <= this.#lastId) this.#held.delete(id);
+    }
+    let next: ChatMessage | undefined;
+    while ((next = this.#held.get(this.#lastId + 1))) {
+      this.#held.delete(next.id);
+      this.#deliver(next);
+    }
+    if (this.#held.size > 0) this.#scheduleFill();
+  }
+
+  #scheduleFill(): void {
+    if (this.#gapTimer !== undefined) return;
+    this.#gapTimer = setTimeout(() => {
+      this.#gapTimer = undefined;
+      this.#fill(false);
+    }, this.#o.gapWaitMs);
+  }
+
+  /** Reads missing messages: up to the newest held one, or `toEnd`. */
+  #fill(toEnd: boolean): void {
+    if (this.#lastId < 0 || this.#closed) return;
+    // The missing message may have arrived while the timer ran.
+    if (!toEnd && this.#held.size === 0) return;
+    const room = this.#o.room;
+    let newest = 0;
+    for (const id of this.#held.keys()) newest = Math.max(newest, id);
+    const upTo = toEnd ? undefined : newest - 1;
+    this.#o.source.range(room, this.#lastId, upTo).then((missing) => {
+      if (this.#closed) return;
+      for (const m of missing) {
+        if (m.id > this.#lastId) this.#held.set(m.id, m);
+      }
+      this.#flush();
+    }).catch((e) =>
+      this.#o.log.error("filling a gap in {room} failed: {error}", {
+        room,
+        error: String(e),
+      })
+    );
+  }
+}

@@ -1,0 +1,129 @@
+import { expect } from "expect";
+import FakeTimers from "@sinonjs/fake-timers";
+import { type MessageSource, Sequencer } from "./sequencer.ts";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import { logger } from "@/lib/server/log.ts";
+import { until } from "@/tests/helpers/until.ts";
+
+const msg = (id: number): ChatMessage => ({
+  id,
+  room: "general",
+  user: "ana",
+  text: `m${id}`,
+  ts: id,
+});
+
+/** A store holding messages 1..`stored`, counting its reads. */
+function source(stored: number): MessageSource & { reads: number } {
+  const all = Array.from({ length: stored }, (_, i) => msg(i + 1));
+  return {
+    reads: 0,
+    lastId: () => Promise.resolve(stored),
+    range(_room, after, upTo = Number.MAX_SAFE_INTEGER) {
+      this.reads++;
+      return Promise.resolve(all.filter((m) => m.id > after && m.id <= upTo));
+    },
+  };
+}
+
+/** Runs `test` with fake timers. */
+async function withClock(
+  test: (clock: ReturnType<typeof FakeTimers.install>) => Promise<void>,
+): Promise<void> {
+  const clock = FakeTimers.install();
+  try {
+    await test(clock);
+  } finally {
+    clock.uninstall();
+  }
+}
+
+function sequencer(src: MessageSource, gapWaitMs = 100) {
+  const delivered: number[] = [];
+  const seq = new Sequencer({
+    room: "general",
+    source: src,
+    deliver: (m) => delivered.push(m.id),
+    gapWaitMs,
+    log: logger("test"),
+  });
+  return { seq, delivered };
+}
+
+Deno.test("sequencer - messages out of order and repeated are delivered in order, once", async () => {
+  const { seq, delivered } = sequencer(source(0));
+  await seq.ready();
+  for (const id of [2, 1, 1, 3, 2, 5, 4, 5]) seq.push(msg(id));
+  expect(delivered).toEqual([1, 2, 3, 4, 5]);
+  expect(seq.lastId).toBe(5);
+  expect(seq.held).toBe(0);
+  seq.close();
+});
+
+Deno.test("sequencer - messages before the last id is known are held, and history is not repeated", async () => {
+  const { seq, delivered } = sequencer(source(3));
+  // 3 is history by the time the store answers; 4 and 5 are live.
+  seq.push(msg(5));
+  seq.push(msg(3));
+  seq.push(msg(4));
+  expect(delivered).toEqual([]);
+  await seq.ready();
+  expect(delivered).toEqual([4, 5]);
+  seq.close();
+});
+
+Deno.test("sequencer - a gap is filled from the store after the wait, not before", async () => {
+  await withClock(async (clock) => {
+    const src = source(4);
+    src.lastId = () => Promise.resolve(1);
+    const { seq, delivered } = sequencer(src, 100);
+    await seq.ready();
+    seq.push(msg(4)); // 2 and 3 were lost on the bus
+    expect(delivered).toEqual([]);
+    await clock.tickAsync(99);
+    expect(src.reads).toBe(0);
+    await clock.tickAsync(1);
+    expect(src.reads).toBe(1);
+    expect(delivered).toEqual([2, 3, 4]);
+  });
+});
+
+Deno.test("sequencer - a missing message that arrives during the wait is not read", async () => {
+  await withClock(async (clock) => {
+    const src = source(0);
+    const { seq, delivered } = sequencer(src, 100);
+    await seq.ready();
+    seq.push(msg(2));
+    await clock.tickAsync(50);
+    seq.push(msg(1));
+    await clock.tickAsync(100);
+    expect(delivered).toEqual([1, 2]);
+    expect(src.reads).toBe(0);
+  });
+});
+
+Deno.test("sequencer - catching up reads everything after the last delivered", async () => {
+  const src = source(6);
+  src.lastId = () => Promise.resolve(2);
+  const { seq, delivered } = sequencer(src);
+  await seq.ready();
+  seq.catchUp();
+  await until(() => delivered.length >= 4, { what: "the stored messages" });
+  expect(delivered).toEqual([3, 4, 5, 6]);
+  seq.close();
+});
+
+Deno.test("sequencer - once closed, nothing more is delivered or read", async () => {
+  await withClock(async (clock) => {
+    const src = source(5);
+    src.lastId = () => Promise.resolve(0);
+    const { seq, delivered } = sequencer(src, 100);
+    await seq.ready();
+    seq.push(msg(3));
+    seq.close();
+    seq.push(msg(1));
+    await clock.tickAsync(500);
+    expect(delivered).toEqual([]);
+    expect(src.reads).toBe(0);
+  });
+});
