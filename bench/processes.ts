@@ -90,6 +90,20 @@ async function kill(child: Deno.ChildProcess): Promise<void> {
 }
 
 /**
+ * Builds the app once; the builder's note goes to stderr, since stdout
+ * carries one JSON line per scenario.
+ */
+async function buildOnce(): Promise<void> {
+  const log = console.log;
+  console.log = console.error;
+  try {
+    await buildProject();
+  } finally {
+    console.log = log;
+  }
+}
+
+/**
  * Starts the app (`serve.ts`) or the baseline on a free loopback port and
  * waits until it listens. `env` adds to the app's environment.
  */
@@ -97,7 +111,7 @@ export async function startServer(
   target: Target,
   env: Record<string, string> = {},
 ): Promise<ServerProcess> {
-  await buildProject();
+  await buildOnce();
   const port = freePort();
   const child = target === "app"
     ? spawn(["run", "-A", "--unstable-kv", "serve.ts"], {
