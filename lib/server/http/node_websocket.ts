@@ -31,6 +31,8 @@ export interface NodeWebSocketOptions {
 }
 
 const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
+/** How long a close frame after a protocol error gets before the reset. */
+const PROTOCOL_ERROR_GRACE_MS = 500;
 type ReadyState = 0 | 1 | 2 | 3;
 
 /**
@@ -99,6 +101,7 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
   #idleTimer: ReturnType<typeof setInterval> | undefined;
   #alive = true;
+  #failed = false;
   readonly #o: NodeWebSocketOptions;
 
   /** A socket waiting for its handshake. */
@@ -139,6 +142,7 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
       // and would read on, discarding; stop reading instead, so the rest of
       // a huge frame waits in the kernel until the reset.
       setTimeout(() => raw.pause(), 0);
+      this.#failed = true;
       this.#state = CLOSING;
       this.#closeTimer ??= setTimeout(
         () => this.#reset(),
@@ -150,7 +154,13 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
     // `ws` ends the socket once both close frames have passed; closing it
     // then, rather than waiting for the peer's FIN, tells the app at once
     // (a name or slot the client held is free before its next connect).
-    raw.once("finish", () => raw.destroy());
+    // After a protocol error the peer's unread bytes make the close a reset,
+    // which could overtake our close frame: give the frame a moment first.
+    raw.once("finish", () => {
+      if (this.#failed) {
+        setTimeout(() => raw.destroy(), PROTOCOL_ERROR_GRACE_MS);
+      } else raw.destroy();
+    });
     this.#idleTimer = setInterval(() => {
       if (!this.#alive) return this.#reset();
       this.#alive = false;
