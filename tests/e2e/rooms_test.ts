@@ -30,9 +30,12 @@ Deno.test({
       await expect(ana.locator(".create-room .error").count()).resolves.toBe(
         0,
       );
-      await expect(
-        ana.evaluate(() => document.activeElement?.id),
-      ).resolves.toBe("composer");
+      // Focus follows the room switch's render, so wait for it.
+      await ana.waitForFunction(
+        () => document.activeElement?.id === "composer",
+        undefined,
+        { timeout: 5_000 },
+      );
       await say(ana, "first in design");
     });
   },
