@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Config, ConfigError, loadConfig } from "@/lib/server/config.ts";
+import { loadConfigOrReport } from "@/lib/server/config.ts";
 import { openStore } from "@/lib/server/store/open.ts";
 import { StoreOpenError } from "@/lib/server/store/postgres.ts";
 import { Accounts } from "@/lib/server/auth/accounts.ts";
@@ -29,14 +29,8 @@ export async function runAdmin(
     out(USAGE);
     return 2;
   }
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    out(error.message);
-    return 2;
-  }
+  const config = loadConfigOrReport(env, out);
+  if (!config) return 2;
   const store = await openStore(config).catch((error) => {
     if (!(error instanceof StoreOpenError)) throw error;
     out(error.message);

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type Config, ConfigError, loadConfig } from "@/lib/server/config.ts";
+import { loadConfigOrReport } from "@/lib/server/config.ts";
 import { openKvStore } from "@/lib/server/store/kv.ts";
 import {
   openPostgresStore,
@@ -23,14 +23,8 @@ export async function runMigration(
   env: Record<string, string | undefined>,
   out: (line: string) => void = console.log,
 ): Promise<number> {
-  let config: Config;
-  try {
-    config = loadConfig(env);
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    out(error.message);
-    return 2;
-  }
+  const config = loadConfigOrReport(env, out);
+  if (!config) return 2;
   if (!config.databaseUrl) {
     out("DATABASE_URL: needed, the PostgreSQL database to copy into");
     return 2;

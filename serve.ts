@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { type Config, ConfigError, loadConfig } from "@/lib/server/config.ts";
+import { loadConfigOrReport } from "@/lib/server/config.ts";
 import { logger, setupLogging } from "@/lib/server/log.ts";
 import { listen } from "@/lib/server/http/listen.ts";
 import { StoreOpenError } from "@/lib/server/store/postgres.ts";
@@ -20,14 +20,8 @@ interface Built {
 }
 
 if (import.meta.main) {
-  let config: Config;
-  try {
-    config = loadConfig(Deno.env.toObject());
-  } catch (error) {
-    if (!(error instanceof ConfigError)) throw error;
-    console.error(error.message);
-    Deno.exit(2);
-  }
+  const config = loadConfigOrReport(Deno.env.toObject(), console.error);
+  if (!config) Deno.exit(2);
   await setupLogging(config.logLevel, config.logFormat);
   const entry = new URL("./_fresh/server.js", import.meta.url);
   let built: Built;

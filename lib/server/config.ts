@@ -267,3 +267,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     wsCloseTimeoutMs: e.WS_CLOSE_TIMEOUT_MS,
   };
 }
+
+/**
+ * {@link loadConfig} for an entry point: a bad setting is reported through
+ * `out` as its one-line message and gives `undefined` (exit with 2).
+ */
+export function loadConfigOrReport(
+  env: Record<string, string | undefined>,
+  out: (line: string) => void,
+): Config | undefined {
+  try {
+    return loadConfig(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    out(error.message);
+    return undefined;
+  }
+}
