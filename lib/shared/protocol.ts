@@ -1,5 +1,5 @@
 /**
- * Chat protocol v1: the frames a browser and the server exchange over one
+ * Chat protocol v2: the frames a browser and the server exchange over one
  * WebSocket, their schemas, and the tables of error and close codes.
  * Shared by server and browser; imports nothing server-only.
  * `docs/protocol.md` documents every frame described here. Past 300 lines
@@ -11,7 +11,7 @@ import { z } from "zod";
 import { ROOM_ID, USER_NAME } from "./names.ts";
 
 /** The protocol version announced in `welcome`. */
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** A room id, validated. */
 export const roomId: z.ZodString = z.string().regex(
@@ -22,6 +22,21 @@ export const roomId: z.ZodString = z.string().regex(
 /** A client-chosen id making a `send` idempotent. */
 const clientId = z.string().min(1).max(64);
 
+/** A user's display name, validated. */
+const userName = z.string().regex(USER_NAME, "Not a user name");
+
+/** Who may see a room: anyone, its members only, or the two people of a DM. */
+export const roomKind = z.enum(["public", "private", "dm"]);
+
+/** Who may see a room. */
+export type RoomKind = z.infer<typeof roomKind>;
+
+/** A person's presence: online, away (idle a while), offline. */
+export const presenceStatus = z.enum(["online", "away", "offline"]);
+
+/** A person's presence. */
+export type PresenceStatus = z.infer<typeof presenceStatus>;
+
 /** Every frame a client may send, discriminated by `type`. */
 export const clientFrame = z.discriminatedUnion("type", [
   z.object({
@@ -30,7 +45,34 @@ export const clientFrame = z.discriminatedUnion("type", [
     /** The last message id the client holds; everything after it is replayed. */
     since: z.number().int().min(0).optional(),
   }),
+  /** Leaves the room: membership ends (a stored event), traffic stops. */
   z.object({ type: z.literal("leave"), room: roomId }),
+  /**
+   * The room this socket shows (null: none). Presence and typing go only to
+   * sockets showing a room; a socket that never sent `view` (a v1 client)
+   * counts as showing every room it joined.
+   */
+  z.object({ type: z.literal("view"), room: roomId.nullable() }),
+  /** A page of a room's members, online ones first. */
+  z.object({
+    type: z.literal("members"),
+    room: roomId,
+    /** The `next` cursor of the previous page. */
+    cursor: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(200).optional(),
+  }),
+  /** Marks everything up to `id` read, on every tab and device of the user. */
+  z.object({
+    type: z.literal("read"),
+    room: roomId,
+    id: z.number().int().min(0),
+  }),
+  /** Adds an account (or a guest by its current name) to a private room. */
+  z.object({ type: z.literal("invite"), room: roomId, user: userName }),
+  /** Removes a member from a private room, as its owner or a moderator. */
+  z.object({ type: z.literal("remove"), room: roomId, user: userName }),
+  /** Opens (or reopens) the direct-message room with an account. */
+  z.object({ type: z.literal("dm"), user: userName }),
   z.object({
     type: z.literal("send"),
     room: roomId,
@@ -38,12 +80,13 @@ export const clientFrame = z.discriminatedUnion("type", [
     clientId,
   }),
   z.object({ type: z.literal("typing"), room: roomId, typing: z.boolean() }),
-  z.object({ type: z.literal("create"), room: roomId }),
   z.object({
-    type: z.literal("kick"),
+    type: z.literal("create"),
     room: roomId,
-    user: z.string().regex(USER_NAME, "Not a user name"),
+    /** A private room: only its members see it. Public by default. */
+    private: z.boolean().optional(),
   }),
+  z.object({ type: z.literal("kick"), room: roomId, user: userName }),
   z.object({
     type: z.literal("edit"),
     room: roomId,
@@ -73,6 +116,28 @@ export const presenceUser = z.object({
 /** A user as presence lists show it. */
 export type PresenceUser = z.infer<typeof presenceUser>;
 
+/** A room member as member lists show it. */
+export const memberEntry = presenceUser.extend({ status: presenceStatus });
+
+/** A room member as member lists show it. */
+export type MemberEntry = z.infer<typeof memberEntry>;
+
+/**
+ * A stored membership event ("mina and 2 others joined"): joins or leaves
+ * within a short window are written as one event. Names are the first few;
+ * `count` is how many in all.
+ */
+export const membershipEvent = z.object({
+  kind: z.enum(["joined", "left"]),
+  /** The first few names (at most 5). */
+  users: z.array(z.string()).max(5),
+  /** How many joined or left in all. */
+  count: z.number().int().min(1),
+});
+
+/** A stored membership event. */
+export type MembershipEvent = z.infer<typeof membershipEvent>;
+
 /** A stored chat message as it travels to clients and between instances. */
 export const chatMessage = z.object({
   /** Per-room, strictly increasing. */
@@ -93,6 +158,11 @@ export const chatMessage = z.object({
   deleted: z.boolean().optional(),
   /** Set when a guest wrote it: guest names pass from person to person. */
   guest: z.boolean().optional(),
+  /**
+   * Set on a membership event written by the server (then `user` is "" and
+   * `text` the event in words, for clients that show only text).
+   */
+  event: membershipEvent.optional(),
 });
 
 /** A stored chat message as it travels to clients. */
@@ -110,6 +180,43 @@ export const roomInfo = z.object({
 
 /** A room as listings show it. */
 export type RoomInfo = z.infer<typeof roomInfo>;
+
+/** One of the user's own rooms, as `welcome` and `room` list it. */
+export const myRoom = z.object({
+  id: z.string(),
+  /** The name to show; for a DM, the other person's name. */
+  name: z.string(),
+  kind: roomKind,
+  /** The room's topic, when it has one. */
+  topic: z.string().optional(),
+  /** How many members it has. */
+  members: z.number().int().min(0),
+  /** How many of them are online. */
+  online: z.number().int().min(0),
+  /** The id of its newest message. */
+  lastId: z.number().int().min(0),
+  /** The newest message id this user has read. */
+  lastRead: z.number().int().min(0),
+  /** Messages after `lastRead`. */
+  unread: z.number().int().min(0),
+  /** Messages after `lastRead` that mention this user. */
+  mentions: z.number().int().min(0),
+});
+
+/** One of the user's own rooms. */
+export type MyRoom = z.infer<typeof myRoom>;
+
+/** A public room as the directory (`GET /api/directory`) lists it. */
+export const directoryRoom = z.object({
+  id: z.string(),
+  name: z.string(),
+  topic: z.string().optional(),
+  members: z.number().int().min(0),
+  online: z.number().int().min(0),
+});
+
+/** A public room as the directory lists it. */
+export type DirectoryRoom = z.infer<typeof directoryRoom>;
 
 /** Identifies the client frame an `error` answers. */
 export const frameRefSchema = z.object({
@@ -134,6 +241,8 @@ export const ERROR_CODES = {
   invalid_text: "The text holds control characters or broken UTF-16",
   no_such_room: "The room does not exist",
   not_joined: "Join the room first",
+  not_member: "Only the room's members may do that",
+  no_such_user: "There is no such account",
   room_exists: "A room with that id exists already",
   room_limit: "You have created as many rooms as allowed",
   rate_limited: "Too many messages; slow down",
@@ -154,7 +263,8 @@ export const serverFrame = z.discriminatedUnion("type", [
     /** For guests: present it on reconnect to keep the same name. */
     token: z.string().optional(),
     serverTime: z.number(),
-    rooms: z.array(roomInfo),
+    /** The user's own rooms only; the others are in the directory. */
+    rooms: z.array(myRoom),
     limits: z.object({
       maxTextBytes: z.number().int(),
       maxFrameBytes: z.number().int(),
@@ -163,8 +273,14 @@ export const serverFrame = z.discriminatedUnion("type", [
   z.object({
     type: z.literal("joined"),
     room: z.string(),
+    /** The first online members (at most 50); `members` pages the rest. */
     users: z.array(presenceUser),
     lastId: z.number().int(),
+    /** The newest message id this user has read. */
+    lastRead: z.number().int(),
+    /** How many members the room has, and how many are online. */
+    members: z.number().int(),
+    online: z.number().int(),
   }),
   z.object({
     type: z.literal("gap"),
@@ -176,7 +292,7 @@ export const serverFrame = z.discriminatedUnion("type", [
     type: z.literal("left"),
     room: z.string(),
     /** Set when a moderator removed this user from the room. */
-    reason: z.enum(["kicked", "deleted"]).optional(),
+    reason: z.enum(["kicked", "deleted", "removed"]).optional(),
   }),
   chatMessage.extend({ type: z.literal("message") }),
   z.object({
@@ -187,21 +303,36 @@ export const serverFrame = z.discriminatedUnion("type", [
     ts: z.number(),
     duplicate: z.boolean().optional(),
   }),
+  /**
+   * Presence changes among a room's members, coalesced (a few frames a
+   * second at most, to sockets showing the room). `changes` holds at most
+   * 20 people; with `more` set, more changed than listed: a member list on
+   * screen reloads its first page with `members`.
+   */
   z.object({
     type: z.literal("presence"),
     room: z.string(),
-    users: z.array(presenceUser),
+    online: z.number().int(),
+    changes: z.array(memberEntry),
+    more: z.boolean().optional(),
   }),
+  /** A page of members, answering `members`. */
   z.object({
-    type: z.literal("user_joined"),
+    type: z.literal("members"),
     room: z.string(),
-    user: z.string(),
-    guest: z.boolean().optional(),
+    users: z.array(memberEntry),
+    /** Pass as `cursor` for the next page; absent on the last. */
+    next: z.string().optional(),
+    total: z.number().int(),
+    online: z.number().int(),
   }),
+  /** The user's read state of a room changed (any tab or device). */
   z.object({
-    type: z.literal("user_left"),
+    type: z.literal("read"),
     room: z.string(),
-    user: z.string(),
+    lastRead: z.number().int(),
+    unread: z.number().int(),
+    mentions: z.number().int(),
   }),
   z.object({
     type: z.literal("typing"),
@@ -209,7 +340,8 @@ export const serverFrame = z.discriminatedUnion("type", [
     user: z.string(),
     typing: z.boolean(),
   }),
-  z.object({ type: z.literal("room"), room: roomInfo }),
+  /** The user became a member of a room (created, joined, invited, DM). */
+  z.object({ type: z.literal("room"), room: myRoom }),
   z.object({ type: z.literal("room_deleted"), room: z.string() }),
   z.object({
     type: z.literal("edited"),
