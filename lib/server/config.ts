@@ -56,6 +56,8 @@ const schema = z.object({
   SLOW_CLIENT_BYTES: int(1024, 1_073_741_824).default(1_048_576),
   SLOW_CLIENT_GRACE_MS: int(0, 600_000).default(5000),
   TYPING_TTL_MS: int(500, 60_000).default(5000),
+  AWAY_AFTER_MS: int(1000, 86_400_000).default(300_000),
+  MEMBERSHIP_EVENT_WINDOW_MS: int(0, 60_000).default(1000),
   RATE_PER_SECOND: z.coerce.number().positive().max(10_000).default(10),
   RATE_BURST: int(1, 100_000).default(30),
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
@@ -124,6 +126,13 @@ export interface Config {
   slowClientGraceMs: number;
   /** How long a typing notice lasts without being renewed. */
   typingTtlMs: number;
+  /** A person with no frame from any of their sockets this long shows as away. */
+  awayAfterMs: number;
+  /**
+   * Joins (or leaves) of one room within this long are written as one stored
+   * membership event ("mina and 2 others joined"); 0 writes each at once.
+   */
+  membershipEventWindowMs: number;
   /** Token bucket per connection: refill rate and capacity. */
   ratePerSecond: number;
   /** The bucket's capacity: messages allowed in a burst. */
@@ -249,6 +258,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     slowClientBytes: e.SLOW_CLIENT_BYTES,
     slowClientGraceMs: e.SLOW_CLIENT_GRACE_MS,
     typingTtlMs: e.TYPING_TTL_MS,
+    awayAfterMs: e.AWAY_AFTER_MS,
+    membershipEventWindowMs: e.MEMBERSHIP_EVENT_WINDOW_MS,
     ratePerSecond: e.RATE_PER_SECOND,
     rateBurst: e.RATE_BURST,
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,

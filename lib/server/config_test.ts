@@ -9,3 +9,17 @@ Deno.test("config - LOG_LEVEL=warn is warning; LOG_FORMAT picks pretty or JSON l
   expect(() => loadConfig({ LOG_FORMAT: "xml" })).toThrow(ConfigError);
   expect(() => loadConfig({ LOG_LEVEL: "loud" })).toThrow(ConfigError);
 });
+
+Deno.test("config - AWAY_AFTER_MS and MEMBERSHIP_EVENT_WINDOW_MS have defaults and bounds", () => {
+  expect(loadConfig({}).awayAfterMs).toBe(300_000);
+  expect(loadConfig({}).membershipEventWindowMs).toBe(1000);
+  expect(loadConfig({ AWAY_AFTER_MS: "5000" }).awayAfterMs).toBe(5000);
+  expect(
+    loadConfig({ MEMBERSHIP_EVENT_WINDOW_MS: "0" }).membershipEventWindowMs,
+  )
+    .toBe(0);
+  expect(() => loadConfig({ AWAY_AFTER_MS: "10" })).toThrow(ConfigError);
+  expect(() => loadConfig({ MEMBERSHIP_EVENT_WINDOW_MS: "-1" })).toThrow(
+    ConfigError,
+  );
+});
