@@ -1,31 +1,143 @@
 import type { VNode } from "preact";
-import type { PresenceUser } from "@/lib/shared/protocol.ts";
+import { useSignal } from "@preact/signals";
+import type { MemberEntry } from "@/lib/shared/protocol.ts";
+import { USER_NAME } from "@/lib/shared/names.ts";
 
-/** Who is online in the room, guests marked, and who is typing. */
-export function Members(
-  { users, typing, me }: {
-    users: PresenceUser[];
-    typing: string[];
-    me: string;
-  },
-): VNode {
+/** Props of {@link Members}. */
+export interface MembersProps {
+  /** Members loaded so far, online first. */
+  users: MemberEntry[];
+  /** How many members the room has. */
+  total: number;
+  /** How many of them are online. */
+  online: number;
+  /** Whether more members remain to be loaded. */
+  more: boolean;
+  /** Names of members typing now. */
+  typing: string[];
+  /** The reader's name. */
+  me: string;
+  /** Whether the reader has an account (DMs are between accounts). */
+  account: boolean;
+  /** Whether the reader may invite and remove members (a private room's moderator). */
+  manage: boolean;
+  /** Loads the next page of members. */
+  onMore?: () => void;
+  /** Opens the direct-message room with an account. */
+  onMessage?: (user: string) => void;
+  /** Invites someone into the room. */
+  onInvite?: (user: string) => void;
+  /** Removes a member from the room, once confirmed. */
+  onRemove?: (user: string) => void;
+}
+
+const STATUS = { online: "online", away: "away", offline: "offline" } as const;
+
+/**
+ * The room's members with their presence, online first, a page at a time
+ * (more load as the list nears its end), with "Message" for accounts and,
+ * for a private room's moderators, "Invite" and "Remove".
+ */
+export function Members(props: MembersProps): VNode {
+  const confirm = useSignal<string | null>(null);
+  const inviteError = useSignal("");
+  const { users, typing, me } = props;
   return (
     <>
-      <h2 class="side-title">Online — {users.length}</h2>
+      <h2 class="side-title">
+        Members — {props.total}
+        <span class="online-count">{props.online} online</span>
+      </h2>
+      {props.manage && (
+        <form
+          class="invite"
+          onSubmit={(e) => {
+            e.preventDefault();
+            const input = (e.currentTarget as HTMLFormElement).elements
+              .namedItem("user") as HTMLInputElement;
+            const name = input.value.trim();
+            if (!USER_NAME.test(name)) {
+              inviteError.value = `“${name}” is not a user name`;
+              return;
+            }
+            inviteError.value = "";
+            props.onInvite?.(name);
+            input.value = "";
+          }}
+        >
+          <label for="invite-user">Invite someone</label>
+          <div class="row">
+            <input id="invite-user" name="user" autoCapitalize="none" />
+            <button type="submit" class="button">Invite</button>
+          </div>
+          {inviteError.value && (
+            <p class="error" role="alert">{inviteError.value}</p>
+          )}
+        </form>
+      )}
       <ul class="members-list">
         {users.map((u) => (
           <li
             key={u.name}
-            class={typing.includes(u.name) ? "typing" : undefined}
+            class={`${u.status}${typing.includes(u.name) ? " typing" : ""}`}
           >
-            <span class="dot" aria-hidden="true" />
+            <span class="dot" title={STATUS[u.status]} aria-hidden="true" />
             <bdi class="name">{u.name}</bdi>
+            <span class="sr-only">({STATUS[u.status]})</span>
             {u.name === me && <span class="tag">you</span>}
             {u.guest && <span class="tag">guest</span>}
             {typing.includes(u.name) && <span class="sr-only">(typing)</span>}
+            {props.account && !u.guest && u.name !== me && (
+              <button
+                type="button"
+                class="link"
+                onClick={() => props.onMessage?.(u.name)}
+              >
+                Message<span class="sr-only">{u.name}</span>
+              </button>
+            )}
+            {props.manage && u.name !== me && (
+              <button
+                type="button"
+                class="link"
+                onClick={() => {
+                  if (confirm.value === u.name) {
+                    confirm.value = null;
+                    props.onRemove?.(u.name);
+                  } else confirm.value = u.name;
+                }}
+              >
+                {confirm.value === u.name ? "Really remove?" : "Remove"}
+                <span class="sr-only">{u.name} from the room</span>
+              </button>
+            )}
           </li>
         ))}
       </ul>
+      {props.more && (
+        <button
+          type="button"
+          class="link more-members"
+          ref={(el) => {
+            if (el) watch(el, props.onMore);
+          }}
+          onClick={props.onMore}
+        >
+          More members
+        </button>
+      )}
     </>
   );
+}
+
+const watched = new WeakSet<Element>();
+
+/** Loads more when the "More members" button scrolls into view. */
+function watch(el: Element, onMore?: () => void): void {
+  if (watched.has(el) || typeof IntersectionObserver === "undefined") return;
+  watched.add(el);
+  new IntersectionObserver((entries, observer) => {
+    if (!el.isConnected) return observer.disconnect();
+    if (entries.some((e) => e.isIntersecting)) onMore?.();
+  }).observe(el);
 }

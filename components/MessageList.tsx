@@ -1,6 +1,6 @@
 import type { VNode } from "preact";
 import { useSignal } from "@preact/signals";
-import type { Item } from "@/lib/client/chat_store.ts";
+import { type Item, mentionsUser } from "@/lib/client/chat_store.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
 import { MessageText } from "./MessageText.tsx";
 
@@ -29,12 +29,15 @@ export interface MessageListProps {
   canChange?: (room: string, id: number) => boolean;
   /** Whether the reader moderates the room: deletes any message, removes users. */
   moderator?: boolean;
+  /** The "New" divider goes above the first message after this id. */
+  newAfter?: number | null;
 }
 
 /**
  * A room's messages: grouped by sender, with day separators, own messages
- * set apart, notices subdued, and the sender's own pending or failed
- * messages at the end.
+ * set apart, messages mentioning the reader highlighted, membership events
+ * and notices as compact lines, a "New" divider above the first unread
+ * message, and the sender's own pending or failed messages at the end.
  */
 export function MessageList(
   {
@@ -48,6 +51,7 @@ export function MessageList(
     onKick,
     canChange = () => true,
     moderator = false,
+    newAfter = null,
   }: MessageListProps,
 ): VNode {
   // A delete or removal asks once more: what was clicked once.
@@ -63,7 +67,17 @@ export function MessageList(
   };
   const rows = [];
   let prev: Item | undefined;
+  const divideAfter = newAfter ?? Infinity;
+  let divided = false;
   for (const item of items) {
+    if (!divided && item.kind === "message" && item.id > divideAfter) {
+      divided = true;
+      rows.push(
+        <li key="new" class="new-divider" id="new-divider">
+          <span>New</span>
+        </li>,
+      );
+    }
     if (!prev || dayKey(prev.ts) !== dayKey(item.ts)) {
       rows.push(
         <li
@@ -76,17 +90,26 @@ export function MessageList(
     }
     if (item.kind === "notice") {
       rows.push(<li key={item.key} class="notice">{item.text}</li>);
+    } else if (item.event) {
+      rows.push(
+        <li key={item.id} class="notice event" data-id={item.id}>
+          {item.text} <Time ts={item.ts} />
+        </li>,
+      );
     } else {
-      const grouped = prev?.kind === "message" && prev.user === item.user &&
+      const grouped = prev?.kind === "message" && !prev.event &&
+        prev.user === item.user &&
         item.ts - prev.ts < GROUP_MS && dayKey(prev.ts) === dayKey(item.ts);
       const own = item.user === me;
       const mine = own && canChange(item.room, item.id);
+      const mentioned = !own && me !== "" && !item.deleted &&
+        mentionsUser(item.text, me);
       rows.push(
         <li
           key={item.id}
           class={`msg${own ? " own" : ""}${grouped ? " grouped" : ""}${
             item.deleted ? " deleted" : ""
-          }`}
+          }${mentioned ? " mentions-me" : ""}`}
           data-id={item.id}
         >
           {grouped

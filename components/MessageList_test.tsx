@@ -27,3 +27,32 @@ Deno.test("MessageList - a guest's name is marked as a guest's and isolated; an 
     '<bdi class="user">bob</bdi><span class="tag">guest</span>',
   );
 });
+
+Deno.test("MessageList - the New divider, membership events as lines, mentions of the reader on the whole row", () => {
+  const ts = Date.UTC(2026, 0, 1, 12);
+  const items: Item[] = [
+    { kind: "message", id: 1, room: "r", user: "dave", text: "hi", ts },
+    {
+      kind: "message",
+      id: 2,
+      room: "r",
+      user: "",
+      text: "mina and 2 others joined",
+      ts,
+      event: { kind: "joined", users: ["mina", "bo", "cy"], count: 3 },
+    },
+    { kind: "message", id: 3, room: "r", user: "dave", text: "hey @me", ts },
+  ];
+  const html = renderToString(
+    <MessageList items={items} pending={[]} me="me" newAfter={1} />,
+  );
+  expect(html).toMatch(
+    /data-id="1".*<li class="new-divider" id="new-divider"><span>New<\/span><\/li><li class="notice event" data-id="2">mina and 2 others joined /,
+  );
+  expect(html).toContain('class="msg mentions-me" data-id="3"');
+  expect(html).not.toContain('<bdi class="user"></bdi>');
+  const read = renderToString(
+    <MessageList items={items} pending={[]} me="me" newAfter={3} />,
+  );
+  expect(read).not.toContain("new-divider");
+});

@@ -5,6 +5,12 @@ import type { DrawerHandle } from "@/lib/client/hooks/use_drawer.ts";
 export interface PaneHeaderProps {
   /** The open room's id. */
   room: string;
+  /** The open room as headings name it (#room, 🔒room, @person). */
+  title: string;
+  /** How many of the room's members are online, once known. */
+  online: number | null;
+  /** Leaves the room (offered to its members). */
+  onLeave?: () => void;
   /** The reader's name, once the server granted it. */
   me: string;
   /** Whether the reader is signed in to an account. */
@@ -17,7 +23,10 @@ export interface PaneHeaderProps {
   onHelp: () => void;
 }
 
-/** The room's title, who one is, log in or out, and the drawer toggles. */
+/**
+ * The room's title and online count, the room menu, who one is, log in or
+ * out, and the drawer toggles.
+ */
 export function PaneHeader(props: PaneHeaderProps): VNode {
   const { room, me, drawer } = props;
   return (
@@ -32,11 +41,24 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
         Rooms
       </button>
       <div class="title">
-        <h1># {room}</h1>
+        <h1>{props.title}</h1>
         <span class="who">
+          {props.online !== null && (
+            <span class="online-count">{props.online} online ·</span>
+          )}
           {me ? `${props.signedIn ? "Signed in" : "Chatting"} as ${me}` : ""}
         </span>
       </div>
+      {props.onLeave && (
+        <details class="room-menu">
+          <summary class="icon">Room</summary>
+          <div class="menu">
+            <button type="button" class="link" onClick={props.onLeave}>
+              Leave room
+            </button>
+          </div>
+        </details>
+      )}
       {props.logoutToken
         ? (
           <form method="post" action="/logout" class="logout-form">

@@ -1,12 +1,13 @@
 import type { VNode } from "preact";
 import { useSignal } from "@preact/signals";
-import type { RoomInfo } from "@/lib/shared/protocol.ts";
+import type { MyRoom } from "@/lib/shared/protocol.ts";
 import { Modal } from "./Modal.tsx";
+import { roomLabel } from "./Sidebar.tsx";
 
 /** Props of {@link RoomSwitcher}. */
 export interface RoomSwitcherProps {
-  /** Every room. */
-  rooms: RoomInfo[];
+  /** One's rooms. */
+  rooms: MyRoom[];
   /** Unread messages per room id. */
   unread: Record<string, number>;
   /** Opens the chosen room. */
@@ -19,7 +20,9 @@ export interface RoomSwitcherProps {
 export function RoomSwitcher(props: RoomSwitcherProps): VNode {
   const query = useSignal("");
   const q = query.value.trim().toLowerCase().replace(/^#/, "");
-  const matches = props.rooms.filter((r) => r.id.includes(q));
+  const matches = props.rooms.filter((r) =>
+    r.id.includes(q) || r.name.toLowerCase().includes(q)
+  );
   return (
     <Modal title="Switch room" id="switcher-title" onClose={props.onClose}>
       <form
@@ -50,7 +53,7 @@ export function RoomSwitcher(props: RoomSwitcherProps): VNode {
                 props.onOpen(r.id);
               }}
             >
-              <span class="name"># {r.name}</span>
+              <span class="name">{roomLabel(r)}</span>
               {props.unread[r.id] ? ` (${props.unread[r.id]} unread)` : ""}
             </a>
           </li>

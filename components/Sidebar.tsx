@@ -1,5 +1,5 @@
 import type { VNode } from "preact";
-import type { RoomInfo } from "@/lib/shared/protocol.ts";
+import type { MyRoom } from "@/lib/shared/protocol.ts";
 import { ROOM_ID } from "@/lib/shared/names.ts";
 
 /** The room-name rule, as people read it. */
@@ -8,71 +8,46 @@ const RULE =
 
 /** Props of {@link Sidebar}. */
 export interface SidebarProps {
-  /** Every room, in the server's order. */
-  rooms: RoomInfo[];
+  /** The rooms one is a member of, in the server's order. */
+  rooms: MyRoom[];
   /** The open room's id. */
   current: string;
-  /** Unread messages per room id. */
-  unread: Record<string, number>;
-  /** Unread mentions of the reader per room id. */
-  mentions: Record<string, number>;
   /** Opens a room in place (links still work without it). */
   onOpen?: (room: string) => void;
-  /** Asks the server for a new room. */
-  onCreate?: (room: string) => void;
+  /** Opens the room directory. */
+  onBrowse?: () => void;
+  /** Asks the server for a new room, private or public. */
+  onCreate?: (room: string, isPrivate: boolean) => void;
   /** Why the last room could not be created. */
   createError?: string;
   /** Explains a name that breaks the rule. */
   onInvalid?: (message: string) => void;
 }
 
-/** The room list with unread and mention counts, and the create-room form. */
+/**
+ * One's rooms and direct messages with unread and mention counts, the way
+ * to the room directory, and the create-room form.
+ */
 export function Sidebar(props: SidebarProps): VNode {
+  const rooms = props.rooms.filter((r) => r.kind !== "dm");
+  const dms = props.rooms.filter((r) => r.kind === "dm");
   return (
     <>
-      <h2 class="side-title">Rooms</h2>
-      <ul class="rooms">
-        {props.rooms.map((r) => {
-          const unread = props.unread[r.id] ?? 0;
-          const mentions = props.mentions[r.id] ?? 0;
-          const label = [
-            unread ? `${unread} unread` : "",
-            mentions ? `${mentions} mention${mentions > 1 ? "s" : ""}` : "",
-          ].filter(Boolean).join(", ");
-          return (
-            <li key={r.id}>
-              <a
-                href={`/rooms/${r.id}`}
-                class={r.id === props.current ? "room current" : "room"}
-                aria-current={r.id === props.current ? "page" : undefined}
-                data-room={r.id}
-                onClick={(e) => {
-                  if (!props.onOpen || e.metaKey || e.ctrlKey) return;
-                  e.preventDefault();
-                  props.onOpen(r.id);
-                }}
-              >
-                <span class="name"># {r.name}</span>
-                {unread > 0 && (
-                  <span
-                    class={mentions ? "badge mention" : "badge"}
-                    aria-label={label}
-                  >
-                    {mentions ? `@${mentions}` : unread}
-                  </span>
-                )}
-              </a>
-            </li>
-          );
-        })}
-      </ul>
+      <h2 class="side-title" id="rooms-title">Rooms</h2>
+      <RoomList {...props} rooms={rooms} label="rooms-title" />
+      <button type="button" class="link browse" onClick={props.onBrowse}>
+        Browse rooms
+      </button>
+      <h2 class="side-title" id="dms-title">Direct messages</h2>
+      {dms.length
+        ? <RoomList {...props} rooms={dms} label="dms-title" />
+        : <p class="hint">Open one with “Message” in a member list.</p>}
       <form
         class="create-room"
         onSubmit={(e) => {
           e.preventDefault();
-          const input = (e.currentTarget as HTMLFormElement).elements.namedItem(
-            "room",
-          ) as HTMLInputElement;
+          const form = e.currentTarget as HTMLFormElement;
+          const input = form.elements.namedItem("room") as HTMLInputElement;
           // Capitals are fine: ids are lower case, so they are folded here.
           const name = input.value.trim().toLowerCase();
           if (!name) return;
@@ -82,8 +57,10 @@ export function Sidebar(props: SidebarProps): VNode {
             );
             return;
           }
-          props.onCreate?.(name);
+          const secret = form.elements.namedItem("private") as HTMLInputElement;
+          props.onCreate?.(name, secret.checked);
           input.value = "";
+          secret.checked = false;
         }}
       >
         <label for="new-room">New room</label>
@@ -99,6 +76,9 @@ export function Sidebar(props: SidebarProps): VNode {
           />
           <button type="submit" class="button">Create</button>
         </div>
+        <label class="check">
+          <input type="checkbox" name="private" /> Private: members only
+        </label>
         <p class="hint" id="new-room-rule">{RULE}</p>
         {props.createError && (
           <p class="error" role="alert">{props.createError}</p>
@@ -106,4 +86,57 @@ export function Sidebar(props: SidebarProps): VNode {
       </form>
     </>
   );
+}
+
+/** A list of rooms or DMs, each with its badge. */
+function RoomList(
+  props: SidebarProps & { rooms: MyRoom[]; label: string },
+): VNode {
+  return (
+    <ul class="rooms" aria-labelledby={props.label}>
+      {props.rooms.map((r) => {
+        const here = r.id === props.current;
+        // The open room is being read: no badge there.
+        const unread = here ? 0 : r.unread;
+        const mentions = here ? 0 : r.mentions;
+        const label = [
+          unread ? `${unread} unread` : "",
+          mentions ? `${mentions} mention${mentions > 1 ? "s" : ""}` : "",
+        ].filter(Boolean).join(", ");
+        return (
+          <li key={r.id}>
+            <a
+              href={`/rooms/${r.id}`}
+              class={here ? "room current" : unread ? "room unread" : "room"}
+              aria-current={here ? "page" : undefined}
+              data-room={r.id}
+              onClick={(e) => {
+                if (!props.onOpen || e.metaKey || e.ctrlKey) return;
+                e.preventDefault();
+                props.onOpen(r.id);
+              }}
+            >
+              <span class="name">{roomLabel(r)}</span>
+              {r.kind === "private" && <span class="sr-only">(private)</span>}
+              {unread > 0 && (
+                <span
+                  class={mentions ? "badge mention" : "badge"}
+                  aria-label={label}
+                >
+                  {mentions ? `@${mentions}` : unread}
+                </span>
+              )}
+            </a>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** How a room is named in lists and headings: #room, 🔒room, @person. */
+export function roomLabel(r: { kind: MyRoom["kind"]; name: string }): string {
+  return `${
+    r.kind === "dm" ? "@" : r.kind === "private" ? "🔒" : "#"
+  } ${r.name}`;
 }

@@ -8,9 +8,11 @@ import { useDrawer } from "@/lib/client/hooks/use_drawer.ts";
 import { usePageTitle } from "@/lib/client/hooks/use_page_title.ts";
 import { useScrollFollow } from "@/lib/client/hooks/use_scroll_follow.ts";
 import { useShortcuts } from "@/lib/client/hooks/use_shortcuts.ts";
-import type { ChatMessage, RoomInfo } from "@/lib/shared/protocol.ts";
+import type { ChatMessage, MyRoom } from "@/lib/shared/protocol.ts";
 import { Composer, type Editing } from "@/components/Composer.tsx";
 import { ConnectionBanner } from "@/components/ConnectionBanner.tsx";
+import { Directory } from "@/components/Directory.tsx";
+import { JoinBar } from "@/components/JoinBar.tsx";
 import { HelpDialog } from "@/components/HelpDialog.tsx";
 import { Members } from "@/components/Members.tsx";
 import { MessageList } from "@/components/MessageList.tsx";
@@ -21,14 +23,14 @@ import { RenameNotice } from "@/components/RenameNotice.tsx";
 import { RoomSwitcher } from "@/components/RoomSwitcher.tsx";
 import { ScrollSignals } from "@/components/ScrollSignals.tsx";
 import { TypingLine } from "@/components/TypingLine.tsx";
-import { Sidebar } from "@/components/Sidebar.tsx";
+import { roomLabel, Sidebar } from "@/components/Sidebar.tsx";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
 export interface ChatAppProps {
   /** The room the page opened on. */
   room: string;
-  /** Every room, for the sidebar. */
-  rooms: RoomInfo[];
+  /** The rooms the reader is a member of, when the server knows them. */
+  rooms: MyRoom[];
   /** The room's latest messages, oldest first. */
   messages: ChatMessage[];
   /** Whether older messages exist. */
@@ -65,7 +67,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   });
   const { conn, createError } = link;
   const drawer = useDrawer();
-  const dialog = useSignal<"switcher" | "help" | null>(null);
+  const dialog = useSignal<"switcher" | "help" | "directory" | null>(null);
   const logRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const typingSent = useRef(0);
@@ -91,6 +93,22 @@ export default function ChatApp(props: ChatAppProps): VNode {
     loadOlder,
   );
   const moderator = Boolean(props.admin) || owns.value.has(current);
+  const mine = store.rooms.value.find((r) => r.id === current);
+  // Until `welcome` says which rooms are one's own, the composer shows.
+  const previewing = store.me.value !== "" && !mine;
+  const lastSeen = lastMessageId(room.items.value);
+  const visible = link.visible.value;
+  const atBottom = follow.atBottom.value;
+  // The newest message on screen is read (debounced on the way out).
+  useEffect(() => {
+    if (mine && atBottom && visible && lastSeen > 0) {
+      link.read(current, lastSeen);
+    }
+  }, [current, lastSeen, atBottom, visible, Boolean(mine)]);
+  // The room on screen, for presence and typing.
+  useEffect(() => {
+    if (visible) conn.value?.view(current);
+  }, [current, conn.value]);
 
   useEffect(() => {
     const onPop = () => {
@@ -122,10 +140,10 @@ export default function ChatApp(props: ChatAppProps): VNode {
   async function openRoom(id: string, push = true) {
     dialog.value = null;
     drawer.open.value = null;
+    link.problem.value = "";
     if (id !== store.current.peek()) {
       store.open(id);
       if (push) history.pushState(null, "", `/rooms/${id}`);
-      conn.value?.join(id);
       const r = store.room(id);
       if (!r.loaded) {
         const page = await fetchHistory(id);
@@ -135,8 +153,19 @@ export default function ChatApp(props: ChatAppProps): VNode {
           if (last) conn.value?.seen(id, last.id);
         }
       }
+      link.members(id);
     }
-    inputRef.current?.focus();
+    (inputRef.current ??
+      document.querySelector<HTMLElement>(".join-bar button"))
+      ?.focus();
+  }
+
+  function leave() {
+    const id = store.current.peek();
+    conn.value?.leave(id);
+    store.apply({ type: "left", room: id });
+    const next = store.rooms.peek()[0];
+    if (next) openRoom(next.id);
   }
 
   function submit(text: string) {
@@ -201,9 +230,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
         <Sidebar
           rooms={store.rooms.value}
           current={current}
-          unread={store.unread.value}
-          mentions={store.mentions.value}
           onOpen={(id) => openRoom(id)}
+          onBrowse={() => dialog.value = "directory"}
           onCreate={link.create}
           onInvalid={(m) => createError.value = m}
           createError={createError.value}
@@ -218,6 +246,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
       <main class="pane" id="main">
         <PaneHeader
           room={current}
+          title={mine ? roomLabel(mine) : `# ${current}`}
+          online={room.total.value || room.online.value
+            ? room.online.value
+            : null}
+          onLeave={mine ? leave : undefined}
           me={store.me.value}
           signedIn={Boolean(props.account)}
           logoutToken={props.logoutToken}
@@ -225,6 +258,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onHelp={() => dialog.value = "help"}
         />
         <RenameNotice renamed={link.renamed} room={current} />
+        {link.problem.value && (
+          <p class="problem" role="alert">{link.problem.value}</p>
+        )}
         <div
           class="log"
           ref={logRef}
@@ -259,6 +295,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
                 conn.value?.sendFrame({ type: "kick", room: current, user })}
               canChange={canChange}
               moderator={moderator}
+              newAfter={room.newAfter.value}
             />
           </div>
         </div>
@@ -271,21 +308,30 @@ export default function ChatApp(props: ChatAppProps): VNode {
           members={room.members.value}
           me={store.me.value}
         />
-        <Composer
-          room={current}
-          maxBytes={store.maxTextBytes.value}
-          editing={editing}
-          inputRef={inputRef}
-          onSubmit={submit}
-          onTyping={onTyping}
-          onEditLast={() => {
-            const last = room.items.value.findLast((i) =>
-              i.kind === "message" && i.user === store.me.value &&
-              !i.deleted && canChange(i.room, i.id)
-            );
-            if (last?.kind === "message") edit(last.id, last.text);
-          }}
-        />
+        {previewing
+          ? (
+            <JoinBar
+              room={current}
+              onJoin={() => conn.value?.join(current, lastSeen)}
+            />
+          )
+          : (
+            <Composer
+              room={current}
+              maxBytes={store.maxTextBytes.value}
+              editing={editing}
+              inputRef={inputRef}
+              onSubmit={submit}
+              onTyping={onTyping}
+              onEditLast={() => {
+                const last = room.items.value.findLast((i) =>
+                  i.kind === "message" && i.user === store.me.value &&
+                  !i.deleted && canChange(i.room, i.id)
+                );
+                if (last?.kind === "message") edit(last.id, last.text);
+              }}
+            />
+          )}
       </main>
       <aside class="members drawer-host" id="members" aria-label="Members">
         <button
@@ -298,8 +344,23 @@ export default function ChatApp(props: ChatAppProps): VNode {
         </button>
         <Members
           users={room.members.value}
+          total={room.total.value}
+          online={room.online.value}
+          more={room.membersNext.value !== undefined}
           typing={room.typing.value}
           me={store.me.value}
+          account={Boolean(props.account)}
+          manage={moderator && mine?.kind === "private"}
+          onMore={() => {
+            const here = store.current.peek();
+            const next = store.room(here).membersNext.peek();
+            if (next !== undefined) link.members(here, next);
+          }}
+          onMessage={link.dm}
+          onInvite={(user) =>
+            conn.value?.sendFrame({ type: "invite", room: current, user })}
+          onRemove={(user) =>
+            conn.value?.sendFrame({ type: "remove", room: current, user })}
         />
       </aside>
       {drawer.open.value && (
@@ -321,9 +382,27 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onClose={() => dialog.value = null}
         />
       )}
+      {dialog.value === "directory" && (
+        <Directory
+          mine={new Set(store.rooms.value.map((r) => r.id))}
+          onOpen={(id) => openRoom(id)}
+          onClose={() => dialog.value = null}
+        />
+      )}
       {dialog.value === "help" && (
         <HelpDialog onClose={() => dialog.value = null} />
       )}
     </div>
   );
+}
+
+/** The id of the newest message in `items`, 0 when there is none. */
+function lastMessageId(
+  items: readonly { kind: string; id?: number }[],
+): number {
+  for (let i = items.length - 1; i >= 0; i--) {
+    const id = items[i].id;
+    if (items[i].kind === "message" && id !== undefined) return id;
+  }
+  return 0;
 }

@@ -1,6 +1,7 @@
 /**
- * What the chat page shows, as signals: rooms with unread and mention
- * counts, each room's messages and notices, members, who is typing. Fed by
+ * What the chat page shows, as signals: the rooms one is a member of with
+ * the server's unread and mention counts, each room's messages, members
+ * with presence, who is typing, and where the unread messages begin. Fed by
  * server frames and history pages; knows nothing of the DOM.
  *
  * @module
@@ -14,14 +15,14 @@ import {
 } from "@preact/signals";
 import type {
   ChatMessage,
-  PresenceUser,
-  RoomInfo,
+  MemberEntry,
+  MyRoom,
   ServerFrame,
 } from "@/lib/shared/protocol.ts";
-import { displayName } from "@/lib/shared/text.ts";
 import { roomKey } from "@/lib/shared/names.ts";
+import { mergeMembers, withPresence } from "./members.ts";
 
-/** A line in a room: a message or a join/leave notice. */
+/** A line in a room: a message (or stored membership event) or a notice. */
 export type Item =
   | ({ kind: "message"; edited?: boolean; deleted?: boolean } & ChatMessage)
   | { kind: "notice"; key: string; text: string; ts: number };
@@ -33,12 +34,20 @@ export const MAX_ITEMS = 500;
 export interface RoomState {
   /** Messages and notices, oldest first. */
   items: Signal<Item[]>;
-  /** Who is in the room. */
-  members: Signal<PresenceUser[]>;
+  /** Members with presence: online first, then away, then offline. */
+  members: Signal<MemberEntry[]>;
+  /** The cursor of the next page of members; absent when all are here. */
+  membersNext: Signal<string | undefined>;
+  /** How many members are online. */
+  online: Signal<number>;
+  /** How many members the room has. */
+  total: Signal<number>;
   /** Names of members typing now. */
   typing: Signal<string[]>;
   /** Whether older history exists before the first item. */
   hasMore: Signal<boolean>;
+  /** The "New" divider goes above the first message after this id. */
+  newAfter: Signal<number | null>;
   /** Whether the latest history page has been loaded. */
   loaded: boolean;
 }
@@ -47,18 +56,22 @@ export interface RoomState {
 export class ChatStore {
   /** This user's name; empty until `welcome` arrives. */
   readonly me: Signal<string> = signal<string>("");
-  /** Rooms that exist. */
-  readonly rooms: Signal<RoomInfo[]> = signal<RoomInfo[]>([]);
+  /** The rooms this user is a member of, with their counts. */
+  readonly rooms: Signal<MyRoom[]> = signal<MyRoom[]>([]);
   /** Id of the room on screen. */
   readonly current: Signal<string> = signal<string>("");
-  /** Unread messages per room. */
-  readonly unread: Signal<Record<string, number>> = signal<
-    Record<string, number>
-  >({});
+  /** Unread messages per room, from the server's counts kept live. */
+  readonly unread: ReadonlySignal<Record<string, number>> = computed(() =>
+    Object.fromEntries(this.rooms.value.map((r) => [r.id, r.unread]))
+  );
   /** Unread mentions of this user per room. */
-  readonly mentions: Signal<Record<string, number>> = signal<
-    Record<string, number>
-  >({});
+  readonly mentions: ReadonlySignal<Record<string, number>> = computed(() =>
+    Object.fromEntries(this.rooms.value.map((r) => [r.id, r.mentions]))
+  );
+  /** Whether the room on screen is one this user is a member of. */
+  readonly isMember: ReadonlySignal<boolean> = computed(() =>
+    this.rooms.value.some((r) => r.id === this.current.value)
+  );
   /** Messages that arrived while the tab was hidden. */
   readonly hiddenUnread: Signal<number> = signal(0);
   /**
@@ -77,6 +90,10 @@ export class ChatStore {
     ChatMessage | null
   >(null);
   readonly #rooms = new Map<string, RoomState>();
+  /** Per room, the cursor of the members page asked for (null: the first). */
+  readonly #membersAsked = new Map<string, string | null>();
+  /** Whether the open room's divider waits for the first `welcome`. */
+  #dividerPending = true;
 
   /** Adds `room\0id` keys of own messages kept from an earlier page. */
   remember(keys: readonly string[]): void {
@@ -90,8 +107,12 @@ export class ChatStore {
       r = {
         items: signal([]),
         members: signal([]),
+        membersNext: signal(undefined),
+        online: signal(0),
+        total: signal(0),
         typing: signal([]),
         hasMore: signal(false),
+        newAfter: signal(null),
         loaded: false,
       };
       this.#rooms.set(room, r);
@@ -104,12 +125,44 @@ export class ChatStore {
     this.room(this.current.value)
   );
 
-  /** Switches rooms and clears the new room's unread counts. */
+  /** One of this user's rooms, or undefined when not a member. */
+  myRoom(room: string): MyRoom | undefined {
+    return this.rooms.peek().find((r) => r.id === room);
+  }
+
+  /**
+   * Switches rooms; the "New" divider goes above the first message after
+   * what was read when the room opens.
+   */
   open(room: string): void {
     batch(() => {
       this.current.value = room;
-      this.#clear(room);
+      this.#placeDivider(room);
     });
+  }
+
+  /**
+   * Marks everything up to `id` of `room` read here, at once; true when
+   * that moved the room's read mark (so the server should hear of it).
+   */
+  markRead(room: string, id: number): boolean {
+    const r = this.myRoom(room);
+    if (!r || id <= r.lastRead) return false;
+    const lastId = Math.max(r.lastId, id);
+    const unread = lastId - id;
+    this.#setRoom({
+      ...r,
+      lastId,
+      lastRead: id,
+      unread,
+      mentions: unread === 0 ? 0 : r.mentions,
+    });
+    return true;
+  }
+
+  /** Notes that a page of members of `room` was asked for, after `cursor`. */
+  membersAsked(room: string, cursor?: string): void {
+    this.#membersAsked.set(room, cursor ?? null);
   }
 
   /**
@@ -150,44 +203,90 @@ export class ChatStore {
           this.me.value = frame.user.name;
           this.rooms.value = frame.rooms;
           this.maxTextBytes.value = frame.limits.maxTextBytes;
+          if (this.#dividerPending) this.#placeDivider(this.current.peek());
         });
         break;
       case "room":
-        if (!this.rooms.value.some((r) => r.id === frame.room.id)) {
-          this.rooms.value = [...this.rooms.value, frame.room];
-        }
+        this.#setRoom(frame.room);
         break;
       case "room_deleted":
+      case "left":
         this.rooms.value = this.rooms.value.filter((r) => r.id !== frame.room);
+        if (frame.type === "left" && frame.reason) {
+          this.#push(frame.room, {
+            kind: "notice",
+            key: `left:${Date.now()}`,
+            text: frame.reason === "deleted"
+              ? "This room was deleted"
+              : "A moderator removed you from this room",
+            ts: Date.now(),
+          });
+        }
         break;
-      case "joined":
-      case "presence":
-        this.room(frame.room).members.value = frame.users;
-        break;
-      case "message":
-        this.#message(frame);
-        break;
-      case "user_joined":
-      case "user_left": {
-        const members = this.room(frame.room).members;
-        const guest = frame.type === "user_joined"
-          ? frame.guest ?? true
-          : members.value.find((u) => u.name === frame.user)?.guest ?? true;
-        const others = members.value.filter((u) => u.name !== frame.user);
-        members.value = frame.type === "user_left" ? others : [
-          ...others,
-          { name: frame.user, guest },
-        ].sort((a, b) => a.name.localeCompare(b.name));
-        this.#push(frame.room, {
-          kind: "notice",
-          key: `${frame.type}:${frame.user}:${Date.now()}`,
-          text: `${displayName(frame.user, guest)} ${
-            frame.type === "user_joined" ? "joined" : "left"
-          }`,
-          ts: Date.now(),
+      case "joined": {
+        const r = this.room(frame.room);
+        batch(() => {
+          r.online.value = frame.online;
+          r.total.value = frame.members;
+          // The first online members, until a page of members arrives.
+          if (!this.#membersAsked.has(frame.room)) {
+            r.members.value = frame.users.map((u) => ({
+              ...u,
+              status: "online",
+            }));
+          }
+          const mine = this.myRoom(frame.room);
+          if (mine) {
+            const lastRead = Math.max(mine.lastRead, frame.lastRead);
+            const lastId = Math.max(mine.lastId, frame.lastId);
+            this.#setRoom({
+              ...mine,
+              lastRead,
+              lastId,
+              unread: lastId - lastRead,
+            });
+          }
         });
         break;
       }
+      case "presence": {
+        const r = this.room(frame.room);
+        batch(() => {
+          r.online.value = frame.online;
+          r.members.value = withPresence(r.members.value, frame.changes);
+        });
+        break;
+      }
+      case "members": {
+        const r = this.room(frame.room);
+        const asked = this.#membersAsked.get(frame.room);
+        batch(() => {
+          r.members.value = asked
+            ? mergeMembers(r.members.value, frame.users)
+            : frame.users;
+          r.membersNext.value = frame.next;
+          r.online.value = frame.online;
+          r.total.value = frame.total;
+        });
+        break;
+      }
+      case "read": {
+        const mine = this.myRoom(frame.room);
+        if (!mine || frame.lastRead < mine.lastRead) break;
+        // Messages may have arrived here after the server counted.
+        const lastId = Math.max(mine.lastId, frame.lastRead + frame.unread);
+        this.#setRoom({
+          ...mine,
+          lastId,
+          lastRead: frame.lastRead,
+          unread: lastId - frame.lastRead,
+          mentions: frame.mentions,
+        });
+        break;
+      }
+      case "message":
+        this.#message(frame);
+        break;
       case "typing": {
         const r = this.room(frame.room);
         const others = r.typing.value.filter((u) => u !== frame.user);
@@ -195,9 +294,13 @@ export class ChatStore {
         break;
       }
       case "ack":
-        this.mine.value = new Set(this.mine.value).add(
-          roomKey(frame.room, frame.id),
-        );
+        batch(() => {
+          this.mine.value = new Set(this.mine.value).add(
+            roomKey(frame.room, frame.id),
+          );
+          // One's own message is read.
+          this.markRead(frame.room, frame.id);
+        });
         break;
       case "gap":
         this.#push(frame.room, {
@@ -241,27 +344,47 @@ export class ChatStore {
     if (r.typing.value.includes(m.user)) {
       r.typing.value = r.typing.value.filter((u) => u !== m.user);
     }
-    if (m.user === this.me.value) return;
+    const own = m.user === this.me.value && !m.event;
+    const mentioned = !own && !m.event && this.me.value !== "" &&
+      mentionsUser(m.text, this.me.value);
+    this.#count(m.room, m.id, own, mentioned);
+    if (own || m.event) return;
     if (m.room === this.current.value) {
       this.announce.value = `${m.user}: ${m.text}`;
     }
     const hidden = typeof document !== "undefined" && document.hidden;
     if (hidden) this.hiddenUnread.value++;
-    const mentioned = this.me.value !== "" &&
-      mentionsUser(m.text, this.me.value);
     if (mentioned) this.lastMention.value = m;
-    if (m.room !== this.current.value) {
-      this.unread.value = {
-        ...this.unread.value,
-        [m.room]: (this.unread.value[m.room] ?? 0) + 1,
-      };
-      if (mentioned) {
-        this.mentions.value = {
-          ...this.mentions.value,
-          [m.room]: (this.mentions.value[m.room] ?? 0) + 1,
-        };
-      }
-    }
+  }
+
+  /** Counts a new message in one of this user's rooms. */
+  #count(room: string, id: number, own: boolean, mentioned: boolean): void {
+    const r = this.myRoom(room);
+    // Replays of what `welcome` or `joined` counted already change nothing.
+    if (!r || id <= r.lastId) return;
+    const lastRead = own ? id : r.lastRead;
+    this.#setRoom({
+      ...r,
+      lastId: id,
+      lastRead,
+      unread: id - lastRead,
+      mentions: own ? 0 : r.mentions + (mentioned ? 1 : 0),
+    });
+  }
+
+  #setRoom(room: MyRoom): void {
+    const rooms = this.rooms.value;
+    const at = rooms.findIndex((r) => r.id === room.id);
+    this.rooms.value = at < 0
+      ? [...rooms, room]
+      : rooms.map((r, i) => i === at ? room : r);
+  }
+
+  #placeDivider(room: string): void {
+    const r = this.myRoom(room);
+    if (!r) return;
+    this.#dividerPending = false;
+    this.room(room).newAfter.value = r.lastRead < r.lastId ? r.lastRead : null;
   }
 
   #push(room: string, item: Item): void {
@@ -278,15 +401,6 @@ export class ChatStore {
     r.items.value = r.items.value.map((i) =>
       i.kind === "message" && i.id === id ? change(i) : i
     );
-  }
-
-  #clear(room: string): void {
-    if (this.unread.value[room]) {
-      this.unread.value = { ...this.unread.value, [room]: 0 };
-    }
-    if (this.mentions.value[room]) {
-      this.mentions.value = { ...this.mentions.value, [room]: 0 };
-    }
   }
 }
 

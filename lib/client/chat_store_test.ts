@@ -1,5 +1,9 @@
 import { expect } from "expect";
-import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import type {
+  ChatMessage,
+  MyRoom,
+  ServerFrame,
+} from "@/lib/shared/protocol.ts";
 import { ChatStore, MAX_ITEMS, mentionsUser } from "./chat_store.ts";
 
 const msg = (
@@ -33,27 +37,229 @@ Deno.test("chat store - live, replayed and history messages merge in id order, o
   expect(ids(store)).toEqual([0, 1, 2, 3, 4, 5]);
 });
 
-Deno.test("chat store - unread and mentions count in other rooms and clear on opening", () => {
+const myRoom = (id: string, over: Partial<MyRoom> = {}): MyRoom => ({
+  id,
+  name: id,
+  kind: "public",
+  members: 2,
+  online: 1,
+  lastId: 0,
+  lastRead: 0,
+  unread: 0,
+  mentions: 0,
+  ...over,
+});
+
+const welcome = (rooms: MyRoom[], name = "ana"): ServerFrame => ({
+  type: "welcome",
+  protocol: 2,
+  user: { name, guest: true },
+  serverTime: 0,
+  rooms,
+  limits: { maxTextBytes: 4096, maxFrameBytes: 65536 },
+});
+
+Deno.test("chat store - the sidebar holds own rooms with the server's counts, kept live by messages", () => {
   const store = new ChatStore();
-  store.apply({
-    type: "welcome",
-    protocol: 1,
-    user: { name: "ana", guest: true },
-    serverTime: 0,
-    rooms: [],
-    limits: { maxTextBytes: 4096, maxFrameBytes: 65536 },
-  });
   store.open("general");
-  store.apply({ type: "message", ...msg(1, "ben", "hi", "random") });
-  store.apply({ type: "message", ...msg(2, "ben", "hey @ana", "random") });
-  store.apply({ type: "message", ...msg(3, "ana", "mine", "random") });
-  store.apply({ type: "message", ...msg(1, "ben", "here", "general") });
-  expect(store.unread.value).toEqual({ random: 2 });
-  expect(store.mentions.value).toEqual({ random: 1 });
+  store.apply(welcome([
+    myRoom("general", { lastId: 1, lastRead: 1 }),
+    myRoom("random", { lastId: 4, lastRead: 2, unread: 2, mentions: 1 }),
+  ]));
+  expect(store.unread.value).toEqual({ general: 0, random: 2 });
+  expect(store.mentions.value).toEqual({ general: 0, random: 1 });
+  store.apply({ type: "message", ...msg(4, "ben", "old", "random") }); // a replay
+  store.apply({ type: "message", ...msg(5, "ben", "hey @ana", "random") });
+  store.apply({ type: "message", ...msg(6, "ben", "hi", "random") });
+  store.apply({ type: "message", ...msg(1, "ben", "elsewhere", "lobby") });
+  expect(store.unread.value).toEqual({ general: 0, random: 4 });
+  expect(store.mentions.value.random).toBe(2);
   expect(store.lastMention.value?.text).toBe("hey @ana");
-  store.open("random");
+  expect(store.unread.value.lobby).toBeUndefined(); // not a member
+  // One's own message reads the room up to it.
+  store.apply({ type: "message", ...msg(7, "ana", "mine", "random") });
   expect(store.unread.value.random).toBe(0);
   expect(store.mentions.value.random).toBe(0);
+});
+
+Deno.test("chat store - a read frame from another tab sets the counts; an older one is ignored", () => {
+  const store = new ChatStore();
+  store.apply(welcome([myRoom("random", { lastId: 9, unread: 9 })]));
+  store.apply({
+    type: "read",
+    room: "random",
+    lastRead: 7,
+    unread: 2,
+    mentions: 1,
+  });
+  expect(store.myRoom("random")).toMatchObject({
+    lastRead: 7,
+    unread: 2,
+    mentions: 1,
+  });
+  store.apply({
+    type: "read",
+    room: "random",
+    lastRead: 5,
+    unread: 4,
+    mentions: 2,
+  });
+  expect(store.myRoom("random")?.lastRead).toBe(7);
+  // A message that arrived after the server counted still counts.
+  store.apply({ type: "message", ...msg(10, "ben", "x", "random") });
+  store.apply({
+    type: "read",
+    room: "random",
+    lastRead: 8,
+    unread: 1,
+    mentions: 0,
+  });
+  expect(store.myRoom("random")?.unread).toBe(2);
+});
+
+Deno.test("chat store - markRead moves the read mark forward only, and says when it moved", () => {
+  const store = new ChatStore();
+  store.apply(
+    welcome([myRoom("general", { lastId: 5, unread: 5, mentions: 1 })]),
+  );
+  expect(store.markRead("general", 3)).toBe(true);
+  expect(store.myRoom("general")).toMatchObject({
+    lastRead: 3,
+    unread: 2,
+    mentions: 1,
+  });
+  expect(store.markRead("general", 2)).toBe(false);
+  expect(store.markRead("general", 5)).toBe(true);
+  expect(store.myRoom("general")).toMatchObject({ unread: 0, mentions: 0 });
+  expect(store.markRead("elsewhere", 5)).toBe(false);
+});
+
+Deno.test("chat store - the New divider is placed from lastRead when a room opens, on the first welcome too", () => {
+  const store = new ChatStore();
+  store.current.value = "general"; // as the page starts, before welcome
+  store.apply(welcome([
+    myRoom("general", { lastId: 8, lastRead: 5, unread: 3 }),
+    myRoom("random", { lastId: 2, lastRead: 2 }),
+  ]));
+  expect(store.room("general").newAfter.value).toBe(5);
+  store.markRead("general", 8);
+  store.apply(
+    welcome([myRoom("general", { lastId: 9, lastRead: 8, unread: 1 })]),
+  );
+  expect(store.room("general").newAfter.value).toBe(5); // a reconnect keeps it
+  store.open("random");
+  expect(store.room("random").newAfter.value).toBe(null);
+  store.open("general");
+  expect(store.room("general").newAfter.value).toBe(8);
+});
+
+Deno.test("chat store - membership: room adds, left and room_deleted remove, joined brings lastRead", () => {
+  const store = new ChatStore();
+  store.apply(welcome([myRoom("general")]));
+  store.apply({ type: "room", room: myRoom("design", { kind: "private" }) });
+  store.apply({
+    type: "room",
+    room: myRoom("dm-x", { kind: "dm", name: "ben" }),
+  });
+  expect(store.rooms.value.map((r) => r.id)).toEqual([
+    "general",
+    "design",
+    "dm-x",
+  ]);
+  store.apply({
+    type: "joined",
+    room: "design",
+    users: [{ name: "ana", guest: true }],
+    lastId: 6,
+    lastRead: 4,
+    members: 3,
+    online: 1,
+  });
+  expect(store.myRoom("design")).toMatchObject({ lastRead: 4, unread: 2 });
+  expect(store.room("design").total.value).toBe(3);
+  expect(store.room("design").members.value).toEqual([
+    { name: "ana", guest: true, status: "online" },
+  ]);
+  store.apply({ type: "left", room: "design", reason: "removed" });
+  store.apply({ type: "room_deleted", room: "dm-x" });
+  expect(store.rooms.value.map((r) => r.id)).toEqual(["general"]);
+  expect(store.room("design").items.value.at(-1)).toMatchObject({
+    kind: "notice",
+    text: "A moderator removed you from this room",
+  });
+});
+
+Deno.test("chat store - members come in pages, presence changes keep them live, online first", () => {
+  const store = new ChatStore();
+  const r = store.room("general");
+  store.membersAsked("general");
+  store.apply({
+    type: "members",
+    room: "general",
+    users: [
+      { name: "ana", guest: false, status: "online" },
+      { name: "ben", guest: false, status: "away" },
+    ],
+    next: "ben",
+    total: 4,
+    online: 2,
+  });
+  store.membersAsked("general", "ben");
+  store.apply({
+    type: "members",
+    room: "general",
+    users: [
+      { name: "ben", guest: false, status: "away" }, // listed already
+      { name: "cy", guest: true, status: "offline" },
+    ],
+    total: 4,
+    online: 2,
+  });
+  expect(r.members.value.map((m) => m.name)).toEqual(["ana", "ben", "cy"]);
+  expect(r.membersNext.value).toBeUndefined();
+  store.apply({
+    type: "presence",
+    room: "general",
+    online: 3,
+    changes: [
+      { name: "cy", guest: true, status: "online" },
+      { name: "dee", guest: false, status: "online" },
+      { name: "ana", guest: false, status: "offline" },
+      { name: "eve", guest: false, status: "offline" }, // not listed: stays out
+    ],
+  });
+  expect(r.online.value).toBe(3);
+  expect(r.members.value.map((m) => `${m.name}:${m.status}`)).toEqual([
+    "cy:online",
+    "dee:online",
+    "ben:away",
+    "ana:offline",
+  ]);
+  // A first page again replaces the list.
+  store.membersAsked("general");
+  store.apply({
+    type: "members",
+    room: "general",
+    users: [{ name: "zed", guest: false, status: "online" }],
+    total: 1,
+    online: 1,
+  });
+  expect(r.members.value.map((m) => m.name)).toEqual(["zed"]);
+});
+
+Deno.test("chat store - membership events are lines of their own: no mention, no announcement", () => {
+  const store = new ChatStore();
+  store.open("general");
+  store.apply(welcome([myRoom("general")]));
+  store.apply({
+    type: "message",
+    ...msg(1, "", "ana and 2 others joined"),
+    event: { kind: "joined", users: ["ana", "bo", "cy"], count: 3 },
+  });
+  expect(store.lastMention.value).toBe(null);
+  expect(store.announce.value).toBe("");
+  expect(ids(store)).toEqual([1]);
+  expect(store.myRoom("general")?.lastId).toBe(1);
 });
 
 Deno.test("chat store - a room keeps at most MAX_ITEMS items", () => {

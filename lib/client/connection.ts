@@ -1,7 +1,8 @@
 /**
- * The browser's connection to the chat: one WebSocket for every room,
- * reconnecting with backoff, resuming each room after the last message seen,
- * and sending the outbox in order, each message exactly once.
+ * The browser's connection to the chat: one WebSocket for every room one is
+ * a member of, reconnecting with backoff, resuming each room after the last
+ * message seen, saying which room is on screen, and sending the outbox in
+ * order, each message exactly once.
  *
  * Plain TypeScript with signals, so it runs (and is tested) in Deno too.
  *
@@ -58,6 +59,8 @@ export class ChatConnection {
   readonly #ready = new Set<string>();
   /** Pending messages already sent on the current socket. */
   readonly #sent = new Set<string>();
+  /** The room on screen, said again after each reconnect. */
+  #view: string | null = null;
   #ws: WebSocket | undefined;
   #attempt = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -77,13 +80,35 @@ export class ChatConnection {
     this.#open();
   }
 
-  /** Joins `room`, replaying from after `since` when given. */
+  /**
+   * Joins `room` (for a room one is not a member of yet, that makes one a
+   * member), replaying from after `since` when given.
+   */
   join(room: string, since?: number): void {
     if (this.#rooms.has(room)) return;
     this.#rooms.set(room, since);
     if (this.state.peek() === "open") {
       this.#send(joinFrame(room, since));
     }
+  }
+
+  /** Leaves `room`: membership ends. */
+  leave(room: string): void {
+    this.forget(room);
+    this.sendFrame({ type: "leave", room });
+  }
+
+  /** Stops asking for `room` on reconnect (membership ended elsewhere). */
+  forget(room: string): void {
+    this.#rooms.delete(room);
+    this.#ready.delete(room);
+  }
+
+  /** Shows `room` (null: none): its presence and typing come to this socket. */
+  view(room: string | null): void {
+    if (this.#view === room) return;
+    this.#view = room;
+    this.sendFrame({ type: "view", room });
   }
 
   /** How many rooms this connection has joined. */
@@ -207,9 +232,20 @@ export class ChatConnection {
         }
         this.#attempt = 0;
         this.state.value = "open";
+        // Only rooms one is still a member of: a join would make one a
+        // member again of a room left on another tab.
         for (const [room, since] of this.#rooms) {
-          this.#send(joinFrame(room, since));
+          if (frame.rooms.some((r) => r.id === room)) {
+            this.#send(joinFrame(room, since));
+          } else this.#rooms.delete(room);
         }
+        if (this.#view !== null) {
+          this.#send({ type: "view", room: this.#view });
+        }
+        break;
+      case "left":
+      case "room_deleted":
+        this.forget(frame.room);
         break;
       case "joined":
         this.#ready.add(frame.room);

@@ -5,7 +5,11 @@
  *
  * @module
  */
-import type { ChatMessage, ServerFrame } from "@/lib/shared/protocol.ts";
+import type {
+  ChatMessage,
+  DirectoryRoom,
+  ServerFrame,
+} from "@/lib/shared/protocol.ts";
 import type { Pending } from "./outbox.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
@@ -31,6 +35,25 @@ export function asHistoryPage(
   if (!isObject(v) || !Array.isArray(v.messages)) return null;
   if (!v.messages.every(isChatMessage)) return null;
   return { messages: v.messages, hasMore: v.hasMore === true };
+}
+
+/** Whether `v` is a room as the directory lists it. */
+function isDirectoryRoom(v: unknown): v is DirectoryRoom {
+  return isObject(v) && typeof v.id === "string" &&
+    typeof v.name === "string" && Number.isSafeInteger(v.members) &&
+    Number.isSafeInteger(v.online) &&
+    (v.topic === undefined || typeof v.topic === "string");
+}
+
+/** A directory page, or `null` when `v` isn't one. */
+export function asDirectoryPage(
+  v: unknown,
+): { rooms: DirectoryRoom[]; next?: string } | null {
+  if (!isObject(v) || !Array.isArray(v.rooms)) return null;
+  if (!v.rooms.every(isDirectoryRoom)) return null;
+  return typeof v.next === "string"
+    ? { rooms: v.rooms, next: v.next }
+    : { rooms: v.rooms };
 }
 
 /** Whether `v` is an outbox entry. */

@@ -1,5 +1,10 @@
 import { expect } from "expect";
-import { asHistoryPage, isPending, isServerFrame } from "./guards.ts";
+import {
+  asDirectoryPage,
+  asHistoryPage,
+  isPending,
+  isServerFrame,
+} from "./guards.ts";
 
 const message = { id: 1, room: "general", user: "ana", text: "hi", ts: 1 };
 
@@ -23,4 +28,15 @@ Deno.test("guards - a stored outbox keeps only well-formed entries", () => {
     .toBe(true);
   expect(isPending({ room: "r", text: 1, clientId: "c", ts: 1 })).toBe(false);
   expect(isPending("oops")).toBe(false);
+});
+
+Deno.test("guards - a directory page keeps its rooms and cursor, or is refused whole", () => {
+  const room = { id: "design", name: "design", members: 3, online: 1 };
+  expect(asDirectoryPage({ rooms: [room], next: "design" })).toEqual({
+    rooms: [room],
+    next: "design",
+  });
+  expect(asDirectoryPage({ rooms: [] })).toEqual({ rooms: [] });
+  expect(asDirectoryPage({ rooms: [{ ...room, members: "3" }] })).toBe(null);
+  expect(asDirectoryPage({ error: "nope" })).toBe(null);
 });

@@ -14,10 +14,7 @@ export const handler = define.handlers({
     if (!(await chat.hasRoom(room))) {
       throw new HttpError(404, `No such room: ${room}`);
     }
-    const [rooms, history] = await Promise.all([
-      chat.rooms(),
-      chat.store.history(room, FIRST_PAGE),
-    ]);
+    const history = await chat.store.history(room, FIRST_PAGE);
     const { user, sessionId } = ctx.state;
     // Moderation rights, so the page can offer what the server allows.
     const admin = user ? await chat.isAdmin(user.name) : false;
@@ -27,7 +24,8 @@ export const handler = define.handlers({
       : [];
     return page({
       room,
-      rooms,
+      // One's own rooms come with the socket's `welcome`.
+      rooms: [],
       ...history,
       account: user?.name ?? null,
       logoutToken: sessionId ? sessionCsrfToken(sessionId) : null,

@@ -1,22 +1,27 @@
 /**
  * The chat page's connection, as a hook: asks for a guest name when there is
- * none, connects once a name is known, resumes the first room after the
- * last message the server rendered, and keeps the browser's idea of being
- * online for the banner.
+ * none, connects once a name is known, joins every room one is a member of
+ * (the first after the last message the server rendered) so their counts
+ * stay live, says which room is on screen, pages its members, tells the
+ * server what was read, and keeps the browser's idea of being online for
+ * the banner.
  *
  * @module
  */
 import { type Signal, useSignal } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useMemo } from "preact/hooks";
 import type { ChatStore } from "@/lib/client/chat_store.ts";
 import { ChatConnection } from "@/lib/client/connection.ts";
+import { ReadMarker } from "@/lib/client/read_marker.ts";
 
 /** Where a guest's chosen name is kept between visits. */
 export const NAME_KEY = "chat:name";
-/** Rooms joined for unread counts; others are joined when opened. */
-const WATCHED_ROOMS = 30;
 /** Own guest messages remembered for edit and delete after a reload. */
 const MINE_KEPT = 500;
+/** Members per page of the member list. */
+const MEMBERS_PAGE = 50;
+/** Frames whose errors are shown as the page's problem line. */
+const ACTIONS = new Set(["dm", "invite", "remove", "join", "leave", "members"]);
 
 /** A name the server gave instead of the one asked for. */
 export interface Renamed {
@@ -42,8 +47,18 @@ export interface ConnectionHandle {
   now: Signal<number>;
   /** The name asked for and the one granted, when the server changed it. */
   renamed: Signal<Renamed | null>;
+  /** Why the last invite, removal, DM or join was refused. */
+  problem: Signal<string>;
+  /** Whether the tab is shown. */
+  visible: Signal<boolean>;
   /** Asks the server for room `id`; the page opens it once created. */
-  create(id: string): void;
+  create(id: string, isPrivate?: boolean): void;
+  /** Opens the DM room with account `user`; the page opens it once there. */
+  dm(user: string): void;
+  /** Asks for the first page of `room`'s members, or the one after `cursor`. */
+  members(room: string, cursor?: string): void;
+  /** Notes that `room` was read up to `id`; the server hears of it shortly. */
+  read(room: string, id: number): void;
   /** Connects as guest `name` (from the name dialog). */
   chooseName(name: string): void;
 }
@@ -67,6 +82,30 @@ export function useConnection(
   const now = useSignal(Date.now());
   const renamed = useSignal<Renamed | null>(null);
   const creating = useSignal("");
+  const dming = useSignal("");
+  const problem = useSignal("");
+  const visible = useSignal(true);
+  /** The members page asked for and not yet answered, per room. */
+  const membersAsked = useMemo(() => new Map<string, string>(), []);
+  const marker = useMemo(
+    () => new ReadMarker((f) => conn.peek()?.sendFrame(f) ?? false),
+    [],
+  );
+  const members = (room: string, cursor?: string) => {
+    const key = cursor ?? "";
+    if (membersAsked.get(room) === key) return;
+    const c = conn.peek();
+    if (!c?.sendFrame({ type: "members", room, cursor, limit: MEMBERS_PAGE })) {
+      return;
+    }
+    membersAsked.set(room, key);
+    store.membersAsked(room, cursor);
+  };
+  const openWhenThere = (id: string) => {
+    creating.value = "";
+    dming.value = "";
+    onCreated(id);
+  };
 
   useEffect(() => {
     const saved = account ?? localStorage.getItem(NAME_KEY);
@@ -76,6 +115,10 @@ export function useConnection(
     // Coming online or back to the tab: reconnect now, not after the backoff.
     const retry = () => {
       online.value = navigator.onLine;
+      visible.value = !document.hidden;
+      // A hidden tab shows no room: presence and typing stop coming.
+      if (document.hidden) marker.flush();
+      conn.peek()?.view(document.hidden ? null : store.current.peek());
       if (online.value && !document.hidden) conn.peek()?.retryNow();
     };
     addEventListener("online", retry);
@@ -103,7 +146,15 @@ export function useConnection(
       onFrame: (f) => {
         store.apply(f);
         if (f.type === "welcome") {
-          for (const r of f.rooms.slice(0, WATCHED_ROOMS)) c.join(r.id);
+          // Every own room, so its counts stay live; replayed after what
+          // this page holds of it.
+          for (const r of f.rooms) c.join(r.id, held(store, r.id));
+          membersAsked.clear();
+          const here = store.current.peek();
+          if (
+            store.myRoom(here) ||
+            store.room(here).items.peek().length > 0
+          ) members(here);
           const got = f.user.name;
           const seen = localStorage.getItem(`chat:renamed:${me}`);
           renamed.value = !account && got !== me && seen !== got
@@ -118,12 +169,29 @@ export function useConnection(
         } else if (f.type === "error" && f.frame?.type === "create") {
           createError.value = f.message;
           creating.value = "";
-        } else if (f.type === "room") {
-          if (c.joined < WATCHED_ROOMS) c.join(f.room.id);
-          if (f.room.id === creating.peek()) {
-            creating.value = "";
-            onCreated(f.room.id);
+        } else if (f.type === "error" && ACTIONS.has(f.frame?.type ?? "")) {
+          problem.value = f.message;
+          dming.value = "";
+          if (f.frame?.type === "members") {
+            membersAsked.delete(f.frame.room ?? "");
           }
+        } else if (f.type === "room") {
+          c.join(f.room.id, held(store, f.room.id));
+          if (
+            f.room.id === creating.peek() ||
+            (f.room.kind === "dm" && f.room.name === dming.peek())
+          ) openWhenThere(f.room.id);
+        } else if (f.type === "joined") {
+          // A read this page saw that the server has not heard of yet.
+          const lastRead = store.myRoom(f.room)?.lastRead ?? 0;
+          if (lastRead > f.lastRead) marker.mark(f.room, lastRead);
+        } else if (f.type === "members") {
+          membersAsked.delete(f.room);
+        } else if (
+          f.type === "presence" && f.more && f.room === store.current.peek()
+        ) {
+          // More changed than a frame lists: the first page again.
+          members(f.room);
         }
       },
       onRejected: (_code, reason) => {
@@ -132,14 +200,17 @@ export function useConnection(
         askName.value = true;
       },
     });
-    const last = store.room(room).items.peek().findLast((i) =>
-      i.kind === "message"
-    );
-    // The server rendered everything up to `last` (or an empty room): resume after it.
-    c.join(room, last?.kind === "message" ? last.id : 0);
+    // The server rendered everything up to the last message shown (or an
+    // empty room): a member resumes after it. Rooms one is not a member of
+    // are not joined (that would make one a member), only viewed.
+    c.join(room, held(store, room) ?? 0);
+    c.view(document.hidden ? null : store.current.peek());
     c.start();
     conn.value = c;
-    return () => c.stop();
+    return () => {
+      marker.stop();
+      c.stop();
+    };
   }, [me]);
 
   return {
@@ -150,12 +221,32 @@ export function useConnection(
     online,
     now,
     renamed,
-    create(id) {
+    problem,
+    visible,
+    create(id, isPrivate) {
       createError.value = "";
       creating.value = id;
-      if (!conn.peek()?.sendFrame({ type: "create", room: id })) {
+      const frame = isPrivate
+        ? { type: "create" as const, room: id, private: true }
+        : { type: "create" as const, room: id };
+      if (!conn.peek()?.sendFrame(frame)) {
         createError.value = "Not connected; try again in a moment";
       }
+    },
+    dm(user) {
+      problem.value = "";
+      const there = store.rooms.peek().find((r) =>
+        r.kind === "dm" && r.name === user
+      );
+      if (there) return onCreated(there.id);
+      dming.value = user;
+      if (!conn.peek()?.sendFrame({ type: "dm", user })) {
+        problem.value = "Not connected; try again in a moment";
+      }
+    },
+    members,
+    read(room, id) {
+      if (store.markRead(room, id)) marker.mark(room, id);
     },
     chooseName(wanted) {
       localStorage.setItem(NAME_KEY, wanted);
@@ -164,6 +255,14 @@ export function useConnection(
       name.value = wanted;
     },
   };
+}
+
+/** The last message id the page holds of `room`, when it holds any. */
+function held(store: ChatStore, room: string): number | undefined {
+  const last = store.room(room).items.peek().findLast((i) =>
+    i.kind === "message"
+  );
+  return last?.kind === "message" ? last.id : undefined;
 }
 
 /** The `room\0id` keys a guest kept in `key`, or none. */

@@ -1,0 +1,42 @@
+/**
+ * A room's member list as the page keeps it: pages of members merged in,
+ * presence changes applied, online members first.
+ *
+ * @module
+ */
+import type { MemberEntry, PresenceStatus } from "@/lib/shared/protocol.ts";
+
+const RANK: Record<PresenceStatus, number> = { online: 0, away: 1, offline: 2 };
+
+/** Orders members online first, then away, then offline, each by name. */
+export function byPresence(a: MemberEntry, b: MemberEntry): number {
+  return RANK[a.status] - RANK[b.status] || a.name.localeCompare(b.name);
+}
+
+/** `list` with a further page appended; names already listed are skipped. */
+export function mergeMembers(
+  list: readonly MemberEntry[],
+  page: readonly MemberEntry[],
+): MemberEntry[] {
+  const have = new Set(list.map((m) => m.name));
+  return [...list, ...page.filter((m) => !have.has(m.name))];
+}
+
+/**
+ * `list` after presence `changes`: listed people take their new status, and
+ * people not listed who came online are added (those who went offline are
+ * on a later page, or not shown at all).
+ */
+export function withPresence(
+  list: readonly MemberEntry[],
+  changes: readonly MemberEntry[],
+): MemberEntry[] {
+  if (changes.length === 0) return [...list];
+  const changed = new Map(changes.map((c) => [c.name, c]));
+  const out = list.map((m) => changed.get(m.name) ?? m);
+  const listed = new Set(list.map((m) => m.name));
+  for (const c of changes) {
+    if (!listed.has(c.name) && c.status !== "offline") out.push(c);
+  }
+  return out.sort(byPresence);
+}

@@ -1,0 +1,42 @@
+import { expect } from "expect";
+import type { MemberEntry } from "@/lib/shared/protocol.ts";
+import { byPresence, mergeMembers, withPresence } from "./members.ts";
+
+const m = (name: string, status: MemberEntry["status"]): MemberEntry => ({
+  name,
+  guest: false,
+  status,
+});
+
+Deno.test("members - online first, then away, then offline, each by name", () => {
+  const list = [
+    m("zed", "online"),
+    m("amy", "offline"),
+    m("bo", "away"),
+    m(
+      "al",
+      "online",
+    ),
+  ];
+  expect(list.sort(byPresence).map((x) => x.name)).toEqual([
+    "al",
+    "zed",
+    "bo",
+    "amy",
+  ]);
+});
+
+Deno.test("members - a later page skips names already listed", () => {
+  expect(
+    mergeMembers([m("a", "online")], [m("a", "online"), m("b", "offline")])
+      .map((x) => x.name),
+  ).toEqual(["a", "b"]);
+});
+
+Deno.test("members - presence changes update listed people and add those who came online", () => {
+  const list = [m("a", "online"), m("b", "offline")];
+  expect(
+    withPresence(list, [m("b", "online"), m("c", "away"), m("d", "offline")]),
+  ).toEqual([m("a", "online"), m("b", "online"), m("c", "away")]);
+  expect(withPresence(list, [])).toEqual(list);
+});
