@@ -16,14 +16,18 @@ import { roomKey } from "@/lib/shared/names.ts";
 import { KvNameClaims } from "@/lib/server/chat/name_claims.ts";
 import type {
   Appended,
+  CreateRoomOptions,
   Draft,
   HistoryPage,
   MessageChange,
   RoomOrigin,
+  RoomPage,
   Store,
   StoredRoom,
 } from "./store.ts";
 import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
+import { deletePrefix, getMany, KvMembers, KvReads } from "./kv_members.ts";
+import { Batcher } from "./batcher.ts";
 
 const log = logger("store");
 
@@ -59,16 +63,20 @@ const dedupeKey = (room: string, sender: string, clientId: string) => [
   sender,
   clientId,
 ];
+/** Public rooms by id, so the directory pages past private rooms and DMs. */
+const publicKey = (room: string) => ["rooms_public", room];
+/** Set once every room stored before kinds existed is in the public index. */
+const PUBLIC_INDEXED = ["meta", "rooms_public_indexed"];
+/** A room as kept in KV: with its quota keys, maybe without a kind (older rooms). */
+type KvRoom = Omit<StoredRoom, "kind"> & {
+  kind?: StoredRoom["kind"];
+  name?: string;
+  from?: string;
+};
 /** Who sent a message, for guests (accounts own their names). */
 const authorKey = (room: string, id: number) => ["author", room, id];
 /** Idempotency is per sender identity; clients without one go by name. */
 const senderOf = (d: Draft) => d.author ?? d.user;
-
-interface Pending {
-  draft: Draft;
-  resolve: (a: Appended) => void;
-  reject: (e: unknown) => void;
-}
 
 /** The storage contract in Deno KV. */
 export class KvStore implements Store {
@@ -86,11 +94,18 @@ export class KvStore implements Store {
   readonly bans: KvBans;
   /** Admin roles under `["roles", …]`. */
   readonly roles: KvRoles;
+  /** Membership under `["members", …]` (see `kv_members.ts`). */
+  readonly members: KvMembers;
+  /** Read state and mentions under `["reads", …]`, `["mentions", …]`. */
+  readonly reads: KvReads;
   readonly #limit: number;
   readonly #now: () => number;
-  /** Sends waiting for a commit, in arrival order. */
-  #queue: Pending[] = [];
-  #draining = false;
+  /**
+   * Sends waiting for a commit, in arrival order. A batch spans rooms: with
+   * many quiet rooms, one commit carries one message from each, where a
+   * commit per message would cost a disk sync each.
+   */
+  readonly #appends: Batcher<Draft, Appended>;
   #closed = false;
 
   /** Creates a store over `kv` keeping `historyLimit` messages per room. */
@@ -103,6 +118,13 @@ export class KvStore implements Store {
     this.names = new KvNameClaims(kv, now);
     this.bans = new KvBans(kv, now);
     this.roles = new KvRoles(kv);
+    this.members = new KvMembers(kv, now);
+    this.reads = new KvReads(kv);
+    this.#appends = new Batcher((drafts) => this.#commit(drafts), {
+      maxItems: MAX_BATCH,
+      weight: (d) => d.text.length * 3,
+      maxWeight: MAX_BATCH_BYTES,
+    });
   }
 
   /**
@@ -112,54 +134,7 @@ export class KvStore implements Store {
    */
   append(draft: Draft): Promise<Appended> {
     if (this.#closed) return Promise.reject(new Error("Store is closed"));
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ draft, resolve, reject });
-      if (!this.#draining) this.#drain();
-    });
-  }
-
-  /**
-   * Commits waiting sends one batch at a time. A batch spans rooms: with
-   * many quiet rooms, one commit carries one message from each, where a
-   * commit per message would cost a disk sync each.
-   */
-  async #drain(): Promise<void> {
-    this.#draining = true;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#take();
-        try {
-          const results = await this.#commit(batch.map((p) => p.draft));
-          batch.forEach((p, i) => p.resolve(results[i]));
-        } catch (error) {
-          if (batch.length === 1) {
-            batch[0].reject(error);
-            continue;
-          }
-          // One bad send must not fail the others: commit them one by one.
-          for (const p of batch) {
-            await this.#commit([p.draft]).then(
-              ([result]) => p.resolve(result),
-              p.reject,
-            );
-          }
-        }
-      }
-    } finally {
-      this.#draining = false;
-    }
-  }
-
-  /** The next batch: up to MAX_BATCH sends and MAX_BATCH_BYTES of text. */
-  #take(): Pending[] {
-    let bytes = 0;
-    let n = 0;
-    while (n < this.#queue.length && n < MAX_BATCH) {
-      bytes += this.#queue[n].draft.text.length * 3;
-      if (n > 0 && bytes > MAX_BATCH_BYTES) break;
-      n++;
-    }
-    return this.#queue.splice(0, n);
+    return this.#appends.push(draft);
   }
 
   /** Stores `drafts` (of any rooms) in one atomic commit, retrying conflicts. */
@@ -254,13 +229,8 @@ export class KvStore implements Store {
     }
   }
 
-  /** `kv.getMany` for any number of keys (KV takes 10 at a time). */
-  async #getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
-    const chunks: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
-    for (let i = 0; i < keys.length; i += 10) {
-      chunks.push(this.kv.getMany<T[]>(keys.slice(i, i + 10)));
-    }
-    return (await Promise.all(chunks)).flat();
+  #getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {
+    return getMany<T>(this.kv, keys);
   }
 
   async #findDuplicates(
@@ -397,13 +367,17 @@ export class KvStore implements Store {
   async createRoom(
     id: string,
     by: RoomOrigin = {},
+    options: CreateRoomOptions = {},
   ): Promise<boolean> {
     const { owner = null, name, from } = by;
+    const kind = options.kind ?? "public";
     // The quota keys are kept with the room, so deleting it can drop them.
-    const room: StoredRoom & { name?: string; from?: string } = {
+    const room: KvRoom = {
       id,
       createdBy: owner,
       createdAt: this.#now(),
+      kind,
+      ...(options.topic ? { topic: options.topic } : {}),
       ...(name ? { name } : {}),
       ...(from ? { from } : {}),
     };
@@ -412,6 +386,7 @@ export class KvStore implements Store {
       versionstamp: null,
     })
       .set(["rooms", id], room);
+    if (kind === "public") op.set(publicKey(id), true);
     if (name) op.set(["rooms_by", name, id], true);
     if (from) op.set(["rooms_from", from, id], true);
     return (await op.commit()).ok;
@@ -421,33 +396,22 @@ export class KvStore implements Store {
     id: string,
     options: { onlyIfEmpty?: boolean } = {},
   ): Promise<boolean> {
-    const room = await this.kv.get<
-      StoredRoom & { name?: string; from?: string }
-    >(
-      ["rooms", id],
-    );
+    const room = await this.kv.get<KvRoom>(["rooms", id]);
     if (!room.value) return false;
     const seq = await this.kv.get<number>(seqKey(id));
     if (options.onlyIfEmpty && (seq.value ?? 0) > 0) return false;
     const { name, from } = room.value;
     // Checking the sequence: a send committing meanwhile makes this fail.
     const op = this.kv.atomic().check(room).check(seq).delete(["rooms", id])
-      .delete(seqKey(id));
+      .delete(seqKey(id)).delete(publicKey(id));
     if (name) op.delete(["rooms_by", name, id]);
     if (from) op.delete(["rooms_from", from, id]);
     if (!(await op.commit()).ok) return false;
     for (const prefix of [["msg", id], ["author", id], ["dedupe", id]]) {
-      let batch = this.kv.atomic();
-      let n = 0;
-      for await (const e of this.kv.list({ prefix })) {
-        batch.delete(e.key);
-        if (++n % 500 === 0) {
-          await batch.commit();
-          batch = this.kv.atomic();
-        }
-      }
-      if (n % 500 !== 0) await batch.commit();
+      await deletePrefix(this.kv, prefix);
     }
+    await this.members.clear(id);
+    await this.reads.clear(id);
     return true;
   }
 
@@ -462,19 +426,66 @@ export class KvStore implements Store {
 
   /** One room, or null. */
   async room(id: string): Promise<StoredRoom | null> {
-    const room = (await this.kv.get<StoredRoom>(["rooms", id])).value;
+    const room = (await this.kv.get<KvRoom>(["rooms", id])).value;
     return room && publicRoom(room);
   }
 
   /** Every room, oldest first. */
   async rooms(): Promise<StoredRoom[]> {
     const out: StoredRoom[] = [];
-    for await (const e of this.kv.list<StoredRoom>({ prefix: ["rooms"] })) {
+    for await (const e of this.kv.list<KvRoom>({ prefix: ["rooms"] })) {
       out.push(publicRoom(e.value));
     }
     return out.sort((a, b) =>
       a.createdAt - b.createdAt || a.id.localeCompare(b.id)
     );
+  }
+
+  /** A page of public rooms by id, after `after`. */
+  async publicRooms(
+    options: { after?: string; limit: number },
+  ): Promise<RoomPage> {
+    const limit = Math.max(1, Math.floor(options.limit));
+    const prefix = ["rooms_public"];
+    const ids: string[] = [];
+    const iter = this.kv.list(
+      options.after === undefined
+        ? { prefix }
+        : { prefix, start: publicKey(options.after) },
+      { limit: limit + 2, batchSize: Math.min(500, limit + 2) },
+    );
+    for await (const e of iter) {
+      const id = String(e.key[1]);
+      if (id !== options.after) ids.push(id);
+    }
+    const more = ids.length > limit;
+    ids.length = Math.min(ids.length, limit);
+    const entries = await getMany<KvRoom>(
+      this.kv,
+      ids.map((i) => ["rooms", i]),
+    );
+    // An index entry outliving its room (a deletion racing the backfill) is skipped.
+    const rooms = entries.flatMap((e) =>
+      e.value && (e.value.kind ?? "public") === "public"
+        ? [publicRoom(e.value)]
+        : []
+    );
+    return more ? { rooms, next: ids[ids.length - 1] } : { rooms };
+  }
+
+  /**
+   * Puts the rooms stored before kinds existed (all public) into the public
+   * index, once per KV file; each entry is checked against the room as read,
+   * so a room deleted meanwhile is not indexed again.
+   */
+  async indexPublicRooms(): Promise<void> {
+    if ((await this.kv.get(PUBLIC_INDEXED)).value) return;
+    for await (const e of this.kv.list<KvRoom>({ prefix: ["rooms"] })) {
+      if ((e.value.kind ?? "public") !== "public") continue;
+      await this.kv.atomic().check(e).set(publicKey(e.value.id), true)
+        .commit();
+    }
+    await this.kv.set(PUBLIC_INDEXED, true);
   }
 
   /** How many rooms a user has created. */
@@ -493,14 +504,25 @@ export class KvStore implements Store {
   /** Waits for pending commits and closes the KV handle. */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#draining) await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([
+      this.#appends.idle(),
+      this.members.idle(),
+      this.reads.idle(),
+    ]);
     this.kv.close();
   }
 }
 
-/** A stored room without the quota keys kept alongside it. */
-function publicRoom(room: StoredRoom): StoredRoom {
-  return { id: room.id, createdBy: room.createdBy, createdAt: room.createdAt };
+/** A stored room without the quota keys kept alongside it; older rooms are public. */
+function publicRoom(room: KvRoom): StoredRoom {
+  const out: StoredRoom = {
+    id: room.id,
+    createdBy: room.createdBy,
+    createdAt: room.createdAt,
+    kind: room.kind ?? "public",
+  };
+  if (room.topic !== undefined) out.topic = room.topic;
+  return out;
 }
 
 /**
@@ -518,5 +540,7 @@ export async function openKvStore(options: KvStoreOptions): Promise<KvStore> {
   }
   // "" is the platform's default database (Deno Deploy's managed KV).
   const kv = await Deno.openKv(options.path || undefined);
-  return new KvStore(kv, options.historyLimit, options.now);
+  const store = new KvStore(kv, options.historyLimit, options.now);
+  await store.indexPublicRooms();
+  return store;
 }

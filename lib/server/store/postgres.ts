@@ -25,16 +25,21 @@ import {
   PgRoles,
   PgSessions,
 } from "./postgres_records.ts";
+import { PgMembers, PgReads } from "./postgres_members.ts";
 import type {
   Appended,
+  CreateRoomOptions,
   Draft,
   HistoryPage,
   MessageChange,
+  RoomKind,
   RoomOrigin,
+  RoomPage,
   Store,
   StoredRoom,
 } from "./store.ts";
 import { StoreUnavailableError } from "./store.ts";
+import { Batcher } from "./batcher.ts";
 
 /** A connection pool with `bigint` columns read as numbers. */
 export type Db = Sql<Record<string, never>>;
@@ -144,11 +149,24 @@ const toMessage = (r: MessageRow): ChatMessage => {
   return m;
 };
 
-interface Pending {
-  draft: Draft;
-  resolve: (a: Appended) => void;
-  reject: (e: unknown) => void;
+interface RoomRow {
+  id: string;
+  createdBy: string | null;
+  createdAt: number;
+  kind: RoomKind;
+  topic: string | null;
 }
+
+const toRoom = (r: RoomRow): StoredRoom => {
+  const room: StoredRoom = {
+    id: r.id,
+    createdBy: r.createdBy,
+    createdAt: r.createdAt,
+    kind: r.kind,
+  };
+  if (r.topic !== null) room.topic = r.topic;
+  return room;
+};
 
 /** The storage contract in PostgreSQL. */
 export class PostgresStore implements Store {
@@ -166,12 +184,16 @@ export class PostgresStore implements Store {
   readonly bans: PgBans;
   /** Admin roles in `admin_grants` and `admin_listed`. */
   readonly roles: PgRoles;
+  /** Membership in `room_members` and `room_member_counts`. */
+  readonly members: PgMembers;
+  /** Read state in `read_state`, mentions in `mentions`. */
+  readonly reads: PgReads;
   readonly #limit: number;
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #target: string;
-  #queue: Pending[] = [];
-  #draining = false;
+  /** Sends waiting for a transaction, in arrival order. */
+  readonly #appends: Batcher<Draft, Appended>;
   #closed = false;
   /** Set while PostgreSQL is unreachable; cleared by the probe. */
   #down?: { since: number; probe: Promise<void> };
@@ -189,6 +211,16 @@ export class PostgresStore implements Store {
     this.names = new PgNameClaims(sql, guard, this.#now);
     this.bans = new PgBans(sql, guard);
     this.roles = new PgRoles(sql, guard);
+    this.members = new PgMembers(sql, guard, this.#now);
+    this.reads = new PgReads(sql, guard);
+    this.#appends = new Batcher(
+      (drafts) => this.#guard(this.#commit(drafts)),
+      {
+        maxItems: MAX_BATCH,
+        // An outage fails the batch at once; one bad send fails alone.
+        retryAlone: (error) => !(error instanceof StoreUnavailableError),
+      },
+    );
   }
 
   /** Notes a connection failure (starting the probe) and passes the error on. */
@@ -238,39 +270,7 @@ export class PostgresStore implements Store {
         new StoreUnavailableError("PostgreSQL is unreachable"),
       );
     }
-    return new Promise((resolve, reject) => {
-      this.#queue.push({ draft, resolve, reject });
-      if (!this.#draining) this.#drain();
-    });
-  }
-
-  async #drain(): Promise<void> {
-    this.#draining = true;
-    try {
-      while (this.#queue.length > 0) {
-        const batch = this.#queue.splice(0, MAX_BATCH);
-        try {
-          const results = await this.#guard(
-            this.#commit(batch.map((p) => p.draft)),
-          );
-          batch.forEach((p, i) => p.resolve(results[i]));
-        } catch (error) {
-          if (batch.length === 1 || error instanceof StoreUnavailableError) {
-            for (const p of batch) p.reject(error);
-            continue;
-          }
-          // One bad send must not fail the others: commit them one by one.
-          for (const p of batch) {
-            await this.#guard(this.#commit([p.draft])).then(
-              ([result]) => p.resolve(result),
-              p.reject,
-            );
-          }
-        }
-      }
-    } finally {
-      this.#draining = false;
-    }
+    return this.#appends.push(draft);
   }
 
   /**
@@ -392,11 +392,17 @@ export class PostgresStore implements Store {
     return rows[0] ? toMessage(rows[0]) : null;
   }
 
-  async createRoom(id: string, by: RoomOrigin = {}): Promise<boolean> {
+  async createRoom(
+    id: string,
+    by: RoomOrigin = {},
+    options: CreateRoomOptions = {},
+  ): Promise<boolean> {
     const rows = await this.#guard(this.sql`
-      INSERT INTO rooms (id, created_by, creator_name, created_from, created_at)
+      INSERT INTO rooms (id, created_by, creator_name, created_from, created_at,
+        kind, topic)
       VALUES (${id}, ${by.owner ?? null}, ${by.name ?? null},
-        ${by.from ?? null}, ${this.#now()})
+        ${by.from ?? null}, ${this.#now()}, ${options.kind ?? "public"},
+        ${options.topic || null})
       ON CONFLICT (id) DO NOTHING
       RETURNING id`);
     return rows.length === 1;
@@ -406,6 +412,7 @@ export class PostgresStore implements Store {
     id: string,
     options: { onlyIfEmpty?: boolean } = {},
   ): Promise<boolean> {
+    await Promise.all([this.members.idle(), this.reads.idle()]);
     return await this.#guard(this.sql.begin(async (tx) => {
       // Locks the counter row: no send commits to the room meanwhile.
       const counter = await tx<{ last_id: number }[]>`
@@ -417,22 +424,44 @@ export class PostgresStore implements Store {
       if (gone.length === 0) return false;
       await tx`DELETE FROM messages WHERE room = ${id}`;
       await tx`DELETE FROM room_counters WHERE room = ${id}`;
+      await tx`DELETE FROM room_members WHERE room = ${id}`;
+      await tx`DELETE FROM room_member_counts WHERE room = ${id}`;
+      await tx`DELETE FROM read_state WHERE room = ${id}`;
+      await tx`DELETE FROM mentions WHERE room = ${id}`;
       return true;
     }));
   }
 
   async room(id: string): Promise<StoredRoom | null> {
-    const rows = await this.#guard(this.sql<StoredRoom[]>`
-      SELECT id, created_by AS "createdBy", created_at AS "createdAt"
+    const rows = await this.#guard(this.sql<RoomRow[]>`
+      SELECT id, created_by AS "createdBy", created_at AS "createdAt", kind,
+        topic
       FROM rooms WHERE id = ${id}`);
-    return rows[0] ? { ...rows[0] } : null;
+    return rows[0] ? toRoom(rows[0]) : null;
   }
 
   async rooms(): Promise<StoredRoom[]> {
-    const rows = await this.#guard(this.sql<StoredRoom[]>`
-      SELECT id, created_by AS "createdBy", created_at AS "createdAt"
+    const rows = await this.#guard(this.sql<RoomRow[]>`
+      SELECT id, created_by AS "createdBy", created_at AS "createdAt", kind,
+        topic
       FROM rooms ORDER BY created_at, id COLLATE "C"`);
-    return rows.map((r) => ({ ...r }));
+    return rows.map(toRoom);
+  }
+
+  async publicRooms(
+    options: { after?: string; limit: number },
+  ): Promise<RoomPage> {
+    const limit = Math.max(1, Math.floor(options.limit));
+    const rows = await this.#guard(this.sql<RoomRow[]>`
+      SELECT id, created_by AS "createdBy", created_at AS "createdAt", kind,
+        topic
+      FROM rooms
+      WHERE kind = 'public' AND id COLLATE "C" > ${options.after ?? ""}
+      ORDER BY id COLLATE "C" LIMIT ${limit + 1}`);
+    const rooms = rows.slice(0, limit).map(toRoom);
+    return rows.length > limit
+      ? { rooms, next: rooms[limit - 1].id }
+      : { rooms };
   }
 
   async roomsCreatedBy(user: string): Promise<number> {
@@ -455,7 +484,11 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#draining) await new Promise((r) => setTimeout(r, 5));
+    await Promise.all([
+      this.#appends.idle(),
+      this.members.idle(),
+      this.reads.idle(),
+    ]);
     await this.sql.end({ timeout: 5 });
   }
 }

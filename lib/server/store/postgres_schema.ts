@@ -183,6 +183,45 @@ export const MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 5,
+    name: "room kinds and topics; members, read state, mentions",
+    sql: `
+      ALTER TABLE rooms ADD COLUMN kind text NOT NULL DEFAULT 'public'
+        CHECK (kind IN ('public', 'private', 'dm'));
+      ALTER TABLE rooms ADD COLUMN topic text;
+      -- The directory pages public rooms by id in byte order.
+      CREATE INDEX rooms_public ON rooms (id COLLATE "C")
+        WHERE kind = 'public';
+      -- Keys compare bytewise ("C"), as in Deno KV, so pages agree.
+      CREATE TABLE room_members (
+        room text NOT NULL,
+        key text COLLATE "C" NOT NULL,
+        name text NOT NULL,
+        guest boolean NOT NULL,
+        joined_at bigint NOT NULL,
+        PRIMARY KEY (room, key)
+      );
+      CREATE INDEX room_members_key ON room_members (key, room COLLATE "C");
+      -- Kept in the transaction that adds or removes: a count is one row.
+      CREATE TABLE room_member_counts (
+        room text PRIMARY KEY,
+        members bigint NOT NULL
+      );
+      CREATE TABLE read_state (
+        room text NOT NULL,
+        key text NOT NULL,
+        last_read bigint NOT NULL,
+        PRIMARY KEY (room, key)
+      );
+      CREATE TABLE mentions (
+        room text NOT NULL,
+        key text NOT NULL,
+        id bigint NOT NULL,
+        PRIMARY KEY (room, key, id)
+      );
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

@@ -104,6 +104,12 @@ export interface MessageStore {
   ): Promise<ChatMessage | null>;
 }
 
+/**
+ * Who may see a room: anyone (`public`), its members only (`private`), or
+ * the two people of a direct message (`dm`).
+ */
+export type RoomKind = "public" | "private" | "dm";
+
 /** A room as stored. */
 export interface StoredRoom {
   /** The room id. */
@@ -112,6 +118,26 @@ export interface StoredRoom {
   createdBy: string | null;
   /** Milliseconds since the epoch. */
   createdAt: number;
+  /** Who may see it; rooms stored before kinds existed are public. */
+  kind: RoomKind;
+  /** A line about the room, when it has one. */
+  topic?: string;
+}
+
+/** Options of {@link RoomStore.createRoom}. */
+export interface CreateRoomOptions {
+  /** Who may see it (default `public`). */
+  kind?: RoomKind;
+  /** A line about the room. */
+  topic?: string;
+}
+
+/** A page of public rooms. */
+export interface RoomPage {
+  /** Public rooms ordered by id. */
+  rooms: StoredRoom[];
+  /** The last id of this page, when more rooms follow it. */
+  next?: string;
 }
 
 /** Who made a room, for ownership and quotas. */
@@ -127,21 +153,89 @@ export interface RoomOrigin {
 /** The rooms. */
 export interface RoomStore {
   /** Creates a room unless it exists; false when it did. */
-  createRoom(id: string, by?: RoomOrigin): Promise<boolean>;
+  createRoom(
+    id: string,
+    by?: RoomOrigin,
+    options?: CreateRoomOptions,
+  ): Promise<boolean>;
   /**
-   * Removes a room with its messages, so its id is free again; false when
-   * there was no such room, or (with `onlyIfEmpty`) a message was ever
-   * stored in it. The creator's and address's quotas count it no more.
+   * Removes a room with its messages, members, read state and mentions, so
+   * its id is free again; false when there was no such room, or (with
+   * `onlyIfEmpty`) a message was ever stored in it. The creator's and
+   * address's quotas count it no more.
    */
   deleteRoom(id: string, options?: { onlyIfEmpty?: boolean }): Promise<boolean>;
   /** One room, or null. */
   room(id: string): Promise<StoredRoom | null>;
   /** Every room, oldest first (ties by id). */
   rooms(): Promise<StoredRoom[]>;
+  /**
+   * A page of public rooms ordered by id (byte order), starting after the
+   * id `after`; private rooms and DMs are never listed.
+   */
+  publicRooms(options: { after?: string; limit: number }): Promise<RoomPage>;
   /** How many rooms a user (by display name) has created. */
   roomsCreatedBy(user: string): Promise<number>;
   /** How many rooms were created from a client address. */
   roomsCreatedFrom(address: string): Promise<number>;
+}
+
+/** A member of a room. */
+export interface Member {
+  /** The member key: `authorKey(identity)` (an account, or a guest token's digest). */
+  key: string;
+  /** The display name when they joined. */
+  name: string;
+  /** Whether they are a guest. */
+  guest: boolean;
+  /** When they joined, in milliseconds since the epoch. */
+  joinedAt: number;
+}
+
+/** A page of a room's members. */
+export interface MemberPage {
+  /** Members ordered by key (byte order). */
+  members: Member[];
+  /** The last key of this page, when more members follow it. */
+  next?: string;
+}
+
+/**
+ * Who is a member of which room. Adds and removes are batched (group
+ * commit), so a join storm of thousands costs a few commits; a room's count
+ * is kept with them and costs one read.
+ */
+export interface MemberRecords {
+  /** Adds unless present; true when new. */
+  add(
+    room: string,
+    member: { key: string; name: string; guest: boolean },
+  ): Promise<boolean>;
+  /** Removes; true when it was a member. */
+  remove(room: string, key: string): Promise<boolean>;
+  /** One member, or null. */
+  get(room: string, key: string): Promise<Member | null>;
+  /** A page ordered by key, after the key `after`. */
+  list(
+    room: string,
+    options: { after?: string; limit: number },
+  ): Promise<MemberPage>;
+  /** How many members the room has. */
+  count(room: string): Promise<number>;
+  /** The rooms `key` is a member of, ordered by id. */
+  roomsOf(key: string): Promise<string[]>;
+}
+
+/** Read state and mentions, by member key. */
+export interface ReadRecords {
+  /** Last-read ids of `key` in `rooms` (missing = 0). */
+  get(key: string, rooms: string[]): Promise<Map<string, number>>;
+  /** Moves last-read forward (never back); resolves to the stored value. */
+  set(key: string, room: string, id: number): Promise<number>;
+  /** Records that message `id` of `room` mentions each of `keys`. */
+  mention(room: string, id: number, keys: string[]): Promise<void>;
+  /** How many recorded mentions of `key` in `room` have id > `after`. */
+  mentionsAfter(key: string, room: string, after: number): Promise<number>;
 }
 
 /** An account as stored. */
@@ -260,6 +354,10 @@ export interface Store extends MessageStore, RoomStore {
   readonly bans: BanRecords;
   /** Admin roles. */
   readonly roles: RoleRecords;
+  /** Room membership. */
+  readonly members: MemberRecords;
+  /** Read state and mentions. */
+  readonly reads: ReadRecords;
   /** Whether the database answers now. */
   healthy(): Promise<boolean>;
   /** Waits for pending commits and releases the database. */

@@ -526,6 +526,298 @@ const cases: Case[] = [
         expect(await store.healthy()).toBe(true);
       }),
   ],
+  [
+    "a member is added once, removed, counted and listed by key",
+    (place) =>
+      using(place, { now: () => 77 }, async (store) => {
+        const mina = { key: "mina", name: "Mina", guest: false };
+        expect(await store.members.add("r", mina)).toBe(true);
+        expect(await store.members.add("r", { ...mina, name: "M" })).toBe(
+          false,
+        );
+        expect(await store.members.get("r", "mina")).toEqual({
+          ...mina,
+          joinedAt: 77,
+        });
+        expect(await store.members.get("r", "joon")).toBe(null);
+        expect(await store.members.get("other", "mina")).toBe(null);
+        for (const key of ["g:b", "joon", "ada", "zed"]) {
+          await store.members.add("r", {
+            key,
+            name: key,
+            guest: key.startsWith("g:"),
+          });
+        }
+        expect(await store.members.count("r")).toBe(5);
+        expect(await store.members.count("empty")).toBe(0);
+        const first = await store.members.list("r", { limit: 2 });
+        expect(first.members.map((m) => m.key)).toEqual(["ada", "g:b"]);
+        expect(first.members[1]).toEqual({
+          key: "g:b",
+          name: "g:b",
+          guest: true,
+          joinedAt: 77,
+        });
+        expect(first.next).toBe("g:b");
+        const second = await store.members.list("r", {
+          after: first.next,
+          limit: 2,
+        });
+        expect(second).toEqual({
+          members: [
+            { key: "joon", name: "joon", guest: false, joinedAt: 77 },
+            { key: "mina", name: "Mina", guest: false, joinedAt: 77 },
+          ],
+          next: "mina",
+        });
+        const last = await store.members.list("r", {
+          after: "mina",
+          limit: 2,
+        });
+        expect(last.members.map((m) => m.key)).toEqual(["zed"]);
+        expect(last.next).toBe(undefined);
+        // An `after` that is no member still pages from its place.
+        expect(
+          (await store.members.list("r", { after: "b", limit: 10 })).members
+            .map((m) => m.key),
+        ).toEqual(["g:b", "joon", "mina", "zed"]);
+        expect(await store.members.remove("r", "joon")).toBe(true);
+        expect(await store.members.remove("r", "joon")).toBe(false);
+        expect(await store.members.remove("nowhere", "mina")).toBe(false);
+        expect(await store.members.count("r")).toBe(4);
+        expect(await store.members.get("r", "joon")).toBe(null);
+        expect(await store.members.add("r", mina)).toBe(false);
+      }),
+  ],
+  [
+    "a member key's rooms are listed; adds and removes in one burst apply in order",
+    (place) =>
+      using(place, {}, async (store) => {
+        const mina = { key: "mina", name: "mina", guest: false };
+        await store.members.add("b-room", mina);
+        await store.members.add("a-room", mina);
+        await store.members.add("a-room", { ...mina, key: "joon" });
+        expect(await store.members.roomsOf("mina")).toEqual([
+          "a-room",
+          "b-room",
+        ]);
+        expect(await store.members.roomsOf("joon")).toEqual(["a-room"]);
+        expect(await store.members.roomsOf("nobody")).toEqual([]);
+        // Issued together, so they share commits: still applied in call order.
+        const results = await Promise.all([
+          store.members.remove("b-room", "mina"),
+          store.members.add("b-room", mina),
+          store.members.remove("b-room", "mina"),
+          store.members.add("c-room", mina),
+          store.members.add("c-room", mina),
+          store.members.remove("a-room", "joon"),
+          store.members.add("a-room", { ...mina, key: "joon" }),
+        ]);
+        expect(results).toEqual([true, true, true, true, false, true, true]);
+        expect(await store.members.roomsOf("mina")).toEqual([
+          "a-room",
+          "c-room",
+        ]);
+        expect(await store.members.count("b-room")).toBe(0);
+        expect(await store.members.count("c-room")).toBe(1);
+        expect(await store.members.count("a-room")).toBe(2);
+      }),
+  ],
+  [
+    "a storm of 2,000 concurrent adds all land, with the right count",
+    async (place) => {
+      // Two handles, as two instances on one store, adding at once.
+      const one = await place.open();
+      const two = await place.open();
+      try {
+        const keys = Array.from({ length: 2000 }, (_, i) => `u${i}`);
+        const results = await Promise.all(
+          keys.map((key, i) =>
+            (i % 2 ? one : two).members.add("big", {
+              key,
+              name: key,
+              guest: i % 3 === 0,
+            })
+          ),
+        );
+        expect(results.every((r) => r)).toBe(true);
+        // Everyone again, plus 10 new: only the new ones are added.
+        const again = await Promise.all(
+          [...keys, ...Array.from({ length: 10 }, (_, i) => `new${i}`)].map((
+            key,
+          ) => one.members.add("big", { key, name: key, guest: false })),
+        );
+        expect(again.filter((r) => r).length).toBe(10);
+        expect(await two.members.count("big")).toBe(2010);
+        let n = 0;
+        let after: string | undefined;
+        do {
+          const page = await one.members.list("big", { after, limit: 500 });
+          n += page.members.length;
+          after = page.next;
+        } while (after);
+        expect(n).toBe(2010);
+        expect(await one.members.roomsOf("u1999")).toEqual(["big"]);
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    },
+  ],
+  [
+    "membership and read state survive a restart",
+    async (place) => {
+      await using(place, {}, async (store) => {
+        await store.createRoom("dev", {}, { kind: "private" });
+        await store.members.add("dev", {
+          key: "mina",
+          name: "mina",
+          guest: false,
+        });
+        await store.reads.set("mina", "dev", 4);
+        await store.reads.mention("dev", 7, ["mina"]);
+      });
+      await using(place, {}, async (store) => {
+        expect(await store.members.get("dev", "mina")).toMatchObject({
+          name: "mina",
+        });
+        expect(await store.members.count("dev")).toBe(1);
+        expect(await store.members.roomsOf("mina")).toEqual(["dev"]);
+        expect(await store.reads.get("mina", ["dev"])).toEqual(
+          new Map([["dev", 4]]),
+        );
+        expect(await store.reads.mentionsAfter("mina", "dev", 4)).toBe(1);
+        expect((await store.room("dev"))?.kind).toBe("private");
+      });
+    },
+  ],
+  [
+    "read state only moves forward and answers the stored value",
+    (place) =>
+      using(place, {}, async (store) => {
+        expect(await store.reads.set("mina", "r", 5)).toBe(5);
+        expect(await store.reads.set("mina", "r", 3)).toBe(5);
+        expect(await store.reads.set("mina", "r", 9)).toBe(9);
+        expect(await store.reads.set("joon", "r", 2)).toBe(2);
+        // Concurrent sets share a commit: the highest wins, whatever order.
+        const together = await Promise.all([
+          store.reads.set("mina", "s", 4),
+          store.reads.set("mina", "s", 12),
+          store.reads.set("mina", "s", 8),
+        ]);
+        expect(together.every((v) => v === 12)).toBe(true);
+        expect(await store.reads.get("mina", ["r", "s", "none"])).toEqual(
+          new Map([["r", 9], ["s", 12], ["none", 0]]),
+        );
+        expect(await store.reads.get("joon", ["r"])).toEqual(
+          new Map([["r", 2]]),
+        );
+        expect(await store.reads.get("nobody", [])).toEqual(new Map());
+      }),
+  ],
+  [
+    "mentions are counted after the last-read id",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.reads.mention("r", 3, ["mina", "joon"]);
+        await store.reads.mention("r", 5, ["mina", "mina"]);
+        await store.reads.mention("r", 9, ["mina"]);
+        await store.reads.mention("s", 9, ["mina"]);
+        await store.reads.mention("r", 10, []);
+        expect(await store.reads.mentionsAfter("mina", "r", 0)).toBe(3);
+        expect(await store.reads.mentionsAfter("mina", "r", 3)).toBe(2);
+        expect(await store.reads.mentionsAfter("mina", "r", 9)).toBe(0);
+        expect(await store.reads.mentionsAfter("joon", "r", 2)).toBe(1);
+        expect(await store.reads.mentionsAfter("joon", "s", 0)).toBe(0);
+        // One message mentioning many at once.
+        const many = Array.from({ length: 1500 }, (_, i) => `k${i}`);
+        await store.reads.mention("big", 1, many);
+        expect(await store.reads.mentionsAfter("k1499", "big", 0)).toBe(1);
+        expect(await store.reads.mentionsAfter("k0", "big", 0)).toBe(1);
+      }),
+  ],
+  [
+    "deleting a room removes its members, read state and mentions",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.createRoom("gone");
+        await store.createRoom("kept");
+        for (const room of ["gone", "kept"]) {
+          await store.members.add(room, {
+            key: "mina",
+            name: "mina",
+            guest: false,
+          });
+          await store.reads.set("mina", room, 3);
+          await store.reads.mention(room, 5, ["mina"]);
+        }
+        expect(await store.deleteRoom("gone")).toBe(true);
+        expect(await store.members.get("gone", "mina")).toBe(null);
+        expect(await store.members.count("gone")).toBe(0);
+        expect(await store.members.roomsOf("mina")).toEqual(["kept"]);
+        expect(await store.reads.get("mina", ["gone", "kept"])).toEqual(
+          new Map([["gone", 0], ["kept", 3]]),
+        );
+        expect(await store.reads.mentionsAfter("mina", "gone", 0)).toBe(0);
+        expect(await store.reads.mentionsAfter("mina", "kept", 0)).toBe(1);
+        // Made again under the same id, it starts empty.
+        await store.createRoom("gone");
+        expect(
+          await store.members.add("gone", {
+            key: "mina",
+            name: "mina",
+            guest: false,
+          }),
+        ).toBe(true);
+        expect(await store.members.count("gone")).toBe(1);
+      }),
+  ],
+  [
+    "rooms have a kind; the public directory pages by id past private rooms and DMs",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.createRoom("delta");
+        await store.createRoom("alpha", { owner: "mina" }, {
+          kind: "public",
+          topic: "first",
+        });
+        await store.createRoom("bravo", {}, { kind: "private" });
+        await store.createRoom("charlie");
+        await store.createRoom("dm-abc", {}, { kind: "dm" });
+        await store.createRoom("echo");
+        expect(await store.room("alpha")).toMatchObject({
+          kind: "public",
+          topic: "first",
+          createdBy: "mina",
+        });
+        expect(await store.room("bravo")).toMatchObject({ kind: "private" });
+        expect((await store.room("bravo"))?.topic).toBe(undefined);
+        expect((await store.room("dm-abc"))?.kind).toBe("dm");
+        expect((await store.rooms()).length).toBe(6);
+        const first = await store.publicRooms({ limit: 2 });
+        expect(first.rooms.map((r) => r.id)).toEqual(["alpha", "charlie"]);
+        expect(first.rooms[0]).toMatchObject({
+          kind: "public",
+          topic: "first",
+        });
+        expect(first.next).toBe("charlie");
+        const second = await store.publicRooms({ after: "charlie", limit: 2 });
+        expect(second.rooms.map((r) => r.id)).toEqual(["delta", "echo"]);
+        expect(second.next).toBe(undefined);
+        expect(await store.publicRooms({ after: "echo", limit: 2 })).toEqual({
+          rooms: [],
+        });
+        expect(
+          (await store.publicRooms({ limit: 10 })).rooms.map((r) => r.id),
+        ).toEqual(["alpha", "charlie", "delta", "echo"]);
+        expect((await store.publicRooms({ after: "b", limit: 10 })).rooms.map((
+          r,
+        ) => r.id)).toEqual(["charlie", "delta", "echo"]);
+        await store.deleteRoom("charlie");
+        expect((await store.publicRooms({ limit: 10 })).rooms.map((r) => r.id))
+          .toEqual(["alpha", "delta", "echo"]);
+      }),
+  ],
 ];
 
 for (const backend of backends) {

@@ -1,0 +1,115 @@
+/**
+ * Group commit for the stores: calls arriving while a commit is in flight
+ * wait and go together in the next one, so a burst costs a few commits
+ * instead of one per call. Each call resolves only once its own commit is
+ * done. A failed batch is retried call by call, so one bad call fails alone.
+ *
+ * @module
+ */
+
+/** Options of {@link Batcher}. */
+export interface BatcherOptions<T> {
+  /** Most items per commit. */
+  maxItems: number;
+  /** An item's weight (e.g. bytes), capped per commit by `maxWeight`. */
+  weight?: (item: T) => number;
+  /** Most total weight per commit; a single heavier item still goes alone. */
+  maxWeight?: number;
+  /**
+   * Whether a failed batch should be retried item by item (default: yes).
+   * An outage fails every item at once instead.
+   */
+  retryAlone?: (error: unknown) => boolean;
+}
+
+interface Pending<T, R> {
+  item: T;
+  resolve: (r: R) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Commits queued items in batches, one commit in flight at a time, in
+ * arrival order.
+ *
+ * @example
+ * ```ts
+ * const writes = new Batcher<number, number>(
+ *   async (xs) => xs.map((x) => x * 2),
+ *   { maxItems: 100 },
+ * );
+ * await writes.push(21); // 42
+ * ```
+ */
+export class Batcher<T, R> {
+  readonly #commit: (items: T[]) => Promise<R[]>;
+  readonly #options: BatcherOptions<T>;
+  #queue: Pending<T, R>[] = [];
+  /** Set and cleared synchronously with the queue check, so no push is missed. */
+  #running = false;
+  #drained: Promise<void> = Promise.resolve();
+
+  /** `commit` stores a batch and returns one result per item, in order. */
+  constructor(
+    commit: (items: T[]) => Promise<R[]>,
+    options: BatcherOptions<T>,
+  ) {
+    this.#commit = commit;
+    this.#options = options;
+  }
+
+  /** Queues `item`; resolves with its result once its batch is committed. */
+  push(item: T): Promise<R> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ item, resolve, reject });
+      if (!this.#running) {
+        this.#running = true;
+        this.#drained = this.#drain();
+      }
+    });
+  }
+
+  /** Waits until every queued item has been committed or failed. */
+  async idle(): Promise<void> {
+    while (this.#running) await this.#drained;
+  }
+
+  async #drain(): Promise<void> {
+    try {
+      // Let the calls made in the same tick join the first batch.
+      await Promise.resolve();
+      // The queue check and the flag's reset happen in one synchronous step.
+      while (this.#queue.length > 0) {
+        const batch = this.#take();
+        try {
+          const results = await this.#commit(batch.map((p) => p.item));
+          batch.forEach((p, i) => p.resolve(results[i]));
+        } catch (error) {
+          const alone = this.#options.retryAlone?.(error) ?? true;
+          if (batch.length === 1 || !alone) {
+            for (const p of batch) p.reject(error);
+            continue;
+          }
+          for (const p of batch) {
+            await this.#commit([p.item]).then(([r]) => p.resolve(r), p.reject);
+          }
+        }
+      }
+    } finally {
+      this.#running = false;
+    }
+  }
+
+  /** The next batch: up to `maxItems` items and `maxWeight` of weight. */
+  #take(): Pending<T, R>[] {
+    const { maxItems, weight, maxWeight = Infinity } = this.#options;
+    let total = 0;
+    let n = 0;
+    while (n < this.#queue.length && n < maxItems) {
+      if (weight) total += weight(this.#queue[n].item);
+      if (n > 0 && total > maxWeight) break;
+      n++;
+    }
+    return this.#queue.splice(0, n);
+  }
+}

@@ -1,0 +1,391 @@
+/**
+ * Room membership, read state and mentions in Deno KV.
+ *
+ * Keys:
+ * - `["members", room, key]` → `{ name, guest, joinedAt }`
+ * - `["member_rooms", key, room]` → `true` (the rooms of a member key)
+ * - `["member_count", room]` → `Deno.KvU64`, moved by `sum` in the same
+ *   atomic commit as the member keys, so a count costs one read and never
+ *   conflicts between instances
+ * - `["reads", room, key]` → the last-read id
+ * - `["mentions", room, key, id]` → `true`
+ *
+ * Adds, removes and read-state writes go through a {@link Batcher}: calls
+ * made while a commit is in flight share the next one, so a join storm of
+ * thousands costs one commit per hundred joins (KV allows 100 checks per
+ * atomic commit).
+ *
+ * @module
+ */
+import type {
+  Member,
+  MemberPage,
+  MemberRecords,
+  ReadRecords,
+} from "./store.ts";
+import { Batcher } from "./batcher.ts";
+
+/** Distinct (room, key) pairs per commit: one check each, KV allows 100. */
+const MAX_PAIRS = 100;
+/** Mutations per commit, below KV's 1000. */
+const MAX_MUTATIONS = 900;
+/** Conflicting commits are retried this many times. */
+const MAX_ATTEMPTS = 50;
+/** 2^64: adding `2^64 - n` to a `KvU64` subtracts n (sums wrap). */
+const U64 = 1n << 64n;
+
+const memberKey = (room: string, key: string) => ["members", room, key];
+const roomsKey = (key: string, room: string) => ["member_rooms", key, room];
+const countKey = (room: string) => ["member_count", room];
+const readKey = (room: string, key: string) => ["reads", room, key];
+const mentionKey = (room: string, key: string, id: number) => [
+  "mentions",
+  room,
+  key,
+  id,
+];
+
+type StoredMember = Omit<Member, "key">;
+
+interface MemberOp {
+  room: string;
+  key: string;
+  /** Present for an add, absent for a remove. */
+  add?: { name: string; guest: boolean };
+}
+
+type ReadOp =
+  | { set: true; key: string; room: string; id: number }
+  | { set: false; room: string; id: number; keys: string[] };
+
+/** `kv.getMany` for any number of keys (KV takes 10 at a time). */
+export async function getMany<T>(
+  kv: Deno.Kv,
+  keys: Deno.KvKey[],
+): Promise<Deno.KvEntryMaybe<T>[]> {
+  const chunks: Promise<Deno.KvEntryMaybe<T>[]>[] = [];
+  for (let i = 0; i < keys.length; i += 10) {
+    chunks.push(kv.getMany<T[]>(keys.slice(i, i + 10)));
+  }
+  return (await Promise.all(chunks)).flat();
+}
+
+/** Deletes every key under `prefix`, 500 per commit. */
+export async function deletePrefix(
+  kv: Deno.Kv,
+  prefix: Deno.KvKey,
+): Promise<number> {
+  let op = kv.atomic();
+  let n = 0;
+  for await (const e of kv.list({ prefix })) {
+    op.delete(e.key);
+    if (++n % 500 === 0) {
+      await op.commit();
+      op = kv.atomic();
+    }
+  }
+  if (n % 500 !== 0) await op.commit();
+  return n;
+}
+
+/** Commits `op`; false on a failed check or a busy database file (retry). */
+async function tryCommit(
+  op: Deno.AtomicOperation,
+  attempt: number,
+): Promise<boolean> {
+  try {
+    return (await op.commit()).ok;
+  } catch (error) {
+    // Two processes on one SQLite file take turns; anything else is real.
+    if (
+      !String(error).includes("database is locked") ||
+      attempt >= MAX_ATTEMPTS
+    ) throw error;
+    return false;
+  }
+}
+
+/** Waits a little longer after each conflict, jittered. */
+const backoff = (attempt: number) =>
+  new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
+
+/** Room membership in Deno KV. */
+export class KvMembers implements MemberRecords {
+  readonly #kv: Deno.Kv;
+  readonly #now: () => number;
+  readonly #writes: Batcher<MemberOp, boolean>;
+
+  /** Creates the records over `kv`. */
+  constructor(kv: Deno.Kv, now: () => number = Date.now) {
+    this.#kv = kv;
+    this.#now = now;
+    this.#writes = new Batcher((ops) => this.#commit(ops), {
+      maxItems: MAX_PAIRS,
+    });
+  }
+
+  add(
+    room: string,
+    member: { key: string; name: string; guest: boolean },
+  ): Promise<boolean> {
+    return this.#writes.push({
+      room,
+      key: member.key,
+      add: { name: member.name, guest: member.guest },
+    });
+  }
+
+  remove(room: string, key: string): Promise<boolean> {
+    return this.#writes.push({ room, key });
+  }
+
+  /**
+   * Applies `ops` in order in one atomic commit: each touched member key is
+   * checked against the version read, the count moves by the net change.
+   */
+  async #commit(ops: MemberOp[]): Promise<boolean[]> {
+    const pairs = new Map<string, { room: string; key: string }>();
+    for (const { room, key } of ops) {
+      pairs.set(JSON.stringify([room, key]), { room, key });
+    }
+    const list = [...pairs.values()];
+    for (let attempt = 0;; attempt++) {
+      const entries = await getMany<StoredMember>(
+        this.#kv,
+        list.map((p) => memberKey(p.room, p.key)),
+      );
+      const initial = new Map<string, Deno.KvEntryMaybe<StoredMember>>();
+      const state = new Map<string, StoredMember | null>();
+      [...pairs.keys()].forEach((id, i) => {
+        initial.set(id, entries[i]);
+        state.set(id, entries[i].value);
+      });
+      const joinedAt = this.#now();
+      const results = ops.map(({ room, key, add }) => {
+        const id = JSON.stringify([room, key]);
+        const present = state.get(id) !== null;
+        if (add) {
+          if (present) return false;
+          state.set(id, { name: add.name, guest: add.guest, joinedAt });
+          return true;
+        }
+        if (!present) return false;
+        state.set(id, null);
+        return true;
+      });
+      const op = this.#kv.atomic();
+      const delta = new Map<string, number>();
+      let changed = false;
+      for (const [id, { room, key }] of pairs) {
+        const before = initial.get(id)!;
+        const after = state.get(id)!;
+        if (after === before.value) continue;
+        changed = true;
+        op.check(before);
+        if (after) {
+          op.set(memberKey(room, key), after);
+          op.set(roomsKey(key, room), true);
+        } else {
+          op.delete(memberKey(room, key));
+          op.delete(roomsKey(key, room));
+        }
+        const d = (after ? 1 : 0) - (before.value ? 1 : 0);
+        if (d !== 0) delta.set(room, (delta.get(room) ?? 0) + d);
+      }
+      if (!changed) return results;
+      for (const [room, d] of delta) {
+        if (d !== 0) {
+          op.sum(countKey(room), d > 0 ? BigInt(d) : U64 + BigInt(d));
+        }
+      }
+      if (await tryCommit(op, attempt)) return results;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new Error("Members: commit kept conflicting");
+      }
+      await backoff(attempt);
+    }
+  }
+
+  async get(room: string, key: string): Promise<Member | null> {
+    const stored =
+      (await this.#kv.get<StoredMember>(memberKey(room, key))).value;
+    return stored && { key, ...stored };
+  }
+
+  async list(
+    room: string,
+    options: { after?: string; limit: number },
+  ): Promise<MemberPage> {
+    const limit = Math.max(1, Math.floor(options.limit));
+    const prefix = ["members", room];
+    const iter = this.#kv.list<StoredMember>(
+      options.after === undefined
+        ? { prefix }
+        : { prefix, start: memberKey(room, options.after) },
+      { limit: limit + 2, batchSize: Math.min(500, limit + 2) },
+    );
+    const members: Member[] = [];
+    for await (const e of iter) {
+      const key = String(e.key[2]);
+      if (key === options.after) continue;
+      members.push({ key, ...e.value });
+    }
+    if (members.length <= limit) return { members };
+    members.length = limit;
+    return { members, next: members[limit - 1].key };
+  }
+
+  async count(room: string): Promise<number> {
+    const n = (await this.#kv.get<Deno.KvU64>(countKey(room))).value;
+    // A count below zero would wrap; it cannot happen, but never show it.
+    return n && n.value < U64 / 2n ? Number(n.value) : 0;
+  }
+
+  async roomsOf(key: string): Promise<string[]> {
+    const out: string[] = [];
+    const iter = this.#kv.list({ prefix: ["member_rooms", key] }, {
+      batchSize: 500,
+    });
+    for await (const e of iter) out.push(String(e.key[2]));
+    return out;
+  }
+
+  /** Removes every member of `room` and its count. */
+  async clear(room: string): Promise<void> {
+    await this.#writes.idle();
+    let op = this.#kv.atomic();
+    let n = 0;
+    for await (const e of this.#kv.list({ prefix: ["members", room] })) {
+      op.delete(e.key).delete(roomsKey(String(e.key[2]), room));
+      if (++n % 400 === 0) {
+        await op.commit();
+        op = this.#kv.atomic();
+      }
+    }
+    op.delete(countKey(room));
+    await op.commit();
+  }
+
+  /** Waits for pending writes. */
+  idle(): Promise<void> {
+    return this.#writes.idle();
+  }
+}
+
+/** Read state and mentions in Deno KV. */
+export class KvReads implements ReadRecords {
+  readonly #kv: Deno.Kv;
+  readonly #writes: Batcher<ReadOp, number>;
+
+  /** Creates the records over `kv`. */
+  constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+    this.#writes = new Batcher((ops) => this.#commit(ops), {
+      maxItems: MAX_PAIRS,
+      weight: (op) => op.set ? 1 : op.keys.length,
+      maxWeight: MAX_MUTATIONS / 2,
+    });
+  }
+
+  async get(key: string, rooms: string[]): Promise<Map<string, number>> {
+    const entries = await getMany<number>(
+      this.#kv,
+      rooms.map((room) => readKey(room, key)),
+    );
+    return new Map(rooms.map((room, i) => [room, entries[i].value ?? 0]));
+  }
+
+  set(key: string, room: string, id: number): Promise<number> {
+    return this.#writes.push({ set: true, key, room, id });
+  }
+
+  async mention(room: string, id: number, keys: string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.#writes.push({ set: false, room, id, keys: [...new Set(keys)] });
+  }
+
+  /**
+   * Commits a batch: last-read ids (checked against the values read, only
+   * ever raised) and mentions (plain sets), in as few commits as KV allows.
+   */
+  async #commit(ops: ReadOp[]): Promise<number[]> {
+    const pairs = new Map<string, { room: string; key: string; id: number }>();
+    const mentions: Deno.KvKey[] = [];
+    for (const op of ops) {
+      if (op.set) {
+        const id = JSON.stringify([op.room, op.key]);
+        const p = pairs.get(id);
+        if (!p) pairs.set(id, { room: op.room, key: op.key, id: op.id });
+        else p.id = Math.max(p.id, op.id);
+      } else {
+        for (const key of op.keys) {
+          mentions.push(mentionKey(op.room, key, op.id));
+        }
+      }
+    }
+    const list = [...pairs.values()];
+    const stored = new Map<string, number>();
+    for (let attempt = 0;; attempt++) {
+      const entries = await getMany<number>(
+        this.#kv,
+        list.map((p) => readKey(p.room, p.key)),
+      );
+      const op = this.#kv.atomic();
+      let mutations = 0;
+      list.forEach((p, i) => {
+        const before = entries[i].value ?? 0;
+        const id = JSON.stringify([p.room, p.key]);
+        stored.set(id, Math.max(before, p.id));
+        if (p.id <= before) return;
+        op.check(entries[i]).set(readKey(p.room, p.key), p.id);
+        mutations++;
+      });
+      // Mentions ride along while there is room; they need no check.
+      const rest = mentions.slice(MAX_MUTATIONS - mutations);
+      for (const k of mentions.slice(0, MAX_MUTATIONS - mutations)) {
+        op.set(k, true);
+      }
+      if (await tryCommit(op, attempt)) {
+        for (let i = 0; i < rest.length; i += MAX_MUTATIONS) {
+          const more = this.#kv.atomic();
+          for (const k of rest.slice(i, i + MAX_MUTATIONS)) more.set(k, true);
+          await more.commit();
+        }
+        break;
+      }
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new Error("Reads: commit kept conflicting");
+      }
+      await backoff(attempt);
+    }
+    return ops.map((op) =>
+      op.set ? stored.get(JSON.stringify([op.room, op.key]))! : 0
+    );
+  }
+
+  async mentionsAfter(
+    key: string,
+    room: string,
+    after: number,
+  ): Promise<number> {
+    let n = 0;
+    const iter = this.#kv.list({
+      start: mentionKey(room, key, Math.max(0, after) + 1),
+      end: mentionKey(room, key, Number.MAX_SAFE_INTEGER),
+    }, { batchSize: 500 });
+    for await (const _ of iter) n++;
+    return n;
+  }
+
+  /** Removes the read state and mentions of `room`. */
+  async clear(room: string): Promise<void> {
+    await this.#writes.idle();
+    await deletePrefix(this.#kv, ["reads", room]);
+    await deletePrefix(this.#kv, ["mentions", room]);
+  }
+
+  /** Waits for pending writes. */
+  idle(): Promise<void> {
+    return this.#writes.idle();
+  }
+}
