@@ -38,7 +38,7 @@ async function runTask(env: Record<string, string>) {
   );
 }
 
-Deno.test("migrate-kv-to-postgres - copies history, rooms and accounts; a second run changes nothing", async () => {
+Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state and accounts; a second run changes nothing", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("moving");
   const dir = await Deno.makeTempDir({ prefix: "chat-migrate-" });
@@ -85,6 +85,26 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms and accounts; a second
       user: "troll",
       until: Date.now() + 60_000,
     });
+    // Membership, read state and mentions; a private room with a topic.
+    await kv.createRoom("secret", { owner: "mina" }, {
+      kind: "private",
+      topic: "plans",
+    });
+    await Promise.all(
+      Array.from({ length: 620 }, (_, i) =>
+        kv.members.add("general", {
+          key: `u${i}`,
+          name: `u${i}`,
+          guest: i % 2 === 0,
+        })),
+    );
+    await kv.members.add("secret", { key: "mina", name: "Mina", guest: false });
+    await kv.members.add("dev", { key: "mina", name: "Mina", guest: false });
+    await kv.reads.set("mina", "dev", 2);
+    await kv.reads.set("u1", "general", 300);
+    await kv.reads.mention("dev", 3, ["mina"]);
+    await kv.reads.mention("dev", 1, ["mina"]);
+    const kvMembers = await kv.members.list("general", { limit: 1000 });
     // Retention has pruned the oldest of general's history.
     const deadline = Date.now() + 10_000;
     while ((await kv.oldestId("general")) <= 100) {
@@ -98,7 +118,10 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms and accounts; a second
 
     const env = { KV_PATH: kvPath, DATABASE_URL: url, HISTORY_LIMIT: "150" };
     const first = await runTask(env);
-    expect(first.rooms).toEqual({ read: 2, copied: 2 });
+    expect(first.rooms).toEqual({ read: 3, copied: 3 });
+    expect(first.members).toEqual({ read: 622, copied: 622 });
+    expect(first["read state"]).toEqual({ read: 2, copied: 2 });
+    expect(first.mentions).toEqual({ read: 2, copied: 2 });
     expect(first.messages).toEqual({
       read: kvGeneral.length + 3,
       copied: kvGeneral.length + 3,
@@ -120,6 +143,24 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms and accounts; a second
       expect(await store.roomsCreatedBy("mina")).toBe(1);
       expect(await store.roomsCreatedFrom("10.0.0.1")).toBe(1);
       expect(await store.author("dev", 1)).toBe("g:token");
+      expect(await store.room("secret")).toMatchObject({
+        kind: "private",
+        topic: "plans",
+      });
+      expect((await store.publicRooms({ limit: 10 })).rooms.map((r) => r.id))
+        .toEqual(["dev", "general"]);
+      expect(await store.members.count("general")).toBe(620);
+      expect(await store.members.list("general", { limit: 1000 })).toEqual(
+        kvMembers,
+      );
+      expect(await store.members.roomsOf("mina")).toEqual(["dev", "secret"]);
+      expect(await store.reads.get("mina", ["dev", "general"])).toEqual(
+        new Map([["dev", 2], ["general", 0]]),
+      );
+      expect(await store.reads.get("u1", ["general"])).toEqual(
+        new Map([["general", 300]]),
+      );
+      expect(await store.reads.mentionsAfter("mina", "dev", 2)).toBe(1);
       const pgAccounts = new Accounts(store.accounts, { cost: CHEAP });
       expect(await pgAccounts.verify("mina", "correct horse battery"))
         .not.toBe(null);
@@ -150,6 +191,14 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms and accounts; a second
         expect(c.read).toBe(first[kind].read);
       }
       expect(await store.range("general", 0)).toEqual(before);
+      expect(await store.members.count("general")).toBe(620);
+      expect(
+        await store.members.add("general", {
+          key: "u7",
+          name: "u7",
+          guest: false,
+        }),
+      ).toBe(false);
       // Ids continue after the last one KV gave.
       const next = await store.append({
         room: "general",

@@ -1,8 +1,9 @@
 /**
  * Copies a Deno KV store into PostgreSQL, for a team moving from one machine
- * to several: rooms, message history (with edits, deletions, guests'
- * identities and idempotency keys), each room's id counter, accounts, admin
- * roles, live login sessions and bans. Every row is inserted only if absent,
+ * to several: rooms (with kind and topic), message history (with edits,
+ * deletions, guests' identities and idempotency keys), each room's id
+ * counter, room members (and their counts), read state, mentions, accounts,
+ * admin roles, live login sessions and bans. Every row is inserted only if absent,
  * so a second run copies nothing and changes nothing. Run it before the
  * instances start on PostgreSQL.
  *
@@ -13,7 +14,7 @@ import { fold } from "@/lib/shared/names.ts";
 import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
 import type { KvStore } from "./kv.ts";
 import type { PostgresStore } from "./postgres.ts";
-import type { RoleGrant, StoredSession } from "./store.ts";
+import type { Member, RoleGrant, StoredSession } from "./store.ts";
 
 /** What a copy found in KV and how much of it was new to PostgreSQL. */
 export interface CopyCounts {
@@ -59,13 +60,16 @@ export async function copyKvToPostgres(
   const rooms = await kv.rooms();
   if (rooms.length > 0) {
     const rows = await sql`
-      INSERT INTO rooms (id, created_by, creator_name, created_from, created_at)
+      INSERT INTO rooms (id, created_by, creator_name, created_from, created_at,
+        kind, topic)
       SELECT * FROM unnest(
         ${rooms.map((r) => r.id)}::text[],
         ${rooms.map((r) => r.createdBy)}::text[],
         ${rooms.map((r) => creatorName.get(r.id) ?? null)}::text[],
         ${rooms.map((r) => createdFrom.get(r.id) ?? null)}::text[],
-        ${rooms.map((r) => r.createdAt)}::bigint[]
+        ${rooms.map((r) => r.createdAt)}::bigint[],
+        ${rooms.map((r) => r.kind)}::text[],
+        ${rooms.map((r) => r.topic ?? null)}::text[]
       )
       ON CONFLICT (id) DO NOTHING RETURNING id`;
     count("rooms", rooms.length, rows.length);
@@ -142,6 +146,95 @@ export async function copyKvToPostgres(
     if (batch.length >= BATCH) await flush();
   }
   await flush();
+
+  // Members, then each copied room's count recomputed from the rows.
+  let members: { room: string; key: string; m: Omit<Member, "key"> }[] = [];
+  const memberRooms = new Set<string>();
+  const flushMembers = async () => {
+    if (members.length === 0) return;
+    const b = members;
+    members = [];
+    const rows = await sql`
+      INSERT INTO room_members (room, key, name, guest, joined_at)
+      SELECT * FROM unnest(
+        ${b.map((x) => x.room)}::text[],
+        ${b.map((x) => x.key)}::text[],
+        ${b.map((x) => x.m.name)}::text[],
+        ${b.map((x) => x.m.guest ? "t" : "f")}::text[]::boolean[],
+        ${b.map((x) => x.m.joinedAt)}::bigint[]
+      )
+      ON CONFLICT (room, key) DO NOTHING RETURNING room`;
+    count("members", b.length, rows.length);
+  };
+  count("members", 0, 0);
+  for await (
+    const e of db.list<Omit<Member, "key">>({ prefix: ["members"] })
+  ) {
+    const room = String(e.key[1]);
+    memberRooms.add(room);
+    members.push({ room, key: String(e.key[2]), m: e.value });
+    if (members.length >= BATCH) await flushMembers();
+  }
+  await flushMembers();
+  if (memberRooms.size > 0) {
+    await sql`
+      INSERT INTO room_member_counts AS c (room, members)
+      SELECT room, count(*) FROM room_members
+      WHERE room = ANY(${[...memberRooms]}::text[])
+      GROUP BY room
+      ON CONFLICT (room) DO UPDATE SET members = excluded.members
+        WHERE c.members <> excluded.members`;
+  }
+
+  // Read state (only ever raised) and mentions.
+  let reads: { room: string; key: string; id: number }[] = [];
+  const flushReads = async () => {
+    if (reads.length === 0) return;
+    const b = reads;
+    reads = [];
+    const rows = await sql`
+      INSERT INTO read_state AS r (room, key, last_read)
+      SELECT * FROM unnest(
+        ${b.map((x) => x.room)}::text[],
+        ${b.map((x) => x.key)}::text[],
+        ${b.map((x) => x.id)}::bigint[]
+      )
+      ON CONFLICT (room, key) DO UPDATE SET last_read = excluded.last_read
+        WHERE r.last_read < excluded.last_read
+      RETURNING room`;
+    count("read state", b.length, rows.length);
+  };
+  count("read state", 0, 0);
+  for await (const e of db.list<number>({ prefix: ["reads"] })) {
+    reads.push({ room: String(e.key[1]), key: String(e.key[2]), id: e.value });
+    if (reads.length >= BATCH) await flushReads();
+  }
+  await flushReads();
+  let mentions: { room: string; key: string; id: number }[] = [];
+  const flushMentions = async () => {
+    if (mentions.length === 0) return;
+    const b = mentions;
+    mentions = [];
+    const rows = await sql`
+      INSERT INTO mentions (room, key, id)
+      SELECT * FROM unnest(
+        ${b.map((x) => x.room)}::text[],
+        ${b.map((x) => x.key)}::text[],
+        ${b.map((x) => x.id)}::bigint[]
+      )
+      ON CONFLICT DO NOTHING RETURNING room`;
+    count("mentions", b.length, rows.length);
+  };
+  count("mentions", 0, 0);
+  for await (const e of db.list({ prefix: ["mentions"] })) {
+    mentions.push({
+      room: String(e.key[1]),
+      key: String(e.key[2]),
+      id: Number(e.key[3]),
+    });
+    if (mentions.length >= BATCH) await flushMentions();
+  }
+  await flushMentions();
 
   // Accounts and the admin role bound to them.
   const accounts = await Array.fromAsync(kv.accounts.list());
