@@ -283,6 +283,7 @@ export class KvStore implements Store {
       }
     }
     if (n % 500 !== 0) await op.commit();
+    await this.reads.prune(room, end);
   }
 
   /** The id of the newest message in a room, 0 when there is none. */

@@ -377,6 +377,25 @@ export class KvReads implements ReadRecords {
     return n;
   }
 
+  /**
+   * Drops the mentions of `room`'s messages with ids below `end` (those
+   * retention removed); reads the room's mentions, so it runs with
+   * retention, not per message.
+   */
+  async prune(room: string, end: number): Promise<void> {
+    let op = this.#kv.atomic();
+    let n = 0;
+    for await (const e of this.#kv.list({ prefix: ["mentions", room] })) {
+      if (Number(e.key[3]) >= end) continue;
+      op.delete(e.key);
+      if (++n % 500 === 0) {
+        await op.commit();
+        op = this.#kv.atomic();
+      }
+    }
+    if (n % 500 !== 0) await op.commit();
+  }
+
   /** Removes the read state and mentions of `room`. */
   async clear(room: string): Promise<void> {
     await this.#writes.idle();

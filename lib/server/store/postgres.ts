@@ -324,6 +324,8 @@ export class PostgresStore implements Store {
     const end = lastId - this.#limit + 1;
     if (end <= 1) return;
     await this.sql`DELETE FROM messages WHERE room = ${room} AND id < ${end}`;
+    // Mentions of messages no longer kept count no more.
+    await this.sql`DELETE FROM mentions WHERE room = ${room} AND id < ${end}`;
   }
 
   async lastId(room: string): Promise<number> {

@@ -1,7 +1,7 @@
 import { expect } from "expect";
 import postgres from "postgres";
 import { openPostgresStore, StoreOpenError } from "./postgres.ts";
-import { MIGRATIONS } from "./postgres_schema.ts";
+import { migrate, MIGRATIONS } from "./postgres_schema.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
 Deno.test("postgres store - instances starting together apply each migration once", async () => {
@@ -43,4 +43,34 @@ Deno.test("postgres store - a URL that leads nowhere is one line, without the pa
   );
   expect(error.message).not.toContain("s3cret");
   expect(error.message).not.toContain("\n");
+});
+
+Deno.test("postgres store - rooms from before room kinds read as public", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("upgrade");
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await migrate(sql, MIGRATIONS.filter((m) => m.version < 5));
+    await sql`INSERT INTO rooms (id, created_by, created_at)
+      VALUES ('general', NULL, 1), ('dev', 'mina', 2)`;
+  } finally {
+    await sql.end();
+  }
+  const store = await openPostgresStore({
+    url,
+    poolSize: 2,
+    historyLimit: 100,
+  });
+  try {
+    expect(await store.room("dev")).toEqual({
+      id: "dev",
+      createdBy: "mina",
+      createdAt: 2,
+      kind: "public",
+    });
+    expect((await store.publicRooms({ limit: 10 })).rooms.map((r) => r.id))
+      .toEqual(["dev", "general"]);
+  } finally {
+    await store.close();
+  }
 });

@@ -737,6 +737,26 @@ const cases: Case[] = [
       }),
   ],
   [
+    "retention drops the mentions of messages it removed",
+    (place) =>
+      using(place, { historyLimit: 150 }, async (store) => {
+        await store.reads.mention("r", 2, ["mina"]);
+        await store.reads.mention("r", 300, ["mina"]);
+        expect(await store.reads.mentionsAfter("mina", "r", 0)).toBe(2);
+        for (let i = 1; i <= 320; i++) {
+          await store.append({ room: "r", user: "u", text: `m${i}` });
+        }
+        // Retention runs after the commit; wait until it has.
+        const deadline = Date.now() + 10_000;
+        while ((await store.reads.mentionsAfter("mina", "r", 0)) > 1) {
+          if (Date.now() > deadline) throw new Error("retention did not run");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(await store.reads.mentionsAfter("mina", "r", 0)).toBe(1);
+        expect(await store.reads.mentionsAfter("mina", "r", 299)).toBe(1);
+      }),
+  ],
+  [
     "deleting a room removes its members, read state and mentions",
     (place) =>
       using(place, {}, async (store) => {
