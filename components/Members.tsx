@@ -93,7 +93,7 @@ export function Members(props: MembersProps): VNode {
                 class="link"
                 onClick={() => props.onMessage?.(u.name)}
               >
-                Message<span class="sr-only">{u.name}</span>
+                Message<span class="sr-only"> {u.name}</span>
               </button>
             )}
             {props.manage && u.name !== me && (

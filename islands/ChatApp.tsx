@@ -35,6 +35,11 @@ export interface ChatAppProps {
   messages: ChatMessage[];
   /** Whether older messages exist. */
   hasMore: boolean;
+  /**
+   * Set when the server could not tell whether the reader may see this
+   * (private) room: the page asks for its history once connected.
+   */
+  withheld?: boolean;
   /** The signed-in account's name; guests choose a name instead. */
   account?: string | null;
   /** The CSRF token of the logout form, when signed in. */
@@ -57,7 +62,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const s = new ChatStore();
     s.rooms.value = props.rooms;
     s.current.value = props.room;
-    s.addHistory(props.room, props.messages, props.hasMore, false);
+    if (!props.withheld) {
+      s.addHistory(props.room, props.messages, props.hasMore, false);
+    }
     return s;
   }, []);
   const owns = useSignal<ReadonlySet<string>>(new Set(props.owns ?? []));
@@ -105,7 +112,20 @@ export default function ChatApp(props: ChatAppProps): VNode {
       link.read(current, lastSeen);
     }
   }, [current, lastSeen, atBottom, visible, Boolean(mine)]);
-  // The room on screen, for presence and typing.
+  // A room opening with more unread than fits starts at its "New" divider.
+  const newAfter = room.newAfter.value;
+  const shownDivider = useRef("");
+  useEffect(() => {
+    const key = `${current}:${newAfter}`;
+    const divider = document.getElementById("new-divider");
+    const log = logRef.current;
+    if (!divider || !log || shownDivider.current === key) return;
+    shownDivider.current = key;
+    if (divider.getBoundingClientRect().top < log.getBoundingClientRect().top) {
+      divider.scrollIntoView({ block: "start" });
+    }
+  }, [current, newAfter, room.items.value.length]);
+
   useEffect(() => {
     if (visible) conn.value?.view(current);
   }, [current, conn.value]);
@@ -126,6 +146,22 @@ export default function ChatApp(props: ChatAppProps): VNode {
     asked.current = asking;
   }, [asking]);
 
+  // A room whose history the server withheld loads once connected (a
+  // guest's private room: the history API checks its token).
+  const known = store.me.value !== "";
+  useEffect(() => {
+    if (known && !store.room(current).loaded) loadLatest(current);
+  }, [known]);
+
+  async function loadLatest(id: string) {
+    const page = await fetchHistory(id);
+    if (page) {
+      store.addHistory(id, page.messages, page.hasMore, false);
+      const last = page.messages.at(-1);
+      if (last) conn.value?.seen(id, last.id);
+    }
+  }
+
   async function loadOlder() {
     const r = store.room(store.current.value);
     const first = r.items.value.find((i) => i.kind === "message");
@@ -144,16 +180,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (id !== store.current.peek()) {
       store.open(id);
       if (push) history.pushState(null, "", `/rooms/${id}`);
-      const r = store.room(id);
-      if (!r.loaded) {
-        const page = await fetchHistory(id);
-        if (page) {
-          store.addHistory(id, page.messages, page.hasMore, false);
-          const last = page.messages.at(-1);
-          if (last) conn.value?.seen(id, last.id);
-        }
-      }
       link.members(id);
+      if (!store.room(id).loaded) await loadLatest(id);
     }
     (inputRef.current ??
       document.querySelector<HTMLElement>(".join-bar button"))
@@ -295,7 +323,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
                 conn.value?.sendFrame({ type: "kick", room: current, user })}
               canChange={canChange}
               moderator={moderator}
-              newAfter={room.newAfter.value}
+              newAfter={newAfter}
             />
           </div>
         </div>

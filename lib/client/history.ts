@@ -1,6 +1,8 @@
 /**
  * History pages from `GET /api/rooms/{room}/messages`, for the chat page's
- * first look at a room and for scrolling back.
+ * first look at a room and for scrolling back. A guest's pages of private
+ * rooms need its token (from `welcome`), sent as `X-Guest-Token`; an
+ * account's session cookie goes by itself.
  *
  * @module
  */
@@ -13,6 +15,13 @@ export interface HistoryPage {
   messages: ChatMessage[];
   /** Whether older messages exist before this page. */
   hasMore: boolean;
+}
+
+let guestToken: string | undefined;
+
+/** Sets the guest token sent with history requests (from `welcome`). */
+export function setGuestToken(token: string | undefined): void {
+  guestToken = token;
 }
 
 /**
@@ -30,6 +39,7 @@ export async function fetchHistory(
   try {
     const res = await fetch(
       `/api/rooms/${encodeURIComponent(room)}/messages?${params}`,
+      guestToken ? { headers: { "x-guest-token": guestToken } } : undefined,
     );
     if (!res.ok) {
       await res.body?.cancel();

@@ -13,6 +13,7 @@ import { useEffect, useMemo } from "preact/hooks";
 import type { ChatStore } from "@/lib/client/chat_store.ts";
 import { ChatConnection } from "@/lib/client/connection.ts";
 import { ReadMarker } from "@/lib/client/read_marker.ts";
+import { setGuestToken } from "@/lib/client/history.ts";
 
 /** Where a guest's chosen name is kept between visits. */
 export const NAME_KEY = "chat:name";
@@ -146,6 +147,7 @@ export function useConnection(
       onFrame: (f) => {
         store.apply(f);
         if (f.type === "welcome") {
+          if (f.token) setGuestToken(f.token);
           // Every own room, so its counts stay live; replayed after what
           // this page holds of it.
           for (const r of f.rooms) c.join(r.id, held(store, r.id));
@@ -188,9 +190,12 @@ export function useConnection(
         } else if (f.type === "members") {
           membersAsked.delete(f.room);
         } else if (
-          f.type === "presence" && f.more && f.room === store.current.peek()
+          ((f.type === "presence" && f.more) ||
+            (f.type === "message" && f.event)) &&
+          f.room === store.current.peek()
         ) {
-          // More changed than a frame lists: the first page again.
+          // More changed than a frame lists, or members came or went: the
+          // first page again.
           members(f.room);
         }
       },

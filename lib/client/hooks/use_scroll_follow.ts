@@ -7,7 +7,8 @@
  *
  * Two signals, as chat apps have: the reader is viewing older messages
  * (offer a jump to the present), and how many messages arrived below the
- * view (history pages, notices and one's own messages don't count).
+ * view (history pages, notices, membership events and one's own messages
+ * don't count).
  *
  * @module
  */
@@ -64,7 +65,8 @@ export function useScrollFollow(
       const it = items.value[i];
       if (it.kind !== "message") continue;
       if (it.id <= since) break;
-      if (it.user !== me.value) n++;
+      // Membership events are lines, not messages someone wrote.
+      if (it.user !== me.value && !it.event) n++;
     }
     return n;
   });
