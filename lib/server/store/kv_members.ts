@@ -4,6 +4,7 @@
  * Keys:
  * - `["members", room, key]` → `{ name, guest, joinedAt }`
  * - `["member_rooms", key, room]` → `true` (the rooms of a member key)
+ * - `["member_names", room, folded name, key]` → `true` (for mentions)
  * - `["member_count", room]` → `Deno.KvU64`, moved by `sum` in the same
  *   atomic commit as the member keys, so a count costs one read and never
  *   conflicts between instances
@@ -24,6 +25,7 @@ import type {
   ReadRecords,
 } from "./store.ts";
 import { Batcher } from "./batcher.ts";
+import { fold } from "@/lib/shared/names.ts";
 
 /** Distinct (room, key) pairs per commit: one check each, KV allows 100. */
 const MAX_PAIRS = 100;
@@ -37,6 +39,12 @@ const U64 = 1n << 64n;
 const memberKey = (room: string, key: string) => ["members", room, key];
 const roomsKey = (key: string, room: string) => ["member_rooms", key, room];
 const countKey = (room: string) => ["member_count", room];
+const nameKey = (room: string, name: string, key: string) => [
+  "member_names",
+  room,
+  fold(name),
+  key,
+];
 const readKey = (room: string, key: string) => ["reads", room, key];
 const mentionKey = (room: string, key: string, id: number) => [
   "mentions",
@@ -182,9 +190,11 @@ export class KvMembers implements MemberRecords {
         if (after === before.value) continue;
         changed = true;
         op.check(before);
+        if (before.value) op.delete(nameKey(room, before.value.name, key));
         if (after) {
           op.set(memberKey(room, key), after);
           op.set(roomsKey(key, room), true);
+          op.set(nameKey(room, after.name, key), true);
         } else {
           op.delete(memberKey(room, key));
           op.delete(roomsKey(key, room));
@@ -235,6 +245,22 @@ export class KvMembers implements MemberRecords {
     return { members, next: members[limit - 1].key };
   }
 
+  async named(room: string, names: string[]): Promise<Member[]> {
+    const keys = new Set<string>();
+    await Promise.all([...new Set(names)].map(async (name) => {
+      const iter = this.#kv.list({ prefix: ["member_names", room, name] });
+      for await (const e of iter) keys.add(String(e.key[3]));
+    }));
+    const list = [...keys].sort();
+    const entries = await getMany<StoredMember>(
+      this.#kv,
+      list.map((key) => memberKey(room, key)),
+    );
+    return entries.flatMap((e, i) =>
+      e.value ? [{ key: list[i], ...e.value }] : []
+    );
+  }
+
   async count(room: string): Promise<number> {
     const n = (await this.#kv.get<Deno.KvU64>(countKey(room))).value;
     // A count below zero would wrap; it cannot happen, but never show it.
@@ -256,8 +282,10 @@ export class KvMembers implements MemberRecords {
     let op = this.#kv.atomic();
     let n = 0;
     for await (const e of this.#kv.list({ prefix: ["members", room] })) {
-      op.delete(e.key).delete(roomsKey(String(e.key[2]), room));
-      if (++n % 400 === 0) {
+      const key = String(e.key[2]);
+      op.delete(e.key).delete(roomsKey(key, room))
+        .delete(nameKey(room, (e.value as StoredMember).name, key));
+      if (++n % 300 === 0) {
         await op.commit();
         op = this.#kv.atomic();
       }

@@ -155,13 +155,14 @@ export async function copyKvToPostgres(
     const b = members;
     members = [];
     const rows = await sql`
-      INSERT INTO room_members (room, key, name, guest, joined_at)
+      INSERT INTO room_members (room, key, name, guest, joined_at, name_fold)
       SELECT * FROM unnest(
         ${b.map((x) => x.room)}::text[],
         ${b.map((x) => x.key)}::text[],
         ${b.map((x) => x.m.name)}::text[],
         ${b.map((x) => x.m.guest ? "t" : "f")}::text[]::boolean[],
-        ${b.map((x) => x.m.joinedAt)}::bigint[]
+        ${b.map((x) => x.m.joinedAt)}::bigint[],
+        ${b.map((x) => fold(x.m.name))}::text[]
       )
       ON CONFLICT (room, key) DO NOTHING RETURNING room`;
     count("members", b.length, rows.length);

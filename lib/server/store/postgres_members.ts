@@ -17,6 +17,7 @@ import type {
 } from "./store.ts";
 import { StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
+import { fold } from "@/lib/shared/names.ts";
 
 /** Calls per statement. */
 const MAX_BATCH = 1000;
@@ -95,16 +96,18 @@ export class PgMembers implements MemberRecords {
         const changed = run.add
           ? await tx<{ room: string; key: string }[]>`
             WITH ins AS (
-              INSERT INTO room_members (room, key, name, guest, joined_at)
-              SELECT room, key, name, guest, ${this.now()}::bigint
+              INSERT INTO room_members (room, key, name, guest, joined_at,
+                name_fold)
+              SELECT room, key, name, guest, ${this.now()}::bigint, name_fold
               FROM unnest(
                 ${rooms}::text[],
                 ${keys}::text[],
                 ${idx.map((i) => ops[i].add!.name)}::text[],
+                ${idx.map((i) => fold(ops[i].add!.name))}::text[],
                 ${
             idx.map((i) => ops[i].add!.guest ? "t" : "f")
           }::text[]::boolean[]
-              ) AS v(room, key, name, guest)
+              ) AS v(room, key, name, name_fold, guest)
               ORDER BY room, key
               ON CONFLICT (room, key) DO NOTHING
               RETURNING room, key
@@ -158,6 +161,16 @@ export class PgMembers implements MemberRecords {
     return rows.length > limit
       ? { members, next: members[limit - 1].key }
       : { members };
+  }
+
+  async named(room: string, names: string[]): Promise<Member[]> {
+    if (names.length === 0) return [];
+    const rows = await this.guard(this.sql<Member[]>`
+      SELECT key, name, guest, joined_at AS "joinedAt"
+      FROM room_members
+      WHERE room = ${room} AND name_fold = ANY(${names}::text[])
+      ORDER BY key`);
+    return rows.map((r) => ({ ...r }));
   }
 
   async count(room: string): Promise<number> {

@@ -200,9 +200,12 @@ export const MIGRATIONS: readonly Migration[] = [
         name text NOT NULL,
         guest boolean NOT NULL,
         joined_at bigint NOT NULL,
+        -- The name folded (lib/shared/names.ts), so mentions find guests.
+        name_fold text NOT NULL,
         PRIMARY KEY (room, key)
       );
       CREATE INDEX room_members_key ON room_members (key, room COLLATE "C");
+      CREATE INDEX room_members_name ON room_members (room, name_fold);
       -- Kept in the transaction that adds or removes: a count is one row.
       CREATE TABLE room_member_counts (
         room text PRIMARY KEY,

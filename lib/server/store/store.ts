@@ -220,6 +220,12 @@ export interface MemberRecords {
     room: string,
     options: { after?: string; limit: number },
   ): Promise<MemberPage>;
+  /**
+   * The members of `room` whose display name, folded (`fold` in
+   * lib/shared/names.ts), is one of `names` (folded already): how `@name`
+   * mentions find guests. Indexed; costs one lookup per name.
+   */
+  named(room: string, names: string[]): Promise<Member[]>;
   /** How many members the room has. */
   count(room: string): Promise<number>;
   /** The rooms `key` is a member of, ordered by id. */

@@ -581,8 +581,29 @@ const cases: Case[] = [
           (await store.members.list("r", { after: "b", limit: 10 })).members
             .map((m) => m.key),
         ).toEqual(["g:b", "joon", "mina", "zed"]);
+        // Found by folded name, for mentions; one name may be two members.
+        await store.members.add("r", {
+          key: "g:c",
+          name: "ＭＩＮＡ",
+          guest: true,
+        });
+        await store.members.add("other", {
+          key: "g:d",
+          name: "joon",
+          guest: true,
+        });
+        expect(
+          (await store.members.named("r", ["mina", "joon", "nobody"])).map((
+            m,
+          ) => [m.key, m.name]),
+        ).toEqual([["g:c", "ＭＩＮＡ"], ["joon", "joon"], ["mina", "Mina"]]);
+        expect(await store.members.named("r", [])).toEqual([]);
+        expect(await store.members.remove("r", "g:c")).toBe(true);
         expect(await store.members.remove("r", "joon")).toBe(true);
         expect(await store.members.remove("r", "joon")).toBe(false);
+        expect(
+          (await store.members.named("r", ["mina", "joon"])).map((m) => m.key),
+        ).toEqual(["mina"]);
         expect(await store.members.remove("nowhere", "mina")).toBe(false);
         expect(await store.members.count("r")).toBe(4);
         expect(await store.members.get("r", "joon")).toBe(null);
