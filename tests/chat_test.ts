@@ -12,7 +12,7 @@ import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 
 /** Whether `name` is in the presence list of "general". */
 async function inGeneral(s: Server, name: string): Promise<boolean> {
-  return (await s.chat.bus.presence("general")).some((u) => u.name === name);
+  return s.chat.online("general").some((u) => u.name === name);
 }
 
 async function native(s: Server, name: string, room?: string): Promise<Client> {

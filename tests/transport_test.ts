@@ -247,7 +247,7 @@ Deno.test("transport - a dropped slow reader is reset within seconds and its slo
     });
     const sender = await guest(s.url, "sender");
     await until(
-      async () => (await s.chat.bus.presence("general")).length === 3,
+      () => s.chat.online("general").length === 3,
       { ms: 5000, what: "every join" },
     );
     const text = "x".repeat(50_000);

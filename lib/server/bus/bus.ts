@@ -1,7 +1,9 @@
 /**
- * The bus between instances: room events published on one instance reach
- * the hub of every instance, and presence is the union over all of them.
- * {@link LocalBus} serves a single instance; `redis.ts` and `kv.ts` many.
+ * The bus between instances: events published on one instance reach the hub
+ * of every instance, this one included. {@link LocalBus} serves a single
+ * instance; `redis.ts`, `kv.ts` and `postgres.ts` many. Presence is not kept
+ * by the buses: each hub replicates the online map with the `people` and
+ * `instance` events (see `lib/server/realtime/presence.ts`).
  *
  * @module
  */
@@ -9,12 +11,25 @@ import { z } from "zod";
 import type { Logger } from "@/lib/server/log.ts";
 import {
   chatMessage,
-  type PresenceUser,
+  presenceStatus,
   presenceUser,
+  serverFrame,
 } from "@/lib/shared/protocol.ts";
 
-/** A presence list as it travels between instances. */
-export const presenceUsers = z.array(presenceUser);
+/**
+ * One person's presence as one instance has it: their status there and the
+ * rooms they are counted online in (their member rooms, and the rooms of
+ * their original-endpoint connections). `offline` means "gone from here".
+ */
+export const personState = z.object({
+  name: z.string(),
+  guest: z.boolean(),
+  status: presenceStatus,
+  rooms: z.array(z.string()),
+});
+
+/** One person's presence as one instance has it. */
+export type PersonState = z.infer<typeof personState>;
 
 /**
  * What may arrive from another instance: any {@link BusEvent} but `resync`.
@@ -30,9 +45,10 @@ export const wireEvent = z.discriminatedUnion("kind", [
     typing: z.boolean(),
   }),
   z.object({
-    kind: z.literal(["presence", "room", "room_deleted"]),
+    kind: z.literal(["room", "room_deleted"]),
     room: z.string(),
   }),
+  /** An original-endpoint connection came or went (its join/leave line). */
   z.object({
     kind: z.literal(["joined", "left"]),
     room: z.string(),
@@ -46,6 +62,49 @@ export const wireEvent = z.discriminatedUnion("kind", [
   }),
   z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
   z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
+  /**
+   * Changes of one instance's people (`seq` counts these events, so a
+   * receiver notices one it missed), or with `part`/`parts` one part of
+   * that instance's whole map as of `seq`.
+   */
+  z.object({
+    kind: z.literal("people"),
+    instance: z.string(),
+    seq: z.number().int(),
+    people: z.array(personState),
+    part: z.number().int().min(0).optional(),
+    parts: z.number().int().min(1).optional(),
+  }),
+  /**
+   * An instance's heartbeat (`alive`), its request for the whole map of
+   * every instance or of `to` only (`hello`), or its goodbye (`bye`).
+   */
+  z.object({
+    kind: z.literal("instance"),
+    instance: z.string(),
+    seq: z.number().int(),
+    state: z.enum(["alive", "hello", "bye"]),
+    to: z.string().optional(),
+  }),
+  /**
+   * `name` became (`added`) or stopped being a member of `room`. With `key`,
+   * the member's sockets subscribed to the room leave it, told `reason`.
+   */
+  z.object({
+    kind: z.literal("member"),
+    room: z.string(),
+    name: z.string(),
+    guest: z.boolean(),
+    added: z.boolean(),
+    key: z.string().optional(),
+    reason: z.enum(["kicked", "deleted", "removed"]).optional(),
+  }),
+  /** A frame for every socket of one member key (`authorKey`). */
+  z.object({
+    kind: z.literal("to_member"),
+    key: z.string(),
+    frame: serverFrame,
+  }),
 ]);
 
 /**
@@ -54,16 +113,12 @@ export const wireEvent = z.discriminatedUnion("kind", [
  */
 export type BusEvent = z.infer<typeof wireEvent> | { kind: "resync" };
 
-/** Publish/subscribe between instances, plus presence. */
+/** Publish/subscribe between instances. */
 export interface Bus {
   /** Sends an event to every instance, this one included. */
   publish(event: BusEvent): Promise<void>;
   /** Registers the receiver of every event. */
   subscribe(handler: (event: BusEvent) => void): void;
-  /** Records who is connected to `room` on this instance and tells the others. */
-  setPresence(room: string, users: PresenceUser[]): Promise<void>;
-  /** Who is in `room` on any instance, each user once. */
-  presence(room: string): Promise<PresenceUser[]>;
   /** Whether the bus can carry events now. */
   healthy(): Promise<boolean>;
   /**
@@ -76,10 +131,9 @@ export interface Bus {
   close(): Promise<void>;
 }
 
-/** The bus of a single instance: events go straight to the local hub. */
+/** The bus of a single instance: events go straight to the local hubs. */
 export class LocalBus implements Bus {
   readonly #handlers: ((event: BusEvent) => void)[] = [];
-  readonly #presence = new Map<string, PresenceUser[]>();
 
   publish(event: BusEvent): Promise<void> {
     for (const h of this.#handlers) h(event);
@@ -88,16 +142,6 @@ export class LocalBus implements Bus {
 
   subscribe(handler: (event: BusEvent) => void): void {
     this.#handlers.push(handler);
-  }
-
-  setPresence(room: string, users: PresenceUser[]): Promise<void> {
-    if (users.length === 0) this.#presence.delete(room);
-    else this.#presence.set(room, users);
-    return this.publish({ kind: "presence", room });
-  }
-
-  presence(room: string): Promise<PresenceUser[]> {
-    return Promise.resolve(this.#presence.get(room) ?? []);
   }
 
   healthy(): Promise<boolean> {
@@ -109,13 +153,6 @@ export class LocalBus implements Bus {
     this.#handlers.length = 0;
     return Promise.resolve();
   }
-}
-
-/** Merges per-instance presence lists, each user once, sorted by name. */
-export function mergePresence(lists: Iterable<PresenceUser[]>): PresenceUser[] {
-  const byName = new Map<string, PresenceUser>();
-  for (const list of lists) for (const u of list) byName.set(u.name, u);
-  return [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /**
@@ -175,19 +212,4 @@ export function parseJson(raw: string): unknown {
   } catch {
     return undefined;
   }
-}
-
-/**
- * Another instance's presence list from its JSON, or an empty list (and a
- * warning in `log`) when it is malformed.
- */
-export function presenceFromJson(
-  json: string,
-  instance: string,
-  log: Logger,
-): PresenceUser[] {
-  const users = presenceUsers.safeParse(parseJson(json));
-  if (users.success) return users.data;
-  log.warn("ignoring malformed presence of instance {instance}", { instance });
-  return [];
 }

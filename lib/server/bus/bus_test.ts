@@ -1,13 +1,21 @@
 import { expect } from "expect";
 import { type BusEvent, LocalBus, wireEvent } from "./bus.ts";
 import { KvBus } from "./kv.ts";
-import { guestMessage } from "@/tests/helpers/fixtures.ts";
+import { guestMessage, presenceEvents } from "@/tests/helpers/fixtures.ts";
 import { until } from "@/tests/helpers/until.ts";
 
 Deno.test("bus - the wire schema keeps every field of a guest's message", () => {
   const event = { kind: "message", message: guestMessage };
   const parsed = wireEvent.parse(JSON.parse(JSON.stringify(event)));
   expect(parsed).toEqual(event);
+});
+
+Deno.test("bus - the wire schema keeps every field of presence and membership events", () => {
+  for (const event of presenceEvents) {
+    expect(wireEvent.parse(JSON.parse(JSON.stringify(event)))).toEqual(event);
+  }
+  expect(wireEvent.safeParse({ ...presenceEvents[0], seq: "3" }).success)
+    .toBe(false);
 });
 
 Deno.test("bus - a guest's message crosses the local bus with every field", async () => {
@@ -23,8 +31,8 @@ Deno.test("bus - a guest's message crosses the KV bus to another instance with e
   const dir = await Deno.makeTempDir({ prefix: "bus-fields-" });
   const kvA = await Deno.openKv(`${dir}/bus.kv`);
   const kvB = await Deno.openKv(`${dir}/bus.kv`);
-  const a = await KvBus.open(kvA, { instanceId: "a", ownsKv: true });
-  const b = await KvBus.open(kvB, { instanceId: "b", ownsKv: true });
+  const a = await KvBus.open(kvA, { ownsKv: true });
+  const b = await KvBus.open(kvB, { ownsKv: true });
   try {
     const seen: BusEvent[] = [];
     b.subscribe((e) => seen.push(e));

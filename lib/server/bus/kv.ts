@@ -4,38 +4,24 @@
  * a few shards; each shard has a head key holding its latest sequence number.
  * Instances watch the head keys (`kv.watch` takes at most 10 keys and may skip
  * values, so a head only says "read the log up to here") and poll them as a
- * fallback, then read the log in order. Presence is one entry per room and
- * instance, trusted until its heartbeat deadline.
+ * fallback, then read the log in order. Presence travels as events too (the
+ * hubs replicate it); one instance's presence events share a shard, so they
+ * stay in order.
  *
- * One file past 300 lines on purpose: the log appender, the log reader and
- * presence share the shard layout and one health state (a failure anywhere
- * makes the next success emit `resync`).
+ * The log appender and the log reader share the shard layout and one health
+ * state (a failure anywhere makes the next success emit `resync`).
  *
  * @module
  */
-import {
-  type Bus,
-  type BusEvent,
-  mergePresence,
-  presenceUsers,
-  Subscribers,
-  wireEvent,
-} from "./bus.ts";
+import { type Bus, type BusEvent, Subscribers, wireEvent } from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
-import type { PresenceUser } from "@/lib/shared/protocol.ts";
 
 /** Options of {@link KvBus}. */
 export interface KvBusOptions {
-  /** Names this instance in presence entries; defaults to a random UUID. */
-  instanceId?: string;
   /** Shards of the event log, at most 10 (one watch call); defaults to 8. */
   shards?: number;
   /** How often heads are polled besides watching; defaults to 1000 ms. */
   pollMs?: number;
-  /** How often this instance renews its presence; defaults to 5000 ms. */
-  heartbeatMs?: number;
-  /** How long presence outlives its last renewal; defaults to 3 heartbeats. */
-  presenceTtlMs?: number;
   /** How long log entries are kept; defaults to 60 000 ms. */
   logTtlMs?: number;
   /** Close `kv` when the bus closes; defaults to false. */
@@ -49,27 +35,14 @@ const APPEND_BATCH = 50;
 
 const headKey = (shard: number) => ["bus", "head", shard];
 const logKey = (shard: number, seq: number) => ["bus", "log", shard, seq];
-const presenceKey = (room: string, instance: string) => [
-  "bus",
-  "presence",
-  room,
-  instance,
-];
-
-interface PresenceEntry {
-  users: PresenceUser[];
-  until: number;
-}
 
 /** A {@link Bus} shared by every instance using one KV database. */
 export class KvBus implements Bus {
   readonly #kv: Deno.Kv;
-  readonly #id: string;
   readonly #shards: number;
-  readonly #o: Required<Omit<KvBusOptions, "instanceId" | "logger" | "ownsKv">>;
+  readonly #o: Required<Omit<KvBusOptions, "logger" | "ownsKv">>;
   readonly #log: Logger;
   readonly #subscribers: Subscribers;
-  readonly #local = new Map<string, PresenceUser[]>();
   /** The last sequence number delivered, per shard. */
   readonly #seen: number[];
   #reading: Promise<void> = Promise.resolve();
@@ -83,14 +56,10 @@ export class KvBus implements Bus {
 
   private constructor(kv: Deno.Kv, options: KvBusOptions, seen: number[]) {
     this.#kv = kv;
-    this.#id = options.instanceId ?? crypto.randomUUID();
     this.#shards = seen.length;
-    const heartbeatMs = options.heartbeatMs ?? 5000;
     this.#o = {
       shards: seen.length,
       pollMs: options.pollMs ?? 1000,
-      heartbeatMs,
-      presenceTtlMs: options.presenceTtlMs ?? 3 * heartbeatMs,
       logTtlMs: options.logTtlMs ?? 60_000,
     };
     this.#log = options.logger ?? logger("bus");
@@ -125,32 +94,6 @@ export class KvBus implements Bus {
     this.#subscribers.add(handler);
   }
 
-  async setPresence(room: string, users: PresenceUser[]): Promise<void> {
-    if (users.length === 0) this.#local.delete(room);
-    else this.#local.set(room, users);
-    await this.#writePresence(room).catch((e) => this.#fail("presence", e));
-    await this.publish({ kind: "presence", room });
-  }
-
-  async presence(room: string): Promise<PresenceUser[]> {
-    const now = Date.now();
-    const lists: PresenceUser[][] = [this.#local.get(room) ?? []];
-    try {
-      for await (
-        const entry of this.#kv.list<PresenceEntry>({
-          prefix: ["bus", "presence", room],
-        })
-      ) {
-        if (entry.key[3] === this.#id || entry.value.until < now) continue;
-        const users = presenceUsers.safeParse(entry.value.users);
-        if (users.success) lists.push(users.data);
-      }
-    } catch (error) {
-      this.#fail("reading presence", error);
-    }
-    return mergePresence(lists);
-  }
-
   async healthy(): Promise<boolean> {
     if (this.#closed) return false;
     try {
@@ -161,21 +104,17 @@ export class KvBus implements Bus {
     }
   }
 
-  /** Stops watching and withdraws this instance's presence. */
+  /** Sends what is queued, then stops watching. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Events published just before (a hub's goodbye) still go out.
+    while (this.#outbox.some((q) => q.length > 0)) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
     this.#closed = true;
     this.#timers.forEach(clearInterval);
     await this.#watch?.cancel().catch((e) => this.#fail("closing", e));
     await this.#reading;
-    const rooms = [...this.#local.keys()];
-    this.#local.clear();
-    for (const room of rooms) {
-      // Best effort: if this fails, the entry's deadline retires it anyway.
-      await this.#kv.delete(presenceKey(room, this.#id))
-        .then(() => this.#append({ kind: "presence", room }))
-        .catch((e) => this.#fail("removing presence", e));
-    }
     this.#subscribers.clear();
     if (this.#ownsKv) this.#kv.close();
   }
@@ -198,9 +137,6 @@ export class KvBus implements Bus {
     })();
     // Watching can miss writes from other processes on a local KV file; polling can't.
     this.#timers.push(setInterval(() => this.#poll(), this.#o.pollMs));
-    this.#timers.push(
-      setInterval(() => this.#heartbeat(), this.#o.heartbeatMs),
-    );
   }
 
   async #poll(): Promise<void> {
@@ -213,23 +149,6 @@ export class KvBus implements Bus {
     } catch (error) {
       this.#fail("polling", error);
     }
-  }
-
-  async #heartbeat(): Promise<void> {
-    for (const room of this.#local.keys()) {
-      await this.#writePresence(room).catch((e) => this.#fail("presence", e));
-    }
-  }
-
-  #writePresence(room: string): Promise<unknown> {
-    const users = this.#local.get(room);
-    const key = presenceKey(room, this.#id);
-    if (!users) return this.#kv.delete(key);
-    const entry: PresenceEntry = {
-      users,
-      until: Date.now() + this.#o.presenceTtlMs,
-    };
-    return this.#kv.set(key, entry, { expireIn: this.#o.presenceTtlMs * 2 });
   }
 
   /** Reads every shard's log from the last seen entry up to `heads`, in order. */
@@ -265,10 +184,7 @@ export class KvBus implements Bus {
    * other instances' commits are retried with a growing, jittered wait.
    */
   #append(event: Exclude<BusEvent, { kind: "resync" }>): Promise<void> {
-    const shard = shardOf(
-      "room" in event ? event.room : event.message.room,
-      this.#shards,
-    );
+    const shard = shardOf(orderKey(event), this.#shards);
     return new Promise((resolve) => {
       const queue = this.#outbox[shard] ??= [];
       queue.push({ event, done: resolve });
@@ -341,7 +257,22 @@ export class KvBus implements Bus {
   }
 }
 
-/** A stable shard for a room. */
+/** What decides an event's shard: events of one key stay in order. */
+function orderKey(event: Exclude<BusEvent, { kind: "resync" }>): string {
+  switch (event.kind) {
+    case "message":
+      return event.message.room;
+    case "people":
+    case "instance":
+      return `instance:${event.instance}`;
+    case "to_member":
+      return `member:${event.key}`;
+    default:
+      return event.room;
+  }
+}
+
+/** A stable shard for a key. */
 function shardOf(room: string, shards: number): number {
   let h = 2166136261;
   for (let i = 0; i < room.length; i++) {

@@ -2,6 +2,7 @@ import { expect } from "expect";
 import type { BusEvent } from "./bus.ts";
 import { KvBus } from "./kv.ts";
 import { until } from "@/tests/helpers/until.ts";
+import { presenceEvents } from "@/tests/helpers/fixtures.ts";
 
 async function tempKv() {
   const dir = await Deno.makeTempDir({ prefix: "bus-kv-" });
@@ -23,8 +24,8 @@ Deno.test("kv bus - two instances see each other's events, each in order", async
   const { path, dir } = await tempKv();
   const kvA = await Deno.openKv(path);
   const kvB = await Deno.openKv(path);
-  const a = await KvBus.open(kvA, { instanceId: "a" });
-  const b = await KvBus.open(kvB, { instanceId: "b" });
+  const a = await KvBus.open(kvA, {});
+  const b = await KvBus.open(kvB, {});
   const seenA = recorder(a);
   const seenB = recorder(b);
   for (let i = 1; i <= 20; i++) {
@@ -61,63 +62,12 @@ Deno.test("kv bus - two instances see each other's events, each in order", async
   await Deno.remove(dir, { recursive: true });
 });
 
-Deno.test("kv bus - presence is the union of live instances; a dead instance's entry is ignored", async () => {
-  const { path, dir } = await tempKv();
-  const kvA = await Deno.openKv(path);
-  const kvB = await Deno.openKv(path);
-  const a = await KvBus.open(kvA, {
-    instanceId: "a",
-    heartbeatMs: 50,
-    presenceTtlMs: 200,
-  });
-  const b = await KvBus.open(kvB, {
-    instanceId: "b",
-    heartbeatMs: 50,
-    presenceTtlMs: 200,
-  });
-  await a.setPresence("general", [{ name: "ana", guest: true }]);
-  await b.setPresence("general", [{ name: "ben", guest: false }, {
-    name: "ana",
-    guest: true,
-  }]);
-  expect(await a.presence("general")).toEqual([{ name: "ana", guest: true }, {
-    name: "ben",
-    guest: false,
-  }]);
-  // An instance that died without cleaning up: its entry's deadline passes.
-  await kvA.set(["bus", "presence", "general", "dead"], {
-    users: [{ name: "ghost", guest: true }],
-    until: Date.now() - 1,
-  });
-  expect((await b.presence("general")).map((u) => u.name)).toEqual([
-    "ana",
-    "ben",
-  ]);
-  // A live instance keeps renewing past its TTL.
-  await new Promise((r) => setTimeout(r, 400));
-  expect((await b.presence("general")).map((u) => u.name)).toEqual([
-    "ana",
-    "ben",
-  ]);
-  await a.close(); // removes its own entry
-  expect((await b.presence("general")).map((u) => u.name)).toEqual([
-    "ana",
-    "ben",
-  ]);
-  await b.setPresence("general", [{ name: "ben", guest: false }]);
-  expect((await b.presence("general")).map((u) => u.name)).toEqual(["ben"]);
-  await b.close();
-  kvA.close();
-  kvB.close();
-  await Deno.remove(dir, { recursive: true });
-});
-
 Deno.test("kv bus - many publishes at once all reach the other instance, in order", async () => {
   const { path, dir } = await tempKv();
   const kvA = await Deno.openKv(path);
   const kvB = await Deno.openKv(path);
-  const a = await KvBus.open(kvA, { instanceId: "a" });
-  const b = await KvBus.open(kvB, { instanceId: "b" });
+  const a = await KvBus.open(kvA, {});
+  const b = await KvBus.open(kvB, {});
   const seenB = recorder(b);
   await Promise.all(
     Array.from({ length: 60 }, (_, i) => a.publish(message("general", i + 1))),
@@ -130,4 +80,38 @@ Deno.test("kv bus - many publishes at once all reach the other instance, in orde
   kvA.close();
   kvB.close();
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("kv bus - presence, membership and member frames reach another instance with every field, one instance's presence in order", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "kv-bus-presence-" });
+  const kvA = await Deno.openKv(`${dir}/bus.kv`);
+  const kvB = await Deno.openKv(`${dir}/bus.kv`);
+  const a = await KvBus.open(kvA, { pollMs: 50, ownsKv: true });
+  const b = await KvBus.open(kvB, { pollMs: 50, ownsKv: true });
+  try {
+    const seen: BusEvent[] = [];
+    b.subscribe((e) => seen.push(e));
+    for (const e of presenceEvents) await a.publish(e);
+    await until(() => seen.length >= presenceEvents.length, {
+      what: "every event on b",
+    });
+    expect(seen.filter((e) => e.kind !== "resync")).toEqual(presenceEvents);
+    // Many changes of one instance at once: in order, none lost.
+    const changes = Array.from({ length: 120 }, (_, i) => ({
+      kind: "people" as const,
+      instance: "i-9",
+      seq: i + 1,
+      people: [],
+    }));
+    seen.length = 0;
+    await Promise.all(changes.map((e) => a.publish(e)));
+    await until(() => seen.length >= changes.length, { what: "all changes" });
+    expect(seen.map((e) => e.kind === "people" ? e.seq : -1)).toEqual(
+      changes.map((e) => e.seq),
+    );
+  } finally {
+    await a.close();
+    await b.close();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -1,13 +1,10 @@
 /**
  * The bus between instances over PostgreSQL, so a team running PostgreSQL
  * needs nothing else (`BUS=postgres`): events travel by `NOTIFY` on one
- * channel that every instance `LISTEN`s to on a connection of its own;
- * presence lives in a table with a row per instance and room, trusted only
- * while that instance's heartbeat row is fresh (by the database's clock, so
- * hosts' clocks don't matter). Each instance mirrors that table in memory —
- * loaded at start, updated by the notifications that carry each change, and
- * the live instances re-read with every heartbeat — so reading presence costs
- * no query (the welcome frame counts users in every room).
+ * channel that every instance `LISTEN`s to on a connection of its own.
+ * Presence travels as events too (the hubs replicate it); the tables
+ * `bus_presence` and `bus_instances` of older versions are no longer used.
+ * A heartbeat query tells whether PostgreSQL still answers.
  *
  * A `NOTIFY` payload holds at most 8000 bytes; a larger event is written to
  * `bus_spill` and the notification carries its row id.
@@ -21,15 +18,8 @@
  */
 import postgres from "postgres";
 import { z } from "zod";
-import {
-  type Bus,
-  type BusEvent,
-  mergePresence,
-  presenceUsers,
-  wireEvent,
-} from "./bus.ts";
+import { type Bus, type BusEvent, parseJson, Subscribers } from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
-import type { PresenceUser } from "@/lib/shared/protocol.ts";
 import {
   connect,
   type Db,
@@ -40,11 +30,11 @@ import { migrate } from "@/lib/server/store/postgres_schema.ts";
 
 /** Options of {@link PostgresBus.connect}. */
 export interface PostgresBusOptions {
-  /** Names this instance in presence rows; defaults to a random UUID. */
+  /** Names this instance in logs; defaults to a random UUID. */
   instanceId?: string;
-  /** How long an instance's users outlive its last heartbeat; defaults to 3 heartbeats. */
+  /** Without a heartbeat answered for this long the bus is unhealthy; defaults to 3 heartbeats. */
   presenceTtlMs?: number;
-  /** How often this instance proves it is alive; defaults to 1000. */
+  /** How often PostgreSQL is asked whether it answers; defaults to 1000. */
   heartbeatMs?: number;
   /** Where the bus logs; defaults to `logger("bus")`. */
   logger?: Logger;
@@ -63,17 +53,8 @@ const MAX_NOTIFY_BATCH = 200;
 
 const spillRef = z.object({ spill: z.number().int() });
 
-/** A change of one instance's users in a room, as notified. */
-const presenceUpdate = z.object({
-  kind: z.literal("presence"),
-  room: z.string(),
-  instance: z.string(),
-  users: presenceUsers,
-});
-type PresenceUpdate = z.infer<typeof presenceUpdate>;
-
 interface Outgoing {
-  event: BusEvent | PresenceUpdate;
+  event: BusEvent;
   done: () => void;
 }
 
@@ -92,13 +73,11 @@ export class PostgresBus implements Bus {
   readonly #id: string;
   readonly #ttlMs: number;
   readonly #log: Logger;
-  readonly #handlers: ((event: BusEvent) => void)[] = [];
-  /** This instance's users per room: the truth the table mirrors. */
-  readonly #local = new Map<string, PresenceUser[]>();
-  /** Other instances' users: room → instance → users. */
-  readonly #mirror = new Map<string, Map<string, PresenceUser[]>>();
-  /** Instances whose heartbeat is fresh, as of the last heartbeat. */
-  #alive = new Set<string>();
+  readonly #subscribers: Subscribers;
+  /** Notifications being handed on in order, behind a spilled one. */
+  #inbox: Promise<void> = Promise.resolve();
+  /** How many of them wait. */
+  #waiting = 0;
   /** Events waiting to be notified, in publish order. */
   readonly #outbox: Outgoing[] = [];
   #sending = false;
@@ -116,6 +95,7 @@ export class PostgresBus implements Bus {
     this.#id = options.instanceId ?? crypto.randomUUID();
     this.#ttlMs = ttl;
     this.#log = options.logger ?? logger("bus");
+    this.#subscribers = new Subscribers(this.#log);
   }
 
   /**
@@ -139,7 +119,6 @@ export class PostgresBus implements Bus {
     try {
       await migrate(bus.#sql);
       await bus.#listen();
-      await bus.#loadMirror();
     } catch (error) {
       await bus.#end();
       const reason = error instanceof Error ? error.message : String(error);
@@ -202,12 +181,8 @@ export class PostgresBus implements Bus {
       }
       if (this.#closed) return;
       this.#log.info("listening on PostgreSQL again; resyncing");
-      await this.#loadMirror().catch(() => {});
       this.#emit({ kind: "resync" });
       await this.#beat();
-      for (const room of this.#local.keys()) {
-        await this.publish({ kind: "presence", room });
-      }
     })().finally(() => this.#relistening = undefined);
   }
 
@@ -217,7 +192,7 @@ export class PostgresBus implements Bus {
     return this.#enqueue(event);
   }
 
-  #enqueue(event: BusEvent | PresenceUpdate): Promise<void> {
+  #enqueue(event: BusEvent): Promise<void> {
     return new Promise((resolve) => {
       this.#outbox.push({ event, done: resolve });
       if (!this.#sending) this.#send();
@@ -277,13 +252,7 @@ export class PostgresBus implements Bus {
         "publishing {n} events failed, delivering locally: {error}",
         { n: items.length, error: String(error) },
       );
-      for (const { event } of items) {
-        this.#emit(
-          event.kind === "presence"
-            ? { kind: "presence", room: event.room }
-            : event,
-        );
-      }
+      for (const { event } of items) this.#emit(event);
     }
     for (const item of items) item.done();
   }
@@ -302,76 +271,7 @@ export class PostgresBus implements Bus {
   }
 
   subscribe(handler: (event: BusEvent) => void): void {
-    this.#handlers.push(handler);
-  }
-
-  /** Records this instance's users in `room`; never rejects (the heartbeat rewrites it). */
-  async setPresence(room: string, users: PresenceUser[]): Promise<void> {
-    if (users.length === 0) this.#local.delete(room);
-    else this.#local.set(room, [...users]);
-    try {
-      if (users.length === 0) {
-        await this.#sql`DELETE FROM bus_presence
-          WHERE instance = ${this.#id} AND room = ${room}`;
-      } else {
-        await this.#sql`
-          INSERT INTO bus_presence (instance, room, users)
-          VALUES (${this.#id}, ${room}, ${JSON.stringify(users)})
-          ON CONFLICT (instance, room) DO UPDATE SET users = excluded.users`;
-      }
-    } catch (error) {
-      this.#log.warn("writing presence of {room} failed: {error}", {
-        room,
-        error: String(error),
-      });
-    }
-    await this.#enqueue({
-      kind: "presence",
-      room,
-      instance: this.#id,
-      users: [...users],
-    });
-  }
-
-  /**
-   * This instance's users in `room` plus those of every instance whose
-   * heartbeat is fresh, from memory. While PostgreSQL is away, the last
-   * known lists of instances that were alive then.
-   */
-  presence(room: string): Promise<PresenceUser[]> {
-    const lists = [this.#local.get(room) ?? []];
-    for (const [instance, users] of this.#mirror.get(room) ?? []) {
-      if (this.#alive.has(instance)) lists.push(users);
-    }
-    return Promise.resolve(mergePresence(lists));
-  }
-
-  /** Reads every other instance's presence and who is alive. */
-  async #loadMirror(): Promise<void> {
-    const rows = await this.#sql<
-      { instance: string; room: string; users: string; alive: boolean }[]
-    >`
-      SELECT p.instance, p.room, p.users, i.alive_until > now() AS alive
-      FROM bus_presence p JOIN bus_instances i ON i.instance = p.instance
-      WHERE p.instance <> ${this.#id}`;
-    this.#mirror.clear();
-    const alive = new Set<string>();
-    for (const r of rows) {
-      this.#mirrorSet(r.room, r.instance, this.#users(r.users, r.instance));
-      if (r.alive) alive.add(r.instance);
-    }
-    this.#alive = alive;
-  }
-
-  #mirrorSet(room: string, instance: string, users: PresenceUser[]): void {
-    let byInstance = this.#mirror.get(room);
-    if (users.length === 0) {
-      byInstance?.delete(instance);
-      if (byInstance?.size === 0) this.#mirror.delete(room);
-      return;
-    }
-    if (!byInstance) this.#mirror.set(room, byInstance = new Map());
-    byInstance.set(instance, users);
+    this.#subscribers.add(handler);
   }
 
   /** Whether the listening connection is up and the last heartbeat is recent. */
@@ -382,36 +282,15 @@ export class PostgresBus implements Bus {
     );
   }
 
-  /** Removes this instance's presence, tells the others, and disconnects. */
+  /** Sends what is queued, stops the heartbeat and disconnects. */
   async close(): Promise<void> {
     if (this.#closed) return;
+    // Events published just before (a hub's goodbye) still go out.
+    while (this.#sending) await new Promise((r) => setTimeout(r, 5));
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#beating;
-    while (this.#sending) await new Promise((r) => setTimeout(r, 5));
-    const rooms = [...this.#local.keys()];
-    this.#local.clear();
-    this.#handlers.length = 0;
-    try {
-      await this.#sql.begin(async (tx) => {
-        await tx`DELETE FROM bus_presence WHERE instance = ${this.#id}`;
-        await tx`DELETE FROM bus_instances WHERE instance = ${this.#id}`;
-        for (const room of rooms) {
-          await tx`SELECT pg_notify(${CHANNEL}, ${
-            JSON.stringify({
-              kind: "presence",
-              room,
-              instance: this.#id,
-              users: [],
-            })
-          })`;
-        }
-      });
-    } catch (error) {
-      this.#log.warn("removing presence on close failed: {error}", {
-        error: String(error),
-      });
-    }
+    this.#subscribers.clear();
     await this.#end();
   }
 
@@ -425,45 +304,11 @@ export class PostgresBus implements Bus {
     ]);
   }
 
-  /** Refreshes this instance's heartbeat row and rewrites its presence. */
+  /** Asks PostgreSQL whether it answers. */
   #beat(): Promise<void> {
     return this.#beating ??= (async () => {
       try {
-        const users = [...this.#local];
-        await this.#sql.begin(async (tx) => {
-          await tx`
-            INSERT INTO bus_instances (instance, alive_until)
-            VALUES (${this.#id},
-              now() + make_interval(secs => ${this.#ttlMs / 1000}))
-            ON CONFLICT (instance) DO UPDATE
-              SET alive_until = excluded.alive_until`;
-          if (users.length > 0) {
-            await tx`
-              INSERT INTO bus_presence (instance, room, users)
-              SELECT ${this.#id}, room, users FROM unnest(
-                ${users.map(([room]) => room)}::text[],
-                ${users.map(([, u]) => JSON.stringify(u))}::text[]
-              ) AS v(room, users)
-              ON CONFLICT (instance, room) DO UPDATE SET users = excluded.users`;
-          }
-          await tx`DELETE FROM bus_presence WHERE instance = ${this.#id}
-            AND NOT (room = ANY(${users.map(([room]) => room)}::text[]))`;
-          // Rows of instances gone for a while are nobody's any more.
-          await tx`DELETE FROM bus_instances
-            WHERE alive_until < now() - interval '1 minute'`;
-          const alive = await tx<{ instance: string }[]>`
-            SELECT instance FROM bus_instances
-            WHERE alive_until > now() AND instance <> ${this.#id}`;
-          const before = this.#alive;
-          this.#alive = new Set(alive.map((r) => r.instance));
-          // An instance that stopped beating takes its users with it.
-          for (const gone of before) {
-            if (this.#alive.has(gone)) continue;
-            for (const [room, byInstance] of this.#mirror) {
-              if (byInstance.has(gone)) this.#emit({ kind: "presence", room });
-            }
-          }
-        });
+        await this.#sql`SELECT 1`;
         this.#lastBeat = Date.now();
       } catch (error) {
         if (this.#listening) {
@@ -473,70 +318,31 @@ export class PostgresBus implements Bus {
     })().finally(() => this.#beating = undefined);
   }
 
+  /**
+   * Hands on a notification. A spilled event is read from `bus_spill`
+   * first; notifications after it wait for it, so events keep their order.
+   */
   #receive(raw: string): void {
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      parsed = undefined;
+    const parsed = parseJson(raw);
+    const ref = spillRef.safeParse(parsed);
+    if (!ref.success && this.#waiting === 0) {
+      return this.#subscribers.receive(parsed, raw);
     }
-    // Only the shape the notification claims is checked: one schema each.
-    const has = (key: string) =>
-      typeof parsed === "object" && parsed !== null && key in parsed;
-    const ref = has("spill") ? spillRef.safeParse(parsed) : undefined;
-    if (ref?.success) {
-      this.#sql<{ payload: string }[]>`
-        SELECT payload FROM bus_spill WHERE id = ${ref.data.spill}`
-        .then((rows) => {
-          if (rows[0]) this.#receive(rows[0].payload);
-          else this.#emit({ kind: "resync" });
-        }, () => this.#emit({ kind: "resync" }));
-      return;
-    }
-    const update = has("instance")
-      ? presenceUpdate.safeParse(parsed)
-      : undefined;
-    if (update?.success) {
-      const { room, instance, users } = update.data;
-      if (instance !== this.#id) {
-        this.#mirrorSet(room, instance, users);
-        // A notification is as good as a heartbeat until the next one.
-        if (users.length > 0) this.#alive.add(instance);
-      }
-      this.#emit({ kind: "presence", room });
-      return;
-    }
-    const event = wireEvent.safeParse(parsed);
-    if (!event.success) {
-      this.#log.warn("ignoring a malformed bus event: {raw}", {
-        raw: raw.slice(0, 200),
-      });
-      return;
-    }
-    this.#emit(event.data);
+    this.#waiting++;
+    const fetched = ref.success
+      ? this.#sql<{ payload: string }[]>`
+          SELECT payload FROM bus_spill WHERE id = ${ref.data.spill}`
+        .then((rows) => rows[0]?.payload, () => undefined)
+      : Promise.resolve(raw);
+    this.#inbox = this.#inbox.then(async () => {
+      const payload = await fetched;
+      this.#waiting--;
+      if (payload === undefined) this.#emit({ kind: "resync" });
+      else this.#subscribers.receive(parseJson(payload), payload);
+    });
   }
 
   #emit(event: BusEvent): void {
-    for (const handler of this.#handlers) {
-      try {
-        handler(event);
-      } catch (error) {
-        this.#log.error("a bus handler threw on {kind}: {error}", {
-          kind: event.kind,
-          error: String(error),
-        });
-      }
-    }
-  }
-
-  #users(json: string, instance: string): PresenceUser[] {
-    try {
-      const users = presenceUsers.safeParse(JSON.parse(json));
-      if (users.success) return users.data;
-    } catch { /* reported below */ }
-    this.#log.warn("ignoring malformed presence of instance {instance}", {
-      instance,
-    });
-    return [];
+    this.#subscribers.emit(event);
   }
 }

@@ -1,38 +1,26 @@
 /**
  * The bus between instances over Redis: events travel on one pub/sub
- * channel, and presence lives in one hash per room with a field per instance,
- * trusted only while that instance's heartbeat key is alive.
+ * channel (presence too: the hubs replicate it with events). A heartbeat
+ * `PING` tells whether Redis still answers.
  *
  * Redis is not the record: messages are in the shared store before they are
  * published, so while Redis is away the bus logs, delivers to this instance
  * only, keeps serving, reconnects with backoff and then emits `resync` so the
  * hub re-reads history.
  *
- * One file past 300 lines on purpose: publishing, presence and the
- * heartbeat share the two connections and one recovery path, which must see
- * all of them to resync correctly after an outage.
- *
  * @module
  */
 import { createClient } from "redis";
-import {
-  type Bus,
-  type BusEvent,
-  mergePresence,
-  parseJson,
-  presenceFromJson,
-  Subscribers,
-} from "./bus.ts";
+import { type Bus, type BusEvent, parseJson, Subscribers } from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
-import type { PresenceUser } from "@/lib/shared/protocol.ts";
 
 /** Options of {@link RedisBus.connect}. */
 export interface RedisBusOptions {
-  /** Names this instance in presence hashes; defaults to a random UUID. */
+  /** Names this instance in logs; defaults to a random UUID. */
   instanceId?: string;
-  /** How long an instance's users outlive its last heartbeat; defaults to 3 heartbeats. */
+  /** Without a heartbeat answered for this long the bus is unhealthy; defaults to 3 heartbeats. */
   presenceTtlMs?: number;
-  /** How often this instance proves it is alive; defaults to 1000. */
+  /** How often Redis is pinged; defaults to 1000. */
   heartbeatMs?: number;
   /** How long the first connection may take before `connect` rejects; defaults to 10 000. */
   connectTimeoutMs?: number;
@@ -43,8 +31,6 @@ export interface RedisBusOptions {
 }
 
 const CHANNEL = "chat:events";
-const presenceKey = (room: string) => `chat:presence:${room}`;
-const aliveKey = (instance: string) => `chat:instance:${instance}:alive`;
 
 /** A client that fails commands fast while disconnected, and reconnects by `backoff`. */
 function redisClient(
@@ -78,10 +64,6 @@ export class RedisBus implements Bus {
   readonly #ttl: number;
   readonly #log: Logger;
   readonly #subscribers: Subscribers;
-  /** This instance's users per room: the truth Redis mirrors. */
-  readonly #local = new Map<string, PresenceUser[]>();
-  /** Rooms whose presence could not be written; redone by the heartbeat. */
-  readonly #unsynced = new Set<string>();
   #timer?: ReturnType<typeof setInterval>;
   #beating?: Promise<void>;
   #lastBeat = 0;
@@ -166,59 +148,6 @@ export class RedisBus implements Bus {
     this.#subscribers.add(handler);
   }
 
-  /** Records this instance's users in `room`; never rejects (the heartbeat retries). */
-  async setPresence(room: string, users: PresenceUser[]): Promise<void> {
-    if (users.length === 0) this.#local.delete(room);
-    else this.#local.set(room, [...users]);
-    try {
-      const key = presenceKey(room);
-      if (users.length === 0) await this.#cmd.hDel(key, this.#id);
-      else {
-        await this.#cmd.multi().hSet(key, this.#id, JSON.stringify(users))
-          .pExpire(key, this.#ttl).exec();
-      }
-      this.#unsynced.delete(room);
-    } catch (error) {
-      this.#unsynced.add(room);
-      this.#log.warn("writing presence of {room} failed: {error}", {
-        room,
-        error: String(error),
-      });
-    }
-    await this.publish({ kind: "presence", room });
-  }
-
-  /**
-   * This instance's users in `room` plus those of every live instance;
-   * entries of instances whose heartbeat expired are dropped from Redis.
-   * While Redis is away, this instance's users only.
-   */
-  async presence(room: string): Promise<PresenceUser[]> {
-    const lists = [this.#local.get(room) ?? []];
-    if (!this.#cmd.isReady) return mergePresence(lists);
-    try {
-      const key = presenceKey(room);
-      const fields = await this.#cmd.hGetAll(key);
-      const others = Object.keys(fields).filter((id) => id !== this.#id);
-      if (others.length === 0) return mergePresence(lists);
-      const alive = await this.#cmd.mGet(others.map(aliveKey));
-      const dead = others.filter((_, i) => alive[i] === null);
-      for (const id of others) {
-        if (!dead.includes(id)) {
-          lists.push(presenceFromJson(fields[id], id, this.#log));
-        }
-      }
-      // A late heartbeat rewrites its field on the next beat, so this race heals.
-      if (dead.length > 0) await this.#cmd.hDel(key, dead);
-    } catch (error) {
-      this.#log.warn("reading presence of {room} failed: {error}", {
-        room,
-        error: String(error),
-      });
-    }
-    return mergePresence(lists);
-  }
-
   degraded(): boolean {
     return this.#started && !this.#closed &&
       (this.#lost || !this.#cmd.isReady || !this.#sub.isReady);
@@ -232,29 +161,13 @@ export class RedisBus implements Bus {
     );
   }
 
-  /** Removes this instance's presence, tells the others, and disconnects. */
+  /** Stops the heartbeat and disconnects. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     clearInterval(this.#timer);
     await this.#beating;
-    const rooms = [...this.#local.keys(), ...this.#unsynced];
-    this.#local.clear();
     this.#subscribers.clear();
-    if (this.#cmd.isReady) {
-      try {
-        const m = this.#cmd.multi().del(aliveKey(this.#id));
-        for (const room of rooms) {
-          m.hDel(presenceKey(room), this.#id)
-            .publish(CHANNEL, JSON.stringify({ kind: "presence", room }));
-        }
-        await m.exec();
-      } catch (error) {
-        this.#log.warn("removing presence on close failed: {error}", {
-          error: String(error),
-        });
-      }
-    }
     for (const c of [this.#sub, this.#cmd]) {
       if (c.isReady) await c.close().catch(() => c.destroy());
       else if (c.isOpen) c.destroy();
@@ -298,38 +211,21 @@ export class RedisBus implements Bus {
     });
   }
 
-  /** Both connections are back: re-read history, rewrite and announce presence. */
+  /** Both connections are back: re-read history (the hubs resync presence by themselves). */
   #recover(): void {
     this.#lost = false;
     this.#log.info("reconnected to Redis; resyncing");
     this.#emit({ kind: "resync" });
-    const rooms = new Set([...this.#local.keys(), ...this.#unsynced]);
-    this.#beat().then(() => {
-      if (this.#closed) return;
-      for (const room of rooms) this.publish({ kind: "presence", room });
-    });
+    this.#beat();
   }
 
-  /** Refreshes this instance's heartbeat key and rewrites its presence. */
+  /** Pings Redis, to tell whether it still answers. */
   #beat(): Promise<void> {
     return this.#beating ??= (async () => {
       if (!this.#cmd.isReady) return;
-      const emptied = [...this.#unsynced].filter((room) =>
-        !this.#local.has(room)
-      );
       try {
-        const m = this.#cmd.multi().set(aliveKey(this.#id), "1", {
-          expiration: { type: "PX", value: this.#ttl },
-        });
-        for (const [room, users] of this.#local) {
-          m.hSet(presenceKey(room), this.#id, JSON.stringify(users))
-            .pExpire(presenceKey(room), this.#ttl);
-        }
-        for (const room of emptied) m.hDel(presenceKey(room), this.#id);
-        await m.exec();
+        await this.#cmd.ping();
         this.#lastBeat = Date.now();
-        for (const room of this.#local.keys()) this.#unsynced.delete(room);
-        for (const room of emptied) this.#unsynced.delete(room);
       } catch (error) {
         if (this.#cmd.isReady) {
           this.#log.warn("heartbeat failed: {error}", { error: String(error) });

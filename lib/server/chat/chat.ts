@@ -103,7 +103,13 @@ export class Chat {
       // across restarts, so a guest's token gets its name back first.
       claims: store.names,
     });
-    const rooms = await Rooms.open(config, store, bus, metrics);
+    const rooms = await Rooms.open(
+      config,
+      store,
+      bus,
+      metrics,
+      (room) => hub.onlineCount(room),
+    );
     const moderation = await Moderation.open(
       store,
       bus,
@@ -167,6 +173,11 @@ export class Chat {
   /** Whether a room exists (a cached answer, kept fresh by the bus). */
   hasRoom(id: string): Promise<boolean> {
     return this.#rooms.has(id);
+  }
+
+  /** The people online in `room`, on every instance. */
+  online(room: string): PresenceUser[] {
+    return this.#hub.online(room);
   }
 
   /** Every room with its live user count. */

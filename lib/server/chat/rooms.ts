@@ -26,6 +26,8 @@ export class Rooms {
     readonly store: Store,
     readonly bus: Bus,
     readonly metrics: Metrics,
+    /** How many people are online in a room (the hub's count). */
+    readonly online: (room: string) => number,
   ) {}
 
   /** Creates the configured rooms if missing and loads every room's id. */
@@ -34,8 +36,9 @@ export class Rooms {
     store: Store,
     bus: Bus,
     metrics: Metrics,
+    online: (room: string) => number,
   ): Promise<Rooms> {
-    const rooms = new Rooms(config, store, bus, metrics);
+    const rooms = new Rooms(config, store, bus, metrics, online);
     for (const id of config.rooms) {
       if (!ROOM_ID.test(id)) {
         throw new Error(`CHAT_ROOMS: invalid room id ${JSON.stringify(id)}`);
@@ -64,11 +67,11 @@ export class Rooms {
   }
 
   /** Every room with its live user count. */
-  async list(): Promise<RoomInfo[]> {
-    return await Promise.all([...this.#ids].map(async (id) => ({
+  list(): Promise<RoomInfo[]> {
+    return Promise.resolve([...this.#ids].map((id) => ({
       id,
       name: id,
-      users_count: (await this.bus.presence(id)).length,
+      users_count: this.online(id),
     })));
   }
 
@@ -156,7 +159,7 @@ export class Rooms {
       const room = await this.store.room(id);
       if (!room || room.createdBy !== null) continue;
       if (now - room.createdAt < this.config.emptyRoomTtlMs) continue;
-      if ((await this.bus.presence(id)).length > 0) continue;
+      if (this.online(id) > 0) continue;
       if (!(await this.store.deleteRoom(id, { onlyIfEmpty: true }))) continue;
       await this.bus.publish({ kind: "room_deleted", room: id });
       n++;

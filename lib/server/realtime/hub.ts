@@ -2,18 +2,22 @@
  * The hub: this instance's connected clients and their rooms (the
  * registry), and fan-out of what the bus brings to them.
  *
- * The roles around it live beside it: one room's members and fan-out in
+ * The roles around it live beside it: one room's subscribers and fan-out in
  * `room.ts`, in-order exactly-once delivery in `sequencer.ts`, history
- * replay on join in `replay.ts`, slow-reader accounting in
- * `backpressure.ts`, who is here in `presence.ts`, typing notices in
- * `typing.ts`, and the frames of each wire format in `wire.ts`. (A little
- * over 300 lines: `join`, with its hand-off from replay to live delivery,
- * is one sequence that reads best whole.)
+ * replay on subscribe in `replay.ts`, slow-reader accounting in
+ * `backpressure.ts`, who is online in `presence.ts` (replicated over the
+ * bus), coalesced presence frames in `presence_frames.ts`, who looks at
+ * which room in `viewers.ts`, typing notices in `typing.ts`, and the frames
+ * of each wire format in `wire.ts`. (Past 300 lines: `subscribe`, with its
+ * hand-off from replay to live delivery, is one sequence that reads best
+ * whole, and the bus events each need the registry.)
  *
  * @module
  */
 import {
   CLOSE,
+  type MemberEntry,
+  type PresenceStatus,
   type PresenceUser,
   type ServerFrame,
 } from "@/lib/shared/protocol.ts";
@@ -21,7 +25,15 @@ import { Typing } from "./typing.ts";
 import { type Member, Room } from "./room.ts";
 import { replay } from "./replay.ts";
 import { Outflow, type Socket } from "./backpressure.ts";
-import { frameData, messageData, type WireFormat } from "./wire.ts";
+import {
+  frameData,
+  joinLeaveLine,
+  messageData,
+  type WireFormat,
+} from "./wire.ts";
+import { Presence } from "./presence.ts";
+import { MAX_CHANGES, PresenceFrames } from "./presence_frames.ts";
+import { Viewers } from "./viewers.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import type { Bus, BusEvent } from "@/lib/server/bus/bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
@@ -52,10 +64,34 @@ export interface Client {
    * of guests are reused.
    */
   readonly author?: string;
+  /**
+   * The room this socket shows: undefined until it sends `view` (it then
+   * shows every room it subscribed), null for none.
+   */
+  view?: string | null;
 }
 
-/** Sweeps (of 1 s) between full presence checks of every room. */
-const PRESENCE_RECHECK_TICKS = 5;
+/** People listed in `joined`, at most. */
+const JOINED_USERS = 50;
+
+/** What `subscribe` tells the client besides presence. */
+export interface SubscribeInfo {
+  /** The newest message id the user has read in the room. */
+  lastRead: number;
+  /** How many members the room has. */
+  members: number;
+}
+
+/** Options of {@link Hub.memberRemoved}. */
+export interface MemberRemovedOptions {
+  /**
+   * The member key (`authorKey`): its sockets subscribed to the room, on
+   * every instance, leave it and are told `left`.
+   */
+  key?: string;
+  /** Why, in those `left` frames. */
+  reason?: "kicked" | "deleted" | "removed";
+}
 
 /** Options of {@link Hub}. */
 export interface HubOptions {
@@ -69,6 +105,16 @@ export interface HubOptions {
   slowClientGraceMs: number;
   /** How long a typing notice lasts without being renewed. */
   typingTtlMs: number;
+  /** A person with no frame from any tab for this long is away; 300 000 by default. */
+  awayAfterMs?: number;
+  /** This instance's name on the bus; a random UUID by default. */
+  instanceId?: string;
+  /** How often this instance tells the others it is alive; 1000 by default. */
+  presenceBeatMs?: number;
+  /** An instance not heard from this long is forgotten; 3.5 beats by default. */
+  presenceTtlMs?: number;
+  /** Least time between two presence frames of a room; 1000 by default. */
+  presenceFlushMs?: number;
   /** Counters to update; a fresh set by default. */
   metrics?: Metrics;
   /** How long to wait for a missing message before reading it from the store. */
@@ -81,41 +127,74 @@ export interface HubOptions {
   flow?: FlowLog;
 }
 
-/** Local clients and rooms, and fan-out to them. */
+/** Local clients and rooms, presence everywhere, and fan-out to them. */
 export class Hub {
   /** This hub's counters and gauges. */
   readonly metrics: Metrics;
+  /** This instance's name on the bus. */
+  readonly instance: string;
   readonly #clients = new Set<Client>();
   readonly #rooms = new Map<string, Room>();
+  /** Member key → its sockets here. */
+  readonly #byAuthor = new Map<string, Set<Client>>();
+  readonly #viewers = new Viewers();
   readonly #typing: Typing;
-  #ticks = 0;
+  readonly #presence: Presence;
+  readonly #frames: PresenceFrames;
   /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
   readonly flow: FlowLog;
-  readonly #o: Required<Omit<HubOptions, "metrics" | "flow">>;
+  readonly #o: {
+    store: Store;
+    bus: Bus;
+    gapWaitMs: number;
+    now: () => number;
+    log: Logger;
+    slowClientBytes: number;
+    slowClientGraceMs: number;
+  };
   readonly #sweep: ReturnType<typeof setInterval>;
   #nextId = 1;
   #busDown = false;
 
-  /** Creates a hub with no clients. */
+  /** Creates a hub with no clients and asks the other instances who is online. */
   constructor(options: HubOptions) {
     this.#o = {
-      ...options,
+      store: options.store,
+      bus: options.bus,
+      slowClientBytes: options.slowClientBytes,
+      slowClientGraceMs: options.slowClientGraceMs,
       gapWaitMs: options.gapWaitMs ?? 250,
       now: options.now ?? Date.now,
       log: options.log ?? logger("hub"),
     };
+    this.instance = options.instanceId ?? crypto.randomUUID();
     this.metrics = options.metrics ?? new Metrics();
     this.flow = options.flow ??
       new FlowLog(logger("flow"), { now: this.#o.now });
     this.#typing = new Typing(
       options.typingTtlMs,
       (room, user, typing) =>
-        this.#rooms.get(room)?.toMembers(
-          { type: "typing", room, user, typing },
-          user,
-        ),
+        this.#toViewers(room, { type: "typing", room, user, typing }, user),
     );
+    this.#frames = new PresenceFrames({
+      intervalMs: options.presenceFlushMs ?? 1000,
+      count: (room) => this.#presence.count(room),
+      send: (room, frame) => this.#toViewers(room, frame),
+    });
+    const beatMs = options.presenceBeatMs ?? 1000;
+    this.#presence = new Presence({
+      instance: this.instance,
+      publish: (event) => this.#publish(event),
+      now: this.#o.now,
+      awayAfterMs: options.awayAfterMs ?? 300_000,
+      beatMs,
+      ttlMs: options.presenceTtlMs ?? 3.5 * beatMs,
+      onChange: (room, entry) => {
+        if (this.#viewers.has(room)) this.#frames.add(room, entry);
+      },
+    });
     this.#o.bus.subscribe((event) => this.#onBus(event));
+    this.#presence.start();
     this.#sweep = setInterval(() => {
       for (const c of this.#clients) if (!c.out.keepsUp()) this.#dropSlow(c);
       // The bus can't reach other instances: their messages are in the store.
@@ -130,19 +209,20 @@ export class Hub {
           if (room.members.size > 0) room.sequencer.catchUp();
         }
       }
-      // Presence can change with no event (an instance died): look again now and then.
-      if (++this.#ticks % PRESENCE_RECHECK_TICKS === 0) {
-        for (const room of this.#rooms.values()) room.checkPresence();
-      }
     }, 1000);
   }
 
-  /** Registers a connected socket. */
+  /**
+   * Registers a connected socket. `rooms` are the person's member rooms:
+   * while connected they count as online there. An original-endpoint
+   * connection counts in the room it subscribes instead.
+   */
   connect(
     socket: Socket,
     user: PresenceUser,
     format: WireFormat,
     author?: string,
+    rooms: Iterable<string> = [],
   ): Client {
     const client: Client = {
       id: this.#nextId++,
@@ -155,6 +235,12 @@ export class Hub {
       author,
     };
     this.#clients.add(client);
+    if (author !== undefined) {
+      let set = this.#byAuthor.get(author);
+      if (!set) this.#byAuthor.set(author, set = new Set());
+      set.add(client);
+    }
+    this.#presence.open(user, format === "v1" ? rooms : []);
     this.metrics.connections.set(this.#clients.size);
     return client;
   }
@@ -163,7 +249,14 @@ export class Hub {
   disconnect(client: Client): void {
     if (!this.#clients.delete(client)) return;
     client.closed = true;
-    for (const room of [...client.rooms.keys()]) this.leave(client, room);
+    this.#viewers.gone(client);
+    for (const room of [...client.rooms.keys()]) this.unsubscribe(client, room);
+    if (client.author !== undefined) {
+      const set = this.#byAuthor.get(client.author);
+      set?.delete(client);
+      if (set?.size === 0) this.#byAuthor.delete(client.author);
+    }
+    this.#presence.close(client.user.name);
     this.metrics.connections.set(this.#clients.size);
   }
 
@@ -176,32 +269,46 @@ export class Hub {
   }
 
   /**
-   * Joins a room. With `since`, replays every stored message after it before
-   * live ones, with no gap and no repeat; says `gap` when retention removed
-   * some of them.
+   * Subscribes a client to a room's messages. With `since`, replays every
+   * stored message after it before live ones, with no gap and no repeat;
+   * says `gap` when retention removed some of them. A native client is
+   * sent `joined` first: the first online people, the online count, and
+   * `info` (its read state and the member count; without it, 0 and the
+   * online count). Nothing is announced to others.
    */
-  async join(client: Client, room: string, since?: number): Promise<void> {
+  async subscribe(
+    client: Client,
+    room: string,
+    since?: number,
+    info?: SubscribeInfo,
+  ): Promise<void> {
     // A socket that closed while its join was on the way must not haunt the room.
     if (client.closed) return;
-    if (client.rooms.has(room)) this.leave(client, room, false);
+    if (client.rooms.has(room)) this.#detach(client, room);
     const state = this.#room(room);
     const member: Member = { client, pending: [] };
     state.members.add(member);
     client.rooms.set(room, member);
+    this.#viewers.subscribed(client, room);
     this.flow.joined(client, room);
-    const firstHere = state.presence.add(client.user);
-    if (firstHere) {
-      await this.#o.bus.setPresence(room, state.presence.local());
-    }
+    const first = client.format !== "v1" &&
+      this.#presence.enter(client.user.name, room);
     try {
       await state.sequencer.ready();
       const upTo = state.sequencer.lastId;
       if (client.format === "v1") {
-        const users = await this.#o.bus.presence(room);
-        state.presence.assume(users);
+        const online = this.#presence.count(room);
         this.#send(
           client,
-          frameData({ type: "joined", room, users, lastId: upTo }),
+          frameData({
+            type: "joined",
+            room,
+            users: this.#presence.online(room, JOINED_USERS),
+            lastId: upTo,
+            lastRead: info?.lastRead ?? 0,
+            members: info?.members ?? online,
+            online,
+          }),
         );
         if (since !== undefined) {
           await replay(
@@ -227,38 +334,154 @@ export class Hub {
     } finally {
       if (member.pending) member.pending = null;
     }
-    if (firstHere) {
-      await this.#o.bus.publish({ kind: "joined", room, user: client.user });
-    }
+    if (first) await this.announceOriginal(room, client.user, "joined");
   }
 
-  /** Leaves a room; the last connection of a user announces it. */
-  leave(client: Client, room: string, announce = true): void {
-    const member = client.rooms.get(room);
-    const state = this.#rooms.get(room);
-    if (!member || !state) return;
-    client.rooms.delete(room);
-    state.members.delete(member);
+  /** Stops a client's messages of a room; nothing is announced to others. */
+  unsubscribe(client: Client, room: string): void {
+    if (!client.rooms.has(room)) return;
     // A closing connection's rooms go with its "disconnected" line.
-    if (announce && !client.closed) this.flow.left(client, room);
-    if (state.presence.remove(client.user.name)) {
-      const bus = this.#o.bus;
-      bus.setPresence(room, state.presence.local())
-        .then(() =>
-          announce
-            ? bus.publish({ kind: "left", room, user: client.user })
-            : undefined
-        )
-        .catch((e) =>
-          this.#o.log.warn("announcing a leave failed: {error}", {
-            error: String(e),
-          })
-        );
-    }
-    if (state.members.size === 0) {
-      state.close();
-      this.#rooms.delete(room);
-    }
+    if (!client.closed) this.flow.left(client, room);
+    this.#detach(client, room);
+  }
+
+  /** Same as {@link Hub.subscribe} without `info` (the v1 name). */
+  join(client: Client, room: string, since?: number): Promise<void> {
+    return this.subscribe(client, room, since);
+  }
+
+  /** Same as {@link Hub.unsubscribe} (the v1 name). */
+  leave(client: Client, room: string): void {
+    this.unsubscribe(client, room);
+  }
+
+  /**
+   * The one room `client` shows (null: none): presence and typing of that
+   * room only go to it from now on. For a room, it is sent a `presence`
+   * frame at once: the online count, the first 20 online people with
+   * their status in `changes`, and `more` when there are others.
+   */
+  view(client: Client, room: string | null): void {
+    if (client.closed) return;
+    this.#viewers.view(client, room);
+    if (room === null || client.format !== "v1") return;
+    const online = this.#presence.count(room);
+    this.#send(
+      client,
+      frameData({
+        type: "presence",
+        room,
+        online,
+        changes: this.onlineMembers(room, MAX_CHANGES),
+        ...(online > MAX_CHANGES ? { more: true } : {}),
+      }),
+    );
+  }
+
+  /** A frame arrived from `client`: its person is not away. */
+  activity(client: Client): void {
+    this.#presence.active(client.user.name);
+  }
+
+  /**
+   * `user` became a member of `room`: while connected anywhere they count
+   * as online there, on every instance (this one at once).
+   */
+  memberAdded(room: string, user: PresenceUser): Promise<void> {
+    this.#presence.memberAdded(room, user);
+    return this.#publish({
+      kind: "member",
+      room,
+      name: user.name,
+      guest: user.guest,
+      added: true,
+    });
+  }
+
+  /**
+   * `name` is no longer a member of `room`, on every instance. With
+   * `options.key`, that member's sockets subscribed to the room leave it
+   * and are told `left` (with `options.reason`), on every instance.
+   */
+  memberRemoved(
+    room: string,
+    name: string,
+    options: MemberRemovedOptions = {},
+  ): Promise<void> {
+    this.#presence.memberRemoved(room, name);
+    return this.#publish({
+      kind: "member",
+      room,
+      name,
+      guest: false,
+      added: false,
+      ...options,
+    });
+  }
+
+  /** Sends a frame to every socket of member key `author`, on every instance. */
+  toMember(author: string, frame: ServerFrame): Promise<void> {
+    return this.#publish({ kind: "to_member", key: author, frame });
+  }
+
+  /**
+   * Tells the original room endpoint's clients of `room`, on every
+   * instance, that `user` joined or left (its "입장/퇴장" lines). The hub
+   * does it itself for original-endpoint connections.
+   */
+  announceOriginal(
+    room: string,
+    user: PresenceUser,
+    kind: "joined" | "left",
+  ): Promise<void> {
+    return this.#publish({ kind, room, user });
+  }
+
+  /** The people online (or away) in `room`, earliest first. */
+  online(room: string, limit?: number): PresenceUser[] {
+    return this.#presence.online(room, limit);
+  }
+
+  /** How many people are online (or away) in `room`. */
+  onlineCount(room: string): number {
+    return this.#presence.count(room);
+  }
+
+  /** A person's status, over every tab and instance. */
+  status(name: string): PresenceStatus {
+    return this.#presence.status(name);
+  }
+
+  /** The first `limit` people online in `room`, with their status. */
+  onlineMembers(room: string, limit?: number): MemberEntry[] {
+    return this.#presence.online(room, limit).map((u) => ({
+      ...u,
+      status: this.#presence.status(u.name),
+    }));
+  }
+
+  /**
+   * A page of a room's members with their status. With `onlineFirst` (the
+   * first page), the room's online members come first (at most `limit`),
+   * then the page's others.
+   */
+  membersPage(
+    room: string,
+    page: readonly PresenceUser[],
+    options: { onlineFirst?: boolean; limit?: number } = {},
+  ): MemberEntry[] {
+    const withStatus = (u: PresenceUser): MemberEntry => ({
+      name: u.name,
+      guest: u.guest,
+      status: this.#presence.status(u.name),
+    });
+    if (!options.onlineFirst) return page.map(withStatus);
+    const first = this.onlineMembers(room, options.limit);
+    const listed = new Set(first.map((m) => m.name));
+    return [
+      ...first,
+      ...page.filter((u) => !listed.has(u.name)).map(withStatus),
+    ];
   }
 
   /** Sends a frame to one client. */
@@ -271,12 +494,33 @@ export class Hub {
     for (const c of [...this.#clients]) this.drop(c, code, reason);
   }
 
-  /** Stops timers. */
+  /** Stops timers and tells the other instances this one's people left. */
   close(): void {
     clearInterval(this.#sweep);
+    this.#presence.stop();
+    this.#frames.close();
     this.flow.close();
     this.#typing.close();
     for (const room of this.#rooms.values()) room.close();
+  }
+
+  /** Takes `client` out of `room`. */
+  #detach(client: Client, room: string): void {
+    const member = client.rooms.get(room);
+    const state = this.#rooms.get(room);
+    if (!member || !state) return;
+    client.rooms.delete(room);
+    state.members.delete(member);
+    this.#viewers.unsubscribed(client, room);
+    if (
+      client.format !== "v1" && this.#presence.exit(client.user.name, room)
+    ) {
+      this.announceOriginal(room, client.user, "left");
+    }
+    if (state.members.size === 0) {
+      state.close();
+      this.#rooms.delete(room);
+    }
   }
 
   #room(id: string): Room {
@@ -285,7 +529,6 @@ export class Hub {
       room = new Room({
         id,
         source: this.#o.store,
-        bus: this.#o.bus,
         send: (client, data) => this.#send(client, data),
         drop: (client, code, reason) => this.drop(client, code, reason),
         delivering: (m) => this.#typing.stop(m.room, m.user),
@@ -298,6 +541,16 @@ export class Hub {
     return room;
   }
 
+  /** Publishes on the bus; never rejects (a failure is logged). */
+  #publish(event: BusEvent): Promise<void> {
+    return this.#o.bus.publish(event).catch((error) =>
+      this.#o.log.warn("publishing a {kind} event failed: {error}", {
+        kind: event.kind,
+        error: String(error),
+      })
+    );
+  }
+
   #onBus(event: BusEvent): void {
     switch (event.kind) {
       case "message":
@@ -306,11 +559,22 @@ export class Hub {
         );
       case "typing":
         return this.#typing.set(event.room, event.user, event.typing);
-      case "presence":
-        return this.#rooms.get(event.room)?.checkPresence();
+      case "people":
+      case "instance":
+        this.#presence.receive(event);
+        return;
+      case "member":
+        return this.#onMember(event);
+      case "to_member":
+        for (const c of this.#byAuthor.get(event.key) ?? []) {
+          if (c.format === "v1") this.#send(c, frameData(event.frame));
+        }
+        return;
       case "joined":
       case "left":
-        return this.#rooms.get(event.room)?.notice(event.user, event.kind);
+        return this.#rooms.get(event.room)?.toOriginal(
+          joinLeaveLine(event.user.name, event.kind, event.room),
+        );
       case "edited":
         return this.#rooms.get(event.room)?.toMembers({
           type: "edited",
@@ -325,20 +589,36 @@ export class Hub {
           id: event.id,
         });
       case "room":
-        return this.#toAll({
-          type: "room",
-          room: { id: event.room, name: event.room, users_count: 0 },
-        });
+        // A new room reaches its members as `room` frames (`toMember`).
+        return;
       case "room_deleted":
         return this.#onRoomDeleted(event.room);
       case "kick":
         return this.#kick(event.room, event.user);
       case "resync":
-        for (const room of this.#rooms.values()) {
-          room.sequencer.catchUp();
-          room.checkPresence();
-        }
+        for (const room of this.#rooms.values()) room.sequencer.catchUp();
         return;
+    }
+  }
+
+  #onMember(event: BusEvent & { kind: "member" }): void {
+    const { room, name, key, reason } = event;
+    if (event.added) {
+      this.#presence.memberAdded(room, { name, guest: event.guest });
+      return;
+    }
+    this.#presence.memberRemoved(room, name);
+    if (key === undefined) return;
+    for (const c of [...this.#byAuthor.get(key) ?? []]) {
+      if (!c.rooms.has(room)) continue;
+      this.unsubscribe(c, room);
+      if (c.format === "v1") {
+        this.sendFrame(c, {
+          type: "left",
+          room,
+          ...(reason ? { reason } : {}),
+        });
+      }
     }
   }
 
@@ -346,7 +626,7 @@ export class Hub {
   #onRoomDeleted(room: string): void {
     for (const c of [...this.#clients]) {
       if (!c.rooms.has(room)) continue;
-      this.leave(c, room, false);
+      this.#detach(c, room);
       if (c.format === "v1") {
         this.sendFrame(c, { type: "left", room, reason: "deleted" });
       } else this.drop(c, CLOSE.policy, "The room was deleted");
@@ -358,13 +638,21 @@ export class Hub {
   #kick(room: string, user: string): void {
     for (const c of [...this.#clients]) {
       if (c.user.name !== user || !c.rooms.has(room)) continue;
-      this.leave(c, room);
+      this.unsubscribe(c, room);
       if (c.format === "v1") {
         this.sendFrame(c, { type: "left", room, reason: "kicked" });
       } else {
         this.drop(c, CLOSE.policy, "Removed from the room by a moderator");
       }
     }
+  }
+
+  /** Sends a native frame to the sockets showing `room`, but `except`'s. */
+  #toViewers(room: string, frame: ServerFrame, except?: string): void {
+    const viewers = this.#viewers.of(room);
+    if (viewers.size === 0) return;
+    const data = frameData(frame);
+    for (const c of viewers) if (c.user.name !== except) this.#send(c, data);
   }
 
   #send(client: Client, data: string): void {

@@ -30,7 +30,11 @@ class FakeSocket implements Socket {
 }
 
 async function setup(
-  opts: { slowClientGraceMs?: number; now?: () => number } = {},
+  opts: {
+    slowClientGraceMs?: number;
+    now?: () => number;
+    awayAfterMs?: number;
+  } = {},
 ) {
   const store = await openKvStore({ path: ":memory:", historyLimit: 1000 });
   const bus = new LocalBus();
@@ -42,6 +46,7 @@ async function setup(
     typingTtlMs: 5000,
     gapWaitMs: 20,
     now: opts.now,
+    awayAfterMs: opts.awayAfterMs,
   });
   const stored = async (room: string, text: string, user = "u") =>
     (await store.append({ room, user, text })).message;
@@ -154,39 +159,6 @@ Deno.test("hub - replay past retention says gap", async () => {
   await store.close();
 });
 
-Deno.test("hub - two tabs of one user are one presence entry", async () => {
-  const { hub, bus, close } = await setup();
-  const [t1, t2, other] = [
-    new FakeSocket(),
-    new FakeSocket(),
-    new FakeSocket(),
-  ];
-  const c1 = hub.connect(t1, { name: "mina", guest: true }, "v1");
-  const c2 = hub.connect(t2, { name: "mina", guest: true }, "v1");
-  await hub.join(
-    hub.connect(other, { name: "joon", guest: false }, "v1"),
-    "general",
-  );
-  await hub.join(c1, "general");
-  await hub.join(c2, "general");
-  await until(() => other.frames("user_joined").length === 2);
-  expect(await bus.presence("general")).toEqual([
-    { name: "joon", guest: false },
-    { name: "mina", guest: true },
-  ]);
-  expect(other.frames("user_joined").map((f) => f.user)).toEqual([
-    "joon",
-    "mina",
-  ]);
-  hub.disconnect(c1);
-  await new Promise((r) => setTimeout(r, 10));
-  expect(other.frames("user_left")).toEqual([]);
-  hub.disconnect(c2);
-  await until(() => other.frames("user_left").length === 1);
-  expect((await bus.presence("general")).map((u) => u.name)).toEqual(["joon"]);
-  await close();
-});
-
 Deno.test("hub - typing reaches the others and expires", async () => {
   const clock = FakeTimers.install({
     toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"],
@@ -274,33 +246,253 @@ Deno.test("hub - original clients get their own wire formats", async () => {
   await close();
 });
 
-Deno.test("hub - a user whose instance died leaves the member list without any event", async () => {
+Deno.test("hub - original clients' join and leave lines go to the room's original clients; they count as online there", async () => {
+  const { hub, close } = await setup();
+  const [first, second, native] = [
+    new FakeSocket(),
+    new FakeSocket(),
+    new FakeSocket(),
+  ];
+  const a = hub.connect(first, { name: "민수", guest: true }, "original_room");
+  await hub.subscribe(a, "general");
+  await hub.subscribe(
+    hub.connect(second, { name: "지수", guest: true }, "original_room"),
+    "general",
+  );
+  await hub.subscribe(
+    hub.connect(native, { name: "n", guest: true }, "v1"),
+    "general",
+  );
+  expect(first.sent).toEqual([
+    '{"sender":"시스템","message":"민수님이 입장했습니다.","room_id":"general"}',
+    '{"sender":"시스템","message":"지수님이 입장했습니다.","room_id":"general"}',
+  ]);
+  expect(hub.online("general").map((u) => u.name)).toEqual(["민수", "지수"]);
+  expect(hub.onlineCount("general")).toBe(2);
+  hub.disconnect(a);
+  expect(second.sent.at(-1)).toBe(
+    '{"sender":"시스템","message":"민수님이 퇴장했습니다.","room_id":"general"}',
+  );
+  expect(hub.onlineCount("general")).toBe(1);
+  // Native clients get no join or leave frames.
+  expect(native.frames().map((f) => f.type)).toEqual(["joined"]);
+  await close();
+});
+
+Deno.test("hub - subscribe sends joined with the first 50 online, the online count and the caller's read state; nothing to others", async () => {
+  const { hub, close } = await setup();
+  const watcher = new FakeSocket();
+  await hub.subscribe(
+    hub.connect(watcher, { name: "w", guest: false }, "v1", "k:w", ["big"]),
+    "big",
+  );
+  for (let i = 0; i < 60; i++) {
+    hub.connect(
+      new FakeSocket(),
+      { name: `p${i}`, guest: true },
+      "v1",
+      `k${i}`,
+      [
+        "big",
+      ],
+    );
+  }
+  const s = new FakeSocket();
+  const c = hub.connect(s, { name: "me", guest: true }, "v1", "k:me", ["big"]);
+  await hub.subscribe(c, "big", undefined, { lastRead: 3, members: 500 });
+  const joined = s.frames("joined")[0];
+  expect(joined).toMatchObject({
+    room: "big",
+    lastId: 0,
+    lastRead: 3,
+    members: 500,
+    online: 62,
+  });
+  expect((joined.users as unknown[]).length).toBe(50);
+  expect((joined.users as { name: string }[])[0]).toEqual({
+    name: "w",
+    guest: false,
+  });
+  // Subscribing announced nothing to the room.
+  expect(watcher.frames().map((f) => f.type)).toEqual(["joined"]);
+  await close();
+});
+
+Deno.test("hub - presence and typing go only to sockets viewing the room; a socket that never sent view sees all its rooms", async () => {
+  const { hub, bus, close } = await setup();
+  const [viewer, elsewhere, legacy] = [
+    new FakeSocket(),
+    new FakeSocket(),
+    new FakeSocket(),
+  ];
+  const rooms = ["general", "random"];
+  const v = hub.connect(viewer, { name: "v", guest: true }, "v1", "kv", rooms);
+  const e = hub.connect(
+    elsewhere,
+    { name: "e", guest: true },
+    "v1",
+    "ke",
+    rooms,
+  );
+  const l = hub.connect(legacy, { name: "l", guest: true }, "v1", "kl", rooms);
+  for (const c of [v, e, l]) {
+    for (const r of rooms) await hub.subscribe(c, r);
+  }
+  hub.view(v, "general");
+  hub.view(e, "random");
+  // The view itself: a snapshot of who is online.
+  expect(viewer.frames("presence")).toEqual([{
+    type: "presence",
+    room: "general",
+    online: 3,
+    changes: [
+      { name: "v", guest: true, status: "online" },
+      { name: "e", guest: true, status: "online" },
+      { name: "l", guest: true, status: "online" },
+    ],
+  }]);
+  await bus.publish({
+    kind: "typing",
+    room: "general",
+    user: "x",
+    typing: true,
+  });
+  expect(viewer.frames("typing").length).toBe(1);
+  expect(legacy.frames("typing").length).toBe(1);
+  expect(elsewhere.frames("typing")).toEqual([]);
+  hub.connect(new FakeSocket(), { name: "new", guest: true }, "v1", "kn", [
+    "general",
+  ]);
+  await until(() => viewer.frames("presence").length === 2, {
+    what: "the presence frame",
+  });
+  await until(() => legacy.frames("presence").length === 1);
+  expect(viewer.frames("presence")[1]).toEqual({
+    type: "presence",
+    room: "general",
+    online: 4,
+    changes: [{ name: "new", guest: true, status: "online" }],
+  });
+  expect(elsewhere.frames("presence").map((f) => f.room)).toEqual(["random"]);
+  // view null: nothing any more.
+  hub.view(v, null);
+  await bus.publish({
+    kind: "typing",
+    room: "general",
+    user: "x",
+    typing: false,
+  });
+  expect(viewer.frames("typing").length).toBe(1);
+  // Messages still reach every subscriber.
+  expect(viewer.frames("message")).toEqual([]);
+  await close();
+});
+
+Deno.test("hub - 1,000 joins into one room give each viewer a handful of presence frames, not 1,000", async () => {
   const clock = FakeTimers.install({
     toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"],
   });
   try {
-    const { hub, bus, close } = await setup();
-    const a = new FakeSocket();
-    await hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "general");
-    // Another instance's user, as the bus reports it, then gone silently.
-    let others = [{ name: "ghost", guest: true }];
-    const local = bus.presence.bind(bus);
-    bus.presence = async (room) => [...(await local(room)), ...others];
-    clock.tick(5000);
-    await clock.tickAsync(400);
-    expect(a.frames("presence").at(-1)?.users).toEqual([
-      { name: "a", guest: true },
-      { name: "ghost", guest: true },
-    ]);
-    others = [];
-    clock.tick(5000);
-    await clock.tickAsync(400);
-    expect(a.frames("presence").at(-1)?.users).toEqual([{
-      name: "a",
-      guest: true,
-    }]);
+    const { hub, close } = await setup();
+    const viewers = Array.from({ length: 10 }, () => new FakeSocket());
+    for (const [i, s] of viewers.entries()) {
+      await hub.subscribe(
+        hub.connect(s, { name: `v${i}`, guest: true }, "v1", `kv${i}`),
+        "storm",
+      );
+    }
+    // 1,000 people join over 3 seconds: each becomes a member, online.
+    for (let i = 0; i < 1000; i++) {
+      const user = { name: `p${i}`, guest: true };
+      const c = hub.connect(new FakeSocket(), user, "v1", `k${i}`);
+      await hub.memberAdded("storm", user);
+      await hub.subscribe(c, "storm", undefined, { lastRead: 0, members: i });
+      clock.tick(3);
+    }
+    clock.tick(2000);
+    for (const s of viewers) {
+      const frames = s.frames("presence");
+      expect(frames.length).toBeGreaterThan(0);
+      expect(frames.length).toBeLessThanOrEqual(5);
+      expect(frames.at(-1)?.online).toBe(1000);
+      for (const f of frames) {
+        expect((f.changes as unknown[]).length).toBeLessThanOrEqual(20);
+      }
+      expect(frames.some((f) => f.more === true)).toBe(true);
+    }
     await close();
   } finally {
     clock.uninstall();
   }
+});
+
+Deno.test("hub - a person is away after awayAfterMs without a frame, online again with one", async () => {
+  let now = 1_000_000;
+  const clock = FakeTimers.install({
+    toFake: ["setTimeout", "clearTimeout", "setInterval", "clearInterval"],
+  });
+  try {
+    const { hub, close } = await setup({ now: () => now, awayAfterMs: 60_000 });
+    const watcher = new FakeSocket();
+    const w = hub.connect(watcher, { name: "w", guest: true }, "v1", "kw", [
+      "general",
+    ]);
+    await hub.subscribe(w, "general");
+    const idle = hub.connect(
+      new FakeSocket(),
+      { name: "idle", guest: true },
+      "v1",
+      "ki",
+      [
+        "general",
+      ],
+    );
+    expect(hub.status("idle")).toBe("online");
+    for (let t = 0; t < 61; t++) {
+      now += 1000;
+      hub.activity(w);
+      clock.tick(1000);
+    }
+    expect(hub.status("idle")).toBe("away");
+    expect(hub.status("w")).toBe("online");
+    expect(hub.onlineCount("general")).toBe(2);
+    expect(watcher.frames("presence").at(-1)?.changes).toEqual([
+      { name: "idle", guest: true, status: "away" },
+    ]);
+    hub.activity(idle);
+    expect(hub.status("idle")).toBe("online");
+    hub.disconnect(idle);
+    expect(hub.status("idle")).toBe("offline");
+    clock.tick(1500);
+    expect(watcher.frames("presence").at(-1)?.changes).toEqual([
+      { name: "idle", guest: true, status: "offline" },
+    ]);
+    expect(hub.onlineCount("general")).toBe(1);
+    await close();
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("hub - the members page lists online members first, each with a status", async () => {
+  const { hub, close } = await setup();
+  hub.connect(new FakeSocket(), { name: "zed", guest: false }, "v1", "kz", [
+    "r",
+  ]);
+  const page = [
+    { name: "amy", guest: false },
+    { name: "bo", guest: true },
+    { name: "zed", guest: false },
+  ];
+  expect(hub.membersPage("r", page)).toEqual([
+    { name: "amy", guest: false, status: "offline" },
+    { name: "bo", guest: true, status: "offline" },
+    { name: "zed", guest: false, status: "online" },
+  ]);
+  expect(hub.membersPage("r", page, { onlineFirst: true })).toEqual([
+    { name: "zed", guest: false, status: "online" },
+    { name: "amy", guest: false, status: "offline" },
+    { name: "bo", guest: true, status: "offline" },
+  ]);
+  await close();
 });

@@ -1,26 +1,189 @@
 import { expect } from "expect";
-import { RoomPresence } from "./presence.ts";
+import { Hub, type Socket } from "./hub.ts";
+import { type Bus, type BusEvent, LocalBus } from "@/lib/server/bus/bus.ts";
+import { openKvStore } from "@/lib/server/store/kv.ts";
+import type { Store } from "@/lib/server/store/store.ts";
+import { until } from "@/tests/helpers/until.ts";
+
+class FakeSocket implements Socket {
+  readyState = 1;
+  bufferedAmount = 0;
+  sent: string[] = [];
+  send(data: string) {
+    this.sent.push(data);
+  }
+  close() {
+    this.readyState = 3;
+  }
+  frames(type: string): Record<string, unknown>[] {
+    return this.sent.map((s) => JSON.parse(s)).filter((f) => f.type === type);
+  }
+}
+
+/**
+ * One instance's view of a shared {@link LocalBus}, which a test can cut
+ * (as if the instance died) or make drop chosen events.
+ */
+class Link implements Bus {
+  cut = false;
+  drop: (e: BusEvent) => boolean = () => false;
+  constructor(readonly shared: LocalBus) {}
+  publish(event: BusEvent): Promise<void> {
+    if (this.cut || this.drop(event)) return Promise.resolve();
+    return this.shared.publish(event);
+  }
+  subscribe(handler: (event: BusEvent) => void): void {
+    this.shared.subscribe((e) => {
+      if (!this.cut) handler(e);
+    });
+  }
+  healthy(): Promise<boolean> {
+    return Promise.resolve(!this.cut);
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+async function instances(n: number) {
+  const store: Store = await openKvStore({
+    path: ":memory:",
+    historyLimit: 100,
+  });
+  const shared = new LocalBus();
+  const links = Array.from({ length: n }, () => new Link(shared));
+  const hubs = links.map((bus, i) =>
+    new Hub({
+      store,
+      bus,
+      instanceId: `i${i}`,
+      slowClientBytes: 1 << 20,
+      slowClientGraceMs: 1000,
+      typingTtlMs: 5000,
+      presenceBeatMs: 50,
+      presenceTtlMs: 300,
+      presenceFlushMs: 100,
+    })
+  );
+  return {
+    hubs,
+    links,
+    async close() {
+      for (const h of hubs) h.close();
+      await store.close();
+    },
+  };
+}
 
 const mina = { name: "mina", guest: true };
-const joon = { name: "joon", guest: false };
 
-Deno.test("room presence - two connections of one user are one entry", () => {
-  const p = new RoomPresence();
-  expect(p.add(mina)).toBe(true);
-  expect(p.add(mina)).toBe(false);
-  expect(p.local()).toEqual([mina]);
-  expect(p.remove("mina")).toBe(false);
-  expect(p.remove("mina")).toBe(true);
-  expect(p.local()).toEqual([]);
+Deno.test("presence - a person with a tab on each of two instances is one online member; closing both makes them offline everywhere", async () => {
+  const { hubs: [a, b], close } = await instances(2);
+  const watcher = new FakeSocket();
+  await a.subscribe(
+    a.connect(watcher, { name: "w", guest: false }, "v1", "kw", ["general"]),
+    "general",
+  );
+  const tabA = a.connect(new FakeSocket(), mina, "v1", "km", ["general"]);
+  const tabB = b.connect(new FakeSocket(), mina, "v1", "km", ["general"]);
+  for (const h of [a, b]) {
+    await until(() => h.onlineCount("general") === 2, { what: "both online" });
+    expect(h.online("general").map((u) => u.name).sort()).toEqual([
+      "mina",
+      "w",
+    ]);
+  }
+  a.disconnect(tabA);
+  await new Promise((r) => setTimeout(r, 200));
+  for (const h of [a, b]) expect(h.status("mina")).toBe("online");
+  b.disconnect(tabB);
+  for (const h of [a, b]) {
+    await until(() => h.status("mina") === "offline", { what: "offline" });
+    expect(h.onlineCount("general")).toBe(1);
+  }
+  await until(
+    () =>
+      watcher.frames("presence").some((f) =>
+        JSON.stringify(f.changes).includes(
+          '"mina","guest":true,"status":"offline"',
+        )
+      ),
+    { what: "the viewer told" },
+  );
+  await close();
 });
 
-Deno.test("room presence - a full list counts as news only when clients weren't told it", () => {
-  const p = new RoomPresence();
-  p.assume([mina]);
-  p.told(joon, "joined");
-  expect(p.update([joon, mina])).toBe(false);
-  expect(p.update([mina])).toBe(true); // joon's instance died
-  expect(p.update([mina])).toBe(false);
-  p.told(mina, "left");
-  expect(p.update([])).toBe(false);
+Deno.test("presence - an instance that dies without a word is forgotten within the TTL", async () => {
+  const { hubs: [a, b], links, close } = await instances(2);
+  b.connect(new FakeSocket(), mina, "v1", "km", ["general"]);
+  await until(() => a.status("mina") === "online", { what: "mina on a" });
+  links[1].cut = true;
+  const cutAt = Date.now();
+  await until(() => a.status("mina") === "offline", { what: "mina gone" });
+  expect(Date.now() - cutAt).toBeLessThan(3000);
+  expect(a.onlineCount("general")).toBe(0);
+  await close();
+});
+
+Deno.test("presence - a newcomer gets every instance's map, and a lost change is healed by asking again", async () => {
+  const { hubs: [a, b], links, close } = await instances(2);
+  // b loses its next change on the way.
+  let lose = true;
+  links[1].drop = (e) => {
+    if (lose && e.kind === "people" && e.parts === undefined) {
+      lose = false;
+      return true;
+    }
+    return false;
+  };
+  b.connect(new FakeSocket(), mina, "v1", "km", ["r1", "r2"]);
+  await until(() => a.status("mina") === "online", { what: "healed" });
+  expect(a.online("r2")).toEqual([mina]);
+  expect(lose).toBe(false);
+  // A third instance, started later, learns everything.
+  const store = await openKvStore({ path: ":memory:", historyLimit: 10 });
+  const c = new Hub({
+    store,
+    bus: new Link(links[0].shared),
+    instanceId: "late",
+    slowClientBytes: 1 << 20,
+    slowClientGraceMs: 1000,
+    typingTtlMs: 5000,
+    presenceBeatMs: 50,
+    presenceTtlMs: 300,
+  });
+  a.connect(new FakeSocket(), { name: "ann", guest: false }, "v1", "ka", [
+    "r1",
+  ]);
+  await until(() => c.onlineCount("r1") === 2, { what: "the late map" });
+  c.close();
+  await store.close();
+  await close();
+});
+
+Deno.test("presence - memberAdded and memberRemoved reach every instance; with a key the member's sockets leave the room", async () => {
+  const { hubs: [a, b], close } = await instances(2);
+  const s1 = new FakeSocket(), s2 = new FakeSocket();
+  const t1 = a.connect(s1, mina, "v1", "km");
+  const t2 = b.connect(s2, mina, "v1", "km");
+  await a.subscribe(t1, "design");
+  await b.subscribe(t2, "design");
+  expect(a.onlineCount("design")).toBe(0);
+  await a.memberAdded("design", mina);
+  expect(a.onlineCount("design")).toBe(1);
+  await until(() => b.onlineCount("design") === 1, { what: "b's index" });
+  await a.toMember("km", { type: "pong", serverTime: 1 });
+  expect(s1.frames("pong").length).toBe(1);
+  expect(s2.frames("pong").length).toBe(1);
+  await b.memberRemoved("design", "mina", { key: "km", reason: "removed" });
+  for (const [h, s, t] of [[a, s1, t1], [b, s2, t2]] as const) {
+    await until(() => h.onlineCount("design") === 0, { what: "removed" });
+    expect(s.frames("left")).toEqual([{
+      type: "left",
+      room: "design",
+      reason: "removed",
+    }]);
+    expect(t.rooms.has("design")).toBe(false);
+  }
+  await close();
 });

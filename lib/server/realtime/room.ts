@@ -1,29 +1,21 @@
 /**
- * One room on one instance: its local members, the sequencer that puts its
- * messages in order, who is here, and fan-out of its events to the members
- * in their wire formats — serialised once per message and format, never per
- * recipient.
+ * One room on one instance: its local subscribers ("members" here: sockets,
+ * not the durable membership), the sequencer that puts its messages in
+ * order, and fan-out of its events to them in their wire formats —
+ * serialised once per message and format, never per recipient.
  *
  * @module
  */
 import {
   type ChatMessage,
   CLOSE,
-  type PresenceUser,
   type ServerFrame,
 } from "@/lib/shared/protocol.ts";
-import type { Bus } from "@/lib/server/bus/bus.ts";
 import type { Logger } from "@/lib/server/log.ts";
 import type { Metrics } from "@/lib/server/metrics.ts";
 import type { Client } from "./hub.ts";
-import { RoomPresence } from "./presence.ts";
 import { type MessageSource, Sequencer } from "./sequencer.ts";
-import {
-  frameData,
-  joinLeaveLine,
-  messageData,
-  type WireFormat,
-} from "./wire.ts";
+import { frameData, messageData, type WireFormat } from "./wire.ts";
 
 /** A client's membership in one room. */
 export interface Member {
@@ -39,8 +31,6 @@ export interface RoomOptions {
   id: string;
   /** Where missing messages are read from. */
   source: MessageSource;
-  /** Where presence across instances is read from. */
-  bus: Bus;
   /** Sends one serialised frame to a client, minding backpressure. */
   send: (client: Client, data: string) => void;
   /** Closes a client's connection. */
@@ -55,14 +45,6 @@ export interface RoomOptions {
   log: Logger;
 }
 
-/**
- * Presence events within this long are checked once. Joins and leaves reach
- * clients at once as deltas; the full list goes out only when it differs
- * from what they were told (e.g. an instance crashed), so a room of N users
- * filling up costs O(N²) bytes, not O(N³).
- */
-const PRESENCE_CHECK_MS = 300;
-
 /** Most messages a joining client may have held while its replay runs. */
 const MAX_PENDING = 10_000;
 
@@ -72,12 +54,7 @@ export class Room {
   readonly members = new Set<Member>();
   /** Puts the room's messages in order, once each. */
   readonly sequencer: Sequencer;
-  /** Who is here, and what the room's clients were told. */
-  readonly presence = new RoomPresence();
   readonly #o: RoomOptions;
-  /** A pending full presence check, coalescing bursts of presence events. */
-  #presenceTimer: ReturnType<typeof setTimeout> | undefined;
-  #closed = false;
 
   /** Creates an empty room. */
   constructor(options: RoomOptions) {
@@ -101,48 +78,16 @@ export class Room {
     }
   }
 
-  /** Tells the members that `who` joined or left, in each wire format. */
-  notice(who: PresenceUser, kind: "joined" | "left"): void {
-    const room = this.#o.id;
-    const user = who.name;
-    this.presence.told(who, kind);
-    const v1 = frameData(
-      kind === "joined"
-        ? { type: "user_joined", room, user, guest: who.guest }
-        : { type: "user_left", room, user },
-    );
-    const line = joinLeaveLine(user, kind, room);
+  /** Sends an original room endpoint's line to those clients here. */
+  toOriginal(line: string): void {
     for (const m of this.members) {
-      if (m.client.format === "v1") this.#o.send(m.client, v1);
-      else if (m.client.format === "original_room") {
-        this.#o.send(m.client, line);
-      }
+      if (m.client.format === "original_room") this.#o.send(m.client, line);
     }
-  }
-
-  /** Checks presence soon, and tells the members the full list if it changed. */
-  checkPresence(): void {
-    if (this.#closed || this.#presenceTimer !== undefined) return;
-    const room = this.#o.id;
-    this.#presenceTimer = setTimeout(() => {
-      this.#presenceTimer = undefined;
-      if (this.#closed) return;
-      this.#o.bus.presence(room).then((users) => {
-        if (!this.presence.update(users)) return;
-        this.toMembers({ type: "presence", room, users });
-      }).catch((e) =>
-        this.#o.log.warn("reading presence failed: {error}", {
-          error: String(e),
-        })
-      );
-    }, PRESENCE_CHECK_MS);
   }
 
   /** Stops timers: the room has no members here any more. */
   close(): void {
-    this.#closed = true;
     this.sequencer.close();
-    clearTimeout(this.#presenceTimer);
   }
 
   /** Sends one message, in order, to every member here. */

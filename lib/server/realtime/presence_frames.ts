@@ -1,0 +1,94 @@
+/**
+ * Coalesced `presence` frames: changes of people in a room gather and go out
+ * together, at most once per interval per room, however many people come
+ * and go — so a join storm costs each viewer a frame a second, not a frame
+ * per joiner. A frame names at most 20 people (the latest change of each);
+ * `more` says others changed too.
+ *
+ * @module
+ */
+import type { MemberEntry, ServerFrame } from "@/lib/shared/protocol.ts";
+
+/** People named in one frame, at most. */
+export const MAX_CHANGES = 20;
+
+/** Waits this long after a quiet room's first change, to gather a burst. */
+const FIRST_WAIT_MS = 100;
+
+/** Options of {@link PresenceFrames}. */
+export interface PresenceFramesOptions {
+  /** Least time between two frames of one room. */
+  intervalMs: number;
+  /** How many people are online in a room now. */
+  count: (room: string) => number;
+  /** Sends a frame to the sockets viewing its room. */
+  send: (room: string, frame: ServerFrame & { type: "presence" }) => void;
+}
+
+interface RoomState {
+  pending: Map<string, MemberEntry>;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Gathers presence changes per room and sends them as few frames. */
+export class PresenceFrames {
+  readonly #o: PresenceFramesOptions;
+  /** Rooms with pending changes or within an interval of their last frame. */
+  readonly #rooms = new Map<string, RoomState>();
+
+  /** Creates a coalescer with nothing pending. */
+  constructor(options: PresenceFramesOptions) {
+    this.#o = options;
+  }
+
+  /** Records a change; it goes out with the room's next frame. */
+  add(room: string, entry: MemberEntry): void {
+    let state = this.#rooms.get(room);
+    if (!state) {
+      state = {
+        pending: new Map(),
+        timer: setTimeout(() => this.#flush(room), FIRST_WAIT_MS),
+      };
+      this.#rooms.set(room, state);
+    }
+    state.pending.delete(entry.name);
+    state.pending.set(entry.name, entry);
+  }
+
+  /** Drops what is pending for `room` (no one views it any more). */
+  drop(room: string): void {
+    const state = this.#rooms.get(room);
+    if (state) state.pending.clear();
+  }
+
+  /** Cancels every timer. */
+  close(): void {
+    for (const s of this.#rooms.values()) clearTimeout(s.timer);
+    this.#rooms.clear();
+  }
+
+  #flush(room: string): void {
+    const state = this.#rooms.get(room);
+    if (!state) return;
+    if (state.pending.size === 0) {
+      this.#rooms.delete(room);
+      return;
+    }
+    const changes: MemberEntry[] = [];
+    for (const entry of state.pending.values()) {
+      if (changes.length === MAX_CHANGES) break;
+      changes.push(entry);
+    }
+    const more = state.pending.size > MAX_CHANGES;
+    state.pending = new Map();
+    // Stays for one interval, so the next changes wait for it.
+    state.timer = setTimeout(() => this.#flush(room), this.#o.intervalMs);
+    this.#o.send(room, {
+      type: "presence",
+      room,
+      online: this.#o.count(room),
+      changes,
+      ...(more ? { more } : {}),
+    });
+  }
+}
