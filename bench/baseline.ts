@@ -1,8 +1,9 @@
 /**
  * The baseline: the least a Deno WebSocket broadcast server can do while
- * speaking enough of protocol v1 for the load generator (`welcome`, `join` →
- * `joined`, `send` → `message` to every member and `ack` to the sender, ids
- * increasing per room). No storage, validation, presence or limits, so the
+ * speaking enough of the protocol for the load generator (`welcome`, `join` →
+ * `joined`, with `since` the messages after it kept in memory; `send` →
+ * `message` to every member and `ack` to the sender, ids increasing per
+ * room). No storage, validation, membership, presence or limits, so the
  * app's figures can be read as a ratio to it.
  *
  * Usage: `deno run -A bench/baseline.ts <port>`; prints `Listening on <url>`.
@@ -19,12 +20,18 @@ interface Conn {
 interface Room {
   members: Set<Conn>;
   lastId: number;
+  /** The newest messages as sent, message `id` at `id % RECENT`, for `since`. */
+  recent: string[];
 }
+
+/** Messages a room keeps for replay. */
+const RECENT = 10_000;
 
 /** Incoming frames; only the fields the baseline reads. */
 interface Frame {
   type?: string;
   room?: string;
+  since?: number;
   text?: string;
   clientId?: string;
 }
@@ -34,7 +41,7 @@ let connections = 0;
 
 function room(id: string): Room {
   let r = rooms.get(id);
-  if (!r) rooms.set(id, r = { members: new Set(), lastId: 0 });
+  if (!r) rooms.set(id, r = { members: new Set(), lastId: 0, recent: [] });
   return r;
 }
 
@@ -53,6 +60,12 @@ function onFrame(conn: Conn, data: string): void {
     conn.socket.send(
       JSON.stringify({ type: "joined", room: id, users: [], lastId: r.lastId }),
     );
+    if (typeof frame.since === "number") {
+      const from = Math.max(frame.since + 1, r.lastId - RECENT + 1, 1);
+      for (let n = from; n <= r.lastId; n++) {
+        conn.socket.send(r.recent[n % RECENT]);
+      }
+    }
   } else if (frame.type === "send" && conn.rooms.has(id)) {
     const r = room(id);
     const ts = Date.now();
@@ -66,6 +79,7 @@ function onFrame(conn: Conn, data: string): void {
       clientId: frame.clientId,
     };
     const data = JSON.stringify(message);
+    r.recent[message.id % RECENT] = data;
     for (const m of r.members) {
       if (m.socket.readyState === WebSocket.OPEN) m.socket.send(data);
     }

@@ -1,11 +1,12 @@
 /**
- * A smoke test of the bench suite: the quick fan-out scenario against the
- * app and the baseline. It checks the suite's accounting, never speed.
+ * Smoke tests of the bench suite: quick scenarios against the app and the
+ * baseline. They check the suite's accounting, never speed.
  */
 import { expect } from "expect";
 import type { ScenarioResult } from "./scenarios.ts";
 
-Deno.test("bench - quick run reports zero loss", async () => {
+/** Runs `bench/run.ts --quick --no-write` with `flags`; its JSON lines. */
+async function quickRun(flags: string[]): Promise<ScenarioResult[]> {
   const output = await new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -13,9 +14,8 @@ Deno.test("bench - quick run reports zero loss", async () => {
       "--unstable-kv",
       "bench/run.ts",
       "--quick",
-      "--only=fanout",
-      "--no-ramp",
       "--no-write",
+      ...flags,
     ],
     cwd: new URL("../", import.meta.url).pathname,
     stdout: "piped",
@@ -24,8 +24,12 @@ Deno.test("bench - quick run reports zero loss", async () => {
   const stderr = new TextDecoder().decode(output.stderr);
   expect({ code: output.code, stderr: output.success ? "" : stderr })
     .toEqual({ code: 0, stderr: "" });
-  const results = new TextDecoder().decode(output.stdout).trim().split("\n")
+  return new TextDecoder().decode(output.stdout).trim().split("\n")
     .map((line) => JSON.parse(line) as ScenarioResult);
+}
+
+Deno.test("bench - quick run reports zero loss", async () => {
+  const results = await quickRun(["--only=fanout", "--no-ramp"]);
   expect(results.map((r) => r.scenario)).toEqual(["fan-out 20"]);
   for (const target of [results[0].app, results[0].baseline]) {
     expect(target.connect.ready).toBe(20);
@@ -33,4 +37,21 @@ Deno.test("bench - quick run reports zero loss", async () => {
     expect(target.fixed!.deliveries).toBe(target.fixed!.expected);
     expect(target.fixed!.lost).toBe(0);
   }
+});
+
+Deno.test("bench - a reconnect storm with since gets every missed message once", async () => {
+  const [result] = await quickRun(["--only=reconnect"]);
+  expect(result.scenario).toBe("reconnect storm 50×10 rooms");
+  for (const target of [result.app, result.baseline]) {
+    const r = target.reconnect!;
+    expect({ ready: r.ready, checked: r.checked })
+      .toEqual({ ready: 50, checked: 500 });
+    // 50 clients × 10 rooms × 2 messages sent to each room while away (and
+    // the app's stored membership events, if any fell in between).
+    expect(r.expected).toBeGreaterThanOrEqual(1000);
+    expect({ replayed: r.replayed, lost: r.lost, duplicated: r.duplicated })
+      .toEqual({ replayed: r.expected, lost: 0, duplicated: 0 });
+  }
+  const failed = result.checks!.filter((c) => !c.pass).map((c) => c.what);
+  expect(failed).toEqual([]);
 });

@@ -146,8 +146,8 @@ function connectRows(results: ScenarioResult[], joins: boolean): string[] {
         lat(joins ? b.join : b.welcome),
         joins
           ? `${n(a.quietMs)} ms, ${a.mb.toFixed(1)} MB, ${
-            n(a.frames.presence ?? 0)
-          } presence frames`
+            n(Object.values(a.frames).reduce((x, y) => x + y, 0) / r.clients)
+          } frames per client`
           : `${a.serverCpu.toFixed(2)} s / ${b.serverCpu.toFixed(2)} s`,
         `${a.failed} / ${b.failed}; closes ${keys(a.closes)}`,
       ]);
@@ -171,6 +171,41 @@ function idleRows(results: ScenarioResult[]): string[] {
   });
 }
 
+function checkRows(results: ScenarioResult[]): string[] {
+  return results.flatMap((r) =>
+    (r.checks ?? []).map((c) =>
+      row([
+        r.scenario,
+        c.what,
+        Number.isFinite(c.measured)
+          ? `${
+            c.unit === "×" || !Number.isInteger(c.measured)
+              ? c.measured.toFixed(2)
+              : n(c.measured)
+          }${c.unit}`
+          : "–",
+        c.limit === null ? "–" : `≤ ${c.limit}${c.unit}`,
+        c.limit === null ? "(shown)" : c.pass ? "**pass**" : "**FAIL**",
+        c.detail.replaceAll("|", "/"),
+      ])
+    )
+  );
+}
+
+function settleRows(results: ScenarioResult[]): string[] {
+  return results.filter((r) => r.checks).map((r) => {
+    const side = (t: TargetResult) => {
+      const c = t.reconnect ?? t.connect;
+      return `${c.ready}/${r.clients} ready, joined ${
+        n(c.allJoinedMs)
+      } ms, quiet ${n(c.quietMs)} ms, CPU ${c.serverCpu.toFixed(2)} s, ${
+        c.mb.toFixed(1)
+      } MB; frames ${keys(c.frames)}`;
+    };
+    return row([r.scenario, side(r.app), side(r.baseline)]);
+  });
+}
+
 function maxOther(results: ScenarioResult[]): number {
   const phases: PhaseSummary[] = results.flatMap((r) =>
     [r.app, r.baseline].flatMap((t) => [t.fixed, ...(t.ramp ?? [])])
@@ -183,6 +218,8 @@ export function renderReport(run: Run): string {
   const m = run.machine;
   const env = Object.entries(run.appEnv).map(([k, v]) => `${k}=${v}`)
     .join(" ");
+  const checks = run.results.flatMap((r) => r.checks ?? []);
+  const failed = checks.filter((c) => !c.pass).length;
   return `# Bench results
 
 Written by \`deno task bench${
@@ -203,6 +240,40 @@ Fan-out: ${run.plan.fanout.senders} senders, ${
     run.plan.fanout.ms / 1000
   } s at the fixed rate. In the fan-out scenarios the listeners of each worker are tabs of one guest, so presence
 traffic stays small; the join storm shows it with a user per client.
+
+## Issue 18 targets (membership, big rooms)
+
+\`bench/big_rooms.ts\` (\`--only=join10k,reconnect,fanout10k\`), each against the baseline in this
+run: ${
+    checks.length
+      ? `${checks.length - failed} of ${checks.length} rows hold${
+        failed ? `, **${failed} fail**` : ""
+      }`
+      : "not run"
+  }. The join storm is new users (a fresh KV store) opening a socket each at once and joining a
+room the bench created, so each \`join\` makes a member; the baseline takes as many connections
+(its connect storm). Settled means no frame reached any client for ${
+    (run.plan.join10k.quietMs / 1000).toFixed(1)
+  } s; frames count everything each
+client received until then (\`event\`: stored membership events). The reconnect storm: ${
+    n(run.plan.reconnect.clients)
+  } clients
+each in ${run.plan.reconnect.perClient} of ${run.plan.reconnect.rooms} rooms (the app's default rooms) close, ${run.plan.reconnect.messages} messages go to every room, and all
+come back at once, joining each room with \`since\` = the last id they held; lost and duplicated count ids
+of (since, the room's last id] per client and room. Fan-out: the members are distinct users.
+
+${
+    table([
+      "scenario",
+      "measured",
+      "figure",
+      "target",
+      "result",
+      "from",
+    ], checkRows(run.results))
+  }
+
+${table(["scenario", "app", "baseline"], settleRows(run.results))}
 
 ## Fixed rate
 
@@ -270,7 +341,7 @@ ${
       "ratio",
       "app join latency",
       "baseline join latency",
-      "app presence traffic until quiet",
+      "app traffic until quiet",
       "failed app / base",
     ], connectRows(run.results, true))
   }

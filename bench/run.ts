@@ -7,7 +7,9 @@
  * `bench/results.md`.
  *
  * Flags: `--quick`; `--only=<name>[,<name>]` with names `fanout`, `rooms`,
- * `storm`, `join`, `idle`, `durable`; `--no-ramp`; `--no-write` (write no
+ * `storm`, `join`, `idle`, `join10k`, `reconnect`, `fanout10k`, `durable`
+ * (the three before `durable` are issue 18's targets, in `big_rooms.ts`);
+ * `--no-ramp`; `--no-write` (write no
  * report). A run of some scenarios only writes `bench/results-<names>.md`,
  * so `results.md` always holds a whole run;
  * `--listener=node|deno` (the app's `LISTENER`, `node` by default), to
@@ -30,8 +32,19 @@ import {
 } from "./scenarios.ts";
 import { APP_ENV } from "./session.ts";
 import { durable } from "./durable.ts";
+import { memberFanOut, memberJoinStorm, reconnectStorm } from "./big_rooms.ts";
 
-const NAMES = ["fanout", "rooms", "storm", "join", "idle", "durable"] as const;
+const NAMES = [
+  "fanout",
+  "rooms",
+  "storm",
+  "join",
+  "idle",
+  "join10k",
+  "reconnect",
+  "fanout10k",
+  "durable",
+] as const;
 type Name = typeof NAMES[number];
 
 interface Options {
@@ -86,6 +99,9 @@ function scenarios(
       ["join", `join storm ${c}`, () => joinStorm(plan, c)] as const
     ),
     ["idle", "idle", () => idle(plan)] as const,
+    ["join10k", "member join storm", () => memberJoinStorm(plan)] as const,
+    ["reconnect", "reconnect storm", () => reconnectStorm(plan)] as const,
+    ["fanout10k", "fan-out to members", () => memberFanOut(plan)] as const,
     [
       "durable",
       "durable sends, KV and PostgreSQL",

@@ -3,7 +3,8 @@
  * baseline: fan-out in one room (fixed rate, then a ramp to the highest rate
  * sustained), many small rooms, a connect storm, a join storm with a
  * distinct user per client (presence traffic), and idle memory per
- * connection.
+ * connection. The scenarios of big rooms with membership (issue 18) are in
+ * `big_rooms.ts`.
  *
  * @module
  */
@@ -12,8 +13,10 @@ import {
   type ConnectSummary,
   type Layout,
   type PhaseSummary,
+  type ReconnectSummary,
   Session,
 } from "./session.ts";
+import type { Check } from "./targets.ts";
 
 /** Sizes and durations of a run. */
 export interface Plan {
@@ -30,6 +33,19 @@ export interface Plan {
   storm: { clients: number[] };
   joinStorm: { clients: number[]; deadlineMs: number };
   idle: { clients: number };
+  /** New users joining one room at once, each becoming a member. */
+  join10k: { clients: number; deadlineMs: number; quietMs: number };
+  /** Members of `perClient` of `rooms` rooms coming back at once with `since`. */
+  reconnect: {
+    clients: number;
+    rooms: number;
+    perClient: number;
+    /** Messages sent to each room while the clients are away. */
+    messages: number;
+    deadlineMs: number;
+  };
+  /** Fan-out to a room of `clients` members, each a distinct user. */
+  fanout10k: { clients: number; senders: number; rate: number; ms: number };
   /** Durable sends on KV and PostgreSQL (`bench/durable.ts`). */
   durable: {
     rooms: number;
@@ -54,6 +70,15 @@ export const FULL: Plan = {
   storm: { clients: [1000, 5000] },
   joinStorm: { clients: [100, 200, 400], deadlineMs: 15_000 },
   idle: { clients: 10_000 },
+  join10k: { clients: 10_000, deadlineMs: 180_000, quietMs: 2000 },
+  reconnect: {
+    clients: 5000,
+    rooms: 10,
+    perClient: 10,
+    messages: 5,
+    deadlineMs: 180_000,
+  },
+  fanout10k: { clients: 10_000, senders: 10, rate: 10, ms: 10_000 },
   durable: {
     rooms: 1000,
     perRoom: 2,
@@ -75,6 +100,15 @@ export const QUICK: Plan = {
   storm: { clients: [100] },
   joinStorm: { clients: [50], deadlineMs: 5000 },
   idle: { clients: 500 },
+  join10k: { clients: 100, deadlineMs: 20_000, quietMs: 2000 },
+  reconnect: {
+    clients: 50,
+    rooms: 10,
+    perClient: 10,
+    messages: 2,
+    deadlineMs: 20_000,
+  },
+  fanout10k: { clients: 100, senders: 2, rate: 10, ms: 2000 },
   durable: {
     rooms: 10,
     perRoom: 2,
@@ -100,6 +134,8 @@ export interface TargetResult {
   rss?: { before: number; after: number; perConnection: number };
   /** CPU of a database server outside the app (PostgreSQL) in the fixed phase. */
   database?: { cores: number; usPerDelivery: number };
+  /** Coming back with `since` after messages were sent meanwhile. */
+  reconnect?: ReconnectSummary;
 }
 
 /** One line of the report. */
@@ -110,6 +146,8 @@ export interface ScenarioResult {
   senders: number;
   app: TargetResult;
   baseline: TargetResult;
+  /** The issue's targets checked against this scenario's figures. */
+  checks?: Check[];
 }
 
 const TARGETS: Target[] = ["app", "baseline"];
@@ -117,7 +155,12 @@ const TARGETS: Target[] = ["app", "baseline"];
 const CONTENDED = 0.5;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function layout(plan: Plan, clients: number, extra: Partial<Layout>): Layout {
+/** A layout: one room, distinct users, every client at once per 200. */
+export function layout(
+  plan: Plan,
+  clients: number,
+  extra: Partial<Layout>,
+): Layout {
   return {
     clients,
     rooms: ["general"],
@@ -130,7 +173,8 @@ function layout(plan: Plan, clients: number, extra: Partial<Layout>): Layout {
   };
 }
 
-async function withSession<T>(
+/** Runs `run` on a fresh session of `target`, closing it after. */
+export async function withSession<T>(
   target: Target,
   l: Layout,
   run: (s: Session) => Promise<T>,

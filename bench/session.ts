@@ -6,7 +6,13 @@
  * @module
  */
 import { Histogram, type Summary } from "./histogram.ts";
-import type { Connected, PhaseResult, WorkerConfig } from "./load_worker.ts";
+import type {
+  Connected,
+  Disconnected,
+  PhaseResult,
+  Reconnected,
+  WorkerConfig,
+} from "./load_worker.ts";
 import { wallNow } from "./load_worker.ts";
 import { cpuSeconds, machineCpu, rssBytes } from "./proc_stats.ts";
 import {
@@ -28,12 +34,18 @@ export interface Layout {
   /** Connections opening at once per worker. */
   concurrency: number;
   deadlineMs: number;
+  /** Rooms each client joins (1 by default). */
+  roomsPerClient?: number;
+  /** The silence that counts as settled after the joins (300 ms by default). */
+  quietMs?: number;
 }
 
 /** The figures of the connect (and join) step. */
 export interface ConnectSummary {
   ready: number;
   failed: number;
+  /** Why clients failed, by reason. */
+  failures: Record<string, number>;
   /** From the first socket opened to the last `welcome`, any worker. */
   allWelcomedMs: number;
   /** To the last `joined`, 0 without joins. */
@@ -44,10 +56,22 @@ export interface ConnectSummary {
   join: Summary;
   /** Bytes of frames received while connecting, all clients. */
   mb: number;
+  /** Every frame received meanwhile, by type (`event`: membership events). */
   frames: Record<string, number>;
   closes: Record<string, number>;
   serverCpu: number;
   generatorCpu: number;
+}
+
+/** The figures of a reconnect with `since`: the settle, and what arrived. */
+export interface ReconnectSummary extends ConnectSummary {
+  /** Client-rooms checked (each client × each of its rooms). */
+  checked: number;
+  /** Messages each client missed, summed; received of them; missing; repeated. */
+  expected: number;
+  replayed: number;
+  lost: number;
+  duplicated: number;
 }
 
 /** The merged figures of one sending phase. */
@@ -139,6 +163,8 @@ export class Session {
             identity: layout.identity,
             concurrency: layout.concurrency,
             deadlineMs: layout.deadlineMs,
+            roomsPerClient: layout.roomsPerClient,
+            quietMs: layout.quietMs,
           })),
       );
       for (const s of starts) {
@@ -170,27 +196,45 @@ export class Session {
         )
       ),
     );
-    const start = Math.min(...results.map((r) => r.startedAt));
-    const last = (pick: (r: Connected) => number) =>
-      Math.max(0, Math.max(...results.map(pick)) - start);
-    const welcome = new Histogram(), join = new Histogram();
-    for (const r of results) {
-      welcome.merge(r.welcome);
-      join.merge(r.join);
-    }
+    return summarise(results, cpuSeconds(this.server.pid) - cpu0);
+  }
+
+  /** Closes every client; each remembers the last id it held per room. */
+  async disconnect(): Promise<number> {
+    const results = await Promise.all(
+      this.workers.map((w) =>
+        w.request<Disconnected>({ cmd: "disconnect" }, 60_000)
+      ),
+    );
+    return results.reduce((a, r) => a + r.closed, 0);
+  }
+
+  /**
+   * Brings every client back at once, joining its rooms with `since`;
+   * `lastIds` are the rooms' last ids as the sender saw them.
+   */
+  async reconnect(
+    lastIds: Record<string, number>,
+  ): Promise<ReconnectSummary> {
+    const cpu0 = cpuSeconds(this.server.pid);
+    const startAt = wallNow() + 300;
+    const results = await Promise.all(
+      this.workers.map((w) =>
+        w.request<Reconnected>(
+          { cmd: "reconnect", startAt, lastIds },
+          this.layout.deadlineMs + 30_000,
+        )
+      ),
+    );
+    const sum = (pick: (r: Reconnected) => number) =>
+      results.reduce((a, r) => a + pick(r), 0);
     return {
-      ready: results.reduce((a, r) => a + r.ready, 0),
-      failed: results.reduce((a, r) => a + r.failed, 0),
-      allWelcomedMs: last((r) => r.lastWelcomeAt),
-      allJoinedMs: last((r) => r.lastJoinedAt),
-      quietMs: last((r) => r.quietAt),
-      welcome: welcome.summary(),
-      join: join.summary(),
-      mb: results.reduce((a, r) => a + r.bytes, 0) / 1e6,
-      frames: results.reduce((a, r) => addAll(a, r.frames), {}),
-      closes: results.reduce((a, r) => addAll(a, r.closes), {}),
-      serverCpu: cpuSeconds(this.server.pid) - cpu0,
-      generatorCpu: results.reduce((a, r) => a + r.cpu, 0),
+      ...summarise(results, cpuSeconds(this.server.pid) - cpu0),
+      checked: sum((r) => r.checked),
+      expected: sum((r) => r.expected),
+      replayed: sum((r) => r.replayed),
+      lost: sum((r) => r.lost),
+      duplicated: sum((r) => r.duplicated),
     };
   }
 
@@ -270,6 +314,36 @@ export class Session {
   close(): Promise<void> {
     return stopAll(this.server, this.workers, this.tempDir);
   }
+}
+
+/** Merges the workers' answers to `connect` or `reconnect`. */
+function summarise(
+  results: (Connected | Reconnected)[],
+  serverCpu: number,
+): ConnectSummary {
+  const start = Math.min(...results.map((r) => r.startedAt));
+  const last = (pick: (r: Connected | Reconnected) => number) =>
+    Math.max(0, Math.max(...results.map(pick)) - start);
+  const welcome = new Histogram(), join = new Histogram();
+  for (const r of results) {
+    welcome.merge(r.welcome);
+    join.merge(r.join);
+  }
+  return {
+    ready: results.reduce((a, r) => a + r.ready, 0),
+    failed: results.reduce((a, r) => a + r.failed, 0),
+    failures: results.reduce((a, r) => addAll(a, r.failures), {}),
+    allWelcomedMs: last((r) => r.lastWelcomeAt),
+    allJoinedMs: last((r) => r.lastJoinedAt),
+    quietMs: last((r) => r.quietAt),
+    welcome: welcome.summary(),
+    join: join.summary(),
+    mb: results.reduce((a, r) => a + r.bytes, 0) / 1e6,
+    frames: results.reduce((a, r) => addAll(a, r.frames), {}),
+    closes: results.reduce((a, r) => addAll(a, r.closes), {}),
+    serverCpu,
+    generatorCpu: results.reduce((a, r) => a + r.cpu, 0),
+  };
 }
 
 async function stopAll(
