@@ -179,6 +179,7 @@ export class KvStore implements Store {
         };
         if (d.clientId) message.clientId = d.clientId;
         if (d.guest) message.guest = true;
+        if (d.event) message.event = d.event;
         results[i] = { message, duplicate: false };
         op.set(msgKey(d.room, id), message);
         if (d.guest && d.author) {

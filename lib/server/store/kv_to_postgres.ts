@@ -108,9 +108,9 @@ export async function copyKvToPostgres(
     batch = [];
     const rows = await sql`
       INSERT INTO messages (room, id, user_name, text, ts, client_id, sender,
-        author, guest, edited, deleted)
+        author, guest, edited, deleted, event)
       SELECT room, id, user_name, text, ts, client_id, sender, author,
-        flags LIKE 'g%', flags LIKE '_e%', flags LIKE '__d'
+        flags LIKE 'g%', flags LIKE '_e%', flags LIKE '__d', event::jsonb
       FROM unnest(
         ${b.map((x) => x.m.room)}::text[],
         ${b.map((x) => x.m.id)}::bigint[],
@@ -125,8 +125,10 @@ export async function copyKvToPostgres(
         (x.m.guest ? "g" : "-") + (x.m.edited ? "e" : "-") +
         (x.m.deleted ? "d" : "-")
       )
-    }::text[]
-      ) AS v(room, id, user_name, text, ts, client_id, sender, author, flags)
+    }::text[],
+        ${b.map((x) => x.m.event ? JSON.stringify(x.m.event) : null)}::text[]
+      ) AS v(room, id, user_name, text, ts, client_id, sender, author, flags,
+        event)
       ON CONFLICT (room, id) DO NOTHING RETURNING id`;
     count("messages", b.length, rows.length);
   };

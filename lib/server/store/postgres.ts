@@ -15,7 +15,7 @@
  * @module
  */
 import postgres, { type Sql } from "postgres";
-import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import type { ChatMessage, MembershipEvent } from "@/lib/shared/protocol.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { migrate } from "./postgres_schema.ts";
 import {
@@ -132,6 +132,8 @@ interface MessageRow {
   guest: boolean;
   edited: boolean;
   deleted: boolean;
+  /** A membership event (migration 6); absent in rows read before it. */
+  event?: MembershipEvent | null;
 }
 
 const toMessage = (r: MessageRow): ChatMessage => {
@@ -146,6 +148,7 @@ const toMessage = (r: MessageRow): ChatMessage => {
   if (r.guest) m.guest = true;
   if (r.edited) m.edited = true;
   if (r.deleted) m.deleted = true;
+  if (r.event) m.event = r.event;
   return m;
 };
 
@@ -293,6 +296,16 @@ export class PostgresStore implements Store {
         ${drafts.map((d) => d.guest ? d.author ?? null : null)}::text[],
         ${drafts.map((d) => d.guest ? "t" : "f")}::text[]::boolean[]
       )`;
+    // Membership events (rare, server-written) get their record after the
+    // batch's statement, before anyone is told of them.
+    await Promise.all(rows.map((r) => {
+      const event = drafts[r.idx - 1].event;
+      if (!event || r.duplicate) return;
+      r.event = event;
+      return this.sql`
+        UPDATE messages SET event = ${this.sql.json(event)}
+        WHERE room = ${drafts[r.idx - 1].room} AND id = ${r.id}`;
+    }));
     const results: Appended[] = new Array(drafts.length);
     const span = new Map<string, { first: number; last: number }>();
     for (const r of rows) {

@@ -225,6 +225,14 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 6,
+    name: "messages.event: stored membership events",
+    sql: `
+      -- "mina and 2 others joined": written by the server, user_name ''.
+      ALTER TABLE messages ADD COLUMN event jsonb;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import type { ChatMessage, MembershipEvent } from "@/lib/shared/protocol.ts";
 import type { NameClaims } from "@/lib/server/chat/name_claims.ts";
 
 export type { NameClaims };
@@ -38,6 +38,8 @@ export interface Draft {
    * guest's is kept so it can edit its messages after a restart.
    */
   author?: string;
+  /** Set on a membership event the server writes (`user` is then ""). */
+  event?: MembershipEvent;
 }
 
 /** The result of {@link MessageStore.append}. */

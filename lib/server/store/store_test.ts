@@ -859,6 +859,31 @@ const cases: Case[] = [
           .toEqual(["alpha", "delta", "echo"]);
       }),
   ],
+  [
+    "a membership event is stored with the message and read back with it",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.append({ room: "r", user: "ana", text: "hi" });
+        const event = {
+          kind: "joined" as const,
+          users: ["mina", "bo"],
+          count: 3000,
+        };
+        const { message } = await store.append({
+          room: "r",
+          user: "",
+          text: "mina and 2,999 others joined",
+          event,
+        });
+        expect(message).toMatchObject({ id: 2, user: "", event });
+        expect(await store.get("r", 2)).toMatchObject({ event });
+        expect((await store.range("r", 0)).map((m) => m.event)).toEqual([
+          undefined,
+          event,
+        ]);
+        expect((await store.history("r", 10)).messages[1].event).toEqual(event);
+      }),
+  ],
 ];
 
 for (const backend of backends) {
