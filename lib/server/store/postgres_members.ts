@@ -15,7 +15,7 @@ import type {
   MemberRecords,
   ReadRecords,
 } from "./store.ts";
-import { StoreUnavailableError } from "./store.ts";
+import { assertMessageId, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { fold } from "@/lib/shared/names.ts";
 
@@ -217,10 +217,16 @@ export class PgReads implements ReadRecords {
   }
 
   set(key: string, room: string, id: number): Promise<number> {
+    try {
+      assertMessageId(id);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#writes.push({ set: true, key, room, id });
   }
 
   async mention(room: string, id: number, keys: string[]): Promise<void> {
+    assertMessageId(id);
     if (keys.length === 0) return;
     await this.#writes.push({ set: false, room, id, keys: [...new Set(keys)] });
   }

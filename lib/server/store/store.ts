@@ -234,6 +234,16 @@ export interface MemberRecords {
   roomsOf(key: string): Promise<string[]>;
 }
 
+/**
+ * Throws a `RangeError` unless `id` can be a message id (an integer from 0):
+ * read state and mentions refuse anything else rather than store it.
+ */
+export function assertMessageId(id: number): void {
+  if (!Number.isSafeInteger(id) || id < 0) {
+    throw new RangeError(`Not a message id: ${id}`);
+  }
+}
+
 /** Read state and mentions, by member key. */
 export interface ReadRecords {
   /** Last-read ids of `key` in `rooms` (missing = 0). */

@@ -734,6 +734,18 @@ const cases: Case[] = [
           new Map([["r", 2]]),
         );
         expect(await store.reads.get("nobody", [])).toEqual(new Map());
+        await expect(store.reads.set("mina", "r", -1)).rejects.toThrow(
+          RangeError,
+        );
+        await expect(store.reads.set("mina", "r", 1.5)).rejects.toThrow(
+          RangeError,
+        );
+        await expect(store.reads.mention("r", NaN, ["mina"])).rejects.toThrow(
+          RangeError,
+        );
+        expect(await store.reads.get("mina", ["r"])).toEqual(
+          new Map([["r", 9]]),
+        );
       }),
   ],
   [
