@@ -679,6 +679,17 @@ const cases: Case[] = [
         } while (after);
         expect(n).toBe(2010);
         expect(await one.members.roomsOf("u1999")).toEqual(["big"]);
+        // Both handles adding the same 300 keys at once: each lands once.
+        const same = Array.from({ length: 300 }, (_, i) => `same${i}`);
+        const raced = await Promise.all(
+          [one, two].flatMap((store) =>
+            same.map((key) =>
+              store.members.add("race", { key, name: key, guest: false })
+            )
+          ),
+        );
+        expect(raced.filter((r) => r).length).toBe(300);
+        expect(await one.members.count("race")).toBe(300);
       } finally {
         await one.close();
         await two.close();
