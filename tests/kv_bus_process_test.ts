@@ -11,7 +11,7 @@ Deno.test("kv bus - events from another process arrive, by polling where watch c
   const dir = await Deno.makeTempDir({ prefix: "bus-kv-" });
   const path = `${dir}/bus.kv`;
   const kv = await Deno.openKv(path);
-  const bus = await KvBus.open(kv, { instanceId: "here", pollMs: 100 });
+  const bus = await KvBus.open(kv, { pollMs: 100 });
   const seen: BusEvent[] = [];
   bus.subscribe((e) => seen.push(e));
   const script = `
@@ -19,7 +19,7 @@ Deno.test("kv bus - events from another process arrive, by polling where watch c
     new URL("../lib/server/bus/kv.ts", import.meta.url).href
   }";
     const kv = await Deno.openKv(${JSON.stringify(path)});
-    const bus = await KvBus.open(kv, { instanceId: "there" });
+    const bus = await KvBus.open(kv);
     for (let id = 1; id <= 5; id++) {
       await bus.publish({ kind: "message", message: { id, room: "general", user: "far", text: "x", ts: 1 } });
     }
