@@ -1,6 +1,8 @@
 import { expect } from "expect";
 import postgres from "postgres";
 import { openPostgresStore, StoreOpenError } from "./postgres.ts";
+import { StoreUnavailableError } from "./store.ts";
+import type { Logger } from "@/lib/server/log.ts";
 import { migrate, MIGRATIONS } from "./postgres_schema.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
@@ -70,6 +72,58 @@ Deno.test("postgres store - rooms from before room kinds read as public", async 
     });
     expect((await store.publicRooms({ limit: 10 })).rooms.map((r) => r.id))
       .toEqual(["dev", "general"]);
+  } finally {
+    await store.close();
+  }
+});
+
+Deno.test("postgres store - during an outage sends, joins and reads fail at once as unavailable, and work again after", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("outage");
+  const lines: string[] = [];
+  const log = (level: string) => (message: string) =>
+    lines.push(`${level} ${message}`);
+  const store = await openPostgresStore({
+    url,
+    poolSize: 2,
+    historyLimit: 100,
+    logger: {
+      error: log("error"),
+      warn: log("warn"),
+      info: log("info"),
+      debug: log("debug"),
+    } as unknown as Logger,
+  });
+  try {
+    await store.append({ room: "r", user: "u", text: "before" });
+    await pg.crash();
+    // A whole burst fails together, each call with the outage error.
+    const burst = await Promise.allSettled([
+      ...Array.from(
+        { length: 5 },
+        (_, i) => store.append({ room: "r", user: "u", text: `during${i}` }),
+      ),
+      store.members.add("r", { key: "k", name: "k", guest: false }),
+      store.reads.set("k", "r", 1),
+    ]);
+    for (const result of burst) {
+      expect(result.status).toBe("rejected");
+      expect((result as PromiseRejectedResult).reason).toBeInstanceOf(
+        StoreUnavailableError,
+      );
+    }
+    expect(await store.healthy().catch(() => false)).toBe(false);
+    await pg.start();
+    const deadline = Date.now() + 20_000;
+    while (!(await store.healthy().catch(() => false))) {
+      if (Date.now() > deadline) throw new Error("the store did not come back");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const after = await store.append({ room: "r", user: "u", text: "after" });
+    expect(after.message.id).toBe(2);
+    expect(await store.members.add("r", { key: "k", name: "k", guest: false }))
+      .toBe(true);
+    expect(lines.filter((l) => l.startsWith("error")).length).toBe(1);
   } finally {
     await store.close();
   }
