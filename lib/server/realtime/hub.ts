@@ -566,10 +566,7 @@ export class Hub {
       case "member":
         return this.#onMember(event);
       case "to_member":
-        for (const c of this.#byAuthor.get(event.key) ?? []) {
-          if (c.format === "v1") this.#send(c, frameData(event.frame));
-        }
-        return;
+        return this.#toMember(event.key, event.frame);
       case "joined":
       case "left":
         return this.#rooms.get(event.room)?.toOriginal(
@@ -620,6 +617,14 @@ export class Hub {
         });
       }
     }
+  }
+
+  /** Sends `frame` to this instance's native sockets of member `key`. */
+  #toMember(key: string, frame: ServerFrame): void {
+    const sockets = this.#byAuthor.get(key);
+    if (!sockets) return;
+    const data = frameData(frame);
+    for (const c of sockets) if (c.format === "v1") this.#send(c, data);
   }
 
   /** A room was deleted: its members are told and leave it. */

@@ -187,3 +187,80 @@ Deno.test("presence - memberAdded and memberRemoved reach every instance; with a
   }
   await close();
 });
+
+Deno.test("presence - a newcomer gets a big map in parts; each event stays small", async () => {
+  const { hubs: [a], links, close } = await instances(1);
+  const sizes: number[] = [];
+  links[0].shared.subscribe((e) => {
+    if (e.kind === "people") sizes.push(JSON.stringify(e).length);
+  });
+  const rooms = Array.from({ length: 10 }, (_, i) => `a-long-room-name-${i}`);
+  for (let i = 0; i < 2000; i++) {
+    a.connect(
+      new FakeSocket(),
+      { name: `p${i}`, guest: true },
+      "v1",
+      `k${i}`,
+      rooms,
+    );
+  }
+  const store = await openKvStore({ path: ":memory:", historyLimit: 10 });
+  const late = new Hub({
+    store,
+    bus: new Link(links[0].shared),
+    instanceId: "late",
+    slowClientBytes: 1 << 20,
+    slowClientGraceMs: 1000,
+    typingTtlMs: 5000,
+    presenceBeatMs: 50,
+    presenceTtlMs: 300,
+  });
+  await until(() => late.onlineCount("a-long-room-name-9") === 2000, {
+    what: "the whole map",
+  });
+  expect(late.status("p1999")).toBe("online");
+  expect(Math.max(...sizes)).toBeLessThan(8000);
+  late.close();
+  await store.close();
+  await close();
+});
+
+Deno.test("presence - a person idle on one instance but active on another is online; away only when away everywhere", async () => {
+  let now = 0;
+  const shared = new LocalBus();
+  const store = await openKvStore({ path: ":memory:", historyLimit: 10 });
+  const [a, b] = ["a", "b"].map((id) =>
+    new Hub({
+      store,
+      bus: new Link(shared),
+      instanceId: id,
+      slowClientBytes: 1 << 20,
+      slowClientGraceMs: 1000,
+      typingTtlMs: 5000,
+      presenceBeatMs: 20,
+      presenceTtlMs: 10_000,
+      awayAfterMs: 1000,
+      now: () => now,
+    })
+  );
+  const onA = a.connect(new FakeSocket(), mina, "v1", "km", ["r"]);
+  b.connect(new FakeSocket(), mina, "v1", "km", ["r"]);
+  await until(() => b.onlineCount("r") === 1);
+  now = 1500;
+  a.activity(onA);
+  // b marks its tab away at its next beat; a's keeps mina online.
+  await new Promise((r) => setTimeout(r, 200));
+  for (const h of [a, b]) expect(h.status("mina")).toBe("online");
+  now = 3000;
+  for (const h of [a, b]) {
+    await until(() => h.status("mina") === "away", { what: "away on both" });
+    expect(h.onlineCount("r")).toBe(1);
+  }
+  a.activity(onA);
+  for (const h of [a, b]) {
+    await until(() => h.status("mina") === "online", { what: "back" });
+  }
+  a.close();
+  b.close();
+  await store.close();
+});
