@@ -205,11 +205,6 @@ export class Presence {
     return this.#people.get(name)?.status ?? "offline";
   }
 
-  /** How many people are online anywhere. */
-  get size(): number {
-    return this.#people.size;
-  }
-
   /** Handles a presence event from the bus; false for other events. */
   receive(event: BusEvent): boolean {
     if (event.kind !== "people" && event.kind !== "instance") return false;

@@ -55,12 +55,6 @@ export class PresenceFrames {
     state.pending.set(entry.name, entry);
   }
 
-  /** Drops what is pending for `room` (no one views it any more). */
-  drop(room: string): void {
-    const state = this.#rooms.get(room);
-    if (state) state.pending.clear();
-  }
-
   /** Cancels every timer. */
   close(): void {
     for (const s of this.#rooms.values()) clearTimeout(s.timer);
