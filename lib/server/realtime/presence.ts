@@ -92,10 +92,12 @@ export class Presence {
   /** Room → the people online in it, in the order they came. */
   readonly #rooms = new Map<string, Map<string, PresenceUser>>();
   #closed = false;
+  #lastTick: number;
 
   /** Starts heartbeating; {@link Presence.start} asks for the others' maps. */
   constructor(options: PresenceOptions) {
     this.#o = { batchMs: 50, ...options };
+    this.#lastTick = this.#o.now();
     this.#beat = setInterval(() => this.tick(), this.#o.beatMs);
   }
 
@@ -257,7 +259,12 @@ export class Presence {
       }
     }
     this.#announce("alive");
+    // This instance was stalled (a busy event loop): the others' beats may
+    // still wait unread, so they get another TTL rather than being forgotten.
+    const stalled = now - this.#lastTick > this.#o.ttlMs / 2;
+    this.#lastTick = now;
     for (const [id, r] of this.#remote) {
+      if (stalled) r.heard = Math.max(r.heard, now - this.#o.beatMs);
       if (now - r.heard > this.#o.ttlMs) this.#forget(id);
       else if (r.syncing && now - r.syncing.asked > this.#o.ttlMs) {
         this.#ask(id, r);
