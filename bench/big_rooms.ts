@@ -55,12 +55,9 @@ export async function memberJoinStorm(plan: Plan): Promise<ScenarioResult> {
       deadlineMs,
       quietMs,
     }),
-    async (session) => {
-      const driver = await Driver.open(session.server.wsUrl, "bench-driver");
-      await driver.createRoom(STORM_ROOM);
-      await driver.close();
-      return await measuredConnect(session);
-    },
+    measuredConnect,
+    {},
+    [STORM_ROOM],
   );
   const baseline = await withSession(
     "baseline",

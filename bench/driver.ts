@@ -24,11 +24,14 @@ interface Waiter {
 }
 
 const ANSWER_MS = 30_000;
+/** Creations in flight at once. */
+const CREATING = 100;
 
 /** A single client driving the server under test. */
 export class Driver {
   readonly #waits = new Map<string, Waiter>();
   #seq = 0;
+  #createFailed?: (error: Error) => void;
 
   private constructor(readonly ws: WebSocket) {
     ws.onmessage = (e) => this.#onFrame(JSON.parse(e.data as string) as Frame);
@@ -49,12 +52,23 @@ export class Driver {
   }
 
   /**
-   * Creates a public room (a server that does not know `create`, like the
-   * baseline, makes it on `join`) and joins it; resolves to its last id.
+   * Creates public rooms (an existing one is as good). Not for the baseline,
+   * which makes a room on `join`. The server handles a socket's `create`s
+   * and `join`s in order, so a `join` after a batch of creations answers
+   * once they are all done (whatever else a creation is answered with).
    */
-  async createRoom(room: string): Promise<number> {
-    this.ws.send(JSON.stringify({ type: "create", room }));
-    return await this.join(room);
+  async createRooms(rooms: string[]): Promise<void> {
+    for (let i = 0; i < rooms.length; i += CREATING) {
+      const batch = rooms.slice(i, i + CREATING);
+      const failed = new Promise<never>((_, reject) => {
+        this.#createFailed = reject;
+      });
+      for (const room of batch) {
+        this.ws.send(JSON.stringify({ type: "create", room }));
+      }
+      await Promise.race([this.join(batch.at(-1)!), failed]);
+    }
+    this.#createFailed = undefined;
   }
 
   /** Joins `room`; resolves to its last id. */
@@ -113,14 +127,19 @@ export class Driver {
       case "ack":
         return this.#waits.get(`ack:${f.clientId}`)?.resolve(f);
       case "error": {
-        // An existing room is as good as a new one.
-        if (f.frame?.type === "create" && f.code === "room_exists") return;
         const key = f.frame?.type === "send"
           ? `ack:${f.frame.clientId}`
-          : f.frame?.type === "join" || f.frame?.type === "create"
+          : f.frame?.type === "join"
           ? `joined:${f.frame.room}`
           : undefined;
-        const error = new Error(`driver: ${f.frame?.type} ${f.code}`);
+        const error = new Error(
+          `driver: ${f.frame?.type} ${f.frame?.room ?? ""} ${f.code}`,
+        );
+        if (f.frame?.type === "create") {
+          // An existing room is as good as a new one.
+          if (f.code !== "room_exists") this.#createFailed?.(error);
+          return;
+        }
         if (key) this.#waits.get(key)?.reject(error);
         return;
       }

@@ -69,7 +69,8 @@ async function measure(
   plan: Plan,
   pg?: PostgresServer,
 ): Promise<TargetResult> {
-  const session = await Session.start(target, layout, env);
+  // Created, not default rooms: a new user becomes a member of every default room.
+  const session = await Session.start(target, layout, env, layout.rooms);
   try {
     const connect = await session.connect();
     const db0 = pg ? treeCpuSeconds(pg.pid()) : 0;
@@ -114,17 +115,13 @@ export async function durable(plan: Plan): Promise<ScenarioResult[]> {
   await using pg = await startPostgres();
   let db = 0;
   for (const w of workloads(plan)) {
-    const roomsEnv = { CHAT_ROOMS: w.rooms.join(",") };
     const baseline = await measure("baseline", w.layout, {}, plan);
-    const kv = await measure("app", w.layout, roomsEnv, plan);
+    const kv = await measure("app", w.layout, {}, plan);
     const url = await pg.createDatabase(`bench_${++db}`);
     const postgres = await measure(
       "app",
       w.layout,
-      {
-        ...roomsEnv,
-        DATABASE_URL: url,
-      },
+      { DATABASE_URL: url },
       plan,
       pg,
     );

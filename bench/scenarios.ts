@@ -179,8 +179,9 @@ export async function withSession<T>(
   l: Layout,
   run: (s: Session) => Promise<T>,
   env: Record<string, string> = {},
+  create: string[] = [],
 ): Promise<T> {
-  const session = await Session.start(target, l, env);
+  const session = await Session.start(target, l, env, create);
   try {
     return await run(session);
   } finally {
@@ -254,11 +255,17 @@ export async function manyRooms(plan: Plan): Promise<ScenarioResult> {
   const l = layout(plan, clients, { rooms: ids, senders: clients });
   const results: Partial<Record<Target, TargetResult>> = {};
   for (const target of TARGETS) {
-    results[target] = await withSession(target, l, async (s) => {
-      const connect = await s.connect();
-      const fixed = await s.phase(rate, ms);
-      return { connect, fixed, best: fixed };
-    }, { CHAT_ROOMS: ids.join(",") });
+    results[target] = await withSession(
+      target,
+      l,
+      async (s) => {
+        const connect = await s.connect();
+        const fixed = await s.phase(rate, ms);
+        return { connect, fixed, best: fixed };
+      },
+      {},
+      ids,
+    );
   }
   return {
     scenario: `many rooms ${rooms}×${perRoom}`,

@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { Driver } from "./driver.ts";
 import { Histogram, type Summary } from "./histogram.ts";
 import type {
   Connected,
@@ -107,6 +108,8 @@ export const APP_ENV: Record<string, string> = {
   RATE_PER_SECOND: "10000",
   RATE_BURST: "100000",
   MAX_CONNECTIONS_PER_IP: "1000000",
+  MAX_ROOMS: "1000000",
+  MAX_ROOMS_PER_USER: "10000",
   IDLE_TIMEOUT_S: "300",
 };
 
@@ -128,11 +131,16 @@ export class Session {
     readonly tempDir: string | undefined,
   ) {}
 
-  /** Starts a fresh server and the workers, without connecting yet. */
+  /**
+   * Starts a fresh server and the workers, without connecting yet. On the
+   * app, a driver client creates `create` first (public rooms that are not
+   * default rooms, so clients become members by joining them).
+   */
   static async start(
     target: Target,
     layout: Layout,
     env: Record<string, string> = {},
+    create: string[] = [],
   ): Promise<Session> {
     const tempDir = target === "app"
       ? await Deno.makeTempDir({ prefix: "chat-bench-" })
@@ -148,6 +156,14 @@ export class Session {
         })
         : await startServer("baseline");
       const url = server.wsUrl;
+      if (target === "app" && create.length) {
+        const driver = await Driver.open(url, "bench-rooms");
+        try {
+          await driver.createRooms(create);
+        } finally {
+          await driver.close();
+        }
+      }
       const starts = await Promise.allSettled(
         Array.from({ length: layout.workers }, (_, w) =>
           startWorker({
