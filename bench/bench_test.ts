@@ -55,3 +55,26 @@ Deno.test("bench - a reconnect storm with since gets every missed message once",
   const failed = result.checks!.filter((c) => !c.pass).map((c) => c.what);
   expect(failed).toEqual([]);
 });
+
+Deno.test("bench - a member join storm counts every frame and checks each target", async () => {
+  const [result] = await quickRun(["--only=join10k"]);
+  expect(result.scenario).toBe("member join storm 100");
+  const a = result.app.connect, b = result.baseline.connect;
+  expect({ app: a.ready, baseline: b.ready }).toEqual({
+    app: 100,
+    baseline: 100,
+  });
+  // Every client got its welcome and its joined; the baseline only welcomes.
+  expect({ welcome: a.frames.welcome, joined: a.frames.joined })
+    .toEqual({ welcome: 100, joined: 100 });
+  expect(b.frames).toEqual({ welcome: 100 });
+  expect(result.checks!.map((c) => [c.what, c.limit])).toEqual([
+    ["clients not joined", 0],
+    ["time until everyone joined, app / baseline's connect storm", 3],
+    ["server CPU until settled, app / baseline", 4],
+    ["frames received per client until the room is quiet", 20],
+    ["server RSS per idle connection, app / baseline", 1.5],
+  ]);
+  const frames = Object.values(a.frames).reduce((x, y) => x + y, 0);
+  expect(result.checks![3].measured).toBe(frames / 100);
+});

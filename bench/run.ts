@@ -1,5 +1,5 @@
 /**
- * The bench suite: `deno task bench` (full, about five minutes) or
+ * The bench suite: `deno task bench` (full, about ten minutes) or
  * `deno task bench -- --quick` (tiny sizes, a smoke run).
  *
  * Runs each scenario against the app and the baseline on loopback, prints
