@@ -278,7 +278,8 @@ export class PostgresStore implements Store {
 
   /**
    * Stores `drafts` (of any rooms) with one call of `chat_append`: one
-   * statement, one round trip, committed before its result arrives.
+   * statement, one round trip, committed before its result arrives; a
+   * membership event is stored in the same statement as its message.
    */
   async #commit(drafts: Draft[]): Promise<Appended[]> {
     const ts = this.#now();
@@ -294,18 +295,11 @@ export class PostgresStore implements Store {
         ${drafts.map((d) => d.clientId ?? null)}::text[],
         ${drafts.map(senderOf)}::text[],
         ${drafts.map((d) => d.guest ? d.author ?? null : null)}::text[],
-        ${drafts.map((d) => d.guest ? "t" : "f")}::text[]::boolean[]
+        ${drafts.map((d) => d.guest ? "t" : "f")}::text[]::boolean[],
+        ${
+      drafts.map((d) => d.event ? JSON.stringify(d.event) : null)
+    }::text[]::jsonb[]
       )`;
-    // Membership events (rare, server-written) get their record after the
-    // batch's statement, before anyone is told of them.
-    await Promise.all(rows.map((r) => {
-      const event = drafts[r.idx - 1].event;
-      if (!event || r.duplicate) return;
-      r.event = event;
-      return this.sql`
-        UPDATE messages SET event = ${this.sql.json(event)}
-        WHERE room = ${drafts[r.idx - 1].room} AND id = ${r.id}`;
-    }));
     const results: Appended[] = new Array(drafts.length);
     const span = new Map<string, { first: number; last: number }>();
     for (const r of rows) {

@@ -233,6 +233,64 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE messages ADD COLUMN event jsonb;
     `,
   },
+  {
+    version: 7,
+    name: "chat_append stores membership events in the same statement",
+    sql: `
+      -- As migration 4's chat_append, with each send's membership event
+      -- (p_event, null for a plain message) stored in the same statement, so
+      -- an event is never committed without its record, nor its record
+      -- written after others could read the message.
+      DROP FUNCTION chat_append(text[], text[], text[], bigint, text[],
+        text[], text[], boolean[]);
+      CREATE FUNCTION chat_append(
+        p_room text[], p_user text[], p_text text[], p_ts bigint,
+        p_client text[], p_sender text[], p_author text[], p_guest boolean[],
+        p_event jsonb[]
+      ) RETURNS TABLE (
+        idx int, id bigint, user_name text, text text, ts bigint,
+        client_id text, guest boolean, edited boolean, deleted boolean,
+        event jsonb, duplicate boolean
+      ) LANGUAGE plpgsql AS $fn$
+      DECLARE
+        i int;
+        next_id bigint;
+        prior messages%ROWTYPE;
+      BEGIN
+        INSERT INTO room_counters AS c (room, last_id)
+          SELECT r, 0 FROM (SELECT DISTINCT unnest(p_room) AS r) s ORDER BY r
+          ON CONFLICT (room) DO UPDATE SET last_id = c.last_id;
+        FOR i IN 1 .. coalesce(array_length(p_room, 1), 0) LOOP
+          IF p_client[i] IS NOT NULL THEN
+            SELECT * INTO prior FROM messages m
+              WHERE m.room = p_room[i] AND m.sender = p_sender[i]
+                AND m.client_id = p_client[i];
+            IF FOUND THEN
+              idx := i; id := prior.id; user_name := prior.user_name;
+              text := prior.text; ts := prior.ts; client_id := prior.client_id;
+              guest := prior.guest; edited := prior.edited;
+              deleted := prior.deleted; event := prior.event;
+              duplicate := true;
+              RETURN NEXT;
+              CONTINUE;
+            END IF;
+          END IF;
+          UPDATE room_counters c SET last_id = c.last_id + 1
+            WHERE c.room = p_room[i] RETURNING c.last_id INTO next_id;
+          INSERT INTO messages AS m (room, id, user_name, text, ts, client_id,
+              sender, author, guest, event)
+            VALUES (p_room[i], next_id, p_user[i], p_text[i], p_ts,
+              p_client[i], p_sender[i], p_author[i], p_guest[i], p_event[i]);
+          idx := i; id := next_id; user_name := p_user[i]; text := p_text[i];
+          ts := p_ts; client_id := p_client[i]; guest := p_guest[i];
+          edited := false; deleted := false; event := p_event[i];
+          duplicate := false;
+          RETURN NEXT;
+        END LOOP;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */
