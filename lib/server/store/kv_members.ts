@@ -282,10 +282,11 @@ export class KvMembers implements MemberRecords {
     await this.#writes.idle();
     let op = this.#kv.atomic();
     let n = 0;
-    for await (const e of this.#kv.list({ prefix: ["members", room] })) {
+    const iter = this.#kv.list<StoredMember>({ prefix: ["members", room] });
+    for await (const e of iter) {
       const key = String(e.key[2]);
       op.delete(e.key).delete(roomsKey(key, room))
-        .delete(nameKey(room, (e.value as StoredMember).name, key));
+        .delete(nameKey(room, e.value.name, key));
       if (++n % 300 === 0) {
         await op.commit();
         op = this.#kv.atomic();
