@@ -48,26 +48,39 @@ Deno.test("chat - a broadcast reaches every member of the room and no one outsid
   });
 });
 
-Deno.test("chat - welcome, presence, join and leave notices, typing", async () => {
+Deno.test("chat - welcome lists one's rooms; presence comes coalesced, no join or leave notices; typing", async () => {
   await withServer({}, async (s) => {
     const a = await native(s, "ana", "general");
     const welcome = a.of("welcome")[0];
     expect(welcome).toMatchObject({
-      protocol: 1,
+      protocol: 2,
       user: { name: "ana", guest: true },
     });
     expect(typeof welcome.serverTime).toBe("number");
+    // A first visit joins the default rooms.
+    expect((welcome.rooms as Frame[]).map((r) => r.id)).toEqual([
+      "general",
+      "random",
+    ]);
     const b = await native(s, "bo", "general");
-    expect(b.of("joined")[0].users).toEqual([{ name: "ana", guest: true }, {
+    expect(b.of("joined")[0]).toMatchObject({
+      members: 2,
+      online: 2,
+      lastRead: 0,
+    });
+    expect(
+      (b.of("joined")[0].users as Frame[]).map((u) => u.name).sort(),
+    ).toEqual(["ana", "bo"]);
+    // A socket that never sent `view` shows every room it joined.
+    const online = await a.next(
+      "presence",
+      (f) => (f.changes as Frame[]).some((c) => c.name === "bo"),
+    );
+    expect(online).toMatchObject({ room: "general", online: 2 });
+    expect((online.changes as Frame[]).find((c) => c.name === "bo")).toEqual({
       name: "bo",
       guest: true,
-    }]);
-    // Joins and leaves reach members as deltas, with the guest mark.
-    expect(await a.next("user_joined", (f) => f.user === "bo")).toEqual({
-      type: "user_joined",
-      room: "general",
-      user: "bo",
-      guest: true,
+      status: "online",
     });
     b.send({ type: "typing", room: "general", typing: true });
     expect(await a.next("typing")).toEqual({
@@ -77,10 +90,16 @@ Deno.test("chat - welcome, presence, join and leave notices, typing", async () =
       typing: true,
     });
     await b.close();
-    await a.next("user_left", (f) => f.user === "bo");
-    // The deltas told everything: no full presence list is re-sent.
-    await new Promise((r) => setTimeout(r, 500));
-    expect(a.of("presence")).toEqual([]);
+    const gone = await a.next(
+      "presence",
+      (f) =>
+        (f.changes as Frame[]).some((c) =>
+          c.name === "bo" && c.status === "offline"
+        ),
+    );
+    expect(gone.online).toBe(1);
+    expect(a.of("user_joined")).toEqual([]);
+    expect(a.of("user_left")).toEqual([]);
     await a.close();
   });
 });
@@ -167,15 +186,24 @@ Deno.test("chat - rooms: created by name, refused when duplicate, listed with li
   await withServer({ CHAT_ROOMS: "general,random" }, async (s) => {
     const a = await native(s, "ana", "general");
     a.send({ type: "create", room: "deno-fans" });
-    expect((await a.next("room")).room).toMatchObject({ id: "deno-fans" });
+    expect((await a.next("room")).room).toMatchObject({
+      id: "deno-fans",
+      kind: "public",
+      members: 1,
+    });
     a.send({ type: "create", room: "deno-fans" });
     expect((await a.next("error")).code).toBe("room_exists");
+    // Ana is online in the rooms she is a member of; bo's are others.
+    const bo = await native(s, "bo");
+    bo.send({ type: "leave", room: "random" });
+    await bo.next("left");
     const list = await (await fetch(`${s.url}/api/rooms`)).json();
     expect(list.rooms).toEqual([
-      { id: "general", name: "general", users_count: 1 },
-      { id: "random", name: "random", users_count: 0 },
-      { id: "deno-fans", name: "deno-fans", users_count: 0 },
+      { id: "general", name: "general", users_count: 2 },
+      { id: "random", name: "random", users_count: 1 },
+      { id: "deno-fans", name: "deno-fans", users_count: 1 },
     ]);
+    await bo.close();
     await a.close();
   });
 });
@@ -219,7 +247,6 @@ Deno.test("chat - a reader that never reads is dropped with 1013 while others st
     await conn.write(frame);
     const fast = await native(s, "fast", "general");
     const sender = await native(s, "talker", "general");
-    await fast.next("user_joined", (f) => f.user === "talker");
     expect(await inGeneral(s, "sloth")).toBe(true);
     // Big messages, so the kernel's socket buffers fill within a few hundred.
     const text = "y".repeat(50_000);
@@ -269,7 +296,11 @@ Deno.test("chat - the original room endpoint keeps its exact format and crosses 
         '{"sender":"시스템","message":"민수님이 입장했습니다.","room_id":"general"}',
       )
     );
-    await native1.next("user_joined", (f) => f.user === "민수");
+    // Native clients see the connection as a person online in the room.
+    await native1.next(
+      "presence",
+      (f) => (f.changes as Frame[]).some((c) => c.name === "민수"),
+    );
     old.send("안녕하세요");
     expect(await native1.next("message")).toMatchObject({
       user: "민수",

@@ -61,7 +61,9 @@ export async function startServer(
 /**
  * Runs `fn` against a server configured by `env` (over the test defaults:
  * port 0, loopback, silent logs, KV in memory — or in a temporary file with
- * `kvFile`).
+ * `kvFile` — and membership events held for a minute, so message ids in a
+ * test don't depend on when a join's event is written; tests of those
+ * events set `MEMBERSHIP_EVENT_WINDOW_MS`).
  */
 export async function withServer(
   env: Record<string, string>,
@@ -76,6 +78,7 @@ export async function withServer(
     HOSTNAME: "127.0.0.1",
     KV_PATH: dir ? `${dir}/chat.kv` : ":memory:",
     LOG_LEVEL: "fatal",
+    MEMBERSHIP_EVENT_WINDOW_MS: "60000",
     ...env,
   }));
   try {

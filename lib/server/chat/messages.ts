@@ -11,7 +11,11 @@ import type { Client } from "@/lib/server/realtime/hub.ts";
 import { logger } from "@/lib/server/log.ts";
 import type { Metrics } from "@/lib/server/metrics.ts";
 import type { FlowLog } from "@/lib/server/flow_log.ts";
-import { type ChatMessage, utf8Length } from "@/lib/shared/protocol.ts";
+import {
+  type ChatMessage,
+  type MembershipEvent,
+  utf8Length,
+} from "@/lib/shared/protocol.ts";
 import { cleanText } from "@/lib/shared/text.ts";
 import { type Store, StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { ChatError } from "./chat_error.ts";
@@ -82,6 +86,26 @@ export class Messages {
       );
     }
     return result;
+  }
+
+  /**
+   * Stores a membership event (`user` "", `text` in words) as a message of
+   * `room`, through the same path as any message: its id takes the next
+   * place in the room's history, and it replays like the others.
+   */
+  async announce(
+    room: string,
+    event: MembershipEvent,
+    text: string,
+  ): Promise<void> {
+    const { message } = await this.store.append({
+      room,
+      user: "",
+      text,
+      event,
+    });
+    this.metrics.messagesOut.inc();
+    await this.bus.publish({ kind: "message", message });
   }
 
   /**

@@ -1,15 +1,15 @@
 /**
- * The rooms of the chat: which exist (a cache of the store, kept fresh by
- * `room` bus events so connect storms don't read KV), their listing with
- * live user counts, and creation within the per-user, per-address and
- * per-server quotas.
+ * The rooms of the chat: which exist and who may see them (a cache of the
+ * store, kept fresh by `room` bus events so connect storms don't read KV),
+ * the original listing of public rooms with live counts, and creation within
+ * the per-user, per-address and per-server quotas.
  *
  * @module
  */
 import type { Config } from "@/lib/server/config.ts";
 import type { Bus } from "@/lib/server/bus/bus.ts";
 import type { Metrics } from "@/lib/server/metrics.ts";
-import type { Store } from "@/lib/server/store/store.ts";
+import type { RoomKind, Store } from "@/lib/server/store/store.ts";
 import type { PresenceUser, RoomInfo } from "@/lib/shared/protocol.ts";
 import { ROOM_ID } from "@/lib/shared/names.ts";
 import { ChatError } from "./chat_error.ts";
@@ -17,20 +17,31 @@ import { ChatError } from "./chat_error.ts";
 /** An address may create this many times `MAX_ROOMS_PER_USER` rooms (shared NATs). */
 export const ROOMS_PER_ADDRESS_FACTOR = 3;
 
+/** What is cached of a room: who may see it, and its topic. */
+export interface RoomFacts {
+  /** Who may see it. */
+  kind: RoomKind;
+  /** Its topic, when it has one. */
+  topic?: string;
+}
+
 /** Which rooms exist, and making new ones. */
 export class Rooms {
-  readonly #ids = new Set<string>();
+  /** Every room's id, with its facts once known (a new room's are read lazily). */
+  readonly #ids = new Map<string, RoomFacts | undefined>();
 
   private constructor(
     readonly config: Config,
     readonly store: Store,
     readonly bus: Bus,
     readonly metrics: Metrics,
-    /** How many people are online in a room (the hub's count). */
     readonly online: (room: string) => number,
   ) {}
 
-  /** Creates the configured rooms if missing and loads every room's id. */
+  /**
+   * Creates the configured rooms if missing and loads every room's id;
+   * `online` counts the people online in a room (the hub's presence).
+   */
   static async open(
     config: Config,
     store: Store,
@@ -45,10 +56,12 @@ export class Rooms {
       }
       await store.createRoom(id);
     }
-    for (const r of await store.rooms()) rooms.#ids.add(r.id);
+    for (const r of await store.rooms()) {
+      rooms.#ids.set(r.id, { kind: r.kind, topic: r.topic });
+    }
     metrics.rooms.set(rooms.#ids.size);
     bus.subscribe((e) => {
-      if (e.kind === "room") rooms.#add(e.room);
+      if (e.kind === "room" && !rooms.#ids.get(e.room)) rooms.#add(e.room);
       if (e.kind === "room_deleted") {
         rooms.#ids.delete(e.room);
         metrics.rooms.set(rooms.#ids.size);
@@ -59,30 +72,54 @@ export class Rooms {
 
   /** Whether a room exists (a cached answer, kept fresh by the bus). */
   async has(id: string): Promise<boolean> {
-    if (this.#ids.has(id)) return true;
-    if (!ROOM_ID.test(id)) return false;
-    const found = (await this.store.room(id)) !== null;
-    if (found) this.#ids.add(id);
-    return found;
+    return (await this.facts(id)) !== null;
   }
 
-  /** Every room with its live user count. */
-  list(): Promise<RoomInfo[]> {
-    return Promise.resolve([...this.#ids].map((id) => ({
+  /** A room's kind and topic, or null when there is no such room. */
+  async facts(id: string): Promise<RoomFacts | null> {
+    const known = this.#ids.get(id);
+    if (known) return known;
+    if (!ROOM_ID.test(id)) return null;
+    const room = await this.store.room(id);
+    if (!room) return null;
+    const facts = { kind: room.kind, topic: room.topic };
+    this.#add(id, facts);
+    return facts;
+  }
+
+  /**
+   * The public rooms with the people online in each, in the original
+   * project's format (private rooms and DMs are never listed).
+   */
+  async list(): Promise<RoomInfo[]> {
+    const ids = [...this.#ids.keys()];
+    const facts = await Promise.all(ids.map((id) => this.facts(id)));
+    return ids.filter((_, i) => facts[i]?.kind === "public").map((id) => ({
       id,
       name: id,
       users_count: this.online(id),
-    })));
+    }));
   }
 
-  /** Creates a room; refuses duplicates and users over their room quota. */
+  /**
+   * Creates a room; refuses duplicates and users over their room quota.
+   * Private rooms are made by accounts only: an owner must be able to
+   * invite, and guests never moderate.
+   */
   async create(
     user: PresenceUser,
     room: string,
     address?: string,
-  ): Promise<RoomInfo> {
+    kind: "public" | "private" = "public",
+  ): Promise<void> {
     if (!ROOM_ID.test(room)) {
       throw new ChatError("invalid_frame", "Invalid room id");
+    }
+    if (kind === "private" && user.guest) {
+      throw new ChatError(
+        "forbidden",
+        "Only accounts may create private rooms: log in first",
+      );
     }
     const { maxRoomsPerUser, maxRooms } = this.config;
     if (this.#ids.size >= maxRooms) {
@@ -112,13 +149,26 @@ export class Rooms {
         owner,
         name: user.name,
         from: address,
-      }))
+      }, { kind }))
     ) {
       throw new ChatError("room_exists", `Room exists already: ${room}`);
     }
-    this.#add(room);
+    this.#add(room, { kind });
     await this.bus.publish({ kind: "room", room });
-    return { id: room, name: room, users_count: 0 };
+  }
+
+  /**
+   * Makes sure the DM room `id` exists (no quota: it belongs to two people,
+   * and exists once per pair); true when it was made now.
+   */
+  async ensureDm(id: string): Promise<boolean> {
+    if (this.#ids.has(id)) return false;
+    const made = await this.store.createRoom(id, { owner: null }, {
+      kind: "dm",
+    });
+    this.#add(id, { kind: "dm" });
+    if (made) await this.bus.publish({ kind: "room", room: id });
+    return made;
   }
 
   /**
@@ -149,17 +199,20 @@ export class Rooms {
 
   /**
    * Deletes guests' rooms (no owner, not configured) in which nothing was
-   * ever written, once older than `EMPTY_ROOM_TTL_MS` and with nobody in
-   * them; returns how many went.
+   * ever written (no message, no membership event), once older than
+   * `EMPTY_ROOM_TTL_MS` and with no member but their creator; returns how
+   * many went.
    */
   async expireEmpty(now = Date.now()): Promise<number> {
     let n = 0;
-    for (const id of [...this.#ids]) {
+    for (const id of [...this.#ids.keys()]) {
       if (this.config.rooms.includes(id)) continue;
       const room = await this.store.room(id);
-      if (!room || room.createdBy !== null) continue;
+      // Only public rooms: a DM has no owner but belongs to two people.
+      if (!room || room.createdBy !== null || room.kind !== "public") continue;
       if (now - room.createdAt < this.config.emptyRoomTtlMs) continue;
-      if (this.online(id) > 0) continue;
+      // Someone besides its creator is a member: it is in use.
+      if ((await this.store.members.count(id)) > 1) continue;
       if (!(await this.store.deleteRoom(id, { onlyIfEmpty: true }))) continue;
       await this.bus.publish({ kind: "room_deleted", room: id });
       n++;
@@ -167,8 +220,8 @@ export class Rooms {
     return n;
   }
 
-  #add(id: string): void {
-    this.#ids.add(id);
+  #add(id: string, facts?: RoomFacts): void {
+    this.#ids.set(id, facts);
     this.metrics.rooms.set(this.#ids.size);
   }
 }

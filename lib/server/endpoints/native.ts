@@ -1,15 +1,17 @@
 /**
- * One native-protocol (v1) connection: reads client frames, enforces the
- * limits, and answers each bad frame with an `error` frame while keeping the
- * connection open. Frames over the size limit and binary frames close it.
+ * One native-protocol connection (v2, which v1 clients also speak): reads
+ * client frames, enforces the limits, and answers each bad frame with an
+ * `error` frame while keeping the connection open. Frames over the size
+ * limit and binary frames close it.
  *
  * @module
  */
 import { type Chat, ChatError } from "@/lib/server/chat/chat.ts";
 import type { Client } from "@/lib/server/realtime/hub.ts";
-import { authorKey, type Identity } from "@/lib/server/chat/identity.ts";
+import type { Identity } from "@/lib/server/chat/identity.ts";
 import {
   type ClientFrame,
+  CLOSE,
   ERROR_CODES,
   frameRef,
   parseClientFrame,
@@ -20,13 +22,16 @@ import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
 import { ABUSE, FrameGuard } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
 
-/** Joins and leaves per second per connection, and how many at once. */
+/**
+ * Membership and view frames (join, leave, view, members, read) per second
+ * per connection, and how many at once.
+ */
 const JOINS_PER_SECOND = 20;
 const JOIN_BURST = 100;
 
 const log = logger("session");
 
-/** Serves the v1 protocol on an upgraded socket for `identity`. */
+/** Serves the native protocol on an upgraded socket for `identity`. */
 export function serveV1(
   chat: Chat,
   socket: WebSocket,
@@ -65,32 +70,40 @@ export function serveV1(
     }
   };
 
-  socket.onopen = () => {
-    client = chat.connect(
-      socket,
-      { name: identity.name, guest: identity.guest },
-      "v1",
-      authorKey(identity),
-    );
-    chat.flow.opened(client, { endpoint: "/ws", address });
-    chat.rooms().then((rooms) =>
+  // Frames that arrive before the welcome is ready wait for it, in order.
+  let opened: () => void = () => {};
+  const ready = new Promise<void>((r) => opened = r);
+
+  socket.onopen = async () => {
+    try {
+      const session = await chat.connectMember(socket, identity);
+      client = session.client;
+      chat.flow.opened(client, { endpoint: "/ws", address });
       reply({
         type: "welcome",
         protocol: PROTOCOL_VERSION,
         user: { name: identity.name, guest: identity.guest },
         ...(identity.token ? { token: identity.token } : {}),
         serverTime: Date.now(),
-        rooms,
+        rooms: session.rooms,
         limits: {
           maxTextBytes: chat.config.maxTextBytes,
           maxFrameBytes: chat.config.maxFrameBytes,
         },
-      })
-    ).catch((e) => log.error("welcome failed: {error}", { error: String(e) }));
+      });
+      if (socket.readyState !== WebSocket.OPEN) chat.disconnect(client);
+    } catch (e) {
+      log.error("welcome failed: {error}", { error: String(e) });
+      if (client) chat.drop(client, CLOSE.internal, "Could not start");
+      else socket.close(CLOSE.internal, "Could not start");
+    } finally {
+      opened();
+    }
   };
 
-  socket.onmessage = (event) => {
+  const receive = (event: MessageEvent) => {
     if (!client || client.closed) return;
+    chat.activity(client);
     const admitted = guard.admit(event.data);
     if ("refuse" in admitted) {
       const { code, reason } = admitted.refuse;
@@ -105,9 +118,12 @@ export function serveV1(
     if (frame.type === "ping") {
       return reply({ type: "pong", serverTime: Date.now() });
     }
-    // Joining and leaving have a budget of their own: a client joining its
-    // rooms at start must not eat its message budget or count as abuse.
-    const isMembership = frame.type === "join" || frame.type === "leave";
+    // Joining, viewing and reading have a budget of their own: a client
+    // joining its rooms at start must not eat its message budget or count
+    // as abuse.
+    const isMembership = frame.type === "join" || frame.type === "leave" ||
+      frame.type === "view" || frame.type === "members" ||
+      frame.type === "read";
     const spent = isMembership
       ? (joins.take() ? "ok" : "limited")
       : guard.spend();
@@ -126,19 +142,32 @@ export function serveV1(
     handle(client, frame);
   };
 
+  socket.onmessage = (event) => {
+    if (client) receive(event);
+    else ready.then(() => receive(event));
+  };
+
+  /** Runs a membership change after the ones before it. */
+  const inTurn = (frame: ClientFrame, act: () => Promise<unknown>) => {
+    membership = membership.then(act).then(() => {}, (e) => fail(e, frame));
+  };
+
   const handle = (c: Client, frame: ClientFrame) => {
     switch (frame.type) {
       case "join":
-        membership = membership.then(() =>
-          chat.join(c, frame.room, frame.since)
-        )
-          .catch((e) => fail(e, frame));
-        return;
+        return inTurn(frame, () => chat.join(c, frame.room, frame.since));
       case "leave":
-        membership = membership.then(() => {
-          chat.leave(c, frame.room);
-          reply({ type: "left", room: frame.room });
-        });
+        return inTurn(frame, () => chat.leave(c, frame.room));
+      case "view":
+        return inTurn(frame, () => chat.view(c, frame.room));
+      case "members":
+        membership.then(() =>
+          chat.members(c, frame.room, frame.cursor, frame.limit)
+        ).then(reply).catch((e) => fail(e, frame));
+        return;
+      case "read":
+        membership.then(() => chat.read(c, frame.room, frame.id))
+          .catch((e) => fail(e, frame));
         return;
       case "send":
         membership.then(() =>
@@ -162,10 +191,21 @@ export function serveV1(
         ) => fail(e, frame));
         return;
       case "create":
-        membership = membership.then(async () => {
-          await chat.createRoom(c.user, frame.room, address);
-        }).catch((e) => fail(e, frame));
-        return;
+        return inTurn(
+          frame,
+          () =>
+            chat.createRoom(c.user, frame.room, {
+              address,
+              private: frame.private,
+              client: c,
+            }),
+        );
+      case "invite":
+        return inTurn(frame, () => chat.invite(c, frame.room, frame.user));
+      case "remove":
+        return inTurn(frame, () => chat.remove(c, frame.room, frame.user));
+      case "dm":
+        return inTurn(frame, () => chat.dm(c, frame.user));
       case "edit":
         chat.edit(c, frame.room, frame.id, frame.text).catch((e) =>
           fail(e, frame)
@@ -178,9 +218,7 @@ export function serveV1(
         chat.kick(c.user, frame.room, frame.user).catch((e) => fail(e, frame));
         return;
       case "delete_room":
-        membership = membership.then(() => chat.deleteRoom(c.user, frame.room))
-          .catch((e) => fail(e, frame));
-        return;
+        return inTurn(frame, () => chat.deleteRoom(c.user, frame.room));
     }
   };
 

@@ -29,6 +29,7 @@ import {
   frameData,
   joinLeaveLine,
   messageData,
+  shows,
   type WireFormat,
 } from "./wire.ts";
 import { Presence } from "./presence.ts";
@@ -329,7 +330,9 @@ export class Hub {
       const held = member.pending ?? [];
       member.pending = null;
       for (const m of held) {
-        if (m.id > upTo) this.#send(client, messageData(client.format, m));
+        if (m.id > upTo && shows(client.format, m)) {
+          this.#send(client, messageData(client.format, m));
+        }
       }
     } finally {
       if (member.pending) member.pending = null;

@@ -15,7 +15,7 @@ import type { Logger } from "@/lib/server/log.ts";
 import type { Metrics } from "@/lib/server/metrics.ts";
 import type { Client } from "./hub.ts";
 import { type MessageSource, Sequencer } from "./sequencer.ts";
-import { frameData, messageData, type WireFormat } from "./wire.ts";
+import { frameData, messageData, shows, type WireFormat } from "./wire.ts";
 
 /** A client's membership in one room. */
 export interface Member {
@@ -108,6 +108,7 @@ export class Room {
         continue;
       }
       const c = member.client;
+      if (!shows(c.format, message)) continue;
       let frame = data.get(c.format);
       if (frame === undefined) {
         data.set(c.format, frame = messageData(c.format, message));

@@ -28,6 +28,14 @@ function roomLine(
   return JSON.stringify({ sender, message, room_id: room });
 }
 
+/**
+ * Whether a client of `format` is sent `m`: the original endpoints never
+ * are sent stored membership events (their formats have no place for them).
+ */
+export function shows(format: WireFormat, m: ChatMessage): boolean {
+  return format === "v1" || m.event === undefined;
+}
+
 /** A chat message in `format`. */
 export function messageData(format: WireFormat, m: ChatMessage): string {
   switch (format) {

@@ -12,7 +12,8 @@ export const handler = define.handlers({
   async GET(ctx) {
     const { chat, connections } = ctx.state;
     const { room_id, username } = ctx.params;
-    if (!(await chat.hasRoom(room_id))) {
+    // Private rooms and DMs are for members; this endpoint has none.
+    if (!(await chat.isPublic(room_id))) {
       throw new HttpError(403, `No such room: ${room_id}`);
     }
     const { socket, response } = ctx.upgrade({

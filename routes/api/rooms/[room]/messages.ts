@@ -1,11 +1,16 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
+import { intParam } from "@/lib/server/http/query_params.ts";
+import { authorKey } from "@/lib/server/chat/identity.ts";
 
 const MAX_LIMIT = 200;
 
 /**
  * `GET /api/rooms/{room}/messages?before={id}&limit={n}`: a page of history,
- * oldest first, with `hasMore` when older messages exist.
+ * oldest first, with `hasMore` when older messages exist. A private room or
+ * DM answers its members only (an account by its session cookie, a guest by
+ * its token in the `X-Guest-Token` header); to anyone else it is 404, as if
+ * it did not exist.
  */
 export const handler = define.handlers({
   async GET(ctx) {
@@ -19,28 +24,15 @@ export const handler = define.handlers({
       1,
       Number.MAX_SAFE_INTEGER,
     );
-    if (!(await chat.hasRoom(room))) {
+    const token = ctx.req.headers.get("x-guest-token") ?? undefined;
+    const key = ctx.state.user
+      ? authorKey({ name: ctx.state.user.name, guest: false })
+      : token
+      ? authorKey({ name: "", guest: true, token })
+      : undefined;
+    if (!(await chat.mayRead(room, key))) {
       throw new HttpError(404, `No such room: ${room}`);
     }
     return Response.json(await chat.store.history(room, limit, before));
   },
 });
-
-function intParam<D extends number | undefined>(
-  params: URLSearchParams,
-  name: string,
-  fallback: D,
-  min: number,
-  max: number,
-): number | D {
-  const raw = params.get(name);
-  if (raw === null) return fallback;
-  const n = Number(raw);
-  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(n) || n < min || n > max) {
-    throw new HttpError(
-      400,
-      `Invalid ${name}: expected an integer from ${min} to ${max}`,
-    );
-  }
-  return n;
-}

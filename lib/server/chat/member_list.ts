@@ -1,0 +1,92 @@
+/**
+ * A room's member list, paged for big rooms: the members online first
+ * (from the hub's presence, local to this instance), then the others in
+ * key order from the store, each page at most `limit` long. The cursor says
+ * which part a page is in: `o{offset}` among the online, `m{key}` after a
+ * member key.
+ *
+ * @module
+ */
+import type {
+  MemberEntry,
+  PresenceStatus,
+  PresenceUser,
+  ServerFrame,
+} from "@/lib/shared/protocol.ts";
+import type { MemberRecords } from "@/lib/server/store/store.ts";
+
+/** Members per page unless the client asks otherwise. */
+export const MEMBERS_PAGE = 50;
+
+/** What a member list needs from the hub's presence. */
+export interface PresenceView {
+  /** Who is online in `room`. */
+  online(room: string): PresenceUser[];
+  /** A person's presence. */
+  status(name: string): PresenceStatus;
+}
+
+/** A `members` frame. */
+export type MembersFrame = Extract<ServerFrame, { type: "members" }>;
+
+/** Thrown for a cursor this module did not make. */
+export class BadCursorError extends Error {
+  /** Always `"BadCursorError"`. */
+  override name = "BadCursorError";
+}
+
+/** One page of `room`'s members after `cursor`. */
+export async function memberPage(
+  members: MemberRecords,
+  presence: PresenceView,
+  room: string,
+  cursor: string | undefined,
+  limit = MEMBERS_PAGE,
+): Promise<MembersFrame> {
+  const online = [...presence.online(room)].sort((a, b) =>
+    a.name < b.name ? -1 : a.name > b.name ? 1 : 0
+  );
+  const users: MemberEntry[] = [];
+  let next: string | undefined;
+  let after: string | undefined;
+  let offset = 0;
+  if (cursor === undefined) offset = 0;
+  else if (/^o\d{1,9}$/.test(cursor)) offset = Number(cursor.slice(1));
+  else if (cursor.startsWith("m") && cursor.length > 1) {
+    after = cursor.slice(1);
+    offset = -1;
+  } else throw new BadCursorError(`Not a member list cursor: ${cursor}`);
+
+  if (offset >= 0) {
+    for (const u of online.slice(offset, offset + limit)) {
+      users.push({ ...u, status: presence.status(u.name) });
+    }
+    if (offset + limit < online.length) next = `o${offset + limit}`;
+  }
+  if (next === undefined && users.length < limit) {
+    // The rest, offline: members in key order, skipping those listed online.
+    const onlineNames = new Set(online.map((u) => u.name));
+    let more = true;
+    // A page all online is skipped; a few reads fill it without looping on.
+    for (let rounds = 0; more && users.length < limit && rounds < 4; rounds++) {
+      const page = await members.list(room, { after, limit });
+      for (const m of page.members) {
+        after = m.key;
+        if (onlineNames.has(m.name)) continue;
+        users.push({ name: m.name, guest: m.guest, status: "offline" });
+        if (users.length === limit) break;
+      }
+      more = page.next !== undefined ||
+        (page.members.length > 0 && after !== page.members.at(-1)?.key);
+    }
+    if (more && after !== undefined) next = `m${after}`;
+  }
+  return {
+    type: "members",
+    room,
+    users,
+    ...(next ? { next } : {}),
+    total: await members.count(room),
+    online: online.length,
+  };
+}

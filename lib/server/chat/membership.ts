@@ -1,0 +1,251 @@
+/**
+ * Membership: the durable list of who is in each room, keyed by member key
+ * (`authorKey`: the account, or a guest token's digest). Becoming a member
+ * and ending it write a coalesced stored event and tell the hub's presence
+ * index; the default rooms are joined on a person's first visit. Also the
+ * rooms as one member sees them ({@link MyRoom}: counts, read state).
+ *
+ * @module
+ */
+import type {
+  MembershipEvent,
+  MyRoom,
+  PresenceUser,
+  ServerFrame,
+} from "@/lib/shared/protocol.ts";
+import type { Store } from "@/lib/server/store/store.ts";
+import type { Config } from "@/lib/server/config.ts";
+import { logger } from "@/lib/server/log.ts";
+import type { Rooms } from "./rooms.ts";
+import { MembershipEvents } from "./membership_events.ts";
+
+/** What membership needs from the hub: its presence index, and reaching a person. */
+export interface MembershipHub {
+  /** `user` became a member of `room` (every instance's presence index learns it). */
+  memberAdded(room: string, user: PresenceUser): unknown;
+  /**
+   * `name` is no longer a member of `room`; the sockets of `key` subscribed
+   * to it leave it, told `left` (with `reason`).
+   */
+  memberRemoved(
+    room: string,
+    name: string,
+    options: { key?: string; reason?: "kicked" | "deleted" | "removed" },
+  ): unknown;
+  /** Sends `frame` to every socket of the member `key`, on every instance. */
+  toMember(key: string, frame: ServerFrame): unknown;
+  /** How many people are online in `room`. */
+  onlineCount(room: string): number;
+}
+
+/** Options of {@link Membership}. */
+export interface MembershipOptions {
+  /** The server's configuration (default rooms, the event window). */
+  config: Config;
+  /** Where members, read state and messages are kept. */
+  store: Store;
+  /** Which rooms exist, and their kinds. */
+  rooms: Rooms;
+  /** The hub's presence index and per-person delivery. */
+  hub: MembershipHub;
+  /** Stores and publishes one membership event message. */
+  writeEvent: (
+    room: string,
+    event: MembershipEvent,
+    text: string,
+  ) => Promise<void>;
+}
+
+/** Who is a member of which room, and changing it. */
+export class Membership {
+  readonly #o: MembershipOptions;
+  readonly #events: MembershipEvents;
+  readonly #log = logger("chat");
+  /** Reads in flight, shared by concurrent callers (a join storm reads once). */
+  readonly #inFlight = new Map<string, Promise<number>>();
+
+  /** Creates the membership rules over `options.store`. */
+  constructor(options: MembershipOptions) {
+    this.#o = options;
+    this.#events = new MembershipEvents({
+      windowMs: options.config.membershipEventWindowMs,
+      write: options.writeEvent,
+    });
+  }
+
+  /** Whether `key` is a member of `room`. */
+  async isMember(room: string, key: string): Promise<boolean> {
+    return (await this.#o.store.members.get(room, key)) !== null;
+  }
+
+  /**
+   * The rooms `key` is a member of. On a first visit (no membership at all)
+   * the default rooms (`CHAT_ROOMS`) are joined first.
+   */
+  async roomsOf(key: string, user: PresenceUser): Promise<string[]> {
+    const rooms = await this.#o.store.members.roomsOf(key);
+    if (rooms.length > 0) return rooms;
+    const joined: string[] = [];
+    for (const room of this.#o.config.rooms) {
+      await this.add(room, key, user);
+      joined.push(room);
+    }
+    return joined;
+  }
+
+  /**
+   * Makes `key` a member of `room` unless it is one; true when it is new.
+   * A new member has read everything before it joined; the room gets a
+   * stored event (coalesced) unless `quiet` (DMs).
+   */
+  async add(
+    room: string,
+    key: string,
+    user: PresenceUser,
+    options: { quiet?: boolean } = {},
+  ): Promise<boolean> {
+    const { store } = this.#o;
+    const added = await store.members.add(room, {
+      key,
+      name: user.name,
+      guest: user.guest,
+    });
+    if (!added) return false;
+    this.#forget(`count:${room}`);
+    await store.reads.set(key, room, await this.lastId(room));
+    if (!options.quiet) this.#events.record(room, "joined", key, user.name);
+    this.#tell(() => this.#o.hub.memberAdded(room, user));
+    return true;
+  }
+
+  /**
+   * Ends `key`'s membership of `room`; true when it was a member. Its
+   * sockets subscribed to the room, on every instance, leave it and are
+   * told `left` (with `reason`, when a moderator removed it).
+   */
+  async remove(
+    room: string,
+    key: string,
+    name: string,
+    reason?: "removed",
+  ): Promise<boolean> {
+    const removed = await this.#o.store.members.remove(room, key);
+    if (!removed) return false;
+    this.#forget(`count:${room}`);
+    const facts = await this.#o.rooms.facts(room);
+    if (facts && facts.kind !== "dm") {
+      this.#events.record(room, "left", key, name);
+    }
+    this.#tell(() =>
+      this.#o.hub.memberRemoved(room, name, {
+        key,
+        ...(reason ? { reason } : {}),
+      })
+    );
+    return true;
+  }
+
+  /** The id of the newest message of `room` (concurrent calls share one read). */
+  lastId(room: string): Promise<number> {
+    return this.#shared(`last:${room}`, () => this.#o.store.lastId(room));
+  }
+
+  /** How many members `room` has (concurrent calls share one read). */
+  count(room: string): Promise<number> {
+    return this.#shared(
+      `count:${room}`,
+      () => this.#o.store.members.count(room),
+    );
+  }
+
+  /** `rooms` as the member `key` sees them, with counts and read state. */
+  async myRooms(
+    key: string,
+    self: string,
+    rooms: string[],
+  ): Promise<MyRoom[]> {
+    const lastRead = await this.#o.store.reads.get(key, rooms);
+    const all = await Promise.all(
+      rooms.map((room) => this.myRoom(key, self, room, lastRead.get(room))),
+    );
+    return all.filter((r): r is MyRoom => r !== null);
+  }
+
+  /**
+   * One room as the member `key` (named `self`) sees it; null when the
+   * room is gone.
+   */
+  async myRoom(
+    key: string,
+    self: string,
+    room: string,
+    lastRead?: number,
+  ): Promise<MyRoom | null> {
+    const { store, rooms, hub } = this.#o;
+    const facts = await rooms.facts(room);
+    if (!facts) return null;
+    const [members, lastId, read, name] = await Promise.all([
+      this.count(room),
+      this.lastId(room),
+      lastRead ?? store.reads.get(key, [room]).then((m) => m.get(room) ?? 0),
+      facts.kind === "dm" ? this.#dmName(room, key, self) : room,
+    ]);
+    const unread = Math.max(0, lastId - read);
+    const mentions = unread > 0
+      ? await store.reads.mentionsAfter(key, room, read)
+      : 0;
+    return {
+      id: room,
+      name,
+      kind: facts.kind,
+      ...(facts.topic ? { topic: facts.topic } : {}),
+      members,
+      online: hub.onlineCount(room),
+      lastId,
+      lastRead: Math.min(read, lastId),
+      unread,
+      mentions,
+    };
+  }
+
+  /** Writes the pending membership events now (shutdown). */
+  flush(): Promise<void> {
+    return this.#events.flush();
+  }
+
+  /** The other person of a DM, by name. */
+  async #dmName(room: string, key: string, self: string): Promise<string> {
+    const { members } = await this.#o.store.members.list(room, { limit: 2 });
+    return members.find((m) => m.key !== key)?.name ?? self;
+  }
+
+  #shared(id: string, read: () => Promise<number>): Promise<number> {
+    const known = this.#inFlight.get(id);
+    if (known) return known;
+    const p = read().finally(() => this.#inFlight.delete(id));
+    this.#inFlight.set(id, p);
+    return p;
+  }
+
+  /** A read in flight predates a change made here: later callers read anew. */
+  #forget(id: string): void {
+    this.#inFlight.delete(id);
+  }
+
+  #tell(call: () => unknown): void {
+    try {
+      const r = call();
+      if (r instanceof Promise) {
+        r.catch((error) =>
+          this.#log.warn("telling the hub failed: {error}", {
+            error: String(error),
+          })
+        );
+      }
+    } catch (error) {
+      this.#log.warn("telling the hub failed: {error}", {
+        error: String(error),
+      });
+    }
+  }
+}

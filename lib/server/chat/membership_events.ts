@@ -1,0 +1,121 @@
+/**
+ * Stored membership events, coalesced: the joins (and leaves) of one room
+ * within a short window on this instance become one event message ("mina
+ * and 2,999 others joined"), so a mass join costs each member a few frames,
+ * not one per joiner. Someone who joins and leaves within one window
+ * changed nothing and is not mentioned.
+ *
+ * @module
+ */
+import type { MembershipEvent } from "@/lib/shared/protocol.ts";
+import { logger } from "@/lib/server/log.ts";
+
+/** Names listed in an event; the rest are counted. */
+const LISTED = 5;
+
+/** Options of {@link MembershipEvents}. */
+export interface MembershipEventsOptions {
+  /** Joins (or leaves) within this many ms become one event; 0: at once. */
+  windowMs: number;
+  /** Stores and publishes one event (the normal message path). */
+  write: (room: string, event: MembershipEvent, text: string) => Promise<void>;
+}
+
+/** One room's changes in the current window: member key → name. */
+interface Window {
+  joined: Map<string, string>;
+  left: Map<string, string>;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/** Collects membership changes per room and writes one event per window. */
+export class MembershipEvents {
+  readonly #windows = new Map<string, Window>();
+  readonly #writing = new Set<Promise<void>>();
+  readonly #o: MembershipEventsOptions;
+  readonly #log = logger("chat");
+
+  /** Creates a collector writing through `options.write`. */
+  constructor(options: MembershipEventsOptions) {
+    this.#o = options;
+  }
+
+  /** Records that the member `key`, shown as `name`, joined or left `room`. */
+  record(
+    room: string,
+    kind: MembershipEvent["kind"],
+    key: string,
+    name: string,
+  ): void {
+    let w = this.#windows.get(room);
+    if (!w) {
+      w = {
+        joined: new Map(),
+        left: new Map(),
+        timer: setTimeout(() => this.#flush(room), this.#o.windowMs),
+      };
+      this.#windows.set(room, w);
+    }
+    const [same, opposite] = kind === "joined"
+      ? [w.joined, w.left]
+      : [w.left, w.joined];
+    // Joined and left again (or back) within the window: no change to tell.
+    if (!opposite.delete(key)) same.set(key, name);
+  }
+
+  /** Writes every pending event now and waits for the writes (shutdown). */
+  async flush(): Promise<void> {
+    for (const room of [...this.#windows.keys()]) this.#flush(room);
+    await Promise.all(this.#writing);
+  }
+
+  #flush(room: string): void {
+    const w = this.#windows.get(room);
+    if (!w) return;
+    clearTimeout(w.timer);
+    this.#windows.delete(room);
+    for (const kind of ["joined", "left"] as const) {
+      const names = [...w[kind].values()];
+      if (names.length === 0) continue;
+      const event: MembershipEvent = {
+        kind,
+        users: names.slice(0, LISTED),
+        count: names.length,
+      };
+      const write = this.#o.write(room, event, eventText(event))
+        .catch((error) =>
+          // The membership itself is stored; only its notice is lost.
+          this.#log.warn(
+            "storing a membership event in {room} failed: {error}",
+            {
+              room,
+              error: String(error),
+            },
+          )
+        )
+        .finally(() => this.#writing.delete(write));
+      this.#writing.add(write);
+    }
+  }
+}
+
+/**
+ * An event in words, for clients that show only text.
+ *
+ * @example
+ * ```ts
+ * eventText({ kind: "joined", users: ["mina"], count: 3000 });
+ * // "mina and 2,999 others joined"
+ * ```
+ */
+export function eventText(event: MembershipEvent): string {
+  const [first, second] = event.users;
+  const who = event.count === 1
+    ? first
+    : event.count === 2 && second !== undefined
+    ? `${first} and ${second}`
+    : `${first} and ${(event.count - 1).toLocaleString("en-US")} ${
+      event.count === 2 ? "other" : "others"
+    }`;
+  return `${who} ${event.kind}`;
+}

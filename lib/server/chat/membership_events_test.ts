@@ -1,0 +1,88 @@
+import { expect } from "expect";
+import FakeTimers from "@sinonjs/fake-timers";
+import type { MembershipEvent } from "@/lib/shared/protocol.ts";
+import { eventText, MembershipEvents } from "./membership_events.ts";
+
+function collector(windowMs = 1000) {
+  const written: { room: string; event: MembershipEvent; text: string }[] = [];
+  const events = new MembershipEvents({
+    windowMs,
+    write: (room, event, text) => {
+      written.push({ room, event, text });
+      return Promise.resolve();
+    },
+  });
+  return { events, written };
+}
+
+Deno.test("membership events - a burst of joins within the window is one event", async () => {
+  const clock = FakeTimers.install();
+  try {
+    const { events, written } = collector();
+    for (let i = 0; i < 3000; i++) {
+      events.record("general", "joined", `k${i}`, i === 0 ? "mina" : `u${i}`);
+    }
+    events.record("random", "joined", "k0", "mina");
+    expect(written).toEqual([]);
+    await clock.tickAsync(1000);
+    expect(written).toEqual([
+      {
+        room: "general",
+        event: {
+          kind: "joined",
+          users: ["mina", "u1", "u2", "u3", "u4"],
+          count: 3000,
+        },
+        text: "mina and 2,999 others joined",
+      },
+      {
+        room: "random",
+        event: { kind: "joined", users: ["mina"], count: 1 },
+        text: "mina joined",
+      },
+    ]);
+    // The next window starts afresh.
+    events.record("general", "left", "k1", "u1");
+    await clock.tickAsync(1000);
+    expect(written[2].text).toBe("u1 left");
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("membership events - joining and leaving within one window tells nothing; one key counts once", async () => {
+  const clock = FakeTimers.install();
+  try {
+    const { events, written } = collector();
+    events.record("general", "joined", "a", "ana");
+    events.record("general", "joined", "a", "ana");
+    events.record("general", "joined", "b", "bo");
+    events.record("general", "left", "b", "bo");
+    events.record("general", "left", "c", "cy");
+    await clock.tickAsync(1000);
+    expect(written.map((w) => w.text)).toEqual(["ana joined", "cy left"]);
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("membership events - flush writes what is pending at once", async () => {
+  const { events, written } = collector(60_000);
+  events.record("general", "joined", "a", "ana");
+  events.record("general", "joined", "b", "bo");
+  await events.flush();
+  expect(written.map((w) => w.text)).toEqual(["ana and bo joined"]);
+  await events.flush();
+  expect(written.length).toBe(1);
+});
+
+Deno.test("membership events - the text names one, two, or the first and a count", () => {
+  expect(eventText({ kind: "left", users: ["mina"], count: 1 })).toBe(
+    "mina left",
+  );
+  expect(eventText({ kind: "joined", users: ["a", "b"], count: 2 })).toBe(
+    "a and b joined",
+  );
+  expect(eventText({ kind: "joined", users: ["a", "b", "c"], count: 3 }))
+    .toBe("a and 2 others joined");
+});

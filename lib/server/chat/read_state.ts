@@ -1,0 +1,102 @@
+/**
+ * Read state on the server: each member's last-read message id per room,
+ * only ever moving forward, and the mentions recorded for them. A change
+ * (a `read` frame, or one's own `send`) goes to every socket of that member
+ * key on every instance as a `read` frame, so reading in one tab clears the
+ * badge in the others and on the person's other devices.
+ *
+ * @module
+ */
+import type { ServerFrame } from "@/lib/shared/protocol.ts";
+import type { Store } from "@/lib/server/store/store.ts";
+import { logger } from "@/lib/server/log.ts";
+import { mentionedNames, resolveMentions } from "./mentions.ts";
+
+/** A `read` frame. */
+export type ReadFrame = Extract<ServerFrame, { type: "read" }>;
+
+/** Options of {@link ReadState}. */
+export interface ReadStateOptions {
+  /** Where read state and mentions are kept. */
+  store: Store;
+  /** The newest message id of a room. */
+  lastId: (room: string) => Promise<number>;
+  /** Sends a frame to every socket of a member key, on every instance. */
+  toMember: (key: string, frame: ServerFrame) => unknown;
+}
+
+/** Read state and mentions. */
+export class ReadState {
+  readonly #o: ReadStateOptions;
+  readonly #log = logger("chat");
+
+  /** Creates the read-state rules over `options.store`. */
+  constructor(options: ReadStateOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Marks `room` read up to `id` (at most its newest message) for the
+   * member `key`, and tells every socket of that member.
+   */
+  async read(key: string, room: string, id: number): Promise<ReadFrame> {
+    const lastId = await this.#o.lastId(room);
+    const stored = await this.#o.store.reads.set(
+      key,
+      room,
+      Math.min(id, lastId),
+    );
+    const frame = await this.#frame(key, room, stored, lastId);
+    this.#o.toMember(key, frame);
+    return frame;
+  }
+
+  /**
+   * After the member `key` sent message `id`: its own message is read, and
+   * the members its text mentions get a recorded mention. Failures are
+   * logged: the message itself is stored and acknowledged.
+   */
+  async sent(
+    key: string | undefined,
+    room: string,
+    id: number,
+    text: string,
+  ): Promise<void> {
+    try {
+      const names = mentionedNames(text);
+      if (names.length > 0) {
+        const keys = (await resolveMentions(this.#o.store.members, room, names))
+          .filter((k) => k !== key);
+        if (keys.length > 0) await this.#o.store.reads.mention(room, id, keys);
+      }
+      if (key === undefined) return;
+      const stored = await this.#o.store.reads.set(key, room, id);
+      // Someone else wrote meanwhile: count it, else nothing is unread.
+      const lastId = stored === id ? id : await this.#o.lastId(room);
+      this.#o.toMember(key, await this.#frame(key, room, stored, lastId));
+    } catch (error) {
+      this.#log.warn("read state after a send in {room} failed: {error}", {
+        room,
+        error: String(error),
+      });
+    }
+  }
+
+  async #frame(
+    key: string,
+    room: string,
+    lastRead: number,
+    lastId: number,
+  ): Promise<ReadFrame> {
+    const unread = Math.max(0, lastId - lastRead);
+    return {
+      type: "read",
+      room,
+      lastRead,
+      unread,
+      mentions: unread > 0
+        ? await this.#o.store.reads.mentionsAfter(key, room, lastRead)
+        : 0,
+    };
+  }
+}

@@ -1,0 +1,283 @@
+/**
+ * Membership over real sockets: durable (it survives a restart on the same
+ * KV file), joined deliberately, written as coalesced stored events and
+ * never for connecting again; `welcome` lists one's own rooms; the
+ * directory and the original listing show public rooms.
+ */
+import { expect } from "expect";
+import { loadConfig } from "@/lib/server/config.ts";
+import {
+  type Server,
+  startServer,
+  withServer,
+  wsUrl,
+} from "@/tests/helpers/server.ts";
+import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
+import { until } from "@/tests/helpers/until.ts";
+import {
+  account,
+  errorFor,
+  history,
+  join,
+  open,
+  say,
+  welcome,
+  welcomeRooms,
+} from "@/tests/helpers/members.ts";
+
+/** Starts a server on the KV file `path`, with `env` over test defaults. */
+function serverOn(path: string, env: Record<string, string> = {}) {
+  return startServer(loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    KV_PATH: path,
+    LOG_LEVEL: "fatal",
+    ...env,
+  }));
+}
+
+/** The stored membership events of `room`. */
+async function events(s: Server, room: string): Promise<Frame[]> {
+  const { messages } = await history(s, room);
+  return messages.filter((m) => m.event !== undefined);
+}
+
+Deno.test("membership - first visit joins the default rooms; membership and read state survive a restart; reconnecting writes no event", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "members_test_" });
+  const path = `${dir}/chat.kv`;
+  try {
+    let token: string;
+    let s = await serverOn(path, { MEMBERSHIP_EVENT_WINDOW_MS: "50" });
+    try {
+      const cookie = await account(s, "ana");
+      const ana = await open(s, "ana", { cookie });
+      expect(welcome(ana).protocol).toBe(2);
+      expect([...welcomeRooms(ana).keys()]).toEqual(["general", "random"]);
+      ana.send({ type: "create", room: "team" });
+      const room = await ana.next(
+        "room",
+        (f) => (f.room as Frame).id === "team",
+      );
+      expect(room.room).toMatchObject({
+        id: "team",
+        kind: "public",
+        members: 1,
+        unread: 0,
+      });
+      const gus = await open(s, "gus");
+      token = welcome(gus).token as string;
+      expect((await join(gus, "team")).members).toBe(2);
+      await until(async () => (await events(s, "team")).length === 1, {
+        what: "gus's event in team",
+      });
+      await say(gus, "team", "one");
+      await say(gus, "team", "two");
+      // Tabs and reconnects are no membership change.
+      const again = await open(s, "gus", { token });
+      await join(again, "team");
+      await Promise.all([ana.close(), gus.close(), again.close()]);
+      // Creating a room is no join: only gus's joining is an event.
+      expect((await events(s, "team")).map((m) => m.text)).toEqual([
+        "gus joined",
+      ]);
+    } finally {
+      await s.shutdown();
+    }
+
+    s = await serverOn(path, { MEMBERSHIP_EVENT_WINDOW_MS: "50" });
+    try {
+      const cookie = await account(s, "ana");
+      const ana = await open(s, "ana", { cookie });
+      const rooms = welcomeRooms(ana);
+      expect([...rooms.keys()].sort()).toEqual(["general", "random", "team"]);
+      // Ana read nothing of it; gus's own messages are read.
+      expect(rooms.get("team")).toMatchObject({
+        members: 2,
+        lastId: 3,
+        lastRead: 0,
+        unread: 3,
+      });
+      const gus = await open(s, "gus", { token: token! });
+      expect(welcomeRooms(gus).get("team")).toMatchObject({
+        lastRead: 3,
+        unread: 0,
+      });
+      const joined = await join(gus, "team");
+      expect(joined).toMatchObject({ lastRead: 3, members: 2 });
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await events(s, "team")).length).toBe(1);
+      await Promise.all([ana.close(), gus.close()]);
+    } finally {
+      await s.shutdown();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("membership - a join storm of 300 people writes a handful of events, not hundreds", async () => {
+  await withServer({
+    MEMBERSHIP_EVENT_WINDOW_MS: "1000",
+    MAX_CONNECTIONS_PER_IP: "1000",
+  }, async (s) => {
+    const owner = await open(s, "owner");
+    owner.send({ type: "create", room: "storm" });
+    await owner.next("room");
+    const n = 300;
+    const clients: Client[] = [];
+    for (let batch = 0; batch < n; batch += 50) {
+      clients.push(
+        ...await Promise.all(
+          Array.from({ length: 50 }, (_, i) => open(s, `u${batch + i}`)),
+        ),
+      );
+    }
+    await Promise.all(clients.map((c) => join(c, "storm")));
+    const stored: Frame[] = await until(async () => {
+      const e = await events(s, "storm");
+      const count = e.reduce(
+        (sum, m) => sum + (m.event as { count: number }).count,
+        0,
+      );
+      return count === n ? e : undefined;
+    }, { what: "every joiner counted", ms: 20_000 });
+    expect(stored.length).toBeLessThanOrEqual(12);
+    expect(stored[stored.length - 1].user).toBe("");
+    const big = stored.find((m) => (m.event as { count: number }).count > 2)!;
+    expect(big.text).toMatch(/^\S+ and [\d,]+ others joined$/);
+    // Every member got each event as one message, not one per joiner.
+    const c = clients[0];
+    await c.until(() =>
+      c.of("message").filter((m) => m.event).length >=
+        stored.filter((m) =>
+          (m.id as number) > (c.of("joined")[0].lastId as number)
+        )
+          .length
+    );
+    expect(c.of("message").length).toBeLessThanOrEqual(stored.length);
+    await Promise.all([owner, ...clients].map((c) => c.close()));
+  });
+});
+
+Deno.test("membership - leave ends membership on every tab with one event; join of a room one is in writes nothing", async () => {
+  await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "50" }, async (s) => {
+    const cookie = await account(s, "ana");
+    const tab1 = await open(s, "ana", { cookie });
+    const tab2 = await open(s, "ana", { cookie });
+    await join(tab1, "general");
+    await join(tab2, "general");
+    await until(async () => (await events(s, "general")).length === 1);
+    tab1.send({ type: "leave", room: "general" });
+    await tab1.next("left", (f) => f.room === "general");
+    await tab2.next("left", (f) => f.room === "general");
+    const texts = async () => (await events(s, "general")).map((m) => m.text);
+    await until(async () => (await texts()).length === 2);
+    expect(await texts()).toEqual(["ana joined", "ana left"]);
+    // No longer subscribed: nothing more arrives on either tab.
+    const bo = await open(s, "bo");
+    await join(bo, "general");
+    await say(bo, "general", "anyone?");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(tab2.of("message").some((m) => m.text === "anyone?")).toBe(false);
+    const back = await open(s, "ana", { cookie });
+    expect(welcomeRooms(back).has("general")).toBe(false);
+    expect(welcomeRooms(back).has("random")).toBe(true);
+    await Promise.all([tab1, tab2, bo, back].map((c) => c.close()));
+  });
+});
+
+Deno.test("membership - the directory pages public rooms; /api/rooms keeps its format and counts people online", async () => {
+  await withServer({}, async (s) => {
+    const cookie = await account(s, "ana");
+    const ana = await open(s, "ana", { cookie });
+    for (const room of ["alpha", "beta", "gamma"]) {
+      ana.send({ type: "create", room });
+      await ana.next("room", (f) => (f.room as Frame).id === room);
+    }
+    ana.send({ type: "create", room: "hidden", private: true });
+    await ana.next("room", (f) => (f.room as Frame).id === "hidden");
+    await join(ana, "general");
+    const first = await (await fetch(`${s.url}/api/directory?limit=2`)).json();
+    expect(first.rooms.map((r: Frame) => r.id)).toEqual(["alpha", "beta"]);
+    expect(first.rooms[0]).toEqual({
+      id: "alpha",
+      name: "alpha",
+      members: 1,
+      online: 1,
+    });
+    const rest = await (await fetch(
+      `${s.url}/api/directory?limit=50&cursor=${first.next}`,
+    )).json();
+    expect(rest.rooms.map((r: Frame) => r.id)).toEqual([
+      "gamma",
+      "general",
+      "random",
+    ]);
+    expect(rest.next).toBeUndefined();
+    for (const q of ["limit=0", "limit=abc", "cursor=Bad!"]) {
+      const res = await fetch(`${s.url}/api/directory?${q}`);
+      expect(res.status).toBe(400);
+      expect((await res.json()).error.status).toBe(400);
+    }
+    const list = await (await fetch(`${s.url}/api/rooms`)).json();
+    expect(list.rooms.map((r: Frame) => r.id).sort()).toEqual([
+      "alpha",
+      "beta",
+      "gamma",
+      "general",
+      "random",
+    ]);
+    expect(list.rooms.find((r: Frame) => r.id === "general")).toEqual({
+      id: "general",
+      name: "general",
+      users_count: 1,
+    });
+    await ana.close();
+  });
+});
+
+Deno.test("membership - errors: unknown rooms, reading a room one is not in, a bad member cursor", async () => {
+  await withServer({}, async (s) => {
+    const gus = await open(s, "gus");
+    gus.send({ type: "join", room: "nowhere" });
+    expect((await errorFor(gus, "join")).code).toBe("no_such_room");
+    gus.send({ type: "view", room: "nowhere" });
+    expect((await errorFor(gus, "view")).code).toBe("no_such_room");
+    const owner = await open(s, "owner");
+    owner.send({ type: "create", room: "elsewhere" });
+    await owner.next("room");
+    gus.send({ type: "read", room: "elsewhere", id: 1 });
+    expect((await errorFor(gus, "read")).code).toBe("not_member");
+    gus.send({ type: "members", room: "general", cursor: "zzz" });
+    expect((await errorFor(gus, "members")).code).toBe("invalid_frame");
+    // Watching a public room without joining it: no send.
+    gus.send({ type: "view", room: "elsewhere" });
+    await gus.next("joined", (f) => f.room === "elsewhere");
+    gus.send({ type: "send", room: "elsewhere", text: "hi", clientId: "x" });
+    expect((await errorFor(gus, "send")).code).toBe("not_member");
+    await Promise.all([gus.close(), owner.close()]);
+  });
+});
+
+Deno.test("membership - the original endpoints never see stored membership events", async () => {
+  await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "50" }, async (s) => {
+    const old = new Client(wsUrl(s, "/ws/general/minsu"), { json: false });
+    const client = new Client(wsUrl(s, "/ws/jisu"), { json: false });
+    await Promise.all([old.opened, client.opened]);
+    const gus = await open(s, "gus");
+    await join(gus, "general");
+    await until(async () => (await events(s, "general")).length === 1);
+    await say(gus, "general", "hello");
+    await old.until(() =>
+      old.frames.includes(
+        '{"sender":"gus","message":"hello","room_id":"general"}',
+      )
+    );
+    await client.until(() => client.frames.includes("gus: hello"));
+    expect(old.frames.some((f) => String(f).includes("joined"))).toBe(false);
+    expect(client.frames.some((f) => String(f).includes("joined"))).toBe(
+      false,
+    );
+    await Promise.all([old.close(), client.close(), gus.close()]);
+  });
+});

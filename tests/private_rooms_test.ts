@@ -1,0 +1,243 @@
+/**
+ * Private rooms, direct messages and read state over real sockets: a
+ * non-member can't read a private room through the history API or the
+ * socket; its owner invites and removes; a DM between two accounts is
+ * started, written, counted unread and read; reading in one tab clears the
+ * count in the person's other tabs.
+ */
+import { expect } from "expect";
+import { withServer } from "@/tests/helpers/server.ts";
+import type { Frame } from "@/tests/helpers/ws_client.ts";
+import {
+  account,
+  errorFor,
+  history,
+  join,
+  open,
+  say,
+  welcome,
+  welcomeRooms,
+} from "@/tests/helpers/members.ts";
+
+Deno.test("private rooms - non-members get 404 from the history API and forbidden on the socket; invite and remove", async () => {
+  await withServer({}, async (s) => {
+    const ownerCookie = await account(s, "owner");
+    const owner = await open(s, "owner", { cookie: ownerCookie });
+    owner.send({ type: "create", room: "secret", private: true });
+    const made = await owner.next(
+      "room",
+      (f) => (f.room as Frame).id === "secret",
+    );
+    expect(made.room).toMatchObject({ kind: "private", members: 1 });
+    await join(owner, "secret");
+    await say(owner, "secret", "the plan");
+
+    const eveCookie = await account(s, "eve");
+    const eve = await open(s, "eve", { cookie: eveCookie });
+    const gus = await open(s, "gus");
+    const gusToken = welcome(gus).token as string;
+    const outsiders: Record<string, string>[] = [
+      {},
+      { cookie: eveCookie },
+      { "x-guest-token": gusToken },
+    ];
+    for (const headers of outsiders) {
+      const page = await history(s, "secret", headers);
+      expect(page.status).toBe(404);
+      expect(page.messages).toEqual([]);
+    }
+    expect((await history(s, "secret", { cookie: ownerCookie })).status).toBe(
+      200,
+    );
+    const refused: Frame[] = [
+      { type: "join", room: "secret" },
+      { type: "view", room: "secret" },
+      { type: "members", room: "secret" },
+      { type: "send", room: "secret", text: "let me in", clientId: "e1" },
+      { type: "typing", room: "secret", typing: true },
+    ];
+    for (const frame of refused) {
+      eve.send(frame);
+      expect((await errorFor(eve, frame.type!, "secret")).code).toBe(
+        "forbidden",
+      );
+    }
+    expect(eve.of("message")).toEqual([]);
+    const listed = await (await fetch(`${s.url}/api/rooms`)).json();
+    expect(listed.rooms.some((r: Frame) => r.id === "secret")).toBe(false);
+
+    // Only the owner (or a moderator) invites; a guest is invited by name.
+    eve.send({ type: "invite", room: "secret", user: "gus" });
+    expect((await errorFor(eve, "invite")).code).toBe("forbidden");
+    owner.send({ type: "invite", room: "secret", user: "nobody" });
+    expect((await errorFor(owner, "invite")).code).toBe("no_such_user");
+    owner.send({ type: "invite", room: "secret", user: "eve" });
+    owner.send({ type: "invite", room: "secret", user: "gus" });
+    const invited = await eve.next(
+      "room",
+      (f) => (f.room as Frame).id === "secret",
+    );
+    expect(invited.room).toMatchObject({ kind: "private", unread: 0 });
+    await gus.next("room", (f) => (f.room as Frame).id === "secret");
+    expect((await history(s, "secret", { cookie: eveCookie })).status).toBe(
+      200,
+    );
+    expect(
+      (await history(s, "secret", { "x-guest-token": gusToken })).status,
+    ).toBe(200);
+    await join(eve, "secret");
+    await say(eve, "secret", "thanks");
+    eve.send({ type: "members", room: "secret" });
+    const members = await eve.next("members");
+    expect(members.total).toBe(3);
+    expect((members.users as Frame[]).map((u) => u.name).sort()).toEqual([
+      "eve",
+      "gus",
+      "owner",
+    ]);
+
+    // Removed: told so, and locked out again.
+    owner.send({ type: "remove", room: "secret", user: "eve" });
+    expect(await eve.next("left", (f) => f.room === "secret")).toMatchObject({
+      reason: "removed",
+    });
+    await say(owner, "secret", "eve is gone");
+    eve.send({ type: "send", room: "secret", text: "hey", clientId: "e2" });
+    expect((await errorFor(eve, "send", "secret")).code).toBe("forbidden");
+    expect(eve.of("message").some((m) => m.text === "eve is gone")).toBe(
+      false,
+    );
+    expect((await history(s, "secret", { cookie: eveCookie })).status).toBe(
+      404,
+    );
+    owner.send({ type: "remove", room: "secret", user: "eve" });
+    expect((await errorFor(owner, "remove")).code).toBe("not_member");
+    await Promise.all([owner.close(), eve.close(), gus.close()]);
+  });
+});
+
+Deno.test("dm - start, send, unread on the other side, read clears it; accounts only", async () => {
+  await withServer({}, async (s) => {
+    const anaCookie = await account(s, "ana");
+    const boCookie = await account(s, "bo");
+    const ana = await open(s, "ana", { cookie: anaCookie });
+    const bo = await open(s, "bo", { cookie: boCookie });
+    ana.send({ type: "dm", user: "BO" });
+    const mine = (await ana.next("room", (f) =>
+      (f.room as Frame).kind === "dm")).room as Frame;
+    const theirs = (await bo.next("room", (f) =>
+      (f.room as Frame).kind === "dm")).room as Frame;
+    expect(mine.id).toBe(theirs.id);
+    expect(mine.id).toMatch(/^dm-[a-z2-7]{24}$/);
+    expect(mine).toMatchObject({ name: "bo", members: 2 });
+    expect(theirs).toMatchObject({ name: "ana", members: 2 });
+    const dm = mine.id as string;
+    await join(ana, dm);
+    await say(ana, dm, "hi bo");
+    await say(ana, dm, "are you there?");
+    // Bo reconnects: the DM is listed with both messages unread.
+    await bo.close();
+    const bo2 = await open(s, "bo", { cookie: boCookie });
+    expect(welcomeRooms(bo2).get(dm)).toMatchObject({
+      kind: "dm",
+      name: "ana",
+      lastId: 2,
+      lastRead: 0,
+      unread: 2,
+    });
+    await join(bo2, dm);
+    bo2.send({ type: "read", room: dm, id: 2 });
+    expect(
+      await bo2.next("read", (f) =>
+        f.room === dm),
+    ).toEqual({
+      type: "read",
+      room: dm,
+      lastRead: 2,
+      unread: 0,
+      mentions: 0,
+    });
+    // Opening it again finds the same room, and nobody else can read it.
+    ana.send({ type: "dm", user: "bo" });
+    const reopened = await ana.until(() =>
+      ana.of("room").filter((f) =>
+        (f.room as Frame).id === dm
+      )[1]
+    );
+    expect((reopened.room as Frame).unread).toBe(0);
+    const eveCookie = await account(s, "eve");
+    expect((await history(s, dm, { cookie: eveCookie })).status).toBe(404);
+    const gus = await open(s, "gus");
+    gus.send({ type: "dm", user: "ana" });
+    expect((await errorFor(gus, "dm")).code).toBe("forbidden");
+    ana.send({ type: "dm", user: "gus" });
+    expect((await errorFor(ana, "dm")).code).toBe("no_such_user");
+    await Promise.all([ana.close(), bo2.close(), gus.close()]);
+  });
+});
+
+Deno.test("read state - reading in one tab clears the count in the other tabs of an account and of a guest token", async () => {
+  await withServer({}, async (s) => {
+    const cookie = await account(s, "ana");
+    const tab1 = await open(s, "ana", { cookie });
+    const tab2 = await open(s, "ana", { cookie });
+    const gus1 = await open(s, "gus");
+    const token = welcome(gus1).token as string;
+    const gus2 = await open(s, "gus", { token });
+    const bo = await open(s, "bo");
+    for (const c of [tab1, tab2, gus1, gus2, bo]) await join(c, "general");
+    for (const text of ["one", "two @ana", "three @gus"]) {
+      await say(bo, "general", text);
+    }
+    await tab2.until(() => tab2.of("message").length === 3);
+    tab1.send({ type: "read", room: "general", id: 2 });
+    expect(await tab2.next("read")).toEqual({
+      type: "read",
+      room: "general",
+      lastRead: 2,
+      unread: 1,
+      mentions: 0,
+    });
+    await tab1.next("read");
+    // Read state never moves back; past the newest it stops at the newest.
+    tab2.send({ type: "read", room: "general", id: 1 });
+    expect(
+      await tab1.until(() => tab1.of("read")[1]),
+    ).toMatchObject({ lastRead: 2 });
+    gus2.send({ type: "read", room: "general", id: 99 });
+    expect(await gus1.next("read")).toMatchObject({
+      lastRead: 3,
+      unread: 0,
+      mentions: 0,
+    });
+    // Mentions count until read, across reconnects.
+    const gus3 = await open(s, "gus", { token });
+    expect(welcomeRooms(gus3).get("general")).toMatchObject({
+      lastRead: 3,
+      unread: 0,
+    });
+    const ana3 = await open(s, "ana", { cookie });
+    expect(welcomeRooms(ana3).get("general")).toMatchObject({
+      lastRead: 2,
+      unread: 1,
+      mentions: 0,
+    });
+    await say(bo, "general", "@ana still there?");
+    const ana4 = await open(s, "ana", { cookie });
+    expect(welcomeRooms(ana4).get("general")).toMatchObject({
+      unread: 2,
+      mentions: 1,
+    });
+    // One's own message is read at once, on every tab.
+    await say(tab1, "general", "yes");
+    expect(
+      await tab2.until(() =>
+        tab2.of("read").at(-1)?.lastRead === 5 &&
+        tab2.of("read").at(-1)
+      ),
+    ).toMatchObject({ unread: 0, mentions: 0 });
+    await Promise.all(
+      [tab1, tab2, gus1, gus2, gus3, ana3, ana4, bo].map((c) => c.close()),
+    );
+  });
+});
