@@ -27,6 +27,17 @@ Deno.test("bus - a guest's message crosses the local bus with every field", asyn
   await bus.close();
 });
 
+Deno.test("bus - presence and membership events cross the local bus to every hub", async () => {
+  const bus = new LocalBus();
+  const [one, two]: BusEvent[][] = [[], []];
+  bus.subscribe((e) => one.push(e));
+  bus.subscribe((e) => two.push(e));
+  for (const e of presenceEvents) await bus.publish(e);
+  expect(one).toEqual(presenceEvents);
+  expect(two).toEqual(presenceEvents);
+  await bus.close();
+});
+
 Deno.test("bus - a guest's message crosses the KV bus to another instance with every field", async () => {
   const dir = await Deno.makeTempDir({ prefix: "bus-fields-" });
   const kvA = await Deno.openKv(`${dir}/bus.kv`);
