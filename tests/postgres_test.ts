@@ -60,14 +60,17 @@ Deno.test({
       const ben = await member(two, "ben");
       clients.push(ana, ben);
       // Presence is the union of both instances.
-      await ana.next("user_joined", (f) => f.user === "ben");
-      // Ben sees both, in his joined list or in a presence update after it.
-      const names = (f: Record<string, unknown>) =>
-        (f.users as { name: string }[]).map((u) => u.name).join(",");
+      await ana.next(
+        "presence",
+        (f) =>
+          (f.changes as { name: string; status: string }[]).some((u) =>
+            u.name === "ben" && u.status === "online"
+          ),
+      );
+      // Ben sees both, in his joined list or in a presence frame after it.
       await ben.until(() =>
-        [...ben.of("joined"), ...ben.of("presence")].some((f) =>
-          names(f) === "ana,ben"
-        )
+        ben.of("joined")[0].online === 2 ||
+        ben.of("presence").some((f) => f.online === 2)
       );
       // Guest names are held in PostgreSQL, so unique across instances.
       const twin = new Client(wsUrl(two, "/ws?name=ANA"));

@@ -21,7 +21,18 @@ async function member(s: ServerProcess, name: string): Promise<Client> {
   return c;
 }
 
-const ids = (c: Client) => c.of("message").map((m) => m.id as number);
+/** Waits until `c` is told `name` is online in general (a coalesced presence frame). */
+async function seesOnline(c: Client, name: string): Promise<void> {
+  await c.next("presence", (f) =>
+    f.room === "general" &&
+    (f.changes as { name: string; status: string }[]).some((u) =>
+      u.name === name && u.status === "online"
+    ));
+}
+
+/** Ids of the chat messages `c` got (stored membership events aside). */
+const ids = (c: Client) =>
+  c.of("message").filter((m) => !m.event).map((m) => m.id as number);
 
 Deno.test("scale-out - instances share messages, presence and typing, and survive a Redis restart", async () => {
   const redis = await startRedis();
@@ -39,9 +50,17 @@ Deno.test("scale-out - instances share messages, presence and typing, and surviv
     const ana = await member(one, "ana");
     const ben = await member(two, "ben");
     // Presence is the union of both instances.
-    await ana.next("user_joined", (f) => f.user === "ben");
-    const joined = ben.of("joined")[0].users as { name: string }[];
-    expect(joined.map((u) => u.name)).toEqual(["ana", "ben"]);
+    await seesOnline(ana, "ben");
+    // Ben sees ana: in his joined list, or in a presence frame after it.
+    await ben.until(() =>
+      (ben.of("joined")[0].users as { name: string }[]).some((u) =>
+        u.name === "ana"
+      ) || ben.of("presence").some((f) =>
+        (f.changes as { name: string }[]).some((u) =>
+          u.name === "ana"
+        )
+      )
+    );
     // Names are unique across instances too.
     const twin = new Client(wsUrl(two, "/ws?name=ANA"));
     const twinWelcome = await twin.next("welcome");
@@ -113,7 +132,10 @@ Deno.test("scale-out - instances share messages, presence and typing, and surviv
     }
     // History: every acked message exactly once, in id order.
     const res = await fetch(`${one.url}/api/rooms/general/messages?limit=200`);
-    const history = (await res.json()).messages as Frame[];
+    // Membership events ("ana joined") are in history too; only chat counts.
+    const history = ((await res.json()).messages as Frame[]).filter((m) =>
+      !m.event
+    );
     const total = sent.ana + sent.ben + 2;
     expect(history.length).toBe(total);
     const historyIds = history.map((m) => m.id as number);
@@ -133,6 +155,54 @@ Deno.test("scale-out - instances share messages, presence and typing, and surviv
   }
 });
 
+Deno.test("scale-out - a person with a tab on each instance is one online member; closing both makes them offline everywhere within seconds", async () => {
+  const redis = await startRedis();
+  const dir = await Deno.makeTempDir({ prefix: "chat-presence-" });
+  const env = {
+    KV_PATH: `${dir}/chat.kv`,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: "fatal",
+  };
+  const one = await spawnServer(freePort(), env);
+  const two = await spawnServer(freePort(), env);
+  try {
+    const ben = await member(one, "ben");
+    const ana = await member(one, "ana");
+    const token = ana.of("welcome")[0].token as string;
+    const anaTwo = new Client(
+      wsUrl(two, `/ws?name=ana&token=${encodeURIComponent(token)}`),
+    );
+    const welcome = await anaTwo.next("welcome");
+    expect((welcome.user as { name: string }).name).toBe("ana");
+    anaTwo.send({ type: "join", room: "general" });
+    const joined = await anaTwo.next("joined");
+    // Ben and ana, on both instances: ana's two tabs are one person.
+    await anaTwo.until(() =>
+      joined.online === 2 ||
+      anaTwo.of("presence").some((f) => f.online === 2) || undefined
+    );
+    await seesOnline(ben, "ana");
+    await ana.close();
+    await new Promise((r) => setTimeout(r, 1500));
+    const offline = (f: Frame) =>
+      (f.changes as { name: string; status: string }[]).some((u) =>
+        u.name === "ana" && u.status === "offline"
+      );
+    expect(ben.of("presence").some(offline)).toBe(false);
+    await anaTwo.close();
+    const closedAt = Date.now();
+    const told = await ben.next("presence", offline);
+    expect(Date.now() - closedAt).toBeLessThan(5000);
+    expect(told.online).toBe(1);
+    await ben.close();
+  } finally {
+    await one.stop();
+    await two.stop();
+    await redis.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
 Deno.test("scale-out - without Redis, instances sharing a KV file reach each other through the KV bus", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-kvbus-" });
   const env = { KV_PATH: `${dir}/chat.kv`, BUS: "kv", LOG_LEVEL: "fatal" };
@@ -141,7 +211,7 @@ Deno.test("scale-out - without Redis, instances sharing a KV file reach each oth
   try {
     const ana = await member(one, "ana");
     const ben = await member(two, "ben");
-    await ana.next("user_joined", (f) => f.user === "ben");
+    await seesOnline(ana, "ben");
     for (let i = 1; i <= 5; i++) {
       ana.send({
         type: "send",
@@ -161,8 +231,11 @@ Deno.test("scale-out - without Redis, instances sharing a KV file reach each oth
         .messages as Frame[];
     await ana.until(() => ana.of("ack").length === 5 || undefined);
     await ben.until(() => ben.of("ack").length === 5 || undefined);
-    const historyIds = (await res()).map((m) => m.id as number);
-    expect(historyIds).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    const historyIds = (await res()).filter((m) => !m.event).map((m) =>
+      m.id as number
+    );
+    expect(historyIds.length).toBe(10);
+    expect(historyIds).toEqual([...historyIds].sort((a, b) => a - b));
     for (const c of [ana, ben]) {
       await c.until(() => ids(c).length >= 10 || undefined, 10_000);
       expect(ids(c)).toEqual(historyIds);
@@ -188,7 +261,7 @@ Deno.test("scale-out - while Redis is down, messages still cross instances by po
   try {
     const ana = await member(one, "ana");
     const ben = await member(two, "ben");
-    await ana.next("user_joined", (f) => f.user === "ben");
+    await seesOnline(ana, "ben");
     await redis.stop();
     for (const [c, who] of [[ana, "ana"], [ben, "ben"]] as const) {
       c.send({
