@@ -28,6 +28,7 @@ import type {
 import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
 import { deletePrefix, getMany, KvMembers, KvReads } from "./kv_members.ts";
 import { Batcher } from "./batcher.ts";
+import { KvSearch } from "./kv_search.ts";
 
 const log = logger("store");
 
@@ -98,6 +99,8 @@ export class KvStore implements Store {
   readonly members: KvMembers;
   /** Read state and mentions under `["reads", …]`, `["mentions", …]`. */
   readonly reads: KvReads;
+  /** Message search under `["search", …]` (see `kv_search.ts`). */
+  readonly search: KvSearch;
   readonly #limit: number;
   readonly #now: () => number;
   /**
@@ -120,6 +123,7 @@ export class KvStore implements Store {
     this.roles = new KvRoles(kv);
     this.members = new KvMembers(kv, now);
     this.reads = new KvReads(kv);
+    this.search = new KvSearch(kv);
     this.#appends = new Batcher((drafts) => this.#commit(drafts), {
       maxItems: MAX_BATCH,
       weight: (d) => d.text.length * 3,
@@ -182,6 +186,7 @@ export class KvStore implements Store {
         if (d.event) message.event = d.event;
         results[i] = { message, duplicate: false };
         op.set(msgKey(d.room, id), message);
+        this.search.stage(op, message);
         if (d.guest && d.author) {
           op.set(authorKey(d.room, id), d.author, { expireIn: AUTHOR_TTL_MS });
         }
@@ -204,6 +209,9 @@ export class KvStore implements Store {
         return { ok: false } as const;
       });
       if (res.ok) {
+        this.search.added(
+          results.flatMap((r) => r.duplicate ? [] : [r.message]),
+        );
         rooms.forEach((room, r) => {
           const first = seqs[r].value ?? 0;
           const last = next.get(room)!;
@@ -270,13 +278,15 @@ export class KvStore implements Store {
   async #prune(room: string, lastId: number): Promise<void> {
     const end = lastId - this.#limit + 1;
     if (end <= 1) return;
-    const old = this.kv.list({
+    const old = this.kv.list<ChatMessage>({
       start: msgKey(room, 0),
       end: msgKey(room, end),
     });
     let op = this.kv.atomic();
     let n = 0;
+    const removed: ChatMessage[] = [];
     for await (const entry of old) {
+      removed.push(entry.value);
       op.delete(entry.key);
       if (++n % 500 === 0) {
         await op.commit();
@@ -284,6 +294,7 @@ export class KvStore implements Store {
       }
     }
     if (n % 500 !== 0) await op.commit();
+    await this.search.removed(removed);
     await this.reads.prune(room, end);
   }
 
@@ -359,9 +370,13 @@ export class KvStore implements Store {
       // A deleted message stays deleted: a late edit must not bring it back.
       if (!entry.value || entry.value.deleted) return null;
       const next: ChatMessage = { ...entry.value, ...change };
-      const res = await this.kv.atomic().check(entry).set(entry.key, next)
-        .commit();
-      if (res.ok) return next;
+      const op = this.kv.atomic().check(entry).set(entry.key, next);
+      this.search.stage(op, next);
+      const res = await op.commit();
+      if (res.ok) {
+        await this.search.changed(entry.value, next);
+        return next;
+      }
     }
   }
 
@@ -414,6 +429,7 @@ export class KvStore implements Store {
     }
     await this.members.clear(id);
     await this.reads.clear(id);
+    await this.search.clear(id);
     return true;
   }
 
@@ -511,6 +527,7 @@ export class KvStore implements Store {
       this.members.idle(),
       this.reads.idle(),
     ]);
+    await this.search.idle();
     this.kv.close();
   }
 }
@@ -544,5 +561,6 @@ export async function openKvStore(options: KvStoreOptions): Promise<KvStore> {
   const kv = await Deno.openKv(options.path || undefined);
   const store = new KvStore(kv, options.historyLimit, options.now);
   await store.indexPublicRooms();
+  await store.search.recover();
   return store;
 }

@@ -26,6 +26,8 @@ import {
   PgSessions,
 } from "./postgres_records.ts";
 import { PgMembers, PgReads } from "./postgres_members.ts";
+import { PgSearch, termString } from "./postgres_search.ts";
+import { indexTerms } from "./search_tokens.ts";
 import type {
   Appended,
   CreateRoomOptions,
@@ -191,6 +193,8 @@ export class PostgresStore implements Store {
   readonly members: PgMembers;
   /** Read state in `read_state`, mentions in `mentions`. */
   readonly reads: PgReads;
+  /** Message search in `search_terms` (see `postgres_search.ts`). */
+  readonly search: PgSearch;
   readonly #limit: number;
   readonly #now: () => number;
   readonly #log: Logger;
@@ -216,6 +220,7 @@ export class PostgresStore implements Store {
     this.roles = new PgRoles(sql, guard);
     this.members = new PgMembers(sql, guard, this.#now);
     this.reads = new PgReads(sql, guard);
+    this.search = new PgSearch(sql, guard);
     this.#appends = new Batcher(
       (drafts) => this.#guard(this.#commit(drafts)),
       {
@@ -287,7 +292,7 @@ export class PostgresStore implements Store {
     const rows = await this.sql<
       (MessageRow & { idx: number; duplicate: boolean })[]
     >`
-      SELECT * FROM chat_append(
+      WITH appended AS (SELECT * FROM chat_append(
         ${drafts.map((d) => d.room)}::text[],
         ${drafts.map((d) => d.user)}::text[],
         ${drafts.map((d) => d.text)}::text[],
@@ -299,7 +304,18 @@ export class PostgresStore implements Store {
         ${
       drafts.map((d) => d.event ? JSON.stringify(d.event) : null)
     }::text[]::jsonb[]
-      )`;
+      )),
+      -- The search terms, in the same statement: stored with the message.
+      indexed AS (
+        INSERT INTO search_terms (room, id, ts, terms)
+        SELECT d.room, a.id, a.ts, string_to_array(d.terms, ' ')
+        FROM appended a
+        JOIN unnest(${drafts.map((d) => d.room)}::text[],
+          ${drafts.map(termString)}::text[]) WITH ORDINALITY
+          AS d(room, terms, idx) ON d.idx = a.idx
+        WHERE NOT a.duplicate
+      )
+      SELECT * FROM appended`;
     const results: Appended[] = new Array(drafts.length);
     const span = new Map<string, { first: number; last: number }>();
     for (const r of rows) {
@@ -391,13 +407,22 @@ export class PostgresStore implements Store {
     change: MessageChange,
   ): Promise<ChatMessage | null> {
     // A deleted message stays deleted: a late edit must not bring it back.
+    // The search terms change in the same statement.
+    const terms = change.deleted ? "" : indexTerms(change.text).join(" ");
     const rows = await this.#guard(this.sql<MessageRow[]>`
-      UPDATE messages SET
-        text = ${change.text},
-        edited = edited OR ${change.edited === true},
-        deleted = ${change.deleted === true}
-      WHERE room = ${room} AND id = ${id} AND NOT deleted
-      RETURNING *`);
+      WITH changed AS (
+        UPDATE messages SET
+          text = ${change.text},
+          edited = edited OR ${change.edited === true},
+          deleted = ${change.deleted === true}
+        WHERE room = ${room} AND id = ${id} AND NOT deleted
+        RETURNING *
+      ), indexed AS (
+        UPDATE search_terms s SET terms = string_to_array(${terms}, ' ')
+        FROM changed c
+        WHERE s.room = c.room AND s.id = c.id AND c.user_name <> ''
+      )
+      SELECT * FROM changed`);
     return rows[0] ? toMessage(rows[0]) : null;
   }
 
@@ -497,6 +522,7 @@ export class PostgresStore implements Store {
       this.#appends.idle(),
       this.members.idle(),
       this.reads.idle(),
+      this.search.idle(),
     ]);
     await this.sql.end({ timeout: 5 });
   }
@@ -530,5 +556,7 @@ export async function openPostgresStore(
       }`,
     );
   }
-  return new PostgresStore(sql, options);
+  const store = new PostgresStore(sql, options);
+  store.search.catchUp();
+  return store;
 }

@@ -291,6 +291,28 @@ export const MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 8,
+    name: "message search: terms per message under a GIN index",
+    sql: `
+      -- A message's search terms (words, CJK characters and pairs), made by
+      -- the app's tokenizer and written by the statement storing the
+      -- message; rows go with their message.
+      CREATE TABLE search_terms (
+        room text NOT NULL,
+        id bigint NOT NULL,
+        ts bigint NOT NULL,
+        terms text[] NOT NULL,
+        PRIMARY KEY (room, id),
+        FOREIGN KEY (room, id) REFERENCES messages (room, id)
+          ON DELETE CASCADE
+      );
+      CREATE INDEX search_terms_terms ON search_terms USING gin (terms);
+      -- Newest first, the order of results: common terms scan this instead.
+      CREATE INDEX search_terms_order
+        ON search_terms (ts DESC, room COLLATE "C" DESC, id DESC);
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

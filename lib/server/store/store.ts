@@ -256,6 +256,54 @@ export interface ReadRecords {
   mentionsAfter(key: string, room: string, after: number): Promise<number>;
 }
 
+/** A place in the order of search results (newest first). */
+export interface SearchCursor {
+  /** The message's time. */
+  ts: number;
+  /** Its room. */
+  room: string;
+  /** Its id. */
+  id: number;
+}
+
+/** A search of stored messages. */
+export interface SearchQuery {
+  /** The rooms to search (the caller decides which the reader may read). */
+  rooms: string[];
+  /** The query as typed: every word, and every CJK run, must be found. */
+  query: string;
+  /** Most hits to return. */
+  limit: number;
+  /** Only hits after this place in the order (a previous page's `next`). */
+  before?: SearchCursor;
+}
+
+/** A message found by a search. */
+export interface SearchHit {
+  /** The message as stored. */
+  message: ChatMessage;
+  /** Where the query matched, `[start, end)` in UTF-16 offsets of its text. */
+  highlights: [number, number][];
+}
+
+/** A page of search results. */
+export interface SearchPage {
+  /** Newest first: by time, then room and id, both descending. */
+  hits: SearchHit[];
+  /** Where the next page starts, when more hits may follow. */
+  next?: SearchCursor;
+}
+
+/**
+ * Message search (see `search_tokens.ts` for how text is cut into terms).
+ * The index follows appends, edits, deletions, retention and room removal;
+ * deleted messages and membership events are never found.
+ */
+export interface SearchIndex {
+  /** A page of the messages of `rooms` matching `query`. */
+  query(query: SearchQuery): Promise<SearchPage>;
+}
+
 /** An account as stored. */
 export interface Account {
   /** The name as registered, case kept. */
@@ -376,6 +424,8 @@ export interface Store extends MessageStore, RoomStore {
   readonly members: MemberRecords;
   /** Read state and mentions. */
   readonly reads: ReadRecords;
+  /** Message search. */
+  readonly search: SearchIndex;
   /** Whether the database answers now. */
   healthy(): Promise<boolean>;
   /** Waits for pending commits and releases the database. */

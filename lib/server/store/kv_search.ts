@@ -1,0 +1,403 @@
+/**
+ * Message search in Deno KV: an inverted index of one key per (room, term,
+ * message), `["search", room, term, ts, id]`, so a term's postings in a room
+ * list newest first.
+ *
+ * A send's commit also writes `["search_pending", room, id]` (one small
+ * key); the postings follow right after the commit, batched, and remove the
+ * marker. A crash in between leaves the marker, and the next start indexes
+ * the message then. Keeping the postings out of the send's commit keeps
+ * acks fast and long messages (thousands of terms) within KV's limits on
+ * one commit. Edits and deletions update the postings before they resolve;
+ * retention and room removal drop them.
+ *
+ * A query probes each term's postings in each room, drives from the rarest
+ * term, and checks each candidate against the message as stored (see
+ * `search_match.ts`), so an index entry left behind by a race can cost a
+ * little time but never a wrong result.
+ *
+ * @module
+ */
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import { roomKey } from "@/lib/shared/names.ts";
+import { logger } from "@/lib/server/log.ts";
+import { Batcher } from "./batcher.ts";
+import { deletePrefix, getMany } from "./kv_members.ts";
+import { indexTerms } from "./search_tokens.ts";
+import {
+  compareNewestFirst,
+  cursorOf,
+  match,
+  type ParsedQuery,
+  parseQuery,
+  searchable,
+} from "./search_match.ts";
+import type {
+  SearchCursor,
+  SearchHit,
+  SearchIndex,
+  SearchPage,
+  SearchQuery,
+} from "./store.ts";
+
+const log = logger("store");
+
+const postingKey = (room: string, term: string, ts: number, id: number) => [
+  "search",
+  room,
+  term,
+  ts,
+  id,
+];
+const pendingKey = (room: string, id: number) => ["search_pending", room, id];
+/** Where `kv.ts` keeps a message. */
+const msgKey = (room: string, id: number) => ["msg", room, id];
+/** Set once every message stored before search existed has been indexed. */
+const INDEXED = ["meta", "search_indexed"];
+
+/** Mutations per commit, inside KV's limit of 1,000. */
+const MAX_MUTATIONS = 900;
+/** Messages per indexing batch. */
+const MAX_MESSAGES = 200;
+/** Postings read per term before choosing the term that drives a query. */
+const PROBE = 64;
+/** Candidates checked against stored messages per round trip. */
+const CANDIDATES = 20;
+
+type Mutation = { set: Deno.KvKey } | { delete: Deno.KvKey };
+
+/** The search index in Deno KV; `KvStore` keeps it in step with messages. */
+export class KvSearch implements SearchIndex {
+  readonly #kv: Deno.Kv;
+  readonly #writes: Batcher<ChatMessage, true>;
+  /** Indexing not yet committed, by message, so an edit waits for it. */
+  readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #background = new Set<Promise<void>>();
+
+  /** Creates the index over `kv`. */
+  constructor(kv: Deno.Kv) {
+    this.#kv = kv;
+    this.#writes = new Batcher(async (messages) => {
+      await this.#write(messages.flatMap((m) => postings(m, "set")), messages);
+      return messages.map(() => true as const);
+    }, { maxItems: MAX_MESSAGES });
+  }
+
+  /** Adds to a commit storing `message` the marker that it awaits indexing. */
+  stage(op: Deno.AtomicOperation, message: ChatMessage): void {
+    if (searchable(message)) op.set(pendingKey(message.room, message.id), true);
+  }
+
+  /** Indexes committed messages in the background (their markers are set). */
+  added(messages: ChatMessage[]): void {
+    for (const m of messages) {
+      if (!searchable(m)) continue;
+      const key = roomKey(m.room, m.id);
+      const done: Promise<void> = this.#writes.push(m).then(
+        () => {},
+        (error) =>
+          log.warn("indexing {room}/{id} failed (redone at start): {error}", {
+            room: m.room,
+            id: m.id,
+            error: String(error),
+          }),
+      ).finally(() => {
+        if (this.#inFlight.get(key) === done) this.#inFlight.delete(key);
+      });
+      this.#inFlight.set(key, done);
+    }
+  }
+
+  /** Moves a message's postings from its old text to its new one. */
+  async changed(before: ChatMessage, after: ChatMessage): Promise<void> {
+    await this.#inFlight.get(roomKey(before.room, before.id));
+    const keep = new Set(searchable(after) ? indexTerms(after.text) : []);
+    const gone = (searchable(before) ? indexTerms(before.text) : [])
+      .filter((t) => !keep.has(t));
+    await this.#write([
+      ...gone.map((t) => ({
+        delete: postingKey(before.room, t, before.ts, before.id),
+      })),
+      ...[...keep].map((t) => ({
+        set: postingKey(after.room, t, after.ts, after.id),
+      })),
+    ], [after]);
+  }
+
+  /** Drops the postings of messages that retention removed. */
+  async removed(messages: ChatMessage[]): Promise<void> {
+    // Postings still being written would otherwise outlive the removal.
+    await Promise.all(
+      messages.map((m) => this.#inFlight.get(roomKey(m.room, m.id))),
+    );
+    await this.#write(messages.flatMap((m) => postings(m, "delete")), messages);
+  }
+
+  /** Drops a removed room's postings and markers. */
+  async clear(room: string): Promise<void> {
+    await deletePrefix(this.#kv, ["search", room]);
+    await deletePrefix(this.#kv, ["search_pending", room]);
+  }
+
+  /**
+   * At start: indexes the messages whose markers a crash left, and, once
+   * per KV file, in the background, every message stored before search
+   * existed.
+   */
+  async recover(): Promise<void> {
+    const keys: { room: string; id: number }[] = [];
+    for await (const e of this.#kv.list({ prefix: ["search_pending"] })) {
+      keys.push({ room: String(e.key[1]), id: Number(e.key[2]) });
+    }
+    for (let i = 0; i < keys.length; i += MAX_MESSAGES) {
+      const chunk = keys.slice(i, i + MAX_MESSAGES);
+      const found = await getMany<ChatMessage>(
+        this.#kv,
+        chunk.map((k) => msgKey(k.room, k.id)),
+      );
+      const messages = found.flatMap((e) => e.value ? [e.value] : []);
+      await this.#write(
+        [
+          ...messages.flatMap((m) => postings(m, "set")),
+          // A marker without its message (retention came first) just goes.
+          ...chunk.map((k) => ({ delete: pendingKey(k.room, k.id) })),
+        ],
+        [],
+      );
+    }
+    if ((await this.#kv.get(INDEXED)).value) return;
+    this.#track(this.#backfill());
+  }
+
+  async #backfill(): Promise<void> {
+    let batch: ChatMessage[] = [];
+    const flush = async () => {
+      await this.#write(batch.flatMap((m) => postings(m, "set")), []);
+      batch = [];
+    };
+    for await (
+      const e of this.#kv.list<ChatMessage>({ prefix: ["msg"] }, {
+        batchSize: 500,
+      })
+    ) {
+      batch.push(e.value);
+      if (batch.length >= MAX_MESSAGES) await flush();
+    }
+    await flush();
+    await this.#kv.set(INDEXED, true);
+  }
+
+  #track(p: Promise<void>): void {
+    const tracked = p.catch((error) =>
+      log.warn("indexing stored messages failed (redone at start): {error}", {
+        error: String(error),
+      })
+    ).finally(() => this.#background.delete(tracked));
+    this.#background.add(tracked);
+  }
+
+  /** Waits until queued indexing is committed. */
+  async idle(): Promise<void> {
+    await this.#writes.idle();
+    await Promise.all([...this.#inFlight.values(), ...this.#background]);
+  }
+
+  /**
+   * Commits `mutations` in chunks, then removes the markers of `done` (so a
+   * marker goes only once its message's postings are all stored).
+   */
+  async #write(mutations: Mutation[], done: ChatMessage[]): Promise<void> {
+    const all = [
+      ...mutations,
+      ...done.map((m) => ({ delete: pendingKey(m.room, m.id) })),
+    ];
+    for (let i = 0; i < all.length; i += MAX_MUTATIONS) {
+      const op = this.#kv.atomic();
+      for (const m of all.slice(i, i + MAX_MUTATIONS)) {
+        if ("set" in m) op.set(m.set, true);
+        else op.delete(m.delete);
+      }
+      await commit(op);
+    }
+  }
+
+  /** A page of the messages of `q.rooms` matching `q.query`, newest first. */
+  async query(q: SearchQuery): Promise<SearchPage> {
+    const parsed = parseQuery(q.query);
+    const limit = Math.max(1, Math.floor(q.limit));
+    if (parsed.lookup.length === 0 || q.rooms.length === 0) return { hits: [] };
+    const streams = [...new Set(q.rooms)].map((room) =>
+      new RoomHits(this.#kv, room, parsed, q.before)
+    );
+    const heads = await Promise.all(streams.map((s) => s.peek()));
+    const hits: SearchHit[] = [];
+    while (hits.length <= limit) {
+      let best = -1;
+      heads.forEach((h, i) => {
+        if (
+          h && (best < 0 ||
+            compareNewestFirst(
+                cursorOf(h.message),
+                cursorOf(heads[best]!.message),
+              ) < 0)
+        ) best = i;
+      });
+      if (best < 0) break;
+      hits.push(heads[best]!);
+      streams[best].shift();
+      heads[best] = await streams[best].peek();
+    }
+    if (hits.length <= limit) return { hits };
+    hits.length = limit;
+    return { hits, next: cursorOf(hits[limit - 1].message) };
+  }
+}
+
+/** The posting mutations of a message's current text. */
+function postings(m: ChatMessage, kind: "set" | "delete"): Mutation[] {
+  if (!searchable(m)) return [];
+  return indexTerms(m.text).map((t) => {
+    const key = postingKey(m.room, t, m.ts, m.id);
+    return kind === "set" ? { set: key } : { delete: key };
+  });
+}
+
+/** Commits, retrying while another process holds the KV file's lock. */
+async function commit(op: Deno.AtomicOperation): Promise<void> {
+  for (let attempt = 0;; attempt++) {
+    try {
+      await op.commit();
+      return;
+    } catch (error) {
+      if (!String(error).includes("database is locked") || attempt > 50) {
+        throw error;
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
+    }
+  }
+}
+
+/** A place in a room's postings: a posting key's last two parts. */
+interface Posting {
+  ts: number;
+  id: number;
+}
+
+/**
+ * The hits of one room, newest first, found lazily: each refill checks a
+ * few candidates of the driving term against the stored messages.
+ */
+class RoomHits {
+  readonly #kv: Deno.Kv;
+  readonly #room: string;
+  readonly #query: ParsedQuery;
+  readonly #before?: SearchCursor;
+  readonly #hits: SearchHit[] = [];
+  #done = false;
+  /** The driving term's postings, then the rest of its list. */
+  #driver?: { term: string; buffer: Posting[]; rest?: AsyncIterator<Posting> };
+  /** Complete posting sets of the other terms, as `ts:id`. */
+  #filters: Set<string>[] = [];
+
+  constructor(
+    kv: Deno.Kv,
+    room: string,
+    query: ParsedQuery,
+    before?: SearchCursor,
+  ) {
+    this.#kv = kv;
+    this.#room = room;
+    this.#query = query;
+    this.#before = before;
+  }
+
+  /** The next hit, without taking it. */
+  async peek(): Promise<SearchHit | undefined> {
+    while (this.#hits.length === 0 && !this.#done) await this.#fill();
+    return this.#hits[0];
+  }
+
+  /** Takes the hit `peek` gave. */
+  shift(): void {
+    this.#hits.shift();
+  }
+
+  /** The postings of `term` before the cursor, newest first. */
+  #selector(term: string, end?: Deno.KvKey): Deno.KvListSelector {
+    const prefix = ["search", this.#room, term];
+    if (end) return { prefix, end };
+    const c = this.#before;
+    if (!c) return { prefix };
+    // Keys order by (ts, id) within a room; across rooms the cursor's
+    // room breaks a tie of times (see compareNewestFirst).
+    if (this.#room < c.room) return { prefix, end: [...prefix, c.ts, true] };
+    if (this.#room === c.room) return { prefix, end: [...prefix, c.ts, c.id] };
+    return { prefix, end: [...prefix, c.ts] };
+  }
+
+  async #probe(): Promise<void> {
+    const probes = await Promise.all(this.#query.lookup.map(async (term) => {
+      const list: Posting[] = [];
+      const iter = this.#kv.list(this.#selector(term), {
+        reverse: true,
+        limit: PROBE,
+      });
+      for await (const e of iter) list.push(postingOf(e.key));
+      return { term, list, complete: list.length < PROBE };
+    }));
+    const complete = probes.filter((p) => p.complete)
+      .sort((a, b) => a.list.length - b.list.length);
+    const driver = complete[0] ?? probes[0];
+    this.#filters = complete.filter((p) => p !== driver)
+      .map((p) => new Set(p.list.map((x) => `${x.ts}:${x.id}`)));
+    this.#driver = { term: driver.term, buffer: driver.list };
+    if (!driver.complete) {
+      const last = driver.list[driver.list.length - 1];
+      const iter = this.#kv.list(
+        this.#selector(
+          driver.term,
+          ["search", this.#room, driver.term, last.ts, last.id],
+        ),
+        { reverse: true, batchSize: 500 },
+      );
+      this.#driver.rest = (async function* () {
+        for await (const e of iter) yield postingOf(e.key);
+      })();
+    }
+  }
+
+  async #next(): Promise<Posting | undefined> {
+    const d = this.#driver!;
+    if (d.buffer.length) return d.buffer.shift();
+    if (!d.rest) return undefined;
+    const r = await d.rest.next();
+    return r.done ? undefined : r.value;
+  }
+
+  async #fill(): Promise<void> {
+    if (!this.#driver) await this.#probe();
+    const batch: Posting[] = [];
+    while (batch.length < CANDIDATES) {
+      const p = await this.#next();
+      if (!p) break;
+      const k = `${p.ts}:${p.id}`;
+      if (this.#filters.every((f) => f.has(k))) batch.push(p);
+    }
+    if (batch.length < CANDIDATES) this.#done = true;
+    const found = await getMany<ChatMessage>(
+      this.#kv,
+      batch.map((p) => msgKey(this.#room, p.id)),
+    );
+    found.forEach((e, i) => {
+      const m = e.value;
+      // A posting outliving its text (an edit racing indexing) is skipped.
+      if (!m || m.ts !== batch[i].ts || !searchable(m)) return;
+      const highlights = match(this.#query, m.text);
+      if (highlights) this.#hits.push({ message: m, highlights });
+    });
+  }
+}
+
+function postingOf(key: Deno.KvKey): Posting {
+  return { ts: Number(key[3]), id: Number(key[4]) };
+}

@@ -1,0 +1,68 @@
+import { HttpError } from "fresh";
+import { define } from "@/utils.ts";
+import { authorKey } from "@/lib/server/chat/identity.ts";
+import { parseQuery } from "@/lib/server/store/search_match.ts";
+import { search, SearchError } from "@/lib/server/search/search.ts";
+import {
+  DEFAULT_SEARCH_LIMIT,
+  MAX_QUERY_CHARS,
+  MAX_SEARCH_LIMIT,
+} from "@/lib/shared/search.ts";
+
+/**
+ * `GET /api/search?q=&room=&before=&limit=`: messages matching `q`, newest
+ * first, with highlights, in the rooms the requester may read (an account
+ * by its session cookie, a guest by its token in `X-Guest-Token`); see
+ * `lib/server/search/search.ts` and docs/protocol.md.
+ */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const params = ctx.url.searchParams;
+    const q = params.get("q");
+    if (q === null || q.trim() === "") {
+      throw new HttpError(400, "Missing q: the words to search for");
+    }
+    if ([...q].length > MAX_QUERY_CHARS) {
+      throw new HttpError(
+        400,
+        `Invalid q: longer than ${MAX_QUERY_CHARS} characters`,
+      );
+    }
+    if (parseQuery(q).lookup.length === 0) {
+      throw new HttpError(400, "Invalid q: it has no letters or digits");
+    }
+    const limitText = params.get("limit");
+    const limit = limitText === null ? DEFAULT_SEARCH_LIMIT : Number(limitText);
+    if (
+      limitText !== null &&
+      (!/^\d{1,3}$/.test(limitText) || limit < 1 || limit > MAX_SEARCH_LIMIT)
+    ) {
+      throw new HttpError(
+        400,
+        `Invalid limit: expected an integer from 1 to ${MAX_SEARCH_LIMIT}`,
+      );
+    }
+    const token = ctx.req.headers.get("x-guest-token") ?? undefined;
+    const reader = ctx.state.user
+      ? authorKey({ name: ctx.state.user.name, guest: false })
+      : token
+      ? authorKey({ name: "", guest: true, token })
+      : undefined;
+    try {
+      return Response.json(
+        await search(ctx.state.chat.store, {
+          reader,
+          q,
+          room: params.get("room") ?? undefined,
+          before: params.get("before") ?? undefined,
+          limit,
+        }),
+      );
+    } catch (error) {
+      if (error instanceof SearchError) {
+        throw new HttpError(error.status, error.message);
+      }
+      throw error;
+    }
+  },
+});
