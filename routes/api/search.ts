@@ -48,9 +48,13 @@ export const handler = define.handlers({
       : token
       ? authorKey({ name: "", guest: true, token })
       : undefined;
+    const { chat } = ctx.state;
     try {
       return Response.json(
-        await search(ctx.state.chat.store, {
+        await search({
+          store: chat.store,
+          mayRead: (room, key) => chat.mayRead(room, key),
+        }, {
           reader,
           q,
           room: params.get("room") ?? undefined,

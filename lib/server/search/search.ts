@@ -58,16 +58,15 @@ export function parseCursor(text: string): SearchCursor | null {
   return { ts, id, room: m[3] };
 }
 
-/** Whether `reader` may read `room`: false too when there is no such room. */
-async function mayRead(
-  store: Store,
-  room: string,
-  reader: string | undefined,
-): Promise<boolean> {
-  const stored = await store.room(room);
-  if (!stored) return false;
-  if (stored.kind === "public") return true;
-  return reader !== undefined && await store.members.get(room, reader) !== null;
+/** What a search needs of the chat service. */
+export interface SearchDeps {
+  /** The store, with its index and membership. */
+  store: Store;
+  /**
+   * Whether the member `key` may read `room` (false when there is no such
+   * room): `Chat.mayRead`.
+   */
+  mayRead(room: string, key: string | undefined): Promise<boolean>;
 }
 
 /**
@@ -75,9 +74,10 @@ async function mayRead(
  * is answered as if it did not exist (404), as the history API does.
  */
 export async function search(
-  store: Store,
+  deps: SearchDeps,
   request: SearchRequest,
 ): Promise<SearchResponse> {
+  const { store } = deps;
   let before: SearchCursor | undefined;
   if (request.before !== undefined) {
     const c = parseCursor(request.before);
@@ -88,7 +88,7 @@ export async function search(
   }
   let rooms: string[];
   if (request.room !== undefined) {
-    if (!(await mayRead(store, request.room, request.reader))) {
+    if (!(await deps.mayRead(request.room, request.reader))) {
       throw new SearchError(404, `No such room: ${request.room}`);
     }
     rooms = [request.room];
