@@ -3,10 +3,12 @@
  * the hub, the store and the bus. Entry points (the WebSocket endpoints, the
  * HTTP API) call it; it enforces the rules every endpoint shares. Rooms and
  * their quotas live in `rooms.ts`, membership in `membership.ts` (its
- * stored events in `membership_events.ts`), read state and mentions in
- * `read_state.ts`, member lists in `member_list.ts`, moderation and
- * authorship in `moderation.ts`, name holds in `identity.ts`, the rules of
- * private rooms and DMs in `access.ts`.
+ * stored events in `membership_events.ts`), what a socket joins, views and
+ * may read in `subscriptions.ts`, read state and mentions in
+ * `read_state.ts`, member lists in `member_list.ts`, invitations and DMs in
+ * `private_rooms.ts`, moderation and authorship in `moderation.ts`, name
+ * holds in `identity.ts`. (Past 300 lines: it is the one facade, each
+ * method a documented entry that delegates.)
  *
  * @module
  */
@@ -25,19 +27,15 @@ import type {
 } from "@/lib/shared/protocol.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import { openStore } from "@/lib/server/store/open.ts";
-import { fold } from "@/lib/shared/names.ts";
 import { ChatError } from "./chat_error.ts";
 import { Rooms } from "./rooms.ts";
 import { Moderation } from "./moderation.ts";
 import { Messages } from "./messages.ts";
 import { Membership } from "./membership.ts";
 import { ReadState } from "./read_state.ts";
-import {
-  BadCursorError,
-  memberPage,
-  type MembersFrame,
-} from "./member_list.ts";
-import { dmRoomId } from "./dm.ts";
+import type { MembersFrame } from "./member_list.ts";
+import { Subscriptions } from "./subscriptions.ts";
+import { PrivateRooms } from "./private_rooms.ts";
 import type { FlowLog } from "@/lib/server/flow_log.ts";
 import { logger } from "@/lib/server/log.ts";
 import type { Socket, WireFormat } from "@/lib/server/realtime/hub.ts";
@@ -63,14 +61,6 @@ export interface ChatOptions {
 /** How long {@link Chat.health} waits for each answer. */
 const HEALTH_TIMEOUT_MS = 2000;
 
-/** What the chat keeps per connected client. */
-interface Session {
-  /** Rooms its person is known to be a member of. */
-  memberRooms: Set<string>;
-  /** Public rooms it watches without being a member (`view`). */
-  previews: Set<string>;
-}
-
 /** The chat service of one instance. */
 export class Chat {
   readonly #hub: Hub;
@@ -79,9 +69,8 @@ export class Chat {
   readonly #messages: Messages;
   readonly #membership: Membership;
   readonly #reads: ReadState;
-  readonly #sessions = new WeakMap<Client, Session>();
-  /** Folded name → member key of the guests connected here (for `invite`). */
-  readonly #guests = new Map<string, { key: string; live: number }>();
+  readonly #subscriptions: Subscriptions;
+  readonly #private: PrivateRooms;
   readonly #log = logger("chat");
   #expiry: ReturnType<typeof setInterval> | undefined;
   /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
@@ -117,10 +106,26 @@ export class Chat {
       writeEvent: (room, event, text) =>
         this.#messages.announce(room, event, text),
     });
+    this.#private = new PrivateRooms({
+      store,
+      rooms,
+      membership: this.#membership,
+      canModerate: (user, room) => this.canModerate(user, room),
+      tellMember: (key, self, room) => this.#toMemberRoom(key, self, room),
+    });
     this.#reads = new ReadState({
       store,
       lastId: (room) => this.#membership.lastId(room),
       toMember: (key, frame) => hub.toMember(key, frame),
+    });
+    this.#subscriptions = new Subscriptions({
+      store,
+      hub,
+      rooms,
+      membership: this.#membership,
+      reads: this.#reads,
+      isBanned: (room, user) => this.isBanned(room, user),
+      tellMember: (key, self, room) => this.#toMemberRoom(key, self, room),
     });
   }
 
@@ -208,15 +213,8 @@ export class Chat {
     const key = authorKey(identity);
     const ids = key ? await this.#membership.roomsOf(key, user) : [];
     const client = this.#hub.connect(socket, user, "v1", key, ids);
-    this.#sessions.set(client, {
-      memberRooms: new Set(ids),
-      previews: new Set(),
-    });
-    if (key && user.guest) {
-      const g = this.#guests.get(fold(user.name));
-      if (g && g.key === key) g.live++;
-      else this.#guests.set(fold(user.name), { key, live: 1 });
-    }
+    this.#subscriptions.opened(client, ids);
+    if (key && user.guest) this.#private.guestConnected(user.name, key);
     const rooms = key
       ? await this.#membership.myRooms(key, user.name, ids)
       : [];
@@ -226,11 +224,7 @@ export class Chat {
   /** Forgets a client whose socket closed, leaving its rooms. */
   disconnect(client: Client): void {
     if (client.author && client.user.guest) {
-      const name = fold(client.user.name);
-      const g = this.#guests.get(name);
-      if (g && g.key === client.author && --g.live <= 0) {
-        this.#guests.delete(name);
-      }
+      this.#private.guestGone(client.user.name, client.author);
     }
     this.#hub.disconnect(client);
   }
@@ -275,11 +269,8 @@ export class Chat {
    * `room`: a public room anyone, a private room or DM its members only.
    * False when there is no such room.
    */
-  async mayRead(room: string, key: string | undefined): Promise<boolean> {
-    const facts = await this.#rooms.facts(room);
-    if (!facts) return false;
-    if (facts.kind === "public") return true;
-    return key !== undefined && await this.#membership.isMember(room, key);
+  mayRead(room: string, key: string | undefined): Promise<boolean> {
+    return this.#subscriptions.mayRead(room, key);
   }
 
   /** The public rooms with the people online in each (the original format). */
@@ -309,36 +300,8 @@ export class Chat {
    * Then the socket is subscribed (`joined`, the replay after `since`, live
    * messages).
    */
-  async join(client: Client, room: string, since?: number): Promise<void> {
-    const facts = await this.#rooms.facts(room);
-    if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
-    if (this.isBanned(room, client.user.name)) {
-      throw new ChatError(
-        "forbidden",
-        `A moderator removed you from ${room}; try again later`,
-      );
-    }
-    const key = client.author;
-    const session = this.#sessions.get(client);
-    let lastRead = 0;
-    if (key && session) {
-      let member = session.memberRooms.has(room) ||
-        await this.#membership.isMember(room, key);
-      if (!member) {
-        if (facts.kind !== "public") throw forbidden(room);
-        member = true;
-        if (await this.#membership.add(room, key, client.user)) {
-          this.#toMemberRoom(key, client.user.name, room);
-        }
-      }
-      session.memberRooms.add(room);
-      session.previews.delete(room);
-      lastRead = (await this.store.reads.get(key, [room])).get(room) ?? 0;
-    } else if (facts.kind !== "public") throw forbidden(room);
-    await this.#hub.subscribe(client, room, since, {
-      lastRead,
-      members: await this.#membership.count(room),
-    });
+  join(client: Client, room: string, since?: number): Promise<void> {
+    return this.#subscriptions.join(client, room, since);
   }
 
   /**
@@ -346,88 +309,31 @@ export class Chat {
    * the person stops getting it, told `left`. Without membership only this
    * socket stops.
    */
-  async leave(client: Client, room: string): Promise<void> {
-    const key = client.author;
-    const subscribed = client.rooms.has(room);
-    const session = this.#sessions.get(client);
-    session?.previews.delete(room);
-    session?.memberRooms.delete(room);
-    // Ended: the hub takes every subscribed socket of the person out.
-    const ended = key !== undefined &&
-      await this.#membership.remove(room, key, client.user.name);
-    if (!ended || !subscribed) {
-      this.#hub.unsubscribe(client, room);
-      this.sendFrame(client, { type: "left", room });
-    }
+  leave(client: Client, room: string): Promise<void> {
+    return this.#subscriptions.leave(client, room);
   }
 
   /**
    * The room this socket shows (null: none): presence and typing of that
-   * room reach it. A public room it is not subscribed to is previewed:
-   * subscribed, with no membership and no event.
+   * room reach it. A public room it is not subscribed to is previewed.
    */
-  async view(client: Client, room: string | null): Promise<void> {
-    if (room === null) return this.#hub.view(client, null);
-    const facts = await this.#rooms.facts(room);
-    if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
-    if (!client.rooms.has(room)) {
-      const key = client.author;
-      const member = key !== undefined &&
-        await this.#membership.isMember(room, key);
-      if (!member && facts.kind !== "public") throw forbidden(room);
-      if (member) await this.join(client, room);
-      else {
-        this.#sessions.get(client)?.previews.add(room);
-        await this.#hub.subscribe(client, room, undefined, {
-          lastRead: 0,
-          members: await this.#membership.count(room),
-        });
-      }
-    }
-    this.#hub.view(client, room);
+  view(client: Client, room: string | null): Promise<void> {
+    return this.#subscriptions.view(client, room);
   }
 
   /** A page of `room`'s members, online first; members only for private rooms. */
-  async members(
+  members(
     client: Client,
     room: string,
     cursor?: string,
     limit?: number,
   ): Promise<MembersFrame> {
-    if (!(await this.#rooms.has(room))) {
-      throw new ChatError("no_such_room", `No such room: ${room}`);
-    }
-    if (!(await this.mayRead(room, client.author))) throw forbidden(room);
-    try {
-      return await memberPage(
-        this.store.members,
-        this.#hub,
-        room,
-        cursor,
-        limit,
-      );
-    } catch (error) {
-      if (error instanceof BadCursorError) {
-        throw new ChatError("invalid_frame", error.message);
-      }
-      throw error;
-    }
+    return this.#subscriptions.members(client, room, cursor, limit);
   }
 
   /** Marks `room` read up to `id` on every socket of the person. */
-  async read(client: Client, room: string, id: number): Promise<void> {
-    const key = client.author;
-    if (!(await this.#rooms.has(room))) {
-      throw new ChatError("no_such_room", `No such room: ${room}`);
-    }
-    if (
-      key === undefined ||
-      !(this.#sessions.get(client)?.memberRooms.has(room) ||
-        await this.#membership.isMember(room, key))
-    ) {
-      throw new ChatError("not_member", `Join ${room} first`);
-    }
-    await this.#reads.read(key, room, id);
+  read(client: Client, room: string, id: number): Promise<void> {
+    return this.#subscriptions.read(client, room, id);
   }
 
   /**
@@ -441,16 +347,21 @@ export class Chat {
     text: string,
     clientId?: string,
   ): Promise<{ message: ChatMessage; duplicate: boolean }> {
-    if (this.#sessions.get(client)?.previews.has(room)) {
-      throw new ChatError("not_member", `Join ${room} to write in it`);
-    }
-    if (!client.rooms.has(room) && !(await this.mayRead(room, client.author))) {
-      throw forbidden(room);
-    }
+    await this.#subscriptions.maySend(client, room);
     const result = await this.#messages.send(client, room, text, clientId);
     if (!result.duplicate) {
       const { message } = result;
-      this.#reads.sent(client.author, room, message.id, message.text);
+      const key = client.author;
+      try {
+        await this.#reads.mentioned(key, room, message.id, message.text);
+      } catch (error) {
+        // The message is stored: it is acked; only its mentions are lost.
+        this.#log.warn("recording mentions in {room} failed: {error}", {
+          room,
+          error: String(error),
+        });
+      }
+      if (key !== undefined) this.#reads.sent(key, room, message.id);
     }
     return result;
   }
@@ -473,7 +384,7 @@ export class Chat {
   /** Announces typing in a room the client has joined. */
   async typing(client: Client, room: string, typing: boolean): Promise<void> {
     if (!client.rooms.has(room)) {
-      if (!(await this.mayRead(room, client.author))) throw forbidden(room);
+      await this.#subscriptions.maySend(client, room);
       throw new ChatError("not_joined", `Join ${room} first`);
     }
     await this.bus.publish({
@@ -506,7 +417,7 @@ export class Chat {
     // No event: a room nobody else joined and nobody wrote in stays empty
     // (and a guest's expires).
     await this.#membership.add(room, key, client.user, { quiet: true });
-    this.#sessions.get(client)?.memberRooms.add(room);
+    this.#subscriptions.became(client, room);
     this.#toMemberRoom(key, client.user.name, room);
   }
 
@@ -514,69 +425,25 @@ export class Chat {
    * Adds `user` (an account, or a guest connected here by its current
    * name) to a private room, as its owner or a moderator. They get `room`.
    */
-  async invite(by: Client, room: string, user: string): Promise<void> {
-    const facts = await this.#moderated(by, room);
-    if (facts.kind !== "private") {
-      throw new ChatError(
-        "forbidden",
-        `${room} is public: anyone may join it`,
-      );
-    }
-    const target = await this.#person(user);
-    if (await this.#membership.add(room, target.key, target.user)) {
-      this.#toMemberRoom(target.key, target.user.name, room);
-    }
+  invite(by: Client, room: string, user: string): Promise<void> {
+    return this.#private.invite(by.user, room, user);
   }
 
   /**
    * Removes `user` from a private room, as its owner or a moderator: their
-   * sockets get `left` (reason `removed`) and lose access.
+   * subscribed sockets get `left` (reason `removed`) and lose access.
    */
-  async remove(by: Client, room: string, user: string): Promise<void> {
-    const facts = await this.#moderated(by, room);
-    if (facts.kind !== "private") {
-      throw new ChatError(
-        "forbidden",
-        `Members leave a public room themselves; moderators kick`,
-      );
-    }
-    const target = await this.#person(user);
-    const removed = await this.#membership.remove(
-      room,
-      target.key,
-      target.user.name,
-      "removed",
-    );
-    if (!removed) {
-      throw new ChatError("not_member", `${user} is not a member of ${room}`);
-    }
+  remove(by: Client, room: string, user: string): Promise<void> {
+    return this.#private.remove(by.user, room, user);
   }
 
   /**
    * Opens the direct-message room of the client's account and the account
-   * `user`: both become members and both get `room`.
+   * `user`: both become members and both get `room`. Returns its id.
    */
   async dm(client: Client, user: string): Promise<string> {
-    const key = client.author;
-    if (client.user.guest || !key) {
-      throw new ChatError("forbidden", "Direct messages are for accounts");
-    }
-    const account = await this.store.accounts.get(fold(user));
-    if (!account) throw new ChatError("no_such_user", `No account ${user}`);
-    const other = `account:${fold(account.name)}`;
-    if (other === key) {
-      throw new ChatError("invalid_frame", "A DM needs another person");
-    }
-    const room = dmRoomId(key, other);
-    await this.#rooms.ensureDm(room);
-    const them = { name: account.name, guest: false };
-    await Promise.all([
-      this.#membership.add(room, key, client.user, { quiet: true }),
-      this.#membership.add(room, other, them, { quiet: true }),
-    ]);
-    this.#sessions.get(client)?.memberRooms.add(room);
-    this.#toMemberRoom(key, client.user.name, room);
-    this.#toMemberRoom(other, them.name, room);
+    const room = await this.#private.dm(client.user, client.author, user);
+    this.#subscriptions.became(client, room);
     return room;
   }
 
@@ -630,38 +497,6 @@ export class Chat {
     await this.store.close();
   }
 
-  /** The room's facts, when `by` may moderate it. */
-  async #moderated(by: Client, room: string) {
-    const facts = await this.#rooms.facts(room);
-    if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
-    if (!(await this.canModerate(by.user, room))) {
-      throw new ChatError(
-        "forbidden",
-        "Only the room's owner or a moderator may do that",
-      );
-    }
-    return facts;
-  }
-
-  /** An account by name, or a guest connected here by its current name. */
-  async #person(
-    name: string,
-  ): Promise<{ key: string; user: PresenceUser }> {
-    const account = await this.store.accounts.get(fold(name));
-    if (account) {
-      return {
-        key: `account:${fold(account.name)}`,
-        user: { name: account.name, guest: false },
-      };
-    }
-    const guest = this.#guests.get(fold(name));
-    if (guest) return { key: guest.key, user: { name, guest: true } };
-    throw new ChatError(
-      "no_such_user",
-      `No account ${name}, and no guest of that name is here`,
-    );
-  }
-
   /** Tells every socket of the member `key` that it is a member of `room`. */
   #toMemberRoom(key: string, self: string, room: string): void {
     this.#membership.myRoom(key, self, room).then((r) => {
@@ -673,10 +508,6 @@ export class Chat {
       })
     );
   }
-}
-
-function forbidden(room: string): ChatError {
-  return new ChatError("forbidden", `${room} is private: members only`);
 }
 
 /** Whether `check` answers (anything but `false`) within the health timeout. */

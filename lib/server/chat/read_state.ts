@@ -52,24 +52,29 @@ export class ReadState {
   }
 
   /**
-   * After the member `key` sent message `id`: its own message is read, and
-   * the members its text mentions get a recorded mention. Failures are
-   * logged: the message itself is stored and acknowledged.
+   * Records the mentions of members in message `id` (from `key`, who is not
+   * counted), before the message is acknowledged: once acked, a mention
+   * shows in every count. Texts without `@` cost nothing.
    */
-  async sent(
+  async mentioned(
     key: string | undefined,
     room: string,
     id: number,
     text: string,
   ): Promise<void> {
+    const names = mentionedNames(text);
+    if (names.length === 0) return;
+    const keys = (await resolveMentions(this.#o.store.members, room, names))
+      .filter((k) => k !== key);
+    if (keys.length > 0) await this.#o.store.reads.mention(room, id, keys);
+  }
+
+  /**
+   * The member `key` sent message `id`: it is read, on every socket of the
+   * member. Failures are logged: the message itself is stored and acked.
+   */
+  async sent(key: string, room: string, id: number): Promise<void> {
     try {
-      const names = mentionedNames(text);
-      if (names.length > 0) {
-        const keys = (await resolveMentions(this.#o.store.members, room, names))
-          .filter((k) => k !== key);
-        if (keys.length > 0) await this.#o.store.reads.mention(room, id, keys);
-      }
-      if (key === undefined) return;
       const stored = await this.#o.store.reads.set(key, room, id);
       // Someone else wrote meanwhile: count it, else nothing is unread.
       const lastId = stored === id ? id : await this.#o.lastId(room);

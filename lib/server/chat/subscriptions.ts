@@ -1,0 +1,227 @@
+/**
+ * What a socket receives, and becoming a member on the way: `join` (a
+ * public room makes its person a member; a private room or DM needs
+ * membership), `leave` (membership ends on every tab), `view` (the room on
+ * screen; a public room not joined is previewed), a room's member list and
+ * read marks. Who may read what is decided here: a public room anyone, a
+ * private room or DM its members only.
+ *
+ * @module
+ */
+import type { Client, Hub } from "@/lib/server/realtime/hub.ts";
+import type { Store } from "@/lib/server/store/store.ts";
+import { ChatError } from "./chat_error.ts";
+import type { Membership } from "./membership.ts";
+import type { ReadState } from "./read_state.ts";
+import type { Rooms } from "./rooms.ts";
+import {
+  BadCursorError,
+  memberPage,
+  type MembersFrame,
+} from "./member_list.ts";
+
+/** Options of {@link Subscriptions}. */
+export interface SubscriptionsOptions {
+  /** Where members and read state are kept. */
+  store: Store;
+  /** Subscriptions, viewing and presence of this instance. */
+  hub: Hub;
+  /** Which rooms exist, and their kinds. */
+  rooms: Rooms;
+  /** Who is a member of which room. */
+  membership: Membership;
+  /** Read marks. */
+  reads: ReadState;
+  /** Whether `user` was removed from `room` by a moderator lately. */
+  isBanned: (room: string, user: string) => boolean;
+  /** Tells every socket of the member `key` (named `self`) it is in `room`. */
+  tellMember: (key: string, self: string, room: string) => void;
+}
+
+/** What is kept per connected native client. */
+interface Session {
+  /** Rooms its person is known to be a member of. */
+  memberRooms: Set<string>;
+  /** Public rooms it watches without being a member (`view`). */
+  previews: Set<string>;
+}
+
+/** Joining, leaving, viewing and reading, per socket. */
+export class Subscriptions {
+  readonly #o: SubscriptionsOptions;
+  readonly #sessions = new WeakMap<Client, Session>();
+
+  /** Creates the rules over `options.hub` and `options.membership`. */
+  constructor(options: SubscriptionsOptions) {
+    this.#o = options;
+  }
+
+  /** A native client connected; its person is a member of `rooms`. */
+  opened(client: Client, rooms: Iterable<string>): void {
+    this.#sessions.set(client, {
+      memberRooms: new Set(rooms),
+      previews: new Set(),
+    });
+  }
+
+  /** The client's person became a member of `room` (created, DM). */
+  became(client: Client, room: string): void {
+    this.#sessions.get(client)?.memberRooms.add(room);
+  }
+
+  /**
+   * Whether the member `key` (undefined: someone without one) may read
+   * `room`: a public room anyone, a private room or DM its members only.
+   * False when there is no such room.
+   */
+  async mayRead(room: string, key: string | undefined): Promise<boolean> {
+    const facts = await this.#o.rooms.facts(room);
+    if (!facts) return false;
+    if (facts.kind === "public") return true;
+    return key !== undefined && await this.#o.membership.isMember(room, key);
+  }
+
+  /**
+   * Throws unless `client` may write in `room`: not in a previewed room
+   * (`not_member`), not in a private room it is not in (`forbidden`).
+   */
+  async maySend(client: Client, room: string): Promise<void> {
+    if (this.#sessions.get(client)?.previews.has(room)) {
+      throw new ChatError("not_member", `Join ${room} to write in it`);
+    }
+    if (!client.rooms.has(room) && !(await this.mayRead(room, client.author))) {
+      throw forbidden(room);
+    }
+  }
+
+  /**
+   * Joins a room: a public room makes its person a member (a stored
+   * event, once) unless it is one; a private room or DM needs membership.
+   * Then the socket is subscribed (`joined`, the replay after `since`, live
+   * messages).
+   */
+  async join(client: Client, room: string, since?: number): Promise<void> {
+    const facts = await this.#o.rooms.facts(room);
+    if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
+    if (this.#o.isBanned(room, client.user.name)) {
+      throw new ChatError(
+        "forbidden",
+        `A moderator removed you from ${room}; try again later`,
+      );
+    }
+    const key = client.author;
+    const session = this.#sessions.get(client);
+    let lastRead = 0;
+    if (key && session) {
+      let member = session.memberRooms.has(room) ||
+        await this.#o.membership.isMember(room, key);
+      if (!member) {
+        if (facts.kind !== "public") throw forbidden(room);
+        member = true;
+        if (await this.#o.membership.add(room, key, client.user)) {
+          this.#o.tellMember(key, client.user.name, room);
+        }
+      }
+      session.memberRooms.add(room);
+      session.previews.delete(room);
+      lastRead = (await this.#o.store.reads.get(key, [room])).get(room) ?? 0;
+    } else if (facts.kind !== "public") throw forbidden(room);
+    await this.#o.hub.subscribe(client, room, since, {
+      lastRead,
+      members: await this.#o.membership.count(room),
+    });
+  }
+
+  /**
+   * Leaves a room: membership ends (a stored event) and every socket of
+   * the person stops getting it, told `left`. Without membership only this
+   * socket stops.
+   */
+  async leave(client: Client, room: string): Promise<void> {
+    const key = client.author;
+    const subscribed = client.rooms.has(room);
+    const session = this.#sessions.get(client);
+    session?.previews.delete(room);
+    session?.memberRooms.delete(room);
+    // Ended: the hub takes every subscribed socket of the person out.
+    const ended = key !== undefined &&
+      await this.#o.membership.remove(room, key, client.user.name);
+    if (!ended || !subscribed) {
+      this.#o.hub.unsubscribe(client, room);
+      this.#o.hub.sendFrame(client, { type: "left", room });
+    }
+  }
+
+  /**
+   * The room this socket shows (null: none): presence and typing of that
+   * room reach it. A public room it is not subscribed to is previewed:
+   * subscribed, with no membership and no event.
+   */
+  async view(client: Client, room: string | null): Promise<void> {
+    if (room === null) return this.#o.hub.view(client, null);
+    const facts = await this.#o.rooms.facts(room);
+    if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
+    if (!client.rooms.has(room)) {
+      const key = client.author;
+      const member = key !== undefined &&
+        await this.#o.membership.isMember(room, key);
+      if (!member && facts.kind !== "public") throw forbidden(room);
+      if (member) await this.join(client, room);
+      else {
+        this.#sessions.get(client)?.previews.add(room);
+        await this.#o.hub.subscribe(client, room, undefined, {
+          lastRead: 0,
+          members: await this.#o.membership.count(room),
+        });
+      }
+    }
+    this.#o.hub.view(client, room);
+  }
+
+  /** A page of `room`'s members, online first; members only for private rooms. */
+  async members(
+    client: Client,
+    room: string,
+    cursor?: string,
+    limit?: number,
+  ): Promise<MembersFrame> {
+    if (!(await this.#o.rooms.has(room))) {
+      throw new ChatError("no_such_room", `No such room: ${room}`);
+    }
+    if (!(await this.mayRead(room, client.author))) throw forbidden(room);
+    try {
+      return await memberPage(
+        this.#o.store.members,
+        this.#o.hub,
+        room,
+        cursor,
+        limit,
+      );
+    } catch (error) {
+      if (error instanceof BadCursorError) {
+        throw new ChatError("invalid_frame", error.message);
+      }
+      throw error;
+    }
+  }
+
+  /** Marks `room` read up to `id` on every socket of the person. */
+  async read(client: Client, room: string, id: number): Promise<void> {
+    const key = client.author;
+    if (!(await this.#o.rooms.has(room))) {
+      throw new ChatError("no_such_room", `No such room: ${room}`);
+    }
+    if (
+      key === undefined ||
+      !(this.#sessions.get(client)?.memberRooms.has(room) ||
+        await this.#o.membership.isMember(room, key))
+    ) {
+      throw new ChatError("not_member", `Join ${room} first`);
+    }
+    await this.#o.reads.read(key, room, id);
+  }
+}
+
+function forbidden(room: string): ChatError {
+  return new ChatError("forbidden", `${room} is private: members only`);
+}
