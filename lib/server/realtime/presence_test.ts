@@ -27,14 +27,26 @@ class FakeSocket implements Socket {
 class Link implements Bus {
   cut = false;
   drop: (e: BusEvent) => boolean = () => false;
+  /** Events held back from this instance (while set), as a blocked loop would. */
+  held: BusEvent[] | null = null;
+  #handler: (e: BusEvent) => void = () => {};
   constructor(readonly shared: LocalBus) {}
+  /** Hands over the held events. */
+  release(): void {
+    const held = this.held ?? [];
+    this.held = null;
+    for (const e of held) this.#handler(e);
+  }
   publish(event: BusEvent): Promise<void> {
     if (this.cut || this.drop(event)) return Promise.resolve();
     return this.shared.publish(event);
   }
   subscribe(handler: (event: BusEvent) => void): void {
+    this.#handler = handler;
     this.shared.subscribe((e) => {
-      if (!this.cut) handler(e);
+      if (this.cut) return;
+      if (this.held) this.held.push(e);
+      else handler(e);
     });
   }
   healthy(): Promise<boolean> {
@@ -260,6 +272,47 @@ Deno.test("presence - a person idle on one instance but active on another is onl
   for (const h of [a, b]) {
     await until(() => h.status("mina") === "online", { what: "back" });
   }
+  a.close();
+  b.close();
+  await store.close();
+});
+
+Deno.test("presence - an instance whose own event loop stalled does not flap the others' people offline", async () => {
+  let jump = 0;
+  const shared = new LocalBus();
+  const store = await openKvStore({ path: ":memory:", historyLimit: 10 });
+  const hub = (id: string, now?: () => number, bus = new Link(shared)) =>
+    new Hub({
+      store,
+      bus,
+      instanceId: id,
+      slowClientBytes: 1 << 20,
+      slowClientGraceMs: 1000,
+      typingTtlMs: 5000,
+      presenceBeatMs: 50,
+      presenceTtlMs: 300,
+      presenceFlushMs: 50,
+      now,
+    });
+  const linkA = new Link(shared);
+  const a = hub("a", () => Date.now() + jump, linkA);
+  const b = hub("b");
+  const watcher = new FakeSocket();
+  await a.subscribe(
+    a.connect(watcher, { name: "w", guest: true }, "v1", "kw", ["r"]),
+    "r",
+  );
+  b.connect(new FakeSocket(), mina, "v1", "km", ["r"]);
+  await until(() => a.status("mina") === "online");
+  // As if a's event loop had been blocked for 10 s: its clock jumps, and
+  // its timers run before the heartbeats that wait unread.
+  linkA.held = [];
+  jump = 10_000;
+  await new Promise((r) => setTimeout(r, 150));
+  linkA.release();
+  await new Promise((r) => setTimeout(r, 200));
+  expect(a.status("mina")).toBe("online");
+  expect(JSON.stringify(watcher.frames("presence"))).not.toContain("offline");
   a.close();
   b.close();
   await store.close();
