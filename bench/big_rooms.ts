@@ -191,18 +191,23 @@ async function reconnectRun(
   rooms: string[],
   messages: number,
 ): Promise<TargetResult> {
-  const connect = await session.connect();
-  await session.disconnect();
+  // The driver comes first and stays: its own arrival (a stored membership
+  // event on the app) and departure (presence) fall outside the reconnect.
   const driver = await Driver.open(session.server.wsUrl, "bench-driver");
-  const lastIds: Record<string, number> = {};
-  for (const room of rooms) {
-    lastIds[room] = await driver.join(room);
-    for (let i = 0; i < messages; i++) {
-      lastIds[room] = await driver.send(room, `while away ${i}`);
+  try {
+    for (const room of rooms) await driver.join(room);
+    const connect = await session.connect();
+    await session.disconnect();
+    const lastIds: Record<string, number> = {};
+    for (const room of rooms) {
+      for (let i = 0; i < messages; i++) {
+        lastIds[room] = await driver.send(room, `while away ${i}`);
+      }
     }
+    return { connect, reconnect: await session.reconnect(lastIds) };
+  } finally {
+    await driver.close();
   }
-  await driver.close();
-  return { connect, reconnect: await session.reconnect(lastIds) };
 }
 
 /**

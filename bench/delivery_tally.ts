@@ -23,18 +23,13 @@ export class DeliveryTally {
 
   /** Ids in (`since`, `upTo`] that never arrived. */
   lost(upTo: number): number {
+    return Math.max(0, upTo - this.since) - this.received(upTo);
+  }
+
+  /** Distinct ids in (`since`, `upTo`] received. */
+  received(upTo: number): number {
     let got = 0;
     for (const id of this.#ids) if (id <= upTo) got++;
-    return Math.max(0, upTo - this.since) - got;
-  }
-
-  /** Whether every id in (`since`, `upTo`] arrived. */
-  complete(upTo: number): boolean {
-    return this.lost(upTo) === 0;
-  }
-
-  /** Distinct ids received after `since`. */
-  get received(): number {
-    return this.#ids.size;
+    return got;
   }
 }

@@ -287,20 +287,16 @@ class LoadWorker {
         c.joinedAt[j],
         cmd.lastIds[this.config.rooms[c.rooms[j]]] ?? 0,
       );
-    const done = () =>
-      this.clients.every((c) =>
-        !c.ready || c.tallies!.every((t, j) => t.complete(upTo(c, j)))
-      );
     const settled = await this.#settle(cmd.startAt, async (open) => {
       await Promise.all(this.clients.map((c) => open(c, true)));
-    }, done);
+    });
     let checked = 0, expected = 0, replayed = 0, lost = 0, duplicated = 0;
     for (const c of this.clients) {
       c.tallies!.forEach((t, j) => {
         const top = upTo(c, j);
         checked++;
         expected += Math.max(0, top - t.since);
-        replayed += t.received;
+        replayed += t.received(top);
         lost += t.lost(top);
         duplicated += t.duplicated;
       });
@@ -319,15 +315,13 @@ class LoadWorker {
 
   /**
    * Runs `openAll` (which opens clients through the given function), then
-   * waits until frames stop for `quietMs` (or `done()` holds and 300 ms
-   * passed without a frame), within the deadline.
+   * waits until frames stop for `quietMs`, within the deadline.
    */
   async #settle(
     startAt: number,
     openAll: (
       open: (c: Client, since?: boolean) => Promise<void>,
     ) => Promise<void>,
-    done: () => boolean = () => false,
   ): Promise<Omit<Settled, "event">> {
     const welcome = new Histogram();
     const join = new Histogram();
@@ -360,9 +354,7 @@ class LoadWorker {
     };
     await openAll(open);
     const quietMs = this.config.quietMs ?? 300;
-    while (wallNow() < deadline) {
-      const silent = wallNow() - this.lastFrameAt;
-      if (silent >= quietMs || (silent >= 300 && done())) break;
+    while (wallNow() < deadline && wallNow() - this.lastFrameAt < quietMs) {
       await sleep(50);
     }
     return {
