@@ -307,7 +307,11 @@ export async function joinStorm(
   plan: Plan,
   clients: number,
 ): Promise<ScenarioResult> {
-  const l = layout(plan, clients, { deadlineMs: plan.joinStorm.deadlineMs });
+  // Quiet for longer than the app's presence coalescing window (about 1 s).
+  const l = layout(plan, clients, {
+    deadlineMs: plan.joinStorm.deadlineMs,
+    quietMs: 1500,
+  });
   const results: Partial<Record<Target, TargetResult>> = {};
   for (const target of TARGETS) {
     results[target] = await withSession(target, l, async (s) => ({
