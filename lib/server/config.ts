@@ -130,7 +130,8 @@ export interface Config {
   awayAfterMs: number;
   /**
    * Joins (or leaves) of one room within this long are written as one stored
-   * membership event ("mina and 2 others joined"); 0 writes each at once.
+   * membership event ("mina and 2 others joined"); a busy room's windows
+   * double, up to 16 times this. 0: no wait.
    */
   membershipEventWindowMs: number;
   /** Token bucket per connection: refill rate and capacity. */

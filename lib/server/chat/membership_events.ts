@@ -2,8 +2,11 @@
  * Stored membership events, coalesced: the joins (and leaves) of one room
  * within a short window on this instance become one event message ("mina
  * and 2,999 others joined"), so a mass join costs each member a few frames,
- * not one per joiner. Someone who joins and leaves within one window
- * changed nothing and is not mentioned.
+ * not one per joiner. While a room stays busy (a change comes within a
+ * window of the last event), each window is twice the last, up to 16 times
+ * the first: a storm lasting a minute writes a handful of events, not sixty.
+ * Someone who joins and leaves within one window changed nothing and is not
+ * mentioned.
  *
  * @module
  */
@@ -13,12 +16,17 @@ import { logger } from "@/lib/server/log.ts";
 /** Names listed in an event; the rest are counted. */
 const LISTED = 5;
 
+/** A busy room's window grows to at most this many times the first. */
+const MAX_STRETCH = 16;
+
 /** Options of {@link MembershipEvents}. */
 export interface MembershipEventsOptions {
   /** Joins (or leaves) within this many ms become one event; 0: at once. */
   windowMs: number;
   /** Stores and publishes one event (the normal message path). */
   write: (room: string, event: MembershipEvent, text: string) => Promise<void>;
+  /** The clock, in epoch milliseconds; `Date.now` by default. */
+  now?: () => number;
 }
 
 /** One room's changes in the current window: member key → name. */
@@ -26,11 +34,15 @@ interface Window {
   joined: Map<string, string>;
   left: Map<string, string>;
   timer: ReturnType<typeof setTimeout>;
+  /** This window's length. */
+  ms: number;
 }
 
 /** Collects membership changes per room and writes one event per window. */
 export class MembershipEvents {
   readonly #windows = new Map<string, Window>();
+  /** Per room: when its last window closed, and how long that window was. */
+  readonly #last = new Map<string, { at: number; ms: number }>();
   readonly #writing = new Set<Promise<void>>();
   readonly #o: MembershipEventsOptions;
   readonly #log = logger("chat");
@@ -49,10 +61,12 @@ export class MembershipEvents {
   ): void {
     let w = this.#windows.get(room);
     if (!w) {
+      const ms = this.#nextWindow(room);
       w = {
         joined: new Map(),
         left: new Map(),
-        timer: setTimeout(() => this.#flush(room), this.#o.windowMs),
+        timer: setTimeout(() => this.#flush(room), ms),
+        ms,
       };
       this.#windows.set(room, w);
     }
@@ -69,11 +83,27 @@ export class MembershipEvents {
     await Promise.all(this.#writing);
   }
 
+  /** The first window, or twice the last while the room stays busy. */
+  #nextWindow(room: string): number {
+    const base = this.#o.windowMs;
+    const last = this.#last.get(room);
+    if (!last) return base;
+    const now = (this.#o.now ?? Date.now)();
+    if (now - last.at >= last.ms) {
+      this.#last.delete(room);
+      return base;
+    }
+    return Math.min(last.ms * 2, base * MAX_STRETCH);
+  }
+
   #flush(room: string): void {
     const w = this.#windows.get(room);
     if (!w) return;
     clearTimeout(w.timer);
     this.#windows.delete(room);
+    if (w.joined.size + w.left.size > 0) {
+      this.#last.set(room, { at: (this.#o.now ?? Date.now)(), ms: w.ms });
+    }
     for (const kind of ["joined", "left"] as const) {
       const names = [...w[kind].values()];
       if (names.length === 0) continue;

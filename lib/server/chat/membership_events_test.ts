@@ -41,10 +41,35 @@ Deno.test("membership events - a burst of joins within the window is one event",
         text: "mina joined",
       },
     ]);
-    // The next window starts afresh.
+    // After a quiet window, the next starts afresh.
+    await clock.tickAsync(1000);
     events.record("general", "left", "k1", "u1");
     await clock.tickAsync(1000);
     expect(written[2].text).toBe("u1 left");
+  } finally {
+    clock.uninstall();
+  }
+});
+
+Deno.test("membership events - a room that stays busy gets longer windows, back to the first once quiet", async () => {
+  const clock = FakeTimers.install();
+  try {
+    const { events, written } = collector();
+    // A join every 100 ms for 20 s.
+    for (let t = 0; t < 20_000; t += 100) {
+      events.record("general", "joined", `k${t}`, `u${t}`);
+      await clock.tickAsync(100);
+    }
+    await clock.tickAsync(40_000);
+    const counts = written.map((w) => w.event.count);
+    expect(counts.reduce((a, b) => a + b, 0)).toBe(200);
+    // Windows of 1, 2, 4, 8 s… rather than twenty of one second.
+    expect(written.length).toBeLessThanOrEqual(6);
+    expect(counts.slice(0, 3)).toEqual([10, 20, 40]);
+    // Quiet longer than the last window: the next change waits one window.
+    events.record("general", "left", "k0", "u0");
+    await clock.tickAsync(1000);
+    expect(written.at(-1)?.text).toBe("u0 left");
   } finally {
     clock.uninstall();
   }
