@@ -96,7 +96,9 @@ Deno.test("private rooms - non-members get 404 from the history API and forbidde
       "owner",
     ]);
 
-    // Removed: told so, and locked out again.
+    // Removed: told so, and locked out again, on every tab.
+    const eveTab = await open(s, "eve", { cookie: eveCookie });
+    expect(welcomeRooms(eveTab).has("secret")).toBe(true);
     owner.send({ type: "remove", room: "secret", user: "eve" });
     expect(await eve.next("left", (f) => f.room === "secret")).toMatchObject({
       reason: "removed",
@@ -110,9 +112,15 @@ Deno.test("private rooms - non-members get 404 from the history API and forbidde
     expect((await history(s, "secret", { cookie: eveCookie })).status).toBe(
       404,
     );
+    eveTab.send({ type: "join", room: "secret" });
+    expect((await errorFor(eveTab, "join", "secret")).code).toBe("forbidden");
+    expect(
+      welcomeRooms(await open(s, "eve", { cookie: eveCookie })).has("secret"),
+    )
+      .toBe(false);
     owner.send({ type: "remove", room: "secret", user: "eve" });
     expect((await errorFor(owner, "remove")).code).toBe("not_member");
-    await Promise.all([owner.close(), eve.close(), gus.close()]);
+    await Promise.all([owner, eve, eveTab, gus].map((c) => c.close()));
   });
 });
 

@@ -213,11 +213,11 @@ export class Chat {
     const key = authorKey(identity);
     const ids = key ? await this.#membership.roomsOf(key, user) : [];
     const client = this.#hub.connect(socket, user, "v1", key, ids);
-    this.#subscriptions.opened(client, ids);
     if (key && user.guest) this.#private.guestConnected(user.name, key);
     const rooms = key
       ? await this.#membership.myRooms(key, user.name, ids)
       : [];
+    this.#subscriptions.opened(client, rooms);
     return { client, rooms };
   }
 
@@ -417,7 +417,6 @@ export class Chat {
     // No event: a room nobody else joined and nobody wrote in stays empty
     // (and a guest's expires).
     await this.#membership.add(room, key, client.user, { quiet: true });
-    this.#subscriptions.became(client, room);
     this.#toMemberRoom(key, client.user.name, room);
   }
 
@@ -441,10 +440,8 @@ export class Chat {
    * Opens the direct-message room of the client's account and the account
    * `user`: both become members and both get `room`. Returns its id.
    */
-  async dm(client: Client, user: string): Promise<string> {
-    const room = await this.#private.dm(client.user, client.author, user);
-    this.#subscriptions.became(client, room);
-    return room;
+  dm(client: Client, user: string): Promise<string> {
+    return this.#private.dm(client.user, client.author, user);
   }
 
   /**

@@ -10,6 +10,7 @@
  */
 import type { Client, Hub } from "@/lib/server/realtime/hub.ts";
 import type { Store } from "@/lib/server/store/store.ts";
+import type { MyRoom } from "@/lib/shared/protocol.ts";
 import { ChatError } from "./chat_error.ts";
 import type { Membership } from "./membership.ts";
 import type { ReadState } from "./read_state.ts";
@@ -40,10 +41,14 @@ export interface SubscriptionsOptions {
 
 /** What is kept per connected native client. */
 interface Session {
-  /** Rooms its person is known to be a member of. */
-  memberRooms: Set<string>;
   /** Public rooms it watches without being a member (`view`). */
   previews: Set<string>;
+  /**
+   * The member rooms and read state `welcome` told, used once by each
+   * room's first `join` (a reconnect storm then reads nothing more); later
+   * joins ask the store, as membership may have changed in another tab.
+   */
+  welcomed: Map<string, number>;
 }
 
 /** Joining, leaving, viewing and reading, per socket. */
@@ -56,17 +61,15 @@ export class Subscriptions {
     this.#o = options;
   }
 
-  /** A native client connected; its person is a member of `rooms`. */
-  opened(client: Client, rooms: Iterable<string>): void {
+  /**
+   * A native client connected; its person is a member of `rooms`, whose
+   * read state `welcome` tells.
+   */
+  opened(client: Client, rooms: MyRoom[]): void {
     this.#sessions.set(client, {
-      memberRooms: new Set(rooms),
       previews: new Set(),
+      welcomed: new Map(rooms.map((r) => [r.id, r.lastRead])),
     });
-  }
-
-  /** The client's person became a member of `room` (created, DM). */
-  became(client: Client, room: string): void {
-    this.#sessions.get(client)?.memberRooms.add(room);
   }
 
   /**
@@ -113,18 +116,20 @@ export class Subscriptions {
     const session = this.#sessions.get(client);
     let lastRead = 0;
     if (key && session) {
-      let member = session.memberRooms.has(room) ||
+      const told = session.welcomed.get(room);
+      session.welcomed.delete(room);
+      // A private room's membership is always checked: it may have ended.
+      const member = (told !== undefined && facts.kind === "public") ||
         await this.#o.membership.isMember(room, key);
       if (!member) {
         if (facts.kind !== "public") throw forbidden(room);
-        member = true;
         if (await this.#o.membership.add(room, key, client.user)) {
           this.#o.tellMember(key, client.user.name, room);
         }
       }
-      session.memberRooms.add(room);
       session.previews.delete(room);
-      lastRead = (await this.#o.store.reads.get(key, [room])).get(room) ?? 0;
+      lastRead = told ??
+        (await this.#o.store.reads.get(key, [room])).get(room) ?? 0;
     } else if (facts.kind !== "public") throw forbidden(room);
     await this.#o.hub.subscribe(client, room, since, {
       lastRead,
@@ -142,7 +147,7 @@ export class Subscriptions {
     const subscribed = client.rooms.has(room);
     const session = this.#sessions.get(client);
     session?.previews.delete(room);
-    session?.memberRooms.delete(room);
+    session?.welcomed.delete(room);
     // Ended: the hub takes every subscribed socket of the person out.
     const ended = key !== undefined &&
       await this.#o.membership.remove(room, key, client.user.name);
@@ -213,8 +218,7 @@ export class Subscriptions {
     }
     if (
       key === undefined ||
-      !(this.#sessions.get(client)?.memberRooms.has(room) ||
-        await this.#o.membership.isMember(room, key))
+      !(await this.#o.membership.isMember(room, key))
     ) {
       throw new ChatError("not_member", `Join ${room} first`);
     }
