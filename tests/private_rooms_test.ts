@@ -212,6 +212,14 @@ Deno.test("read state - reading in one tab clears the count in the other tabs of
     expect(
       await tab1.until(() => tab1.of("read")[1]),
     ).toMatchObject({ lastRead: 2 });
+    // A guest is mentioned by the name it joined under.
+    const gusNow = await open(s, "gus", { token });
+    expect(welcomeRooms(gusNow).get("general")).toMatchObject({
+      lastRead: 0,
+      unread: 3,
+      mentions: 1,
+    });
+    await gusNow.close();
     gus2.send({ type: "read", room: "general", id: 99 });
     expect(await gus1.next("read")).toMatchObject({
       lastRead: 3,

@@ -1,0 +1,78 @@
+import { expect } from "expect";
+import type { PresenceStatus, PresenceUser } from "@/lib/shared/protocol.ts";
+import type { Member, MemberRecords } from "@/lib/server/store/store.ts";
+import { BadCursorError, memberPage } from "./member_list.ts";
+
+/** Members k00…k(n-1) named u0…, in key order, as the store pages them. */
+function records(n: number): MemberRecords {
+  const all: Member[] = Array.from({ length: n }, (_, i) => ({
+    key: `k${String(i).padStart(2, "0")}`,
+    name: `u${i}`,
+    guest: i % 2 === 1,
+    joinedAt: i,
+  }));
+  const unused = () => Promise.reject(new Error("not used"));
+  return {
+    list: (_room, { after, limit }) => {
+      const rest = all.filter((m) => after === undefined || m.key > after);
+      const page = rest.slice(0, limit);
+      return Promise.resolve({
+        members: page,
+        ...(rest.length > limit ? { next: page.at(-1)!.key } : {}),
+      });
+    },
+    count: () => Promise.resolve(all.length),
+    add: unused,
+    remove: unused,
+    get: unused,
+    named: unused,
+    roomsOf: unused,
+  };
+}
+
+function presence(online: string[]) {
+  return {
+    online: (): PresenceUser[] =>
+      online.map((name) => ({ name, guest: false })),
+    status: (name: string): PresenceStatus =>
+      name === "u7" ? "away" : online.includes(name) ? "online" : "offline",
+  };
+}
+
+Deno.test("member list - online members first, then the others in key order, every member once across pages", async () => {
+  const store = records(12);
+  const view = presence(["u7", "u3", "u10"]);
+  const seen: string[] = [];
+  let cursor: string | undefined;
+  const pages = [];
+  do {
+    const page = await memberPage(store, view, "r", cursor, 2);
+    pages.push(page);
+    expect(page.total).toBe(12);
+    expect(page.online).toBe(3);
+    seen.push(...page.users.map((u) => u.name));
+    cursor = page.next;
+  } while (cursor);
+  expect(seen.slice(0, 3)).toEqual(["u10", "u3", "u7"]);
+  expect(pages[0].users).toEqual([
+    { name: "u10", guest: false, status: "online" },
+    { name: "u3", guest: false, status: "online" },
+  ]);
+  expect(pages[1].users[0]).toMatchObject({ name: "u7", status: "away" });
+  expect(pages[1].users[1]).toEqual({
+    name: "u0",
+    guest: false,
+    status: "offline",
+  });
+  expect(seen.length).toBe(12);
+  expect(new Set(seen).size).toBe(12);
+  expect(pages.every((p) => p.users.length <= 2)).toBe(true);
+});
+
+Deno.test("member list - a cursor it did not make is refused", async () => {
+  await expect(memberPage(records(3), presence([]), "r", "x1", 2)).rejects
+    .toThrow(BadCursorError);
+  const all = await memberPage(records(3), presence([]), "r", undefined, 50);
+  expect(all.users.map((u) => u.name)).toEqual(["u0", "u1", "u2"]);
+  expect(all.next).toBeUndefined();
+});
