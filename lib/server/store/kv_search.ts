@@ -226,8 +226,14 @@ export class KvSearch implements SearchIndex {
     const parsed = parseQuery(q.query);
     const limit = Math.max(1, Math.floor(q.limit));
     if (parsed.lookup.length === 0 || q.rooms.length === 0) return { hits: [] };
-    const streams = [...new Set(q.rooms)].map((room) =>
-      new RoomHits(this.#kv, room, parsed, q.before)
+    const rooms = [...new Set(q.rooms)];
+    // Spread the first round over the rooms: few are needed from each.
+    const first = Math.min(
+      CANDIDATES,
+      Math.ceil((limit + 1) / rooms.length) + 2,
+    );
+    const streams = rooms.map((room) =>
+      new RoomHits(this.#kv, room, parsed, first, q.before)
     );
     const heads = await Promise.all(streams.map((s) => s.peek()));
     const hits: SearchHit[] = [];
@@ -283,9 +289,75 @@ interface Posting {
   id: number;
 }
 
+/** Whether `a` comes after `b` in a newest-first list. */
+const below = (a: Posting, b: Posting) =>
+  a.ts < b.ts || (a.ts === b.ts && a.id < b.id);
+
 /**
- * The hits of one room, newest first, found lazily: each refill checks a
- * few candidates of the driving term against the stored messages.
+ * One term's postings in a room, read newest first and lazily: as far as a
+ * question needs, in large batches of keys only.
+ */
+class TermList {
+  readonly term: string;
+  readonly #seen = new Set<string>();
+  /** The oldest posting read so far. */
+  #floor?: Posting;
+  #rest?: AsyncIterator<Deno.KvEntry<unknown>>;
+  #done: boolean;
+  /** The postings of the probe, newest first. */
+  readonly probe: Posting[];
+
+  constructor(
+    term: string,
+    probe: Posting[],
+    complete: boolean,
+    rest: () => AsyncIterator<Deno.KvEntry<unknown>>,
+  ) {
+    this.term = term;
+    this.probe = probe;
+    for (const p of probe) this.#seen.add(`${p.ts}:${p.id}`);
+    this.#floor = probe[probe.length - 1];
+    this.#done = complete;
+    if (!complete) this.#rest = rest();
+  }
+
+  /** Whether the probe saw the whole list. */
+  get complete(): boolean {
+    return this.#done && this.#rest === undefined;
+  }
+
+  /** Whether the term has a posting at `p` (reading on as far as `p`). */
+  async has(p: Posting): Promise<boolean> {
+    while (!this.#done && (!this.#floor || below(p, this.#floor))) {
+      const r = await this.#rest!.next();
+      if (r.done) {
+        this.#done = true;
+        break;
+      }
+      const q = postingOf(r.value.key);
+      this.#seen.add(`${q.ts}:${q.id}`);
+      this.#floor = q;
+    }
+    return this.#seen.has(`${p.ts}:${p.id}`);
+  }
+
+  /** The postings after the probe, for the term that drives the query. */
+  async *more(): AsyncGenerator<Posting> {
+    if (!this.#rest) return;
+    for (;;) {
+      const r = await this.#rest.next();
+      if (r.done) return;
+      yield postingOf(r.value.key);
+    }
+  }
+}
+
+/**
+ * The hits of one room, newest first, found lazily. The driving term is
+ * the one whose postings reach furthest back within the probe (the
+ * sparsest); each of its postings is checked against the other terms'
+ * lists (keys only, read as far as needed), and the survivors against the
+ * stored messages.
  */
 class RoomHits {
   readonly #kv: Deno.Kv;
@@ -294,20 +366,22 @@ class RoomHits {
   readonly #before?: SearchCursor;
   readonly #hits: SearchHit[] = [];
   #done = false;
-  /** The driving term's postings, then the rest of its list. */
-  #driver?: { term: string; buffer: Posting[]; rest?: AsyncIterator<Posting> };
-  /** Complete posting sets of the other terms, as `ts:id`. */
-  #filters: Set<string>[] = [];
+  /** Candidates checked against messages in the next round. */
+  #batch: number;
+  #driver?: AsyncIterator<Posting>;
+  #others: TermList[] = [];
 
   constructor(
     kv: Deno.Kv,
     room: string,
     query: ParsedQuery,
+    firstBatch: number,
     before?: SearchCursor,
   ) {
     this.#kv = kv;
     this.#room = room;
     this.#query = query;
+    this.#batch = firstBatch;
     this.#before = before;
   }
 
@@ -336,54 +410,61 @@ class RoomHits {
   }
 
   async #probe(): Promise<void> {
-    const probes = await Promise.all(this.#query.lookup.map(async (term) => {
-      const list: Posting[] = [];
+    // One term has nothing to choose between: its first round is enough.
+    const limit = this.#query.lookup.length === 1 ? this.#batch : PROBE;
+    const lists = await Promise.all(this.#query.lookup.map(async (term) => {
+      const probe: Posting[] = [];
       const iter = this.#kv.list(this.#selector(term), {
         reverse: true,
-        limit: PROBE,
+        limit,
       });
-      for await (const e of iter) list.push(postingOf(e.key));
-      return { term, list, complete: list.length < PROBE };
+      for await (const e of iter) probe.push(postingOf(e.key));
+      const complete = probe.length < limit;
+      return new TermList(term, probe, complete, () => {
+        const last = probe[probe.length - 1];
+        return this.#kv.list(
+          this.#selector(term, ["search", this.#room, term, last.ts, last.id]),
+          { reverse: true, batchSize: 500 },
+        )[Symbol.asyncIterator]();
+      });
     }));
-    const complete = probes.filter((p) => p.complete)
-      .sort((a, b) => a.list.length - b.list.length);
-    const driver = complete[0] ?? probes[0];
-    this.#filters = complete.filter((p) => p !== driver)
-      .map((p) => new Set(p.list.map((x) => `${x.ts}:${x.id}`)));
-    this.#driver = { term: driver.term, buffer: driver.list };
-    if (!driver.complete) {
-      const last = driver.list[driver.list.length - 1];
-      const iter = this.#kv.list(
-        this.#selector(
-          driver.term,
-          ["search", this.#room, driver.term, last.ts, last.id],
-        ),
-        { reverse: true, batchSize: 500 },
-      );
-      this.#driver.rest = (async function* () {
-        for await (const e of iter) yield postingOf(e.key);
-      })();
-    }
-  }
-
-  async #next(): Promise<Posting | undefined> {
-    const d = this.#driver!;
-    if (d.buffer.length) return d.buffer.shift();
-    if (!d.rest) return undefined;
-    const r = await d.rest.next();
-    return r.done ? undefined : r.value;
+    // A complete list is known exactly; otherwise the list whose probe
+    // reaches furthest back is the sparsest.
+    const score = (l: TermList) =>
+      l.complete
+        ? [0, l.probe.length]
+        : [1, -(l.probe[l.probe.length - 1]?.ts ?? 0)];
+    lists.sort((a, b) => {
+      const [x, y] = [score(a), score(b)];
+      return x[0] - y[0] || x[1] - y[1];
+    });
+    const [driver, ...others] = lists;
+    this.#others = others;
+    const probe = driver.probe;
+    this.#driver = (async function* () {
+      yield* probe;
+      yield* driver.more();
+    })();
+    if (driver.complete && driver.probe.length === 0) this.#done = true;
   }
 
   async #fill(): Promise<void> {
     if (!this.#driver) await this.#probe();
+    if (this.#done) return;
     const batch: Posting[] = [];
-    while (batch.length < CANDIDATES) {
-      const p = await this.#next();
-      if (!p) break;
-      const k = `${p.ts}:${p.id}`;
-      if (this.#filters.every((f) => f.has(k))) batch.push(p);
+    while (batch.length < this.#batch) {
+      const r = await this.#driver!.next();
+      if (r.done) {
+        this.#done = true;
+        break;
+      }
+      let all = true;
+      for (const other of this.#others) {
+        if (!(all = await other.has(r.value))) break;
+      }
+      if (all) batch.push(r.value);
     }
-    if (batch.length < CANDIDATES) this.#done = true;
+    this.#batch = Math.min(CANDIDATES, this.#batch * 2);
     const found = await getMany<ChatMessage>(
       this.#kv,
       batch.map((p) => msgKey(this.#room, p.id)),

@@ -308,9 +308,12 @@ export const MIGRATIONS: readonly Migration[] = [
           ON DELETE CASCADE
       );
       CREATE INDEX search_terms_terms ON search_terms USING gin (terms);
-      -- Newest first, the order of results: common terms scan this instead.
+      -- Newest first, the order of results: a common term scans these
+      -- (all of a reader's rooms, or one room) instead of the GIN index.
       CREATE INDEX search_terms_order
         ON search_terms (ts DESC, room COLLATE "C" DESC, id DESC);
+      CREATE INDEX search_terms_room_order
+        ON search_terms (room, ts DESC, id DESC);
     `,
   },
 ];

@@ -246,6 +246,36 @@ const cases: Case[] = [
       }),
   ],
   [
+    "two common words found together only rarely: every such message, in order",
+    (place) =>
+      using(place, {}, async (store) => {
+        const both: number[] = [];
+        const sends = [];
+        for (let i = 0; i < 400; i++) {
+          const text = i % 37 === 5
+            ? `alpha ${i} beta 회의`
+            : i % 2
+            ? `alpha ${i} 회의`
+            : `beta ${i}`;
+          sends.push(store.append({ room: "r", user: "u", text }));
+        }
+        for (const [i, a] of (await Promise.all(sends)).entries()) {
+          if (i % 37 === 5) both.push(a.message.id);
+        }
+        await settled(store);
+        for (const query of ["alpha beta", "beta 회의", "회의 beta alpha"]) {
+          const page = await store.search.query({
+            rooms: ["r", "empty"],
+            query,
+            limit: 100,
+          });
+          expect(page.hits.map((h) => h.message.id)).toEqual(
+            [...both].reverse(),
+          );
+        }
+      }),
+  ],
+  [
     "retention and room removal take their messages out of search",
     (place) =>
       using(place, { historyLimit: 10 }, async (store) => {
