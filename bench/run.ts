@@ -8,7 +8,8 @@
  *
  * Flags: `--quick`; `--only=<name>[,<name>]` with names `fanout`, `rooms`,
  * `storm`, `join`, `idle`, `join10k`, `reconnect`, `fanout10k`, `durable`
- * (the three before `durable` are issue 18's targets, in `big_rooms.ts`);
+ * (the three before `durable` are issue 18's targets, in `big_rooms.ts`),
+ * `search` (`search.ts`);
  * `--no-ramp`; `--no-write` (write no
  * report). A run of some scenarios only writes `bench/results-<names>.md`,
  * so `results.md` always holds a whole run;
@@ -33,6 +34,12 @@ import {
 import { APP_ENV } from "./session.ts";
 import { durable } from "./durable.ts";
 import { memberFanOut, memberJoinStorm, reconnectStorm } from "./big_rooms.ts";
+import {
+  renderSearch,
+  SEARCH_FULL,
+  SEARCH_QUICK,
+  searchBench,
+} from "./search.ts";
 
 const NAMES = [
   "fanout",
@@ -44,6 +51,7 @@ const NAMES = [
   "reconnect",
   "fanout10k",
   "durable",
+  "search",
 ] as const;
 type Name = typeof NAMES[number];
 
@@ -121,6 +129,13 @@ if (import.meta.main) {
       options.quick ? "quick" : "full"
     } run on ${machine.cores} cores (${machine.cpu}), load ${machine.loadAverage}`,
   );
+  // Search has its own shape of result (latency per backend), reported apart.
+  let searchReport = "";
+  if (options.only.includes("search")) {
+    const r = await searchBench(options.quick ? SEARCH_QUICK : SEARCH_FULL);
+    console.log(JSON.stringify(r));
+    searchReport = renderSearch(r);
+  }
   for (const [, label, run] of scenarios(plan, options)) {
     const t = performance.now();
     console.error(`bench: ${label}…`);
@@ -150,7 +165,7 @@ if (import.meta.main) {
         appEnv: APP_ENV,
         seconds,
         results,
-      }),
+      }) + (searchReport && `\n${searchReport}`),
     );
     // Formatted like every other file, so `deno fmt --check` stays clean.
     await new Deno.Command(Deno.execPath(), {
