@@ -55,6 +55,8 @@ export async function runMigration(
   });
   try {
     out(report(await copyKvToPostgres(kv, pg)));
+    // The copied messages go into search before the pool closes.
+    pg.search.catchUp();
     return 0;
   } finally {
     await kv.close();

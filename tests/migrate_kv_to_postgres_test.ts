@@ -139,6 +139,13 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
     try {
       expect(await store.range("general", 0)).toEqual(kvGeneral);
       expect(await store.range("dev", 0)).toEqual(kvDev);
+      // The copied messages are searchable (an edit's text, not a deletion's).
+      const found = await store.search.query({
+        rooms: ["dev"],
+        query: "fixed",
+        limit: 5,
+      });
+      expect(found.hits.map((h) => h.message.id)).toEqual([2]);
       expect(await store.rooms()).toEqual(kvRooms);
       expect(await store.roomsCreatedBy("mina")).toBe(1);
       expect(await store.roomsCreatedFrom("10.0.0.1")).toBe(1);

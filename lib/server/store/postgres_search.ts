@@ -122,10 +122,14 @@ export class PgSearch implements SearchIndex {
 
   /**
    * Starts indexing, in the background, the messages stored without terms
-   * (before migration 8, or copied in by `migrate-kv-to-postgres`).
+   * (before migration 8, or copied in by `migrate-kv-to-postgres`, which
+   * calls this again once it has copied).
    */
   catchUp(): void {
-    this.#backfill ??= this.#catchUp().catch((error) =>
+    // A call while a pass runs makes one more pass after it (messages
+    // copied meanwhile may lie behind its position).
+    const previous = this.#backfill ?? Promise.resolve();
+    this.#backfill = previous.then(() => this.#catchUp()).catch((error) =>
       log.warn("indexing stored messages failed (redone at start): {error}", {
         error: String(error),
       })
