@@ -49,6 +49,17 @@ Deno.test("private rooms - non-members get 404 from the history API and forbidde
     expect((await history(s, "secret", { cookie: ownerCookie })).status).toBe(
       200,
     );
+    // Nor does the room's page carry its messages.
+    for (const cookie of [undefined, eveCookie]) {
+      const res = await fetch(`${s.url}/rooms/secret`, {
+        headers: cookie ? { cookie } : {},
+      });
+      expect(await res.text()).not.toContain("the plan");
+    }
+    const own = await fetch(`${s.url}/rooms/secret`, {
+      headers: { cookie: ownerCookie },
+    });
+    expect(await own.text()).toContain("the plan");
     const refused: Frame[] = [
       { type: "join", room: "secret" },
       { type: "view", room: "secret" },

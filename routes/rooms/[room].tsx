@@ -2,6 +2,7 @@ import { HttpError, page } from "fresh";
 import { define } from "@/utils.ts";
 import ChatApp from "@/islands/ChatApp.tsx";
 import { sessionCsrfToken } from "@/lib/server/auth/csrf.ts";
+import { authorKey } from "@/lib/server/chat/identity.ts";
 
 /** Messages the room page renders on the server. */
 const FIRST_PAGE = 50;
@@ -14,8 +15,13 @@ export const handler = define.handlers({
     if (!(await chat.hasRoom(room))) {
       throw new HttpError(404, `No such room: ${room}`);
     }
-    const history = await chat.store.history(room, FIRST_PAGE);
     const { user, sessionId } = ctx.state;
+    // A private room's messages are for its members only. A guest (known by
+    // its token, which the page can't see) loads them over the history API.
+    const key = user ? authorKey({ name: user.name, guest: false }) : undefined;
+    const history = await chat.mayRead(room, key)
+      ? await chat.store.history(room, FIRST_PAGE)
+      : { messages: [], hasMore: true };
     // Moderation rights, so the page can offer what the server allows.
     const admin = user ? await chat.isAdmin(user.name) : false;
     const owns = user && !admin
