@@ -66,6 +66,8 @@ Deno.test("private rooms - non-members get 404 from the history API and forbidde
       { type: "members", room: "secret" },
       { type: "send", room: "secret", text: "let me in", clientId: "e1" },
       { type: "typing", room: "secret", typing: true },
+      { type: "edit", room: "secret", id: 1, text: "mine now" },
+      { type: "delete", room: "secret", id: 1 },
     ];
     for (const frame of refused) {
       eve.send(frame);

@@ -371,13 +371,20 @@ export class Chat {
     return this.#messages.cleanText(raw);
   }
 
-  /** Edits one's own message. */
-  edit(client: Client, room: string, id: number, text: string): Promise<void> {
+  /** Edits one's own message (in a room one may read). */
+  async edit(
+    client: Client,
+    room: string,
+    id: number,
+    text: string,
+  ): Promise<void> {
+    await this.#mayReadOrForbidden(client, room);
     return this.#messages.edit(client, room, id, text);
   }
 
   /** Deletes a message: one's own, or any as the room's moderator. */
-  delete(client: Client, room: string, id: number): Promise<void> {
+  async delete(client: Client, room: string, id: number): Promise<void> {
+    await this.#mayReadOrForbidden(client, room);
     return this.#messages.delete(client, room, id);
   }
 
@@ -492,6 +499,14 @@ export class Chat {
     this.identities.close();
     await this.bus.close();
     await this.store.close();
+  }
+
+  /** Throws `forbidden` unless `client` may read `room` (so nothing of a private room leaks). */
+  async #mayReadOrForbidden(client: Client, room: string): Promise<void> {
+    if (client.rooms.has(room)) return;
+    if (!(await this.mayRead(room, client.author))) {
+      throw new ChatError("forbidden", `${room} is private: members only`);
+    }
   }
 
   /** Tells every socket of the member `key` that it is a member of `room`. */
