@@ -133,6 +133,14 @@ Deno.test("private rooms - non-members get 404 from the history API and forbidde
       .toBe(false);
     owner.send({ type: "remove", room: "secret", user: "eve" });
     expect((await errorFor(owner, "remove")).code).toBe("not_member");
+    // The owner may leave and come back; nobody invites into a public room.
+    owner.send({ type: "leave", room: "secret" });
+    await owner.next("left", (f) => f.room === "secret");
+    await join(owner, "secret");
+    owner.send({ type: "invite", room: "general", user: "eve" });
+    expect((await errorFor(owner, "invite", "general")).code).toBe(
+      "forbidden",
+    );
     await Promise.all([owner, eve, eveTab, gus].map((c) => c.close()));
   });
 });

@@ -125,6 +125,7 @@ export class Chat {
       membership: this.#membership,
       reads: this.#reads,
       isBanned: (room, user) => this.isBanned(room, user),
+      canModerate: (user, room) => this.canModerate(user, room),
       tellMember: (key, self, room) => this.#toMemberRoom(key, self, room),
     });
   }

@@ -64,9 +64,7 @@ export class PrivateRooms {
    */
   async invite(by: PresenceUser, room: string, user: string): Promise<void> {
     const facts = await this.#moderated(by, room);
-    if (facts.kind !== "private") {
-      throw new ChatError("forbidden", `${room} is public: anyone may join it`);
-    }
+    if (facts.kind !== "private") throw notPrivate(room, facts);
     const target = await this.#person(user);
     if (await this.#o.membership.add(room, target.key, target.user)) {
       this.#o.tellMember(target.key, target.user.name, room);
@@ -79,12 +77,7 @@ export class PrivateRooms {
    */
   async remove(by: PresenceUser, room: string, user: string): Promise<void> {
     const facts = await this.#moderated(by, room);
-    if (facts.kind !== "private") {
-      throw new ChatError(
-        "forbidden",
-        "Members leave a public room themselves; moderators kick",
-      );
-    }
+    if (facts.kind !== "private") throw notPrivate(room, facts);
     const target = await this.#person(user);
     const removed = await this.#o.membership.remove(
       room,
@@ -158,4 +151,14 @@ export class PrivateRooms {
       `No account ${name}, and no guest of that name is here`,
     );
   }
+}
+
+/** Why a room that is not private takes no invitations or removals. */
+function notPrivate(room: string, facts: RoomFacts): ChatError {
+  return new ChatError(
+    "forbidden",
+    facts.kind === "dm"
+      ? "A DM is for its two people only"
+      : `${room} is public: anyone may join or leave it; moderators kick`,
+  );
 }

@@ -10,7 +10,7 @@
  */
 import type { Client, Hub } from "@/lib/server/realtime/hub.ts";
 import type { Store } from "@/lib/server/store/store.ts";
-import type { MyRoom } from "@/lib/shared/protocol.ts";
+import type { MyRoom, PresenceUser } from "@/lib/shared/protocol.ts";
 import { ChatError } from "./chat_error.ts";
 import type { Membership } from "./membership.ts";
 import type { ReadState } from "./read_state.ts";
@@ -35,6 +35,8 @@ export interface SubscriptionsOptions {
   reads: ReadState;
   /** Whether `user` was removed from `room` by a moderator lately. */
   isBanned: (room: string, user: string) => boolean;
+  /** May `user` moderate `room` (its owner, or an admin)? */
+  canModerate: (user: PresenceUser, room: string) => Promise<boolean>;
   /** Tells every socket of the member `key` (named `self`) it is in `room`. */
   tellMember: (key: string, self: string, room: string) => void;
 }
@@ -122,7 +124,12 @@ export class Subscriptions {
       const member = (told !== undefined && facts.kind === "public") ||
         await this.#o.membership.isMember(room, key);
       if (!member) {
-        if (facts.kind !== "public") throw forbidden(room);
+        // A private room's owner (or an admin) may come back after leaving.
+        if (
+          facts.kind === "dm" ||
+          (facts.kind === "private" &&
+            !(await this.#o.canModerate(client.user, room)))
+        ) throw forbidden(room);
         if (await this.#o.membership.add(room, key, client.user)) {
           this.#o.tellMember(key, client.user.name, room);
         }
