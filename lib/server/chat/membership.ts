@@ -85,12 +85,9 @@ export class Membership {
   async roomsOf(key: string, user: PresenceUser): Promise<string[]> {
     const rooms = await this.#o.store.members.roomsOf(key);
     if (rooms.length > 0) return rooms;
-    const joined: string[] = [];
-    for (const room of this.#o.config.rooms) {
-      await this.add(room, key, user);
-      joined.push(room);
-    }
-    return joined;
+    const defaults = this.#o.config.rooms;
+    await Promise.all(defaults.map((room) => this.add(room, key, user)));
+    return [...defaults];
   }
 
   /**
@@ -105,14 +102,14 @@ export class Membership {
     options: { quiet?: boolean } = {},
   ): Promise<boolean> {
     const { store } = this.#o;
-    const added = await store.members.add(room, {
-      key,
-      name: user.name,
-      guest: user.guest,
-    });
+    // The newest id is read meanwhile: a new member has read up to it.
+    const [added, lastId] = await Promise.all([
+      store.members.add(room, { key, name: user.name, guest: user.guest }),
+      this.lastId(room),
+    ]);
     if (!added) return false;
     this.#forget(`count:${room}`);
-    await store.reads.set(key, room, await this.lastId(room));
+    await store.reads.set(key, room, lastId);
     if (!options.quiet) this.#events.record(room, "joined", key, user.name);
     this.#tell(() => this.#o.hub.memberAdded(room, user));
     return true;
