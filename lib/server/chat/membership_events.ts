@@ -12,9 +12,16 @@
  */
 import type { MembershipEvent } from "@/lib/shared/protocol.ts";
 import { logger } from "@/lib/server/log.ts";
+import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 
 /** Names listed in an event; the rest are counted. */
 const LISTED = 5;
+
+/** Tries of one event while the store is unreachable (about ten minutes). */
+const MAX_ATTEMPTS = 25;
+
+/** The longest wait between two tries. */
+const MAX_RETRY_MS = 30_000;
 
 /** A busy room's window grows to at most this many times the first. */
 const MAX_STRETCH = 16;
@@ -44,6 +51,9 @@ export class MembershipEvents {
   /** Per room: when its last window closed, and how long that window was. */
   readonly #last = new Map<string, { at: number; ms: number }>();
   readonly #writing = new Set<Promise<void>>();
+  /** Events waiting to be tried again, each with its last try. */
+  readonly #retries = new Map<ReturnType<typeof setTimeout>, () => void>();
+  #closing = false;
   readonly #o: MembershipEventsOptions;
   readonly #log = logger("chat");
 
@@ -77,9 +87,18 @@ export class MembershipEvents {
     if (!opposite.delete(key)) same.set(key, name);
   }
 
-  /** Writes every pending event now and waits for the writes (shutdown). */
+  /**
+   * Writes every pending event now (and gives those waiting for the store
+   * a last try) and waits for the writes: shutdown.
+   */
   async flush(): Promise<void> {
+    this.#closing = true;
     for (const room of [...this.#windows.keys()]) this.#flush(room);
+    for (const [timer, last] of [...this.#retries]) {
+      clearTimeout(timer);
+      this.#retries.delete(timer);
+      last();
+    }
     await Promise.all(this.#writing);
   }
 
@@ -112,20 +131,42 @@ export class MembershipEvents {
         users: names.slice(0, LISTED),
         count: names.length,
       };
-      const write = this.#o.write(room, event, eventText(event))
-        .catch((error) =>
-          // The membership itself is stored; only its notice is lost.
-          this.#log.warn(
-            "storing a membership event in {room} failed: {error}",
-            {
-              room,
-              error: String(error),
-            },
-          )
-        )
-        .finally(() => this.#writing.delete(write));
-      this.#writing.add(write);
+      this.#send(room, event, 0);
     }
+  }
+
+  /**
+   * Writes one event. While the store is unreachable it is tried again,
+   * later and later (up to every 30 s), so an outage delays the notice
+   * instead of losing it; at shutdown a waiting one gets a last try.
+   */
+  #send(room: string, event: MembershipEvent, attempt: number): void {
+    const write = this.#o.write(room, event, eventText(event))
+      .catch((error) => {
+        if (
+          error instanceof StoreUnavailableError && !this.#closing &&
+          attempt < MAX_ATTEMPTS
+        ) {
+          // The store logs its outage once; no line per event here.
+          const delay = Math.min(
+            MAX_RETRY_MS,
+            Math.max(1000, this.#o.windowMs) * 2 ** attempt,
+          );
+          const timer = setTimeout(() => {
+            this.#retries.delete(timer);
+            this.#send(room, event, attempt + 1);
+          }, delay);
+          this.#retries.set(timer, () => this.#send(room, event, MAX_ATTEMPTS));
+          return;
+        }
+        // The membership itself is stored; only its notice is lost.
+        this.#log.warn("storing a membership event in {room} failed: {error}", {
+          room,
+          error: String(error),
+        });
+      })
+      .finally(() => this.#writing.delete(write));
+    this.#writing.add(write);
   }
 }
 

@@ -1,6 +1,7 @@
 import { expect } from "expect";
 import FakeTimers from "@sinonjs/fake-timers";
 import type { MembershipEvent } from "@/lib/shared/protocol.ts";
+import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { eventText, MembershipEvents } from "./membership_events.ts";
 
 function collector(windowMs = 1000) {
@@ -110,4 +111,42 @@ Deno.test("membership events - the text names one, two, or the first and a count
   );
   expect(eventText({ kind: "joined", users: ["a", "b", "c"], count: 3 }))
     .toBe("a and 2 others joined");
+});
+
+Deno.test("membership events - while the store is unreachable an event waits and is tried again, not lost", async () => {
+  const clock = FakeTimers.install();
+  try {
+    let down = true;
+    const written: string[] = [];
+    let tries = 0;
+    const events = new MembershipEvents({
+      windowMs: 1000,
+      write: (_room, _event, text) => {
+        tries++;
+        if (down) {
+          return Promise.reject(new StoreUnavailableError("unreachable"));
+        }
+        written.push(text);
+        return Promise.resolve();
+      },
+    });
+    events.record("general", "joined", "a", "ana");
+    await clock.tickAsync(1000);
+    expect(tries).toBe(1);
+    await clock.tickAsync(1000 + 2000 + 4000);
+    expect(tries).toBe(4);
+    expect(written).toEqual([]);
+    down = false;
+    await clock.tickAsync(8000);
+    expect(written).toEqual(["ana joined"]);
+    // Shutdown gives a waiting event its last try at once.
+    down = true;
+    events.record("general", "left", "a", "ana");
+    await clock.tickAsync(1000);
+    down = false;
+    await events.flush();
+    expect(written).toEqual(["ana joined", "ana left"]);
+  } finally {
+    clock.uninstall();
+  }
 });

@@ -19,6 +19,7 @@ import {
   type ServerFrame,
 } from "@/lib/shared/protocol.ts";
 import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
+import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { ABUSE, FrameGuard } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
 
@@ -93,9 +94,15 @@ export function serveV1(
       });
       if (socket.readyState !== WebSocket.OPEN) chat.disconnect(client);
     } catch (e) {
-      log.error("welcome failed: {error}", { error: String(e) });
-      if (client) chat.drop(client, CLOSE.internal, "Could not start");
-      else socket.close(CLOSE.internal, "Could not start");
+      // An outage is logged once, by the store; anything else here.
+      if (!(e instanceof StoreUnavailableError)) {
+        log.error("welcome failed: {error}", { error: String(e) });
+      }
+      const reason = e instanceof StoreUnavailableError
+        ? "The store is unavailable; reconnect later"
+        : "Could not start";
+      if (client) chat.drop(client, CLOSE.internal, reason);
+      else socket.close(CLOSE.internal, reason);
     } finally {
       opened();
     }
