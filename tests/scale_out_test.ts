@@ -293,3 +293,52 @@ Deno.test("scale-out - while Redis is down, messages still cross instances by po
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scale-out - reading on one instance clears the count of the same person's tab on the other (Redis)", async () => {
+  const redis = await startRedis();
+  const dir = await Deno.makeTempDir({ prefix: "chat-reads-" });
+  const env = {
+    KV_PATH: `${dir}/chat.kv`,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: "fatal",
+    // Membership events later, so the counts below are the messages alone.
+    MEMBERSHIP_EVENT_WINDOW_MS: "60000",
+  };
+  const one = await spawnServer(freePort(), env);
+  const two = await spawnServer(freePort(), env);
+  try {
+    const ben = await member(one, "ben");
+    const ana = await member(one, "ana");
+    const token = ana.of("welcome")[0].token as string;
+    const anaTwo = new Client(
+      wsUrl(two, `/ws?name=ana&token=${encodeURIComponent(token)}`),
+    );
+    await anaTwo.next("welcome");
+    anaTwo.send({ type: "join", room: "general" });
+    await anaTwo.next("joined");
+    for (const [i, text] of ["one", "two @ana"].entries()) {
+      ben.send({ type: "send", room: "general", text, clientId: `b${i}` });
+      await ben.next("ack", (f) => f.clientId === `b${i}`);
+    }
+    await anaTwo.until(() => ids(anaTwo).length === 2);
+    const [, last] = ids(anaTwo);
+    anaTwo.send({ type: "read", room: "general", id: last - 1 });
+    expect(await ana.next("read")).toEqual({
+      type: "read",
+      room: "general",
+      lastRead: last - 1,
+      unread: 1,
+      mentions: 1,
+    });
+    anaTwo.send({ type: "read", room: "general", id: last });
+    expect(
+      await ana.until(() => ana.of("read")[1]),
+    ).toMatchObject({ lastRead: last, unread: 0, mentions: 0 });
+    await Promise.all([ben, ana, anaTwo].map((c) => c.close()));
+  } finally {
+    await one.stop();
+    await two.stop();
+    await redis.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
