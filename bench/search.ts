@@ -181,7 +181,11 @@ function latency(xs: number[]): Latency {
   };
 }
 
-async function fill(store: Store, plan: SearchPlan): Promise<number> {
+/** Stores the plan's messages in `store`; resolves to the seconds it took. */
+export async function fill(
+  store: Store,
+  plan: SearchPlan,
+): Promise<number> {
   const rnd = random(42);
   const started = performance.now();
   const rooms = Array.from({ length: plan.rooms }, (_, i) => `room${i}`);
@@ -201,7 +205,8 @@ async function fill(store: Store, plan: SearchPlan): Promise<number> {
   return (performance.now() - started) / 1000;
 }
 
-async function measure(
+/** Times the plan's queries against a filled store. */
+export async function measure(
   store: Store,
   plan: SearchPlan,
 ): Promise<Omit<SearchBackendResult, "backend" | "loadSeconds">> {

@@ -37,12 +37,40 @@ export interface Run {
 /** Longest indexed word, in UTF-16 code units; longer words are cut. */
 export const MAX_TERM_LENGTH = 64;
 
-const WORD_RUN = /[\p{L}\p{N}\p{M}\p{Pc}]+/gu;
-const CJK_CLASS = "\\p{scx=Han}\\p{scx=Hira}\\p{scx=Kana}\\p{scx=Hang}";
-/** A run splits into CJK and other stretches (a marks stays with its letter). */
-const SUB_RUN = new RegExp(`([${CJK_CLASS}]+)|([^${CJK_CLASS}]+)`, "gu");
+const CJK = "\\p{scx=Han}\\p{scx=Hira}\\p{scx=Kana}\\p{scx=Hang}";
+const WORD = "\\p{L}\\p{N}\\p{M}\\p{Pc}";
+/**
+ * A run of letters, digits and marks, split where CJK starts or stops: a
+ * CJK stretch (group 1) or a word (group 2).
+ */
+const RUN = new RegExp(
+  `([[${CJK}]&&[${WORD}]]+)|([[${WORD}]--[${CJK}]]+)`,
+  "gv",
+);
 const SPACE = /\s+/gu;
 const graphemes = new Intl.Segmenter("und", { granularity: "grapheme" });
+/** Characters that may join the one before (marks, jamo, voicing marks). */
+const CLUSTERING =
+  /[\p{M}\u200D\u1100-\u11FF\uA960-\uA97F\uD7B0-\uD7FF\uFF9E\uFF9F]/u;
+/** A Hangul syllable, kana or common Han character: folding keeps it as is. */
+const PLAIN = /^[\uAC00-\uD7A3\u3041-\u3096\u30A1-\u30FA\u4E00-\u9FFF]$/;
+
+/**
+ * The characters (graphemes) of a CJK stretch with their offsets; without
+ * anything that clusters, each code point is one, found without the
+ * (slower) segmenter.
+ */
+function* characters(text: string): Generator<[number, string]> {
+  if (CLUSTERING.test(text)) {
+    for (const g of graphemes.segment(text)) yield [g.index, g.segment];
+    return;
+  }
+  let i = 0;
+  for (const c of text) {
+    yield [i, c];
+    i += c.length;
+  }
+}
 
 /**
  * The form in which search compares text: NFKC, then case-folded ("ß" and
@@ -73,28 +101,26 @@ export function foldTerm(text: string): string {
  */
 export function runs(text: string): Run[] {
   const out: Run[] = [];
-  for (const word of text.matchAll(WORD_RUN)) {
-    for (const sub of word[0].matchAll(SUB_RUN)) {
-      const start = word.index + sub.index;
-      if (sub[1] === undefined) {
-        const folded = foldTerm(sub[0]);
-        if (folded) {
-          out.push({
-            cjk: false,
-            units: [{ text: folded, start, end: start + sub[0].length }],
-          });
-        }
-        continue;
+  for (const run of text.matchAll(RUN)) {
+    const start = run.index;
+    if (run[1] === undefined) {
+      const folded = foldTerm(run[0]);
+      if (folded) {
+        out.push({
+          cjk: false,
+          units: [{ text: folded, start, end: start + run[0].length }],
+        });
       }
-      const units: Unit[] = [];
-      for (const g of graphemes.segment(sub[0])) {
-        const folded = foldTerm(g.segment);
-        if (!folded) continue;
-        const s = start + g.index;
-        units.push({ text: folded, start: s, end: s + g.segment.length });
-      }
-      if (units.length) out.push({ cjk: true, units });
+      continue;
     }
+    const units: Unit[] = [];
+    for (const [index, segment] of characters(run[0])) {
+      const folded = PLAIN.test(segment) ? segment : foldTerm(segment);
+      if (!folded) continue;
+      const s = start + index;
+      units.push({ text: folded, start: s, end: s + segment.length });
+    }
+    if (units.length) out.push({ cjk: true, units });
   }
   return out;
 }
