@@ -61,6 +61,8 @@ const MAX_MUTATIONS = 900;
 const MAX_MESSAGES = 200;
 /** Postings read per term before choosing the term that drives a query. */
 const PROBE = 64;
+/** Postings read per round trip past the probe (KV's most). */
+const LIST_BATCH = 1000;
 /** Candidates checked against stored messages per round trip. */
 const CANDIDATES = 20;
 
@@ -299,7 +301,8 @@ const below = (a: Posting, b: Posting) =>
  */
 class TermList {
   readonly term: string;
-  readonly #seen = new Set<string>();
+  /** Ids seen (an id is one message of the room). */
+  readonly #seen = new Set<number>();
   /** The oldest posting read so far. */
   #floor?: Posting;
   #rest?: AsyncIterator<Deno.KvEntry<unknown>>;
@@ -315,7 +318,7 @@ class TermList {
   ) {
     this.term = term;
     this.probe = probe;
-    for (const p of probe) this.#seen.add(`${p.ts}:${p.id}`);
+    for (const p of probe) this.#seen.add(p.id);
     this.#floor = probe[probe.length - 1];
     this.#done = complete;
     if (!complete) this.#rest = rest();
@@ -326,19 +329,44 @@ class TermList {
     return this.#done && this.#rest === undefined;
   }
 
-  /** Whether the term has a posting at `p` (reading on as far as `p`). */
-  async has(p: Posting): Promise<boolean> {
-    while (!this.#done && (!this.#floor || below(p, this.#floor))) {
+  /** How far back in time the probe reached: longer means sparser. */
+  get reach(): number {
+    const first = this.probe[0];
+    const last = this.probe[this.probe.length - 1];
+    return first && last ? first.ts - last.ts + 1 : 0;
+  }
+
+  /**
+   * Those of `ps` (newest first) that the term has too. Postings past what
+   * was read are looked up one by one (`lookup`) when `point` is set (this
+   * list is much denser than the driver's), else read on as far as needed.
+   */
+  async filter(
+    ps: Posting[],
+    point: boolean,
+    lookup: (term: string, ps: Posting[]) => Promise<boolean[]>,
+  ): Promise<Posting[]> {
+    const oldest = ps[ps.length - 1];
+    if (!oldest) return ps;
+    const past = (p: Posting) =>
+      !this.#done && (!this.#floor || below(p, this.#floor));
+    if (point) {
+      const unknown = ps.filter(past);
+      const found = await lookup(this.term, unknown);
+      const yes = new Set(unknown.filter((_, i) => found[i]).map((p) => p.id));
+      return ps.filter((p) => past(p) ? yes.has(p.id) : this.#seen.has(p.id));
+    }
+    while (past(oldest)) {
       const r = await this.#rest!.next();
       if (r.done) {
         this.#done = true;
         break;
       }
       const q = postingOf(r.value.key);
-      this.#seen.add(`${q.ts}:${q.id}`);
+      this.#seen.add(q.id);
       this.#floor = q;
     }
-    return this.#seen.has(`${p.ts}:${p.id}`);
+    return ps.filter((p) => this.#seen.has(p.id));
   }
 
   /** The postings after the probe, for the term that drives the query. */
@@ -370,6 +398,14 @@ class RoomHits {
   #batch: number;
   #driver?: AsyncIterator<Posting>;
   #others: TermList[] = [];
+  /** Per other term: look postings up one by one instead of reading on. */
+  #point: boolean[] = [];
+  /** Whether `term` has each of `ps`, by their keys. */
+  readonly #lookup = async (term: string, ps: Posting[]) =>
+    (await getMany(
+      this.#kv,
+      ps.map((p) => postingKey(this.#room, term, p.ts, p.id)),
+    )).map((e) => e.versionstamp !== null);
 
   constructor(
     kv: Deno.Kv,
@@ -424,22 +460,25 @@ class RoomHits {
         const last = probe[probe.length - 1];
         return this.#kv.list(
           this.#selector(term, ["search", this.#room, term, last.ts, last.id]),
-          { reverse: true, batchSize: 500 },
+          { reverse: true, batchSize: LIST_BATCH },
         )[Symbol.asyncIterator]();
       });
     }));
     // A complete list is known exactly; otherwise the list whose probe
     // reaches furthest back is the sparsest.
     const score = (l: TermList) =>
-      l.complete
-        ? [0, l.probe.length]
-        : [1, -(l.probe[l.probe.length - 1]?.ts ?? 0)];
+      l.complete ? [0, l.probe.length] : [1, -l.reach];
     lists.sort((a, b) => {
       const [x, y] = [score(a), score(b)];
       return x[0] - y[0] || x[1] - y[1];
     });
     const [driver, ...others] = lists;
     this.#others = others;
+    // A list much denser than the driver's (or any, when the driver is
+    // known whole) is asked posting by posting rather than read through.
+    this.#point = others.map((o) =>
+      !o.complete && (driver.complete || o.reach * 2 < driver.reach)
+    );
     const probe = driver.probe;
     this.#driver = (async function* () {
       yield* probe;
@@ -452,17 +491,22 @@ class RoomHits {
     if (!this.#driver) await this.#probe();
     if (this.#done) return;
     const batch: Posting[] = [];
-    while (batch.length < this.#batch) {
-      const r = await this.#driver!.next();
-      if (r.done) {
-        this.#done = true;
-        break;
+    while (batch.length < this.#batch && !this.#done) {
+      const chunk: Posting[] = [];
+      while (chunk.length < this.#batch) {
+        const r = await this.#driver!.next();
+        if (r.done) {
+          this.#done = true;
+          break;
+        }
+        chunk.push(r.value);
       }
-      let all = true;
-      for (const other of this.#others) {
-        if (!(all = await other.has(r.value))) break;
+      let alive = chunk;
+      for (const [i, other] of this.#others.entries()) {
+        if (alive.length === 0) break;
+        alive = await other.filter(alive, this.#point[i], this.#lookup);
       }
-      if (all) batch.push(r.value);
+      batch.push(...alive);
     }
     this.#batch = Math.min(CANDIDATES, this.#batch * 2);
     const found = await getMany<ChatMessage>(

@@ -32,9 +32,13 @@ export function parseQuery(query: string): ParsedQuery {
     const u = g.units;
     if (!g.cjk || u.length === 1) terms.add(u[0].text);
     else {
-      for (let i = 0; i + 1 < u.length; i++) {
+      // Pairs that cover the run without overlapping are enough to find
+      // candidates: matching checks that the characters stand together.
+      for (let i = 0; i + 1 < u.length; i += 2) {
         terms.add(u[i].text + u[i + 1].text);
       }
+      const n = u.length;
+      if (n % 2 === 1) terms.add(u[n - 2].text + u[n - 1].text);
     }
   }
   // Longer terms tend to be rarer, and a rare term drives the lookup best.

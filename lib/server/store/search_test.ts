@@ -276,6 +276,39 @@ const cases: Case[] = [
       }),
   ],
   [
+    "a rare word with a common one: the common word's postings are looked up, not read through",
+    (place) =>
+      using(place, {}, async (store) => {
+        const both: number[] = [];
+        for (let i = 0; i < 400; i++) {
+          const words = [`n${i}`];
+          if (i % 2 === 0) words.push("common");
+          if (i % 5 === 0) words.push("rare");
+          const { message } = await store.append({
+            room: "r",
+            user: "u",
+            text: words.join(" "),
+          });
+          if (i % 10 === 0) both.push(message.id);
+        }
+        await settled(store);
+        const seen: number[] = [];
+        let before = undefined;
+        for (let n = 0; n < 10; n++) {
+          const page: SearchPage = await store.search.query({
+            rooms: ["r"],
+            query: "common rare",
+            limit: 15,
+            before,
+          });
+          seen.push(...page.hits.map((h) => h.message.id));
+          if (!page.next) break;
+          before = page.next;
+        }
+        expect(seen).toEqual([...both].reverse());
+      }),
+  ],
+  [
     "retention and room removal take their messages out of search",
     (place) =>
       using(place, { historyLimit: 10 }, async (store) => {
