@@ -7,6 +7,7 @@ import { expect } from "expect";
 import { loadConfig } from "@/lib/server/config.ts";
 import { startServer, withServer } from "@/tests/helpers/server.ts";
 import { until } from "@/tests/helpers/until.ts";
+import { startPostgres } from "@/tests/helpers/postgres.ts";
 import type { Client, Frame } from "@/tests/helpers/ws_client.ts";
 import { account, join, open, say, welcome } from "@/tests/helpers/members.ts";
 
@@ -47,8 +48,9 @@ function found(
 const texts = (results: Frame[] | undefined) =>
   (results ?? []).map((r) => r.text);
 
-Deno.test("search api - Korean and English hits with highlights, over the rooms each reader may read", async () => {
-  await withServer({}, async (s) => {
+/** Korean and English hits, and who may find a private room's messages. */
+async function readersAndRooms(env: Record<string, string>): Promise<void> {
+  await withServer(env, async (s) => {
     const minaCookie = await account(s, "mina");
     const mina = await open(s, "mina", { cookie: minaCookie });
     mina.send({ type: "create", room: "secret", private: true });
@@ -118,7 +120,7 @@ Deno.test("search api - Korean and English hits with highlights, over the rooms 
       ),
     ).toEqual(["비밀 deploy plan"]);
   });
-});
+}
 
 Deno.test("search api - pages follow next; bad input is a 400 with a JSON error", async () => {
   await withServer({}, async (s) => {
@@ -173,68 +175,84 @@ Deno.test("search api - pages follow next; bad input is a 400 with a JSON error"
   });
 });
 
-Deno.test("search api - an edit changes hits, a deletion removes them, and hits survive a restart on the same KV file", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat_search_" });
+/** Edits and deletions change hits; hits survive a restart on `env`'s store. */
+async function editsAndRestart(env: Record<string, string>): Promise<void> {
   const config = loadConfig({
     PORT: "0",
     HOSTNAME: "127.0.0.1",
-    KV_PATH: `${dir}/chat.kv`,
+    KV_PATH: ":memory:",
     LOG_LEVEL: "fatal",
+    ...env,
   });
-  try {
-    let cookie = "";
-    {
-      const s = await startServer(config);
-      try {
-        cookie = await account(s, "mina");
-        const mina: Client = await open(s, "mina", { cookie });
-        await join(mina, "general");
-        const lunch = await say(mina, "general", "lunch at noon 점심");
-        const breakfast = await say(mina, "general", "breakfast 아침");
-        await found(s, { q: "점심" }, { cookie }, 1);
-        await found(s, { q: "아침" }, { cookie }, 1);
-        mina.send({
-          type: "edit",
-          room: "general",
-          id: lunch,
-          text: "dinner at seven 저녁",
-        });
-        await mina.next("edited", (f) => f.id === lunch);
-        expect((await find(s, { q: "lunch" }, { cookie })).body.results)
-          .toEqual([]);
-        expect((await find(s, { q: "점심" }, { cookie })).body.results)
-          .toEqual([]);
-        const dinner = await find(s, { q: "저녁" }, { cookie });
-        expect(dinner.body.results).toEqual([
-          expect.objectContaining({
-            id: lunch,
-            text: "dinner at seven 저녁",
-            edited: true,
-            highlights: [[16, 18]],
-          }),
-        ]);
-        mina.send({ type: "delete", room: "general", id: breakfast });
-        await mina.next("deleted", (f) => f.id === breakfast);
-        expect((await find(s, { q: "breakfast" }, { cookie })).body.results)
-          .toEqual([]);
-      } finally {
-        await s.shutdown();
-      }
-    }
+  let cookie = "";
+  {
     const s = await startServer(config);
     try {
-      expect(texts(
-        (await find(s, { q: "dinner 저녁" }, { cookie })).body
-          .results,
-      )).toEqual(["dinner at seven 저녁"]);
+      cookie = await account(s, "mina");
+      const mina: Client = await open(s, "mina", { cookie });
+      await join(mina, "general");
+      const lunch = await say(mina, "general", "lunch at noon 점심");
+      const breakfast = await say(mina, "general", "breakfast 아침");
+      await found(s, { q: "점심" }, { cookie }, 1);
+      await found(s, { q: "아침" }, { cookie }, 1);
+      mina.send({
+        type: "edit",
+        room: "general",
+        id: lunch,
+        text: "dinner at seven 저녁",
+      });
+      await mina.next("edited", (f) => f.id === lunch);
       expect((await find(s, { q: "lunch" }, { cookie })).body.results)
         .toEqual([]);
-      expect((await find(s, { q: "아침" }, { cookie })).body.results)
+      expect((await find(s, { q: "점심" }, { cookie })).body.results)
+        .toEqual([]);
+      const dinner = await find(s, { q: "저녁" }, { cookie });
+      expect(dinner.body.results).toEqual([
+        expect.objectContaining({
+          id: lunch,
+          text: "dinner at seven 저녁",
+          edited: true,
+          highlights: [[16, 18]],
+        }),
+      ]);
+      mina.send({ type: "delete", room: "general", id: breakfast });
+      await mina.next("deleted", (f) => f.id === breakfast);
+      expect((await find(s, { q: "breakfast" }, { cookie })).body.results)
         .toEqual([]);
     } finally {
       await s.shutdown();
     }
+  }
+  const s = await startServer(config);
+  try {
+    expect(texts(
+      (await find(s, { q: "dinner 저녁" }, { cookie })).body
+        .results,
+    )).toEqual(["dinner at seven 저녁"]);
+    expect((await find(s, { q: "lunch" }, { cookie })).body.results)
+      .toEqual([]);
+    expect((await find(s, { q: "아침" }, { cookie })).body.results)
+      .toEqual([]);
+  } finally {
+    await s.shutdown();
+  }
+}
+
+Deno.test("search api - Korean and English hits with highlights, over the rooms each reader may read (KV)", async () => {
+  await readersAndRooms({});
+});
+
+Deno.test("search api - an edit changes hits, a deletion removes them, and hits survive a restart on the same KV file", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_search_" });
+  try {
+    await editsAndRestart({ KV_PATH: `${dir}/chat.kv` });
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
+});
+
+Deno.test("search api - on PostgreSQL: who may find what, edits, deletions and a restart", async () => {
+  await using pg = await startPostgres();
+  await readersAndRooms({ DATABASE_URL: await pg.createDatabase("readers") });
+  await editsAndRestart({ DATABASE_URL: await pg.createDatabase("restart") });
 });
