@@ -138,6 +138,32 @@ export const membershipEvent = z.object({
 /** A stored membership event. */
 export type MembershipEvent = z.infer<typeof membershipEvent>;
 
+/**
+ * A file or image a message refers to (see "Files" in docs/protocol.md):
+ * its bytes are at `GET /api/files/{id}`. `type` is sniffed from the bytes
+ * by the server; `width`/`height` are set for raster images, and
+ * `thumbnail` names a small image made by the uploader's browser.
+ */
+export const fileRef = z.object({
+  /** The file's id. */
+  id: z.string().min(1).max(64),
+  /** Its name as uploaded. */
+  name: z.string().max(255),
+  /** Its size in bytes. */
+  size: z.number().int().min(0),
+  /** Its MIME type as sniffed from its first bytes. */
+  type: z.string().max(100),
+  /** Pixels across, for a raster image. */
+  width: z.number().int().min(1).optional(),
+  /** Pixels down, for a raster image. */
+  height: z.number().int().min(1).optional(),
+  /** The id of its thumbnail (another file), for an image. */
+  thumbnail: z.string().min(1).max(64).optional(),
+});
+
+/** A file or image a message refers to. */
+export type FileRef = z.infer<typeof fileRef>;
+
 /** A stored chat message as it travels to clients and between instances. */
 export const chatMessage = z.object({
   /** Per-room, strictly increasing. */
@@ -163,6 +189,8 @@ export const chatMessage = z.object({
    * `text` the event in words, for clients that show only text).
    */
   event: membershipEvent.optional(),
+  /** Set on a message posted by an upload (`text` is then the file's name). */
+  file: fileRef.optional(),
 });
 
 /** A stored chat message as it travels to clients. */

@@ -7,10 +7,10 @@ import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import type { BusEvent } from "@/lib/server/bus/bus.ts";
 
 /**
- * A guest's edited message with every optional field set (but `event`, which
- * only the server's membership events have), for round trips.
+ * A guest's edited message with every optional field set (but `event` and
+ * `file`, which only membership events and uploads have), for round trips.
  */
-export const guestMessage: Required<Omit<ChatMessage, "event">> = {
+export const guestMessage: Required<Omit<ChatMessage, "event" | "file">> = {
   id: 7,
   room: "general",
   user: "guest-42",

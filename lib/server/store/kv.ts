@@ -29,6 +29,7 @@ import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
 import { deletePrefix, getMany, KvMembers, KvReads } from "./kv_members.ts";
 import { Batcher } from "./batcher.ts";
 import { KvSearch } from "./kv_search.ts";
+import { KvFiles } from "./kv_files.ts";
 
 const log = logger("store");
 
@@ -101,6 +102,8 @@ export class KvStore implements Store {
   readonly reads: KvReads;
   /** Message search under `["search", …]` (see `kv_search.ts`). */
   readonly search: KvSearch;
+  /** Uploaded files under `["files", …]`, `["file_chunks", …]` (see `kv_files.ts`). */
+  readonly files: KvFiles;
   readonly #limit: number;
   readonly #now: () => number;
   /**
@@ -124,6 +127,7 @@ export class KvStore implements Store {
     this.members = new KvMembers(kv, now);
     this.reads = new KvReads(kv);
     this.search = new KvSearch(kv);
+    this.files = new KvFiles(kv, now);
     this.#appends = new Batcher((drafts) => this.#commit(drafts), {
       maxItems: MAX_BATCH,
       weight: (d) => d.text.length * 3,
@@ -184,6 +188,7 @@ export class KvStore implements Store {
         if (d.clientId) message.clientId = d.clientId;
         if (d.guest) message.guest = true;
         if (d.event) message.event = d.event;
+        if (d.file) message.file = d.file;
         results[i] = { message, duplicate: false };
         op.set(msgKey(d.room, id), message);
         this.search.stage(op, message);
@@ -430,6 +435,7 @@ export class KvStore implements Store {
     await this.members.clear(id);
     await this.reads.clear(id);
     await this.search.clear(id);
+    await this.files.deleteRoom(id);
     return true;
   }
 

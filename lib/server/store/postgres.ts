@@ -15,7 +15,11 @@
  * @module
  */
 import postgres, { type Sql } from "postgres";
-import type { ChatMessage, MembershipEvent } from "@/lib/shared/protocol.ts";
+import type {
+  ChatMessage,
+  FileRef,
+  MembershipEvent,
+} from "@/lib/shared/protocol.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { migrate } from "./postgres_schema.ts";
 import {
@@ -28,6 +32,7 @@ import {
 import { PgMembers, PgReads } from "./postgres_members.ts";
 import { PgSearch, termString } from "./postgres_search.ts";
 import { indexTerms } from "./search_tokens.ts";
+import { PgFiles, releaseUsage } from "./postgres_files.ts";
 import type {
   Appended,
   CreateRoomOptions,
@@ -136,6 +141,8 @@ interface MessageRow {
   deleted: boolean;
   /** A membership event (migration 6); absent in rows read before it. */
   event?: MembershipEvent | null;
+  /** An upload's file (migration 9); absent in rows read before it. */
+  file?: FileRef | null;
 }
 
 const toMessage = (r: MessageRow): ChatMessage => {
@@ -151,6 +158,7 @@ const toMessage = (r: MessageRow): ChatMessage => {
   if (r.edited) m.edited = true;
   if (r.deleted) m.deleted = true;
   if (r.event) m.event = r.event;
+  if (r.file) m.file = r.file;
   return m;
 };
 
@@ -195,6 +203,8 @@ export class PostgresStore implements Store {
   readonly reads: PgReads;
   /** Message search in `search_terms` (see `postgres_search.ts`). */
   readonly search: PgSearch;
+  /** Uploaded files in `files`, `file_chunks` and `file_usage`. */
+  readonly files: PgFiles;
   readonly #limit: number;
   readonly #now: () => number;
   readonly #log: Logger;
@@ -221,6 +231,7 @@ export class PostgresStore implements Store {
     this.members = new PgMembers(sql, guard, this.#now);
     this.reads = new PgReads(sql, guard);
     this.search = new PgSearch(sql, guard);
+    this.files = new PgFiles(sql, guard, this.#now);
     this.#appends = new Batcher(
       (drafts) => this.#guard(this.#commit(drafts)),
       {
@@ -303,6 +314,9 @@ export class PostgresStore implements Store {
         ${drafts.map((d) => d.guest ? "t" : "f")}::text[]::boolean[],
         ${
       drafts.map((d) => d.event ? JSON.stringify(d.event) : null)
+    }::text[]::jsonb[],
+        ${
+      drafts.map((d) => d.file ? JSON.stringify(d.file) : null)
     }::text[]::jsonb[]
       )),
       -- The search terms, in the same statement: stored with the message.
@@ -462,6 +476,11 @@ export class PostgresStore implements Store {
       await tx`DELETE FROM room_member_counts WHERE room = ${id}`;
       await tx`DELETE FROM read_state WHERE room = ${id}`;
       await tx`DELETE FROM mentions WHERE room = ${id}`;
+      await releaseUsage(
+        tx,
+        await tx<{ owner: string; size: number }[]>`
+          DELETE FROM files WHERE room = ${id} RETURNING owner, size`,
+      );
       return true;
     }));
   }

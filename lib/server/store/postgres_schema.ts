@@ -316,6 +316,98 @@ export const MIGRATIONS: readonly Migration[] = [
         ON search_terms (room, ts DESC, id DESC);
     `,
   },
+  {
+    version: 9,
+    name: "uploaded files in chunks; messages.file; chat_append stores it",
+    sql: `
+      CREATE TABLE files (
+        id text PRIMARY KEY,
+        room text NOT NULL,
+        -- The uploader's member key; quotas count by it.
+        owner text NOT NULL,
+        name text NOT NULL,
+        size bigint NOT NULL,
+        declared_type text NOT NULL,
+        purpose text NOT NULL CHECK (purpose IN ('file', 'thumbnail')),
+        thumbnail text,
+        received bigint NOT NULL DEFAULT 0,
+        created_at bigint NOT NULL,
+        complete boolean NOT NULL DEFAULT false,
+        -- Sniffed from the bytes once complete.
+        type text,
+        width integer,
+        height integer,
+        message bigint
+      );
+      CREATE INDEX files_room ON files (room);
+      -- A file's bytes in order, each row at most 60 KiB, as in Deno KV.
+      CREATE TABLE file_chunks (
+        file text NOT NULL REFERENCES files (id) ON DELETE CASCADE,
+        idx integer NOT NULL,
+        data bytea NOT NULL,
+        PRIMARY KEY (file, idx)
+      );
+      -- Declared sizes per owner, moved in the transaction that creates or
+      -- deletes a file: a quota check is one conditional row update.
+      CREATE TABLE file_usage (
+        owner text PRIMARY KEY,
+        bytes bigint NOT NULL
+      );
+      -- The file an upload's message refers to.
+      ALTER TABLE messages ADD COLUMN file jsonb;
+      -- As migration 7's chat_append, with each send's file (p_file, null
+      -- for most) stored in the same statement as its message.
+      DROP FUNCTION chat_append(text[], text[], text[], bigint, text[],
+        text[], text[], boolean[], jsonb[]);
+      CREATE FUNCTION chat_append(
+        p_room text[], p_user text[], p_text text[], p_ts bigint,
+        p_client text[], p_sender text[], p_author text[], p_guest boolean[],
+        p_event jsonb[], p_file jsonb[]
+      ) RETURNS TABLE (
+        idx int, id bigint, user_name text, text text, ts bigint,
+        client_id text, guest boolean, edited boolean, deleted boolean,
+        event jsonb, file jsonb, duplicate boolean
+      ) LANGUAGE plpgsql AS $fn$
+      DECLARE
+        i int;
+        next_id bigint;
+        prior messages%ROWTYPE;
+      BEGIN
+        INSERT INTO room_counters AS c (room, last_id)
+          SELECT r, 0 FROM (SELECT DISTINCT unnest(p_room) AS r) s ORDER BY r
+          ON CONFLICT (room) DO UPDATE SET last_id = c.last_id;
+        FOR i IN 1 .. coalesce(array_length(p_room, 1), 0) LOOP
+          IF p_client[i] IS NOT NULL THEN
+            SELECT * INTO prior FROM messages m
+              WHERE m.room = p_room[i] AND m.sender = p_sender[i]
+                AND m.client_id = p_client[i];
+            IF FOUND THEN
+              idx := i; id := prior.id; user_name := prior.user_name;
+              text := prior.text; ts := prior.ts; client_id := prior.client_id;
+              guest := prior.guest; edited := prior.edited;
+              deleted := prior.deleted; event := prior.event;
+              file := prior.file; duplicate := true;
+              RETURN NEXT;
+              CONTINUE;
+            END IF;
+          END IF;
+          UPDATE room_counters c SET last_id = c.last_id + 1
+            WHERE c.room = p_room[i] RETURNING c.last_id INTO next_id;
+          INSERT INTO messages AS m (room, id, user_name, text, ts, client_id,
+              sender, author, guest, event, file)
+            VALUES (p_room[i], next_id, p_user[i], p_text[i], p_ts,
+              p_client[i], p_sender[i], p_author[i], p_guest[i], p_event[i],
+              p_file[i]);
+          idx := i; id := next_id; user_name := p_user[i]; text := p_text[i];
+          ts := p_ts; client_id := p_client[i]; guest := p_guest[i];
+          edited := false; deleted := false; event := p_event[i];
+          file := p_file[i]; duplicate := false;
+          RETURN NEXT;
+        END LOOP;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

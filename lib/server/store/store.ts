@@ -6,10 +6,15 @@
  *
  * @module
  */
-import type { ChatMessage, MembershipEvent } from "@/lib/shared/protocol.ts";
+import type {
+  ChatMessage,
+  FileRef,
+  MembershipEvent,
+} from "@/lib/shared/protocol.ts";
 import type { NameClaims } from "@/lib/server/chat/name_claims.ts";
+import type { FileRecords } from "./files.ts";
 
-export type { NameClaims };
+export type { FileRecords, NameClaims };
 
 /**
  * The database can't be reached. The store logs an outage once, so callers
@@ -40,6 +45,8 @@ export interface Draft {
   author?: string;
   /** Set on a membership event the server writes (`user` is then ""). */
   event?: MembershipEvent;
+  /** Set on a message an upload posts: the file it refers to. */
+  file?: FileRef;
 }
 
 /** The result of {@link MessageStore.append}. */
@@ -426,6 +433,8 @@ export interface Store extends MessageStore, RoomStore {
   readonly reads: ReadRecords;
   /** Message search. */
   readonly search: SearchIndex;
+  /** Uploaded files, chunked (see `files.ts`). */
+  readonly files: FileRecords;
   /** Whether the database answers now. */
   healthy(): Promise<boolean>;
   /** Waits for pending commits and releases the database. */
