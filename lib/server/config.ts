@@ -74,6 +74,8 @@ const schema = z.object({
   LISTENER: z.enum(["node", "deno"]).default("node"),
   HEADER_TIMEOUT_MS: int(100, 600_000).default(10_000),
   WS_CLOSE_TIMEOUT_MS: int(100, 60_000).default(3000),
+  MAX_UPLOAD_BYTES: int(1, 1_073_741_824).default(10 * 1024 * 1024),
+  UPLOAD_QUOTA_BYTES: int(0, 1_099_511_627_776).default(100 * 1024 * 1024),
 });
 
 /** The validated configuration of one server instance. */
@@ -182,6 +184,13 @@ export interface Config {
   headerTimeoutMs: number;
   /** How long a WebSocket close may go unanswered before a reset (`node`). */
   wsCloseTimeoutMs: number;
+  /** Largest file one upload may hold, in bytes. */
+  maxUploadBytes: number;
+  /**
+   * Bytes of uploads one person (account or guest token) may keep, counted
+   * by declared size from the moment an upload starts.
+   */
+  uploadQuotaBytes: number;
 }
 
 /** Thrown by {@link loadConfig} with one line per bad variable. */
@@ -277,6 +286,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     listener: e.LISTENER,
     headerTimeoutMs: e.HEADER_TIMEOUT_MS,
     wsCloseTimeoutMs: e.WS_CLOSE_TIMEOUT_MS,
+    maxUploadBytes: e.MAX_UPLOAD_BYTES,
+    uploadQuotaBytes: e.UPLOAD_QUOTA_BYTES,
   };
 }
 

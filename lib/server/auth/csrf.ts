@@ -14,6 +14,7 @@
 import { type Context, csrf, HttpError, type Middleware } from "fresh";
 import { getCookie, setCookie } from "@/lib/server/http/cookies.ts";
 import { isSameOrigin } from "@/lib/server/http/origin.ts";
+import { jsonError } from "@/lib/server/http/json_errors.ts";
 import { randomId, sha256 } from "./login_sessions.ts";
 
 /** The hidden form field, and the cookie of anonymous forms, holding the token. */
@@ -99,10 +100,24 @@ export async function verifiedForm(
  * in front (ngrok) makes the browser's `https:` origin arrive as `http:`.
  */
 export function sameSiteForms<S>(): Middleware<S> {
-  return csrf<S>({
+  const guard = csrf<S>({
     // The Origin header it checks is the request's: one same-origin rule.
     origin: (_origin: string, ctx: Context<S>) => isSameOrigin(ctx.req),
   });
+  return async function sameSiteRequests(ctx: Context<S>) {
+    try {
+      return await guard(ctx);
+    } catch (error) {
+      // The JSON API's clients are programs: they get a JSON error.
+      if (
+        error instanceof HttpError && error.status === 403 &&
+        ctx.url.pathname.startsWith("/api/")
+      ) {
+        return jsonError(403, "Cross-site request refused");
+      }
+      throw error;
+    }
+  };
 }
 
 async function readForm(req: Request): Promise<URLSearchParams> {

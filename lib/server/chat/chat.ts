@@ -20,6 +20,7 @@ import { Metrics } from "@/lib/server/metrics.ts";
 import type {
   ChatMessage,
   DirectoryRoom,
+  FileRef,
   MyRoom,
   PresenceUser,
   RoomInfo,
@@ -39,6 +40,7 @@ import { PrivateRooms } from "./private_rooms.ts";
 import type { FlowLog } from "@/lib/server/flow_log.ts";
 import { logger } from "@/lib/server/log.ts";
 import type { Socket, WireFormat } from "@/lib/server/realtime/hub.ts";
+import { type Uploader, Uploads } from "@/lib/server/files/uploads.ts";
 
 export { ChatError };
 export { ROOMS_PER_ADDRESS_FACTOR } from "./rooms.ts";
@@ -75,6 +77,8 @@ export class Chat {
   #expiry: ReturnType<typeof setInterval> | undefined;
   /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
   readonly flow: FlowLog;
+  /** File and image uploads and downloads (see `lib/server/files/uploads.ts`). */
+  readonly uploads: Uploads;
 
   private constructor(
     readonly config: Config,
@@ -127,6 +131,15 @@ export class Chat {
       isBanned: (room, user) => this.isBanned(room, user),
       canModerate: (user, room) => this.canModerate(user, room),
       tellMember: (key, self, room) => this.#toMemberRoom(key, self, room),
+    });
+    this.uploads = new Uploads({
+      config,
+      store,
+      mayRead: (room, key) => this.mayRead(room, key),
+      isMember: (room, key) => this.#membership.isMember(room, key),
+      isPublic: (room) => this.isPublic(room),
+      post: (who, room, file, clientId) =>
+        this.#postFile(who, room, file, clientId),
     });
   }
 
@@ -508,6 +521,49 @@ export class Chat {
     if (!(await this.mayRead(room, client.author))) {
       throw new ChatError("forbidden", `${room} is private: members only`);
     }
+  }
+
+  /**
+   * Posts an upload's file to `room` as its uploader's message (`text` is
+   * the file's name, for clients that show only text). A guest writes under
+   * the name its token holds now, as its socket would.
+   */
+  async #postFile(
+    who: Uploader,
+    room: string,
+    file: FileRef,
+    clientId: string,
+  ): Promise<ChatMessage> {
+    let user: PresenceUser;
+    if (who.account !== undefined) {
+      user = { name: who.account, guest: false };
+    } else {
+      const member = await this.store.members.get(room, who.key);
+      if (!member || who.token === undefined) {
+        throw new ChatError("forbidden", `Join ${room} to post to it`);
+      }
+      const identity = await this.identities.claimGuest(
+        member.name,
+        who.token,
+      );
+      this.identities.release(identity);
+      if (identity.token !== who.token) {
+        throw new ChatError("forbidden", "Not a guest token");
+      }
+      user = { name: identity.name, guest: true };
+    }
+    const { message, duplicate } = await this.#messages.post({
+      room,
+      user: user.name,
+      text: file.name,
+      clientId,
+      guest: user.guest,
+      author: user.guest ? who.key : undefined,
+      file,
+    });
+    // A file's name mentions nobody: it is only read by its sender.
+    if (!duplicate) this.#reads.sent(who.key, room, message.id);
+    return message;
   }
 
   /** Tells every socket of the member `key` that it is a member of `room`. */

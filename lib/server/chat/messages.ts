@@ -17,7 +17,12 @@ import {
   utf8Length,
 } from "@/lib/shared/protocol.ts";
 import { cleanText } from "@/lib/shared/text.ts";
-import { type Store, StoreUnavailableError } from "@/lib/server/store/store.ts";
+import {
+  type Appended,
+  type Draft,
+  type Store,
+  StoreUnavailableError,
+} from "@/lib/server/store/store.ts";
 import { ChatError } from "./chat_error.ts";
 import type { Moderation } from "./moderation.ts";
 
@@ -80,6 +85,37 @@ export class Messages {
         // Stored already: the other instances find it when they next fill a gap.
         this.#log.warn("publishing {room}#{id} failed: {error}", {
           room,
+          id: result.message.id,
+          error: String(error),
+        })
+      );
+    }
+    return result;
+  }
+
+  /**
+   * Stores a message posted by the server for someone (an upload's file),
+   * through the same path as a send: durable first, then published; a
+   * repeat of its `clientId` resolves to the original.
+   */
+  async post(draft: Draft): Promise<Appended> {
+    const result = await this.store.append(draft).catch((error) => {
+      if (!(error instanceof StoreUnavailableError)) {
+        this.#log.error("storing a message in {room} failed: {error}", {
+          room: draft.room,
+          error: String(error),
+        });
+      }
+      throw new ChatError("unavailable");
+    });
+    this.metrics.messagesIn.inc();
+    if (!result.duplicate) {
+      this.metrics.messagesOut.inc();
+      this.bus.publish({ kind: "message", message: result.message }).catch((
+        error,
+      ) =>
+        this.#log.warn("publishing {room}#{id} failed: {error}", {
+          room: draft.room,
           id: result.message.id,
           error: String(error),
         })

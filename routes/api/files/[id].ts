@@ -1,0 +1,40 @@
+import { define } from "@/utils.ts";
+import { uploaderOf } from "@/lib/server/files/uploads.ts";
+import { fileHeaders } from "@/lib/server/files/file_headers.ts";
+import { parseRange } from "@/lib/server/files/ranges.ts";
+
+/**
+ * `GET /api/files/{id}`: a complete file's bytes, to anyone who may read
+ * its room (a private room's members only: 404 to anyone else, as if it did
+ * not exist). Served with its sniffed type, `nosniff`, and as a download
+ * unless it is a raster image; one `Range` is honoured (206).
+ */
+export const handler = define.handlers({
+  async GET(ctx) {
+    const key = uploaderOf(ctx.state.user, ctx.req.headers)?.key;
+    const { file, publicRoom, read } = await ctx.state.chat.uploads.download(
+      key,
+      ctx.params.id,
+    );
+    const headers = fileHeaders({
+      type: file.type ?? "application/octet-stream",
+      name: file.name,
+      size: file.size,
+      id: file.id,
+      publicRoom,
+    });
+    if (ctx.req.headers.get("if-none-match") === `"${file.id}"`) {
+      return new Response(null, { status: 304, headers });
+    }
+    const range = parseRange(ctx.req.headers.get("range"), file.size);
+    const [from, to] = range ?? [0, file.size];
+    headers.set("content-length", String(to - from));
+    if (range) {
+      headers.set("content-range", `bytes ${from}-${to - 1}/${file.size}`);
+    }
+    const body = ctx.req.method === "HEAD"
+      ? null
+      : ReadableStream.from(read(from, to));
+    return new Response(body, { status: range ? 206 : 200, headers });
+  },
+});

@@ -1,0 +1,578 @@
+/**
+ * File and image uploads through a real server: in pieces, cut off and
+ * resumed, posted to the room as a message, downloaded byte for byte;
+ * sniffing decides the type and how it is served; limits and quotas; a
+ * private room's files to members only; files kept across a restart, on a
+ * Deno KV file and on PostgreSQL.
+ */
+import { expect } from "expect";
+import { loadConfig } from "@/lib/server/config.ts";
+import {
+  type Server,
+  startServer,
+  withServer,
+} from "@/tests/helpers/server.ts";
+import { startPostgres } from "@/tests/helpers/postgres.ts";
+import { until } from "@/tests/helpers/until.ts";
+import type { Frame } from "@/tests/helpers/ws_client.ts";
+import { account, join, open, welcome } from "@/tests/helpers/members.ts";
+import { samples } from "@/tests/helpers/file_samples.ts";
+import {
+  bytesOf,
+  createUpload,
+  download,
+  offset,
+  putAndHangUp,
+  putRange,
+  upload,
+  uploadRest,
+} from "@/tests/helpers/uploads.ts";
+
+/** An account that has connected once, so it is a member of the default rooms. */
+async function member(s: Server, name: string): Promise<string> {
+  const cookie = await account(s, name);
+  await (await open(s, name, { cookie })).close();
+  return cookie;
+}
+
+const pdf = (n: number) => {
+  const data = bytesOf(n, 7);
+  data.set(new TextEncoder().encode("%PDF-1.7\n"));
+  return data;
+};
+
+Deno.test("uploads - a file sent in pieces, cut off midway and resumed, is posted to the room and downloads byte for byte", async () => {
+  await withServer({}, async (s) => {
+    const cookie = await account(s, "ana");
+    const creds = { cookie };
+    const ana = await open(s, "ana", { cookie });
+    await join(ana, "general");
+    const data = pdf(300_000);
+    const created = await createUpload(s.url, "general", {
+      name: "../../report 2026.pdf",
+      size: data.length,
+      type: "application/pdf",
+    }, creds);
+    expect(created.status).toBe(201);
+    const { id, uploadUrl } = created.body;
+    expect(uploadUrl).toBe(`/api/uploads/${id}`);
+    expect(created.headers.get("location")).toBe(uploadUrl);
+
+    const first = await putRange(
+      s.url,
+      id,
+      data.slice(0, 100_000),
+      0,
+      data.length,
+      creds,
+    );
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ received: 100_000, complete: false });
+    // The network drops 70,000 bytes into a 100,000-byte piece: bytes the
+    // server read before the hang-up are kept, the rest are to be resent.
+    await putAndHangUp(s.url, id, data, 100_000, 200_000, 70_000, creds);
+    const kept = (await offset(s.url, id, creds))!;
+    expect(kept).toBeGreaterThanOrEqual(100_000);
+    expect(kept).toBeLessThanOrEqual(170_000);
+    // A piece past the stored bytes is refused, saying where they end.
+    const gap = await putRange(
+      s.url,
+      id,
+      data.slice(180_000, 190_000),
+      180_000,
+      data.length,
+      creds,
+    );
+    expect(gap.status).toBe(409);
+    expect(gap.body.error.message).toMatch(
+      /^Bytes from 1[0-7]\d{4} expected, not from 180000: ask HEAD for the offset$/,
+    );
+    // A resend of bytes stored already is skipped (the cut-off request may
+    // still be storing its last bytes: then it is a 409 and is sent again).
+    const overlap = await until(async () => {
+      const res = await putRange(
+        s.url,
+        id,
+        data.slice(90_000, 200_000),
+        90_000,
+        data.length,
+        creds,
+      );
+      return res.status === 409 ? undefined : res;
+    });
+    expect(overlap.body).toMatchObject({ received: 200_000, complete: false });
+    expect(ana.of("message").filter((m) => m.file)).toEqual([]);
+
+    const done = await uploadRest(s.url, id, data, 64_000, creds);
+    expect(done.status).toBe(200);
+    const file = {
+      id,
+      name: "report 2026.pdf",
+      size: 300_000,
+      type: "application/pdf",
+    };
+    expect(done.body).toMatchObject({
+      complete: true,
+      received: 300_000,
+      file,
+    });
+    expect(done.body.message).toMatchObject({
+      user: "ana",
+      text: "report 2026.pdf",
+      file,
+    });
+    const live = await ana.next("message", (m) => (m.file as Frame)?.id === id);
+    expect(live).toMatchObject({ id: done.body.message.id, file });
+    const page = await (await fetch(`${s.url}/api/rooms/general/messages`))
+      .json();
+    expect(page.messages.at(-1)).toMatchObject({ file });
+
+    const got = await download(s.url, id);
+    expect(got.status).toBe(200);
+    expect(got.bytes).toEqual(data);
+    expect(got.headers.get("content-type")).toBe("application/pdf");
+    expect(got.headers.get("content-disposition")).toBe(
+      `attachment; filename="report 2026.pdf"; filename*=UTF-8''report%202026.pdf`,
+    );
+    expect(got.headers.get("x-content-type-options")).toBe("nosniff");
+    expect(got.headers.get("cache-control")).toMatch(/^public/);
+    const part = await download(s.url, id, {}, { range: "bytes=1000-1999" });
+    expect(part.status).toBe(206);
+    expect(part.bytes).toEqual(data.slice(1000, 2000));
+    expect(part.headers.get("content-range")).toBe("bytes 1000-1999/300000");
+
+    // Sending the last piece again answers the same message, posted once.
+    const again = await putRange(
+      s.url,
+      id,
+      data.slice(299_000),
+      299_000,
+      data.length,
+      creds,
+    );
+    expect(again.body.message.id).toBe(done.body.message.id);
+    await ana.close();
+  });
+});
+
+Deno.test("uploads - an image with its thumbnail: sizes sniffed, shown inline; a guest uploads by its token under its name", async () => {
+  await withServer({}, async (s) => {
+    const gus = await open(s, "gus");
+    const token = welcome(gus).token as string;
+    const creds = { "x-guest-token": token };
+    await join(gus, "general");
+    const thumb = await upload(s.url, "general", {
+      name: "thumb.png",
+      type: "image/png",
+      purpose: "thumbnail",
+      data: samples.png(32, 24),
+    }, creds);
+    expect(thumb.done.body).toMatchObject({
+      complete: true,
+      file: { type: "image/png", width: 32, height: 24 },
+    });
+    expect(thumb.done.body.message).toBeUndefined();
+    const image = samples.png(640, 480);
+    const { done } = await upload(s.url, "general", {
+      name: "cat.png",
+      type: "image/png",
+      thumbnail: thumb.created.body.id,
+      data: image,
+    }, creds);
+    expect(done.body.message).toMatchObject({
+      user: "gus",
+      guest: true,
+      file: {
+        name: "cat.png",
+        type: "image/png",
+        width: 640,
+        height: 480,
+        thumbnail: thumb.created.body.id,
+      },
+    });
+    const got = await download(s.url, done.body.id);
+    expect(got.bytes).toEqual(image);
+    expect(got.headers.get("content-type")).toBe("image/png");
+    expect(got.headers.get("content-disposition")).toMatch(/^inline; /);
+    expect(got.headers.get("x-content-type-options")).toBe("nosniff");
+    expect((await download(s.url, thumb.created.body.id)).status).toBe(200);
+
+    // A thumbnail that isn't a raster image, or is someone else's, is refused.
+    const fake = await upload(s.url, "general", {
+      name: "t.png",
+      type: "image/png",
+      purpose: "thumbnail",
+      data: new TextEncoder().encode("<svg onload=alert(1)>"),
+    }, creds);
+    expect(fake.done.status).toBe(415);
+    const ana = await member(s, "ana");
+    const other = await createUpload(s.url, "general", {
+      name: "x.png",
+      size: 10,
+      type: "image/png",
+      thumbnail: thumb.created.body.id,
+    }, { cookie: ana });
+    expect(other.status).toBe(400);
+    expect(other.body.error.message).toMatch(/^Bad thumbnail/);
+    await gus.close();
+  });
+});
+
+Deno.test("uploads - the type is sniffed: a declared image that is HTML is refused, HTML and SVG are only ever downloads", async () => {
+  await withServer({}, async (s) => {
+    const creds = { cookie: await member(s, "ana") };
+    const html = new TextEncoder().encode(
+      "<!doctype html><script>alert(document.cookie)</script>",
+    );
+    const posing = await upload(s.url, "general", {
+      name: "cat.png",
+      type: "image/png",
+      data: html,
+    }, creds);
+    expect(posing.done.status).toBe(415);
+    expect(posing.done.body.error).toEqual({
+      status: 415,
+      message: "Not an image: declared image/png, the bytes are text/html",
+    });
+    expect(await offset(s.url, posing.created.body.id, creds)).toBe(null);
+
+    for (
+      const [name, type, data] of [
+        ["page.html", "text/html", html],
+        ["page.txt", "text/plain", html],
+        [
+          "logo.svg",
+          "image/svg+xml",
+          new TextEncoder().encode(
+            '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+          ),
+        ],
+      ] as const
+    ) {
+      const { done } = await upload(
+        s.url,
+        "general",
+        { name, type, data },
+        creds,
+      );
+      expect(done.status).toBe(200);
+      expect(done.body.file.type).toBe(
+        name === "logo.svg" ? "image/svg+xml" : "text/html",
+      );
+      const got = await download(s.url, done.body.id);
+      expect(got.bytes).toEqual(data);
+      expect(got.headers.get("content-type")).toBe("application/octet-stream");
+      expect(got.headers.get("content-disposition")).toMatch(/^attachment; /);
+      expect(got.headers.get("x-content-type-options")).toBe("nosniff");
+    }
+    const text = await upload(s.url, "general", {
+      name: "notes.txt",
+      type: "application/x-whatever",
+      data: new TextEncoder().encode("plain words, 한국어"),
+    }, creds);
+    expect(text.done.body.file.type).toBe("text/plain");
+    const got = await download(s.url, text.done.body.id);
+    expect(got.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+    expect(got.headers.get("content-disposition")).toMatch(/^attachment; /);
+  });
+});
+
+Deno.test("uploads - a private room's files reach its members only; others get 404 as if there were none", async () => {
+  await withServer({}, async (s) => {
+    const ownerCookie = await account(s, "owner");
+    const owner = await open(s, "owner", { cookie: ownerCookie });
+    owner.send({ type: "create", room: "secret", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "secret");
+    const data = pdf(5000);
+    const { created, done } = await upload(s.url, "secret", {
+      name: "plan.pdf",
+      type: "application/pdf",
+      data,
+    }, { cookie: ownerCookie });
+    expect(done.body.complete).toBe(true);
+    const id = created.body.id;
+    const mine = await download(s.url, id, { cookie: ownerCookie });
+    expect(mine.status).toBe(200);
+    expect(mine.bytes).toEqual(data);
+    expect(mine.headers.get("cache-control")).toMatch(/^private/);
+
+    const eveCookie = await account(s, "eve");
+    const gus = await open(s, "gus");
+    const outsiders: Record<string, string>[] = [
+      {},
+      { cookie: eveCookie },
+      { "x-guest-token": welcome(gus).token as string },
+      { "x-guest-token": "not-a-token" },
+    ];
+    for (const creds of outsiders) {
+      const got = await download(s.url, id, creds);
+      expect(got.status).toBe(404);
+      expect(JSON.parse(new TextDecoder().decode(got.bytes))).toEqual({
+        error: { status: 404, message: `No such file: ${id}` },
+      });
+      // Nor may they start uploads there, or touch the owner's.
+      const start = await createUpload(s.url, "secret", {
+        name: "x.txt",
+        size: 5,
+        type: "text/plain",
+      }, creds);
+      expect(start.status).toBe(404);
+      expect(await offset(s.url, id, creds)).toBe(null);
+      const put = await putRange(
+        s.url,
+        id,
+        data.slice(0, 10),
+        0,
+        data.length,
+        creds,
+      );
+      expect(put.status).toBe(404);
+    }
+    expect((await download(s.url, "no-such-file")).status).toBe(404);
+
+    // Invited, eve may read it.
+    owner.send({ type: "invite", room: "secret", user: "eve" });
+    await until(async () =>
+      (await download(s.url, id, { cookie: eveCookie })).status === 200
+    );
+    await owner.close();
+    await gus.close();
+  });
+});
+
+Deno.test("uploads - limits, quota and bad input each answer a clear JSON error; nothing accepted is lost", async () => {
+  await withServer({
+    MAX_UPLOAD_BYTES: "1000",
+    UPLOAD_QUOTA_BYTES: "2500",
+  }, async (s) => {
+    const cookie = await member(s, "ana");
+    const creds = { cookie };
+    const make = (size: number, extra: Record<string, unknown> = {}) =>
+      createUpload(s.url, "general", {
+        name: "a.bin",
+        size,
+        type: "application/octet-stream",
+        ...extra,
+      }, creds);
+    const big = await make(1001);
+    expect(big.status).toBe(413);
+    expect(big.body.error.message).toBe(
+      "File too large: 1001 bytes, the limit is 1000",
+    );
+    const a = await make(1000), b = await make(1000);
+    expect([a.status, b.status]).toEqual([201, 201]);
+    const over = await make(1000);
+    expect(over.status).toBe(413);
+    expect(over.body.error.message).toBe(
+      "Upload quota exceeded: 2000 of 2500 bytes used, this file needs 1000",
+    );
+    expect((await make(500)).status).toBe(201);
+    // Cancelling an unfinished upload frees its share.
+    const cancel = await fetch(`${s.url}${b.body.uploadUrl}`, {
+      method: "DELETE",
+      headers: creds,
+    });
+    expect(cancel.status).toBe(204);
+    expect((await make(1000)).status).toBe(201);
+
+    for (
+      const [body, status, message] of [
+        [{ name: "a", size: 0, type: "" }, 400, /^Bad size/],
+        [{ name: "a", size: 1.5, type: "" }, 400, /^Bad upload: size/],
+        [{ name: "/", size: 10, type: "" }, 400, /^Bad name/],
+        [
+          { name: "a\u0000b", size: 10, type: "" },
+          400,
+          /^Bad name: Invalid text/,
+        ],
+        [{ size: 10 }, 400, /^Bad upload: name/],
+      ] as const
+    ) {
+      const res = await createUpload(s.url, "general", body, creds);
+      expect(res.status).toBe(status);
+      expect(res.body.error.message).toMatch(message);
+    }
+    const notJson = await fetch(`${s.url}/api/rooms/general/uploads`, {
+      method: "POST",
+      headers: { ...creds, "content-type": "text/plain" },
+      body: "{}",
+    });
+    expect(notJson.status).toBe(415);
+    expect((await notJson.json()).error.message).toBe(
+      "Expected Content-Type: application/json",
+    );
+    const badJson = await fetch(`${s.url}/api/rooms/general/uploads`, {
+      method: "POST",
+      headers: { ...creds, "content-type": "application/json" },
+      body: "{",
+    });
+    expect(badJson.status).toBe(400);
+    const noRoom = await createUpload(s.url, "nowhere", {
+      name: "a",
+      size: 1,
+      type: "",
+    }, creds);
+    expect(noRoom.status).toBe(404);
+    const anonymous = await createUpload(s.url, "general", {
+      name: "a",
+      size: 1,
+      type: "",
+    }, {});
+    expect(anonymous.status).toBe(403);
+
+    const id = a.body.id;
+    const put = (headers: Record<string, string>, body: Uint8Array) =>
+      fetch(`${s.url}/api/uploads/${id}`, {
+        method: "PUT",
+        headers: { ...creds, ...headers },
+        body: new Uint8Array(body),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    for (
+      const [range, bytes, message] of [
+        ["bytes=0-9", 10, /^Bad range: expected Content-Range/],
+        ["bytes 0-9/999", 10, /^Bad range: the upload is 1000 bytes, not 999/],
+        ["bytes 9-0/1000", 10, /^Bad range: .* is empty or ends past the file/],
+        [
+          "bytes 0-9/1000",
+          5,
+          /^Bad range: bytes 0-9\/1000 is 10 bytes, the body 5/,
+        ],
+        [
+          "bytes 995-1004/*",
+          10,
+          /^Bad range: the upload is 1000 bytes, the range ends at byte 1004/,
+        ],
+      ] as const
+    ) {
+      const res = await put({ "content-range": range }, bytesOf(bytes));
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(message);
+    }
+    expect(await offset(s.url, id, creds)).toBe(0);
+
+    // A cross-site request is refused before it is read.
+    const forged = await fetch(`${s.url}/api/rooms/general/uploads`, {
+      method: "POST",
+      headers: {
+        ...creds,
+        "content-type": "application/json",
+        origin: "https://evil.example",
+        "sec-fetch-site": "cross-site",
+      },
+      body: JSON.stringify({ name: "a", size: 1, type: "" }),
+    });
+    expect(forged.status).toBe(403);
+    expect((await forged.json()).error.status).toBe(403);
+
+    // A member of another public room who never joined it may not upload there.
+    const bo = await account(s, "bo");
+    const boSocket = await open(s, "bo", { cookie: bo });
+    boSocket.send({ type: "create", room: "elsewhere" });
+    await boSocket.next("room", (f) => (f.room as Frame).id === "elsewhere");
+    const stranger = await createUpload(s.url, "elsewhere", {
+      name: "a",
+      size: 1,
+      type: "",
+    }, creds);
+    expect(stranger.status).toBe(403);
+    expect(stranger.body.error.message).toBe("Join elsewhere to upload to it");
+    await boSocket.close();
+  });
+});
+
+/**
+ * Starts a server on `env` twice over one store: an upload is finished,
+ * another left halfway, the server stops; after the restart both are there,
+ * the finished one downloads and the other resumes.
+ */
+async function survivesRestart(env: Record<string, string>): Promise<void> {
+  const config = loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    LOG_LEVEL: "fatal",
+    MEMBERSHIP_EVENT_WINDOW_MS: "60000",
+    ...env,
+  });
+  const whole = pdf(200_000);
+  const half = samples.png(300, 300);
+  let s: Server = await startServer(config);
+  let cookie: string, done: string, pending: string, privateFile: string;
+  try {
+    cookie = await account(s, "ana");
+    const ana = await open(s, "ana", { cookie });
+    ana.send({ type: "create", room: "vault", private: true });
+    await ana.next("room", (f) => (f.room as Frame).id === "vault");
+    await ana.close();
+    const first = await upload(
+      s.url,
+      "general",
+      {
+        name: "a.pdf",
+        type: "application/pdf",
+        data: whole,
+      },
+      { cookie },
+      50_000,
+    );
+    expect(first.done.body.complete).toBe(true);
+    done = first.created.body.id;
+    const second = await createUpload(s.url, "general", {
+      name: "b.png",
+      type: "image/png",
+      size: half.length,
+    }, { cookie });
+    pending = second.body.id;
+    await putRange(s.url, pending, half.slice(0, 500), 0, half.length, {
+      cookie,
+    });
+    const secret = await upload(s.url, "vault", {
+      name: "s.pdf",
+      type: "application/pdf",
+      data: pdf(3000),
+    }, { cookie });
+    privateFile = secret.created.body.id;
+  } finally {
+    await s.shutdown();
+  }
+  s = await startServer(config);
+  try {
+    const session = `sid=${(await s.auth.sessions.create("ana")).id}`;
+    expect((await download(s.url, done)).bytes).toEqual(whole);
+    expect(await offset(s.url, pending, { cookie: session })).toBe(500);
+    const rest = await uploadRest(s.url, pending, half, 100_000, {
+      cookie: session,
+    });
+    expect(rest.body.file).toMatchObject({
+      type: "image/png",
+      width: 300,
+      height: 300,
+    });
+    expect((await download(s.url, pending)).bytes).toEqual(half);
+    expect((await download(s.url, privateFile)).status).toBe(404);
+    expect((await download(s.url, privateFile, { cookie: session })).status)
+      .toBe(200);
+    const page = await (await fetch(`${s.url}/api/rooms/general/messages`))
+      .json();
+    expect(
+      page.messages.map((m: Frame) => (m.file as Frame | undefined)?.id)
+        .filter(Boolean),
+    ).toEqual([done, pending]);
+  } finally {
+    await s.shutdown();
+  }
+}
+
+Deno.test("uploads - files and unfinished uploads survive a restart (Deno KV file)", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat_uploads_" });
+  try {
+    await survivesRestart({ KV_PATH: `${dir}/chat.kv` });
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("uploads - files and unfinished uploads survive a restart (PostgreSQL)", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("uploads");
+  await survivesRestart({ DATABASE_URL: url, KV_PATH: ":memory:" });
+});
