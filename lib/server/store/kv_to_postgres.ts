@@ -3,7 +3,8 @@
  * to several: rooms (with kind and topic), message history (with edits,
  * deletions, guests' identities and idempotency keys), each room's id
  * counter, room members (and their counts), read state, mentions, accounts,
- * admin roles, live login sessions and bans. Every row is inserted only if absent,
+ * admin roles, live login sessions, bans and uploaded files (with their
+ * bytes and quotas). Every row is inserted only if absent,
  * so a second run copies nothing and changes nothing. Run it before the
  * instances start on PostgreSQL.
  *
@@ -15,6 +16,7 @@ import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
 import type { KvStore } from "./kv.ts";
 import type { PostgresStore } from "./postgres.ts";
 import type { Member, RoleGrant, StoredSession } from "./store.ts";
+import { copyFiles } from "./kv_to_postgres_files.ts";
 
 /** What a copy found in KV and how much of it was new to PostgreSQL. */
 export interface CopyCounts {
@@ -108,9 +110,10 @@ export async function copyKvToPostgres(
     batch = [];
     const rows = await sql`
       INSERT INTO messages (room, id, user_name, text, ts, client_id, sender,
-        author, guest, edited, deleted, event)
+        author, guest, edited, deleted, event, file)
       SELECT room, id, user_name, text, ts, client_id, sender, author,
-        flags LIKE 'g%', flags LIKE '_e%', flags LIKE '__d', event::jsonb
+        flags LIKE 'g%', flags LIKE '_e%', flags LIKE '__d', event::jsonb,
+        file::jsonb
       FROM unnest(
         ${b.map((x) => x.m.room)}::text[],
         ${b.map((x) => x.m.id)}::bigint[],
@@ -126,9 +129,10 @@ export async function copyKvToPostgres(
         (x.m.deleted ? "d" : "-")
       )
     }::text[],
-        ${b.map((x) => x.m.event ? JSON.stringify(x.m.event) : null)}::text[]
+        ${b.map((x) => x.m.event ? JSON.stringify(x.m.event) : null)}::text[],
+        ${b.map((x) => x.m.file ? JSON.stringify(x.m.file) : null)}::text[]
       ) AS v(room, id, user_name, text, ts, client_id, sender, author, flags,
-        event)
+        event, file)
       ON CONFLICT (room, id) DO NOTHING RETURNING id`;
     count("messages", b.length, rows.length);
   };
@@ -299,6 +303,9 @@ export async function copyKvToPostgres(
     copied += rows.length;
   }
   count("bans", bans.length, copied);
+
+  const files = await copyFiles(db, pg);
+  count("files", files.read, files.copied);
   return counts;
 }
 
