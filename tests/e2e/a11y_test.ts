@@ -1,7 +1,8 @@
 /**
  * Accessibility in Chromium: axe-core finds no serious or critical
- * violation on the room page, its dialogs and drawers, and the login and
- * register pages, in light and dark.
+ * violation on the room page, its dialogs (the directory among them), a
+ * previewed room, drawers, and the login and register pages, in light and
+ * dark.
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
@@ -59,6 +60,26 @@ for (const scheme of ["light", "dark"] as const) {
         await page.keyboard.press("Control+k");
         await page.locator("dialog[open]", { hasText: "Switch room" })
           .waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        await page.keyboard.press("Escape");
+        // The directory, and a room previewed from it (the Join bar), with
+        // a membership event line and the member list with presence.
+        await ben.getByLabel("New room").fill("design");
+        await ben.getByRole("button", { name: "Create" }).click();
+        await ben.locator("h1", { hasText: "# design" }).waitFor();
+        await page.getByRole("button", { name: "Browse rooms" }).click();
+        const directory = page.locator("dialog[open]", {
+          hasText: "Browse rooms",
+        });
+        await directory.locator("a.room", { hasText: "design" }).waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        await directory.locator("a.room", { hasText: "design" }).click();
+        await page.locator(".join-bar").waitFor();
+        expect(await seriousViolations(page)).toEqual([]);
+        await page.getByRole("button", { name: "Join #design" }).click();
+        await page.locator(".notice.event").first().waitFor();
+        await page.locator(".room-menu summary").click();
+        await page.getByRole("button", { name: "Leave room" }).waitFor();
         expect(await seriousViolations(page)).toEqual([]);
         await page.keyboard.press("Escape");
         // A phone with a drawer open.

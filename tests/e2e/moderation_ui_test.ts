@@ -7,6 +7,7 @@ import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
   connected,
   history,
+  joinRoom,
   member,
   say,
   visitor,
@@ -24,6 +25,7 @@ Deno.test({
       await owner.getByRole("button", { name: "Create" }).click();
       await owner.locator("h1", { hasText: "# ops" }).waitFor();
       const ben = await visitor(w, "ben", { room: "ops" });
+      await joinRoom(ben, "ops");
       await say(ben, "spam spam");
       await say(ben, "more spam");
       const spam = owner.locator(".msg", { hasText: "spam spam" });
@@ -42,7 +44,7 @@ Deno.test({
       await owner.locator(".members-list li", { hasText: "ben" }).waitFor({
         state: "detached",
       });
-      // Others get no such buttons.
+      // Others (here previewing the room) get no such buttons.
       const carl = await visitor(w, "carl", { room: "ops" });
       await carl.locator(".msg", { hasText: "more spam" }).waitFor();
       await expect(

@@ -3,7 +3,7 @@
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
-import { say, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+import { say, seed, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
 
 Deno.test({
   name:
@@ -48,12 +48,10 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       const ana = await visitor(w, "ana");
-      const ben = await visitor(w, "ben");
       // A third room, so stepping has somewhere to skip.
       await ana.getByLabel("New room").fill("design");
       await ana.getByLabel("New room").press("Enter");
       await ana.locator("h1", { hasText: "# design" }).waitFor();
-      await ben.locator('a.room[data-room="design"]').waitFor();
       const room = () => new URL(ana.url()).pathname;
       const at = async (id: string) => {
         await ana.locator("h1", { hasText: `# ${id}` }).waitFor();
@@ -77,9 +75,8 @@ Deno.test({
       await ana.keyboard.press("Alt+ArrowDown");
       await at(order[2]);
       // Alt+Shift+↓ skips to the next room with unread messages.
-      await ben.locator(`a.room[data-room="${order[1]}"]`).click();
-      await ben.locator("h1", { hasText: `# ${order[1]}` }).waitFor();
-      await say(ben, "unread for ana");
+      (await seed(w, ["unread for ana"], { room: order[1], name: "ben" }))
+        .close();
       await ana.locator(`a.room[data-room="${order[1]}"] .badge`).waitFor();
       await ana.keyboard.press("Alt+Shift+ArrowDown");
       await at(order[1]);

@@ -78,7 +78,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "scroll - older history and join notices are not 'new'; viewing older messages offers the present; only messages count",
+    "scroll - older history and membership events are not 'new'; viewing older messages offers the present; only messages count",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -99,12 +99,11 @@ Deno.test({
       );
       await jump.filter({ hasText: "Viewing older messages" }).waitFor();
       await expect(pill.count()).resolves.toBe(0);
-      // Someone joining is a notice, not a new message.
+      // Someone joining is a stored event line, not a new message.
       const ben = await visitor(w, "ben");
-      await ana.locator(".notice", { hasText: "ben\u2069 (guest) joined" })
-        .waitFor({
-          state: "attached",
-        });
+      await ana.locator(".notice.event", { hasText: "ben" }).waitFor({
+        state: "attached",
+      });
       await expect(pill.count()).resolves.toBe(0);
       // Two messages arrive below: counted as two.
       await say(ben, "one");

@@ -102,10 +102,17 @@ export async function visitor(
   await page.getByLabel("Display name").fill(name);
   await page.getByRole("button", { name: "Join the chat" }).click();
   await connected(page);
-  await page.locator(".members-list", { hasText: name }).waitFor({
-    state: "attached",
-  });
+  // In one of its rooms it is listed; a room it is not in is a preview.
+  await page.locator(".members-list li", { hasText: name })
+    .or(page.locator(".join-bar")).first().waitFor({ state: "attached" });
   return page;
+}
+
+/** Joins the room `page` previews, with its "Join" button. */
+export async function joinRoom(page: Page, room: string): Promise<void> {
+  await page.getByRole("button", { name: `Join #${room}` }).click();
+  await page.locator("#composer").waitFor();
+  await page.locator(`a.room[data-room="${room}"]`).waitFor();
 }
 
 /** Waits until the page's connection is open. */

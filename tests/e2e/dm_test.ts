@@ -1,0 +1,75 @@
+/**
+ * Direct messages in Chromium: one account opens a DM with another from
+ * the member list and writes; the other sees it in "Direct messages" with
+ * an unread badge, in both of its tabs, until it reads it.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import {
+  connected,
+  errorsOf,
+  member,
+  say,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
+
+Deno.test({
+  name:
+    "dm - started from a member's name, sent, badged on the other side in every tab, cleared by reading",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const alice = await member(w, "alice");
+      const bob = await member(w, "bob");
+      // Bob's second tab shares his session.
+      const bob2 = await bob.context().newPage();
+      await bob2.goto(`${w.server.url}/rooms/random`);
+      await connected(bob2);
+      // Alice opens the DM from Bob's name in the member list.
+      const bobRow = alice.locator(".members-list li", { hasText: "bob" });
+      await bobRow.getByRole("button", { name: "Message bob" }).click();
+      await alice.locator("h1", { hasText: "@ bob" }).waitFor();
+      expect(new URL(alice.url()).pathname).toMatch(/^\/rooms\/dm-[a-z2-7]+$/);
+      const dmId = new URL(alice.url()).pathname.slice("/rooms/".length);
+      await alice.locator(
+        `ul[aria-labelledby="dms-title"] a.room[data-room="${dmId}"]`,
+      ).waitFor();
+      await say(alice, "hi bob, just us");
+      // Bob's sidebar lists the DM under "Direct messages", badged, in both tabs.
+      const badged =
+        `ul[aria-labelledby="dms-title"] a.room[data-room="${dmId}"] .badge`;
+      await bob.locator(badged).waitFor();
+      await bob2.locator(badged).waitFor();
+      await expect(
+        bob.locator(`ul[aria-labelledby="dms-title"] a.room`, {
+          hasText: "alice",
+        }).count(),
+      ).resolves.toBe(1);
+      // Reading it in one tab clears the badge in both.
+      await bob.locator(`a.room[data-room="${dmId}"]`).click();
+      await bob.locator(".msg", { hasText: "hi bob, just us" }).waitFor();
+      await bob.locator(`a.room[data-room="${dmId}"] .badge`).waitFor({
+        state: "detached",
+      });
+      await bob2.locator(`a.room[data-room="${dmId}"] .badge`).waitFor({
+        state: "detached",
+      });
+      // Bob answers; it is read on the server, so a reload shows no badge.
+      await say(bob, "hi alice");
+      await alice.locator(".msg", { hasText: "hi alice" }).waitFor();
+      await bob2.reload();
+      await connected(bob2);
+      await bob2.locator(`a.room[data-room="${dmId}"]`).waitFor();
+      await expect(
+        bob2.locator(`a.room[data-room="${dmId}"] .badge`).count(),
+      ).resolves.toBe(0);
+      // No one else can read it.
+      const res = await fetch(
+        `${w.server.url}/api/rooms/${dmId}/messages`,
+      );
+      await res.body?.cancel();
+      expect(res.status).toBe(404);
+      for (const p of [alice, bob, bob2]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});
