@@ -93,7 +93,7 @@ export function Members(props: MembersProps): VNode {
                 class="link"
                 onClick={() => props.onMessage?.(u.name)}
               >
-                Message<span class="sr-only"> {u.name}</span>
+                Message<span class="sr-only">{` ${u.name}`}</span>
               </button>
             )}
             {props.manage && u.name !== me && (
@@ -108,7 +108,7 @@ export function Members(props: MembersProps): VNode {
                 }}
               >
                 {confirm.value === u.name ? "Really remove?" : "Remove"}
-                <span class="sr-only">{u.name} from the room</span>
+                <span class="sr-only">{` ${u.name} from the room`}</span>
               </button>
             )}
           </li>

@@ -1,0 +1,48 @@
+import { expect } from "expect";
+import { renderToString } from "preact-render-to-string";
+import type { MyRoom } from "@/lib/shared/protocol.ts";
+import { roomLabel, Sidebar } from "./Sidebar.tsx";
+
+const room = (id: string, over: Partial<MyRoom> = {}): MyRoom => ({
+  id,
+  name: id,
+  kind: "public",
+  members: 2,
+  online: 1,
+  lastId: 5,
+  lastRead: 5,
+  unread: 0,
+  mentions: 0,
+  ...over,
+});
+
+Deno.test("Sidebar - rooms and DMs in their own sections, badges from the server's counts, none on the open room", () => {
+  const html = renderToString(
+    <Sidebar
+      current="general"
+      rooms={[
+        room("general", { unread: 4 }),
+        room("ops", { kind: "private", unread: 2, mentions: 1 }),
+        room("dm-abc", { kind: "dm", name: "ben", unread: 1 }),
+      ]}
+    />,
+  );
+  const [rooms, dms] = html.split('id="dms-title"');
+  expect(rooms).toContain('data-room="general"');
+  expect(rooms).toContain('data-room="ops"');
+  expect(rooms).not.toContain("dm-abc");
+  expect(dms).toContain('data-room="dm-abc"');
+  expect(dms).toContain("@ ben");
+  expect(html).toContain('aria-label="2 unread, 1 mention">@1</span>');
+  expect(html).toContain('aria-label="1 unread">1</span>');
+  // The open room is being read: no badge.
+  expect(html).not.toContain("4 unread");
+  expect(html).toContain("Browse rooms");
+  expect(html).toContain('name="private"');
+});
+
+Deno.test("Sidebar - rooms are named by kind", () => {
+  expect(roomLabel({ kind: "public", name: "a" })).toBe("# a");
+  expect(roomLabel({ kind: "private", name: "a" })).toBe("🔒 a");
+  expect(roomLabel({ kind: "dm", name: "ben" })).toBe("@ ben");
+});
