@@ -42,16 +42,18 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
       </button>
       <div class="title">
         <h1>{props.title}</h1>
+        {props.online !== null && (
+          <span class="online-count">{props.online} online</span>
+        )}
         <span class="who">
-          {props.online !== null && (
-            <span class="online-count">{props.online} online ·</span>
-          )}
           {me ? `${props.signedIn ? "Signed in" : "Chatting"} as ${me}` : ""}
         </span>
       </div>
       {props.onLeave && (
         <details class="room-menu">
-          <summary class="icon">Room</summary>
+          <summary class="icon" aria-label="Room menu" title="Room menu">
+            ⋯
+          </summary>
           <div class="menu">
             <button type="button" class="link" onClick={props.onLeave}>
               Leave room
