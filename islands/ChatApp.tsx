@@ -101,6 +101,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   );
   const moderator = Boolean(props.admin) || owns.value.has(current);
   const mine = store.rooms.value.find((r) => r.id === current);
+  const member = Boolean(mine);
   // Until `welcome` says which rooms are one's own, the composer shows.
   const previewing = store.me.value !== "" && !mine;
   const lastSeen = lastMessageId(room.items.value);
@@ -111,7 +112,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (mine && atBottom && visible && lastSeen > 0) {
       link.read(current, lastSeen);
     }
-  }, [current, lastSeen, atBottom, visible, Boolean(mine)]);
+  }, [current, lastSeen, atBottom, visible, member]);
   // A room opening with more unread than fits starts at its "New" divider.
   const newAfter = room.newAfter.value;
   const shownDivider = useRef("");

@@ -149,8 +149,8 @@ export function useConnection(
         if (f.type === "welcome") {
           if (f.token) setGuestToken(f.token);
           // Every own room, so its counts stay live; replayed after what
-          // this page holds of it.
-          for (const r of f.rooms) c.join(r.id, held(store, r.id));
+          // this page holds of it, or what `welcome` counted.
+          for (const r of f.rooms) c.join(r.id, held(store, r.id) ?? r.lastId);
           membersAsked.clear();
           const here = store.current.peek();
           if (
@@ -178,7 +178,7 @@ export function useConnection(
             membersAsked.delete(f.frame.room ?? "");
           }
         } else if (f.type === "room") {
-          c.join(f.room.id, held(store, f.room.id));
+          c.join(f.room.id, held(store, f.room.id) ?? f.room.lastId);
           if (
             f.room.id === creating.peek() ||
             (f.room.kind === "dm" && f.room.name === dming.peek())
