@@ -12,16 +12,19 @@ export const handler = define.handlers({
   async GET(ctx) {
     const { chat } = ctx.state;
     const room = ctx.params.room;
+    const { user, sessionId } = ctx.state;
     if (!(await chat.hasRoom(room))) {
       throw new HttpError(404, `No such room: ${room}`);
     }
-    const { user, sessionId } = ctx.state;
-    // A private room's messages are for its members only. A guest (known by
-    // its token, which the page can't see) loads them over the history API.
+    // A private room or DM shows its history to its members only. An
+    // account is known here; a guest's token is not (it lives in the
+    // page's storage), so its page asks the history API once connected.
     const key = user ? authorKey({ name: user.name, guest: false }) : undefined;
-    const history = await chat.mayRead(room, key)
+    const readable = await chat.mayRead(room, key);
+    if (!readable && user) throw new HttpError(404, `No such room: ${room}`);
+    const history = readable
       ? await chat.store.history(room, FIRST_PAGE)
-      : { messages: [], hasMore: true };
+      : { messages: [], hasMore: false };
     // Moderation rights, so the page can offer what the server allows.
     const admin = user ? await chat.isAdmin(user.name) : false;
     const owns = user && !admin
@@ -30,6 +33,7 @@ export const handler = define.handlers({
       : [];
     return page({
       room,
+      withheld: !readable,
       // One's own rooms come with the socket's `welcome`.
       rooms: [],
       ...history,
@@ -48,6 +52,7 @@ export default define.page<typeof handler>(function RoomPage({ data }) {
       rooms={data.rooms}
       messages={data.messages}
       hasMore={data.hasMore}
+      withheld={data.withheld}
       account={data.account}
       logoutToken={data.logoutToken}
       admin={data.admin}
