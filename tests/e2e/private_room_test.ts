@@ -1,0 +1,57 @@
+/**
+ * Private rooms in Chromium: created with the "Private" box, hidden from
+ * others (404), joined by invitation from the member list, left by removal.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { errorsOf, member, say, withWorld } from "@/tests/helpers/chat_page.ts";
+
+Deno.test({
+  name:
+    "private room - members only: others get 404; the owner invites and removes from the member list",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const olga = await member(w, "olga");
+      await olga.getByLabel("New room").fill("ops");
+      await olga.getByLabel("Private: members only").check();
+      await olga.getByRole("button", { name: "Create" }).click();
+      await olga.locator("h1", { hasText: "🔒 ops" }).waitFor();
+      await say(olga, "for the team only");
+      const ben = await member(w, "ben");
+      // Not listed, not readable.
+      const page = await ben.context().request.get(
+        `${w.server.url}/rooms/ops`,
+      );
+      expect(page.status()).toBe(404);
+      const api = await ben.context().request.get(
+        `${w.server.url}/api/rooms/ops/messages`,
+      );
+      expect(api.status()).toBe(404);
+      await ben.getByRole("button", { name: "Browse rooms" }).click();
+      await ben.locator("dialog[open] a.room", { hasText: "general" })
+        .waitFor();
+      await expect(
+        ben.locator("dialog[open] a.room", { hasText: "ops" }).count(),
+      ).resolves.toBe(0);
+      await ben.keyboard.press("Escape");
+      // Invited: the room appears in Ben's sidebar, with its history.
+      await olga.getByLabel("Invite someone").fill("ben");
+      await olga.getByRole("button", { name: "Invite", exact: true }).click();
+      await ben.locator('a.room[data-room="ops"]').click();
+      await ben.locator(".msg", { hasText: "for the team only" }).waitFor();
+      await say(ben, "thanks");
+      // Removed: out of the sidebar, told why.
+      const row = olga.locator(".members-list li", { hasText: "ben" });
+      await row.getByRole("button", { name: /^Remove/ }).click();
+      await row.getByRole("button", { name: /^Really remove/ }).click();
+      await ben.locator('a.room[data-room="ops"]').waitFor({
+        state: "detached",
+      });
+      await ben.locator(".notice", {
+        hasText: "A moderator removed you from this room",
+      }).waitFor();
+      for (const p of [olga, ben]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});
