@@ -10,6 +10,7 @@ import {
   errorsOf,
   member,
   say,
+  secondTab,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
 
@@ -22,9 +23,7 @@ Deno.test({
       const alice = await member(w, "alice");
       const bob = await member(w, "bob");
       // Bob's second tab shares his session.
-      const bob2 = await bob.context().newPage();
-      await bob2.goto(`${w.server.url}/rooms/random`);
-      await connected(bob2);
+      const bob2 = await secondTab(bob, "/rooms/random");
       // Alice opens the DM from Bob's name in the member list.
       const bobRow = alice.locator(".members-list li", { hasText: "bob" });
       await bobRow.getByRole("button", { name: "Message bob" }).click();

@@ -8,6 +8,7 @@ import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
   connected,
   say,
+  secondTab,
   seed,
   visitor,
   withWorld,
@@ -21,9 +22,7 @@ Deno.test({
     await withWorld(async (w) => {
       const tab1 = await visitor(w, "ana");
       // The same guest (same storage, same token) in a second tab.
-      const tab2 = await tab1.context().newPage();
-      await tab2.goto(`${w.server.url}/rooms/general`);
-      await connected(tab2);
+      const tab2 = await secondTab(tab1, "/rooms/general");
       (await seed(w, ["one", "two @ana"], { room: "random", name: "ben" }))
         .close();
       // Membership events count too, so the number of unread may vary.

@@ -92,6 +92,20 @@ export async function openPage(
   return page;
 }
 
+/**
+ * Opens `path` in a second tab of `page`'s browser context (the same
+ * cookies and storage: the same person), once connected; errors are kept.
+ */
+export async function secondTab(page: Page, path: string): Promise<Page> {
+  const tab = await page.context().newPage();
+  const errors: string[] = [];
+  tab.on("pageerror", (e) => errors.push(String(e)));
+  (tab as Page & { errors: string[] }).errors = errors;
+  await tab.goto(new URL(path, page.url()).href);
+  await connected(tab);
+  return tab;
+}
+
 /** Opens a page as a new visitor who picks `name`, once connected. */
 export async function visitor(
   w: World,
