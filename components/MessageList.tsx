@@ -70,7 +70,11 @@ export function MessageList(
   const divideAfter = newAfter ?? Infinity;
   let divided = false;
   for (const item of items) {
-    if (!divided && item.kind === "message" && item.id > divideAfter) {
+    // Above the first unread message someone wrote (not a membership event).
+    if (
+      !divided && item.kind === "message" && !item.event &&
+      item.id > divideAfter
+    ) {
       divided = true;
       rows.push(
         <li key="new" class="new-divider" id="new-divider">

@@ -47,7 +47,7 @@ Deno.test("MessageList - the New divider, membership events as lines, mentions o
     <MessageList items={items} pending={[]} me="me" newAfter={1} />,
   );
   expect(html).toMatch(
-    /data-id="1".*<li class="new-divider" id="new-divider"><span>New<\/span><\/li><li class="notice event" data-id="2">mina and 2 others joined /,
+    /data-id="1".*<li class="notice event" data-id="2">mina and 2 others joined .*<li class="new-divider" id="new-divider"><span>New<\/span><\/li><li class="msg mentions-me" data-id="3"/,
   );
   expect(html).toContain('class="msg mentions-me" data-id="3"');
   expect(html).not.toContain('<bdi class="user"></bdi>');
@@ -55,4 +55,9 @@ Deno.test("MessageList - the New divider, membership events as lines, mentions o
     <MessageList items={items} pending={[]} me="me" newAfter={3} />,
   );
   expect(read).not.toContain("new-divider");
+  // Only membership events unread: no divider.
+  const events = renderToString(
+    <MessageList items={items.slice(0, 2)} pending={[]} me="me" newAfter={1} />,
+  );
+  expect(events).not.toContain("new-divider");
 });
