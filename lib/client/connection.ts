@@ -116,9 +116,12 @@ export class ChatConnection {
     return this.#rooms.size;
   }
 
-  /** Records that message `id` of `room` was seen (e.g. from history). */
+  /** Records that message `id` of a joined `room` was seen (e.g. from history). */
   seen(room: string, id: number): void {
-    if ((this.#rooms.get(room) ?? -1) < id) this.#rooms.set(room, id);
+    // A room not joined stays so: joining would make one a member.
+    if (this.#rooms.has(room) && (this.#rooms.get(room) ?? -1) < id) {
+      this.#rooms.set(room, id);
+    }
   }
 
   /** Queues `text` for `room`; it is sent now or after reconnecting. */
