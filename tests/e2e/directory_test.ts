@@ -65,7 +65,9 @@ Deno.test({
         .toBe(0);
       await ana.getByRole("button", { name: "Browse rooms" }).click();
       await ana.locator("dialog[open] a.room", { hasText: "design" }).waitFor();
-      const events = (await history(w, "design")).filter((m) => m.user === "");
+      const events = (await history(w, "design", { events: true })).filter((
+        m,
+      ) => m.user === "");
       expect(events.map((m) => m.text).join(" | ")).toMatch(/ana.*joined/);
     });
   },

@@ -154,17 +154,27 @@ export async function say(
   }
 }
 
-/** A room's stored messages, through the history API. */
+/**
+ * A room's stored messages, through the history API; membership events
+ * ("ana joined") only with `events`.
+ */
 export async function history(
   w: World,
   room = "general",
+  options: { events?: boolean } = {},
 ): Promise<
   { id: number; user: string; text: string; deleted?: boolean }[]
 > {
   const res = await fetch(
     `${w.server.url}/api/rooms/${room}/messages?limit=200`,
   );
-  return (await res.json()).messages;
+  const messages: {
+    id: number;
+    user: string;
+    text: string;
+    event?: unknown;
+  }[] = (await res.json()).messages;
+  return options.events ? messages : messages.filter((m) => !m.event);
 }
 
 /**

@@ -187,9 +187,17 @@ export function useConnection(
           // A read this page saw that the server has not heard of yet.
           const lastRead = store.myRoom(f.room)?.lastRead ?? 0;
           if (lastRead > f.lastRead) marker.mark(f.room, lastRead);
+        } else if (
+          f.type === "message" && f.event?.kind === "joined" &&
+          f.event.users.includes(store.me.peek()) &&
+          store.myRoom(f.room)?.lastRead === f.id - 1
+        ) {
+          // One's own join is no news to oneself (when nothing else waits).
+          if (store.markRead(f.room, f.id)) marker.mark(f.room, f.id);
         } else if (f.type === "members") {
           membersAsked.delete(f.room);
-        } else if (
+        }
+        if (
           ((f.type === "presence" && f.more) ||
             (f.type === "message" && f.event)) &&
           f.room === store.current.peek()
