@@ -89,6 +89,7 @@ Deno.test({
       await at(order[2]);
       // Alt+Shift+↓ skips to the next room with unread messages.
       expect(order.slice(0, 2)).toEqual(["general", "random"]);
+      ben.send(JSON.stringify({ type: "join", room: "random" }));
       ben.send(JSON.stringify({
         type: "send",
         room: "random",
