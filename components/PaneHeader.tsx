@@ -42,12 +42,13 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
       </button>
       <div class="title">
         <h1>{props.title}</h1>
-        {props.online !== null && (
-          <span class="online-count">{props.online} online</span>
-        )}
         <span class="who">
           {me ? `${props.signedIn ? "Signed in" : "Chatting"} as ${me}` : ""}
         </span>
+        {/* After the name, so its arrival moves nothing. */}
+        {props.online !== null && (
+          <span class="online-count">{props.online} online</span>
+        )}
       </div>
       {props.onLeave && (
         <details class="room-menu">

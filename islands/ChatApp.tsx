@@ -1,7 +1,7 @@
 import type { VNode } from "preact";
 import { useComputed, useSignal } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
-import { ChatStore } from "@/lib/client/chat_store.ts";
+import { ChatStore, sortRooms } from "@/lib/client/chat_store.ts";
 import { fetchHistory } from "@/lib/client/history.ts";
 import { useConnection } from "@/lib/client/hooks/use_connection.ts";
 import { useDrawer } from "@/lib/client/hooks/use_drawer.ts";
@@ -60,7 +60,7 @@ const TYPING_REPEAT_MS = 2000;
 export default function ChatApp(props: ChatAppProps): VNode {
   const store = useMemo(() => {
     const s = new ChatStore();
-    s.rooms.value = props.rooms;
+    s.rooms.value = sortRooms(props.rooms);
     s.current.value = props.room;
     if (!props.withheld) {
       s.addHistory(props.room, props.messages, props.hasMore, false);
@@ -101,18 +101,20 @@ export default function ChatApp(props: ChatAppProps): VNode {
   );
   const moderator = Boolean(props.admin) || owns.value.has(current);
   const mine = store.rooms.value.find((r) => r.id === current);
+  const known = store.me.value !== "";
   const member = Boolean(mine);
   // Until `welcome` says which rooms are one's own, the composer shows.
-  const previewing = store.me.value !== "" && !mine;
+  const previewing = known && !mine;
   const lastSeen = lastMessageId(room.items.value);
   const visible = link.visible.value;
   const atBottom = follow.atBottom.value;
   // The newest message on screen is read (debounced on the way out).
   useEffect(() => {
-    if (mine && atBottom && visible && lastSeen > 0) {
+    // Not before `welcome`: the server's read mark is not known yet.
+    if (known && mine && atBottom && visible && lastSeen > 0) {
       link.read(current, lastSeen);
     }
-  }, [current, lastSeen, atBottom, visible, member]);
+  }, [current, lastSeen, atBottom, visible, member, known]);
   // A room opening with more unread than fits starts at its "New" divider.
   const newAfter = room.newAfter.value;
   const shownDivider = useRef("");
@@ -149,7 +151,6 @@ export default function ChatApp(props: ChatAppProps): VNode {
 
   // A room whose history the server withheld loads once connected (a
   // guest's private room: the history API checks its token).
-  const known = store.me.value !== "";
   useEffect(() => {
     if (known && !store.room(current).loaded) loadLatest(current);
   }, [known]);

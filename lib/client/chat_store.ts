@@ -201,7 +201,7 @@ export class ChatStore {
       case "welcome":
         batch(() => {
           this.me.value = frame.user.name;
-          this.rooms.value = frame.rooms;
+          this.rooms.value = sortRooms(frame.rooms);
           this.maxTextBytes.value = frame.limits.maxTextBytes;
           if (this.#dividerPending) this.#placeDivider(this.current.peek());
         });
@@ -376,7 +376,7 @@ export class ChatStore {
     const rooms = this.rooms.value;
     const at = rooms.findIndex((r) => r.id === room.id);
     this.rooms.value = at < 0
-      ? [...rooms, room]
+      ? sortRooms([...rooms, room])
       : rooms.map((r, i) => i === at ? room : r);
   }
 
@@ -402,6 +402,14 @@ export class ChatStore {
       i.kind === "message" && i.id === id ? change(i) : i
     );
   }
+}
+
+/** Rooms by name, DMs after the others (the sidebar's order). */
+export function sortRooms(rooms: readonly MyRoom[]): MyRoom[] {
+  return [...rooms].sort((a, b) =>
+    Number(a.kind === "dm") - Number(b.kind === "dm") ||
+    a.name.localeCompare(b.name)
+  );
 }
 
 /** Whether `text` mentions `@name` as a whole word. */

@@ -3,6 +3,8 @@ import { define } from "@/utils.ts";
 import ChatApp from "@/islands/ChatApp.tsx";
 import { sessionCsrfToken } from "@/lib/server/auth/csrf.ts";
 import { authorKey } from "@/lib/server/chat/identity.ts";
+import type { Chat } from "@/lib/server/chat/chat.ts";
+import type { RoomKind } from "@/lib/shared/protocol.ts";
 
 /** Messages the room page renders on the server. */
 const FIRST_PAGE = 50;
@@ -34,8 +36,7 @@ export const handler = define.handlers({
     return page({
       room,
       withheld: !readable,
-      // One's own rooms come with the socket's `welcome`.
-      rooms: [],
+      rooms: await knownRooms(chat, key),
       ...history,
       account: user?.name ?? null,
       logoutToken: sessionId ? sessionCsrfToken(sessionId) : null,
@@ -44,6 +45,39 @@ export const handler = define.handlers({
     });
   },
 });
+
+/**
+ * The sidebar's rooms as far as the server can tell before the socket's
+ * `welcome` (which brings the counts): an account's own rooms; for a guest,
+ * whose token only the page holds, the default rooms a first visit joins.
+ * So the sidebar does not jump as the page connects.
+ */
+async function knownRooms(chat: Chat, key: string | undefined) {
+  const blank = { members: 0, online: 0, lastId: 0, lastRead: 0, unread: 0 };
+  const ids = key ? await chat.store.members.roomsOf(key) : [];
+  if (!key || ids.length === 0) {
+    return chat.config.rooms.map((id) => ({
+      ...blank,
+      id,
+      name: id,
+      kind: "public" as RoomKind,
+      mentions: 0,
+    }));
+  }
+  const rooms = await Promise.all(ids.map(async (id) => {
+    const room = await chat.store.room(id);
+    if (!room) return null;
+    const kind = room.kind ?? "public";
+    // A DM is named for the other person.
+    const other = kind === "dm"
+      ? (await chat.store.members.list(id, { limit: 3 })).members.find((m) =>
+        m.key !== key
+      )?.name
+      : undefined;
+    return { ...blank, id, name: other ?? id, kind, mentions: 0 };
+  }));
+  return rooms.filter((r) => r !== null);
+}
 
 export default define.page<typeof handler>(function RoomPage({ data }) {
   return (
