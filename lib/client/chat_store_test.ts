@@ -161,9 +161,10 @@ Deno.test("chat store - membership: room adds, left and room_deleted remove, joi
     type: "room",
     room: myRoom("dm-x", { kind: "dm", name: "ben" }),
   });
+  // By name, DMs last: the sidebar's order.
   expect(store.rooms.value.map((r) => r.id)).toEqual([
-    "general",
     "design",
+    "general",
     "dm-x",
   ]);
   store.apply({
