@@ -88,11 +88,12 @@ Deno.test({
       await ana.keyboard.press("Alt+ArrowDown");
       await at(order[2]);
       // Alt+Shift+↓ skips to the next room with unread messages.
-      expect(order.slice(0, 2)).toEqual(["general", "random"]);
-      ben.send(JSON.stringify({ type: "join", room: "random" }));
+      // Ben is in the default rooms; the room two steps on is one of them.
+      expect(["general", "random"]).toContain(order[1]);
+      ben.send(JSON.stringify({ type: "join", room: order[1] }));
       ben.send(JSON.stringify({
         type: "send",
-        room: "random",
+        room: order[1],
         text: "unread for ana",
         clientId: "b1",
       }));
