@@ -10,6 +10,8 @@ export interface Received {
   id: number;
   clientId?: string;
   user: string;
+  /** Set on a stored membership event. */
+  event?: unknown;
 }
 
 /** A deliberately plain resilient client: outbox, resume by last id, reconnect. */
