@@ -480,6 +480,54 @@ Deno.test("uploads - limits, quota and bad input each answer a clear JSON error;
   });
 });
 
+Deno.test("uploads - deleting a file's message removes the file and its thumbnail and frees the quota", async () => {
+  await withServer({ UPLOAD_QUOTA_BYTES: "20000" }, async (s) => {
+    const cookie = await account(s, "ana");
+    const ana = await open(s, "ana", { cookie });
+    await join(ana, "general");
+    const creds = { cookie };
+    const thumb = await upload(s.url, "general", {
+      name: "t.png",
+      type: "image/png",
+      purpose: "thumbnail",
+      data: samples.png(8, 8),
+    }, creds);
+    const image = samples.png(100, 100);
+    const { done } = await upload(s.url, "general", {
+      name: "big.png",
+      type: "image/png",
+      thumbnail: thumb.created.body.id,
+      data: image,
+    }, creds);
+    const { id } = done.body.message;
+    const full = await createUpload(s.url, "general", {
+      name: "more.bin",
+      size: 20_000,
+      type: "",
+    }, creds);
+    expect(full.status).toBe(413);
+    ana.send({ type: "delete", room: "general", id });
+    await ana.next("deleted", (f) => f.id === id);
+    await until(async () =>
+      (await download(s.url, done.body.id)).status === 404 &&
+      (await download(s.url, thumb.created.body.id)).status === 404
+    );
+    const page = await (await fetch(`${s.url}/api/rooms/general/messages`))
+      .json();
+    const stored = page.messages.find((m: Frame) => m.id === id);
+    expect(stored).toMatchObject({ deleted: true, text: "" });
+    expect(stored.file).toBeUndefined();
+    expect(
+      (await createUpload(s.url, "general", {
+        name: "more.bin",
+        size: 20_000,
+        type: "",
+      }, creds)).status,
+    ).toBe(201);
+    await ana.close();
+  });
+});
+
 /**
  * Starts a server on `env` twice over one store: an upload is finished,
  * another left halfway, the server stops; after the restart both are there,

@@ -13,6 +13,7 @@ import type { Metrics } from "@/lib/server/metrics.ts";
 import type { FlowLog } from "@/lib/server/flow_log.ts";
 import {
   type ChatMessage,
+  type FileRef,
   type MembershipEvent,
   utf8Length,
 } from "@/lib/shared/protocol.ts";
@@ -201,6 +202,22 @@ export class Messages {
       throw notFound(room, id);
     }
     await this.bus.publish({ kind: "deleted", room, id });
+    if (m.file) await this.#removeFile(room, m.file);
+  }
+
+  /** Removes a deleted message's file and thumbnail, freeing their quota. */
+  async #removeFile(room: string, file: FileRef): Promise<void> {
+    const ids = file.thumbnail ? [file.id, file.thumbnail] : [file.id];
+    for (const id of ids) {
+      await this.store.files.delete(id).catch((error) =>
+        // The message is deleted either way; the bytes stay until its room goes.
+        this.#log.warn("removing file {id} of {room} failed: {error}", {
+          id,
+          room,
+          error: String(error),
+        })
+      );
+    }
   }
 
   /** A stored message that is not deleted, or `not_found`. */

@@ -304,6 +304,10 @@ const cases: Case[] = [
           duplicate: true,
           message: { id: 1, file },
         });
+        // A deleted message refers to its file no more.
+        const gone = await store.update("r", 1, { text: "", deleted: true });
+        expect(gone?.file).toBeUndefined();
+        expect((await store.get("r", 1))?.file).toBeUndefined();
       }),
   ],
 ];

@@ -375,6 +375,8 @@ export class KvStore implements Store {
       // A deleted message stays deleted: a late edit must not bring it back.
       if (!entry.value || entry.value.deleted) return null;
       const next: ChatMessage = { ...entry.value, ...change };
+      // A deleted message refers to no file any more (its bytes go too).
+      if (change.deleted) delete next.file;
       const op = this.kv.atomic().check(entry).set(entry.key, next);
       this.search.stage(op, next);
       const res = await op.commit();

@@ -428,7 +428,9 @@ export class PostgresStore implements Store {
         UPDATE messages SET
           text = ${change.text},
           edited = edited OR ${change.edited === true},
-          deleted = ${change.deleted === true}
+          deleted = ${change.deleted === true},
+          -- A deleted message refers to no file any more.
+          file = CASE WHEN ${change.deleted === true} THEN NULL ELSE file END
         WHERE room = ${room} AND id = ${id} AND NOT deleted
         RETURNING *
       ), indexed AS (

@@ -103,8 +103,8 @@ export interface MessageStore {
   /** The sender identity kept for a guest's message, or null. */
   author(room: string, id: number): Promise<string | null>;
   /**
-   * Replaces a message's text or marks it deleted; null when there is no
-   * such message or it was deleted.
+   * Replaces a message's text or marks it deleted (a deleted message loses
+   * its `file`); null when there is no such message or it was deleted.
    */
   update(
     room: string,
