@@ -3,6 +3,7 @@ import { loadConfig } from "@/lib/server/config.ts";
 import { startServer } from "@/tests/helpers/server.ts";
 import type { ChatMessage, ServerFrame } from "@/lib/shared/protocol.ts";
 import { ChatConnection } from "./connection.ts";
+import { authorKey } from "@/lib/server/chat/identity.ts";
 import { until } from "@/tests/helpers/until.ts";
 import { withServer } from "@/tests/helpers/server.ts";
 
@@ -185,4 +186,52 @@ Deno.test("connection - a guest given a variant of its name keeps that variant a
     expect(names).toEqual(["ana-2", "ana-2", "ana-2"]);
     holder.close();
   });
+});
+
+Deno.test("connection - after a restart it rejoins only the rooms welcome still lists, and shows the same room again", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "connection_test_" });
+  const kv = `${dir}/chat.kv`;
+  let server = await startServer(config(0, kv));
+  const port = server.port;
+  const frames: ServerFrame[] = [];
+  const storage = new MemoryStorage();
+  const conn = new ChatConnection({
+    url: `ws://127.0.0.1:${port}/ws`,
+    name: "ana",
+    storage,
+    onFrame: (f) => frames.push(f),
+    random: () => 0,
+  });
+  conn.join("general");
+  conn.join("random");
+  conn.view("general");
+  conn.start();
+  await until(() => frames.filter((f) => f.type === "joined").length === 2);
+  // Ana's membership of random ends where this page can't hear of it
+  // (as if another tab left it while this one was offline).
+  const key = authorKey({
+    name: "ana",
+    guest: true,
+    token: storage.getItem("chat:token:ana") ?? "",
+  })!;
+  expect(await server.chat.store.members.remove("random", key)).toBe(true);
+  const members = async (room: string) =>
+    (await server.chat.store.members.list(room, { limit: 10 })).members
+      .map((m) => m.name);
+  await server.shutdown();
+  await until(() => conn.state.value === "reconnecting");
+  frames.length = 0;
+  server = await startServer(config(port, kv));
+  await until(() => frames.some((f) => f.type === "joined"), { ms: 15_000 });
+  // Shown again: presence of general comes (hub.view sends a snapshot).
+  await until(() =>
+    frames.some((f) => f.type === "presence" && f.room === "general")
+  );
+  expect(frames.filter((f) => f.type === "joined").map((f) => f.room))
+    .toEqual(["general"]);
+  // Rejoining random would have made ana a member again.
+  expect(await members("random")).not.toContain("ana");
+  conn.stop();
+  await server.shutdown();
+  await Deno.remove(dir, { recursive: true });
 });
