@@ -110,6 +110,11 @@ Deno.test("moderation - a room's creator and the admins remove messages and user
     await gus.next("left", (f) => f.room === "team" && f.reason === "kicked");
     gus.send({ type: "join", room: "team" });
     expect((await errorFor(gus, "join")).code).toBe("forbidden");
+    // Nor may a kicked user watch the room without being a member.
+    gus.send({ type: "leave", room: "team" });
+    await gus.until(() => gus.of("left").length === 2);
+    gus.send({ type: "view", room: "team" });
+    expect((await errorFor(gus, "view")).code).toBe("forbidden");
     // Removed from one room only.
     gus.send({ type: "join", room: "general" });
     await gus.next("joined", (f) => f.room === "general");

@@ -180,6 +180,12 @@ export class Subscriptions {
       if (!member && facts.kind !== "public") throw forbidden(room);
       if (member) await this.join(client, room);
       else {
+        if (this.#o.isBanned(room, client.user.name)) {
+          throw new ChatError(
+            "forbidden",
+            `A moderator removed you from ${room}; try again later`,
+          );
+        }
         this.#sessions.get(client)?.previews.add(room);
         await this.#o.hub.subscribe(client, room, undefined, {
           lastRead: 0,
