@@ -56,7 +56,14 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
             ⋯
           </summary>
           <div class="menu">
-            <button type="button" class="link" onClick={props.onLeave}>
+            <button
+              type="button"
+              class="link"
+              onClick={(e) => {
+                e.currentTarget.closest("details")?.removeAttribute("open");
+                props.onLeave?.();
+              }}
+            >
               Leave room
             </button>
           </div>

@@ -253,6 +253,8 @@ export class ChatStore {
         const r = this.room(frame.room);
         batch(() => {
           r.online.value = frame.online;
+          // A new member may be online before its join event brings the count.
+          r.total.value = Math.max(r.total.value, frame.online);
           r.members.value = withPresence(r.members.value, frame.changes);
         });
         break;

@@ -230,6 +230,9 @@ Deno.test("chat store - members come in pages, presence changes keep them live, 
     ],
   });
   expect(r.online.value).toBe(3);
+  expect(r.total.value).toBe(4);
+  store.apply({ type: "presence", room: "general", online: 5, changes: [] });
+  expect(r.total.value).toBe(5); // never fewer members than are online
   expect(r.members.value.map((m) => `${m.name}:${m.status}`)).toEqual([
     "cy:online",
     "dee:online",
