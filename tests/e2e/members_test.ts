@@ -1,0 +1,46 @@
+/**
+ * The member list in Chromium: a page of members at a time, online first,
+ * more as the list is scrolled, and presence kept live.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+
+Deno.test({
+  name:
+    "members - the list loads a page at a time as it scrolls; someone leaving goes offline in place",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      // 60 guests online in general (a first visit joins it).
+      const sockets = await Promise.all(
+        Array.from({ length: 60 }, async (_, i) => {
+          const ws = new WebSocket(
+            `${w.server.url.replace("http", "ws")}/ws?name=g${
+              String(i).padStart(2, "0")
+            }`,
+          );
+          await new Promise((r) => ws.onmessage = r);
+          return ws;
+        }),
+      );
+      const ana = await visitor(w, "ana");
+      const rows = ana.locator(".members-list li");
+      await ana.locator(".members .side-title", { hasText: "Members — 61" })
+        .waitFor();
+      await expect(rows.count()).resolves.toBe(50);
+      // Scrolling to the end of the list loads the rest.
+      await ana.locator(".more-members").scrollIntoViewIfNeeded();
+      await ana.waitForFunction(() =>
+        document.querySelectorAll(".members-list li").length === 61
+      );
+      await expect(ana.locator(".more-members").count()).resolves.toBe(0);
+      // Someone closing their socket goes offline (to the end), not away.
+      sockets[0].close();
+      await ana.locator(".members-list li.offline", { hasText: "g00" })
+        .waitFor({ timeout: 20_000 });
+      await expect(rows.last().textContent()).resolves.toContain("g00");
+      for (const ws of sockets.slice(1)) ws.close();
+    });
+  },
+});
