@@ -533,7 +533,10 @@ Deno.test("uploads - deleting a file's message removes the file and its thumbnai
  * another left halfway, the server stops; after the restart both are there,
  * the finished one downloads and the other resumes.
  */
-async function survivesRestart(env: Record<string, string>): Promise<void> {
+async function survivesRestart(
+  env: Record<string, string>,
+  after?: (s: Server, file: string) => Promise<void>,
+): Promise<void> {
   const config = loadConfig({
     PORT: "0",
     HOSTNAME: "127.0.0.1",
@@ -605,6 +608,7 @@ async function survivesRestart(env: Record<string, string>): Promise<void> {
       page.messages.map((m: Frame) => (m.file as Frame | undefined)?.id)
         .filter(Boolean),
     ).toEqual([done, pending]);
+    await after?.(s, done);
   } finally {
     await s.shutdown();
   }
@@ -619,8 +623,22 @@ Deno.test("uploads - files and unfinished uploads survive a restart (Deno KV fil
   }
 });
 
-Deno.test("uploads - files and unfinished uploads survive a restart (PostgreSQL)", async () => {
+Deno.test("uploads - files and unfinished uploads survive a restart; an outage is a 503 (PostgreSQL)", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("uploads");
-  await survivesRestart({ DATABASE_URL: url, KV_PATH: ":memory:" });
+  await survivesRestart(
+    { DATABASE_URL: url, KV_PATH: ":memory:" },
+    async (s, file) => {
+      // While PostgreSQL is down a file is a 503, then it is back.
+      await pg.crash();
+      const down = await download(s.url, file);
+      expect(down.status).toBe(503);
+      expect(JSON.parse(new TextDecoder().decode(down.bytes)).error.status)
+        .toBe(503);
+      await pg.start();
+      await until(async () => (await download(s.url, file)).status === 200, {
+        ms: 20_000,
+      });
+    },
+  );
 });

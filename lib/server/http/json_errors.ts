@@ -6,6 +6,7 @@
  */
 import { type Context, HttpError } from "fresh";
 import { logger } from "@/lib/server/log.ts";
+import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 
 const log = logger("http");
 
@@ -28,8 +29,8 @@ export function jsonError(status: number, message: string): Response {
 }
 
 /**
- * Answers an `HttpError` with its status and a JSON body, and anything else
- * with a logged 500.
+ * Answers an `HttpError` with its status and a JSON body, a store outage
+ * with 503, and anything else with a logged 500.
  */
 export function jsonErrors(): <S>(ctx: Context<S>) => Promise<Response> {
   return async function jsonErrorsMiddleware<S>(ctx: Context<S>) {
@@ -41,6 +42,13 @@ export function jsonErrors(): <S>(ctx: Context<S>) => Promise<Response> {
         const message = error.message || GENERIC[error.status] ||
           `HTTP ${error.status}`;
         return jsonError(error.status, message);
+      }
+      if (error instanceof StoreUnavailableError) {
+        // Logged once per outage by the store.
+        return jsonError(
+          503,
+          "Unavailable: the database can't be reached, try again shortly",
+        );
       }
       log.error("{method} {path} failed: {error}", {
         method: ctx.req.method,
