@@ -528,6 +528,34 @@ Deno.test("uploads - deleting a file's message removes the file and its thumbnai
   });
 });
 
+Deno.test("uploads - an upload left unfinished for a day is removed and its quota freed", async () => {
+  await withServer({ UPLOAD_QUOTA_BYTES: "1000" }, async (s) => {
+    const creds = { cookie: await member(s, "ana") };
+    const left = await createUpload(s.url, "general", {
+      name: "a.bin",
+      size: 1000,
+      type: "",
+    }, creds);
+    await putRange(s.url, left.body.id, bytesOf(10), 0, 1000, creds);
+    const done = await upload(s.url, "general", {
+      name: "b.txt",
+      type: "text/plain",
+      data: new TextEncoder().encode("kept"),
+    }, { cookie: await member(s, "bo") });
+    expect(await s.chat.uploads.expire(Date.now() + 60_000)).toBe(0);
+    expect(await offset(s.url, left.body.id, creds)).toBe(10);
+    expect(await s.chat.uploads.expire(Date.now() + 25 * 3600_000)).toBe(1);
+    expect(await offset(s.url, left.body.id, creds)).toBe(null);
+    expect((await download(s.url, done.done.body.id)).status).toBe(200);
+    const again = await createUpload(s.url, "general", {
+      name: "a.bin",
+      size: 1000,
+      type: "",
+    }, creds);
+    expect(again.status).toBe(201);
+  });
+});
+
 /**
  * Starts a server on `env` twice over one store: an upload is finished,
  * another left halfway, the server stops; after the restart both are there,

@@ -193,6 +193,11 @@ export class Chat {
           error: String(error),
         })
       );
+      chat.uploads.expire().catch((error) =>
+        chat.#log.warn("removing unfinished uploads failed: {error}", {
+          error: String(error),
+        })
+      );
     }, Math.min(60_000, Math.max(250, config.emptyRoomTtlMs / 4)));
     return chat;
   }

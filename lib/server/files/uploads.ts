@@ -29,6 +29,8 @@ import { authorKey } from "@/lib/server/chat/identity.ts";
 export const MAX_THUMBNAIL_BYTES = 256 * 1024;
 /** The largest thumbnail accepted, in pixels either way. */
 export const MAX_THUMBNAIL_PIXELS = 1024;
+/** An upload left unfinished this long is removed, freeing its quota. */
+export const UNFINISHED_UPLOAD_TTL_MS = 24 * 60 * 60 * 1000;
 /** The longest file name kept, in characters. */
 const MAX_NAME_LENGTH = 255;
 
@@ -254,6 +256,24 @@ export class Uploads {
       throw new HttpError(409, "The upload is complete; delete its message");
     }
     await this.#o.store.files.delete(id);
+  }
+
+  /**
+   * Removes uploads left unfinished for {@link UNFINISHED_UPLOAD_TTL_MS}
+   * before `now` (abandoned tabs), freeing their quota; returns how many.
+   */
+  async expire(now: number = Date.now()): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const ids = await this.#o.store.files.unfinished(
+        now - UNFINISHED_UPLOAD_TTL_MS,
+        100,
+      );
+      for (const id of ids) {
+        if (await this.#o.store.files.delete(id)) removed++;
+      }
+      if (ids.length < 100) return removed;
+    }
   }
 
   /**

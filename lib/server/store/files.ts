@@ -111,6 +111,8 @@ export interface FileRecords {
   deleteRoom(room: string): Promise<void>;
   /** Bytes counted against `owner`'s quota. */
   usage(owner: string): Promise<number>;
+  /** Up to `limit` ids of files still incomplete that were created before `before` (epoch ms). */
+  unfinished(before: number, limit: number): Promise<string[]>;
 }
 
 /**

@@ -246,6 +246,26 @@ const cases: Case[] = [
       }),
   ],
   [
+    "unfinished files are found by age until they complete or go",
+    (place) =>
+      using(place, async (store) => {
+        const a = draft({ size: 4 }), b = draft({ size: 4 });
+        await store.files.create(a, 100);
+        await store.files.create(b, 100);
+        const later = Date.now() + 1000;
+        expect((await store.files.unfinished(later, 10)).sort()).toEqual(
+          [a.id, b.id].sort(),
+        );
+        expect(await store.files.unfinished(later, 1)).toHaveLength(1);
+        const createdAt = (await store.files.get(a.id))!.createdAt;
+        expect(await store.files.unfinished(createdAt - 1, 10)).toEqual([]);
+        await store.files.write(a.id, 0, bytes(4));
+        await store.files.complete(a.id, { type: "text/plain" });
+        await store.files.delete(b.id);
+        expect(await store.files.unfinished(later, 10)).toEqual([]);
+      }),
+  ],
+  [
     "files and their bytes survive a restart; deleting the room removes them and frees the quota",
     async (place) => {
       const d = draft({ size: FILE_CHUNK_BYTES + 10, room: "gone" });

@@ -6,6 +6,7 @@
  * - `["file_chunks", id, index]` → up to `FILE_CHUNK_BYTES` bytes
  * - `["file_usage", owner]` → bytes counted against the owner's quota
  * - `["room_files", room, id]` → `true`, so deleting a room finds its files
+ * - `["files_unfinished", createdAt, id]` → `true` while a file is incomplete
  *
  * A write checks the record's versionstamp and sets the chunks and the new
  * `received` in one atomic commit, so two writers of one file can't both
@@ -28,6 +29,11 @@ const fileKey = (id: string) => ["files", id];
 const chunkKey = (id: string, index: number) => ["file_chunks", id, index];
 const usageKey = (owner: string) => ["file_usage", owner];
 const roomFileKey = (room: string, id: string) => ["room_files", room, id];
+const unfinishedKey = (f: StoredFile) => [
+  "files_unfinished",
+  f.createdAt,
+  f.id,
+];
 
 /** Conflicting commits are retried this many times. */
 const MAX_ATTEMPTS = 50;
@@ -60,6 +66,7 @@ export class KvFiles implements FileRecords {
         .set(usageKey(draft.owner), used + draft.size)
         .set(fileKey(draft.id), file)
         .set(roomFileKey(draft.room, draft.id), true)
+        .set(unfinishedKey(file), true)
         .commit();
       if (res.ok) return true;
       if ((await this.#kv.get(fileKey(draft.id))).value) {
@@ -109,11 +116,9 @@ export class KvFiles implements FileRecords {
       const done: StoredFile = { ...file, ...facts, complete: true };
       if (facts.width === undefined) delete done.width;
       if (facts.height === undefined) delete done.height;
-      if (
-        (await this.#kv.atomic().check(entry).set(entry.key, done).commit()).ok
-      ) {
-        return done;
-      }
+      const res = await this.#kv.atomic().check(entry).set(entry.key, done)
+        .delete(unfinishedKey(file)).commit();
+      if (res.ok) return done;
     }
     throw new Error(`Store: completing file ${id} kept conflicting`);
   }
@@ -169,7 +174,8 @@ export class KvFiles implements FileRecords {
       const usage = await this.#kv.get<number>(usageKey(file.owner));
       const left = Math.max(0, (usage.value ?? 0) - file.size);
       const op = this.#kv.atomic().check(entry).check(usage)
-        .delete(entry.key).delete(roomFileKey(file.room, id));
+        .delete(entry.key).delete(roomFileKey(file.room, id))
+        .delete(unfinishedKey(file));
       if (left > 0) op.set(usage.key, left);
       else op.delete(usage.key);
       if (!(await op.commit()).ok) continue;
@@ -188,6 +194,16 @@ export class KvFiles implements FileRecords {
 
   async usage(owner: string): Promise<number> {
     return (await this.#kv.get<number>(usageKey(owner))).value ?? 0;
+  }
+
+  async unfinished(before: number, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    const iter = this.#kv.list({
+      start: ["files_unfinished"],
+      end: ["files_unfinished", before],
+    }, { limit });
+    for await (const e of iter) ids.push(String(e.key[2]));
+    return ids;
   }
 }
 

@@ -187,6 +187,13 @@ export class PgFiles implements FileRecords {
     }));
   }
 
+  async unfinished(before: number, limit: number): Promise<string[]> {
+    const rows = await this.guard(this.sql<{ id: string }[]>`
+      SELECT id FROM files WHERE NOT complete AND created_at < ${before}
+      ORDER BY created_at LIMIT ${limit}`);
+    return rows.map((r) => r.id);
+  }
+
   async usage(owner: string): Promise<number> {
     const rows = await this.guard(this.sql<{ bytes: number }[]>`
       SELECT bytes FROM file_usage WHERE owner = ${owner}`);
