@@ -129,6 +129,13 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
   }, [current, newAfter, room.items.value.length]);
 
+  // Joined from the preview: the composer takes the Join button's focus.
+  const wasMember = useRef(member);
+  useEffect(() => {
+    if (member && !wasMember.current) inputRef.current?.focus();
+    wasMember.current = member;
+  }, [member]);
+  // The room on screen, for presence and typing.
   useEffect(() => {
     if (visible) conn.value?.view(current);
   }, [current, conn.value]);

@@ -72,3 +72,47 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "directory - by keyboard alone: Browse rooms, pick one, Join, then write",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ws = await seed(w, [], { name: "ben" });
+      ws.send(JSON.stringify({ type: "create", room: "design" }));
+      await new Promise<void>((resolve) =>
+        ws.onmessage = (e) => {
+          const f = JSON.parse(e.data);
+          if (f.type === "room" && f.room.id === "design") resolve();
+        }
+      );
+      ws.close();
+      const ana = await visitor(w, "ana");
+      const focused = () =>
+        ana.evaluate(() => document.activeElement?.textContent?.trim() ?? "");
+      await ana.getByRole("button", { name: "Browse rooms" }).focus();
+      await ana.keyboard.press("Enter");
+      const link = ana.locator("dialog[open] a.room", { hasText: "design" });
+      await link.waitFor();
+      for (let i = 0; i < 10 && !(await focused()).includes("design"); i++) {
+        await ana.keyboard.press("Tab");
+      }
+      await ana.keyboard.press("Enter");
+      await ana.locator("h1", { hasText: "# design" }).waitFor();
+      // Focus lands on Join once the preview's history is in.
+      await ana.waitForFunction(() =>
+        document.activeElement?.textContent?.trim() === "Join #design"
+      );
+      await ana.keyboard.press("Enter");
+      await ana.waitForFunction(() =>
+        document.activeElement?.id === "composer"
+      );
+      await ana.keyboard.type("typed, never clicked");
+      await ana.keyboard.press("Enter");
+      await ana.locator(".msg.own:not(.pending)", {
+        hasText: "typed, never clicked",
+      }).waitFor();
+    });
+  },
+});
