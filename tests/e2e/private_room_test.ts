@@ -4,7 +4,14 @@
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
-import { errorsOf, member, say, withWorld } from "@/tests/helpers/chat_page.ts";
+import {
+  connected,
+  errorsOf,
+  member,
+  say,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
 
 Deno.test({
   name:
@@ -52,6 +59,39 @@ Deno.test({
         hasText: "A moderator removed you from this room",
       }).waitFor();
       for (const p of [olga, ben]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "private room - an invited guest reads it, also on a reload of its own address (history with the guest's token)",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const olga = await member(w, "olga");
+      await olga.getByLabel("New room").fill("ops");
+      await olga.getByLabel("Private: members only").check();
+      await olga.getByRole("button", { name: "Create" }).click();
+      await olga.locator("h1", { hasText: "🔒 ops" }).waitFor();
+      await say(olga, "guests welcome here");
+      const gus = await visitor(w, "gus");
+      await olga.getByLabel("Invite someone").fill("gus");
+      await olga.getByRole("button", { name: "Invite", exact: true }).click();
+      await gus.locator('a.room[data-room="ops"]').click();
+      await gus.locator(".msg", { hasText: "guests welcome here" }).waitFor();
+      // The page itself can't tell the guest may read it; the page asks
+      // the history API with the guest's token once connected.
+      await gus.reload();
+      await connected(gus);
+      await gus.locator(".msg", { hasText: "guests welcome here" }).waitFor();
+      await say(gus, "thanks, olga");
+      await olga.locator(".msg", { hasText: "thanks, olga" }).waitFor();
+      // Without the token, nothing.
+      const res = await fetch(`${w.server.url}/api/rooms/ops/messages`);
+      await res.body?.cancel();
+      expect(res.status).toBe(404);
+      for (const p of [olga, gus]) expect(errorsOf(p)).toEqual([]);
     });
   },
 });
