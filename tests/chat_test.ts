@@ -11,7 +11,7 @@ import {
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 
 /** Whether `name` is in the presence list of "general". */
-async function inGeneral(s: Server, name: string): Promise<boolean> {
+function inGeneral(s: Server, name: string): boolean {
   return s.chat.online("general").some((u) => u.name === name);
 }
 
@@ -247,7 +247,7 @@ Deno.test("chat - a reader that never reads is dropped with 1013 while others st
     await conn.write(frame);
     const fast = await native(s, "fast", "general");
     const sender = await native(s, "talker", "general");
-    expect(await inGeneral(s, "sloth")).toBe(true);
+    expect(inGeneral(s, "sloth")).toBe(true);
     // Big messages, so the kernel's socket buffers fill within a few hundred.
     const text = "y".repeat(50_000);
     const latencies: number[] = [];
@@ -273,7 +273,7 @@ Deno.test("chat - a reader that never reads is dropped with 1013 while others st
       () => s.chat.metrics.slowDropped.value === 1 || undefined,
       10_000,
     );
-    expect(await inGeneral(s, "sloth")).toBe(false);
+    expect(inGeneral(s, "sloth")).toBe(false);
     expect(fast.ws.readyState).toBe(WebSocket.OPEN);
     // Every message reached the reader that keeps up, none skipped.
     expect(fast.of("message").map((f) => f.id)).toEqual(
