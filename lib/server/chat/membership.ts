@@ -109,7 +109,8 @@ export class Membership {
     ]);
     if (!added) return false;
     this.#forget(`count:${room}`);
-    await store.reads.set(key, room, lastId);
+    // Nothing to have read in an empty room (missing read state is 0).
+    if (lastId > 0) await store.reads.set(key, room, lastId);
     if (!options.quiet) this.#events.record(room, "joined", key, user.name);
     this.#tell(() => this.#o.hub.memberAdded(room, user));
     return true;
