@@ -440,9 +440,15 @@ async function writeResponse(
     for await (const chunk of response.body) {
       if (res.destroyed) break;
       if (!res.write(chunk)) {
+        // Both listeners go once either fires: a long download waits many times.
         await new Promise<void>((resolve) => {
-          res.once("drain", resolve);
-          res.once("close", resolve);
+          const done = () => {
+            res.off("drain", done);
+            res.off("close", done);
+            resolve();
+          };
+          res.once("drain", done);
+          res.once("close", done);
         });
       }
     }

@@ -1,4 +1,5 @@
 import { expect } from "expect";
+import process from "node:process";
 import { upgradeWebSocket } from "@/lib/fresh/upgrade.ts";
 import {
   type Handler,
@@ -182,4 +183,37 @@ Deno.test("listener - a bad Host or a target that isn't a path gets 400 and the 
     expect(await res.text()).toBe("ok");
     expect(urls).toEqual([`http://127.0.0.1:${port}//evil.example/x`]);
   });
+});
+
+Deno.test("listener - a long streamed response waits for the client without piling up listeners", async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error) => warnings.push(w.name);
+  process.on("warning", onWarning);
+  const piece = new Uint8Array(64 * 1024);
+  const long: Handler = () =>
+    new Response(
+      new ReadableStream({
+        start(controller) {
+          for (let i = 0; i < 256; i++) controller.enqueue(piece);
+          controller.close();
+        },
+      }),
+    );
+  try {
+    await withListener(long, {}, async (port) => {
+      const res = await fetch(`http://127.0.0.1:${port}/`);
+      let n = 0;
+      for await (const part of res.body!) {
+        n += part.length;
+        // A client slower than the server: the server waits for drain.
+        if (n % (1024 * 1024) < part.length) {
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+      expect(n).toBe(256 * piece.length);
+    });
+    expect(warnings).toEqual([]);
+  } finally {
+    process.off("warning", onWarning);
+  }
 });
