@@ -395,11 +395,10 @@ Deno.test({
       await ana.waitForFunction(() =>
         document.querySelectorAll(".messages > li[data-id]").length >= 100
       );
-      // One more page, in order, nothing missing between.
+      // Older pages, in order, nothing missing or doubled between.
       const ids = await lines.evaluateAll((els) =>
         els.map((e) => Number(e.getAttribute("data-id")))
       );
-      expect(ids.length).toBeLessThan(110);
       expect(ids.at(-1)! - ids[0]).toBe(ids.length - 1);
       // Scrolled up, a new message shows the pill instead of moving the view.
       seed.send(
