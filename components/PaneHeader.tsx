@@ -21,6 +21,8 @@ export interface PaneHeaderProps {
   drawer: DrawerHandle;
   /** Opens the keyboard shortcuts help. */
   onHelp: () => void;
+  /** Opens message search. */
+  onSearch: () => void;
 }
 
 /**
@@ -93,6 +95,9 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
             Log in
           </a>
         )}
+      <button type="button" class="icon search" onClick={props.onSearch}>
+        Search
+      </button>
       <button
         type="button"
         class="icon help"

@@ -21,6 +21,7 @@ import { NotifyButton } from "@/components/NotifyButton.tsx";
 import { PaneHeader } from "@/components/PaneHeader.tsx";
 import { RenameNotice } from "@/components/RenameNotice.tsx";
 import { RoomSwitcher } from "@/components/RoomSwitcher.tsx";
+import { SearchDialog } from "@/components/SearchDialog.tsx";
 import { ScrollSignals } from "@/components/ScrollSignals.tsx";
 import { TypingLine } from "@/components/TypingLine.tsx";
 import { roomLabel, Sidebar } from "@/components/Sidebar.tsx";
@@ -74,7 +75,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
   });
   const { conn, createError } = link;
   const drawer = useDrawer();
-  const dialog = useSignal<"switcher" | "help" | "directory" | null>(null);
+  const dialog = useSignal<
+    "switcher" | "help" | "directory" | "search" | null
+  >(null);
   const logRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const typingSent = useRef(0);
@@ -197,6 +200,30 @@ export default function ChatApp(props: ChatAppProps): VNode {
       ?.focus();
   }
 
+  /**
+   * Opens `id` (a search result) in its room: older pages load until it is
+   * there, then it is scrolled to and marked for a moment.
+   */
+  async function jumpTo(roomId: string, id: number) {
+    await openRoom(roomId);
+    const r = store.room(roomId);
+    const has = () =>
+      r.items.peek().some((i) => i.kind === "message" && i.id === id);
+    // Each page is 50 messages; a hit further back than this stays unloaded.
+    for (let pages = 0; pages < 40 && !has() && r.hasMore.peek(); pages++) {
+      await loadOlder();
+    }
+    requestAnimationFrame(() => {
+      const el = logRef.current?.querySelector<HTMLElement>(
+        `[data-id="${id}"]`,
+      );
+      if (!el) return;
+      el.scrollIntoView({ block: "center" });
+      el.classList.add("jumped");
+      setTimeout(() => el.classList.remove("jumped"), 4000);
+    });
+  }
+
   function leave() {
     const id = store.current.peek();
     conn.value?.leave(id);
@@ -293,6 +320,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           logoutToken={props.logoutToken}
           drawer={drawer}
           onHelp={() => dialog.value = "help"}
+          onSearch={() => dialog.value = "search"}
         />
         <RenameNotice renamed={link.renamed} room={current} />
         {link.problem.value && (
@@ -423,6 +451,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
         <Directory
           mine={new Set(store.rooms.value.map((r) => r.id))}
           onOpen={(id) => openRoom(id)}
+          onClose={() => dialog.value = null}
+        />
+      )}
+      {dialog.value === "search" && (
+        <SearchDialog
+          onJump={jumpTo}
           onClose={() => dialog.value = null}
         />
       )}

@@ -24,6 +24,11 @@ export function setGuestToken(token: string | undefined): void {
   guestToken = token;
 }
 
+/** The header that lets a guest read its private rooms, if it has a token. */
+export function guestHeaders(): Record<string, string> {
+  return guestToken ? { "x-guest-token": guestToken } : {};
+}
+
 /**
  * Fetches up to `limit` messages of `room` before message `before` (the
  * latest without it); `null` when the server can't answer.

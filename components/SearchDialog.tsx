@@ -1,0 +1,98 @@
+import type { VNode } from "preact";
+import { useSignal } from "@preact/signals";
+import type { SearchResult } from "@/lib/shared/search.ts";
+import { highlighted, searchMessages } from "@/lib/client/search.ts";
+import { Modal } from "./Modal.tsx";
+
+/** Props of {@link SearchDialog}. */
+export interface SearchDialogProps {
+  /** Opens `room` at message `id`, with the history around it. */
+  onJump: (room: string, id: number) => void;
+  /** Closes the dialog. */
+  onClose: () => void;
+}
+
+/**
+ * Search of the messages in one's rooms: Korean, Japanese and Chinese as
+ * well as space-separated words; the matches are marked, and a result opens
+ * its room at the message.
+ */
+export function SearchDialog(props: SearchDialogProps): VNode {
+  const results = useSignal<SearchResult[]>([]);
+  const next = useSignal<string | undefined>(undefined);
+  const status = useSignal("");
+  const query = useSignal("");
+
+  async function run(q: string, before?: string) {
+    status.value = "Searching…";
+    const out = await searchMessages(q, before);
+    if ("error" in out) {
+      status.value = out.error;
+      return;
+    }
+    results.value = before ? [...results.value, ...out.results] : out.results;
+    next.value = out.next;
+    const n = results.value.length;
+    status.value = n === 0
+      ? "No messages found"
+      : `${n}${out.next ? "+" : ""} message${n === 1 ? "" : "s"} found`;
+  }
+
+  return (
+    <Modal title="Search messages" id="search-title" onClose={props.onClose}>
+      <form
+        class="search-form"
+        role="search"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const q = query.value.trim();
+          if (q) {
+            run(q);
+          }
+        }}
+      >
+        <input
+          type="search"
+          aria-label="Search messages"
+          placeholder="Words to find"
+          maxLength={200}
+          autoFocus
+          value={query.value}
+          onInput={(e) =>
+            query.value = e.currentTarget.value}
+        />
+        <button type="submit">Search</button>
+      </form>
+      <p class="search-status" role="status">{status}</p>
+      <ul class="search-results">
+        {results.value.map((r) => (
+          <li key={`${r.room}:${r.id}`}>
+            <button
+              type="button"
+              class="search-hit"
+              onClick={() => props.onJump(r.room, r.id)}
+            >
+              <span class="where">
+                #{r.room} · {r.user} · {new Date(r.ts).toLocaleString()}
+              </span>
+              <span class="text">
+                {highlighted(r.text, r.highlights).map((part, i) =>
+                  part.mark ? <mark key={i}>{part.text}</mark> : part.text
+                )}
+              </span>
+            </button>
+          </li>
+        ))}
+      </ul>
+      {next.value && (
+        <button
+          type="button"
+          class="link"
+          onClick={() => run(query.value.trim(), next.value)}
+        >
+          More results
+        </button>
+      )}
+    </Modal>
+  );
+}

@@ -1,0 +1,77 @@
+/**
+ * Message search from the browser, `GET /api/search` (see docs/protocol.md):
+ * a guest's search covers its private rooms by its token, as history does.
+ *
+ * @module
+ */
+import type { SearchResponse, SearchResult } from "@/lib/shared/search.ts";
+import { guestHeaders } from "./history.ts";
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
+
+const isSpan = (v: unknown): v is [number, number] =>
+  Array.isArray(v) && v.length === 2 && Number.isSafeInteger(v[0]) &&
+  Number.isSafeInteger(v[1]);
+
+function isResult(v: unknown): v is SearchResult {
+  return isObject(v) && typeof v.room === "string" &&
+    Number.isSafeInteger(v.id) && typeof v.user === "string" &&
+    typeof v.ts === "number" && typeof v.text === "string" &&
+    Array.isArray(v.highlights) && v.highlights.every(isSpan);
+}
+
+/** A page of results, or `null` when `v` isn't one. */
+export function asSearchResponse(v: unknown): SearchResponse | null {
+  if (!isObject(v) || !Array.isArray(v.results)) return null;
+  if (!v.results.every(isResult)) return null;
+  return typeof v.next === "string"
+    ? { results: v.results, next: v.next }
+    : { results: v.results };
+}
+
+/** What a search gave: a page, or a message to show. */
+export type SearchOutcome = SearchResponse | { error: string };
+
+/** Searches the reader's rooms for `q`, after the page cursor `before`. */
+export async function searchMessages(
+  q: string,
+  before?: string,
+): Promise<SearchOutcome> {
+  const params = new URLSearchParams({ q });
+  if (before) params.set("before", before);
+  try {
+    const res = await fetch(`/api/search?${params}`, {
+      headers: guestHeaders(),
+    });
+    const body: unknown = await res.json();
+    if (!res.ok) {
+      const message = isObject(body) && isObject(body.error) &&
+          typeof body.error.message === "string"
+        ? body.error.message
+        : `Search failed (HTTP ${res.status})`;
+      return { error: message };
+    }
+    return asSearchResponse(body) ??
+      { error: "Search failed: an answer the page can't read" };
+  } catch {
+    return { error: "Search failed: the server can't be reached" };
+  }
+}
+
+/** `text` cut into plain and highlighted parts, in order. */
+export function highlighted(
+  text: string,
+  spans: [number, number][],
+): { text: string; mark: boolean }[] {
+  const out: { text: string; mark: boolean }[] = [];
+  let at = 0;
+  for (const [start, end] of spans) {
+    if (start < at || end > text.length || start >= end) continue;
+    if (start > at) out.push({ text: text.slice(at, start), mark: false });
+    out.push({ text: text.slice(start, end), mark: true });
+    at = end;
+  }
+  if (at < text.length) out.push({ text: text.slice(at), mark: false });
+  return out;
+}

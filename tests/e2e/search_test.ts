@@ -1,0 +1,52 @@
+/**
+ * Search in Chromium: Korean and English queries, the matches marked, and a
+ * result far back in history opened in its room with the messages around it.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { seed, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+
+Deno.test({
+  name:
+    "search - Korean and English hits are marked; a hit 120 messages back opens in its room, in context",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ws = await seed(w, [
+        "서울역에서 만나요 at noon",
+        ...Array.from({ length: 120 }, (_, i) => `filler ${i}`),
+      ]);
+      ws.close();
+      const ana = await visitor(w, "ana");
+      await ana.getByRole("button", { name: "Search", exact: true }).click({
+        timeout: 20_000,
+      });
+      const box = ana.getByRole("searchbox", { name: "Search messages" });
+      await box.fill("서울", { timeout: 20_000 });
+      await box.press("Enter");
+      const hit = ana.locator(".search-hit", { hasText: "만나요" });
+      await hit.waitFor({ timeout: 20_000 });
+      await expect(hit.locator("mark").allTextContents()).resolves.toEqual([
+        "서울",
+      ]);
+      await box.fill("NOON");
+      await box.press("Enter");
+      await ana.locator(".search-hit mark", { hasText: "noon" }).waitFor({
+        timeout: 20_000,
+      });
+      await expect(ana.locator(".search-hit").count()).resolves.toBe(1);
+
+      await ana.locator(".search-hit").click();
+      const target = ana.locator(".msg.jumped", {
+        hasText: "서울역에서 만나요",
+      });
+      await target.waitFor({ timeout: 20_000 });
+      await expect(target.isVisible()).resolves.toBe(true);
+      // The history around it is there: the messages just after it.
+      await expect(
+        ana.locator(".msg", { hasText: /^.*filler 0$/ }).count(),
+      ).resolves.toBeGreaterThan(0);
+      await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
+    }, { RATE_PER_SECOND: "1000", RATE_BURST: "1000" });
+  },
+});
