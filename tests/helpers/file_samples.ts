@@ -6,7 +6,7 @@
  */
 import { deflateSync } from "node:zlib";
 
-function concat(...parts: (Uint8Array | number[])[]): Uint8Array {
+function concat(...parts: (Uint8Array | number[])[]): Uint8Array<ArrayBuffer> {
   const arrays = parts.map((p) =>
     p instanceof Uint8Array ? p : Uint8Array.from(p)
   );
@@ -50,7 +50,7 @@ function pngChunk(type: string, data: Uint8Array): Uint8Array {
 /** Sample files, each a function of the wanted size where it has one. */
 export const samples = {
   /** A valid RGB PNG of `width` × `height` grey pixels. */
-  png(width: number, height: number): Uint8Array {
+  png(width: number, height: number): Uint8Array<ArrayBuffer> {
     const row = new Uint8Array(1 + width * 3).fill(128);
     row[0] = 0;
     const raw = new Uint8Array(row.length * height);

@@ -183,7 +183,7 @@ async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
 }
 
 /** Deterministic bytes of any length. */
-export function bytesOf(n: number, seed = 1): Uint8Array {
+export function bytesOf(n: number, seed = 1): Uint8Array<ArrayBuffer> {
   const out = new Uint8Array(n);
   let x = seed * 2654435761 >>> 0;
   for (let i = 0; i < n; i++) {
