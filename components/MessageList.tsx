@@ -3,6 +3,7 @@ import { useSignal } from "@preact/signals";
 import { type Item, mentionsUser } from "@/lib/client/chat_store.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
 import { MessageText } from "./MessageText.tsx";
+import { FileCard } from "./FileCard.tsx";
 
 /** Messages from one sender within this long share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -131,6 +132,7 @@ export function MessageList(
                 ? <em>Message deleted</em>
                 : <MessageText text={item.text} me={me} />}
             </span>
+            {item.file && !item.deleted && <FileCard file={item.file} />}
             {item.edited && !item.deleted && (
               <span class="edited">(edited)</span>
             )}

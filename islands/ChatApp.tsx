@@ -10,6 +10,7 @@ import { useScrollFollow } from "@/lib/client/hooks/use_scroll_follow.ts";
 import { useShortcuts } from "@/lib/client/hooks/use_shortcuts.ts";
 import type { ChatMessage, MyRoom } from "@/lib/shared/protocol.ts";
 import { Composer, type Editing } from "@/components/Composer.tsx";
+import { UploadBar } from "@/components/UploadBar.tsx";
 import { ConnectionBanner } from "@/components/ConnectionBanner.tsx";
 import { Directory } from "@/components/Directory.tsx";
 import { JoinBar } from "@/components/JoinBar.tsx";
@@ -381,21 +382,24 @@ export default function ChatApp(props: ChatAppProps): VNode {
             />
           )
           : (
-            <Composer
-              room={current}
-              maxBytes={store.maxTextBytes.value}
-              editing={editing}
-              inputRef={inputRef}
-              onSubmit={submit}
-              onTyping={onTyping}
-              onEditLast={() => {
-                const last = room.items.value.findLast((i) =>
-                  i.kind === "message" && i.user === store.me.value &&
-                  !i.deleted && canChange(i.room, i.id)
-                );
-                if (last?.kind === "message") edit(last.id, last.text);
-              }}
-            />
+            <>
+              <UploadBar room={current} />
+              <Composer
+                room={current}
+                maxBytes={store.maxTextBytes.value}
+                editing={editing}
+                inputRef={inputRef}
+                onSubmit={submit}
+                onTyping={onTyping}
+                onEditLast={() => {
+                  const last = room.items.value.findLast((i) =>
+                    i.kind === "message" && i.user === store.me.value &&
+                    !i.deleted && canChange(i.room, i.id)
+                  );
+                  if (last?.kind === "message") edit(last.id, last.text);
+                }}
+              />
+            </>
           )}
       </main>
       <aside class="members drawer-host" id="members" aria-label="Members">

@@ -24,6 +24,11 @@ export function setGuestToken(token: string | undefined): void {
   guestToken = token;
 }
 
+/** The guest token from `welcome`, for other API requests (uploads). */
+export function currentGuestToken(): string | undefined {
+  return guestToken;
+}
+
 /** The header that lets a guest read its private rooms, if it has a token. */
 export function guestHeaders(): Record<string, string> {
   return guestToken ? { "x-guest-token": guestToken } : {};

@@ -1,0 +1,42 @@
+import type { VNode } from "preact";
+import type { FileRef } from "@/lib/shared/protocol.ts";
+
+const INLINE = /^image\/(png|jpeg|gif|webp)$/;
+
+/**
+ * A message's file: an image as its thumbnail (full size on click, in a new
+ * tab), anything else as a download card with its name and size.
+ */
+export function FileCard({ file }: { file: FileRef }): VNode {
+  const url = `/api/files/${encodeURIComponent(file.id)}`;
+  if (INLINE.test(file.type)) {
+    const shown = file.thumbnail
+      ? `/api/files/${encodeURIComponent(file.thumbnail)}`
+      : url;
+    return (
+      <a class="file-image" href={url} target="_blank" rel="noopener">
+        <img
+          src={shown}
+          alt={file.name}
+          width={file.width}
+          height={file.height}
+          loading="lazy"
+        />
+      </a>
+    );
+  }
+  return (
+    <a class="file-card" href={url} download={file.name}>
+      <span aria-hidden="true">📎</span>
+      <span class="file-name">{file.name}</span>
+      <span class="file-size">{formatSize(file.size)}</span>
+    </a>
+  );
+}
+
+/** Bytes as people read them: 980 B, 12.3 KB, 4.5 MB. */
+export function formatSize(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} KB`;
+  return `${(bytes / 1_000_000).toFixed(1)} MB`;
+}

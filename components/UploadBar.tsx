@@ -1,0 +1,141 @@
+import type { VNode } from "preact";
+import { useSignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
+import {
+  makeThumbnail,
+  UploadError,
+  uploadFile,
+} from "@/lib/client/uploads.ts";
+import { currentGuestToken } from "@/lib/client/history.ts";
+import { formatSize } from "./FileCard.tsx";
+
+/** One upload as the bar shows it. */
+interface Progress {
+  key: number;
+  name: string;
+  size: number;
+  stored: number;
+  error?: string;
+}
+
+let nextKey = 0;
+
+/**
+ * Uploads into the open room: the Attach button, files dropped anywhere on
+ * the page, and files pasted (a screenshot in the clipboard); each shows a
+ * progress bar until its message arrives, or the server's reason it was
+ * refused. Images get a thumbnail made here first.
+ */
+export function UploadBar({ room }: { room: string }): VNode {
+  const uploads = useSignal<Progress[]>([]);
+
+  const update = (key: number, change: Partial<Progress>) => {
+    uploads.value = uploads.value.map((u) =>
+      u.key === key ? { ...u, ...change } : u
+    );
+  };
+  const start = (files: Iterable<File>) => {
+    for (const file of files) {
+      const key = nextKey++;
+      uploads.value = [...uploads.value, {
+        key,
+        name: file.name || "pasted image",
+        size: file.size,
+        stored: 0,
+      }];
+      (async () => {
+        const thumbnail = await makeThumbnail(file) ?? undefined;
+        await uploadFile(room, file, {
+          guestToken: currentGuestToken(),
+          thumbnail,
+          onProgress: (stored) => update(key, { stored }),
+        });
+        uploads.value = uploads.value.filter((u) => u.key !== key);
+      })().catch((error) =>
+        update(key, {
+          error: error instanceof UploadError
+            ? error.message
+            : "The upload failed: check the connection and try again",
+        })
+      );
+    }
+  };
+
+  useEffect(() => {
+    const hasFiles = (e: DragEvent) =>
+      e.dataTransfer?.types.includes("Files") ?? false;
+    const over = (e: DragEvent) => {
+      if (hasFiles(e)) e.preventDefault();
+    };
+    const drop = (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      start(e.dataTransfer!.files);
+    };
+    const paste = (e: ClipboardEvent) => {
+      const files = e.clipboardData?.files;
+      if (!files || files.length === 0) return;
+      e.preventDefault();
+      start(files);
+    };
+    document.addEventListener("dragover", over);
+    document.addEventListener("drop", drop);
+    document.addEventListener("paste", paste);
+    return () => {
+      document.removeEventListener("dragover", over);
+      document.removeEventListener("drop", drop);
+      document.removeEventListener("paste", paste);
+    };
+  }, [room]);
+
+  return (
+    <div class="upload-bar">
+      <label class="button attach">
+        Attach
+        <input
+          type="file"
+          class="sr-only"
+          multiple
+          onChange={(e) => {
+            const input = e.currentTarget;
+            start([...(input.files ?? [])]);
+            input.value = "";
+          }}
+        />
+      </label>
+      {uploads.value.length > 0 && (
+        <ul class="uploads" aria-live="polite">
+          {uploads.value.map((u) => (
+            <li key={u.key} class={u.error ? "error" : undefined}>
+              <span class="file-name">{u.name}</span> {u.error
+                ? (
+                  <>
+                    <span role="alert">{u.error}</span>{" "}
+                    <button
+                      type="button"
+                      class="link"
+                      onClick={() =>
+                        uploads.value = uploads.value.filter((x) =>
+                          x.key !== u.key
+                        )}
+                    >
+                      Dismiss
+                    </button>
+                  </>
+                )
+                : (
+                  <progress
+                    max={u.size}
+                    value={u.stored}
+                    aria-label={`Uploading ${u.name}: ${
+                      formatSize(u.stored)
+                    } of ${formatSize(u.size)}`}
+                  />
+                )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
