@@ -168,7 +168,13 @@ export class KvSearch implements SearchIndex {
       );
     }
     if ((await this.#kv.get(INDEXED)).value) return;
-    this.#track(this.#backfill());
+    let stored = false;
+    for await (const _ of this.#kv.list({ prefix: ["msg"] }, { limit: 1 })) {
+      stored = true;
+    }
+    // A new file has nothing to index: marked now, no write after start.
+    if (stored) this.#track(this.#backfill());
+    else await this.#kv.set(INDEXED, true);
   }
 
   async #backfill(): Promise<void> {
