@@ -114,7 +114,7 @@ export interface Disconnected {
 /** The answer to `reconnect`: what each client got of each of its rooms. */
 export interface Reconnected extends Settled {
   event: "reconnected";
-  /** Client-rooms checked (each client × each of its rooms). */
+  /** Client-rooms checked (each client back × each of its rooms). */
   checked: number;
   /** Messages in (since, room's last id] expected, received, missing. */
   expected: number;
@@ -292,6 +292,11 @@ class LoadWorker {
     });
     let checked = 0, expected = 0, replayed = 0, lost = 0, duplicated = 0;
     for (const c of this.clients) {
+      // A client that never came back is counted by `failed`, not as loss.
+      if (!c.ready) {
+        c.tallies = undefined;
+        continue;
+      }
       c.tallies!.forEach((t, j) => {
         const top = upTo(c, j);
         checked++;

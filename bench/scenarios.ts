@@ -78,7 +78,7 @@ export const FULL: Plan = {
     messages: 5,
     deadlineMs: 180_000,
   },
-  fanout10k: { clients: 10_000, senders: 10, rate: 10, ms: 10_000 },
+  fanout10k: { clients: 10_000, senders: 10, rate: 5, ms: 10_000 },
   durable: {
     rooms: 1000,
     perRoom: 2,

@@ -66,7 +66,7 @@ export interface ConnectSummary {
 
 /** The figures of a reconnect with `since`: the settle, and what arrived. */
 export interface ReconnectSummary extends ConnectSummary {
-  /** Client-rooms checked (each client × each of its rooms). */
+  /** Client-rooms checked (each client back × each of its rooms). */
   checked: number;
   /** Messages each client missed, summed; received of them; missing; repeated. */
   expected: number;
