@@ -414,11 +414,16 @@ export function sortRooms(rooms: readonly MyRoom[]): MyRoom[] {
   );
 }
 
-/** Whether `text` mentions `@name` as a whole word. */
+/**
+ * Whether `text` mentions `@name` as a whole word, or `@here` (the room's
+ * online members, the reader among them while the page is open).
+ */
 export function mentionsUser(text: string, name: string): boolean {
   const escaped = name.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
-  return new RegExp(`(^|[^\\p{L}\\p{N}_])@${escaped}(?![\\p{L}\\p{N}_])`, "iu")
-    .test(text);
+  return new RegExp(
+    `(^|[^\\p{L}\\p{N}_])@(${escaped}|here)(?![\\p{L}\\p{N}_])`,
+    "iu",
+  ).test(text);
 }
 
 function mergeById(items: Item[]): Item[] {

@@ -297,4 +297,6 @@ Deno.test("chat store - mentions are whole names, in any case", () => {
   expect(mentionsUser("hi @anabel", "ana")).toBe(false);
   expect(mentionsUser("mail ana@x.com", "ana")).toBe(false);
   expect(mentionsUser("@민아 안녕", "민아")).toBe(true);
+  expect(mentionsUser("standup, @HERE", "ana")).toBe(true);
+  expect(mentionsUser("@hereford", "ana")).toBe(false);
 });

@@ -121,6 +121,10 @@ export class Chat {
       store,
       lastId: (room) => this.#membership.lastId(room),
       toMember: (key, frame) => hub.toMember(key, frame),
+      onlineNames: (room) =>
+        hub.online(room).flatMap((u) =>
+          hub.status(u.name) === "online" ? [u.name] : []
+        ),
     });
     this.#subscriptions = new Subscriptions({
       store,

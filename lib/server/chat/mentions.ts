@@ -1,7 +1,8 @@
 /**
  * Mentions: the `@name` tokens of a message, resolved against the room's
  * members (accounts by their name, guests by the name they joined under),
- * so the store can count each member's unread mentions.
+ * so the store can count each member's unread mentions. `@here` stands for
+ * the room's members online at the time (not away).
  *
  * @module
  */
@@ -10,6 +11,12 @@ import type { MemberRecords } from "@/lib/server/store/store.ts";
 
 /** Distinct names resolved per message at most. */
 const MAX_MENTIONS = 20;
+
+/** The folded token that mentions the room's online members: `@here`. */
+export const HERE = "here";
+
+/** Names resolved per store lookup, so `@here` in a big room stays batched. */
+const LOOKUP_BATCH = 500;
 
 /** `@name` preceded by neither a name character nor another `@`. */
 const TOKEN = /(?<![\p{L}\p{N}_.@-])@([\p{L}\p{N}_.-]{1,24})/gu;
@@ -36,14 +43,22 @@ export function mentionedNames(text: string): string[] {
 /**
  * The member keys of `room` that the folded `names` denote: members whose
  * display name (an account's, or the name a guest joined under) folds to
- * one of them. One indexed lookup per name, whatever the room's size.
+ * one of them. One indexed lookup per name, whatever the room's size; a
+ * long list (`@here` in a busy room) goes in batches of 500 names.
  */
 export async function resolveMentions(
   members: MemberRecords,
   room: string,
-  names: string[],
+  names: readonly string[],
 ): Promise<string[]> {
-  if (names.length === 0) return [];
-  const found = await members.named(room, names);
-  return [...new Set(found.map((m) => m.key))];
+  const keys = new Set<string>();
+  const unique = [...new Set(names)];
+  for (let i = 0; i < unique.length; i += LOOKUP_BATCH) {
+    const found = await members.named(
+      room,
+      unique.slice(i, i + LOOKUP_BATCH),
+    );
+    for (const m of found) keys.add(m.key);
+  }
+  return [...keys];
 }

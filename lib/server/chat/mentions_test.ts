@@ -1,5 +1,6 @@
 import { expect } from "expect";
-import { mentionedNames } from "./mentions.ts";
+import { mentionedNames, resolveMentions } from "./mentions.ts";
+import type { MemberRecords } from "@/lib/server/store/store.ts";
 
 Deno.test("mentions - whole @names in any case, each once; mail addresses are not mentions", () => {
   expect(mentionedNames("hi @Ana and @bo, thanks @ana.")).toEqual([
@@ -10,4 +11,29 @@ Deno.test("mentions - whole @names in any case, each once; mail addresses are no
   expect(mentionedNames("@민아 안녕")).toEqual(["민아"]);
   const many = Array.from({ length: 30 }, (_, i) => `@u${i}`).join(" ");
   expect(mentionedNames(many).length).toBe(20);
+});
+
+Deno.test("mentions - a long list of names (@here in a busy room) is resolved in batches, each key once", async () => {
+  const asked: number[] = [];
+  const members = {
+    named(_room: string, names: string[]) {
+      asked.push(names.length);
+      return Promise.resolve(
+        names.filter((n) => n.startsWith("m")).map((n) => ({
+          key: `k-${n}`,
+          name: n,
+          guest: true,
+          joinedAt: 0,
+        })),
+      );
+    },
+  } as unknown as MemberRecords;
+  const names = Array.from(
+    { length: 1200 },
+    (_, i) => `${i % 2 ? "m" : "x"}${i}`,
+  );
+  const keys = await resolveMentions(members, "general", [...names, "m1"]);
+  expect(asked).toEqual([500, 500, 200]);
+  expect(keys.length).toBe(600);
+  expect(new Set(keys).size).toBe(600);
 });

@@ -10,7 +10,8 @@
 import type { ServerFrame } from "@/lib/shared/protocol.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import { logger } from "@/lib/server/log.ts";
-import { mentionedNames, resolveMentions } from "./mentions.ts";
+import { fold } from "@/lib/shared/names.ts";
+import { HERE, mentionedNames, resolveMentions } from "./mentions.ts";
 
 /** A `read` frame. */
 export type ReadFrame = Extract<ServerFrame, { type: "read" }>;
@@ -23,6 +24,11 @@ export interface ReadStateOptions {
   lastId: (room: string) => Promise<number>;
   /** Sends a frame to every socket of a member key, on every instance. */
   toMember: (key: string, frame: ServerFrame) => unknown;
+  /**
+   * The display names of the people online (not away) in a room, for
+   * `@here`; without it `@here` mentions only a member named "here".
+   */
+  onlineNames?: (room: string) => string[];
 }
 
 /** Read state and mentions. */
@@ -54,7 +60,8 @@ export class ReadState {
   /**
    * Records the mentions of members in message `id` (from `key`, who is not
    * counted), before the message is acknowledged: once acked, a mention
-   * shows in every count. Texts without `@` cost nothing.
+   * shows in every count. `@here` mentions every member online (not away)
+   * in the room at that moment. Texts without `@` cost nothing.
    */
   async mentioned(
     key: string | undefined,
@@ -64,6 +71,9 @@ export class ReadState {
   ): Promise<void> {
     const names = mentionedNames(text);
     if (names.length === 0) return;
+    if (names.includes(HERE) && this.#o.onlineNames) {
+      for (const name of this.#o.onlineNames(room)) names.push(fold(name));
+    }
     const keys = (await resolveMentions(this.#o.store.members, room, names))
       .filter((k) => k !== key);
     if (keys.length > 0) await this.#o.store.reads.mention(room, id, keys);
