@@ -277,7 +277,7 @@ Deno.test("uploads - the type is sniffed: a declared image that is HTML is refus
   });
 });
 
-Deno.test("uploads - a private room's files reach its members only; others get 404 as if there were none", async () => {
+Deno.test("uploads - a private room's files reach its members only (a guest by token or cookie); others get 404 as if there were none", async () => {
   await withServer({}, async (s) => {
     const ownerCookie = await account(s, "owner");
     const owner = await open(s, "owner", { cookie: ownerCookie });
@@ -335,6 +335,42 @@ Deno.test("uploads - a private room's files reach its members only; others get 4
     await until(async () =>
       (await download(s.url, id, { cookie: eveCookie })).status === 200
     );
+
+    // An invited guest reads it by its token, and by the cookie that
+    // POST /api/guest sets from it (an <img> can't send a header).
+    const token = welcome(gus).token as string;
+    const bad = await fetch(new URL("/api/guest", s.url), {
+      method: "POST",
+      headers: { "x-guest-token": "not-a-token" },
+    });
+    expect(bad.status).toBe(400);
+    expect((await bad.json()).error.status).toBe(400);
+    const set = await fetch(new URL("/api/guest", s.url), {
+      method: "POST",
+      headers: { "x-guest-token": token },
+    });
+    expect(set.status).toBe(204);
+    const setCookie = set.headers.get("set-cookie") ?? "";
+    expect(setCookie).toMatch(/HttpOnly/);
+    const guestCookie = setCookie.split(";")[0];
+    expect(guestCookie).toBe(`guest=${token}`);
+    expect((await download(s.url, id, { cookie: guestCookie })).status)
+      .toBe(404);
+    owner.send({ type: "invite", room: "secret", user: "gus" });
+    await until(async () =>
+      (await download(s.url, id, { cookie: guestCookie })).status === 200
+    );
+    const byCookie = await download(s.url, id, { cookie: guestCookie });
+    expect(byCookie.bytes).toEqual(data);
+    expect((await download(s.url, id, { "x-guest-token": token })).status)
+      .toBe(200);
+    // The cookie is for reading only: it starts no upload.
+    const viaCookie = await createUpload(s.url, "secret", {
+      name: "x.txt",
+      size: 5,
+      type: "text/plain",
+    }, { cookie: guestCookie });
+    expect(viaCookie.status).not.toBe(201);
     await owner.close();
     await gus.close();
   });

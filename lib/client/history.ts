@@ -21,6 +21,13 @@ let guestToken: string | undefined;
 
 /** Sets the guest token sent with history requests (from `welcome`). */
 export function setGuestToken(token: string | undefined): void {
+  if (token && token !== guestToken) {
+    // A copy in an HttpOnly cookie lets <img> load private rooms' images.
+    fetch("/api/guest", {
+      method: "POST",
+      headers: { "x-guest-token": token },
+    }).then((res) => res.body?.cancel(), () => {});
+  }
   guestToken = token;
 }
 

@@ -71,6 +71,11 @@ function guestHolder(token: string): string {
 /** Guest tokens as issued (random UUIDs). */
 const TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
+/** Whether `token` has the shape of a guest token as issued. */
+export function isGuestToken(token: string | undefined | null): boolean {
+  return typeof token === "string" && TOKEN.test(token);
+}
+
 /** Why a claim was refused. */
 export class NameError extends Error {
   /** Always `"NameError"`. */

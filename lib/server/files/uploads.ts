@@ -23,7 +23,7 @@ import {
 import { RASTER_IMAGES, sniff, SNIFF_BYTES } from "./sniff.ts";
 import type { ContentRange } from "./ranges.ts";
 import { ChatError } from "@/lib/server/chat/chat_error.ts";
-import { authorKey } from "@/lib/server/chat/identity.ts";
+import { authorKey, isGuestToken } from "@/lib/server/chat/identity.ts";
 
 /** The largest thumbnail accepted, in bytes. */
 export const MAX_THUMBNAIL_BYTES = 256 * 1024;
@@ -46,11 +46,13 @@ export interface Uploader {
 
 /**
  * Who a request comes from: an account by its session, else a guest by the
- * token in its `X-Guest-Token` header; undefined for neither.
+ * token in its `X-Guest-Token` header (or, for downloads, `cookieToken`: the
+ * guest cookie, which `<img>` requests carry); undefined for neither.
  */
 export function uploaderOf(
   user: { name: string } | undefined,
   headers: Headers,
+  cookieToken?: string,
 ): Uploader | undefined {
   if (user) {
     return {
@@ -58,7 +60,8 @@ export function uploaderOf(
       account: user.name,
     };
   }
-  const token = headers.get("x-guest-token");
+  const token = headers.get("x-guest-token") ??
+    (isGuestToken(cookieToken) ? cookieToken : undefined);
   if (!token) return undefined;
   return { key: authorKey({ name: "", guest: true, token })!, token };
 }

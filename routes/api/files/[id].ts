@@ -2,16 +2,21 @@ import { define } from "@/utils.ts";
 import { uploaderOf } from "@/lib/server/files/uploads.ts";
 import { fileHeaders } from "@/lib/server/files/file_headers.ts";
 import { parseRange } from "@/lib/server/files/ranges.ts";
+import { guestCookieOf } from "@/lib/server/files/guest_cookie.ts";
 
 /**
  * `GET /api/files/{id}`: a complete file's bytes, to anyone who may read
  * its room (a private room's members only: 404 to anyone else, as if it did
- * not exist). Served with its sniffed type, `nosniff`, and as a download
+ * not exist; a guest by its header or its cookie). Served with its sniffed type, `nosniff`, and as a download
  * unless it is a raster image; one `Range` is honoured (206).
  */
 export const handler = define.handlers({
   async GET(ctx) {
-    const key = uploaderOf(ctx.state.user, ctx.req.headers)?.key;
+    const key = uploaderOf(
+      ctx.state.user,
+      ctx.req.headers,
+      guestCookieOf(ctx.req),
+    )?.key;
     const { file, publicRoom, read } = await ctx.state.chat.uploads.download(
       key,
       ctx.params.id,
