@@ -23,6 +23,7 @@ import {
   download,
   offset,
   putAndHangUp,
+  putAndStall,
   putRange,
   upload,
   uploadRest,
@@ -151,6 +152,39 @@ Deno.test("uploads - a file sent in pieces, cut off midway and resumed, is poste
       creds,
     );
     expect(again.body.message.id).toBe(done.body.message.id);
+    await ana.close();
+  });
+});
+
+Deno.test("uploads - a body that stalls is cut off with 408, keeps what arrived, and the upload resumes", async () => {
+  await withServer({ UPLOAD_IDLE_MS: "300" }, async (s) => {
+    const cookie = await account(s, "ana");
+    const creds = { cookie };
+    const ana = await open(s, "ana", { cookie });
+    await join(ana, "general");
+    const data = pdf(200_000);
+    const created = await createUpload(s.url, "general", {
+      name: "slow.pdf",
+      size: data.length,
+      type: "application/pdf",
+    }, creds);
+    const { id } = created.body;
+    const answer = await putAndStall(
+      s.url,
+      id,
+      data,
+      0,
+      data.length,
+      70_000,
+      creds,
+    );
+    expect(answer).toMatch(/^HTTP\/1\.1 408/);
+    expect(answer).toMatch(/sent nothing for 0\.3 s/);
+    const kept = await offset(s.url, id, creds);
+    expect(kept).toBe(70_000);
+    const done = await uploadRest(s.url, id, data, 100_000, creds);
+    expect(done.body.complete).toBe(true);
+    expect((await download(s.url, id, creds)).bytes).toEqual(data);
     await ana.close();
   });
 });

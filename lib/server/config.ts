@@ -76,6 +76,7 @@ const schema = z.object({
   WS_CLOSE_TIMEOUT_MS: int(100, 60_000).default(3000),
   MAX_UPLOAD_BYTES: int(1, 1_073_741_824).default(10 * 1024 * 1024),
   UPLOAD_QUOTA_BYTES: int(0, 1_099_511_627_776).default(100 * 1024 * 1024),
+  UPLOAD_IDLE_MS: int(100, 600_000).default(30_000),
 });
 
 /** The validated configuration of one server instance. */
@@ -191,6 +192,8 @@ export interface Config {
    * by declared size from the moment an upload starts.
    */
   uploadQuotaBytes: number;
+  /** How long an upload's body may send nothing before it is cut off (408). */
+  uploadIdleMs: number;
 }
 
 /** Thrown by {@link loadConfig} with one line per bad variable. */
@@ -288,6 +291,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     wsCloseTimeoutMs: e.WS_CLOSE_TIMEOUT_MS,
     maxUploadBytes: e.MAX_UPLOAD_BYTES,
     uploadQuotaBytes: e.UPLOAD_QUOTA_BYTES,
+    uploadIdleMs: e.UPLOAD_IDLE_MS,
   };
 }
 

@@ -176,6 +176,49 @@ export async function putAndHangUp(
   conn.close();
 }
 
+/**
+ * PUTs `data[start, end)` but sends only `sent` bytes of the body, then
+ * waits, the connection open, for the server's answer: its status line and
+ * the rest of what it wrote.
+ */
+export async function putAndStall(
+  base: string,
+  id: string,
+  data: Uint8Array,
+  start: number,
+  end: number,
+  sent: number,
+  creds: Creds,
+): Promise<string> {
+  const url = new URL(base);
+  const conn = await Deno.connect({
+    hostname: url.hostname,
+    port: Number(url.port),
+  });
+  try {
+    const head = [
+      `PUT /api/uploads/${id} HTTP/1.1`,
+      `Host: ${url.host}`,
+      `Content-Range: bytes ${start}-${end - 1}/${data.length}`,
+      `Content-Length: ${end - start}`,
+      "Content-Type: application/octet-stream",
+      "Connection: close",
+      ...Object.entries(creds).map(([k, v]) => `${k}: ${v}`),
+      "",
+      "",
+    ].join("\r\n");
+    await writeAll(conn, new TextEncoder().encode(head));
+    await writeAll(conn, data.slice(start, start + sent));
+    return await new Response(conn.readable).text();
+  } finally {
+    try {
+      conn.close();
+    } catch {
+      // Closed by reading to its end.
+    }
+  }
+}
+
 async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
   for (let at = 0; at < bytes.length;) {
     at += await conn.write(bytes.subarray(at));

@@ -101,7 +101,10 @@ export interface UploadStatus {
 /** What uploads need from the chat. */
 export interface UploadsOptions {
   /** Limits. */
-  config: Pick<Config, "maxUploadBytes" | "uploadQuotaBytes">;
+  config: Pick<
+    Config,
+    "maxUploadBytes" | "uploadQuotaBytes" | "uploadIdleMs"
+  >;
   /** Where files live. */
   store: Store;
   /** Whether `key` may read `room` (it exists; public, or `key` is a member). */
@@ -363,9 +366,11 @@ export class Uploads {
     };
     if (!body) throw new HttpError(400, "Bad range: the request has no body");
     const reader = body.getReader();
+    // A stalled body holds no request open: silent this long, it is cut off.
+    const idleMs = this.#o.config.uploadIdleMs;
     try {
       for (;;) {
-        const { done, value } = await reader.read();
+        const { done, value } = await readWithin(reader, idleMs);
         if (done) break;
         seen += value.length;
         if (seen > length) {
@@ -391,7 +396,11 @@ export class Uploads {
     } catch (error) {
       // The connection broke off (or the body overran): keep what arrived.
       await flush().catch(() => {});
-      reader.releaseLock();
+      if (error instanceof HttpError && error.status === 408) {
+        await reader.cancel().catch(() => {});
+      } else {
+        reader.releaseLock();
+      }
       throw error;
     }
     await flush();
@@ -526,6 +535,33 @@ function join(parts: Uint8Array[], n: number): Uint8Array {
     at += p.length;
   }
   return out;
+}
+
+/** One read of `reader`, or a 408 when nothing arrives within `ms`. */
+async function readWithin(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  ms: number,
+): Promise<ReadableStreamReadResult<Uint8Array>> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new HttpError(
+            408,
+            `The body sent nothing for ${
+              ms / 1000
+            } s; what arrived is stored: ask HEAD for the offset and resume`,
+          ),
+        ),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([reader.read(), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** 128 random bits in base64url: ids nobody can guess. */
