@@ -8,6 +8,7 @@
  *
  * @module
  */
+import type { FileRef } from "@/lib/shared/protocol.ts";
 
 /** Bytes per stored chunk: under Deno KV's 64 KiB value limit with room to spare. */
 export const FILE_CHUNK_BYTES = 60 * 1024;
@@ -113,6 +114,12 @@ export interface FileRecords {
   usage(owner: string): Promise<number>;
   /** Up to `limit` ids of files still incomplete that were created before `before` (epoch ms). */
   unfinished(before: number, limit: number): Promise<string[]>;
+}
+
+/** The stored files a message's `file` names: the file and its thumbnail. */
+export function fileIdsOf(file: FileRef | null | undefined): string[] {
+  if (!file) return [];
+  return file.thumbnail ? [file.id, file.thumbnail] : [file.id];
 }
 
 /**

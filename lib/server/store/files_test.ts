@@ -16,7 +16,7 @@ import { startPostgres } from "@/tests/helpers/postgres.ts";
 
 /** Somewhere a store can be opened, and opened again (a restart). */
 interface Place {
-  open(): Promise<Store>;
+  open(historyLimit?: number): Promise<Store>;
   remove(): Promise<void>;
 }
 
@@ -33,8 +33,8 @@ const backends: Backend[] = [
         async place() {
           const dir = await Deno.makeTempDir({ prefix: "chat-files-" });
           return {
-            open: () =>
-              openKvStore({ path: `${dir}/chat.kv`, historyLimit: 1000 }),
+            open: (historyLimit = 1000) =>
+              openKvStore({ path: `${dir}/chat.kv`, historyLimit }),
             remove: () => Deno.remove(dir, { recursive: true }),
           };
         },
@@ -50,8 +50,8 @@ const backends: Backend[] = [
         async place() {
           const url = await pg.createDatabase(`files_${++n}`);
           return {
-            open: () =>
-              openPostgresStore({ url, poolSize: 4, historyLimit: 1000 }),
+            open: (historyLimit = 1000) =>
+              openPostgresStore({ url, poolSize: 4, historyLimit }),
             remove: () => Promise.resolve(),
           };
         },
@@ -108,6 +108,50 @@ async function using(place: Place, fn: (s: Store) => Promise<void>) {
 type Case = [string, (place: Place) => Promise<void>];
 
 const cases: Case[] = [
+  [
+    "retention drops old messages' files and thumbnails, freeing the quota",
+    async (place) => {
+      const store = await place.open(10);
+      try {
+        const file = draft({ name: "a.png", size: 4 });
+        const thumb = draft({ size: 3, purpose: "thumbnail" });
+        const kept = draft({ size: 5 });
+        for (const d of [file, thumb, kept]) {
+          expect(await store.files.create(d, 100)).toBe(true);
+          await store.files.write(d.id, 0, bytes(d.size));
+          await store.files.complete(d.id, { type: "image/png" });
+        }
+        expect(await store.files.usage("account:ana")).toBe(12);
+        await store.append({
+          room: "general",
+          user: "ana",
+          text: "a.png",
+          file: {
+            id: file.id,
+            name: "a.png",
+            size: 4,
+            type: "image/png",
+            thumbnail: thumb.id,
+          },
+        });
+        // Pruning runs at each hundred messages.
+        for (let i = 0; i < 110; i++) {
+          await store.append({ room: "general", user: "ana", text: `m${i}` });
+        }
+        // Retention runs after the commit; wait until it has.
+        const deadline = Date.now() + 10_000;
+        while (await store.files.get(file.id)) {
+          if (Date.now() > deadline) throw new Error("retention kept the file");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect(await store.files.get(thumb.id)).toBe(null);
+        expect(await store.files.get(kept.id)).not.toBe(null);
+        expect(await store.files.usage("account:ana")).toBe(5);
+      } finally {
+        await store.close();
+      }
+    },
+  ],
   [
     "bytes written in uneven pieces across chunks read back equal, whole or in part",
     (place) =>

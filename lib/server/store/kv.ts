@@ -30,6 +30,7 @@ import { deletePrefix, getMany, KvMembers, KvReads } from "./kv_members.ts";
 import { Batcher } from "./batcher.ts";
 import { KvSearch } from "./kv_search.ts";
 import { KvFiles } from "./kv_files.ts";
+import { fileIdsOf } from "./files.ts";
 
 const log = logger("store");
 
@@ -301,6 +302,10 @@ export class KvStore implements Store {
     if (n % 500 !== 0) await op.commit();
     await this.search.removed(removed);
     await this.reads.prune(room, end);
+    // Files go with their messages, freeing their owners' quota.
+    for (const id of removed.flatMap((m) => fileIdsOf(m.file))) {
+      await this.files.delete(id);
+    }
   }
 
   /** The id of the newest message in a room, 0 when there is none. */

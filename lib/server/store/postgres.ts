@@ -33,6 +33,7 @@ import { PgMembers, PgReads } from "./postgres_members.ts";
 import { PgSearch, termString } from "./postgres_search.ts";
 import { indexTerms } from "./search_tokens.ts";
 import { PgFiles, releaseUsage } from "./postgres_files.ts";
+import { fileIdsOf } from "./files.ts";
 import type {
   Appended,
   CreateRoomOptions,
@@ -360,9 +361,15 @@ export class PostgresStore implements Store {
   async #prune(room: string, lastId: number): Promise<void> {
     const end = lastId - this.#limit + 1;
     if (end <= 1) return;
-    await this.sql`DELETE FROM messages WHERE room = ${room} AND id < ${end}`;
+    const gone = await this.sql<{ file: FileRef | null }[]>`
+      DELETE FROM messages WHERE room = ${room} AND id < ${end}
+      RETURNING file`;
     // Mentions of messages no longer kept count no more.
     await this.sql`DELETE FROM mentions WHERE room = ${room} AND id < ${end}`;
+    // Files go with their messages, freeing their owners' quota.
+    for (const id of gone.flatMap((row) => fileIdsOf(row.file))) {
+      await this.files.delete(id);
+    }
   }
 
   async lastId(room: string): Promise<number> {
