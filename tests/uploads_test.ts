@@ -550,6 +550,43 @@ Deno.test("uploads - limits, quota and bad input each answer a clear JSON error;
   });
 });
 
+Deno.test("uploads - guests of one address share a budget an hour: new tokens don't buy more; accounts are not limited by it", async () => {
+  await withServer({
+    MAX_UPLOAD_BYTES: "1000",
+    UPLOAD_QUOTA_BYTES: "2500",
+  }, async (s) => {
+    const guests = [];
+    for (const name of ["gus", "gia", "gil"]) {
+      const g = await open(s, name);
+      await join(g, "general");
+      guests.push(g);
+    }
+    const start = (token: string) =>
+      createUpload(s.url, "general", {
+        name: "a.bin",
+        size: 1000,
+        type: "application/octet-stream",
+      }, { "x-guest-token": token });
+    const [gus, gia, gil] = guests.map((g) => welcome(g).token as string);
+    expect((await start(gus)).status).toBe(201);
+    expect((await start(gia)).status).toBe(201);
+    // gil's own quota is untouched, but the address has spent 2000 of 2500.
+    const over = await start(gil);
+    expect(over.status).toBe(429);
+    expect(over.body.error.message).toMatch(
+      /^Guest upload limit: guests at this address may start 2500 bytes an hour; try again in \d+ min, or log in$/,
+    );
+    const cookie = await member(s, "ana");
+    const ana = await createUpload(s.url, "general", {
+      name: "a.bin",
+      size: 1000,
+      type: "application/octet-stream",
+    }, { cookie });
+    expect(ana.status).toBe(201);
+    for (const g of guests) await g.close();
+  });
+});
+
 Deno.test("uploads - deleting a file's message removes the file and its thumbnail and frees the quota", async () => {
   await withServer({ UPLOAD_QUOTA_BYTES: "20000" }, async (s) => {
     const cookie = await account(s, "ana");

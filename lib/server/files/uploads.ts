@@ -21,6 +21,7 @@ import {
   type StoredFile,
 } from "@/lib/server/store/files.ts";
 import { RASTER_IMAGES, sniff, SNIFF_BYTES } from "./sniff.ts";
+import { AddressBudget } from "./address_budget.ts";
 import type { ContentRange } from "./ranges.ts";
 import { ChatError } from "@/lib/server/chat/chat_error.ts";
 import { authorKey, isGuestToken } from "@/lib/server/chat/identity.ts";
@@ -141,22 +142,27 @@ export interface Download {
 export class Uploads {
   readonly #o: UploadsOptions;
   readonly #newId: () => string;
+  readonly #guestBudget: AddressBudget;
 
   /** Creates the rules over `options.store`. */
   constructor(options: UploadsOptions) {
     this.#o = options;
     this.#newId = options.newId ?? randomFileId;
+    this.#guestBudget = new AddressBudget(options.config.uploadQuotaBytes);
   }
 
   /**
-   * Starts an upload to `room` by a member of it. Throws 404 when `who`
-   * can't see the room, 403 when it can but is no member, 400 for a bad
-   * name, size or thumbnail, 413 over `MAX_UPLOAD_BYTES` or the quota.
+   * Starts an upload to `room` by a member of it, from client `address`.
+   * Throws 404 when `who` can't see the room, 403 when it can but is no
+   * member, 400 for a bad name, size or thumbnail, 413 over
+   * `MAX_UPLOAD_BYTES` or the quota, 429 when guests at `address` started
+   * `UPLOAD_QUOTA_BYTES` within the hour.
    */
   async create(
     who: Uploader,
     room: string,
     upload: NewUpload,
+    address?: string,
   ): Promise<StoredFile> {
     await this.#checkMember(who, room);
     const purpose = upload.purpose ?? "file";
@@ -192,12 +198,28 @@ export class Uploads {
       purpose,
       ...(upload.thumbnail ? { thumbnail: upload.thumbnail } : {}),
     };
-    if (
-      !(await this.#o.store.files.create(
-        draft,
-        this.#o.config.uploadQuotaBytes,
-      ))
-    ) {
+    // Guests share one budget per address: tokens cost nothing to mint.
+    const budgeted = who.token && address !== undefined ? address : undefined;
+    if (budgeted !== undefined) {
+      const waitMs = this.#guestBudget.take(budgeted, size);
+      if (waitMs > 0) {
+        throw new HttpError(
+          429,
+          `Guest upload limit: guests at this address may start ${this.#o.config.uploadQuotaBytes} bytes an hour; try again in ${
+            Math.ceil(waitMs / 60_000)
+          } min, or log in`,
+        );
+      }
+    }
+    const created = await this.#o.store.files.create(
+      draft,
+      this.#o.config.uploadQuotaBytes,
+    ).catch((error) => {
+      if (budgeted !== undefined) this.#guestBudget.refund(budgeted, size);
+      throw error;
+    });
+    if (!created) {
+      if (budgeted !== undefined) this.#guestBudget.refund(budgeted, size);
       const used = await this.#o.store.files.usage(who.key);
       throw new HttpError(
         413,

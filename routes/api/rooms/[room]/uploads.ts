@@ -3,6 +3,7 @@ import { z } from "zod";
 import { define } from "@/utils.ts";
 import { uploaderOf } from "@/lib/server/files/uploads.ts";
 import { readJson } from "@/lib/server/http/json_body.ts";
+import { clientAddress } from "@/lib/server/http/client_address.ts";
 
 const newUpload = z.object({
   name: z.string().max(1024),
@@ -16,7 +17,8 @@ const newUpload = z.object({
  * `POST /api/rooms/{room}/uploads` with `{name, size, type, purpose?,
  * thumbnail?}`: starts an upload by a member of the room (an account by its
  * session, a guest by `X-Guest-Token`) and answers 201 with
- * `{id, uploadUrl, size, received}`; the bytes go to `uploadUrl` by `PUT`
+ * `{id, uploadUrl, size, received}` (429 when guests at the client's address
+ * started `UPLOAD_QUOTA_BYTES` of uploads within the hour); the bytes go to `uploadUrl` by `PUT`
  * (see "Files" in docs/protocol.md).
  */
 export const handler = define.handlers({
@@ -41,7 +43,12 @@ export const handler = define.handlers({
         "Uploading needs an account or a guest token (X-Guest-Token)",
       );
     }
-    const file = await uploads.create(who, room, body.data);
+    const file = await uploads.create(
+      who,
+      room,
+      body.data,
+      clientAddress(ctx.req, ctx.info, ctx.state.chat.config),
+    );
     const uploadUrl = `/api/uploads/${file.id}`;
     return Response.json(
       { id: file.id, uploadUrl, size: file.size, received: file.received },
