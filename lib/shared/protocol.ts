@@ -78,6 +78,20 @@ export const clientFrame = z.discriminatedUnion("type", [
     room: roomId,
     text: z.string(),
     clientId,
+    /** A reply: the id of the thread's first message in the same room. */
+    parent: z.number().int().positive().optional(),
+    /** A reply shown in the room's timeline too ("also send to the room"). */
+    alsoInRoom: z.boolean().optional(),
+  }),
+  /** A page of a thread's replies (answered by `thread`). */
+  z.object({
+    type: z.literal("thread"),
+    room: roomId,
+    /** The thread's first message. */
+    id: z.number().int().positive(),
+    /** Replies older than this id; the newest page without it. */
+    before: z.number().int().positive().optional(),
+    limit: z.number().int().min(1).max(200).optional(),
   }),
   z.object({ type: z.literal("typing"), room: roomId, typing: z.boolean() }),
   z.object({
@@ -164,6 +178,24 @@ export const fileRef = z.object({
 /** A file or image a message refers to. */
 export type FileRef = z.infer<typeof fileRef>;
 
+/**
+ * What a thread's first message shows of its replies ("3 replies, last
+ * 10:42, by ana and bo"), kept with the message as replies are stored.
+ */
+export const threadSummary = z.object({
+  /** How many replies were stored. */
+  replies: z.number().int().min(0),
+  /** The newest reply's id. */
+  lastId: z.number().int().min(0),
+  /** The newest reply's time, milliseconds since the epoch. */
+  lastTs: z.number(),
+  /** Who replied, most recent first (at most 5 names). */
+  users: z.array(z.string()).max(5),
+});
+
+/** What a thread's first message shows of its replies. */
+export type ThreadSummary = z.infer<typeof threadSummary>;
+
 /** A stored chat message as it travels to clients and between instances. */
 export const chatMessage = z.object({
   /** Per-room, strictly increasing. */
@@ -191,6 +223,12 @@ export const chatMessage = z.object({
   event: membershipEvent.optional(),
   /** Set on a message posted by an upload (`text` is then the file's name). */
   file: fileRef.optional(),
+  /** Set on a reply: the id of the thread's first message (same room). */
+  parent: z.number().int().optional(),
+  /** Set on a reply also shown in the room's timeline. */
+  alsoInRoom: z.boolean().optional(),
+  /** Set on a thread's first message once it has replies. */
+  thread: threadSummary.optional(),
 });
 
 /** A stored chat message as it travels to clients. */
@@ -381,6 +419,19 @@ export const serverFrame = z.discriminatedUnion("type", [
     type: z.literal("deleted"),
     room: z.string(),
     id: z.number().int(),
+  }),
+  /** A page of a thread's replies, answering `thread`. */
+  z.object({
+    type: z.literal("thread"),
+    room: z.string(),
+    /** The thread's first message. */
+    id: z.number().int(),
+    /** The first message as stored now (with its summary). */
+    root: chatMessage,
+    /** Replies, oldest first. */
+    replies: z.array(chatMessage),
+    /** Whether older replies exist before this page. */
+    hasMore: z.boolean(),
   }),
   z.object({ type: z.literal("pong"), serverTime: z.number() }),
   z.object({

@@ -31,6 +31,7 @@ import { Batcher } from "./batcher.ts";
 import { KvSearch } from "./kv_search.ts";
 import { KvFiles } from "./kv_files.ts";
 import { fileIdsOf } from "./files.ts";
+import { KvThreads, nextSummary, threadKey } from "./kv_threads.ts";
 
 const log = logger("store");
 
@@ -55,6 +56,8 @@ const AUTHOR_TTL_MS = 30 * 24 * 60 * 60 * 1000;
 const MAX_BATCH = 40;
 /** Text bytes per commit, so a batch stays far below KV's 800 KB limit. */
 const MAX_BATCH_BYTES = 256 * 1024;
+/** Checks per commit: KV allows 100. */
+const MAX_CHECKS = 100;
 /** Run retention after this many messages in a room. */
 const PRUNE_EVERY = 100;
 
@@ -105,6 +108,8 @@ export class KvStore implements Store {
   readonly search: KvSearch;
   /** Uploaded files under `["files", …]`, `["file_chunks", …]` (see `kv_files.ts`). */
   readonly files: KvFiles;
+  /** Thread indexes under `["thread", …]`, `["thread_people", …]` (see `kv_threads.ts`). */
+  readonly threads: KvThreads;
   readonly #limit: number;
   readonly #now: () => number;
   /**
@@ -129,6 +134,7 @@ export class KvStore implements Store {
     this.reads = new KvReads(kv);
     this.search = new KvSearch(kv);
     this.files = new KvFiles(kv, now);
+    this.threads = new KvThreads(kv);
     this.#appends = new Batcher((drafts) => this.#commit(drafts), {
       maxItems: MAX_BATCH,
       weight: (d) => d.text.length * 3,
@@ -149,11 +155,40 @@ export class KvStore implements Store {
   /** Stores `drafts` (of any rooms) in one atomic commit, retrying conflicts. */
   async #commit(drafts: Draft[]): Promise<Appended[]> {
     const rooms = [...new Set(drafts.map((d) => d.room))];
+    // The first messages of the threads replied to: their summaries move in
+    // this commit, checked so an edit meanwhile is not overwritten.
+    const parentKeys = [
+      ...new Set(
+        drafts.flatMap((d) =>
+          d.parent === undefined ? [] : [roomKey(d.room, String(d.parent))]
+        ),
+      ),
+    ];
+    const checks = rooms.length + parentKeys.length +
+      drafts.filter((d) => d.clientId !== undefined).length;
+    if (checks > MAX_CHECKS && drafts.length > 1) {
+      const half = Math.ceil(drafts.length / 2);
+      const first = await this.#commit(drafts.slice(0, half));
+      return [...first, ...await this.#commit(drafts.slice(half))];
+    }
+    const parentRefs = parentKeys.map((k) => {
+      const at = k.lastIndexOf("\u0000");
+      return { key: k, room: k.slice(0, at), id: Number(k.slice(at + 1)) };
+    });
     for (let attempt = 0;; attempt++) {
       const seqs = await this.#getMany<number>(rooms.map(seqKey));
+      const parentEntries = await this.#getMany<ChatMessage>(
+        parentRefs.map((p) => msgKey(p.room, p.id)),
+      );
+      const parents = new Map<string, ChatMessage>();
+      const touched = new Set<string>();
       // Lookups cost reads; only a failed commit makes them worth it.
       const existing = attempt === 0 ? [] : await this.#findDuplicates(drafts);
       const op = this.kv.atomic();
+      parentEntries.forEach((e, i) => {
+        op.check(e);
+        if (e.value) parents.set(parentRefs[i].key, e.value);
+      });
       const next = new Map<string, number>();
       rooms.forEach((room, r) => {
         op.check(seqs[r]);
@@ -190,6 +225,20 @@ export class KvStore implements Store {
         if (d.guest) message.guest = true;
         if (d.event) message.event = d.event;
         if (d.file) message.file = d.file;
+        if (d.parent !== undefined) {
+          message.parent = d.parent;
+          if (d.alsoInRoom) message.alsoInRoom = true;
+          op.set(threadKey(d.room, d.parent, id), true);
+          const key = roomKey(d.room, String(d.parent));
+          const parent = parents.get(key);
+          if (parent) {
+            parents.set(key, {
+              ...parent,
+              thread: nextSummary(parent.thread, message),
+            });
+            touched.add(key);
+          }
+        }
         results[i] = { message, duplicate: false };
         op.set(msgKey(d.room, id), message);
         this.search.stage(op, message);
@@ -202,6 +251,11 @@ export class KvStore implements Store {
           op.set(key, { id, ts }, { expireIn: DEDUPE_TTL_MS });
         }
       });
+      for (const p of parentRefs) {
+        if (touched.has(p.key)) {
+          op.set(msgKey(p.room, p.id), parents.get(p.key)!);
+        }
+      }
       const changed = rooms.filter((room, r) =>
         next.get(room)! !== (seqs[r].value ?? 0)
       );
@@ -276,6 +330,7 @@ export class KvStore implements Store {
         text: d.text,
         ts: entry.value.ts,
         clientId: d.clientId,
+        ...(d.parent !== undefined ? { parent: d.parent } : {}),
       };
     });
     return out;
@@ -294,12 +349,16 @@ export class KvStore implements Store {
     for await (const entry of old) {
       removed.push(entry.value);
       op.delete(entry.key);
-      if (++n % 500 === 0) {
+      const parent = entry.value.parent;
+      if (parent !== undefined) {
+        op.delete(threadKey(room, parent, entry.value.id));
+      }
+      if (++n % 400 === 0) {
         await op.commit();
         op = this.kv.atomic();
       }
     }
-    if (n % 500 !== 0) await op.commit();
+    if (n % 400 !== 0) await op.commit();
     await this.search.removed(removed);
     await this.reads.prune(room, end);
     // Files go with their messages, freeing their owners' quota.
@@ -443,6 +502,7 @@ export class KvStore implements Store {
     await this.reads.clear(id);
     await this.search.clear(id);
     await this.files.deleteRoom(id);
+    await this.threads.clear(id);
     return true;
   }
 

@@ -110,10 +110,11 @@ export async function copyKvToPostgres(
     batch = [];
     const rows = await sql`
       INSERT INTO messages (room, id, user_name, text, ts, client_id, sender,
-        author, guest, edited, deleted, event, file)
+        author, guest, edited, deleted, event, file, parent, also_in_room,
+        thread)
       SELECT room, id, user_name, text, ts, client_id, sender, author,
         flags LIKE 'g%', flags LIKE '_e%', flags LIKE '__d', event::jsonb,
-        file::jsonb
+        file::jsonb, parent, also_in_room, thread::jsonb
       FROM unnest(
         ${b.map((x) => x.m.room)}::text[],
         ${b.map((x) => x.m.id)}::bigint[],
@@ -130,9 +131,14 @@ export async function copyKvToPostgres(
       )
     }::text[],
         ${b.map((x) => x.m.event ? JSON.stringify(x.m.event) : null)}::text[],
-        ${b.map((x) => x.m.file ? JSON.stringify(x.m.file) : null)}::text[]
+        ${b.map((x) => x.m.file ? JSON.stringify(x.m.file) : null)}::text[],
+        ${
+      b.map((x) => x.m.parent === undefined ? null : String(x.m.parent))
+    }::text[]::bigint[],
+        ${b.map((x) => x.m.alsoInRoom ? "t" : "f")}::text[]::boolean[],
+        ${b.map((x) => x.m.thread ? JSON.stringify(x.m.thread) : null)}::text[]
       ) AS v(room, id, user_name, text, ts, client_id, sender, author, flags,
-        event, file)
+        event, file, parent, also_in_room, thread)
       ON CONFLICT (room, id) DO NOTHING RETURNING id`;
     count("messages", b.length, rows.length);
   };
@@ -192,6 +198,33 @@ export async function copyKvToPostgres(
       ON CONFLICT (room) DO UPDATE SET members = excluded.members
         WHERE c.members <> excluded.members`;
   }
+
+  // Thread participants.
+  let people: { room: string; parent: number; key: string }[] = [];
+  const flushPeople = async () => {
+    if (people.length === 0) return;
+    const b = people;
+    people = [];
+    const rows = await sql`
+      INSERT INTO thread_participants (room, parent, key)
+      SELECT * FROM unnest(
+        ${b.map((x) => x.room)}::text[],
+        ${b.map((x) => x.parent)}::bigint[],
+        ${b.map((x) => x.key)}::text[]
+      )
+      ON CONFLICT DO NOTHING RETURNING room`;
+    count("thread participants", b.length, rows.length);
+  };
+  count("thread participants", 0, 0);
+  for await (const e of db.list({ prefix: ["thread_people"] })) {
+    people.push({
+      room: String(e.key[1]),
+      parent: Number(e.key[2]),
+      key: String(e.key[3]),
+    });
+    if (people.length >= BATCH) await flushPeople();
+  }
+  await flushPeople();
 
   // Read state (only ever raised) and mentions.
   let reads: { room: string; key: string; id: number }[] = [];

@@ -19,6 +19,7 @@ import type {
   ChatMessage,
   FileRef,
   MembershipEvent,
+  ThreadSummary,
 } from "@/lib/shared/protocol.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { migrate } from "./postgres_schema.ts";
@@ -48,6 +49,7 @@ import type {
 } from "./store.ts";
 import { StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
+import { PgThreads } from "./postgres_threads.ts";
 
 /** A connection pool with `bigint` columns read as numbers. */
 export type Db = Sql<Record<string, never>>;
@@ -144,6 +146,12 @@ interface MessageRow {
   event?: MembershipEvent | null;
   /** An upload's file (migration 9); absent in rows read before it. */
   file?: FileRef | null;
+  /** A reply's thread (migration 10). */
+  parent?: number | null;
+  /** A reply shown in the room too (migration 10). */
+  also_in_room?: boolean;
+  /** A thread's summary on its first message (migration 10). */
+  thread?: ThreadSummary | null;
 }
 
 const toMessage = (r: MessageRow): ChatMessage => {
@@ -160,6 +168,9 @@ const toMessage = (r: MessageRow): ChatMessage => {
   if (r.deleted) m.deleted = true;
   if (r.event) m.event = r.event;
   if (r.file) m.file = r.file;
+  if (r.parent !== null && r.parent !== undefined) m.parent = r.parent;
+  if (r.also_in_room) m.alsoInRoom = true;
+  if (r.thread) m.thread = r.thread;
   return m;
 };
 
@@ -206,6 +217,8 @@ export class PostgresStore implements Store {
   readonly search: PgSearch;
   /** Uploaded files in `files`, `file_chunks` and `file_usage`. */
   readonly files: PgFiles;
+  /** Thread replies (`messages.parent`) and `thread_participants`. */
+  readonly threads: PgThreads;
   readonly #limit: number;
   readonly #now: () => number;
   readonly #log: Logger;
@@ -233,6 +246,7 @@ export class PostgresStore implements Store {
     this.reads = new PgReads(sql, guard);
     this.search = new PgSearch(sql, guard);
     this.files = new PgFiles(sql, guard, this.#now);
+    this.threads = new PgThreads(sql, guard);
     this.#appends = new Batcher(
       (drafts) => this.#guard(this.#commit(drafts)),
       {
@@ -318,7 +332,11 @@ export class PostgresStore implements Store {
     }::text[]::jsonb[],
         ${
       drafts.map((d) => d.file ? JSON.stringify(d.file) : null)
-    }::text[]::jsonb[]
+    }::text[]::jsonb[],
+        ${
+      drafts.map((d) => d.parent === undefined ? null : String(d.parent))
+    }::text[]::bigint[],
+        ${drafts.map((d) => d.alsoInRoom ? "t" : "f")}::text[]::boolean[]
       )),
       -- The search terms, in the same statement: stored with the message.
       indexed AS (
@@ -485,6 +503,7 @@ export class PostgresStore implements Store {
       await tx`DELETE FROM room_member_counts WHERE room = ${id}`;
       await tx`DELETE FROM read_state WHERE room = ${id}`;
       await tx`DELETE FROM mentions WHERE room = ${id}`;
+      await tx`DELETE FROM thread_participants WHERE room = ${id}`;
       await releaseUsage(
         tx,
         await tx<{ owner: string; size: number }[]>`

@@ -47,6 +47,14 @@ export interface Draft {
   event?: MembershipEvent;
   /** Set on a message an upload posts: the file it refers to. */
   file?: FileRef;
+  /**
+   * Set on a reply: the id of the thread's first message in the same room.
+   * The reply takes the room's next id like any message; the first
+   * message's `thread` summary moves in the same commit.
+   */
+  parent?: number;
+  /** Set on a reply also shown in the room's timeline. */
+  alsoInRoom?: boolean;
 }
 
 /** The result of {@link MessageStore.append}. */
@@ -413,6 +421,26 @@ export interface RoleRecords {
   firstListed(key: string, now: number): Promise<number>;
 }
 
+/**
+ * Threads: the replies to a message (stored as messages with a `parent`,
+ * see {@link Draft.parent}) and who takes part in each thread.
+ */
+export interface ThreadRecords {
+  /**
+   * Up to `limit` replies to `parent` older than the reply id `before` (or
+   * the newest), oldest first; replies retention removed are gone.
+   */
+  replies(
+    room: string,
+    parent: number,
+    options: { before?: number; limit: number },
+  ): Promise<HistoryPage>;
+  /** Records member keys as taking part in the thread of `parent`. */
+  join(room: string, parent: number, keys: string[]): Promise<void>;
+  /** The member keys taking part in the thread of `parent`, ordered by key. */
+  participants(room: string, parent: number): Promise<string[]>;
+}
+
 /** Everything durable, in one backend. */
 export interface Store extends MessageStore, RoomStore {
   /** Which backend this is, for logs and health output. */
@@ -435,6 +463,8 @@ export interface Store extends MessageStore, RoomStore {
   readonly search: SearchIndex;
   /** Uploaded files, chunked (see `files.ts`). */
   readonly files: FileRecords;
+  /** Thread replies and participants. */
+  readonly threads: ThreadRecords;
   /** Whether the database answers now. */
   healthy(): Promise<boolean>;
   /** Waits for pending commits and releases the database. */

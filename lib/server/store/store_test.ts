@@ -907,6 +907,153 @@ const cases: Case[] = [
         expect((await store.history("r", 10)).messages[1].event).toEqual(event);
       }),
   ],
+  [
+    "a reply takes the room's next id and moves its thread's summary",
+    (place) =>
+      using(place, { now: () => 1000 }, async (store) => {
+        await store.append({ room: "r", user: "ana", text: "root" });
+        await store.append({ room: "r", user: "bo", text: "other" });
+        const one = await store.append({
+          room: "r",
+          user: "bo",
+          text: "re 1",
+          parent: 1,
+          clientId: "c1",
+        });
+        expect(one.message).toMatchObject({ id: 3, parent: 1 });
+        expect(one.message.alsoInRoom).toBeUndefined();
+        const two = await store.append({
+          room: "r",
+          user: "cy",
+          text: "re 2",
+          parent: 1,
+          alsoInRoom: true,
+        });
+        expect(two.message).toMatchObject({
+          id: 4,
+          parent: 1,
+          alsoInRoom: true,
+        });
+        await store.append({ room: "r", user: "bo", text: "re 3", parent: 1 });
+        const root = await store.get("r", 1);
+        expect(root?.thread).toEqual({
+          replies: 3,
+          lastId: 5,
+          lastTs: 1000,
+          users: ["bo", "cy"],
+        });
+        expect(root?.text).toBe("root");
+        expect((await store.get("r", 2))?.thread).toBeUndefined();
+        // Replies are messages of the room: in range and history, in order.
+        expect((await store.range("r", 0)).map((m) => [m.id, m.parent]))
+          .toEqual([[1, undefined], [2, undefined], [3, 1], [4, 1], [5, 1]]);
+        expect((await store.history("r", 10)).messages[0].thread?.replies)
+          .toBe(3);
+        // A resend is the original reply, and the summary does not move.
+        const again = await store.append({
+          room: "r",
+          user: "bo",
+          text: "re 1",
+          parent: 1,
+          clientId: "c1",
+        });
+        expect(again).toMatchObject({
+          duplicate: true,
+          message: { id: 3, parent: 1 },
+        });
+        expect((await store.get("r", 1))?.thread?.replies).toBe(3);
+        expect(await store.lastId("r")).toBe(5);
+      }),
+  ],
+  [
+    "a thread's replies page oldest first, and only that thread's",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.append({ room: "r", user: "ana", text: "a" });
+        await store.append({ room: "r", user: "ana", text: "b" });
+        await Promise.all(
+          Array.from({ length: 7 }, (_, i) =>
+            store.append({
+              room: "r",
+              user: `u${i}`,
+              text: `re ${i}`,
+              parent: i % 2 ? 2 : 1,
+            })),
+        );
+        const all = await store.threads.replies("r", 1, { limit: 10 });
+        expect(all.hasMore).toBe(false);
+        expect(all.messages.map((m) => m.text)).toEqual([
+          "re 0",
+          "re 2",
+          "re 4",
+          "re 6",
+        ]);
+        const last = await store.threads.replies("r", 1, { limit: 2 });
+        expect(last.messages.map((m) => m.text)).toEqual(["re 4", "re 6"]);
+        expect(last.hasMore).toBe(true);
+        const before = await store.threads.replies("r", 1, {
+          limit: 2,
+          before: last.messages[0].id,
+        });
+        expect(before.messages.map((m) => m.text)).toEqual(["re 0", "re 2"]);
+        expect(before.hasMore).toBe(false);
+        expect((await store.get("r", 1))?.thread).toMatchObject({
+          replies: 4,
+          users: ["u6", "u4", "u2", "u0"],
+        });
+        expect((await store.threads.replies("r", 9, { limit: 5 })).messages)
+          .toEqual([]);
+      }),
+  ],
+  [
+    "an edit of a thread's first message keeps its summary, and replies keep the edit",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.append({ room: "r", user: "ana", text: "root" });
+        await store.append({ room: "r", user: "bo", text: "re", parent: 1 });
+        await Promise.all([
+          store.update("r", 1, { text: "root!", edited: true }),
+          ...Array.from({ length: 5 }, (_, i) =>
+            store.append({
+              room: "r",
+              user: "bo",
+              text: `re ${i}`,
+              parent: 1,
+            })),
+        ]);
+        const root = await store.get("r", 1);
+        expect(root).toMatchObject({ text: "root!", edited: true });
+        expect(root?.thread?.replies).toBe(6);
+      }),
+  ],
+  [
+    "thread participants are kept per thread, survive reopening and go with their room",
+    async (place) => {
+      await using(place, {}, async (store) => {
+        await store.createRoom("r");
+        await store.append({ room: "r", user: "ana", text: "root" });
+        await store.append({ room: "r", user: "bo", text: "re", parent: 1 });
+        await store.threads.join("r", 1, ["account:bo", "account:ana"]);
+        await store.threads.join("r", 1, ["account:bo", "guest:x"]);
+        await store.threads.join("r", 7, ["account:cy"]);
+      });
+      await using(place, {}, async (store) => {
+        expect(await store.threads.participants("r", 1)).toEqual([
+          "account:ana",
+          "account:bo",
+          "guest:x",
+        ]);
+        expect((await store.get("r", 1))?.thread?.replies).toBe(1);
+        expect((await store.threads.replies("r", 1, { limit: 5 })).messages)
+          .toHaveLength(1);
+        expect(await store.deleteRoom("r")).toBe(true);
+        expect(await store.threads.participants("r", 1)).toEqual([]);
+        expect(await store.threads.participants("r", 7)).toEqual([]);
+        expect((await store.threads.replies("r", 1, { limit: 5 })).messages)
+          .toEqual([]);
+      });
+    },
+  ],
 ];
 
 for (const backend of backends) {

@@ -1,0 +1,90 @@
+/**
+ * Threads in PostgreSQL: replies are rows of `messages` with `parent` set
+ * (indexed by room, parent and id), the first message's `thread` column
+ * holds the summary (moved by `chat_append`), and `thread_participants`
+ * who takes part.
+ *
+ * @module
+ */
+import type { ChatMessage, FileRef } from "@/lib/shared/protocol.ts";
+import type { Db } from "./postgres.ts";
+import type { Guard } from "./postgres_records.ts";
+import type { HistoryPage, ThreadRecords } from "./store.ts";
+
+interface ReplyRow {
+  room: string;
+  id: number;
+  user_name: string;
+  text: string;
+  ts: number;
+  client_id: string | null;
+  guest: boolean;
+  edited: boolean;
+  deleted: boolean;
+  file: FileRef | null;
+  parent: number;
+  also_in_room: boolean;
+}
+
+const toReply = (r: ReplyRow): ChatMessage => {
+  const m: ChatMessage = {
+    id: r.id,
+    room: r.room,
+    user: r.user_name,
+    text: r.text,
+    ts: r.ts,
+    parent: r.parent,
+  };
+  if (r.client_id !== null) m.clientId = r.client_id;
+  if (r.guest) m.guest = true;
+  if (r.edited) m.edited = true;
+  if (r.deleted) m.deleted = true;
+  if (r.file) m.file = r.file;
+  if (r.also_in_room) m.alsoInRoom = true;
+  return m;
+};
+
+/** Thread replies and participants in PostgreSQL. */
+export class PgThreads implements ThreadRecords {
+  /** Reads and writes threads through `sql`, failures through `guard`. */
+  constructor(readonly sql: Db, readonly guard: Guard) {}
+
+  /** Up to `limit` replies to `parent` before `before`, oldest first. */
+  async replies(
+    room: string,
+    parent: number,
+    options: { before?: number; limit: number },
+  ): Promise<HistoryPage> {
+    const limit = Math.max(1, Math.floor(options.limit));
+    const rows = await this.guard(this.sql<ReplyRow[]>`
+      SELECT room, id, user_name, text, ts, client_id, guest, edited, deleted,
+        file, parent, also_in_room
+      FROM messages
+      WHERE room = ${room} AND parent = ${parent}
+        AND id < ${options.before ?? Number.MAX_SAFE_INTEGER}
+      ORDER BY id DESC LIMIT ${limit + 1}`);
+    return {
+      messages: rows.slice(0, limit).map(toReply).reverse(),
+      hasMore: rows.length > limit,
+    };
+  }
+
+  /** Records `keys` as taking part in the thread of `parent`. */
+  async join(room: string, parent: number, keys: string[]): Promise<void> {
+    const unique = [...new Set(keys)];
+    if (unique.length === 0) return;
+    await this.guard(this.sql`
+      INSERT INTO thread_participants (room, parent, key)
+      SELECT ${room}, ${parent}, k FROM unnest(${unique}::text[]) AS u(k)
+      ON CONFLICT DO NOTHING`);
+  }
+
+  /** Who takes part in the thread of `parent`, ordered by key. */
+  async participants(room: string, parent: number): Promise<string[]> {
+    const rows = await this.guard(this.sql<{ key: string }[]>`
+      SELECT key FROM thread_participants
+      WHERE room = ${room} AND parent = ${parent}
+      ORDER BY key COLLATE "C"`);
+    return rows.map((r) => r.key);
+  }
+}
