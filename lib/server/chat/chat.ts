@@ -37,6 +37,7 @@ import { ReadState } from "./read_state.ts";
 import type { MembersFrame } from "./member_list.ts";
 import { Subscriptions } from "./subscriptions.ts";
 import { PrivateRooms } from "./private_rooms.ts";
+import { type ReplyTo, type ThreadFrame, Threads } from "./threads.ts";
 import type { FlowLog } from "@/lib/server/flow_log.ts";
 import { logger } from "@/lib/server/log.ts";
 import type { Socket, WireFormat } from "@/lib/server/realtime/hub.ts";
@@ -73,6 +74,7 @@ export class Chat {
   readonly #reads: ReadState;
   readonly #subscriptions: Subscriptions;
   readonly #private: PrivateRooms;
+  readonly #threads: Threads;
   readonly #log = logger("chat");
   #expiry: ReturnType<typeof setInterval> | undefined;
   /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
@@ -125,6 +127,10 @@ export class Chat {
         hub.online(room).flatMap((u) =>
           hub.status(u.name) === "online" ? [u.name] : []
         ),
+    });
+    this.#threads = new Threads({
+      store,
+      tellReadState: (key, room) => this.#reads.tell(key, room),
     });
     this.#subscriptions = new Subscriptions({
       store,
@@ -363,15 +369,39 @@ export class Chat {
    * Stores a message and publishes it. Resolves once it is durable, with
    * the stored message (the original one when `clientId` was seen before).
    * One's own message is read; `@name` mentions of members are recorded.
+   * With `options.parent`, the message is a reply in the thread of that
+   * message (see `threads.ts`): the thread's participants get it as a
+   * mention; `alsoInRoom` shows it in the room's timeline too.
    */
   async send(
     client: Client,
     room: string,
     text: string,
     clientId?: string,
+    options: Partial<ReplyTo> = {},
   ): Promise<{ message: ChatMessage; duplicate: boolean }> {
     await this.#subscriptions.maySend(client, room);
-    const result = await this.#messages.send(client, room, text, clientId);
+    if (options.parent === undefined && options.alsoInRoom !== undefined) {
+      throw new ChatError(
+        "invalid_frame",
+        "Invalid field alsoInRoom: only a reply (with parent) goes to the room too",
+      );
+    }
+    const reply = options.parent === undefined ? undefined : {
+      parent: options.parent,
+      alsoInRoom: options.alsoInRoom,
+    };
+    const root = reply ? await this.#threads.root(room, reply.parent) : null;
+    const result = await this.#messages.send(
+      client,
+      room,
+      text,
+      clientId,
+      reply,
+    );
+    if (!result.duplicate && root) {
+      await this.#threads.replied(client.author, root, result.message);
+    }
     if (!result.duplicate) {
       const { message } = result;
       const key = client.author;
@@ -387,6 +417,24 @@ export class Chat {
       if (key !== undefined) this.#reads.sent(key, room, message.id);
     }
     return result;
+  }
+
+  /**
+   * A page of the thread of message `id` in a room the client may read:
+   * its first message with the summary, and replies oldest first.
+   */
+  async thread(
+    client: Client,
+    room: string,
+    id: number,
+    before?: number,
+    limit?: number,
+  ): Promise<ThreadFrame> {
+    if (!(await this.hasRoom(room))) {
+      throw new ChatError("no_such_room", `No such room: ${room}`);
+    }
+    await this.#mayReadOrForbidden(client, room);
+    return this.#threads.page(room, id, before, limit);
   }
 
   /** The text as stored, or throws a {@link ChatError} saying why not. */

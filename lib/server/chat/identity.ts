@@ -59,8 +59,13 @@ export interface IdentityOptions {
  * which are known by name only.
  */
 export function authorKey(identity: Identity): string | undefined {
-  if (!identity.guest) return `account:${fold(identity.name)}`;
+  if (!identity.guest) return accountKey(identity.name);
   return identity.token ? guestHolder(identity.token) : undefined;
+}
+
+/** The member key of the account `name` (see {@link authorKey}). */
+export function accountKey(name: string): string {
+  return `account:${fold(name)}`;
 }
 
 /** The holder id of a guest token in the shared claims and the store. */

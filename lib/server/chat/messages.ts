@@ -26,6 +26,7 @@ import {
 } from "@/lib/server/store/store.ts";
 import { ChatError } from "./chat_error.ts";
 import type { Moderation } from "./moderation.ts";
+import type { ReplyTo } from "./threads.ts";
 
 /** Sending, editing and deleting messages. */
 export class Messages {
@@ -50,6 +51,7 @@ export class Messages {
     room: string,
     text: string,
     clientId?: string,
+    reply?: ReplyTo,
   ): Promise<{ message: ChatMessage; duplicate: boolean }> {
     if (!client.rooms.has(room)) {
       throw new ChatError("not_joined", `Join ${room} first`);
@@ -64,6 +66,8 @@ export class Messages {
       guest: client.user.guest,
       // Account names are unique, so accounts are known by name.
       author: client.user.guest ? client.author : undefined,
+      ...(reply ? { parent: reply.parent } : {}),
+      ...(reply?.alsoInRoom ? { alsoInRoom: true } : {}),
     })
       .catch((error) => {
         // An outage is logged once, by the store; anything else here.

@@ -97,6 +97,20 @@ export class ReadState {
     }
   }
 
+  /**
+   * Tells every socket of the member `key` its read state of `room` as
+   * stored now (after a mention was recorded for it elsewhere, e.g. a
+   * reply in a thread it takes part in).
+   */
+  async tell(key: string, room: string): Promise<void> {
+    const [stored, lastId] = await Promise.all([
+      this.#o.store.reads.get(key, [room]),
+      this.#o.lastId(room),
+    ]);
+    const lastRead = stored.get(room) ?? 0;
+    this.#o.toMember(key, await this.#frame(key, room, lastRead, lastId));
+  }
+
   async #frame(
     key: string,
     room: string,

@@ -178,7 +178,13 @@ export function serveV1(
         return;
       case "send":
         membership.then(() =>
-          chat.send(c, frame.room, frame.text, frame.clientId)
+          chat.send(
+            c,
+            frame.room,
+            frame.text,
+            frame.clientId,
+            { parent: frame.parent, alsoInRoom: frame.alsoInRoom },
+          )
         )
           .then(({ message, duplicate }) =>
             reply({
@@ -191,6 +197,11 @@ export function serveV1(
             })
           )
           .catch((e) => fail(e, frame));
+        return;
+      case "thread":
+        membership.then(() =>
+          chat.thread(c, frame.room, frame.id, frame.before, frame.limit)
+        ).then(reply).catch((e) => fail(e, frame));
         return;
       case "typing":
         membership.then(() => chat.typing(c, frame.room, frame.typing)).catch((
