@@ -82,6 +82,24 @@ function tail(stream: ReadableStream<Uint8Array>): () => string {
   return () => text;
 }
 
+/**
+ * Extra `deno run` flags for the app, e.g. `--cpu-prof --cpu-prof-dir=prof`
+ * (`BENCH_APP_FLAGS`, split on spaces): a profiled app is stopped with
+ * SIGTERM so it can write its profile.
+ */
+const APP_FLAGS = (Deno.env.get("BENCH_APP_FLAGS") ?? "").split(" ")
+  .filter((f) => f !== "");
+
+/** Stops the app gently (SIGTERM, 15 s at most), then for good. */
+async function stopGently(child: Deno.ChildProcess): Promise<void> {
+  try {
+    child.kill("SIGTERM");
+  } catch { /* exited already */ }
+  const timer = setTimeout(() => kill(child), 15_000);
+  await child.status;
+  clearTimeout(timer);
+}
+
 async function kill(child: Deno.ChildProcess): Promise<void> {
   try {
     child.kill("SIGKILL");
@@ -114,7 +132,7 @@ export async function startServer(
   await buildOnce();
   const port = freePort();
   const child = target === "app"
-    ? spawn(["run", "-A", "--unstable-kv", "serve.ts"], {
+    ? spawn(["run", "-A", "--unstable-kv", ...APP_FLAGS, "serve.ts"], {
       HOSTNAME: "127.0.0.1",
       PORT: String(port),
       ...env,
@@ -141,7 +159,8 @@ export async function startServer(
     target,
     pid: child.pid,
     wsUrl: `ws://127.0.0.1:${port}/ws`,
-    stop: () => kill(child),
+    stop: () =>
+      target === "app" && APP_FLAGS.length ? stopGently(child) : kill(child),
   };
 }
 

@@ -10,6 +10,8 @@
  * `storm`, `join`, `idle`, `join10k`, `reconnect`, `fanout10k`, `durable`
  * (the three before `durable` are issue 18's targets, in `big_rooms.ts`),
  * `search` (`search.ts`);
+ * `--size=<n>` (clients of `join10k`, `reconnect` and `fanout10k`, for
+ * iterating at smaller sizes; the report says the sizes);
  * `--no-ramp`; `--no-write` (write no
  * report). A run of some scenarios only writes `bench/results-<names>.md`,
  * so `results.md` always holds a whole run;
@@ -60,6 +62,8 @@ interface Options {
   only: Name[];
   ramp: boolean;
   write: boolean;
+  /** Clients of the three big-room scenarios instead of the plan's. */
+  size?: number;
 }
 
 function parseArgs(args: string[]): Options {
@@ -76,6 +80,10 @@ function parseArgs(args: string[]): Options {
     else if (arg === "--no-write") options.write = false;
     else if (arg === "--listener=node" || arg === "--listener=deno") {
       APP_ENV.LISTENER = arg.slice("--listener=".length);
+    } else if (arg.startsWith("--size=")) {
+      const n = Number(arg.slice(7));
+      if (!Number.isInteger(n) || n < 1) throw new Error(`Bad size: ${arg}`);
+      options.size = n;
     } else if (arg.startsWith("--only=")) {
       const names = arg.slice(7).split(",");
       const bad = names.filter((n) => !NAMES.includes(n as Name));
@@ -118,9 +126,20 @@ function scenarios(
   ].filter(([name]) => options.only.includes(name)).map((s) => [...s]);
 }
 
+/** `plan` with `size` clients in the big-room scenarios, when given. */
+function sized(plan: Plan, size: number | undefined): Plan {
+  if (size === undefined) return plan;
+  return {
+    ...plan,
+    join10k: { ...plan.join10k, clients: size },
+    reconnect: { ...plan.reconnect, clients: size },
+    fanout10k: { ...plan.fanout10k, clients: size },
+  };
+}
+
 if (import.meta.main) {
   const options = parseArgs(Deno.args);
-  const plan = options.quick ? QUICK : FULL;
+  const plan = sized(options.quick ? QUICK : FULL, options.size);
   const machine = machineInfo();
   const started = performance.now();
   const results: ScenarioResult[] = [];
