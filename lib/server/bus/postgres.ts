@@ -91,7 +91,9 @@ export class PostgresBus implements Bus {
 
   private constructor(url: string, options: PostgresBusOptions, ttl: number) {
     this.#url = url;
-    this.#sql = connect(url, 4);
+    // A NOTIFY carries no record (messages are committed before they are
+    // published), so it need not wait for a disk flush of its own.
+    this.#sql = connect(url, 4, { asyncCommit: true });
     this.#id = options.instanceId ?? crypto.randomUUID();
     this.#ttlMs = ttl;
     this.#log = options.logger ?? logger("bus");

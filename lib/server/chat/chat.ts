@@ -617,6 +617,7 @@ export class Chat {
       guest: user.guest,
       author: user.guest ? who.key : undefined,
       file,
+      reader: who.key,
     });
     // A file's name mentions nobody: it is only read by its sender.
     if (!duplicate) this.#reads.sent(who.key, room, message.id);

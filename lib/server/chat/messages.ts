@@ -68,6 +68,8 @@ export class Messages {
       author: client.user.guest ? client.author : undefined,
       ...(reply ? { parent: reply.parent } : {}),
       ...(reply?.alsoInRoom ? { alsoInRoom: true } : {}),
+      // One's own message is read, in the same commit.
+      reader: client.author,
     })
       .catch((error) => {
         // An outage is logged once, by the store; anything else here.

@@ -80,21 +80,19 @@ export class ReadState {
   }
 
   /**
-   * The member `key` sent message `id`: it is read, on every socket of the
-   * member. Failures are logged: the message itself is stored and acked.
+   * The member `key` sent message `id`, stored with its read mark at it
+   * (the draft's `reader`): every socket of the member learns it is read.
    */
-  async sent(key: string, room: string, id: number): Promise<void> {
-    try {
-      const stored = await this.#o.store.reads.set(key, room, id);
-      // Someone else wrote meanwhile: count it, else nothing is unread.
-      const lastId = stored === id ? id : await this.#o.lastId(room);
-      this.#o.toMember(key, await this.#frame(key, room, stored, lastId));
-    } catch (error) {
-      this.#log.warn("read state after a send in {room} failed: {error}", {
-        room,
-        error: String(error),
-      });
-    }
+  sent(key: string, room: string, id: number): void {
+    // Nothing after one's own message is unread, whatever came meanwhile:
+    // those count from the next change on.
+    this.#o.toMember(key, {
+      type: "read",
+      room,
+      lastRead: id,
+      unread: 0,
+      mentions: 0,
+    });
   }
 
   /**

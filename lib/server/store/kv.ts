@@ -26,7 +26,13 @@ import type {
   StoredRoom,
 } from "./store.ts";
 import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
-import { deletePrefix, getMany, KvMembers, KvReads } from "./kv_members.ts";
+import {
+  deletePrefix,
+  getMany,
+  KvMembers,
+  KvReads,
+  readKey,
+} from "./kv_members.ts";
 import { Batcher } from "./batcher.ts";
 import { KvSearch } from "./kv_search.ts";
 import { KvFiles } from "./kv_files.ts";
@@ -175,8 +181,26 @@ export class KvStore implements Store {
       const at = k.lastIndexOf("\u0000");
       return { key: k, room: k.slice(0, at), id: Number(k.slice(at + 1)) };
     });
+    // The readers' marks (one's own message is read), each pair once.
+    const readers = [
+      ...new Map(
+        drafts.flatMap((d) =>
+          d.reader === undefined ? [] : [
+            [
+              roomKey(d.room, d.reader),
+              { room: d.room, key: d.reader },
+            ] as const,
+          ]
+        ),
+      ).values(),
+    ];
     for (let attempt = 0;; attempt++) {
-      const seqs = await this.#getMany<number>(rooms.map(seqKey));
+      const read = await this.#getMany<number>([
+        ...rooms.map(seqKey),
+        ...readers.map((r) => readKey(r.room, r.key)),
+      ]);
+      const seqs = read.slice(0, rooms.length);
+      const marks = read.slice(rooms.length);
       const parentEntries = await this.#getMany<ChatMessage>(
         parentRefs.map((p) => msgKey(p.room, p.id)),
       );
@@ -261,6 +285,7 @@ export class KvStore implements Store {
       );
       if (changed.length === 0) return results;
       for (const room of changed) op.set(seqKey(room), next.get(room)!);
+      this.#stageReads(op, drafts, results, readers, marks);
       const res = await op.commit().catch((error) => {
         // Two processes on one SQLite file take turns; anything else is real.
         if (!String(error).includes("database is locked") || attempt > 50) {
@@ -296,6 +321,39 @@ export class KvStore implements Store {
       }
       await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
     }
+  }
+
+  /**
+   * Moves each reader's mark up to its newest message of the batch. No
+   * check is needed: a mark never exceeds its room's last id (reads are
+   * clamped to it), and the room's sequence is checked, so no newer message
+   * of the room, nor a mark at it, can be committed meanwhile; a mark read
+   * higher than the message is kept.
+   */
+  #stageReads(
+    op: Deno.AtomicOperation,
+    drafts: Draft[],
+    results: Appended[],
+    readers: { room: string; key: string }[],
+    marks: Deno.KvEntryMaybe<number>[],
+  ): void {
+    if (readers.length === 0) return;
+    const newest = new Map<string, number>();
+    drafts.forEach((d, i) => {
+      if (d.reader === undefined || results[i].duplicate) return;
+      const pair = roomKey(d.room, d.reader);
+      newest.set(
+        pair,
+        Math.max(newest.get(pair) ?? 0, results[i].message.id),
+      );
+    });
+    readers.forEach((r, i) => {
+      const id = newest.get(roomKey(r.room, r.key));
+      const before = marks[i].value ?? 0;
+      if (id !== undefined && id > before) {
+        op.set(readKey(r.room, r.key), id);
+      }
+    });
   }
 
   #getMany<T>(keys: Deno.KvKey[]): Promise<Deno.KvEntryMaybe<T>[]> {

@@ -46,7 +46,12 @@ const nameKey = (room: string, name: string, key: string) => [
   fold(name),
   key,
 ];
-const readKey = (room: string, key: string) => ["reads", room, key];
+/** Where the last-read id of member `key` in `room` is kept. */
+export const readKey = (room: string, key: string): Deno.KvKey => [
+  "reads",
+  room,
+  key,
+];
 const mentionKey = (room: string, key: string, id: number) => [
   "mentions",
   room,

@@ -113,12 +113,30 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Options of {@link connect}. */
+export interface ConnectOptions {
+  /**
+   * Commit without waiting for the WAL to reach the disk
+   * (`synchronous_commit = off`), for connections whose transactions need
+   * no durability, such as the bus's `NOTIFY`s: a crash loses at most the
+   * last few hundred milliseconds of them, never a record.
+   */
+  asyncCommit?: boolean;
+}
+
 /** A pool over `url`: numbers for bigint, quiet notices, short connect timeout. */
-export function connect(url: string, poolSize: number): Db {
+export function connect(
+  url: string,
+  poolSize: number,
+  options: ConnectOptions = {},
+): Db {
   return postgres(url, {
     max: poolSize,
     onnotice: () => {},
     connect_timeout: 5,
+    ...(options.asyncCommit
+      ? { connection: { synchronous_commit: "off" } }
+      : {}),
     // PostgreSQL's bigint (int8) as a JS number: ids and epoch ms fit.
     types: {
       int8: {
@@ -347,6 +365,21 @@ export class PostgresStore implements Store {
           ${drafts.map(termString)}::text[]) WITH ORDINALITY
           AS d(room, terms, idx) ON d.idx = a.idx
         WHERE NOT a.duplicate
+      ),
+      -- One's own message is read: the reader's mark moves up to it (never
+      -- back) in the same transaction, so the send needs no write of its own.
+      marked AS (
+        INSERT INTO read_state AS r (room, key, last_read)
+        SELECT d.room, d.reader, max(a.id)
+        FROM appended a
+        JOIN unnest(${drafts.map((d) => d.room)}::text[],
+          ${drafts.map((d) => d.reader ?? null)}::text[]) WITH ORDINALITY
+          AS d(room, reader, idx) ON d.idx = a.idx
+        WHERE NOT a.duplicate AND d.reader IS NOT NULL
+        GROUP BY d.room, d.reader
+        ORDER BY d.room, d.reader
+        ON CONFLICT (room, key) DO UPDATE
+          SET last_read = GREATEST(r.last_read, excluded.last_read)
       )
       SELECT * FROM appended`;
     const results: Appended[] = new Array(drafts.length);

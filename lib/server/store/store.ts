@@ -55,6 +55,13 @@ export interface Draft {
   parent?: number;
   /** Set on a reply also shown in the room's timeline. */
   alsoInRoom?: boolean;
+  /**
+   * The member key that has read this message once it is stored (its
+   * sender: one's own message is read). Its read state in the room moves
+   * up to the message's id (never back) in the same commit as the message,
+   * so a send costs no write of its own for it. Ignored for a duplicate.
+   */
+  reader?: string;
 }
 
 /** The result of {@link MessageStore.append}. */

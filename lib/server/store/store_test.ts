@@ -760,6 +760,53 @@ const cases: Case[] = [
       }),
   ],
   [
+    "a send's reader has read it, in the same commit, never back",
+    (place) =>
+      using(place, {}, async (store) => {
+        // Sends of one batch (many rooms, two of one reader in one room).
+        const sent = await Promise.all([
+          store.append({ room: "r", user: "mina", text: "a", reader: "mina" }),
+          store.append({ room: "r", user: "joon", text: "b", reader: "joon" }),
+          store.append({ room: "r", user: "mina", text: "c", reader: "mina" }),
+          store.append({ room: "s", user: "mina", text: "d", reader: "mina" }),
+          store.append({ room: "s", user: "bo", text: "e" }),
+        ]);
+        expect(sent.map((a) => a.message.id)).toEqual([1, 2, 3, 1, 2]);
+        expect(await store.reads.get("mina", ["r", "s"])).toEqual(
+          new Map([["r", 3], ["s", 1]]),
+        );
+        expect(await store.reads.get("joon", ["r", "s"])).toEqual(
+          new Map([["r", 2], ["s", 0]]),
+        );
+        expect(await store.reads.get("bo", ["s"])).toEqual(new Map([["s", 0]]));
+        // A mark read further already stays; a resend moves nothing.
+        await store.reads.set("joon", "r", 3);
+        const again = await store.append({
+          room: "r",
+          user: "joon",
+          text: "b",
+          clientId: "c1",
+          reader: "joon",
+        });
+        expect(again.message.id).toBe(4);
+        await store.reads.set("joon", "s", 2);
+        const dup = await store.append({
+          room: "r",
+          user: "joon",
+          text: "b",
+          clientId: "c1",
+          reader: "mina",
+        });
+        expect(dup.duplicate).toBe(true);
+        expect(await store.reads.get("joon", ["r", "s"])).toEqual(
+          new Map([["r", 4], ["s", 2]]),
+        );
+        expect(await store.reads.get("mina", ["r"])).toEqual(
+          new Map([["r", 3]]),
+        );
+      }),
+  ],
+  [
     "mentions are counted after the last-read id",
     (place) =>
       using(place, {}, async (store) => {
