@@ -9,6 +9,7 @@
  */
 import { z } from "zod";
 import { ROOM_ID, USER_NAME } from "./names.ts";
+import { isEmoji, MAX_REACTION_IDS, MAX_TOPIC_LENGTH } from "./reactions.ts";
 
 /** The protocol version announced in `welcome`. */
 export const PROTOCOL_VERSION = 2;
@@ -36,6 +37,12 @@ export const presenceStatus = z.enum(["online", "away", "offline"]);
 
 /** A person's presence. */
 export type PresenceStatus = z.infer<typeof presenceStatus>;
+
+/** A message id in a frame. */
+const messageId = z.number().int().positive();
+
+/** One emoji, as a reaction (see `reactions.ts`). */
+const emoji = z.string().refine(isEmoji, "Not a single emoji");
 
 /** Every frame a client may send, discriminated by `type`. */
 export const clientFrame = z.discriminatedUnion("type", [
@@ -114,6 +121,31 @@ export const clientFrame = z.discriminatedUnion("type", [
   }),
   z.object({ type: z.literal("delete_room"), room: roomId }),
   z.object({ type: z.literal("ping") }),
+  /** Adds the sender's reaction `emoji` to a message (once per person and emoji). */
+  z.object({ type: z.literal("react"), room: roomId, id: messageId, emoji }),
+  /** Takes the sender's reaction `emoji` off a message. */
+  z.object({ type: z.literal("unreact"), room: roomId, id: messageId, emoji }),
+  /** Asks for the reactions of messages (answered by `reactions` with `mine`). */
+  z.object({
+    type: z.literal("reactions"),
+    room: roomId,
+    ids: z.array(messageId).min(1).max(MAX_REACTION_IDS),
+  }),
+  /** Pins a message, as the room's owner or a moderator. */
+  z.object({ type: z.literal("pin"), room: roomId, id: messageId }),
+  /** Unpins a message, as the room's owner or a moderator. */
+  z.object({ type: z.literal("unpin"), room: roomId, id: messageId }),
+  /** Asks for a room's pinned messages (answered by `pins`). */
+  z.object({ type: z.literal("pins"), room: roomId }),
+  /** Sets (or with "" clears) a room's topic, as its owner or a moderator. */
+  z.object({
+    type: z.literal("topic"),
+    room: roomId,
+    topic: z.string().max(
+      MAX_TOPIC_LENGTH,
+      `At most ${MAX_TOPIC_LENGTH} characters`,
+    ),
+  }),
 ]);
 
 /** A frame from a client, after validation. */
@@ -234,6 +266,42 @@ export const chatMessage = z.object({
 /** A stored chat message as it travels to clients. */
 export type ChatMessage = z.infer<typeof chatMessage>;
 
+/**
+ * One emoji's reactions on a message: how many people, the first few of
+ * them by name (earliest first), and in answers to `reactions` whether the
+ * asking person is one of them.
+ */
+export const reaction = z.object({
+  emoji: z.string(),
+  count: z.number().int().min(1),
+  /** The first people who reacted (at most 10), earliest first. */
+  users: z.array(z.string()),
+  /** Set in answers to a `reactions` request: the asker reacted so. */
+  mine: z.boolean().optional(),
+});
+
+/** One emoji's reactions on a message. */
+export type Reaction = z.infer<typeof reaction>;
+
+/** A message's reactions, in the order each emoji was first used. */
+export const messageReactions = z.object({
+  id: z.number().int(),
+  reactions: z.array(reaction),
+});
+
+/** A message's reactions. */
+export type MessageReactions = z.infer<typeof messageReactions>;
+
+/** A pinned message, who pinned it and when. */
+export const pin = z.object({
+  message: chatMessage,
+  by: z.string(),
+  ts: z.number(),
+});
+
+/** A pinned message. */
+export type Pin = z.infer<typeof pin>;
+
 /** A room as listings show it. */
 export const roomInfo = z.object({
   /** The room id used in frames and URLs. */
@@ -315,6 +383,8 @@ export const ERROR_CODES = {
   forbidden: "You may not do that",
   not_found: "No such message",
   unavailable: "The message could not be stored; retry with the same clientId",
+  reaction_limit: "A message has as many different reactions as allowed",
+  pin_limit: "The room has as many pinned messages as allowed",
 } as const;
 
 /** One of {@link ERROR_CODES}. */
@@ -434,6 +504,43 @@ export const serverFrame = z.discriminatedUnion("type", [
     hasMore: z.boolean(),
   }),
   z.object({ type: z.literal("pong"), serverTime: z.number() }),
+  /**
+   * Reactions of messages of a room: every emoji of each listed message.
+   * Live changes are coalesced (a few frames a second per room, each
+   * naming the messages that changed); an answer to a `reactions` request
+   * has `mine` set, and each reaction's `mine` is then authoritative.
+   */
+  z.object({
+    type: z.literal("reactions"),
+    room: z.string(),
+    messages: z.array(messageReactions),
+    mine: z.boolean().optional(),
+  }),
+  /** The user's own reaction was stored or taken off (to all its sockets). */
+  z.object({
+    type: z.literal("reacted"),
+    room: z.string(),
+    id: z.number().int(),
+    emoji: z.string(),
+    added: z.boolean(),
+  }),
+  /** A room's pinned messages, newest pin first (answers `pins`). */
+  z.object({ type: z.literal("pins"), room: z.string(), pins: z.array(pin) }),
+  /** A message was pinned in a room the socket is subscribed to. */
+  z.object({ type: z.literal("pinned"), room: z.string(), pin }),
+  /** A message was unpinned. */
+  z.object({
+    type: z.literal("unpinned"),
+    room: z.string(),
+    id: z.number().int(),
+  }),
+  /** A room's topic changed (absent: cleared). */
+  z.object({
+    type: z.literal("topic"),
+    room: z.string(),
+    topic: z.string().optional(),
+    by: z.string(),
+  }),
   z.object({
     type: z.literal("error"),
     code: z.enum(

@@ -38,6 +38,8 @@ import { KvSearch } from "./kv_search.ts";
 import { KvFiles } from "./kv_files.ts";
 import { fileIdsOf } from "./files.ts";
 import { KvThreads, nextSummary, threadKey } from "./kv_threads.ts";
+import { KvReactions } from "./kv_reactions.ts";
+import { KvPins } from "./kv_pins.ts";
 
 const log = logger("store");
 
@@ -116,6 +118,10 @@ export class KvStore implements Store {
   readonly files: KvFiles;
   /** Thread indexes under `["thread", …]`, `["thread_people", …]` (see `kv_threads.ts`). */
   readonly threads: KvThreads;
+  /** Reactions under `["reaction", …]` (see `kv_reactions.ts`). */
+  readonly reactions: KvReactions;
+  /** Pins under `["pins", …]` (see `kv_pins.ts`). */
+  readonly pins: KvPins;
   readonly #limit: number;
   readonly #now: () => number;
   /**
@@ -141,6 +147,8 @@ export class KvStore implements Store {
     this.search = new KvSearch(kv);
     this.files = new KvFiles(kv, now);
     this.threads = new KvThreads(kv);
+    this.reactions = new KvReactions(kv, now);
+    this.pins = new KvPins(kv, now);
     this.#appends = new Batcher((drafts) => this.#commit(drafts), {
       maxItems: MAX_BATCH,
       weight: (d) => d.text.length * 3,
@@ -561,6 +569,8 @@ export class KvStore implements Store {
     await this.search.clear(id);
     await this.files.deleteRoom(id);
     await this.threads.clear(id);
+    await this.reactions.clear(id);
+    await this.pins.clear(id);
     return true;
   }
 
@@ -637,6 +647,19 @@ export class KvStore implements Store {
     await this.kv.set(PUBLIC_INDEXED, true);
   }
 
+  /** Sets a room's topic ("" or undefined clears it). */
+  async setTopic(id: string, topic: string | undefined): Promise<boolean> {
+    while (true) {
+      const entry = await this.kv.get<KvRoom>(["rooms", id]);
+      if (!entry.value) return false;
+      const { topic: _, ...room } = entry.value;
+      const next: KvRoom = topic ? { ...room, topic } : room;
+      const res = await this.kv.atomic().check(entry).set(["rooms", id], next)
+        .commit();
+      if (res.ok) return true;
+    }
+  }
+
   /** How many rooms a user has created. */
   async roomsCreatedBy(user: string): Promise<number> {
     let n = 0;
@@ -657,6 +680,7 @@ export class KvStore implements Store {
       this.#appends.idle(),
       this.members.idle(),
       this.reads.idle(),
+      this.reactions.idle(),
     ]);
     await this.search.idle();
     this.kv.close();

@@ -33,6 +33,7 @@ import {
 import { PgMembers, PgReads } from "./postgres_members.ts";
 import { PgSearch, termString } from "./postgres_search.ts";
 import { indexTerms } from "./search_tokens.ts";
+import { PgPins, PgReactions } from "./postgres_reactions.ts";
 import { PgFiles, releaseUsage } from "./postgres_files.ts";
 import { fileIdsOf } from "./files.ts";
 import type {
@@ -237,6 +238,10 @@ export class PostgresStore implements Store {
   readonly files: PgFiles;
   /** Thread replies (`messages.parent`) and `thread_participants`. */
   readonly threads: PgThreads;
+  /** Reactions in `reactions` (see `postgres_reactions.ts`). */
+  readonly reactions: PgReactions;
+  /** Pins in `pins`. */
+  readonly pins: PgPins;
   readonly #limit: number;
   readonly #now: () => number;
   readonly #log: Logger;
@@ -265,6 +270,8 @@ export class PostgresStore implements Store {
     this.search = new PgSearch(sql, guard);
     this.files = new PgFiles(sql, guard, this.#now);
     this.threads = new PgThreads(sql, guard);
+    this.reactions = new PgReactions(sql, guard, this.#now);
+    this.pins = new PgPins(sql, guard, this.#now);
     this.#appends = new Batcher(
       (drafts) => this.#guard(this.#commit(drafts)),
       {
@@ -546,6 +553,12 @@ export class PostgresStore implements Store {
     }));
   }
 
+  async setTopic(id: string, topic: string | undefined): Promise<boolean> {
+    const rows = await this.#guard(this.sql`
+      UPDATE rooms SET topic = ${topic || null} WHERE id = ${id} RETURNING id`);
+    return rows.length === 1;
+  }
+
   async room(id: string): Promise<StoredRoom | null> {
     const rows = await this.#guard(this.sql<RoomRow[]>`
       SELECT id, created_by AS "createdBy", created_at AS "createdAt", kind,
@@ -602,6 +615,7 @@ export class PostgresStore implements Store {
       this.#appends.idle(),
       this.members.idle(),
       this.reads.idle(),
+      this.reactions.idle(),
       this.search.idle(),
     ]);
     await this.sql.end({ timeout: 5 });

@@ -495,6 +495,33 @@ export const MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 11,
+    name: "reactions and pins",
+    sql: `
+      -- One row per person, emoji and message; removed with the message
+      -- (retention, room deletion).
+      CREATE TABLE reactions (
+        room text NOT NULL,
+        id bigint NOT NULL,
+        emoji text NOT NULL,
+        -- The member key (authorKey) of who reacted.
+        member text NOT NULL,
+        name text NOT NULL,
+        ts bigint NOT NULL,
+        PRIMARY KEY (room, id, emoji, member),
+        FOREIGN KEY (room, id) REFERENCES messages (room, id) ON DELETE CASCADE
+      );
+      CREATE TABLE pins (
+        room text NOT NULL,
+        id bigint NOT NULL,
+        pinned_by text NOT NULL,
+        ts bigint NOT NULL,
+        PRIMARY KEY (room, id),
+        FOREIGN KEY (room, id) REFERENCES messages (room, id) ON DELETE CASCADE
+      );
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

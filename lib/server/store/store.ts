@@ -10,6 +10,7 @@ import type {
   ChatMessage,
   FileRef,
   MembershipEvent,
+  Reaction,
 } from "@/lib/shared/protocol.ts";
 import type { NameClaims } from "@/lib/server/chat/name_claims.ts";
 import type { FileRecords } from "./files.ts";
@@ -200,6 +201,11 @@ export interface RoomStore {
   publicRooms(options: { after?: string; limit: number }): Promise<RoomPage>;
   /** How many rooms a user (by display name) has created. */
   roomsCreatedBy(user: string): Promise<number>;
+  /**
+   * Sets a room's topic (undefined or "" clears it); false when there is
+   * no such room.
+   */
+  setTopic(id: string, topic: string | undefined): Promise<boolean>;
   /** How many rooms were created from a client address. */
   roomsCreatedFrom(address: string): Promise<number>;
 }
@@ -276,6 +282,85 @@ export interface ReadRecords {
   mention(room: string, id: number, keys: string[]): Promise<void>;
   /** How many recorded mentions of `key` in `room` have id > `after`. */
   mentionsAfter(key: string, room: string, after: number): Promise<number>;
+}
+
+/** One person adding or taking off one emoji on one message. */
+export interface ReactionChange {
+  /** The message's room. */
+  room: string;
+  /** The message's id. */
+  id: number;
+  /** The emoji (validated by the caller). */
+  emoji: string;
+  /** Who: the member key (`authorKey`). */
+  key: string;
+  /** Their display name now, shown in who-reacted lists. */
+  name: string;
+  /** True to add, false to take off. */
+  add: boolean;
+}
+
+/**
+ * What became of a {@link ReactionChange}: `added`/`removed`, `unchanged`
+ * (it was so already), `limit` (a new emoji on a message holding
+ * `MAX_REACTIONS` kinds) or `not_found` (no such message, or deleted).
+ */
+export type ReactionOutcome =
+  | "added"
+  | "removed"
+  | "unchanged"
+  | "limit"
+  | "not_found";
+
+/**
+ * Reactions: at most one per person, emoji and message, at most
+ * `MAX_REACTIONS` (lib/shared/reactions.ts) emoji kinds per message, checked
+ * atomically on every instance. Changes are batched (group commit), so a
+ * storm of thousands a second on one message costs a few commits. Removed
+ * with their message's room.
+ */
+export interface ReactionRecords {
+  /** Applies one change once it is durable. */
+  change(change: ReactionChange): Promise<ReactionOutcome>;
+  /**
+   * The reactions of messages `ids` of `room` (messages without any are
+   * left out), each emoji in the order it was first used, naming the first
+   * `REACTION_NAMES` people; with `key`, `mine` tells whether that member
+   * is one of them.
+   */
+  summaries(
+    room: string,
+    ids: number[],
+    key?: string,
+  ): Promise<Map<number, Reaction[]>>;
+}
+
+/** A pinned message as stored. */
+export interface StoredPin {
+  /** The message's id. */
+  id: number;
+  /** Who pinned it (a display name). */
+  by: string;
+  /** When, in milliseconds since the epoch. */
+  ts: number;
+}
+
+/** Pinned messages per room, at most `MAX_PINS` each; removed with the room. */
+export interface PinRecords {
+  /**
+   * Pins message `id` (existing, not deleted) of `room`: `pinned`,
+   * `present` (pinned already), `limit` (the room has `MAX_PINS`) or
+   * `not_found`.
+   */
+  pin(
+    room: string,
+    id: number,
+    by: string,
+  ): Promise<"pinned" | "present" | "limit" | "not_found">;
+  /** Unpins; false when it was not pinned. */
+  unpin(room: string, id: number): Promise<boolean>;
+  /** A room's pins, newest pin first. */
+  list(room: string): Promise<StoredPin[]>;
 }
 
 /** A place in the order of search results (newest first). */
@@ -472,6 +557,10 @@ export interface Store extends MessageStore, RoomStore {
   readonly files: FileRecords;
   /** Thread replies and participants. */
   readonly threads: ThreadRecords;
+  /** Reactions to messages. */
+  readonly reactions: ReactionRecords;
+  /** Pinned messages. */
+  readonly pins: PinRecords;
   /** Whether the database answers now. */
   healthy(): Promise<boolean>;
   /** Waits for pending commits and releases the database. */

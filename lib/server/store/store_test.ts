@@ -1103,6 +1103,198 @@ const cases: Case[] = [
   ],
 ];
 
+/** Reactions, pins and topics (issue 16, items 2 and 5). */
+const reactionCases: Case[] = [
+  [
+    "reactions are one per person and emoji, counted and named in first-use order",
+    (place) =>
+      using(place, {}, async (store) => {
+        for (let i = 0; i < 3; i++) {
+          await store.append({ room: "r", user: "ana", text: `m${i}` });
+        }
+        const change = (key: string, emoji: string, add = true, id = 1) =>
+          store.reactions.change({
+            room: "r",
+            id,
+            emoji,
+            key,
+            name: key.toUpperCase(),
+            add,
+          });
+        expect(await change("a", "👍")).toBe("added");
+        expect(await change("a", "👍")).toBe("unchanged");
+        expect(await change("b", "🎉")).toBe("added");
+        expect(await change("b", "👍")).toBe("added");
+        expect(await change("c", "👍", true, 2)).toBe("added");
+        expect(await change("c", "🎉", false)).toBe("unchanged");
+        const all = await store.reactions.summaries("r", [1, 2, 3]);
+        expect([...all.keys()].sort()).toEqual([1, 2]);
+        expect(all.get(1)).toEqual([
+          { emoji: "👍", count: 2, users: ["A", "B"] },
+          { emoji: "🎉", count: 1, users: ["B"] },
+        ]);
+        const mine = await store.reactions.summaries("r", [1], "a");
+        expect(mine.get(1)?.map((r) => [r.emoji, r.mine])).toEqual([
+          ["👍", true],
+          ["🎉", false],
+        ]);
+        expect(await change("b", "🎉", false)).toBe("removed");
+        expect(await change("a", "👍", false)).toBe("removed");
+        expect((await store.reactions.summaries("r", [1])).get(1)).toEqual([
+          { emoji: "👍", count: 1, users: ["B"] },
+        ]);
+        expect(await change("b", "👍", false)).toBe("removed");
+        expect((await store.reactions.summaries("r", [1])).has(1)).toBe(false);
+      }),
+  ],
+  [
+    "reactions: at most 20 kinds per message, a missing or deleted message is not_found",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.append({ room: "r", user: "ana", text: "hi" });
+        await store.append({ room: "r", user: "ana", text: "bye" });
+        const emoji = [..."😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙🥲😚🙂🤗"];
+        const results = await Promise.all(emoji.map((e, i) =>
+          store.reactions.change({
+            room: "r",
+            id: 1,
+            emoji: e,
+            key: `k${i}`,
+            name: `n${i}`,
+            add: true,
+          })
+        ));
+        expect(
+          results.filter((r) =>
+            r === "added"
+          ).length,
+        ).toBe(20);
+        expect(results.filter((r) => r === "limit").length).toBe(1);
+        // An emoji already there may still gain people.
+        const again = (await store.reactions.summaries("r", [1])).get(1)![0];
+        expect(
+          await store.reactions.change({
+            room: "r",
+            id: 1,
+            emoji: again.emoji,
+            key: "late",
+            name: "late",
+            add: true,
+          }),
+        ).toBe("added");
+        await store.update("r", 2, { text: "", deleted: true });
+        for (const id of [2, 99]) {
+          expect(
+            await store.reactions.change({
+              room: "r",
+              id,
+              emoji: "👍",
+              key: "a",
+              name: "a",
+              add: true,
+            }),
+          ).toBe("not_found");
+        }
+      }),
+  ],
+  [
+    "reactions: a storm from two handles counts every person once and survives a restart",
+    async (place) => {
+      const one = await place.open();
+      const two = await place.open();
+      try {
+        await one.append({ room: "r", user: "ana", text: "hi" });
+        const results = await Promise.all(
+          Array.from(
+            { length: 300 },
+            (_, i) =>
+              (i % 2 ? one : two).reactions.change({
+                room: "r",
+                id: 1,
+                emoji: i % 3 ? "👍" : "❤️",
+                key: `k${i % 250}`,
+                name: `n${i % 250}`,
+                add: true,
+              }),
+          ),
+        );
+        expect(results.every((r) => r === "added" || r === "unchanged"))
+          .toBe(true);
+      } finally {
+        await one.close();
+        await two.close();
+      }
+      await using(place, {}, async (store) => {
+        const got = (await store.reactions.summaries("r", [1])).get(1)!;
+        const total = got.reduce((n, r) => n + r.count, 0);
+        // 250 people; k0..k49 reacted twice, with the same or another emoji.
+        const pairs = new Set(
+          Array.from(
+            { length: 300 },
+            (_, i) => `${i % 250}${i % 3 ? "👍" : "❤️"}`,
+          ),
+        );
+        expect(total).toBe(pairs.size);
+        expect(got.every((r) => r.users.length === Math.min(10, r.count)))
+          .toBe(true);
+      });
+    },
+  ],
+  [
+    "pins: newest first, once each, at most 50, gone with the room",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.createRoom("r");
+        for (let i = 0; i < 52; i++) {
+          await store.append({ room: "r", user: "ana", text: `m${i}` });
+        }
+        expect(await store.pins.pin("r", 1, "ana")).toBe("pinned");
+        expect(await store.pins.pin("r", 2, "bo")).toBe("pinned");
+        expect(await store.pins.pin("r", 1, "bo")).toBe("present");
+        expect(await store.pins.pin("r", 99, "bo")).toBe("not_found");
+        expect((await store.pins.list("r")).map((p) => [p.id, p.by])).toEqual([
+          [2, "bo"],
+          [1, "ana"],
+        ]);
+        expect(await store.pins.unpin("r", 1)).toBe(true);
+        expect(await store.pins.unpin("r", 1)).toBe(false);
+        for (let id = 3; id <= 51; id++) await store.pins.pin("r", id, "ana");
+        expect(await store.pins.pin("r", 52, "ana")).toBe("limit");
+        expect((await store.pins.list("r")).length).toBe(50);
+        await store.reactions.change({
+          room: "r",
+          id: 3,
+          emoji: "👍",
+          key: "a",
+          name: "a",
+          add: true,
+        });
+        expect(await store.deleteRoom("r")).toBe(true);
+        expect(await store.pins.list("r")).toEqual([]);
+        expect((await store.reactions.summaries("r", [3])).size).toBe(0);
+      }),
+  ],
+  [
+    "topics are set, cleared, listed and kept across a restart",
+    async (place) => {
+      await using(place, {}, async (store) => {
+        await store.createRoom("r");
+        expect(await store.setTopic("r", "Deploys and outages")).toBe(true);
+        expect(await store.setTopic("none", "x")).toBe(false);
+      });
+      await using(place, {}, async (store) => {
+        expect((await store.room("r"))?.topic).toBe("Deploys and outages");
+        expect((await store.publicRooms({ limit: 5 })).rooms[0].topic).toBe(
+          "Deploys and outages",
+        );
+        await store.setTopic("r", "");
+        expect((await store.room("r"))?.topic).toBeUndefined();
+      });
+    },
+  ],
+];
+cases.push(...reactionCases);
+
 for (const backend of backends) {
   Deno.test(`store contract (${backend.name})`, async (t) => {
     const env = await backend.setUp();
