@@ -99,6 +99,21 @@ export const wireEvent = z.discriminatedUnion("kind", [
     key: z.string().optional(),
     reason: z.enum(["kicked", "deleted", "removed"]).optional(),
   }),
+  /**
+   * A message's reactions changed: each instance sends the room's
+   * subscribers its current reactions, coalesced (see `reaction_frames.ts`).
+   */
+  z.object({
+    kind: z.literal("reaction"),
+    room: z.string(),
+    id: z.number().int(),
+  }),
+  /** A frame for every socket subscribed to `room` (pins, topics). */
+  z.object({
+    kind: z.literal("room_frame"),
+    room: z.string(),
+    frame: serverFrame,
+  }),
   /** A frame for every socket of one member key (`authorKey`). */
   z.object({
     kind: z.literal("to_member"),

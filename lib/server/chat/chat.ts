@@ -38,6 +38,8 @@ import type { MembersFrame } from "./member_list.ts";
 import { Subscriptions } from "./subscriptions.ts";
 import { PrivateRooms } from "./private_rooms.ts";
 import { type ReplyTo, type ThreadFrame, Threads } from "./threads.ts";
+import { Reactions } from "./reactions.ts";
+import { Pins } from "./pins.ts";
 import type { FlowLog } from "@/lib/server/flow_log.ts";
 import { logger } from "@/lib/server/log.ts";
 import type { Socket, WireFormat } from "@/lib/server/realtime/hub.ts";
@@ -75,6 +77,8 @@ export class Chat {
   readonly #subscriptions: Subscriptions;
   readonly #private: PrivateRooms;
   readonly #threads: Threads;
+  readonly #reactions: Reactions;
+  readonly #pins: Pins;
   readonly #log = logger("chat");
   #expiry: ReturnType<typeof setInterval> | undefined;
   /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
@@ -141,6 +145,19 @@ export class Chat {
       isBanned: (room, user) => this.isBanned(room, user),
       canModerate: (user, room) => this.canModerate(user, room),
       tellMember: (key, self, room) => this.#toMemberRoom(key, self, room),
+    });
+    this.#reactions = new Reactions({
+      store,
+      bus,
+      maySend: (client, room) => this.#subscriptions.maySend(client, room),
+      mayRead: (client, room) => this.#mayReadOrForbidden(client, room),
+      toMember: (key, frame) => hub.toMember(key, frame),
+    });
+    this.#pins = new Pins({
+      store,
+      bus,
+      mayRead: (client, room) => this.#mayReadOrForbidden(client, room),
+      canModerate: (user, room) => this.canModerate(user, room),
     });
     this.uploads = new Uploads({
       config,
@@ -457,6 +474,46 @@ export class Chat {
   async delete(client: Client, room: string, id: number): Promise<void> {
     await this.#mayReadOrForbidden(client, room);
     return this.#messages.delete(client, room, id);
+  }
+
+  /**
+   * Adds (`add`) or takes off the client's reaction `emoji` on message `id`
+   * (members only); its sockets get `reacted`, the room coalesced
+   * `reactions` frames.
+   */
+  react(
+    client: Client,
+    room: string,
+    id: number,
+    emoji: string,
+    add: boolean,
+  ): Promise<void> {
+    return this.#reactions.react(client, room, id, emoji, add);
+  }
+
+  /** The reactions of messages `ids` of a readable room, with `mine`. */
+  reactions(client: Client, room: string, ids: number[]): Promise<ServerFrame> {
+    return this.#reactions.list(client, room, ids);
+  }
+
+  /** Pins a message, as the room's owner or a moderator. */
+  pin(client: Client, room: string, id: number): Promise<void> {
+    return this.#pins.pin(client, room, id);
+  }
+
+  /** Unpins a message, as the room's owner or a moderator. */
+  unpin(client: Client, room: string, id: number): Promise<void> {
+    return this.#pins.unpin(client, room, id);
+  }
+
+  /** A readable room's pinned messages (a `pins` frame). */
+  pins(client: Client, room: string): Promise<ServerFrame> {
+    return this.#pins.list(client, room);
+  }
+
+  /** Sets (or with "" clears) a room's topic, as its owner or a moderator. */
+  setTopic(client: Client, room: string, topic: string): Promise<void> {
+    return this.#pins.setTopic(client, room, topic);
   }
 
   /** Announces typing in a room the client has joined. */

@@ -62,6 +62,15 @@ export class Rooms {
     metrics.rooms.set(rooms.#ids.size);
     bus.subscribe((e) => {
       if (e.kind === "room" && !rooms.#ids.get(e.room)) rooms.#add(e.room);
+      if (e.kind === "room_frame" && e.frame.type === "topic") {
+        const facts = rooms.#ids.get(e.room);
+        if (facts) {
+          rooms.#ids.set(e.room, {
+            kind: facts.kind,
+            ...(e.frame.topic ? { topic: e.frame.topic } : {}),
+          });
+        }
+      }
       if (e.kind === "room_deleted") {
         rooms.#ids.delete(e.room);
         metrics.rooms.set(rooms.#ids.size);

@@ -130,7 +130,8 @@ export function serveV1(
     // as abuse.
     const isMembership = frame.type === "join" || frame.type === "leave" ||
       frame.type === "view" || frame.type === "members" ||
-      frame.type === "read";
+      frame.type === "read" || frame.type === "reactions" ||
+      frame.type === "pins";
     const spent = isMembership
       ? (joins.take() ? "ok" : "limited")
       : guard.spend();
@@ -237,6 +238,38 @@ export function serveV1(
         return;
       case "delete_room":
         return inTurn(frame, () => chat.deleteRoom(c.user, frame.room));
+      case "react":
+      case "unreact":
+        membership.then(() =>
+          chat.react(
+            c,
+            frame.room,
+            frame.id,
+            frame.emoji,
+            frame.type === "react",
+          )
+        ).catch((e) => fail(e, frame));
+        return;
+      case "reactions":
+        membership.then(() => chat.reactions(c, frame.room, frame.ids))
+          .then(reply).catch((e) => fail(e, frame));
+        return;
+      case "pin":
+      case "unpin":
+        membership.then(() =>
+          frame.type === "pin"
+            ? chat.pin(c, frame.room, frame.id)
+            : chat.unpin(c, frame.room, frame.id)
+        ).catch((e) => fail(e, frame));
+        return;
+      case "pins":
+        membership.then(() => chat.pins(c, frame.room)).then(reply)
+          .catch((e) => fail(e, frame));
+        return;
+      case "topic":
+        membership.then(() => chat.setTopic(c, frame.room, frame.topic))
+          .catch((e) => fail(e, frame));
+        return;
     }
   };
 

@@ -35,6 +35,7 @@ import {
 import { Presence } from "./presence.ts";
 import { MAX_CHANGES, PresenceFrames } from "./presence_frames.ts";
 import { Viewers } from "./viewers.ts";
+import { ReactionFrames } from "./reaction_frames.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import type { Bus, BusEvent } from "@/lib/server/bus/bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
@@ -116,6 +117,8 @@ export interface HubOptions {
   presenceTtlMs?: number;
   /** Least time between two presence frames of a room; 1000 by default. */
   presenceFlushMs?: number;
+  /** Least time between two `reactions` frames of a room; 250 by default. */
+  reactionFlushMs?: number;
   /** Counters to update; a fresh set by default. */
   metrics?: Metrics;
   /** How long to wait for a missing message before reading it from the store. */
@@ -142,6 +145,7 @@ export class Hub {
   readonly #typing: Typing;
   readonly #presence: Presence;
   readonly #frames: PresenceFrames;
+  readonly #reactions: ReactionFrames;
   /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
   readonly flow: FlowLog;
   readonly #o: {
@@ -181,6 +185,14 @@ export class Hub {
       intervalMs: options.presenceFlushMs ?? 1000,
       count: (room) => this.#presence.count(room),
       send: (room, frame) => this.#toViewers(room, frame),
+    });
+    this.#reactions = new ReactionFrames({
+      flushMs: options.reactionFlushMs ?? 250,
+      read: (room, ids) => this.#o.store.reactions.summaries(room, ids),
+      send: (room, frame) => this.#rooms.get(room)?.toMembers(frame),
+      watched: (room) => this.#rooms.has(room),
+      log: this.#o.log,
+      now: this.#o.now,
     });
     const beatMs = options.presenceBeatMs ?? 1000;
     this.#presence = new Presence({
@@ -502,6 +514,7 @@ export class Hub {
     clearInterval(this.#sweep);
     this.#presence.stop();
     this.#frames.close();
+    this.#reactions.close();
     this.flow.close();
     this.#typing.close();
     for (const room of this.#rooms.values()) room.close();
@@ -588,6 +601,10 @@ export class Hub {
           room: event.room,
           id: event.id,
         });
+      case "reaction":
+        return this.#reactions.changed(event.room, event.id);
+      case "room_frame":
+        return this.#rooms.get(event.room)?.toMembers(event.frame);
       case "room":
         // A new room reaches its members as `room` frames (`toMember`).
         return;
