@@ -279,6 +279,13 @@ export class App<State = unknown> {
   #match(method: string, url: URL) {
     const allowed = new Set<string>();
     for (const route of this.#routes) {
+      // Most routes can't match: a string compare spares their pattern.
+      const literal = literalPrefix(route.pattern);
+      if (
+        literal.exact
+          ? url.pathname !== literal.text
+          : !url.pathname.startsWith(literal.text)
+      ) continue;
       const m = route.pattern.exec({ pathname: url.pathname });
       if (!m) continue;
       if (route.method && route.method !== "ALL") {
@@ -537,4 +544,28 @@ function pageProps(ctx: Context<unknown>, data: unknown): PageProps {
     req: ctx.req,
     info: ctx.info,
   };
+}
+
+/** Each pattern's {@link literalPrefix}, worked out once. */
+const PREFIXES = new WeakMap<URLPattern, { text: string; exact: boolean }>();
+
+/**
+ * The start every path a pattern matches begins with: its pathname up to
+ * the first character that isn't plain (a parameter, group, wildcard,
+ * escape or modifier), less the character before it (a modifier may make
+ * that one optional); `exact` when the whole pattern is plain, so only that
+ * very path matches. Only ASCII letters, digits and `/_.~-` count as plain,
+ * so encoding never makes the pattern and a path differ.
+ */
+function literalPrefix(pattern: URLPattern): { text: string; exact: boolean } {
+  let prefix = PREFIXES.get(pattern);
+  if (prefix === undefined) {
+    const path = pattern.pathname;
+    const plain = /^[A-Za-z0-9/_.~-]*/.exec(path)![0];
+    prefix = plain.length === path.length
+      ? { text: plain, exact: true }
+      : { text: plain.slice(0, -1), exact: false };
+    PREFIXES.set(pattern, prefix);
+  }
+  return prefix;
 }

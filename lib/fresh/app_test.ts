@@ -388,3 +388,27 @@ Deno.test("app - a WebSocket route answers a plain request with 400", async () =
   expect(res.status).toBe(400);
   expect(await res.text()).toBe("Expected a WebSocket upgrade request");
 });
+
+Deno.test("app - parameters, groups, wildcards and modifiers match whatever literal text precedes them", async () => {
+  const handler = newApp()
+    .get("/books{/}?", () => new Response("books"))
+    .get("/colo{u}?r", () => new Response("colour"))
+    .get("/files/*", (ctx) => new Response(`file ${ctx.params[0]}`))
+    .get("/u/:name", (ctx) => new Response(`user ${ctx.params.name}`))
+    .get("/v:version(\\d+)/x", (ctx) => new Response(`v${ctx.params.version}`))
+    .get("/ünï", () => new Response("encoded"))
+    .handler();
+  const text = async (path: string) => {
+    const res = await handler(request(path));
+    return res.status === 200 ? await res.text() : res.status;
+  };
+  expect(await text("/books")).toBe("books");
+  expect(await text("/books/")).toBe("books");
+  expect(await text("/color")).toBe("colour");
+  expect(await text("/colour")).toBe("colour");
+  expect(await text("/files/a/b")).toBe("file a/b");
+  expect(await text("/u/mina")).toBe("user mina");
+  expect(await text("/v12/x")).toBe("v12");
+  expect(await text("/%C3%BCn%C3%AF")).toBe("encoded");
+  expect(await text("/bookshelf")).toBe(404);
+});

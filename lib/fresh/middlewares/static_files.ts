@@ -40,6 +40,10 @@ export function staticFiles<State>(): (
   return async function serveStatic(ctx) {
     const { req, url } = ctx;
     if (req.method !== "GET" && req.method !== "HEAD") return ctx.next();
+    // A WebSocket handshake is never for a file: no disk lookup for it.
+    if (req.headers.get("upgrade")?.toLowerCase() === "websocket") {
+      return ctx.next();
+    }
     const built = url.pathname.startsWith(ASSET_PREFIX);
     const base = built
       ? join(ctx.config.root, BUILD_DIR, "js")

@@ -257,7 +257,10 @@ export class Chat {
   ): Promise<{ client: Client; rooms: MyRoom[] }> {
     const user = { name: identity.name, guest: identity.guest };
     const key = authorKey(identity);
-    const ids = key ? await this.#membership.roomsOf(key, user) : [];
+    // A guest whose token was issued just now is a member of nothing yet.
+    const ids = key
+      ? await this.#membership.roomsOf(key, user, identity.issued)
+      : [];
     const client = this.#hub.connect(socket, user, "v1", key, ids);
     if (key && user.guest) this.#private.guestConnected(user.name, key);
     const rooms = key

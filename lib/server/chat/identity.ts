@@ -24,6 +24,11 @@ export interface Identity {
   guest: boolean;
   /** Proves the claim on reconnect; only guests of the native protocol get one. */
   token?: string;
+  /**
+   * The token was issued by this claim: nothing stored can name this
+   * guest yet (no membership, no read state), so nothing need be read.
+   */
+  issued?: boolean;
 }
 
 interface Holder {
@@ -153,14 +158,20 @@ export class Identities {
       }
     }
     // The token is the guest's identity: it stays when the name must vary.
-    const fresh = token && TOKEN.test(token) ? token : crypto.randomUUID();
+    const kept = token !== undefined && TOKEN.test(token);
+    const fresh = kept ? token : crypto.randomUUID();
     for (let n = 1; n < 1000; n++) {
       const name = n === 1 ? wanted : `${wanted.slice(0, 20)}-${n}`;
       if (this.#taken(name) || await this.#o.isReserved(name)) continue;
       if (!(await this.#claimShared(name, guestHolder(fresh)))) continue;
       if (this.#taken(name)) continue;
       this.#hold(name, { token: fresh, guest: true, id: guestHolder(fresh) });
-      return { name, guest: true, token: fresh };
+      return {
+        name,
+        guest: true,
+        token: fresh,
+        ...(kept ? {} : { issued: true }),
+      };
     }
     throw new NameError(`No free variant of the name ${wanted}`);
   }

@@ -80,10 +80,16 @@ export class Membership {
 
   /**
    * The rooms `key` is a member of. On a first visit (no membership at all)
-   * the default rooms (`CHAT_ROOMS`) are joined first.
+   * the default rooms (`CHAT_ROOMS`) are joined first. A key known to be
+   * new is not looked up.
    */
-  async roomsOf(key: string, user: PresenceUser): Promise<string[]> {
-    const rooms = await this.#o.store.members.roomsOf(key);
+  async roomsOf(
+    key: string,
+    user: PresenceUser,
+    /** `key` is new (a token issued now): it can't be stored anywhere yet. */
+    isNew = false,
+  ): Promise<string[]> {
+    const rooms = isNew ? [] : await this.#o.store.members.roomsOf(key);
     if (rooms.length > 0) return rooms;
     const defaults = this.#o.config.rooms;
     await Promise.all(defaults.map((room) => this.add(room, key, user)));

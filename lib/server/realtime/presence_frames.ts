@@ -2,8 +2,11 @@
  * Coalesced `presence` frames: changes of people in a room gather and go out
  * together, at most once per interval per room, however many people come
  * and go — so a join storm costs each viewer a frame a second, not a frame
- * per joiner. A frame names at most 20 people (the latest change of each);
- * `more` says others changed too.
+ * per joiner. While a room's presence keeps changing, each interval is twice
+ * the last (up to {@link MAX_STRETCH} times the first), so a storm of a
+ * minute costs each viewer of a room a handful of frames, not sixty; the
+ * first quiet interval starts over. A frame names at most 20 people (the
+ * latest change of each); `more` says others changed too.
  *
  * @module
  */
@@ -14,6 +17,9 @@ export const MAX_CHANGES = 20;
 
 /** Waits this long after a quiet room's first change, to gather a burst. */
 const FIRST_WAIT_MS = 100;
+
+/** A busy room's interval grows to at most this many times the first. */
+export const MAX_STRETCH = 16;
 
 /** Options of {@link PresenceFrames}. */
 export interface PresenceFramesOptions {
@@ -28,6 +34,8 @@ export interface PresenceFramesOptions {
 interface RoomState {
   pending: Map<string, MemberEntry>;
   timer: ReturnType<typeof setTimeout>;
+  /** The wait after the next frame: doubles while changes keep coming. */
+  wait: number;
 }
 
 /** Gathers presence changes per room and sends them as few frames. */
@@ -48,6 +56,7 @@ export class PresenceFrames {
       state = {
         pending: new Map(),
         timer: setTimeout(() => this.#flush(room), FIRST_WAIT_MS),
+        wait: this.#o.intervalMs,
       };
       this.#rooms.set(room, state);
     }
@@ -75,8 +84,10 @@ export class PresenceFrames {
     }
     const more = state.pending.size > MAX_CHANGES;
     state.pending = new Map();
-    // Stays for one interval, so the next changes wait for it.
-    state.timer = setTimeout(() => this.#flush(room), this.#o.intervalMs);
+    // Stays for one interval, so the next changes wait for it; if they
+    // come, the one after is longer.
+    state.timer = setTimeout(() => this.#flush(room), state.wait);
+    state.wait = Math.min(state.wait * 2, this.#o.intervalMs * MAX_STRETCH);
     this.#o.send(room, {
       type: "presence",
       room,
