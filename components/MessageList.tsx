@@ -4,6 +4,7 @@ import { type Item, mentionsUser } from "@/lib/client/chat_store.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
 import { MessageText } from "./MessageText.tsx";
 import { FileCard } from "./FileCard.tsx";
+import { inTimeline } from "@/lib/client/thread_state.ts";
 
 /** Messages from one sender within this long share one header. */
 const GROUP_MS = 5 * 60_000;
@@ -32,6 +33,17 @@ export interface MessageListProps {
   moderator?: boolean;
   /** The "New" divider goes above the first message after this id. */
   newAfter?: number | null;
+  /**
+   * Opens the thread of a message (its "Reply" action, its "N replies"
+   * line); without it, no thread controls show.
+   */
+  onThread?: (id: number) => void;
+  /**
+   * Set when the list is a thread's (the side panel): replies all show and
+   * carry no thread controls. Otherwise replies show only when also sent to
+   * the room.
+   */
+  inThread?: boolean;
 }
 
 /**
@@ -53,6 +65,8 @@ export function MessageList(
     canChange = () => true,
     moderator = false,
     newAfter = null,
+    onThread,
+    inThread = false,
   }: MessageListProps,
 ): VNode {
   // A delete or removal asks once more: what was clicked once.
@@ -71,6 +85,8 @@ export function MessageList(
   const divideAfter = newAfter ?? Infinity;
   let divided = false;
   for (const item of items) {
+    // A reply lives in its thread's panel unless also sent to the room.
+    if (item.kind === "message" && !inThread && !inTimeline(item)) continue;
     // Above the first unread message someone wrote (not a membership event).
     if (
       !divided && item.kind === "message" && !item.event &&
@@ -109,6 +125,9 @@ export function MessageList(
       const mine = own && canChange(item.room, item.id);
       const mentioned = !own && me !== "" && !item.deleted &&
         mentionsUser(item.text, me);
+      const threads = onThread !== undefined && !inThread;
+      const canReply = threads && item.parent === undefined &&
+        !item.deleted && !item.event;
       rows.push(
         <li
           key={item.id}
@@ -143,12 +162,48 @@ export function MessageList(
               </span>
             )}
           </div>
-          {!item.deleted && (mine || moderator) && (
+          {threads && item.parent !== undefined && (
+            <button
+              type="button"
+              class="link in-thread"
+              onClick={() => onThread?.(item.parent!)}
+            >
+              Replied in a thread
+            </button>
+          )}
+          {threads && item.thread && item.thread.replies > 0 && (
+            <button
+              type="button"
+              class="thread-summary"
+              onClick={() => onThread?.(item.id)}
+            >
+              <strong class="count">
+                {item.thread.replies}{" "}
+                {item.thread.replies === 1 ? "reply" : "replies"}
+              </strong>{" "}
+              <bdi class="repliers">{item.thread.users.join(", ")}</bdi>{" "}
+              <span class="last">
+                last reply <Time ts={item.thread.lastTs} />
+              </span>
+            </button>
+          )}
+          {!inThread && !item.deleted && (mine || moderator || canReply) && (
             <div
               class="actions"
               role="group"
               aria-label={`Message ${item.id} by ${item.user}`}
             >
+              {canReply && (
+                <button
+                  type="button"
+                  class="link reply"
+                  onClick={() => onThread?.(item.id)}
+                >
+                  Reply<span class="sr-only">
+                    in a thread to message {item.id}
+                  </span>
+                </button>
+              )}
               {mine && (
                 <button
                   type="button"
@@ -158,14 +213,18 @@ export function MessageList(
                   Edit<span class="sr-only">message {item.id}</span>
                 </button>
               )}
-              <button
-                type="button"
-                class="link"
-                onClick={() => del(item.id)}
-              >
-                {confirmDelete.value === item.id ? "Really delete?" : "Delete"}
-                <span class="sr-only">message {item.id}</span>
-              </button>
+              {(mine || moderator) && (
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => del(item.id)}
+                >
+                  {confirmDelete.value === item.id
+                    ? "Really delete?"
+                    : "Delete"}
+                  <span class="sr-only">message {item.id}</span>
+                </button>
+              )}
               {moderator && !own && (
                 <button
                   type="button"

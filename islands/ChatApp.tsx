@@ -25,6 +25,7 @@ import { RoomSwitcher } from "@/components/RoomSwitcher.tsx";
 import { SearchDialog } from "@/components/SearchDialog.tsx";
 import { ScrollSignals } from "@/components/ScrollSignals.tsx";
 import { TypingLine } from "@/components/TypingLine.tsx";
+import { ThreadPanel } from "@/components/ThreadPanel.tsx";
 import { roomLabel, Sidebar } from "@/components/Sidebar.tsx";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
@@ -93,7 +94,20 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const room = store.currentRoom.value;
   const current = store.current.value;
   const pending = conn.value?.pending.value ?? [];
-  const roomPending = pending.filter((p) => p.room === current);
+  // Replies wait in their thread's panel, not in the room.
+  const roomPending = pending.filter((p) =>
+    p.room === current && p.parent === undefined
+  );
+  const thread = store.threads.open.value;
+  const threadPending = thread
+    ? pending.filter((p) => p.room === thread.room && p.parent === thread.id)
+    : [];
+  const connState = conn.value?.state.value;
+  // The open thread's replies load (again after a reconnect).
+  useEffect(() => {
+    if (!thread || connState !== "open") return;
+    conn.value?.sendFrame({ type: "thread", room: thread.room, id: thread.id });
+  }, [thread?.room, thread?.id, connState]);
   const items = useComputed(() => store.currentRoom.value.items.value);
   const follow = useScrollFollow(
     logRef,
@@ -186,7 +200,30 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
   }
 
+  /** Opens the thread of message `id` of the room on screen in the side panel. */
+  function openThread(id: number) {
+    const here = store.current.peek();
+    const root = store.room(here).items.peek().find((i) =>
+      i.kind === "message" && i.id === id
+    );
+    store.threads.show(
+      here,
+      id,
+      root?.kind === "message" ? root : null,
+    );
+  }
+
+  function closeThread() {
+    const id = store.threads.open.peek()?.id;
+    store.threads.close();
+    // Focus goes back to the message the thread was opened from.
+    logRef.current?.querySelector<HTMLElement>(
+      `[data-id="${id}"] .thread-summary, [data-id="${id}"] .reply`,
+    )?.focus();
+  }
+
   async function openRoom(id: string, push = true) {
+    if (store.threads.open.peek()?.room !== id) store.threads.close();
     dialog.value = null;
     drawer.open.value = null;
     link.problem.value = "";
@@ -362,6 +399,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
               canChange={canChange}
               moderator={moderator}
               newAfter={newAfter}
+              onThread={openThread}
             />
           </div>
         </div>
@@ -432,6 +470,37 @@ export default function ChatApp(props: ChatAppProps): VNode {
             conn.value?.sendFrame({ type: "remove", room: current, user })}
         />
       </aside>
+      {thread && (
+        <ThreadPanel
+          room={thread.room}
+          root={store.threads.root.value}
+          replies={store.threads.replies.value}
+          hasMore={store.threads.hasMore.value}
+          loading={store.threads.loading.value}
+          pending={threadPending}
+          me={store.me.value}
+          canReply={member}
+          onSend={(text, alsoInRoom) =>
+            conn.value?.send(thread.room, text, {
+              parent: thread.id,
+              alsoInRoom,
+            })}
+          onOlder={() => {
+            const before = store.threads.olderBefore();
+            if (before !== undefined) {
+              conn.value?.sendFrame({
+                type: "thread",
+                room: thread.room,
+                id: thread.id,
+                before,
+              });
+            }
+          }}
+          onClose={closeThread}
+          onRetry={(id) => conn.value?.retry(id)}
+          onDiscard={(id) => conn.value?.discard(id)}
+        />
+      )}
       {drawer.open.value && (
         <div class="backdrop" aria-hidden="true" onClick={drawer.close} />
       )}

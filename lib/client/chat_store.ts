@@ -21,6 +21,7 @@ import type {
 } from "@/lib/shared/protocol.ts";
 import { roomKey } from "@/lib/shared/names.ts";
 import { mergeMembers, withPresence } from "./members.ts";
+import { takesPart, ThreadState, withReply } from "./thread_state.ts";
 
 /** A line in a room: a message (or stored membership event) or a notice. */
 export type Item =
@@ -89,6 +90,8 @@ export class ChatStore {
   readonly lastMention: Signal<ChatMessage | null> = signal<
     ChatMessage | null
   >(null);
+  /** The thread open in the side panel. */
+  readonly threads: ThreadState = new ThreadState();
   readonly #rooms = new Map<string, RoomState>();
   /** Per room, the cursor of the members page asked for (null: the first). */
   readonly #membersAsked = new Map<string, string | null>();
@@ -197,6 +200,7 @@ export class ChatStore {
 
   /** Applies a frame from the server. */
   apply(frame: ServerFrame): void {
+    this.threads.apply(frame);
     switch (frame.type) {
       case "welcome":
         batch(() => {
@@ -346,9 +350,17 @@ export class ChatStore {
     if (r.typing.value.includes(m.user)) {
       r.typing.value = r.typing.value.filter((u) => u !== m.user);
     }
+    // A reply moves its thread's summary; it mentions whoever takes part.
+    const parent = m.parent === undefined
+      ? undefined
+      : items.find((i) => i.kind === "message" && i.id === m.parent) as
+        | (Item & { kind: "message" })
+        | undefined;
+    if (parent) this.#update(m.room, parent.id, (p) => withReply(p, m));
     const own = m.user === this.me.value && !m.event;
     const mentioned = !own && !m.event && this.me.value !== "" &&
-      mentionsUser(m.text, this.me.value);
+      (mentionsUser(m.text, this.me.value) ||
+        (parent !== undefined && takesPart(parent, this.me.value)));
     this.#count(m.room, m.id, own, mentioned);
     if (own || m.event) return;
     if (m.room === this.current.value) {

@@ -124,13 +124,22 @@ export class ChatConnection {
     }
   }
 
-  /** Queues `text` for `room`; it is sent now or after reconnecting. */
-  send(room: string, text: string): Pending {
+  /**
+   * Queues `text` for `room`; it is sent now or after reconnecting. With
+   * `reply`, it is a reply in the thread of `reply.parent`.
+   */
+  send(
+    room: string,
+    text: string,
+    reply?: { parent: number; alsoInRoom?: boolean },
+  ): Pending {
     const p: Pending = {
       room,
       text,
       clientId: crypto.randomUUID(),
       ts: Date.now(),
+      ...(reply ? { parent: reply.parent } : {}),
+      ...(reply?.alsoInRoom ? { alsoInRoom: true } : {}),
     };
     this.#outbox.add(p);
     this.pending.value = this.#outbox.items;
@@ -308,7 +317,14 @@ export class ChatConnection {
       if (p.room !== room || p.error) continue;
       if (this.#sent.has(p.clientId)) return;
       this.#sent.add(p.clientId);
-      this.#send({ type: "send", room, text: p.text, clientId: p.clientId });
+      this.#send({
+        type: "send",
+        room,
+        text: p.text,
+        clientId: p.clientId,
+        ...(p.parent !== undefined ? { parent: p.parent } : {}),
+        ...(p.alsoInRoom ? { alsoInRoom: true } : {}),
+      });
       return;
     }
   }

@@ -61,5 +61,7 @@ export function isPending(v: unknown): v is Pending {
   return isObject(v) && typeof v.room === "string" &&
     typeof v.text === "string" && typeof v.clientId === "string" &&
     typeof v.ts === "number" &&
-    (v.error === undefined || typeof v.error === "string");
+    (v.error === undefined || typeof v.error === "string") &&
+    (v.parent === undefined || Number.isSafeInteger(v.parent)) &&
+    (v.alsoInRoom === undefined || typeof v.alsoInRoom === "boolean");
 }

@@ -19,6 +19,10 @@ export interface Pending {
   ts: number;
   /** Set when the server refused it for good (e.g. too long); retry clears it. */
   error?: string;
+  /** Set on a reply: the id of its thread's first message. */
+  parent?: number;
+  /** Set on a reply also sent to the room. */
+  alsoInRoom?: boolean;
 }
 
 /** A persistent, ordered list of pending messages for one user. */

@@ -1,0 +1,155 @@
+import type { VNode } from "preact";
+import { useSignal } from "@preact/signals";
+import { useEffect, useRef } from "preact/hooks";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
+import type { Pending } from "@/lib/client/outbox.ts";
+import { MessageList } from "./MessageList.tsx";
+
+/** Props of {@link ThreadPanel}. */
+export interface ThreadPanelProps {
+  /** The thread's room. */
+  room: string;
+  /** The thread's first message, once known. */
+  root: ChatMessage | null;
+  /** Its replies, oldest first. */
+  replies: ChatMessage[];
+  /** Whether older replies exist. */
+  hasMore: boolean;
+  /** Whether the first page is awaited. */
+  loading: boolean;
+  /** One's own replies in this thread not yet acknowledged. */
+  pending: readonly Pending[];
+  /** The reader's name. */
+  me: string;
+  /** Whether the reader may reply (a member of the room). */
+  canReply: boolean;
+  /** Sends a reply, also to the room when `alsoInRoom`. */
+  onSend: (text: string, alsoInRoom: boolean) => void;
+  /** Loads older replies. */
+  onOlder: () => void;
+  /** Closes the panel. */
+  onClose: () => void;
+  /** Sends a refused reply again. */
+  onRetry?: (clientId: string) => void;
+  /** Drops a refused reply. */
+  onDiscard?: (clientId: string) => void;
+}
+
+/**
+ * A thread in a side panel (a drawer on phones): its first message, the
+ * replies, and a reply box with "Also send to the room". Enter sends,
+ * Shift+Enter starts a new line, Escape closes the panel.
+ */
+export function ThreadPanel(props: ThreadPanelProps): VNode {
+  const { room, root, replies, me } = props;
+  const alsoInRoom = useSignal(false);
+  const input = useRef<HTMLTextAreaElement>(null);
+  const log = useRef<HTMLDivElement>(null);
+  const rootId = root?.id;
+  useEffect(() => {
+    input.current?.focus();
+  }, [rootId]);
+  // The newest reply stays in view as replies arrive.
+  useEffect(() => {
+    const el = log.current;
+    if (el) el.scrollTop = el.scrollHeight;
+  }, [replies.length, props.pending.length]);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "Escape") props.onClose();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [props.onClose]);
+
+  const send = () => {
+    const el = input.current;
+    const text = el?.value.trim() ?? "";
+    if (!el || text === "") return;
+    props.onSend(text, alsoInRoom.value);
+    el.value = "";
+    alsoInRoom.value = false;
+  };
+  const count = root?.thread?.replies ?? replies.length;
+  return (
+    <aside class="thread-panel" id="thread" aria-label="Thread">
+      <header class="thread-head">
+        <h2>
+          Thread <span class="thread-room">in #{room}</span>
+        </h2>
+        <button
+          type="button"
+          class="icon"
+          aria-label="Close thread"
+          onClick={props.onClose}
+        >
+          ×
+        </button>
+      </header>
+      <div class="thread-log" ref={log}>
+        {root && (
+          <MessageList
+            items={[{ kind: "message", ...root }]}
+            pending={[]}
+            me={me}
+            inThread
+          />
+        )}
+        <p class="thread-count" aria-live="polite">
+          {props.loading
+            ? "Loading replies…"
+            : `${count} ${count === 1 ? "reply" : "replies"}`}
+        </p>
+        {props.hasMore && (
+          <button type="button" class="link older" onClick={props.onOlder}>
+            Load older replies
+          </button>
+        )}
+        <div class="thread-replies">
+          <MessageList
+            items={replies.map((m) => ({ kind: "message" as const, ...m }))}
+            pending={props.pending}
+            me={me}
+            inThread
+            onRetry={props.onRetry}
+            onDiscard={props.onDiscard}
+          />
+        </div>
+      </div>
+      {props.canReply && (
+        <form
+          class="thread-composer"
+          onSubmit={(e) => {
+            e.preventDefault();
+            send();
+          }}
+        >
+          <textarea
+            ref={input}
+            rows={2}
+            aria-label="Reply in thread"
+            placeholder="Reply…"
+            onKeyDown={(e) => {
+              if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+                e.preventDefault();
+                send();
+              }
+            }}
+          />
+          <div class="thread-send">
+            <label>
+              <input
+                type="checkbox"
+                checked={alsoInRoom.value}
+                onChange={(e) =>
+                  alsoInRoom.value = (e.target as HTMLInputElement).checked}
+              />{" "}
+              Also send to #{room}
+            </label>
+            <button type="submit" class="button">Reply</button>
+          </div>
+        </form>
+      )}
+    </aside>
+  );
+}

@@ -1,0 +1,127 @@
+/**
+ * Threads in Chromium: two people talk in a thread opened from a message.
+ * The replies stay out of the room's timeline (but for one also sent to the
+ * room), the first message shows "N replies" with the repliers, live; a
+ * reply in one's own thread badges the room as a mention while one is
+ * elsewhere; everything is still there after a reload; on a phone the
+ * thread is a full-width drawer.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import {
+  connected,
+  errorsOf,
+  member,
+  openPage,
+  PHONE,
+  say,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
+import type { Page } from "playwright-core";
+
+/** Writes `text` in the open thread panel and waits for its ack. */
+async function replyInThread(page: Page, text: string, alsoInRoom = false) {
+  const panel = page.getByRole("complementary", { name: "Thread" });
+  if (alsoInRoom) {
+    await panel.getByRole("checkbox", { name: /Also send to #/ }).check();
+  }
+  await panel.getByLabel("Reply in thread").fill(text);
+  await panel.getByLabel("Reply in thread").press("Enter");
+  await panel.locator(".msg:not(.pending)", { hasText: text }).waitFor();
+}
+
+Deno.test({
+  name:
+    "threads - a conversation in a thread between two people: summary, mention badge, also in the room, reload, phone drawer",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const alice = await member(w, "alice");
+      const bob = await member(w, "bob");
+      await say(alice, "who is up for lunch?");
+      const root = bob.locator(".log .msg", {
+        hasText: "who is up for lunch?",
+      });
+      await root.waitFor();
+
+      // Bob replies in a thread from the message's Reply action.
+      await root.hover();
+      await root.getByRole("button", { name: /^Reply/ }).click();
+      const bobPanel = bob.getByRole("complementary", { name: "Thread" });
+      await bobPanel.locator(".msg", { hasText: "who is up for lunch?" })
+        .waitFor();
+      await replyInThread(bob, "me! noodles?");
+
+      // Alice sees "1 reply" by bob under her message, live, and not the
+      // reply itself in the room.
+      const summary = alice.locator(".log .msg .thread-summary");
+      await summary.filter({ hasText: "1 reply" }).waitFor();
+      expect(await summary.textContent()).toContain("bob");
+      expect(await summary.textContent()).toMatch(/last reply \d/);
+      await expect(
+        alice.locator(".log .msg", { hasText: "me! noodles?" }).count(),
+      ).resolves.toBe(0);
+
+      // Alice is elsewhere when bob writes again: her thread's reply badges
+      // #general as a mention.
+      await alice.locator('a.room[data-room="random"]').click();
+      await alice.locator("h1", { hasText: "random" }).waitFor();
+      await replyInThread(bob, "12:30 at the usual place");
+      await alice.locator('a.room[data-room="general"] .badge.mention')
+        .waitFor();
+
+      // Back in #general she opens the thread from "2 replies" and answers,
+      // also sending it to the room.
+      await alice.locator('a.room[data-room="general"]').click();
+      await summary.filter({ hasText: "2 replies" }).click();
+      const alicePanel = alice.getByRole("complementary", { name: "Thread" });
+      await alicePanel.locator(".msg", { hasText: "12:30 at the usual place" })
+        .waitFor();
+      await alicePanel.locator(".msg", { hasText: "me! noodles?" }).waitFor();
+      await replyInThread(alice, "see you there", true);
+      // Bob gets it in the thread and, also sent, in the room's timeline.
+      await bobPanel.locator(".msg", { hasText: "see you there" }).waitFor();
+      const inRoom = bob.locator(".log .msg", { hasText: "see you there" });
+      await inRoom.waitFor();
+      await inRoom.getByRole("button", { name: "Replied in a thread" })
+        .waitFor();
+      await bob.locator(".log .thread-summary", { hasText: "3 replies" })
+        .waitFor();
+      expect(
+        await bob.locator(".log .thread-summary").textContent(),
+      ).toContain("alice, bob");
+
+      // Escape closes the panel; after a reload everything is still there.
+      await bob.keyboard.press("Escape");
+      await bobPanel.waitFor({ state: "detached" });
+      await bob.reload();
+      await connected(bob);
+      await bob.locator(".log .thread-summary", { hasText: "3 replies" })
+        .click();
+      await bobPanel.locator(".msg", { hasText: "see you there" }).waitFor();
+      await expect(
+        bobPanel.locator(".thread-replies .msg .body").allTextContents(),
+      ).resolves.toEqual([
+        "me! noodles?",
+        "12:30 at the usual place",
+        "see you there",
+      ]);
+
+      // On a phone the thread is a drawer over the whole width.
+      const phone = await openPage(w, { viewport: PHONE });
+      await phone.getByLabel("Display name").fill("cy");
+      await phone.getByRole("button", { name: "Join the chat" }).click();
+      await connected(phone);
+      await phone.locator(".log .thread-summary", { hasText: "3 replies" })
+        .click();
+      const drawer = phone.getByRole("complementary", { name: "Thread" });
+      await drawer.locator(".msg", { hasText: "see you there" }).waitFor();
+      const box = await drawer.boundingBox();
+      expect(box?.width).toBe(PHONE.width);
+      await drawer.getByRole("button", { name: "Close thread" }).click();
+      await drawer.waitFor({ state: "detached" });
+
+      for (const p of [alice, bob, phone]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});
