@@ -16,6 +16,7 @@ import type { Config } from "@/lib/server/config.ts";
 import { type Bus, LocalBus } from "@/lib/server/bus/bus.ts";
 import { type Client, Hub } from "@/lib/server/realtime/hub.ts";
 import { authorKey, Identities, type Identity } from "./identity.ts";
+import { fold } from "@/lib/shared/names.ts";
 import { Metrics } from "@/lib/server/metrics.ts";
 import type {
   ChatMessage,
@@ -613,12 +614,22 @@ export class Chat {
     return this.#moderation.isBanned(room, user);
   }
 
-  /** Removes a user from a room, as its moderator. */
+  /**
+   * Removes a user from a room, as its moderator: they may not come back
+   * for a while, their membership ends (every socket of theirs is told
+   * `left`, reason `kicked`), and their connections here and elsewhere
+   * leave the room.
+   */
   async kick(by: PresenceUser, room: string, user: string): Promise<void> {
     if (!(await this.canModerate(by, room))) {
       throw new ChatError("forbidden", "Only a moderator may remove users");
     }
     await this.#moderation.ban(room, user);
+    // Members go by name here, as bans do: every member under that name.
+    const named = await this.store.members.named(room, [fold(user)]);
+    for (const m of named) {
+      await this.#membership.remove(room, m.key, m.name, "kicked");
+    }
     await this.bus.publish({ kind: "kick", room, user });
   }
 

@@ -56,6 +56,14 @@ export interface MembershipOptions {
   ) => Promise<void>;
 }
 
+/**
+ * The read mark that says a member key has been here before: kept as the
+ * read state of a "room" whose id no room can have (room ids are lower-case
+ * letters, digits, `_` and `-`), so a person who left every room is not
+ * given the default rooms again, on either store, without a new record.
+ */
+export const VISITED = "~visited";
+
 /** Who is a member of which room, and changing it. */
 export class Membership {
   readonly #o: MembershipOptions;
@@ -80,8 +88,8 @@ export class Membership {
 
   /**
    * The rooms `key` is a member of. On a first visit (no membership at all)
-   * the default rooms (`CHAT_ROOMS`) are joined first. A key known to be
-   * new is not looked up.
+   * the default rooms (`CHAT_ROOMS`) are joined first; not again for
+   * someone who left them all. A key known to be new is not looked up.
    */
   async roomsOf(
     key: string,
@@ -89,10 +97,16 @@ export class Membership {
     /** `key` is new (a token issued now): it can't be stored anywhere yet. */
     isNew = false,
   ): Promise<string[]> {
-    const rooms = isNew ? [] : await this.#o.store.members.roomsOf(key);
+    const { store } = this.#o;
+    const rooms = isNew ? [] : await store.members.roomsOf(key);
     if (rooms.length > 0) return rooms;
+    // Someone who left every room has been here: no defaults again.
+    if (!isNew && await this.#visited(key)) return [];
     const defaults = this.#o.config.rooms;
-    await Promise.all(defaults.map((room) => this.add(room, key, user)));
+    await Promise.all([
+      ...defaults.map((room) => this.add(room, key, user)),
+      this.#markVisited(key),
+    ]);
     return [...defaults];
   }
 
@@ -131,10 +145,12 @@ export class Membership {
     room: string,
     key: string,
     name: string,
-    reason?: "removed",
+    reason?: "removed" | "kicked",
   ): Promise<boolean> {
     const removed = await this.#o.store.members.remove(room, key);
     if (!removed) return false;
+    // Members from before visits were marked get marked on leaving.
+    await this.#markVisited(key);
     this.#forget(`count:${room}`);
     const facts = await this.#o.rooms.facts(room);
     if (facts && facts.kind !== "dm") {
@@ -215,6 +231,17 @@ export class Membership {
   /** Writes the pending membership events now (shutdown). */
   flush(): Promise<void> {
     return this.#events.flush();
+  }
+
+  /** Whether `key` was here before (its defaults were joined once). */
+  async #visited(key: string): Promise<boolean> {
+    const marks = await this.#o.store.reads.get(key, [VISITED]);
+    return (marks.get(VISITED) ?? 0) > 0;
+  }
+
+  /** Records that `key` has been here (a read mark under {@link VISITED}). */
+  async #markVisited(key: string): Promise<void> {
+    await this.#o.store.reads.set(key, VISITED, 1);
   }
 
   /** The other person of a DM, by name. */

@@ -151,14 +151,14 @@ export class Subscriptions {
    */
   async leave(client: Client, room: string): Promise<void> {
     const key = client.author;
-    const subscribed = client.rooms.has(room);
     const session = this.#sessions.get(client);
     session?.previews.delete(room);
     session?.welcomed.delete(room);
-    // Ended: the hub takes every subscribed socket of the person out.
+    // Ended: the hub takes every subscribed socket of the person out and
+    // tells each of them, this one too.
     const ended = key !== undefined &&
       await this.#o.membership.remove(room, key, client.user.name);
-    if (!ended || !subscribed) {
+    if (!ended) {
       this.#o.hub.unsubscribe(client, room);
       this.#o.hub.sendFrame(client, { type: "left", room });
     }

@@ -87,8 +87,8 @@ export interface SubscribeInfo {
 /** Options of {@link Hub.memberRemoved}. */
 export interface MemberRemovedOptions {
   /**
-   * The member key (`authorKey`): its sockets subscribed to the room, on
-   * every instance, leave it and are told `left`.
+   * The member key (`authorKey`): its sockets, on every instance, are told
+   * `left`, and those subscribed to the room leave it.
    */
   key?: string;
   /** Why, in those `left` frames. */
@@ -626,8 +626,9 @@ export class Hub {
     }
     this.#presence.memberRemoved(room, name);
     if (key === undefined) return;
+    // Every socket of the person learns it, subscribed to the room or not
+    // (a tab showing another room drops it from its list).
     for (const c of [...this.#byAuthor.get(key) ?? []]) {
-      if (!c.rooms.has(room)) continue;
       this.unsubscribe(c, room);
       if (c.format === "v1") {
         this.sendFrame(c, {
