@@ -281,3 +281,78 @@ Deno.test("membership - the original endpoints never see stored membership event
     await Promise.all([old.close(), client.close(), gus.close()]);
   });
 });
+
+Deno.test("membership - a kick ends membership and every tab of the person learns it, subscribed to the room or not", async () => {
+  await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "50" }, async (s) => {
+    const cookie = await account(s, "owner");
+    const owner = await open(s, "owner", { cookie });
+    owner.send({ type: "create", room: "team" });
+    await owner.next("room", (f) => (f.room as Frame).id === "team");
+    const gus = await open(s, "gus");
+    const token = welcome(gus).token as string;
+    expect((await join(gus, "team")).members).toBe(2);
+    // A second tab showing other rooms: not subscribed to "team".
+    const other = await open(s, "gus", { token });
+    expect(welcomeRooms(other).has("team")).toBe(true);
+    owner.send({ type: "kick", room: "team", user: "gus" });
+    await gus.next("left", (f) => f.room === "team" && f.reason === "kicked");
+    await other.next("left", (f) => f.room === "team" && f.reason === "kicked");
+    expect(gus.of("left").filter((f) => f.room === "team")).toHaveLength(1);
+    // No longer a member: not in a new tab's rooms, not counted.
+    const again = await open(s, "gus", { token });
+    expect(welcomeRooms(again).has("team")).toBe(false);
+    owner.send({ type: "members", room: "team" });
+    const page = await owner.next("members", (f) => f.room === "team");
+    expect(page.total).toBe(1);
+    await Promise.all([owner, gus, other, again].map((c) => c.close()));
+  });
+});
+
+Deno.test("membership - a private room's removed member learns it on every tab, subscribed or not", async () => {
+  await withServer({}, async (s) => {
+    const owner = await open(s, "owner", { cookie: await account(s, "owner") });
+    const cookie = await account(s, "ana");
+    const ana = await open(s, "ana", { cookie });
+    owner.send({ type: "create", room: "inner", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "inner");
+    owner.send({ type: "invite", room: "inner", user: "ana" });
+    await ana.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(ana, "inner");
+    const tab2 = await open(s, "ana", { cookie });
+    owner.send({ type: "remove", room: "inner", user: "ana" });
+    await ana.next("left", (f) => f.room === "inner" && f.reason === "removed");
+    await tab2.next(
+      "left",
+      (f) => f.room === "inner" && f.reason === "removed",
+    );
+    await Promise.all([owner, ana, tab2].map((c) => c.close()));
+  });
+});
+
+Deno.test("membership - someone who left every room is not given the default rooms again", async () => {
+  await withServer({}, async (s) => {
+    const cookie = await account(s, "ana");
+    const ana = await open(s, "ana", { cookie });
+    const guest = await open(s, "gus");
+    const token = welcome(guest).token as string;
+    for (const c of [ana, guest]) {
+      const rooms = [...welcomeRooms(c).keys()];
+      expect(rooms).toEqual(["general", "random"]);
+      for (const room of rooms) {
+        c.send({ type: "leave", room });
+        await c.next("left", (f) => f.room === room);
+      }
+      await c.close();
+    }
+    const back = await open(s, "ana", { cookie });
+    const guestBack = await open(s, "gus", { token });
+    expect(welcomeRooms(back).size).toBe(0);
+    expect(welcomeRooms(guestBack).size).toBe(0);
+    // Joining again is deliberate, and works.
+    expect((await join(guestBack, "general")).room).toBe("general");
+    // A new guest still gets the defaults.
+    const newcomer = await open(s, "mo");
+    expect([...welcomeRooms(newcomer).keys()]).toEqual(["general", "random"]);
+    await Promise.all([back, guestBack, newcomer].map((c) => c.close()));
+  });
+});
