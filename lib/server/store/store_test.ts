@@ -217,6 +217,39 @@ const cases: Case[] = [
     },
   ],
   [
+    "the same clientId sent through two handles at once is stored once",
+    async (place) => {
+      const one = await place.open();
+      const two = await place.open();
+      try {
+        // Rounds of racing resends, each round's other sends in the batch.
+        for (let round = 0; round < 5; round++) {
+          const sends = [one, two, one, two].map((store, i) =>
+            Promise.all([
+              store.append({
+                room: "r",
+                user: "u",
+                text: `hi ${round}`,
+                clientId: `k${round}`,
+              }),
+              store.append({ room: `o${i}`, user: "v", text: "x" }),
+            ]).then(([a]) => a)
+          );
+          const results = await Promise.all(sends);
+          expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+          expect(new Set(results.map((r) => r.message.id)).size).toBe(1);
+        }
+        expect(await one.lastId("r")).toBe(5);
+        expect((await two.range("r", 0)).map((m) => m.clientId)).toEqual(
+          ["k0", "k1", "k2", "k3", "k4"],
+        );
+      } finally {
+        await one.close();
+        await two.close();
+      }
+    },
+  ],
+  [
     "one batch spans many rooms; a clientId repeats only within its room",
     (place) =>
       using(place, {}, async (store) => {
