@@ -187,7 +187,7 @@ export function MessageList(
               </span>
             </button>
           )}
-          {!inThread && !item.deleted && (mine || moderator || canReply) && (
+          {!item.deleted && (mine || moderator || canReply) && (
             <div
               class="actions"
               role="group"
@@ -204,11 +204,11 @@ export function MessageList(
                   </span>
                 </button>
               )}
-              {mine && (
+              {mine && onEdit && (
                 <button
                   type="button"
                   class="link"
-                  onClick={() => onEdit?.(item.id, item.text)}
+                  onClick={() => onEdit(item.id, item.text)}
                 >
                   Edit<span class="sr-only">message {item.id}</span>
                 </button>

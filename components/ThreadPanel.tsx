@@ -33,6 +33,12 @@ export interface ThreadPanelProps {
   onRetry?: (clientId: string) => void;
   /** Drops a refused reply. */
   onDiscard?: (clientId: string) => void;
+  /** Deletes a reply, once confirmed. */
+  onDelete?: (id: number) => void;
+  /** Whether one's own reply may still be edited or deleted. */
+  canChange?: (room: string, id: number) => boolean;
+  /** Whether the reader moderates the room (deletes any reply). */
+  moderator?: boolean;
 }
 
 /**
@@ -93,6 +99,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             pending={[]}
             me={me}
             inThread
+            canChange={() => false}
           />
         )}
         <p class="thread-count" aria-live="polite">
@@ -113,6 +120,9 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             inThread
             onRetry={props.onRetry}
             onDiscard={props.onDiscard}
+            onDelete={props.onDelete}
+            canChange={props.canChange}
+            moderator={props.moderator}
           />
         </div>
       </div>

@@ -499,6 +499,10 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onClose={closeThread}
           onRetry={(id) => conn.value?.retry(id)}
           onDiscard={(id) => conn.value?.discard(id)}
+          onDelete={(id) =>
+            conn.value?.sendFrame({ type: "delete", room: thread.room, id })}
+          canChange={canChange}
+          moderator={moderator}
         />
       )}
       {drawer.open.value && (

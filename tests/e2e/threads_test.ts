@@ -107,6 +107,15 @@ Deno.test({
         "see you there",
       ]);
 
+      // One's own reply can be deleted from the panel.
+      const own = bobPanel.locator(".thread-replies .msg", {
+        hasText: "12:30 at the usual place",
+      });
+      await own.hover();
+      await own.getByRole("button", { name: /^Delete/ }).click();
+      await own.getByRole("button", { name: /^Really delete/ }).click();
+      await bobPanel.locator(".thread-replies .msg.deleted").waitFor();
+
       // On a phone the thread is a drawer over the whole width.
       const phone = await openPage(w, { viewport: PHONE });
       await phone.getByLabel("Display name").fill("cy");
