@@ -95,6 +95,8 @@ export class ChatStore {
   readonly #rooms = new Map<string, RoomState>();
   /** Per room, the cursor of the members page asked for (null: the first). */
   readonly #membersAsked = new Map<string, string | null>();
+  /** Per room, the newest id when `joined` counted its members. */
+  readonly #countedUpTo = new Map<string, number>();
   /** Whether the open room's divider waits for the first `welcome`. */
   #dividerPending = true;
 
@@ -232,6 +234,7 @@ export class ChatStore {
         batch(() => {
           r.online.value = frame.online;
           r.total.value = frame.members;
+          this.#countedUpTo.set(frame.room, frame.lastId);
           // The first online members, until a page of members arrives.
           if (!this.#membersAsked.has(frame.room)) {
             r.members.value = frame.users.map((u) => ({
@@ -357,6 +360,11 @@ export class ChatStore {
         | (Item & { kind: "message" })
         | undefined;
     if (parent) this.#update(m.room, parent.id, (p) => withReply(p, m));
+    // A membership event newer than the count moves it.
+    if (m.event && m.id > (this.#countedUpTo.get(m.room) ?? Infinity)) {
+      const step = m.event.kind === "joined" ? m.event.count : -m.event.count;
+      r.total.value = Math.max(r.total.value + step, r.online.value, 0);
+    }
     const own = m.user === this.me.value && !m.event;
     const mentioned = !own && !m.event && this.me.value !== "" &&
       (mentionsUser(m.text, this.me.value) ||

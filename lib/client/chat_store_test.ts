@@ -266,6 +266,32 @@ Deno.test("chat store - membership events are lines of their own: no mention, no
   expect(store.myRoom("general")?.lastId).toBe(1);
 });
 
+Deno.test("chat store - live membership events move the member count; replayed ones don't count twice", () => {
+  const store = new ChatStore();
+  const r = store.room("general");
+  store.apply({
+    type: "joined",
+    room: "general",
+    users: [],
+    online: 1,
+    members: 2,
+    lastId: 5,
+    lastRead: 5,
+  });
+  const event = (id: number, kind: "joined" | "left", count: number) =>
+    store.apply({
+      type: "message",
+      ...msg(id, "", `${count} ${kind}`),
+      event: { kind, users: ["x"], count },
+    });
+  event(5, "joined", 2); // Counted already.
+  expect(r.total.value).toBe(2);
+  event(6, "joined", 3);
+  expect(r.total.value).toBe(5);
+  event(7, "left", 1);
+  expect(r.total.value).toBe(4);
+});
+
 Deno.test("chat store - a room keeps at most MAX_ITEMS items", () => {
   const store = new ChatStore();
   store.open("general");
