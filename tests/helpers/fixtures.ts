@@ -20,6 +20,9 @@ export const guestMessage: Required<Omit<ChatMessage, "event" | "file">> = {
   edited: true,
   deleted: false,
   guest: true,
+  parent: 3,
+  alsoInRoom: true,
+  thread: { replies: 2, lastId: 9, lastTs: 1_700_000_000_456, users: ["bo"] },
 };
 
 /**
