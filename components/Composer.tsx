@@ -1,6 +1,13 @@
-import type { RefObject, VNode } from "preact";
+import type { ComponentType, RefObject, VNode } from "preact";
 import { type Signal, useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
+import type { MemberEntry, MyRoom } from "@/lib/shared/protocol.ts";
+import { fetchDirectory } from "@/lib/client/directory.ts";
+import type { EmojiPickerProps } from "@/components/EmojiPicker.tsx";
+import type {
+  Completion,
+  CompletionList,
+} from "@/components/CompletionList.tsx";
 
 /** An own message being edited in the composer. */
 export interface Editing {
@@ -26,6 +33,14 @@ export interface ComposerProps {
   onTyping: () => void;
   /** Up-arrow in an empty composer: edit one's last message. */
   onEditLast: () => void;
+  /** The room's members as the page holds them, for `@` completion. */
+  members: readonly MemberEntry[];
+  /** How many of the room's members are online (said beside `@here`). */
+  online: number;
+  /** The user's rooms, for `#` completion (with the directory). */
+  rooms: readonly MyRoom[];
+  /** The user's own name. */
+  me: string;
 }
 
 /** What the composer held in a room left for another. */
@@ -36,18 +51,77 @@ interface Draft {
 
 const encoder = new TextEncoder();
 
+/** The emoji picker, once its chunk has loaded. */
+let loadedPicker: ComponentType<EmojiPickerProps> | null = null;
+/** The completion code, loaded on the first token typed. */
+let completionCode: Promise<typeof import("./CompletionList.tsx")> | null =
+  null;
+
+/** Whether a token to complete may end at the caret (checked closely later). */
+const MAYBE_TOKEN = /[@#:][^\s@#:]*$/;
+
 /**
  * Where messages are written: Enter sends, Shift+Enter breaks the line (on
  * touch screens Enter breaks the line and the Send button sends), Up-arrow
  * in an empty box edits one's last message, Escape cancels an edit; text
  * over the server's limit is refused here. It grows with its text up to
- * about eight lines, and each room keeps its own draft and edit.
+ * about eight lines, and each room keeps its own draft and edit. `@`, `#`
+ * and `:` open a list of members, rooms or emoji to complete from; the
+ * emoji button opens a picker, whose code loads only then.
  */
 export function Composer(props: ComposerProps): VNode {
   const { room, maxBytes, editing, inputRef } = props;
   const over = useSignal(0);
   const drafts = useRef(new Map<string, Draft>());
   const shown = useRef(room);
+  const latest = useRef(props);
+  latest.current = props;
+  const picker = useSignal(false);
+  const Picker = useSignal(loadedPicker);
+
+  /** Replaces `start`–`end` with `text`, as typing would (undo included). */
+  const insert = (start: number, end: number, text: string) => {
+    const el = inputRef.current;
+    if (!el) return;
+    el.focus();
+    el.setSelectionRange(start, end);
+    if (!document.execCommand("insertText", false, text)) {
+      el.setRangeText(text, start, end, "end");
+      el.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  };
+  const completion = useSignal<
+    { c: Completion; List: typeof CompletionList } | null
+  >(null);
+  const c = completion.value?.c;
+  /** Completes at the caret of `el`, loading the code on the first token. */
+  const complete = (el: HTMLTextAreaElement) => {
+    const loaded = completion.peek();
+    if (loaded) return loaded.c.update(el);
+    if (!MAYBE_TOKEN.test(el.value.slice(0, el.selectionEnd))) return;
+    (completionCode ??= import("./CompletionList.tsx")).then((m) => {
+      const c = new m.Completion(() => {
+        const p = latest.current;
+        return {
+          members: p.members,
+          rooms: p.rooms,
+          me: p.me,
+          online: p.online,
+          directory: () =>
+            fetchDirectory(undefined, 200).then((page) => page?.rooms ?? []),
+        };
+      }, insert);
+      completion.value ??= { c, List: m.CompletionList };
+      completion.value.c.update(el);
+    });
+  };
+  const togglePicker = async () => {
+    picker.value = !picker.peek();
+    if (!Picker.peek()) {
+      const m = await import("@/components/EmojiPicker.tsx");
+      Picker.value = loadedPicker = m.EmojiPicker;
+    }
+  };
 
   // Switching rooms: keep this room's draft and edit, bring back the other's.
   useEffect(() => {
@@ -63,6 +137,7 @@ export function Composer(props: ComposerProps): VNode {
     editing.value = draft?.editing ?? null;
     measure(el.value);
     grow(el);
+    completion.peek()?.c.close();
   }, [room]);
 
   const measure = (text: string) => {
@@ -111,17 +186,29 @@ export function Composer(props: ComposerProps): VNode {
         }}
       >
         <label for="composer" class="sr-only">Message #{room}</label>
+        {completion.value && <completion.value.List c={completion.value.c} />}
         <textarea
           id="composer"
           ref={inputRef}
           rows={1}
           placeholder={`Message #${room}`}
+          aria-autocomplete="list"
+          {...c?.attributes()}
           onInput={(e) => {
             measure(e.currentTarget.value);
             grow(e.currentTarget);
+            complete(e.currentTarget);
             if (!editing.value) props.onTyping();
           }}
+          onClick={(e) => complete(e.currentTarget)}
+          onBlur={() => c?.close()}
+          onKeyUp={(e) => {
+            if (/^(Arrow(Left|Right)|Home|End)$/.test(e.key)) {
+              complete(e.currentTarget);
+            }
+          }}
           onKeyDown={(e) => {
+            if (c?.keyDown(e)) return;
             if (e.key === "Escape" && editing.value) {
               e.stopPropagation();
               cancel();
@@ -143,6 +230,29 @@ export function Composer(props: ComposerProps): VNode {
             }
           }}
         />
+        <button
+          type="button"
+          class="icon emoji-toggle"
+          aria-label="Emoji"
+          aria-haspopup="dialog"
+          aria-expanded={picker.value}
+          onClick={togglePicker}
+        >
+          ☺
+        </button>
+        {picker.value && Picker.value && (
+          <Picker.value
+            onPick={(emoji) => {
+              const el = inputRef.current;
+              if (el) insert(el.selectionStart, el.selectionEnd, emoji);
+              picker.value = false;
+            }}
+            onClose={() => {
+              picker.value = false;
+              inputRef.current?.focus();
+            }}
+          />
+        )}
         <button type="submit" class="button">Send</button>
       </form>
     </>

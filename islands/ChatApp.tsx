@@ -429,6 +429,10 @@ export default function ChatApp(props: ChatAppProps): VNode {
                 inputRef={inputRef}
                 onSubmit={submit}
                 onTyping={onTyping}
+                members={room.members.value}
+                online={room.online.value}
+                rooms={store.rooms.value}
+                me={store.me.value}
                 onEditLast={() => {
                   const last = room.items.value.findLast((i) =>
                     i.kind === "message" && i.user === store.me.value &&
