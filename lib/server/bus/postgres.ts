@@ -10,9 +10,14 @@
  * `bus_spill` and the notification carries its row id.
  *
  * PostgreSQL is the record as well as the bus: messages are committed before
- * they are published. While the listening connection is lost the bus logs
- * once, delivers to this instance only, reconnects with backoff and then
- * emits `resync` so the hub re-reads history.
+ * they are published. An event reaches this instance's receivers at once,
+ * when it is published (as on the local bus), and the others by `NOTIFY`;
+ * its own notification, when it comes back, is recognised and skipped, so
+ * this instance's sockets don't wait for a round trip through PostgreSQL
+ * and its CPU doesn't parse its own events twice. While the listening
+ * connection is lost the bus logs once, delivers to this instance only,
+ * reconnects with backoff and then emits `resync` so the hub re-reads
+ * history.
  *
  * @module
  */
@@ -50,6 +55,12 @@ const MAX_BACKOFF_MS = 2000;
 
 /** Events per NOTIFY statement. */
 const MAX_NOTIFY_BATCH = 200;
+/**
+ * Own notifications awaited at most; past it (notifications that will never
+ * come, e.g. sent while the listening connection was down) they are
+ * forgotten, and a few own events may then be handed on twice.
+ */
+const MAX_OWN_PENDING = 100_000;
 
 const spillRef = z.object({ spill: z.number().int() });
 
@@ -80,6 +91,14 @@ export class PostgresBus implements Bus {
   #waiting = 0;
   /** Events waiting to be notified, in publish order. */
   readonly #outbox: Outgoing[] = [];
+  /**
+   * Payloads this instance notified whose notification has not come back
+   * yet, with how many: each is skipped once when it does (the event was
+   * handed on when published). An identical payload from another instance
+   * may be taken for ours; the two are the same event, so the count of
+   * deliveries is still right.
+   */
+  readonly #own = new Map<string, number>();
   #sending = false;
   #listener?: Db;
   #listening = false;
@@ -161,6 +180,8 @@ export class PostgresBus implements Bus {
       throw error;
     }
     this.#listening = true;
+    // Notifications sent before this connection listened never come to it.
+    this.#own.clear();
   }
 
   /** The listening connection closed: log once, then listen again with backoff. */
@@ -188,10 +209,38 @@ export class PostgresBus implements Bus {
     })().finally(() => this.#relistening = undefined);
   }
 
-  /** Publishes to every instance; while PostgreSQL is away, to this one only. Never rejects. */
+  /**
+   * Publishes to every instance: to this one at once, to the others by
+   * `NOTIFY` (while PostgreSQL is away, to this one only). Never rejects.
+   */
   publish(event: BusEvent): Promise<void> {
-    if (event.kind === "resync") return Promise.resolve(this.#emit(event));
+    this.#emit(event);
+    if (event.kind === "resync") return Promise.resolve();
     return this.#enqueue(event);
+  }
+
+  /** Notes payloads about to be notified, so their return is skipped. */
+  #expect(payloads: string[]): void {
+    if (this.#own.size + payloads.length > MAX_OWN_PENDING) this.#own.clear();
+    for (const p of payloads) this.#own.set(p, (this.#own.get(p) ?? 0) + 1);
+  }
+
+  /** Forgets payloads whose notification won't come (the statement failed). */
+  #unexpect(payloads: string[]): void {
+    for (const p of payloads) {
+      const n = this.#own.get(p) ?? 0;
+      if (n <= 1) this.#own.delete(p);
+      else this.#own.set(p, n - 1);
+    }
+  }
+
+  /** Whether `raw` is this instance's own notification (then counted off). */
+  #isOwn(raw: string): boolean {
+    const n = this.#own.get(raw);
+    if (n === undefined) return false;
+    if (n <= 1) this.#own.delete(raw);
+    else this.#own.set(raw, n - 1);
+    return true;
   }
 
   #enqueue(event: BusEvent): Promise<void> {
@@ -216,12 +265,15 @@ export class PostgresBus implements Bus {
           if (small.length === 0) return;
           const sent = small;
           small = [];
+          const payloads = sent.map((s) => s.payload);
+          this.#expect(payloads);
           await this.#notify(
             sent.map((s) => s.item),
             () =>
               this.#sql`SELECT pg_notify(${CHANNEL}, p) FROM (
-                SELECT p FROM unnest(${sent.map((s) => s.payload)}::text[])
+                SELECT p FROM unnest(${payloads}::text[])
                   WITH ORDINALITY AS v(p, n) ORDER BY n) AS ordered`,
+            payloads,
           );
         };
         for (const item of batch) {
@@ -235,7 +287,12 @@ export class PostgresBus implements Bus {
             continue;
           }
           await flush();
-          await this.#notify([item], () => this.#spill(payload));
+          let ref: string | undefined;
+          await this.#notify(
+            [item],
+            () => this.#spill(payload, (r) => this.#expect([ref = r])),
+            () => ref === undefined ? [] : [ref],
+          );
         }
         await flush();
       }
@@ -244,29 +301,43 @@ export class PostgresBus implements Bus {
     }
   }
 
-  /** Runs `send`; on failure delivers `items` here only. Never rejects. */
-  async #notify(items: Outgoing[], send: () => Promise<unknown>) {
+  /**
+   * Runs `send`; on failure `items` stay delivered here only (they were
+   * when published) and their `payloads` are no longer awaited. Never
+   * rejects.
+   */
+  async #notify(
+    items: Outgoing[],
+    send: () => Promise<unknown>,
+    payloads: string[] | (() => string[]),
+  ) {
     try {
       await send();
     } catch (error) {
       // The store has them already; other instances catch up on resync.
       this.#log.warn(
-        "publishing {n} events failed, delivering locally: {error}",
+        "publishing {n} events failed, delivered locally only: {error}",
         { n: items.length, error: String(error) },
       );
-      for (const { event } of items) this.#emit(event);
+      this.#unexpect(typeof payloads === "function" ? payloads() : payloads);
     }
     for (const item of items) item.done();
   }
 
-  /** An event over NOTIFY's limit: stored, and notified by its row id. */
-  async #spill(payload: string): Promise<void> {
+  /**
+   * An event over NOTIFY's limit: stored, and notified by its row id;
+   * `expect` gets the notification's payload before it is sent.
+   */
+  async #spill(
+    payload: string,
+    expect: (ref: string) => void,
+  ): Promise<void> {
     await this.#sql.begin(async (tx) => {
       const [row] = await tx<{ id: number }[]>`
         INSERT INTO bus_spill (payload) VALUES (${payload}) RETURNING id`;
-      await tx`SELECT pg_notify(${CHANNEL}, ${
-        JSON.stringify({ spill: row.id })
-      })`;
+      const ref = JSON.stringify({ spill: row.id });
+      expect(ref);
+      await tx`SELECT pg_notify(${CHANNEL}, ${ref})`;
       await tx`DELETE FROM bus_spill
         WHERE created_at < now() - make_interval(secs => ${SPILL_KEEP_S})`;
     });
@@ -325,6 +396,8 @@ export class PostgresBus implements Bus {
    * first; notifications after it wait for it, so events keep their order.
    */
   #receive(raw: string): void {
+    // Handed on when it was published.
+    if (this.#isOwn(raw)) return;
     const parsed = parseJson(raw);
     const ref = spillRef.safeParse(parsed);
     if (!ref.success && this.#waiting === 0) {

@@ -23,6 +23,9 @@ Deno.test("postgres bus - two instances see each other's events, presence and me
   try {
     const message = { id: 1, room: "general", user: "ann", text: "hi", ts: 5 };
     await a.bus.publish({ kind: "message", message });
+    // Each instance has its own events at once, the other's by NOTIFY.
+    expect(a.events).toEqual([{ kind: "message", message }]);
+    await until(() => b.events.length >= 1, { what: "the message on b" });
     await b.bus.publish({
       kind: "typing",
       room: "general",
@@ -71,6 +74,18 @@ Deno.test("postgres bus - two instances see each other's events, presence and me
       what: "the large part",
     });
     expect(b.events.slice(-2)).toEqual([part, presenceEvents[2]]);
+    // Own events come back by NOTIFY too, and are not handed on again: once
+    // a has b's last event (notified after all of a's), each has each once.
+    await b.bus.publish({ kind: "room", room: "last" });
+    await until(() => a.events.some((e) => e.kind === "room"), {
+      what: "b's last event on a",
+    });
+    await until(() => b.events.length === a.events.length, {
+      what: "as many events on b as on a",
+    });
+    expect(a.events.length).toBe(6 + presenceEvents.length);
+    const key = (e: BusEvent) => JSON.stringify(e);
+    expect(a.events.map(key).sort()).toEqual(b.events.map(key).sort());
     expect(await a.bus.healthy()).toBe(true);
   } finally {
     await a.bus.close();
