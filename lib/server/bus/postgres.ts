@@ -56,6 +56,12 @@ const MAX_BACKOFF_MS = 2000;
 /** Events per NOTIFY statement. */
 const MAX_NOTIFY_BATCH = 200;
 /**
+ * At most one NOTIFY statement starts per this many ms unless a full batch
+ * waits: other instances get events up to this much later, in a fraction
+ * of the statements.
+ */
+const NOTIFY_EVERY_MS = 5;
+/**
  * Own notifications awaited at most; past it (notifications that will never
  * come, e.g. sent while the listening connection was down) they are
  * forgotten, and a few own events may then be handed on twice.
@@ -91,6 +97,8 @@ export class PostgresBus implements Bus {
   #waiting = 0;
   /** Events waiting to be notified, in publish order. */
   readonly #outbox: Outgoing[] = [];
+  /** When the last NOTIFY statement started (`performance.now()`). */
+  #notifiedAt = -Infinity;
   /**
    * Payloads this instance notified whose notification has not come back
    * yet, with how many: each is skipped once when it does (the event was
@@ -259,6 +267,13 @@ export class PostgresBus implements Bus {
     this.#sending = true;
     try {
       while (this.#outbox.length > 0) {
+        // Local receivers have the events already: a short wait lets a
+        // busy instance notify in fewer, larger statements.
+        const wait = this.#notifiedAt + NOTIFY_EVERY_MS - performance.now();
+        if (wait > 0 && this.#outbox.length < MAX_NOTIFY_BATCH) {
+          await new Promise((r) => setTimeout(r, wait));
+        }
+        this.#notifiedAt = performance.now();
         const batch = this.#outbox.splice(0, MAX_NOTIFY_BATCH);
         let small: { payload: string; item: Outgoing }[] = [];
         const flush = async () => {

@@ -1,4 +1,6 @@
 import { expect } from "expect";
+import net from "node:net";
+import type { Buffer } from "node:buffer";
 import { upgradeWebSocket } from "@/lib/fresh/upgrade.ts";
 import { textFrame } from "./node_websocket.ts";
 import { listenNode } from "./node_listener.ts";
@@ -44,6 +46,60 @@ Deno.test("node websocket - a close the peer never answers ends in a reset after
     }
     expect(closes.length).toBe(1);
   } finally {
+    await listener.shutdown(0);
+  }
+});
+
+Deno.test("node websocket - the frames of one turn leave in one write, in order", async () => {
+  // Every write the listener's sockets make, as the chunks of each call.
+  const proto = net.Socket.prototype as unknown as {
+    _write: (c: Buffer | string, e: string, cb: () => void) => void;
+    _writev: (c: { chunk: Buffer | string }[], cb: () => void) => void;
+  };
+  const write = proto._write, writev = proto._writev;
+  const calls: string[][] = [];
+  // A text frame's payload (short ones: a 2-byte header); anything else raw.
+  const text = (c: Buffer | string) =>
+    typeof c === "string" ? c : String(c.subarray(c[0] === 0x81 ? 2 : 0));
+  proto._write = function (c, e, cb) {
+    calls.push([text(c)]);
+    return write.call(this, c, e, cb);
+  };
+  proto._writev = function (c, cb) {
+    calls.push(c.map((x) => text(x.chunk)));
+    return writev.call(this, c, cb);
+  };
+  let sent = false;
+  const listener = await listenNode((req) => {
+    const { socket, response } = upgradeWebSocket(req);
+    socket.onopen = () => {
+      calls.length = 0;
+      for (const text of ["message", "read", "ack"]) socket.send(text);
+      setTimeout(() => {
+        socket.send("later");
+        sent = true;
+      }, 20);
+    };
+    return response;
+  }, {
+    hostname: "127.0.0.1",
+    port: 0,
+    headerTimeoutMs: 10_000,
+    maxFrameBytes: 1024,
+    closeTimeoutMs: 300,
+  });
+  try {
+    const { conn } = await rawUpgrade(listener.port, "/");
+    const deadline = Date.now() + 5000;
+    while (!sent && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await new Promise((r) => setTimeout(r, 50));
+    expect(calls).toEqual([["message", "read", "ack"], ["later"]]);
+    conn.close();
+  } finally {
+    proto._write = write;
+    proto._writev = writev;
     await listener.shutdown(0);
   }
 });
