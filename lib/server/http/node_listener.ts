@@ -4,7 +4,9 @@
  *
  * - A connection must send a request's headers within `headerTimeoutMs`
  *   (also the idle time allowed between keep-alive requests), or it is
- *   closed: idle and trickling connections can't pile up.
+ *   closed: idle and trickling connections can't pile up. Time the server
+ *   itself was too busy to read (its event loop running late, as in a
+ *   connect storm of thousands) is added back, a few times at most.
  * - Sockets are kept below the open-files limit: past `maxSockets` the
  *   oldest connection still waiting for headers is shed (or the newcomer,
  *   when none waits), so accepting never runs out of descriptors.
@@ -89,6 +91,33 @@ function reserve(soft: number): number {
   return Math.max(64, Math.ceil(soft / 8)) + (openFileCount() ?? 64);
 }
 
+/** How often the event loop's lateness is sampled. */
+const LAG_TICK_MS = 100;
+/** Lateness below this, over a header wait, is not given back. */
+const LAG_GRACE_MS = 50;
+/** A header wait is extended by the loop's lateness at most this often. */
+const MAX_LAG_EXTENSIONS = 5;
+
+/**
+ * How late this process's timers have run in total: the time the event
+ * loop was too busy (or the machine too loaded) to get to its work.
+ */
+class LoopLag {
+  /** Milliseconds of lateness so far. */
+  total = 0;
+  #last = performance.now();
+  readonly #timer = setInterval(() => {
+    const now = performance.now();
+    this.total += Math.max(0, now - this.#last - LAG_TICK_MS);
+    this.#last = now;
+  }, LAG_TICK_MS);
+
+  /** Stops sampling. */
+  stop(): void {
+    clearInterval(this.#timer);
+  }
+}
+
 /** Starts serving `handler`; resolves once listening. */
 export async function listenNode(
   handler: Handler,
@@ -112,16 +141,27 @@ export async function listenNode(
   let lastShedLog = 0;
   let stopping = false;
 
+  const lag = new LoopLag();
   const wait = (socket: net.Socket) => {
     busy(socket);
     if (socket.destroyed) return;
-    waiting.set(
-      socket,
-      setTimeout(() => {
-        counts.timedOut++;
-        socket.destroy();
-      }, options.headerTimeoutMs),
-    );
+    // Time this server was too busy to read doesn't count against the
+    // client (a connect storm must not be shed as slow), up to a limit.
+    let owedFrom = lag.total;
+    let extended = 0;
+    const expire = () => {
+      const owed = lag.total - owedFrom;
+      if (owed >= LAG_GRACE_MS && extended < MAX_LAG_EXTENSIONS) {
+        owedFrom = lag.total;
+        extended++;
+        waiting.set(socket, setTimeout(expire, owed));
+        return;
+      }
+      waiting.delete(socket);
+      counts.timedOut++;
+      socket.destroy();
+    };
+    waiting.set(socket, setTimeout(expire, options.headerTimeoutMs));
   };
   const busy = (socket: net.Socket) => {
     const timer = waiting.get(socket);
@@ -352,6 +392,7 @@ export async function listenNode(
     async shutdown(graceMs: number) {
       stopping = true;
       clearInterval(watchdog);
+      lag.stop();
       server.close();
       for (const s of [...waiting.keys()]) s.destroy();
       const deadline = Date.now() + graceMs;

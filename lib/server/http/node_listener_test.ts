@@ -217,3 +217,33 @@ Deno.test("listener - a long streamed response waits for the client without pili
     process.off("warning", onWarning);
   }
 });
+
+Deno.test("listener - a connection the server was too busy to read in time is served, not shed as slow", async () => {
+  let blocked = false;
+  const busyOnce: Handler = () => {
+    if (!blocked) {
+      blocked = true;
+      // The event loop is stuck well past the header timeout.
+      const until = performance.now() + 1500;
+      while (performance.now() < until) { /* busy */ }
+    }
+    return new Response("ok");
+  };
+  await withListener(busyOnce, { headerTimeoutMs: 300 }, async (port) => {
+    const waiter = await Deno.connect({ hostname: "127.0.0.1", port });
+    await new Promise((r) => setTimeout(r, 100)); // accepted, its timer set
+    const blocker = fetch(`http://127.0.0.1:${port}/`);
+    await new Promise((r) => setTimeout(r, 100));
+    // Sent in time; only the server is late reading it.
+    await waiter.write(
+      encoder.encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    expect(await (await blocker).text()).toBe("ok");
+    const buf = new Uint8Array(4096);
+    const n = await waiter.read(buf);
+    expect(new TextDecoder().decode(buf.subarray(0, n ?? 0))).toMatch(
+      /^HTTP\/1\.1 200/,
+    );
+    waiter.close();
+  });
+});
