@@ -90,12 +90,12 @@ Deno.test("membership - first visit joins the default rooms; membership and read
       const ana = await open(s, "ana", { cookie });
       const rooms = welcomeRooms(ana);
       expect([...rooms.keys()].sort()).toEqual(["general", "random", "team"]);
-      // Ana read nothing of it; gus's own messages are read.
+      // Ana read nothing of it: gus's two messages (his joining is no news).
       expect(rooms.get("team")).toMatchObject({
         members: 2,
         lastId: 3,
         lastRead: 0,
-        unread: 3,
+        unread: 2,
       });
       const gus = await open(s, "gus", { token: token! });
       expect(welcomeRooms(gus).get("team")).toMatchObject({
@@ -354,5 +354,44 @@ Deno.test("membership - someone who left every room is not given the default roo
     const newcomer = await open(s, "mo");
     expect([...welcomeRooms(newcomer).keys()]).toEqual(["general", "random"]);
     await Promise.all([back, guestBack, newcomer].map((c) => c.close()));
+  });
+});
+
+Deno.test("membership - stored membership events are not counted as unread", async () => {
+  await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "50" }, async (s) => {
+    const cookie = await account(s, "owner");
+    const owner = await open(s, "owner", { cookie });
+    owner.send({ type: "create", room: "team" });
+    await owner.next("room", (f) => (f.room as Frame).id === "team");
+    const gus = await open(s, "gus");
+    const token = welcome(gus).token as string;
+    await join(gus, "team");
+    await until(async () => (await events(s, "team")).length === 1, {
+      what: "gus's event",
+    });
+    await gus.close();
+    // While gus is away: two join events and two messages.
+    const ana = await open(s, "ana");
+    await join(ana, "team");
+    await until(async () => (await events(s, "team")).length === 2, {
+      what: "ana's event",
+    });
+    await say(ana, "team", "one");
+    const bo = await open(s, "bo");
+    await join(bo, "team");
+    await until(async () => (await events(s, "team")).length === 3, {
+      what: "bo's event",
+    });
+    const two = await say(ana, "team", "two");
+    const back = await open(s, "gus", { token });
+    expect(welcomeRooms(back).get("team")).toMatchObject({
+      lastId: two,
+      unread: 2,
+    });
+    // Reading the first message leaves one, though an event follows it.
+    back.send({ type: "read", room: "team", id: two - 2 });
+    const read = await back.next("read", (f) => f.room === "team");
+    expect(read).toMatchObject({ unread: 1, lastId: two });
+    await Promise.all([owner, ana, bo, back].map((c) => c.close()));
   });
 });

@@ -185,6 +185,7 @@ Deno.test("dm - start, send, unread on the other side, read clears it; accounts 
       lastRead: 2,
       unread: 0,
       mentions: 0,
+      lastId: 2,
     });
     // Opening it again finds the same room, and nobody else can read it.
     ana.send({ type: "dm", user: "bo" });
@@ -226,6 +227,7 @@ Deno.test("read state - reading in one tab clears the count in the other tabs of
       lastRead: 2,
       unread: 1,
       mentions: 0,
+      lastId: 3,
     });
     await tab1.next("read");
     // Read state never moves back; past the newest it stops at the newest.

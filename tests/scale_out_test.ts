@@ -329,6 +329,7 @@ Deno.test("scale-out - reading on one instance clears the count of the same pers
       lastRead: last - 1,
       unread: 1,
       mentions: 1,
+      lastId: last,
     });
     anaTwo.send({ type: "read", room: "general", id: last });
     expect(

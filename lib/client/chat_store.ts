@@ -154,7 +154,8 @@ export class ChatStore {
     const r = this.myRoom(room);
     if (!r || id <= r.lastRead) return false;
     const lastId = Math.max(r.lastId, id);
-    const unread = lastId - id;
+    // What is left unread can't be more than before (events aren't counted).
+    const unread = Math.min(r.unread, lastId - id);
     this.#setRoom({
       ...r,
       lastId,
@@ -246,11 +247,16 @@ export class ChatStore {
           if (mine) {
             const lastRead = Math.max(mine.lastRead, frame.lastRead);
             const lastId = Math.max(mine.lastId, frame.lastId);
+            // Messages since the count (a replay follows, already counted
+            // here), and never more than lie after the read mark.
             this.#setRoom({
               ...mine,
               lastRead,
               lastId,
-              unread: lastId - lastRead,
+              unread: Math.min(
+                mine.unread + lastId - mine.lastId,
+                lastId - lastRead,
+              ),
             });
           }
         });
@@ -283,12 +289,18 @@ export class ChatStore {
         const mine = this.myRoom(frame.room);
         if (!mine || frame.lastRead < mine.lastRead) break;
         // Messages may have arrived here after the server counted.
-        const lastId = Math.max(mine.lastId, frame.lastRead + frame.unread);
+        // The server's count leaves membership events out; messages that
+        // came here after it counted are added.
+        const counted = frame.lastId ?? frame.lastRead + frame.unread;
+        const lastId = Math.max(mine.lastId, counted);
         this.#setRoom({
           ...mine,
           lastId,
           lastRead: frame.lastRead,
-          unread: lastId - frame.lastRead,
+          unread: Math.min(
+            frame.unread + lastId - counted,
+            lastId - frame.lastRead,
+          ),
           mentions: frame.mentions,
         });
         break;
@@ -369,7 +381,7 @@ export class ChatStore {
     const mentioned = !own && !m.event && this.me.value !== "" &&
       (mentionsUser(m.text, this.me.value) ||
         (parent !== undefined && takesPart(parent, this.me.value)));
-    this.#count(m.room, m.id, own, mentioned);
+    this.#count(m.room, m.id, own, mentioned, m.event !== undefined);
     if (own || m.event) return;
     if (m.room === this.current.value) {
       this.announce.value = `${m.user}: ${m.text}`;
@@ -379,8 +391,17 @@ export class ChatStore {
     if (mentioned) this.lastMention.value = m;
   }
 
-  /** Counts a new message in one of this user's rooms. */
-  #count(room: string, id: number, own: boolean, mentioned: boolean): void {
+  /**
+   * Counts a new message in one of this user's rooms; a membership event
+   * ("mina joined") is no unread news, as on the server.
+   */
+  #count(
+    room: string,
+    id: number,
+    own: boolean,
+    mentioned: boolean,
+    event: boolean,
+  ): void {
     const r = this.myRoom(room);
     // Replays of what `welcome` or `joined` counted already change nothing.
     if (!r || id <= r.lastId) return;
@@ -389,7 +410,7 @@ export class ChatStore {
       ...r,
       lastId: id,
       lastRead,
-      unread: id - lastRead,
+      unread: own ? 0 : r.unread + (event ? 0 : 1),
       mentions: own ? 0 : r.mentions + (mentioned ? 1 : 0),
     });
   }

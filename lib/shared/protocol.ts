@@ -469,6 +469,8 @@ export const serverFrame = z.discriminatedUnion("type", [
     lastRead: z.number().int(),
     unread: z.number().int(),
     mentions: z.number().int(),
+    /** The room's newest id when counted (messages after it are news). */
+    lastId: z.number().int().optional(),
   }),
   z.object({
     type: z.literal("typing"),

@@ -34,6 +34,7 @@ import { Rooms } from "./rooms.ts";
 import { Moderation } from "./moderation.ts";
 import { Messages } from "./messages.ts";
 import { Membership } from "./membership.ts";
+import { EventIds } from "./event_ids.ts";
 import { ReadState } from "./read_state.ts";
 import type { MembersFrame } from "./member_list.ts";
 import { Subscriptions } from "./subscriptions.ts";
@@ -109,11 +110,20 @@ export class Chat {
       metrics,
       hub.flow,
     );
+    // Membership events are no unread news: which ids are events, per room.
+    const events = new EventIds({
+      range: (room, after, upTo) => store.range(room, after, upTo),
+    });
+    bus.subscribe((event) => {
+      if (event.kind === "message") events.note(event.message);
+      else if (event.kind === "room_deleted") events.forget(event.room);
+    });
     this.#membership = new Membership({
       config,
       store,
       rooms,
       hub,
+      eventsBetween: (room, after, upTo) => events.count(room, after, upTo),
       writeEvent: (room, event, text) =>
         this.#messages.announce(room, event, text),
     });
@@ -127,6 +137,8 @@ export class Chat {
     this.#reads = new ReadState({
       store,
       lastId: (room) => this.#membership.lastId(room),
+      unread: (room, lastRead, lastId) =>
+        this.#membership.unread(room, lastRead, lastId),
       toMember: (key, frame) => hub.toMember(key, frame),
       onlineNames: (room) =>
         hub.online(room).flatMap((u) =>

@@ -48,6 +48,15 @@ export interface MembershipOptions {
   rooms: Rooms;
   /** The hub's presence index and per-person delivery. */
   hub: MembershipHub;
+  /**
+   * How many stored membership events `room` has with `after < id <= upTo`
+   * (left out of unread counts); none are counted without it.
+   */
+  eventsBetween?: (
+    room: string,
+    after: number,
+    upTo: number,
+  ) => Promise<number>;
   /** Stores and publishes one membership event message. */
   writeEvent: (
     room: string,
@@ -210,7 +219,7 @@ export class Membership {
       lastRead ?? store.reads.get(key, [room]).then((m) => m.get(room) ?? 0),
       facts.kind === "dm" ? this.#dmName(room, key, self) : room,
     ]);
-    const unread = Math.max(0, lastId - read);
+    const unread = await this.unread(room, read, lastId);
     const mentions = unread > 0
       ? await store.reads.mentionsAfter(key, room, read)
       : 0;
@@ -226,6 +235,20 @@ export class Membership {
       unread,
       mentions,
     };
+  }
+
+  /**
+   * The messages of `room` after the read mark `lastRead`, up to `lastId`,
+   * less the membership events among them (those are no news to read).
+   */
+  async unread(
+    room: string,
+    lastRead: number,
+    lastId: number,
+  ): Promise<number> {
+    const after = Math.max(0, lastId - lastRead);
+    if (after === 0 || !this.#o.eventsBetween) return after;
+    return after - await this.#o.eventsBetween(room, lastRead, lastId);
   }
 
   /** Writes the pending membership events now (shutdown). */

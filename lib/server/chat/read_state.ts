@@ -22,6 +22,11 @@ export interface ReadStateOptions {
   store: Store;
   /** The newest message id of a room. */
   lastId: (room: string) => Promise<number>;
+  /**
+   * Unread messages of a room between a read mark and its newest id
+   * (membership events left out); `lastId − lastRead` without it.
+   */
+  unread?: (room: string, lastRead: number, lastId: number) => Promise<number>;
   /** Sends a frame to every socket of a member key, on every instance. */
   toMember: (key: string, frame: ServerFrame) => unknown;
   /**
@@ -115,12 +120,15 @@ export class ReadState {
     lastRead: number,
     lastId: number,
   ): Promise<ReadFrame> {
-    const unread = Math.max(0, lastId - lastRead);
+    const unread = this.#o.unread
+      ? await this.#o.unread(room, lastRead, lastId)
+      : Math.max(0, lastId - lastRead);
     return {
       type: "read",
       room,
       lastRead,
       unread,
+      lastId,
       mentions: unread > 0
         ? await this.#o.store.reads.mentionsAfter(key, room, lastRead)
         : 0,
