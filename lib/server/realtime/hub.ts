@@ -24,6 +24,7 @@ import {
 import { Typing } from "./typing.ts";
 import { type Member, Room } from "./room.ts";
 import { replay } from "./replay.ts";
+import { HistoryCache } from "./history_cache.ts";
 import { Outflow, type Socket } from "./backpressure.ts";
 import {
   frameData,
@@ -142,6 +143,8 @@ export class Hub {
   /** Member key → its sockets here. */
   readonly #byAuthor = new Map<string, Set<Client>>();
   readonly #viewers = new Viewers();
+  /** Replay's reads, shared by clients coming back together. */
+  readonly #history: HistoryCache;
   readonly #typing: Typing;
   readonly #presence: Presence;
   readonly #frames: PresenceFrames;
@@ -173,6 +176,7 @@ export class Hub {
       log: options.log ?? logger("hub"),
     };
     this.instance = options.instanceId ?? crypto.randomUUID();
+    this.#history = new HistoryCache(this.#o.store);
     this.metrics = options.metrics ?? new Metrics();
     this.flow = options.flow ??
       new FlowLog(logger("flow"), { now: this.#o.now });
@@ -209,6 +213,7 @@ export class Hub {
     this.#o.bus.subscribe((event) => this.#onBus(event));
     this.#presence.start();
     this.#sweep = setInterval(() => {
+      this.#history.sweep();
       for (const c of this.#clients) if (!c.out.keepsUp()) this.#dropSlow(c);
       // The bus can't reach other instances: their messages are in the store.
       const degraded = this.#o.bus.degraded?.() ?? false;
@@ -325,7 +330,7 @@ export class Hub {
         );
         if (since !== undefined) {
           await replay(
-            this.#o.store,
+            this.#history,
             {
               gone: () => client.closed,
               frame: (frame) => this.#send(client, frameData(frame)),
@@ -570,6 +575,10 @@ export class Hub {
   #onBus(event: BusEvent): void {
     switch (event.kind) {
       case "message":
+        // A reply moves its first message's thread summary.
+        if (event.message.parent !== undefined) {
+          this.#history.invalidate(event.message.room);
+        }
         return this.#rooms.get(event.message.room)?.sequencer.push(
           event.message,
         );
@@ -589,6 +598,7 @@ export class Hub {
           joinLeaveLine(event.user.name, event.kind, event.room),
         );
       case "edited":
+        this.#history.invalidate(event.room);
         return this.#rooms.get(event.room)?.toMembers({
           type: "edited",
           room: event.room,
@@ -596,6 +606,7 @@ export class Hub {
           text: event.text,
         });
       case "deleted":
+        this.#history.invalidate(event.room);
         return this.#rooms.get(event.room)?.toMembers({
           type: "deleted",
           room: event.room,
@@ -609,6 +620,7 @@ export class Hub {
         // A new room reaches its members as `room` frames (`toMember`).
         return;
       case "room_deleted":
+        this.#history.invalidate(event.room);
         return this.#onRoomDeleted(event.room);
       case "kick":
         return this.#kick(event.room, event.user);
