@@ -177,7 +177,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "compose - the emoji picker's code loads only when opened; it inserts at the caret by keyboard, and by touch on a phone",
+    "compose - the emoji picker's code loads only when opened; it inserts at the caret by keyboard, and by touch on a phone, where a tap picks a completion too",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -265,8 +265,14 @@ Deno.test({
       await expect(phone.locator("#composer").inputValue()).resolves.toBe(
         "yes 👍",
       );
+      // A tap picks from the completion list too.
+      await phone.keyboard.type(" @a");
+      await phone.getByRole("option", { name: "ana" }).tap();
+      await expect(phone.locator("#composer").inputValue()).resolves.toBe(
+        "yes 👍 @ana ",
+      );
       await phone.getByRole("button", { name: "Send" }).tap();
-      await phone.locator(".msg.own:not(.pending)", { hasText: "yes 👍" })
+      await phone.locator(".msg.own:not(.pending)", { hasText: "yes 👍 @ana" })
         .waitFor();
       expect(errorsOf(phone)).toEqual([]);
     });
