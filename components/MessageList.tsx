@@ -1,4 +1,4 @@
-import type { VNode } from "preact";
+import type { ComponentChildren, VNode } from "preact";
 import { useSignal } from "@preact/signals";
 import { type Item, mentionsUser } from "@/lib/client/chat_store.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
@@ -44,6 +44,8 @@ export interface MessageListProps {
    * the room.
    */
   inThread?: boolean;
+  /** What shows under a message that is not deleted (its reactions). */
+  extras?: (message: Item & { kind: "message" }) => ComponentChildren;
 }
 
 /**
@@ -67,6 +69,7 @@ export function MessageList(
     newAfter = null,
     onThread,
     inThread = false,
+    extras,
   }: MessageListProps,
 ): VNode {
   // A delete or removal asks once more: what was clicked once.
@@ -187,6 +190,7 @@ export function MessageList(
               </span>
             </button>
           )}
+          {!item.deleted && extras?.(item)}
           {!item.deleted && (mine || moderator || canReply) && (
             <div
               class="actions"

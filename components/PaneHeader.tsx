@@ -1,4 +1,6 @@
 import type { VNode } from "preact";
+import { useSignal } from "@preact/signals";
+import { MAX_TOPIC_LENGTH } from "@/lib/shared/reactions.ts";
 import type { DrawerHandle } from "@/lib/client/hooks/use_drawer.ts";
 
 /** Props of {@link PaneHeader}. */
@@ -23,6 +25,14 @@ export interface PaneHeaderProps {
   onHelp: () => void;
   /** Opens message search. */
   onSearch: () => void;
+  /** The room's topic, when it has one. */
+  topic?: string;
+  /** Sets the topic ("" clears it); given to the room's moderators. */
+  onTopic?: (topic: string) => void;
+  /** How many messages are pinned, once known. */
+  pinned?: number | null;
+  /** Shows or hides the pinned messages. */
+  onPins?: () => void;
 }
 
 /**
@@ -31,6 +41,7 @@ export interface PaneHeaderProps {
  */
 export function PaneHeader(props: PaneHeaderProps): VNode {
   const { room, me, drawer } = props;
+  const editingTopic = useSignal(false);
   return (
     <header class="pane-head">
       <button
@@ -51,23 +62,83 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
         {props.online !== null && (
           <span class="online-count">{props.online} online</span>
         )}
+        {props.topic && !editingTopic.value && (
+          <p class="topic" title={props.topic}>{props.topic}</p>
+        )}
+        {editingTopic.value && (
+          <form
+            class="topic-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              const input = e.currentTarget.elements.namedItem("topic");
+              if (input instanceof HTMLInputElement) {
+                props.onTopic?.(input.value);
+              }
+              editingTopic.value = false;
+            }}
+          >
+            <input
+              name="topic"
+              aria-label="Room topic"
+              maxLength={MAX_TOPIC_LENGTH}
+              value={props.topic ?? ""}
+              placeholder="What this room is about"
+              autoFocus
+            />
+            <button type="submit" class="icon">Save topic</button>
+            <button
+              type="button"
+              class="icon"
+              onClick={() => editingTopic.value = false}
+            >
+              Cancel
+            </button>
+          </form>
+        )}
       </div>
-      {props.onLeave && (
+      {props.onPins && (
+        <button
+          type="button"
+          class="icon pins"
+          aria-label={`Pinned messages${
+            props.pinned ? ` (${props.pinned})` : ""
+          }`}
+          title="Pinned messages"
+          onClick={props.onPins}
+        >
+          📌{props.pinned ? ` ${props.pinned}` : ""}
+        </button>
+      )}
+      {(props.onLeave || props.onTopic) && (
         <details class="room-menu">
           <summary class="icon" aria-label="Room menu" title="Room menu">
             ⋯
           </summary>
           <div class="menu">
-            <button
-              type="button"
-              class="link"
-              onClick={(e) => {
-                e.currentTarget.closest("details")?.removeAttribute("open");
-                props.onLeave?.();
-              }}
-            >
-              Leave room
-            </button>
+            {props.onTopic && (
+              <button
+                type="button"
+                class="link"
+                onClick={(e) => {
+                  e.currentTarget.closest("details")?.removeAttribute("open");
+                  editingTopic.value = true;
+                }}
+              >
+                Set topic…
+              </button>
+            )}
+            {props.onLeave && (
+              <button
+                type="button"
+                class="link"
+                onClick={(e) => {
+                  e.currentTarget.closest("details")?.removeAttribute("open");
+                  props.onLeave?.();
+                }}
+              >
+                Leave room
+              </button>
+            )}
           </div>
         </details>
       )}

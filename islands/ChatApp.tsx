@@ -17,6 +17,8 @@ import { JoinBar } from "@/components/JoinBar.tsx";
 import { HelpDialog } from "@/components/HelpDialog.tsx";
 import { Members } from "@/components/Members.tsx";
 import { MessageList } from "@/components/MessageList.tsx";
+import { Reactions } from "@/components/Reactions.tsx";
+import { PinnedList } from "@/components/PinnedList.tsx";
 import { NameDialog } from "@/components/NameDialog.tsx";
 import { NotifyButton } from "@/components/NotifyButton.tsx";
 import { PaneHeader } from "@/components/PaneHeader.tsx";
@@ -118,6 +120,26 @@ export default function ChatApp(props: ChatAppProps): VNode {
     loadOlder,
   );
   const moderator = Boolean(props.admin) || owns.value.has(current);
+  const showPins = useSignal(false);
+  const pins = store.reactions.pinsOf(current).value;
+  const pinnedIds = new Set((pins ?? []).map((p) => p.message.id));
+  const joins = store.reactions.joins.value;
+  const ready = store.me.value !== "";
+  // The reactions of the messages on screen, asked for once per (re)join.
+  useEffect(() => {
+    const c = conn.value;
+    if (!c || !ready) return;
+    const ids = room.items.value.flatMap((i) =>
+      i.kind === "message" && !i.event && !i.deleted ? [i.id] : []
+    );
+    for (const batch of store.reactions.toAsk(current, ids)) {
+      c.sendFrame({ type: "reactions", room: current, ids: batch });
+    }
+  }, [current, room.items.value, joins, conn.value, ready]);
+  // The room's pins, when it opens and after each (re)join.
+  useEffect(() => {
+    if (ready) conn.value?.sendFrame({ type: "pins", room: current });
+  }, [current, joins, conn.value, ready]);
   const mine = store.rooms.value.find((r) => r.id === current);
   const known = store.me.value !== "";
   const member = Boolean(mine);
@@ -359,7 +381,26 @@ export default function ChatApp(props: ChatAppProps): VNode {
           drawer={drawer}
           onHelp={() => dialog.value = "help"}
           onSearch={() => dialog.value = "search"}
+          topic={mine?.topic}
+          onTopic={moderator
+            ? (topic) =>
+              conn.value?.sendFrame({ type: "topic", room: current, topic })
+            : undefined}
+          pinned={pins?.length ?? null}
+          onPins={() => showPins.value = !showPins.value}
         />
+        {showPins.value && (
+          <PinnedList
+            pins={pins}
+            me={store.me.value}
+            onShow={(id) => jumpTo(current, id)}
+            onUnpin={moderator
+              ? (id) =>
+                conn.value?.sendFrame({ type: "unpin", room: current, id })
+              : undefined}
+            onClose={() => showPins.value = false}
+          />
+        )}
         <RenameNotice renamed={link.renamed} room={current} />
         {link.problem.value && (
           <p class="problem" role="alert">{link.problem.value}</p>
@@ -400,6 +441,29 @@ export default function ChatApp(props: ChatAppProps): VNode {
               moderator={moderator}
               newAfter={newAfter}
               onThread={openThread}
+              extras={(m) => (
+                <Reactions
+                  id={m.id}
+                  view={store.reactions.of(m.room, m.id)}
+                  canReact={member}
+                  onReact={(emoji, add) =>
+                    conn.value?.sendFrame({
+                      type: add ? "react" : "unreact",
+                      room: m.room,
+                      id: m.id,
+                      emoji,
+                    })}
+                  pinned={pinnedIds.has(m.id)}
+                  onPin={moderator
+                    ? (pin) =>
+                      conn.value?.sendFrame({
+                        type: pin ? "pin" : "unpin",
+                        room: m.room,
+                        id: m.id,
+                      })
+                    : undefined}
+                />
+              )}
             />
           </div>
         </div>

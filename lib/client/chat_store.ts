@@ -22,6 +22,7 @@ import type {
 import { roomKey } from "@/lib/shared/names.ts";
 import { mergeMembers, withPresence } from "./members.ts";
 import { takesPart, ThreadState, withReply } from "./thread_state.ts";
+import { ReactionStore } from "./reactions.ts";
 
 /** A line in a room: a message (or stored membership event) or a notice. */
 export type Item =
@@ -92,6 +93,8 @@ export class ChatStore {
   >(null);
   /** The thread open in the side panel. */
   readonly threads: ThreadState = new ThreadState();
+  /** Reactions per message and pins per room (see `reactions.ts`). */
+  readonly reactions: ReactionStore = new ReactionStore();
   readonly #rooms = new Map<string, RoomState>();
   /** Per room, the cursor of the members page asked for (null: the first). */
   readonly #membersAsked = new Map<string, string | null>();
@@ -204,6 +207,7 @@ export class ChatStore {
   /** Applies a frame from the server. */
   apply(frame: ServerFrame): void {
     this.threads.apply(frame);
+    this.reactions.apply(frame);
     switch (frame.type) {
       case "welcome":
         batch(() => {
@@ -216,6 +220,14 @@ export class ChatStore {
       case "room":
         this.#setRoom(frame.room);
         break;
+      case "topic": {
+        const r = this.myRoom(frame.room);
+        if (r) {
+          const { topic: _, ...rest } = r;
+          this.#setRoom(frame.topic ? { ...rest, topic: frame.topic } : rest);
+        }
+        break;
+      }
       case "room_deleted":
       case "left":
         this.rooms.value = this.rooms.value.filter((r) => r.id !== frame.room);

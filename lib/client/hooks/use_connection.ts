@@ -22,7 +22,21 @@ const MINE_KEPT = 500;
 /** Members per page of the member list. */
 const MEMBERS_PAGE = 50;
 /** Frames whose errors are shown as the page's problem line. */
-const ACTIONS = new Set(["dm", "invite", "remove", "join", "leave", "members"]);
+const ACTIONS = new Set([
+  "dm",
+  "invite",
+  "remove",
+  "join",
+  "leave",
+  "members",
+  "react",
+  "unreact",
+  "reactions",
+  "pin",
+  "unpin",
+  "pins",
+  "topic",
+]);
 
 /** A name the server gave instead of the one asked for. */
 export interface Renamed {

@@ -1,0 +1,147 @@
+/**
+ * Reactions and pins as the chat page shows them, as signals: per message
+ * its reactions (`reactions` frames replace them, coalesced by the server)
+ * and which of them are the reader's (from answers to `reactions` requests
+ * and from `reacted`, sent to every tab of the reader); per room its pinned
+ * messages. Knows which messages it has asked about, so the page asks once
+ * per message and again after each (re)join. Knows nothing of the DOM.
+ *
+ * @module
+ */
+import { type Signal, signal } from "@preact/signals";
+import type { Pin, Reaction, ServerFrame } from "@/lib/shared/protocol.ts";
+import { MAX_REACTION_IDS } from "@/lib/shared/reactions.ts";
+import { roomKey } from "@/lib/shared/names.ts";
+
+/** A message's reactions, and which emoji of them are the reader's. */
+export interface ReactionView {
+  /** Each emoji in the order it was first used. */
+  list: readonly Reaction[];
+  /** The reader's own emoji on the message. */
+  mine: ReadonlySet<string>;
+}
+
+const EMPTY: ReactionView = { list: [], mine: new Set() };
+
+/** The emoji offered by a message's "Add reaction" button. */
+export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🚀", "👀"];
+
+/** Reactions per message and pins per room. */
+export class ReactionStore {
+  readonly #messages = new Map<string, Signal<ReactionView>>();
+  readonly #pins = new Map<string, Signal<readonly Pin[] | null>>();
+  /** `room\0id` of messages asked about since the room was last joined. */
+  readonly #asked = new Set<string>();
+  /** Moves on every `joined`: what was asked before must be asked again. */
+  readonly joins: Signal<number> = signal(0);
+
+  /** The reactions of message `id` of `room`, as a signal. */
+  of(room: string, id: number): Signal<ReactionView> {
+    const key = roomKey(room, id);
+    let s = this.#messages.get(key);
+    if (!s) this.#messages.set(key, s = signal(EMPTY));
+    return s;
+  }
+
+  /** A room's pinned messages, newest pin first; null until asked. */
+  pinsOf(room: string): Signal<readonly Pin[] | null> {
+    let s = this.#pins.get(room);
+    if (!s) this.#pins.set(room, s = signal(null));
+    return s;
+  }
+
+  /**
+   * Which of `ids` (of `room`) have not been asked about, in requests of
+   * at most `MAX_REACTION_IDS`; they count as asked from now on.
+   */
+  toAsk(room: string, ids: readonly number[]): number[][] {
+    const fresh = ids.filter((id) => !this.#asked.has(roomKey(room, id)));
+    for (const id of fresh) this.#asked.add(roomKey(room, id));
+    const out: number[][] = [];
+    for (let i = 0; i < fresh.length; i += MAX_REACTION_IDS) {
+      out.push(fresh.slice(i, i + MAX_REACTION_IDS));
+    }
+    return out;
+  }
+
+  /** Applies a server frame (others are ignored). */
+  apply(frame: ServerFrame): void {
+    switch (frame.type) {
+      case "joined":
+        for (const key of [...this.#asked]) {
+          if (key.startsWith(`${frame.room}\u0000`)) this.#asked.delete(key);
+        }
+        this.joins.value++;
+        break;
+      case "reactions":
+        for (const m of frame.messages) {
+          const s = this.of(frame.room, m.id);
+          const mine = frame.mine
+            ? new Set(m.reactions.filter((r) => r.mine).map((r) => r.emoji))
+            : s.value.mine;
+          s.value = { list: m.reactions, mine };
+        }
+        break;
+      case "reacted": {
+        const s = this.of(frame.room, frame.id);
+        const mine = new Set(s.value.mine);
+        if (frame.added) mine.add(frame.emoji);
+        else mine.delete(frame.emoji);
+        s.value = { list: s.value.list, mine };
+        break;
+      }
+      case "pins":
+        this.pinsOf(frame.room).value = frame.pins;
+        break;
+      case "pinned": {
+        const s = this.pinsOf(frame.room);
+        const rest = (s.value ?? []).filter((p) =>
+          p.message.id !== frame.pin.message.id
+        );
+        s.value = [frame.pin, ...rest];
+        break;
+      }
+      case "unpinned": {
+        const s = this.pinsOf(frame.room);
+        if (s.value) {
+          s.value = s.value.filter((p) => p.message.id !== frame.id);
+        }
+        break;
+      }
+      case "deleted": {
+        const s = this.#pins.get(frame.room);
+        if (s?.value) {
+          s.value = s.value.filter((p) => p.message.id !== frame.id);
+        }
+        break;
+      }
+      case "edited": {
+        const s = this.#pins.get(frame.room);
+        if (s?.value) {
+          s.value = s.value.map((p) =>
+            p.message.id === frame.id
+              ? { ...p, message: { ...p.message, text: frame.text } }
+              : p
+          );
+        }
+        break;
+      }
+    }
+  }
+}
+
+/**
+ * "bo, gus and 3 others" for a reaction's hover and long-press text.
+ *
+ * @example
+ * ```ts
+ * whoReacted({ emoji: "👍", count: 5, users: ["bo", "gus"] });
+ * // "👍 by bo, gus and 3 others"
+ * ```
+ */
+export function whoReacted(r: Reaction): string {
+  const others = r.count - r.users.length;
+  const names = r.users.join(", ");
+  if (others <= 0) return `${r.emoji} by ${names}`;
+  return `${r.emoji} by ${names} and ${others} other${others === 1 ? "" : "s"}`;
+}

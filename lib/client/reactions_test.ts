@@ -1,0 +1,88 @@
+import { expect } from "expect";
+import { ReactionStore, whoReacted } from "./reactions.ts";
+
+Deno.test("reaction store - live frames replace counts, mine comes from answers and reacted", () => {
+  const s = new ReactionStore();
+  s.apply({
+    type: "reactions",
+    room: "r",
+    mine: true,
+    messages: [{
+      id: 1,
+      reactions: [{ emoji: "👍", count: 2, users: ["a", "me"], mine: true }],
+    }],
+  });
+  expect([...s.of("r", 1).value.mine]).toEqual(["👍"]);
+  s.apply({
+    type: "reactions",
+    room: "r",
+    messages: [{
+      id: 1,
+      reactions: [
+        { emoji: "👍", count: 3, users: ["a", "me", "b"] },
+        { emoji: "🎉", count: 1, users: ["c"] },
+      ],
+    }],
+  });
+  expect(s.of("r", 1).value.list.map((r) => r.count)).toEqual([3, 1]);
+  expect([...s.of("r", 1).value.mine]).toEqual(["👍"]);
+  s.apply({ type: "reacted", room: "r", id: 1, emoji: "🎉", added: true });
+  s.apply({ type: "reacted", room: "r", id: 1, emoji: "👍", added: false });
+  expect([...s.of("r", 1).value.mine]).toEqual(["🎉"]);
+});
+
+Deno.test("reaction store - each message is asked about once per join, in requests of 200", () => {
+  const s = new ReactionStore();
+  const ids = Array.from({ length: 250 }, (_, i) => i + 1);
+  expect(s.toAsk("r", ids).map((b) => b.length)).toEqual([200, 50]);
+  expect(s.toAsk("r", ids)).toEqual([]);
+  expect(s.toAsk("q", [1])).toEqual([[1]]);
+  s.apply({
+    type: "joined",
+    room: "r",
+    users: [],
+    lastId: 0,
+    lastRead: 0,
+    members: 1,
+    online: 1,
+  });
+  expect(s.toAsk("r", [1, 2])).toEqual([[1, 2]]);
+  expect(s.toAsk("q", [1])).toEqual([]);
+});
+
+Deno.test("reaction store - pins follow pinned, unpinned, edits and deletions", () => {
+  const s = new ReactionStore();
+  const message = (id: number) => ({
+    id,
+    room: "r",
+    user: "a",
+    text: `m${id}`,
+    ts: 1,
+  });
+  expect(s.pinsOf("r").value).toBe(null);
+  s.apply({
+    type: "pins",
+    room: "r",
+    pins: [{ message: message(1), by: "o", ts: 1 }],
+  });
+  s.apply({
+    type: "pinned",
+    room: "r",
+    pin: { message: message(2), by: "o", ts: 2 },
+  });
+  s.apply({ type: "edited", room: "r", id: 1, text: "new" });
+  expect(s.pinsOf("r").value?.map((p) => p.message.text)).toEqual([
+    "m2",
+    "new",
+  ]);
+  s.apply({ type: "unpinned", room: "r", id: 2 });
+  s.apply({ type: "deleted", room: "r", id: 1 });
+  expect(s.pinsOf("r").value).toEqual([]);
+});
+
+Deno.test("reaction store - who reacted names the first and counts the rest", () => {
+  expect(whoReacted({ emoji: "👍", count: 1, users: ["bo"] })).toBe("👍 by bo");
+  expect(whoReacted({ emoji: "👍", count: 4, users: ["bo", "gus"] })).toBe(
+    "👍 by bo, gus and 2 others",
+  );
+});

@@ -1,0 +1,116 @@
+/**
+ * Reactions, pins and topics in Chromium: two people react to a message
+ * and see each other's reactions live, who reacted shows on hover, one's
+ * own reactions are marked and stay so after a reload; the room's owner
+ * pins a message (listed for everyone) and sets the topic (in the header
+ * and the directory), while a guest gets no such buttons.
+ */
+import { expect } from "expect";
+import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import {
+  connected,
+  joinRoom,
+  member,
+  say,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
+
+Deno.test({
+  name:
+    "reactions ui - reacting live with who reacted, pinning and the topic, kept after a reload",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const olga = await member(w, "olga");
+      await olga.getByLabel("New room").fill("ops");
+      await olga.getByRole("button", { name: "Create" }).click();
+      await olga.locator("h1", { hasText: "# ops" }).waitFor();
+      const ben = await visitor(w, "ben", { room: "ops" });
+      await joinRoom(ben, "ops");
+      await say(ben, "ship it");
+
+      // Olga reacts from the palette; Ben sees it and adds his own.
+      const onOlga = olga.locator(".msg", { hasText: "ship it" });
+      await onOlga.hover();
+      await onOlga.getByRole("button", { name: /^Add a reaction/ }).click();
+      await onOlga.getByRole("button", { name: "React with 👍" }).click();
+      const olgaThumb = onOlga.locator(".reaction", { hasText: "👍" });
+      await olgaThumb.locator(".count", { hasText: "1" }).waitFor();
+      expect(await olgaThumb.getAttribute("aria-pressed")).toBe("true");
+      const onBen = ben.locator(".msg", { hasText: "ship it" });
+      const benThumb = onBen.locator(".reaction", { hasText: "👍" });
+      await benThumb.locator(".count", { hasText: "1" }).waitFor();
+      expect(await benThumb.getAttribute("aria-pressed")).toBe("false");
+      await benThumb.click();
+      await olgaThumb.locator(".count", { hasText: "2" }).waitFor();
+      await benThumb.locator(".count", { hasText: "2" }).waitFor();
+      await ben.waitForFunction(() =>
+        document.querySelector(".reaction")?.getAttribute("aria-pressed") ===
+          "true"
+      );
+      // Who reacted, on hover.
+      await olgaThumb.hover();
+      await onOlga.getByRole("tooltip").filter({ hasText: "👍 by olga, ben" })
+        .waitFor();
+
+      // Ben takes his off; Olga's stays hers after a reload.
+      await benThumb.click();
+      await olgaThumb.locator(".count", { hasText: "1" }).waitFor();
+      await olga.reload();
+      await connected(olga);
+      const again = olga.locator(".msg", { hasText: "ship it" }).locator(
+        ".reaction",
+        { hasText: "👍" },
+      );
+      await again.locator(".count", { hasText: "1" }).waitFor();
+      await olga.waitForFunction(() =>
+        document.querySelector(".reaction")?.getAttribute("aria-pressed") ===
+          "true"
+      );
+
+      // The owner pins; everyone's pinned list shows it.
+      const msg = olga.locator(".msg", { hasText: "ship it" });
+      await msg.hover();
+      await msg.getByRole("button", { name: /^Pin/ }).click();
+      await msg.getByRole("button", { name: /^Unpin/ }).waitFor();
+      const pinsButton = ben.getByRole("button", {
+        name: "Pinned messages (1)",
+      });
+      await pinsButton.click();
+      const list = ben.getByRole("region", { name: "Pinned messages" })
+        .or(ben.locator(".pinned-list"));
+      await list.locator("li", { hasText: "ship it" }).locator(".by", {
+        hasText: "pinned by olga",
+      }).waitFor();
+      // A guest moderates nothing: no Pin buttons, no topic.
+      await onBen.hover();
+      expect(await onBen.getByRole("button", { name: /^(Pin|Unpin)/ }).count())
+        .toBe(0);
+      expect(await ben.getByRole("button", { name: "Set topic…" }).count())
+        .toBe(0);
+
+      // The owner sets the topic: in both headers and the directory.
+      await olga.getByLabel("Room menu").click();
+      await olga.getByRole("button", { name: "Set topic…" }).click();
+      await olga.getByLabel("Room topic").fill("Release week: freeze Friday");
+      await olga.getByRole("button", { name: "Save topic" }).click();
+      await ben.locator(".pane-head .topic", {
+        hasText: "Release week: freeze Friday",
+      }).waitFor();
+      await olga.locator(".pane-head .topic", {
+        hasText: "Release week: freeze Friday",
+      }).waitFor();
+      const dir = await (await fetch(
+        `http://127.0.0.1:${w.port}/api/directory`,
+      )).json();
+      expect(dir.rooms.find((r: { id: string }) => r.id === "ops")?.topic)
+        .toBe("Release week: freeze Friday");
+      // Unpinned from the list, by the owner.
+      await olga.getByRole("button", { name: /^Pinned messages/ }).click();
+      await olga.locator(".pinned-list li", { hasText: "ship it" })
+        .getByRole("button", { name: /^Unpin/ }).click();
+      await list.locator("text=No pinned messages yet").waitFor();
+    });
+  },
+});
