@@ -70,10 +70,7 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
             class="topic-form"
             onSubmit={(e) => {
               e.preventDefault();
-              const input = e.currentTarget.elements.namedItem("topic");
-              if (input instanceof HTMLInputElement) {
-                props.onTopic?.(input.value);
-              }
+              props.onTopic?.(e.currentTarget.topic.value);
               editingTopic.value = false;
             }}
           >
@@ -81,18 +78,13 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
               name="topic"
               aria-label="Room topic"
               maxLength={MAX_TOPIC_LENGTH}
-              value={props.topic ?? ""}
-              placeholder="What this room is about"
+              value={props.topic}
               autoFocus
+              onKeyDown={(e) => {
+                if (e.key === "Escape") editingTopic.value = false;
+              }}
             />
             <button type="submit" class="icon">Save topic</button>
-            <button
-              type="button"
-              class="icon"
-              onClick={() => editingTopic.value = false}
-            >
-              Cancel
-            </button>
           </form>
         )}
       </div>

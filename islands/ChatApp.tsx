@@ -391,14 +391,13 @@ export default function ChatApp(props: ChatAppProps): VNode {
         />
         {showPins.value && (
           <PinnedList
-            pins={pins}
+            pins={pins ?? []}
             me={store.me.value}
             onShow={(id) => jumpTo(current, id)}
             onUnpin={moderator
               ? (id) =>
                 conn.value?.sendFrame({ type: "unpin", room: current, id })
               : undefined}
-            onClose={() => showPins.value = false}
           />
         )}
         <RenameNotice renamed={link.renamed} room={current} />

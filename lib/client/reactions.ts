@@ -26,7 +26,7 @@ const EMPTY: ReactionView = { list: [], mine: new Set() };
 /** The emoji offered by a message's "Add reaction" button. */
 export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🚀", "👀"];
 
-/** Reactions per message and pins per room. */
+/** Reactions per message and pins per room (edits show after the next `pins`). */
 export class ReactionStore {
   readonly #messages = new Map<string, Signal<ReactionView>>();
   readonly #pins = new Map<string, Signal<readonly Pin[] | null>>();
@@ -108,24 +108,6 @@ export class ReactionStore {
         }
         break;
       }
-      case "deleted": {
-        const s = this.#pins.get(frame.room);
-        if (s?.value) {
-          s.value = s.value.filter((p) => p.message.id !== frame.id);
-        }
-        break;
-      }
-      case "edited": {
-        const s = this.#pins.get(frame.room);
-        if (s?.value) {
-          s.value = s.value.map((p) =>
-            p.message.id === frame.id
-              ? { ...p, message: { ...p.message, text: frame.text } }
-              : p
-          );
-        }
-        break;
-      }
     }
   }
 }
@@ -136,12 +118,12 @@ export class ReactionStore {
  * @example
  * ```ts
  * whoReacted({ emoji: "👍", count: 5, users: ["bo", "gus"] });
- * // "👍 by bo, gus and 3 others"
+ * // "👍 by bo, gus and 3 more"
  * ```
  */
 export function whoReacted(r: Reaction): string {
   const others = r.count - r.users.length;
-  const names = r.users.join(", ");
-  if (others <= 0) return `${r.emoji} by ${names}`;
-  return `${r.emoji} by ${names} and ${others} other${others === 1 ? "" : "s"}`;
+  return `${r.emoji} by ${r.users.join(", ")}${
+    others > 0 ? ` and ${others} more` : ""
+  }`;
 }

@@ -50,7 +50,7 @@ Deno.test("reaction store - each message is asked about once per join, in reques
   expect(s.toAsk("q", [1])).toEqual([]);
 });
 
-Deno.test("reaction store - pins follow pinned, unpinned, edits and deletions", () => {
+Deno.test("reaction store - pins follow pins, pinned and unpinned", () => {
   const s = new ReactionStore();
   const message = (id: number) => ({
     id,
@@ -70,19 +70,14 @@ Deno.test("reaction store - pins follow pinned, unpinned, edits and deletions", 
     room: "r",
     pin: { message: message(2), by: "o", ts: 2 },
   });
-  s.apply({ type: "edited", room: "r", id: 1, text: "new" });
-  expect(s.pinsOf("r").value?.map((p) => p.message.text)).toEqual([
-    "m2",
-    "new",
-  ]);
+  expect(s.pinsOf("r").value?.map((p) => p.message.id)).toEqual([2, 1]);
   s.apply({ type: "unpinned", room: "r", id: 2 });
-  s.apply({ type: "deleted", room: "r", id: 1 });
-  expect(s.pinsOf("r").value).toEqual([]);
+  expect(s.pinsOf("r").value?.map((p) => p.message.id)).toEqual([1]);
 });
 
 Deno.test("reaction store - who reacted names the first and counts the rest", () => {
   expect(whoReacted({ emoji: "👍", count: 1, users: ["bo"] })).toBe("👍 by bo");
   expect(whoReacted({ emoji: "👍", count: 4, users: ["bo", "gus"] })).toBe(
-    "👍 by bo, gus and 2 others",
+    "👍 by bo, gus and 2 more",
   );
 });

@@ -80,7 +80,7 @@ Deno.test({
       await pinsButton.click();
       const list = ben.getByRole("region", { name: "Pinned messages" })
         .or(ben.locator(".pinned-list"));
-      await list.locator("li", { hasText: "ship it" }).locator(".by", {
+      await list.locator("p", { hasText: "ship it" }).locator(".by", {
         hasText: "pinned by olga",
       }).waitFor();
       // A guest moderates nothing: no Pin buttons, no topic.
@@ -108,9 +108,9 @@ Deno.test({
         .toBe("Release week: freeze Friday");
       // Unpinned from the list, by the owner.
       await olga.getByRole("button", { name: /^Pinned messages/ }).click();
-      await olga.locator(".pinned-list li", { hasText: "ship it" })
+      await olga.locator(".pinned-list p", { hasText: "ship it" })
         .getByRole("button", { name: /^Unpin/ }).click();
-      await list.locator("text=No pinned messages yet").waitFor();
+      await list.filter({ hasText: "No pinned messages yet" }).waitFor();
     });
   },
 });
