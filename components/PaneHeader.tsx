@@ -1,6 +1,4 @@
 import type { VNode } from "preact";
-import { useSignal } from "@preact/signals";
-import { MAX_TOPIC_LENGTH } from "@/lib/shared/reactions.ts";
 import type { DrawerHandle } from "@/lib/client/hooks/use_drawer.ts";
 
 /** Props of {@link PaneHeader}. */
@@ -27,11 +25,9 @@ export interface PaneHeaderProps {
   onSearch: () => void;
   /** The room's topic, when it has one. */
   topic?: string;
-  /** Sets the topic ("" clears it); given to the room's moderators. */
-  onTopic?: (topic: string) => void;
   /** How many messages are pinned, once known. */
   pinned?: number | null;
-  /** Shows or hides the pinned messages. */
+  /** Shows or hides the pinned messages (and, for moderators, the topic field). */
   onPins?: () => void;
 }
 
@@ -41,7 +37,6 @@ export interface PaneHeaderProps {
  */
 export function PaneHeader(props: PaneHeaderProps): VNode {
   const { room, me, drawer } = props;
-  const editingTopic = useSignal(false);
   return (
     <header class="pane-head">
       <button
@@ -62,75 +57,34 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
         {props.online !== null && (
           <span class="online-count">{props.online} online</span>
         )}
-        {props.topic && !editingTopic.value && (
-          <p class="topic" title={props.topic}>{props.topic}</p>
-        )}
-        {editingTopic.value && (
-          <form
-            class="topic-form"
-            onSubmit={(e) => {
-              e.preventDefault();
-              props.onTopic?.(e.currentTarget.topic.value);
-              editingTopic.value = false;
-            }}
-          >
-            <input
-              name="topic"
-              aria-label="Room topic"
-              maxLength={MAX_TOPIC_LENGTH}
-              value={props.topic}
-              autoFocus
-              onKeyDown={(e) => {
-                if (e.key === "Escape") editingTopic.value = false;
-              }}
-            />
-            <button type="submit" class="icon">Save topic</button>
-          </form>
-        )}
+        {props.topic && <p class="topic" title={props.topic}>{props.topic}</p>}
       </div>
       {props.onPins && (
         <button
           type="button"
           class="icon pins"
-          aria-label={`Pinned messages${
-            props.pinned ? ` (${props.pinned})` : ""
-          }`}
-          title="Pinned messages"
+          aria-label="Pinned messages"
           onClick={props.onPins}
         >
           📌{props.pinned ? ` ${props.pinned}` : ""}
         </button>
       )}
-      {(props.onLeave || props.onTopic) && (
+      {props.onLeave && (
         <details class="room-menu">
           <summary class="icon" aria-label="Room menu" title="Room menu">
             ⋯
           </summary>
           <div class="menu">
-            {props.onTopic && (
-              <button
-                type="button"
-                class="link"
-                onClick={(e) => {
-                  e.currentTarget.closest("details")?.removeAttribute("open");
-                  editingTopic.value = true;
-                }}
-              >
-                Set topic…
-              </button>
-            )}
-            {props.onLeave && (
-              <button
-                type="button"
-                class="link"
-                onClick={(e) => {
-                  e.currentTarget.closest("details")?.removeAttribute("open");
-                  props.onLeave?.();
-                }}
-              >
-                Leave room
-              </button>
-            )}
+            <button
+              type="button"
+              class="link"
+              onClick={(e) => {
+                e.currentTarget.closest("details")?.removeAttribute("open");
+                props.onLeave?.();
+              }}
+            >
+              Leave room
+            </button>
           </div>
         </details>
       )}

@@ -1,25 +1,26 @@
 import type { VNode } from "preact";
 import { type Signal, useSignal } from "@preact/signals";
-import {
-  QUICK_REACTIONS,
-  type ReactionView,
-  whoReacted,
-} from "@/lib/client/reactions.ts";
+import type { ReactionView } from "@/lib/client/reactions.ts";
+import type { ClientFrame } from "@/lib/shared/protocol.ts";
+import { whoReacted } from "@/lib/client/who_reacted.ts";
+import { ReactionPalette } from "./ReactionPalette.tsx";
 
 /** Props of {@link Reactions}. */
 export interface ReactionsProps {
-  /** Message id, for labels. */
+  /** The message's room. */
+  room: string;
+  /** The message's id. */
   id: number;
   /** The message's reactions and which are the reader's. */
   view: Signal<ReactionView>;
   /** Whether the reader may react (a member who joined the room). */
   canReact: boolean;
-  /** Adds (`add`) or takes off the reader's `emoji`. */
-  onReact: (emoji: string, add: boolean) => void;
   /** Whether the message is pinned. */
-  pinned?: boolean;
-  /** Pins or unpins the message; given to the room's moderators. */
-  onPin?: (pin: boolean) => void;
+  pinned: boolean;
+  /** Whether the reader moderates the room: Pin/Unpin show. */
+  moderator: boolean;
+  /** Sends a frame (`react`, `unreact`, `pin`, `unpin`) to the server. */
+  send: (frame: ClientFrame) => void;
 }
 
 /**
@@ -29,7 +30,10 @@ export interface ReactionsProps {
  * Pin/Unpin for moderators.
  */
 export function Reactions(props: ReactionsProps): VNode {
+  const { room, id, send } = props;
   const { list, mine } = props.view.value;
+  const react = (emoji: string, add: boolean) =>
+    send({ type: add ? "react" : "unreact", room, id, emoji });
   const adding = useSignal(false);
   const who = useSignal("");
   return (
@@ -55,7 +59,7 @@ export function Reactions(props: ReactionsProps): VNode {
               e.preventDefault();
               who.value = label;
             }}
-            onClick={() => props.onReact(r.emoji, !own)}
+            onClick={() => react(r.emoji, !own)}
           >
             {r.emoji} <span class="count">{r.count}</span>
           </button>
@@ -73,25 +77,20 @@ export function Reactions(props: ReactionsProps): VNode {
           ☺+
         </button>
       )}
-      {adding.value && QUICK_REACTIONS.map((e) => (
-        <button
-          key={e}
-          type="button"
-          class="pick"
-          aria-label={`React with ${e}`}
-          onClick={() => {
+      {adding.value && (
+        <ReactionPalette
+          onPick={(e) => {
             adding.value = false;
-            props.onReact(e, !mine.has(e));
+            react(e, !mine.has(e));
           }}
-        >
-          {e}
-        </button>
-      ))}
-      {props.onPin && (
+        />
+      )}
+      {props.moderator && (
         <button
           type="button"
           class="link pin"
-          onClick={() => props.onPin!(!props.pinned)}
+          onClick={() =>
+            send({ type: props.pinned ? "unpin" : "pin", room, id })}
         >
           {props.pinned ? "Unpin" : "Pin"}
         </button>

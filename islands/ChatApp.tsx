@@ -8,7 +8,11 @@ import { useDrawer } from "@/lib/client/hooks/use_drawer.ts";
 import { usePageTitle } from "@/lib/client/hooks/use_page_title.ts";
 import { useScrollFollow } from "@/lib/client/hooks/use_scroll_follow.ts";
 import { useShortcuts } from "@/lib/client/hooks/use_shortcuts.ts";
-import type { ChatMessage, MyRoom } from "@/lib/shared/protocol.ts";
+import type {
+  ChatMessage,
+  ClientFrame,
+  MyRoom,
+} from "@/lib/shared/protocol.ts";
 import { Composer, type Editing } from "@/components/Composer.tsx";
 import { UploadBar } from "@/components/UploadBar.tsx";
 import { ConnectionBanner } from "@/components/ConnectionBanner.tsx";
@@ -17,8 +21,8 @@ import { JoinBar } from "@/components/JoinBar.tsx";
 import { HelpDialog } from "@/components/HelpDialog.tsx";
 import { Members } from "@/components/Members.tsx";
 import { MessageList } from "@/components/MessageList.tsx";
-import { Reactions } from "@/components/Reactions.tsx";
-import { PinnedList } from "@/components/PinnedList.tsx";
+import { ReactionSlot } from "@/components/ReactionSlot.tsx";
+import { roomExtras, wanted } from "@/components/room_extras.ts";
 import { NameDialog } from "@/components/NameDialog.tsx";
 import { NotifyButton } from "@/components/NotifyButton.tsx";
 import { PaneHeader } from "@/components/PaneHeader.tsx";
@@ -120,7 +124,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
     loadOlder,
   );
   const moderator = Boolean(props.admin) || owns.value.has(current);
+  const send = (frame: ClientFrame) => conn.value?.sendFrame(frame);
   const showPins = useSignal(false);
+  const extras = showPins.value ? roomExtras() : null;
   const pins = store.reactions.pinsOf(current).value;
   const pinnedIds = new Set((pins ?? []).map((p) => p.message.id));
   const joins = store.reactions.joins.value;
@@ -132,13 +138,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const ids = room.items.value.flatMap((i) =>
       i.kind === "message" && !i.event && !i.deleted ? [i.id] : []
     );
-    for (const batch of store.reactions.toAsk(current, ids)) {
-      c.sendFrame({ type: "reactions", room: current, ids: batch });
-    }
+    const fresh = store.reactions.toAsk(current, ids);
+    if (fresh.length) send({ type: "reactions", room: current, ids: fresh });
   }, [current, room.items.value, joins, conn.value, ready]);
   // The room's pins, when it opens and after each (re)join.
   useEffect(() => {
-    if (ready) conn.value?.sendFrame({ type: "pins", room: current });
+    if (ready) send({ type: "pins", room: current });
   }, [current, joins, conn.value, ready]);
   const mine = store.rooms.value.find((r) => r.id === current);
   const known = store.me.value !== "";
@@ -382,22 +387,18 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onHelp={() => dialog.value = "help"}
           onSearch={() => dialog.value = "search"}
           topic={mine?.topic}
-          onTopic={moderator
-            ? (topic) =>
-              conn.value?.sendFrame({ type: "topic", room: current, topic })
-            : undefined}
           pinned={pins?.length ?? null}
           onPins={() => showPins.value = !showPins.value}
         />
-        {showPins.value && (
-          <PinnedList
+        {extras && showPins.value && (
+          <extras.PinnedList
+            room={current}
             pins={pins ?? []}
-            me={store.me.value}
+            topic={mine?.topic}
+            moderator={moderator}
+            send={send}
             onShow={(id) => jumpTo(current, id)}
-            onUnpin={moderator
-              ? (id) =>
-                conn.value?.sendFrame({ type: "unpin", room: current, id })
-              : undefined}
+            onClose={() => showPins.value = false}
           />
         )}
         <RenameNotice renamed={link.renamed} room={current} />
@@ -411,6 +412,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
           aria-label={`Messages in #${current}`}
           tabIndex={0}
           onScroll={follow.onScroll}
+          onPointerEnter={() => wanted.value = true}
+          onFocusIn={() => wanted.value = true}
           onClick={(e) => {
             const a = (e.target as HTMLElement).closest("a.room-link");
             const id = a?.getAttribute("data-room");
@@ -441,26 +444,14 @@ export default function ChatApp(props: ChatAppProps): VNode {
               newAfter={newAfter}
               onThread={openThread}
               extras={(m) => (
-                <Reactions
+                <ReactionSlot
+                  room={m.room}
                   id={m.id}
                   view={store.reactions.of(m.room, m.id)}
                   canReact={member}
-                  onReact={(emoji, add) =>
-                    conn.value?.sendFrame({
-                      type: add ? "react" : "unreact",
-                      room: m.room,
-                      id: m.id,
-                      emoji,
-                    })}
                   pinned={pinnedIds.has(m.id)}
-                  onPin={moderator
-                    ? (pin) =>
-                      conn.value?.sendFrame({
-                        type: pin ? "pin" : "unpin",
-                        room: m.room,
-                        id: m.id,
-                      })
-                    : undefined}
+                  moderator={moderator}
+                  send={send}
                 />
               )}
             />

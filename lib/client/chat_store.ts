@@ -222,10 +222,7 @@ export class ChatStore {
         break;
       case "topic": {
         const r = this.myRoom(frame.room);
-        if (r) {
-          const { topic: _, ...rest } = r;
-          this.#setRoom(frame.topic ? { ...rest, topic: frame.topic } : rest);
-        }
+        if (r) this.#setRoom({ ...r, topic: frame.topic });
         break;
       }
       case "room_deleted":

@@ -23,15 +23,12 @@ export interface ReactionView {
 
 const EMPTY: ReactionView = { list: [], mine: new Set() };
 
-/** The emoji offered by a message's "Add reaction" button. */
-export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🚀", "👀"];
-
 /** Reactions per message and pins per room (edits show after the next `pins`). */
 export class ReactionStore {
   readonly #messages = new Map<string, Signal<ReactionView>>();
   readonly #pins = new Map<string, Signal<readonly Pin[] | null>>();
-  /** `room\0id` of messages asked about since the room was last joined. */
-  readonly #asked = new Set<string>();
+  /** Per room, the messages asked about since it was last joined. */
+  readonly #asked = new Map<string, Set<number>>();
   /** Moves on every `joined`: what was asked before must be asked again. */
   readonly joins: Signal<number> = signal(0);
 
@@ -51,26 +48,22 @@ export class ReactionStore {
   }
 
   /**
-   * Which of `ids` (of `room`) have not been asked about, in requests of
-   * at most `MAX_REACTION_IDS`; they count as asked from now on.
+   * Which of `ids` (of `room`, at most `MAX_REACTION_IDS`: a page holds
+   * fewer) have not been asked about; they count as asked from now on.
    */
-  toAsk(room: string, ids: readonly number[]): number[][] {
-    const fresh = ids.filter((id) => !this.#asked.has(roomKey(room, id)));
-    for (const id of fresh) this.#asked.add(roomKey(room, id));
-    const out: number[][] = [];
-    for (let i = 0; i < fresh.length; i += MAX_REACTION_IDS) {
-      out.push(fresh.slice(i, i + MAX_REACTION_IDS));
-    }
-    return out;
+  toAsk(room: string, ids: readonly number[]): number[] {
+    let asked = this.#asked.get(room);
+    if (!asked) this.#asked.set(room, asked = new Set());
+    const fresh = ids.filter((id) => !asked.has(id)).slice(-MAX_REACTION_IDS);
+    for (const id of fresh) asked.add(id);
+    return fresh;
   }
 
   /** Applies a server frame (others are ignored). */
   apply(frame: ServerFrame): void {
     switch (frame.type) {
       case "joined":
-        for (const key of [...this.#asked]) {
-          if (key.startsWith(`${frame.room}\u0000`)) this.#asked.delete(key);
-        }
+        this.#asked.delete(frame.room);
         this.joins.value++;
         break;
       case "reactions":
@@ -94,11 +87,9 @@ export class ReactionStore {
         this.pinsOf(frame.room).value = frame.pins;
         break;
       case "pinned": {
+        // Only a new pin is sent; a list not asked for yet is left to `pins`.
         const s = this.pinsOf(frame.room);
-        const rest = (s.value ?? []).filter((p) =>
-          p.message.id !== frame.pin.message.id
-        );
-        s.value = [frame.pin, ...rest];
+        if (s.value) s.value = [frame.pin, ...s.value];
         break;
       }
       case "unpinned": {
@@ -110,20 +101,4 @@ export class ReactionStore {
       }
     }
   }
-}
-
-/**
- * "bo, gus and 3 others" for a reaction's hover and long-press text.
- *
- * @example
- * ```ts
- * whoReacted({ emoji: "👍", count: 5, users: ["bo", "gus"] });
- * // "👍 by bo, gus and 3 more"
- * ```
- */
-export function whoReacted(r: Reaction): string {
-  const others = r.count - r.users.length;
-  return `${r.emoji} by ${r.users.join(", ")}${
-    others > 0 ? ` and ${others} more` : ""
-  }`;
 }

@@ -1,5 +1,6 @@
 import { expect } from "expect";
-import { ReactionStore, whoReacted } from "./reactions.ts";
+import { ReactionStore } from "./reactions.ts";
+import { whoReacted } from "./who_reacted.ts";
 
 Deno.test("reaction store - live frames replace counts, mine comes from answers and reacted", () => {
   const s = new ReactionStore();
@@ -31,12 +32,12 @@ Deno.test("reaction store - live frames replace counts, mine comes from answers 
   expect([...s.of("r", 1).value.mine]).toEqual(["🎉"]);
 });
 
-Deno.test("reaction store - each message is asked about once per join, in requests of 200", () => {
+Deno.test("reaction store - each message is asked about once per join, the newest 500 at most", () => {
   const s = new ReactionStore();
-  const ids = Array.from({ length: 250 }, (_, i) => i + 1);
-  expect(s.toAsk("r", ids).map((b) => b.length)).toEqual([200, 50]);
-  expect(s.toAsk("r", ids)).toEqual([]);
-  expect(s.toAsk("q", [1])).toEqual([[1]]);
+  const ids = Array.from({ length: 600 }, (_, i) => i + 1);
+  expect(s.toAsk("r", ids)).toEqual(ids.slice(100));
+  expect(s.toAsk("r", ids.slice(100))).toEqual([]);
+  expect(s.toAsk("q", [1])).toEqual([1]);
   s.apply({
     type: "joined",
     room: "r",
@@ -46,7 +47,7 @@ Deno.test("reaction store - each message is asked about once per join, in reques
     members: 1,
     online: 1,
   });
-  expect(s.toAsk("r", [1, 2])).toEqual([[1, 2]]);
+  expect(s.toAsk("r", [1, 2])).toEqual([1, 2]);
   expect(s.toAsk("q", [1])).toEqual([]);
 });
 
@@ -58,6 +59,13 @@ Deno.test("reaction store - pins follow pins, pinned and unpinned", () => {
     user: "a",
     text: `m${id}`,
     ts: 1,
+  });
+  expect(s.pinsOf("r").value).toBe(null);
+  // A pin before the list was asked for waits for the list.
+  s.apply({
+    type: "pinned",
+    room: "r",
+    pin: { message: message(3), by: "o", ts: 0 },
   });
   expect(s.pinsOf("r").value).toBe(null);
   s.apply({

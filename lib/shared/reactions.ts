@@ -12,8 +12,8 @@ export const MAX_REACTIONS = 20;
 /** How many of the people who reacted with one emoji are named, earliest first. */
 export const REACTION_NAMES = 10;
 
-/** Most messages one `reactions` request may ask about. */
-export const MAX_REACTION_IDS = 200;
+/** Most messages one `reactions` request may ask about (a page holds 500). */
+export const MAX_REACTION_IDS = 500;
 
 /** Most pinned messages per room. */
 export const MAX_PINS = 50;
@@ -21,7 +21,8 @@ export const MAX_PINS = 50;
 /** Longest room topic, in characters (UTF-16 code units). */
 export const MAX_TOPIC_LENGTH = 200;
 
-const ONE_EMOJI = /^\p{RGI_Emoji}$/v;
+/** Made on first use, so a bundle that never checks emoji leaves it out. */
+let oneEmoji: RegExp | undefined;
 
 /**
  * Whether `text` is exactly one emoji.
@@ -34,5 +35,6 @@ const ONE_EMOJI = /^\p{RGI_Emoji}$/v;
  * ```
  */
 export function isEmoji(text: string): boolean {
-  return text.length <= 32 && ONE_EMOJI.test(text);
+  oneEmoji ??= /^\p{RGI_Emoji}$/v;
+  return text.length <= 32 && oneEmoji.test(text);
 }

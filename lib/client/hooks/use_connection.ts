@@ -31,10 +31,8 @@ const ACTIONS = new Set([
   "members",
   "react",
   "unreact",
-  "reactions",
   "pin",
   "unpin",
-  "pins",
   "topic",
 ]);
 
