@@ -157,7 +157,8 @@ export class Chat {
       reads: this.#reads,
       isBanned: (room, user) => this.isBanned(room, user),
       canModerate: (user, room) => this.canModerate(user, room),
-      tellMember: (key, self, room) => this.#toMemberRoom(key, self, room),
+      tellMember: (key, self, room, lastRead) =>
+        this.#toMemberRoom(key, self, room, lastRead),
     });
     this.#reactions = new Reactions({
       store,
@@ -708,8 +709,13 @@ export class Chat {
   }
 
   /** Tells every socket of the member `key` that it is a member of `room`. */
-  #toMemberRoom(key: string, self: string, room: string): void {
-    this.#membership.myRoom(key, self, room).then((r) => {
+  #toMemberRoom(
+    key: string,
+    self: string,
+    room: string,
+    lastRead?: number,
+  ): void {
+    this.#membership.myRoom(key, self, room, lastRead).then((r) => {
       if (r) this.#hub.toMember(key, { type: "room", room: r });
     }).catch((error) =>
       this.#log.warn("telling {room}'s new member failed: {error}", {

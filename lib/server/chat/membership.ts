@@ -65,6 +65,17 @@ export interface MembershipOptions {
   ) => Promise<void>;
 }
 
+/** A shared read of a count or an id, and the one after it. */
+interface InFlight {
+  current: Promise<number>;
+  /** A change was made here since it started. */
+  stale: boolean;
+  /** The read after it, shared by the callers that came after the change. */
+  next: Promise<number> | undefined;
+}
+
+const noop = () => {};
+
 /**
  * The read mark that says a member key has been here before: kept as the
  * read state of a "room" whose id no room can have (room ids are lower-case
@@ -79,7 +90,7 @@ export class Membership {
   readonly #events: MembershipEvents;
   readonly #log = logger("chat");
   /** Reads in flight, shared by concurrent callers (a join storm reads once). */
-  readonly #inFlight = new Map<string, Promise<number>>();
+  readonly #inFlight = new Map<string, InFlight>();
 
   /** Creates the membership rules over `options.store`. */
   constructor(options: MembershipOptions) {
@@ -130,19 +141,32 @@ export class Membership {
     user: PresenceUser,
     options: { quiet?: boolean } = {},
   ): Promise<boolean> {
+    return (await this.join(room, key, user, options)) !== null;
+  }
+
+  /**
+   * As {@link Membership.add}, resolving to the new member's read mark
+   * (the room's newest id when it joined), or null when it was a member.
+   */
+  async join(
+    room: string,
+    key: string,
+    user: PresenceUser,
+    options: { quiet?: boolean } = {},
+  ): Promise<number | null> {
     const { store } = this.#o;
     // The newest id is read meanwhile: a new member has read up to it.
     const [added, lastId] = await Promise.all([
       store.members.add(room, { key, name: user.name, guest: user.guest }),
       this.lastId(room),
     ]);
-    if (!added) return false;
+    if (!added) return null;
     this.#forget(`count:${room}`);
     // Nothing to have read in an empty room (missing read state is 0).
-    if (lastId > 0) await store.reads.set(key, room, lastId);
+    const lastRead = lastId > 0 ? await store.reads.set(key, room, lastId) : 0;
     if (!options.quiet) this.#events.record(room, "joined", key, user.name);
     this.#tell(() => this.#o.hub.memberAdded(room, user));
-    return true;
+    return lastRead;
   }
 
   /**
@@ -273,17 +297,40 @@ export class Membership {
     return members.find((m) => m.key !== key)?.name ?? self;
   }
 
+  /**
+   * One read for every concurrent caller. A read that predates a change
+   * made here is stale: callers after the change share the next read,
+   * which starts once it is done (so a join storm reads a count about once
+   * per store round trip, not once per joiner).
+   */
   #shared(id: string, read: () => Promise<number>): Promise<number> {
     const known = this.#inFlight.get(id);
-    if (known) return known;
-    const p = read().finally(() => this.#inFlight.delete(id));
-    this.#inFlight.set(id, p);
-    return p;
+    if (known && !known.stale) return known.current;
+    if (known) {
+      return known.next ??= known.current.then(noop, noop).then(() =>
+        this.#start(id, read)
+      );
+    }
+    return this.#start(id, read);
+  }
+
+  #start(id: string, read: () => Promise<number>): Promise<number> {
+    const entry: InFlight = {
+      current: read(),
+      stale: false,
+      next: undefined,
+    };
+    this.#inFlight.set(id, entry);
+    entry.current.then(noop, noop).then(() => {
+      if (this.#inFlight.get(id) === entry) this.#inFlight.delete(id);
+    });
+    return entry.current;
   }
 
   /** A read in flight predates a change made here: later callers read anew. */
   #forget(id: string): void {
-    this.#inFlight.delete(id);
+    const known = this.#inFlight.get(id);
+    if (known) known.stale = true;
   }
 
   #tell(call: () => unknown): void {

@@ -37,8 +37,16 @@ export interface SubscriptionsOptions {
   isBanned: (room: string, user: string) => boolean;
   /** May `user` moderate `room` (its owner, or an admin)? */
   canModerate: (user: PresenceUser, room: string) => Promise<boolean>;
-  /** Tells every socket of the member `key` (named `self`) it is in `room`. */
-  tellMember: (key: string, self: string, room: string) => void;
+  /**
+   * Tells every socket of the member `key` (named `self`) it is in `room`
+   * (with its read mark there, when known).
+   */
+  tellMember: (
+    key: string,
+    self: string,
+    room: string,
+    lastRead?: number,
+  ) => void;
 }
 
 /** What is kept per connected native client. */
@@ -117,6 +125,8 @@ export class Subscriptions {
     const key = client.author;
     const session = this.#sessions.get(client);
     let lastRead = 0;
+    /** The read mark of a new member, who needs no reading of it. */
+    let joinedAt: number | null = null;
     if (key && session) {
       const told = session.welcomed.get(room);
       session.welcomed.delete(room);
@@ -130,12 +140,13 @@ export class Subscriptions {
           (facts.kind === "private" &&
             !(await this.#o.canModerate(client.user, room)))
         ) throw forbidden(room);
-        if (await this.#o.membership.add(room, key, client.user)) {
-          this.#o.tellMember(key, client.user.name, room);
+        joinedAt = await this.#o.membership.join(room, key, client.user);
+        if (joinedAt !== null) {
+          this.#o.tellMember(key, client.user.name, room, joinedAt);
         }
       }
       session.previews.delete(room);
-      lastRead = told ??
+      lastRead = told ?? joinedAt ??
         (await this.#o.store.reads.get(key, [room])).get(room) ?? 0;
     } else if (facts.kind !== "public") throw forbidden(room);
     await this.#o.hub.subscribe(client, room, since, {

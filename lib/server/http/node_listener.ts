@@ -91,6 +91,11 @@ function reserve(soft: number): number {
   return Math.max(64, Math.ceil(soft / 8)) + (openFileCount() ?? 64);
 }
 
+/** A listener that aborts the WebSocket in `slot`, if any. */
+function abortOnClose(slot: { ws?: NodeWebSocket }): () => void {
+  return () => slot.ws?.abort();
+}
+
 /** How often the event loop's lateness is sampled. */
 const LAG_TICK_MS = 100;
 /** Lateness below this, over a header wait, is not given back. */
@@ -243,7 +248,7 @@ export async function listenNode(
     head: Buffer,
   ) => {
     busy(socket);
-    let ws: NodeWebSocket | undefined;
+    const slot: { ws?: NodeWebSocket } = {};
     let accepted: Response | undefined;
     const built = toRequest(req, options);
     if (!built) {
@@ -253,8 +258,8 @@ export async function listenNode(
     }
     const { request, info } = built;
     offerUpgrade(request, (upgrade) => {
-      if (ws) throw new Error("The request was upgraded already");
-      ws = new NodeWebSocket({
+      if (slot.ws) throw new Error("The request was upgraded already");
+      const ws = slot.ws = new NodeWebSocket({
         idleTimeoutS: upgrade.idleTimeout ?? 120,
         closeTimeoutMs: options.closeTimeoutMs,
         protocol: upgrade.protocol,
@@ -266,7 +271,9 @@ export async function listenNode(
       Object.defineProperty(accepted, "status", { value: 101 });
       return { socket: ws, response: accepted };
     });
-    socket.once("close", () => ws?.abort());
+    // Not a closure over this function: it would keep the request, its
+    // headers and the response alive as long as the socket is open.
+    socket.once("close", abortOnClose(slot));
     let response: Response;
     try {
       response = await handler(request, info);
@@ -277,10 +284,10 @@ export async function listenNode(
       });
       response = new Response("Internal Server Error", { status: 500 });
     }
+    const ws = slot.ws;
     if (ws && response === accepted) {
-      const socketWs = ws;
-      if (socket.destroyed) return socketWs.abort();
-      wss.handleUpgrade(req, socket, head, (w) => socketWs.attach(w, socket));
+      if (socket.destroyed) return ws.abort();
+      wss.handleUpgrade(req, socket, head, (w) => ws.attach(w, socket));
       return;
     }
     ws?.abort();
