@@ -44,7 +44,7 @@ Deno.test({
       await expect(target.isVisible()).resolves.toBe(true);
       // The history around it is there: the messages just after it.
       await expect(
-        ana.locator(".msg", { hasText: /^.*filler 0$/ }).count(),
+        ana.locator(".msg .body", { hasText: /^.*filler 0$/ }).count(),
       ).resolves.toBeGreaterThan(0);
       await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
     }, { RATE_PER_SECOND: "1000", RATE_BURST: "1000" });
