@@ -72,6 +72,17 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
     await kv.update("dev", 2, { text: "fixed", edited: true });
     await kv.append({ room: "dev", user: "mina", text: "oops" });
     await kv.update("dev", 3, { text: "", deleted: true });
+    // A thread: two replies to message 2 (one also in the room), with its
+    // participants.
+    await kv.append({ room: "dev", user: "gus", text: "re", parent: 2 });
+    await kv.append({
+      room: "dev",
+      user: "mina",
+      text: "re too",
+      parent: 2,
+      alsoInRoom: true,
+    });
+    await kv.threads.join("dev", 2, ["mina", "g:token"]);
     const accounts = new Accounts(kv.accounts, { cost: CHEAP });
     await accounts.register("Mina", "correct horse battery");
     await new Roles(kv.roles, accounts).grant("mina");
@@ -123,9 +134,10 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
     expect(first["read state"]).toEqual({ read: 2, copied: 2 });
     expect(first.mentions).toEqual({ read: 2, copied: 2 });
     expect(first.messages).toEqual({
-      read: kvGeneral.length + 3,
-      copied: kvGeneral.length + 3,
+      read: kvGeneral.length + 5,
+      copied: kvGeneral.length + 5,
     });
+    expect(first["thread participants"]).toEqual({ read: 2, copied: 2 });
     expect(first.accounts).toEqual({ read: 1, copied: 1 });
     expect(first["admin roles"]).toEqual({ read: 1, copied: 1 });
     expect(first["login sessions"]).toEqual({ read: 1, copied: 1 });
@@ -139,6 +151,15 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
     try {
       expect(await store.range("general", 0)).toEqual(kvGeneral);
       expect(await store.range("dev", 0)).toEqual(kvDev);
+      // Replies keep their parent, the first message its summary.
+      expect(kvDev[1].thread).toMatchObject({ replies: 2, lastId: 5 });
+      expect(
+        (await store.threads.replies("dev", 2, { limit: 10 })).messages,
+      ).toEqual(kvDev.slice(3));
+      expect(await store.threads.participants("dev", 2)).toEqual([
+        "g:token",
+        "mina",
+      ]);
       // The copied messages are searchable (an edit's text, not a deletion's).
       const found = await store.search.query({
         rooms: ["dev"],
