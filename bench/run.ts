@@ -9,7 +9,7 @@
  * Flags: `--quick`; `--only=<name>[,<name>]` with names `fanout`, `rooms`,
  * `storm`, `join`, `idle`, `join10k`, `reconnect`, `fanout10k`, `durable`
  * (the three before `durable` are issue 18's targets, in `big_rooms.ts`),
- * `search` (`search.ts`);
+ * `search` (`search.ts`), `reaction_storm` (`reaction_storm.ts`);
  * `--size=<n>` (clients of `join10k`, `reconnect` and `fanout10k`, for
  * iterating at smaller sizes; the report says the sizes);
  * `--no-ramp`; `--no-write` (write no
@@ -42,6 +42,12 @@ import {
   SEARCH_QUICK,
   searchBench,
 } from "./search.ts";
+import {
+  reactionStorm,
+  renderStorm,
+  STORM_FULL,
+  STORM_QUICK,
+} from "./reaction_storm.ts";
 
 const NAMES = [
   "fanout",
@@ -54,6 +60,7 @@ const NAMES = [
   "fanout10k",
   "durable",
   "search",
+  "reaction_storm",
 ] as const;
 type Name = typeof NAMES[number];
 
@@ -154,6 +161,19 @@ if (import.meta.main) {
     const r = await searchBench(options.quick ? SEARCH_QUICK : SEARCH_FULL);
     console.log(JSON.stringify(r));
     searchReport = renderSearch(r);
+  }
+  // The reaction storm reports frames per socket, apart too.
+  if (options.only.includes("reaction_storm")) {
+    const storms = [];
+    for (const backend of ["kv", "postgres"] as const) {
+      const r = await reactionStorm(
+        options.quick ? STORM_QUICK : STORM_FULL,
+        backend,
+      );
+      console.log(JSON.stringify(r));
+      storms.push(r);
+    }
+    searchReport += `${searchReport && "\n"}${renderStorm(storms)}`;
   }
   for (const [, label, run] of scenarios(plan, options)) {
     const t = performance.now();
