@@ -18,6 +18,7 @@ import {
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
 import type { Page } from "playwright-core";
+import { seriousViolations } from "@/tests/helpers/axe.ts";
 
 /** Writes `text` in the open thread panel and waits for its ack. */
 async function replyInThread(page: Page, text: string, alsoInRoom = false) {
@@ -36,7 +37,7 @@ Deno.test({
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
-      const alice = await member(w, "alice");
+      const alice = await member(w, "alice", { bypassCSP: true });
       const bob = await member(w, "bob");
       await say(alice, "who is up for lunch?");
       const root = bob.locator(".log .msg", {
@@ -78,6 +79,8 @@ Deno.test({
       await alicePanel.locator(".msg", { hasText: "12:30 at the usual place" })
         .waitFor();
       await alicePanel.locator(".msg", { hasText: "me! noodles?" }).waitFor();
+      // The open panel has no serious accessibility finding.
+      await expect(seriousViolations(alice)).resolves.toEqual([]);
       await replyInThread(alice, "see you there", true);
       // Bob gets it in the thread and, also sent, in the room's timeline.
       await bobPanel.locator(".msg", { hasText: "see you there" }).waitFor();
