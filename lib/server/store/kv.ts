@@ -428,6 +428,8 @@ export class KvStore implements Store {
     if (n % 400 !== 0) await op.commit();
     await this.search.removed(removed);
     await this.reads.prune(room, end);
+    await this.reactions.prune(room, end);
+    await this.pins.prune(room, end);
     // Files go with their messages, freeing their owners' quota.
     for (const id of removed.flatMap((m) => fileIdsOf(m.file))) {
       await this.files.delete(id);

@@ -53,6 +53,13 @@ export class KvPins implements PinRecords {
     return (await this.kv.get<StoredPin[]>(pinsKey(room))).value ?? [];
   }
 
+  /** Unpins the messages of `room` before `end` (retention). */
+  async prune(room: string, end: number): Promise<void> {
+    for (const p of await this.list(room)) {
+      if (p.id < end) await this.unpin(room, p.id);
+    }
+  }
+
   /** Removes a room's pins. */
   async clear(room: string): Promise<void> {
     await this.kv.delete(pinsKey(room));

@@ -134,6 +134,24 @@ export class KvReactions implements ReactionRecords {
     }
   }
 
+  /** Removes the reactions of messages of `room` before `end` (retention). */
+  async prune(room: string, end: number): Promise<void> {
+    for (const p of ["reaction", "reaction_t", "reaction_n"]) {
+      let op = this.kv.atomic();
+      let n = 0;
+      for await (
+        const e of this.kv.list({ start: [p, room, 0], end: [p, room, end] })
+      ) {
+        op.delete(e.key);
+        if (++n % 500 === 0) {
+          await op.commit();
+          op = this.kv.atomic();
+        }
+      }
+      if (n % 500 !== 0) await op.commit();
+    }
+  }
+
   /** Waits for pending writes. */
   idle(): Promise<void> {
     return this.#writes.idle();

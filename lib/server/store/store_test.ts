@@ -1308,6 +1308,35 @@ const reactionCases: Case[] = [
       }),
   ],
   [
+    "retention drops the reactions and pins of messages it removed",
+    (place) =>
+      using(place, { historyLimit: 150 }, async (store) => {
+        await store.createRoom("r");
+        for (let i = 1; i <= 320; i++) {
+          await store.append({ room: "r", user: "u", text: `m${i}` });
+          if (i === 2 || i === 300) {
+            await store.reactions.change({
+              room: "r",
+              id: i,
+              emoji: "👍",
+              key: "a",
+              name: "a",
+              add: true,
+            });
+            await store.pins.pin("r", i, "owner");
+          }
+        }
+        const deadline = Date.now() + 10_000;
+        while ((await store.pins.list("r")).length > 1) {
+          if (Date.now() > deadline) throw new Error("retention did not run");
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        expect((await store.pins.list("r")).map((p) => p.id)).toEqual([300]);
+        const left = await store.reactions.summaries("r", [2, 300]);
+        expect([...left.keys()]).toEqual([300]);
+      }),
+  ],
+  [
     "topics are set, cleared, listed and kept across a restart",
     async (place) => {
       await using(place, {}, async (store) => {
