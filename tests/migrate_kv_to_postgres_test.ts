@@ -115,6 +115,16 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
     await kv.reads.set("u1", "general", 300);
     await kv.reads.mention("dev", 3, ["mina"]);
     await kv.reads.mention("dev", 1, ["mina"]);
+    // A reaction and a pin of a kept message.
+    await kv.reactions.change({
+      room: "dev",
+      id: 2,
+      emoji: "👍",
+      key: "mina",
+      name: "Mina",
+      add: true,
+    });
+    await kv.pins.pin("dev", 2, "Mina");
     const kvMembers = await kv.members.list("general", { limit: 1000 });
     // Retention has pruned the oldest of general's history.
     const deadline = Date.now() + 10_000;
@@ -133,6 +143,8 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
     expect(first.members).toEqual({ read: 622, copied: 622 });
     expect(first["read state"]).toEqual({ read: 2, copied: 2 });
     expect(first.mentions).toEqual({ read: 2, copied: 2 });
+    expect(first.reactions).toEqual({ read: 1, copied: 1 });
+    expect(first.pins).toEqual({ read: 1, copied: 1 });
     expect(first.messages).toEqual({
       read: kvGeneral.length + 5,
       copied: kvGeneral.length + 5,
@@ -189,6 +201,11 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
         new Map([["general", 300]]),
       );
       expect(await store.reads.mentionsAfter("mina", "dev", 2)).toBe(1);
+      expect((await store.reactions.summaries("dev", [2], "mina")).get(2))
+        .toEqual([{ emoji: "👍", count: 1, users: ["Mina"], mine: true }]);
+      expect((await store.pins.list("dev")).map((p) => [p.id, p.by])).toEqual(
+        [[2, "Mina"]],
+      );
       const pgAccounts = new Accounts(store.accounts, { cost: CHEAP });
       expect(await pgAccounts.verify("mina", "correct horse battery"))
         .not.toBe(null);

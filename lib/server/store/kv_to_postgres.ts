@@ -1,6 +1,6 @@
 /**
  * Copies a Deno KV store into PostgreSQL, for a team moving from one machine
- * to several: rooms (with kind and topic), message history (with edits,
+ * to several: rooms (with kind and topic), reactions and pins, message history (with edits,
  * deletions, guests' identities and idempotency keys), each room's id
  * counter, room members (and their counts), read state, mentions, accounts,
  * admin roles, live login sessions, bans and uploaded files (with their
@@ -275,6 +275,68 @@ export async function copyKvToPostgres(
     if (mentions.length >= BATCH) await flushMentions();
   }
   await flushMentions();
+
+  // Reactions (of messages still kept: the foreign key wants them) and pins.
+  let reactions: {
+    room: string;
+    id: number;
+    emoji: string;
+    key: string;
+    name: string;
+    ts: number;
+  }[] = [];
+  const flushReactions = async () => {
+    if (reactions.length === 0) return;
+    const b = reactions;
+    reactions = [];
+    const rows = await sql`
+      INSERT INTO reactions (room, id, emoji, member, name, ts)
+      SELECT v.* FROM unnest(
+        ${b.map((x) => x.room)}::text[],
+        ${b.map((x) => x.id)}::bigint[],
+        ${b.map((x) => x.emoji)}::text[],
+        ${b.map((x) => x.key)}::text[],
+        ${b.map((x) => x.name)}::text[],
+        ${b.map((x) => x.ts)}::bigint[]
+      ) AS v(room, id, emoji, member, name, ts)
+      JOIN messages m ON m.room = v.room AND m.id = v.id
+      ON CONFLICT DO NOTHING RETURNING room`;
+    count("reactions", b.length, rows.length);
+  };
+  count("reactions", 0, 0);
+  for await (
+    const e of db.list<{ ts: number; name: string }>({ prefix: ["reaction"] })
+  ) {
+    reactions.push({
+      room: String(e.key[1]),
+      id: Number(e.key[2]),
+      emoji: String(e.key[3]),
+      key: String(e.key[4]),
+      name: e.value.name,
+      ts: e.value.ts,
+    });
+    if (reactions.length >= BATCH) await flushReactions();
+  }
+  await flushReactions();
+  count("pins", 0, 0);
+  for await (
+    const e of db.list<{ id: number; by: string; ts: number }[]>({
+      prefix: ["pins"],
+    })
+  ) {
+    const room = String(e.key[1]);
+    const rows = await sql`
+      INSERT INTO pins (room, id, pinned_by, ts)
+      SELECT v.* FROM unnest(
+        ${e.value.map(() => room)}::text[],
+        ${e.value.map((p) => p.id)}::bigint[],
+        ${e.value.map((p) => p.by)}::text[],
+        ${e.value.map((p) => p.ts)}::bigint[]
+      ) AS v(room, id, pinned_by, ts)
+      JOIN messages m ON m.room = v.room AND m.id = v.id
+      ON CONFLICT DO NOTHING RETURNING room`;
+    count("pins", e.value.length, rows.length);
+  }
 
   // Accounts and the admin role bound to them.
   const accounts = await Array.fromAsync(kv.accounts.list());
