@@ -251,6 +251,27 @@ async function scenario(env: Record<string, string>): Promise<void> {
     await join(mina, "general");
     await reply(bo, "general", root, "see you at noon");
     await readState(mina, "general", (f) => f.mentions === 3);
+    // A reply resent after its thread's first message was deleted is
+    // still answered with the original ack.
+    const gone = await say(mina, "general", "soon deleted");
+    const early = await reply(bo, "general", gone, "quick!", {
+      clientId: "early",
+    });
+    mina.send({ type: "delete", room: "general", id: gone });
+    await bo.next("deleted", (f) => f.id === gone);
+    bo.send({
+      type: "send",
+      room: "general",
+      text: "quick!",
+      clientId: "early",
+      parent: gone,
+    });
+    await bo.until(() =>
+      bo.of("ack").filter((f) => f.clientId === "early").length === 2
+    );
+    expect(bo.of("ack").filter((f) => f.clientId === "early")[1])
+      .toMatchObject({ id: early.id, duplicate: true });
+
     for (const c of [mina, bo, back]) await c.close();
   } finally {
     await s.shutdown();

@@ -425,7 +425,22 @@ export class Chat {
       parent: options.parent,
       alsoInRoom: options.alsoInRoom,
     };
-    const root = reply ? await this.#threads.root(room, reply.parent) : null;
+    let root = null;
+    if (reply) {
+      try {
+        root = await this.#threads.root(room, reply.parent);
+      } catch (error) {
+        // A resend of a reply stored before its first message went: the
+        // original answers, as for any resend.
+        const prior = clientId === undefined ? null : await this.store.sent(
+          room,
+          client.user.guest && client.author ? client.author : client.user.name,
+          clientId,
+        );
+        if (prior) return { message: prior, duplicate: true };
+        throw error;
+      }
+    }
     const result = await this.#messages.send(
       client,
       room,

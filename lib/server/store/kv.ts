@@ -487,6 +487,18 @@ export class KvStore implements Store {
     return { messages: messages.reverse(), hasMore };
   }
 
+  /** The message `sender` stored under `clientId` in `room`, or null. */
+  async sent(
+    room: string,
+    sender: string,
+    clientId: string,
+  ): Promise<ChatMessage | null> {
+    const key = await this.kv.get<{ id: number }>(
+      dedupeKey(room, sender, clientId),
+    );
+    return key.value ? await this.get(room, key.value.id) : null;
+  }
+
   /** The sender identity kept for a guest's message, or null. */
   async author(room: string, id: number): Promise<string | null> {
     return (await this.kv.get<string>(authorKey(room, id))).value;

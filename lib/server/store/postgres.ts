@@ -474,6 +474,17 @@ export class PostgresStore implements Store {
     return rows[0] ? toMessage(rows[0]) : null;
   }
 
+  async sent(
+    room: string,
+    sender: string,
+    clientId: string,
+  ): Promise<ChatMessage | null> {
+    const rows = await this.#guard(this.sql<MessageRow[]>`
+      SELECT * FROM messages
+      WHERE room = ${room} AND sender = ${sender} AND client_id = ${clientId}`);
+    return rows[0] ? toMessage(rows[0]) : null;
+  }
+
   async author(room: string, id: number): Promise<string | null> {
     const rows = await this.#guard(this.sql<{ author: string | null }[]>`
       SELECT author FROM messages WHERE room = ${room} AND id = ${id}`);

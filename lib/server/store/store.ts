@@ -119,6 +119,17 @@ export interface MessageStore {
   /** The sender identity kept for a guest's message, or null. */
   author(room: string, id: number): Promise<string | null>;
   /**
+   * The message `sender` (a draft's `author`, else its `user`) stored under
+   * `clientId` in `room`, while its idempotency key is kept; else null.
+   * Lets a resend be answered with its original even when the send could
+   * not be made now (e.g. a reply whose thread's first message is gone).
+   */
+  sent(
+    room: string,
+    sender: string,
+    clientId: string,
+  ): Promise<ChatMessage | null>;
+  /**
    * Replaces a message's text or marks it deleted (a deleted message loses
    * its `file`); null when there is no such message or it was deleted.
    */

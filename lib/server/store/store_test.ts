@@ -1107,6 +1107,37 @@ const cases: Case[] = [
       }),
   ],
   [
+    "a send is found again by its sender and clientId",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.append({
+          room: "r",
+          user: "ana",
+          text: "a",
+          clientId: "x",
+        });
+        await store.append({
+          room: "r",
+          user: "gus",
+          text: "b",
+          clientId: "x",
+          guest: true,
+          author: "guest:t",
+        });
+        expect(await store.sent("r", "ana", "x")).toMatchObject({
+          id: 1,
+          text: "a",
+        });
+        expect(await store.sent("r", "guest:t", "x")).toMatchObject({
+          id: 2,
+          user: "gus",
+        });
+        expect(await store.sent("r", "gus", "x")).toBeNull();
+        expect(await store.sent("r", "ana", "y")).toBeNull();
+        expect(await store.sent("other", "ana", "x")).toBeNull();
+      }),
+  ],
+  [
     "thread participants are kept per thread, survive reopening and go with their room",
     async (place) => {
       await using(place, {}, async (store) => {
