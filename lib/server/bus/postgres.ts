@@ -60,7 +60,7 @@ const MAX_NOTIFY_BATCH = 200;
  * waits: other instances get events up to this much later, in a fraction
  * of the statements.
  */
-const NOTIFY_EVERY_MS = 5;
+const NOTIFY_EVERY_MS = 10;
 /**
  * Own notifications awaited at most; past it (notifications that will never
  * come, e.g. sent while the listening connection was down) they are
