@@ -9,10 +9,10 @@
  *
  * @module
  */
-import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import { logger } from "@/lib/server/log.ts";
 import type { Db } from "./postgres.ts";
 import type { Guard } from "./postgres_records.ts";
+import { type MessageRow, toMessage } from "./postgres_rows.ts";
 import { indexTerms } from "./search_tokens.ts";
 import { cursorOf, match, parseQuery, searchable } from "./search_match.ts";
 import type {
@@ -38,33 +38,6 @@ export function termString(
 ): string {
   if (message.user === "" || message.deleted || message.event) return "";
   return indexTerms(message.text).join(" ");
-}
-
-interface HitRow {
-  room: string;
-  id: number;
-  user_name: string;
-  text: string;
-  ts: number;
-  client_id: string | null;
-  guest: boolean;
-  edited: boolean;
-  deleted: boolean;
-}
-
-function toMessage(r: HitRow): ChatMessage {
-  const m: ChatMessage = {
-    id: r.id,
-    room: r.room,
-    user: r.user_name,
-    text: r.text,
-    ts: r.ts,
-  };
-  if (r.client_id !== null) m.clientId = r.client_id;
-  if (r.guest) m.guest = true;
-  if (r.edited) m.edited = true;
-  if (r.deleted) m.deleted = true;
-  return m;
 }
 
 /** The search index in PostgreSQL (table `search_terms`, migration 8). */
@@ -95,7 +68,7 @@ export class PgSearch implements SearchIndex {
             (s.room COLLATE "C" < ${c.room}
               OR (s.room = ${c.room} AND s.id < ${c.id}))))`
         : sql``;
-      const rows = await this.#guard(sql<HitRow[]>`
+      const rows = await this.#guard(sql<MessageRow[]>`
         SELECT m.room, m.id, m.user_name, m.text, m.ts, m.client_id, m.guest,
           m.edited, m.deleted
         FROM search_terms s
@@ -140,7 +113,7 @@ export class PgSearch implements SearchIndex {
     let room = "";
     let id = 0;
     for (;;) {
-      const rows = await this.#sql<HitRow[]>`
+      const rows = await this.#sql<MessageRow[]>`
         SELECT m.room, m.id, m.user_name, m.text, m.ts, m.deleted
         FROM messages m
         WHERE (m.room, m.id) > (${room}, ${id})

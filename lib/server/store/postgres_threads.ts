@@ -6,43 +6,10 @@
  *
  * @module
  */
-import type { ChatMessage, FileRef } from "@/lib/shared/protocol.ts";
 import type { Db } from "./postgres.ts";
+import { type MessageRow, toMessage } from "./postgres_rows.ts";
 import type { Guard } from "./postgres_records.ts";
 import type { HistoryPage, ThreadRecords } from "./store.ts";
-
-interface ReplyRow {
-  room: string;
-  id: number;
-  user_name: string;
-  text: string;
-  ts: number;
-  client_id: string | null;
-  guest: boolean;
-  edited: boolean;
-  deleted: boolean;
-  file: FileRef | null;
-  parent: number;
-  also_in_room: boolean;
-}
-
-const toReply = (r: ReplyRow): ChatMessage => {
-  const m: ChatMessage = {
-    id: r.id,
-    room: r.room,
-    user: r.user_name,
-    text: r.text,
-    ts: r.ts,
-    parent: r.parent,
-  };
-  if (r.client_id !== null) m.clientId = r.client_id;
-  if (r.guest) m.guest = true;
-  if (r.edited) m.edited = true;
-  if (r.deleted) m.deleted = true;
-  if (r.file) m.file = r.file;
-  if (r.also_in_room) m.alsoInRoom = true;
-  return m;
-};
 
 /** Thread replies and participants in PostgreSQL. */
 export class PgThreads implements ThreadRecords {
@@ -56,7 +23,7 @@ export class PgThreads implements ThreadRecords {
     options: { before?: number; limit: number },
   ): Promise<HistoryPage> {
     const limit = Math.max(1, Math.floor(options.limit));
-    const rows = await this.guard(this.sql<ReplyRow[]>`
+    const rows = await this.guard(this.sql<MessageRow[]>`
       SELECT room, id, user_name, text, ts, client_id, guest, edited, deleted,
         file, parent, also_in_room
       FROM messages
@@ -64,7 +31,7 @@ export class PgThreads implements ThreadRecords {
         AND id < ${options.before ?? Number.MAX_SAFE_INTEGER}
       ORDER BY id DESC LIMIT ${limit + 1}`);
     return {
-      messages: rows.slice(0, limit).map(toReply).reverse(),
+      messages: rows.slice(0, limit).map(toMessage).reverse(),
       hasMore: rows.length > limit,
     };
   }
