@@ -143,6 +143,36 @@ export async function download(
   };
 }
 
+/** Opens a connection to `base` and writes a PUT of `data[start, end)` with only `sent` bytes of its body. */
+async function partialPut(
+  base: string,
+  id: string,
+  data: Uint8Array,
+  [start, end, sent]: [number, number, number],
+  creds: Creds,
+  extra: string[] = [],
+): Promise<Deno.Conn> {
+  const url = new URL(base);
+  const conn = await Deno.connect({
+    hostname: url.hostname,
+    port: Number(url.port),
+  });
+  const head = [
+    `PUT /api/uploads/${id} HTTP/1.1`,
+    `Host: ${url.host}`,
+    `Content-Range: bytes ${start}-${end - 1}/${data.length}`,
+    `Content-Length: ${end - start}`,
+    "Content-Type: application/octet-stream",
+    ...extra,
+    ...Object.entries(creds).map(([k, v]) => `${k}: ${v}`),
+    "",
+    "",
+  ].join("\r\n");
+  await writeAll(conn, new TextEncoder().encode(head));
+  await writeAll(conn, data.slice(start, start + sent));
+  return conn;
+}
+
 /**
  * Sends a `PUT` of `range` with only `sent` of its bytes over a raw
  * connection, then hangs up: a connection dropped mid-upload.
@@ -156,24 +186,7 @@ export async function putAndHangUp(
   sent: number,
   creds: Creds,
 ): Promise<void> {
-  const url = new URL(base);
-  const conn = await Deno.connect({
-    hostname: url.hostname,
-    port: Number(url.port),
-  });
-  const head = [
-    `PUT /api/uploads/${id} HTTP/1.1`,
-    `Host: ${url.host}`,
-    `Content-Range: bytes ${start}-${end - 1}/${data.length}`,
-    `Content-Length: ${end - start}`,
-    "Content-Type: application/octet-stream",
-    ...Object.entries(creds).map(([k, v]) => `${k}: ${v}`),
-    "",
-    "",
-  ].join("\r\n");
-  await writeAll(conn, new TextEncoder().encode(head));
-  await writeAll(conn, data.slice(start, start + sent));
-  conn.close();
+  (await partialPut(base, id, data, [start, end, sent], creds)).close();
 }
 
 /**
@@ -190,25 +203,10 @@ export async function putAndStall(
   sent: number,
   creds: Creds,
 ): Promise<string> {
-  const url = new URL(base);
-  const conn = await Deno.connect({
-    hostname: url.hostname,
-    port: Number(url.port),
-  });
+  const conn = await partialPut(base, id, data, [start, end, sent], creds, [
+    "Connection: close",
+  ]);
   try {
-    const head = [
-      `PUT /api/uploads/${id} HTTP/1.1`,
-      `Host: ${url.host}`,
-      `Content-Range: bytes ${start}-${end - 1}/${data.length}`,
-      `Content-Length: ${end - start}`,
-      "Content-Type: application/octet-stream",
-      "Connection: close",
-      ...Object.entries(creds).map(([k, v]) => `${k}: ${v}`),
-      "",
-      "",
-    ].join("\r\n");
-    await writeAll(conn, new TextEncoder().encode(head));
-    await writeAll(conn, data.slice(start, start + sent));
     return await new Response(conn.readable).text();
   } finally {
     try {
