@@ -140,11 +140,13 @@ const cases: Case[] = [
         }
         // Retention runs after the commit; wait until it has.
         const deadline = Date.now() + 10_000;
-        while (await store.files.get(file.id)) {
-          if (Date.now() > deadline) throw new Error("retention kept the file");
+        // Files go one after another: wait for the last of them.
+        while (
+          await store.files.get(file.id) || await store.files.get(thumb.id)
+        ) {
+          if (Date.now() > deadline) throw new Error("retention kept a file");
           await new Promise((r) => setTimeout(r, 20));
         }
-        expect(await store.files.get(thumb.id)).toBe(null);
         expect(await store.files.get(kept.id)).not.toBe(null);
         expect(await store.files.usage("account:ana")).toBe(5);
       } finally {
