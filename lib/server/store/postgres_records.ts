@@ -17,6 +17,7 @@ import type {
   StoredSession,
 } from "./store.ts";
 import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
+import { Batcher } from "./batcher.ts";
 
 /** Passes a query's promise through, noting connection failures. */
 export type Guard = <T>(p: Promise<T>) => Promise<T>;
@@ -116,33 +117,55 @@ export class PgSessions implements SessionRecords {
   }
 }
 
-/** Name holds in `name_holds`, keyed by confusable skeleton (`nameKey`). */
+/** One claim or release waiting for the next statement. */
+interface HoldOp {
+  key: string;
+  holder: string;
+  ttlMs: number;
+  release: boolean;
+}
+
+/** Claims and releases per statement. */
+const MAX_HOLD_OPS = 500;
+
+/**
+ * Name holds in `name_holds`, keyed by confusable skeleton (`nameKey`).
+ *
+ * Claims and releases are group-committed: those made while a statement is
+ * in flight go together in the next one, so the renewal of every guest's
+ * hold (thousands at once) costs a few statements instead of filling the
+ * pool ahead of the sends.
+ */
 export class PgNameClaims implements NameClaims {
+  readonly #writes: Batcher<HoldOp, boolean>;
+
   /** Creates the holds over the pool. */
   constructor(
     readonly sql: Db,
     readonly guard: Guard,
     readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.#writes = new Batcher((ops) => this.#commit(ops), {
+      maxItems: MAX_HOLD_OPS,
+    });
+  }
 
-  async claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
-    const now = this.now();
-    // One statement: taken when free, lapsed, or already this holder's.
-    const rows = await this.guard(this.sql`
-      INSERT INTO name_holds (name, holder, until)
-      VALUES (${nameKey(name)}, ${holder}, ${now + ttlMs})
-      ON CONFLICT (name) DO UPDATE
-        SET holder = excluded.holder, until = excluded.until
-        WHERE name_holds.holder = excluded.holder
-          OR name_holds.until <= ${now}
-      RETURNING name`);
-    return rows.length === 1;
+  claim(name: string, holder: string, ttlMs: number): Promise<boolean> {
+    return this.#writes.push({
+      key: nameKey(name),
+      holder,
+      ttlMs,
+      release: false,
+    });
   }
 
   async release(name: string, holder: string, ttlMs: number): Promise<void> {
-    await this.guard(this.sql`
-      UPDATE name_holds SET until = ${this.now() + ttlMs}
-      WHERE name = ${nameKey(name)} AND holder = ${holder}`);
+    await this.#writes.push({
+      key: nameKey(name),
+      holder,
+      ttlMs,
+      release: true,
+    });
   }
 
   async isHeld(name: string): Promise<boolean> {
@@ -150,6 +173,58 @@ export class PgNameClaims implements NameClaims {
       SELECT 1 FROM name_holds
       WHERE name = ${nameKey(name)} AND until > ${this.now()}`);
     return rows.length > 0;
+  }
+
+  /**
+   * Applies `ops` in order. One statement touches a row at most once, so a
+   * name seen again starts the next statement.
+   */
+  async #commit(ops: HoldOp[]): Promise<boolean[]> {
+    const results: boolean[] = [];
+    let run: HoldOp[] = [];
+    const names = new Set<string>();
+    for (const op of ops) {
+      if (names.has(op.key)) {
+        results.push(...await this.#apply(run));
+        run = [];
+        names.clear();
+      }
+      run.push(op);
+      names.add(op.key);
+    }
+    results.push(...await this.#apply(run));
+    return results;
+  }
+
+  /** Applies ops on distinct names in one statement. */
+  async #apply(ops: HoldOp[]): Promise<boolean[]> {
+    const now = this.now();
+    const claims = ops.filter((op) => !op.release);
+    const releases = ops.filter((op) => op.release);
+    // Claims: taken when free, lapsed, or already the holder's. Releases:
+    // the holder's own hold ends after its grace period.
+    const rows = await this.guard(this.sql<{ name: string }[]>`
+      WITH released AS (
+        UPDATE name_holds h SET until = r.until
+        FROM unnest(
+          ${releases.map((op) => op.key)}::text[],
+          ${releases.map((op) => op.holder)}::text[],
+          ${releases.map((op) => String(now + op.ttlMs))}::text[]::bigint[]
+        ) AS r(name, holder, until)
+        WHERE h.name = r.name AND h.holder = r.holder
+      )
+      INSERT INTO name_holds AS h (name, holder, until)
+      SELECT * FROM unnest(
+        ${claims.map((op) => op.key)}::text[],
+        ${claims.map((op) => op.holder)}::text[],
+        ${claims.map((op) => String(now + op.ttlMs))}::text[]::bigint[]
+      )
+      ON CONFLICT (name) DO UPDATE
+        SET holder = excluded.holder, until = excluded.until
+        WHERE h.holder = excluded.holder OR h.until <= ${now}
+      RETURNING name`);
+    const taken = new Set(rows.map((r) => r.name));
+    return ops.map((op) => op.release || taken.has(op.key));
   }
 }
 

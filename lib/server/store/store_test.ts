@@ -485,6 +485,35 @@ const cases: Case[] = [
     },
   ],
   [
+    "name holds claimed and released together resolve one by one, in order",
+    (place) =>
+      using(place, {}, async (store) => {
+        // Made in one tick, so they share commits: a renewal storm's shape.
+        const names = Array.from({ length: 600 }, (_, i) => `guest${i}`);
+        const first = await Promise.all(
+          names.map((n) => store.names.claim(n, `h-${n}`, 60_000)),
+        );
+        expect(first.every(Boolean)).toBe(true);
+        const [again, rival, released, after, other] = await Promise.all([
+          store.names.claim("guest1", "h-guest1", 60_000),
+          store.names.claim("guest1", "someone", 60_000),
+          store.names.release("guest2", "h-guest2", 0),
+          store.names.claim("guest2", "someone", 60_000),
+          store.names.release("guest3", "not-the-holder", 0),
+        ]);
+        expect([again, rival, released, after, other]).toEqual([
+          true,
+          false,
+          undefined,
+          true,
+          undefined,
+        ]);
+        expect(await store.names.isHeld("guest3")).toBe(true);
+        expect(await store.names.isHeld("guest599")).toBe(true);
+        expect(await store.names.isHeld("guest600")).toBe(false);
+      }),
+  ],
+  [
     "a guest's identity keys its resends and is kept with its messages",
     (place) =>
       using(place, {}, async (store) => {
