@@ -418,6 +418,20 @@ export class KvReads implements ReadRecords {
     return n;
   }
 
+  async mentionedAfter(
+    key: string,
+    room: string,
+    after: number,
+  ): Promise<number[]> {
+    const ids: number[] = [];
+    const iter = this.#kv.list({
+      start: mentionKey(room, key, Math.max(0, after) + 1),
+      end: mentionKey(room, key, Number.MAX_SAFE_INTEGER),
+    }, { batchSize: 500 });
+    for await (const e of iter) ids.push(Number(e.key[3]));
+    return ids;
+  }
+
   /**
    * Drops the mentions of `room`'s messages with ids below `end` (those
    * retention removed); reads the room's mentions, so it runs with

@@ -294,6 +294,18 @@ export class PgReads implements ReadRecords {
     return rows[0].n;
   }
 
+  async mentionedAfter(
+    key: string,
+    room: string,
+    after: number,
+  ): Promise<number[]> {
+    const rows = await this.guard(this.sql<{ id: number }[]>`
+      SELECT id FROM mentions
+      WHERE room = ${room} AND key = ${key} AND id > ${after}
+      ORDER BY id`);
+    return rows.map((r) => Number(r.id));
+  }
+
   /** Waits for pending writes. */
   idle(): Promise<void> {
     return this.#writes.idle();

@@ -293,6 +293,8 @@ export interface ReadRecords {
   mention(room: string, id: number, keys: string[]): Promise<void>;
   /** How many recorded mentions of `key` in `room` have id > `after`. */
   mentionsAfter(key: string, room: string, after: number): Promise<number>;
+  /** The ids of the recorded mentions of `key` in `room` above `after`, ascending. */
+  mentionedAfter(key: string, room: string, after: number): Promise<number[]>;
 }
 
 /** One person adding or taking off one emoji on one message. */

@@ -882,6 +882,17 @@ const cases: Case[] = [
         expect(await store.reads.mentionsAfter("mina", "r", 9)).toBe(0);
         expect(await store.reads.mentionsAfter("joon", "r", 2)).toBe(1);
         expect(await store.reads.mentionsAfter("joon", "s", 0)).toBe(0);
+        // Their ids, ascending, for the unread counts of threads.
+        expect(await store.reads.mentionedAfter("mina", "r", 0)).toEqual([
+          3,
+          5,
+          9,
+        ]);
+        expect(await store.reads.mentionedAfter("mina", "r", 4)).toEqual([
+          5,
+          9,
+        ]);
+        expect(await store.reads.mentionedAfter("joon", "s", 0)).toEqual([]);
         // One message mentioning many at once.
         const many = Array.from({ length: 1500 }, (_, i) => `k${i}`);
         await store.reads.mention("big", 1, many);
