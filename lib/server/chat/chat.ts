@@ -34,7 +34,7 @@ import { Rooms } from "./rooms.ts";
 import { Moderation } from "./moderation.ts";
 import { Messages } from "./messages.ts";
 import { Membership } from "./membership.ts";
-import { EventIds } from "./event_ids.ts";
+import { QuietIds } from "./quiet_ids.ts";
 import { ReadState } from "./read_state.ts";
 import type { MembersFrame } from "./member_list.ts";
 import { Subscriptions } from "./subscriptions.ts";
@@ -110,20 +110,22 @@ export class Chat {
       metrics,
       hub.flow,
     );
-    // Membership events are no unread news: which ids are events, per room.
-    const events = new EventIds({
+    // Membership events and other people's threads are no unread news:
+    // which ids are such, per room.
+    const quiet = new QuietIds({
       range: (room, after, upTo) => store.range(room, after, upTo),
     });
     bus.subscribe((event) => {
-      if (event.kind === "message") events.note(event.message);
-      else if (event.kind === "room_deleted") events.forget(event.room);
+      if (event.kind === "message") quiet.note(event.message);
+      else if (event.kind === "room_deleted") quiet.forget(event.room);
     });
     this.#membership = new Membership({
       config,
       store,
       rooms,
       hub,
-      eventsBetween: (room, after, upTo) => events.count(room, after, upTo),
+      unreadBetween: (room, after, upTo, mentioned) =>
+        quiet.unread(room, after, upTo, mentioned),
       writeEvent: (room, event, text) =>
         this.#messages.announce(room, event, text),
     });
@@ -137,8 +139,8 @@ export class Chat {
     this.#reads = new ReadState({
       store,
       lastId: (room) => this.#membership.lastId(room),
-      unread: (room, lastRead, lastId) =>
-        this.#membership.unread(room, lastRead, lastId),
+      counts: (key, room, lastRead, lastId) =>
+        this.#membership.counts(key, room, lastRead, lastId),
       toMember: (key, frame) => hub.toMember(key, frame),
       onlineNames: (room) =>
         hub.online(room).flatMap((u) =>
@@ -405,7 +407,8 @@ export class Chat {
    * One's own message is read; `@name` mentions of members are recorded.
    * With `options.parent`, the message is a reply in the thread of that
    * message (see `threads.ts`): the thread's participants get it as a
-   * mention; `alsoInRoom` shows it in the room's timeline too.
+   * mention, and only they count it unread unless `alsoInRoom` shows it in
+   * the room's timeline too.
    */
   async send(
     client: Client,
@@ -448,14 +451,17 @@ export class Chat {
       clientId,
       reply,
     );
-    if (!result.duplicate && root) {
-      await this.#threads.replied(client.author, root, result.message);
-    }
     if (!result.duplicate) {
       const { message } = result;
       const key = client.author;
+      let mentioned: string[] = [];
       try {
-        await this.#reads.mentioned(key, room, message.id, message.text);
+        mentioned = await this.#reads.mentioned(
+          key,
+          room,
+          message.id,
+          message.text,
+        );
       } catch (error) {
         // The message is stored: it is acked; only its mentions are lost.
         this.#log.warn("recording mentions in {room} failed: {error}", {
@@ -463,6 +469,7 @@ export class Chat {
           error: String(error),
         });
       }
+      if (root) await this.#threads.replied(key, root, message, mentioned);
       if (key !== undefined) this.#reads.sent(key, room, message.id);
     }
     return result;

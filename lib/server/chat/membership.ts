@@ -49,13 +49,16 @@ export interface MembershipOptions {
   /** The hub's presence index and per-person delivery. */
   hub: MembershipHub;
   /**
-   * How many stored membership events `room` has with `after < id <= upTo`
-   * (left out of unread counts); none are counted without it.
+   * How many messages of `room` with `after < id <= upTo` are unread news
+   * to a reader whose mentions there are `mentioned` (see `quiet_ids.ts`:
+   * membership events and other people's threads left out); all of them
+   * without it.
    */
-  eventsBetween?: (
+  unreadBetween?: (
     room: string,
     after: number,
     upTo: number,
+    mentioned: () => Promise<readonly number[]>,
   ) => Promise<number>;
   /** Stores and publishes one membership event message. */
   writeEvent: (
@@ -243,10 +246,7 @@ export class Membership {
       lastRead ?? store.reads.get(key, [room]).then((m) => m.get(room) ?? 0),
       facts.kind === "dm" ? this.#dmName(room, key, self) : room,
     ]);
-    const unread = await this.unread(room, read, lastId);
-    const mentions = unread > 0
-      ? await store.reads.mentionsAfter(key, room, read)
-      : 0;
+    const { unread, mentions } = await this.counts(key, room, read, lastId);
     return {
       id: room,
       name,
@@ -262,17 +262,29 @@ export class Membership {
   }
 
   /**
-   * The messages of `room` after the read mark `lastRead`, up to `lastId`,
-   * less the membership events among them (those are no news to read).
+   * The unread messages and mentions of the member `key` in `room` after
+   * its read mark `lastRead`, up to `lastId`: membership events are no
+   * news, and a reply shown only in its thread is news only to those it
+   * was recorded for as a mention (the thread's participants, anyone it
+   * names). One read of the member's mentions when there may be some.
    */
-  async unread(
+  async counts(
+    key: string,
     room: string,
     lastRead: number,
     lastId: number,
-  ): Promise<number> {
+  ): Promise<{ unread: number; mentions: number }> {
+    let mentioned: Promise<number[]> | undefined;
+    const mentions = () =>
+      mentioned ??= this.#o.store.reads.mentionedAfter(key, room, lastRead);
     const after = Math.max(0, lastId - lastRead);
-    if (after === 0 || !this.#o.eventsBetween) return after;
-    return after - await this.#o.eventsBetween(room, lastRead, lastId);
+    const unread = after === 0 || !this.#o.unreadBetween
+      ? after
+      : await this.#o.unreadBetween(room, lastRead, lastId, mentions);
+    return {
+      unread,
+      mentions: unread > 0 ? (await mentions()).length : 0,
+    };
   }
 
   /** Writes the pending membership events now (shutdown). */

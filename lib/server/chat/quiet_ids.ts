@@ -1,63 +1,86 @@
 /**
- * Which message ids of a room are stored membership events ("mina and 2
- * others joined"), so unread counts leave them out: ids are gapless, and
- * `unread` is the messages after one's read mark less the events among
- * them. Kept per room in memory: events written anywhere arrive on the bus
- * ({@link EventIds.note}); what came before this instance looked is read
+ * Which message ids of a room are no news to every member, so unread counts
+ * leave them out: stored membership events ("mina and 2 others joined"),
+ * and replies shown only in their thread (sent without `alsoInRoom`), which
+ * are news only to those the reply was recorded for as a mention (the
+ * thread's participants, and anyone it names). Ids are gapless, so a
+ * reader's `unread` is the messages after its read mark, less the quiet
+ * ones among them, plus the quiet replies among its own mentions.
+ *
+ * Kept per room in memory: messages written anywhere arrive on the bus
+ * ({@link QuietIds.note}); what came before this instance looked is read
  * from the store once, as far back as a question needs (each message at
- * most once per room). Events are few (one per room per window however
- * many join), so a room's list stays short.
+ * most once per room). A count is two binary searches, and a reader's
+ * thread news one lookup per mention of theirs: never a scan per member.
  *
  * @module
  */
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
 
-/** Options of {@link EventIds}. */
-export interface EventIdsOptions {
+/** Options of {@link QuietIds}. */
+export interface QuietIdsOptions {
   /** The room's messages with `after < id <= upTo` (to the newest without it). */
   range: (room: string, after: number, upTo?: number) => Promise<ChatMessage[]>;
 }
 
 interface Known {
-  /** Every event with an id above this is in `ids`. */
+  /** Every quiet id above this is in `events` and `replies`. */
   from: number;
-  /** Event ids, ascending. */
-  ids: number[];
+  /** Membership event ids, ascending. */
+  events: number[];
+  /** Ids of replies shown only in their thread, ascending. */
+  replies: number[];
   /** A read of older messages in flight. */
   loading: Promise<void> | null;
 }
 
-/** The membership-event ids of each room, as far back as asked. */
-export class EventIds {
-  readonly #o: EventIdsOptions;
+/** Whether a message is a reply shown only in its thread's panel. */
+export function threadOnly(m: ChatMessage): boolean {
+  return m.parent !== undefined && !m.alsoInRoom;
+}
+
+/** The quiet ids of each room, as far back as asked. */
+export class QuietIds {
+  readonly #o: QuietIdsOptions;
   readonly #rooms = new Map<string, Known>();
 
   /** Creates an empty index over `options.range`. */
-  constructor(options: EventIdsOptions) {
+  constructor(options: QuietIdsOptions) {
     this.#o = options;
   }
 
   /** A message was stored somewhere (it came on the bus). */
   note(m: ChatMessage): void {
-    if (!m.event) return;
     const known = this.#rooms.get(m.room);
-    if (known) insert(known.ids, m.id);
+    if (!known) return;
+    if (m.event) insert(known.events, m.id);
+    else if (threadOnly(m)) insert(known.replies, m.id);
   }
 
-  /** How many membership events `room` has with `after < id <= upTo`. */
-  async count(room: string, after: number, upTo: number): Promise<number> {
+  /**
+   * How many messages of `room` with `after < id <= upTo` are unread news
+   * to a reader: all but the membership events and the replies shown only
+   * in their thread, plus those replies among the reader's mentions
+   * (`mentioned`, ascending ids above `after`, asked for only when the
+   * range holds such replies).
+   */
+  async unread(
+    room: string,
+    after: number,
+    upTo: number,
+    mentioned: () => Promise<readonly number[]>,
+  ): Promise<number> {
     if (upTo <= after) return 0;
-    let known = this.#rooms.get(room);
-    if (!known) {
-      // Noted from now on; what is stored already is read below.
-      known = { from: Infinity, ids: [], loading: null };
-      this.#rooms.set(room, known);
+    const known = await this.#known(room, after);
+    const events = between(known.events, after, upTo);
+    const replies = between(known.replies, after, upTo);
+    let news = upTo - after - events - replies;
+    if (replies === 0) return news;
+    for (const id of await mentioned()) {
+      if (id > upTo) break;
+      if (id > after && has(known.replies, id)) news++;
     }
-    while (known.from > after) {
-      if (!known.loading) known.loading = this.#load(room, known, after);
-      await known.loading;
-    }
-    return below(known.ids, upTo) - below(known.ids, after);
+    return news;
   }
 
   /** Forgets a deleted room. */
@@ -65,17 +88,44 @@ export class EventIds {
     this.#rooms.delete(room);
   }
 
+  /** The room's quiet ids, complete down to `after`. */
+  async #known(room: string, after: number): Promise<Known> {
+    let known = this.#rooms.get(room);
+    if (!known) {
+      // Noted from now on; what is stored already is read below.
+      known = { from: Infinity, events: [], replies: [], loading: null };
+      this.#rooms.set(room, known);
+    }
+    while (known.from > after) {
+      if (!known.loading) known.loading = this.#load(room, known, after);
+      await known.loading;
+    }
+    return known;
+  }
+
   async #load(room: string, known: Known, after: number): Promise<void> {
     try {
       const upTo = Number.isFinite(known.from) ? known.from : undefined;
       for (const m of await this.#o.range(room, after, upTo)) {
-        if (m.event) insert(known.ids, m.id);
+        if (m.event) insert(known.events, m.id);
+        else if (threadOnly(m)) insert(known.replies, m.id);
       }
       known.from = Math.min(known.from, after);
     } finally {
       known.loading = null;
     }
   }
+}
+
+/** How many of the ascending `ids` lie in `after < id <= upTo`. */
+function between(ids: number[], after: number, upTo: number): number {
+  return below(ids, upTo) - below(ids, after);
+}
+
+/** Whether the ascending `ids` hold `id`. */
+function has(ids: number[], id: number): boolean {
+  const at = below(ids, id);
+  return at > 0 && ids[at - 1] === id;
 }
 
 /** How many of the ascending `ids` are at most `id`. */
@@ -91,7 +141,5 @@ function below(ids: number[], id: number): number {
 
 /** Adds `id` to the ascending `ids` unless present. */
 function insert(ids: number[], id: number): void {
-  const at = below(ids, id);
-  if (at > 0 && ids[at - 1] === id) return;
-  ids.splice(at, 0, id);
+  if (!has(ids, id)) ids.splice(below(ids, id), 0, id);
 }

@@ -23,10 +23,15 @@ export interface ReadStateOptions {
   /** The newest message id of a room. */
   lastId: (room: string) => Promise<number>;
   /**
-   * Unread messages of a room between a read mark and its newest id
-   * (membership events left out); `lastId − lastRead` without it.
+   * The unread messages and mentions of a member in a room between its
+   * read mark and the room's newest id.
    */
-  unread?: (room: string, lastRead: number, lastId: number) => Promise<number>;
+  counts: (
+    key: string,
+    room: string,
+    lastRead: number,
+    lastId: number,
+  ) => Promise<{ unread: number; mentions: number }>;
   /** Sends a frame to every socket of a member key, on every instance. */
   toMember: (key: string, frame: ServerFrame) => unknown;
   /**
@@ -66,22 +71,29 @@ export class ReadState {
    * Records the mentions of members in message `id` (from `key`, who is not
    * counted), before the message is acknowledged: once acked, a mention
    * shows in every count. `@here` mentions every member online (not away)
-   * in the room at that moment. Texts without `@` cost nothing.
+   * in the room at that moment. Texts without `@` cost nothing. Resolves
+   * to the member keys mentioned by name (not those `@here` stood for).
    */
   async mentioned(
     key: string | undefined,
     room: string,
     id: number,
     text: string,
-  ): Promise<void> {
+  ): Promise<string[]> {
     const names = mentionedNames(text);
-    if (names.length === 0) return;
-    if (names.includes(HERE) && this.#o.onlineNames) {
-      for (const name of this.#o.onlineNames(room)) names.push(fold(name));
-    }
-    const keys = (await resolveMentions(this.#o.store.members, room, names))
+    if (names.length === 0) return [];
+    const { store, onlineNames } = this.#o;
+    const named = (await resolveMentions(store.members, room, names))
       .filter((k) => k !== key);
-    if (keys.length > 0) await this.#o.store.reads.mention(room, id, keys);
+    const online = names.includes(HERE) && onlineNames
+      ? onlineNames(room).map(fold)
+      : [];
+    const here = online.length > 0
+      ? await resolveMentions(store.members, room, online)
+      : [];
+    const keys = [...new Set([...named, ...here])].filter((k) => k !== key);
+    if (keys.length > 0) await store.reads.mention(room, id, keys);
+    return named;
   }
 
   /**
@@ -120,18 +132,12 @@ export class ReadState {
     lastRead: number,
     lastId: number,
   ): Promise<ReadFrame> {
-    const unread = this.#o.unread
-      ? await this.#o.unread(room, lastRead, lastId)
-      : Math.max(0, lastId - lastRead);
-    return {
-      type: "read",
+    const { unread, mentions } = await this.#o.counts(
+      key,
       room,
       lastRead,
-      unread,
       lastId,
-      mentions: unread > 0
-        ? await this.#o.store.reads.mentionsAfter(key, room, lastRead)
-        : 0,
-    };
+    );
+    return { type: "read", room, lastRead, unread, lastId, mentions };
   }
 }

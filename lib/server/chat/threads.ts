@@ -2,9 +2,10 @@
  * Threads: a reply is a message of the room with the id of the thread's
  * first message (`parent`), so it takes the room's next id and keeps its
  * ordering, replay and exactly-once delivery; the first message carries the
- * thread's summary. Who takes part in a thread (its first message's author
- * and everyone who replied) gets each new reply counted as a mention, live
- * on every socket of theirs.
+ * thread's summary. Who takes part in a thread (its first message's author,
+ * everyone who replied and anyone a reply mentioned) gets each new reply
+ * counted as a mention, live on every socket of theirs; a reply shown only
+ * in its thread is unread news to them alone (see `quiet_ids.ts`).
  *
  * @module
  */
@@ -78,15 +79,19 @@ export class Threads {
   }
 
   /**
-   * After `reply` to `root` was stored (not a resend): everyone taking part
-   * in the thread but its sender `key` gets it counted as a mention, told
-   * live; then the sender and the first message's author take part.
-   * Failures are logged: the reply itself is stored and acked.
+   * After `reply` to `root` was stored (not a resend), its mentions
+   * (`mentioned`, member keys) recorded: everyone taking part in the thread
+   * but its sender `key` gets it counted as a mention; then the sender, the
+   * first message's author and whoever the reply mentions take part. Those
+   * it is news to are told their counts live (a reply shown only in its
+   * thread is unread for them alone). Failures are logged: the reply itself
+   * is stored and acked.
    */
   async replied(
     key: string | undefined,
     root: ChatMessage,
     reply: ChatMessage,
+    mentioned: readonly string[] = [],
   ): Promise<void> {
     const { room } = reply;
     try {
@@ -97,14 +102,16 @@ export class Threads {
       if (others.length > 0) {
         await this.#o.store.reads.mention(room, reply.id, others);
       }
-      const joining = [key, author].filter((k): k is string =>
-        k !== undefined && !before.includes(k)
-      );
+      const joining = [...new Set([key, author, ...mentioned])].filter((
+        k,
+      ): k is string => k !== undefined && !before.includes(k));
       if (joining.length > 0) {
         await this.#o.store.threads.join(room, root.id, joining);
       }
+      const told = [...new Set([...others, ...mentioned])]
+        .filter((k) => k !== key);
       await Promise.all(
-        others.slice(0, LIVE_PARTICIPANTS).map((k) =>
+        told.slice(0, LIVE_PARTICIPANTS).map((k) =>
           this.#o.tellReadState(k, room)
         ),
       );
