@@ -390,26 +390,30 @@ export class ChatStore {
     const mentioned = !own && !m.event && this.me.value !== "" &&
       (mentionsUser(m.text, this.me.value) ||
         (parent !== undefined && takesPart(parent, this.me.value)));
-    this.#count(m.room, m.id, own, mentioned, m.event !== undefined);
+    // A reply shown only in its thread is news to those taking part alone.
+    const quiet = !!m.event ||
+      (m.parent !== undefined && !m.alsoInRoom && !mentioned);
+    this.#count(m.room, m.id, own, mentioned, quiet);
     if (own || m.event) return;
     if (m.room === this.current.value) {
       this.announce.value = `${m.user}: ${m.text}`;
     }
     const hidden = typeof document !== "undefined" && document.hidden;
-    if (hidden) this.hiddenUnread.value++;
+    if (hidden && !quiet) this.hiddenUnread.value++;
     if (mentioned) this.lastMention.value = m;
   }
 
   /**
-   * Counts a new message in one of this user's rooms; a membership event
-   * ("mina joined") is no unread news, as on the server.
+   * Counts a new message in one of this user's rooms; a `quiet` one (a
+   * membership event, someone else's thread) is no unread news, as on
+   * the server.
    */
   #count(
     room: string,
     id: number,
     own: boolean,
     mentioned: boolean,
-    event: boolean,
+    quiet: boolean,
   ): void {
     const r = this.myRoom(room);
     // Replays of what `welcome` or `joined` counted already change nothing.
@@ -419,7 +423,7 @@ export class ChatStore {
       ...r,
       lastId: id,
       lastRead,
-      unread: own ? 0 : r.unread + (event ? 0 : 1),
+      unread: own ? 0 : r.unread + (quiet ? 0 : 1),
       mentions: own ? 0 : r.mentions + (mentioned ? 1 : 0),
     });
   }

@@ -117,6 +117,41 @@ Deno.test("chat store - a read frame from another tab sets the counts; an older 
   expect(store.myRoom("random")?.unread).toBe(2);
 });
 
+Deno.test("chat store - a reply shown only in its thread counts for those taking part alone", () => {
+  const store = new ChatStore();
+  store.apply(welcome([myRoom("random", { lastId: 2, lastRead: 2 })]));
+  store.addHistory(
+    "random",
+    [msg(1, "ana", "mine", "random"), msg(2, "ben", "m2", "random")],
+    false,
+    false,
+  );
+  store.apply({ type: "message", ...msg(3, "cy", "x", "random"), parent: 2 });
+  expect(store.myRoom("random")).toMatchObject({ lastId: 3, unread: 0 });
+  // "Also sent to the room": news to everyone.
+  store.apply({
+    type: "message",
+    ...msg(4, "cy", "x", "random"),
+    parent: 2,
+    alsoInRoom: true,
+  });
+  expect(store.myRoom("random")).toMatchObject({ unread: 1, mentions: 0 });
+  // A reply naming one, or in a thread one started, is news (a mention).
+  store.apply({
+    type: "message",
+    ...msg(5, "cy", "@ana look", "random"),
+    parent: 2,
+  });
+  store.addHistory(
+    "random",
+    [msg(6, "ana", "mine too", "random")],
+    false,
+    false,
+  );
+  store.apply({ type: "message", ...msg(7, "cy", "yes", "random"), parent: 6 });
+  expect(store.myRoom("random")).toMatchObject({ unread: 3, mentions: 2 });
+});
+
 Deno.test("chat store - markRead moves the read mark forward only, and says when it moved", () => {
   const store = new ChatStore();
   store.apply(
