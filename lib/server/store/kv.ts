@@ -20,11 +20,13 @@ import type {
   Draft,
   HistoryPage,
   MessageChange,
+  PublicRoomsOptions,
   RoomOrigin,
   RoomPage,
   Store,
   StoredRoom,
 } from "./store.ts";
+import { prefixEnd } from "./store.ts";
 import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
 import {
   deletePrefix,
@@ -615,18 +617,22 @@ export class KvStore implements Store {
     );
   }
 
-  /** A page of public rooms by id, after `after`. */
-  async publicRooms(
-    options: { after?: string; limit: number },
-  ): Promise<RoomPage> {
+  /** A page of public rooms by id, after `after`, starting with `prefix`. */
+  async publicRooms(options: PublicRoomsOptions): Promise<RoomPage> {
     const limit = Math.max(1, Math.floor(options.limit));
-    const prefix = ["rooms_public"];
+    const prefix = options.prefix ?? "";
+    const after = options.after ?? "";
+    // The index's range of ids starting with `prefix`, from `after` on.
+    const start = after > prefix ? after : prefix;
+    const end = prefixEnd(prefix);
+    if (start >= end) return { rooms: [] };
     const ids: string[] = [];
     const iter = this.kv.list(
-      options.after === undefined
-        ? { prefix }
-        : { prefix, start: publicKey(options.after) },
-      { limit: limit + 2, batchSize: Math.min(500, limit + 2) },
+      { start: publicKey(start), end: publicKey(end) },
+      {
+        limit: limit + 2,
+        batchSize: Math.min(500, limit + 2),
+      },
     );
     for await (const e of iter) {
       const id = String(e.key[1]);

@@ -4,7 +4,8 @@
  * Keys:
  * - `["members", room, key]` → `{ name, guest, joinedAt }`
  * - `["member_rooms", key, room]` → `true` (the rooms of a member key)
- * - `["member_names", room, folded name, key]` → `true` (for mentions)
+ * - `["member_names", room, folded name, key]` → `true` (for mentions, and
+ *   by a range of it for names starting with what was typed)
  * - `["member_count", room]` → `Deno.KvU64`, moved by `sum` in the same
  *   atomic commit as the member keys, so a count costs one read and never
  *   conflicts between instances
@@ -24,7 +25,7 @@ import type {
   MemberRecords,
   ReadRecords,
 } from "./store.ts";
-import { assertMessageId } from "./store.ts";
+import { assertMessageId, prefixEnd } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { fold } from "@/lib/shared/names.ts";
 
@@ -264,6 +265,28 @@ export class KvMembers implements MemberRecords {
     );
     return entries.flatMap((e, i) =>
       e.value ? [{ key: list[i], ...e.value }] : []
+    );
+  }
+
+  async startingWith(
+    room: string,
+    prefix: string,
+    limit: number,
+  ): Promise<Member[]> {
+    const n = Math.max(1, Math.floor(limit));
+    const keys: string[] = [];
+    // The name index's range of folded names starting with `prefix`.
+    const iter = this.#kv.list({
+      start: ["member_names", room, prefix],
+      end: ["member_names", room, prefixEnd(prefix)],
+    }, { limit: n, batchSize: Math.min(500, n) });
+    for await (const e of iter) keys.push(String(e.key[3]));
+    const entries = await getMany<StoredMember>(
+      this.#kv,
+      keys.map((key) => memberKey(room, key)),
+    );
+    return entries.flatMap((e, i) =>
+      e.value ? [{ key: keys[i], ...e.value }] : []
     );
   }
 

@@ -38,13 +38,14 @@ import type {
   Draft,
   HistoryPage,
   MessageChange,
+  PublicRoomsOptions,
   RoomKind,
   RoomOrigin,
   RoomPage,
   Store,
   StoredRoom,
 } from "./store.ts";
-import { StoreUnavailableError } from "./store.ts";
+import { prefixEnd, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { PgThreads } from "./postgres_threads.ts";
 
@@ -539,15 +540,17 @@ export class PostgresStore implements Store {
     return rows.map(toRoom);
   }
 
-  async publicRooms(
-    options: { after?: string; limit: number },
-  ): Promise<RoomPage> {
+  async publicRooms(options: PublicRoomsOptions): Promise<RoomPage> {
     const limit = Math.max(1, Math.floor(options.limit));
+    const prefix = options.prefix ?? "";
+    // A range of the index rooms_public (byte order): a prefix is a range.
     const rows = await this.#guard(this.sql<RoomRow[]>`
       SELECT id, created_by AS "createdBy", created_at AS "createdAt", kind,
         topic
       FROM rooms
       WHERE kind = 'public' AND id COLLATE "C" > ${options.after ?? ""}
+        AND id COLLATE "C" >= ${prefix}
+        AND id COLLATE "C" < ${prefixEnd(prefix)}
       ORDER BY id COLLATE "C" LIMIT ${limit + 1}`);
     const rooms = rows.slice(0, limit).map(toRoom);
     return rows.length > limit

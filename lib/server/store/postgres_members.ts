@@ -15,7 +15,7 @@ import type {
   MemberRecords,
   ReadRecords,
 } from "./store.ts";
-import { assertMessageId, StoreUnavailableError } from "./store.ts";
+import { assertMessageId, prefixEnd, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { fold } from "@/lib/shared/names.ts";
 
@@ -170,6 +170,23 @@ export class PgMembers implements MemberRecords {
       FROM room_members
       WHERE room = ${room} AND name_fold = ANY(${names}::text[])
       ORDER BY key`);
+    return rows.map((r) => ({ ...r }));
+  }
+
+  async startingWith(
+    room: string,
+    prefix: string,
+    limit: number,
+  ): Promise<Member[]> {
+    // A range of room_members_name_prefix (migration 12): the pattern
+    // operators compare bytes, whatever the database's collation.
+    const rows = await this.guard(this.sql<Member[]>`
+      SELECT key, name, guest, joined_at AS "joinedAt"
+      FROM room_members
+      WHERE room = ${room} AND name_fold ~>=~ ${prefix}
+        AND name_fold ~<~ ${prefixEnd(prefix)}
+      ORDER BY name_fold USING ~<~, key
+      LIMIT ${Math.max(1, Math.floor(limit))}`);
     return rows.map((r) => ({ ...r }));
   }
 

@@ -522,6 +522,19 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 12,
+    name: "room members found by the start of their folded name",
+    sql: `
+      -- "@mi" completes to members whose folded name starts with "mi": with
+      -- the pattern operator class a prefix is a range of the index (byte
+      -- order, whatever the database's collation), in name order. Equality
+      -- (mentions) uses it too, so it replaces migration 5's index.
+      CREATE INDEX room_members_name_prefix
+        ON room_members (room, name_fold text_pattern_ops, key);
+      DROP INDEX room_members_name;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

@@ -128,3 +128,55 @@ Deno.test("postgres store - during an outage sends, joins and reads fail at once
     await store.close();
   }
 });
+
+Deno.test("postgres store - completion and mentions read a range of the name index, never every member of a big room", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("name_prefix");
+  const store = await openPostgresStore({ url, poolSize: 2, historyLimit: 10 });
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await Promise.all(
+      Array.from(
+        { length: 3000 },
+        (_, i) =>
+          store.members.add(i % 3 ? "big" : "other", {
+            key: `k${i}`,
+            name: `user${i}`,
+            guest: false,
+          }),
+      ),
+    );
+    await sql`ANALYZE room_members`;
+    expect(
+      (await store.members.startingWith("big", "user29", 5)).map((m) => m.name),
+    ).toEqual(["user29", "user290", "user2900", "user2902", "user2903"]);
+    // The statements as PgMembers writes them, planned for any parameters
+    // (the plan a prepared statement settles on).
+    const plan = async (statement: string, args: string) => {
+      await sql.unsafe(`PREPARE q AS ${statement}`);
+      await sql`SET plan_cache_mode = force_generic_plan`;
+      const rows = await sql.unsafe(`EXPLAIN EXECUTE q(${args})`);
+      await sql`DEALLOCATE q`;
+      return rows.map((r) => String(r["QUERY PLAN"])).join("\n");
+    };
+    const prefix = await plan(
+      `SELECT key, name, guest, joined_at FROM room_members
+       WHERE room = $1::text AND name_fold ~>=~ $2::text
+         AND name_fold ~<~ $3::text
+       ORDER BY name_fold USING ~<~, key LIMIT $4::int`,
+      `'big', 'user29', 'user29' || chr(1114111), 5`,
+    );
+    expect(prefix).toContain("Index Scan using room_members_name_prefix");
+    expect(prefix).not.toMatch(/Seq Scan|Sort/);
+    const named = await plan(
+      `SELECT key FROM room_members
+       WHERE room = $1::text AND name_fold = ANY($2::text[]) ORDER BY key`,
+      `'big', ARRAY['user29']`,
+    );
+    expect(named).toContain("room_members_name_prefix");
+    expect(named).not.toContain("Seq Scan");
+  } finally {
+    await sql.end();
+    await store.close();
+  }
+});

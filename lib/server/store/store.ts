@@ -176,6 +176,31 @@ export interface RoomPage {
   next?: string;
 }
 
+/** Options of {@link RoomStore.publicRooms}. */
+export interface PublicRoomsOptions {
+  /** The id the page starts after. */
+  after?: string;
+  /** Rooms per page at most. */
+  limit: number;
+  /** Only rooms whose id starts with this ("" or absent: every room). */
+  prefix?: string;
+}
+
+/**
+ * The end of a range scan over the strings that start with `prefix`: each
+ * of them sorts below it in code point order (UTF-8 byte order, as Deno KV
+ * and PostgreSQL's "C" and pattern comparisons order strings), unless it
+ * holds U+10FFFF after the prefix, which no name or room id can.
+ *
+ * @example
+ * ```ts
+ * "mina" < prefixEnd("mi") && "mi" < prefixEnd("mi"); // true
+ * ```
+ */
+export function prefixEnd(prefix: string): string {
+  return prefix + "\u{10FFFF}";
+}
+
 /** Who made a room, for ownership and quotas. */
 export interface RoomOrigin {
   /** The owning account, if any. */
@@ -207,9 +232,11 @@ export interface RoomStore {
   rooms(): Promise<StoredRoom[]>;
   /**
    * A page of public rooms ordered by id (byte order), starting after the
-   * id `after`; private rooms and DMs are never listed.
+   * id `after`, only those whose id starts with `prefix` when given; private
+   * rooms and DMs are never listed. A range of an index: the cost grows
+   * with `limit`, not with the number of rooms.
    */
-  publicRooms(options: { after?: string; limit: number }): Promise<RoomPage>;
+  publicRooms(options: PublicRoomsOptions): Promise<RoomPage>;
   /** How many rooms a user (by display name) has created. */
   roomsCreatedBy(user: string): Promise<number>;
   /**
@@ -267,6 +294,14 @@ export interface MemberRecords {
    * mentions find guests. Indexed; costs one lookup per name.
    */
   named(room: string, names: string[]): Promise<Member[]>;
+  /**
+   * At most `limit` members of `room` whose folded display name starts
+   * with `prefix` (folded already; "" matches everyone), ordered by folded
+   * name, then key (byte order): how `@` completion finds members a big
+   * room's page has not loaded. A range of an index: the cost grows with
+   * `limit`, not with the room's size.
+   */
+  startingWith(room: string, prefix: string, limit: number): Promise<Member[]>;
   /** How many members the room has. */
   count(room: string): Promise<number>;
   /** The rooms `key` is a member of, ordered by id. */

@@ -957,6 +957,106 @@ const cases: Case[] = [
       }),
   ],
   [
+    "members are found by the start of their folded name, in name order, one room only",
+    (place) =>
+      using(place, {}, async (store) => {
+        const add = (room: string, key: string, name: string, guest = false) =>
+          store.members.add(room, { key, name, guest });
+        await Promise.all([
+          add("r", "k-minho", "Minho"),
+          add("r", "g:1", "ＭＩＮＡ", true),
+          add("r", "k-mina", "mina"),
+          add("r", "k-mi", "mi"),
+          add("r", "k-bo", "bo"),
+          add("r", "k-min", "민아"),
+          add("r", "k-mirror", "mi.rror"),
+          add("other", "k-mia", "mia"),
+        ]);
+        const found = (prefix: string, limit = 10) =>
+          store.members.startingWith("r", prefix, limit).then((ms) =>
+            ms.map((m) => m.key)
+          );
+        // Folded name order ("mi" < "mi.rror" < "mina" < "minho"), then key.
+        expect(await found("mi")).toEqual([
+          "k-mi",
+          "k-mirror",
+          "g:1",
+          "k-mina",
+          "k-minho",
+        ]);
+        expect(await found("min")).toEqual(["g:1", "k-mina", "k-minho"]);
+        expect(await found("mi", 2)).toEqual(["k-mi", "k-mirror"]);
+        expect(await found("minhoo")).toEqual([]);
+        expect(await found("민")).toEqual(["k-min"]);
+        expect(await found("")).toEqual([
+          "k-bo",
+          "k-mi",
+          "k-mirror",
+          "g:1",
+          "k-mina",
+          "k-minho",
+          "k-min",
+        ]);
+        expect(
+          (await store.members.startingWith("r", "mina", 5)).map((
+            { key, name, guest },
+          ) => ({ key, name, guest })),
+        ).toEqual([
+          { key: "g:1", name: "ＭＩＮＡ", guest: true },
+          { key: "k-mina", name: "mina", guest: false },
+        ]);
+        expect(await store.members.startingWith("nowhere", "mi", 5)).toEqual(
+          [],
+        );
+        // A member who left is found no more; one who comes back, again.
+        await store.members.remove("r", "k-mina");
+        expect(await found("min")).toEqual(["g:1", "k-minho"]);
+        await add("r", "k-mina", "mina");
+        expect(await found("min")).toEqual(["g:1", "k-mina", "k-minho"]);
+        // Mentions find the same members by the whole folded name.
+        expect(
+          (await store.members.named("r", ["mina"])).map((m) => m.key),
+        ).toEqual(["g:1", "k-mina"]);
+      }),
+  ],
+  [
+    "the public directory finds rooms by the start of their id, paged",
+    (place) =>
+      using(place, {}, async (store) => {
+        for (
+          const id of ["dev", "dev-ops", "design", "devtools", "de", "ops"]
+        ) {
+          await store.createRoom(id);
+        }
+        await store.createRoom("dev-secret", {}, { kind: "private" });
+        const ids = (page: { rooms: { id: string }[] }) =>
+          page.rooms.map((r) => r.id);
+        const first = await store.publicRooms({ prefix: "dev", limit: 2 });
+        expect(ids(first)).toEqual(["dev", "dev-ops"]);
+        expect(first.next).toBe("dev-ops");
+        const rest = await store.publicRooms({
+          prefix: "dev",
+          after: first.next,
+          limit: 2,
+        });
+        expect(rest).toMatchObject({ rooms: [{ id: "devtools" }] });
+        expect(rest.next).toBe(undefined);
+        expect(ids(await store.publicRooms({ prefix: "de", limit: 10 })))
+          .toEqual(["de", "design", "dev", "dev-ops", "devtools"]);
+        expect(ids(await store.publicRooms({ prefix: "x", limit: 10 })))
+          .toEqual([]);
+        // A cursor before the prefix starts at it; one past it finds none.
+        expect(
+          ids(await store.publicRooms({ prefix: "dev", after: "a", limit: 1 })),
+        ).toEqual(["dev"]);
+        expect(
+          await store.publicRooms({ prefix: "dev", after: "zz", limit: 5 }),
+        ).toEqual({ rooms: [] });
+        expect(ids(await store.publicRooms({ prefix: "", limit: 2 })))
+          .toEqual(["de", "design"]);
+      }),
+  ],
+  [
     "rooms have a kind; the public directory pages by id past private rooms and DMs",
     (place) =>
       using(place, {}, async (store) => {
