@@ -22,6 +22,7 @@ import type {
   ChatMessage,
   DirectoryRoom,
   FileRef,
+  MemberEntry,
   MyRoom,
   PresenceUser,
   RoomInfo,
@@ -36,7 +37,7 @@ import { Messages } from "./messages.ts";
 import { Membership } from "./membership.ts";
 import { QuietIds } from "./quiet_ids.ts";
 import { ReadState } from "./read_state.ts";
-import type { MembersFrame } from "./member_list.ts";
+import { type MembersFrame, membersStartingWith } from "./member_list.ts";
 import { Subscriptions } from "./subscriptions.ts";
 import { PrivateRooms } from "./private_rooms.ts";
 import { type ReplyTo, type ThreadFrame, Threads } from "./threads.ts";
@@ -343,12 +344,16 @@ export class Chat {
     return this.#rooms.list();
   }
 
-  /** A page of the public room directory, ordered by id, after `cursor`. */
+  /**
+   * A page of the public room directory, ordered by id, after `cursor`;
+   * only rooms whose id starts with `prefix` when given.
+   */
   async directory(
     cursor: string | undefined,
     limit: number,
+    prefix?: string,
   ): Promise<{ rooms: DirectoryRoom[]; next?: string }> {
-    const page = await this.store.publicRooms({ after: cursor, limit });
+    const page = await this.store.publicRooms({ after: cursor, limit, prefix });
     const rooms = await Promise.all(page.rooms.map(async (r) => ({
       id: r.id,
       name: r.id,
@@ -394,6 +399,26 @@ export class Chat {
     limit?: number,
   ): Promise<MembersFrame> {
     return this.#subscriptions.members(client, room, cursor, limit);
+  }
+
+  /**
+   * At most `limit` members of `room` whose folded name starts with
+   * `prefix` (folded already), the name typed in full first, then the
+   * online ones: `@` completion in rooms too big to load. The caller checks
+   * that the asker may read the room ({@link mayRead}).
+   */
+  findMembers(
+    room: string,
+    prefix: string,
+    limit: number,
+  ): Promise<MemberEntry[]> {
+    return membersStartingWith(
+      this.store.members,
+      this.#hub,
+      room,
+      prefix,
+      limit,
+    );
   }
 
   /** Marks `room` read up to `id` on every socket of the person. */

@@ -3,7 +3,8 @@
  * (from the hub's presence, local to this instance), then the others in
  * key order from the store, each page at most `limit` long. The cursor says
  * which part a page is in: `o{offset}` among the online, `m{key}` after a
- * member key.
+ * member key. And the members whose names start with what was typed, for
+ * `@` completion, found by the store's name index.
  *
  * @module
  */
@@ -14,6 +15,7 @@ import type {
   ServerFrame,
 } from "@/lib/shared/protocol.ts";
 import type { MemberRecords } from "@/lib/server/store/store.ts";
+import { fold } from "@/lib/shared/names.ts";
 
 /** Members per page unless the client asks otherwise. */
 export const MEMBERS_PAGE = 50;
@@ -89,4 +91,46 @@ export async function memberPage(
     total: await members.count(room),
     online: online.length,
   };
+}
+
+/**
+ * Names read from the store per search: the best `limit` of them are
+ * answered, so someone online is found before someone offline as long as
+ * fewer than this many names start with what was typed.
+ */
+export const SEARCH_CANDIDATES = 50;
+
+const RANK: Record<PresenceStatus, number> = { online: 0, away: 1, offline: 2 };
+
+/**
+ * At most `limit` members of `room` whose folded name starts with
+ * `prefix` (folded already), best first: the name typed in full, then
+ * online, away and offline members, each in name order. One range of the
+ * store's name index ({@link SEARCH_CANDIDATES} names at most), whatever
+ * the room's size.
+ */
+export async function membersStartingWith(
+  members: MemberRecords,
+  presence: Pick<PresenceView, "status">,
+  room: string,
+  prefix: string,
+  limit: number,
+): Promise<MemberEntry[]> {
+  const found = await members.startingWith(
+    room,
+    prefix,
+    Math.max(limit, SEARCH_CANDIDATES),
+  );
+  return found
+    .map((m) => ({
+      entry: { name: m.name, guest: m.guest, status: presence.status(m.name) },
+      exact: fold(m.name) === prefix,
+    }))
+    // Stable: ties keep the store's name order.
+    .sort((a, b) =>
+      Number(b.exact) - Number(a.exact) ||
+      RANK[a.entry.status] - RANK[b.entry.status]
+    )
+    .slice(0, limit)
+    .map((m) => m.entry);
 }

@@ -1,7 +1,12 @@
 import { expect } from "expect";
 import type { PresenceStatus, PresenceUser } from "@/lib/shared/protocol.ts";
 import type { Member, MemberRecords } from "@/lib/server/store/store.ts";
-import { BadCursorError, memberPage } from "./member_list.ts";
+import {
+  BadCursorError,
+  memberPage,
+  membersStartingWith,
+  SEARCH_CANDIDATES,
+} from "./member_list.ts";
 
 /** Members k00…k(n-1) named u0…, in key order, as the store pages them. */
 function records(n: number): MemberRecords {
@@ -22,6 +27,12 @@ function records(n: number): MemberRecords {
       });
     },
     count: () => Promise.resolve(all.length),
+    startingWith: (_room, prefix, limit) =>
+      Promise.resolve(
+        all.filter((m) => m.name.startsWith(prefix))
+          .sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
+          .slice(0, limit),
+      ),
     add: unused,
     remove: unused,
     get: unused,
@@ -75,4 +86,37 @@ Deno.test("member list - a cursor it did not make is refused", async () => {
   const all = await memberPage(records(3), presence([]), "r", undefined, 50);
   expect(all.users.map((u) => u.name)).toEqual(["u0", "u1", "u2"]);
   expect(all.next).toBeUndefined();
+});
+
+Deno.test("member search - the name typed in full first, then online, away, offline, each in name order", async () => {
+  const store = records(120);
+  const view = presence(["u7", "u13", "u100"]);
+  const names = async (prefix: string, limit: number) =>
+    (await membersStartingWith(store, view, "r", prefix, limit)).map((u) =>
+      `${u.name}:${u.status}`
+    );
+  expect(await names("u1", 5)).toEqual([
+    "u1:offline",
+    "u100:online",
+    "u13:online",
+    "u10:offline",
+    "u101:offline",
+  ]);
+  expect(await names("u7", 3)).toEqual([
+    "u7:away",
+    "u70:offline",
+    "u71:offline",
+  ]);
+  expect(await names("x", 5)).toEqual([]);
+  // Only so many names are read and ranked, however many start so.
+  let asked = 0;
+  const counting: MemberRecords = {
+    ...store,
+    startingWith: (room, prefix, limit) => {
+      asked = limit;
+      return store.startingWith(room, prefix, limit);
+    },
+  };
+  await membersStartingWith(counting, view, "r", "u", 8);
+  expect(asked).toBe(SEARCH_CANDIDATES);
 });
