@@ -534,10 +534,26 @@ export class Chat {
     return this.#messages.edit(client, room, id, text);
   }
 
-  /** Deletes a message: one's own, or any as the room's moderator. */
+  /**
+   * Deletes a message: one's own, or any as the room's moderator. A pinned
+   * one is unpinned (the room gets `unpinned`).
+   */
   async delete(client: Client, room: string, id: number): Promise<void> {
     await this.#mayReadOrForbidden(client, room);
-    return this.#messages.delete(client, room, id);
+    await this.#messages.delete(client, room, id);
+    try {
+      await this.#pins.deleted(room, id);
+    } catch (error) {
+      // The message is deleted; pinned lists leave deleted messages out.
+      this.#log.warn(
+        "unpinning deleted message {id} in {room} failed: {error}",
+        {
+          room,
+          id,
+          error: String(error),
+        },
+      );
+    }
   }
 
   /**

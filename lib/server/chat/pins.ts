@@ -4,7 +4,9 @@
  * room's topic (one line, at most `MAX_TOPIC_LENGTH` characters). Changes
  * are stored, then sent to the room's subscribers on every instance
  * (`pinned`, `unpinned`, `topic`); a `topic` change also refreshes every
- * instance's room cache, so `welcome` and the directory show it.
+ * instance's room cache, so `welcome` and the directory show it. Deleting
+ * a pinned message unpins it; an edit reaches pinned lists as the room's
+ * `edited` frame.
  *
  * @module
  */
@@ -69,6 +71,17 @@ export class Pins {
       throw new ChatError("not_found", `Message ${id} is not pinned`);
     }
     await this.#toRoom(room, { type: "unpinned", room, id });
+  }
+
+  /**
+   * Message `id` of `room` was deleted: its pin, if any, goes with it (it
+   * counts towards `MAX_PINS` no more) and the room gets `unpinned`, so
+   * pinned lists open anywhere drop it.
+   */
+  async deleted(room: string, id: number): Promise<void> {
+    if (await this.#o.store.pins.unpin(room, id)) {
+      await this.#toRoom(room, { type: "unpinned", room, id });
+    }
   }
 
   /** A room's pinned messages, newest pin first (deleted ones left out). */
