@@ -23,7 +23,10 @@ export interface ReactionView {
 
 const EMPTY: ReactionView = { list: [], mine: new Set() };
 
-/** Reactions per message and pins per room (edits show after the next `pins`). */
+/**
+ * Reactions per message and pins per room (kept live by `pinned`,
+ * `unpinned`, which a deleted pinned message brings too, and `edited`).
+ */
 export class ReactionStore {
   readonly #messages = new Map<string, Signal<ReactionView>>();
   readonly #pins = new Map<string, Signal<readonly Pin[] | null>>();
@@ -96,6 +99,21 @@ export class ReactionStore {
         const s = this.pinsOf(frame.room);
         if (s.value) {
           s.value = s.value.filter((p) => p.message.id !== frame.id);
+        }
+        break;
+      }
+      case "edited": {
+        // A pinned message's new text shows in the list at once.
+        const s = this.pinsOf(frame.room);
+        if (s.value) {
+          s.value = s.value.map((p) =>
+            p.message.id === frame.id
+              ? {
+                ...p,
+                message: { ...p.message, text: frame.text, edited: true },
+              }
+              : p
+          );
         }
         break;
       }

@@ -51,7 +51,7 @@ Deno.test("reaction store - each message is asked about once per join, the newes
   expect(s.toAsk("q", [1])).toEqual([]);
 });
 
-Deno.test("reaction store - pins follow pins, pinned and unpinned", () => {
+Deno.test("reaction store - pins follow pins, pinned, unpinned and edited", () => {
   const s = new ReactionStore();
   const message = (id: number) => ({
     id,
@@ -81,6 +81,18 @@ Deno.test("reaction store - pins follow pins, pinned and unpinned", () => {
   expect(s.pinsOf("r").value?.map((p) => p.message.id)).toEqual([2, 1]);
   s.apply({ type: "unpinned", room: "r", id: 2 });
   expect(s.pinsOf("r").value?.map((p) => p.message.id)).toEqual([1]);
+  // An edit of a pinned message shows in the list; others change nothing.
+  s.apply({ type: "edited", room: "r", id: 1, text: "better" });
+  s.apply({ type: "edited", room: "r", id: 9, text: "elsewhere" });
+  s.apply({ type: "edited", room: "q", id: 1, text: "other room" });
+  expect(s.pinsOf("r").value).toEqual([
+    {
+      message: { ...message(1), text: "better", edited: true },
+      by: "o",
+      ts: 1,
+    },
+  ]);
+  expect(s.pinsOf("q").value).toBe(null);
 });
 
 Deno.test("reaction store - who reacted names the first and counts the rest", () => {

@@ -3,7 +3,8 @@
  * and see each other's reactions live, who reacted shows on hover, one's
  * own reactions are marked and stay so after a reload; the room's owner
  * pins a message (listed for everyone) and sets the topic (in the header
- * and the directory), while a guest gets no such buttons.
+ * and the directory), while a guest gets no such buttons; the open pinned
+ * lists follow an edit of a pinned message and drop a deleted one.
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
@@ -102,10 +103,36 @@ Deno.test({
       )).json();
       expect(dir.rooms.find((r: { id: string }) => r.id === "ops")?.topic)
         .toBe("Release week: freeze Friday");
+      // Ben edits his pinned message: both open lists show the new text.
+      const mine = ben.locator(".msg.own", { hasText: "ship it" });
+      await mine.hover();
+      await mine.getByRole("button", { name: /^Edit/ }).click();
+      await ben.locator("#composer").fill("ship it Friday");
+      await ben.locator("#composer").press("Enter");
+      for (const page of [ben, olga]) {
+        await page.locator(".pinned-list p .text", {
+          hasText: "ship it Friday",
+        }).waitFor();
+      }
       // Unpinned from the list, by the owner.
       await olga.locator(".pinned-list p", { hasText: "ship it" })
         .getByRole("button", { name: /^Unpin/ }).click();
       await list.filter({ hasText: "No pinned messages yet" }).waitFor();
+      // A pinned message deleted leaves the open lists at once.
+      await say(ben, "scratch that");
+      const scratch = olga.locator(".msg", { hasText: "scratch that" });
+      await scratch.hover();
+      await scratch.getByRole("button", { name: /^Pin/ }).click();
+      await list.locator("p", { hasText: "scratch that" }).waitFor();
+      const gone = ben.locator(".msg.own", { hasText: "scratch that" });
+      await gone.hover();
+      await gone.getByRole("button", { name: /^Delete/ }).click();
+      await gone.getByRole("button", { name: /^Really delete/ }).click();
+      for (const page of [ben, olga]) {
+        await page.locator(".pinned-list", {
+          hasText: "No pinned messages yet",
+        }).waitFor();
+      }
     });
   },
 });
