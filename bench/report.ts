@@ -3,6 +3,7 @@
  *
  * @module
  */
+import { IDLE_RSS_MS } from "./big_rooms.ts";
 import type { Summary } from "./histogram.ts";
 import type { MachineInfo } from "./proc_stats.ts";
 import type { Plan, ScenarioResult, TargetResult } from "./scenarios.ts";
@@ -255,7 +256,12 @@ room the bench created, so each \`join\` makes a member; the baseline takes as m
 (its connect storm). Settled means no frame reached any client for ${
     (run.plan.join10k.quietMs / 1000).toFixed(1)
   } s; frames count everything each
-client received until then (\`event\`: stored membership events). The reconnect storm: ${
+client received until then (\`event\`: stored membership events). RSS per idle connection is the
+lowest RSS over ${
+    IDLE_RSS_MS / 1000
+  } s after the storm settled, less the RSS before, per connection, for both servers: V8
+collects a storm's garbage only when its memory reducer runs, 10–15 s after allocation stops (the
+figure one second after the storm is shown beside it). The reconnect storm: ${
     n(run.plan.reconnect.clients)
   } clients
 each in ${run.plan.reconnect.perClient} of ${run.plan.reconnect.rooms} rooms (the app's default rooms) close, ${run.plan.reconnect.messages} messages go to every room, and all

@@ -130,8 +130,16 @@ export interface TargetResult {
   /** Every ramp step, and the highest that held. */
   ramp?: PhaseSummary[];
   best?: PhaseSummary;
-  /** Server memory before and after connecting, bytes. */
-  rss?: { before: number; after: number; perConnection: number };
+  /**
+   * Server memory before and after connecting, bytes. `early` is the same
+   * one second after the load stopped, when `after` was taken later.
+   */
+  rss?: {
+    before: number;
+    after: number;
+    perConnection: number;
+    early?: { after: number; perConnection: number };
+  };
   /** CPU of a database server outside the app (PostgreSQL) in the fixed phase. */
   database?: { cores: number; usPerDelivery: number };
   /** Coming back with `since` after messages were sent meanwhile. */
