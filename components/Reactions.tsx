@@ -35,7 +35,10 @@ export function Reactions(props: ReactionsProps): VNode {
   const react = (emoji: string, add: boolean) =>
     send({ type: add ? "react" : "unreact", room, id, emoji });
   const adding = useSignal(false);
+  // The emoji whose reactors show: named at each render, so the words
+  // follow the counts (one's own click included) while it is shown.
   const who = useSignal("");
+  const shown = list.find((r) => r.emoji === who.value);
   return (
     <div
       class={`reactions${list.length ? "" : " none"}`}
@@ -54,10 +57,10 @@ export function Reactions(props: ReactionsProps): VNode {
             aria-pressed={own}
             title={label}
             disabled={!props.canReact}
-            onPointerEnter={() => who.value = label}
+            onPointerEnter={() => who.value = r.emoji}
             onContextMenu={(e) => {
               e.preventDefault();
-              who.value = label;
+              who.value = r.emoji;
             }}
             onClick={() => react(r.emoji, !own)}
           >
@@ -65,7 +68,9 @@ export function Reactions(props: ReactionsProps): VNode {
           </button>
         );
       })}
-      {who.value && <span class="who-reacted" role="tooltip">{who}</span>}
+      {shown && (
+        <span class="who-reacted" role="tooltip">{whoReacted(shown)}</span>
+      )}
       {props.canReact && (
         <button
           type="button"
