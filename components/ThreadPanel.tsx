@@ -3,7 +3,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
-import { MessageList } from "./MessageList.tsx";
+import { MessageList, type MessageListProps } from "./MessageList.tsx";
 
 /** Props of {@link ThreadPanel}. */
 export interface ThreadPanelProps {
@@ -39,12 +39,15 @@ export interface ThreadPanelProps {
   canChange?: (room: string, id: number) => boolean;
   /** Whether the reader moderates the room (deletes any reply). */
   moderator?: boolean;
+  /** What shows under each message (its reactions), as in the room. */
+  extras?: MessageListProps["extras"];
 }
 
 /**
  * A thread in a side panel (a drawer on phones): its first message, the
- * replies, and a reply box with "Also send to the room". Enter sends,
- * Shift+Enter starts a new line, Escape closes the panel.
+ * replies with their reactions, and a reply box with "Also send to the
+ * room". Enter sends, Shift+Enter starts a new line, Escape closes the
+ * panel. Loaded on demand with the other room extras.
  */
 export function ThreadPanel(props: ThreadPanelProps): VNode {
   const { room, root, replies, me } = props;
@@ -100,6 +103,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             me={me}
             inThread
             canChange={() => false}
+            extras={props.extras}
           />
         )}
         <p class="thread-count" aria-live="polite">
@@ -123,6 +127,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             onDelete={props.onDelete}
             canChange={props.canChange}
             moderator={props.moderator}
+            extras={props.extras}
           />
         </div>
       </div>

@@ -131,16 +131,18 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const pinnedIds = new Set((pins ?? []).map((p) => p.message.id));
   const joins = store.reactions.joins.value;
   const ready = store.me.value !== "";
-  // The reactions of the messages on screen, asked for once per (re)join.
+  // The reactions of the messages on screen (the room's and the open
+  // thread's, of the same room), asked for once per (re)join.
+  const replies = store.threads.replies.value;
   useEffect(() => {
     const c = conn.value;
     if (!c || !ready) return;
-    const ids = room.items.value.flatMap((i) =>
-      i.kind === "message" && !i.event && !i.deleted ? [i.id] : []
+    const ids = [...room.items.value, ...replies].flatMap((i) =>
+      "id" in i && !i.event && !i.deleted ? [i.id] : []
     );
     const fresh = store.reactions.toAsk(current, ids);
     if (fresh.length) send({ type: "reactions", room: current, ids: fresh });
-  }, [current, room.items.value, joins, conn.value, ready]);
+  }, [current, room.items.value, replies, joins, conn.value, ready]);
   // The room's pins, when it opens and after each (re)join.
   useEffect(() => {
     if (ready) send({ type: "pins", room: current });
@@ -333,6 +335,18 @@ export default function ChatApp(props: ChatAppProps): VNode {
   }
 
   const retryAt = conn.value?.retryAt.value ?? null;
+  /** A message's reactions, in the room and in the thread panel alike. */
+  const slot = (m: ChatMessage) => (
+    <ReactionSlot
+      room={m.room}
+      id={m.id}
+      view={store.reactions.of(m.room, m.id)}
+      canReact={member}
+      pinned={pinnedIds.has(m.id)}
+      moderator={moderator}
+      send={send}
+    />
+  );
 
   return (
     <div
@@ -443,17 +457,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
               moderator={moderator}
               newAfter={newAfter}
               onThread={openThread}
-              extras={(m) => (
-                <ReactionSlot
-                  room={m.room}
-                  id={m.id}
-                  view={store.reactions.of(m.room, m.id)}
-                  canReact={member}
-                  pinned={pinnedIds.has(m.id)}
-                  moderator={moderator}
-                  send={send}
-                />
-              )}
+              extras={slot}
             />
           </div>
         </div>
@@ -561,6 +565,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             conn.value?.sendFrame({ type: "delete", room: thread.room, id })}
           canChange={canChange}
           moderator={moderator}
+          extras={slot}
         />
       )}
       {drawer.open.value && (

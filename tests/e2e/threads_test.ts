@@ -3,8 +3,9 @@
  * The replies stay out of the room's timeline (but for one also sent to the
  * room), the first message shows "N replies" with the repliers, live; a
  * reply in one's own thread badges the room as a mention while one is
- * elsewhere; everything is still there after a reload; on a phone the
- * thread is a full-width drawer.
+ * elsewhere; everything is still there after a reload; replies in the
+ * panel take reactions, live in the other's panel; on a phone the thread
+ * is a full-width drawer.
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
@@ -33,7 +34,7 @@ async function replyInThread(page: Page, text: string, alsoInRoom = false) {
 
 Deno.test({
   name:
-    "threads - a conversation in a thread between two people: summary, mention badge, also in the room, reload, phone drawer",
+    "threads - a conversation in a thread between two people: summary, mention badge, also in the room, reload, reactions in the panel, phone drawer",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -110,6 +111,31 @@ Deno.test({
         "see you there",
       ]);
 
+      // A reply in the panel takes reactions as a room message does, live
+      // in the other's open panel.
+      const noodles = (panel: typeof bobPanel) =>
+        panel.locator(".thread-replies .msg", { hasText: "me! noodles?" });
+      await noodles(bobPanel).hover();
+      await noodles(bobPanel).getByRole("button", { name: /^Add a reaction/ })
+        .click();
+      await noodles(bobPanel).getByRole("button", { name: "React with 🎉" })
+        .click();
+      const bobParty = noodles(bobPanel).locator(".reaction", {
+        hasText: "🎉",
+      });
+      await bobParty.locator(".count", { hasText: "1" }).waitFor();
+      expect(await bobParty.getAttribute("aria-pressed")).toBe("true");
+      const aliceParty = noodles(alicePanel).locator(".reaction", {
+        hasText: "🎉",
+      });
+      await aliceParty.locator(".count", { hasText: "1" }).waitFor();
+      expect(await aliceParty.getAttribute("aria-pressed")).toBe("false");
+      await aliceParty.click();
+      await bobParty.locator(".count", { hasText: "2" }).waitFor();
+      await aliceParty.hover();
+      await noodles(alicePanel).getByRole("tooltip")
+        .filter({ hasText: "🎉 by bob, alice" }).waitFor();
+
       // One's own reply can be deleted from the panel.
       const own = bobPanel.locator(".thread-replies .msg", {
         hasText: "12:30 at the usual place",
@@ -128,6 +154,11 @@ Deno.test({
         .click();
       const drawer = phone.getByRole("complementary", { name: "Thread" });
       await drawer.locator(".msg", { hasText: "see you there" }).waitFor();
+      // Someone opening the thread later sees the replies' reactions.
+      await drawer.locator(".thread-replies .msg", { hasText: "me! noodles?" })
+        .locator(".reaction", { hasText: "🎉" }).locator(".count", {
+          hasText: "2",
+        }).waitFor();
       const box = await drawer.boundingBox();
       expect(box?.width).toBe(PHONE.width);
       await drawer.getByRole("button", { name: "Close thread" }).click();
