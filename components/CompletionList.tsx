@@ -43,13 +43,19 @@ export class Completion {
     if (!t || t.start === this.#dismissed) return this.close();
     this.#trigger = t;
     const n = ++this.#seq;
-    suggest(t, this.sources()).then((items) => {
+    /** Shows `items`; a second list (the server's) keeps the highlight. */
+    const show = (items: Suggestion[], again = false) => {
       if (n !== this.#seq) return; // Typed on meanwhile.
+      const was = this.list.peek()[this.active.peek()]?.key;
       batch(() => {
         this.list.value = items;
-        this.active.value = 0;
+        this.active.value = again
+          ? Math.max(0, items.findIndex((s) => s.key === was))
+          : 0;
       });
-    }, () => this.close());
+    };
+    suggest(t, this.sources(), (items) => show(items, true))
+      .then((items) => show(items), () => this.close());
   }
 
   /** Closes the list. */

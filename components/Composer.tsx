@@ -3,6 +3,7 @@ import { type Signal, useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { MemberEntry, MyRoom } from "@/lib/shared/protocol.ts";
 import { fetchDirectory } from "@/lib/client/directory.ts";
+import { guestHeaders } from "@/lib/client/history.ts";
 import type { EmojiPickerProps } from "@/components/EmojiPicker.tsx";
 import type {
   Completion,
@@ -103,12 +104,13 @@ export function Composer(props: ComposerProps): VNode {
       const c = new m.Completion(() => {
         const p = latest.current;
         return {
+          room: p.room,
           members: p.members,
           rooms: p.rooms,
           me: p.me,
           online: p.online,
-          directory: () =>
-            fetchDirectory(undefined, 200).then((page) => page?.rooms ?? []),
+          directory: fetchDirectory,
+          headers: guestHeaders(),
         };
       }, insert);
       completion.value ??= { c, List: m.CompletionList };

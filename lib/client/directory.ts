@@ -1,6 +1,6 @@
 /**
  * Pages of the public room directory from `GET /api/directory`, for the
- * "Browse rooms" dialog.
+ * "Browse rooms" dialog and `#` completion.
  *
  * @module
  */
@@ -19,15 +19,18 @@ export interface DirectoryPage {
 export const DIRECTORY_PAGE = 50;
 
 /**
- * Fetches the directory page after `cursor` (the first without it); `null`
- * when the server can't answer.
+ * Fetches the directory page after `cursor` (the first without it), of the
+ * rooms whose id starts with `prefix` when given; `null` when the server
+ * can't answer.
  */
 export async function fetchDirectory(
   cursor?: string,
   limit: number = DIRECTORY_PAGE,
+  prefix?: string,
 ): Promise<DirectoryPage | null> {
   const params = new URLSearchParams({ limit: String(limit) });
   if (cursor !== undefined) params.set("cursor", cursor);
+  if (prefix) params.set("prefix", prefix);
   try {
     const res = await fetch(`/api/directory?${params}`);
     if (!res.ok) {

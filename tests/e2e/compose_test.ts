@@ -127,6 +127,72 @@ Deno.test({
   },
 });
 
+/** A guest's member key for `token`, as the server derives it. */
+async function guestKey(token: string): Promise<string> {
+  const digest = await crypto.subtle.digest(
+    "SHA-256",
+    new TextEncoder().encode(token),
+  );
+  const b64 = btoa(String.fromCharCode(...new Uint8Array(digest)));
+  return b64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+Deno.test({
+  name:
+    "compose - @ in a room bigger than the page's member list offers a member it has not loaded, found by the server",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      // 80 guests joined #general (on their first visit) and left; zara's
+      // key sorts last, so the first page of members (50) leaves her out.
+      const guests = await Promise.all(
+        Array.from({ length: 80 }, async () => {
+          const token = crypto.randomUUID();
+          return { token, key: await guestKey(token) };
+        }),
+      );
+      guests.sort((a, b) => a.key < b.key ? -1 : 1);
+      const url = w.server.url.replace("http", "ws");
+      for (let i = 0; i < guests.length; i += 10) {
+        await Promise.all(
+          guests.slice(i, i + 10).map(async ({ token }, j) => {
+            const name = i + j === guests.length - 1 ? "zara" : `guest${i + j}`;
+            const ws = new WebSocket(`${url}/ws?name=${name}&token=${token}`);
+            await new Promise((r) => ws.onmessage = r);
+            const closed = new Promise((r) => ws.onclose = r);
+            ws.close();
+            await closed;
+          }),
+        );
+      }
+      const bo = await visitor(w, "bo");
+      const listed = bo.locator(".members-list li");
+      await bo.waitForFunction(() =>
+        document.querySelectorAll(".members-list li").length >= 50
+      );
+      expect(await listed.count()).toBeLessThan(81);
+      await expect(listed.filter({ hasText: "zara" }).count()).resolves.toBe(
+        0,
+      );
+
+      await bo.locator("#composer").focus();
+      await bo.keyboard.type("hi @zar");
+      await bo.locator("#composer-suggest [role=option]", { hasText: "zara" })
+        .waitFor();
+      expect(await suggestions(bo)).toEqual({
+        labels: ["zara"],
+        active: "zara",
+        activeIsDescendant: true,
+      });
+      await bo.keyboard.press("Enter");
+      await expect(bo.locator("#composer").inputValue()).resolves.toBe(
+        "hi @zara ",
+      );
+      expect(errorsOf(bo)).toEqual([]);
+    });
+  },
+});
+
 Deno.test({
   name:
     "compose - # completes rooms (one's own and the directory's), : completes emoji shortcodes",
