@@ -57,6 +57,10 @@ for (const scheme of ["light", "dark"] as const) {
           .waitFor();
         expect(await seriousViolations(page)).toEqual([]);
         await page.keyboard.press("Escape");
+        // Shortcuts wait while any dialog is open.
+        await page.waitForFunction(() =>
+          !document.querySelector("dialog[open]")
+        );
         await page.keyboard.press("Control+k");
         await page.locator("dialog[open]", { hasText: "Switch room" })
           .waitFor();
