@@ -8,7 +8,7 @@
 import { expect } from "expect";
 import { loadConfig } from "@/lib/server/config.ts";
 import { startServer } from "@/tests/helpers/server.ts";
-import { startPostgres } from "@/tests/helpers/postgres.ts";
+import { testOnBothBackends } from "@/tests/helpers/postgres.ts";
 import type { Client, Frame } from "@/tests/helpers/ws_client.ts";
 import { account, join, open, say } from "@/tests/helpers/members.ts";
 import { MAX_PINS } from "@/lib/shared/reactions.ts";
@@ -116,16 +116,7 @@ async function scenario(env: Record<string, string>): Promise<void> {
   }
 }
 
-Deno.test("pins - an edited pinned message shows its new text; a deleted one is unpinned everywhere, on a KV file", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat_pins_" });
-  try {
-    await scenario({ KV_PATH: `${dir}/chat.kv` });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("pins - an edited pinned message shows its new text; a deleted one is unpinned everywhere, on PostgreSQL", async () => {
-  await using pg = await startPostgres();
-  await scenario({ DATABASE_URL: await pg.createDatabase("pins") });
-});
+testOnBothBackends(
+  "pins - an edited pinned message shows its new text; a deleted one is unpinned everywhere",
+  scenario,
+);

@@ -17,7 +17,7 @@ import {
   say,
   welcomeRooms,
 } from "@/tests/helpers/members.ts";
-import { startPostgres } from "@/tests/helpers/postgres.ts";
+import { testOnBothBackends } from "@/tests/helpers/postgres.ts";
 
 /** The newest `reactions` frame's entry for message `id`, if any. */
 function latest(c: Client, id: number): Frame[] | undefined {
@@ -246,21 +246,10 @@ async function permissionsAndRestart(env: Record<string, string>) {
   }
 }
 
-Deno.test("reactions - permissions, validation, the 20-kind limit, pins and topics, and a restart on the same KV file", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat_reactions_" });
-  try {
-    await permissionsAndRestart({ KV_PATH: `${dir}/chat.kv` });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("reactions - permissions, validation, the 20-kind limit, pins and topics, and a restart on PostgreSQL", async () => {
-  await using pg = await startPostgres();
-  await permissionsAndRestart({
-    DATABASE_URL: await pg.createDatabase("reactions"),
-  });
-});
+testOnBothBackends(
+  "reactions - permissions, validation, the 20-kind limit, pins and topics, and a restart",
+  permissionsAndRestart,
+);
 
 Deno.test("reactions - a storm of 1,000 reactions on one message reaches each watcher as a few coalesced frames", async () => {
   await withServer({

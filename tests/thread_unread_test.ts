@@ -9,7 +9,7 @@
 import { expect } from "expect";
 import { loadConfig } from "@/lib/server/config.ts";
 import { startServer } from "@/tests/helpers/server.ts";
-import { startPostgres } from "@/tests/helpers/postgres.ts";
+import { testOnBothBackends } from "@/tests/helpers/postgres.ts";
 import type { Client, Frame } from "@/tests/helpers/ws_client.ts";
 import {
   account,
@@ -194,16 +194,7 @@ async function scenario(env: Record<string, string>): Promise<void> {
   }
 }
 
-Deno.test("thread unread - replies count for the thread's participants alone, on a KV file", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat_thread_unread_" });
-  try {
-    await scenario({ KV_PATH: `${dir}/chat.kv` });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("thread unread - replies count for the thread's participants alone, on PostgreSQL", async () => {
-  await using pg = await startPostgres();
-  await scenario({ DATABASE_URL: await pg.createDatabase("thread_unread") });
-});
+testOnBothBackends(
+  "thread unread - replies count for the thread's participants alone",
+  scenario,
+);

@@ -7,7 +7,7 @@
 import { expect } from "expect";
 import { loadConfig } from "@/lib/server/config.ts";
 import { startServer, wsUrl } from "@/tests/helpers/server.ts";
-import { startPostgres } from "@/tests/helpers/postgres.ts";
+import { testOnBothBackends } from "@/tests/helpers/postgres.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 import {
   account,
@@ -278,16 +278,7 @@ async function scenario(env: Record<string, string>): Promise<void> {
   }
 }
 
-Deno.test("threads - replies over real sockets on a KV file: order, resends, summary, mentions, permissions, restart", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "chat_threads_" });
-  try {
-    await scenario({ KV_PATH: `${dir}/chat.kv` });
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
-});
-
-Deno.test("threads - replies over real sockets on PostgreSQL: order, resends, summary, mentions, permissions, restart", async () => {
-  await using pg = await startPostgres();
-  await scenario({ DATABASE_URL: await pg.createDatabase("threads") });
-});
+testOnBothBackends(
+  "threads - replies over real sockets: order, resends, summary, mentions, permissions, restart",
+  scenario,
+);

@@ -175,3 +175,32 @@ export async function startPostgres(): Promise<PostgresServer> {
     },
   };
 }
+
+/**
+ * Registers `name` as two tests: `scenario` with the server's store on a
+ * Deno KV file in a temp dir, then on a throwaway PostgreSQL server.
+ *
+ * @example
+ * ```ts
+ * testOnBothBackends("pins - survive a restart", async (env) => {
+ *   // start servers with loadConfig({ ...env }) …
+ * });
+ * ```
+ */
+export function testOnBothBackends(
+  name: string,
+  scenario: (env: Record<string, string>) => Promise<void>,
+): void {
+  Deno.test(`${name}, on a KV file`, async () => {
+    const dir = await Deno.makeTempDir({ prefix: "chat_backend_" });
+    try {
+      await scenario({ KV_PATH: `${dir}/chat.kv` });
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+  });
+  Deno.test(`${name}, on PostgreSQL`, async () => {
+    await using pg = await startPostgres();
+    await scenario({ DATABASE_URL: await pg.createDatabase("scenario") });
+  });
+}
