@@ -1,6 +1,6 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
-import { authorKey } from "@/lib/server/chat/identity.ts";
+import { requesterKey } from "@/lib/server/chat/identity.ts";
 import { parseQuery } from "@/lib/server/store/search_match.ts";
 import { search, SearchError } from "@/lib/server/search/search.ts";
 import {
@@ -42,12 +42,7 @@ export const handler = define.handlers({
         `Invalid limit: expected an integer from 1 to ${MAX_SEARCH_LIMIT}`,
       );
     }
-    const token = ctx.req.headers.get("x-guest-token") ?? undefined;
-    const reader = ctx.state.user
-      ? authorKey({ name: ctx.state.user.name, guest: false })
-      : token
-      ? authorKey({ name: "", guest: true, token })
-      : undefined;
+    const reader = requesterKey(ctx.req, ctx.state.user);
     const { chat } = ctx.state;
     try {
       return Response.json(

@@ -68,6 +68,20 @@ export function authorKey(identity: Identity): string | undefined {
   return identity.token ? guestHolder(identity.token) : undefined;
 }
 
+/**
+ * The member key of whoever makes an HTTP request: the signed-in account,
+ * else the guest whose token is in the `X-Guest-Token` header; undefined
+ * for neither.
+ */
+export function requesterKey(
+  req: Request,
+  user: { name: string } | null | undefined,
+): string | undefined {
+  if (user) return authorKey({ name: user.name, guest: false });
+  const token = req.headers.get("x-guest-token") ?? undefined;
+  return token ? authorKey({ name: "", guest: true, token }) : undefined;
+}
+
 /** The member key of the account `name` (see {@link authorKey}). */
 export function accountKey(name: string): string {
   return `account:${fold(name)}`;

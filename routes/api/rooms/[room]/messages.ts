@@ -1,7 +1,7 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
 import { intParam } from "@/lib/server/http/query_params.ts";
-import { authorKey } from "@/lib/server/chat/identity.ts";
+import { requesterKey } from "@/lib/server/chat/identity.ts";
 
 const MAX_LIMIT = 200;
 
@@ -24,12 +24,7 @@ export const handler = define.handlers({
       1,
       Number.MAX_SAFE_INTEGER,
     );
-    const token = ctx.req.headers.get("x-guest-token") ?? undefined;
-    const key = ctx.state.user
-      ? authorKey({ name: ctx.state.user.name, guest: false })
-      : token
-      ? authorKey({ name: "", guest: true, token })
-      : undefined;
+    const key = requesterKey(ctx.req, ctx.state.user);
     if (!(await chat.mayRead(room, key))) {
       throw new HttpError(404, `No such room: ${room}`);
     }
