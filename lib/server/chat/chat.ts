@@ -275,13 +275,13 @@ export class Chat {
     const user = { name: identity.name, guest: identity.guest };
     const key = authorKey(identity);
     // A guest whose token was issued just now is a member of nothing yet.
-    const ids = key
+    const { rooms: ids, lastRead } = key
       ? await this.#membership.roomsOf(key, user, identity.issued)
-      : [];
+      : { rooms: [] };
     const client = this.#hub.connect(socket, user, "v1", key, ids);
     if (key && user.guest) this.#private.guestConnected(user.name, key);
     const rooms = key
-      ? await this.#membership.myRooms(key, user.name, ids)
+      ? await this.#membership.myRooms(key, user.name, ids, lastRead)
       : [];
     this.#subscriptions.opened(client, rooms);
     return { client, rooms };

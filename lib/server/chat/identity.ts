@@ -41,6 +41,8 @@ interface Holder {
   live: number;
   /** When the last connection closed; names are held a while for reconnects. */
   releasedAt: number;
+  /** When the shared hold was last claimed or renewed. */
+  claimedAt: number;
 }
 
 /** Options of {@link Identities}. */
@@ -100,6 +102,12 @@ export function isGuestToken(token: string | undefined | null): boolean {
   return typeof token === "string" && TOKEN.test(token);
 }
 
+/**
+ * How often per hold lifetime the holds are looked at for renewal: a hold is
+ * renewed at most a third plus a sixth of its lifetime after its claim.
+ */
+const RENEW_CHECKS = 6;
+
 /** Why a claim was refused. */
 export class NameError extends Error {
   /** Always `"NameError"`. */
@@ -129,7 +137,7 @@ export class Identities {
     if (this.#claims) {
       this.#renewal = setInterval(
         () => this.#renew(),
-        this.#o.claimTtlMs / 3,
+        this.#o.claimTtlMs / RENEW_CHECKS,
       );
     }
   }
@@ -154,6 +162,7 @@ export class Identities {
         h && h.guest && h.token === token &&
         (h.live > 0 || await this.#claimShared(h.name, h.id))
       ) {
+        if (h.live === 0) h.claimedAt = this.#o.now();
         h.live++;
         return { name: h.name, guest: true, token };
       }
@@ -258,10 +267,17 @@ export class Identities {
     }
   }
 
-  /** Pushes the deadline of every shared hold in use here. */
+  /**
+   * Pushes the deadline of every shared hold in use here that was claimed a
+   * third of its lifetime ago or more: holds are renewed in the order they
+   * were taken, never all at once, and each with at least half its
+   * lifetime left.
+   */
   #renew(): void {
+    const due = this.#o.now() - this.#o.claimTtlMs / 3;
     for (const h of this.#holders.values()) {
-      if (!h.guest || h.live === 0) continue;
+      if (!h.guest || h.live === 0 || h.claimedAt > due) continue;
+      h.claimedAt = this.#o.now();
       // A failed renewal is retried next round; the deadline leaves room.
       this.#claims!.claim(h.name, h.id, this.#o.claimTtlMs).catch((e) =>
         log.warn("renewing {name} failed: {error}", {
@@ -276,7 +292,13 @@ export class Identities {
     name: string,
     h: { token: string | null; guest: boolean; id: string },
   ): void {
-    this.#holders.set(nameKey(name), { ...h, name, live: 1, releasedAt: 0 });
+    this.#holders.set(nameKey(name), {
+      ...h,
+      name,
+      live: 1,
+      releasedAt: 0,
+      claimedAt: this.#o.now(),
+    });
   }
 
   #taken(name: string): boolean {

@@ -1,4 +1,5 @@
 import { expect } from "expect";
+import FakeTimers from "@sinonjs/fake-timers";
 import { Identities, NameError } from "./identity.ts";
 import { KvNameClaims } from "./name_claims.ts";
 import { nameKey } from "./name_skeleton.ts";
@@ -122,4 +123,48 @@ Deno.test("identity - a lapsed hold isn't handed back once another instance has 
     // Back on the first instance with the old token: the name is someone else's now.
     expect((await one.claimGuest("mina", mina.token)).name).toBe("mina-2");
   });
+});
+
+Deno.test("identity - shared holds are renewed by age: a fresh one waits, an old one outlives its first deadline", async () => {
+  const timers = FakeTimers.install({
+    toFake: ["setInterval", "clearInterval"],
+  });
+  try {
+    await withTwoInstances(async (one, two, clock, kv) => {
+      const until = async (name: string) =>
+        (await kv.get<{ until: number }>(["names", nameKey(name)])).value!
+          .until;
+      // Instance one's renewal looks every 10 s (a sixth of 60 s).
+      clock.now = 9_000;
+      await one.claimGuest("early");
+      clock.now = 19_000;
+      await one.claimGuest("late");
+      expect(await until("early")).toBe(69_000);
+      clock.now = 20_000;
+      await timers.tickAsync(20_000);
+      await one.claimGuest("flush"); // its commit follows the renewals'
+      // 11 s old: not yet a third of 60 s; 1 s old: far from it.
+      expect(await until("early")).toBe(69_000);
+      expect(await until("late")).toBe(79_000);
+      clock.now = 30_000;
+      await timers.tickAsync(10_000);
+      await one.claimGuest("flush-2");
+      expect(await until("early")).toBe(90_000);
+      expect(await until("late")).toBe(79_000);
+      clock.now = 40_000;
+      await timers.tickAsync(10_000);
+      await one.claimGuest("flush-3");
+      expect(await until("late")).toBe(100_000);
+      // Past both first deadlines, the other instance still can't have them.
+      clock.now = 80_000;
+      await expect(two.claimExact("early")).rejects.toThrow(
+        "connected already",
+      );
+      await expect(two.claimExact("late")).rejects.toThrow(
+        "connected already",
+      );
+    });
+  } finally {
+    timers.uninstall();
+  }
 });

@@ -112,25 +112,29 @@ export class Membership {
   /**
    * The rooms `key` is a member of. On a first visit (no membership at all)
    * the default rooms (`CHAT_ROOMS`) are joined first; not again for
-   * someone who left them all. A key known to be new is not looked up.
+   * someone who left them all. A key known to be new is not looked up, and
+   * its read marks come with the answer (`lastRead`), so nobody reads them.
    */
   async roomsOf(
     key: string,
     user: PresenceUser,
     /** `key` is new (a token issued now): it can't be stored anywhere yet. */
     isNew = false,
-  ): Promise<string[]> {
+  ): Promise<{ rooms: string[]; lastRead?: Map<string, number> }> {
     const { store } = this.#o;
     const rooms = isNew ? [] : await store.members.roomsOf(key);
-    if (rooms.length > 0) return rooms;
+    if (rooms.length > 0) return { rooms };
     // Someone who left every room has been here: no defaults again.
-    if (!isNew && await this.#visited(key)) return [];
+    if (!isNew && await this.#visited(key)) return { rooms: [] };
+    // No visit mark now: membership says it, and leaving a room leaves one.
     const defaults = this.#o.config.rooms;
-    await Promise.all([
-      ...defaults.map((room) => this.add(room, key, user)),
-      this.#markVisited(key),
-    ]);
-    return [...defaults];
+    const marks = await Promise.all(
+      defaults.map((room) => this.join(room, key, user)),
+    );
+    // A new key's marks are the ones its joins set; an old one's are stored.
+    return isNew
+      ? { rooms: [...defaults], lastRead: readMarks(defaults, marks) }
+      : { rooms: [...defaults] };
   }
 
   /**
@@ -157,19 +161,20 @@ export class Membership {
     user: PresenceUser,
     options: { quiet?: boolean } = {},
   ): Promise<number | null> {
-    const { store } = this.#o;
-    // The newest id is read meanwhile: a new member has read up to it.
-    const [added, lastId] = await Promise.all([
-      store.members.add(room, { key, name: user.name, guest: user.guest }),
-      this.lastId(room),
-    ]);
+    // A new member has read up to the newest id; the mark is stored with
+    // the membership, in one commit.
+    const lastId = await this.lastId(room);
+    const added = await this.#o.store.members.add(room, {
+      key,
+      name: user.name,
+      guest: user.guest,
+      lastRead: lastId,
+    });
     if (!added) return null;
     this.#forget(`count:${room}`);
-    // Nothing to have read in an empty room (missing read state is 0).
-    const lastRead = lastId > 0 ? await store.reads.set(key, room, lastId) : 0;
     if (!options.quiet) this.#events.record(room, "joined", key, user.name);
     this.#tell(() => this.#o.hub.memberAdded(room, user));
-    return lastRead;
+    return lastId;
   }
 
   /**
@@ -185,7 +190,7 @@ export class Membership {
   ): Promise<boolean> {
     const removed = await this.#o.store.members.remove(room, key);
     if (!removed) return false;
-    // Members from before visits were marked get marked on leaving.
+    // Someone who leaves every room must not get the defaults back.
     await this.#markVisited(key);
     this.#forget(`count:${room}`);
     const facts = await this.#o.rooms.facts(room);
@@ -214,15 +219,20 @@ export class Membership {
     );
   }
 
-  /** `rooms` as the member `key` sees them, with counts and read state. */
+  /**
+   * `rooms` as the member `key` sees them, with counts and read state;
+   * `lastRead`, when the caller knows every room's read mark, saves
+   * reading them.
+   */
   async myRooms(
     key: string,
     self: string,
     rooms: string[],
+    lastRead?: Map<string, number>,
   ): Promise<MyRoom[]> {
-    const lastRead = await this.#o.store.reads.get(key, rooms);
+    const marks = lastRead ?? await this.#o.store.reads.get(key, rooms);
     const all = await Promise.all(
-      rooms.map((room) => this.myRoom(key, self, room, lastRead.get(room))),
+      rooms.map((room) => this.myRoom(key, self, room, marks.get(room) ?? 0)),
     );
     return all.filter((r): r is MyRoom => r !== null);
   }
@@ -361,4 +371,15 @@ export class Membership {
       });
     }
   }
+}
+
+/**
+ * The read marks of a new member of each of `rooms`, from what its joins
+ * answered (null: it was a member already, which a new key can't be: 0).
+ */
+function readMarks(
+  rooms: readonly string[],
+  joined: (number | null)[],
+): Map<string, number> {
+  return new Map(rooms.map((room, i) => [room, joined[i] ?? 0]));
 }

@@ -130,20 +130,21 @@ export class Subscriptions {
     if (key && session) {
       const told = session.welcomed.get(room);
       session.welcomed.delete(room);
-      // A private room's membership is always checked: it may have ended.
-      const member = (told !== undefined && facts.kind === "public") ||
-        await this.#o.membership.isMember(room, key);
-      if (!member) {
-        // A private room's owner (or an admin) may come back after leaving.
+      if (facts.kind === "public") {
+        // Joining makes a member unless it was one: no read to ask first.
+        if (told === undefined) {
+          joinedAt = await this.#o.membership.join(room, key, client.user);
+        }
+      } else if (!(await this.#o.membership.isMember(room, key))) {
+        // A private room's membership is always checked: it may have
+        // ended. Its owner (or an admin) may come back after leaving.
         if (
-          facts.kind === "dm" ||
-          (facts.kind === "private" &&
-            !(await this.#o.canModerate(client.user, room)))
+          facts.kind === "dm" || !(await this.#o.canModerate(client.user, room))
         ) throw forbidden(room);
         joinedAt = await this.#o.membership.join(room, key, client.user);
-        if (joinedAt !== null) {
-          this.#o.tellMember(key, client.user.name, room, joinedAt);
-        }
+      }
+      if (joinedAt !== null) {
+        this.#o.tellMember(key, client.user.name, room, joinedAt);
       }
       session.previews.delete(room);
       lastRead = told ?? joinedAt ??

@@ -14,8 +14,9 @@
  *
  * Adds, removes and read-state writes go through a {@link Batcher}: calls
  * made while a commit is in flight share the next one, so a join storm of
- * thousands costs one commit per hundred joins (KV allows 100 checks per
- * atomic commit).
+ * thousands costs one commit per 170 joins: a membership commit checks the
+ * count key of each room it touches (KV allows 100 checks per commit), not
+ * each member.
  *
  * @module
  */
@@ -29,8 +30,12 @@ import { assertMessageId, prefixEnd } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { fold } from "@/lib/shared/names.ts";
 
-/** Distinct (room, key) pairs per commit: one check each, KV allows 100. */
+/** Read-state writes per commit: one check each, KV allows 100. */
 const MAX_PAIRS = 100;
+/** Member adds and removes per commit: up to five mutations each. */
+const MAX_MEMBER_OPS = 170;
+/** Rooms per membership commit: one check each, KV allows 100. */
+const MAX_ROOMS = 90;
 /** Mutations per commit, below KV's 1000. */
 const MAX_MUTATIONS = 900;
 /** Conflicting commits are retried this many times. */
@@ -66,7 +71,7 @@ interface MemberOp {
   room: string;
   key: string;
   /** Present for an add, absent for a remove. */
-  add?: { name: string; guest: boolean };
+  add?: { name: string; guest: boolean; lastRead: number };
 }
 
 type ReadOp =
@@ -135,18 +140,24 @@ export class KvMembers implements MemberRecords {
     this.#kv = kv;
     this.#now = now;
     this.#writes = new Batcher((ops) => this.#commit(ops), {
-      maxItems: MAX_PAIRS,
+      maxItems: MAX_MEMBER_OPS,
     });
   }
 
   add(
     room: string,
-    member: { key: string; name: string; guest: boolean },
+    member: { key: string; name: string; guest: boolean; lastRead?: number },
   ): Promise<boolean> {
+    const lastRead = member.lastRead ?? 0;
+    try {
+      if (lastRead > 0) assertMessageId(lastRead);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#writes.push({
       room,
       key: member.key,
-      add: { name: member.name, guest: member.guest },
+      add: { name: member.name, guest: member.guest, lastRead },
     });
   }
 
@@ -155,24 +166,49 @@ export class KvMembers implements MemberRecords {
   }
 
   /**
-   * Applies `ops` in order in one atomic commit: each touched member key is
-   * checked against the version read, the count moves by the net change.
+   * Applies `ops` in order, rooms at most {@link MAX_ROOMS} to a commit
+   * (the ops of one room stay together, in order).
    */
   async #commit(ops: MemberOp[]): Promise<boolean[]> {
+    const results: boolean[] = new Array(ops.length);
+    for (const part of byRooms(ops, MAX_ROOMS)) {
+      const done = await this.#commitRooms(part.map((i) => ops[i]));
+      part.forEach((i, n) => results[i] = done[n]);
+    }
+    return results;
+  }
+
+  /**
+   * Applies `ops` in one atomic commit checked against each touched room's
+   * count key, read before the member keys: every change to a room's
+   * members moves that key (a `sum`, of 0 when the net change is none), so
+   * a commit elsewhere in between fails the check and the batch is read
+   * again. A new member's read mark is set in the same commit.
+   */
+  async #commitRooms(ops: MemberOp[]): Promise<boolean[]> {
     const pairs = new Map<string, { room: string; key: string }>();
-    for (const { room, key } of ops) {
-      pairs.set(JSON.stringify([room, key]), { room, key });
+    /** The read mark a new member of each pair starts with (the highest asked). */
+    const marks = new Map<string, number>();
+    for (const { room, key, add } of ops) {
+      const id = JSON.stringify([room, key]);
+      pairs.set(id, { room, key });
+      if (add && add.lastRead > 0) {
+        marks.set(id, Math.max(marks.get(id) ?? 0, add.lastRead));
+      }
     }
     const list = [...pairs.values()];
+    const rooms = [...new Set(list.map((p) => p.room))];
     for (let attempt = 0;; attempt++) {
+      // The counts first: a change after this read fails the commit.
+      const counts = await getMany<Deno.KvU64>(this.#kv, rooms.map(countKey));
       const entries = await getMany<StoredMember>(
         this.#kv,
         list.map((p) => memberKey(p.room, p.key)),
       );
-      const initial = new Map<string, Deno.KvEntryMaybe<StoredMember>>();
+      const initial = new Map<string, StoredMember | null>();
       const state = new Map<string, StoredMember | null>();
       [...pairs.keys()].forEach((id, i) => {
-        initial.set(id, entries[i]);
+        initial.set(id, entries[i].value);
         state.set(id, entries[i].value);
       });
       const joinedAt = this.#now();
@@ -190,31 +226,33 @@ export class KvMembers implements MemberRecords {
       });
       const op = this.#kv.atomic();
       const delta = new Map<string, number>();
-      let changed = false;
       for (const [id, { room, key }] of pairs) {
         const before = initial.get(id)!;
         const after = state.get(id)!;
-        if (after === before.value) continue;
-        changed = true;
-        op.check(before);
-        if (before.value) op.delete(nameKey(room, before.value.name, key));
+        if (after === before) continue;
+        if (before) op.delete(nameKey(room, before.name, key));
         if (after) {
           op.set(memberKey(room, key), after);
           op.set(roomsKey(key, room), true);
           op.set(nameKey(room, after.name, key), true);
+          // Set, not raised: a new member's mark is the room's newest id,
+          // which no stored mark exceeds (marks are clamped to it).
+          const mark = before ? 0 : marks.get(id) ?? 0;
+          if (mark > 0) op.set(readKey(room, key), mark);
         } else {
           op.delete(memberKey(room, key));
           op.delete(roomsKey(key, room));
         }
-        const d = (after ? 1 : 0) - (before.value ? 1 : 0);
-        if (d !== 0) delta.set(room, (delta.get(room) ?? 0) + d);
+        const d = (after ? 1 : 0) - (before ? 1 : 0);
+        delta.set(room, (delta.get(room) ?? 0) + d);
       }
-      if (!changed) return results;
-      for (const [room, d] of delta) {
-        if (d !== 0) {
-          op.sum(countKey(room), d > 0 ? BigInt(d) : U64 + BigInt(d));
-        }
-      }
+      if (delta.size === 0) return results;
+      rooms.forEach((room, i) => {
+        const d = delta.get(room);
+        if (d === undefined) return;
+        op.check(counts[i]);
+        op.sum(countKey(room), d >= 0 ? BigInt(d) : U64 + BigInt(d));
+      });
       if (await tryCommit(op, attempt)) return results;
       if (attempt >= MAX_ATTEMPTS) {
         throw new Error("Members: commit kept conflicting");
@@ -485,4 +523,30 @@ export class KvReads implements ReadRecords {
   idle(): Promise<void> {
     return this.#writes.idle();
   }
+}
+
+/**
+ * The indices of `ops` cut into runs touching at most `max` rooms each, in
+ * order; the ops of one room all go to the run its first op went to.
+ */
+function byRooms(ops: MemberOp[], max: number): number[][] {
+  const runs: number[][] = [];
+  const runOf = new Map<string, number[]>();
+  let run: number[] = [];
+  let rooms = 0;
+  ops.forEach((op, i) => {
+    let to = runOf.get(op.room);
+    if (!to) {
+      if (rooms === max) {
+        runs.push(run);
+        run = [];
+        rooms = 0;
+      }
+      rooms++;
+      runOf.set(op.room, to = run);
+    }
+    to.push(i);
+  });
+  if (run.length > 0) runs.push(run);
+  return runs;
 }

@@ -26,7 +26,7 @@ interface MemberOp {
   room: string;
   key: string;
   /** Present for an add, absent for a remove. */
-  add?: { name: string; guest: boolean };
+  add?: { name: string; guest: boolean; lastRead: number };
 }
 
 type ReadOp =
@@ -57,12 +57,18 @@ export class PgMembers implements MemberRecords {
 
   add(
     room: string,
-    member: { key: string; name: string; guest: boolean },
+    member: { key: string; name: string; guest: boolean; lastRead?: number },
   ): Promise<boolean> {
+    const lastRead = member.lastRead ?? 0;
+    try {
+      if (lastRead > 0) assertMessageId(lastRead);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     return this.#writes.push({
       room,
       key: member.key,
-      add: { name: member.name, guest: member.guest },
+      add: { name: member.name, guest: member.guest, lastRead },
     });
   }
 
@@ -116,6 +122,19 @@ export class PgMembers implements MemberRecords {
               SELECT room, count(*) FROM ins GROUP BY room ORDER BY room
               ON CONFLICT (room) DO UPDATE
                 SET members = c.members + excluded.members
+            ), marked AS (
+              INSERT INTO read_state AS r (room, key, last_read)
+              SELECT ins.room, ins.key, m.last_read
+              FROM ins JOIN unnest(
+                ${rooms}::text[],
+                ${keys}::text[],
+                ${idx.map((i) => ops[i].add!.lastRead)}::bigint[]
+              ) AS m(room, key, last_read)
+                ON m.room = ins.room AND m.key = ins.key
+              WHERE m.last_read > 0
+              ORDER BY ins.room, ins.key
+              ON CONFLICT (room, key) DO UPDATE
+                SET last_read = GREATEST(r.last_read, excluded.last_read)
             )
             SELECT room, key FROM ins`
           : await tx<{ room: string; key: string }[]>`

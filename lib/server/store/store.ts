@@ -274,10 +274,14 @@ export interface MemberPage {
  * is kept with them and costs one read.
  */
 export interface MemberRecords {
-  /** Adds unless present; true when new. */
+  /**
+   * Adds unless present; true when new. A new member's `lastRead` (what it
+   * has read on joining: the room's newest id) is stored with it, in the
+   * same commit, as `ReadRecords.set` would (only raised).
+   */
   add(
     room: string,
-    member: { key: string; name: string; guest: boolean },
+    member: { key: string; name: string; guest: boolean; lastRead?: number },
   ): Promise<boolean>;
   /** Removes; true when it was a member. */
   remove(room: string, key: string): Promise<boolean>;

@@ -786,6 +786,70 @@ const cases: Case[] = [
     },
   ],
   [
+    "a new member's read mark is stored with it; a member's add leaves the mark alone",
+    (place) =>
+      using(place, {}, async (store) => {
+        const mina = { key: "mina", name: "mina", guest: false };
+        // Joins of one burst share a commit, marks and all.
+        const added = await Promise.all([
+          store.members.add("r", { ...mina, lastRead: 7 }),
+          store.members.add("s", { ...mina, lastRead: 3 }),
+          store.members.add("t", mina),
+          store.members.add("r", { ...mina, key: "joon", lastRead: 7 }),
+        ]);
+        expect(added).toEqual([true, true, true, true]);
+        expect(await store.reads.get("mina", ["r", "s", "t"])).toEqual(
+          new Map([["r", 7], ["s", 3], ["t", 0]]),
+        );
+        expect(await store.reads.get("joon", ["r"])).toEqual(
+          new Map([["r", 7]]),
+        );
+        // Already a member: nothing changes, whatever the mark.
+        await store.reads.set("mina", "r", 9);
+        expect(await store.members.add("r", { ...mina, lastRead: 12 })).toBe(
+          false,
+        );
+        expect(await store.reads.get("mina", ["r"])).toEqual(
+          new Map([["r", 9]]),
+        );
+        // Back after leaving: the mark is the room's newest id again.
+        expect(await store.members.remove("s", "mina")).toBe(true);
+        expect(await store.members.add("s", { ...mina, lastRead: 20 })).toBe(
+          true,
+        );
+        expect(await store.reads.get("mina", ["s"])).toEqual(
+          new Map([["s", 20]]),
+        );
+        await expect(
+          store.members.add("u", { ...mina, lastRead: 1.5 }),
+        ).rejects.toThrow(RangeError);
+        expect(await store.members.get("u", "mina")).toBe(null);
+      }),
+  ],
+  [
+    "a burst over more rooms than one commit may check lands whole, answers in order",
+    (place) =>
+      using(place, {}, async (store) => {
+        const rooms = Array.from({ length: 130 }, (_, i) => `room-${1000 + i}`);
+        const mina = { key: "mina", name: "mina", guest: false };
+        // 130 rooms in one batch; the first 40 joined twice (the second
+        // not new), the repeat right after the first.
+        const twice = (i: number) => i < 40;
+        const answers = await Promise.all(
+          rooms.flatMap((room, i) => [
+            store.members.add(room, { ...mina, lastRead: 2 }),
+            ...(twice(i) ? [store.members.add(room, mina)] : []),
+          ]),
+        );
+        expect(answers).toEqual(
+          rooms.flatMap((_, i) => twice(i) ? [true, false] : [true]),
+        );
+        expect(await store.members.roomsOf("mina")).toEqual(rooms);
+        expect(await store.members.count("room-1129")).toBe(1);
+        expect((await store.reads.get("mina", rooms)).get("room-1077")).toBe(2);
+      }),
+  ],
+  [
     "read state only moves forward and answers the stored value",
     (place) =>
       using(place, {}, async (store) => {
