@@ -273,10 +273,11 @@ export class ChatConnection {
         break;
       case "error": {
         const ref = frame.frame;
-        if (
-          ref?.clientId && frame.code !== "rate_limited" &&
-          frame.code !== "unavailable"
-        ) {
+        if (ref?.type === "join" && ref.room && isTransient(frame.code)) {
+          this.#rejoinLater(ref.room);
+          break;
+        }
+        if (ref?.clientId && !isTransient(frame.code)) {
           this.#outbox.mark(ref.clientId, frame.message);
           this.pending.value = this.#outbox.items;
           this.#sent.delete(ref.clientId);
@@ -298,6 +299,26 @@ export class ChatConnection {
       }
     }
     this.#o.onFrame?.(frame);
+  }
+
+  /**
+   * Asks for a room again a little later when its join met a passing
+   * refusal (the join budget spent, the store away): until `joined` comes,
+   * the room's outbox waits.
+   */
+  #rejoinLater(room: string): void {
+    const key = `join:${room}`;
+    clearTimeout(this.#retries.get(key));
+    this.#retries.set(
+      key,
+      setTimeout(() => {
+        this.#retries.delete(key);
+        if (!this.#rooms.has(room) || this.#ready.has(room)) return;
+        if (this.state.peek() === "open") {
+          this.#send(joinFrame(room, this.#rooms.get(room)));
+        }
+      }, 1000),
+    );
   }
 
   #delivered(room: string, clientId: string): void {
@@ -333,6 +354,10 @@ export class ChatConnection {
     this.#ws?.send(JSON.stringify(frame));
   }
 }
+
+/** Refusals that pass by themselves: the same frame later may succeed. */
+const isTransient = (code: string) =>
+  code === "rate_limited" || code === "unavailable";
 
 function joinFrame(room: string, since: number | undefined): ClientFrame {
   return since === undefined

@@ -129,6 +129,45 @@ Deno.test("connection - a message the server refuses is marked failed and can be
   await server.shutdown();
 });
 
+Deno.test("connection - joins refused over the join budget are asked again until every room is joined; their messages wait, then go", async () => {
+  // More rooms than the join budget's burst (100): a member of all of
+  // them reconnecting asks for each at once.
+  const rooms = Array.from({ length: 130 }, (_, i) => `room-${i}`);
+  const server = await startServer(loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    KV_PATH: ":memory:",
+    LOG_LEVEL: "fatal",
+    CHAT_ROOMS: rooms.join(","),
+  }));
+  const frames: ServerFrame[] = [];
+  const conn = new ChatConnection({
+    url: `ws://127.0.0.1:${server.port}/ws`,
+    name: "ana",
+    storage: new MemoryStorage(),
+    onFrame: (f) => frames.push(f),
+  });
+  for (const room of rooms) conn.join(room);
+  conn.start();
+  await until(() => conn.state.value === "open");
+  const last = rooms.at(-1)!;
+  conn.send(last, "after the refusals");
+  const joined = () =>
+    new Set(frames.flatMap((f) => f.type === "joined" ? [f.room] : []));
+  await until(() => joined().size === rooms.length, {
+    what: "every room joined",
+    ms: 10_000,
+    detail: () => `${joined().size} joined`,
+  });
+  expect(frames.some((f) => f.type === "error" && f.code === "rate_limited"))
+    .toBe(true);
+  await until(() => conn.pending.value.length === 0, { what: "the ack" });
+  const stored = await server.chat.store.history(last, 10);
+  expect(written(stored.messages)).toEqual(["after the refusals"]);
+  conn.stop();
+  await server.shutdown();
+});
+
 Deno.test("connection - over the rate limit, messages wait and still arrive in the order written", async () => {
   const server = await startServer(loadConfig({
     PORT: "0",

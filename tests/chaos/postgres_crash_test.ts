@@ -72,6 +72,14 @@ Deno.test({
       await until(() => clients.every((c) => c.outbox.length === 0), {
         what: "every send acked",
         ms: 60_000,
+        detail: () =>
+          clients.map((c) =>
+            `${c.wanted}: ${c.outbox.length} unacked (first ${
+              c.outbox[0]?.clientId
+            }), socket ${c.ws?.readyState ?? "none"}, last id ${c.lastId}`
+          ).join("; ") + servers.map((s, i) =>
+            `\nserver ${i} stderr: ${s.stderr().slice(-3000)}`
+          ).join(""),
       });
       clearInterval(retrier);
       const lastId = Math.max(...clients.flatMap((c) => [...c.acked.values()]));

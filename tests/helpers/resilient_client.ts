@@ -79,12 +79,27 @@ export class ResilientClient {
         this.acked.set(f.clientId as string, f.id as number);
         return;
       }
-      case "error":
+      case "error": {
         if (f.code !== "not_joined" && f.code !== "unavailable") {
           throw new Error(
             `${this.wanted}: unexpected error frame ${JSON.stringify(f)}`,
           );
         }
+        // A join the store could not serve is asked again, as the
+        // browser's connection does; sends wait for it.
+        const ref = f.frame as { type?: string } | undefined;
+        const ws = this.ws;
+        if (ref?.type === "join" && ws) {
+          setTimeout(() => {
+            if (ws.readyState !== WebSocket.OPEN) return;
+            ws.send(JSON.stringify({
+              type: "join",
+              room: this.room,
+              since: this.lastId,
+            }));
+          }, 200);
+        }
+      }
     }
   }
 

@@ -32,6 +32,7 @@ import {
   StoreOpenError,
 } from "@/lib/server/store/postgres.ts";
 import { migrate } from "@/lib/server/store/postgres_schema.ts";
+import { deadline } from "@/lib/server/store/deadline.ts";
 
 /** Options of {@link PostgresBus.connect}. */
 export interface PostgresBusOptions {
@@ -52,6 +53,8 @@ const MAX_PAYLOAD_BYTES = 7000;
 /** Spilled events are kept this long for slow listeners. */
 const SPILL_KEEP_S = 60;
 const MAX_BACKOFF_MS = 2000;
+/** How long a statement may go unanswered before it counts as failed. */
+const DEADLINE_MS = 10_000;
 
 /** Events per NOTIFY statement. */
 const MAX_NOTIFY_BATCH = 200;
@@ -181,7 +184,7 @@ export class PostgresBus implements Bus {
     } as postgres.Options<Record<string, never>>) as unknown as Db;
     this.#listener = listener;
     try {
-      await listener.unsafe(`LISTEN ${CHANNEL}`);
+      await deadline(listener.unsafe(`LISTEN ${CHANNEL}`), DEADLINE_MS);
     } catch (error) {
       this.#listener = undefined;
       await listener.end({ timeout: 0 }).catch(() => {});
@@ -327,7 +330,8 @@ export class PostgresBus implements Bus {
     payloads: string[] | (() => string[]),
   ) {
     try {
-      await send();
+      // One unanswered statement must not hold back the events behind it.
+      await deadline(send(), DEADLINE_MS);
     } catch (error) {
       // The store has them already; other instances catch up on resync.
       this.#log.warn(
@@ -396,7 +400,7 @@ export class PostgresBus implements Bus {
   #beat(): Promise<void> {
     return this.#beating ??= (async () => {
       try {
-        await this.#sql`SELECT 1`;
+        await deadline(this.#sql`SELECT 1`, DEADLINE_MS);
         this.#lastBeat = Date.now();
       } catch (error) {
         if (this.#listening) {
@@ -420,9 +424,11 @@ export class PostgresBus implements Bus {
     }
     this.#waiting++;
     const fetched = ref.success
-      ? this.#sql<{ payload: string }[]>`
-          SELECT payload FROM bus_spill WHERE id = ${ref.data.spill}`
-        .then((rows) => rows[0]?.payload, () => undefined)
+      ? deadline(
+        this.#sql<{ payload: string }[]>`
+          SELECT payload FROM bus_spill WHERE id = ${ref.data.spill}`,
+        DEADLINE_MS,
+      ).then((rows) => rows[0]?.payload, () => undefined)
       : Promise.resolve(raw);
     this.#inbox = this.#inbox.then(async () => {
       const payload = await fetched;

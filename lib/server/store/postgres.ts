@@ -47,6 +47,7 @@ import type {
 } from "./store.ts";
 import { prefixEnd, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
+import { deadline } from "./deadline.ts";
 import { PgThreads } from "./postgres_threads.ts";
 
 /** A connection pool with `bigint` columns read as numbers. */
@@ -64,6 +65,12 @@ export interface PostgresStoreOptions {
   now?: () => number;
   /** Where outages are logged; defaults to `logger("store")`. */
   logger?: Logger;
+  /**
+   * Milliseconds a call may wait for PostgreSQL before it fails as an
+   * outage (default 10,000): one unanswered query must not hold back the
+   * sends queued behind it.
+   */
+  deadlineMs?: number;
 }
 
 /** Thrown when the store cannot be opened; its message is one line for the operator. */
@@ -78,6 +85,8 @@ const MAX_BATCH = 200;
 const PRUNE_EVERY = 100;
 /** Longest wait between reconnection probes. */
 const MAX_BACKOFF_MS = 2000;
+/** How long a call may wait for PostgreSQL unless configured otherwise. */
+const DEADLINE_MS = 10_000;
 
 /** Error codes meaning the connection, not the statement, failed. */
 const CONNECTION_ERRORS = new Set([
@@ -92,6 +101,7 @@ const CONNECTION_ERRORS = new Set([
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
+  "DEADLINE_EXCEEDED", // no answer in time (see deadline.ts)
 ]);
 
 /** Whether `error` says PostgreSQL is unreachable rather than that a query was wrong. */
@@ -200,6 +210,7 @@ export class PostgresStore implements Store {
   readonly #now: () => number;
   readonly #log: Logger;
   readonly #target: string;
+  readonly #deadlineMs: number;
   /** Sends waiting for a transaction, in arrival order. */
   readonly #appends: Batcher<Draft, Appended>;
   #closed = false;
@@ -213,6 +224,7 @@ export class PostgresStore implements Store {
     this.#now = options.now ?? Date.now;
     this.#log = options.logger ?? logger("store");
     this.#target = redactUrl(options.url);
+    this.#deadlineMs = options.deadlineMs ?? DEADLINE_MS;
     const guard = <T>(p: Promise<T>) => this.#guard(p);
     this.accounts = new PgAccounts(sql, guard);
     this.sessions = new PgSessions(sql, guard);
@@ -236,10 +248,13 @@ export class PostgresStore implements Store {
     );
   }
 
-  /** Notes a connection failure (starting the probe) and passes the error on. */
+  /**
+   * Waits for `p` until the deadline; notes a connection failure (starting
+   * the probe) and passes the error on.
+   */
   async #guard<T>(p: Promise<T>): Promise<T> {
     try {
-      return await p;
+      return await deadline(p, this.#deadlineMs);
     } catch (error) {
       if (!isConnectionError(error)) throw error;
       this.#outage(error);
@@ -265,7 +280,7 @@ export class PostgresStore implements Store {
       await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       if (this.#closed) return;
       try {
-        await this.sql`SELECT 1`;
+        await deadline(this.sql`SELECT 1`, this.#deadlineMs);
         this.#down = undefined;
         this.#log.info("PostgreSQL at {target} is back after {ms} ms", {
           target: this.#target,

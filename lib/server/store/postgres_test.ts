@@ -180,3 +180,75 @@ Deno.test("postgres store - completion and mentions read a range of the name ind
     await store.close();
   }
 });
+
+Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavailable at its deadline, the sends behind it go on, and its resend is answered once", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("deadline");
+  const store = await openPostgresStore({
+    url,
+    poolSize: 3,
+    historyLimit: 100,
+    deadlineMs: 500,
+    logger: {
+      error: () => {},
+      warn: () => {},
+      info: () => {},
+      debug: () => {},
+    } as unknown as Logger,
+  });
+  const blocker = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await store.append({ room: "r", user: "u", text: "first" });
+    // Another session holds room r's counter row: a send to r waits.
+    let release!: () => void;
+    const held = new Promise<void>((r) => release = r);
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => locked = r);
+    const transaction = blocker.begin(async (tx) => {
+      await tx`SELECT * FROM room_counters WHERE room = 'r' FOR UPDATE`;
+      locked();
+      await held;
+    });
+    await isLocked;
+    const started = Date.now();
+    const stuck = await store.append({
+      room: "r",
+      user: "u",
+      text: "held back",
+      clientId: "c-1",
+    }).catch((e) => e);
+    expect(stuck).toBeInstanceOf(StoreUnavailableError);
+    expect(Date.now() - started).toBeLessThan(5_000);
+    // The batch behind it is not held: another room's send goes through
+    // once the probe finds PostgreSQL answering.
+    const until = Date.now() + 10_000;
+    let other;
+    while (!other) {
+      other = await store.append({ room: "s", user: "u", text: "other" })
+        .catch(() => undefined);
+      if (!other && Date.now() > until) throw new Error("no send went on");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(other.message.id).toBe(1);
+    // The held send completes when the lock goes; its resend finds it.
+    release();
+    await transaction;
+    let resent;
+    while (!resent) {
+      resent = await store.append({
+        room: "r",
+        user: "u",
+        text: "held back",
+        clientId: "c-1",
+      }).catch(() => undefined);
+      if (!resent && Date.now() > until + 10_000) throw new Error("no resend");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(resent.message.id).toBe(2);
+    const page = await store.history("r", 10);
+    expect(page.messages.map((m) => m.text)).toEqual(["first", "held back"]);
+  } finally {
+    await blocker.end();
+    await store.close();
+  }
+});
