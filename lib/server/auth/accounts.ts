@@ -57,6 +57,8 @@ export class Accounts {
   readonly #now: () => number;
   /** Hashed when a username is unknown, so a miss takes as long as a hit. */
   #decoy?: Promise<string>;
+  /** Set once every account's skeleton is known to be recorded. */
+  #indexed = false;
 
   /** Creates the registry over the store's account records. */
   constructor(records: AccountRecords, options: AccountsOptions = {}) {
@@ -126,11 +128,13 @@ export class Accounts {
    * it; guests may not use it.
    */
   async isReserved(name: string): Promise<boolean> {
-    const [similar, exact] = await Promise.all([
-      this.#records.bySkeleton(nameKey(name)),
-      this.get(name),
-    ]);
-    return similar !== null || exact !== null;
+    const similar = this.#records.bySkeleton(nameKey(name));
+    // Names that fold alike share a skeleton, so once every account has
+    // its skeleton recorded one read answers; until then an account from
+    // before skeletons is found by its key.
+    if (this.#indexed) return (await similar) !== null;
+    const [skeleton, exact] = await Promise.all([similar, this.get(name)]);
+    return skeleton !== null || exact !== null;
   }
 
   /**
@@ -145,6 +149,7 @@ export class Accounts {
         await this.#records.setSkeleton(key, skeleton);
       }
     }
+    this.#indexed = true;
   }
 }
 

@@ -7,6 +7,7 @@ import {
   verifyPassword,
 } from "./accounts.ts";
 import { KvAccounts } from "@/lib/server/store/kv_records.ts";
+import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -92,6 +93,43 @@ Deno.test("accounts - names are unique regardless of case and follow the guest r
       "Łucja_2.0",
     );
   });
+});
+
+Deno.test("accounts - once skeletons are indexed, a name is checked with one read, and an account from before skeletons is still found in every case", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const records = new KvAccounts(kv);
+    // An account stored before skeletons were kept: no skeleton record.
+    const legacy = new Accounts(records);
+    await legacy.register("Dave", PASSWORD);
+    await kv.delete(["account_skeletons", nameKey("Dave")]);
+    expect(await records.bySkeleton(nameKey("Dave"))).toBe(null);
+    let reads = 0;
+    const counted = new Proxy(records, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (prop !== "get" && prop !== "bySkeleton") {
+          return typeof value === "function" ? value.bind(target) : value;
+        }
+        return (...args: unknown[]) => {
+          reads++;
+          return value.apply(target, args);
+        };
+      },
+    });
+    const accounts = new Accounts(counted);
+    // Before indexing, the key read finds it.
+    expect(await accounts.isReserved("DAVE")).toBe(true);
+    await accounts.indexSkeletons();
+    for (const name of ["Dave", "dave", "DAVE", "d\u0430ve"]) {
+      reads = 0;
+      expect(await accounts.isReserved(name)).toBe(true);
+      expect(reads).toBe(1);
+    }
+    expect(await accounts.isReserved("dave-2")).toBe(false);
+  } finally {
+    kv.close();
+  }
 });
 
 Deno.test("accounts - isReserved covers every case of an account's name", async () => {

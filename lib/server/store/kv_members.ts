@@ -14,7 +14,7 @@
  *
  * Adds, removes and read-state writes go through a {@link Batcher}: calls
  * made while a commit is in flight share the next one, so a join storm of
- * thousands costs one commit per 170 joins: a membership commit checks the
+ * thousands costs one commit per 200 joins: a membership commit checks the
  * count key of each room it touches (KV allows 100 checks per commit), not
  * each member.
  *
@@ -32,8 +32,13 @@ import { fold } from "@/lib/shared/names.ts";
 
 /** Read-state writes per commit: one check each, KV allows 100. */
 const MAX_PAIRS = 100;
-/** Member adds and removes per commit: up to five mutations each. */
-const MAX_MEMBER_OPS = 170;
+/**
+ * Member adds and removes per commit. The ops of one member of a room
+ * collapse into at most four mutations (member, its room index, its name
+ * index, a new member's read mark; a removal three), plus one `sum` per
+ * room: 200 × 4 + {@link MAX_ROOMS} stays under {@link MAX_MUTATIONS}.
+ */
+const MAX_MEMBER_OPS = 200;
 /** Rooms per membership commit: one check each, KV allows 100. */
 const MAX_ROOMS = 90;
 /** Mutations per commit, below KV's 1000. */

@@ -1,5 +1,6 @@
 import { expect } from "expect";
 import { openKvStore } from "./kv.ts";
+import { KvMembers } from "./kv_members.ts";
 
 Deno.test("kv store - rooms stored before kinds existed read as public and are listed in the directory", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-kv-" });
@@ -41,5 +42,52 @@ Deno.test("kv store - rooms stored before kinds existed read as public and are l
     }
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("kv store - a full membership batch of new members with read marks in 90 rooms is one commit, within KV's mutation limit", async () => {
+  const kv = await Deno.openKv(":memory:");
+  let commits = 0;
+  let failed = 0;
+  const counting = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "atomic") {
+        return () => {
+          const op = target.atomic();
+          const commit = op.commit.bind(op);
+          op.commit = () => {
+            commits++;
+            return commit().catch((error) => {
+              failed++;
+              throw error;
+            });
+          };
+          return op;
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  try {
+    const members = new KvMembers(counting);
+    const rooms = Array.from({ length: 90 }, (_, i) => `busy-${i}`);
+    // Exactly one batch's worth, pushed together.
+    const answers = await Promise.all(
+      Array.from(
+        { length: 200 },
+        (_, i) =>
+          members.add(rooms[i % rooms.length], {
+            key: `k${i}`,
+            name: `Person ${i}`,
+            guest: true,
+            lastRead: 3,
+          }),
+      ),
+    );
+    expect(answers.every((a) => a)).toBe(true);
+    expect({ commits, failed }).toEqual({ commits: 1, failed: 0 });
+  } finally {
+    kv.close();
   }
 });

@@ -850,6 +850,29 @@ const cases: Case[] = [
       }),
   ],
   [
+    "a burst of new members, each with a read mark, in 90 rooms lands whole: the most mutations a membership commit takes",
+    (place) =>
+      using(place, {}, async (store) => {
+        const rooms = Array.from({ length: 90 }, (_, i) => `busy-${i}`);
+        const people = Array.from({ length: 450 }, (_, i) => ({
+          key: `k${i}`,
+          name: `Person ${i}`,
+          guest: i % 2 === 0,
+          lastRead: 7,
+        }));
+        const answers = await Promise.all(
+          people.map((p, i) => store.members.add(rooms[i % rooms.length], p)),
+        );
+        expect(answers.every((a) => a)).toBe(true);
+        for (const room of [rooms[0], rooms[89]]) {
+          expect(await store.members.count(room)).toBe(5);
+        }
+        expect(await store.members.roomsOf("k449")).toEqual([rooms[89]]);
+        expect((await store.reads.get("k449", [rooms[89]])).get(rooms[89]))
+          .toBe(7);
+      }),
+  ],
+  [
     "read state only moves forward and answers the stored value",
     (place) =>
       using(place, {}, async (store) => {
