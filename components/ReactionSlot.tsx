@@ -1,6 +1,6 @@
 import type { VNode } from "preact";
 import type { ReactionsProps } from "./Reactions.tsx";
-import { roomExtras, wanted } from "./room_extras.ts";
+import { roomExtras, wanted } from "./on_demand.ts";
 
 /**
  * A message's {@link Reactions}, whose code loads on demand: once a message

@@ -16,19 +16,16 @@ import type {
 import { Composer, type Editing } from "@/components/Composer.tsx";
 import { UploadBar } from "@/components/UploadBar.tsx";
 import { ConnectionBanner } from "@/components/ConnectionBanner.tsx";
-import { Directory } from "@/components/Directory.tsx";
 import { JoinBar } from "@/components/JoinBar.tsx";
-import { HelpDialog } from "@/components/HelpDialog.tsx";
 import { Members } from "@/components/Members.tsx";
 import { MessageList } from "@/components/MessageList.tsx";
 import { ReactionSlot } from "@/components/ReactionSlot.tsx";
-import { roomExtras, wanted } from "@/components/room_extras.ts";
+import { dialogs, roomExtras, wanted } from "@/components/on_demand.ts";
 import { NameDialog } from "@/components/NameDialog.tsx";
 import { NotifyButton } from "@/components/NotifyButton.tsx";
 import { PaneHeader } from "@/components/PaneHeader.tsx";
 import { RenameNotice } from "@/components/RenameNotice.tsx";
 import { RoomSwitcher } from "@/components/RoomSwitcher.tsx";
-import { SearchDialog } from "@/components/SearchDialog.tsx";
 import { ScrollSignals } from "@/components/ScrollSignals.tsx";
 import { TypingLine } from "@/components/TypingLine.tsx";
 import { ThreadPanel } from "@/components/ThreadPanel.tsx";
@@ -127,6 +124,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const send = (frame: ClientFrame) => conn.value?.sendFrame(frame);
   const showPins = useSignal(false);
   const extras = showPins.value ? roomExtras() : null;
+  // The switcher is in the first script; the other dialogs load on opening.
+  const opened = dialog.value && dialog.value !== "switcher" ? dialogs() : null;
   const pins = store.reactions.pinsOf(current).value;
   const pinnedIds = new Set((pins ?? []).map((p) => p.message.id));
   const joins = store.reactions.joins.value;
@@ -587,21 +586,21 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onClose={() => dialog.value = null}
         />
       )}
-      {dialog.value === "directory" && (
-        <Directory
+      {dialog.value === "directory" && opened && (
+        <opened.Directory
           mine={new Set(store.rooms.value.map((r) => r.id))}
           onOpen={(id) => openRoom(id)}
           onClose={() => dialog.value = null}
         />
       )}
-      {dialog.value === "search" && (
-        <SearchDialog
+      {dialog.value === "search" && opened && (
+        <opened.SearchDialog
           onJump={jumpTo}
           onClose={() => dialog.value = null}
         />
       )}
-      {dialog.value === "help" && (
-        <HelpDialog onClose={() => dialog.value = null} />
+      {dialog.value === "help" && opened && (
+        <opened.HelpDialog onClose={() => dialog.value = null} />
       )}
     </div>
   );

@@ -356,7 +356,7 @@ export class ChatConnection {
 }
 
 /** Refusals that pass by themselves: the same frame later may succeed. */
-const isTransient = (code: string) =>
+export const isTransient = (code: string): boolean =>
   code === "rate_limited" || code === "unavailable";
 
 function joinFrame(room: string, since: number | undefined): ClientFrame {

@@ -11,7 +11,7 @@
 import { type Signal, useSignal } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
 import type { ChatStore } from "@/lib/client/chat_store.ts";
-import { ChatConnection } from "@/lib/client/connection.ts";
+import { ChatConnection, isTransient } from "@/lib/client/connection.ts";
 import { ReadMarker } from "@/lib/client/read_marker.ts";
 import { setGuestToken } from "@/lib/client/history.ts";
 
@@ -183,7 +183,11 @@ export function useConnection(
         } else if (f.type === "error" && f.frame?.type === "create") {
           createError.value = f.message;
           creating.value = "";
-        } else if (f.type === "error" && ACTIONS.has(f.frame?.type ?? "")) {
+        } else if (
+          f.type === "error" && ACTIONS.has(f.frame?.type ?? "") &&
+          // The connection asks again for a join refused in passing.
+          !(f.frame?.type === "join" && isTransient(f.code))
+        ) {
           problem.value = f.message;
           dming.value = "";
           if (f.frame?.type === "members") {
