@@ -7,10 +7,10 @@
  *
  * @module
  */
-import { createHash } from "node:crypto";
 import { fold, USER_NAME } from "@/lib/shared/names.ts";
 import { namePolicyProblem } from "@/lib/shared/name_script.ts";
 import { nameKey } from "./name_skeleton.ts";
+import { guestKey, newGuestToken } from "./guest_token.ts";
 import type { NameClaims } from "./name_claims.ts";
 import { logger } from "@/lib/server/log.ts";
 
@@ -90,11 +90,9 @@ export function accountKey(name: string): string {
 }
 
 /** The holder id of a guest token in the shared claims and the store. */
-function guestHolder(token: string): string {
-  return `guest:${createHash("sha256").update(token).digest("base64url")}`;
-}
+const guestHolder = guestKey;
 
-/** Guest tokens as issued (random UUIDs). */
+/** Guest tokens as issued (UUIDs; see `guest_token.ts`). */
 const TOKEN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 /** Whether `token` has the shape of a guest token as issued. */
@@ -182,7 +180,7 @@ export class Identities {
     }
     // The token is the guest's identity: it stays when the name must vary.
     const kept = token !== undefined && TOKEN.test(token);
-    const fresh = kept ? token : crypto.randomUUID();
+    const fresh = kept ? token : newGuestToken();
     for (let n = 1; n < 1000; n++) {
       const name = n === 1 ? wanted : `${wanted.slice(0, 20)}-${n}`;
       if (this.#taken(name) || await this.#o.isReserved(name)) continue;
