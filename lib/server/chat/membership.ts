@@ -129,7 +129,7 @@ export class Membership {
     // No visit mark now: membership says it, and leaving a room leaves one.
     const defaults = this.#o.config.rooms;
     const marks = await Promise.all(
-      defaults.map((room) => this.join(room, key, user)),
+      defaults.map((room) => this.join(room, key, user, { fresh: isNew })),
     );
     // A new key's marks are the ones its joins set; an old one's are stored.
     return isNew
@@ -159,7 +159,8 @@ export class Membership {
     room: string,
     key: string,
     user: PresenceUser,
-    options: { quiet?: boolean } = {},
+    /** `fresh`: the key was never stored (see `MemberRecords.add`). */
+    options: { quiet?: boolean; fresh?: boolean } = {},
   ): Promise<number | null> {
     // A new member has read up to the newest id; the mark is stored with
     // the membership, in one commit.
@@ -169,6 +170,7 @@ export class Membership {
       name: user.name,
       guest: user.guest,
       lastRead: lastId,
+      ...(options.fresh ? { fresh: true } : {}),
     });
     if (!added) return null;
     this.#forget(`count:${room}`);

@@ -77,6 +77,8 @@ interface MemberOp {
   key: string;
   /** Present for an add, absent for a remove. */
   add?: { name: string; guest: boolean; lastRead: number };
+  /** The key was never stored: nothing to read for it. */
+  fresh?: boolean;
 }
 
 type ReadOp =
@@ -151,7 +153,13 @@ export class KvMembers implements MemberRecords {
 
   add(
     room: string,
-    member: { key: string; name: string; guest: boolean; lastRead?: number },
+    member: {
+      key: string;
+      name: string;
+      guest: boolean;
+      lastRead?: number;
+      fresh?: boolean;
+    },
   ): Promise<boolean> {
     const lastRead = member.lastRead ?? 0;
     try {
@@ -163,6 +171,7 @@ export class KvMembers implements MemberRecords {
       room,
       key: member.key,
       add: { name: member.name, guest: member.guest, lastRead },
+      ...(member.fresh ? { fresh: true } : {}),
     });
   }
 
@@ -194,28 +203,30 @@ export class KvMembers implements MemberRecords {
     const pairs = new Map<string, { room: string; key: string }>();
     /** The read mark a new member of each pair starts with (the highest asked). */
     const marks = new Map<string, number>();
-    for (const { room, key, add } of ops) {
+    /** Pairs whose every op is for a fresh key: known absent, not read. */
+    const unread = new Set<string>();
+    for (const { room, key, add, fresh } of ops) {
       const id = JSON.stringify([room, key]);
+      if (!pairs.has(id) && fresh) unread.add(id);
+      else if (!fresh) unread.delete(id);
       pairs.set(id, { room, key });
       if (add && add.lastRead > 0) {
         marks.set(id, Math.max(marks.get(id) ?? 0, add.lastRead));
       }
     }
-    const list = [...pairs.values()];
-    const rooms = [...new Set(list.map((p) => p.room))];
+    const rooms = [...new Set([...pairs.values()].map((p) => p.room))];
+    const read = [...pairs].filter(([id]) => !unread.has(id));
     for (let attempt = 0;; attempt++) {
       // The counts first: a change after this read fails the commit.
       const counts = await getMany<Deno.KvU64>(this.#kv, rooms.map(countKey));
       const entries = await getMany<StoredMember>(
         this.#kv,
-        list.map((p) => memberKey(p.room, p.key)),
+        read.map(([, p]) => memberKey(p.room, p.key)),
       );
       const initial = new Map<string, StoredMember | null>();
-      const state = new Map<string, StoredMember | null>();
-      [...pairs.keys()].forEach((id, i) => {
-        initial.set(id, entries[i].value);
-        state.set(id, entries[i].value);
-      });
+      for (const id of unread) initial.set(id, null);
+      read.forEach(([id], i) => initial.set(id, entries[i].value));
+      const state = new Map(initial);
       const joinedAt = this.#now();
       const results = ops.map(({ room, key, add }) => {
         const id = JSON.stringify([room, key]);

@@ -91,3 +91,42 @@ Deno.test("kv store - a full membership batch of new members with read marks in 
     kv.close();
   }
 });
+
+Deno.test("kv store - adds of fresh keys read no member keys; other adds in the same commit still do", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const read: string[] = [];
+  const counting = new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "getMany") {
+        return (keys: Deno.KvKey[]) => {
+          read.push(...keys.map((k) => String(k[0])));
+          return target.getMany(keys);
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  try {
+    const members = new KvMembers(counting);
+    expect(await members.add("r", { key: "old", name: "old", guest: true }))
+      .toBe(true);
+    read.length = 0;
+    const answers = await Promise.all([
+      ...Array.from({ length: 30 }, (_, i) =>
+        members.add("r", {
+          key: `new${i}`,
+          name: `new ${i}`,
+          guest: true,
+          lastRead: 0,
+          fresh: true,
+        })),
+      members.add("r", { key: "old", name: "old", guest: true }),
+    ]);
+    expect(answers).toEqual([...Array(30).fill(true), false]);
+    expect(read.filter((k) => k === "members")).toEqual(["members"]);
+    expect(await members.count("r")).toBe(31);
+  } finally {
+    kv.close();
+  }
+});

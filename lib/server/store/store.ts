@@ -277,11 +277,19 @@ export interface MemberRecords {
   /**
    * Adds unless present; true when new. A new member's `lastRead` (what it
    * has read on joining: the room's newest id) is stored with it, in the
-   * same commit, as `ReadRecords.set` would (only raised).
+   * same commit, as `ReadRecords.set` would (only raised). `fresh` says
+   * the key was never stored (a guest token issued just now), so a store
+   * may skip reading what it holds for it.
    */
   add(
     room: string,
-    member: { key: string; name: string; guest: boolean; lastRead?: number },
+    member: {
+      key: string;
+      name: string;
+      guest: boolean;
+      lastRead?: number;
+      fresh?: boolean;
+    },
   ): Promise<boolean>;
   /** Removes; true when it was a member. */
   remove(room: string, key: string): Promise<boolean>;
