@@ -15,6 +15,12 @@
  */
 import { createHash } from "node:crypto";
 
+/** Two hex digits for each byte value. */
+const HEX = Array.from(
+  { length: 256 },
+  (_, b) => b.toString(16).padStart(2, "0"),
+);
+
 /**
  * A new guest token: a version 7 UUID, time-ordered.
  *
@@ -32,9 +38,8 @@ export function newGuestToken(now: number = Date.now()): string {
   }
   bytes[6] = (bytes[6] & 0x0f) | 0x70; // version 7
   bytes[8] = (bytes[8] & 0x3f) | 0x80; // RFC 9562 variant
-  const hex = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join(
-    "",
-  );
+  let hex = "";
+  for (const b of bytes) hex += HEX[b];
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${
     hex.slice(16, 20)
   }-${hex.slice(20)}`;
