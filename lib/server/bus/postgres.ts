@@ -32,7 +32,7 @@ import {
   StoreOpenError,
 } from "@/lib/server/store/postgres.ts";
 import { migrate } from "@/lib/server/store/postgres_schema.ts";
-import { deadline } from "@/lib/server/store/deadline.ts";
+import { deadline, DEADLINE_MS } from "@/lib/server/store/deadline.ts";
 
 /** Options of {@link PostgresBus.connect}. */
 export interface PostgresBusOptions {
@@ -53,8 +53,6 @@ const MAX_PAYLOAD_BYTES = 7000;
 /** Spilled events are kept this long for slow listeners. */
 const SPILL_KEEP_S = 60;
 const MAX_BACKOFF_MS = 2000;
-/** How long a statement may go unanswered before it counts as failed. */
-const DEADLINE_MS = 10_000;
 
 /** Events per NOTIFY statement. */
 const MAX_NOTIFY_BATCH = 200;

@@ -9,6 +9,9 @@
  * @module
  */
 
+/** How long a call to PostgreSQL may wait unless configured otherwise. */
+export const DEADLINE_MS = 10_000;
+
 /** A call that got no answer in time; its `code` marks it as an outage. */
 export class DeadlineError extends Error {
   /** Always `"DeadlineError"`. */

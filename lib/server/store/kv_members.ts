@@ -24,6 +24,7 @@ import type {
   Member,
   MemberPage,
   MemberRecords,
+  NewMember,
   ReadRecords,
 } from "./store.ts";
 import { assertMessageId, prefixEnd } from "./store.ts";
@@ -153,13 +154,7 @@ export class KvMembers implements MemberRecords {
 
   add(
     room: string,
-    member: {
-      key: string;
-      name: string;
-      guest: boolean;
-      lastRead?: number;
-      fresh?: boolean;
-    },
+    member: NewMember,
   ): Promise<boolean> {
     const lastRead = member.lastRead ?? 0;
     try {

@@ -47,7 +47,7 @@ import type {
 } from "./store.ts";
 import { prefixEnd, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
-import { deadline } from "./deadline.ts";
+import { deadline, DEADLINE_MS } from "./deadline.ts";
 import { PgThreads } from "./postgres_threads.ts";
 
 /** A connection pool with `bigint` columns read as numbers. */
@@ -85,8 +85,6 @@ const MAX_BATCH = 200;
 const PRUNE_EVERY = 100;
 /** Longest wait between reconnection probes. */
 const MAX_BACKOFF_MS = 2000;
-/** How long a call may wait for PostgreSQL unless configured otherwise. */
-const DEADLINE_MS = 10_000;
 
 /** Error codes meaning the connection, not the statement, failed. */
 const CONNECTION_ERRORS = new Set([

@@ -13,6 +13,7 @@ import type {
   Member,
   MemberPage,
   MemberRecords,
+  NewMember,
   ReadRecords,
 } from "./store.ts";
 import { assertMessageId, prefixEnd, StoreUnavailableError } from "./store.ts";
@@ -57,7 +58,7 @@ export class PgMembers implements MemberRecords {
 
   add(
     room: string,
-    member: { key: string; name: string; guest: boolean; lastRead?: number },
+    member: NewMember,
   ): Promise<boolean> {
     const lastRead = member.lastRead ?? 0;
     try {

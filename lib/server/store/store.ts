@@ -268,6 +268,20 @@ export interface MemberPage {
   next?: string;
 }
 
+/** A member to add (see {@link MemberRecords.add}). */
+export interface NewMember {
+  /** The account's or guest's member key. */
+  key: string;
+  /** The display name. */
+  name: string;
+  /** Whether a guest rather than an account. */
+  guest: boolean;
+  /** What it has read on joining: the room's newest id. */
+  lastRead?: number;
+  /** The key was never stored (a guest token issued just now). */
+  fresh?: boolean;
+}
+
 /**
  * Who is a member of which room. Adds and removes are batched (group
  * commit), so a join storm of thousands costs a few commits; a room's count
@@ -281,16 +295,7 @@ export interface MemberRecords {
    * the key was never stored (a guest token issued just now), so a store
    * may skip reading what it holds for it.
    */
-  add(
-    room: string,
-    member: {
-      key: string;
-      name: string;
-      guest: boolean;
-      lastRead?: number;
-      fresh?: boolean;
-    },
-  ): Promise<boolean>;
+  add(room: string, member: NewMember): Promise<boolean>;
   /** Removes; true when it was a member. */
   remove(room: string, key: string): Promise<boolean>;
   /** One member, or null. */
