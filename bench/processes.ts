@@ -85,7 +85,8 @@ function tail(stream: ReadableStream<Uint8Array>): () => string {
 /**
  * Extra `deno run` flags for the app, e.g. `--cpu-prof --cpu-prof-dir=prof`
  * (`BENCH_APP_FLAGS`, split on spaces): a profiled app is stopped with
- * SIGTERM so it can write its profile.
+ * SIGTERM so it can write its profile. `BENCH_APP_STDOUT` names a file
+ * that gets the app's standard output.
  */
 const APP_FLAGS = (Deno.env.get("BENCH_APP_FLAGS") ?? "").split(" ")
   .filter((f) => f !== "");
@@ -151,9 +152,14 @@ export async function startServer(
   } finally {
     clearTimeout(timeout);
   }
-  // Keep draining stdout so the server never blocks on a full pipe.
+  // Keep draining stdout so the server never blocks on a full pipe; the
+  // app's lines go to `BENCH_APP_STDOUT` when set (e.g. with
+  // `BENCH_APP_FLAGS=--v8-flags=--trace-gc`).
+  const keep = target === "app" ? Deno.env.get("BENCH_APP_STDOUT") : undefined;
   (async () => {
-    for await (const _ of out) { /* discard */ }
+    for await (const line of out) {
+      if (keep) await Deno.writeTextFile(keep, line + "\n", { append: true });
+    }
   })().catch(() => {});
   return {
     target,

@@ -22,6 +22,7 @@ import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { ABUSE, FrameGuard } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
+import { speaksFirst } from "@/lib/server/http/node_websocket.ts";
 
 /**
  * Membership and view frames (join, leave, view, members, read) per second
@@ -40,6 +41,8 @@ export function serveV1(
   /** The client's address, for per-address quotas. */
   address?: string,
 ): void {
+  // The welcome (or a close) is always the first frame.
+  speaksFirst(socket);
   let client: Client | undefined;
   const guard = new FrameGuard(chat.config);
   const joins = new TokenBucket(JOINS_PER_SECOND, JOIN_BURST);

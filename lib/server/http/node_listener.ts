@@ -287,6 +287,7 @@ export async function listenNode(
     const ws = slot.ws;
     if (ws && response === accepted) {
       if (socket.destroyed) return ws.abort();
+      ws.handshaking(socket);
       wss.handleUpgrade(req, socket, head, (w) => ws.attach(w, socket));
       return;
     }

@@ -13,6 +13,9 @@
  * recipient, so fan-out costs no more than the runtime's own socket. The
  * frames a socket gets in one turn of the event loop (a send's `message`,
  * `read` and `ack`, say) leave in one write, not one system call each.
+ * Where the server speaks first ({@link speaksFirst}: the native protocol's
+ * `welcome`), the handshake's response waits for that first frame and
+ * leaves with it, in one write.
  *
  * @module
  */
@@ -60,6 +63,63 @@ function corkForTurn(raw: Socket): void {
 
 function uncorkAll(): void {
   for (const raw of corked.splice(0)) raw.uncork();
+}
+
+/**
+ * Sockets whose handshake response waits, corked, for their first frame;
+ * each with the sweep count when it began to wait. A socket whose first
+ * frame doesn't come is released by the second sweep after (within
+ * `2 × HOLD_SWEEP_MS`), so a slow start delays its client's `open` no more.
+ */
+const held = new Map<Socket, number>();
+const HOLD_SWEEP_MS = 250;
+let sweeps = 0;
+let sweeper: ReturnType<typeof setInterval> | undefined;
+
+/** Holds `raw`'s writes (the coming handshake response) for its first frame. */
+function hold(raw: Socket): void {
+  raw.cork();
+  held.set(raw, sweeps);
+  raw.once("close", () => unhold(raw));
+  sweeper ??= setInterval(releaseStale, HOLD_SWEEP_MS);
+}
+
+function releaseStale(): void {
+  sweeps++;
+  // In insertion order: the first one still young ends the sweep.
+  for (const [raw, since] of held) {
+    if (since > sweeps - 2) break;
+    unhold(raw);
+  }
+}
+
+function unhold(raw: Socket): void {
+  if (!held.delete(raw)) return;
+  raw.uncork();
+  if (held.size === 0) {
+    clearInterval(sweeper);
+    sweeper = undefined;
+  }
+}
+
+/** A held `raw` leaves at the end of this turn, with the frames written in it. */
+function releaseWithTurn(raw: Socket): void {
+  if (!held.has(raw)) return;
+  if (corked.length === 0) setImmediate(uncorkAll);
+  raw.cork();
+  corked.push(raw);
+  unhold(raw);
+}
+
+/**
+ * Tells the listener that the server speaks first on `socket` (it always
+ * sends a frame, or closes, once open), so the handshake's response may wait
+ * for that frame and leave in the same write: one system call less per
+ * connection, which a connect storm feels. No effect on other sockets
+ * (`Deno.upgradeWebSocket`'s) or once open.
+ */
+export function speaksFirst(socket: WebSocket): void {
+  if (socket instanceof NodeWebSocket) socket.holdsHandshake = true;
 }
 
 /** An unmasked, final text frame carrying `text`. */
@@ -119,6 +179,8 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
   #idleTimer: ReturnType<typeof setInterval> | undefined;
   #alive = true;
   #failed = false;
+  /** Set by {@link speaksFirst}: the handshake waits for the first frame. */
+  holdsHandshake = false;
   readonly #o: NodeWebSocketOptions;
 
   /** A socket waiting for its handshake. */
@@ -139,7 +201,18 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
     return this.#raw?.writableLength ?? 0;
   }
 
-  /** Completes the connection with the handshaken `ws` socket over `raw`. */
+  /**
+   * Called just before the handshake's response is written to `raw`: where
+   * the server speaks first, the response waits for the first frame.
+   */
+  handshaking(raw: Socket): void {
+    if (this.holdsHandshake && this.#state === CONNECTING) hold(raw);
+  }
+
+  /**
+   * Completes the connection with the handshaken `ws` socket over `raw`
+   * (`ws` turned Nagle's algorithm off already).
+   */
   attach(ws: WsSocket, raw: Socket): void {
     if (this.#state !== CONNECTING) {
       raw.destroy();
@@ -147,7 +220,6 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
     }
     this.#ws = ws;
     this.#raw = raw;
-    raw.setNoDelay(true);
     ws.on("message", (data, isBinary) => {
       this.#alive = true;
       const payload = isBinary ? toArrayBuffer(data) : String(data);
@@ -159,6 +231,7 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
       // and would read on, discarding; stop reading instead, so the rest of
       // a huge frame waits in the kernel until the reset.
       setTimeout(() => raw.pause(), 0);
+      releaseWithTurn(raw);
       this.#failed = true;
       this.#state = CLOSING;
       this.#closeTimer ??= setTimeout(
@@ -198,6 +271,7 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
       throw new DOMException("The socket is not open yet", "InvalidStateError");
     }
     if (this.#state !== OPEN) return;
+    if (held.size > 0) releaseWithTurn(this.#raw!);
     if (typeof data === "string") {
       const raw = this.#raw!;
       if (raw.writableCorked === 0) corkForTurn(raw);
@@ -218,6 +292,7 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
     this.#state = CLOSING;
     this.#closeTimer = setTimeout(() => this.#reset(), this.#o.closeTimeoutMs);
     this.#ws!.close(code, reason);
+    releaseWithTurn(this.#raw!);
   }
 
   /** Drops the connection at once with a TCP reset, queued data and all. */

@@ -2,7 +2,7 @@ import { expect } from "expect";
 import net from "node:net";
 import type { Buffer } from "node:buffer";
 import { upgradeWebSocket } from "@/lib/fresh/upgrade.ts";
-import { textFrame } from "./node_websocket.ts";
+import { speaksFirst, textFrame } from "./node_websocket.ts";
 import { listenNode } from "./node_listener.ts";
 import { rawUpgrade, readToEnd } from "@/tests/helpers/raw_ws.ts";
 
@@ -97,6 +97,76 @@ Deno.test("node websocket - the frames of one turn leave in one write, in order"
     await new Promise((r) => setTimeout(r, 50));
     expect(calls).toEqual([["message", "read", "ack"], ["later"]]);
     conn.close();
+  } finally {
+    proto._write = write;
+    proto._writev = writev;
+    await listener.shutdown(0);
+  }
+});
+
+Deno.test("node websocket - where the server speaks first, the handshake leaves with its first frame; a first frame that doesn't come holds it half a second at most", async () => {
+  const proto = net.Socket.prototype as unknown as {
+    _write: (c: Buffer | string, e: string, cb: () => void) => void;
+    _writev: (c: { chunk: Buffer | string }[], cb: () => void) => void;
+  };
+  const write = proto._write, writev = proto._writev;
+  // Each write call, as its chunks: "101" for the handshake, else the text.
+  const calls: string[][] = [];
+  const show = (c: Buffer | string) =>
+    String(c).startsWith("HTTP/1.1 101")
+      ? "101"
+      : typeof c === "string"
+      ? c
+      : String(c.subarray(2));
+  proto._write = function (c, e, cb) {
+    calls.push([show(c)]);
+    return write.call(this, c, e, cb);
+  };
+  proto._writev = function (c, cb) {
+    calls.push(c.map((x) => show(x.chunk)));
+    return writev.call(this, c, cb);
+  };
+  const listener = await listenNode((req) => {
+    const path = new URL(req.url).pathname;
+    const { socket, response } = upgradeWebSocket(req);
+    if (path !== "/plain") speaksFirst(socket);
+    // "/silent" never speaks; the others after a while, as a welcome does.
+    if (path !== "/silent") {
+      socket.onopen = () => setTimeout(() => socket.send("welcome"), 150);
+    }
+    return response;
+  }, {
+    hostname: "127.0.0.1",
+    port: 0,
+    headerTimeoutMs: 10_000,
+    maxFrameBytes: 1024,
+    closeTimeoutMs: 300,
+  });
+  const opened = async (path: string) => {
+    const t0 = performance.now();
+    const { conn, status } = await rawUpgrade(listener.port, path);
+    return { conn, status, ms: performance.now() - t0 };
+  };
+  try {
+    const first = await opened("/first");
+    expect(first.status).toBe("HTTP/1.1 101 Switching Protocols");
+    expect(first.ms).toBeGreaterThanOrEqual(140);
+    expect(calls).toEqual([["101", "welcome"]]);
+    first.conn.close();
+
+    calls.length = 0;
+    const plain = await opened("/plain");
+    expect(plain.ms).toBeLessThan(140);
+    await new Promise((r) => setTimeout(r, 250));
+    expect(calls).toEqual([["101"], ["welcome"]]);
+    plain.conn.close();
+
+    calls.length = 0;
+    const silent = await opened("/silent");
+    expect(silent.status).toBe("HTTP/1.1 101 Switching Protocols");
+    expect(silent.ms).toBeGreaterThanOrEqual(200);
+    expect(silent.ms).toBeLessThan(1000);
+    silent.conn.close();
   } finally {
     proto._write = write;
     proto._writev = writev;
