@@ -143,7 +143,10 @@ export async function startServer(
   const stderr = tail(child.stderr);
   const out = lines(child.stdout);
   const listening = (async () => {
-    for await (const line of out) if (line.startsWith("Listening")) return;
+    // Not `for await`: leaving it would close the stream, which must stay drained.
+    for (let line = await out.next(); !line.done; line = await out.next()) {
+      if (line.value.startsWith("Listening")) return;
+    }
     throw new Error(`${target} exited before listening:\n${stderr()}`);
   })();
   const timeout = setTimeout(() => kill(child), 120_000);
