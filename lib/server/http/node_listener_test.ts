@@ -167,6 +167,7 @@ Deno.test("listener - a bad Host or a target that isn't a path gets 400 and the 
         "GET / HTTP/1.1\r\nHost: a b\r\n\r\n",
         "GET / HTTP/1.1\r\nHost: evil.example/@x\r\n\r\n",
         "GET http://evil.example/ HTTP/1.1\r\nHost: x\r\n\r\n",
+        "GET / HTTP/1.1\r\nHost: x\r\nhost: evil.example\r\n\r\n",
       ]
     ) {
       const conn = await Deno.connect({ hostname: "127.0.0.1", port });
