@@ -77,6 +77,8 @@ export class App<State = unknown> {
   #middlewares: Middleware<unknown>[] = [];
   #steps: Step[] = [];
   #routes: Route[] = [];
+  /** Recent lookups of {@link App.#match}, oldest first. */
+  readonly #matched = new Map<string, RouteMatch>();
   #root: RootSegment = { middlewares: [], layouts: [], config: {} };
   #cache: BuildCache | null = null;
   #onError?: Middleware<unknown>;
@@ -225,6 +227,7 @@ export class App<State = unknown> {
     let layouts: { prefix: string; layout: PageComponent<unknown, unknown> }[] =
       [];
     let app: PageComponent<unknown, unknown> | undefined;
+    this.#matched.clear();
     this.#routes = this.#steps.flatMap((step): Route[] => {
       switch (step.kind) {
         case "fs":
@@ -276,7 +279,28 @@ export class App<State = unknown> {
     return this;
   }
 
-  #match(method: string, url: URL) {
+  /**
+   * The route for `method` and `url`'s path, with its decoded params (a
+   * copy the caller may change), or the methods the path allows. Lookups
+   * are remembered by method and path: most requests repeat a few paths
+   * (`/ws` above all), and a pattern's `exec` is the costly part.
+   */
+  #match(method: string, url: URL): RouteMatch {
+    const id = `${method} ${url.pathname}`;
+    let found = this.#matched.get(id);
+    if (!found) {
+      found = this.#lookup(method, url);
+      if (this.#matched.size >= MATCH_CACHE_SIZE) {
+        this.#matched.delete(this.#matched.keys().next().value!);
+      }
+      this.#matched.set(id, found);
+    }
+    return found.route
+      ? { route: found.route, params: { ...found.params } }
+      : found;
+  }
+
+  #lookup(method: string, url: URL): RouteMatch {
     const allowed = new Set<string>();
     for (const route of this.#routes) {
       // Most routes can't match: a string compare spares their pattern.
@@ -557,6 +581,14 @@ const PREFIXES = new WeakMap<URLPattern, { text: string; exact: boolean }>();
  * very path matches. Only ASCII letters, digits and `/_.~-` count as plain,
  * so encoding never makes the pattern and a path differ.
  */
+/** How many route lookups {@link App} remembers. */
+const MATCH_CACHE_SIZE = 500;
+
+/** A route found for a request, or the methods its path allows. */
+type RouteMatch =
+  | { route: Route; params: Record<string, string>; allowed?: undefined }
+  | { route?: undefined; allowed: Set<string> };
+
 function literalPrefix(pattern: URLPattern): { text: string; exact: boolean } {
   let prefix = PREFIXES.get(pattern);
   if (prefix === undefined) {

@@ -48,6 +48,40 @@ Deno.test("app - params are decoded, Korean text included", async () => {
   expect(await res.json()).toEqual({ room: "a b", name: "한" });
 });
 
+Deno.test("app - a path asked again gets the same route and fresh params, whatever a handler did to them; a malformed one stays a 400", async () => {
+  let exec = 0;
+  const handler = newApp()
+    .get("/rooms/:room", (ctx) => {
+      const seen = { ...ctx.params };
+      ctx.params.room = "changed";
+      return Response.json(seen);
+    })
+    .get("/u/:name", () => new Response("ok"))
+    .handler();
+  // Lookups are remembered: the pattern runs once per path, not per request.
+  const original = URLPattern.prototype.exec;
+  URLPattern.prototype.exec = function (...args) {
+    exec++;
+    return original.apply(this, args);
+  };
+  try {
+    for (let i = 0; i < 3; i++) {
+      const res = await handler(request("/rooms/a%20b"));
+      expect(await res.json()).toEqual({ room: "a b" });
+    }
+    const other = await handler(request("/rooms/c"));
+    expect(await other.json()).toEqual({ room: "c" });
+    expect(exec).toBe(2);
+    for (let i = 0; i < 2; i++) {
+      const bad = await handler(request("/u/%E0%A4%A"));
+      expect(bad.status).toBe(400);
+      await bad.body?.cancel();
+    }
+  } finally {
+    URLPattern.prototype.exec = original;
+  }
+});
+
 Deno.test("app - a malformed parameter is a 400", async () => {
   const handler = newApp().get("/u/:name", () => new Response("ok"))
     .handler();
