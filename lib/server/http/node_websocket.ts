@@ -69,10 +69,12 @@ function uncorkAll(): void {
  * Sockets whose handshake response waits, corked, for their first frame;
  * each with the sweep count when it began to wait. A socket whose first
  * frame doesn't come is released by the second sweep after (within
- * `2 × HOLD_SWEEP_MS`), so a slow start delays its client's `open` no more.
+ * `2 × HOLD_SWEEP_MS`). In a connect storm a welcome can take a second
+ * (its joins wait for the store like everyone's), and it is the welcome
+ * that a client waits for, not the handshake.
  */
 const held = new Map<Socket, number>();
-const HOLD_SWEEP_MS = 250;
+const HOLD_SWEEP_MS = 1000;
 let sweeps = 0;
 let sweeper: ReturnType<typeof setInterval> | undefined;
 
