@@ -62,6 +62,8 @@ export interface ListenerStats {
   waiting: number;
   /** The most sockets held. */
   maxSockets: number;
+  /** The accept queue asked of the kernel (which may cap it lower). */
+  backlog: number;
   /** Connections closed to stay under `maxSockets`. */
   shed: number;
   /** Connections closed for sending no headers in time. */
@@ -95,6 +97,9 @@ function reserve(soft: number): number {
 function abortOnClose(slot: { ws?: NodeWebSocket }): () => void {
   return () => slot.ws?.abort();
 }
+
+/** The deepest accept queue asked for. */
+const MAX_BACKLOG = 4096;
 
 /** How often the event loop's lateness is sampled. */
 const LAG_TICK_MS = 100;
@@ -136,8 +141,13 @@ export async function listenNode(
   const maxSockets = options.maxSockets ??
     (Number.isFinite(spare) ? Math.max(16, limit!.soft - spare) : 1_000_000);
   // The runtime accepts a whole backlog in one burst before we can shed, so
-  // the backlog must fit in the spare descriptors.
-  const backlog = Math.max(16, Math.min(511, Math.floor(spare / 2)));
+  // the backlog must fit in the spare descriptors. Up to that, a deep one:
+  // in a connect storm (every client of a restarted server at once) a
+  // connection the kernel can't queue is dropped, and its client tries
+  // again a second later, then three; a join storm of 10,000 lost
+  // thousands that way behind Node's usual 511. The kernel caps it at
+  // `net.core.somaxconn` (4096 by default).
+  const backlog = Math.max(16, Math.min(MAX_BACKLOG, Math.floor(spare / 2)));
   const watchdogMs = options.watchdogMs ?? 1000;
   const sockets = new Set<net.Socket>();
   /** Sockets waiting for headers, oldest first, with their timers. */
@@ -393,6 +403,7 @@ export async function listenNode(
       sockets: sockets.size,
       waiting: waiting.size,
       maxSockets,
+      backlog,
       shed: counts.shed,
       timedOut: counts.timedOut,
       relistens: counts.relistens,

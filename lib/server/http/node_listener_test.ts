@@ -248,3 +248,61 @@ Deno.test("listener - a connection the server was too busy to read in time is se
     waiter.close();
   });
 });
+
+Deno.test("listener - a burst of connections while the server is busy waits in its accept queue, none dropped for a SYN retry a second later", async () => {
+  const listener = await listenNode(ok, {
+    hostname: "127.0.0.1",
+    port: 0,
+    headerTimeoutMs: 10_000,
+    maxFrameBytes: 1024,
+    closeTimeoutMs: 500,
+  });
+  // As deep as the descriptors allow (4096 with plenty): where they allow
+  // it, a burst of 1,000, twice what Node's usual 511 would queue.
+  const maxFiles = Number(
+    new TextDecoder().decode(
+      (await new Deno.Command("bash", { args: ["-c", "ulimit -n"] }).output())
+        .stdout,
+    ).trim(),
+  );
+  const burst = maxFiles >= 16_384 ? 1000 : listener.stats().backlog - 10;
+  // The connections come from another process while this one is stuck.
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "eval",
+      `const n = ${burst}, port = ${listener.port};
+      console.log("ready");
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = performance.now();
+      const conns = await Promise.all(Array.from({ length: n }, async () => {
+        const c = await Deno.connect({ hostname: "127.0.0.1", port });
+        return { c, ms: performance.now() - t0 };
+      }));
+      console.log(JSON.stringify(conns.map((x) => x.ms)));
+      for (const { c } of conns) c.close();`,
+    ],
+    stdout: "piped",
+  }).spawn();
+  try {
+    const reader = child.stdout.pipeThrough(new TextDecoderStream())
+      .getReader();
+    let out = "";
+    while (!out.includes("ready")) out += (await reader.read()).value ?? "";
+    // Busy for 1.5 s, as in a storm: only the kernel's queue takes them.
+    const until = performance.now() + 1500;
+    while (performance.now() < until) { /* busy */ }
+    while (!out.trim().endsWith("]")) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      out += value;
+    }
+    const times: number[] = JSON.parse(out.slice(out.indexOf("[")));
+    expect(times.length).toBe(burst);
+    // Each connected while the server was stuck; a dropped SYN comes back
+    // only after a second (and again after three).
+    expect(times.filter((ms) => ms > 900).length).toBe(0);
+  } finally {
+    await child.status;
+    await listener.shutdown(0);
+  }
+});
