@@ -260,8 +260,8 @@ client received until then (\`event\`: stored membership events). RSS per idle c
 lowest RSS over ${
     IDLE_RSS_MS / 1000
   } s after the storm settled, less the RSS before, per connection, for both servers: V8
-collects a storm's garbage only when its memory reducer runs, 10–15 s after allocation stops (the
-figure one second after the storm is shown beside it). The reconnect storm: ${
+collects a storm's garbage only when its memory reducer runs, usually 10–20 s after allocation stops
+(when the lowest was seen, and the figure one second after the storm, are shown beside it). The reconnect storm: ${
     n(run.plan.reconnect.clients)
   } clients
 each in ${run.plan.reconnect.perClient} of ${run.plan.reconnect.rooms} rooms (the app's default rooms) close, ${run.plan.reconnect.messages} messages go to every room, and all

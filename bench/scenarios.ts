@@ -138,6 +138,8 @@ export interface TargetResult {
     before: number;
     after: number;
     perConnection: number;
+    /** When, after the storm settled, the lowest RSS was seen. */
+    lowestAtMs?: number;
     early?: { after: number; perConnection: number };
   };
   /** CPU of a database server outside the app (PostgreSQL) in the fixed phase. */

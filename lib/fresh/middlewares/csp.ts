@@ -52,7 +52,8 @@ const NONCE_DIRECTIVES = new Set([
 const nameOf = (directive: string) => directive.split(" ", 1)[0];
 
 /**
- * Adds a Content-Security-Policy header to every response.
+ * Adds a Content-Security-Policy header to every response but a WebSocket
+ * handshake's.
  *
  * @example
  * ```ts
@@ -72,6 +73,8 @@ export function csp<State>(options: CSPOptions = {}): Middleware<State> {
   const fixed = directives.join("; ");
   return async function contentSecurityPolicy(ctx) {
     const res = await ctx.next();
+    // A WebSocket handshake's answer loads nothing a policy could govern.
+    if (res.status === 101) return res;
     const nonce = useNonce
       ? (res as { [NONCE_SYMBOL]?: string })[NONCE_SYMBOL]
       : undefined;

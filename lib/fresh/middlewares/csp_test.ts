@@ -45,3 +45,20 @@ Deno.test("csp - useNonce puts the rendered page's nonce in script-src", async (
   expect(policy).toMatch(/style-src 'self' 'nonce-[0-9a-f]{32}'/);
   expect(policy).not.toContain("unsafe-inline");
 });
+
+Deno.test("csp - a WebSocket handshake's answer gets no policy, its headers untouched", async () => {
+  const switching = () => {
+    // The status of a switch; the constructor refuses 101 itself.
+    const res = new Response(null, { status: 200 });
+    Object.defineProperty(res, "status", { value: 101 });
+    return res;
+  };
+  const app = new App().use(csp()).get("/ws", () => switching())
+    .get("/", (ctx) => ctx.text("hi"));
+  const ws = await get(app, "/ws");
+  expect(ws.status).toBe(101);
+  expect([...ws.headers.keys()]).toEqual([]);
+  expect((await get(app)).headers.get("content-security-policy")).toContain(
+    "default-src 'self'",
+  );
+});

@@ -34,9 +34,12 @@ export function withCompression<A extends unknown[]>(
 ): (req: Request, ...rest: A) => Promise<Response> {
   return async (req, ...rest) => {
     const res = await handler(req, ...rest);
+    // A status without a body first: its headers need not even be made.
+    if (res.status === 101 || res.status === 204 || res.status === 304) {
+      return res;
+    }
     const type = res.headers.get("content-type") ?? "";
     if (
-      res.status === 101 || res.status === 204 || res.status === 304 ||
       !COMPRESSIBLE.test(type) ||
       res.headers.has("content-encoding") ||
       /no-transform/i.test(res.headers.get("cache-control") ?? "")
