@@ -570,6 +570,14 @@ function pageProps(ctx: Context<unknown>, data: unknown): PageProps {
   };
 }
 
+/** How many route lookups {@link App} remembers. */
+const MATCH_CACHE_SIZE = 500;
+
+/** A route found for a request, or the methods its path allows. */
+type RouteMatch =
+  | { route: Route; params: Record<string, string>; allowed?: undefined }
+  | { route?: undefined; allowed: Set<string> };
+
 /** Each pattern's {@link literalPrefix}, worked out once. */
 const PREFIXES = new WeakMap<URLPattern, { text: string; exact: boolean }>();
 
@@ -581,14 +589,6 @@ const PREFIXES = new WeakMap<URLPattern, { text: string; exact: boolean }>();
  * very path matches. Only ASCII letters, digits and `/_.~-` count as plain,
  * so encoding never makes the pattern and a path differ.
  */
-/** How many route lookups {@link App} remembers. */
-const MATCH_CACHE_SIZE = 500;
-
-/** A route found for a request, or the methods its path allows. */
-type RouteMatch =
-  | { route: Route; params: Record<string, string>; allowed?: undefined }
-  | { route?: undefined; allowed: Set<string> };
-
 function literalPrefix(pattern: URLPattern): { text: string; exact: boolean } {
   let prefix = PREFIXES.get(pattern);
   if (prefix === undefined) {

@@ -6,6 +6,41 @@ import { speaksFirst, textFrame } from "./node_websocket.ts";
 import { listenNode } from "./node_listener.ts";
 import { rawUpgrade, readToEnd } from "@/tests/helpers/raw_ws.ts";
 
+/**
+ * Records every write the process's sockets make, as the chunks of each
+ * call: "101" for a handshake's response, a short text frame's payload, or
+ * anything else as it is. `restore` puts the socket's methods back.
+ */
+function recordWrites(): { calls: string[][]; restore: () => void } {
+  const proto = net.Socket.prototype as unknown as {
+    _write: (c: Buffer | string, e: string, cb: () => void) => void;
+    _writev: (c: { chunk: Buffer | string }[], cb: () => void) => void;
+  };
+  const write = proto._write, writev = proto._writev;
+  const calls: string[][] = [];
+  const show = (c: Buffer | string) =>
+    String(c).startsWith("HTTP/1.1 101")
+      ? "101"
+      : typeof c === "string"
+      ? c
+      : String(c.subarray(c[0] === 0x81 ? 2 : 0));
+  proto._write = function (c, e, cb) {
+    calls.push([show(c)]);
+    return write.call(this, c, e, cb);
+  };
+  proto._writev = function (c, cb) {
+    calls.push(c.map((x) => show(x.chunk)));
+    return writev.call(this, c, cb);
+  };
+  return {
+    calls,
+    restore: () => {
+      proto._write = write;
+      proto._writev = writev;
+    },
+  };
+}
+
 Deno.test("node websocket - a text is framed once, with 7-, 16- and 64-bit lengths", () => {
   const short = textFrame("héllo");
   expect([...short.subarray(0, 2)]).toEqual([0x81, 6]);
@@ -51,24 +86,7 @@ Deno.test("node websocket - a close the peer never answers ends in a reset after
 });
 
 Deno.test("node websocket - the frames of one turn leave in one write, in order", async () => {
-  // Every write the listener's sockets make, as the chunks of each call.
-  const proto = net.Socket.prototype as unknown as {
-    _write: (c: Buffer | string, e: string, cb: () => void) => void;
-    _writev: (c: { chunk: Buffer | string }[], cb: () => void) => void;
-  };
-  const write = proto._write, writev = proto._writev;
-  const calls: string[][] = [];
-  // A text frame's payload (short ones: a 2-byte header); anything else raw.
-  const text = (c: Buffer | string) =>
-    typeof c === "string" ? c : String(c.subarray(c[0] === 0x81 ? 2 : 0));
-  proto._write = function (c, e, cb) {
-    calls.push([text(c)]);
-    return write.call(this, c, e, cb);
-  };
-  proto._writev = function (c, cb) {
-    calls.push(c.map((x) => text(x.chunk)));
-    return writev.call(this, c, cb);
-  };
+  const { calls, restore } = recordWrites();
   let sent = false;
   const listener = await listenNode((req) => {
     const { socket, response } = upgradeWebSocket(req);
@@ -98,34 +116,13 @@ Deno.test("node websocket - the frames of one turn leave in one write, in order"
     expect(calls).toEqual([["message", "read", "ack"], ["later"]]);
     conn.close();
   } finally {
-    proto._write = write;
-    proto._writev = writev;
+    restore();
     await listener.shutdown(0);
   }
 });
 
 Deno.test("node websocket - where the server speaks first, the handshake leaves with its first frame; a first frame that doesn't come holds it two seconds at most", async () => {
-  const proto = net.Socket.prototype as unknown as {
-    _write: (c: Buffer | string, e: string, cb: () => void) => void;
-    _writev: (c: { chunk: Buffer | string }[], cb: () => void) => void;
-  };
-  const write = proto._write, writev = proto._writev;
-  // Each write call, as its chunks: "101" for the handshake, else the text.
-  const calls: string[][] = [];
-  const show = (c: Buffer | string) =>
-    String(c).startsWith("HTTP/1.1 101")
-      ? "101"
-      : typeof c === "string"
-      ? c
-      : String(c.subarray(2));
-  proto._write = function (c, e, cb) {
-    calls.push([show(c)]);
-    return write.call(this, c, e, cb);
-  };
-  proto._writev = function (c, cb) {
-    calls.push(c.map((x) => show(x.chunk)));
-    return writev.call(this, c, cb);
-  };
+  const { calls, restore } = recordWrites();
   const listener = await listenNode((req) => {
     const path = new URL(req.url).pathname;
     const { socket, response } = upgradeWebSocket(req);
@@ -168,8 +165,7 @@ Deno.test("node websocket - where the server speaks first, the handshake leaves 
     expect(silent.ms).toBeLessThan(2500);
     silent.conn.close();
   } finally {
-    proto._write = write;
-    proto._writev = writev;
+    restore();
     await listener.shutdown(0);
   }
 });
