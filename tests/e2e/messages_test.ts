@@ -117,6 +117,9 @@ Deno.test({
     await withWorld(async (w) => {
       const ana = await visitor(w, "ana");
       const ben = await visitor(w, "ben");
+      // Ben's "joined" line comes a moment later (events are coalesced);
+      // landing between "one" and "two" it would split the group.
+      await ben.locator(".notice.event", { hasText: "ben" }).waitFor();
       await say(ana, "one");
       await say(ana, "two");
       const grouped = ben.locator(".msg.grouped", { hasText: "two" });
