@@ -206,6 +206,8 @@ export class FlowLog {
 
   /** Whether to write a line of `kind` now, or count it for the summary. */
   #show(kind: string, user: string): boolean {
+    // Below info (e.g. LOG_LEVEL=error) neither lines nor summaries print.
+    if (!this.#log.isEnabledFor("info")) return false;
     this.#tick();
     let t = this.#tallies.get(kind);
     if (!t) {

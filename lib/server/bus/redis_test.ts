@@ -63,7 +63,10 @@ Deno.test("redis bus - resync is local and malformed channel payloads are ignore
       "chat:events",
       JSON.stringify({ kind: "room", room: "r" }),
     );
-    await until(() => b.events.length >= 1, { what: "the valid event" });
+    // Each subscriber gets it in its own time: wait for both.
+    await until(() => b.events.length >= 1 && a.events.length >= 2, {
+      what: "the valid event on both",
+    });
     expect(a.events).toEqual([{ kind: "resync" }, { kind: "room", room: "r" }]);
     expect(b.events).toEqual([{ kind: "room", room: "r" }]);
   } finally {

@@ -20,10 +20,40 @@ export class DeadlineError extends Error {
   readonly code = "DEADLINE_EXCEEDED";
 }
 
+/** How often pending calls are checked against their deadlines. */
+const TICK_MS = 100;
+
+interface Watched {
+  due: number;
+  expire(): void;
+}
+
+/** Calls with a deadline still pending: one timer checks them all. */
+const watched = new Set<Watched>();
+let ticker: ReturnType<typeof setInterval> | undefined;
+
+function check(): void {
+  const now = performance.now();
+  for (const w of watched) {
+    if (w.due <= now) {
+      watched.delete(w);
+      w.expire();
+    }
+  }
+  if (watched.size === 0) stop();
+}
+
+function stop(): void {
+  clearInterval(ticker);
+  ticker = undefined;
+}
+
 /**
- * Resolves as `call` does, or rejects with a {@link DeadlineError} after
- * `ms`; then a pending `postgres` query (anything with `cancel()`) is
- * cancelled, so it leaves its connection.
+ * Resolves as `call` does, or rejects with a {@link DeadlineError} once
+ * `ms` have passed (checked every 100 ms); then a pending `postgres` query
+ * (anything with `cancel()`) is cancelled, so it leaves its connection.
+ * One shared timer watches every pending call: a statement costs no timer
+ * of its own.
  *
  * @example
  * ```ts
@@ -31,14 +61,29 @@ export class DeadlineError extends Error {
  * ```
  */
 export function deadline<T>(call: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const expired = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      (call as { cancel?: () => unknown }).cancel?.();
-      reject(new DeadlineError(`no answer within ${ms} ms`));
-    }, ms);
+  return new Promise<T>((resolve, reject) => {
+    const w: Watched = {
+      due: performance.now() + ms,
+      expire() {
+        (call as { cancel?: () => unknown }).cancel?.();
+        reject(new DeadlineError(`no answer within ${ms} ms`));
+      },
+    };
+    watched.add(w);
+    ticker ??= setInterval(check, TICK_MS);
+    const settled = () => {
+      watched.delete(w);
+      if (watched.size === 0) stop();
+    };
+    call.then(
+      (value) => {
+        settled();
+        resolve(value);
+      },
+      (error) => {
+        settled();
+        reject(error);
+      },
+    );
   });
-  // The loser must not turn into an unhandled rejection.
-  call.catch(() => {});
-  return Promise.race([call, expired]).finally(() => clearTimeout(timer));
 }

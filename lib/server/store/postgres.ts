@@ -306,38 +306,52 @@ export class PostgresStore implements Store {
    */
   async #commit(drafts: Draft[]): Promise<Appended[]> {
     const ts = this.#now();
-    const senderOf = (d: Draft) => d.author ?? d.user;
+    // One JSON parameter instead of an array per column: the client
+    // serialises arrays element by element in JavaScript, JSON natively.
+    const input = JSON.stringify(drafts.map((d, i) => ({
+      i: i + 1,
+      room: d.room,
+      user: d.user,
+      text: d.text,
+      client: d.clientId ?? null,
+      sender: d.author ?? d.user,
+      author: d.guest ? d.author ?? null : null,
+      guest: d.guest === true,
+      event: d.event ?? null,
+      file: d.file ?? null,
+      parent: d.parent ?? null,
+      also: d.alsoInRoom === true,
+      terms: termString(d),
+      reader: d.reader ?? null,
+    })));
     const rows = await this.sql<
       (MessageRow & { idx: number; duplicate: boolean })[]
     >`
-      WITH appended AS (SELECT * FROM chat_append(
-        ${drafts.map((d) => d.room)}::text[],
-        ${drafts.map((d) => d.user)}::text[],
-        ${drafts.map((d) => d.text)}::text[],
+      WITH input AS (
+        SELECT * FROM jsonb_to_recordset(${input}::text::jsonb) AS d(
+          i int, room text, "user" text, text text, client text,
+          sender text, author text, guest boolean, event jsonb, file jsonb,
+          parent bigint, also boolean, terms text, reader text)
+      ),
+      appended AS (SELECT * FROM chat_append(
+        ARRAY(SELECT room FROM input ORDER BY i),
+        ARRAY(SELECT "user" FROM input ORDER BY i),
+        ARRAY(SELECT text FROM input ORDER BY i),
         ${ts}::bigint,
-        ${drafts.map((d) => d.clientId ?? null)}::text[],
-        ${drafts.map(senderOf)}::text[],
-        ${drafts.map((d) => d.guest ? d.author ?? null : null)}::text[],
-        ${drafts.map((d) => d.guest ? "t" : "f")}::text[]::boolean[],
-        ${
-      drafts.map((d) => d.event ? JSON.stringify(d.event) : null)
-    }::text[]::jsonb[],
-        ${
-      drafts.map((d) => d.file ? JSON.stringify(d.file) : null)
-    }::text[]::jsonb[],
-        ${
-      drafts.map((d) => d.parent === undefined ? null : String(d.parent))
-    }::text[]::bigint[],
-        ${drafts.map((d) => d.alsoInRoom ? "t" : "f")}::text[]::boolean[]
+        ARRAY(SELECT client FROM input ORDER BY i),
+        ARRAY(SELECT sender FROM input ORDER BY i),
+        ARRAY(SELECT author FROM input ORDER BY i),
+        ARRAY(SELECT guest FROM input ORDER BY i),
+        ARRAY(SELECT event FROM input ORDER BY i),
+        ARRAY(SELECT file FROM input ORDER BY i),
+        ARRAY(SELECT parent FROM input ORDER BY i),
+        ARRAY(SELECT also FROM input ORDER BY i)
       )),
       -- The search terms, in the same statement: stored with the message.
       indexed AS (
         INSERT INTO search_terms (room, id, ts, terms)
         SELECT d.room, a.id, a.ts, string_to_array(d.terms, ' ')
-        FROM appended a
-        JOIN unnest(${drafts.map((d) => d.room)}::text[],
-          ${drafts.map(termString)}::text[]) WITH ORDINALITY
-          AS d(room, terms, idx) ON d.idx = a.idx
+        FROM appended a JOIN input d ON d.i = a.idx
         WHERE NOT a.duplicate
       ),
       -- One's own message is read: the reader's mark moves up to it (never
@@ -345,10 +359,7 @@ export class PostgresStore implements Store {
       marked AS (
         INSERT INTO read_state AS r (room, key, last_read)
         SELECT d.room, d.reader, max(a.id)
-        FROM appended a
-        JOIN unnest(${drafts.map((d) => d.room)}::text[],
-          ${drafts.map((d) => d.reader ?? null)}::text[]) WITH ORDINALITY
-          AS d(room, reader, idx) ON d.idx = a.idx
+        FROM appended a JOIN input d ON d.i = a.idx
         WHERE NOT a.duplicate AND d.reader IS NOT NULL
         GROUP BY d.room, d.reader
         ORDER BY d.room, d.reader

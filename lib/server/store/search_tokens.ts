@@ -48,6 +48,8 @@ const RUN = new RegExp(
   "gv",
 );
 const SPACE = /\s+/gu;
+const NON_ASCII = /\P{ASCII}/u;
+const ASCII_WORD = /[a-z0-9_]+/g;
 const graphemes = new Intl.Segmenter("und", { granularity: "grapheme" });
 /** Characters that may join the one before (marks, jamo, voicing marks). */
 const CLUSTERING =
@@ -136,6 +138,14 @@ export function runs(text: string): Run[] {
  */
 export function indexTerms(text: string): string[] {
   const terms = new Set<string>();
+  if (!NON_ASCII.test(text)) {
+    // The common case, without the Unicode machinery: in ASCII a word is
+    // letters, digits and `_`, and folding it is lower-casing it.
+    for (const word of text.toLowerCase().match(ASCII_WORD) ?? []) {
+      terms.add(word.slice(0, MAX_TERM_LENGTH));
+    }
+    return [...terms];
+  }
   for (const run of runs(text)) {
     const u = run.units;
     for (let i = 0; i < u.length; i++) {

@@ -42,3 +42,32 @@ Deno.test("search tokens - punctuation and symbols are not terms; long words are
 Deno.test("search tokens - compatibility characters that expand to spaces stay one term", () => {
   expect(indexTerms("ﷺ")[0]).not.toContain(" ");
 });
+
+Deno.test("search tokens - ASCII text indexes as the Unicode path would", () => {
+  // The terms runs() gives (the general path), each once.
+  const general = (text: string) => [
+    ...new Set(runs(text).flatMap((r) => r.units.map((u) => u.text))),
+  ];
+  const samples = [
+    "Hello, World! hello_world HELLO",
+    "snake_case and CamelCase2 v1.2.3 a-b c'd",
+    "tab\tand\nnewline  x_ _ __",
+    "x".repeat(70) + " " + "Y".repeat(64),
+    "",
+  ];
+  // And random printable ASCII, with some letters, digits and `_`.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  for (let n = 0; n < 300; n++) {
+    const length = Math.floor(random() * 80);
+    samples.push(
+      Array.from(
+        { length },
+        () => String.fromCharCode(32 + Math.floor(random() * 95)),
+      ).join(""),
+    );
+  }
+  for (const text of samples) {
+    expect([text, indexTerms(text)]).toEqual([text, general(text)]);
+  }
+});
