@@ -33,6 +33,12 @@ const watched = new Set<Watched>();
 let ticker: ReturnType<typeof setInterval> | undefined;
 
 function check(): void {
+  if (watched.size === 0) {
+    // Idle for a tick: stop until the next call (busy, it just runs on).
+    clearInterval(ticker);
+    ticker = undefined;
+    return;
+  }
   const now = performance.now();
   for (const w of watched) {
     if (w.due <= now) {
@@ -40,20 +46,14 @@ function check(): void {
       w.expire();
     }
   }
-  if (watched.size === 0) stop();
-}
-
-function stop(): void {
-  clearInterval(ticker);
-  ticker = undefined;
 }
 
 /**
  * Resolves as `call` does, or rejects with a {@link DeadlineError} once
  * `ms` have passed (checked every 100 ms); then a pending `postgres` query
  * (anything with `cancel()`) is cancelled, so it leaves its connection.
- * One shared timer watches every pending call: a statement costs no timer
- * of its own.
+ * One shared timer watches every pending call, and stops after a tick with
+ * none: a statement costs no timer of its own.
  *
  * @example
  * ```ts
@@ -70,18 +70,18 @@ export function deadline<T>(call: Promise<T>, ms: number): Promise<T> {
       },
     };
     watched.add(w);
-    ticker ??= setInterval(check, TICK_MS);
-    const settled = () => {
-      watched.delete(w);
-      if (watched.size === 0) stop();
-    };
+    if (ticker === undefined) {
+      ticker = setInterval(check, TICK_MS);
+      // It never holds the process open: a pending call's socket does.
+      Deno.unrefTimer(ticker);
+    }
     call.then(
       (value) => {
-        settled();
+        watched.delete(w);
         resolve(value);
       },
       (error) => {
-        settled();
+        watched.delete(w);
         reject(error);
       },
     );
