@@ -56,6 +56,15 @@ Deno.test("node websocket - a text is framed once, with 7-, 16- and 64-bit lengt
   expect(long.length).toBe(70_010);
 });
 
+/** The listener the socket tests share: loopback, a short close timeout. */
+const LISTEN = {
+  hostname: "127.0.0.1",
+  port: 0,
+  headerTimeoutMs: 10_000,
+  maxFrameBytes: 1024,
+  closeTimeoutMs: 300,
+};
+
 Deno.test("node websocket - a close the peer never answers ends in a reset after the close timeout", async () => {
   const closes: number[] = [];
   const listener = await listenNode((req) => {
@@ -63,13 +72,7 @@ Deno.test("node websocket - a close the peer never answers ends in a reset after
     socket.onopen = () => socket.close(1013, "Too slow");
     socket.onclose = (e) => closes.push(e.code);
     return response;
-  }, {
-    hostname: "127.0.0.1",
-    port: 0,
-    headerTimeoutMs: 10_000,
-    maxFrameBytes: 1024,
-    closeTimeoutMs: 300,
-  });
+  }, LISTEN);
   try {
     const { conn } = await rawUpgrade(listener.port, "/");
     // The close frame arrives, the peer says nothing, the server resets.
@@ -99,13 +102,7 @@ Deno.test("node websocket - the frames of one turn leave in one write, in order"
       }, 20);
     };
     return response;
-  }, {
-    hostname: "127.0.0.1",
-    port: 0,
-    headerTimeoutMs: 10_000,
-    maxFrameBytes: 1024,
-    closeTimeoutMs: 300,
-  });
+  }, LISTEN);
   try {
     const { conn } = await rawUpgrade(listener.port, "/");
     const deadline = Date.now() + 5000;
@@ -132,13 +129,7 @@ Deno.test("node websocket - where the server speaks first, the handshake leaves 
       socket.onopen = () => setTimeout(() => socket.send("welcome"), 150);
     }
     return response;
-  }, {
-    hostname: "127.0.0.1",
-    port: 0,
-    headerTimeoutMs: 10_000,
-    maxFrameBytes: 1024,
-    closeTimeoutMs: 300,
-  });
+  }, LISTEN);
   const opened = async (path: string) => {
     const t0 = performance.now();
     const { conn, status } = await rawUpgrade(listener.port, path);
