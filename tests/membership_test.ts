@@ -133,6 +133,19 @@ Deno.test("membership - a join storm of 300 people writes a handful of events, n
       );
     }
     await Promise.all(clients.map((c) => join(c, "storm")));
+    // Each joiner is told it is a member (`room`) before `joined`, and both
+    // give the member count read once for them.
+    for (const c of clients) {
+      const types = c.frames.map((f) =>
+        typeof f === "string" ? f : `${f.type}:${roomOf(f)}`
+      );
+      expect(types.indexOf("room:storm")).toBeGreaterThan(-1);
+      expect(types.indexOf("room:storm")).toBeLessThan(
+        types.indexOf("joined:storm"),
+      );
+      const told = c.of("room").find((f) => roomOf(f) === "storm")!;
+      expect((told.room as Frame).members).toBe(c.of("joined")[0].members);
+    }
     const stored: Frame[] = await until(async () => {
       const e = await events(s, "storm");
       const count = e.reduce(
@@ -395,3 +408,10 @@ Deno.test("membership - stored membership events are not counted as unread", asy
     await Promise.all([owner, ana, bo, back].map((c) => c.close()));
   });
 });
+
+/** The room a frame is about (`room` frames carry the whole room). */
+function roomOf(f: Frame): unknown {
+  return typeof f.room === "object" && f.room !== null
+    ? (f.room as Frame).id
+    : f.room;
+}

@@ -160,8 +160,8 @@ export class Chat {
       reads: this.#reads,
       isBanned: (room, user) => this.isBanned(room, user),
       canModerate: (user, room) => this.canModerate(user, room),
-      tellMember: (key, self, room, lastRead) =>
-        this.#toMemberRoom(key, self, room, lastRead),
+      tellMember: (key, self, room, known) =>
+        this.#toMemberRoom(key, self, room, known),
     });
     this.#reactions = new Reactions({
       store,
@@ -776,10 +776,10 @@ export class Chat {
     key: string,
     self: string,
     room: string,
-    lastRead?: number,
-  ): void {
-    this.#membership.myRoom(key, self, room, lastRead).then((r) => {
-      if (r) this.#hub.toMember(key, { type: "room", room: r });
+    known: { lastRead?: number; members?: number } = {},
+  ): Promise<void> {
+    return this.#membership.myRoom(key, self, room, known).then((r) => {
+      if (r) return this.#hub.toMember(key, { type: "room", room: r });
     }).catch((error) =>
       this.#log.warn("telling {room}'s new member failed: {error}", {
         room,

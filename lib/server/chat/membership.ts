@@ -234,26 +234,30 @@ export class Membership {
   ): Promise<MyRoom[]> {
     const marks = lastRead ?? await this.#o.store.reads.get(key, rooms);
     const all = await Promise.all(
-      rooms.map((room) => this.myRoom(key, self, room, marks.get(room) ?? 0)),
+      rooms.map((room) =>
+        this.myRoom(key, self, room, { lastRead: marks.get(room) ?? 0 })
+      ),
     );
     return all.filter((r): r is MyRoom => r !== null);
   }
 
   /**
    * One room as the member `key` (named `self`) sees it; null when the
-   * room is gone.
+   * room is gone. What the caller knows already (`key`'s read mark, the
+   * member count) is not read again.
    */
   async myRoom(
     key: string,
     self: string,
     room: string,
-    lastRead?: number,
+    known: { lastRead?: number; members?: number } = {},
   ): Promise<MyRoom | null> {
     const { store, rooms, hub } = this.#o;
+    const { lastRead } = known;
     const facts = await rooms.facts(room);
     if (!facts) return null;
     const [members, lastId, read, name] = await Promise.all([
-      this.count(room),
+      known.members ?? this.count(room),
       this.lastId(room),
       lastRead ?? store.reads.get(key, [room]).then((m) => m.get(room) ?? 0),
       facts.kind === "dm" ? this.#dmName(room, key, self) : room,

@@ -39,14 +39,15 @@ export interface SubscriptionsOptions {
   canModerate: (user: PresenceUser, room: string) => Promise<boolean>;
   /**
    * Tells every socket of the member `key` (named `self`) it is in `room`
-   * (with its read mark there, when known).
+   * (with its read mark there and the member count, when known); settles
+   * once the frame is on its way (never rejects).
    */
   tellMember: (
     key: string,
     self: string,
     room: string,
-    lastRead?: number,
-  ) => void;
+    known?: { lastRead?: number; members?: number },
+  ) => Promise<void>;
 }
 
 /** What is kept per connected native client. */
@@ -143,17 +144,20 @@ export class Subscriptions {
         ) throw forbidden(room);
         joinedAt = await this.#o.membership.join(room, key, client.user);
       }
-      if (joinedAt !== null) {
-        this.#o.tellMember(key, client.user.name, room, joinedAt);
-      }
       session.previews.delete(room);
       lastRead = told ?? joinedAt ??
         (await this.#o.store.reads.get(key, [room])).get(room) ?? 0;
     } else if (facts.kind !== "public") throw forbidden(room);
-    await this.#o.hub.subscribe(client, room, since, {
-      lastRead,
-      members: await this.#o.membership.count(room),
-    });
+    const members = await this.#o.membership.count(room);
+    if (key && joinedAt !== null) {
+      // `room` (to every socket of the new member) first, with the count
+      // `joined` gives: this socket then gets both in one write.
+      await this.#o.tellMember(key, client.user.name, room, {
+        lastRead: joinedAt,
+        members,
+      });
+    }
+    await this.#o.hub.subscribe(client, room, since, { lastRead, members });
   }
 
   /**

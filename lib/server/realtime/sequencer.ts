@@ -41,6 +41,8 @@ export class Sequencer {
   /** Messages that arrived ahead of a gap, or before the last id was known. */
   readonly #held = new Map<number, ChatMessage>();
   #gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The read of the last id in flight, shared by {@link ready}'s callers. */
+  #loading: Promise<void> | undefined;
   #closed = false;
 
   /** Creates a sequencer that knows no last id yet. */
@@ -60,10 +62,18 @@ export class Sequencer {
 
   /**
    * Reads the room's last id once, so that messages after it are delivered;
-   * everything up to it counts as delivered (history, not live).
+   * everything up to it counts as delivered (history, not live). Callers
+   * while it is read share the read (a storm's first wave reads once); a
+   * failed read is tried again by the next caller.
    */
-  async ready(): Promise<void> {
-    if (this.#lastId >= 0) return;
+  ready(): Promise<void> {
+    if (this.#lastId >= 0) return Promise.resolve();
+    return this.#loading ??= this.#load().finally(() =>
+      this.#loading = undefined
+    );
+  }
+
+  async #load(): Promise<void> {
     const lastId = await this.#o.source.lastId(this.#o.room);
     if (this.#lastId >= 0) return;
     this.#lastId = lastId;

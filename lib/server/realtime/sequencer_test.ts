@@ -127,3 +127,26 @@ Deno.test("sequencer - once closed, nothing more is delivered or read", async ()
     expect(src.reads).toBe(0);
   });
 });
+
+Deno.test("sequencer - subscribers arriving together read the last id once; a failed read is tried again", async () => {
+  let lastIdReads = 0;
+  let fail = true;
+  const src: MessageSource = {
+    ...source(7),
+    lastId: () => {
+      lastIdReads++;
+      if (fail) return Promise.reject(new Error("store away"));
+      return new Promise((r) => setTimeout(() => r(7), 10));
+    },
+  };
+  const { seq } = sequencer(src);
+  await expect(seq.ready()).rejects.toThrow("store away");
+  expect(seq.lastId).toBe(-1);
+  fail = false;
+  await Promise.all(Array.from({ length: 100 }, () => seq.ready()));
+  expect(lastIdReads).toBe(2);
+  expect(seq.lastId).toBe(7);
+  await seq.ready();
+  expect(lastIdReads).toBe(2);
+  seq.close();
+});
