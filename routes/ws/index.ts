@@ -1,7 +1,11 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
 import { releaseOnClose } from "@/lib/server/http/connection_limits.ts";
-import { NameError } from "@/lib/server/chat/identity.ts";
+import {
+  checkName,
+  type Identity,
+  NameError,
+} from "@/lib/server/chat/identity.ts";
 import { serveV1 } from "@/lib/server/endpoints/native.ts";
 
 /**
@@ -16,12 +20,18 @@ export const handler = define.handlers({
     if (ctx.req.headers.get("upgrade")?.toLowerCase() !== "websocket") {
       throw new HttpError(400, "Expected a WebSocket upgrade request");
     }
-    let identity;
+    // A name no one may take is refused before the upgrade; the claim (a
+    // store round trip or two) runs while the handshake completes, so a
+    // connect storm doesn't keep thousands of requests in flight for it.
+    let identity: Identity | Promise<Identity>;
     try {
       // A logged-in user connects under the account's name; `name` is for guests.
-      identity = ctx.state.user
-        ? chat.identities.claimAccount(ctx.state.user.name)
-        : await chat.identities.claimGuest(name, token);
+      if (ctx.state.user) {
+        identity = chat.identities.claimAccount(ctx.state.user.name);
+      } else {
+        checkName(name);
+        identity = chat.identities.claimGuest(name, token);
+      }
     } catch (error) {
       if (error instanceof NameError) throw new HttpError(400, error.message);
       throw error;

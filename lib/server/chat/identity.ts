@@ -311,7 +311,11 @@ export class Identities {
 }
 
 /** Throws unless `name` is a valid name that can't pass for another's. */
-function checkName(name: string): void {
+/**
+ * Refuses (with a {@link NameError}) a name no one may take: its shape or
+ * its mix of scripts. Taken or not is another matter, for the claims.
+ */
+export function checkName(name: string): void {
   if (!USER_NAME.test(name)) throw new NameError(invalidName(name));
   const problem = namePolicyProblem(name);
   if (problem) throw new NameError(problem);

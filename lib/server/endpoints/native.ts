@@ -8,7 +8,7 @@
  */
 import { type Chat, ChatError } from "@/lib/server/chat/chat.ts";
 import type { Client } from "@/lib/server/realtime/hub.ts";
-import type { Identity } from "@/lib/server/chat/identity.ts";
+import { type Identity, NameError } from "@/lib/server/chat/identity.ts";
 import {
   type ClientFrame,
   CLOSE,
@@ -33,16 +33,23 @@ const JOIN_BURST = 100;
 
 const log = logger("session");
 
-/** Serves the native protocol on an upgraded socket for `identity`. */
+/**
+ * Serves the native protocol on an upgraded socket for `identity`, or for
+ * the identity a claim still on its way resolves to (a claim that fails
+ * closes the socket: 1008 for a name with no free variant, 1011 else).
+ */
 export function serveV1(
   chat: Chat,
   socket: WebSocket,
-  identity: Identity,
+  identity: Identity | Promise<Identity>,
   /** The client's address, for per-address quotas. */
   address?: string,
 ): void {
   // The welcome (or a close) is always the first frame.
   speaksFirst(socket);
+  const claimed = Promise.resolve(identity);
+  // Awaited when the socket opens; a socket that never opens drops it.
+  claimed.catch(() => {});
   let client: Client | undefined;
   const guard = new FrameGuard(chat.config);
   const joins = new TokenBucket(JOINS_PER_SECOND, JOIN_BURST);
@@ -80,6 +87,9 @@ export function serveV1(
 
   socket.onopen = async () => {
     try {
+      const identity = await claimed;
+      // Closed while the name was claimed: the close released it.
+      if (socket.readyState !== WebSocket.OPEN) return;
       const session = await chat.connectMember(socket, identity);
       client = session.client;
       chat.flow.opened(client, { endpoint: "/ws", address });
@@ -97,6 +107,10 @@ export function serveV1(
       });
       if (socket.readyState !== WebSocket.OPEN) chat.disconnect(client);
     } catch (e) {
+      if (e instanceof NameError) {
+        socket.close(CLOSE.policy, e.message);
+        return;
+      }
       // An outage is logged once, by the store; anything else here.
       if (!(e instanceof StoreUnavailableError)) {
         log.error("welcome failed: {error}", { error: String(e) });
@@ -279,11 +293,12 @@ export function serveV1(
   socket.onclose = (e) => {
     if (client) chat.flow.closed(client, e.code, e.reason);
     if (client) chat.disconnect(client);
-    chat.identities.release(identity);
+    // Once claimed: a claim still on its way is released when it lands.
+    claimed.then((identity) => chat.identities.release(identity), () => {});
   };
   socket.onerror = (e) =>
     log.debug("socket error for {name}: {error}", {
-      name: identity.name,
+      name: client?.user.name ?? "(connecting)",
       error: e instanceof ErrorEvent ? e.message : e.type,
     });
 }
