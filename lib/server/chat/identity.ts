@@ -310,10 +310,10 @@ export class Identities {
   }
 }
 
-/** Throws unless `name` is a valid name that can't pass for another's. */
 /**
- * Refuses (with a {@link NameError}) a name no one may take: its shape or
- * its mix of scripts. Taken or not is another matter, for the claims.
+ * Throws a {@link NameError} unless `name` is a valid name that can't pass
+ * for another's (its shape, its mix of scripts); whether it is taken is for
+ * the claims.
  */
 export function checkName(name: string): void {
   if (!USER_NAME.test(name)) throw new NameError(invalidName(name));
