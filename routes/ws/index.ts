@@ -13,7 +13,7 @@ import { serveV1 } from "@/lib/server/endpoints/native.ts";
  * or with the `sid` cookie of a logged-in user. See docs/protocol.md.
  */
 export const handler = define.handlers({
-  async GET(ctx) {
+  GET(ctx) {
     const { chat, connections } = ctx.state;
     const name = ctx.url.searchParams.get("name") ?? "";
     const token = ctx.url.searchParams.get("token") ?? undefined;
