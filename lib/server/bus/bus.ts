@@ -37,7 +37,16 @@ export type PersonState = z.infer<typeof personState>;
  * sees crosses the bus.
  */
 export const wireEvent = z.discriminatedUnion("kind", [
-  z.object({ kind: z.literal("message"), message: chatMessage }),
+  z.object({
+    kind: z.literal("message"),
+    message: chatMessage,
+    /**
+     * The member who sent it (their key), when it is read by them in the
+     * commit that stored it: each of their sockets is told so with the
+     * message (a `read` frame), with no event of its own.
+     */
+    reader: z.string().optional(),
+  }),
   z.object({
     kind: z.literal("typing"),
     room: z.string(),

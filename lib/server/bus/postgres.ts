@@ -12,12 +12,12 @@
  * PostgreSQL is the record as well as the bus: messages are committed before
  * they are published. An event reaches this instance's receivers at once,
  * when it is published (as on the local bus), and the others by `NOTIFY`;
- * its own notification, when it comes back, is recognised and skipped, so
- * this instance's sockets don't wait for a round trip through PostgreSQL
- * and its CPU doesn't parse its own events twice. While the listening
- * connection is lost the bus logs once, delivers to this instance only,
- * reconnects with backoff and then emits `resync` so the hub re-reads
- * history.
+ * its own notification, when it comes back, is recognised by the origin
+ * tag it starts with and skipped unparsed, so this instance's sockets don't
+ * wait for a round trip through PostgreSQL and its CPU doesn't parse its
+ * own events twice. While the listening connection is lost the bus logs
+ * once, delivers to this instance only, reconnects with backoff and then
+ * emits `resync` so the hub re-reads history.
  *
  * @module
  */
@@ -62,12 +62,6 @@ const MAX_NOTIFY_BATCH = 200;
  * of the statements.
  */
 const NOTIFY_EVERY_MS = 10;
-/**
- * Own notifications awaited at most; past it (notifications that will never
- * come, e.g. sent while the listening connection was down) they are
- * forgotten, and a few own events may then be handed on twice.
- */
-const MAX_OWN_PENDING = 100_000;
 
 const spillRef = z.object({ spill: z.number().int() });
 
@@ -101,13 +95,13 @@ export class PostgresBus implements Bus {
   /** When the last NOTIFY statement started (`performance.now()`). */
   #notifiedAt = -Infinity;
   /**
-   * Payloads this instance notified whose notification has not come back
-   * yet, with how many: each is skipped once when it does (the event was
-   * handed on when published). An identical payload from another instance
-   * may be taken for ours; the two are the same event, so the count of
-   * deliveries is still right.
+   * How every payload this instance notifies begins: `{"o":"<tag>",` with a
+   * tag random per process (not the configurable instance id, which two
+   * replicas could share). Its own notifications are skipped by it when
+   * they come back (the event was handed on when published); other fields
+   * follow, so instances that don't know the tag parse the event as ever.
    */
-  readonly #own = new Map<string, number>();
+  readonly #origin = `{"o":"${crypto.randomUUID().slice(0, 13)}",`;
   #sending = false;
   #listener?: Db;
   #listening = false;
@@ -189,8 +183,6 @@ export class PostgresBus implements Bus {
       throw error;
     }
     this.#listening = true;
-    // Notifications sent before this connection listened never come to it.
-    this.#own.clear();
   }
 
   /** The listening connection closed: log once, then listen again with backoff. */
@@ -228,28 +220,9 @@ export class PostgresBus implements Bus {
     return this.#enqueue(event);
   }
 
-  /** Notes payloads about to be notified, so their return is skipped. */
-  #expect(payloads: string[]): void {
-    if (this.#own.size + payloads.length > MAX_OWN_PENDING) this.#own.clear();
-    for (const p of payloads) this.#own.set(p, (this.#own.get(p) ?? 0) + 1);
-  }
-
-  /** Forgets payloads whose notification won't come (the statement failed). */
-  #unexpect(payloads: string[]): void {
-    for (const p of payloads) {
-      const n = this.#own.get(p) ?? 0;
-      if (n <= 1) this.#own.delete(p);
-      else this.#own.set(p, n - 1);
-    }
-  }
-
-  /** Whether `raw` is this instance's own notification (then counted off). */
-  #isOwn(raw: string): boolean {
-    const n = this.#own.get(raw);
-    if (n === undefined) return false;
-    if (n <= 1) this.#own.delete(raw);
-    else this.#own.set(raw, n - 1);
-    return true;
+  /** `value` (an object) as notified: JSON, beginning with the origin tag. */
+  #payload(value: object): string {
+    return this.#origin + JSON.stringify(value).slice(1);
   }
 
   #enqueue(event: BusEvent): Promise<void> {
@@ -281,19 +254,20 @@ export class PostgresBus implements Bus {
           if (small.length === 0) return;
           const sent = small;
           small = [];
-          const payloads = sent.map((s) => s.payload);
-          this.#expect(payloads);
+          // One JSON array of the payloads: cheaper to send than a text[],
+          // whose elements the client would escape one by one. Sent as text
+          // (a parameter typed json would be encoded again by the client).
+          const payloads = JSON.stringify(sent.map((s) => s.payload));
           await this.#notify(
             sent.map((s) => s.item),
             () =>
               this.#sql`SELECT pg_notify(${CHANNEL}, p) FROM (
-                SELECT p FROM unnest(${payloads}::text[])
+                SELECT p FROM json_array_elements_text(${payloads}::text::json)
                   WITH ORDINALITY AS v(p, n) ORDER BY n) AS ordered`,
-            payloads,
           );
         };
         for (const item of batch) {
-          const payload = JSON.stringify(item.event);
+          const payload = this.#payload(item.event);
           // UTF-8 takes at most 3 bytes per UTF-16 unit: most need no encoding.
           if (
             payload.length * 3 <= MAX_PAYLOAD_BYTES ||
@@ -303,12 +277,7 @@ export class PostgresBus implements Bus {
             continue;
           }
           await flush();
-          let ref: string | undefined;
-          await this.#notify(
-            [item],
-            () => this.#spill(payload, (r) => this.#expect([ref = r])),
-            () => ref === undefined ? [] : [ref],
-          );
+          await this.#notify([item], () => this.#spill(payload));
         }
         await flush();
       }
@@ -319,14 +288,9 @@ export class PostgresBus implements Bus {
 
   /**
    * Runs `send`; on failure `items` stay delivered here only (they were
-   * when published) and their `payloads` are no longer awaited. Never
-   * rejects.
+   * when published). Never rejects.
    */
-  async #notify(
-    items: Outgoing[],
-    send: () => Promise<unknown>,
-    payloads: string[] | (() => string[]),
-  ) {
+  async #notify(items: Outgoing[], send: () => Promise<unknown>) {
     try {
       // One unanswered statement must not hold back the events behind it.
       await deadline(send(), DEADLINE_MS);
@@ -336,24 +300,16 @@ export class PostgresBus implements Bus {
         "publishing {n} events failed, delivered locally only: {error}",
         { n: items.length, error: String(error) },
       );
-      this.#unexpect(typeof payloads === "function" ? payloads() : payloads);
     }
     for (const item of items) item.done();
   }
 
-  /**
-   * An event over NOTIFY's limit: stored, and notified by its row id;
-   * `expect` gets the notification's payload before it is sent.
-   */
-  async #spill(
-    payload: string,
-    expect: (ref: string) => void,
-  ): Promise<void> {
+  /** An event over NOTIFY's limit: stored, and notified by its row id. */
+  async #spill(payload: string): Promise<void> {
     await this.#sql.begin(async (tx) => {
       const [row] = await tx<{ id: number }[]>`
         INSERT INTO bus_spill (payload) VALUES (${payload}) RETURNING id`;
-      const ref = JSON.stringify({ spill: row.id });
-      expect(ref);
+      const ref = this.#payload({ spill: row.id });
       await tx`SELECT pg_notify(${CHANNEL}, ${ref})`;
       await tx`DELETE FROM bus_spill
         WHERE created_at < now() - make_interval(secs => ${SPILL_KEEP_S})`;
@@ -414,7 +370,7 @@ export class PostgresBus implements Bus {
    */
   #receive(raw: string): void {
     // Handed on when it was published.
-    if (this.#isOwn(raw)) return;
+    if (raw.startsWith(this.#origin)) return;
     const parsed = parseJson(raw);
     const ref = spillRef.safeParse(parsed);
     if (!ref.success && this.#waiting === 0) {

@@ -1,4 +1,5 @@
 import { expect } from "expect";
+import postgres from "postgres";
 import { PostgresBus, type PostgresBusOptions } from "./postgres.ts";
 import type { BusEvent } from "./bus.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
@@ -86,6 +87,23 @@ Deno.test("postgres bus - two instances see each other's events, presence and me
     expect(a.events.length).toBe(6 + presenceEvents.length);
     const key = (e: BusEvent) => JSON.stringify(e);
     expect(a.events.map(key).sort()).toEqual(b.events.map(key).sort());
+    // An event without an origin tag, as instances of earlier versions
+    // notify them (a rolling upgrade), reaches both.
+    const sql = postgres(url, { max: 1, onnotice: () => {} });
+    try {
+      await sql`SELECT pg_notify('chat_events', '{"kind":"room","room":"old"}')`;
+    } finally {
+      await sql.end();
+    }
+    const old = { kind: "room", room: "old" };
+    await until(() => a.events.length === 7 + presenceEvents.length, {
+      what: "the untagged event on a",
+    });
+    await until(() => b.events.length === 7 + presenceEvents.length, {
+      what: "the untagged event on b",
+    });
+    expect(a.events.at(-1)).toEqual(old);
+    expect(b.events.at(-1)).toEqual(old);
     expect(await a.bus.healthy()).toBe(true);
   } finally {
     await a.bus.close();

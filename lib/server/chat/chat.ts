@@ -495,7 +495,7 @@ export class Chat {
         });
       }
       if (root) await this.#threads.replied(key, root, message, mentioned);
-      if (key !== undefined) this.#reads.sent(key, room, message.id);
+      // Its sender's sockets learn it is read with the message itself.
     }
     return result;
   }
@@ -756,7 +756,7 @@ export class Chat {
       }
       user = { name: identity.name, guest: true };
     }
-    const { message, duplicate } = await this.#messages.post({
+    const { message } = await this.#messages.post({
       room,
       user: user.name,
       text: file.name,
@@ -766,8 +766,8 @@ export class Chat {
       file,
       reader: who.key,
     });
-    // A file's name mentions nobody: it is only read by its sender.
-    if (!duplicate) this.#reads.sent(who.key, room, message.id);
+    // A file's name mentions nobody; its sender's sockets learn it is read
+    // with the message itself.
     return message;
   }
 

@@ -86,7 +86,11 @@ export class Messages {
     if (!result.duplicate) {
       this.metrics.messagesOut.inc();
       this.flow.message(client, room, result.message.id, text);
-      this.bus.publish({ kind: "message", message: result.message }).catch((
+      this.bus.publish({
+        kind: "message",
+        message: result.message,
+        ...(client.author === undefined ? {} : { reader: client.author }),
+      }).catch((
         error,
       ) =>
         // Stored already: the other instances find it when they next fill a gap.
@@ -118,7 +122,11 @@ export class Messages {
     this.metrics.messagesIn.inc();
     if (!result.duplicate) {
       this.metrics.messagesOut.inc();
-      this.bus.publish({ kind: "message", message: result.message }).catch((
+      this.bus.publish({
+        kind: "message",
+        message: result.message,
+        ...(draft.reader === undefined ? {} : { reader: draft.reader }),
+      }).catch((
         error,
       ) =>
         this.#log.warn("publishing {room}#{id} failed: {error}", {

@@ -97,22 +97,6 @@ export class ReadState {
   }
 
   /**
-   * The member `key` sent message `id`, stored with its read mark at it
-   * (the draft's `reader`): every socket of the member learns it is read.
-   */
-  sent(key: string, room: string, id: number): void {
-    // Nothing after one's own message is unread, whatever came meanwhile:
-    // those count from the next change on.
-    this.#o.toMember(key, {
-      type: "read",
-      room,
-      lastRead: id,
-      unread: 0,
-      mentions: 0,
-    });
-  }
-
-  /**
    * Tells every socket of the member `key` its read state of `room` as
    * stored now (after a mention was recorded for it elsewhere, e.g. a
    * reply in a thread it takes part in).

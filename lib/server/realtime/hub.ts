@@ -579,9 +579,19 @@ export class Hub {
         if (event.message.parent !== undefined) {
           this.#history.invalidate(event.message.room);
         }
-        return this.#rooms.get(event.message.room)?.sequencer.push(
-          event.message,
-        );
+        this.#rooms.get(event.message.room)?.sequencer.push(event.message);
+        // One's own message is read: nothing after it is unread, whatever
+        // came meanwhile (those count from the next change on).
+        if (event.reader !== undefined) {
+          this.#toMember(event.reader, {
+            type: "read",
+            room: event.message.room,
+            lastRead: event.message.id,
+            unread: 0,
+            mentions: 0,
+          });
+        }
+        return;
       case "typing":
         return this.#typing.set(event.room, event.user, event.typing);
       case "people":
