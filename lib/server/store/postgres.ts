@@ -48,6 +48,7 @@ import type {
 import { prefixEnd, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { deadline, DEADLINE_MS } from "./deadline.ts";
+import { guardOrphanedErrors } from "./postgres_orphans.ts";
 import { PgThreads } from "./postgres_threads.ts";
 
 /** A connection pool with `bigint` columns read as numbers. */
@@ -136,6 +137,7 @@ export function connect(
   poolSize: number,
   options: ConnectOptions = {},
 ): Db {
+  guardOrphanedErrors();
   return postgres(url, {
     max: poolSize,
     onnotice: () => {},

@@ -1,0 +1,129 @@
+import { expect } from "expect";
+import { connect } from "./postgres.ts";
+import { isConnectionError } from "./postgres_orphans.ts";
+import { startPostgres } from "@/tests/helpers/postgres.ts";
+
+/**
+ * The server's answer when a backend is terminated (`pg_terminate_backend`,
+ * or a restart): an ErrorResponse, FATAL 57P01.
+ */
+function terminated(): Uint8Array {
+  const fields = "SFATAL\0VFATAL\0C57P01\0" +
+    "Mterminating connection due to administrator command\0\0";
+  const body = new TextEncoder().encode(fields);
+  const out = new Uint8Array(5 + body.length);
+  out[0] = "E".charCodeAt(0);
+  new DataView(out.buffer).setInt32(1, 4 + body.length);
+  out.set(body, 5);
+  return out;
+}
+
+/**
+ * A TCP proxy to `port` whose first connection is terminated, the way
+ * PostgreSQL terminates a backend, as soon as the client sends the
+ * array-type query it runs on every new connection; later connections
+ * pass untouched.
+ */
+function cuttingProxy(port: number) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  let cut = 0;
+  let first = true;
+  const pipe = async (from: Deno.Conn, to: Deno.Conn, watch: boolean) => {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await from.read(buf);
+        if (n === null) break;
+        const chunk = buf.subarray(0, n);
+        if (watch && new TextDecoder().decode(chunk).includes("typarray")) {
+          cut++;
+          await from.write(terminated());
+          break;
+        }
+        await to.write(chunk);
+      }
+    } catch { /* the other side went */ }
+    for (const c of [from, to]) {
+      try {
+        c.close();
+      } catch { /* closed already */ }
+    }
+  };
+  (async () => {
+    for await (const client of listener) {
+      const server = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(client, server);
+      const watch = first;
+      first = false;
+      pipe(client, server, watch);
+      pipe(server, client, false);
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    cuts: () => cut,
+    close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed already */ }
+      }
+    },
+  };
+}
+
+Deno.test({
+  name:
+    "postgres orphans - a connection lost while the client fetches types doesn't end the process",
+  sanitizeOps: false,
+  sanitizeResources: false,
+  async fn() {
+    await using pg = await startPostgres();
+    const url = new URL(await pg.createDatabase("orphans"));
+    const proxy = cuttingProxy(Number(url.port));
+    url.port = String(proxy.port);
+    const seen: PromiseRejectionEvent[] = [];
+    const watch = (e: PromiseRejectionEvent) => seen.push(e);
+    // Listeners run in order: the guard (installed by `connect`) first.
+    const sql = connect(url.href, 1);
+    globalThis.addEventListener("unhandledrejection", watch);
+    try {
+      // The first connection is cut during the type fetch; the client
+      // connects again and the query is answered (or fails on its own).
+      await sql`SELECT 1 AS n`.catch(() => undefined);
+      const [row] = await sql<{ n: number }[]>`SELECT 2 AS n`;
+      expect(row.n).toBe(2);
+      expect(proxy.cuts()).toBe(1);
+      // The client's orphaned rejection happened, and was kept from ending
+      // the process (without the guard this test fails as uncaught).
+      await new Promise((r) => setTimeout(r, 50));
+      expect(seen.length).toBeGreaterThanOrEqual(1);
+      expect(seen.every((e) => e.defaultPrevented)).toBe(true);
+    } finally {
+      globalThis.removeEventListener("unhandledrejection", watch);
+      await sql.end({ timeout: 1 });
+      proxy.close();
+    }
+  },
+});
+
+Deno.test("postgres orphans - only connection errors are taken for lost connections", () => {
+  const coded = (code: string, extra: Record<string, unknown> = {}) =>
+    Object.assign(new Error(code), { code }, extra);
+  expect(isConnectionError(coded("ECONNRESET"))).toBe(true);
+  expect(isConnectionError(coded("CONNECTION_CLOSED"))).toBe(true);
+  const pgError = (code: string, severity: string) => {
+    const e = coded(code, { severity });
+    e.name = "PostgresError";
+    return e;
+  };
+  expect(isConnectionError(pgError("57P01", "FATAL"))).toBe(true);
+  expect(isConnectionError(pgError("08006", "ERROR"))).toBe(true);
+  // A failed statement, a bug, or anything without a code still ends it.
+  expect(isConnectionError(pgError("23505", "ERROR"))).toBe(false);
+  expect(isConnectionError(coded("23505"))).toBe(false);
+  expect(isConnectionError(new TypeError("x is undefined"))).toBe(false);
+  expect(isConnectionError("ECONNRESET")).toBe(false);
+});
