@@ -6,7 +6,10 @@
  * room). No storage, validation, membership, presence or limits, so the
  * app's figures can be read as a ratio to it.
  *
- * Usage: `deno run -A bench/baseline.ts <port>`; prints `Listening on <url>`.
+ * Usage: `deno run -A bench/baseline.ts <port> [--node]`; prints `Listening on
+ * <url>`. With `--node` it is served through the app's own listener
+ * (`node:http` + `ws`, `lib/server/http/node_listener.ts`) instead of
+ * `Deno.serve`, to show what that socket layer costs by itself.
  *
  * @module
  */
@@ -37,6 +40,8 @@ interface Frame {
 }
 
 const rooms = new Map<string, Room>();
+/** Turns a request into a socket: the runtime's, or the node listener's. */
+let upgrade = (req: Request) => Deno.upgradeWebSocket(req);
 let connections = 0;
 
 function room(id: string): Room {
@@ -100,7 +105,7 @@ function serve(req: Request): Response {
     return new Response("Expected a WebSocket upgrade", { status: 400 });
   }
   const user = new URL(req.url).searchParams.get("name") ?? "guest";
-  const { socket, response } = Deno.upgradeWebSocket(req);
+  const { socket, response } = upgrade(req);
   const conn: Conn = { socket, user, rooms: new Set() };
   socket.onopen = () => {
     connections++;
@@ -127,12 +132,27 @@ function serve(req: Request): Response {
 
 if (import.meta.main) {
   const port = Number(Deno.args[0] ?? 0);
-  Deno.serve({
-    hostname: "127.0.0.1",
-    port,
-    onListen: ({ port }) =>
-      console.log(`Listening on http://127.0.0.1:${port}`),
-  }, serve);
+  if (Deno.args.includes("--node")) {
+    // Loaded only here: the plain baseline stays free of the app's modules.
+    const { listenNode } = await import("@/lib/server/http/node_listener.ts");
+    const { upgradeWebSocket } = await import("@/lib/fresh/upgrade.ts");
+    upgrade = (req) => upgradeWebSocket(req);
+    const listener = await listenNode(serve, {
+      hostname: "127.0.0.1",
+      port,
+      headerTimeoutMs: 10_000,
+      maxFrameBytes: 65_536,
+      closeTimeoutMs: 5_000,
+    });
+    console.log(`Listening on http://127.0.0.1:${listener.port}`);
+  } else {
+    Deno.serve({
+      hostname: "127.0.0.1",
+      port,
+      onListen: ({ port }) =>
+        console.log(`Listening on http://127.0.0.1:${port}`),
+    }, serve);
+  }
   const stop = () => {
     console.error(`baseline: ${connections} connections at exit`);
     Deno.exit(0);

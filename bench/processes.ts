@@ -91,6 +91,15 @@ function tail(stream: ReadableStream<Uint8Array>): () => string {
 const APP_FLAGS = (Deno.env.get("BENCH_APP_FLAGS") ?? "").split(" ")
   .filter((f) => f !== "");
 
+/**
+ * `BENCH_BASELINE_LISTENER=node` serves the baseline through the app's own
+ * `node:http` + `ws` listener instead of `Deno.serve`: what the app's socket
+ * layer costs by itself.
+ */
+const BASELINE_ARGS = Deno.env.get("BENCH_BASELINE_LISTENER") === "node"
+  ? ["--node"]
+  : [];
+
 /** Stops the app gently (SIGTERM, 15 s at most), then for good. */
 async function stopGently(child: Deno.ChildProcess): Promise<void> {
   try {
@@ -138,7 +147,7 @@ export async function startServer(
       PORT: String(port),
       ...env,
     })
-    : spawn(["run", "-A", "bench/baseline.ts", String(port)]);
+    : spawn(["run", "-A", "bench/baseline.ts", String(port), ...BASELINE_ARGS]);
   child.stdin.close();
   const stderr = tail(child.stderr);
   const out = lines(child.stdout);
