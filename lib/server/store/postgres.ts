@@ -49,6 +49,7 @@ import { prefixEnd, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { deadline, DEADLINE_MS } from "./deadline.ts";
 import { guardOrphanedErrors } from "./postgres_orphans.ts";
+import { isConnectionError } from "./postgres_errors.ts";
 import { PgThreads } from "./postgres_threads.ts";
 
 /** A connection pool with `bigint` columns read as numbers. */
@@ -86,28 +87,6 @@ const MAX_BATCH = 200;
 const PRUNE_EVERY = 100;
 /** Longest wait between reconnection probes. */
 const MAX_BACKOFF_MS = 2000;
-
-/** Error codes meaning the connection, not the statement, failed. */
-const CONNECTION_ERRORS = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "EPIPE",
-  "ETIMEDOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  "CONNECT_TIMEOUT",
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now
-  "DEADLINE_EXCEEDED", // no answer in time (see deadline.ts)
-]);
-
-/** Whether `error` says PostgreSQL is unreachable rather than that a query was wrong. */
-export function isConnectionError(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return typeof code === "string" && CONNECTION_ERRORS.has(code);
-}
 
 /** The URL without its password, for messages. */
 export function redactUrl(url: string): string {

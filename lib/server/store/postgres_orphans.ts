@@ -17,43 +17,7 @@
  * @module
  */
 import { type Logger, logger } from "@/lib/server/log.ts";
-
-/** Socket errors of a connection that went away. */
-const SOCKET_CODES = new Set([
-  "ECONNRESET",
-  "ECONNREFUSED",
-  "ECONNABORTED",
-  "EPIPE",
-  "ETIMEDOUT",
-  "EHOSTUNREACH",
-  "ENETUNREACH",
-]);
-
-/** The client's own codes for a connection it lost or gave up on. */
-const CLIENT_CODES = new Set([
-  "CONNECTION_CLOSED",
-  "CONNECTION_DESTROYED",
-  "CONNECTION_ENDED",
-  "CONNECT_TIMEOUT",
-]);
-
-/**
- * Whether `reason` is an error of a PostgreSQL connection going away: a
- * socket error, the client's connection codes, or the server's own
- * (connection exceptions `08…`, shutdown and cancellation `57…`, or any
- * `FATAL`, which ends the backend).
- */
-export function isConnectionError(reason: unknown): boolean {
-  if (!(reason instanceof Error)) return false;
-  const { code, severity } = reason as Error & {
-    code?: unknown;
-    severity?: unknown;
-  };
-  if (typeof code !== "string") return false;
-  if (SOCKET_CODES.has(code) || CLIENT_CODES.has(code)) return true;
-  return reason.name === "PostgresError" &&
-    (severity === "FATAL" || code.startsWith("08") || code.startsWith("57"));
-}
+import { isLostConnection } from "./postgres_errors.ts";
 
 let installed = false;
 
@@ -66,7 +30,7 @@ export function guardOrphanedErrors(log: Logger = logger("store")): void {
   if (installed) return;
   installed = true;
   globalThis.addEventListener("unhandledrejection", (event) => {
-    if (!isConnectionError(event.reason)) return;
+    if (!isLostConnection(event.reason)) return;
     event.preventDefault();
     log.warn(
       "a PostgreSQL connection error reached no one (the client's type fetch on a lost connection, porsager/postgres#1192): {error}",

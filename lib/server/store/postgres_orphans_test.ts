@@ -1,6 +1,5 @@
 import { expect } from "expect";
 import { connect } from "./postgres.ts";
-import { isConnectionError } from "./postgres_orphans.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
 /**
@@ -107,23 +106,4 @@ Deno.test({
       proxy.close();
     }
   },
-});
-
-Deno.test("postgres orphans - only connection errors are taken for lost connections", () => {
-  const coded = (code: string, extra: Record<string, unknown> = {}) =>
-    Object.assign(new Error(code), { code }, extra);
-  expect(isConnectionError(coded("ECONNRESET"))).toBe(true);
-  expect(isConnectionError(coded("CONNECTION_CLOSED"))).toBe(true);
-  const pgError = (code: string, severity: string) => {
-    const e = coded(code, { severity });
-    e.name = "PostgresError";
-    return e;
-  };
-  expect(isConnectionError(pgError("57P01", "FATAL"))).toBe(true);
-  expect(isConnectionError(pgError("08006", "ERROR"))).toBe(true);
-  // A failed statement, a bug, or anything without a code still ends it.
-  expect(isConnectionError(pgError("23505", "ERROR"))).toBe(false);
-  expect(isConnectionError(coded("23505"))).toBe(false);
-  expect(isConnectionError(new TypeError("x is undefined"))).toBe(false);
-  expect(isConnectionError("ECONNRESET")).toBe(false);
 });
