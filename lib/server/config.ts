@@ -49,6 +49,7 @@ const schema = z.object({
     "random",
   ]),
   HISTORY_LIMIT: int(10, 10_000_000).default(10_000),
+  COMMIT_SPACING_MS: int(0, 1000).default(4),
   // A message is one KV value, which holds at most 64 KiB.
   MAX_TEXT_BYTES: int(1, 60_000).default(4096),
   MAX_FRAME_BYTES: int(256, 16_777_216).default(65_536),
@@ -117,6 +118,11 @@ export interface Config {
   rooms: string[];
   /** Messages kept per room; older ones are removed. */
   historyLimit: number;
+  /**
+   * Under load, commits of sends start at most once per this many ms, so
+   * each carries more of them; 0 commits as soon as the last one is done.
+   */
+  commitSpacingMs: number;
   /** Longest message text, in UTF-8 bytes. */
   maxTextBytes: number;
   /** Largest WebSocket frame accepted, in bytes. */
@@ -265,6 +271,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logFormat: e.LOG_FORMAT,
     rooms: e.CHAT_ROOMS,
     historyLimit: e.HISTORY_LIMIT,
+    commitSpacingMs: e.COMMIT_SPACING_MS,
     maxTextBytes: e.MAX_TEXT_BYTES,
     maxFrameBytes: e.MAX_FRAME_BYTES,
     idleTimeoutS: e.IDLE_TIMEOUT_S,

@@ -48,3 +48,42 @@ Deno.test("batcher - a call made as a commit resolves is not left waiting", asyn
   expect(n).toBe(50);
   await batcher.idle();
 });
+
+Deno.test("batcher - with spacing, calls queued under load wait and go in fewer commits", async () => {
+  const starts: number[] = [];
+  const commits: number[][] = [];
+  const batcher = new Batcher<number, number>(async (items) => {
+    starts.push(performance.now());
+    commits.push(items);
+    await new Promise((r) => setTimeout(r, 3));
+    return items;
+  }, { maxItems: 100, spacingMs: 30 });
+  // A call every 2 ms or so for 120 ms: without spacing a commit (3 ms)
+  // would carry one or two; with it, commits start at least 30 ms apart.
+  const pushes: Promise<number>[] = [];
+  const t0 = performance.now();
+  for (let i = 0; i < 60; i++) {
+    pushes.push(batcher.push(i));
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  expect(await Promise.all(pushes)).toEqual(
+    Array.from({ length: 60 }, (_, i) => i),
+  );
+  expect(commits.flat()).toEqual(Array.from({ length: 60 }, (_, i) => i));
+  const elapsed = performance.now() - t0;
+  expect(commits.length).toBeLessThanOrEqual(Math.ceil(elapsed / 30) + 1);
+  for (let i = 1; i < starts.length; i++) {
+    expect(starts[i] - starts[i - 1]).toBeGreaterThanOrEqual(28);
+  }
+});
+
+Deno.test("batcher - with spacing, a call to an idle batcher commits at once", async () => {
+  const batcher = new Batcher<number, number>(
+    (items) => Promise.resolve(items),
+    { maxItems: 100, spacingMs: 10_000 },
+  );
+  // Each call comes after the last commit finished: none waits the spacing.
+  const t0 = performance.now();
+  for (let i = 0; i < 5; i++) expect(await batcher.push(i)).toBe(i);
+  expect(performance.now() - t0).toBeLessThan(1000);
+});

@@ -53,6 +53,11 @@ export interface KvStoreOptions {
   historyLimit: number;
   /** Clock, injectable for tests. */
   now?: () => number;
+  /**
+   * Shortest time between the starts of back-to-back commits of sends
+   * (default 0), as `BatcherOptions.spacingMs`.
+   */
+  commitSpacingMs?: number;
 }
 
 /** How long an idempotency key is remembered. */
@@ -135,8 +140,16 @@ export class KvStore implements Store {
   readonly #appends: Batcher<Draft, Appended>;
   #closed = false;
 
-  /** Creates a store over `kv` keeping `historyLimit` messages per room. */
-  constructor(kv: Deno.Kv, historyLimit: number, now: () => number = Date.now) {
+  /**
+   * Creates a store over `kv` keeping `historyLimit` messages per room,
+   * spacing back-to-back commits of sends `commitSpacingMs` apart.
+   */
+  constructor(
+    kv: Deno.Kv,
+    historyLimit: number,
+    now: () => number = Date.now,
+    commitSpacingMs = 0,
+  ) {
     this.kv = kv;
     this.#limit = historyLimit;
     this.#now = now;
@@ -156,6 +169,7 @@ export class KvStore implements Store {
       maxItems: MAX_BATCH,
       weight: (d) => d.text.length * 3,
       maxWeight: MAX_BATCH_BYTES,
+      spacingMs: commitSpacingMs,
     });
   }
 
@@ -735,7 +749,12 @@ export async function openKvStore(options: KvStoreOptions): Promise<KvStore> {
   }
   // "" is the platform's default database (Deno Deploy's managed KV).
   const kv = await Deno.openKv(options.path || undefined);
-  const store = new KvStore(kv, options.historyLimit, options.now);
+  const store = new KvStore(
+    kv,
+    options.historyLimit,
+    options.now,
+    options.commitSpacingMs,
+  );
   await store.indexPublicRooms();
   await store.search.recover();
   return store;

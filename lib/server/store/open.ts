@@ -12,7 +12,11 @@ import { openPostgresStore } from "./postgres.ts";
 /** The settings the choice depends on. */
 export type StoreConfig = Pick<
   Config,
-  "kvPath" | "historyLimit" | "databaseUrl" | "databasePoolSize"
+  | "kvPath"
+  | "historyLimit"
+  | "commitSpacingMs"
+  | "databaseUrl"
+  | "databasePoolSize"
 >;
 
 /**
@@ -30,10 +34,12 @@ export async function openStore(config: StoreConfig): Promise<Store> {
       url: config.databaseUrl,
       poolSize: config.databasePoolSize,
       historyLimit: config.historyLimit,
+      commitSpacingMs: config.commitSpacingMs,
     });
   }
   return await openKvStore({
     path: config.kvPath,
     historyLimit: config.historyLimit,
+    commitSpacingMs: config.commitSpacingMs,
   });
 }

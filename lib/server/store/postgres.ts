@@ -73,6 +73,11 @@ export interface PostgresStoreOptions {
    * sends queued behind it.
    */
   deadlineMs?: number;
+  /**
+   * Shortest time between the starts of back-to-back transactions of sends
+   * (default 0), as `BatcherOptions.spacingMs`.
+   */
+  commitSpacingMs?: number;
 }
 
 /** Thrown when the store cannot be opened; its message is one line for the operator. */
@@ -223,6 +228,7 @@ export class PostgresStore implements Store {
         maxItems: MAX_BATCH,
         // An outage fails the batch at once; one bad send fails alone.
         retryAlone: (error) => !(error instanceof StoreUnavailableError),
+        spacingMs: options.commitSpacingMs,
       },
     );
   }
