@@ -23,3 +23,10 @@ Deno.test("config - AWAY_AFTER_MS and MEMBERSHIP_EVENT_WINDOW_MS have defaults a
     ConfigError,
   );
 });
+
+Deno.test("config - COMMIT_SPACING_MS is 4 ms by default, 0 turns it off, and is bounded", () => {
+  expect(loadConfig({}).commitSpacingMs).toBe(4);
+  expect(loadConfig({ COMMIT_SPACING_MS: "0" }).commitSpacingMs).toBe(0);
+  expect(() => loadConfig({ COMMIT_SPACING_MS: "-1" })).toThrow(ConfigError);
+  expect(() => loadConfig({ COMMIT_SPACING_MS: "5000" })).toThrow(ConfigError);
+});
