@@ -137,10 +137,21 @@ export const wireEvent = z.discriminatedUnion("kind", [
  */
 export type BusEvent = z.infer<typeof wireEvent> | { kind: "resync" };
 
+/** What a publisher knows about who needs an event. */
+export interface PublishOptions {
+  /**
+   * The tags of the buses listening when the event's message committed
+   * (`Appended.listeners`): a bus whose own tag is the only one may keep
+   * the event to this instance, since a bus registering later reads the
+   * message from history.
+   */
+  listeners?: string;
+}
+
 /** Publish/subscribe between instances. */
 export interface Bus {
   /** Sends an event to every instance, this one included. */
-  publish(event: BusEvent): Promise<void>;
+  publish(event: BusEvent, options?: PublishOptions): Promise<void>;
   /** Registers the receiver of every event. */
   subscribe(handler: (event: BusEvent) => void): void;
   /** Whether the bus can carry events now. */

@@ -6,8 +6,14 @@
  * `bus_presence` and `bus_instances` of older versions are no longer used.
  * A heartbeat query tells whether PostgreSQL still answers.
  *
- * A `NOTIFY` payload holds at most 8000 bytes; a larger event is written to
- * `bus_spill` and the notification carries its row id.
+ * Events published together travel packed, as many per notification as
+ * fit in 7000 bytes (`{"o":"<origin>","events":[...]}`): every listener,
+ * this instance included, then reads one notification per batch rather than
+ * one per event. A `NOTIFY` payload holds at most 8000 bytes; a larger event
+ * is written to `bus_spill` and the notification carries its row id. A
+ * notification holding one bare event, as versions before packing sent
+ * them, is still understood; those versions log packed ones as malformed,
+ * so replicas are upgraded together.
  *
  * PostgreSQL is the record as well as the bus: messages are committed before
  * they are published. An event reaches this instance's receivers at once,
@@ -19,11 +25,28 @@
  * once, delivers to this instance only, reconnects with backoff and then
  * emits `resync` so the hub re-reads history.
  *
+ * A message nobody else can need is not notified at all. Each bus enters
+ * its tag in `bus_listeners` once it listens, under an exclusive advisory
+ * lock, and renews it with the heartbeat; each commit of sends reads the
+ * table under the shared lock and returns the tags (`Appended.listeners`).
+ * When they are this bus's alone, the message stays here: a bus that
+ * registers later waited for that commit to end, so its clients find the
+ * message in history. The heartbeat drops entries silent for 30 seconds
+ * (an instance that died); a live bus that finds its own gone registers
+ * again and emits `resync`. A lone instance thus sends no `NOTIFY` per
+ * message, only its presence beats.
+ *
  * @module
  */
 import postgres from "postgres";
 import { z } from "zod";
-import { type Bus, type BusEvent, parseJson, Subscribers } from "./bus.ts";
+import {
+  type Bus,
+  type BusEvent,
+  parseJson,
+  type PublishOptions,
+  Subscribers,
+} from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import {
   connect,
@@ -31,8 +54,12 @@ import {
   redactUrl,
   StoreOpenError,
 } from "@/lib/server/store/postgres.ts";
-import { migrate } from "@/lib/server/store/postgres_schema.ts";
+import {
+  LISTENERS_LOCK_KEY,
+  migrate,
+} from "@/lib/server/store/postgres_schema.ts";
 import { deadline, DEADLINE_MS } from "@/lib/server/store/deadline.ts";
+import { utf8Length } from "@/lib/shared/protocol.ts";
 
 /** Options of {@link PostgresBus.connect}. */
 export interface PostgresBusOptions {
@@ -54,8 +81,15 @@ const MAX_PAYLOAD_BYTES = 7000;
 const SPILL_KEEP_S = 60;
 const MAX_BACKOFF_MS = 2000;
 
+/**
+ * A listener entry not renewed for this many seconds is removed by the
+ * other buses' heartbeats (an instance that died without closing).
+ */
+const LISTENER_EXPIRY_S = 30;
 /** Events per NOTIFY statement. */
 const MAX_NOTIFY_BATCH = 200;
+/** Bytes a packed payload adds to its events: the origin tag and `"events":[]}`. */
+const PACK_OVERHEAD = 40;
 /**
  * At most one NOTIFY statement starts per this many ms unless a full batch
  * waits: other instances get events up to this much later, in a fraction
@@ -98,10 +132,11 @@ export class PostgresBus implements Bus {
    * How every payload this instance notifies begins: `{"o":"<tag>",` with a
    * tag random per process (not the configurable instance id, which two
    * replicas could share). Its own notifications are skipped by it when
-   * they come back (the event was handed on when published); other fields
-   * follow, so instances that don't know the tag parse the event as ever.
+   * they come back (their events were handed on when published).
    */
-  readonly #origin = `{"o":"${crypto.randomUUID().slice(0, 13)}",`;
+  readonly #origin: string;
+  /** This process's tag: in its payloads' origin and in `bus_listeners`. */
+  readonly #tag = crypto.randomUUID().slice(0, 13);
   #sending = false;
   #listener?: Db;
   #listening = false;
@@ -117,6 +152,7 @@ export class PostgresBus implements Bus {
     // published), so it need not wait for a disk flush of its own.
     this.#sql = connect(url, 4, { asyncCommit: true });
     this.#id = options.instanceId ?? crypto.randomUUID();
+    this.#origin = `{"o":"${this.#tag}",`;
     this.#ttlMs = ttl;
     this.#log = options.logger ?? logger("bus");
     this.#subscribers = new Subscribers(this.#log);
@@ -143,6 +179,7 @@ export class PostgresBus implements Bus {
     try {
       await migrate(bus.#sql);
       await bus.#listen();
+      await bus.#register();
     } catch (error) {
       await bus.#end();
       const reason = error instanceof Error ? error.message : String(error);
@@ -200,6 +237,7 @@ export class PostgresBus implements Bus {
         if (this.#closed) return;
         try {
           await this.#listen();
+          await this.#register();
           break;
         } catch { /* still down: logged once already */ }
       }
@@ -214,10 +252,28 @@ export class PostgresBus implements Bus {
    * Publishes to every instance: to this one at once, to the others by
    * `NOTIFY` (while PostgreSQL is away, to this one only). Never rejects.
    */
-  publish(event: BusEvent): Promise<void> {
+  publish(event: BusEvent, options: PublishOptions = {}): Promise<void> {
     this.#emit(event);
     if (event.kind === "resync") return Promise.resolve();
+    // Its commit saw no other bus listening: one registering since then
+    // reads it from history.
+    if (options.listeners === this.#tag) return Promise.resolve();
     return this.#enqueue(event);
+  }
+
+  /**
+   * Enters this bus in `bus_listeners` under the exclusive lock: commits of
+   * sends in flight end first, and every later one lists it.
+   */
+  async #register(): Promise<void> {
+    await deadline(
+      this.#sql.begin(async (tx) => {
+        await tx`SELECT pg_advisory_xact_lock(${LISTENERS_LOCK_KEY.toString()}::bigint)`;
+        await tx`INSERT INTO bus_listeners (tag) VALUES (${this.#tag})
+          ON CONFLICT (tag) DO UPDATE SET beat_at = now()`;
+      }),
+      DEADLINE_MS,
+    );
   }
 
   /** `value` (an object) as notified: JSON, beginning with the origin tag. */
@@ -249,35 +305,46 @@ export class PostgresBus implements Bus {
         }
         this.#notifiedAt = performance.now();
         const batch = this.#outbox.splice(0, MAX_NOTIFY_BATCH);
-        let small: { payload: string; item: Outgoing }[] = [];
+        let packed: string[] = [];
+        let bytes = 0;
+        let payloads: string[] = [];
+        let items: Outgoing[] = [];
+        const pack = () => {
+          if (packed.length === 0) return;
+          payloads.push(`${this.#origin}"events":[${packed.join(",")}]}`);
+          packed = [];
+          bytes = 0;
+        };
         const flush = async () => {
-          if (small.length === 0) return;
-          const sent = small;
-          small = [];
+          pack();
+          if (payloads.length === 0) return;
           // One JSON array of the payloads: cheaper to send than a text[],
           // whose elements the client would escape one by one. Sent as text
           // (a parameter typed json would be encoded again by the client).
-          const payloads = JSON.stringify(sent.map((s) => s.payload));
+          const json = JSON.stringify(payloads);
+          const sent = items;
+          payloads = [];
+          items = [];
           await this.#notify(
-            sent.map((s) => s.item),
+            sent,
             () =>
               this.#sql`SELECT pg_notify(${CHANNEL}, p) FROM (
-                SELECT p FROM json_array_elements_text(${payloads}::text::json)
+                SELECT p FROM json_array_elements_text(${json}::text::json)
                   WITH ORDINALITY AS v(p, n) ORDER BY n) AS ordered`,
           );
         };
         for (const item of batch) {
-          const payload = this.#payload(item.event);
-          // UTF-8 takes at most 3 bytes per UTF-16 unit: most need no encoding.
-          if (
-            payload.length * 3 <= MAX_PAYLOAD_BYTES ||
-            new TextEncoder().encode(payload).length <= MAX_PAYLOAD_BYTES
-          ) {
-            small.push({ payload, item });
+          const json = JSON.stringify(item.event);
+          const size = utf8Length(json) + 1;
+          if (size + PACK_OVERHEAD > MAX_PAYLOAD_BYTES) {
+            await flush();
+            await this.#notify([item], () => this.#spill(json));
             continue;
           }
-          await flush();
-          await this.#notify([item], () => this.#spill(payload));
+          if (bytes + size + PACK_OVERHEAD > MAX_PAYLOAD_BYTES) pack();
+          packed.push(json);
+          bytes += size;
+          items.push(item);
         }
         await flush();
       }
@@ -337,6 +404,11 @@ export class PostgresBus implements Bus {
     clearInterval(this.#timer);
     await this.#beating;
     this.#subscribers.clear();
+    // The others stop listing this instance (and counting on it).
+    await deadline(
+      this.#sql`DELETE FROM bus_listeners WHERE tag = ${this.#tag}`,
+      1000,
+    ).catch(() => {});
     await this.#end();
   }
 
@@ -350,12 +422,31 @@ export class PostgresBus implements Bus {
     ]);
   }
 
-  /** Asks PostgreSQL whether it answers. */
+  /**
+   * Asks PostgreSQL whether it answers, renewing this bus's entry in
+   * `bus_listeners`. An entry gone (expired while this instance stalled)
+   * means others may have kept messages from it: it registers again and
+   * emits `resync`, so the hub reads them from history.
+   */
   #beat(): Promise<void> {
     return this.#beating ??= (async () => {
       try {
-        await deadline(this.#sql`SELECT 1`, DEADLINE_MS);
+        const renewed = await deadline(
+          this.#sql`
+            WITH expired AS (
+              DELETE FROM bus_listeners WHERE tag <> ${this.#tag}
+                AND beat_at < now() - make_interval(secs => ${LISTENER_EXPIRY_S})
+            )
+            UPDATE bus_listeners SET beat_at = now()
+            WHERE tag = ${this.#tag} RETURNING tag`,
+          DEADLINE_MS,
+        );
         this.#lastBeat = Date.now();
+        if (renewed.length === 0 && this.#listening && !this.#closed) {
+          this.#log.warn("this bus was no longer listed; registering again");
+          await this.#register();
+          this.#emit({ kind: "resync" });
+        }
       } catch (error) {
         if (this.#listening) {
           this.#log.warn("heartbeat failed: {error}", { error: String(error) });
@@ -374,7 +465,7 @@ export class PostgresBus implements Bus {
     const parsed = parseJson(raw);
     const ref = spillRef.safeParse(parsed);
     if (!ref.success && this.#waiting === 0) {
-      return this.#subscribers.receive(parsed, raw);
+      return this.#handOn(parsed, raw);
     }
     this.#waiting++;
     const fetched = ref.success
@@ -388,8 +479,15 @@ export class PostgresBus implements Bus {
       const payload = await fetched;
       this.#waiting--;
       if (payload === undefined) this.#emit({ kind: "resync" });
-      else this.#subscribers.receive(parseJson(payload), payload);
+      else this.#handOn(parseJson(payload), payload);
     });
+  }
+
+  /** Hands on a notification's events: a packed list, or one event. */
+  #handOn(parsed: unknown, raw: string): void {
+    const events = (parsed as { events?: unknown } | undefined)?.events;
+    if (!Array.isArray(events)) return this.#subscribers.receive(parsed, raw);
+    for (const event of events) this.#subscribers.receive(event, raw);
   }
 
   #emit(event: BusEvent): void {

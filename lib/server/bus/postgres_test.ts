@@ -5,6 +5,9 @@ import type { BusEvent } from "./bus.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 import { until } from "@/tests/helpers/until.ts";
 import { presenceEvents } from "@/tests/helpers/fixtures.ts";
+import { openPostgresStore } from "@/lib/server/store/postgres.ts";
+import { LISTENERS_LOCK_KEY } from "@/lib/server/store/postgres_schema.ts";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
 
 /** A quick heartbeat, with room for a loaded machine before presence lapses. */
 const FAST: PostgresBusOptions = { heartbeatMs: 200, presenceTtlMs: 3000 };
@@ -108,6 +111,144 @@ Deno.test("postgres bus - two instances see each other's events, presence and me
   } finally {
     await a.bus.close();
     await b.bus.close();
+  }
+});
+
+Deno.test("postgres bus - events published together travel packed, several to a notification, in order", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_packed");
+  const a = await recording(url, { instanceId: "a" });
+  const b = await recording(url, { instanceId: "b" });
+  const payloads: string[] = [];
+  const raw = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await raw.listen("chat_events", (payload) => payloads.push(payload));
+    const message = (id: number, text: string) => ({
+      kind: "message" as const,
+      message: { id, room: "general", user: "ann", text, ts: id },
+    });
+    // 60 short events, then 30 of about 1,000 bytes (with multi-byte
+    // text): more than one notification's 8000 bytes together.
+    const events = [
+      ...Array.from({ length: 60 }, (_, i) => message(i + 1, `hi ${i}`)),
+      ...Array.from(
+        { length: 30 },
+        (_, i) => message(61 + i, "ü".repeat(400) + "x".repeat(200)),
+      ),
+    ];
+    await Promise.all(events.map((e) => a.bus.publish(e)));
+    await until(() => b.events.length >= events.length, {
+      what: "every event on b",
+    });
+    expect(b.events).toEqual(events);
+    expect(a.events).toEqual(events);
+    const carried = () =>
+      payloads.reduce((n, p) => n + (JSON.parse(p).events?.length ?? 0), 0);
+    await until(() => carried() === events.length, {
+      what: "every event in the raw listener's notifications",
+    });
+    const bytes = payloads.map((p) => new TextEncoder().encode(p).length);
+    // Far fewer notifications than events, none over the limit.
+    expect(payloads.length).toBeLessThanOrEqual(15);
+    expect(payloads.length).toBeGreaterThanOrEqual(4);
+    expect(Math.max(...bytes)).toBeLessThanOrEqual(7000);
+  } finally {
+    await raw.end();
+    await a.bus.close();
+    await b.bus.close();
+  }
+});
+
+Deno.test("postgres bus - a message committed while no other bus listened stays here; a bus registering waits for commits in flight", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_listeners");
+  const store = await openPostgresStore({
+    url,
+    poolSize: 2,
+    historyLimit: 100,
+  });
+  const a = await recording(url, { instanceId: "a" });
+  const notified: string[] = [];
+  const raw = postgres(url, { max: 2, onnotice: () => {} });
+  const buses = [a.bus];
+  try {
+    await raw.listen("chat_events", (payload) => notified.push(payload));
+    const append = (text: string) =>
+      store.append({ room: "general", user: "ann", text });
+    const event = (m: ChatMessage): BusEvent => ({
+      kind: "message",
+      message: m,
+    });
+
+    // Alone: the commit lists a only, and a keeps the message to itself.
+    const first = await append("alone");
+    const tagA = first.listeners!;
+    expect(tagA).toMatch(/^\S+$/);
+    await a.bus.publish(event(first.message), { listeners: first.listeners });
+    expect(a.events).toEqual([event(first.message)]);
+    // Notifications arrive in order: once this one is in, none came before.
+    await a.bus.publish({ kind: "room", room: "marker" });
+    await until(() => notified.length > 0, { what: "the marker" });
+    expect(notified.length).toBe(1);
+    expect(notified[0]).toContain("marker");
+    expect(notified[0]).not.toContain("alone");
+
+    // A second bus is listed by the next commit, and gets its message.
+    const b = await recording(url, { instanceId: "b" });
+    buses.push(b.bus);
+    const second = await append("two of us");
+    const tags = second.listeners!.split(" ");
+    expect(tags).toHaveLength(2);
+    expect(tags).toContain(tagA);
+    await a.bus.publish(event(second.message), { listeners: second.listeners });
+    await until(() => b.events.some((e) => e.kind === "message"), {
+      what: "the message on b",
+    });
+    expect(b.events).toEqual([event(second.message)]);
+
+    // A commit in flight (holding the shared lock) holds up a registering
+    // bus until it ends: that bus's clients read the commit from history.
+    let release!: () => void;
+    let locked!: () => void;
+    const holding = new Promise<void>((r) => locked = r);
+    const inFlight = raw.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock_shared(${LISTENERS_LOCK_KEY.toString()}::bigint)`;
+      locked();
+      await new Promise<void>((r) => release = r);
+    });
+    await holding;
+    let registered = false;
+    const c = recording(url, { instanceId: "c" }).then((r) => {
+      registered = true;
+      buses.push(r.bus);
+      return r;
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(registered).toBe(false);
+    release();
+    await inFlight;
+    await c;
+    expect((await append("three")).listeners!.split(" ")).toHaveLength(3);
+
+    // A bus that closes is no longer listed.
+    await b.bus.close();
+    const fourth = await append("b left");
+    expect(fourth.listeners!.split(" ")).toHaveLength(2);
+    expect(fourth.listeners!.split(" ")).not.toContain(
+      tags.find((t) => t !== tagA),
+    );
+
+    // An entry removed (as if expired while a stalled) comes back at a's
+    // next heartbeat, with a resync: a re-reads what it may have missed.
+    await raw`DELETE FROM bus_listeners WHERE tag = ${tagA}`;
+    await until(() => a.events.some((e) => e.kind === "resync"), {
+      what: "a's resync",
+    });
+    expect((await append("back")).listeners!.split(" ")).toContain(tagA);
+  } finally {
+    await raw.end();
+    for (const bus of buses) await bus.close();
+    await store.close();
   }
 });
 

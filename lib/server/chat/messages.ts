@@ -90,7 +90,7 @@ export class Messages {
         kind: "message",
         message: result.message,
         ...(client.author === undefined ? {} : { reader: client.author }),
-      }).catch((
+      }, { listeners: result.listeners }).catch((
         error,
       ) =>
         // Stored already: the other instances find it when they next fill a gap.
@@ -126,7 +126,7 @@ export class Messages {
         kind: "message",
         message: result.message,
         ...(draft.reader === undefined ? {} : { reader: draft.reader }),
-      }).catch((
+      }, { listeners: result.listeners }).catch((
         error,
       ) =>
         this.#log.warn("publishing {room}#{id} failed: {error}", {

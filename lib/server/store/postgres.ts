@@ -312,7 +312,7 @@ export class PostgresStore implements Store {
       reader: d.reader ?? null,
     })));
     const rows = await this.sql<
-      (MessageRow & { idx: number; duplicate: boolean })[]
+      (MessageRow & { idx: number; duplicate: boolean; listeners: string })[]
     >`
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${input}::text::jsonb) AS d(
@@ -353,7 +353,8 @@ export class PostgresStore implements Store {
         ON CONFLICT (room, key) DO UPDATE
           SET last_read = GREATEST(r.last_read, excluded.last_read)
       )
-      SELECT * FROM appended`;
+      -- The buses listening as this commits (see migration 13).
+      SELECT *, (SELECT chat_listeners()) AS listeners FROM appended`;
     const results: Appended[] = new Array(drafts.length);
     const span = new Map<string, { first: number; last: number }>();
     for (const r of rows) {
@@ -361,6 +362,7 @@ export class PostgresStore implements Store {
       results[r.idx - 1] = {
         message: toMessage({ ...r, room }),
         duplicate: r.duplicate,
+        listeners: r.listeners,
       };
       if (r.duplicate) continue;
       const s = span.get(room);

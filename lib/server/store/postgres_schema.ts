@@ -18,6 +18,12 @@ export interface Migration {
   sql: string;
 }
 
+/**
+ * The advisory lock key of `bus_listeners` ("chatlstn" in ASCII): shared by
+ * commits of sends, exclusive for a bus registering.
+ */
+export const LISTENERS_LOCK_KEY = 0x636861746c73746en;
+
 /** Every migration, in order. */
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -533,6 +539,31 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX room_members_name_prefix
         ON room_members (room, name_fold text_pattern_ops, key);
       DROP INDEX room_members_name;
+    `,
+  },
+  {
+    version: 13,
+    name: "bus listeners, read by each send's commit",
+    sql: `
+      -- The PostgreSQL buses listening now, by process tag. A commit of
+      -- sends reads them under a shared advisory lock ("chatlstn"); a bus
+      -- registers under the exclusive one, so it waits for the commits in
+      -- flight, and every later commit sees it. A bus that finds only
+      -- itself in its commit's list need not notify the message: whoever
+      -- registers afterwards reads it from history.
+      CREATE TABLE bus_listeners (
+        tag text PRIMARY KEY,
+        beat_at timestamptz NOT NULL DEFAULT now()
+      );
+      -- VOLATILE: its query takes a snapshot after the lock is granted.
+      CREATE FUNCTION chat_listeners() RETURNS text
+        LANGUAGE plpgsql VOLATILE AS $fn$
+      BEGIN
+        PERFORM pg_advisory_xact_lock_shared(${LISTENERS_LOCK_KEY});
+        RETURN coalesce(
+          (SELECT string_agg(tag, ' ' ORDER BY tag) FROM bus_listeners), '');
+      END
+      $fn$;
     `,
   },
 ];

@@ -74,6 +74,12 @@ export interface Appended {
    * being the draft's `author`, else its `user`): this is the original.
    */
   duplicate: boolean;
+  /**
+   * PostgreSQL only: the tags of the buses listening when the message
+   * committed, space-separated, in order (see `bus_listeners`). A bus that
+   * finds only its own tag here need not send the message to others.
+   */
+  listeners?: string;
 }
 
 /** A page of history. */
