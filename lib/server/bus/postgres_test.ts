@@ -238,7 +238,25 @@ Deno.test("postgres bus - a message committed while no other bus listened stays 
       tags.find((t) => t !== tagA),
     );
 
-    // An entry removed (as if expired while a stalled) comes back at a's
+    // An instance that died without closing is dropped by the others'
+    // heartbeats once silent for 30 s; a younger silence is kept.
+    await raw`INSERT INTO bus_listeners (tag, beat_at) VALUES
+      ('dead', now() - interval '31 seconds'),
+      ('late', now() - interval '20 seconds')`;
+    await until(
+      async () =>
+        (await raw`SELECT 1 FROM bus_listeners WHERE tag = 'dead'`).length ===
+          0,
+      {
+        what: "the dead entry dropped",
+      },
+    );
+    expect(
+      (await raw`SELECT 1 FROM bus_listeners WHERE tag = 'late'`).length,
+    ).toBe(1);
+    await raw`DELETE FROM bus_listeners WHERE tag = 'late'`;
+
+    // An entry removed (as if it expired while a was stalled) comes back at a's
     // next heartbeat, with a resync: a re-reads what it may have missed.
     await raw`DELETE FROM bus_listeners WHERE tag = ${tagA}`;
     await until(() => a.events.some((e) => e.kind === "resync"), {
