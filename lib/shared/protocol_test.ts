@@ -1,5 +1,11 @@
 import { expect } from "expect";
-import { parseClientFrame, serverFrame, utf8Length } from "./protocol.ts";
+import {
+  clientFrame,
+  parseClientFrame,
+  parseSend,
+  serverFrame,
+  utf8Length,
+} from "./protocol.ts";
 
 Deno.test("protocol - a valid frame parses", () => {
   expect(
@@ -62,4 +68,85 @@ Deno.test("protocol - server frames are checked by their schema, guest flag incl
     serverFrame.safeParse({ type: "error", code: "no_such_code", message: "" })
       .success,
   ).toBe(false);
+});
+
+Deno.test("protocol - the hand check of send agrees with the schema on valid and broken sends", () => {
+  // Each field's candidates, valid and not; every combination is tried.
+  const rooms = [
+    undefined,
+    "general",
+    "a",
+    "x".repeat(32),
+    "x".repeat(33),
+    "Gen",
+    "-a",
+    7,
+    null,
+  ];
+  const texts = [undefined, "", "hi", "안녕 👋", "a\u0000b", 5, null];
+  const clientIds = [
+    undefined,
+    "",
+    "c",
+    "k".repeat(64),
+    "k".repeat(65),
+    1,
+    null,
+  ];
+  const parents = [
+    undefined,
+    1,
+    42,
+    0,
+    -3,
+    1.5,
+    2 ** 53,
+    Number.MAX_SAFE_INTEGER,
+    "4",
+    null,
+  ];
+  const alsos = [undefined, true, false, "yes", 0, null];
+  const extras = [{}, { extra: 1 }, { type: "join" }];
+  let accepted = 0, tried = 0;
+  for (const room of rooms) {
+    for (const text of texts) {
+      for (const clientId of clientIds) {
+        for (const parent of parents) {
+          for (const alsoInRoom of alsos) {
+            for (const extra of extras) {
+              const raw = JSON.parse(JSON.stringify({
+                type: "send",
+                room,
+                text,
+                clientId,
+                parent,
+                alsoInRoom,
+                ...extra,
+              }));
+              const schema = clientFrame.safeParse(raw);
+              const quick = parseSend(raw);
+              tried++;
+              if (quick) accepted++;
+              // Accepted by hand exactly when the schema accepts, with the same frame.
+              expect({ raw, quick }).toEqual({
+                raw,
+                quick: schema.success && schema.data.type === "send"
+                  ? schema.data
+                  : undefined,
+              });
+              expect(parseClientFrame(JSON.stringify(raw))).toEqual(
+                schema.success
+                  ? { ok: true, frame: schema.data }
+                  : expect.objectContaining({ ok: false }),
+              );
+            }
+          }
+        }
+      }
+    }
+  }
+  expect(tried).toBe(9 * 7 * 7 * 10 * 6 * 3);
+  expect(accepted).toBeGreaterThan(500);
+  expect(parseSend(null)).toBeUndefined();
+  expect(parseSend([])).toBeUndefined();
 });
