@@ -14,6 +14,9 @@ export type WireFormat = "v1" | "original_room" | "original_client";
 /** Sender name of the original project's system notices. */
 const SYSTEM_SENDER = "시스템";
 
+/** How a native `message` frame starts, before the message's own fields. */
+const MESSAGE_HEAD = '{"type":"message",';
+
 /** A native-protocol frame as sent. */
 export function frameData(frame: ServerFrame): string {
   return JSON.stringify(frame);
@@ -40,7 +43,10 @@ export function shows(format: WireFormat, m: ChatMessage): boolean {
 export function messageData(format: WireFormat, m: ChatMessage): string {
   switch (format) {
     case "v1":
-      return frameData({ type: "message", ...m });
+      // The message's own JSON with `type` put in front: the same text as
+      // `frameData({ type: "message", ...m })` without copying the message
+      // (half the time of it, once per message and wire format).
+      return MESSAGE_HEAD + JSON.stringify(m).slice(1);
     case "original_room":
       return roomLine(m.user, m.text, m.room);
     case "original_client":
