@@ -154,7 +154,7 @@ export async function startServer(
   const listening = (async () => {
     // Not `for await`: leaving it would close the stream, which must stay drained.
     for (let line = await out.next(); !line.done; line = await out.next()) {
-      if (line.value.startsWith("Listening")) return;
+      if (line.value.includes("Listening on ")) return;
     }
     throw new Error(`${target} exited before listening:\n${stderr()}`);
   })();
