@@ -20,8 +20,11 @@ export const roomId: z.ZodString = z.string().regex(
   "Room ids are 1–32 of a-z, 0-9, _ and -",
 );
 
+/** Longest `clientId` a client may choose. */
+const MAX_CLIENT_ID = 64;
+
 /** A client-chosen id making a `send` idempotent. */
-const clientId = z.string().min(1).max(64);
+const clientId = z.string().min(1).max(MAX_CLIENT_ID);
 
 /** A user's display name, validated. */
 const userName = z.string().regex(USER_NAME, "Not a user name");
@@ -654,7 +657,7 @@ export function parseSend(raw: unknown): SendFrame | undefined {
   if (
     type !== "send" || typeof room !== "string" || !ROOM_ID.test(room) ||
     typeof text !== "string" || typeof clientId !== "string" ||
-    clientId.length < 1 || clientId.length > 64
+    clientId.length < 1 || clientId.length > MAX_CLIENT_ID
   ) return;
   if (
     parent !== undefined &&
