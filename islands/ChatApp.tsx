@@ -88,6 +88,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const typingSent = useRef(0);
   const editing = useSignal<Editing | null>(null);
   usePageTitle(store);
+  // A dialog's close event can come after another dialog has opened (Ctrl+K
+  // right after Escape): it closes only itself.
+  const closeDialog = (kind: typeof dialog.value) => () => {
+    if (dialog.value === kind) dialog.value = null;
+  };
   useShortcuts(store, {
     open: (id) => openRoom(id),
     switcher: () => dialog.value = "switcher",
@@ -583,24 +588,24 @@ export default function ChatApp(props: ChatAppProps): VNode {
           rooms={store.rooms.value}
           unread={store.unread.value}
           onOpen={(id) => openRoom(id)}
-          onClose={() => dialog.value = null}
+          onClose={closeDialog("switcher")}
         />
       )}
       {dialog.value === "directory" && opened && (
         <opened.Directory
           mine={new Set(store.rooms.value.map((r) => r.id))}
           onOpen={(id) => openRoom(id)}
-          onClose={() => dialog.value = null}
+          onClose={closeDialog("directory")}
         />
       )}
       {dialog.value === "search" && opened && (
         <opened.SearchDialog
           onJump={jumpTo}
-          onClose={() => dialog.value = null}
+          onClose={closeDialog("search")}
         />
       )}
       {dialog.value === "help" && opened && (
-        <opened.HelpDialog onClose={() => dialog.value = null} />
+        <opened.HelpDialog onClose={closeDialog("help")} />
       )}
     </div>
   );

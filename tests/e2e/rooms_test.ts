@@ -114,6 +114,28 @@ Deno.test({
       }
       await ana.keyboard.press("Escape");
       await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
+      // Ctrl+K right after a dialog closes opens the switcher, even when it
+      // comes before that dialog's close event has been delivered.
+      await ana.keyboard.press("?");
+      await help.waitFor();
+      const kept = await ana.evaluate(async () => {
+        document.querySelector<HTMLDialogElement>("dialog[open]")!.close();
+        document.body.dispatchEvent(
+          new KeyboardEvent("keydown", {
+            key: "k",
+            ctrlKey: true,
+            bubbles: true,
+            cancelable: true,
+          }),
+        );
+        for (let i = 0; i < 3; i++) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        return document.querySelector("dialog[open] h2")?.textContent;
+      });
+      expect(kept).toBe("Switch room");
+      await ana.keyboard.press("Escape");
+      await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
       ben.close();
       // In the composer, ? is just a character.
       await ana.locator("#composer").focus();
