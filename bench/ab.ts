@@ -6,7 +6,7 @@
  * Here both servers (A and B) run side by side, each with its own load
  * generator and its own quiet rooms, so whatever else the machine does
  * weighs on both alike; the ratio B / A of one round is what counts, and
- * its spread over rounds is usually under 1%. Absolute figures are not
+ * it usually moves by 1–3% between rounds. Absolute figures are not
  * comparable with `deno task bench`: each server gets half the rate, and
  * they share the cores.
  *
