@@ -21,6 +21,7 @@
  *
  * @module
  */
+import { wakeUps } from "./proc_stats.ts";
 import { type PhaseSummary, Session } from "./session.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
@@ -92,12 +93,6 @@ export function parseAbArgs(args: string[]): AbOptions {
   return options;
 }
 
-/** Voluntary context switches of a process's main thread so far. */
-function sleeps(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(status)?.[1] ?? 0);
-}
-
 /** The median of `xs` (the upper one of an even count). */
 export function median(xs: number[]): number {
   const sorted = [...xs].sort((p, q) => p - q);
@@ -147,15 +142,15 @@ export async function runAb(
         ? await Session.start("baseline", layout)
         : await app(options.b);
       await Promise.all([a.connect(), b.connect()]);
-      const before = [sleeps(a.server.pid), sleeps(b.server.pid)];
+      const before = [wakeUps(a.server.pid), wakeUps(b.server.pid)];
       const [pa, pb] = await Promise.all([
         a.phase(options.rate, options.ms),
         b.phase(options.rate, options.ms),
       ]);
       const seconds = options.ms / 1000;
       const result = {
-        a: side(pa, sleeps(a.server.pid) - before[0], seconds),
-        b: side(pb, sleeps(b.server.pid) - before[1], seconds),
+        a: side(pa, wakeUps(a.server.pid) - before[0], seconds),
+        b: side(pb, wakeUps(b.server.pid) - before[1], seconds),
       };
       rounds.push(result);
       const show = (s: AbSide) =>

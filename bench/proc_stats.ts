@@ -50,6 +50,20 @@ export function rssBytes(pid: number | "self" = "self"): number {
   }
 }
 
+/**
+ * Times `pid`'s main thread went to sleep and was woken again so far (its
+ * voluntary context switches), NaN once it is gone.
+ */
+export function wakeUps(pid: number): number {
+  try {
+    const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+    const n = status.match(/^voluntary_ctxt_switches:\s+(\d+)/m);
+    return n ? Number(n[1]) : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
 /** The machine's CPU time so far, in seconds summed over every core. */
 export interface MachineCpu {
   busy: number;
