@@ -148,6 +148,16 @@ Deno.test("chat - every malformed input gets its documented error and the socket
       ],
       [{ type: "join", room: "nowhere" }, "no_such_room"],
       [{ type: "create", room: "general" }, "room_exists"],
+      // Refused up front: PostgreSQL's JSON can't hold either, and a send
+      // carrying one would fail the group commit it joined.
+      [
+        { type: "send", room: "general", text: "x", clientId: "a\u0000b" },
+        "invalid_frame",
+      ],
+      [
+        { type: "send", room: "general", text: "x", clientId: "\ud800" },
+        "invalid_frame",
+      ],
     ];
     for (const [i, [frame, code]] of cases.entries()) {
       a.send(frame);

@@ -23,8 +23,19 @@ export const roomId: z.ZodString = z.string().regex(
 /** Longest `clientId` a client may choose. */
 const MAX_CLIENT_ID = 64;
 
+/**
+ * What a `clientId` may not hold: control characters and lone surrogates
+ * (broken UTF-16). Both are refused up front: the store keeps the id as
+ * text, and PostgreSQL's JSON refuses `\u0000` and a lone surrogate, which
+ * would fail the whole group commit the send joined.
+ */
+const CLIENT_ID_BAD = /[\p{Cc}\p{Cs}]/u;
+
 /** A client-chosen id making a `send` idempotent. */
-const clientId = z.string().min(1).max(MAX_CLIENT_ID);
+const clientId = z.string().min(1).max(MAX_CLIENT_ID).refine(
+  (id) => !CLIENT_ID_BAD.test(id),
+  "clientId may not hold control characters or broken UTF-16",
+);
 
 /** A user's display name, validated. */
 const userName = z.string().regex(USER_NAME, "Not a user name");
@@ -657,7 +668,8 @@ export function parseSend(raw: unknown): SendFrame | undefined {
   if (
     type !== "send" || typeof room !== "string" || !ROOM_ID.test(room) ||
     typeof text !== "string" || typeof clientId !== "string" ||
-    clientId.length < 1 || clientId.length > MAX_CLIENT_ID
+    clientId.length < 1 || clientId.length > MAX_CLIENT_ID ||
+    CLIENT_ID_BAD.test(clientId)
   ) return;
   if (
     parent !== undefined &&

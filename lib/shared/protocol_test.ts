@@ -150,3 +150,28 @@ Deno.test("protocol - the hand check of send agrees with the schema on valid and
   expect(parseSend(null)).toBeUndefined();
   expect(parseSend([])).toBeUndefined();
 });
+
+Deno.test("protocol - a clientId with control characters or broken UTF-16 is refused, by hand and by the schema", () => {
+  const send = (clientId: string) =>
+    JSON.stringify({ type: "send", room: "general", text: "hi", clientId });
+  for (
+    const bad of [
+      "a\u0000b",
+      "tab\there",
+      "\u007f",
+      "\u0085",
+      "\ud800",
+      "x\udc00y",
+    ]
+  ) {
+    expect(parseSend(JSON.parse(send(bad)))).toBeUndefined();
+    const r = parseClientFrame(send(bad));
+    expect(r.ok ? null : r.error).toEqual(expect.objectContaining({
+      code: "invalid_frame",
+      message: expect.stringContaining("clientId may not hold control"),
+    }));
+  }
+  for (const good of ["c1", "😀é-안녕", "k".repeat(64)]) {
+    expect(parseSend(JSON.parse(send(good)))?.clientId).toBe(good);
+  }
+});
