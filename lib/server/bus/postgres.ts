@@ -71,6 +71,11 @@ export interface PostgresBusOptions {
   heartbeatMs?: number;
   /** Where the bus logs; defaults to `logger("bus")`. */
   logger?: Logger;
+  /**
+   * Milliseconds a statement may go unanswered before it counts as an
+   * outage (default 10,000).
+   */
+  deadlineMs?: number;
 }
 
 /** The channel every instance listens on. */
@@ -118,6 +123,7 @@ export class PostgresBus implements Bus {
   readonly #url: string;
   readonly #id: string;
   readonly #ttlMs: number;
+  readonly #deadlineMs: number;
   readonly #log: Logger;
   readonly #subscribers: Subscribers;
   /** Notifications being handed on in order, behind a spilled one. */
@@ -154,6 +160,7 @@ export class PostgresBus implements Bus {
     this.#id = options.instanceId ?? crypto.randomUUID();
     this.#origin = `{"o":"${this.#tag}",`;
     this.#ttlMs = ttl;
+    this.#deadlineMs = options.deadlineMs ?? DEADLINE_MS;
     this.#log = options.logger ?? logger("bus");
     this.#subscribers = new Subscribers(this.#log);
   }
@@ -213,13 +220,21 @@ export class PostgresBus implements Bus {
     } as postgres.Options<Record<string, never>>) as unknown as Db;
     this.#listener = listener;
     try {
-      await deadline(listener.unsafe(`LISTEN ${CHANNEL}`), DEADLINE_MS);
+      await deadline(listener.unsafe(`LISTEN ${CHANNEL}`), this.#deadlineMs);
     } catch (error) {
       this.#listener = undefined;
       await listener.end({ timeout: 0 }).catch(() => {});
       throw error;
     }
     this.#listening = true;
+  }
+
+  /** Closes the listening connection, if any, without reacting to its close. */
+  async #dropListener(): Promise<void> {
+    const listener = this.#listener;
+    this.#listener = undefined;
+    this.#listening = false;
+    await listener?.end({ timeout: 0 }).catch(() => {});
   }
 
   /** The listening connection closed: log once, then listen again with backoff. */
@@ -239,7 +254,12 @@ export class PostgresBus implements Bus {
           await this.#listen();
           await this.#register();
           break;
-        } catch { /* still down: logged once already */ }
+        } catch {
+          // Still down: logged once already. A listener opened before the
+          // registration failed goes too, or once the next attempt listens
+          // every notification would arrive twice.
+          await this.#dropListener();
+        }
       }
       if (this.#closed) return;
       this.#log.info("listening on PostgreSQL again; resyncing");
@@ -272,7 +292,7 @@ export class PostgresBus implements Bus {
         await tx`INSERT INTO bus_listeners (tag) VALUES (${this.#tag})
           ON CONFLICT (tag) DO UPDATE SET beat_at = now()`;
       }),
-      DEADLINE_MS,
+      this.#deadlineMs,
     );
   }
 
@@ -360,7 +380,7 @@ export class PostgresBus implements Bus {
   async #notify(items: Outgoing[], send: () => Promise<unknown>) {
     try {
       // One unanswered statement must not hold back the events behind it.
-      await deadline(send(), DEADLINE_MS);
+      await deadline(send(), this.#deadlineMs);
     } catch (error) {
       // The store has them already; other instances catch up on resync.
       this.#log.warn(
@@ -439,7 +459,7 @@ export class PostgresBus implements Bus {
             )
             UPDATE bus_listeners SET beat_at = now()
             WHERE tag = ${this.#tag} RETURNING tag`,
-          DEADLINE_MS,
+          this.#deadlineMs,
         );
         this.#lastBeat = Date.now();
         if (renewed.length === 0 && this.#listening && !this.#closed) {
@@ -472,7 +492,7 @@ export class PostgresBus implements Bus {
       ? deadline(
         this.#sql<{ payload: string }[]>`
           SELECT payload FROM bus_spill WHERE id = ${ref.data.spill}`,
-        DEADLINE_MS,
+        this.#deadlineMs,
       ).then((rows) => rows[0]?.payload, () => undefined)
       : Promise.resolve(raw);
     this.#inbox = this.#inbox.then(async () => {

@@ -296,3 +296,57 @@ Deno.test("postgres bus - after a PostgreSQL restart it resyncs and carries even
     if (!bClosed) await b.bus.close();
   }
 });
+
+Deno.test("postgres bus - relistening whose registration fails closes that listener: one LISTEN, each event once", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_relisten");
+  const admin = postgres(url, { max: 2, onnotice: () => {} });
+  const listening = async () =>
+    (await admin<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = current_database() AND query LIKE 'LISTEN%'
+        AND pid <> pg_backend_pid()`)[0].n;
+  const a = await recording(url, { instanceId: "a", deadlineMs: 400 });
+  let b: Awaited<ReturnType<typeof recording>> | undefined;
+  try {
+    expect(await listening()).toBe(1);
+    // Registration waits for this lock: each attempt to listen again
+    // succeeds, then fails to register within the deadline.
+    let release!: () => void;
+    const held = new Promise<void>((r) => release = r);
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => locked = r);
+    const holder = admin.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${LISTENERS_LOCK_KEY.toString()}::bigint)`;
+      locked();
+      await held;
+    });
+    await isLocked;
+    await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = current_database() AND query LIKE 'LISTEN%'`;
+    // Long enough for several attempts (400 ms each, with backoff).
+    await new Promise((r) => setTimeout(r, 2500));
+    release();
+    await holder;
+    await until(() => a.events.some((e) => e.kind === "resync"), {
+      what: "listening again",
+      ms: 15_000,
+    });
+    expect(await listening()).toBe(1);
+    b = await recording(url, { instanceId: "b" });
+    await b.bus.publish({ kind: "room", room: "once" });
+    await until(
+      () => a.events.some((e) => e.kind === "room" && e.room === "once"),
+      { what: "b's event at a" },
+    );
+    // A second copy would come through a leaked listener about as fast.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      a.events.filter((e) => e.kind === "room" && e.room === "once").length,
+    ).toBe(1);
+  } finally {
+    await a.bus.close();
+    await b?.bus.close();
+    await admin.end();
+  }
+});
