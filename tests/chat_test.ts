@@ -9,6 +9,7 @@ import {
   wsUrl as ws,
 } from "@/tests/helpers/server.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
+import { guestKey } from "@/lib/server/chat/guest_token.ts";
 
 /** Whether `name` is in the presence list of "general". */
 function inGeneral(s: Server, name: string): boolean {
@@ -178,6 +179,43 @@ Deno.test("chat - every malformed input gets its documented error and the socket
     });
     expect(await a.next("ack")).toMatchObject({ clientId: "ok" });
     await a.close();
+  });
+});
+
+Deno.test("chat - a message stored but never published reaches the room when its sender resends it", async () => {
+  await withServer({}, async (s) => {
+    const a = await native(s, "ana", "general");
+    const b = await native(s, "bo", "general");
+    // What a commit answered only after its deadline leaves behind: the
+    // sender was told `unavailable`, the message is stored, nobody got it.
+    const token = a.of("welcome")[0].token as string;
+    const late = await s.chat.store.append({
+      room: "general",
+      user: "ana",
+      text: "late",
+      clientId: "late-1",
+      guest: true,
+      author: guestKey(token),
+    });
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.of("message").map((m) => m.text)).not.toContain("late");
+    // The outbox sends it again: the original ack, and the room gets it.
+    a.send({ type: "send", room: "general", text: "late", clientId: "late-1" });
+    expect(await a.next("ack")).toMatchObject({
+      id: late.message.id,
+      duplicate: true,
+    });
+    const got = await b.until(() =>
+      b.of("message").find((m) => m.text === "late")
+    );
+    expect(got.id).toBe(late.message.id);
+    // Once only, however often it is resent.
+    a.send({ type: "send", room: "general", text: "late", clientId: "late-1" });
+    await a.until(() => a.of("ack")[1]);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(b.of("message").filter((m) => m.text === "late").length).toBe(1);
+    expect(a.of("message").filter((m) => m.text === "late").length).toBe(1);
+    await Promise.all([a.close(), b.close()]);
   });
 });
 

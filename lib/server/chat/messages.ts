@@ -86,21 +86,24 @@ export class Messages {
     if (!result.duplicate) {
       this.metrics.messagesOut.inc();
       this.flow.message(client, room, result.message.id, text);
-      this.bus.publish({
-        kind: "message",
-        message: result.message,
-        ...(client.author === undefined ? {} : { reader: client.author }),
-      }, { listeners: result.listeners }).catch((
-        error,
-      ) =>
-        // Stored already: the other instances find it when they next fill a gap.
-        this.#log.warn("publishing {room}#{id} failed: {error}", {
-          room,
-          id: result.message.id,
-          error: String(error),
-        })
-      );
     }
+    // A resend is published again: its first commit may have been answered
+    // only after its deadline, so nobody published it. A hub drops a message
+    // it has delivered, so this costs a repeat nothing.
+    this.bus.publish({
+      kind: "message",
+      message: result.message,
+      ...(client.author === undefined ? {} : { reader: client.author }),
+    }, { listeners: result.listeners }).catch((
+      error,
+    ) =>
+      // Stored already: the other instances find it when they next fill a gap.
+      this.#log.warn("publishing {room}#{id} failed: {error}", {
+        room,
+        id: result.message.id,
+        error: String(error),
+      })
+    );
     return result;
   }
 
@@ -120,22 +123,21 @@ export class Messages {
       throw new ChatError("unavailable");
     });
     this.metrics.messagesIn.inc();
-    if (!result.duplicate) {
-      this.metrics.messagesOut.inc();
-      this.bus.publish({
-        kind: "message",
-        message: result.message,
-        ...(draft.reader === undefined ? {} : { reader: draft.reader }),
-      }, { listeners: result.listeners }).catch((
-        error,
-      ) =>
-        this.#log.warn("publishing {room}#{id} failed: {error}", {
-          room: draft.room,
-          id: result.message.id,
-          error: String(error),
-        })
-      );
-    }
+    if (!result.duplicate) this.metrics.messagesOut.inc();
+    // Published again on a repeat, as a send is (see `send`).
+    this.bus.publish({
+      kind: "message",
+      message: result.message,
+      ...(draft.reader === undefined ? {} : { reader: draft.reader }),
+    }, { listeners: result.listeners }).catch((
+      error,
+    ) =>
+      this.#log.warn("publishing {room}#{id} failed: {error}", {
+        room: draft.room,
+        id: result.message.id,
+        error: String(error),
+      })
+    );
     return result;
   }
 
