@@ -80,6 +80,8 @@ export interface PostgresBusOptions {
 
 /** The channel every instance listens on. */
 const CHANNEL = "chat_events";
+/** The `application_name` of each instance's listening connection. */
+export const LISTENER_NAME = "chat bus listener";
 /** Payloads above this go through `bus_spill` (NOTIFY's limit is 8000 bytes). */
 const MAX_PAYLOAD_BYTES = 7000;
 /** Spilled events are kept this long for slow listeners. */
@@ -149,6 +151,8 @@ export class PostgresBus implements Bus {
   #relistening?: Promise<void>;
   #timer?: ReturnType<typeof setInterval>;
   #beating?: Promise<void>;
+  /** Set while the listening connection is asked whether it answers. */
+  #probing = false;
   #lastBeat = 0;
   #closed = false;
 
@@ -213,6 +217,8 @@ export class PostgresBus implements Bus {
       max_lifetime: null,
       connect_timeout: 5,
       onnotice: () => {},
+      // Named, so an operator (or a test) tells it apart in pg_stat_activity.
+      connection: { application_name: LISTENER_NAME },
       onnotify: (channel: string, payload: string) => {
         if (channel === CHANNEL) this.#receive(payload);
       },
@@ -449,6 +455,7 @@ export class PostgresBus implements Bus {
    * emits `resync`, so the hub reads them from history.
    */
   #beat(): Promise<void> {
+    this.#probeListener();
     return this.#beating ??= (async () => {
       try {
         const renewed = await deadline(
@@ -473,6 +480,24 @@ export class PostgresBus implements Bus {
         }
       }
     })().finally(() => this.#beating = undefined);
+  }
+
+  /**
+   * Asks the listening connection itself to answer. A connection cut
+   * without a FIN (a network path gone) never closes, which would leave this
+   * bus deaf to the others for good; no answer within the deadline counts
+   * as a lost connection: it is listened again, with a `resync`.
+   */
+  #probeListener(): void {
+    const listener = this.#listener;
+    if (!listener || !this.#listening || this.#probing || this.#closed) return;
+    this.#probing = true;
+    deadline(listener`SELECT 1`, this.#deadlineMs).then(
+      () => {},
+      () => {
+        if (listener === this.#listener && !this.#closed) this.#lost(listener);
+      },
+    ).finally(() => this.#probing = false);
   }
 
   /**

@@ -1,6 +1,10 @@
 import { expect } from "expect";
 import postgres from "postgres";
-import { PostgresBus, type PostgresBusOptions } from "./postgres.ts";
+import {
+  LISTENER_NAME,
+  PostgresBus,
+  type PostgresBusOptions,
+} from "./postgres.ts";
 import type { BusEvent } from "./bus.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 import { until } from "@/tests/helpers/until.ts";
@@ -304,8 +308,8 @@ Deno.test("postgres bus - relistening whose registration fails closes that liste
   const listening = async () =>
     (await admin<{ n: number }[]>`
       SELECT count(*)::int AS n FROM pg_stat_activity
-      WHERE datname = current_database() AND query LIKE 'LISTEN%'
-        AND pid <> pg_backend_pid()`)[0].n;
+      WHERE datname = current_database()
+        AND application_name = ${LISTENER_NAME}`)[0].n;
   const a = await recording(url, { instanceId: "a", deadlineMs: 400 });
   let b: Awaited<ReturnType<typeof recording>> | undefined;
   try {
@@ -323,7 +327,8 @@ Deno.test("postgres bus - relistening whose registration fails closes that liste
     });
     await isLocked;
     await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-      WHERE datname = current_database() AND query LIKE 'LISTEN%'`;
+      WHERE datname = current_database()
+        AND application_name = ${LISTENER_NAME}`;
     // Long enough for several attempts (400 ms each, with backoff).
     await new Promise((r) => setTimeout(r, 2500));
     release();
@@ -348,5 +353,97 @@ Deno.test("postgres bus - relistening whose registration fails closes that liste
     await a.bus.close();
     await b?.bus.close();
     await admin.end();
+  }
+});
+
+/**
+ * A TCP proxy to `port` that can make the connections which sent `LISTEN`
+ * so far go silent both ways while staying open, as when a network path
+ * dies without a FIN; later connections pass untouched.
+ */
+function silencingProxy(port: number) {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  const listening = new Set<{ silent: boolean }>();
+  const pipe = async (
+    from: Deno.Conn,
+    to: Deno.Conn,
+    state: { silent: boolean },
+    watch: boolean,
+  ) => {
+    const buf = new Uint8Array(64 * 1024);
+    try {
+      for (;;) {
+        const n = await from.read(buf);
+        if (n === null) break;
+        const chunk = buf.subarray(0, n);
+        if (watch && new TextDecoder().decode(chunk).includes("LISTEN")) {
+          listening.add(state);
+        }
+        if (!state.silent) await to.write(chunk);
+      }
+    } catch { /* the other side went */ }
+    if (state.silent) return; // Silent connections stay open.
+    for (const c of [from, to]) {
+      try {
+        c.close();
+      } catch { /* closed already */ }
+    }
+  };
+  (async () => {
+    for await (const client of listener) {
+      const server = await Deno.connect({ hostname: "127.0.0.1", port });
+      conns.push(client, server);
+      const state = { silent: false };
+      pipe(client, server, state, true);
+      pipe(server, client, state, false);
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    silenceListeners() {
+      for (const state of listening) state.silent = true;
+      listening.clear();
+    },
+    close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed already */ }
+      }
+    },
+  };
+}
+
+Deno.test("postgres bus - a listening connection gone silent without closing is noticed: it listens again, with a resync", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_silent");
+  const proxied = new URL(url);
+  const proxy = silencingProxy(Number(proxied.port));
+  proxied.port = String(proxy.port);
+  const a = await recording(proxied.href, { instanceId: "a", deadlineMs: 500 });
+  const b = await recording(url, { instanceId: "b" });
+  try {
+    await b.bus.publish({ kind: "room", room: "before" });
+    await until(
+      () => a.events.some((e) => e.kind === "room" && e.room === "before"),
+      { what: "an event before" },
+    );
+    proxy.silenceListeners();
+    await until(() => a.events.some((e) => e.kind === "resync"), {
+      what: "a resync once the silence is noticed",
+      ms: 15_000,
+    });
+    await until(() => a.bus.healthy(), { what: "healthy again" });
+    await b.bus.publish({ kind: "room", room: "after" });
+    await until(
+      () => a.events.some((e) => e.kind === "room" && e.room === "after"),
+      { what: "an event after" },
+    );
+  } finally {
+    await a.bus.close();
+    await b.bus.close();
+    proxy.close();
   }
 });
