@@ -95,8 +95,11 @@ const MAX_BACKOFF_MS = 2000;
 const LISTENER_EXPIRY_S = 30;
 /** Events per NOTIFY statement. */
 const MAX_NOTIFY_BATCH = 200;
-/** Bytes a packed payload adds to its events: the origin tag and `"events":[]}`. */
-const PACK_OVERHEAD = 40;
+/**
+ * Bytes a packed payload adds to its events: the origin tag, its number and
+ * `"events":[]}`.
+ */
+const PACK_OVERHEAD = 64;
 /**
  * At most one NOTIFY statement starts per this many ms unless a full batch
  * waits: other instances get events up to this much later, in a fraction
@@ -146,6 +149,11 @@ export class PostgresBus implements Bus {
   /** This process's tag: in its payloads' origin and in `bus_listeners`. */
   readonly #tag = crypto.randomUUID().slice(0, 13);
   #sending = false;
+  /**
+   * Numbers this process's packed payloads: PostgreSQL delivers identical
+   * payloads notified in one transaction once, so no two may be alike.
+   */
+  #packs = 0;
   #listener?: Db;
   #listening = false;
   #relistening?: Promise<void>;
@@ -337,7 +345,11 @@ export class PostgresBus implements Bus {
         let items: Outgoing[] = [];
         const pack = () => {
           if (packed.length === 0) return;
-          payloads.push(`${this.#origin}"events":[${packed.join(",")}]}`);
+          payloads.push(
+            `${this.#origin}"n":${++this.#packs},"events":[${
+              packed.join(",")
+            }]}`,
+          );
           packed = [];
           bytes = 0;
         };

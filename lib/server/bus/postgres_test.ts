@@ -163,6 +163,28 @@ Deno.test("postgres bus - events published together travel packed, several to a 
   }
 });
 
+Deno.test("postgres bus - identical events filling several notifications of one statement all arrive", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_identical");
+  const a = await recording(url, { instanceId: "a" });
+  const b = await recording(url, { instanceId: "b" });
+  try {
+    // About 3,000 bytes each, alike: two to a notification, so several
+    // notifications of one statement carry the very same events. PostgreSQL
+    // delivers identical payloads of one transaction once.
+    const same = { kind: "room" as const, room: "r".repeat(3000) };
+    await Promise.all(Array.from({ length: 8 }, () => a.bus.publish(same)));
+    await until(() => b.events.filter((e) => e.kind === "room").length >= 8, {
+      what: "all eight on b",
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(b.events.filter((e) => e.kind === "room").length).toBe(8);
+  } finally {
+    await a.bus.close();
+    await b.bus.close();
+  }
+});
+
 Deno.test("postgres bus - a message committed while no other bus listened stays here; a bus registering waits for commits in flight", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("bus_listeners");
