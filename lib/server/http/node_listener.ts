@@ -372,18 +372,22 @@ export async function listenNode(
     probing = true;
     const before = counts.accepted;
     const probe = net.connect({ host: probeHost, port });
-    let connected = false;
-    probe.once("connect", () => connected = true);
+    let outOfDescriptors = false;
     probe.on("error", (error: Error & { code?: string }) => {
       if (error.code !== "EMFILE" && error.code !== "ENFILE") return;
       // Out of descriptors ourselves: free the ones waiting for headers.
+      outOfDescriptors = true;
       for (const s of [...waiting.keys()]) s.destroy();
     });
     setTimeout(() => {
       probe.destroy();
       probing = false;
       seen = counts.accepted;
-      if (!connected || counts.accepted !== before || stopping) return;
+      // Nothing accepted for a second, the probe included: accepting has
+      // stalled, whether the probe's handshake completed (it waits in the
+      // backlog) or a full backlog dropped it. Short of a descriptor to
+      // listen with, the port is left as it is.
+      if (outOfDescriptors || counts.accepted !== before || stopping) return;
       counts.relistens++;
       log.error("Accepting stalled; listening on port {port} again", { port });
       const old = server;
