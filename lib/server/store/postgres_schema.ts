@@ -566,6 +566,88 @@ export const MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 14,
+    name: "chat_append locks thread roots in order",
+    sql: `
+      -- As migration 10's chat_append (same signature, so instances still
+      -- running the version before keep working), with the thread roots of
+      -- a batch's replies locked up front in (room, id) order.
+      CREATE OR REPLACE FUNCTION chat_append(
+        p_room text[], p_user text[], p_text text[], p_ts bigint,
+        p_client text[], p_sender text[], p_author text[], p_guest boolean[],
+        p_event jsonb[], p_file jsonb[], p_parent bigint[], p_also boolean[]
+      ) RETURNS TABLE (
+        idx int, id bigint, user_name text, text text, ts bigint,
+        client_id text, guest boolean, edited boolean, deleted boolean,
+        event jsonb, file jsonb, parent bigint, also_in_room boolean,
+        thread jsonb, duplicate boolean
+      ) LANGUAGE plpgsql AS $fn$
+      DECLARE
+        i int;
+        next_id bigint;
+        prior messages%ROWTYPE;
+      BEGIN
+        INSERT INTO room_counters AS c (room, last_id)
+          SELECT r, 0 FROM (SELECT DISTINCT unnest(p_room) AS r) s ORDER BY r
+          ON CONFLICT (room) DO UPDATE SET last_id = c.last_id;
+        -- The thread roots updated below, locked first in (room, id) order,
+        -- the order reactions lock messages in: otherwise a batch of
+        -- replies to two roots and a batch of reactions to both could each
+        -- hold one and wait for the other.
+        PERFORM 1 FROM messages m
+          WHERE (m.room, m.id) IN (
+            SELECT u.r, u.p FROM unnest(p_room, p_parent) AS u(r, p)
+            WHERE u.p IS NOT NULL)
+          ORDER BY m.room COLLATE "C", m.id
+          FOR NO KEY UPDATE;
+        FOR i IN 1 .. coalesce(array_length(p_room, 1), 0) LOOP
+          IF p_client[i] IS NOT NULL THEN
+            SELECT * INTO prior FROM messages m
+              WHERE m.room = p_room[i] AND m.sender = p_sender[i]
+                AND m.client_id = p_client[i];
+            IF FOUND THEN
+              idx := i; id := prior.id; user_name := prior.user_name;
+              text := prior.text; ts := prior.ts; client_id := prior.client_id;
+              guest := prior.guest; edited := prior.edited;
+              deleted := prior.deleted; event := prior.event;
+              file := prior.file; parent := prior.parent;
+              also_in_room := prior.also_in_room; thread := prior.thread;
+              duplicate := true;
+              RETURN NEXT;
+              CONTINUE;
+            END IF;
+          END IF;
+          UPDATE room_counters c SET last_id = c.last_id + 1
+            WHERE c.room = p_room[i] RETURNING c.last_id INTO next_id;
+          INSERT INTO messages AS m (room, id, user_name, text, ts, client_id,
+              sender, author, guest, event, file, parent, also_in_room)
+            VALUES (p_room[i], next_id, p_user[i], p_text[i], p_ts,
+              p_client[i], p_sender[i], p_author[i], p_guest[i], p_event[i],
+              p_file[i], p_parent[i], coalesce(p_also[i], false));
+          IF p_parent[i] IS NOT NULL THEN
+            UPDATE messages m SET thread = jsonb_build_object(
+                'replies', coalesce((m.thread->>'replies')::bigint, 0) + 1,
+                'lastId', next_id,
+                'lastTs', p_ts,
+                'users', to_jsonb((array_prepend(p_user[i], array_remove(
+                  ARRAY(SELECT jsonb_array_elements_text(
+                    coalesce(m.thread->'users', '[]'::jsonb))),
+                  p_user[i])))[1:5]))
+              WHERE m.room = p_room[i] AND m.id = p_parent[i];
+          END IF;
+          idx := i; id := next_id; user_name := p_user[i]; text := p_text[i];
+          ts := p_ts; client_id := p_client[i]; guest := p_guest[i];
+          edited := false; deleted := false; event := p_event[i];
+          file := p_file[i]; parent := p_parent[i];
+          also_in_room := coalesce(p_also[i], false); thread := null;
+          duplicate := false;
+          RETURN NEXT;
+        END LOOP;
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

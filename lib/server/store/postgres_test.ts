@@ -252,3 +252,48 @@ Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavail
     await store.close();
   }
 });
+
+Deno.test("postgres store - a batch of replies and a batch of reactions locking the same thread roots don't deadlock", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("roots");
+  const admin = postgres(url, { max: 2, onnotice: () => {} });
+  // Deadlocks would take this long to be found: a lock wait shows one.
+  await admin.unsafe(`ALTER DATABASE roots SET deadlock_timeout = '60s'`);
+  const store = await openPostgresStore({
+    url,
+    poolSize: 2,
+    historyLimit: 100,
+  });
+  try {
+    await store.append({ room: "r", user: "ann", text: "root one" }); // #1
+    await store.append({ room: "r", user: "ann", text: "root two" }); // #2
+    const { replies } = await admin.begin(async (tx) => {
+      await tx`SET LOCAL lock_timeout = '3s'`;
+      // As a batch of reactions does: roots in (room, id) order.
+      await tx`SELECT 1 FROM messages WHERE room = 'r' AND id = 1
+        FOR NO KEY UPDATE`;
+      // One batch of replies, to #2 first, then to #1.
+      const replies = Promise.all([
+        store.append({ room: "r", user: "bo", text: "re two", parent: 2 }),
+        store.append({ room: "r", user: "bo", text: "re one", parent: 1 }),
+      ]);
+      for (let i = 0; i < 100; i++) {
+        const waiting = await admin<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = 'roots' AND wait_event_type = 'Lock'`;
+        if (waiting[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The reactions' next root: free unless the replies' batch took it
+      // before waiting for #1 (then each waits for the other).
+      await tx`SELECT 1 FROM messages WHERE room = 'r' AND id = 2
+        FOR NO KEY UPDATE`;
+      // Wrapped: returned bare, the transaction would wait for them.
+      return { replies };
+    });
+    expect((await replies).map((a) => a.message.id)).toEqual([3, 4]);
+  } finally {
+    await store.close();
+    await admin.end();
+  }
+});
