@@ -312,7 +312,13 @@ export class PostgresStore implements Store {
    * statement, one round trip, committed before its result arrives; a
    * membership event is stored in the same statement as its message.
    */
-  async #commit(drafts: Draft[]): Promise<Appended[]> {
+  /**
+   * Stores a batch of sends in one statement. The promise can be cancelled
+   * (`cancel()`, as its deadline does): a statement still waiting, on a
+   * lock say, is then cancelled rather than left to commit after its sends
+   * were answered `unavailable`.
+   */
+  #commit(drafts: Draft[]): Promise<Appended[]> & { cancel(): void } {
     const ts = this.#now();
     // One JSON parameter instead of an array per column: the client
     // serialises arrays element by element in JavaScript, JSON natively.
@@ -332,7 +338,7 @@ export class PostgresStore implements Store {
       terms: termString(d),
       reader: d.reader ?? null,
     })));
-    const rows = await this.sql<{ listeners: string; appended: string }[]>`
+    const query = this.sql<{ listeners: string; appended: string }[]>`
       WITH input AS (
         SELECT * FROM jsonb_to_recordset(${input}::text::jsonb) AS d(
           i int, room text, "user" text, text text, client text,
@@ -380,7 +386,16 @@ export class PostgresStore implements Store {
         json_agg(json_build_array(a.idx, a.id,
           CASE WHEN a.duplicate THEN row_to_json(a) END))::text AS appended
       FROM appended a`;
-    const { listeners, appended } = rows[0];
+    const done = query.then((rows) => this.#committed(drafts, rows[0], ts));
+    return Object.assign(done, { cancel: () => void query.cancel() });
+  }
+
+  /** The results of a committed batch, and the pruning it calls for. */
+  #committed(
+    drafts: Draft[],
+    { listeners, appended }: { listeners: string; appended: string },
+    ts: number,
+  ): Appended[] {
     const results: Appended[] = new Array(drafts.length);
     const span = new Map<string, { first: number; last: number }>();
     for (const [idx, id, prior] of JSON.parse(appended) as CommitRow[]) {

@@ -181,7 +181,7 @@ Deno.test("postgres store - completion and mentions read a range of the name ind
   }
 });
 
-Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavailable at its deadline, the sends behind it go on, and its resend is answered once", async () => {
+Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavailable at its deadline, its statement is cancelled, the sends behind it go on, and its resend stores it once", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("deadline");
   const store = await openPostgresStore({
@@ -230,7 +230,8 @@ Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavail
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(other.message.id).toBe(1);
-    // The held send completes when the lock goes; its resend finds it.
+    // The held statement was cancelled at the deadline: nothing of it
+    // commits once the lock goes, and its resend stores the message.
     release();
     await transaction;
     let resent;
@@ -245,6 +246,7 @@ Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavail
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(resent.message.id).toBe(2);
+    expect(resent.duplicate).toBe(false);
     const page = await store.history("r", 10);
     expect(page.messages.map((m) => m.text)).toEqual(["first", "held back"]);
   } finally {
