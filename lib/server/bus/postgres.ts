@@ -59,6 +59,7 @@ import {
   migrate,
 } from "@/lib/server/store/postgres_schema.ts";
 import { deadline, DEADLINE_MS } from "@/lib/server/store/deadline.ts";
+import { begin } from "@/lib/server/store/transaction.ts";
 import { utf8Length } from "@/lib/shared/protocol.ts";
 
 /** Options of {@link PostgresBus.connect}. */
@@ -301,7 +302,7 @@ export class PostgresBus implements Bus {
    */
   async #register(): Promise<void> {
     await deadline(
-      this.#sql.begin(async (tx) => {
+      begin(this.#sql, async (tx) => {
         await tx`SELECT pg_advisory_xact_lock(${LISTENERS_LOCK_KEY.toString()}::bigint)`;
         await tx`INSERT INTO bus_listeners (tag) VALUES (${this.#tag})
           ON CONFLICT (tag) DO UPDATE SET beat_at = now()`;

@@ -51,6 +51,7 @@ import { deadline, DEADLINE_MS } from "./deadline.ts";
 import { guardOrphanedErrors } from "./postgres_orphans.ts";
 import { isConnectionError } from "./postgres_errors.ts";
 import { PgThreads } from "./postgres_threads.ts";
+import { begin } from "./transaction.ts";
 
 /** A connection pool with `bigint` columns read as numbers. */
 export type Db = Sql<Record<string, never>>;
@@ -310,13 +311,10 @@ export class PostgresStore implements Store {
   /**
    * Stores `drafts` (of any rooms) with one call of `chat_append`: one
    * statement, one round trip, committed before its result arrives; a
-   * membership event is stored in the same statement as its message.
-   */
-  /**
-   * Stores a batch of sends in one statement. The promise can be cancelled
-   * (`cancel()`, as its deadline does): a statement still waiting, on a
-   * lock say, is then cancelled rather than left to commit after its sends
-   * were answered `unavailable`.
+   * membership event is stored in the same statement as its message. The
+   * promise can be cancelled (`cancel()`, as its deadline does): a
+   * statement still waiting, on a lock say, is then cancelled rather than
+   * left to commit after its sends were answered `unavailable`.
    */
   #commit(drafts: Draft[]): Promise<Appended[]> & { cancel(): void } {
     const ts = this.#now();
@@ -387,7 +385,9 @@ export class PostgresStore implements Store {
           CASE WHEN a.duplicate THEN row_to_json(a) END))::text AS appended
       FROM appended a`;
     const done = query.then((rows) => this.#committed(drafts, rows[0], ts));
-    return Object.assign(done, { cancel: () => void query.cancel() });
+    return Object.assign(done, {
+      cancel: () => void Promise.resolve(query.cancel()).catch(() => {}),
+    });
   }
 
   /** The results of a committed batch, and the pruning it calls for. */
@@ -546,7 +546,7 @@ export class PostgresStore implements Store {
     options: { onlyIfEmpty?: boolean } = {},
   ): Promise<boolean> {
     await Promise.all([this.members.idle(), this.reads.idle()]);
-    return await this.#guard(this.sql.begin(async (tx) => {
+    return await this.#guard(begin(this.sql, async (tx) => {
       // Locks the counter row: no send commits to the room meanwhile.
       const counter = await tx<{ last_id: number }[]>`
         SELECT last_id FROM room_counters WHERE room = ${id} FOR UPDATE`;

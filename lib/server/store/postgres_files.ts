@@ -10,6 +10,7 @@
 import type { TransactionSql } from "postgres";
 import type { Db } from "./postgres.ts";
 import type { Guard } from "./postgres_records.ts";
+import { begin } from "./transaction.ts";
 import {
   checkWrite,
   chunksOf,
@@ -70,7 +71,7 @@ export class PgFiles implements FileRecords {
   ) {}
 
   create(draft: FileDraft, quotaBytes: number): Promise<boolean> {
-    return this.guard(this.sql.begin(async (tx) => {
+    return this.guard(begin(this.sql, async (tx) => {
       const usage = await tx`
         INSERT INTO file_usage AS u (owner, bytes)
         SELECT ${draft.owner}, ${draft.size}::bigint
@@ -96,7 +97,7 @@ export class PgFiles implements FileRecords {
   }
 
   write(id: string, at: number, bytes: Uint8Array): Promise<number> {
-    return this.guard(this.sql.begin(async (tx) => {
+    return this.guard(begin(this.sql, async (tx) => {
       const rows = await tx<FileRow[]>`
         SELECT * FROM files WHERE id = ${id} FOR UPDATE`;
       const file = rows[0] ? toFile(rows[0]) : null;
@@ -170,7 +171,7 @@ export class PgFiles implements FileRecords {
   }
 
   delete(id: string): Promise<boolean> {
-    return this.guard(this.sql.begin(async (tx) => {
+    return this.guard(begin(this.sql, async (tx) => {
       const rows = await tx<{ owner: string; size: number }[]>`
         DELETE FROM files WHERE id = ${id} RETURNING owner, size`;
       if (rows.length === 0) return false;
@@ -180,7 +181,7 @@ export class PgFiles implements FileRecords {
   }
 
   async deleteRoom(room: string): Promise<void> {
-    await this.guard(this.sql.begin(async (tx) => {
+    await this.guard(begin(this.sql, async (tx) => {
       const rows = await tx<{ owner: string; size: number }[]>`
         DELETE FROM files WHERE room = ${room} RETURNING owner, size`;
       await releaseUsage(tx, rows);

@@ -22,6 +22,7 @@ import type {
 import { StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { applyReactionChanges, byMessage, pairKey } from "./reaction_ops.ts";
+import { begin } from "./transaction.ts";
 
 /** Changes per transaction. */
 const MAX_BATCH = 500;
@@ -171,7 +172,7 @@ export class PgPins implements PinRecords {
     id: number,
     by: string,
   ): Promise<"pinned" | "present" | "limit" | "not_found"> {
-    return this.guard(this.sql.begin(async (t) => {
+    return this.guard(begin(this.sql, async (t) => {
       const tx = t as unknown as Db;
       // Pins of one room take turns, so the limit holds across instances.
       await tx`SELECT pg_advisory_xact_lock(hashtext('pins'), hashtext(${room}))`;

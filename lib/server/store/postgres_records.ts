@@ -18,6 +18,10 @@ import type {
 } from "./store.ts";
 import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
 import { Batcher } from "./batcher.ts";
+import { begin } from "./transaction.ts";
+
+/** PostgreSQL's error code for a row a unique index refuses. */
+const UNIQUE_VIOLATION = "23505";
 
 /** Passes a query's promise through, noting connection failures. */
 export type Guard = <T>(p: Promise<T>) => Promise<T>;
@@ -55,10 +59,16 @@ export class PgAccounts implements AccountRecords {
   }
 
   async setSkeleton(key: string, skeleton: string): Promise<void> {
-    await this.guard(this.sql`
-      UPDATE accounts SET skeleton = ${skeleton}
-      WHERE key = ${key} AND skeleton IS NULL AND NOT EXISTS (
-        SELECT 1 FROM accounts WHERE skeleton = ${skeleton})`);
+    try {
+      await this.guard(this.sql`
+        UPDATE accounts SET skeleton = ${skeleton}
+        WHERE key = ${key} AND skeleton IS NULL AND NOT EXISTS (
+          SELECT 1 FROM accounts WHERE skeleton = ${skeleton})`);
+    } catch (error) {
+      // Another instance recorded it for a look-alike account between the
+      // check and the write (both at start): that account keeps it.
+      if ((error as { code?: string }).code !== UNIQUE_VIOLATION) throw error;
+    }
   }
 
   async *list(): AsyncIterable<{ key: string; account: Account }> {
@@ -80,7 +90,7 @@ export class PgSessions implements SessionRecords {
     session: StoredSession,
     replaces?: string,
   ): Promise<void> {
-    await this.guard(this.sql.begin(async (tx) => {
+    await this.guard(begin(this.sql, async (tx) => {
       if (replaces) {
         await tx`DELETE FROM login_sessions WHERE digest = ${replaces}`;
       }

@@ -6,6 +6,14 @@ import type { Logger } from "@/lib/server/log.ts";
 import { migrate, MIGRATIONS } from "./postgres_schema.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
+/** A logger that keeps the expected outage lines out of the test output. */
+const quiet = {
+  error: () => {},
+  warn: () => {},
+  info: () => {},
+  debug: () => {},
+} as unknown as Logger;
+
 Deno.test("postgres store - instances starting together apply each migration once", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("race");
@@ -297,5 +305,91 @@ Deno.test("postgres store - a batch of replies and a batch of reactions locking 
   } finally {
     await store.close();
     await admin.end();
+  }
+});
+
+Deno.test("postgres store - a room deletion PostgreSQL leaves waiting fails as unavailable at its deadline and does not delete the room later", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("delete_deadline");
+  const store = await openPostgresStore({
+    url,
+    poolSize: 3,
+    historyLimit: 100,
+    deadlineMs: 500,
+    logger: quiet,
+  });
+  const blocker = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    await store.createRoom("r");
+    await store.append({ room: "r", user: "u", text: "kept" });
+    // Another session holds room r's counter row: the deletion waits on it.
+    let release!: () => void;
+    const held = new Promise<void>((r) => release = r);
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => locked = r);
+    const transaction = blocker.begin(async (tx) => {
+      await tx`SELECT * FROM room_counters WHERE room = 'r' FOR UPDATE`;
+      locked();
+      await held;
+    });
+    await isLocked;
+    const answer = await store.deleteRoom("r").catch((e) => e);
+    expect(answer).toBeInstanceOf(StoreUnavailableError);
+    // The caller was told it failed: once the lock goes, nothing of the
+    // deletion may commit.
+    release();
+    await transaction;
+    await new Promise((r) => setTimeout(r, 1_000));
+    const until = Date.now() + 10_000;
+    let room;
+    while (room === undefined) {
+      room = await store.room("r").catch(() => undefined);
+      if (room === undefined && Date.now() > until) throw new Error("no read");
+      if (room === undefined) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(room?.id).toBe("r");
+    const page = await store.history("r", 10);
+    expect(page.messages.map((m) => m.text)).toEqual(["kept"]);
+  } finally {
+    await blocker.end();
+    await store.close();
+  }
+});
+
+Deno.test("postgres store - two instances recording the same look-alike skeleton at once: one keeps it, the other skips without an error", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("skeleton_race");
+  const store = await openPostgresStore({
+    url,
+    poolSize: 3,
+    historyLimit: 100,
+    logger: quiet,
+  });
+  const other = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    const account = { passwordHash: "x", createdAt: 1 };
+    // Accounts from before skeletons were kept: none recorded.
+    await store.accounts.insert("ada", { ...account, name: "ada" }, null);
+    await store.accounts.insert("adа", { ...account, name: "adа" }, null);
+    // Another instance records the skeleton for the first, not yet committed.
+    let release!: () => void;
+    const held = new Promise<void>((r) => release = r);
+    let updated!: () => void;
+    const isUpdated = new Promise<void>((r) => updated = r);
+    const transaction = other.begin(async (tx) => {
+      await tx`UPDATE accounts SET skeleton = 'ada-skeleton' WHERE key = 'ada'`;
+      updated();
+      await held;
+    });
+    await isUpdated;
+    const second = store.accounts.setSkeleton("adа", "ada-skeleton");
+    await new Promise((r) => setTimeout(r, 200));
+    release();
+    await transaction;
+    await second;
+    expect(await store.accounts.bySkeleton("ada-skeleton")).toBe("ada");
+  } finally {
+    await other.end();
+    await store.close();
   }
 });

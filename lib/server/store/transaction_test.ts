@@ -1,0 +1,84 @@
+import { expect } from "expect";
+import postgres from "postgres";
+import { begin, TransactionCancelledError } from "./transaction.ts";
+import { startPostgres } from "@/tests/helpers/postgres.ts";
+
+async function rows(sql: postgres.Sql): Promise<number[]> {
+  const found = await sql<{ n: number }[]>`SELECT n FROM t ORDER BY n`;
+  return found.map((r) => r.n);
+}
+
+Deno.test("transaction - runs and commits like sql.begin when not cancelled", async () => {
+  await using pg = await startPostgres();
+  const sql = postgres(await pg.createDatabase("tx_plain"), {
+    onnotice: () => {},
+  });
+  try {
+    await sql`CREATE TABLE t (n int)`;
+    const result = await begin(sql, async (tx) => {
+      await tx`INSERT INTO t VALUES (1)`;
+      await tx.unsafe("INSERT INTO t VALUES (2)");
+      return "done";
+    });
+    expect(result).toBe("done");
+    expect(await rows(sql)).toEqual([1, 2]);
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("transaction - cancel stops the statement in flight and rolls back what came before", async () => {
+  await using pg = await startPostgres();
+  const sql = postgres(await pg.createDatabase("tx_flight"), {
+    onnotice: () => {},
+  });
+  try {
+    await sql`CREATE TABLE t (n int)`;
+    const started = Date.now();
+    const transaction = begin(sql, async (tx) => {
+      await tx`INSERT INTO t VALUES (1)`;
+      await tx`SELECT pg_sleep(30)`;
+      await tx`INSERT INTO t VALUES (2)`;
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    transaction.cancel();
+    const error = await transaction.catch((e) => e);
+    expect(error.code).toBe("57014");
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await rows(sql)).toEqual([]);
+  } finally {
+    await sql.end();
+  }
+});
+
+Deno.test("transaction - a statement made after cancel is refused and nothing commits", async () => {
+  await using pg = await startPostgres();
+  const sql = postgres(await pg.createDatabase("tx_between"), {
+    onnotice: () => {},
+  });
+  try {
+    await sql`CREATE TABLE t (n int)`;
+    let resume!: () => void;
+    const paused = new Promise<void>((r) => resume = r);
+    let inserted!: () => void;
+    const first = new Promise<void>((r) => inserted = r);
+    const transaction = begin(sql, async (tx) => {
+      await tx`INSERT INTO t VALUES (1)`;
+      inserted();
+      // Between statements, in JavaScript: nothing on the server to cancel.
+      await paused;
+      await tx`INSERT INTO t VALUES (2)`;
+    });
+    await first;
+    transaction.cancel();
+    resume();
+    const error = await transaction.catch((e) => e);
+    expect(error).toBeInstanceOf(TransactionCancelledError);
+    expect(await rows(sql)).toEqual([]);
+    // The connection went back to the pool usable.
+    await sql`INSERT INTO t VALUES (3)`;
+    expect(await rows(sql)).toEqual([3]);
+  } finally {
+    await sql.end();
+  }
+});
