@@ -14,6 +14,51 @@ const quiet = {
   debug: () => {},
 } as unknown as Logger;
 
+/** A store on `url` for one test: a small pool, outage lines kept quiet. */
+function openStore(
+  url: string,
+  options: Partial<Parameters<typeof openPostgresStore>[0]> = {},
+) {
+  return openPostgresStore({
+    url,
+    poolSize: 3,
+    historyLimit: 100,
+    logger: quiet,
+    ...options,
+  });
+}
+
+/** Another session on `url`, as another instance or an operator's. */
+function session(url: string): postgres.Sql {
+  return postgres(url, { max: 1, onnotice: () => {} });
+}
+
+/**
+ * Runs `statement` in a transaction of `session` and keeps the transaction
+ * open (its locks held, its writes uncommitted) until `commit()`.
+ */
+async function holdOpen(
+  session: postgres.Sql,
+  statement: (tx: postgres.TransactionSql) => Promise<unknown>,
+): Promise<{ commit(): Promise<void> }> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => release = r);
+  let ran!: () => void;
+  const hasRun = new Promise<void>((r) => ran = r);
+  const transaction = session.begin(async (tx) => {
+    await statement(tx);
+    ran();
+    await held;
+  });
+  await Promise.race([hasRun, transaction]);
+  return {
+    async commit() {
+      release();
+      await transaction;
+    },
+  };
+}
+
 Deno.test("postgres store - instances starting together apply each migration once", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("race");
@@ -192,32 +237,15 @@ Deno.test("postgres store - completion and mentions read a range of the name ind
 Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavailable at its deadline, its statement is cancelled, the sends behind it go on, and its resend stores it once", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("deadline");
-  const store = await openPostgresStore({
-    url,
-    poolSize: 3,
-    historyLimit: 100,
-    deadlineMs: 500,
-    logger: {
-      error: () => {},
-      warn: () => {},
-      info: () => {},
-      debug: () => {},
-    } as unknown as Logger,
-  });
-  const blocker = postgres(url, { max: 1, onnotice: () => {} });
+  const store = await openStore(url, { deadlineMs: 500 });
+  const blocker = session(url);
   try {
     await store.append({ room: "r", user: "u", text: "first" });
     // Another session holds room r's counter row: a send to r waits.
-    let release!: () => void;
-    const held = new Promise<void>((r) => release = r);
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => locked = r);
-    const transaction = blocker.begin(async (tx) => {
-      await tx`SELECT * FROM room_counters WHERE room = 'r' FOR UPDATE`;
-      locked();
-      await held;
-    });
-    await isLocked;
+    const lock = await holdOpen(
+      blocker,
+      (tx) => tx`SELECT * FROM room_counters WHERE room = 'r' FOR UPDATE`,
+    );
     const started = Date.now();
     const stuck = await store.append({
       room: "r",
@@ -240,8 +268,7 @@ Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavail
     expect(other.message.id).toBe(1);
     // The held statement was cancelled at the deadline: nothing of it
     // commits once the lock goes, and its resend stores the message.
-    release();
-    await transaction;
+    await lock.commit();
     let resent;
     while (!resent) {
       resent = await store.append({
@@ -311,34 +338,21 @@ Deno.test("postgres store - a batch of replies and a batch of reactions locking 
 Deno.test("postgres store - a room deletion PostgreSQL leaves waiting fails as unavailable at its deadline and does not delete the room later", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("delete_deadline");
-  const store = await openPostgresStore({
-    url,
-    poolSize: 3,
-    historyLimit: 100,
-    deadlineMs: 500,
-    logger: quiet,
-  });
-  const blocker = postgres(url, { max: 1, onnotice: () => {} });
+  const store = await openStore(url, { deadlineMs: 500 });
+  const blocker = session(url);
   try {
     await store.createRoom("r");
     await store.append({ room: "r", user: "u", text: "kept" });
     // Another session holds room r's counter row: the deletion waits on it.
-    let release!: () => void;
-    const held = new Promise<void>((r) => release = r);
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => locked = r);
-    const transaction = blocker.begin(async (tx) => {
-      await tx`SELECT * FROM room_counters WHERE room = 'r' FOR UPDATE`;
-      locked();
-      await held;
-    });
-    await isLocked;
+    const lock = await holdOpen(
+      blocker,
+      (tx) => tx`SELECT * FROM room_counters WHERE room = 'r' FOR UPDATE`,
+    );
     const answer = await store.deleteRoom("r").catch((e) => e);
     expect(answer).toBeInstanceOf(StoreUnavailableError);
     // The caller was told it failed: once the lock goes, nothing of the
     // deletion may commit.
-    release();
-    await transaction;
+    await lock.commit();
     await new Promise((r) => setTimeout(r, 1_000));
     const until = Date.now() + 10_000;
     let room;
@@ -359,33 +373,22 @@ Deno.test("postgres store - a room deletion PostgreSQL leaves waiting fails as u
 Deno.test("postgres store - two instances recording the same look-alike skeleton at once: one keeps it, the other skips without an error", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("skeleton_race");
-  const store = await openPostgresStore({
-    url,
-    poolSize: 3,
-    historyLimit: 100,
-    logger: quiet,
-  });
-  const other = postgres(url, { max: 1, onnotice: () => {} });
+  const store = await openStore(url);
+  const other = session(url);
   try {
     const account = { passwordHash: "x", createdAt: 1 };
     // Accounts from before skeletons were kept: none recorded.
     await store.accounts.insert("ada", { ...account, name: "ada" }, null);
     await store.accounts.insert("adа", { ...account, name: "adа" }, null);
     // Another instance records the skeleton for the first, not yet committed.
-    let release!: () => void;
-    const held = new Promise<void>((r) => release = r);
-    let updated!: () => void;
-    const isUpdated = new Promise<void>((r) => updated = r);
-    const transaction = other.begin(async (tx) => {
-      await tx`UPDATE accounts SET skeleton = 'ada-skeleton' WHERE key = 'ada'`;
-      updated();
-      await held;
-    });
-    await isUpdated;
+    const update = await holdOpen(
+      other,
+      (tx) =>
+        tx`UPDATE accounts SET skeleton = 'ada-skeleton' WHERE key = 'ada'`,
+    );
     const second = store.accounts.setSkeleton("adа", "ada-skeleton");
     await new Promise((r) => setTimeout(r, 200));
-    release();
-    await transaction;
+    await update.commit();
     await second;
     expect(await store.accounts.bySkeleton("ada-skeleton")).toBe("ada");
   } finally {
