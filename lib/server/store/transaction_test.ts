@@ -3,18 +3,28 @@ import postgres from "postgres";
 import { begin, TransactionCancelledError } from "./transaction.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
+/** Runs `body` against a fresh database holding an empty table `t (n int)`. */
+async function withTable(
+  name: string,
+  body: (sql: postgres.Sql) => Promise<void>,
+): Promise<void> {
+  await using pg = await startPostgres();
+  const sql = postgres(await pg.createDatabase(name), { onnotice: () => {} });
+  try {
+    await sql`CREATE TABLE t (n int)`;
+    await body(sql);
+  } finally {
+    await sql.end();
+  }
+}
+
 async function rows(sql: postgres.Sql): Promise<number[]> {
   const found = await sql<{ n: number }[]>`SELECT n FROM t ORDER BY n`;
   return found.map((r) => r.n);
 }
 
-Deno.test("transaction - runs and commits like sql.begin when not cancelled", async () => {
-  await using pg = await startPostgres();
-  const sql = postgres(await pg.createDatabase("tx_plain"), {
-    onnotice: () => {},
-  });
-  try {
-    await sql`CREATE TABLE t (n int)`;
+Deno.test("transaction - runs and commits like sql.begin when not cancelled", () =>
+  withTable("tx_plain", async (sql) => {
     const result = await begin(sql, async (tx) => {
       await tx`INSERT INTO t VALUES (1)`;
       await tx.unsafe("INSERT INTO t VALUES (2)");
@@ -22,18 +32,10 @@ Deno.test("transaction - runs and commits like sql.begin when not cancelled", as
     });
     expect(result).toBe("done");
     expect(await rows(sql)).toEqual([1, 2]);
-  } finally {
-    await sql.end();
-  }
-});
+  }));
 
-Deno.test("transaction - cancel stops the statement in flight and rolls back what came before", async () => {
-  await using pg = await startPostgres();
-  const sql = postgres(await pg.createDatabase("tx_flight"), {
-    onnotice: () => {},
-  });
-  try {
-    await sql`CREATE TABLE t (n int)`;
+Deno.test("transaction - cancel stops the statement in flight and rolls back what came before", () =>
+  withTable("tx_flight", async (sql) => {
     const started = Date.now();
     const transaction = begin(sql, async (tx) => {
       await tx`INSERT INTO t VALUES (1)`;
@@ -46,18 +48,10 @@ Deno.test("transaction - cancel stops the statement in flight and rolls back wha
     expect(error.code).toBe("57014");
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await rows(sql)).toEqual([]);
-  } finally {
-    await sql.end();
-  }
-});
+  }));
 
-Deno.test("transaction - a statement made after cancel is refused and nothing commits", async () => {
-  await using pg = await startPostgres();
-  const sql = postgres(await pg.createDatabase("tx_between"), {
-    onnotice: () => {},
-  });
-  try {
-    await sql`CREATE TABLE t (n int)`;
+Deno.test("transaction - a statement made after cancel is refused and nothing commits", () =>
+  withTable("tx_between", async (sql) => {
     let resume!: () => void;
     const paused = new Promise<void>((r) => resume = r);
     let inserted!: () => void;
@@ -78,7 +72,4 @@ Deno.test("transaction - a statement made after cancel is refused and nothing co
     // The connection went back to the pool usable.
     await sql`INSERT INTO t VALUES (3)`;
     expect(await rows(sql)).toEqual([3]);
-  } finally {
-    await sql.end();
-  }
-});
+  }));
