@@ -8,6 +8,7 @@ import {
 import type { BusEvent } from "./bus.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 import { until } from "@/tests/helpers/until.ts";
+import { type ProxyLink, tcpProxy } from "@/tests/helpers/tcp_proxy.ts";
 import { presenceEvents } from "@/tests/helpers/fixtures.ts";
 import { openPostgresStore } from "@/lib/server/store/postgres.ts";
 import { LISTENERS_LOCK_KEY } from "@/lib/server/store/postgres_schema.ts";
@@ -384,57 +385,20 @@ Deno.test("postgres bus - relistening whose registration fails closes that liste
  * dies without a FIN; later connections pass untouched.
  */
 function silencingProxy(port: number) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
-  const listening = new Set<{ silent: boolean }>();
-  const pipe = async (
-    from: Deno.Conn,
-    to: Deno.Conn,
-    state: { silent: boolean },
-    watch: boolean,
-  ) => {
-    const buf = new Uint8Array(64 * 1024);
-    try {
-      for (;;) {
-        const n = await from.read(buf);
-        if (n === null) break;
-        const chunk = buf.subarray(0, n);
-        if (watch && new TextDecoder().decode(chunk).includes("LISTEN")) {
-          listening.add(state);
-        }
-        if (!state.silent) await to.write(chunk);
-      }
-    } catch { /* the other side went */ }
-    if (state.silent) return; // Silent connections stay open.
-    for (const c of [from, to]) {
-      try {
-        c.close();
-      } catch { /* closed already */ }
+  const listening = new Set<ProxyLink>();
+  const proxy = tcpProxy(port, (chunk, link) => {
+    if (new TextDecoder().decode(chunk).includes("LISTEN")) {
+      listening.add(link);
     }
-  };
-  (async () => {
-    for await (const client of listener) {
-      const server = await Deno.connect({ hostname: "127.0.0.1", port });
-      conns.push(client, server);
-      const state = { silent: false };
-      pipe(client, server, state, true);
-      pipe(server, client, state, false);
-    }
-  })().catch(() => {});
+    return "forward";
+  });
   return {
-    port: (listener.addr as Deno.NetAddr).port,
+    port: proxy.port,
     silenceListeners() {
-      for (const state of listening) state.silent = true;
+      for (const link of listening) link.silence();
       listening.clear();
     },
-    close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed already */ }
-      }
-    },
+    close: () => proxy.close(),
   };
 }
 

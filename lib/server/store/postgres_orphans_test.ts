@@ -1,6 +1,7 @@
 import { expect } from "expect";
 import { connect } from "./postgres.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
+import { tcpProxy } from "@/tests/helpers/tcp_proxy.ts";
 
 /**
  * The server's answer when a backend is terminated (`pg_terminate_backend`,
@@ -24,53 +25,18 @@ function terminated(): Uint8Array {
  * pass untouched.
  */
 function cuttingProxy(port: number) {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const conns: Deno.Conn[] = [];
   let cut = 0;
-  let first = true;
-  const pipe = async (from: Deno.Conn, to: Deno.Conn, watch: boolean) => {
-    const buf = new Uint8Array(64 * 1024);
-    try {
-      for (;;) {
-        const n = await from.read(buf);
-        if (n === null) break;
-        const chunk = buf.subarray(0, n);
-        if (watch && new TextDecoder().decode(chunk).includes("typarray")) {
-          cut++;
-          await from.write(terminated());
-          break;
-        }
-        await to.write(chunk);
-      }
-    } catch { /* the other side went */ }
-    for (const c of [from, to]) {
-      try {
-        c.close();
-      } catch { /* closed already */ }
+  const proxy = tcpProxy(port, async (chunk, link) => {
+    if (
+      link.index === 0 && new TextDecoder().decode(chunk).includes("typarray")
+    ) {
+      cut++;
+      await link.client.write(terminated());
+      return "end";
     }
-  };
-  (async () => {
-    for await (const client of listener) {
-      const server = await Deno.connect({ hostname: "127.0.0.1", port });
-      conns.push(client, server);
-      const watch = first;
-      first = false;
-      pipe(client, server, watch);
-      pipe(server, client, false);
-    }
-  })().catch(() => {});
-  return {
-    port: (listener.addr as Deno.NetAddr).port,
-    cuts: () => cut,
-    close() {
-      listener.close();
-      for (const c of conns) {
-        try {
-          c.close();
-        } catch { /* closed already */ }
-      }
-    },
-  };
+    return "forward";
+  });
+  return { port: proxy.port, cuts: () => cut, close: () => proxy.close() };
 }
 
 Deno.test({
