@@ -58,7 +58,7 @@ export class Messages {
     }
     text = this.cleanText(text);
     const started = performance.now();
-    const result = await this.store.append({
+    const result = await this.#append({
       room,
       user: client.user.name,
       text,
@@ -70,40 +70,12 @@ export class Messages {
       ...(reply?.alsoInRoom ? { alsoInRoom: true } : {}),
       // One's own message is read, in the same commit.
       reader: client.author,
-    })
-      .catch((error) => {
-        // An outage is logged once, by the store; anything else here.
-        if (!(error instanceof StoreUnavailableError)) {
-          this.#log.error("storing a message in {room} failed: {error}", {
-            room,
-            error: String(error),
-          });
-        }
-        throw new ChatError("unavailable");
-      });
+    });
     this.metrics.ackLatency.observe((performance.now() - started) / 1000);
-    this.metrics.messagesIn.inc();
     if (!result.duplicate) {
-      this.metrics.messagesOut.inc();
       this.flow.message(client, room, result.message.id, text);
     }
-    // A resend is published again: its first commit may have been answered
-    // only after its deadline, so nobody published it. A hub drops a message
-    // it has delivered, so this costs a repeat nothing.
-    this.bus.publish({
-      kind: "message",
-      message: result.message,
-      ...(client.author === undefined ? {} : { reader: client.author }),
-    }, { listeners: result.listeners }).catch((
-      error,
-    ) =>
-      // Stored already: the other instances find it when they next fill a gap.
-      this.#log.warn("publishing {room}#{id} failed: {error}", {
-        room,
-        id: result.message.id,
-        error: String(error),
-      })
-    );
+    this.#publish(result, client.author);
     return result;
   }
 
@@ -113,7 +85,15 @@ export class Messages {
    * repeat of its `clientId` resolves to the original.
    */
   async post(draft: Draft): Promise<Appended> {
+    const result = await this.#append(draft);
+    this.#publish(result, draft.reader);
+    return result;
+  }
+
+  /** Stores `draft`; any failure answers `unavailable`. */
+  async #append(draft: Draft): Promise<Appended> {
     const result = await this.store.append(draft).catch((error) => {
+      // An outage is logged once, by the store; anything else here.
       if (!(error instanceof StoreUnavailableError)) {
         this.#log.error("storing a message in {room} failed: {error}", {
           room: draft.room,
@@ -124,21 +104,28 @@ export class Messages {
     });
     this.metrics.messagesIn.inc();
     if (!result.duplicate) this.metrics.messagesOut.inc();
-    // Published again on a repeat, as a send is (see `send`).
+    return result;
+  }
+
+  /**
+   * Publishes a stored message, with its `reader` (whose other sockets get
+   * a `read` frame). A resend is published again: its first commit may have
+   * been answered only after its deadline, so nobody published it. A hub
+   * drops a message it has delivered, so this costs a repeat nothing.
+   */
+  #publish(result: Appended, reader: string | undefined): void {
     this.bus.publish({
       kind: "message",
       message: result.message,
-      ...(draft.reader === undefined ? {} : { reader: draft.reader }),
-    }, { listeners: result.listeners }).catch((
-      error,
-    ) =>
+      ...(reader === undefined ? {} : { reader }),
+    }, { listeners: result.listeners }).catch((error) =>
+      // Stored already: the other instances find it when they next fill a gap.
       this.#log.warn("publishing {room}#{id} failed: {error}", {
-        room: draft.room,
+        room: result.message.room,
         id: result.message.id,
         error: String(error),
       })
     );
-    return result;
   }
 
   /**
