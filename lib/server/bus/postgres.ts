@@ -59,7 +59,7 @@ import {
   migrate,
 } from "@/lib/server/store/postgres_schema.ts";
 import { deadline, DEADLINE_MS } from "@/lib/server/store/deadline.ts";
-import { begin } from "@/lib/server/store/transaction.ts";
+import { begin } from "@/lib/server/store/cancellable.ts";
 import { utf8Length } from "@/lib/shared/protocol.ts";
 
 /** Options of {@link PostgresBus.connect}. */

@@ -51,7 +51,7 @@ import { deadline, DEADLINE_MS } from "./deadline.ts";
 import { guardOrphanedErrors } from "./postgres_orphans.ts";
 import { isConnectionError } from "./postgres_errors.ts";
 import { PgThreads } from "./postgres_threads.ts";
-import { begin } from "./transaction.ts";
+import { begin } from "./cancellable.ts";
 
 /** A connection pool with `bigint` columns read as numbers. */
 export type Db = Sql<Record<string, never>>;
@@ -547,14 +547,20 @@ export class PostgresStore implements Store {
   ): Promise<boolean> {
     await Promise.all([this.members.idle(), this.reads.idle()]);
     return await this.#guard(begin(this.sql, async (tx) => {
-      // Locks the counter row: no send commits to the room meanwhile.
-      const counter = await tx<{ last_id: number }[]>`
-        SELECT last_id FROM room_counters WHERE room = ${id} FOR UPDATE`;
-      if (options.onlyIfEmpty && Number(counter[0]?.last_id ?? 0) > 0) {
-        return false;
-      }
-      const gone = await tx`DELETE FROM rooms WHERE id = ${id} RETURNING id`;
-      if (gone.length === 0) return false;
+      const room = await tx`SELECT id FROM rooms WHERE id = ${id} FOR UPDATE`;
+      if (room.length === 0) return false;
+      // Locks the room's counter row the way a send's commit does, creating
+      // it for a room that never had a message: a send either committed
+      // before (it is counted, and its message deleted below) or waits for
+      // this to end. Locking only an existing row left a first send free
+      // to commit between the deletions, its message kept without its
+      // counter, so the room re-created later refused every send.
+      const [counter] = await tx<{ last_id: number }[]>`
+        INSERT INTO room_counters AS c (room, last_id) VALUES (${id}, 0)
+        ON CONFLICT (room) DO UPDATE SET last_id = c.last_id
+        RETURNING last_id`;
+      if (options.onlyIfEmpty && Number(counter.last_id) > 0) return false;
+      await tx`DELETE FROM rooms WHERE id = ${id}`;
       await tx`DELETE FROM messages WHERE room = ${id}`;
       await tx`DELETE FROM room_counters WHERE room = ${id}`;
       await tx`DELETE FROM room_members WHERE room = ${id}`;

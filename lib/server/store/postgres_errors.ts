@@ -16,6 +16,10 @@ const LOST = new Set([
   "ETIMEDOUT",
   "EHOSTUNREACH",
   "ENETUNREACH",
+  // The resolver's: the database's host name stopped resolving (as during
+  // a DNS failover), or the resolver is unreachable.
+  "ENOTFOUND",
+  "EAI_AGAIN",
   // The `postgres` client's own.
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",

@@ -13,6 +13,8 @@ const pgError = (code: string, severity: string) => {
 Deno.test("postgres errors - a lost connection is told from a failed statement", () => {
   expect(isLostConnection(coded("ECONNRESET"))).toBe(true);
   expect(isLostConnection(coded("CONNECTION_CLOSED"))).toBe(true);
+  expect(isLostConnection(coded("ENOTFOUND"))).toBe(true);
+  expect(isLostConnection(coded("EAI_AGAIN"))).toBe(true);
   expect(isLostConnection(pgError("57P01", "FATAL"))).toBe(true);
   expect(isLostConnection(pgError("08006", "ERROR"))).toBe(true);
   expect(isLostConnection(pgError("28P01", "FATAL"))).toBe(true);

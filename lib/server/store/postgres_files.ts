@@ -10,7 +10,7 @@
 import type { TransactionSql } from "postgres";
 import type { Db } from "./postgres.ts";
 import type { Guard } from "./postgres_records.ts";
-import { begin } from "./transaction.ts";
+import { begin } from "./cancellable.ts";
 import {
   checkWrite,
   chunksOf,

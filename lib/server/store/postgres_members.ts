@@ -18,6 +18,7 @@ import type {
 } from "./store.ts";
 import { assertMessageId, prefixEnd, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
+import { type Cancellable, cancellable } from "./cancellable.ts";
 import { fold } from "@/lib/shared/names.ts";
 
 /** Calls per statement. */
@@ -80,8 +81,9 @@ export class PgMembers implements MemberRecords {
   /**
    * Applies `ops` in order: each run of adds is one insert, each run of
    * removes one delete, all in one transaction when there are several.
+   * Its deadline can cancel it (see `cancellable.ts`).
    */
-  async #commit(ops: MemberOp[]): Promise<boolean[]> {
+  #commit(ops: MemberOp[]): Cancellable<boolean[]> {
     const runs: { add: boolean; from: number; to: number }[] = [];
     ops.forEach((op, i) => {
       const last = runs.at(-1);
@@ -155,9 +157,11 @@ export class PgMembers implements MemberRecords {
         }
       }
     };
-    if (runs.length === 1) await apply(this.sql);
-    else await this.sql.begin((tx) => apply(tx as unknown as Db));
-    return results;
+    return cancellable(this.sql, async (sql) => {
+      if (runs.length === 1) await apply(sql);
+      else await sql.begin((tx) => apply(tx as unknown as Db));
+      return results;
+    });
   }
 
   async get(room: string, key: string): Promise<Member | null> {
@@ -268,8 +272,11 @@ export class PgReads implements ReadRecords {
     await this.#writes.push({ set: false, room, id, keys: [...new Set(keys)] });
   }
 
-  /** One upsert for the last-read ids (only raised), one insert for mentions. */
-  async #commit(ops: ReadOp[]): Promise<number[]> {
+  /**
+   * One upsert for the last-read ids (only raised), one insert for
+   * mentions. Its deadline can cancel it (see `cancellable.ts`).
+   */
+  #commit(ops: ReadOp[]): Cancellable<number[]> {
     const sets = new Map<string, { room: string; key: string; id: number }>();
     const mentioned = {
       rooms: [] as string[],
@@ -291,10 +298,11 @@ export class PgReads implements ReadRecords {
       }
     }
     const list = [...sets.values()];
-    const [rows] = await Promise.all([
-      list.length === 0 ? [] : this.sql<
-        { room: string; key: string; last_read: number }[]
-      >`
+    return cancellable(this.sql, async (sql) => {
+      const [rows] = await Promise.all([
+        list.length === 0 ? [] : sql<
+          { room: string; key: string; last_read: number }[]
+        >`
         INSERT INTO read_state AS r (room, key, last_read)
         SELECT * FROM unnest(
           ${list.map((s) => s.room)}::text[],
@@ -305,7 +313,7 @@ export class PgReads implements ReadRecords {
         ON CONFLICT (room, key) DO UPDATE
           SET last_read = GREATEST(r.last_read, excluded.last_read)
         RETURNING room, key, last_read`,
-      mentioned.rooms.length === 0 ? [] : this.sql`
+        mentioned.rooms.length === 0 ? [] : sql`
         INSERT INTO mentions (room, key, id)
         SELECT * FROM unnest(
           ${mentioned.rooms}::text[],
@@ -313,11 +321,12 @@ export class PgReads implements ReadRecords {
           ${mentioned.ids}::bigint[]
         )
         ON CONFLICT DO NOTHING`,
-    ]);
-    const stored = new Map(
-      rows.map((r) => [pairId(r.room, r.key), r.last_read]),
-    );
-    return ops.map((op) => op.set ? stored.get(pairId(op.room, op.key))! : 0);
+      ]);
+      const stored = new Map(
+        rows.map((r) => [pairId(r.room, r.key), r.last_read]),
+      );
+      return ops.map((op) => op.set ? stored.get(pairId(op.room, op.key))! : 0);
+    });
   }
 
   async mentionsAfter(

@@ -22,7 +22,7 @@ import type {
 import { StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { applyReactionChanges, byMessage, pairKey } from "./reaction_ops.ts";
-import { begin } from "./transaction.ts";
+import { begin, type Cancellable } from "./cancellable.ts";
 
 /** Changes per transaction. */
 const MAX_BATCH = 500;
@@ -91,22 +91,23 @@ export class PgReactions implements ReactionRecords {
     return this.#writes.idle();
   }
 
-  async #commit(changes: ReactionChange[]): Promise<ReactionOutcome[]> {
+  /** One transaction for the batch; its deadline can cancel it. */
+  #commit(changes: ReactionChange[]): Cancellable<ReactionOutcome[]> {
     const outcomes: ReactionOutcome[] = new Array(changes.length);
     const ts = this.now();
     // In one order on every instance, so two batches can't deadlock.
     const groups = [...byMessage(changes).values()].sort((a, b) =>
       a.room < b.room ? -1 : a.room > b.room ? 1 : a.id - b.id
     );
-    await this.sql.begin(async (t) => {
+    return begin(this.sql, async (t) => {
       const tx = t as unknown as Db;
       for (const g of groups) {
         const mine = g.at.map((i) => changes[i]);
         const result = await this.#apply(tx, g.room, g.id, mine, ts);
         g.at.forEach((i, j) => outcomes[i] = result[j]);
       }
+      return outcomes;
     });
-    return outcomes;
   }
 
   async #apply(

@@ -18,7 +18,7 @@ import type {
 } from "./store.ts";
 import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
 import { Batcher } from "./batcher.ts";
-import { begin } from "./transaction.ts";
+import { begin } from "./cancellable.ts";
 
 /** PostgreSQL's error code for a row a unique index refuses. */
 const UNIQUE_VIOLATION = "23505";

@@ -1,9 +1,14 @@
 import { expect } from "expect";
 import postgres from "postgres";
-import { openPostgresStore, StoreOpenError } from "./postgres.ts";
+import {
+  connect,
+  openPostgresStore,
+  PostgresStore,
+  StoreOpenError,
+} from "./postgres.ts";
 import { StoreUnavailableError } from "./store.ts";
 import type { Logger } from "@/lib/server/log.ts";
-import { migrate, MIGRATIONS } from "./postgres_schema.ts";
+import { LISTENERS_LOCK_KEY, migrate, MIGRATIONS } from "./postgres_schema.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
 /** A logger that keeps the expected outage lines out of the test output. */
@@ -285,7 +290,7 @@ Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavail
     const page = await store.history("r", 10);
     expect(page.messages.map((m) => m.text)).toEqual(["first", "held back"]);
   } finally {
-    await blocker.end();
+    await blocker.end({ timeout: 1 });
     await store.close();
   }
 });
@@ -365,7 +370,7 @@ Deno.test("postgres store - a room deletion PostgreSQL leaves waiting fails as u
     const page = await store.history("r", 10);
     expect(page.messages.map((m) => m.text)).toEqual(["kept"]);
   } finally {
-    await blocker.end();
+    await blocker.end({ timeout: 1 });
     await store.close();
   }
 });
@@ -392,7 +397,207 @@ Deno.test("postgres store - two instances recording the same look-alike skeleton
     await second;
     expect(await store.accounts.bySkeleton("ada-skeleton")).toBe("ada");
   } finally {
-    await other.end();
+    await other.end({ timeout: 1 });
+    await store.close();
+  }
+});
+
+Deno.test("postgres store - a reaction, a membership and a read mark answered unavailable at their deadline never commit afterwards", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("late_batches");
+  const store = await openStore(url, { deadlineMs: 500 });
+  const other = session(url);
+  const watcher = session(url);
+  const late = async (
+    lock: (tx: postgres.TransactionSql) => Promise<unknown>,
+    call: () => Promise<unknown>,
+  ) => {
+    const held = await holdOpen(other, lock);
+    const answer = await call().catch((e) => e);
+    expect(answer).toBeInstanceOf(StoreUnavailableError);
+    // The cancel request reaches the server on a connection of its own:
+    // the lock goes once nothing waits for it any more.
+    const until = Date.now() + 5_000;
+    while (
+      (await watcher<{ n: number }[]>`
+        SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND wait_event_type = 'Lock'`)[0]
+        .n > 0
+    ) {
+      if (Date.now() > until) throw new Error("the statement still waits");
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await held.commit();
+    // Long enough for a statement left running to commit.
+    await new Promise((r) => setTimeout(r, 1_000));
+  };
+  try {
+    await store.createRoom("r");
+    const { message } = await store.append({
+      room: "r",
+      user: "u",
+      text: "hi",
+    });
+    await store.members.add("r", { key: "a", name: "a", guest: false });
+    await store.reads.set("a", "r", 0);
+
+    await late(
+      (tx) => tx`SELECT 1 FROM messages WHERE room = 'r' FOR UPDATE`,
+      () =>
+        store.reactions.change({
+          room: "r",
+          id: message.id,
+          emoji: "👍",
+          key: "a",
+          name: "a",
+          add: true,
+        }),
+    );
+    await late(
+      (tx) => tx`SELECT 1 FROM room_member_counts WHERE room = 'r' FOR UPDATE`,
+      () => store.members.add("r", { key: "b", name: "b", guest: false }),
+    );
+    await late(
+      (tx) => tx`SELECT 1 FROM read_state WHERE key = 'a' FOR UPDATE`,
+      () => store.reads.set("a", "r", message.id),
+    );
+
+    const until = Date.now() + 10_000;
+    while (!(await store.healthy().catch(() => false))) {
+      if (Date.now() > until) throw new Error("the store did not come back");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect([...(await store.reactions.summaries("r", [message.id]))])
+      .toEqual([]);
+    expect(await store.members.get("r", "b")).toBeNull();
+    expect(await store.reads.get("a", ["r"])).toEqual(new Map([["r", 0]]));
+  } finally {
+    await watcher.end({ timeout: 1 });
+    await other.end({ timeout: 1 });
+    await store.close();
+  }
+});
+
+Deno.test("postgres store - deleting an empty room while its first message commits keeps the room and the message", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("delete_first_send");
+  const store = await openStore(url);
+  const other = session(url);
+  try {
+    await store.createRoom("r");
+    // Holds the deletion back at its first step.
+    const room = await holdOpen(
+      other,
+      (tx) => tx`SELECT 1 FROM rooms WHERE id = 'r' FOR UPDATE`,
+    );
+    const deletion = store.deleteRoom("r", { onlyIfEmpty: true });
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = await store.append({ room: "r", user: "u", text: "first" });
+    await room.commit();
+    expect(await deletion).toBe(false);
+    expect((await store.room("r"))?.id).toBe("r");
+    expect((await store.get("r", sent.message.id))?.text).toBe("first");
+  } finally {
+    await other.end({ timeout: 1 });
+    await store.close();
+  }
+});
+
+Deno.test("postgres store - a send racing a room's deletion leaves no message without its counter: the room made again takes sends", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("delete_racing_send");
+  const store = await openStore(url);
+  const other = session(url);
+  try {
+    // A big room's deletion takes a while: here a second per statement.
+    await other.unsafe(`
+      CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN PERFORM pg_sleep(1); RETURN NULL; END $$;
+      CREATE TRIGGER slow AFTER DELETE ON messages
+        FOR EACH STATEMENT EXECUTE FUNCTION slow();`);
+    await store.createRoom("r");
+    const deletion = store.deleteRoom("r");
+    await new Promise((r) => setTimeout(r, 300));
+    const sent = await store.append({ room: "r", user: "u", text: "late" });
+    expect(await deletion).toBe(true);
+    await other.unsafe(`DROP TRIGGER slow ON messages`);
+    // The send waited for the deletion: it is stored after it, counted.
+    const [left] = await other<{ messages: number; last: number | null }[]>`
+      SELECT (SELECT count(*)::int FROM messages WHERE room = 'r') AS messages,
+        (SELECT last_id::int FROM room_counters WHERE room = 'r') AS last`;
+    expect(left).toEqual({ messages: 1, last: sent.message.id });
+    await store.createRoom("r");
+    const next = await store.append({ room: "r", user: "u", text: "again" });
+    expect(next.message.id).toBe(sent.message.id + 1);
+  } finally {
+    await other.end({ timeout: 1 });
+    await store.close();
+  }
+});
+
+Deno.test("postgres store - a send still committing when its room is deleted is deleted with it, not shown in the room made again", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("delete_committing_send");
+  const store = await openStore(url);
+  const other = session(url);
+  try {
+    await store.createRoom("r");
+    // A bus registering holds this lock for a moment; a send's commit
+    // waits for it after writing its rows.
+    const registering = await holdOpen(
+      other,
+      (tx) =>
+        tx`SELECT pg_advisory_xact_lock(${LISTENERS_LOCK_KEY.toString()}::bigint)`,
+    );
+    const send = store.append({ room: "r", user: "u", text: "old secret" });
+    await new Promise((r) => setTimeout(r, 300));
+    const deletion = store.deleteRoom("r");
+    await new Promise((r) => setTimeout(r, 300));
+    await registering.commit();
+    expect((await send).message.id).toBe(1);
+    expect(await deletion).toBe(true);
+    await store.createRoom("r");
+    const page = await store.history("r", 10);
+    expect(page.messages).toEqual([]);
+  } finally {
+    await other.end({ timeout: 1 });
+    await store.close();
+  }
+});
+
+Deno.test("postgres store - a database host that stops resolving is an outage: sends are unavailable, the store unhealthy, one line logged", async () => {
+  // `.invalid` never resolves (RFC 2606), as a host name gone in a DNS
+  // failover does not.
+  const url = "postgres://chat@db-failover.invalid:5432/chat";
+  const lines: string[] = [];
+  const line = (level: string) => (message: string) =>
+    lines.push(`${level} ${message}`);
+  const store = new PostgresStore(connect(url, 2), {
+    url,
+    historyLimit: 100,
+    logger: {
+      error: line("error"),
+      warn: line("warn"),
+      info: line("info"),
+      debug: () => {},
+    } as unknown as Logger,
+  });
+  try {
+    const sends = await Promise.allSettled(
+      [1, 2, 3].map((i) =>
+        store.append({ room: "r", user: "u", text: `message ${i}` })
+      ),
+    );
+    for (const send of sends) {
+      expect(send.status).toBe("rejected");
+      expect((send as PromiseRejectedResult).reason).toBeInstanceOf(
+        StoreUnavailableError,
+      );
+    }
+    expect(await store.healthy()).toBe(false);
+    expect(lines.length).toBe(1);
+    expect(lines[0]).toMatch(/^error PostgreSQL at .* unreachable/);
+  } finally {
     await store.close();
   }
 });

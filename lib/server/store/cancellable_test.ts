@@ -1,6 +1,6 @@
 import { expect } from "expect";
 import postgres from "postgres";
-import { begin, TransactionCancelledError } from "./transaction.ts";
+import { begin, TransactionCancelledError } from "./cancellable.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
 /** Runs `body` against a fresh database holding an empty table `t (n int)`. */
@@ -23,7 +23,7 @@ async function rows(sql: postgres.Sql): Promise<number[]> {
   return found.map((r) => r.n);
 }
 
-Deno.test("transaction - runs and commits like sql.begin when not cancelled", () =>
+Deno.test("cancellable - runs and commits like sql.begin when not cancelled", () =>
   withTable("tx_plain", async (sql) => {
     const result = await begin(sql, async (tx) => {
       await tx`INSERT INTO t VALUES (1)`;
@@ -34,7 +34,7 @@ Deno.test("transaction - runs and commits like sql.begin when not cancelled", ()
     expect(await rows(sql)).toEqual([1, 2]);
   }));
 
-Deno.test("transaction - cancel stops the statement in flight and rolls back what came before", () =>
+Deno.test("cancellable - cancel stops the statement in flight and rolls back what came before", () =>
   withTable("tx_flight", async (sql) => {
     const started = Date.now();
     const transaction = begin(sql, async (tx) => {
@@ -50,7 +50,7 @@ Deno.test("transaction - cancel stops the statement in flight and rolls back wha
     expect(await rows(sql)).toEqual([]);
   }));
 
-Deno.test("transaction - a statement made after cancel is refused and nothing commits", () =>
+Deno.test("cancellable - a statement made after cancel is refused and nothing commits", () =>
   withTable("tx_between", async (sql) => {
     let resume!: () => void;
     const paused = new Promise<void>((r) => resume = r);
