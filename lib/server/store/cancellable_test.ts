@@ -1,6 +1,10 @@
 import { expect } from "expect";
 import postgres from "postgres";
-import { begin, TransactionCancelledError } from "./cancellable.ts";
+import {
+  begin,
+  cancellable,
+  TransactionCancelledError,
+} from "./cancellable.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
 /** Runs `body` against a fresh database holding an empty table `t (n int)`. */
@@ -72,4 +76,24 @@ Deno.test("cancellable - a statement made after cancel is refused and nothing co
     // The connection went back to the pool usable.
     await sql`INSERT INTO t VALUES (3)`;
     expect(await rows(sql)).toEqual([3]);
+  }));
+
+Deno.test("cancellable - cancel stops a statement of the pool in flight and refuses the next", () =>
+  withTable("pool_flight", async (sql) => {
+    let reached!: () => void;
+    const sleeping = new Promise<void>((r) => reached = r);
+    const work = cancellable(sql, async (pool) => {
+      const asleep = pool`SELECT pg_sleep(30)`;
+      reached();
+      await asleep.catch(() => {});
+      await pool`INSERT INTO t VALUES (1)`;
+    });
+    await sleeping;
+    await new Promise((r) => setTimeout(r, 300));
+    const started = Date.now();
+    work.cancel();
+    const error = await work.catch((e) => e);
+    expect(error).toBeInstanceOf(TransactionCancelledError);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect(await rows(sql)).toEqual([]);
   }));
