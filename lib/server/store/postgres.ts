@@ -47,7 +47,7 @@ import type {
 } from "./store.ts";
 import { prefixEnd, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
-import { deadline, DEADLINE_MS } from "./deadline.ts";
+import { deadline, DEADLINE_MS, DeadlineError } from "./deadline.ts";
 import { guardOrphanedErrors } from "./postgres_orphans.ts";
 import { isConnectionError } from "./postgres_errors.ts";
 import { PgThreads } from "./postgres_threads.ts";
@@ -93,6 +93,11 @@ const MAX_BATCH = 200;
 const PRUNE_EVERY = 100;
 /** Longest wait between reconnection probes. */
 const MAX_BACKOFF_MS = 2000;
+/**
+ * How long the `SELECT 1` asked after a call passed its deadline may take
+ * before PostgreSQL counts as unreachable.
+ */
+const LATE_CHECK_MS = 2000;
 
 /** The URL without its password, for messages. */
 export function redactUrl(url: string): string {
@@ -222,6 +227,8 @@ export class PostgresStore implements Store {
   #closed = false;
   /** Set while PostgreSQL is unreachable; cleared by the probe. */
   #down?: { since: number; probe: Promise<void> };
+  /** Whether a call past its deadline is being checked (see `#late`). */
+  #checking = false;
 
   /** Wraps an open, migrated pool. */
   constructor(sql: Db, options: Omit<PostgresStoreOptions, "poolSize">) {
@@ -264,11 +271,33 @@ export class PostgresStore implements Store {
       return await deadline(p, this.#deadlineMs);
     } catch (error) {
       if (!isConnectionError(error)) throw error;
-      this.#outage(error);
+      if (error instanceof DeadlineError) this.#late(error);
+      else this.#outage(error);
       throw new StoreUnavailableError(`PostgreSQL is unreachable: ${error}`, {
         cause: error,
       });
     }
+  }
+
+  /**
+   * A call got no answer by its deadline. PostgreSQL may be gone (a
+   * connection left half-open, a crash-restart) or the statement merely
+   * slow (waiting on a lock, say): a `SELECT 1` tells which, and only the
+   * first is an outage. A slow statement refuses no other send.
+   */
+  #late(error: DeadlineError): void {
+    if (this.#down || this.#closed || this.#checking) return;
+    this.#checking = true;
+    deadline(this.sql`SELECT 1`, Math.min(this.#deadlineMs, LATE_CHECK_MS))
+      .then(
+        () =>
+          this.#log.warn(
+            "a statement got no answer within {ms} ms and was cancelled; PostgreSQL at {target} answers, so it was slow, not unreachable",
+            { ms: this.#deadlineMs, target: this.#target },
+          ),
+        () => this.#outage(error),
+      )
+      .finally(() => this.#checking = false);
   }
 
   #outage(error: unknown): void {

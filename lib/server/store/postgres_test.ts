@@ -601,3 +601,53 @@ Deno.test("postgres store - a database host that stops resolving is an outage: s
     await store.close();
   }
 });
+
+Deno.test("postgres store - a statement slow past its deadline (a lock) fails alone: no outage, other sends go on, one warning", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("slow_not_down");
+  const lines: string[] = [];
+  const line = (level: string) => (message: string) =>
+    lines.push(`${level} ${message}`);
+  const store = await openStore(url, {
+    deadlineMs: 500,
+    logger: {
+      error: line("error"),
+      warn: line("warn"),
+      info: line("info"),
+      debug: () => {},
+    } as unknown as Logger,
+  });
+  const other = session(url);
+  try {
+    const { message } = await store.append({ room: "r", user: "u", text: "a" });
+    const lock = await holdOpen(
+      other,
+      (tx) => tx`SELECT 1 FROM messages WHERE room = 'r' FOR UPDATE`,
+    );
+    const slow = await store.reactions.change({
+      room: "r",
+      id: message.id,
+      emoji: "👍",
+      key: "u",
+      name: "u",
+      add: true,
+    }).catch((e) => e);
+    expect(slow).toBeInstanceOf(StoreUnavailableError);
+    // Sends to other rooms are not refused meanwhile.
+    const other_room = await store.append({ room: "s", user: "u", text: "b" });
+    expect(other_room.message.id).toBe(1);
+    const until = Date.now() + 5_000;
+    while (!lines.some((l) => l.startsWith("warn"))) {
+      if (Date.now() > until) throw new Error(`no warning: ${lines}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(await store.healthy()).toBe(true);
+    expect(lines).toEqual([
+      expect.stringMatching(/^warn a statement got no answer within/),
+    ]);
+    await lock.commit();
+  } finally {
+    await other.end({ timeout: 1 });
+    await store.close();
+  }
+});
