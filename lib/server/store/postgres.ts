@@ -242,7 +242,7 @@ export class PostgresStore implements Store {
     this.accounts = new PgAccounts(sql, guard);
     this.sessions = new PgSessions(sql, guard);
     this.names = new PgNameClaims(sql, guard, this.#now);
-    this.bans = new PgBans(sql, guard);
+    this.bans = new PgBans(sql, guard, this.#now);
     this.roles = new PgRoles(sql, guard);
     this.members = new PgMembers(sql, guard, this.#now);
     this.reads = new PgReads(sql, guard);

@@ -20,6 +20,13 @@ import { nameKey } from "@/lib/server/chat/name_skeleton.ts";
 import { Batcher } from "./batcher.ts";
 import { begin } from "./cancellable.ts";
 
+/** How long the row of a lapsed name hold stays before it is deleted. */
+const LAPSED_KEEP_MS = 60 * 60_000;
+/** How often lapsed name holds are looked for. */
+const PRUNE_EVERY_MS = 60_000;
+/** Rows of lapsed holds deleted at most at a time. */
+const PRUNE_LIMIT = 1000;
+
 /** PostgreSQL's error code for a row a unique index refuses. */
 const UNIQUE_VIOLATION = "23505";
 
@@ -148,6 +155,7 @@ const MAX_HOLD_OPS = 500;
  */
 export class PgNameClaims implements NameClaims {
   readonly #writes: Batcher<HoldOp, boolean>;
+  #prunedAt = -Infinity;
 
   /** Creates the holds over the pool. */
   constructor(
@@ -203,7 +211,20 @@ export class PgNameClaims implements NameClaims {
       names.add(op.key);
     }
     results.push(...await this.#apply(run));
+    // A lapsed hold counts as none: its row can go (KV lets it expire).
+    await this.#pruneIfDue().catch(() => {});
     return results;
+  }
+
+  /** Deletes rows of holds long lapsed, at most once a minute. */
+  async #pruneIfDue(): Promise<void> {
+    const now = this.now();
+    if (now - this.#prunedAt < PRUNE_EVERY_MS) return;
+    this.#prunedAt = now;
+    await this.guard(this.sql`
+      DELETE FROM name_holds WHERE name IN (
+        SELECT name FROM name_holds WHERE until < ${now - LAPSED_KEEP_MS}
+        LIMIT ${PRUNE_LIMIT})`);
   }
 
   /** Applies ops on distinct names in one statement. */
@@ -241,10 +262,19 @@ export class PgNameClaims implements NameClaims {
 /** Bans in `bans`, keyed by room and user. */
 export class PgBans implements BanRecords {
   /** Creates the records over the pool. */
-  constructor(readonly sql: Db, readonly guard: Guard) {}
+  constructor(
+    readonly sql: Db,
+    readonly guard: Guard,
+    readonly now: () => number = Date.now,
+  ) {}
 
   async put(ban: Ban): Promise<void> {
+    // Bans that ended go as a new one comes (KV lets them expire).
     await this.guard(this.sql`
+      WITH ended AS (
+        DELETE FROM bans WHERE until <= ${this.now()}
+          AND NOT (room = ${ban.room} AND user_name = ${ban.user})
+      )
       INSERT INTO bans (room, user_name, until)
       VALUES (${ban.room}, ${ban.user}, ${ban.until})
       ON CONFLICT (room, user_name) DO UPDATE

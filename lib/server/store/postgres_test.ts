@@ -651,3 +651,34 @@ Deno.test("postgres store - a statement slow past its deadline (a lock) fails al
     await store.close();
   }
 });
+
+Deno.test("postgres store - rows of lapsed name holds and ended bans are deleted, as KV lets them expire", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("lapsed_rows");
+  const store = await openStore(url);
+  const admin = session(url);
+  try {
+    const now = Date.now();
+    await admin`INSERT INTO name_holds (name, holder, until)
+      VALUES ('long-gone', 'h1', 1), ('lapsed-just-now', 'h2', ${now - 1_000})`;
+    await admin`INSERT INTO bans (room, user_name, until)
+      VALUES ('r', 'served', 1), ('r', 'serving', ${now + 60_000})`;
+    expect(await store.names.claim("newcomer", "h3", 60_000)).toBe(true);
+    await store.bans.put({ room: "r", user: "new", until: now + 60_000 });
+    const holds = await admin<{ holder: string }[]>`
+      SELECT holder FROM name_holds ORDER BY holder`;
+    // A hold that lapsed a moment ago stays a while (clocks of instances
+    // differ); one long lapsed is gone.
+    expect(holds.map((h) => h.holder)).toEqual(["h2", "h3"]);
+    const bans = await admin<{ user_name: string }[]>`
+      SELECT user_name FROM bans ORDER BY user_name`;
+    expect(bans.map((b) => b.user_name)).toEqual(["new", "serving"]);
+    expect((await store.bans.active(now)).map((b) => b.user)).toEqual([
+      "new",
+      "serving",
+    ]);
+  } finally {
+    await admin.end({ timeout: 1 });
+    await store.close();
+  }
+});
