@@ -202,6 +202,41 @@ Deno.test("limits - with the defaults a fast typist pasting lines is never limit
   });
 });
 
+Deno.test("limits - room quotas hold against a burst: creates sent all at once from many sockets", async () => {
+  await withServer({
+    MAX_ROOMS_PER_USER: "1",
+    MAX_ROOMS: "8",
+    MAX_CONNECTIONS_PER_IP: "100",
+  }, async (s) => {
+    const makers = await Promise.all(
+      Array.from({ length: 20 }, async (_, i) => {
+        const c = new Client(wsUrl(s, `/ws?name=burst${i}`));
+        await c.next("welcome");
+        return c;
+      }),
+    );
+    // All at once: none waits for an answer before the next is sent.
+    makers.forEach((c, i) => c.send({ type: "create", room: `burst-${i}` }));
+    const answers = await Promise.all(
+      makers.map((c, i) =>
+        c.until(() =>
+          c.of("room").find((f) =>
+            (f.room as { id: string }).id === `burst-${i}`
+          ) ??
+            c.of("error").find((f) =>
+              (f.frame as { type?: string })?.type === "create"
+            )
+        )
+      ),
+    );
+    const created = answers.filter((a) => a.type === "room").length;
+    // One address: 3 × MAX_ROOMS_PER_USER, whatever the names.
+    expect(created).toBe(3);
+    expect(answers.filter((a) => a.code === "room_limit").length).toBe(17);
+    await Promise.all(makers.map((c) => c.close()));
+  });
+});
+
 Deno.test("limits - room quotas hold per address across guest names, and in total", async () => {
   await withServer({ MAX_ROOMS_PER_USER: "1", MAX_ROOMS: "6" }, async (s) => {
     // One address, many guest names: at most 3 × MAX_ROOMS_PER_USER rooms.

@@ -29,6 +29,8 @@ export interface RoomFacts {
 export class Rooms {
   /** Every room's id, with its facts once known (a new room's are read lazily). */
   readonly #ids = new Map<string, RoomFacts | undefined>();
+  /** The last creation in line (see `create`). */
+  #creating: Promise<void> = Promise.resolve();
 
   private constructor(
     readonly config: Config,
@@ -113,13 +115,28 @@ export class Rooms {
   /**
    * Creates a room; refuses duplicates and users over their room quota.
    * Private rooms are made by accounts only: an owner must be able to
-   * invite, and guests never moderate.
+   * invite, and guests never moderate. Creations on this instance take
+   * turns: otherwise a burst of them (one account's tabs, many guests of
+   * one address) would all pass the quota checks before any was stored.
    */
-  async create(
+  create(
     user: PresenceUser,
     room: string,
     address?: string,
     kind: "public" | "private" = "public",
+  ): Promise<void> {
+    const made = this.#creating.then(() =>
+      this.#create(user, room, address, kind)
+    );
+    this.#creating = made.catch(() => {});
+    return made;
+  }
+
+  async #create(
+    user: PresenceUser,
+    room: string,
+    address: string | undefined,
+    kind: "public" | "private",
   ): Promise<void> {
     if (!ROOM_ID.test(room)) {
       throw new ChatError("invalid_frame", "Invalid room id");
