@@ -115,6 +115,33 @@ Deno.test("limits - over the message rate: rate_limited errors, nothing stored; 
   });
 });
 
+for (
+  const [kind, frame] of [
+    ["pings", JSON.stringify({ type: "ping" })],
+    ["frames that are not JSON", "{"],
+    ["frames the schema refuses", JSON.stringify({ type: "send", room: "x" })],
+  ] as const
+) {
+  Deno.test(`limits - ${kind} spend the message budget too: a flood of them is answered rate_limited, then closed 1008`, async () => {
+    await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "1" }, async (s) => {
+      const c = await joined(s, "flooder");
+      let open = true;
+      c.closed.then(() => open = false);
+      // One frame in flight at a time, so the close frame isn't lost to a reset.
+      for (let i = 0; open && i < 80; i++) {
+        const before = c.frames.length;
+        c.send(frame);
+        await c.until(() => !open || c.frames.length > before || undefined);
+      }
+      expect(c.of("error").some((e) => e.code === "rate_limited")).toBe(true);
+      expect(await c.closed).toEqual({
+        code: 1008,
+        reason: "Rate limit exceeded repeatedly",
+      });
+    });
+  });
+}
+
 Deno.test("limits - the original endpoint drops messages over the rate", async () => {
   await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "2" }, async (s) => {
     const reader = new Client(wsUrl(s, "/ws/general/reader"));

@@ -134,21 +134,15 @@ export function serveV1(
       return chat.drop(client, code, reason);
     }
     const parsed = parseClientFrame(admitted.text);
-    if (!parsed.ok) {
-      chat.metrics.errors.inc();
-      return reply(parsed.error);
-    }
-    const frame = parsed.frame;
-    if (frame.type === "ping") {
-      return reply({ type: "pong", serverTime: Date.now() });
-    }
+    const frame = parsed.ok ? parsed.frame : undefined;
     // Joining, viewing and reading have a budget of their own: a client
     // joining its rooms at start must not eat its message budget or count
-    // as abuse.
-    const isMembership = frame.type === "join" || frame.type === "leave" ||
-      frame.type === "view" || frame.type === "members" ||
-      frame.type === "read" || frame.type === "reactions" ||
-      frame.type === "pins";
+    // as abuse. Every other frame spends from the message budget, pings and
+    // frames that don't parse included: answering them costs as much.
+    const isMembership = frame?.type === "join" || frame?.type === "leave" ||
+      frame?.type === "view" || frame?.type === "members" ||
+      frame?.type === "read" || frame?.type === "reactions" ||
+      frame?.type === "pins";
     const spent = isMembership
       ? (joins.take() ? "ok" : "limited")
       : guard.spend();
@@ -161,10 +155,17 @@ export function serveV1(
         type: "error",
         code: "rate_limited",
         message: ERROR_CODES.rate_limited,
-        frame: frameRef(frame),
+        ...(frame ? { frame: frameRef(frame) } : {}),
       });
     }
-    handle(client, frame);
+    if (!parsed.ok) {
+      chat.metrics.errors.inc();
+      return reply(parsed.error);
+    }
+    if (parsed.frame.type === "ping") {
+      return reply({ type: "pong", serverTime: Date.now() });
+    }
+    handle(client, parsed.frame);
   };
 
   socket.onmessage = (event) => {
