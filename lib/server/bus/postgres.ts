@@ -260,6 +260,16 @@ export class PostgresBus implements Bus {
       "lost the PostgreSQL listening connection; reconnecting with backoff",
     );
     listener.end({ timeout: 0 }).catch(() => {});
+    this.#relisten();
+  }
+
+  /**
+   * Listens again with backoff, registers, and emits `resync`. A listener
+   * lost again meanwhile (while registering waits for the lock, say) finds
+   * this loop running and starts none: the loop itself goes on until it
+   * ends listening, and if it was lost as the loop ended, it starts again.
+   */
+  #relisten(): void {
     this.#relistening ??= (async () => {
       for (let attempt = 0; !this.#closed; attempt++) {
         const wait = Math.min(50 * 2 ** attempt, MAX_BACKOFF_MS);
@@ -268,7 +278,7 @@ export class PostgresBus implements Bus {
         try {
           await this.#listen();
           await this.#register();
-          break;
+          if (this.#listening) break;
         } catch {
           // Still down: logged once already. A listener opened before the
           // registration failed goes too, or once the next attempt listens
@@ -280,7 +290,10 @@ export class PostgresBus implements Bus {
       this.#log.info("listening on PostgreSQL again; resyncing");
       this.#emit({ kind: "resync" });
       await this.#beat();
-    })().finally(() => this.#relistening = undefined);
+    })().finally(() => {
+      this.#relistening = undefined;
+      if (!this.#closed && !this.#listening) this.#relisten();
+    });
   }
 
   /**
@@ -427,6 +440,15 @@ export class PostgresBus implements Bus {
   }
 
   /** Whether the listening connection is up and the last heartbeat is recent. */
+  /**
+   * True while this bus listens to no one (its listening connection lost
+   * and not back yet): the hub then reads its rooms' new messages from the
+   * store every second, so chat with the other instances goes on.
+   */
+  degraded(): boolean {
+    return !this.#closed && !this.#listening;
+  }
+
   healthy(): Promise<boolean> {
     return Promise.resolve(
       !this.#closed && this.#listening &&

@@ -379,6 +379,95 @@ Deno.test("postgres bus - relistening whose registration fails closes that liste
   }
 });
 
+Deno.test("postgres bus - a listener lost again while relistening registers is listened again, not left deaf", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_lost_twice");
+  const admin = postgres(url, { max: 2, onnotice: () => {} });
+  const listener = async () =>
+    (await admin<{ pid: number; query: string }[]>`
+      SELECT pid, query FROM pg_stat_activity
+      WHERE datname = current_database()
+        AND application_name = ${LISTENER_NAME}`)[0];
+  const terminate = (pid: number) => admin`SELECT pg_terminate_backend(${pid})`;
+  const a = await recording(url, { instanceId: "a", deadlineMs: 5_000 });
+  let b: Awaited<ReturnType<typeof recording>> | undefined;
+  try {
+    // Registration waits for this lock, as for a commit in flight.
+    let release!: () => void;
+    const held = new Promise<void>((r) => release = r);
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => locked = r);
+    const holder = admin.begin(async (tx) => {
+      await tx`SELECT pg_advisory_xact_lock(${LISTENERS_LOCK_KEY.toString()}::bigint)`;
+      locked();
+      await held;
+    });
+    await isLocked;
+    const first = await listener();
+    await terminate(first.pid);
+    // The new listener has listened and now waits to register: lose it too.
+    const second = await until(async () => {
+      const l = await listener();
+      return l?.pid !== first.pid && l?.query.startsWith("LISTEN")
+        ? l
+        : undefined;
+    }, { what: "a new listener", ms: 10_000 });
+    await terminate(second.pid);
+    await new Promise((r) => setTimeout(r, 300));
+    release();
+    await holder;
+    await until(() => a.bus.healthy(), { what: "listening", ms: 15_000 });
+    b = await recording(url, { instanceId: "b" });
+    await b.bus.publish({ kind: "room", room: "heard" });
+    await until(
+      () => a.events.some((e) => e.kind === "room" && e.room === "heard"),
+      { what: "b's event at a" },
+    );
+  } finally {
+    await a.bus.close();
+    await b?.bus.close();
+    await admin.end({ timeout: 1 });
+  }
+});
+
+Deno.test("postgres bus - while it can't listen it says so (degraded), so its hub reads the store; listening again it stops", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_degraded");
+  let refuse = false;
+  const proxy = tcpProxy(
+    pg.port,
+    (chunk) =>
+      refuse && new TextDecoder().decode(chunk).includes(LISTENER_NAME)
+        ? "end"
+        : "forward",
+  );
+  const proxied = new URL(url);
+  proxied.port = String(proxy.port);
+  const admin = postgres(url, { max: 1, onnotice: () => {} });
+  const a = await recording(proxied.href, { instanceId: "a" });
+  try {
+    expect(a.bus.degraded()).toBe(false);
+    // The listener goes, and can't come back: new listening connections
+    // are cut as they start, while the pool's stay up.
+    refuse = true;
+    await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+      WHERE datname = current_database()
+        AND application_name = ${LISTENER_NAME}`;
+    await until(() => a.bus.degraded(), { what: "degraded" });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(a.bus.degraded()).toBe(true);
+    refuse = false;
+    await until(() => !a.bus.degraded(), { what: "listening", ms: 10_000 });
+    await until(() => a.events.some((e) => e.kind === "resync"), {
+      what: "a resync",
+    });
+  } finally {
+    await a.bus.close();
+    await admin.end({ timeout: 1 });
+    proxy.close();
+  }
+});
+
 /**
  * A TCP proxy to `port` that can make the connections which sent `LISTEN`
  * so far go silent both ways while staying open, as when a network path
