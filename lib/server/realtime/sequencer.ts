@@ -19,6 +19,9 @@ export interface MessageSource {
   range(room: string, after: number, upTo?: number): Promise<ChatMessage[]>;
 }
 
+/** The longest wait before a failed read is tried again. */
+const RETRY_MAX_MS = 30_000;
+
 /** Options of {@link Sequencer}. */
 export interface SequencerOptions {
   /** The room whose messages are sequenced. */
@@ -41,6 +44,12 @@ export class Sequencer {
   /** Messages that arrived ahead of a gap, or before the last id was known. */
   readonly #held = new Map<number, ChatMessage>();
   #gapTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A read again after a failed one (see `#retry`). */
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Whether the read to come again reads to the end (a catch-up). */
+  #retryToEnd = false;
+  /** Reads failed in a row. */
+  #failures = 0;
   /** The read of the last id in flight, shared by {@link ready}'s callers. */
   #loading: Promise<void> | undefined;
   #closed = false;
@@ -103,6 +112,8 @@ export class Sequencer {
     this.#closed = true;
     clearTimeout(this.#gapTimer);
     this.#gapTimer = undefined;
+    clearTimeout(this.#retryTimer);
+    this.#retryTimer = undefined;
   }
 
   #deliver(message: ChatMessage): void {
@@ -141,15 +152,40 @@ export class Sequencer {
     const upTo = toEnd ? undefined : newest - 1;
     this.#o.source.range(room, this.#lastId, upTo).then((missing) => {
       if (this.#closed) return;
+      this.#failures = 0;
       for (const m of missing) {
         if (m.id > this.#lastId) this.#held.set(m.id, m);
       }
       this.#flush();
-    }).catch((e) =>
-      this.#o.log.error("filling a gap in {room} failed: {error}", {
-        room,
-        error: String(e),
-      })
+    }).catch((e) => {
+      if (this.#closed) return;
+      // Logged once a run of failures (a store outage fails every room).
+      if (this.#failures++ === 0) {
+        this.#o.log.error(
+          "filling a gap in {room} failed, trying again: {error}",
+          { room, error: String(e) },
+        );
+      }
+      this.#retry(toEnd);
+    });
+  }
+
+  /**
+   * Reads again after a failed read, with backoff: in a quiet room nothing
+   * else would ask, and what was missed would wait for the next message.
+   */
+  #retry(toEnd: boolean): void {
+    this.#retryToEnd ||= toEnd;
+    if (this.#retryTimer !== undefined) return;
+    const wait = Math.min(
+      RETRY_MAX_MS,
+      this.#o.gapWaitMs * 2 ** Math.min(this.#failures, 16),
     );
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      const toEnd = this.#retryToEnd;
+      this.#retryToEnd = false;
+      this.#fill(toEnd);
+    }, wait);
   }
 }

@@ -150,3 +150,42 @@ Deno.test("sequencer - subscribers arriving together read the last id once; a fa
   expect(lastIdReads).toBe(2);
   seq.close();
 });
+
+/** Messages 1..3 stored, the last id read as 1; the first `failures` reads fail. */
+function flakySource(failures: number): MessageSource {
+  const all = [msg(1), msg(2), msg(3)];
+  return {
+    lastId: () => Promise.resolve(1),
+    range(_room, after, upTo = Number.MAX_SAFE_INTEGER) {
+      if (failures-- > 0) return Promise.reject(new Error("store away"));
+      return Promise.resolve(all.filter((m) => m.id > after && m.id <= upTo));
+    },
+  };
+}
+
+Deno.test("sequencer - a failed read to fill a gap is tried again, with backoff, until it succeeds", () =>
+  withClock(async (clock) => {
+    const { seq, delivered } = sequencer(flakySource(2));
+    await seq.ready();
+    seq.push(msg(3)); // 2 is missing: read after the gap wait
+    await clock.tickAsync(100);
+    expect(delivered).toEqual([]);
+    expect(seq.held).toBe(1);
+    // No other message comes (a quiet room): the read is tried again.
+    await clock.tickAsync(10_000);
+    expect(delivered).toEqual([2, 3]);
+    expect(seq.held).toBe(0);
+    seq.close();
+  }));
+
+Deno.test("sequencer - a failed catch-up (after a resync) is tried again until it succeeds", () =>
+  withClock(async (clock) => {
+    const { seq, delivered } = sequencer(flakySource(1));
+    await seq.ready();
+    seq.catchUp();
+    await clock.tickAsync(0);
+    expect(delivered).toEqual([]);
+    await clock.tickAsync(10_000);
+    expect(delivered).toEqual([2, 3]);
+    seq.close();
+  }));
