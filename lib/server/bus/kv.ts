@@ -15,6 +15,7 @@
  */
 import { type Bus, type BusEvent, Subscribers, wireEvent } from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
+import { Republisher } from "./republisher.ts";
 
 /** Options of {@link KvBus}. */
 export interface KvBusOptions {
@@ -50,6 +51,8 @@ export class KvBus implements Bus {
   #timers: ReturnType<typeof setInterval>[] = [];
   #healthy = true;
   #closed = false;
+  /** Message events whose publishing failed, published again later. */
+  readonly #again = new Republisher((event) => this.publish(event));
   /** Events waiting to be appended, per shard. */
   readonly #outbox: { event: BusEvent; done: () => void }[][] = [];
   readonly #ownsKv: boolean;
@@ -112,6 +115,7 @@ export class KvBus implements Bus {
       await new Promise((r) => setTimeout(r, 5));
     }
     this.#closed = true;
+    this.#again.close();
     this.#timers.forEach(clearInterval);
     await this.#watch?.cancel().catch((e) => this.#fail("closing", e));
     await this.#reading;
@@ -228,7 +232,10 @@ export class KvBus implements Bus {
             shard,
           },
         );
-        for (const e of events) this.#emit(e);
+        for (const e of events) {
+          this.#emit(e);
+          this.#again.failed(e);
+        }
       }
       queue.splice(0, batch.length);
       for (const b of batch) b.done();

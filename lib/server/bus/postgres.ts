@@ -60,6 +60,7 @@ import {
 } from "@/lib/server/store/postgres_schema.ts";
 import { deadline, DEADLINE_MS } from "@/lib/server/store/deadline.ts";
 import { begin } from "@/lib/server/store/cancellable.ts";
+import { Republisher } from "./republisher.ts";
 import { utf8Length } from "@/lib/shared/protocol.ts";
 
 /** Options of {@link PostgresBus.connect}. */
@@ -157,6 +158,8 @@ export class PostgresBus implements Bus {
   #packs = 0;
   #listener?: Db;
   #listening = false;
+  /** Message events whose notification failed, notified again later. */
+  readonly #again = new Republisher((event) => this.publish(event));
   #relistening?: Promise<void>;
   #timer?: ReturnType<typeof setInterval>;
   #beating?: Promise<void>;
@@ -414,11 +417,13 @@ export class PostgresBus implements Bus {
       // One unanswered statement must not hold back the events behind it.
       await deadline(send(), this.#deadlineMs);
     } catch (error) {
-      // The store has them already; other instances catch up on resync.
+      // Delivered here when published; messages go to the others again
+      // later (see `republisher.ts`).
       this.#log.warn(
-        "publishing {n} events failed, delivered locally only: {error}",
+        "publishing {n} events failed, delivered locally only for now: {error}",
         { n: items.length, error: String(error) },
       );
+      for (const item of items) this.#again.failed(item.event);
     }
     for (const item of items) item.done();
   }
@@ -462,6 +467,7 @@ export class PostgresBus implements Bus {
     // Events published just before (a hub's goodbye) still go out.
     while (this.#sending) await new Promise((r) => setTimeout(r, 5));
     this.#closed = true;
+    this.#again.close();
     clearInterval(this.#timer);
     await this.#beating;
     this.#subscribers.clear();

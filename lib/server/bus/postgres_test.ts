@@ -468,6 +468,46 @@ Deno.test("postgres bus - while it can't listen it says so (degraded), so its hu
   }
 });
 
+Deno.test("postgres bus - a message whose NOTIFY failed reaches the others later all the same", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_notify_failed");
+  // Cuts a's pool connection as it notifies message 2, once.
+  let cut = false;
+  const proxy = tcpProxy(pg.port, (chunk) => {
+    if (cut && new TextDecoder().decode(chunk).includes("cut-me")) {
+      cut = false;
+      return "end";
+    }
+    return "forward";
+  });
+  const proxied = new URL(url);
+  proxied.port = String(proxy.port);
+  const a = await recording(proxied.href, { instanceId: "a" });
+  const b = await recording(url, { instanceId: "b" });
+  const heard = (id: number) =>
+    b.events.some((e) => e.kind === "message" && e.message.id === id);
+  try {
+    const message = (id: number) => ({
+      id,
+      room: "quiet",
+      user: "ann",
+      text: id === 2 ? "cut-me" : `m${id}`,
+      ts: id,
+    });
+    await a.bus.publish({ kind: "message", message: message(1) });
+    await until(() => heard(1), { what: "message 1 at b" });
+    cut = true;
+    await a.bus.publish({ kind: "message", message: message(2) });
+    expect(cut).toBe(false);
+    // Nothing else is sent in the room: message 2 comes on its own.
+    await until(() => heard(2), { what: "message 2 at b", ms: 10_000 });
+  } finally {
+    await a.bus.close();
+    await b.bus.close();
+    proxy.close();
+  }
+});
+
 /**
  * A TCP proxy to `port` that can make the connections which sent `LISTEN`
  * so far go silent both ways while staying open, as when a network path

@@ -13,6 +13,7 @@
 import { createClient } from "redis";
 import { type Bus, type BusEvent, parseJson, Subscribers } from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
+import { Republisher } from "./republisher.ts";
 
 /** Options of {@link RedisBus.connect}. */
 export interface RedisBusOptions {
@@ -69,6 +70,8 @@ export class RedisBus implements Bus {
   #lastBeat = 0;
   #lost = false;
   #closed = false;
+  /** Message events whose publishing failed, published again later. */
+  readonly #again = new Republisher((event) => this.publish(event));
   /** Set once first connected; before that, connecting gives up at {@link #giveUpAt}. */
   #started = false;
   readonly #giveUpAt: number;
@@ -132,7 +135,9 @@ export class RedisBus implements Bus {
     try {
       await this.#cmd.publish(CHANNEL, JSON.stringify(event));
     } catch (error) {
-      // The store has it already; other instances catch up on resync.
+      // Delivered here now; a message goes to the others again later (see
+      // `republisher.ts`).
+      this.#again.failed(event);
       this.#log.warn(
         "publishing a {kind} event failed, delivering locally: {error}",
         {
@@ -165,6 +170,7 @@ export class RedisBus implements Bus {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#again.close();
     clearInterval(this.#timer);
     await this.#beating;
     this.#subscribers.clear();
