@@ -14,6 +14,7 @@ import { createClient } from "redis";
 import { type Bus, type BusEvent, parseJson, Subscribers } from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { Republisher } from "./republisher.ts";
+import { deadline } from "@/lib/server/store/deadline.ts";
 
 /** Options of {@link RedisBus.connect}. */
 export interface RedisBusOptions {
@@ -70,6 +71,9 @@ export class RedisBus implements Bus {
   #lastBeat = 0;
   #lost = false;
   #closed = false;
+  /** Whether the subscriber connection is being asked to answer. */
+  #probing = false;
+  readonly #commandTimeoutMs: number;
   /** Message events whose publishing failed, published again later. */
   readonly #again = new Republisher((event) => this.publish(event));
   /** Set once first connected; before that, connecting gives up at {@link #giveUpAt}. */
@@ -82,9 +86,10 @@ export class RedisBus implements Bus {
     this.#log = options.logger ?? logger("bus");
     this.#subscribers = new Subscribers(this.#log);
     this.#giveUpAt = Date.now() + (options.connectTimeoutMs ?? 10_000);
+    this.#commandTimeoutMs = options.commandTimeoutMs ?? 2000;
     this.#cmd = redisClient(
       url,
-      options.commandTimeoutMs ?? 2000,
+      this.#commandTimeoutMs,
       (retries, cause) => this.#backoff(retries, cause),
     );
     this.#sub = this.#cmd.duplicate();
@@ -175,8 +180,12 @@ export class RedisBus implements Bus {
     await this.#beating;
     this.#subscribers.clear();
     for (const c of [this.#sub, this.#cmd]) {
-      if (c.isReady) await c.close().catch(() => c.destroy());
-      else if (c.isOpen) c.destroy();
+      // A connection gone silent would never answer the QUIT.
+      if (c.isReady) {
+        await deadline(c.close(), this.#commandTimeoutMs).catch(() =>
+          c.destroy()
+        );
+      } else if (c.isOpen) c.destroy();
     }
   }
 
@@ -225,8 +234,47 @@ export class RedisBus implements Bus {
     this.#beat();
   }
 
+  /**
+   * Asks the subscriber connection itself to answer. A connection cut
+   * without a FIN (a network path gone, a NAT that forgot it) never closes,
+   * and would leave this bus deaf to the others for good; no answer in time
+   * counts as a lost connection: it is made again, with a `resync`.
+   */
+  #probeSubscriber(): void {
+    if (this.#probing || this.#closed || !this.#sub.isReady) return;
+    this.#probing = true;
+    // The duplicated client keeps no command timeout: the deadline is ours.
+    deadline(this.#sub.ping(), this.#commandTimeoutMs).then(
+      () => {},
+      () => {
+        if (this.#closed || !this.#sub.isReady) return;
+        this.#lost = true;
+        this.#log.warn(
+          "the Redis subscriber connection stopped answering; reconnecting with backoff",
+        );
+        this.#sub.destroy();
+        return this.#reconnectSubscriber();
+      },
+    ).finally(() => this.#probing = false);
+  }
+
+  /** Connects the subscriber again (it subscribes again by itself). */
+  async #reconnectSubscriber(): Promise<void> {
+    for (let attempt = 0; !this.#closed; attempt++) {
+      try {
+        await this.#sub.connect();
+        if (this.#closed) this.#sub.destroy();
+        return;
+      } catch {
+        const wait = Math.min(50 * 2 ** attempt, 2000);
+        await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
+      }
+    }
+  }
+
   /** Pings Redis, to tell whether it still answers. */
   #beat(): Promise<void> {
+    this.#probeSubscriber();
     return this.#beating ??= (async () => {
       if (!this.#cmd.isReady) return;
       try {

@@ -5,6 +5,7 @@ import type { BusEvent } from "./bus.ts";
 import { startRedis } from "@/tests/helpers/redis.ts";
 import { guestMessage, presenceEvents } from "@/tests/helpers/fixtures.ts";
 import { until } from "@/tests/helpers/until.ts";
+import { type ProxyLink, tcpProxy } from "@/tests/helpers/tcp_proxy.ts";
 
 /** Short timings so that expiry and reconnection happen within a test. */
 const FAST: RedisBusOptions = { heartbeatMs: 100, presenceTtlMs: 400 };
@@ -96,6 +97,43 @@ Deno.test("redis bus - after Redis restarts it emits resync and carries events a
   } finally {
     await a.bus.close();
     await b.bus.close();
+  }
+});
+
+Deno.test("redis bus - a subscriber connection gone silent without closing is noticed: it connects again, with a resync", async () => {
+  await using redis = await startRedis();
+  let subscriber: ProxyLink | undefined;
+  const proxy = tcpProxy(redis.port, (chunk, link) => {
+    if (/subscribe/i.test(new TextDecoder().decode(chunk))) subscriber = link;
+    return "forward";
+  });
+  const a = await recording(`redis://127.0.0.1:${proxy.port}`, {
+    commandTimeoutMs: 300,
+  });
+  const b = await recording(redis.url);
+  try {
+    await b.bus.publish({ kind: "room", room: "before" });
+    await until(
+      () => a.events.some((e) => e.kind === "room" && e.room === "before"),
+      { what: "an event before" },
+    );
+    subscriber!.silence();
+    await until(() => a.events.some((e) => e.kind === "resync"), {
+      what: "a resync once the silence is noticed",
+      ms: 10_000,
+    });
+    await b.bus.publish({ kind: "room", room: "after" });
+    await until(
+      () => a.events.some((e) => e.kind === "room" && e.room === "after"),
+      { what: "an event after" },
+    );
+    expect(
+      a.events.filter((e) => e.kind === "room" && e.room === "after").length,
+    ).toBe(1);
+  } finally {
+    await a.bus.close();
+    await b.bus.close();
+    proxy.close();
   }
 });
 
