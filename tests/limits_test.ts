@@ -6,6 +6,7 @@
 import { expect } from "expect";
 import { type Server, withServer, wsUrl } from "@/tests/helpers/server.ts";
 import { Client } from "@/tests/helpers/ws_client.ts";
+import { rawUpgrade, readToEnd } from "@/tests/helpers/raw_ws.ts";
 
 /** An admin account, as the server sees it. */
 const ADMIN = { name: "admin", guest: false };
@@ -184,6 +185,39 @@ Deno.test("limits - connections per address: the one over MAX_CONNECTIONS_PER_IP
     }
     expect(again.status).toBe(101);
     await b.close();
+  });
+});
+
+Deno.test("limits - a connection the server closed counts against the address until it is gone", async () => {
+  await withServer({
+    MAX_CONNECTIONS_PER_IP: "2",
+    WS_CLOSE_TIMEOUT_MS: "1500",
+  }, async (s) => {
+    // The original endpoint accepts the upgrade, then closes with 1008 a
+    // name nobody may take; these clients never answer the close.
+    const refused = await Promise.all(
+      [1, 2].map((i) => rawUpgrade(s.port, `/ws/general/bad%20name${i}`)),
+    );
+    expect(refused.map((r) => r.status.split(" ")[1])).toEqual(["101", "101"]);
+    await new Promise((r) => setTimeout(r, 300));
+    // Both are still open, unanswered: the address has no slot left.
+    const third = await upgradeStatus(s, "/ws?name=c", {});
+    expect(third.status).toBe(429);
+    // Reset after WS_CLOSE_TIMEOUT_MS: the slots come back.
+    expect(await Promise.all(refused.map((r) => readToEnd(r.conn, 5_000))))
+      .toEqual(["reset", "reset"]);
+    const deadline = Date.now() + 2000;
+    let again = await upgradeStatus(s, "/ws?name=c", {});
+    while (again.status !== 101 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      again = await upgradeStatus(s, "/ws?name=c", {});
+    }
+    expect(again.status).toBe(101);
+    for (const r of refused) {
+      try {
+        r.conn.close();
+      } catch { /* reset already */ }
+    }
   });
 });
 

@@ -27,9 +27,19 @@ export class ConnectionLimiter {
 }
 
 /**
- * Gives the connection slot back when `socket` closes, or as soon as the
- * server closes it: a peer that stopped reading may never answer the close,
- * and its slot must not wait for it.
+ * How long after the server closes a socket its slot is given back at the
+ * latest, should the socket never report its close.
+ */
+const RELEASE_AFTER_CLOSE_MS = 10_000;
+
+/**
+ * Gives the connection slot back when `socket` has closed: when the peer
+ * answered the close, or when the listener reset a connection that didn't
+ * (after `WS_CLOSE_TIMEOUT_MS`). Until then the connection still holds its
+ * socket and buffers, so it still counts: otherwise an address whose
+ * connections the server closes (a refused name, say) and which never
+ * answers could hold any number of them. A socket that never reports its
+ * close gives the slot back 10 s after the server closed it.
  */
 export function releaseOnClose(
   socket: WebSocket,
@@ -38,14 +48,19 @@ export function releaseOnClose(
 ): void {
   if (address === undefined) return;
   let held = true;
+  let fallback: ReturnType<typeof setTimeout> | undefined;
   const release = () => {
     if (held) limiter.release(address);
     held = false;
+    clearTimeout(fallback);
   };
   socket.addEventListener("close", release);
   const close = socket.close.bind(socket);
   socket.close = (code?: number, reason?: string) => {
-    release();
+    if (held && fallback === undefined) {
+      fallback = setTimeout(release, RELEASE_AFTER_CLOSE_MS);
+      Deno.unrefTimer(fallback);
+    }
     close(code, reason);
   };
 }
