@@ -286,3 +286,38 @@ Deno.test("transport - a dropped slow reader is reset within seconds and its slo
     for (const c of fresh) await c.close();
   });
 });
+
+Deno.test("transport - an original-protocol client that sends and never reads is dropped as slow, its notices not buffered without end", async () => {
+  await withServer({
+    SLOW_CLIENT_BYTES: "1024",
+    SLOW_CLIENT_GRACE_MS: "0",
+    RATE_PER_SECOND: "10000",
+    RATE_BURST: "100000",
+  }, async (s) => {
+    const { conn } = await rawUpgrade(s.port, "/ws/general/sender");
+    await until(() => s.chat.online("general").length === 1, {
+      what: "the join",
+    });
+    // Blank messages, each refused with a notice (about 90 bytes) that
+    // this client never reads.
+    const blank = textFrame(" ");
+    const batch = new Uint8Array(blank.length * 1000);
+    for (let i = 0; i < 1000; i++) batch.set(blank, i * blank.length);
+    for (let i = 0; i < 150 && s.chat.metrics.slowDropped.value === 0; i++) {
+      try {
+        for (let off = 0; off < batch.length;) {
+          off += await conn.write(batch.subarray(off));
+        }
+      } catch {
+        break; // reset: dropped
+      }
+      await new Promise((r) => setTimeout(r, 5));
+    }
+    await until(() => s.chat.metrics.slowDropped.value === 1, {
+      what: "the client dropped as slow",
+    });
+    try {
+      conn.close();
+    } catch { /* reset already */ }
+  });
+});

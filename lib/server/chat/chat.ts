@@ -310,6 +310,11 @@ export class Chat {
     this.#hub.sendFrame(client, frame);
   }
 
+  /** Sends text in the client's own wire format, with backpressure. */
+  sendData(client: Client, data: string): void {
+    this.#hub.sendData(client, data);
+  }
+
   /** A frame arrived from `client`: its person is active (not away). */
   activity(client: Client): void {
     this.#hub.activity(client);

@@ -39,8 +39,10 @@ export function serveOriginal(
   let opened: (c: Client | undefined) => void = () => {};
   const ready = new Promise<Client | undefined>((r) => opened = r);
   const guard = new FrameGuard(chat.config);
+  // Through the hub, like every frame: a client that sends but never
+  // reads is dropped as slow rather than buffered without end.
   const tell = (c: Client, text: string) =>
-    c.socket.send(noticeData(format, text, room));
+    chat.sendData(c, noticeData(format, text, room));
 
   // The socket may close while the claim or the join is awaited.
   let gone = false;

@@ -509,6 +509,15 @@ export class Hub {
     this.#send(client, frameData(frame));
   }
 
+  /**
+   * Sends text already in the client's wire format (an original-protocol
+   * notice), watched like every frame: a client that doesn't read is
+   * dropped.
+   */
+  sendData(client: Client, data: string): void {
+    this.#send(client, data);
+  }
+
   /** Closes every socket with `code`, for shutdown. */
   closeAll(code: number, reason: string): void {
     for (const c of [...this.#clients]) this.drop(c, code, reason);
