@@ -219,14 +219,17 @@ Deno.test("chat - a message stored but never published reaches the room when its
   });
 });
 
-Deno.test("chat - an oversized frame closes with 1009 and binary with 1003", async () => {
+Deno.test("chat - an oversized frame closes with 1009 and binary with 1003, each with its reason", async () => {
   await withServer({ MAX_FRAME_BYTES: "1024" }, async (s) => {
     const a = await native(s, "ana", "general");
     a.send("x".repeat(2000));
-    expect((await a.closed).code).toBe(1009);
+    expect(await a.closed).toEqual({ code: 1009, reason: "Frame too large" });
     const b = await native(s, "bo", "general");
     b.ws.send(new Uint8Array([1, 2, 3]));
-    expect((await b.closed).code).toBe(1003);
+    expect(await b.closed).toEqual({
+      code: 1003,
+      reason: "Binary frames are not supported",
+    });
   });
 });
 

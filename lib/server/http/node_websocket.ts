@@ -41,6 +41,13 @@ const CONNECTING = 0, OPEN = 1, CLOSING = 2, CLOSED = 3;
 const PROTOCOL_ERROR_GRACE_MS = 500;
 type ReadyState = 0 | 1 | 2 | 3;
 
+/** The reason sent with each close `ws` makes on its own. */
+const PROTOCOL_REASONS: Record<number, string> = {
+  1002: "WebSocket protocol error",
+  1007: "Invalid UTF-8 in a text frame",
+  1009: "Frame too large",
+};
+
 /**
  * The last few text frames built: fan-out sends one string to many sockets
  * (one per wire format when a room mixes them), so each is encoded and
@@ -222,6 +229,11 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
     }
     this.#ws = ws;
     this.#raw = raw;
+    // `ws` closes a socket whose frame it refuses (too large, bad UTF-8, a
+    // protocol error) with the code alone; the peer gets a reason too.
+    const close = ws.close.bind(ws);
+    ws.close = (code?: number, reason?: string | Buffer) =>
+      close(code, reason ?? (code ? PROTOCOL_REASONS[code] : undefined));
     ws.on("message", (data, isBinary) => {
       this.#alive = true;
       const payload = isBinary ? toArrayBuffer(data) : String(data);
