@@ -128,3 +128,27 @@ Deno.test("login - a next path made protocol-relative by dot segments sends the 
     expect(html).not.toContain("evil.example");
   });
 });
+
+Deno.test("errors - an unknown path under /api or /ws is a 404 with a JSON body, not the HTML page", async () => {
+  await withServer({}, async (s) => {
+    for (
+      const [method, path] of [
+        ["GET", "/api/nope"],
+        ["POST", "/api/rooms/general/nope/deeper"],
+        ["GET", "/ws/a/b/c"],
+      ]
+    ) {
+      const res = await fetch(s.url + path, { method });
+      expect(res.status).toBe(404);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      const body = await res.json();
+      expect(body.error.status).toBe(404);
+      expect(body.error.message).toContain(path.split("/")[1]);
+    }
+    // A page that doesn't exist is still the HTML page.
+    const page = await fetch(s.url + "/nope");
+    expect(page.status).toBe(404);
+    expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+    await page.body?.cancel();
+  });
+});

@@ -156,5 +156,10 @@ function compareSpecificity(a: string, b: string): number {
     const d = rank(as[i]) - rank(bs[i]);
     if (d !== 0) return d;
   }
+  // One is the other plus segments: the longer first, unless what it adds
+  // is a catch-all, which matches the shorter path too (an index beside
+  // `[...rest]`).
+  const extra = as.length > bs.length ? as[bs.length] : bs[as.length];
+  if (extra?.includes("*")) return as.length - bs.length;
   return bs.length - as.length;
 }

@@ -63,6 +63,8 @@ Deno.test("fs_routes - routes are ordered static, param, optional, rest", async 
       "blog/[[page]].tsx",
       "blog/[...rest].tsx",
       "blog/[slug].tsx",
+      "docs/index.tsx",
+      "docs/[...rest].tsx",
       "blog/latest.tsx",
       "blog/_layout.tsx",
       "blog/latest_test.ts",
@@ -85,6 +87,8 @@ Deno.test("fs_routes - routes are ordered static, param, optional, rest", async 
       "/blog/:slug",
       "/blog/latest",
       "/blog{/:page}?",
+      "/docs",
+      "/docs/:rest*",
       "/team",
     ]);
     const at = (p: string) => patterns.indexOf(p);
@@ -92,6 +96,8 @@ Deno.test("fs_routes - routes are ordered static, param, optional, rest", async 
     expect(at("/blog/:slug")).toBeLessThan(at("/blog{/:page}?"));
     expect(at("/blog{/:page}?")).toBeLessThan(at("/blog/:rest*"));
     expect(at("/about")).toBeLessThan(at("/:slug"));
+    // An index comes before the catch-all beside it, which matches it too.
+    expect(at("/docs")).toBeLessThan(at("/docs/:rest*"));
     expect(at("/blog/latest")).toBeLessThan(at("/:slug"));
     expect(tree.islands).toEqual([join(dir, "(_islands)/Like.tsx")]);
     const latest = tree.routes.find((r) => r.pattern === "/blog/latest")!;

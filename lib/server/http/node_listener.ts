@@ -98,6 +98,15 @@ function abortOnClose(slot: { ws?: NodeWebSocket }): () => void {
   return () => slot.ws?.abort();
 }
 
+/** The body of a 400 for a request the HTTP parser refused. */
+const BAD_REQUEST = JSON.stringify({
+  error: { status: 400, message: "Malformed HTTP request" },
+});
+/** The body of a 400 for a request with an absolute target or a bad Host. */
+const BAD_TARGET = JSON.stringify({
+  error: { status: 400, message: "Bad request target or Host header" },
+});
+
 /** The deepest accept queue asked for. */
 const MAX_BACKLOG = 4096;
 
@@ -236,7 +245,13 @@ export async function listenNode(
       if (!res.writableFinished) aborted.abort();
     });
     const built = toRequest(req, options, aborted.signal, res);
-    if (!built) return void res.writeHead(400, { connection: "close" }).end();
+    if (!built) {
+      return void res.writeHead(400, {
+        connection: "close",
+        "content-type": "application/json",
+        "content-length": BAD_TARGET.length,
+      }).end(BAD_TARGET);
+    }
     const { request, info } = built;
     let response: Response;
     try {
@@ -335,7 +350,11 @@ export async function listenNode(
     s.on("clientError", (_error, socket: net.Socket) => {
       // A request the parser refused (e.g. headers over 16 KiB).
       if (socket.writable) {
-        socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+        socket.end(
+          "HTTP/1.1 400 Bad Request\r\nconnection: close\r\n" +
+            "content-type: application/json\r\n" +
+            `content-length: ${BAD_REQUEST.length}\r\n\r\n${BAD_REQUEST}`,
+        );
       }
       socket.destroySoon();
     });
