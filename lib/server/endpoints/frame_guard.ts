@@ -12,6 +12,13 @@ import { CLOSE, utf8Length } from "@/lib/shared/protocol.ts";
 import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
 
 /** Consecutive refused messages after which a connection is closed. */
+/**
+ * Frames a connection may send before it is ready (welcomed, or joined to
+ * its room): they wait in memory for it, so a slow store must not let a
+ * client pile them up. One more closes the connection with 1008.
+ */
+export const MAX_EARLY_FRAMES = 200;
+
 export const ABUSE_STRIKES = 50;
 
 /** Why a connection must close: a WebSocket close code and its reason. */

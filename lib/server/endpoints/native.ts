@@ -20,7 +20,7 @@ import {
 } from "@/lib/shared/protocol.ts";
 import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
-import { ABUSE, FrameGuard } from "./frame_guard.ts";
+import { ABUSE, FrameGuard, MAX_EARLY_FRAMES } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
 import { speaksFirst } from "@/lib/server/http/node_websocket.ts";
 
@@ -168,9 +168,18 @@ export function serveV1(
     handle(client, parsed.frame);
   };
 
+  // Frames may come before the welcome (a client joining at once), but a
+  // slow store must not let one pile up frames without end meanwhile.
+  let early = 0;
   socket.onmessage = (event) => {
-    if (client) receive(event);
-    else ready.then(() => receive(event));
+    if (client) return receive(event);
+    if (++early > MAX_EARLY_FRAMES) {
+      if (early === MAX_EARLY_FRAMES + 1) {
+        socket.close(CLOSE.policy, "Too many frames before the welcome");
+      }
+      return;
+    }
+    ready.then(() => receive(event));
   };
 
   /** Runs a membership change after the ones before it. */

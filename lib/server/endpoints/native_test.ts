@@ -1,5 +1,6 @@
 import { expect } from "expect";
 import { serveV1 } from "./native.ts";
+import { MAX_EARLY_FRAMES } from "./frame_guard.ts";
 import type { Chat } from "@/lib/server/chat/chat.ts";
 import { type Identity, NameError } from "@/lib/server/chat/identity.ts";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
@@ -98,4 +99,26 @@ Deno.test("native endpoint - the store unreachable while connecting closes with 
   socket.onclose!(new CloseEvent("close", { code: CLOSE.internal }));
   await new Promise((r) => setTimeout(r, 0));
   expect(calls.released).toEqual([mina]);
+});
+
+Deno.test("native endpoint - frames before the welcome wait for it, up to a bound; one more closes 1008", async () => {
+  const { chat } = fakeChat();
+  const socket = fakeSocket();
+  // The name's claim never lands: the welcome waits (a slow store, say).
+  serveV1(
+    chat,
+    socket as unknown as WebSocket,
+    new Promise<Identity>(() => {}),
+  );
+  socket.readyState = WebSocket.OPEN;
+  void socket.onopen!();
+  const send = (socket as unknown as WebSocket).onmessage!;
+  const frame = new MessageEvent("message", { data: '{"type":"ping"}' });
+  for (let i = 0; i < MAX_EARLY_FRAMES; i++) send.call(socket as never, frame);
+  expect(socket.closed).toBeUndefined();
+  send.call(socket as never, frame);
+  expect(socket.closed).toEqual({
+    code: CLOSE.policy,
+    reason: "Too many frames before the welcome",
+  });
 });

@@ -15,7 +15,7 @@ import type { Client } from "@/lib/server/realtime/hub.ts";
 import { noticeData, type WireFormat } from "@/lib/server/realtime/wire.ts";
 import { NameError } from "@/lib/server/chat/identity.ts";
 import { CLOSE } from "@/lib/shared/protocol.ts";
-import { ABUSE, FrameGuard } from "./frame_guard.ts";
+import { ABUSE, FrameGuard, MAX_EARLY_FRAMES } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
 
 const log = logger("original");
@@ -88,7 +88,18 @@ export function serveOriginal(
     }
   };
 
+  // Messages may come before the room is joined, but a slow store must not
+  // let a client pile up frames without end meanwhile.
+  let early = 0;
+  let joined = false;
+  ready.then(() => joined = true);
   socket.onmessage = (event) => {
+    if (!joined && ++early > MAX_EARLY_FRAMES) {
+      if (early === MAX_EARLY_FRAMES + 1) {
+        socket.close(CLOSE.policy, "Too many frames before joining");
+      }
+      return;
+    }
     ready.then((c) => {
       if (c && !c.closed) receive(c, event);
     });

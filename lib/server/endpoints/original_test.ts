@@ -2,6 +2,7 @@ import { expect } from "expect";
 import { Chat } from "@/lib/server/chat/chat.ts";
 import { loadConfig } from "@/lib/server/config.ts";
 import { serveOriginal } from "./original.ts";
+import { MAX_EARLY_FRAMES } from "./frame_guard.ts";
 import { until } from "@/tests/helpers/until.ts";
 
 /**
@@ -80,5 +81,20 @@ Deno.test("original - a socket closed while its name is being claimed leaves no 
       what: "the name to be released",
     });
     expect(chat.metrics.connections.value).toBe(0);
+  });
+});
+
+Deno.test("original - frames while the name is claimed wait up to a bound; one more closes 1008", async () => {
+  await withSlowClaims(async (_chat, url) => {
+    const ws = new WebSocket(url);
+    const closed = new Promise<CloseEvent>((r) => ws.onclose = r);
+    ws.onopen = () => {
+      for (let i = 0; i <= MAX_EARLY_FRAMES; i++) ws.send(`early ${i}`);
+    };
+    const close = await closed;
+    expect([close.code, close.reason]).toEqual([
+      1008,
+      "Too many frames before joining",
+    ]);
   });
 });
