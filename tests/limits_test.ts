@@ -31,6 +31,20 @@ async function upgradeStatus(
   return { status: res.status, body };
 }
 
+/**
+ * The status of upgrading `path`, asked again until it is 101 or `ms` have
+ * passed (a slot comes back a moment after its socket goes).
+ */
+async function upgradedWithin(s: Server, path: string, ms: number) {
+  const deadline = Date.now() + ms;
+  let answer = await upgradeStatus(s, path, {});
+  while (answer.status !== 101 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 50));
+    answer = await upgradeStatus(s, path, {});
+  }
+  return answer.status;
+}
+
 async function joined(s: Server, name: string): Promise<Client> {
   const c = new Client(wsUrl(s, `/ws?name=${name}`));
   await c.next("welcome");
@@ -177,13 +191,7 @@ Deno.test("limits - connections per address: the one over MAX_CONNECTIONS_PER_IP
     expect(third.body.error.message).toContain("Too many connections");
     await a.close();
     // The slot comes back when a socket closes.
-    const deadline = Date.now() + 2000;
-    let again = await upgradeStatus(s, "/ws?name=c", {});
-    while (again.status !== 101 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      again = await upgradeStatus(s, "/ws?name=c", {});
-    }
-    expect(again.status).toBe(101);
+    expect(await upgradedWithin(s, "/ws?name=c", 2000)).toBe(101);
     await b.close();
   });
 });
@@ -206,13 +214,7 @@ Deno.test("limits - a connection the server closed counts against the address un
     // Reset after WS_CLOSE_TIMEOUT_MS: the slots come back.
     expect(await Promise.all(refused.map((r) => readToEnd(r.conn, 5_000))))
       .toEqual(["reset", "reset"]);
-    const deadline = Date.now() + 2000;
-    let again = await upgradeStatus(s, "/ws?name=c", {});
-    while (again.status !== 101 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      again = await upgradeStatus(s, "/ws?name=c", {});
-    }
-    expect(again.status).toBe(101);
+    expect(await upgradedWithin(s, "/ws?name=c", 2000)).toBe(101);
     for (const r of refused) {
       try {
         r.conn.close();

@@ -24,6 +24,31 @@ async function recording(url: string, options: PostgresBusOptions = {}) {
   return { bus, events };
 }
 
+/**
+ * Takes the lock a bus's registration waits for (as a commit in flight
+ * does) in a transaction of `admin`, until `release()`.
+ */
+async function holdRegistrations(
+  admin: postgres.Sql,
+): Promise<{ release(): Promise<void> }> {
+  let release!: () => void;
+  const held = new Promise<void>((r) => release = r);
+  let locked!: () => void;
+  const isLocked = new Promise<void>((r) => locked = r);
+  const holder = admin.begin(async (tx) => {
+    await tx`SELECT pg_advisory_xact_lock(${LISTENERS_LOCK_KEY.toString()}::bigint)`;
+    locked();
+    await held;
+  });
+  await isLocked;
+  return {
+    async release() {
+      release();
+      await holder;
+    },
+  };
+}
+
 Deno.test("postgres bus - two instances see each other's events, presence and membership events too, and large ones", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("bus_events");
@@ -339,23 +364,13 @@ Deno.test("postgres bus - relistening whose registration fails closes that liste
     expect(await listening()).toBe(1);
     // Registration waits for this lock: each attempt to listen again
     // succeeds, then fails to register within the deadline.
-    let release!: () => void;
-    const held = new Promise<void>((r) => release = r);
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => locked = r);
-    const holder = admin.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${LISTENERS_LOCK_KEY.toString()}::bigint)`;
-      locked();
-      await held;
-    });
-    await isLocked;
+    const registrations = await holdRegistrations(admin);
     await admin`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
       WHERE datname = current_database()
         AND application_name = ${LISTENER_NAME}`;
     // Long enough for several attempts (400 ms each, with backoff).
     await new Promise((r) => setTimeout(r, 2500));
-    release();
-    await holder;
+    await registrations.release();
     await until(() => a.events.some((e) => e.kind === "resync"), {
       what: "listening again",
       ms: 15_000,
@@ -393,16 +408,7 @@ Deno.test("postgres bus - a listener lost again while relistening registers is l
   let b: Awaited<ReturnType<typeof recording>> | undefined;
   try {
     // Registration waits for this lock, as for a commit in flight.
-    let release!: () => void;
-    const held = new Promise<void>((r) => release = r);
-    let locked!: () => void;
-    const isLocked = new Promise<void>((r) => locked = r);
-    const holder = admin.begin(async (tx) => {
-      await tx`SELECT pg_advisory_xact_lock(${LISTENERS_LOCK_KEY.toString()}::bigint)`;
-      locked();
-      await held;
-    });
-    await isLocked;
+    const registrations = await holdRegistrations(admin);
     const first = await listener();
     await terminate(first.pid);
     // The new listener has listened and now waits to register: lose it too.
@@ -414,8 +420,7 @@ Deno.test("postgres bus - a listener lost again while relistening registers is l
     }, { what: "a new listener", ms: 10_000 });
     await terminate(second.pid);
     await new Promise((r) => setTimeout(r, 300));
-    release();
-    await holder;
+    await registrations.release();
     await until(() => a.bus.healthy(), { what: "listening", ms: 15_000 });
     b = await recording(url, { instanceId: "b" });
     await b.bus.publish({ kind: "room", room: "heard" });

@@ -19,6 +19,23 @@ const quiet = {
   debug: () => {},
 } as unknown as Logger;
 
+/**
+ * A logger keeping each line as `"<level> <message>"` in `lines`, debug
+ * lines left out.
+ */
+function recordingLogger(): { lines: string[]; logger: Logger } {
+  const lines: string[] = [];
+  const line = (level: string) => (message: string) =>
+    lines.push(`${level} ${message}`);
+  const logger = {
+    error: line("error"),
+    warn: line("warn"),
+    info: line("info"),
+    debug: () => {},
+  } as unknown as Logger;
+  return { lines, logger };
+}
+
 /** A store on `url` for one test: a small pool, outage lines kept quiet. */
 function openStore(
   url: string,
@@ -36,6 +53,31 @@ function openStore(
 /** Another session on `url`, as another instance or an operator's. */
 function session(url: string): postgres.Sql {
   return postgres(url, { max: 1, onnotice: () => {} });
+}
+
+/**
+ * Runs `body` with a store on a fresh database `name` and another session
+ * on it (another instance's, or an operator's); closes both after.
+ */
+async function withStore(
+  name: string,
+  options: Partial<Parameters<typeof openPostgresStore>[0]>,
+  body: (
+    store: PostgresStore,
+    other: postgres.Sql,
+    url: string,
+  ) => Promise<void>,
+): Promise<void> {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase(name);
+  const store = await openStore(url, options);
+  const other = session(url);
+  try {
+    await body(store, other, url);
+  } finally {
+    await other.end({ timeout: 1 });
+    await store.close();
+  }
 }
 
 /**
@@ -138,19 +180,12 @@ Deno.test("postgres store - rooms from before room kinds read as public", async 
 Deno.test("postgres store - during an outage sends, joins and reads fail at once as unavailable, and work again after", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("outage");
-  const lines: string[] = [];
-  const log = (level: string) => (message: string) =>
-    lines.push(`${level} ${message}`);
+  const { lines, logger } = recordingLogger();
   const store = await openPostgresStore({
     url,
     poolSize: 2,
     historyLimit: 100,
-    logger: {
-      error: log("error"),
-      warn: log("warn"),
-      info: log("info"),
-      debug: log("debug"),
-    } as unknown as Logger,
+    logger,
   });
   try {
     await store.append({ room: "r", user: "u", text: "before" });
@@ -239,12 +274,8 @@ Deno.test("postgres store - completion and mentions read a range of the name ind
   }
 });
 
-Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavailable at its deadline, its statement is cancelled, the sends behind it go on, and its resend stores it once", async () => {
-  await using pg = await startPostgres();
-  const url = await pg.createDatabase("deadline");
-  const store = await openStore(url, { deadlineMs: 500 });
-  const blocker = session(url);
-  try {
+Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavailable at its deadline, its statement is cancelled, the sends behind it go on, and its resend stores it once", () =>
+  withStore("deadline", { deadlineMs: 500 }, async (store, blocker) => {
     await store.append({ room: "r", user: "u", text: "first" });
     // Another session holds room r's counter row: a send to r waits.
     const lock = await holdOpen(
@@ -289,11 +320,7 @@ Deno.test("postgres store - a send PostgreSQL leaves unanswered fails as unavail
     expect(resent.duplicate).toBe(false);
     const page = await store.history("r", 10);
     expect(page.messages.map((m) => m.text)).toEqual(["first", "held back"]);
-  } finally {
-    await blocker.end({ timeout: 1 });
-    await store.close();
-  }
-});
+  }));
 
 Deno.test("postgres store - a batch of replies and a batch of reactions locking the same thread roots don't deadlock", async () => {
   await using pg = await startPostgres();
@@ -340,12 +367,8 @@ Deno.test("postgres store - a batch of replies and a batch of reactions locking 
   }
 });
 
-Deno.test("postgres store - a room deletion PostgreSQL leaves waiting fails as unavailable at its deadline and does not delete the room later", async () => {
-  await using pg = await startPostgres();
-  const url = await pg.createDatabase("delete_deadline");
-  const store = await openStore(url, { deadlineMs: 500 });
-  const blocker = session(url);
-  try {
+Deno.test("postgres store - a room deletion PostgreSQL leaves waiting fails as unavailable at its deadline and does not delete the room later", () =>
+  withStore("delete_deadline", { deadlineMs: 500 }, async (store, blocker) => {
     await store.createRoom("r");
     await store.append({ room: "r", user: "u", text: "kept" });
     // Another session holds room r's counter row: the deletion waits on it.
@@ -369,18 +392,10 @@ Deno.test("postgres store - a room deletion PostgreSQL leaves waiting fails as u
     expect(room?.id).toBe("r");
     const page = await store.history("r", 10);
     expect(page.messages.map((m) => m.text)).toEqual(["kept"]);
-  } finally {
-    await blocker.end({ timeout: 1 });
-    await store.close();
-  }
-});
+  }));
 
-Deno.test("postgres store - two instances recording the same look-alike skeleton at once: one keeps it, the other skips without an error", async () => {
-  await using pg = await startPostgres();
-  const url = await pg.createDatabase("skeleton_race");
-  const store = await openStore(url);
-  const other = session(url);
-  try {
+Deno.test("postgres store - two instances recording the same look-alike skeleton at once: one keeps it, the other skips without an error", () =>
+  withStore("skeleton_race", {}, async (store, other) => {
     const account = { passwordHash: "x", createdAt: 1 };
     // Accounts from before skeletons were kept: none recorded.
     await store.accounts.insert("ada", { ...account, name: "ada" }, null);
@@ -396,11 +411,7 @@ Deno.test("postgres store - two instances recording the same look-alike skeleton
     await update.commit();
     await second;
     expect(await store.accounts.bySkeleton("ada-skeleton")).toBe("ada");
-  } finally {
-    await other.end({ timeout: 1 });
-    await store.close();
-  }
-});
+  }));
 
 Deno.test("postgres store - a reaction, a membership and a read mark answered unavailable at their deadline never commit afterwards", async () => {
   await using pg = await startPostgres();
@@ -478,12 +489,8 @@ Deno.test("postgres store - a reaction, a membership and a read mark answered un
   }
 });
 
-Deno.test("postgres store - deleting an empty room while its first message commits keeps the room and the message", async () => {
-  await using pg = await startPostgres();
-  const url = await pg.createDatabase("delete_first_send");
-  const store = await openStore(url);
-  const other = session(url);
-  try {
+Deno.test("postgres store - deleting an empty room while its first message commits keeps the room and the message", () =>
+  withStore("delete_first_send", {}, async (store, other) => {
     await store.createRoom("r");
     // Holds the deletion back at its first step.
     const room = await holdOpen(
@@ -497,18 +504,10 @@ Deno.test("postgres store - deleting an empty room while its first message commi
     expect(await deletion).toBe(false);
     expect((await store.room("r"))?.id).toBe("r");
     expect((await store.get("r", sent.message.id))?.text).toBe("first");
-  } finally {
-    await other.end({ timeout: 1 });
-    await store.close();
-  }
-});
+  }));
 
-Deno.test("postgres store - a send racing a room's deletion leaves no message without its counter: the room made again takes sends", async () => {
-  await using pg = await startPostgres();
-  const url = await pg.createDatabase("delete_racing_send");
-  const store = await openStore(url);
-  const other = session(url);
-  try {
+Deno.test("postgres store - a send racing a room's deletion leaves no message without its counter: the room made again takes sends", () =>
+  withStore("delete_racing_send", {}, async (store, other) => {
     // A big room's deletion takes a while: here a second per statement.
     await other.unsafe(`
       CREATE FUNCTION slow() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -529,18 +528,10 @@ Deno.test("postgres store - a send racing a room's deletion leaves no message wi
     await store.createRoom("r");
     const next = await store.append({ room: "r", user: "u", text: "again" });
     expect(next.message.id).toBe(sent.message.id + 1);
-  } finally {
-    await other.end({ timeout: 1 });
-    await store.close();
-  }
-});
+  }));
 
-Deno.test("postgres store - a send still committing when its room is deleted is deleted with it, not shown in the room made again", async () => {
-  await using pg = await startPostgres();
-  const url = await pg.createDatabase("delete_committing_send");
-  const store = await openStore(url);
-  const other = session(url);
-  try {
+Deno.test("postgres store - a send still committing when its room is deleted is deleted with it, not shown in the room made again", () =>
+  withStore("delete_committing_send", {}, async (store, other) => {
     await store.createRoom("r");
     // A bus registering holds this lock for a moment; a send's commit
     // waits for it after writing its rows.
@@ -559,28 +550,17 @@ Deno.test("postgres store - a send still committing when its room is deleted is 
     await store.createRoom("r");
     const page = await store.history("r", 10);
     expect(page.messages).toEqual([]);
-  } finally {
-    await other.end({ timeout: 1 });
-    await store.close();
-  }
-});
+  }));
 
 Deno.test("postgres store - a database host that stops resolving is an outage: sends are unavailable, the store unhealthy, one line logged", async () => {
   // `.invalid` never resolves (RFC 2606), as a host name gone in a DNS
   // failover does not.
   const url = "postgres://chat@db-failover.invalid:5432/chat";
-  const lines: string[] = [];
-  const line = (level: string) => (message: string) =>
-    lines.push(`${level} ${message}`);
+  const { lines, logger } = recordingLogger();
   const store = new PostgresStore(connect(url, 2), {
     url,
     historyLimit: 100,
-    logger: {
-      error: line("error"),
-      warn: line("warn"),
-      info: line("info"),
-      debug: () => {},
-    } as unknown as Logger,
+    logger,
   });
   try {
     const sends = await Promise.allSettled(
@@ -605,18 +585,8 @@ Deno.test("postgres store - a database host that stops resolving is an outage: s
 Deno.test("postgres store - a statement slow past its deadline (a lock) fails alone: no outage, other sends go on, one warning", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("slow_not_down");
-  const lines: string[] = [];
-  const line = (level: string) => (message: string) =>
-    lines.push(`${level} ${message}`);
-  const store = await openStore(url, {
-    deadlineMs: 500,
-    logger: {
-      error: line("error"),
-      warn: line("warn"),
-      info: line("info"),
-      debug: () => {},
-    } as unknown as Logger,
-  });
+  const { lines, logger } = recordingLogger();
+  const store = await openStore(url, { deadlineMs: 500, logger });
   const other = session(url);
   try {
     const { message } = await store.append({ room: "r", user: "u", text: "a" });
