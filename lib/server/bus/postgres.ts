@@ -444,7 +444,6 @@ export class PostgresBus implements Bus {
     this.#subscribers.add(handler);
   }
 
-  /** Whether the listening connection is up and the last heartbeat is recent. */
   /**
    * True while this bus listens to no one (its listening connection lost
    * and not back yet): the hub then reads its rooms' new messages from the
@@ -454,6 +453,7 @@ export class PostgresBus implements Bus {
     return !this.#closed && !this.#listening;
   }
 
+  /** Whether the listening connection is up and the last heartbeat is recent. */
   healthy(): Promise<boolean> {
     return Promise.resolve(
       !this.#closed && this.#listening &&

@@ -101,7 +101,7 @@ Deno.test("native endpoint - the store unreachable while connecting closes with 
   expect(calls.released).toEqual([mina]);
 });
 
-Deno.test("native endpoint - frames before the welcome wait for it, up to a bound; one more closes 1008", async () => {
+Deno.test("native endpoint - frames before the welcome wait for it, up to a bound; one more closes 1008", () => {
   const { chat } = fakeChat();
   const socket = fakeSocket();
   // The name's claim never lands: the welcome waits (a slow store, say).
