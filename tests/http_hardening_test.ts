@@ -129,7 +129,7 @@ Deno.test("login - a next path made protocol-relative by dot segments sends the 
   });
 });
 
-Deno.test("errors - an unknown path under /api or /ws is a 404 with a JSON body, not the HTML page", async () => {
+Deno.test("errors - an unknown path under /api or /ws is a 404, a malformed parameter there a 400, both with JSON bodies, not the HTML page", async () => {
   await withServer({}, async (s) => {
     for (
       const [method, path] of [
@@ -144,6 +144,15 @@ Deno.test("errors - an unknown path under /api or /ws is a 404 with a JSON body,
       const body = await res.json();
       expect(body.error.status).toBe(404);
       expect(body.error.message).toContain(path.split("/")[1]);
+    }
+    // A parameter that isn't valid percent-encoding: a JSON 400 too.
+    for (
+      const path of ["/api/rooms/%ZZ/messages", "/api/rooms/%E0%A4%A/members"]
+    ) {
+      const res = await fetch(s.url + path);
+      expect(res.status).toBe(400);
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      expect((await res.json()).error.message).toMatch(/Malformed URL/);
     }
     // A page that doesn't exist is still the HTML page.
     const page = await fetch(s.url + "/nope");

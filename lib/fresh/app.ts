@@ -295,9 +295,7 @@ export class App<State = unknown> {
       }
       this.#matched.set(id, found);
     }
-    return found.route
-      ? { route: found.route, params: { ...found.params } }
-      : found;
+    return found.route ? { ...found, params: { ...found.params } } : found;
   }
 
   #lookup(method: string, url: URL): RouteMatch {
@@ -326,7 +324,10 @@ export class App<State = unknown> {
         try {
           params[k] = decodeURIComponent(v);
         } catch {
-          throw new HttpError(400, `Malformed URL parameter: ${k}`);
+          // Thrown where the route would run, after its middlewares, so
+          // they answer it as they answer the route's own errors.
+          const error = new HttpError(400, `Malformed URL parameter: ${k}`);
+          return { route, params: {}, error };
         }
       }
       return { route, params };
@@ -358,7 +359,9 @@ export class App<State = unknown> {
         chain = [
           ...this.#middlewares,
           ...found.route.middlewares,
-          (ctx) => this.#runRoute(ctx, found.route),
+          found.error
+            ? () => Promise.reject(found.error)
+            : (ctx) => this.#runRoute(ctx, found.route),
         ];
       } else if (found.allowed.size > 0) {
         chain = [
@@ -575,7 +578,13 @@ const MATCH_CACHE_SIZE = 500;
 
 /** A route found for a request, or the methods its path allows. */
 type RouteMatch =
-  | { route: Route; params: Record<string, string>; allowed?: undefined }
+  | {
+    route: Route;
+    params: Record<string, string>;
+    /** Why the route can't run (a parameter that doesn't decode). */
+    error?: HttpError;
+    allowed?: undefined;
+  }
   | { route?: undefined; allowed: Set<string> };
 
 /** Each pattern's {@link literalPrefix}, worked out once. */

@@ -82,10 +82,31 @@ Deno.test("app - a path asked again gets the same route and fresh params, whatev
   }
 });
 
-Deno.test("app - a malformed parameter is a 400", async () => {
-  const handler = newApp().get("/u/:name", () => new Response("ok"))
+Deno.test("app - a malformed parameter is a 400 thrown where the route would run, so middleware answers it", async () => {
+  let reached = false;
+  const handler = newApp()
+    .use(async (ctx) => {
+      try {
+        return await ctx.next();
+      } catch (error) {
+        const status = error instanceof HttpError ? error.status : 500;
+        return Response.json({ status, params: ctx.params }, { status });
+      }
+    })
+    .get("/u/:name", () => {
+      reached = true;
+      return new Response("ok");
+    })
     .handler();
-  const res = await handler(request("/u/%E0%A4%A"));
+  for (let i = 0; i < 2; i++) {
+    const res = await handler(request("/u/%E0%A4%A"));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ status: 400, params: {} });
+  }
+  expect(reached).toBe(false);
+  // Without middleware to answer it, it is the error page's 400.
+  const bare = newApp().get("/u/:name", () => new Response("ok")).handler();
+  const res = await bare(request("/u/%ZZ"));
   expect(res.status).toBe(400);
   await res.body?.cancel();
 });

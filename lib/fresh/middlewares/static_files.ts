@@ -52,6 +52,9 @@ export function staticFiles<State>(): (
       built ? url.pathname.slice(ASSET_PREFIX.length) : url.pathname.slice(1),
     );
     if (rel === null) return notFound();
+    // Not percent-encoding at all: no file, and the routes answer it (an
+    // API's JSON error, say).
+    if (rel === undefined) return built ? notFound() : ctx.next();
     if (rel === "") return ctx.next();
     let file: Deno.FsFile;
     let info: Deno.FileInfo;
@@ -121,16 +124,17 @@ function pickEncoding(header: string | null): "br" | "gzip" | undefined {
 }
 
 /**
- * The relative file path for a URL path, `""` for a folder, or `null` when
- * it tries to leave the folder (`..`, encoded slashes, NUL).
+ * The relative file path for a URL path, `""` for a folder, `null` when it
+ * tries to leave the folder (`..`, encoded slashes, NUL), `undefined` when
+ * it isn't valid percent-encoding.
  */
-function safePath(raw: string): string | null {
+function safePath(raw: string): string | null | undefined {
   if (/%2f|%5c|%00/i.test(raw)) return null;
   let path: string;
   try {
     path = decodeURIComponent(raw);
   } catch {
-    return null;
+    return undefined;
   }
   if (path.includes("\\") || path.includes("\0")) return null;
   const parts = path.split("/");
