@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { wakeUps } from "./proc_stats.ts";
+import { memoryMonitor, wakeUps } from "./proc_stats.ts";
 import { type PhaseSummary, Session } from "./session.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
@@ -171,6 +171,12 @@ export async function runAb(
 
 if (import.meta.main) {
   const options = parseAbArgs(Deno.args);
+  const monitor = memoryMonitor();
+  if (monitor) {
+    console.error(
+      `the kernel's memory monitor runs (${monitor}): its samples stall both servers, ack p99 above all`,
+    );
+  }
   const rounds = await runAb(options);
   const ratios = rounds.map((r) => r.b.usPerDelivery / r.a.usPerDelivery);
   console.log(JSON.stringify({

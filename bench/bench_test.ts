@@ -4,6 +4,7 @@
  */
 import { expect } from "expect";
 import type { ScenarioResult } from "./scenarios.ts";
+import { memoryMonitor } from "./proc_stats.ts";
 
 /** Runs `bench/run.ts --quick --no-write` with `flags`; its JSON lines. */
 async function quickRun(flags: string[]): Promise<ScenarioResult[]> {
@@ -77,4 +78,33 @@ Deno.test("bench - a member join storm counts every frame and checks each target
   ]);
   const frames = Object.values(a.frames).reduce((x, y) => x + y, 0);
   expect(result.checks![3].measured).toBe(frames / 100);
+});
+
+Deno.test("bench - the kernel's memory monitor is named when one of its daemons runs, and only then", async () => {
+  const root = await Deno.makeTempDir();
+  try {
+    const write = async (path: string, text: string) => {
+      await Deno.mkdir(`${root}/${path.split("/").slice(0, -1).join("/")}`, {
+        recursive: true,
+      });
+      await Deno.writeTextFile(`${root}/${path}`, text + "\n");
+    };
+    expect(memoryMonitor(root)).toBeUndefined();
+    const ctx = "kdamonds/0/contexts/0";
+    await write("kdamonds/nr_kdamonds", "1");
+    await write("kdamonds/0/state", "off");
+    await write(`${ctx}/operations`, "paddr");
+    await write(`${ctx}/monitoring_attrs/intervals/sample_us`, "500000");
+    await write(`${ctx}/schemes/nr_schemes`, "1");
+    await write(`${ctx}/schemes/0/action`, "pageout");
+    expect(memoryMonitor(root)).toBeUndefined();
+    await write("kdamonds/0/state", "on");
+    expect(memoryMonitor(root)).toBe(
+      "DAMON paddr, sampling every 500 ms, pageout",
+    );
+    await write(`${ctx}/schemes/nr_schemes`, "0");
+    expect(memoryMonitor(root)).toBe("DAMON paddr, sampling every 500 ms");
+  } finally {
+    await Deno.remove(root, { recursive: true });
+  }
 });

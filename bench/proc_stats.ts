@@ -89,6 +89,47 @@ export interface MachineInfo {
   deno: string;
   loadAverage: string;
   date: string;
+  /** The kernel's memory monitor when it runs: see {@link memoryMonitor}. */
+  memoryMonitor?: string;
+}
+
+/**
+ * The kernel's data-access monitor (DAMON) when one of its daemons runs, as
+ * "DAMON <operations>, sampling every <n> ms[, <actions>]", else undefined.
+ * Some virtual machines run it for proactive reclaim; on the bench machine
+ * each sample stalled every process for about 10 ms every half second,
+ * which is most of a baseline's ack p99 and several milliseconds of the
+ * app's (docs/postgres-performance.md, 2026-12-05). `root` is the sysfs
+ * folder, for tests.
+ */
+export function memoryMonitor(
+  root = "/sys/kernel/mm/damon/admin",
+): string | undefined {
+  const read = (path: string) => {
+    try {
+      return Deno.readTextFileSync(`${root}/${path}`).trim();
+    } catch {
+      return undefined;
+    }
+  };
+  const count = Number(read("kdamonds/nr_kdamonds") ?? 0);
+  for (let k = 0; k < count; k++) {
+    if (read(`kdamonds/${k}/state`) !== "on") continue;
+    const ctx = `kdamonds/${k}/contexts/0`;
+    const ops = read(`${ctx}/operations`) ?? "?";
+    const sampleUs = Number(
+      read(`${ctx}/monitoring_attrs/intervals/sample_us`),
+    );
+    const schemes = Number(read(`${ctx}/schemes/nr_schemes`) ?? 0);
+    const actions = Array.from(
+      { length: schemes },
+      (_, i) => read(`${ctx}/schemes/${i}/action`),
+    ).filter((a) => a);
+    return `DAMON ${ops}, sampling every ${
+      Number.isFinite(sampleUs) ? sampleUs / 1000 : "?"
+    } ms${actions.length ? `, ${actions.join(", ")}` : ""}`;
+  }
+  return undefined;
 }
 
 /** Describes this machine and runtime. */
@@ -101,5 +142,6 @@ export function machineInfo(): MachineInfo {
     loadAverage: Deno.readTextFileSync("/proc/loadavg").split(" ").slice(0, 3)
       .join(" "),
     date: new Date().toISOString(),
+    memoryMonitor: memoryMonitor(),
   };
 }

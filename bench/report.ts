@@ -230,7 +230,15 @@ Written by \`deno task bench${
   } s. Machine: ${m.cores} cores (\`nproc\`), ${m.cpu}, Deno ${m.deno}; load average at the start ${m.loadAverage}.
 Server, baseline and the two load-generator processes share those cores over loopback, so every figure
 includes the generator's own cost; "other" is CPU used by processes outside the bench
-(at most ${maxOther(run.results).toFixed(2)} cores during a phase of this run).
+(at most ${
+    maxOther(run.results).toFixed(2)
+  } cores during a phase of this run).${
+    m.memoryMonitor
+      ? `
+The kernel's memory monitor ran during this run (${m.memoryMonitor}): each of its samples stalls every
+process for about 10 ms, which sets most of the baseline's ack p99 and adds to the app's.`
+      : ""
+  }
 
 The app runs \`serve.ts\` (the built app) with KV in a temp dir and ${env} (limits raised so the bench is not
 rate-limited or cut off as idle). The baseline (\`bench/baseline.ts\`) is a bare \`Deno.serve\`

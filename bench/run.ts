@@ -153,7 +153,11 @@ if (import.meta.main) {
   console.error(
     `bench: ${
       options.quick ? "quick" : "full"
-    } run on ${machine.cores} cores (${machine.cpu}), load ${machine.loadAverage}`,
+    } run on ${machine.cores} cores (${machine.cpu}), load ${machine.loadAverage}${
+      machine.memoryMonitor
+        ? `; the kernel's memory monitor runs (${machine.memoryMonitor}), stalling every process about every half second`
+        : ""
+    }`,
   );
   // Search has its own shape of result (latency per backend), reported apart.
   let searchReport = "";
