@@ -52,6 +52,62 @@ import { guardOrphanedErrors } from "./postgres_orphans.ts";
 import { isConnectionError } from "./postgres_errors.ts";
 import { PgThreads } from "./postgres_threads.ts";
 import { begin } from "./cancellable.ts";
+import { wireTarget } from "./postgres_wire.ts";
+import { WireStatement } from "./postgres_statement.ts";
+
+/**
+ * Stores a batch of sends (`$1`, JSON) at time `$2` with one call of
+ * `chat_append`, and answers one row: the buses listening, and each send's
+ * index and id (for a duplicate, the row stored before) as one JSON array.
+ */
+const APPEND_SQL = `
+  WITH input AS (
+    SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS d(
+      i int, room text, "user" text, text text, client text,
+      sender text, author text, guest boolean, event jsonb, file jsonb,
+      parent bigint, also boolean, terms text, reader text)
+  ),
+  appended AS (SELECT * FROM chat_append(
+    ARRAY(SELECT room FROM input ORDER BY i),
+    ARRAY(SELECT "user" FROM input ORDER BY i),
+    ARRAY(SELECT text FROM input ORDER BY i),
+    $2::bigint,
+    ARRAY(SELECT client FROM input ORDER BY i),
+    ARRAY(SELECT sender FROM input ORDER BY i),
+    ARRAY(SELECT author FROM input ORDER BY i),
+    ARRAY(SELECT guest FROM input ORDER BY i),
+    ARRAY(SELECT event FROM input ORDER BY i),
+    ARRAY(SELECT file FROM input ORDER BY i),
+    ARRAY(SELECT parent FROM input ORDER BY i),
+    ARRAY(SELECT also FROM input ORDER BY i)
+  )),
+  -- The search terms, in the same statement: stored with the message.
+  indexed AS (
+    INSERT INTO search_terms (room, id, ts, terms)
+    SELECT d.room, a.id, a.ts, string_to_array(d.terms, ' ')
+    FROM appended a JOIN input d ON d.i = a.idx
+    WHERE NOT a.duplicate
+  ),
+  -- One's own message is read: the reader's mark moves up to it (never
+  -- back) in the same transaction, so the send needs no write of its own.
+  marked AS (
+    INSERT INTO read_state AS r (room, key, last_read)
+    SELECT d.room, d.reader, max(a.id)
+    FROM appended a JOIN input d ON d.i = a.idx
+    WHERE NOT a.duplicate AND d.reader IS NOT NULL
+    GROUP BY d.room, d.reader
+    ORDER BY d.room, d.reader
+    ON CONFLICT (room, key) DO UPDATE
+      SET last_read = GREATEST(r.last_read, excluded.last_read)
+  )
+  -- One row for the whole batch: each send's index and id, and for a
+  -- duplicate the message stored before (a new one is its draft), read
+  -- with one JSON.parse instead of a row of sixteen columns per send;
+  -- and the buses listening as this commits (see migration 13).
+  SELECT (SELECT chat_listeners()) AS listeners,
+    json_agg(json_build_array(a.idx, a.id,
+      CASE WHEN a.duplicate THEN row_to_json(a) END))::text AS appended
+  FROM appended a`;
 
 /** A connection pool with `bigint` columns read as numbers. */
 export type Db = Sql<Record<string, never>>;
@@ -224,15 +280,26 @@ export class PostgresStore implements Store {
   readonly #deadlineMs: number;
   /** Sends waiting for a transaction, in arrival order. */
   readonly #appends: Batcher<Draft, Appended>;
+  /** The lean connection sends commit on; without it, the pool. */
+  readonly #wire?: WireStatement;
   #closed = false;
   /** Set while PostgreSQL is unreachable; cleared by the probe. */
   #down?: { since: number; probe: Promise<void> };
   /** Whether a call past its deadline is being checked (see `#late`). */
   #checking = false;
 
-  /** Wraps an open, migrated pool. */
-  constructor(sql: Db, options: Omit<PostgresStoreOptions, "poolSize">) {
+  /**
+   * Wraps an open, migrated pool; sends commit on `options.appends` when
+   * given (see {@link openPostgresStore}), else through the pool.
+   */
+  constructor(
+    sql: Db,
+    options: Omit<PostgresStoreOptions, "poolSize"> & {
+      appends?: WireStatement;
+    },
+  ) {
     this.sql = sql;
+    this.#wire = options.appends;
     this.#limit = options.historyLimit;
     this.#now = options.now ?? Date.now;
     this.#log = options.logger ?? logger("store");
@@ -365,55 +432,13 @@ export class PostgresStore implements Store {
       terms: termString(d),
       reader: d.reader ?? null,
     })));
-    const query = this.sql<{ listeners: string; appended: string }[]>`
-      WITH input AS (
-        SELECT * FROM jsonb_to_recordset(${input}::text::jsonb) AS d(
-          i int, room text, "user" text, text text, client text,
-          sender text, author text, guest boolean, event jsonb, file jsonb,
-          parent bigint, also boolean, terms text, reader text)
-      ),
-      appended AS (SELECT * FROM chat_append(
-        ARRAY(SELECT room FROM input ORDER BY i),
-        ARRAY(SELECT "user" FROM input ORDER BY i),
-        ARRAY(SELECT text FROM input ORDER BY i),
-        ${ts}::bigint,
-        ARRAY(SELECT client FROM input ORDER BY i),
-        ARRAY(SELECT sender FROM input ORDER BY i),
-        ARRAY(SELECT author FROM input ORDER BY i),
-        ARRAY(SELECT guest FROM input ORDER BY i),
-        ARRAY(SELECT event FROM input ORDER BY i),
-        ARRAY(SELECT file FROM input ORDER BY i),
-        ARRAY(SELECT parent FROM input ORDER BY i),
-        ARRAY(SELECT also FROM input ORDER BY i)
-      )),
-      -- The search terms, in the same statement: stored with the message.
-      indexed AS (
-        INSERT INTO search_terms (room, id, ts, terms)
-        SELECT d.room, a.id, a.ts, string_to_array(d.terms, ' ')
-        FROM appended a JOIN input d ON d.i = a.idx
-        WHERE NOT a.duplicate
-      ),
-      -- One's own message is read: the reader's mark moves up to it (never
-      -- back) in the same transaction, so the send needs no write of its own.
-      marked AS (
-        INSERT INTO read_state AS r (room, key, last_read)
-        SELECT d.room, d.reader, max(a.id)
-        FROM appended a JOIN input d ON d.i = a.idx
-        WHERE NOT a.duplicate AND d.reader IS NOT NULL
-        GROUP BY d.room, d.reader
-        ORDER BY d.room, d.reader
-        ON CONFLICT (room, key) DO UPDATE
-          SET last_read = GREATEST(r.last_read, excluded.last_read)
-      )
-      -- One row for the whole batch: each send's index and id, and for a
-      -- duplicate the message stored before (a new one is its draft), read
-      -- with one JSON.parse instead of a row of sixteen columns per send;
-      -- and the buses listening as this commits (see migration 13).
-      SELECT (SELECT chat_listeners()) AS listeners,
-        json_agg(json_build_array(a.idx, a.id,
-          CASE WHEN a.duplicate THEN row_to_json(a) END))::text AS appended
-      FROM appended a`;
-    const done = query.then((rows) => this.#committed(drafts, rows[0], ts));
+    const params = [input, String(ts)];
+    const query = this.#wire
+      ? this.#wire.run(params)
+      : this.sql.unsafe(APPEND_SQL, params, { prepare: true }).values();
+    const done = query.then(([row]) =>
+      this.#committed(drafts, row as [string, string], ts)
+    );
     return Object.assign(done, {
       cancel: () => void Promise.resolve(query.cancel()).catch(() => {}),
     });
@@ -422,7 +447,7 @@ export class PostgresStore implements Store {
   /** The results of a committed batch, and the pruning it calls for. */
   #committed(
     drafts: Draft[],
-    { listeners, appended }: { listeners: string; appended: string },
+    [listeners, appended]: [listeners: string, appended: string],
     ts: number,
   ): Appended[] {
     const results: Appended[] = new Array(drafts.length);
@@ -673,6 +698,7 @@ export class PostgresStore implements Store {
       this.reactions.idle(),
       this.search.idle(),
     ]);
+    await this.#wire?.close();
     await this.sql.end({ timeout: 5 });
   }
 }
@@ -705,7 +731,35 @@ export async function openPostgresStore(
       }`,
     );
   }
-  const store = new PostgresStore(sql, options);
+  const appends = await wireAppends(options);
+  const store = new PostgresStore(sql, { ...options, appends });
   store.search.catchUp();
   return store;
+}
+
+/**
+ * The lean connection for sends' commits (`postgres_wire.ts`), connected
+ * and prepared; or none, logged once, when the URL asks for what it does
+ * not do (TLS, say) or it fails where the pool just connected.
+ */
+async function wireAppends(
+  options: PostgresStoreOptions,
+): Promise<WireStatement | undefined> {
+  let statement: WireStatement | undefined;
+  try {
+    statement = new WireStatement(
+      wireTarget(options.url),
+      "chat_append_batch",
+      APPEND_SQL,
+    );
+    await statement.ready();
+    return statement;
+  } catch (error) {
+    await statement?.close();
+    (options.logger ?? logger("store")).info(
+      "sends commit through the postgres client's pool: {reason}",
+      { reason: error instanceof Error ? error.message : String(error) },
+    );
+    return undefined;
+  }
 }

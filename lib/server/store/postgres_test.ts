@@ -652,3 +652,41 @@ Deno.test("postgres store - rows of lapsed name holds and ended bans are deleted
     await store.close();
   }
 });
+
+Deno.test("postgres store - sends commit on a lean connection of their own; a URL it cannot serve keeps them on the pool, said once", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("wire_path");
+  const other = session(url);
+  const committers = async () =>
+    (await other<{ n: number }[]>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE application_name = 'chat sends' AND query LIKE '%chat_append%'`)[0]
+      .n;
+  try {
+    const lean = recordingLogger();
+    const store = await openStore(url, { logger: lean.logger });
+    const sent = await store.append({ room: "r", user: "u", text: "one" });
+    expect(sent.message.id).toBe(1);
+    expect(await committers()).toBe(1);
+    expect(lean.lines).toEqual([]);
+    await store.close();
+    expect(await committers()).toBe(0);
+
+    // The pool takes query parameters the lean connection does not.
+    const pooled = recordingLogger();
+    const fallback = await openStore(`${url}?application_name=pooled`, {
+      logger: pooled.logger,
+    });
+    const again = await fallback.append({ room: "r", user: "u", text: "two" });
+    expect(again.message.id).toBe(2);
+    expect(await committers()).toBe(0);
+    expect(pooled.lines).toEqual([
+      "info sends commit through the postgres client's pool: {reason}",
+    ]);
+    expect((await fallback.history("r", 10)).messages.map((m) => m.text))
+      .toEqual(["one", "two"]);
+    await fallback.close();
+  } finally {
+    await other.end({ timeout: 1 });
+  }
+});
