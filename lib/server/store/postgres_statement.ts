@@ -12,6 +12,12 @@ import {
 } from "./postgres_wire.ts";
 
 /**
+ * SQLSTATEs saying the prepared statement must be prepared again: "cached
+ * plan must not change result type" and "prepared statement does not exist".
+ */
+const STALE = new Set(["0A000", "26000"]);
+
+/**
  * A statement kept prepared on a {@link WireConnection} of its own, opened
  * on first use and again after the connection is lost.
  */
@@ -34,13 +40,22 @@ export class WireStatement {
     await this.#connect();
   }
 
-  /** Runs the statement with `params`; see {@link WireConnection.execute}. */
+  /**
+   * Runs the statement with `params`; see {@link WireConnection.execute}.
+   * When PostgreSQL no longer holds the statement as prepared (its plan
+   * outdated by a schema change, say), the call fails and the next one
+   * prepares it again on a new connection.
+   */
   run(params: (string | null)[]): WireCall<(string | null)[][]> {
     let call: WireCall<(string | null)[][]> | undefined;
     let cancelled = false;
     const rows = this.#connect().then((connection) => {
       if (cancelled) throw new WireError("Cancelled", "57014");
-      return call = connection.execute(this.#name, params);
+      call = connection.execute(this.#name, params);
+      return call.catch((error) => {
+        if (STALE.has((error as WireError).code)) connection.close();
+        throw error;
+      });
     });
     return Object.assign(rows, {
       cancel() {

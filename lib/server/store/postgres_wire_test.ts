@@ -210,3 +210,28 @@ Deno.test("wire - URLs it does not serve are refused up front; an unknown host i
   ).then(() => undefined, (e) => e);
   expect(isLostConnection(error)).toBe(true);
 });
+
+Deno.test(
+  "wire - a statement outdated by a schema change fails once, then is prepared again",
+  opts,
+  async () => {
+    await using pg = await startPostgres();
+    const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+    const statement = new WireStatement(
+      wireTarget(pg.url),
+      "rows",
+      "SELECT * FROM wire_t ORDER BY a",
+    );
+    try {
+      await admin`CREATE TABLE wire_t (a int)`;
+      await admin`INSERT INTO wire_t VALUES (1)`;
+      expect(await statement.run([])).toEqual([["1"]]);
+      await admin`ALTER TABLE wire_t ADD COLUMN b text DEFAULT 'x'`;
+      await expect(statement.run([])).rejects.toMatchObject({ code: "0A000" });
+      expect(await statement.run([])).toEqual([["1", "x"]]);
+    } finally {
+      await statement.close();
+      await admin.end({ timeout: 1 });
+    }
+  },
+);
