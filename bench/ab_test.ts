@@ -50,8 +50,12 @@ Deno.test("bench ab - both sides are loaded at once and every delivery counted",
   expect(rounds.length).toBe(1);
   for (const s of [rounds[0].a, rounds[0].b]) {
     expect(s.lost).toBe(0);
-    expect(s.usPerDelivery).toBeGreaterThan(0);
+    // CPU is read in the kernel's 10 ms ticks: the bare baseline can spend
+    // less than one in this short, slow phase.
+    expect(s.usPerDelivery).toBeGreaterThanOrEqual(0);
+    expect(Number.isFinite(s.usPerDelivery)).toBe(true);
     expect(s.wakesPerS).toBeGreaterThan(0);
   }
+  expect(rounds[0].a.usPerDelivery).toBeGreaterThan(0);
   expect(lines).toEqual([expect.stringMatching(/^round 1: A .*; B .*; B\/A /)]);
 });
