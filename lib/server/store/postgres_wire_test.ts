@@ -1,6 +1,9 @@
 import { expect } from "expect";
 import postgres from "postgres";
-import { startPostgres } from "@/tests/helpers/postgres.ts";
+import {
+  type PostgresServer,
+  startPostgres,
+} from "@/tests/helpers/postgres.ts";
 import { isLostConnection } from "./postgres_errors.ts";
 import {
   WireConnection,
@@ -10,6 +13,29 @@ import {
 import { WireStatement } from "./postgres_statement.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
+
+/**
+ * Runs `body` with a throwaway server, `text` prepared as a
+ * {@link WireStatement} on it, and an admin session; closes both after.
+ */
+async function withStatement(
+  text: string,
+  body: (
+    statement: WireStatement,
+    admin: postgres.Sql,
+    pg: PostgresServer,
+  ) => Promise<void>,
+): Promise<void> {
+  await using pg = await startPostgres();
+  const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
+  const statement = new WireStatement(wireTarget(pg.url), "s", text);
+  try {
+    await body(statement, admin, pg);
+  } finally {
+    await statement.close();
+    await admin.end({ timeout: 1 });
+  }
+}
 
 Deno.test(
   "wire - runs a prepared statement with text parameters and NULLs; overlapping calls answer in order",
@@ -124,65 +150,51 @@ Deno.test(
 Deno.test(
   "wire - a crash fails the call in flight as a lost connection; the statement reconnects once PostgreSQL is back",
   opts,
-  async () => {
-    await using pg = await startPostgres();
-    const statement = new WireStatement(
-      wireTarget(pg.url),
-      "sleepy",
+  () =>
+    withStatement(
       "SELECT pg_sleep($1::float8), 'done'",
-    );
-    try {
-      expect(await statement.run(["0"])).toEqual([["", "done"]]);
-      const call = statement.run(["30"]).then(() => undefined, (e) => e);
-      await new Promise((r) => setTimeout(r, 200));
-      await pg.crash();
-      const error = await call;
-      expect(isLostConnection(error)).toBe(true);
-      const refused = await statement.run(["0"]).then(
-        () => undefined,
-        (e) => e,
-      );
-      expect(isLostConnection(refused)).toBe(true);
-      await pg.start();
-      expect(await statement.run(["0"])).toEqual([["", "done"]]);
-    } finally {
-      await statement.close();
-    }
-  },
+      async (statement, _admin, pg) => {
+        expect(await statement.run(["0"])).toEqual([["", "done"]]);
+        const call = statement.run(["30"]).then(() => undefined, (e) => e);
+        await new Promise((r) => setTimeout(r, 200));
+        await pg.crash();
+        const error = await call;
+        expect(isLostConnection(error)).toBe(true);
+        const refused = await statement.run(["0"]).then(
+          () => undefined,
+          (e) => e,
+        );
+        expect(isLostConnection(refused)).toBe(true);
+        await pg.start();
+        expect(await statement.run(["0"])).toEqual([["", "done"]]);
+      },
+    ),
 );
 
 Deno.test(
   "wire - cancel stops the statement in PostgreSQL and the next run gets a new connection",
   opts,
-  async () => {
-    await using pg = await startPostgres();
-    const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
-    const statement = new WireStatement(
-      wireTarget(pg.url),
-      "sleepy",
+  () =>
+    withStatement(
       "SELECT pg_sleep($1::float8), pg_backend_pid()",
-    );
-    try {
-      const [[, first]] = await statement.run(["0"]) as string[][];
-      const call = statement.run(["60"]);
-      await new Promise((r) => setTimeout(r, 200));
-      call.cancel();
-      await expect(call).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline) {
-        const rows =
-          await admin`SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`;
-        if (rows.length === 0) break;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(Date.now()).toBeLessThan(deadline);
-      const [[, second]] = await statement.run(["0"]) as string[][];
-      expect(second).not.toBe(first);
-    } finally {
-      await statement.close();
-      await admin.end({ timeout: 1 });
-    }
-  },
+      async (statement, admin) => {
+        const [[, first]] = await statement.run(["0"]) as string[][];
+        const call = statement.run(["60"]);
+        await new Promise((r) => setTimeout(r, 200));
+        call.cancel();
+        await expect(call).rejects.toMatchObject({ code: "CONNECTION_CLOSED" });
+        const deadline = Date.now() + 10_000;
+        while (Date.now() < deadline) {
+          const rows =
+            await admin`SELECT 1 FROM pg_stat_activity WHERE query LIKE '%pg_sleep%' AND pid <> pg_backend_pid()`;
+          if (rows.length === 0) break;
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(Date.now()).toBeLessThan(deadline);
+        const [[, second]] = await statement.run(["0"]) as string[][];
+        expect(second).not.toBe(first);
+      },
+    ),
 );
 
 Deno.test("wire - URLs it does not serve are refused up front; an unknown host is a lost connection", async () => {
@@ -214,24 +226,18 @@ Deno.test("wire - URLs it does not serve are refused up front; an unknown host i
 Deno.test(
   "wire - a statement outdated by a schema change fails once, then is prepared again",
   opts,
-  async () => {
-    await using pg = await startPostgres();
-    const admin = postgres(pg.url, { max: 1, onnotice: () => {} });
-    const statement = new WireStatement(
-      wireTarget(pg.url),
-      "rows",
+  () =>
+    withStatement(
       "SELECT * FROM wire_t ORDER BY a",
-    );
-    try {
-      await admin`CREATE TABLE wire_t (a int)`;
-      await admin`INSERT INTO wire_t VALUES (1)`;
-      expect(await statement.run([])).toEqual([["1"]]);
-      await admin`ALTER TABLE wire_t ADD COLUMN b text DEFAULT 'x'`;
-      await expect(statement.run([])).rejects.toMatchObject({ code: "0A000" });
-      expect(await statement.run([])).toEqual([["1", "x"]]);
-    } finally {
-      await statement.close();
-      await admin.end({ timeout: 1 });
-    }
-  },
+      async (statement, admin) => {
+        await admin`CREATE TABLE wire_t (a int)`;
+        await admin`INSERT INTO wire_t VALUES (1)`;
+        expect(await statement.run([])).toEqual([["1"]]);
+        await admin`ALTER TABLE wire_t ADD COLUMN b text DEFAULT 'x'`;
+        await expect(statement.run([])).rejects.toMatchObject({
+          code: "0A000",
+        });
+        expect(await statement.run([])).toEqual([["1", "x"]]);
+      },
+    ),
 );
