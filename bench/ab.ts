@@ -21,6 +21,8 @@
  *
  * @module
  */
+import { eachFlag, positiveInt } from "./cli_flags.ts";
+import { quietRooms } from "./durable.ts";
 import { memoryMonitor, wakeUps } from "./proc_stats.ts";
 import { type PhaseSummary, Session } from "./session.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
@@ -71,9 +73,7 @@ export function parseAbArgs(args: string[]): AbOptions {
     }
     return value as Record<string, string>;
   };
-  for (const arg of args) {
-    if (arg === "--") continue;
-    const [flag, value = ""] = arg.split(/=(.*)/s, 2);
+  eachFlag(args, (flag, value) => {
     if (flag === "--a") options.a = env("--a", value);
     else if (flag === "--b") {
       options.b = value === "baseline" ? "baseline" : env("--b", value);
@@ -81,15 +81,15 @@ export function parseAbArgs(args: string[]): AbOptions {
       flag === "--backend" && (value === "postgres" || value === "kv")
     ) {
       options.backend = value;
-    } else if (
-      ["--rounds", "--rooms", "--rate", "--ms"].includes(flag) &&
-      Number.isInteger(Number(value)) && Number(value) > 0
-    ) {
-      options[flag.slice(2) as "rounds" | "rooms" | "rate" | "ms"] = Number(
-        value,
-      );
-    } else throw new Error(`Unknown or invalid argument: ${arg}`);
-  }
+    } else {
+      const n = positiveInt(value);
+      if (!["--rounds", "--rooms", "--rate", "--ms"].includes(flag) || !n) {
+        return false;
+      }
+      options[flag.slice(2) as "rounds" | "rooms" | "rate" | "ms"] = n;
+    }
+    return true;
+  });
   return options;
 }
 
@@ -114,16 +114,7 @@ export async function runAb(
   options: AbOptions,
   log: (line: string) => void = console.error,
 ): Promise<{ a: AbSide; b: AbSide }[]> {
-  const rooms = Array.from({ length: options.rooms }, (_, i) => `q${i}`);
-  const layout = {
-    identity: "distinct" as const,
-    workers: 1,
-    concurrency: 200,
-    deadlineMs: 60_000,
-    clients: options.rooms * 2,
-    rooms,
-    senders: options.rooms * 2,
-  };
+  const { rooms, layout } = quietRooms(options.rooms, 2, 1);
   await using pg = options.backend === "postgres"
     ? await startPostgres()
     : undefined;

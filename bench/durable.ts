@@ -26,34 +26,52 @@ function broke(p: PhaseSummary): boolean {
     p.sentPerS < 0.9 * p.rate;
 }
 
+/** How the durable workloads' clients connect: each a distinct person. */
+function connecting(workers: number) {
+  return {
+    identity: "distinct" as const,
+    workers,
+    concurrency: 200,
+    deadlineMs: 60_000,
+  };
+}
+
+/**
+ * `count` quiet rooms (`q0`, `q1`, …) of `perRoom` members each, everyone
+ * sending, driven by `workers` load generators.
+ */
+export function quietRooms(
+  count: number,
+  perRoom: number,
+  workers: number,
+): { rooms: string[]; layout: Layout } {
+  const rooms = Array.from({ length: count }, (_, i) => `q${i}`);
+  return {
+    rooms,
+    layout: {
+      ...connecting(workers),
+      clients: count * perRoom,
+      rooms,
+      senders: count * perRoom,
+    },
+  };
+}
+
 /** The workloads: quiet rooms, then one busy room. */
 function workloads(
   plan: Plan,
 ): { name: string; layout: Layout; rooms: string[] }[] {
   const d = plan.durable;
-  const quiet = Array.from({ length: d.rooms }, (_, i) => `q${i}`);
-  const base = {
-    identity: "distinct" as const,
-    workers: plan.workers,
-    concurrency: 200,
-    deadlineMs: 60_000,
-  };
   return [
     {
       name: `durable ${d.rooms} quiet rooms×${d.perRoom}`,
-      rooms: quiet,
-      layout: {
-        ...base,
-        clients: d.rooms * d.perRoom,
-        rooms: quiet,
-        senders: d.rooms * d.perRoom,
-      },
+      ...quietRooms(d.rooms, d.perRoom, plan.workers),
     },
     {
       name: `durable 1 busy room×${d.busyClients}`,
       rooms: ["busy"],
       layout: {
-        ...base,
+        ...connecting(plan.workers),
         clients: d.busyClients,
         rooms: ["busy"],
         senders: d.busySenders,

@@ -16,6 +16,8 @@
  * @module
  */
 import { median } from "./ab.ts";
+import { eachFlag, positiveInt } from "./cli_flags.ts";
+import { quietRooms } from "./durable.ts";
 import { memoryMonitor } from "./proc_stats.ts";
 import { FULL } from "./scenarios.ts";
 import { Session } from "./session.ts";
@@ -68,20 +70,18 @@ export function parsePairsArgs(args: string[]): PairsOptions {
     rate: d.rate,
     ms: d.ms,
   };
-  for (const arg of args) {
-    if (arg === "--") continue;
-    const [flag, value = ""] = arg.split(/=(.*)/s, 2);
+  eachFlag(args, (flag, value) => {
     if (flag === "--backend" && (value === "postgres" || value === "kv")) {
       options.backend = value;
-    } else if (
-      ["--pairs", "--rooms", "--rate", "--ms"].includes(flag) &&
-      Number.isInteger(Number(value)) && Number(value) > 0
-    ) {
-      options[flag.slice(2) as "pairs" | "rooms" | "rate" | "ms"] = Number(
-        value,
-      );
-    } else throw new Error(`Unknown or invalid argument: ${arg}`);
-  }
+      return true;
+    }
+    const n = positiveInt(value);
+    if (!["--pairs", "--rooms", "--rate", "--ms"].includes(flag) || !n) {
+      return false;
+    }
+    options[flag.slice(2) as "pairs" | "rooms" | "rate" | "ms"] = n;
+    return true;
+  });
   return options;
 }
 
@@ -106,16 +106,7 @@ export async function runPairs(
   options: PairsOptions,
   log: (line: string) => void = console.error,
 ): Promise<Pair[]> {
-  const rooms = Array.from({ length: options.rooms }, (_, i) => `q${i}`);
-  const layout = {
-    identity: "distinct" as const,
-    workers: FULL.workers,
-    concurrency: 200,
-    deadlineMs: 60_000,
-    clients: options.rooms * 2,
-    rooms,
-    senders: options.rooms * 2,
-  };
+  const { rooms, layout } = quietRooms(options.rooms, 2, FULL.workers);
   await using pg = options.backend === "postgres"
     ? await startPostgres()
     : undefined;

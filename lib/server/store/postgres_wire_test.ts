@@ -14,6 +14,19 @@ import { WireStatement } from "./postgres_statement.ts";
 
 const opts = { sanitizeOps: false, sanitizeResources: false };
 
+/** Runs `body` with a connection to a throwaway server; closes it after. */
+async function withConnection(
+  body: (conn: WireConnection) => Promise<void>,
+): Promise<void> {
+  await using pg = await startPostgres();
+  const conn = await WireConnection.open(wireTarget(pg.url));
+  try {
+    await body(conn);
+  } finally {
+    conn.close();
+  }
+}
+
 /**
  * Runs `body` with a throwaway server, `text` prepared as a
  * {@link WireStatement} on it, and an admin session; closes both after.
@@ -40,10 +53,8 @@ async function withStatement(
 Deno.test(
   "wire - runs a prepared statement with text parameters and NULLs; overlapping calls answer in order",
   opts,
-  async () => {
-    await using pg = await startPostgres();
-    const conn = await WireConnection.open(wireTarget(pg.url));
-    try {
+  () =>
+    withConnection(async (conn) => {
       await conn.prepare(
         "s",
         "SELECT g, $1::text || g, $2::text FROM generate_series(1, $3::int) g",
@@ -62,19 +73,14 @@ Deno.test(
       answers.forEach((rows, i) =>
         expect(rows).toEqual([["1", text + i + "1", String(i)]])
       );
-    } finally {
-      conn.close();
-    }
-  },
+    }),
 );
 
 Deno.test(
   "wire - a statement's error fails that call alone, as a PostgresError that is no lost connection",
   opts,
-  async () => {
-    await using pg = await startPostgres();
-    const conn = await WireConnection.open(wireTarget(pg.url));
-    try {
+  () =>
+    withConnection(async (conn) => {
       await conn.prepare("div", "SELECT 10 / $1::int");
       const [bad, good] = await Promise.allSettled([
         conn.execute("div", ["0"]),
@@ -89,10 +95,7 @@ Deno.test(
         code: "42601",
       });
       expect(conn.closed).toBe(false);
-    } finally {
-      conn.close();
-    }
-  },
+    }),
 );
 
 Deno.test(
