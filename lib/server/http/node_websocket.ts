@@ -23,10 +23,14 @@ import type { Socket } from "node:net";
 import type { WebSocket as WsSocket } from "ws";
 import { Buffer } from "node:buffer";
 import { setImmediate } from "node:timers";
+import { type IdleEntry, IdleWatch } from "./idle_watch.ts";
 
 /** Options of {@link NodeWebSocket}. */
 export interface NodeWebSocketOptions {
-  /** Seconds without any sign of life (pong or frame) before a reset. */
+  /**
+   * Seconds without any sign of life (a frame or a pong) before a ping; as
+   * long again without an answer, and the connection is reset.
+   */
   idleTimeoutS: number;
   /** How long a close may go unanswered before the connection is reset. */
   closeTimeoutMs: number;
@@ -57,6 +61,9 @@ const RECENT = 4;
 const recentText: string[] = [];
 const recentFrame: Buffer[] = [];
 let nextSlot = 0;
+
+/** Every open socket's dead-peer check, on one timer. */
+const idleWatch = new IdleWatch();
 
 /** Sockets holding this turn's frames, written together after it. */
 const corked: Socket[] = [];
@@ -185,8 +192,7 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
   #ws: WsSocket | undefined;
   #raw: Socket | undefined;
   #closeTimer: ReturnType<typeof setTimeout> | undefined;
-  #idleTimer: ReturnType<typeof setInterval> | undefined;
-  #alive = true;
+  #idle: IdleEntry | undefined;
   #failed = false;
   /** Set by {@link speaksFirst}: the handshake waits for the first frame. */
   holdsHandshake = false;
@@ -235,11 +241,11 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
     ws.close = (code?: number, reason?: string | Buffer) =>
       close(code, reason ?? (code ? PROTOCOL_REASONS[code] : undefined));
     ws.on("message", (data, isBinary) => {
-      this.#alive = true;
+      this.#idle?.heard();
       const payload = isBinary ? toArrayBuffer(data) : String(data);
       this.#emit(new MessageEvent("message", { data: payload }));
     });
-    ws.on("pong", () => this.#alive = true);
+    ws.on("pong", () => this.#idle?.heard());
     ws.on("error", (error) => {
       // A protocol error (e.g. a frame over the limit): `ws` sent the close
       // and would read on, discarding; stop reading instead, so the rest of
@@ -265,10 +271,11 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
         setTimeout(() => raw.destroy(), PROTOCOL_ERROR_GRACE_MS);
       } else raw.destroy();
     });
-    this.#idleTimer = setInterval(() => {
-      if (!this.#alive) return this.#reset();
-      this.#alive = false;
-      if (this.#state === OPEN) ws.ping();
+    this.#idle = idleWatch.watch({
+      ping: () => {
+        if (this.#state === OPEN) ws.ping();
+      },
+      drop: () => this.#reset(),
     }, this.#o.idleTimeoutS * 1000);
     this.#state = OPEN;
     this.#emit(new Event("open"));
@@ -321,7 +328,7 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
     if (this.#state === CLOSED) return;
     this.#state = CLOSED;
     clearTimeout(this.#closeTimer);
-    clearInterval(this.#idleTimer);
+    this.#idle?.stop();
     this.#emit(
       new CloseEvent("close", { code, reason, wasClean: code !== 1006 }),
     );

@@ -160,3 +160,43 @@ Deno.test("node websocket - where the server speaks first, the handshake leaves 
     await listener.shutdown(0);
   }
 });
+
+Deno.test("node websocket - listeners added with addEventListener get messages and the close, as the on- handlers do", async () => {
+  const seen: string[] = [];
+  const closed = Promise.withResolvers<void>();
+  const listener = await listenNode((req) => {
+    const { socket, response } = upgradeWebSocket(req);
+    socket.addEventListener("message", (e) => seen.push(`listener ${e.data}`));
+    socket.onmessage = (e) => {
+      seen.push(`onmessage ${e.data}`);
+      if (e.data === "two") socket.close(1000, "done");
+    };
+    socket.addEventListener("close", (e) => {
+      seen.push(`listener close ${e.code}`);
+      closed.resolve();
+    });
+    return response;
+  }, LISTEN);
+  try {
+    const client = new WebSocket(`ws://127.0.0.1:${listener.port}/`);
+    await new Promise((r) => client.onopen = r);
+    const clientClosed = new Promise((r) => client.onclose = r);
+    client.send("one");
+    client.send("two");
+    // The client sees the close either way; the server's listener may not.
+    await clientClosed;
+    await Promise.race([
+      closed.promise,
+      new Promise((r) => setTimeout(r, 500)),
+    ]);
+    expect(seen).toEqual([
+      "listener one",
+      "onmessage one",
+      "listener two",
+      "onmessage two",
+      "listener close 1000",
+    ]);
+  } finally {
+    await listener.shutdown(0);
+  }
+});
