@@ -38,6 +38,8 @@ export class Typing {
 
   /** Ends `user`'s typing in `room` if it was on (e.g. they sent). */
   stop(room: string, user: string): void {
+    // Called for every message delivered; nobody typing is the usual case.
+    if (this.#timers.size === 0) return;
     if (this.#timers.has(roomKey(room, user))) this.set(room, user, false);
   }
 

@@ -87,3 +87,51 @@ Deno.test("batcher - with spacing, a call to an idle batcher commits at once", a
   for (let i = 0; i < 5; i++) expect(await batcher.push(i)).toBe(i);
   expect(performance.now() - t0).toBeLessThan(1000);
 });
+
+/** Lets pending promise callbacks run, but no timer. */
+async function microtasks(): Promise<void> {
+  for (let i = 0; i < 20; i++) await Promise.resolve();
+}
+
+Deno.test("batcher - with spacing, the first call after the spacing or one filling a batch starts the commit, before the timer", async () => {
+  const commits: number[][] = [];
+  // Each commit waits until the test lets it finish.
+  const finish: (() => void)[] = [];
+  const batcher = new Batcher<number, number>((items) => {
+    commits.push(items);
+    return new Promise((r) => finish.push(() => r(items)));
+  }, { maxItems: 3, spacingMs: 20 });
+  const done = [batcher.push(0)];
+  await microtasks();
+  done.push(batcher.push(1));
+  await microtasks();
+  expect(commits).toEqual([[0]]);
+  // 0's commit ends with 1 waiting: the spacing begins, its timer set.
+  finish.shift()!();
+  await microtasks();
+  expect(commits).toEqual([[0]]);
+  // The event loop is kept busy past the spacing, so the timer can't fire;
+  // the next call commits from its own turn.
+  const until = performance.now() + 40;
+  while (performance.now() < until) { /* busy */ }
+  done.push(batcher.push(2));
+  await microtasks();
+  expect(commits).toEqual([[0], [1, 2]]);
+  finish.shift()!();
+  await microtasks();
+  // Idle again: 3 commits at once, 4 waits a fresh spacing, 5 too, and 6
+  // fills the batch, which goes at once.
+  done.push(batcher.push(3));
+  await microtasks();
+  done.push(batcher.push(4));
+  finish.shift()!();
+  await microtasks();
+  done.push(batcher.push(5));
+  await microtasks();
+  expect(commits).toEqual([[0], [1, 2], [3]]);
+  done.push(batcher.push(6));
+  await microtasks();
+  expect(commits).toEqual([[0], [1, 2], [3], [4, 5, 6]]);
+  finish.shift()!();
+  expect(await Promise.all(done)).toEqual([0, 1, 2, 3, 4, 5, 6]);
+});
