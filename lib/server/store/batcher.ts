@@ -8,9 +8,7 @@
  * a commit that ends with calls already waiting lets the next start only
  * once `spacingMs` has passed since its own start, so each carries more of
  * them (PostgreSQL's `commit_delay` idea, applied only when calls queue: a
- * call arriving at an idle batcher commits at once). The first call to
- * arrive once the spacing is over starts the commit, or one that fills a
- * batch; the timer only ends a spacing no call ends first.
+ * call arriving at an idle batcher commits at once).
  *
  * @module
  */
@@ -63,8 +61,6 @@ export class Batcher<T, R> {
   /** Set and cleared synchronously with the queue check, so no push is missed. */
   #running = false;
   #drained: Promise<void> = Promise.resolve();
-  /** The spacing being waited out: when it is over, and how to end it. */
-  #spacing: { until: number; end: () => void } | undefined;
 
   /** `commit` stores a batch and returns one result per item, in order. */
   constructor(
@@ -82,12 +78,6 @@ export class Batcher<T, R> {
       if (!this.#running) {
         this.#running = true;
         this.#drained = this.#drain();
-      } else if (
-        this.#spacing && (this.#queue.length >= this.#options.maxItems ||
-          performance.now() >= this.#spacing.until)
-      ) {
-        // Commits from this wake-up rather than the timer's.
-        this.#spacing.end();
       }
     });
   }
@@ -130,18 +120,8 @@ export class Batcher<T, R> {
     const spacing = this.#options.spacingMs ?? 0;
     if (spacing <= 0 || this.#queue.length === 0) return;
     if (this.#queue.length >= this.#options.maxItems) return;
-    const until = started + spacing;
-    const wait = until - performance.now();
-    if (wait < 1) return;
-    await new Promise<void>((resolve) => {
-      const end = () => {
-        clearTimeout(timer);
-        this.#spacing = undefined;
-        resolve();
-      };
-      const timer = setTimeout(end, Math.ceil(wait));
-      this.#spacing = { until, end };
-    });
+    const wait = spacing - (performance.now() - started);
+    if (wait >= 1) await new Promise((r) => setTimeout(r, Math.ceil(wait)));
   }
 
   /** The next batch: up to `maxItems` items and `maxWeight` of weight. */
