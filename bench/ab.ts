@@ -21,7 +21,7 @@
  *
  * @module
  */
-import { eachFlag, positiveInt } from "./cli_flags.ts";
+import { countFlag, eachFlag } from "./cli_flags.ts";
 import { quietRooms } from "./durable.ts";
 import { memoryMonitor, wakeUps } from "./proc_stats.ts";
 import { type PhaseSummary, Session } from "./session.ts";
@@ -82,11 +82,7 @@ export function parseAbArgs(args: string[]): AbOptions {
     ) {
       options.backend = value;
     } else {
-      const n = positiveInt(value);
-      if (!["--rounds", "--rooms", "--rate", "--ms"].includes(flag) || !n) {
-        return false;
-      }
-      options[flag.slice(2) as "rounds" | "rooms" | "rate" | "ms"] = n;
+      return countFlag(options, ["rounds", "rooms", "rate", "ms"], flag, value);
     }
     return true;
   });

@@ -27,3 +27,21 @@ export function positiveInt(value: string): number | undefined {
   const n = Number(value);
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
+
+/**
+ * Reads `--<name>=<positive integer>` into `options[name]` when `name` is one
+ * of `names`; false (refused) for any other flag or a value that is no such
+ * integer.
+ */
+export function countFlag<K extends string>(
+  options: Record<K, number>,
+  names: readonly K[],
+  flag: string,
+  value: string,
+): boolean {
+  const name = flag.slice(2) as K;
+  const n = positiveInt(value);
+  if (!flag.startsWith("--") || !names.includes(name) || !n) return false;
+  options[name] = n;
+  return true;
+}

@@ -16,7 +16,7 @@
  * @module
  */
 import { median } from "./ab.ts";
-import { eachFlag, positiveInt } from "./cli_flags.ts";
+import { countFlag, eachFlag } from "./cli_flags.ts";
 import { quietRooms } from "./durable.ts";
 import { memoryMonitor } from "./proc_stats.ts";
 import { FULL } from "./scenarios.ts";
@@ -75,12 +75,7 @@ export function parsePairsArgs(args: string[]): PairsOptions {
       options.backend = value;
       return true;
     }
-    const n = positiveInt(value);
-    if (!["--pairs", "--rooms", "--rate", "--ms"].includes(flag) || !n) {
-      return false;
-    }
-    options[flag.slice(2) as "pairs" | "rooms" | "rate" | "ms"] = n;
-    return true;
+    return countFlag(options, ["pairs", "rooms", "rate", "ms"], flag, value);
   });
   return options;
 }
