@@ -24,8 +24,12 @@ Deno.test("config - AWAY_AFTER_MS and MEMBERSHIP_EVENT_WINDOW_MS have defaults a
   );
 });
 
-Deno.test("config - COMMIT_SPACING_MS is 4 ms by default, 0 turns it off, and is bounded", () => {
+Deno.test("config - COMMIT_SPACING_MS is 4 ms on KV and 0 on PostgreSQL by default, settable for both, and bounded", () => {
+  const pg = { DATABASE_URL: "postgres://chat@127.0.0.1:5432/chat" };
   expect(loadConfig({}).commitSpacingMs).toBe(4);
+  expect(loadConfig(pg).commitSpacingMs).toBe(0);
+  expect(loadConfig({ ...pg, COMMIT_SPACING_MS: "4" }).commitSpacingMs)
+    .toBe(4);
   expect(loadConfig({ COMMIT_SPACING_MS: "0" }).commitSpacingMs).toBe(0);
   expect(() => loadConfig({ COMMIT_SPACING_MS: "-1" })).toThrow(ConfigError);
   expect(() => loadConfig({ COMMIT_SPACING_MS: "5000" })).toThrow(ConfigError);
