@@ -20,6 +20,9 @@ const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
  */
 const INVISIBLE = /^[\s\p{Default_Ignorable_Code_Point}\u2800]*$/u;
 
+/** Printable ASCII only: in NFC already, no controls, no surrogates. */
+const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
+
 /** Explicit bidirectional formatting characters. */
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
@@ -31,6 +34,12 @@ export type CleanText =
   | { ok: true; text: string }
   | { ok: false; problem: TextProblem; message: string };
 
+const EMPTY: CleanText = Object.freeze({
+  ok: false,
+  problem: "empty",
+  message: "The text is empty",
+});
+
 /**
  * The text as stored (NFC, CRLF as LF), or why it can't be.
  *
@@ -41,6 +50,10 @@ export type CleanText =
  * ```
  */
 export function cleanText(text: string): CleanText {
+  // The common case, without normalising: only spaces can make it blank.
+  if (PRINTABLE_ASCII.test(text)) {
+    return text.trim() === "" ? EMPTY : { ok: true, text };
+  }
   if (!text.isWellFormed()) {
     return {
       ok: false,
@@ -60,9 +73,7 @@ export function cleanText(text: string): CleanText {
       } (only newline and tab are allowed)`,
     };
   }
-  if (isBlank(normal)) {
-    return { ok: false, problem: "empty", message: "The text is empty" };
-  }
+  if (isBlank(normal)) return EMPTY;
   return { ok: true, text: normal };
 }
 

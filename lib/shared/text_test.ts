@@ -25,3 +25,15 @@ Deno.test("text - a link's bidi controls are shown encoded", () => {
   );
   expect(displayUrl("https://x.example/a")).toBe("https://x.example/a");
 });
+
+Deno.test("text - plain ASCII is kept as sent; only spaces are empty", () => {
+  for (const text of ["hi", " spaced  out ", "~!@#$%^&*()_+{}|:<>?", "a"]) {
+    expect(cleanText(text)).toEqual({ ok: true, text });
+  }
+  for (const text of ["", " ", "     "]) {
+    expect(cleanText(text)).toMatchObject({ ok: false, problem: "empty" });
+  }
+  // Blank by another ASCII character takes the full path and agrees.
+  expect(cleanText(" \t\n ")).toMatchObject({ ok: false, problem: "empty" });
+  expect(cleanText("a\u0000")).toMatchObject({ ok: false, problem: "control" });
+});

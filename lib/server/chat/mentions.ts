@@ -30,6 +30,8 @@ const TOKEN = /(?<![\p{L}\p{N}_.@-])@([\p{L}\p{N}_.-]{1,24})/gu;
  * ```
  */
 export function mentionedNames(text: string): string[] {
+  // Most messages mention nobody: skip the Unicode pattern's scan.
+  if (!text.includes("@")) return [];
   const names = new Set<string>();
   for (const match of text.matchAll(TOKEN)) {
     // A sentence may end right after the name: "thanks @ana."

@@ -9,6 +9,7 @@ Deno.test("mentions - whole @names in any case, each once; mail addresses are no
   ]);
   expect(mentionedNames("mail ana@x.com or @@bo")).toEqual([]);
   expect(mentionedNames("@민아 안녕")).toEqual(["민아"]);
+  expect(mentionedNames("no names here, ana")).toEqual([]);
   const many = Array.from({ length: 30 }, (_, i) => `@u${i}`).join(" ");
   expect(mentionedNames(many).length).toBe(20);
 });
