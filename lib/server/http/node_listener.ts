@@ -26,6 +26,7 @@ import { WebSocketServer } from "ws";
 import { offerUpgrade } from "@/lib/fresh/upgrade.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { NodeWebSocket } from "./node_websocket.ts";
+import { LoopLag } from "./loop_lag.ts";
 import { openFileCount, openFilesLimit } from "./open_files.ts";
 
 /** A fetch-style request handler, as `Deno.serve` takes. */
@@ -110,32 +111,10 @@ const BAD_TARGET = JSON.stringify({
 /** The deepest accept queue asked for. */
 const MAX_BACKLOG = 4096;
 
-/** How often the event loop's lateness is sampled. */
-const LAG_TICK_MS = 100;
 /** Lateness below this, over a header wait, is not given back. */
 const LAG_GRACE_MS = 50;
 /** A header wait is extended by the loop's lateness at most this often. */
 const MAX_LAG_EXTENSIONS = 5;
-
-/**
- * How late this process's timers have run in total: the time the event
- * loop was too busy (or the machine too loaded) to get to its work.
- */
-class LoopLag {
-  /** Milliseconds of lateness so far. */
-  total = 0;
-  #last = performance.now();
-  readonly #timer = setInterval(() => {
-    const now = performance.now();
-    this.total += Math.max(0, now - this.#last - LAG_TICK_MS);
-    this.#last = now;
-  }, LAG_TICK_MS);
-
-  /** Stops sampling. */
-  stop(): void {
-    clearInterval(this.#timer);
-  }
-}
 
 /** Starts serving `handler`; resolves once listening. */
 export async function listenNode(
@@ -182,9 +161,11 @@ export async function listenNode(
         return;
       }
       waiting.delete(socket);
+      lag.release();
       counts.timedOut++;
       socket.destroy();
     };
+    lag.hold();
     waiting.set(socket, setTimeout(expire, options.headerTimeoutMs));
   };
   const busy = (socket: net.Socket) => {
@@ -192,6 +173,7 @@ export async function listenNode(
     if (timer === undefined) return;
     clearTimeout(timer);
     waiting.delete(socket);
+    lag.release();
   };
 
   const onConnection = (socket: net.Socket) => {
@@ -391,6 +373,10 @@ export async function listenNode(
     probing = true;
     const before = counts.accepted;
     const probe = net.connect({ host: probeHost, port });
+    // Connected means the kernel took it, not that we accepted it: close
+    // at once, so the probe doesn't sit among the connections waiting for
+    // headers (and keep the lag clock ticking) for its second.
+    probe.once("connect", () => probe.destroy());
     let outOfDescriptors = false;
     probe.on("error", (error: Error & { code?: string }) => {
       if (error.code !== "EMFILE" && error.code !== "ENFILE") return;
