@@ -317,3 +317,125 @@ Deno.test("listener - a burst of connections while the server is busy waits in i
     await listener.shutdown(0);
   }
 });
+
+/**
+ * A listener in a process of its own under `ulimit -n 128`, driven by lines
+ * on its stdin: `fill` takes every free descriptor (as files opened
+ * elsewhere in the app would), `free` gives them back, `stats` prints the
+ * listener's counts. Each answer is one JSON line.
+ */
+const HOG = `
+// As the app does at start: the runtime sets up signal handling lazily
+// otherwise, and that fails without a descriptor to spare.
+Deno.addSignalListener("SIGTERM", () => Deno.exit(0));
+const { listenNode } = await import(${
+  JSON.stringify(new URL("./node_listener.ts", import.meta.url).href)
+});
+const listener = await listenNode(() => new Response("ok"), {
+  hostname: "127.0.0.1", port: 0, headerTimeoutMs: 10_000,
+  maxFrameBytes: 1024, closeTimeoutMs: 500, watchdogMs: 200,
+});
+const say = (o) => console.log(JSON.stringify(o));
+say({ port: listener.port });
+const held = [];
+for await (const line of Deno.stdin.readable.pipeThrough(new TextDecoderStream())) {
+  for (const command of line.trim().split("\\n")) {
+    if (command === "fill") {
+      try {
+        for (;;) held.push(Deno.openSync("/dev/null"));
+      } catch {
+        say({ held: held.length });
+      }
+    } else if (command === "free") {
+      for (const file of held.splice(0)) file.close();
+      say({ freed: true });
+    } else if (command === "stats") say(listener.stats());
+  }
+}`;
+
+/** A plain GET on a new connection: its status line, or why there is none. */
+async function statusLine(port: number, ms: number): Promise<string> {
+  let conn: Deno.Conn | undefined;
+  const timer = setTimeout(() => conn?.close(), ms);
+  try {
+    conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(
+      encoder.encode("GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    const buf = new Uint8Array(1024);
+    const n = await conn.read(buf);
+    return new TextDecoder().decode(buf.subarray(0, n ?? 0)).split("\r\n")[0];
+  } catch (error) {
+    return String(error);
+  } finally {
+    clearTimeout(timer);
+    try {
+      conn?.close();
+    } catch { /* closed by the timer */ }
+  }
+}
+
+Deno.test("listener - when accepting stalls for want of descriptors, the port is listened on again and new connections are served", async () => {
+  const child = new Deno.Command("bash", {
+    args: [
+      "-c",
+      `ulimit -n 128 && exec "$0" eval --config "$1" "$2"`,
+      Deno.execPath(),
+      new URL("../../../deno.json", import.meta.url).pathname,
+      HOG,
+    ],
+    stdin: "piped",
+    stdout: "piped",
+  }).spawn();
+  const input = child.stdin.getWriter();
+  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let pending = "";
+  const ask = async (command: string) => {
+    await input.write(encoder.encode(command + "\n"));
+    return await answer();
+  };
+  const answer = async (): Promise<Record<string, number>> => {
+    const deadline = setTimeout(() => lines.cancel(), 10_000);
+    try {
+      while (!pending.includes("\n")) {
+        const { value, done } = await lines.read();
+        if (done) throw new Error("the listener's process ended");
+        pending += value;
+      }
+    } finally {
+      clearTimeout(deadline);
+    }
+    const end = pending.indexOf("\n");
+    const line = pending.slice(0, end);
+    pending = pending.slice(end + 1);
+    return JSON.parse(line);
+  };
+  try {
+    const { port } = await answer();
+    expect(await statusLine(port, 2000)).toBe("HTTP/1.1 200 OK");
+    expect((await ask("fill")).held).toBeGreaterThan(50);
+    // Queued by the kernel; the listener's accept fails for want of a
+    // descriptor, and the runtime's accept loop doesn't try again.
+    const queued = statusLine(port, 10_000);
+    await new Promise((r) => setTimeout(r, 500));
+    await ask("free");
+    const freedAt = performance.now();
+    let served = "";
+    while (performance.now() - freedAt < 8000) {
+      served = await statusLine(port, 1000);
+      if (served === "HTTP/1.1 200 OK") break;
+    }
+    expect(served).toBe("HTTP/1.1 200 OK");
+    // The probe notices within its period and a second.
+    expect(performance.now() - freedAt).toBeLessThan(5000);
+    expect((await ask("stats")).relistens).toBeGreaterThanOrEqual(1);
+    // The one queued on the stalled socket went with it (its client
+    // reconnects, as a browser's socket does).
+    await queued;
+  } finally {
+    child.kill();
+    await child.status;
+    await lines.cancel().catch(() => {});
+    await input.close().catch(() => {});
+  }
+});
