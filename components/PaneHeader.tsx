@@ -1,4 +1,4 @@
-import type { VNode } from "preact";
+import type { ComponentChildren, VNode } from "preact";
 import type { DrawerHandle } from "@/lib/client/hooks/use_drawer.ts";
 
 /** Props of {@link PaneHeader}. */
@@ -62,35 +62,56 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
       {props.onPins && (
         <button
           type="button"
-          class="icon pins"
+          class="icon pins wide-only"
           aria-label="Pinned messages"
           onClick={props.onPins}
         >
           📌{props.pinned ? ` ${props.pinned}` : ""}
         </button>
       )}
-      {props.onLeave && (
-        <details class="room-menu">
-          <summary class="icon" aria-label="Room menu" title="Room menu">
-            ⋯
-          </summary>
-          <div class="menu">
-            <button
-              type="button"
-              class="link"
-              onClick={(e) => {
-                e.currentTarget.closest("details")?.removeAttribute("open");
-                props.onLeave?.();
-              }}
-            >
-              Leave room
-            </button>
-          </div>
-        </details>
-      )}
+      {
+        /* On a phone the header keeps the room's name and moves search,
+        pins and the account here; elsewhere the menu is for members. */
+      }
+      <details class={props.onLeave ? "room-menu" : "room-menu only-phone"}>
+        <summary class="icon" aria-label="Room menu" title="Room menu">
+          ⋯
+        </summary>
+        <div class="menu">
+          <MenuItem phone onClick={props.onSearch}>Search messages</MenuItem>
+          {props.onPins && (
+            <MenuItem phone onClick={props.onPins}>
+              Pinned messages{props.pinned ? ` (${props.pinned})` : ""}
+            </MenuItem>
+          )}
+          {props.logoutToken
+            ? (
+              <form method="post" action="/logout" class="only-phone">
+                <input type="hidden" name="csrf" value={props.logoutToken} />
+                <button type="submit" class="link">Log out</button>
+                <button
+                  type="submit"
+                  class="link"
+                  name="everywhere"
+                  value="1"
+                >
+                  Log out everywhere
+                </button>
+              </form>
+            )
+            : (
+              <a class="only-phone" href={loginHref(room)}>
+                Log in
+              </a>
+            )}
+          {props.onLeave && (
+            <MenuItem onClick={props.onLeave}>Leave room</MenuItem>
+          )}
+        </div>
+      </details>
       {props.logoutToken
         ? (
-          <form method="post" action="/logout" class="logout-form">
+          <form method="post" action="/logout" class="logout-form wide-only">
             <input type="hidden" name="csrf" value={props.logoutToken} />
             <button type="submit" class="icon">Log out</button>
             <button
@@ -104,20 +125,17 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
             </button>
           </form>
         )
-        : (
-          <a
-            class="icon"
-            href={`/login?next=${encodeURIComponent(`/rooms/${room}`)}`}
-          >
-            Log in
-          </a>
-        )}
-      <button type="button" class="icon search" onClick={props.onSearch}>
+        : <a class="icon wide-only" href={loginHref(room)}>Log in</a>}
+      <button
+        type="button"
+        class="icon search wide-only"
+        onClick={props.onSearch}
+      >
         Search
       </button>
       <button
         type="button"
-        class="icon help"
+        class="icon help wide-only"
         aria-label="Keyboard shortcuts"
         title="Keyboard shortcuts (?)"
         onClick={props.onHelp}
@@ -134,5 +152,28 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
         Members
       </button>
     </header>
+  );
+}
+
+/** Where "Log in" goes: the login page, back to `room` after. */
+function loginHref(room: string): string {
+  return `/login?next=${encodeURIComponent(`/rooms/${room}`)}`;
+}
+
+/** A room menu entry: closes the menu, then acts; `phone` ones show on phones only. */
+function MenuItem(
+  props: { phone?: boolean; onClick: () => void; children: ComponentChildren },
+): VNode {
+  return (
+    <button
+      type="button"
+      class={props.phone ? "link only-phone" : "link"}
+      onClick={(e) => {
+        e.currentTarget.closest("details")?.removeAttribute("open");
+        props.onClick();
+      }}
+    >
+      {props.children}
+    </button>
   );
 }

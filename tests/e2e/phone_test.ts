@@ -4,7 +4,7 @@
  */
 import { expect } from "expect";
 import type { Page } from "playwright-core";
-import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
 import { PHONE, say, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
 
 const focused = (page: Page) =>
@@ -97,6 +97,59 @@ Deno.test({
           await page.evaluate(() => document.documentElement.scrollWidth),
         ).toBeLessThanOrEqual(PHONE.width);
       }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "phone - the room's name shows whole; search, pinned messages and log in are in the room menu",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const page = await visitor(w, "pho", { viewport: PHONE, touch: true });
+      // On a touch screen Enter is a new line; Send sends.
+      await page.locator("#composer").fill("a message to find from the phone");
+      await page.getByRole("button", { name: "Send" }).click();
+      await page.locator(".msg.own:not(.pending)", {
+        hasText: "from the phone",
+      }).waitFor();
+      const title = page.locator(".pane-head h1");
+      await expect(title.textContent()).resolves.toBe("# general");
+      const clipped = await title.evaluate((h) =>
+        h.scrollWidth > h.clientWidth
+      );
+      expect(clipped).toBe(false);
+      // Not in the header on a phone.
+      for (const name of ["Search", "Log in"]) {
+        await expect(
+          page.getByRole("banner").getByText(name, { exact: true })
+            .isVisible(),
+        ).resolves.toBe(false);
+      }
+      const menu = page.getByLabel("Room menu");
+      await menu.click();
+      await screenshot(page, "phone-menu");
+      await page.getByRole("button", { name: "Search messages" }).click();
+      const box = page.getByRole("searchbox", { name: "Search messages" });
+      await box.fill("find");
+      await box.press("Enter");
+      await page.locator(".search-hit", { hasText: "from the phone" })
+        .waitFor();
+      await page.getByRole("button", { name: "Close", exact: true }).click();
+      await page.locator("dialog[open]").waitFor({ state: "detached" });
+
+      await menu.click();
+      await page.getByRole("button", { name: "Pinned messages" }).click();
+      await page.getByRole("region", { name: "Pinned messages" }).waitFor();
+
+      await menu.click();
+      const login = page.getByRole("link", { name: "Log in" });
+      await expect(login.getAttribute("href")).resolves.toBe(
+        "/login?next=%2Frooms%2Fgeneral",
+      );
+      await login.click();
+      await page.waitForURL(/\/login\?next=/);
     });
   },
 });
