@@ -1,6 +1,7 @@
 import type { ComponentChildren, VNode } from "preact";
 import { useSignal } from "@preact/signals";
-import { type Item, mentionsUser } from "@/lib/client/chat_store.ts";
+import type { Item } from "@/lib/client/chat_store.ts";
+import { mentionsName } from "@/lib/shared/mentions.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
 import { MessageText } from "./MessageText.tsx";
 import { FileCard } from "./FileCard.tsx";
@@ -127,7 +128,7 @@ export function MessageList(
       const own = item.user === me;
       const mine = own && canChange(item.room, item.id);
       const mentioned = !own && me !== "" && !item.deleted &&
-        mentionsUser(item.text, me);
+        mentionsName(item.text, me);
       const threads = onThread !== undefined && !inThread;
       const canReply = threads && item.parent === undefined &&
         !item.deleted && !item.event;

@@ -20,6 +20,7 @@ import type {
   ServerFrame,
 } from "@/lib/shared/protocol.ts";
 import { roomKey } from "@/lib/shared/names.ts";
+import { mentionsName } from "@/lib/shared/mentions.ts";
 import { mergeMembers, withPresence } from "./members.ts";
 import { takesPart, ThreadState, withReply } from "./thread_state.ts";
 import { ReactionStore } from "./reactions.ts";
@@ -388,7 +389,7 @@ export class ChatStore {
     }
     const own = m.user === this.me.value && !m.event;
     const mentioned = !own && !m.event && this.me.value !== "" &&
-      (mentionsUser(m.text, this.me.value) ||
+      (mentionsName(m.text, this.me.value) ||
         (parent !== undefined && takesPart(parent, this.me.value)));
     // A reply shown only in its thread is news to those taking part alone.
     const quiet = !!m.event ||
@@ -466,18 +467,6 @@ export function sortRooms(rooms: readonly MyRoom[]): MyRoom[] {
     Number(a.kind === "dm") - Number(b.kind === "dm") ||
     a.name.localeCompare(b.name)
   );
-}
-
-/**
- * Whether `text` mentions `@name` as a whole word, or `@here` (the room's
- * online members, the reader among them while the page is open).
- */
-export function mentionsUser(text: string, name: string): boolean {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
-  return new RegExp(
-    `(^|[^\\p{L}\\p{N}_])@(${escaped}|here)(?![\\p{L}\\p{N}_])`,
-    "iu",
-  ).test(text);
 }
 
 function mergeById(items: Item[]): Item[] {

@@ -17,6 +17,7 @@ import type {
 } from "@/lib/shared/protocol.ts";
 import type { DirectoryPage } from "./directory.ts";
 import type { Trigger } from "./completion.ts";
+import { escapeRegExp } from "@/lib/shared/escape_regexp.ts";
 
 /** One suggestion in the list. */
 export interface Suggestion {
@@ -76,12 +77,8 @@ export const MAX_SUGGESTIONS = 8;
 function match(name: string, q: string): number {
   const n = fold(name);
   if (n.startsWith(q)) return 0;
-  if (new RegExp(`[_.-]${escape(q)}`, "u").test(n)) return 1;
+  if (new RegExp(`[_.-]${escapeRegExp(q)}`, "u").test(n)) return 1;
   return n.includes(q) ? 2 : -1;
-}
-
-function escape(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\-]/g, "\\$&");
 }
 
 /** `items` that match `query`, best first, stable within a rank. */

@@ -64,6 +64,22 @@ Deno.test("suggest - members starting with the query first (any case), then thos
   expect(suggestMembers(sources, "b")).toEqual([]);
 });
 
+Deno.test("suggest - a query with - or . still matches: names hold them", () => {
+  const hyphens = {
+    ...sources,
+    members: [member("zed-x"), member("ana-2"), member("mary.jane")],
+  };
+  expect(suggestMembers(hyphens, "zed-").map((s) => s.label)).toEqual([
+    "zed-x",
+  ]);
+  expect(suggestMembers(hyphens, "-2").map((s) => s.label)).toEqual([
+    "ana-2",
+  ]);
+  expect(suggestMembers(hyphens, ".jane").map((s) => s.label)).toEqual([
+    "mary.jane",
+  ]);
+});
+
 Deno.test("suggest - @here closes the list on a bare @ and leads once typed towards", () => {
   const all = suggestMembers(sources, "");
   expect(all.map((s) => s.label)).toEqual([

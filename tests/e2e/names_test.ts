@@ -8,6 +8,7 @@ import {
   connected,
   member,
   openPage,
+  say,
   visitor,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
@@ -93,6 +94,40 @@ Deno.test({
         await page.waitForURL(/\/rooms\/random$/);
         await page.locator("h1", { hasText: "# random" }).waitFor();
       }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "names - a guest renamed ana-2 reads and writes like anyone; @ana-2 marks their messages, not ana's",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const other = await visitor(w, "ana");
+      await expect(other.locator(".who").textContent()).resolves.toBe(
+        "Chatting as ana-2",
+      );
+      await say(ana, "welcome @ana-2");
+      const welcome = other.locator(".msg", { hasText: "welcome" });
+      await welcome.waitFor();
+      await expect(welcome.getAttribute("class")).resolves.toContain(
+        "mentions-me",
+      );
+      await say(other, "thanks @ana");
+      await other.locator(".msg.own", { hasText: "thanks" }).waitFor();
+      const thanks = ana.locator(".msg", { hasText: "thanks" });
+      await thanks.waitFor();
+      await expect(thanks.getAttribute("class")).resolves.toContain(
+        "mentions-me",
+      );
+      await say(other, "note to self, @ana-2");
+      const note = ana.locator(".msg", { hasText: "note to self" });
+      await note.waitFor();
+      await expect(note.getAttribute("class")).resolves.not.toContain(
+        "mentions-me",
+      );
     });
   },
 });

@@ -11,7 +11,8 @@ import type { ServerFrame } from "@/lib/shared/protocol.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import { logger } from "@/lib/server/log.ts";
 import { fold } from "@/lib/shared/names.ts";
-import { HERE, mentionedNames, resolveMentions } from "./mentions.ts";
+import { resolveMentions } from "./mentions.ts";
+import { HERE, mentionedNames } from "@/lib/shared/mentions.ts";
 
 /** A `read` frame. */
 export type ReadFrame = Extract<ServerFrame, { type: "read" }>;
