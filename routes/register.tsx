@@ -7,6 +7,7 @@ import {
 import { AuthForm, Field } from "@/components/AuthForm.tsx";
 import {
   AccountError,
+  checkNewAccount,
   MAX_PASSWORD_LENGTH,
   MIN_PASSWORD_LENGTH,
 } from "@/lib/server/auth/accounts.ts";
@@ -28,15 +29,17 @@ export const handler = define.handlers({
     const { form, username, password, next, address } = await readAuthForm(ctx);
     const verdict = auth.registrations.check(address, address);
     if (!verdict.ok) {
+      const wait = verdict.locked
+        ? `${Math.ceil(verdict.retryAfterS / 60)} min`
+        : `${verdict.retryAfterS} s`;
       return authForm(ctx, {
         next,
         username,
-        error: `Too many registrations from your address: try again in ${
-          Math.ceil(verdict.retryAfterS / 60)
-        } min`,
-      }, { status: 429 });
+        error: `Too many registrations from your address: try again in ${wait}`,
+      }, { status: 429, retryAfterS: verdict.retryAfterS });
     }
-    auth.registrations.fail(address, address);
+    // Typos (names and passwords outside the rules) don't count towards the
+    // limit; an attempt that gets as far as a lookup does, whatever it finds.
     if (password !== (form.get("confirm") ?? "")) {
       return authForm(ctx, {
         next,
@@ -51,6 +54,15 @@ export const handler = define.handlers({
         error: `The name ${username} is in use by a guest right now`,
       }, { status: 400 });
     }
+    try {
+      checkNewAccount(username, password);
+    } catch (error) {
+      if (!(error instanceof AccountError)) throw error;
+      return authForm(ctx, { next, username, error: error.message }, {
+        status: 400,
+      });
+    }
+    auth.registrations.fail(address, address);
     let account;
     try {
       account = await auth.accounts.register(username, password);

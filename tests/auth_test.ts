@@ -212,6 +212,41 @@ Deno.test("auth - register, then login sets an HttpOnly, SameSite=Lax session co
   });
 });
 
+Deno.test("auth - typos on the registration form don't count towards its limit; a wait is said in seconds, with Retry-After", async () => {
+  await withServer({}, async (s) => {
+    await register(s, "alice");
+    const b = new Browser(s.url);
+    const typos = [
+      { username: "bob", password: PASSWORD, confirm: PASSWORD + "x" },
+      { username: "bob", password: "short", confirm: "short" },
+      { username: "bo b", password: PASSWORD, confirm: PASSWORD },
+    ];
+    for (let i = 0; i < 9; i++) {
+      const { res } = await b.submit("/register", typos[i % typos.length]);
+      expect(res.status).toBe(400);
+    }
+    const { res: created } = await b.submit("/register", {
+      username: "bob",
+      password: PASSWORD,
+      confirm: PASSWORD,
+    });
+    expect(created.status).toBe(303);
+    // Attempts that get as far as a lookup count: alice, bob and these.
+    const taken = { username: "alice", password: PASSWORD, confirm: PASSWORD };
+    const c = new Browser(s.url);
+    for (let i = 0; i < 3; i++) {
+      const { res, html } = await c.submit("/register", taken);
+      expect(res.status).toBe(400);
+      expect(html).toContain("Username taken");
+    }
+    const { res, html } = await c.submit("/register", taken);
+    expect(res.status).toBe(429);
+    const wait = html.match(/try again in (\d+) s\b/)?.[1];
+    expect(wait).toBeDefined();
+    expect(res.headers.get("retry-after")).toBe(wait);
+  });
+});
+
 Deno.test("auth - the cookie is Secure behind an https proxy only when TRUST_PROXY is set", async () => {
   for (const trust of [true, false]) {
     await withServer({ TRUST_PROXY: String(trust) }, async (s) => {

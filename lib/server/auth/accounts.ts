@@ -73,14 +73,7 @@ export class Accounts {
    * a name taken in any case or by a look-alike (same confusable skeleton).
    */
   async register(name: string, password: string): Promise<Account> {
-    if (!USER_NAME.test(name)) {
-      throw new AccountError(
-        "Invalid username: use 1–24 letters, digits, _ . or -",
-      );
-    }
-    const problem = namePolicyProblem(name);
-    if (problem) throw new AccountError(problem);
-    checkPassword(password);
+    checkNewAccount(name, password);
     const similar = await this.#records.bySkeleton(nameKey(name));
     if (similar !== null) {
       throw new AccountError(`Username taken: ${name} looks like ${similar}`);
@@ -156,6 +149,22 @@ export class Accounts {
 /** The key of an account: its name folded to compare regardless of case. */
 export function accountKey(name: string): string {
   return fold(name);
+}
+
+/**
+ * Throws the {@link AccountError} a registration of `name` with `password`
+ * gets before any lookup: a name outside the rules or the policy, or a
+ * password too short or too long.
+ */
+export function checkNewAccount(name: string, password: string): void {
+  if (!USER_NAME.test(name)) {
+    throw new AccountError(
+      "Invalid username: use 1–24 letters, digits, _ . or -",
+    );
+  }
+  const problem = namePolicyProblem(name);
+  if (problem) throw new AccountError(problem);
+  checkPassword(password);
 }
 
 function checkPassword(password: string): void {
