@@ -12,6 +12,7 @@ import { openServices, type Services } from "@/lib/server/services.ts";
 import { authMiddleware } from "@/lib/server/auth/middleware.ts";
 import { CSP_DIRECTIVES } from "@/lib/server/http/security_headers.ts";
 import { sameSiteForms } from "@/lib/server/auth/csrf.ts";
+import { jsonErrors } from "@/lib/server/http/json_errors.ts";
 import { define, type State } from "./utils.ts";
 
 /**
@@ -35,6 +36,13 @@ export function createApp(
     .use(csp({ useNonce: true, csp: CSP_DIRECTIVES }))
     .use(staticFiles())
     .use(sameSiteForms())
+    // Paths no route serves (`/api/rooms/`, with its trailing slash) reach
+    // no folder's middleware: their 404 is JSON here, as the routes' is.
+    .use("/api", jsonErrors({ notFound: (path) => `No API at ${path}` }))
+    .use(
+      "/ws",
+      jsonErrors({ notFound: (path) => `No WebSocket endpoint at ${path}` }),
+    )
     .fsRoutes();
 }
 

@@ -422,6 +422,57 @@ Deno.test("chat - the original client endpoint broadcasts 'client_id: text' to i
   });
 });
 
+Deno.test("chat - an original endpoint's message that is not stored is answered 'Not sent' in its own format, not only logged", async () => {
+  await withServer({}, async (s) => {
+    const room = new Client(ws(s, "/ws/general/mina"), { json: false });
+    const client = new Client(ws(s, "/ws/jun"), { json: false });
+    await Promise.all([room.opened, client.opened]);
+    await room.until(() =>
+      room.frames.some((f) => String(f).includes("mina님이 입장했습니다."))
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    // Sending breaks in a way nobody foresaw (not a ChatError).
+    const send = s.chat.send;
+    s.chat.send = () => Promise.reject(new TypeError("a bug"));
+    client.send("lost too?");
+    room.send("and this?");
+    await client.until(() =>
+      client.frames.includes(
+        "시스템: Not sent: The message could not be stored; send it again",
+      )
+    );
+    await room.until(() =>
+      room.frames.includes(
+        '{"sender":"시스템","message":"Not sent: The message could not be stored; send it again","room_id":"general"}',
+      )
+    );
+    s.chat.send = send;
+    // The store fails: refused as not stored, without the native protocol's
+    // advice to resend a clientId (this wire format has none).
+    const append = s.chat.store.append;
+    s.chat.store.append = () => Promise.reject(new Error("disk on fire"));
+    room.send("lost?");
+    await room.until(() =>
+      room.frames.filter((f) => String(f).includes("Not sent")).length === 2
+    );
+    expect(room.frames.filter((f) => String(f).includes("Not sent"))).toEqual(
+      Array(2).fill(
+        '{"sender":"시스템","message":"Not sent: The message could not be stored; send it again","room_id":"general"}',
+      ),
+    );
+    s.chat.store.append = append;
+    // Nothing was stored or echoed; the sockets still work.
+    client.send("now it goes");
+    await client.until(() => client.frames.includes("jun: now it goes"));
+    expect(
+      client.frames.concat(room.frames).filter((f) =>
+        /lost|this\?/.test(String(f)) && !String(f).includes("Not sent")
+      ),
+    ).toEqual([]);
+    await Promise.all([room.close(), client.close()]);
+  });
+});
+
 Deno.test("chat - history pages return every message once and bad parameters get 400", async () => {
   await withServer(
     { RATE_PER_SECOND: "1000", RATE_BURST: "1000" },

@@ -161,3 +161,48 @@ Deno.test("errors - an unknown path under /api or /ws is a 404, a malformed para
     await page.body?.cancel();
   });
 });
+
+Deno.test("errors - an /api or /ws path ending in '/' is the routes' JSON 404, not the HTML page", async () => {
+  await withServer({}, async (s) => {
+    for (
+      const [method, path, message] of [
+        ["GET", "/api/", "No API at /api/"],
+        ["GET", "/api/rooms/", "No API at /api/rooms/"],
+        ["HEAD", "/api/rooms/", undefined],
+        [
+          "GET",
+          "/api/rooms/general/messages/",
+          "No API at /api/rooms/general/messages/",
+        ],
+        ["GET", "/api/search/?q=a", "No API at /api/search/"],
+        [
+          "POST",
+          "/api/rooms/general/uploads/",
+          "No API at /api/rooms/general/uploads/",
+        ],
+        ["GET", "/ws/", "No WebSocket endpoint at /ws/"],
+        [
+          "GET",
+          "/ws/general/ana/",
+          "No WebSocket endpoint at /ws/general/ana/",
+        ],
+      ]
+    ) {
+      const res = await fetch(s.url + path, { method });
+      expect({ path, status: res.status }).toEqual({ path, status: 404 });
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      if (message === undefined) {
+        await res.body?.cancel();
+        continue;
+      }
+      expect(await res.json()).toEqual({ error: { status: 404, message } });
+    }
+    // Pages keep the HTML page, and a path merely starting with "api" too.
+    for (const path of ["/nope/", "/apix/"]) {
+      const page = await fetch(s.url + path);
+      expect(page.status).toBe(404);
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      await page.body?.cancel();
+    }
+  });
+});

@@ -5,7 +5,7 @@
  */
 import { expect } from "expect";
 import { type Server, withServer, wsUrl } from "@/tests/helpers/server.ts";
-import { Client } from "@/tests/helpers/ws_client.ts";
+import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 import { rawUpgrade, readToEnd } from "@/tests/helpers/raw_ws.ts";
 
 /** An admin account, as the server sees it. */
@@ -157,7 +157,7 @@ for (
   });
 }
 
-Deno.test("limits - the original endpoint drops messages over the rate", async () => {
+Deno.test("limits - the original room endpoint answers a message over the rate with its 'Not sent' notice; the others go out", async () => {
   await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "2" }, async (s) => {
     const reader = new Client(wsUrl(s, "/ws/general/reader"));
     // The reader is in the room before the writer comes, so it sees the writer join.
@@ -166,18 +166,46 @@ Deno.test("limits - the original endpoint drops messages over the rate", async (
     await writer.opened;
     await reader.until(() => reader.frames.length >= 2 || undefined); // join notices
     for (let i = 0; i < 4; i++) writer.send(`line ${i}`);
-    const lines = () =>
-      reader.frames.filter((f) =>
-        typeof f === "object" && f.sender === "writer"
-      );
-    await reader.until(() => lines().length >= 2 || undefined);
-    // The other two were dropped: nothing more arrives.
+    const lines = (c: Client, sender: string) =>
+      c.frames.filter((f): f is Frame =>
+        typeof f === "object" && f.sender === sender
+      ).map((f) => f.message);
+    const refusal = {
+      sender: "시스템",
+      message: "Not sent: Too many messages; slow down",
+      room_id: "general",
+    };
+    // The writer is told of each of the two refused, in its own format.
+    await writer.until(() =>
+      writer.frames.filter((f) => JSON.stringify(f) === JSON.stringify(refusal))
+          .length === 2 || undefined
+    );
+    await reader.until(() => lines(reader, "writer").length >= 2 || undefined);
     await new Promise((r) => setTimeout(r, 300));
-    expect(lines().map((f) => (f as { message: string }).message)).toEqual([
-      "line 0",
-      "line 1",
-    ]);
+    expect(lines(reader, "writer")).toEqual(["line 0", "line 1"]);
+    // Only the writer hears of its refusals.
+    expect(lines(reader, "시스템").filter((m) => /Not sent/.test(String(m))))
+      .toEqual([]);
     await Promise.all([reader.close(), writer.close()]);
+  });
+});
+
+Deno.test("limits - the original client endpoint answers a message over the rate with its 'Not sent' notice", async () => {
+  await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "2" }, async (s) => {
+    const writer = new Client(wsUrl(s, "/ws/scribe"), { json: false });
+    await writer.opened;
+    for (let i = 0; i < 3; i++) writer.send(`line ${i}`);
+    await writer.until(() =>
+      writer.frames.includes("시스템: Not sent: Too many messages; slow down")
+    );
+    await writer.until(() => writer.frames.includes("scribe: line 1"));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(
+      writer.frames.filter((f) => String(f).startsWith("시스템: Not sent")),
+    ).toEqual(["시스템: Not sent: Too many messages; slow down"]);
+    expect(writer.frames.filter((f) => String(f).startsWith("scribe:")))
+      .toEqual(["scribe: line 0", "scribe: line 1"]);
+    await writer.close();
   });
 });
 

@@ -133,6 +133,111 @@ Deno.test("moderation - a room's creator and the admins remove messages and user
   });
 });
 
+Deno.test("moderation - a kick names someone else in the room (or an account): nobody is no_such_user, oneself invalid_frame, and the owner keeps the room", async () => {
+  await withServer(async (s) => {
+    const owner = await connect(s, "owner", "general", true);
+    owner.send({ type: "create", room: "team" });
+    await owner.next("room", (f) => (f.room as { id: string }).id === "team");
+    owner.send({ type: "join", room: "team" });
+    await owner.next("joined", (f) => f.room === "team");
+    const kickError = async (user: string, room = "team") => {
+      const before = owner.of("error").length;
+      owner.send({ type: "kick", room, user });
+      await owner.until(() => owner.of("error").length > before);
+      const e = owner.of("error")[before];
+      return { code: e.code, message: e.message, frame: e.frame };
+    };
+
+    expect(await kickError("nobodyatall")).toEqual({
+      code: "no_such_user",
+      message: "No account nobodyatall, and nobody of that name is in team",
+      frame: { type: "kick", room: "team" },
+    });
+    for (const self of ["owner", "OWNER"]) {
+      expect(await kickError(self)).toEqual({
+        code: "invalid_frame",
+        message:
+          "Invalid field user: you can't kick yourself; leave the room instead",
+        frame: { type: "kick", room: "team" },
+      });
+    }
+    expect((await kickError("gus", "nowhere")).code).toBe("no_such_room");
+    // The owner was not locked out: it writes, leaves and comes back.
+    expect(s.chat.isBanned("team", "owner")).toBe(false);
+    await say(owner, "team", "still mine");
+    owner.send({ type: "leave", room: "team" });
+    await owner.next("left", (f) => f.room === "team");
+    owner.send({ type: "join", room: "team" });
+    await owner.until(() =>
+      owner.of("joined").filter((f) => f.room === "team").length === 2
+    );
+
+    // Someone in the room only by presence (the original endpoint, no
+    // member) is kicked; so is an account that has not come yet.
+    const oldie = new Client(`${s.url.replace("http", "ws")}/ws/team/oldie`, {
+      json: false,
+    });
+    await oldie.opened;
+    await until(() => s.chat.online("team").some((u) => u.name === "oldie"));
+    owner.send({ type: "kick", room: "team", user: "oldie" });
+    expect((await oldie.closed).code).toBe(1008);
+    await s.auth.accounts.register("later", "correct horse battery staple");
+    owner.send({ type: "kick", room: "team", user: "later" });
+    await until(() => s.chat.isBanned("team", "later"));
+    expect(owner.of("error").map((e) => e.code)).toEqual([
+      "no_such_user",
+      "invalid_frame",
+      "invalid_frame",
+      "no_such_room",
+    ]);
+    await owner.close();
+  });
+});
+
+Deno.test("moderation - an error for edit, delete, react or pin names the message id, so frames in flight together are told apart", async () => {
+  await withServer(async (s) => {
+    const ana = await connect(s, "ana", "general");
+    const ben = await connect(s, "ben", "general");
+    const first = await say(ana, "general", "one");
+    const second = await say(ana, "general", "two");
+    const sent: Frame[] = [
+      { type: "edit", room: "general", id: first, text: "x" },
+      { type: "edit", room: "general", id: second, text: "y" },
+      { type: "edit", room: "general", id: 999, text: "z" },
+      { type: "delete", room: "general", id: second },
+      { type: "react", room: "general", id: 998, emoji: "👍" },
+      { type: "pin", room: "general", id: first },
+      { type: "unpin", room: "general", id: second },
+    ];
+    for (const frame of sent) ben.send(frame);
+    await ben.until(() => ben.of("error").length === sent.length);
+    const refs = ben.of("error").map((e) => ({
+      code: e.code,
+      ...(e.frame as { type: string; room: string; id?: number }),
+    }));
+    const byId = (type: string, id: number) =>
+      refs.find((r) => r.type === type && r.id === id);
+    expect(byId("edit", first)).toEqual({
+      code: "forbidden",
+      type: "edit",
+      room: "general",
+      id: first,
+    });
+    expect(byId("edit", second)?.code).toBe("forbidden");
+    expect(byId("edit", 999)?.code).toBe("not_found");
+    expect(byId("delete", second)?.code).toBe("forbidden");
+    expect(byId("react", 998)?.code).toBe("not_found");
+    expect(byId("pin", first)?.code).toBe("forbidden");
+    expect(byId("unpin", second)?.code).toBe("forbidden");
+    // A frame whose id is no valid number names none.
+    ben.send({ type: "edit", room: "general", id: "one", text: "x" });
+    const bad = await ben.until(() => ben.of("error")[sent.length]);
+    expect(bad).toMatchObject({ code: "invalid_frame" });
+    expect(bad.frame).toEqual({ type: "edit", room: "general" });
+    await Promise.all([ana.close(), ben.close()]);
+  });
+});
+
 Deno.test("moderation - a guest who gets a name someone used before can't touch their messages", async () => {
   await withServer(async (s) => {
     // "mina" writes from the original endpoint and leaves; the name is free again.

@@ -12,7 +12,7 @@ import {
   startServer,
   withServer,
 } from "@/tests/helpers/server.ts";
-import { startPostgres } from "@/tests/helpers/postgres.ts";
+import { startPostgres, testOnBothBackends } from "@/tests/helpers/postgres.ts";
 import { until } from "@/tests/helpers/until.ts";
 import type { Frame } from "@/tests/helpers/ws_client.ts";
 import { account, join, open, welcome } from "@/tests/helpers/members.ts";
@@ -409,6 +409,64 @@ Deno.test("uploads - a private room's files reach its members only (a guest by t
     await gus.close();
   });
 });
+
+testOnBothBackends(
+  "uploads - an id longer than any file's (or odd) is a 404 like an unknown one, for downloads and uploads alike",
+  async (env) => {
+    await withServer(env, async (s) => {
+      const gus = await open(s, "gus");
+      const creds = { "x-guest-token": welcome(gus).token as string };
+      const data = pdf(2000);
+      const { done } = await upload(s.url, "general", {
+        name: "kept.pdf",
+        type: "application/pdf",
+        data,
+      }, creds);
+      expect(done.body.complete).toBe(true);
+      const ids = [
+        "no-such-file",
+        "a".repeat(65),
+        "a".repeat(2100),
+        "b".repeat(3000),
+        "%C3%A9".repeat(800),
+      ];
+      for (const raw of ids) {
+        const id = decodeURIComponent(raw);
+        for (const method of ["GET", "HEAD"]) {
+          const res = await fetch(`${s.url}/api/files/${raw}`, {
+            method,
+            headers: creds,
+          });
+          expect({ method, status: res.status, raw: raw.slice(0, 20) })
+            .toEqual({ method, status: 404, raw: raw.slice(0, 20) });
+          if (method === "GET") {
+            expect(await res.json()).toEqual({
+              error: { status: 404, message: `No such file: ${id}` },
+            });
+          } else await res.body?.cancel();
+        }
+        for (const method of ["GET", "PUT", "DELETE"]) {
+          const res = await fetch(`${s.url}/api/uploads/${raw}`, {
+            method,
+            headers: {
+              ...creds,
+              ...(method === "PUT" ? { "content-range": "bytes 0-2/3" } : {}),
+            },
+            body: method === "PUT" ? new Uint8Array([1, 2, 3]) : undefined,
+          });
+          expect({ method, status: res.status, raw: raw.slice(0, 20) })
+            .toEqual({ method, status: 404, raw: raw.slice(0, 20) });
+          expect(await res.json()).toEqual({
+            error: { status: 404, message: `No such upload: ${id}` },
+          });
+        }
+      }
+      // Nothing accepted was lost: the real file still downloads.
+      expect((await download(s.url, done.body.id)).bytes).toEqual(data);
+      await gus.close();
+    });
+  },
+);
 
 Deno.test("uploads - limits, quota and bad input each answer a clear JSON error; nothing accepted is lost", async () => {
   await withServer({

@@ -198,6 +198,9 @@ export const membershipEvent = z.object({
 /** A stored membership event. */
 export type MembershipEvent = z.infer<typeof membershipEvent>;
 
+/** The longest file id accepted (the server makes ids of 22 characters). */
+export const MAX_FILE_ID_LENGTH = 64;
+
 /**
  * A file or image a message refers to (see "Files" in docs/protocol.md):
  * its bytes are at `GET /api/files/{id}`. `type` is sniffed from the bytes
@@ -206,7 +209,7 @@ export type MembershipEvent = z.infer<typeof membershipEvent>;
  */
 export const fileRef = z.object({
   /** The file's id. */
-  id: z.string().min(1).max(64),
+  id: z.string().min(1).max(MAX_FILE_ID_LENGTH),
   /** Its name as uploaded. */
   name: z.string().max(255),
   /** Its size in bytes. */
@@ -218,7 +221,7 @@ export const fileRef = z.object({
   /** Pixels down, for a raster image. */
   height: z.number().int().min(1).optional(),
   /** The id of its thumbnail (another file), for an image. */
-  thumbnail: z.string().min(1).max(64).optional(),
+  thumbnail: z.string().min(1).max(MAX_FILE_ID_LENGTH).optional(),
 });
 
 /** A file or image a message refers to. */
@@ -374,6 +377,11 @@ export const frameRefSchema = z.object({
   room: z.string().optional(),
   /** The frame's `clientId`, when it had one. */
   clientId: z.string().optional(),
+  /**
+   * The frame's message `id` (`edit`, `delete`, `react`, `pin`, …), when it
+   * had a valid one: which of several frames in flight failed.
+   */
+  id: z.number().int().optional(),
 });
 
 /** Identifies the client frame an `error` answers. */
@@ -697,5 +705,9 @@ export function frameRef(raw: unknown): FrameRef | undefined {
   if (typeof r.type === "string") ref.type = r.type.slice(0, 32);
   if (typeof r.room === "string") ref.room = r.room.slice(0, 64);
   if (typeof r.clientId === "string") ref.clientId = r.clientId.slice(0, 64);
+  const id = r.id;
+  if (typeof id === "number" && Number.isSafeInteger(id) && id >= 0) {
+    ref.id = id;
+  }
   return ref;
 }

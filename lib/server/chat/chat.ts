@@ -167,13 +167,13 @@ export class Chat {
       store,
       bus,
       maySend: (client, room) => this.#subscriptions.maySend(client, room),
-      mayRead: (client, room) => this.#mayReadOrForbidden(client, room),
+      mayRead: (client, room) => this.#mayReadOrThrow(client, room),
       toMember: (key, frame) => hub.toMember(key, frame),
     });
     this.#pins = new Pins({
       store,
       bus,
-      mayRead: (client, room) => this.#mayReadOrForbidden(client, room),
+      mayRead: (client, room) => this.#mayReadOrThrow(client, room),
       canModerate: (user, room) => this.canModerate(user, room),
     });
     this.uploads = new Uploads({
@@ -519,7 +519,7 @@ export class Chat {
     if (!(await this.hasRoom(room))) {
       throw new ChatError("no_such_room", `No such room: ${room}`);
     }
-    await this.#mayReadOrForbidden(client, room);
+    await this.#mayReadOrThrow(client, room);
     return this.#threads.page(room, id, before, limit);
   }
 
@@ -535,7 +535,7 @@ export class Chat {
     id: number,
     text: string,
   ): Promise<void> {
-    await this.#mayReadOrForbidden(client, room);
+    await this.#mayReadOrThrow(client, room);
     return this.#messages.edit(client, room, id, text);
   }
 
@@ -544,7 +544,7 @@ export class Chat {
    * one is unpinned (the room gets `unpinned`).
    */
   async delete(client: Client, room: string, id: number): Promise<void> {
-    await this.#mayReadOrForbidden(client, room);
+    await this.#mayReadOrThrow(client, room);
     await this.#messages.delete(client, room, id);
     try {
       await this.#pins.deleted(room, id);
@@ -699,15 +699,37 @@ export class Chat {
    * Removes a user from a room, as its moderator: they may not come back
    * for a while, their membership ends (every socket of theirs is told
    * `left`, reason `kicked`), and their connections here and elsewhere
-   * leave the room.
+   * leave the room. `user` must be someone else: a member or someone online
+   * in the room by that name, or an account (kept out before it comes).
    */
   async kick(by: PresenceUser, room: string, user: string): Promise<void> {
+    if (!(await this.hasRoom(room))) {
+      throw new ChatError("no_such_room", `No such room: ${room}`);
+    }
     if (!(await this.canModerate(by, room))) {
       throw new ChatError("forbidden", "Only a moderator may remove users");
     }
-    await this.#moderation.ban(room, user);
+    const name = fold(user);
+    if (name === fold(by.name)) {
+      // The ban would lock the moderator out of the room.
+      throw new ChatError(
+        "invalid_frame",
+        "Invalid field user: you can't kick yourself; leave the room instead",
+      );
+    }
     // Members go by name here, as bans do: every member under that name.
-    const named = await this.store.members.named(room, [fold(user)]);
+    const named = await this.store.members.named(room, [name]);
+    if (
+      named.length === 0 &&
+      !this.#hub.online(room).some((u) => fold(u.name) === name) &&
+      !(await this.store.accounts.get(name))
+    ) {
+      throw new ChatError(
+        "no_such_user",
+        `No account ${user}, and nobody of that name is in ${room}`,
+      );
+    }
+    await this.#moderation.ban(room, user);
     for (const m of named) {
       await this.#membership.remove(room, m.key, m.name, "kicked");
     }
@@ -724,12 +746,14 @@ export class Chat {
     await this.store.close();
   }
 
-  /** Throws `forbidden` unless `client` may read `room` (so nothing of a private room leaks). */
-  async #mayReadOrForbidden(client: Client, room: string): Promise<void> {
+  /**
+   * Throws unless `client` may read `room`: `no_such_room` when there is
+   * none, `forbidden` for a private room it is not in (so nothing of it
+   * leaks).
+   */
+  async #mayReadOrThrow(client: Client, room: string): Promise<void> {
     if (client.rooms.has(room)) return;
-    if (!(await this.mayRead(room, client.author))) {
-      throw new ChatError("forbidden", `${room} is private: members only`);
-    }
+    await this.#subscriptions.checkRead(room, client.author);
   }
 
   /**

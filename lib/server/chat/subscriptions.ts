@@ -96,16 +96,30 @@ export class Subscriptions {
   }
 
   /**
+   * Throws unless the member `key` (undefined: someone without one) may
+   * read `room`: `no_such_room` when there is none, `forbidden` for a
+   * private room or DM it is not a member of.
+   */
+  async checkRead(room: string, key: string | undefined): Promise<void> {
+    // The room's facts decide both, so a missing room costs no extra read.
+    const facts = await this.#o.rooms.facts(room);
+    if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
+    if (facts.kind === "public") return;
+    if (key === undefined || !(await this.#o.membership.isMember(room, key))) {
+      throw forbidden(room);
+    }
+  }
+
+  /**
    * Throws unless `client` may write in `room`: not in a previewed room
-   * (`not_member`), not in a private room it is not in (`forbidden`).
+   * (`not_member`), not in a room that does not exist (`no_such_room`) or a
+   * private room it is not in (`forbidden`).
    */
   async maySend(client: Client, room: string): Promise<void> {
     if (this.#sessions.get(client)?.previews.has(room)) {
       throw new ChatError("not_member", `Join ${room} to write in it`);
     }
-    if (!client.rooms.has(room) && !(await this.mayRead(room, client.author))) {
-      throw forbidden(room);
-    }
+    if (!client.rooms.has(room)) await this.checkRead(room, client.author);
   }
 
   /**

@@ -14,11 +14,14 @@ import { type Chat, ChatError } from "@/lib/server/chat/chat.ts";
 import type { Client } from "@/lib/server/realtime/hub.ts";
 import { noticeData, type WireFormat } from "@/lib/server/realtime/wire.ts";
 import { NameError } from "@/lib/server/chat/identity.ts";
-import { CLOSE } from "@/lib/shared/protocol.ts";
+import { CLOSE, ERROR_CODES } from "@/lib/shared/protocol.ts";
 import { ABUSE, FrameGuard, MAX_EARLY_FRAMES } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
 
 const log = logger("original");
+
+/** Why a message was not sent when it could not be stored. */
+const NOT_STORED = "The message could not be stored; send it again";
 
 /**
  * Serves an original-protocol client named `name` in `room` on an upgraded
@@ -111,13 +114,23 @@ export function serveOriginal(
       const { code, reason } = admitted.refuse;
       return chat.drop(c, code, reason);
     }
-    // Over the rate, messages are dropped: this wire format has no errors.
+    // This wire format has no error frames: a refusal is a notice.
     const spent = guard.spend();
     if (spent === "abusive") return chat.drop(c, ABUSE.code, ABUSE.reason);
-    if (spent === "limited") return;
+    if (spent === "limited") {
+      return tell(c, `Not sent: ${ERROR_CODES.rate_limited}`);
+    }
     chat.send(c, room, admitted.text).catch((error) => {
-      if (error instanceof ChatError) tell(c, `Not sent: ${error.message}`);
-      else log.error("send failed: {error}", { error: String(error) });
+      if (error instanceof ChatError) {
+        // Without a clientId to resend, "unavailable" says it its own way.
+        const why = error.code === "unavailable" ? NOT_STORED : error.message;
+        return tell(c, `Not sent: ${why}`);
+      }
+      log.error("send in {room} failed: {error}", {
+        room,
+        error: String(error),
+      });
+      tell(c, `Not sent: ${NOT_STORED}`);
     });
   };
 

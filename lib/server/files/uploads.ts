@@ -11,7 +11,11 @@
  */
 import { HttpError } from "fresh";
 import type { Config } from "@/lib/server/config.ts";
-import type { ChatMessage, FileRef } from "@/lib/shared/protocol.ts";
+import {
+  type ChatMessage,
+  type FileRef,
+  MAX_FILE_ID_LENGTH,
+} from "@/lib/shared/protocol.ts";
 import { cleanText } from "@/lib/shared/text.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import {
@@ -309,7 +313,7 @@ export class Uploads {
    * if it did not exist.
    */
   async download(key: string | undefined, id: string): Promise<Download> {
-    const file = await this.#o.store.files.get(id);
+    const file = await this.#file(id);
     if (
       !file || !file.complete ||
       !(await this.#mayRead(file.room, key))
@@ -339,7 +343,7 @@ export class Uploads {
   }
 
   async #checkThumbnail(who: Uploader, room: string, id: string) {
-    const thumb = await this.#o.store.files.get(id);
+    const thumb = await this.#file(id);
     if (
       !thumb || thumb.owner !== who.key || thumb.room !== room ||
       thumb.purpose !== "thumbnail"
@@ -355,11 +359,20 @@ export class Uploads {
   }
 
   async #own(who: Uploader, id: string): Promise<StoredFile> {
-    const file = await this.#o.store.files.get(id);
+    const file = await this.#file(id);
     if (!file || file.owner !== who.key) {
       throw new HttpError(404, `No such upload: ${id}`);
     }
     return file;
+  }
+
+  /**
+   * The stored file `id`, or null; an id no file can have (one from a URL,
+   * longer than any made) is not looked up: too long for a Deno KV key.
+   */
+  async #file(id: string): Promise<StoredFile | null> {
+    if (id.length === 0 || id.length > MAX_FILE_ID_LENGTH) return null;
+    return await this.#o.store.files.get(id);
   }
 
   async #store(

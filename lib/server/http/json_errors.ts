@@ -28,18 +28,37 @@ export function jsonError(status: number, message: string): Response {
   return Response.json(body, { status });
 }
 
+/** Options of {@link jsonErrors}. */
+export interface JsonErrorsOptions {
+  /**
+   * The message of a 404 thrown without one (Fresh's own, for a path no
+   * route serves), given the path; "Not found" by default.
+   */
+  notFound?: (path: string) => string;
+}
+
 /**
  * Answers an `HttpError` with its status and a JSON body, a store outage
  * with 503, and anything else with a logged 500.
+ *
+ * @example
+ * ```ts
+ * app.use("/api", jsonErrors({ notFound: (path) => `No API at ${path}` }));
+ * ```
  */
-export function jsonErrors(): <S>(ctx: Context<S>) => Promise<Response> {
+export function jsonErrors(
+  options: JsonErrorsOptions = {},
+): <S>(ctx: Context<S>) => Promise<Response> {
   return async function jsonErrorsMiddleware<S>(ctx: Context<S>) {
     try {
       return await ctx.next();
     } catch (error) {
       if (error instanceof HttpError) {
         // Fresh's own errors (404, 405, 403) carry no message.
-        const message = error.message || GENERIC[error.status] ||
+        const message = error.message ||
+          (error.status === 404 && options.notFound
+            ? options.notFound(ctx.url.pathname)
+            : GENERIC[error.status]) ||
           `HTTP ${error.status}`;
         return jsonError(error.status, message);
       }

@@ -4,13 +4,14 @@ import { define } from "@/utils.ts";
 import { uploaderOf } from "@/lib/server/files/uploads.ts";
 import { readJson } from "@/lib/server/http/json_body.ts";
 import { clientAddress } from "@/lib/server/http/client_address.ts";
+import { MAX_FILE_ID_LENGTH } from "@/lib/shared/protocol.ts";
 
 const newUpload = z.object({
   name: z.string().max(1024),
   size: z.number().int(),
   type: z.string().max(200).default(""),
   purpose: z.enum(["file", "thumbnail"]).optional(),
-  thumbnail: z.string().min(1).max(64).optional(),
+  thumbnail: z.string().min(1).max(MAX_FILE_ID_LENGTH).optional(),
 });
 
 /**
