@@ -336,7 +336,6 @@ Deno.test("uploads - a private room's files reach its members only (a guest by t
       {},
       { cookie: eveCookie },
       { "x-guest-token": welcome(gus).token as string },
-      { "x-guest-token": "not-a-token" },
     ];
     for (const creds of outsiders) {
       const got = await download(s.url, id, creds);
@@ -363,6 +362,28 @@ Deno.test("uploads - a private room's files reach its members only (a guest by t
       expect(put.status).toBe(404);
     }
     expect((await download(s.url, "no-such-file")).status).toBe(404);
+    // A made-up token is no identity: refused as such, wherever it's sent.
+    const madeUp = { "x-guest-token": "not-a-token" };
+    for (
+      const got of [
+        await download(s.url, id, madeUp),
+        await createUpload(s.url, "general", {
+          name: "x.txt",
+          size: 5,
+          type: "text/plain",
+        }, madeUp),
+        await putRange(s.url, id, data.slice(0, 10), 0, data.length, madeUp),
+      ]
+    ) {
+      expect(got.status).toBe(400);
+    }
+    const search = await fetch(new URL("/api/search?q=x", s.url), {
+      headers: madeUp,
+    });
+    expect(search.status).toBe(400);
+    expect(await search.json()).toEqual({
+      error: { status: 400, message: "X-Guest-Token must be a guest token" },
+    });
 
     // Invited, eve may read it.
     owner.send({ type: "invite", room: "secret", user: "eve" });

@@ -151,8 +151,10 @@ export class Identities {
    * stored hold lasts); otherwise the first free variant of `wanted`. A
    * token, once issued, stays the guest's identity even when its name varies.
    */
-  async claimGuest(wanted: string, token?: string): Promise<Identity> {
+  async claimGuest(wanted: string, asked?: string): Promise<Identity> {
     checkName(wanted);
+    // Only a token as issued names a guest; anything else gets a new one.
+    const token = isGuestToken(asked) ? asked : undefined;
     if (token) {
       this.#taken(wanted); // Drops this instance's hold if it has lapsed.
       const h = this.#holders.get(nameKey(wanted));
@@ -179,7 +181,7 @@ export class Identities {
       }
     }
     // The token is the guest's identity: it stays when the name must vary.
-    const kept = token !== undefined && TOKEN.test(token);
+    const kept = token !== undefined;
     const fresh = kept ? token : newGuestToken();
     for (let n = 1; n < 1000; n++) {
       const name = n === 1 ? wanted : `${wanted.slice(0, 20)}-${n}`;

@@ -1,6 +1,6 @@
 import { expect } from "expect";
 import FakeTimers from "@sinonjs/fake-timers";
-import { Identities, NameError } from "./identity.ts";
+import { Identities, isGuestToken, NameError } from "./identity.ts";
 import { KvNameClaims } from "./name_claims.ts";
 import { nameKey } from "./name_skeleton.ts";
 
@@ -110,6 +110,21 @@ Deno.test("identity - with shared claims, two instances never hand out one name 
     await one.claimExact("ghost");
     clock.now += 61_000;
     expect((await two.claimExact("ghost")).name).toBe("ghost");
+  });
+});
+
+Deno.test("identity - a token not as issued names nobody: the guest gets a new one, and the next to send it is a stranger", async () => {
+  await withTwoInstances(async (one, two) => {
+    const first = await one.claimGuest("ok1", "garbage");
+    expect(first.name).toBe("ok1");
+    expect(isGuestToken(first.token)).toBe(true);
+    expect(first.token).not.toBe("garbage");
+    expect(first.issued).toBe(true);
+    // Nothing was held under "garbage": the same made-up token is no key.
+    expect((await two.claimGuest("ok2", "garbage")).token).not.toBe(
+      "garbage",
+    );
+    expect((await two.claimGuest("ok1", "garbage")).name).toBe("ok1-2");
   });
 });
 
