@@ -4,6 +4,7 @@ import { useEffect, useRef } from "preact/hooks";
 import type { MemberEntry, MyRoom } from "@/lib/shared/protocol.ts";
 import { fetchDirectory } from "@/lib/client/directory.ts";
 import { guestHeaders } from "@/lib/client/history.ts";
+import { enterSends } from "@/lib/client/enter_sends.ts";
 import type { EmojiPickerProps } from "@/components/EmojiPicker.tsx";
 import type {
   Completion,
@@ -63,7 +64,8 @@ const MAYBE_TOKEN = /[@#:][^\s@#:]*$/;
 
 /**
  * Where messages are written: Enter sends, Shift+Enter breaks the line (on
- * touch screens Enter breaks the line and the Send button sends), Up-arrow
+ * touch screens Enter breaks the line and the Send button sends, leaving the
+ * focus, and so the phone's keyboard, in the box), Up-arrow
  * in an empty box edits one's last message, Escape cancels an edit; text
  * over the server's limit is refused here. It grows with its text up to
  * about eight lines, and each room keeps its own draft and edit. `@`, `#`
@@ -224,9 +226,7 @@ export function Composer(props: ComposerProps): VNode {
               props.onEditLast();
               return;
             }
-            if (
-              e.key === "Enter" && !e.shiftKey && !e.isComposing && !coarse()
-            ) {
+            if (enterSends(e)) {
               e.preventDefault();
               submit();
             }
@@ -255,16 +255,17 @@ export function Composer(props: ComposerProps): VNode {
             }}
           />
         )}
-        <button type="submit" class="button">Send</button>
+        <button
+          type="submit"
+          class="button"
+          // A press keeps the focus in the box: on a phone its keyboard stays up.
+          onMouseDown={(e) => e.preventDefault()}
+        >
+          Send
+        </button>
       </form>
     </>
   );
-}
-
-/** Whether the main pointer is a finger: Enter then breaks the line. */
-function coarse(): boolean {
-  return typeof matchMedia === "function" &&
-    matchMedia("(pointer: coarse)").matches;
 }
 
 /** Grows the box with its text where CSS `field-sizing` can't. */

@@ -1,5 +1,5 @@
 import type { ComponentChildren, VNode } from "preact";
-import { useSignal } from "@preact/signals";
+import { useConfirm } from "@/lib/client/hooks/use_confirm.ts";
 import type { Item } from "@/lib/client/chat_store.ts";
 import { mentionsName } from "@/lib/shared/mentions.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
@@ -73,16 +73,14 @@ export function MessageList(
     extras,
   }: MessageListProps,
 ): VNode {
-  // A delete or removal asks once more: what was clicked once.
-  const confirmDelete = useSignal<number | null>(null);
-  const confirmKick = useSignal<string | null>(null);
-  const del = (id: number) => {
-    confirmDelete.value = confirmDelete.value === id ? null : id;
-    if (confirmDelete.value === null) onDelete?.(id);
-  };
-  const kick = (user: string) => {
-    confirmKick.value = confirmKick.value === user ? null : user;
-    if (confirmKick.value === null) onKick?.(user);
+  // A delete or removal asks once more, until the reader moves away.
+  const confirmDelete = useConfirm<number>();
+  const confirmKick = useConfirm<string>();
+  const del = (id: number) => confirmDelete.press(id, () => onDelete?.(id));
+  const kick = (user: string) => confirmKick.press(user, () => onKick?.(user));
+  const leave = (id: number, user: string) => {
+    confirmDelete.leave(id);
+    confirmKick.leave(user);
   };
   const rows = [];
   let prev: Item | undefined;
@@ -139,6 +137,14 @@ export function MessageList(
             item.deleted ? " deleted" : ""
           }${mentioned ? " mentions-me" : ""}`}
           data-id={item.id}
+          // A finger's pointer leaves at every lift: only a mouse's counts.
+          onPointerLeave={(e) => {
+            if (e.pointerType === "mouse") leave(item.id, item.user);
+          }}
+          onFocusOut={(e) => {
+            const to = e.relatedTarget as Node | null;
+            if (!e.currentTarget.contains(to)) leave(item.id, item.user);
+          }}
         >
           {grouped
             ? <span class="sr-only">{item.user}:</span>
@@ -224,7 +230,7 @@ export function MessageList(
                   class="link"
                   onClick={() => del(item.id)}
                 >
-                  {confirmDelete.value === item.id
+                  {confirmDelete.armed.value === item.id
                     ? "Really delete?"
                     : "Delete"}
                   <span class="sr-only">message {item.id}</span>
@@ -236,7 +242,7 @@ export function MessageList(
                   class="link"
                   onClick={() => kick(item.user)}
                 >
-                  {confirmKick.value === item.user
+                  {confirmKick.armed.value === item.user
                     ? `Really remove ${item.user}?`
                     : `Remove ${item.user}`}
                   <span class="sr-only">from the room</span>

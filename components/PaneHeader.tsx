@@ -1,5 +1,7 @@
 import type { ComponentChildren, VNode } from "preact";
 import type { DrawerHandle } from "@/lib/client/hooks/use_drawer.ts";
+import { Menu } from "./Menu.tsx";
+import type { UnreadElsewhere } from "./Sidebar.tsx";
 
 /** Props of {@link PaneHeader}. */
 export interface PaneHeaderProps {
@@ -29,24 +31,39 @@ export interface PaneHeaderProps {
   pinned?: number | null;
   /** Shows or hides the pinned messages (and, for moderators, the topic field). */
   onPins?: () => void;
+  /** What is unread in other rooms: the phone's Rooms button shows it. */
+  unread?: UnreadElsewhere;
 }
 
 /**
  * The room's title and online count, the room menu, who one is, log in or
- * out, and the drawer toggles.
+ * out, and the drawer toggles; on a phone the Rooms toggle counts the other
+ * rooms with unread messages, marked "@" when one is a mention or a DM.
  */
 export function PaneHeader(props: PaneHeaderProps): VNode {
-  const { room, me, drawer } = props;
+  const { room, me, drawer, unread } = props;
   return (
     <header class="pane-head">
       <button
         type="button"
-        class="icon only-phone"
+        class="icon only-phone rooms-toggle"
         aria-controls="rooms"
         aria-expanded={drawer.open.value === "rooms"}
+        aria-label={unread?.rooms ? roomsLabel(unread) : undefined}
         onClick={() => drawer.toggle("rooms")}
       >
         Rooms
+        {unread?.rooms
+          ? (
+            <span
+              class={unread.forYou ? "badge mention" : "badge"}
+              aria-hidden="true"
+            >
+              {unread.forYou ? "@" : ""}
+              {unread.rooms}
+            </span>
+          )
+          : null}
       </button>
       <div class="title">
         <h1>{props.title}</h1>
@@ -73,42 +90,41 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
         /* On a phone the header keeps the room's name and moves search,
         pins and the account here; elsewhere the menu is for members. */
       }
-      <details class={props.onLeave ? "room-menu" : "room-menu only-phone"}>
-        <summary class="icon" aria-label="Room menu" title="Room menu">
-          ⋯
-        </summary>
-        <div class="menu">
-          <MenuItem phone onClick={props.onSearch}>Search messages</MenuItem>
-          {props.onPins && (
-            <MenuItem phone onClick={props.onPins}>
-              Pinned messages{props.pinned ? ` (${props.pinned})` : ""}
-            </MenuItem>
+      <Menu
+        class={props.onLeave ? "room-menu" : "room-menu only-phone"}
+        label="Room menu"
+        button="⋯"
+      >
+        <MenuItem phone onClick={props.onSearch}>Search messages</MenuItem>
+        {props.onPins && (
+          <MenuItem phone onClick={props.onPins}>
+            Pinned messages{props.pinned ? ` (${props.pinned})` : ""}
+          </MenuItem>
+        )}
+        {props.logoutToken
+          ? (
+            <form method="post" action="/logout" class="only-phone">
+              <input type="hidden" name="csrf" value={props.logoutToken} />
+              <button type="submit" class="link">Log out</button>
+              <button
+                type="submit"
+                class="link"
+                name="everywhere"
+                value="1"
+              >
+                Log out everywhere
+              </button>
+            </form>
+          )
+          : (
+            <a class="only-phone" href={loginHref(room)}>
+              Log in
+            </a>
           )}
-          {props.logoutToken
-            ? (
-              <form method="post" action="/logout" class="only-phone">
-                <input type="hidden" name="csrf" value={props.logoutToken} />
-                <button type="submit" class="link">Log out</button>
-                <button
-                  type="submit"
-                  class="link"
-                  name="everywhere"
-                  value="1"
-                >
-                  Log out everywhere
-                </button>
-              </form>
-            )
-            : (
-              <a class="only-phone" href={loginHref(room)}>
-                Log in
-              </a>
-            )}
-          {props.onLeave && (
-            <MenuItem onClick={props.onLeave}>Leave room</MenuItem>
-          )}
-        </div>
-      </details>
+        {props.onLeave && (
+          <MenuItem onClick={props.onLeave}>Leave room</MenuItem>
+        )}
+      </Menu>
       {props.logoutToken
         ? (
           <form method="post" action="/logout" class="logout-form wide-only">
@@ -153,6 +169,18 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
       </button>
     </header>
   );
+}
+
+/** The Rooms button's name: "Rooms, 2 unread, 1 with a mention or direct message". */
+function roomsLabel(unread: UnreadElsewhere): string {
+  const forYou = unread.forYou === 0
+    ? ""
+    : `, ${unread.forYou} with ${
+      unread.forYou === 1
+        ? "a mention or direct message"
+        : "mentions or direct messages"
+    }`;
+  return `Rooms, ${unread.rooms} unread${forYou}`;
 }
 
 /** Where "Log in" goes: the login page, back to `room` after. */

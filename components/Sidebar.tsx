@@ -134,6 +134,26 @@ function RoomList(
   );
 }
 
+/** What is unread outside the open room, as the phone's Rooms button says it. */
+export interface UnreadElsewhere {
+  /** How many rooms and DMs, other than the open one, have unread messages. */
+  rooms: number;
+  /** How many of those are for the reader: a mention, or a DM. */
+  forYou: number;
+}
+
+/** Counts what the sidebar badges: rooms other than `current` with unread messages. */
+export function unreadElsewhere(
+  rooms: readonly MyRoom[],
+  current: string,
+): UnreadElsewhere {
+  const unread = rooms.filter((r) => r.id !== current && r.unread > 0);
+  return {
+    rooms: unread.length,
+    forYou: unread.filter((r) => r.mentions > 0 || r.kind === "dm").length,
+  };
+}
+
 /** How a room is named in lists and headings: #room, 🔒room, @person. */
 export function roomLabel(r: { kind: MyRoom["kind"]; name: string }): string {
   return `${

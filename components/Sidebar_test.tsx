@@ -1,7 +1,7 @@
 import { expect } from "expect";
 import { renderToString } from "preact-render-to-string";
 import type { MyRoom } from "@/lib/shared/protocol.ts";
-import { roomLabel, Sidebar } from "./Sidebar.tsx";
+import { roomLabel, Sidebar, unreadElsewhere } from "./Sidebar.tsx";
 
 const room = (id: string, over: Partial<MyRoom> = {}): MyRoom => ({
   id,
@@ -45,4 +45,23 @@ Deno.test("Sidebar - rooms are named by kind", () => {
   expect(roomLabel({ kind: "public", name: "a" })).toBe("# a");
   expect(roomLabel({ kind: "private", name: "a" })).toBe("🔒 a");
   expect(roomLabel({ kind: "dm", name: "ben" })).toBe("@ ben");
+});
+
+Deno.test("Sidebar - what is unread elsewhere: rooms but the open one, those with a mention or a DM for the reader", () => {
+  const rooms = [
+    room("general", { unread: 4, mentions: 1 }),
+    room("ops", { unread: 2 }),
+    room("quiet"),
+    room("dm-abc", { kind: "dm", name: "ben", unread: 1 }),
+    room("design", { unread: 3, mentions: 2 }),
+  ];
+  expect(unreadElsewhere(rooms, "general")).toEqual({ rooms: 3, forYou: 2 });
+  expect(unreadElsewhere(rooms.slice(0, 3), "general")).toEqual({
+    rooms: 1,
+    forYou: 0,
+  });
+  expect(unreadElsewhere([room("general")], "general")).toEqual({
+    rooms: 0,
+    forYou: 0,
+  });
 });

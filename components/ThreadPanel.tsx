@@ -3,6 +3,8 @@ import { useSignal } from "@preact/signals";
 import { useEffect, useRef } from "preact/hooks";
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
+import { enterSends } from "@/lib/client/enter_sends.ts";
+import { useLayer } from "@/lib/client/hooks/use_layer.ts";
 import { MessageList, type MessageListProps } from "./MessageList.tsx";
 
 /** Props of {@link ThreadPanel}. */
@@ -46,8 +48,9 @@ export interface ThreadPanelProps {
 /**
  * A thread in a side panel (a drawer on phones): its first message, the
  * replies with their reactions, and a reply box with "Also send to the
- * room". Enter sends, Shift+Enter starts a new line, Escape closes the
- * panel. Loaded on demand with the other room extras.
+ * room". Enter works as in the composer (it sends, but on touch screens
+ * breaks the line, and the Reply button sends); Escape closes the panel
+ * when it is the top-most layer.
  */
 export function ThreadPanel(props: ThreadPanelProps): VNode {
   const { room, root, replies, me } = props;
@@ -63,13 +66,8 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
     const el = log.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, [replies.length, props.pending.length]);
-  useEffect(() => {
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") props.onClose();
-    };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
-  }, [props.onClose]);
+  // Escape closes it unless a dialog or a menu is open above it.
+  useLayer(true, props.onClose);
 
   const send = () => {
     const el = input.current;
@@ -145,7 +143,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             aria-label="Reply in thread"
             placeholder="Reply…"
             onKeyDown={(e) => {
-              if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
+              if (enterSends(e)) {
                 e.preventDefault();
                 send();
               }
@@ -161,7 +159,14 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
               />{" "}
               Also send to #{room}
             </label>
-            <button type="submit" class="button">Reply</button>
+            <button
+              type="submit"
+              class="button"
+              // As the composer's Send: the focus, and a phone's keyboard, stay.
+              onMouseDown={(e) => e.preventDefault()}
+            >
+              Reply
+            </button>
           </div>
         </form>
       )}

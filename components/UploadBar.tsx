@@ -1,11 +1,6 @@
 import type { VNode } from "preact";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
-import {
-  makeThumbnail,
-  UploadError,
-  uploadFile,
-} from "@/lib/client/uploads.ts";
 import { currentGuestToken } from "@/lib/client/history.ts";
 import { formatSize } from "./FileCard.tsx";
 
@@ -24,7 +19,8 @@ let nextKey = 0;
  * Uploads into the open room: the Attach button, files dropped anywhere on
  * the page, and files pasted (a screenshot in the clipboard); each shows a
  * progress bar until its message arrives, or the server's reason it was
- * refused. Images get a thumbnail made here first.
+ * refused. Images get a thumbnail made here first. The upload code loads
+ * on the first upload.
  */
 export function UploadBar({ room }: { room: string }): VNode {
   const uploads = useSignal<Progress[]>([]);
@@ -44,8 +40,10 @@ export function UploadBar({ room }: { room: string }): VNode {
         stored: 0,
       }];
       (async () => {
-        const thumbnail = await makeThumbnail(file) ?? undefined;
-        await uploadFile(room, file, {
+        // The upload code loads on the first upload, not with the page.
+        const up = await import("@/lib/client/uploads.ts");
+        const thumbnail = await up.makeThumbnail(file) ?? undefined;
+        await up.uploadFile(room, file, {
           guestToken: currentGuestToken(),
           thumbnail,
           onProgress: (stored) => update(key, { stored }),
@@ -53,7 +51,8 @@ export function UploadBar({ room }: { room: string }): VNode {
         uploads.value = uploads.value.filter((u) => u.key !== key);
       })().catch((error) =>
         update(key, {
-          error: error instanceof UploadError
+          // The server's reason (an `UploadError`), else the network's fault.
+          error: error?.name === "UploadError"
             ? error.message
             : "The upload failed: check the connection and try again",
         })

@@ -29,7 +29,7 @@ import { RoomSwitcher } from "@/components/RoomSwitcher.tsx";
 import { ScrollSignals } from "@/components/ScrollSignals.tsx";
 import { TypingLine } from "@/components/TypingLine.tsx";
 import { ThreadPanel } from "@/components/ThreadPanel.tsx";
-import { roomLabel, Sidebar } from "@/components/Sidebar.tsx";
+import { roomLabel, Sidebar, unreadElsewhere } from "@/components/Sidebar.tsx";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
 export interface ChatAppProps {
@@ -407,6 +407,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           topic={mine?.topic}
           pinned={pins?.length ?? null}
           onPins={() => showPins.value = !showPins.value}
+          unread={unreadElsewhere(store.rooms.value, current)}
         />
         {extras && showPins.value && (
           <extras.PinnedList

@@ -2,10 +2,10 @@
  * Accessibility in Chromium: axe-core finds no serious or critical
  * violation on the room page, its dialogs (the directory among them), a
  * previewed room, drawers, and the login and register pages, in light and
- * dark.
+ * dark; a control whose input is hidden still shows the keyboard's focus.
  */
 import { expect } from "expect";
-import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
 import { contrast, seriousViolations } from "@/tests/helpers/axe.ts";
 import {
   openPage,
@@ -42,9 +42,8 @@ for (const scheme of ["light", "dark"] as const) {
         await page.locator(".editing-line").waitFor();
         expect(await seriousViolations(page)).toEqual([]);
         // The dark badge's text is readable (it was 2.28:1).
-        const [fg, bg] = await page.locator(".badge.mention").evaluate((
-          el,
-        ) => [
+        const mention = page.locator(".sidebar .badge.mention");
+        const [fg, bg] = await mention.evaluate((el) => [
           getComputedStyle(el).color,
           getComputedStyle(el).backgroundColor,
         ]);
@@ -104,3 +103,45 @@ for (const scheme of ["light", "dark"] as const) {
     },
   });
 }
+
+Deno.test({
+  name:
+    "a11y - Shift+Tab from the message box to Attach (a hidden file input) draws a focus ring, as other controls do",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const page = await visitor(w, "ana");
+      const attach = page.locator("label.attach");
+      const ring = () =>
+        attach.evaluate((el) => {
+          const s = getComputedStyle(el);
+          return `${s.outlineStyle} ${s.outlineWidth}`;
+        });
+      await expect(ring()).resolves.toMatch(/^none /);
+      // A button's ring under the keyboard: Tab, Tab to Send.
+      const composer = page.locator("#composer");
+      await composer.focus();
+      await page.keyboard.press("Tab");
+      await page.keyboard.press("Tab");
+      const button = await page.evaluate(() => {
+        const s = getComputedStyle(document.activeElement!);
+        return `${
+          document.activeElement!.textContent?.trim()
+        }: ${s.outlineStyle} ${s.outlineWidth}`;
+      });
+      expect(button).toBe("Send: solid 3px");
+      await composer.focus();
+      await page.keyboard.press("Shift+Tab");
+      await expect(
+        page.evaluate(() =>
+          document.activeElement?.closest("label.attach") !== null
+        ),
+      ).resolves.toBe(true);
+      await expect(ring()).resolves.toBe("solid 3px");
+      await screenshot(page, "a11y-attach-focus");
+      // A click shows no ring.
+      await page.locator("#composer").click();
+      await expect(ring()).resolves.toMatch(/^none /);
+    });
+  },
+});

@@ -1,6 +1,7 @@
 /**
  * Messages in Chromium: keyboard editing, code blocks, room links, times,
- * and what screen readers are told.
+ * what screen readers are told, and a "Really delete?" that doesn't stay
+ * armed.
  */
 import { expect } from "expect";
 import type { Page } from "playwright-core";
@@ -149,6 +150,59 @@ Deno.test({
       await expect(announcer.textContent()).resolves.toBe("ana: two");
       await say(ana, "three");
       await ben.locator("#announcer", { hasText: "ana: three" }).waitFor();
+    });
+  },
+});
+
+Deno.test({
+  name:
+    'messages - "Really delete?" disarms when the pointer or the focus leaves the message, or after a few seconds',
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await say(ana, "keep me");
+      await say(ana, "below");
+      const id = await ana.locator(".log .msg", { hasText: "keep me" })
+        .getAttribute("data-id");
+      const msg = ana.locator(`.log .msg[data-id="${id}"]`);
+      const armed = msg.getByRole("button", { name: /^Really delete/ });
+      const unarmed = msg.getByRole("button", { name: /^Delete/ });
+
+      // The pointer moves away, and later comes back for one click.
+      await msg.hover();
+      await unarmed.click();
+      await armed.waitFor();
+      await ana.locator(".log .msg", { hasText: "below" }).hover();
+      await unarmed.waitFor();
+      await msg.hover();
+      await unarmed.click();
+      await armed.waitFor();
+      await ana.locator("#composer").hover();
+      await unarmed.waitFor();
+
+      // The keyboard moves on.
+      await unarmed.focus();
+      await ana.keyboard.press("Enter");
+      await armed.waitFor();
+      await ana.keyboard.press("Tab");
+      await unarmed.waitFor();
+
+      // Nobody moves: it disarms by itself.
+      await unarmed.focus();
+      await ana.keyboard.press("Enter");
+      await armed.waitFor();
+      await unarmed.waitFor({ timeout: 10_000 });
+      await expect(ana.evaluate(() => document.activeElement?.textContent))
+        .resolves.toMatch(/^Delete/);
+
+      // Armed and pressed again, it deletes.
+      await ana.keyboard.press("Enter");
+      await armed.waitFor();
+      await ana.keyboard.press("Enter");
+      await msg.locator(".body", { hasText: "Message deleted" }).waitFor();
+      expect((await history(w)).map((m) => [m.text, m.deleted ?? false]))
+        .toEqual([["", true], ["below", false]]);
     });
   },
 });

@@ -1,11 +1,20 @@
 /**
- * The chat page on a phone in Chromium: drawers that close, and a header
- * that fits.
+ * The chat page on a phone in Chromium: drawers that close, a header that
+ * fits, boxes that keep the focus (and so the keyboard) when their button
+ * sends, a Rooms button that tells of unread rooms, and finger-sized
+ * message controls.
  */
 import { expect } from "expect";
 import type { Page } from "playwright-core";
 import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
-import { PHONE, say, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+import {
+  errorsOf,
+  PHONE,
+  say,
+  seed,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
 
 const focused = (page: Page) =>
   page.evaluate(() => {
@@ -150,6 +159,173 @@ Deno.test({
       );
       await login.click();
       await page.waitForURL(/\/login\?next=/);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "phone - tapping Send or the thread's Reply keeps the focus, and so the keyboard, in the box",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const page = await visitor(w, "pho", { viewport: PHONE, touch: true });
+      const composer = page.locator("#composer");
+      await composer.tap();
+      await composer.fill("sent with a tap");
+      await page.getByRole("button", { name: "Send" }).tap();
+      const sent = page.locator(".log .msg.own:not(.pending)", {
+        hasText: "sent with a tap",
+      });
+      await sent.waitFor();
+      await expect(page.evaluate(() => document.activeElement?.id)).resolves
+        .toBe("composer");
+
+      await sent.getByRole("button", { name: /^Reply/ }).tap();
+      const panel = page.getByRole("complementary", { name: "Thread" });
+      const box = panel.getByLabel("Reply in thread");
+      await box.tap();
+      await box.fill("replied with a tap");
+      await panel.getByRole("button", { name: "Reply", exact: true }).tap();
+      await panel.locator(".msg:not(.pending)", {
+        hasText: "replied with a tap",
+      }).waitFor();
+      await expect(focused(page)).resolves.toBe("Reply in thread");
+      expect(errorsOf(page)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "phone - in the thread's reply box Enter breaks the line, as in the message box; Reply sends",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      (await seed(w, ["a thread on the phone"])).close();
+      const page = await visitor(w, "pho", { viewport: PHONE, touch: true });
+      const root = page.locator(".log .msg", {
+        hasText: "a thread on the phone",
+      });
+      await root.getByRole("button", { name: /^Reply/ }).tap();
+      const panel = page.getByRole("complementary", { name: "Thread" });
+      const box = panel.getByLabel("Reply in thread");
+      await box.tap();
+      await page.keyboard.type("line one");
+      await page.keyboard.press("Enter");
+      await page.keyboard.type("line two");
+      await expect(box.inputValue()).resolves.toBe("line one\nline two");
+      await expect(panel.locator(".thread-replies .msg").count()).resolves
+        .toBe(0);
+      await panel.getByRole("button", { name: "Reply", exact: true }).tap();
+      await panel.locator(".thread-replies .msg:not(.pending)", {
+        hasText: "line two",
+      }).waitFor();
+      await expect(box.inputValue()).resolves.toBe("");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "phone - the Rooms button counts the other rooms with unread messages, marked when one mentions the reader",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const pho = await visitor(w, "pho", { viewport: PHONE, touch: true });
+      const toggle = pho.locator('button[aria-controls="rooms"]');
+      const badge = toggle.locator(".badge");
+      await expect(toggle.getAttribute("aria-label")).resolves.toBe(null);
+      await expect(badge.count()).resolves.toBe(0);
+
+      const ws = await seed(w, ["news in random"], {
+        room: "random",
+        name: "ana",
+      });
+      await pho.getByRole("button", { name: "Rooms, 1 unread", exact: true })
+        .waitFor();
+      await expect(badge.textContent()).resolves.toBe("1");
+      await expect(badge.getAttribute("class")).resolves.toBe("badge");
+      await screenshot(pho, "phone-rooms-badge");
+
+      ws.close();
+      (await seed(w, ["@pho have a look"], { room: "random", name: "ana" }))
+        .close();
+      await pho.getByRole("button", {
+        name: "Rooms, 1 unread, 1 with a mention or direct message",
+        exact: true,
+      }).waitFor();
+      await expect(badge.textContent()).resolves.toBe("@1");
+      await expect(badge.getAttribute("class")).resolves.toBe("badge mention");
+      await screenshot(pho, "phone-rooms-badge-mention");
+      // The badge fits the header's button, and the header its phone.
+      const head = await pho.locator(".pane-head").evaluate((h) => ({
+        scroll: h.scrollWidth,
+        client: h.clientWidth,
+      }));
+      expect(head.scroll).toBeLessThanOrEqual(head.client);
+
+      // Reading the room clears it.
+      await toggle.tap();
+      await pho.locator('a.room[data-room="random"]').tap();
+      await pho.locator("h1", { hasText: "# random" }).waitFor();
+      await pho.getByRole("button", { name: "Rooms", exact: true }).waitFor();
+      await expect(badge.count()).resolves.toBe(0);
+      expect(errorsOf(pho)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "phone - message controls are finger-sized on a touch screen, and stay small with a mouse",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      /** The sizes of the controls of one's own message `text`, its palette open. */
+      const sizes = async (page: Page, text: string) => {
+        const msg = page.locator(".log .msg.own", { hasText: text });
+        const add = msg.getByRole("button", { name: /^Add a reaction/ });
+        await add.click();
+        await msg.getByRole("button", { name: "React with 👍" }).waitFor();
+        const controls = {
+          Reply: msg.getByRole("button", { name: /^Reply/ }),
+          Edit: msg.getByRole("button", { name: /^Edit/ }),
+          Delete: msg.getByRole("button", { name: /^Delete/ }),
+          "☺+": add,
+          "reaction choice": msg.getByRole("button", { name: "React with 👍" }),
+          "room menu": page.getByLabel("Room menu"),
+        };
+        const out = [];
+        for (const [name, control] of Object.entries(controls)) {
+          const box = await control.boundingBox();
+          out.push({ name, width: box!.width, height: box!.height });
+        }
+        return out;
+      };
+      const pho = await visitor(w, "pho", { viewport: PHONE, touch: true });
+      await pho.locator("#composer").fill("tap targets");
+      await pho.getByRole("button", { name: "Send" }).tap();
+      // A tap on the messages loads their reactions' code.
+      await pho.locator(".log .msg.own:not(.pending)", {
+        hasText: "tap targets",
+      }).locator(".body").tap();
+      const phone = await sizes(pho, "tap targets");
+      await screenshot(pho, "phone-tap-targets");
+      expect(phone.filter((s) => s.height < 32 || s.width < 32)).toEqual([]);
+      // Nothing spills out sideways.
+      expect(
+        await pho.evaluate(() => document.documentElement.scrollWidth),
+      ).toBeLessThanOrEqual(PHONE.width);
+
+      const ana = await visitor(w, "ana");
+      await say(ana, "on a desktop");
+      await ana.locator(".log .msg", { hasText: "on a desktop" }).hover();
+      const desktop = await sizes(ana, "on a desktop");
+      await screenshot(ana, "desktop-message-actions");
+      // The room menu's button is as before; the rest as small as the text.
+      expect(desktop.slice(0, 5).filter((s) => s.height >= 28)).toEqual([]);
+      for (const p of [pho, ana]) expect(errorsOf(p)).toEqual([]);
     });
   },
 });

@@ -1,12 +1,14 @@
 /**
- * The phone drawers (rooms, members): one open at a time, closed by Escape,
- * by the backdrop or by their × button, with focus moved into the drawer
- * on opening and back to its toggle on closing.
+ * The phone drawers (rooms, members): one open at a time, closed by Escape
+ * (when no dialog or menu is open above it), by the backdrop or by their ×
+ * button, with focus moved into the drawer on opening and back to its
+ * toggle on closing.
  *
  * @module
  */
 import { type Signal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
+import { useLayer } from "./use_layer.ts";
 
 /** Which drawer is open. */
 export type Drawer = "rooms" | "members" | null;
@@ -32,14 +34,14 @@ export function useDrawer(): DrawerHandle {
   };
   const current = open.value;
   useEffect(() => {
-    if (!current) return;
-    document.querySelector<HTMLElement>(`#${current} .drawer-close`)?.focus();
-    const onKey = (e: KeyboardEvent) => {
-      if (e.key === "Escape") close();
-    };
-    document.addEventListener("keydown", onKey);
-    return () => document.removeEventListener("keydown", onKey);
+    if (current) {
+      document.querySelector<HTMLElement>(`#${current} .drawer-close`)
+        ?.focus();
+    }
   }, [current]);
+  // Escape closes it unless a dialog (say the directory, opened from the
+  // rooms drawer) or a menu is open above it.
+  useLayer(current !== null, close);
   return {
     open,
     close,
