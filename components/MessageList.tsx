@@ -1,4 +1,4 @@
-import type { ComponentChildren, VNode } from "preact";
+import type { ComponentChildren, RefObject, VNode } from "preact";
 import { useConfirm } from "@/lib/client/hooks/use_confirm.ts";
 import type { Item } from "@/lib/client/chat_store.ts";
 import { mentionsName } from "@/lib/shared/mentions.ts";
@@ -24,8 +24,13 @@ export interface MessageListProps {
   onDiscard?: (clientId: string) => void;
   /** Starts editing one's own message. */
   onEdit?: (id: number, text: string) => void;
-  /** Deletes a message, once confirmed (Delete, then "Really delete?"). */
+  /**
+   * Deletes a message, once confirmed (Delete, then "Really delete?"); the
+   * focus, when in the message, moves on to a neighbour's first control.
+   */
   onDelete?: (id: number) => void;
+  /** Where the focus goes after a delete when no other message has a control. */
+  messageBox?: RefObject<HTMLElement>;
   /** Removes a user from the room as its moderator, once confirmed. */
   onKick?: (user: string) => void;
   /** Whether one's own message may still be edited or deleted. */
@@ -64,6 +69,7 @@ export function MessageList(
     onDiscard,
     onEdit,
     onDelete,
+    messageBox,
     onKick,
     canChange = () => true,
     moderator = false,
@@ -76,7 +82,16 @@ export function MessageList(
   // A delete or removal asks once more, until the reader moves away.
   const confirmDelete = useConfirm<number>();
   const confirmKick = useConfirm<string>();
-  const del = (id: number) => confirmDelete.press(id, () => onDelete?.(id));
+  const del = (id: number, button: HTMLElement) =>
+    confirmDelete.press(id, () => {
+      // The message's controls go: the focus, if there, must not drop to
+      // <body> (where the next Tab starts from the top).
+      const li = button.closest("li");
+      if (li?.contains(document.activeElement)) {
+        focusNear(li, messageBox?.current);
+      }
+      onDelete?.(id);
+    });
   const kick = (user: string) => confirmKick.press(user, () => onKick?.(user));
   const leave = (id: number, user: string) => {
     confirmDelete.leave(id);
@@ -228,7 +243,7 @@ export function MessageList(
                 <button
                   type="button"
                   class="link"
-                  onClick={() => del(item.id)}
+                  onClick={(e) => del(item.id, e.currentTarget)}
                 >
                   {confirmDelete.armed.value === item.id
                     ? "Really delete?"
@@ -302,6 +317,26 @@ function Time({ ts }: { ts: number }) {
       {d.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })}
     </time>
   );
+}
+
+/** What can take the focus in a message. */
+const CONTROLS =
+  "a[href], button:not(:disabled), input, textarea, [tabindex]:not([tabindex='-1'])";
+
+/**
+ * Focuses the first control of the nearest message after `li` that has one,
+ * else of the nearest before it, else `fallback`.
+ */
+function focusNear(li: Element, fallback?: HTMLElement | null): void {
+  for (
+    const step of ["nextElementSibling", "previousElementSibling"] as const
+  ) {
+    for (let n = li[step]; n; n = n[step]) {
+      const control = n.querySelector<HTMLElement>(CONTROLS);
+      if (control) return control.focus();
+    }
+  }
+  fallback?.focus();
 }
 
 function dayKey(ts: number): string {

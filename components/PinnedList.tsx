@@ -1,4 +1,5 @@
 import type { VNode } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import type { ClientFrame, Pin } from "@/lib/shared/protocol.ts";
 import { TopicForm } from "./TopicForm.tsx";
 
@@ -16,18 +17,38 @@ export interface PinnedListProps {
   moderator: boolean;
   /** Sends a frame (`unpin`, `topic`) to the server. */
   send: (frame: ClientFrame) => void;
-  /** Closes the panel. */
+  /** Closes the panel (and gives the focus back to what opened it). */
   onClose: () => void;
 }
 
 /**
  * A room's pinned messages, newest pin first, each with who pinned it; for
- * the room's moderators, the topic field above them.
+ * the room's moderators, the topic field above them. It takes the focus on
+ * opening (the topic field, else its × button); the page makes it a layer,
+ * which Escape closes.
  */
 export function PinnedList(props: PinnedListProps): VNode {
   const { room, send } = props;
+  const root = useRef<HTMLElement>(null);
+  const close = useRef<HTMLButtonElement>(null);
+  // It opens on demand (its code loads first): autofocus would do nothing.
+  useEffect(() => {
+    (root.current?.querySelector("input") ?? close.current)?.focus();
+  }, []);
   return (
-    <section class="pinned-list" aria-label="Pinned messages">
+    <section class="pinned-list" aria-label="Pinned messages" ref={root}>
+      <header class="pinned-head">
+        <h2>Pinned messages</h2>
+        <button
+          ref={close}
+          type="button"
+          class="icon"
+          aria-label="Close pinned messages"
+          onClick={props.onClose}
+        >
+          ×
+        </button>
+      </header>
       {props.moderator && (
         <TopicForm
           topic={props.topic}

@@ -123,6 +123,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             onRetry={props.onRetry}
             onDiscard={props.onDiscard}
             onDelete={props.onDelete}
+            messageBox={input}
             canChange={props.canChange}
             moderator={props.moderator}
             extras={props.extras}

@@ -12,7 +12,10 @@ export interface TopicFormProps {
   onCancel: () => void;
 }
 
-/** The room's topic field, for its moderators. */
+/**
+ * The room's topic field, for its moderators; Escape in it cancels, and is
+ * marked handled so it closes no layer behind it.
+ */
 export function TopicForm(props: TopicFormProps): VNode {
   const left = useSignal(MAX_TOPIC_LENGTH - (props.topic?.length ?? 0));
   return (
@@ -29,11 +32,13 @@ export function TopicForm(props: TopicFormProps): VNode {
         maxLength={MAX_TOPIC_LENGTH}
         value={props.topic}
         placeholder="What this room is about"
-        autoFocus
         onInput={(e) =>
           left.value = MAX_TOPIC_LENGTH - e.currentTarget.value.length}
         onKeyDown={(e) => {
-          if (e.key === "Escape") props.onCancel();
+          if (e.key !== "Escape" || e.isComposing) return;
+          e.preventDefault();
+          e.stopPropagation();
+          props.onCancel();
         }}
       />
       <span class="left" aria-live="polite">{left} left</span>

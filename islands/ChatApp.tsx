@@ -5,9 +5,11 @@ import { ChatStore, sortRooms } from "@/lib/client/chat_store.ts";
 import { fetchHistory } from "@/lib/client/history.ts";
 import { useConnection } from "@/lib/client/hooks/use_connection.ts";
 import { useDrawer } from "@/lib/client/hooks/use_drawer.ts";
+import { useLayer } from "@/lib/client/hooks/use_layer.ts";
 import { usePageTitle } from "@/lib/client/hooks/use_page_title.ts";
 import { useScrollFollow } from "@/lib/client/hooks/use_scroll_follow.ts";
 import { useShortcuts } from "@/lib/client/hooks/use_shortcuts.ts";
+import { focusBack } from "@/lib/client/layers.ts";
 import type {
   ChatMessage,
   ClientFrame,
@@ -128,7 +130,15 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const moderator = Boolean(props.admin) || owns.value.has(current);
   const send = (frame: ClientFrame) => conn.value?.sendFrame(frame);
   const showPins = useSignal(false);
+  // What opened the pinned list (📌, the room menu): it has the focus after.
+  const pinsOpener = useRef<Element | null>(null);
+  const closePins = () => {
+    showPins.value = false;
+    focusBack(pinsOpener.current);
+  };
   const extras = showPins.value ? roomExtras() : null;
+  // The pinned list is a layer (its code comes later; the layers' is here).
+  useLayer(Boolean(extras), closePins);
   // The switcher is in the first script; the other dialogs load on opening.
   const opened = dialog.value && dialog.value !== "switcher" ? dialogs() : null;
   const pins = store.reactions.pinsOf(current).value;
@@ -406,7 +416,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onSearch={() => dialog.value = "search"}
           topic={mine?.topic}
           pinned={pins?.length ?? null}
-          onPins={() => showPins.value = !showPins.value}
+          onPins={() => {
+            if (showPins.value) return closePins();
+            pinsOpener.current = document.activeElement;
+            showPins.value = true;
+          }}
           unread={unreadElsewhere(store.rooms.value, current)}
         />
         {extras && showPins.value && (
@@ -417,7 +431,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             moderator={moderator}
             send={send}
             onShow={(id) => jumpTo(current, id)}
-            onClose={() => showPins.value = false}
+            onClose={closePins}
           />
         )}
         <RenameNotice renamed={link.renamed} room={current} />
@@ -456,6 +470,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
               onEdit={edit}
               onDelete={(id) =>
                 conn.value?.sendFrame({ type: "delete", room: current, id })}
+              messageBox={inputRef}
               onKick={(user) =>
                 conn.value?.sendFrame({ type: "kick", room: current, user })}
               canChange={canChange}

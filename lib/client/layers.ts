@@ -39,3 +39,16 @@ export function escapeForLayers(e: KeyboardEvent): boolean {
   return e.key === "Escape" && !e.defaultPrevented && !e.isComposing &&
     !document.querySelector("dialog[open]");
 }
+
+/**
+ * Gives the focus back to `opener`, what had it when a layer opened; when
+ * that is hidden now (an entry of a menu that has closed since), to its
+ * menu's button.
+ */
+export function focusBack(opener: Element | null): void {
+  if (!(opener instanceof HTMLElement) || !opener.isConnected) return;
+  const to = opener.checkVisibility()
+    ? opener
+    : opener.closest("details")?.querySelector("summary");
+  to?.focus();
+}

@@ -1,13 +1,16 @@
 /**
  * Layers in Chromium: Escape closes only the top-most of what is open (a
- * dialog over the thread panel or over a drawer, the room menu), and the
- * room menu closes on a click or tap outside, as menus do.
+ * dialog over the thread panel or over a drawer, the room menu, a reaction
+ * palette, the pinned messages), the room menu and the palette close on a
+ * click or tap outside, as menus do, and the focus goes back to what opened
+ * them; an Escape the topic field handles closes nothing behind it.
  */
 import { expect } from "expect";
 import type { Page } from "playwright-core";
 import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
 import {
   errorsOf,
+  member,
   PHONE,
   say,
   visitor,
@@ -110,6 +113,150 @@ Deno.test({
       await expect(isOpen(ana)).resolves.toBe(false);
       await expect(focused(ana)).resolves.toBe("Room menu");
       for (const p of [ana, pho]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});
+
+/** Fails fast where a layer fails to open or close. */
+const SOON = { timeout: 5000 } as const;
+
+Deno.test({
+  name:
+    "layers - the reaction palette closes with Escape or a press outside, and the focus stays on its ☺+ button",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await say(ana, "react to me");
+      const msg = ana.locator(".log .msg", { hasText: "react to me" });
+      await msg.hover();
+      const add = msg.getByRole("button", { name: /^Add a reaction/ });
+      const palette = msg.getByRole("group", { name: "Pick a reaction" });
+
+      // By keyboard: into the palette, then Escape; the focus is on the ☺+.
+      await add.focus();
+      await ana.keyboard.press("Enter");
+      await palette.waitFor(SOON);
+      await ana.keyboard.press("Tab");
+      await expect(focused(ana)).resolves.toBe("React with 👍");
+      await ana.keyboard.press("Escape");
+      await palette.waitFor({ state: "detached", ...SOON });
+      await expect(focused(ana)).resolves.toMatch(/^Add a reaction/);
+
+      // A click outside closes it.
+      await ana.keyboard.press("Enter");
+      await palette.waitFor(SOON);
+      await ana.locator(".pane-head h1").click();
+      await palette.waitFor({ state: "detached", ...SOON });
+
+      // A pick by keyboard: the reaction is there, the focus on the ☺+.
+      await add.focus();
+      await ana.keyboard.press("Enter");
+      await ana.keyboard.press("Tab");
+      await ana.keyboard.press("Tab");
+      await expect(focused(ana)).resolves.toBe("React with ❤️");
+      await ana.keyboard.press("Enter");
+      await msg.locator(".reaction", { hasText: "❤️" }).waitFor(SOON);
+      await expect(palette.count()).resolves.toBe(0);
+      await expect(focused(ana)).resolves.toMatch(/^Add a reaction/);
+
+      // On a phone, a tap outside closes it.
+      const pho = await visitor(w, "pho", { viewport: PHONE, touch: true });
+      const row = pho.locator(".log .msg", { hasText: "react to me" });
+      await row.locator(".body").tap();
+      await row.getByRole("button", { name: /^Add a reaction/ }).tap();
+      const picks = row.getByRole("group", { name: "Pick a reaction" });
+      await picks.waitFor(SOON);
+      await pho.locator(".pane-head h1").tap();
+      await picks.waitFor({ state: "detached", ...SOON });
+      for (const p of [ana, pho]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "layers - the pinned messages take the focus on opening, close with × or Escape, and give it back to the 📌 or the room menu",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const panel = (page: Page) =>
+        page.getByRole("region", { name: "Pinned messages" });
+      const close = (page: Page) =>
+        panel(page).getByRole("button", { name: "Close pinned messages" });
+      // A member who moderates nothing: the × has the focus.
+      const ben = await visitor(w, "ben");
+      const pins = ben.locator(".pane-head .pins");
+      await pins.click();
+      await panel(ben).getByRole("heading", { name: "Pinned messages" })
+        .waitFor(SOON);
+      await expect(focused(ben)).resolves.toBe("Close pinned messages");
+      await ben.keyboard.press("Escape");
+      await panel(ben).waitFor({ state: "detached", ...SOON });
+      await expect(focused(ben)).resolves.toBe("Pinned messages");
+      await ben.keyboard.press("Enter");
+      await close(ben).waitFor(SOON);
+      await close(ben).click();
+      await panel(ben).waitFor({ state: "detached", ...SOON });
+      await expect(focused(ben)).resolves.toBe("Pinned messages");
+
+      // A room's owner: the topic field has the focus.
+      const olga = await member(w, "olga");
+      await olga.getByLabel("New room").fill("ops");
+      await olga.getByRole("button", { name: "Create" }).click();
+      await olga.locator("h1", { hasText: "# ops" }).waitFor();
+      await olga.locator(".pane-head .pins").click();
+      await olga.getByLabel("Room topic").waitFor(SOON);
+      await expect(focused(olga)).resolves.toBe("Room topic");
+      await olga.keyboard.press("Escape");
+      await panel(olga).waitFor({ state: "detached", ...SOON });
+      await expect(focused(olga)).resolves.toBe("Pinned messages");
+
+      // On a phone, from the room menu: the focus goes back to its button.
+      const pho = await visitor(w, "pho", { viewport: PHONE, touch: true });
+      await pho.getByLabel("Room menu").tap();
+      await pho.getByRole("button", { name: /^Pinned messages/ }).tap();
+      await close(pho).waitFor(SOON);
+      await expect(focused(pho)).resolves.toBe("Close pinned messages");
+      await screenshot(pho, "layers-phone-pinned");
+      await close(pho).tap();
+      await panel(pho).waitFor({ state: "detached", ...SOON });
+      await expect(focused(pho)).resolves.toBe("Room menu");
+      for (const p of [ben, olga, pho]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "layers - Escape in the topic field closes the pinned messages only: the thread panel opened after them stays",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const olga = await member(w, "olga");
+      await olga.getByLabel("New room").fill("ops");
+      await olga.getByRole("button", { name: "Create" }).click();
+      await olga.locator("h1", { hasText: "# ops" }).waitFor();
+      await say(olga, "a thread to keep");
+      const pinned = olga.getByRole("region", { name: "Pinned messages" });
+      await olga.locator(".pane-head .pins").click();
+      const topic = olga.getByLabel("Room topic");
+      await topic.waitFor(SOON);
+      // The thread panel opens above the pinned messages.
+      const root = olga.locator(".log .msg", { hasText: "a thread to keep" });
+      await root.hover();
+      await root.getByRole("button", { name: /^Reply/ }).click();
+      const thread = olga.getByRole("complementary", { name: "Thread" });
+      await thread.waitFor();
+      await topic.click();
+      await topic.fill("half-typed");
+      await olga.keyboard.press("Escape");
+      await pinned.waitFor({ state: "detached", ...SOON });
+      await expect(thread.isVisible()).resolves.toBe(true);
+      // The next Escape is the thread panel's.
+      await olga.keyboard.press("Escape");
+      await thread.waitFor({ state: "detached", ...SOON });
+      expect(errorsOf(olga)).toEqual([]);
     });
   },
 });

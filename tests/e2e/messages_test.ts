@@ -1,7 +1,7 @@
 /**
  * Messages in Chromium: keyboard editing, code blocks, room links, times,
- * what screen readers are told, and a "Really delete?" that doesn't stay
- * armed.
+ * what screen readers are told, a "Really delete?" that doesn't stay
+ * armed, and where the focus goes after a delete.
  */
 import { expect } from "expect";
 import type { Page } from "playwright-core";
@@ -203,6 +203,45 @@ Deno.test({
       await msg.locator(".body", { hasText: "Message deleted" }).waitFor();
       expect((await history(w)).map((m) => [m.text, m.deleted ?? false]))
         .toEqual([["", true], ["below", false]]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "messages - a delete by keyboard moves the focus to the next message, else the previous, else the message box",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      for (const text of ["one", "two", "three"]) await say(ana, text);
+      const ids = await ana.locator(".log .msg").evaluateAll((els) =>
+        els.map((el) => (el as HTMLElement).dataset.id!)
+      );
+      expect(ids.length).toBe(3);
+      const row = (i: number) => ana.locator(`.log .msg[data-id="${ids[i]}"]`);
+      /** The message holding the focus, or the focused element's id. */
+      const focus = () =>
+        ana.evaluate(() => {
+          const el = document.activeElement;
+          return el?.closest<HTMLElement>(".msg")?.dataset.id ?? el?.id ?? "";
+        });
+      const del = async (i: number) => {
+        await row(i).getByRole("button", { name: /^Delete/ }).focus();
+        await ana.keyboard.press("Enter");
+        await row(i).getByRole("button", { name: /^Really delete/ }).waitFor();
+        await ana.keyboard.press("Enter");
+        await row(i).locator(".body", { hasText: "Message deleted" }).waitFor();
+      };
+      await del(1);
+      await expect(focus()).resolves.toBe(ids[2]);
+      // A Tab goes on from there, not from the top of the page.
+      await ana.keyboard.press("Tab");
+      await expect(focus()).resolves.toBe(ids[2]);
+      await del(2);
+      await expect(focus()).resolves.toBe(ids[0]);
+      await del(0);
+      await expect(focus()).resolves.toBe("composer");
     });
   },
 });

@@ -1,9 +1,10 @@
 /**
- * A dismissible layer (drawer, side panel, menu) that Escape closes when it
- * is the top-most one open; see `lib/client/layers.ts`.
+ * A dismissible layer (drawer, side panel, menu, palette) that Escape closes
+ * when it is the top-most one open; see `lib/client/layers.ts`.
  *
  * @module
  */
+import type { RefObject } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import {
   closeTopLayer,
@@ -24,14 +25,30 @@ export function listenForEscape(): void {
 
 /**
  * While `open`, the caller is a layer on top of those opened before it, and
- * Escape calls `close` (the latest one given) when nothing above it is open.
+ * Escape calls `close(true)` (the latest `close` given) when nothing above it
+ * is open. With `inside`, a press (mouse, pen or finger) outside that element
+ * closes it too, as `close(false)`: the focus stays where the press put it.
  */
-export function useLayer(open: boolean, close: () => void): void {
+export function useLayer(
+  open: boolean,
+  close: (byEscape: boolean) => void,
+  inside?: RefObject<Element>,
+): void {
   const latest = useRef(close);
   latest.current = close;
   useEffect(() => {
     if (!open) return;
     listenForEscape();
-    return pushLayer(() => latest.current());
+    const pop = pushLayer(() => latest.current(true));
+    if (!inside) return pop;
+    // Captured, so a press outside closes it whatever handles the press.
+    const down = (e: PointerEvent) => {
+      if (!inside.current?.contains(e.target as Node)) latest.current(false);
+    };
+    addEventListener("pointerdown", down, true);
+    return () => {
+      pop();
+      removeEventListener("pointerdown", down, true);
+    };
   }, [open]);
 }
