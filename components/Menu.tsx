@@ -23,31 +23,51 @@ export interface MenuProps {
 export function Menu(props: MenuProps): VNode {
   const off = useRef<() => void>();
   useEffect(() => () => off.current?.(), []);
+  // Makes the menu a layer while open, and forgets it once closed. Called
+  // at once when its button is pressed (so an Escape right after finds it),
+  // and on every toggle (a menu entry closing it, say).
+  const sync = (d: HTMLDetailsElement) => {
+    if (d.open === (off.current !== undefined)) return;
+    if (!d.open) {
+      off.current?.();
+      off.current = undefined;
+      return;
+    }
+    listenForEscape();
+    const close = () => {
+      d.open = false;
+      sync(d);
+    };
+    // Captured, so a press outside closes it whatever handles the press.
+    const down = (e: PointerEvent) => {
+      if (!d.contains(e.target as Node)) close();
+    };
+    addEventListener("pointerdown", down, true);
+    const pop = pushLayer(() => {
+      close();
+      d.querySelector("summary")?.focus();
+    });
+    off.current = () => {
+      pop();
+      removeEventListener("pointerdown", down, true);
+    };
+  };
   return (
     <details
       class={props.class}
-      onToggle={(e) => {
-        const d = e.currentTarget;
-        off.current?.();
-        off.current = undefined;
-        if (!d.open) return;
-        listenForEscape();
-        // Captured, so a press outside closes it whatever handles the press.
-        const down = (e: PointerEvent) => {
-          if (!d.contains(e.target as Node)) d.open = false;
-        };
-        addEventListener("pointerdown", down, true);
-        const pop = pushLayer(() => {
-          d.open = false;
-          d.querySelector("summary")?.focus();
-        });
-        off.current = () => {
-          pop();
-          removeEventListener("pointerdown", down, true);
-        };
-      }}
+      onToggle={(e) => sync(e.currentTarget)}
     >
-      <summary class="icon" aria-label={props.label} title={props.label}>
+      <summary
+        class="icon"
+        aria-label={props.label}
+        title={props.label}
+        onClick={(e) => {
+          const d = e.currentTarget.parentElement as HTMLDetailsElement;
+          e.preventDefault();
+          d.open = !d.open;
+          sync(d);
+        }}
+      >
         {props.button}
       </summary>
       <div class="menu">{props.children}</div>

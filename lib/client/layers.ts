@@ -47,7 +47,10 @@ export function escapeForLayers(e: KeyboardEvent): boolean {
  */
 export function focusBack(opener: Element | null): void {
   if (!(opener instanceof HTMLElement) || !opener.isConnected) return;
-  const to = opener.checkVisibility()
+  // `checkVisibility` is recent (Safari 17.4); a hidden element has no box.
+  const visible = opener.checkVisibility?.() ??
+    opener.getClientRects().length > 0;
+  const to = visible
     ? opener
     : opener.closest("details")?.querySelector("summary");
   to?.focus();

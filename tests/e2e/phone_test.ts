@@ -329,3 +329,38 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "phone - Tab and Shift+Tab stay in an open drawer, as in a dialog, on a phone and at tablet width",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const cases = [
+        { viewport: PHONE, toggle: "Rooms", drawer: "nav.sidebar" },
+        {
+          viewport: { width: 800, height: 700 },
+          toggle: "Members",
+          drawer: "aside.members",
+        },
+      ];
+      for (const { viewport, toggle, drawer } of cases) {
+        const page = await visitor(w, `tab${viewport.width}`, { viewport });
+        await page.getByRole("button", { name: toggle, exact: true }).click();
+        await page.locator(drawer).waitFor({ state: "visible" });
+        for (const key of ["Tab", "Shift+Tab"]) {
+          for (let i = 0; i < 25; i++) {
+            await page.keyboard.press(key);
+            const inside = await page.locator(drawer).evaluate((d) =>
+              d.contains(document.activeElement)
+            );
+            expect({ key, i, inside }).toEqual({ key, i, inside: true });
+          }
+        }
+        await page.keyboard.press("Escape");
+        await page.locator(drawer).waitFor({ state: "hidden" });
+        await page.close();
+      }
+    });
+  },
+});

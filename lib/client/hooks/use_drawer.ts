@@ -1,14 +1,15 @@
 /**
  * The phone drawers (rooms, members): one open at a time, closed by Escape
  * (when no dialog or menu is open above it), by the backdrop or by their ×
- * button, with focus moved into the drawer on opening and back to its
- * toggle on closing.
+ * button, with focus moved into the drawer on opening, kept there by Tab,
+ * and back to its toggle on closing.
  *
  * @module
  */
 import { type Signal, useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { useLayer } from "./use_layer.ts";
+import { trapFocus } from "@/lib/client/focus_trap.ts";
 
 /** Which drawer is open. */
 export type Drawer = "rooms" | "members" | null;
@@ -34,10 +35,11 @@ export function useDrawer(): DrawerHandle {
   };
   const current = open.value;
   useEffect(() => {
-    if (current) {
-      document.querySelector<HTMLElement>(`#${current} .drawer-close`)
-        ?.focus();
-    }
+    const drawer = current && document.getElementById(current);
+    if (!drawer) return;
+    drawer.querySelector<HTMLElement>(".drawer-close")?.focus();
+    // The page behind stays in the tab order: keep Tab in the drawer.
+    return trapFocus(drawer);
   }, [current]);
   // Escape closes it unless a dialog (say the directory, opened from the
   // rooms drawer) or a menu is open above it.
