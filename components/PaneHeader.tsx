@@ -103,18 +103,12 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
         )}
         {props.logoutToken
           ? (
-            <form method="post" action="/logout" class="only-phone">
-              <input type="hidden" name="csrf" value={props.logoutToken} />
-              <button type="submit" class="link">Log out</button>
-              <button
-                type="submit"
-                class="link"
-                name="everywhere"
-                value="1"
-              >
-                Log out everywhere
-              </button>
-            </form>
+            <LogoutForm
+              token={props.logoutToken}
+              class="only-phone"
+              buttons="link"
+              everywhere="Log out everywhere"
+            />
           )
           : (
             <a class="only-phone" href={loginHref(room)}>
@@ -127,19 +121,12 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
       </Menu>
       {props.logoutToken
         ? (
-          <form method="post" action="/logout" class="logout-form wide-only">
-            <input type="hidden" name="csrf" value={props.logoutToken} />
-            <button type="submit" class="icon">Log out</button>
-            <button
-              type="submit"
-              class="icon"
-              name="everywhere"
-              value="1"
-              title="End this account's sessions on every device"
-            >
-              Everywhere
-            </button>
-          </form>
+          <LogoutForm
+            token={props.logoutToken}
+            class="logout-form wide-only"
+            buttons="icon"
+            everywhere="Everywhere"
+          />
         )
         : <a class="icon wide-only" href={loginHref(room)}>Log in</a>}
       <button
@@ -203,5 +190,32 @@ function MenuItem(
     >
       {props.children}
     </button>
+  );
+}
+
+/**
+ * Log out, and log out on every device: a form posting the CSRF `token`,
+ * its buttons of class `buttons`.
+ */
+function LogoutForm(props: {
+  token: string;
+  class: string;
+  buttons: string;
+  everywhere: string;
+}): VNode {
+  return (
+    <form method="post" action="/logout" class={props.class}>
+      <input type="hidden" name="csrf" value={props.token} />
+      <button type="submit" class={props.buttons}>Log out</button>
+      <button
+        type="submit"
+        class={props.buttons}
+        name="everywhere"
+        value="1"
+        title="End this account's sessions on every device"
+      >
+        {props.everywhere}
+      </button>
+    </form>
   );
 }

@@ -10,18 +10,13 @@ import type { Page } from "playwright-core";
 import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
 import {
   errorsOf,
+  focusedName as focused,
   member,
   PHONE,
   say,
   visitor,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
-
-const focused = (page: Page) =>
-  page.evaluate(() => {
-    const el = document.activeElement;
-    return el?.getAttribute("aria-label") ?? el?.textContent?.trim() ?? "";
-  });
 
 Deno.test({
   name:

@@ -9,18 +9,13 @@ import type { Page } from "playwright-core";
 import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
 import {
   errorsOf,
+  focusedName as focused,
   PHONE,
   say,
   seed,
   visitor,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
-
-const focused = (page: Page) =>
-  page.evaluate(() => {
-    const el = document.activeElement;
-    return el?.getAttribute("aria-label") ?? el?.textContent?.trim() ?? "";
-  });
 
 Deno.test({
   name:

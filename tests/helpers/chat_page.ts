@@ -141,6 +141,13 @@ export async function connected(page: Page, timeout = 30_000): Promise<void> {
 export const errorsOf = (page: Page): string[] =>
   (page as Page & { errors: string[] }).errors;
 
+/** What holds the focus, by its accessible label or else its text. */
+export const focusedName = (page: Page): Promise<string> =>
+  page.evaluate(() => {
+    const el = document.activeElement;
+    return el?.getAttribute("aria-label") ?? el?.textContent?.trim() ?? "";
+  });
+
 /** Types `text` and sends it; unless `offline`, waits for the server's ack. */
 export async function say(
   page: Page,
