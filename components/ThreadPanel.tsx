@@ -35,6 +35,8 @@ export interface ThreadPanelProps {
   onRetry?: (clientId: string) => void;
   /** Drops a refused reply. */
   onDiscard?: (clientId: string) => void;
+  /** Saves a new text for one's own reply. */
+  onEdit?: (id: number, text: string) => void;
   /** Deletes a reply, once confirmed. */
   onDelete?: (id: number) => void;
   /** Whether one's own reply may still be edited or deleted. */
@@ -49,16 +51,20 @@ export interface ThreadPanelProps {
  * A thread in a side panel (a drawer on phones): its first message, the
  * replies with their reactions, and a reply box with "Also send to the
  * room". Enter works as in the composer (it sends, but on touch screens
- * breaks the line, and the Reply button sends); Escape closes the panel
- * when it is the top-most layer.
+ * breaks the line, and the Reply button sends); Up-arrow in the empty box
+ * edits one's last reply, and Escape cancels the edit; otherwise Escape
+ * closes the panel when it is the top-most layer.
  */
 export function ThreadPanel(props: ThreadPanelProps): VNode {
   const { room, root, replies, me } = props;
   const alsoInRoom = useSignal(false);
+  /** The id of the reply being edited in the box. */
+  const editing = useSignal<number | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
   const log = useRef<HTMLDivElement>(null);
   const rootId = root?.id;
   useEffect(() => {
+    editing.value = null;
     input.current?.focus();
   }, [rootId]);
   // The newest reply stays in view as replies arrive.
@@ -69,14 +75,38 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
   // Escape closes it unless a dialog or a menu is open above it.
   useLayer(true, props.onClose);
 
+  // An edit ends when its reply goes (deleted here or by a moderator).
+  const edited = replies.find((m) => m.id === editing.value);
+  const gone = !edited || Boolean(edited.deleted);
+  useEffect(() => {
+    if (gone && editing.peek() !== null) cancel();
+  }, [gone]);
+  const edit = (id: number, text: string) => {
+    const el = input.current;
+    if (!el) return;
+    editing.value = id;
+    el.value = text;
+    el.focus();
+    el.setSelectionRange(text.length, text.length);
+  };
+  const cancel = () => {
+    editing.value = null;
+    if (input.current) input.current.value = "";
+  };
   const send = () => {
     const el = input.current;
     const text = el?.value.trim() ?? "";
     if (!el || text === "") return;
+    if (editing.value !== null) {
+      if (text !== edited?.text) props.onEdit?.(editing.value, text);
+      cancel();
+      return;
+    }
     props.onSend(text, alsoInRoom.value);
     el.value = "";
     alsoInRoom.value = false;
   };
+  const onEdit = props.onEdit && props.canReply ? edit : undefined;
   const count = root?.thread?.replies ?? replies.length;
   return (
     <aside class="thread-panel" id="thread" aria-label="Thread">
@@ -122,6 +152,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             inThread
             onRetry={props.onRetry}
             onDiscard={props.onDiscard}
+            onEdit={onEdit}
             onDelete={props.onDelete}
             messageBox={input}
             canChange={props.canChange}
@@ -130,6 +161,12 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
           />
         </div>
       </div>
+      {props.canReply && editing.value !== null && (
+        <p class="editing-line">
+          Editing your reply (Esc to cancel) ·{" "}
+          <button type="button" class="link" onClick={cancel}>Cancel</button>
+        </p>
+      )}
       {props.canReply && (
         <form
           class="thread-composer"
@@ -144,6 +181,25 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             aria-label="Reply in thread"
             placeholder="Reply…"
             onKeyDown={(e) => {
+              if (e.key === "Escape" && editing.value !== null) {
+                e.stopPropagation();
+                cancel();
+                return;
+              }
+              if (
+                e.key === "ArrowUp" && onEdit && !e.currentTarget.value &&
+                editing.value === null && !e.altKey
+              ) {
+                const last = replies.findLast((m) =>
+                  m.user === me && !m.deleted &&
+                  (props.canChange?.(room, m.id) ?? true)
+                );
+                if (last) {
+                  e.preventDefault();
+                  edit(last.id, last.text);
+                }
+                return;
+              }
               if (enterSends(e)) {
                 e.preventDefault();
                 send();
@@ -151,7 +207,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             }}
           />
           <div class="thread-send">
-            <label>
+            <label hidden={editing.value !== null}>
               <input
                 type="checkbox"
                 checked={alsoInRoom.value}
@@ -166,7 +222,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
               // As the composer's Send: the focus, and a phone's keyboard, stay.
               onMouseDown={(e) => e.preventDefault()}
             >
-              Reply
+              {editing.value === null ? "Reply" : "Save"}
             </button>
           </div>
         </form>

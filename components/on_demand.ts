@@ -44,7 +44,10 @@ export const roomExtras: () => typeof import("./RoomExtras.tsx") | null = lazy(
 /** Set once the reader points at or focuses the messages: the extras load. */
 export const wanted: Signal<boolean> = signal(false);
 
-/** The directory, search and shortcut dialogs, or null while they load. */
+/**
+ * The directory, search and shortcut dialogs, the guest's name dialog and
+ * the notice that the name was taken, or null while they load.
+ */
 export const dialogs: () => typeof import("./Dialogs.tsx") | null = lazy(
   () => import("./Dialogs.tsx"),
 );

@@ -23,14 +23,12 @@ import { Members } from "@/components/Members.tsx";
 import { MessageList } from "@/components/MessageList.tsx";
 import { ReactionSlot } from "@/components/ReactionSlot.tsx";
 import { dialogs, roomExtras, wanted } from "@/components/on_demand.ts";
-import { NameDialog } from "@/components/NameDialog.tsx";
+import { ThreadPanel } from "@/components/ThreadPanel.tsx";
 import { NotifyButton } from "@/components/NotifyButton.tsx";
 import { PaneHeader } from "@/components/PaneHeader.tsx";
-import { RenameNotice } from "@/components/RenameNotice.tsx";
 import { RoomSwitcher } from "@/components/RoomSwitcher.tsx";
 import { ScrollSignals } from "@/components/ScrollSignals.tsx";
 import { TypingLine } from "@/components/TypingLine.tsx";
-import { ThreadPanel } from "@/components/ThreadPanel.tsx";
 import { roomLabel, Sidebar, unreadElsewhere } from "@/components/Sidebar.tsx";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
@@ -140,7 +138,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
   // The pinned list is a layer (its code comes later; the layers' is here).
   useLayer(Boolean(extras), closePins);
   // The switcher is in the first script; the other dialogs load on opening.
-  const opened = dialog.value && dialog.value !== "switcher" ? dialogs() : null;
+  const opened =
+    (dialog.value && dialog.value !== "switcher") || link.askName.value ||
+      link.renamed.value
+      ? dialogs()
+      : null;
   const pins = store.reactions.pinsOf(current).value;
   const pinnedIds = new Set((pins ?? []).map((p) => p.message.id));
   const joins = store.reactions.joins.value;
@@ -434,7 +436,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
             onClose={closePins}
           />
         )}
-        <RenameNotice renamed={link.renamed} room={current} />
+        {opened && (
+          <opened.RenameNotice
+            renamed={link.renamed}
+            room={current}
+          />
+        )}
         {link.problem.value && (
           <p class="problem" role="alert">{link.problem.value}</p>
         )}
@@ -581,6 +588,13 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onClose={closeThread}
           onRetry={(id) => conn.value?.retry(id)}
           onDiscard={(id) => conn.value?.discard(id)}
+          onEdit={(id, text) =>
+            conn.value?.sendFrame({
+              type: "edit",
+              room: thread.room,
+              id,
+              text,
+            })}
           onDelete={(id) =>
             conn.value?.sendFrame({ type: "delete", room: thread.room, id })}
           canChange={canChange}
@@ -591,8 +605,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
       {drawer.open.value && (
         <div class="backdrop" aria-hidden="true" onClick={drawer.close} />
       )}
-      {link.askName.value && (
-        <NameDialog
+      {link.askName.value && opened && (
+        <opened.NameDialog
           error={link.nameError.value}
           next={`/rooms/${current}`}
           onInvalid={(message) => link.nameError.value = message}

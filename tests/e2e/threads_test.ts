@@ -168,3 +168,78 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "threads - one's own reply is edited in the panel, by its Edit action or Up-arrow, live for the other reader; Escape cancels an edit without closing the panel",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const alice = await member(w, "alice");
+      const bob = await member(w, "bob");
+      await say(alice, "release on friday?");
+      const root = (page: Page) =>
+        page.locator(".log .msg", { hasText: "release on friday?" });
+      await root(bob).waitFor();
+      await root(bob).hover();
+      await root(bob).getByRole("button", { name: /^Reply/ }).click();
+      const bobPanel = bob.getByRole("complementary", { name: "Thread" });
+      await replyInThread(bob, "fine by me", true);
+      await alice.locator(".log .thread-summary", { hasText: "1 reply" })
+        .click();
+      const alicePanel = alice.getByRole("complementary", { name: "Thread" });
+      await alicePanel.locator(".msg", { hasText: "fine by me" }).waitFor();
+      // Alice's replies carry no Edit of bob's.
+      await expect(
+        alicePanel.locator(".thread-replies .msg", { hasText: "fine by me" })
+          .getByRole("button", { name: /^Edit/ }).count(),
+      ).resolves.toBe(0);
+
+      // Bob edits his reply from its Edit action; the box says so.
+      const box = bobPanel.getByLabel("Reply in thread");
+      const reply = bobPanel.locator(".thread-replies .msg", {
+        hasText: "fine by me",
+      });
+      await reply.hover();
+      await reply.getByRole("button", { name: /^Edit/ }).click();
+      await expect(box.inputValue()).resolves.toBe("fine by me");
+      await bobPanel.getByText("Editing your reply").waitFor();
+      await bobPanel.getByRole("button", { name: "Save" }).waitFor();
+      await box.fill("fine by me, after 3pm");
+      await box.press("Enter");
+      // Edited in both panels and, as it was also sent there, in the room.
+      for (const where of [bobPanel, alicePanel, alice.locator(".log")]) {
+        await where.locator(".msg", { hasText: "fine by me, after 3pm" })
+          .locator(".edited").waitFor();
+      }
+      await expect(box.inputValue()).resolves.toBe("");
+      await expect(bobPanel.getByText("Editing your reply").count()).resolves
+        .toBe(0);
+
+      // Up-arrow in the empty box takes his last reply; Escape cancels the
+      // edit, and only the edit: the panel stays open.
+      await replyInThread(bob, "I'll bring the notes");
+      await box.focus();
+      await box.press("ArrowUp");
+      await expect(box.inputValue()).resolves.toBe("I'll bring the notes");
+      await box.press("Escape");
+      await expect(box.inputValue()).resolves.toBe("");
+      await expect(bobPanel.getByText("Editing your reply").count()).resolves
+        .toBe(0);
+      expect(await bobPanel.isVisible()).toBe(true);
+      // A second Escape closes the panel.
+      await box.press("Escape");
+      await bobPanel.waitFor({ state: "detached" });
+
+      // The edit is stored: after a reload the thread holds the new text.
+      await alice.reload();
+      await connected(alice);
+      await alice.locator(".log .thread-summary", { hasText: "2 replies" })
+        .click();
+      await expect(
+        alicePanel.locator(".thread-replies .msg .body").allTextContents(),
+      ).resolves.toEqual(["fine by me, after 3pm", "I'll bring the notes"]);
+      for (const p of [alice, bob]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});
