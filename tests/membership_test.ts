@@ -115,6 +115,29 @@ Deno.test("membership - first visit joins the default rooms; membership and read
   }
 });
 
+Deno.test("membership - someone who joins and speaks at once is told joined before the message, without waiting out the window", async () => {
+  await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "30000" }, async (s) => {
+    const ana = await open(s, "ana");
+    ana.send({ type: "create", room: "team" });
+    await ana.next("room", (f) => (f.room as Frame).id === "team");
+    await join(ana, "team");
+    const gus = await open(s, "gus");
+    await join(gus, "team");
+    const id = await say(gus, "team", "hi all");
+    const { messages } = await history(s, "team");
+    expect(messages.map((m) => [m.id, m.text])).toEqual([
+      [id - 1, "gus joined"],
+      [id, "hi all"],
+    ]);
+    // Ana, in the room all along, got them live in that order too.
+    const live = () =>
+      ana.of("message").filter((m) => m.room === "team").map((m) => m.text);
+    await ana.until(() => live().includes("hi all") || undefined);
+    expect(live()).toEqual(["gus joined", "hi all"]);
+    await Promise.all([ana.close(), gus.close()]);
+  });
+});
+
 Deno.test("membership - a join storm of 300 people writes a handful of events, not hundreds", async () => {
   await withServer({
     MEMBERSHIP_EVENT_WINDOW_MS: "1000",

@@ -262,22 +262,23 @@ Deno.test("read state - reading in one tab clears the count in the other tabs of
     for (const text of ["one", "two @ana", "three @gus"]) {
       await say(bo, "general", text);
     }
-    await tab2.until(() => tab2.of("message").length === 3);
-    tab1.send({ type: "read", room: "general", id: 2 });
+    // Id 1 is "ana, gus and bo joined", told before bo's first message.
+    await tab2.until(() => tab2.of("message").length === 4);
+    tab1.send({ type: "read", room: "general", id: 3 });
     expect(await tab2.next("read")).toEqual({
       type: "read",
       room: "general",
-      lastRead: 2,
+      lastRead: 3,
       unread: 1,
       mentions: 0,
-      lastId: 3,
+      lastId: 4,
     });
     await tab1.next("read");
     // Read state never moves back; past the newest it stops at the newest.
     tab2.send({ type: "read", room: "general", id: 1 });
     expect(
       await tab1.until(() => tab1.of("read")[1]),
-    ).toMatchObject({ lastRead: 2 });
+    ).toMatchObject({ lastRead: 3 });
     // A guest is mentioned by the name it joined under.
     const gusNow = await open(s, "gus", { token });
     expect(welcomeRooms(gusNow).get("general")).toMatchObject({
@@ -288,19 +289,19 @@ Deno.test("read state - reading in one tab clears the count in the other tabs of
     await gusNow.close();
     gus2.send({ type: "read", room: "general", id: 99 });
     expect(await gus1.next("read")).toMatchObject({
-      lastRead: 3,
+      lastRead: 4,
       unread: 0,
       mentions: 0,
     });
     // Mentions count until read, across reconnects.
     const gus3 = await open(s, "gus", { token });
     expect(welcomeRooms(gus3).get("general")).toMatchObject({
-      lastRead: 3,
+      lastRead: 4,
       unread: 0,
     });
     const ana3 = await open(s, "ana", { cookie });
     expect(welcomeRooms(ana3).get("general")).toMatchObject({
-      lastRead: 2,
+      lastRead: 3,
       unread: 1,
       mentions: 0,
     });
@@ -314,7 +315,7 @@ Deno.test("read state - reading in one tab clears the count in the other tabs of
     await say(tab1, "general", "yes");
     expect(
       await tab2.until(() =>
-        tab2.of("read").at(-1)?.lastRead === 5 &&
+        tab2.of("read").at(-1)?.lastRead === 6 &&
         tab2.of("read").at(-1)
       ),
     ).toMatchObject({ unread: 0, mentions: 0 });

@@ -45,6 +45,7 @@ Deno.test("text - controls, lone surrogates and invisible-only texts are refused
       `${s.url}/api/rooms/general/messages`,
     )).json();
     expect(messages.map((m: { text: string }) => m.text)).toEqual([
+      "tex joined",
       "caf\u00e9\n\tok \u202eRTL",
     ]);
     await c.close();

@@ -448,6 +448,10 @@ export class Chat {
     options: Partial<ReplyTo> = {},
   ): Promise<{ message: ChatMessage; duplicate: boolean }> {
     await this.#subscriptions.maySend(client, room);
+    // A join still waiting in its window is told before the first message.
+    const key = client.author;
+    const joining = key && this.#membership.joinedFirst(room, key);
+    if (joining) await joining;
     if (options.parent === undefined && options.alsoInRoom !== undefined) {
       throw new ChatError(
         "invalid_frame",
@@ -483,7 +487,6 @@ export class Chat {
     );
     if (!result.duplicate) {
       const { message } = result;
-      const key = client.author;
       let mentioned: string[] = [];
       try {
         mentioned = await this.#reads.mentioned(

@@ -104,6 +104,15 @@ export class Membership {
     });
   }
 
+  /**
+   * Set while `key`'s join of `room` waits to be stored as an event: what
+   * `key` says there waits for it, so the join shows first (see
+   * `MembershipEvents.joinedFirst`).
+   */
+  joinedFirst(room: string, key: string): Promise<void> | undefined {
+    return this.#events.joinedFirst(room, key);
+  }
+
   /** Whether `key` is a member of `room`. */
   async isMember(room: string, key: string): Promise<boolean> {
     return (await this.#o.store.members.get(room, key)) !== null;

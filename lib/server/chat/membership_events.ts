@@ -6,7 +6,9 @@
  * window of the last event), each window is twice the last, up to 16 times
  * the first: a storm lasting a minute writes a handful of events, not sixty.
  * Someone who joins and leaves within one window changed nothing and is not
- * mentioned.
+ * mentioned. Someone who speaks while their join still waits has it written
+ * first ({@link MembershipEvents.joinedFirst}), so "ana joined" never shows
+ * after ana's first message.
  *
  * @module
  */
@@ -51,6 +53,11 @@ export class MembershipEvents {
   /** Per room: when its last window closed, and how long that window was. */
   readonly #last = new Map<string, { at: number; ms: number }>();
   readonly #writing = new Set<Promise<void>>();
+  /** Per room: the joins whose event is being written, and that write. */
+  readonly #joining = new Map<
+    string,
+    { keys: ReadonlySet<string>; done: Promise<void> }
+  >();
   /** Events waiting to be tried again, each with its last try. */
   readonly #retries = new Map<ReturnType<typeof setTimeout>, () => void>();
   #closing = false;
@@ -85,6 +92,19 @@ export class MembershipEvents {
       : [w.left, w.joined];
     // Joined and left again (or back) within the window: no change to tell.
     if (!opposite.delete(key)) same.set(key, name);
+  }
+
+  /**
+   * Before `key` speaks in `room`: when its join there waits in the room's
+   * window, the window is written now; the promise settles once the join's
+   * event is stored (or given up on, as any event), so it takes a lower id
+   * than what `key` says next. Undefined when no join of `key` is pending
+   * there, the usual case: a send then waits for nothing.
+   */
+  joinedFirst(room: string, key: string): Promise<void> | undefined {
+    if (this.#windows.get(room)?.joined.has(key)) this.#flush(room);
+    const joining = this.#joining.get(room);
+    return joining?.keys.has(key) ? joining.done : undefined;
   }
 
   /**
@@ -131,7 +151,13 @@ export class MembershipEvents {
         users: names.slice(0, LISTED),
         count: names.length,
       };
-      this.#send(room, event, 0);
+      const done = this.#send(room, event, 0);
+      if (kind !== "joined") continue;
+      const joining = { keys: new Set(w.joined.keys()), done };
+      this.#joining.set(room, joining);
+      done.then(() => {
+        if (this.#joining.get(room) === joining) this.#joining.delete(room);
+      });
     }
   }
 
@@ -140,7 +166,7 @@ export class MembershipEvents {
    * later and later (up to every 30 s), so an outage delays the notice
    * instead of losing it; at shutdown a waiting one gets a last try.
    */
-  #send(room: string, event: MembershipEvent, attempt: number): void {
+  #send(room: string, event: MembershipEvent, attempt: number): Promise<void> {
     const write = this.#o.write(room, event, eventText(event))
       .catch((error) => {
         if (
@@ -167,6 +193,7 @@ export class MembershipEvents {
       })
       .finally(() => this.#writing.delete(write));
     this.#writing.add(write);
+    return write;
   }
 }
 

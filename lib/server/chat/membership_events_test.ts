@@ -102,6 +102,50 @@ Deno.test("membership events - flush writes what is pending at once", async () =
   expect(written.length).toBe(1);
 });
 
+Deno.test("membership events - a pending join is written at once when its member speaks, and the speech waits for it", async () => {
+  const clock = FakeTimers.install();
+  try {
+    const stored: string[] = [];
+    let finish = () => {};
+    const events = new MembershipEvents({
+      windowMs: 60_000,
+      write: (_room, _event, text) =>
+        new Promise((resolve) => {
+          finish = () => {
+            stored.push(text);
+            resolve();
+          };
+        }),
+    });
+    events.record("general", "joined", "a", "ana");
+    events.record("general", "joined", "b", "bo");
+    events.record("random", "joined", "a", "ana");
+    // Nothing waits for someone not joining, or elsewhere.
+    expect(events.joinedFirst("general", "c")).toBeUndefined();
+    expect(events.joinedFirst("lobby", "a")).toBeUndefined();
+    // Ana speaks in general: its window is written now, not in a minute.
+    const first = events.joinedFirst("general", "a");
+    expect(first).toBeInstanceOf(Promise);
+    let settled = false;
+    first!.then(() => settled = true);
+    // Bo, in the same event, waits for the same write.
+    expect(events.joinedFirst("general", "b")).toBe(first);
+    await clock.tickAsync(0);
+    expect(settled).toBe(false);
+    finish();
+    await clock.tickAsync(0);
+    expect(settled).toBe(true);
+    expect(stored).toEqual(["ana and bo joined"]);
+    // Once stored, nothing waits; random's window is still its own.
+    expect(events.joinedFirst("general", "a")).toBeUndefined();
+    await clock.tickAsync(60_000);
+    finish();
+    expect(stored).toEqual(["ana and bo joined", "ana joined"]);
+  } finally {
+    clock.uninstall();
+  }
+});
+
 Deno.test("membership events - the text names one, two, or the first and a count", () => {
   expect(eventText({ kind: "left", users: ["mina"], count: 1 })).toBe(
     "mina left",
