@@ -6,7 +6,14 @@
 import { expect } from "expect";
 import type { Page } from "playwright-core";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
-import { history, say, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+import {
+  history,
+  joinRoom,
+  member,
+  say,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
 
 const activeText = (page: Page) =>
   page.evaluate(() => document.activeElement?.textContent ?? "");
@@ -242,6 +249,52 @@ Deno.test({
       await expect(focus()).resolves.toBe(ids[0]);
       await del(0);
       await expect(focus()).resolves.toBe("composer");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "messages - a one-line message under its author's last (grouped) keeps its actions clear of its ☺+ and Pin: each takes the click, and so does the message above's",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const olga = await member(w, "olga");
+      await olga.getByLabel("New room").fill("ops");
+      await olga.getByRole("button", { name: "Create" }).click();
+      await olga.locator("h1", { hasText: "# ops" }).waitFor();
+      const ben = await visitor(w, "ben", { room: "ops" });
+      await joinRoom(ben, "ops");
+      await say(ben, "first line");
+      await say(ben, "second line");
+      const second = olga.locator(".msg", { hasText: "second line" });
+      await expect(second.getAttribute("class")).resolves.toContain("grouped");
+      // As the owner sees it: every control of the grouped message can be
+      // pressed where it shows (a trial click fails when another covers it).
+      await second.hover();
+      for (
+        const name of [
+          /^Add a reaction/,
+          /^Pin/,
+          /^Reply/,
+          /^Delete/,
+          /^Remove/,
+        ]
+      ) {
+        await second.getByRole("button", { name }).click({
+          trial: true,
+          timeout: 3000,
+        });
+      }
+      // The message above's ☺+ is not covered by the hidden actions below.
+      const first = olga.locator(".msg", { hasText: "first line" });
+      await first.hover();
+      await first.getByRole("button", { name: /^Add a reaction/ }).click({
+        trial: true,
+        timeout: 3000,
+      });
+      await first.getByRole("button", { name: /^Pin/ }).click();
+      await first.getByRole("button", { name: /^Unpin/ }).waitFor();
     });
   },
 });
