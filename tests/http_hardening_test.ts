@@ -7,6 +7,7 @@
 import { expect } from "expect";
 import { withServer, wsUrl } from "@/tests/helpers/server.ts";
 import { sessionCsrfToken } from "@/lib/server/auth/csrf.ts";
+import { Client } from "@/tests/helpers/ws_client.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -204,5 +205,29 @@ Deno.test("errors - an /api or /ws path ending in '/' is the routes' JSON 404, n
       expect(page.headers.get("content-type")).toMatch(/^text\/html/);
       await page.body?.cancel();
     }
+  });
+});
+
+Deno.test("names - a refused name whose reason would overflow a close frame (40 Korean letters, emoji) closes 1008 with a cut reason; the server lives on", async () => {
+  await withServer({}, async (s) => {
+    for (
+      const path of [
+        `/ws/general/${encodeURIComponent("가".repeat(40))}`,
+        `/ws/${encodeURIComponent("가".repeat(40))}`,
+        `/ws/general/${encodeURIComponent("😀".repeat(40))}`,
+      ]
+    ) {
+      const c = new Client(wsUrl(s, path));
+      const closed = await c.closed;
+      expect(closed.code).toBe(1008);
+      expect(closed.reason.length).toBeGreaterThan(0);
+      expect(new TextEncoder().encode(closed.reason).length)
+        .toBeLessThanOrEqual(123);
+    }
+    // Still serving: a good name gets in.
+    const ok = new Client(wsUrl(s, "/ws/general/mina"));
+    await ok.until(() => ok.frames.length > 0 || undefined);
+    expect(ok.ws.readyState).toBe(WebSocket.OPEN);
+    await ok.close();
   });
 });

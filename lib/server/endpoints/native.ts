@@ -18,6 +18,7 @@ import {
   PROTOCOL_VERSION,
   type ServerFrame,
 } from "@/lib/shared/protocol.ts";
+import { closeReason } from "@/lib/shared/close_reason.ts";
 import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { ABUSE, FrameGuard, MAX_EARLY_FRAMES } from "./frame_guard.ts";
@@ -108,7 +109,10 @@ export function serveV1(
       if (socket.readyState !== WebSocket.OPEN) chat.disconnect(client);
     } catch (e) {
       if (e instanceof NameError) {
-        socket.close(CLOSE.policy, e.message);
+        // The reason quotes the name: cut to what a close frame holds.
+        try {
+          socket.close(CLOSE.policy, closeReason(e.message));
+        } catch { /* already closing */ }
         return;
       }
       // An outage is logged once, by the store; anything else here.

@@ -15,6 +15,7 @@ import type { Client } from "@/lib/server/realtime/hub.ts";
 import { noticeData, type WireFormat } from "@/lib/server/realtime/wire.ts";
 import { NameError } from "@/lib/server/chat/identity.ts";
 import { CLOSE, ERROR_CODES } from "@/lib/shared/protocol.ts";
+import { closeReason } from "@/lib/shared/close_reason.ts";
 import { ABUSE, FrameGuard, MAX_EARLY_FRAMES } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
 
@@ -56,7 +57,7 @@ export function serveOriginal(
     opened(undefined);
   };
 
-  socket.onopen = async () => {
+  const start = async () => {
     try {
       await chat.identities.claimExact(name);
       claimed = true;
@@ -64,7 +65,10 @@ export function serveOriginal(
       const reason = error instanceof NameError
         ? error.message
         : "Name refused";
-      socket.close(CLOSE.policy, reason.slice(0, 120));
+      // The reason quotes the name: cut to what a close frame holds.
+      try {
+        socket.close(CLOSE.policy, closeReason(reason));
+      } catch { /* already closing */ }
       opened(undefined);
       return;
     }
@@ -89,6 +93,18 @@ export function serveOriginal(
       chat.drop(client, CLOSE.internal, "Could not join the room");
       opened(undefined);
     }
+  };
+  socket.onopen = () => {
+    // Nothing thrown on the way may go unhandled: it would end the process.
+    start().catch((error) => {
+      log.error("opening the original endpoint failed: {error}", {
+        error: String(error),
+      });
+      try {
+        socket.close(CLOSE.internal, "Could not start");
+      } catch { /* already closing */ }
+      abandon();
+    });
   };
 
   // Messages may come before the room is joined, but a slow store must not

@@ -21,6 +21,7 @@ import {
   type PresenceUser,
   type ServerFrame,
 } from "@/lib/shared/protocol.ts";
+import { closeReason } from "@/lib/shared/close_reason.ts";
 import { Typing } from "./typing.ts";
 import { type Member, Room } from "./room.ts";
 import { replay } from "./replay.ts";
@@ -281,7 +282,7 @@ export class Hub {
   /** Closes a client's socket and removes it at once. */
   drop(client: Client, code: number, reason: string): void {
     try {
-      client.socket.close(code, reason);
+      client.socket.close(code, closeReason(reason));
     } catch { /* already closing */ }
     this.disconnect(client);
   }
