@@ -7,6 +7,7 @@
  */
 import { expect } from "expect";
 import { withServer } from "@/tests/helpers/server.ts";
+import { dmRoomId } from "@/lib/server/chat/dm.ts";
 import type { Frame } from "@/tests/helpers/ws_client.ts";
 import {
   account,
@@ -246,6 +247,33 @@ Deno.test("dm - start, send, unread on the other side, read clears it; accounts 
     ana.send({ type: "dm", user: "gus" });
     expect((await errorFor(ana, "dm")).code).toBe("no_such_user");
     await Promise.all([ana.close(), bo2.close(), gus.close()]);
+  });
+});
+
+Deno.test("dm - a DM's id can't be taken by creating a room under it; one made so before is never used as the DM", async () => {
+  await withServer({}, async (s) => {
+    const anaCookie = await account(s, "ana");
+    await account(s, "bo");
+    const ana = await open(s, "ana", { cookie: anaCookie });
+    const mallory = await open(s, "mallory");
+    const id = dmRoomId("account:ana", "account:bo");
+    for (const room of [id, "dm-lobby"]) {
+      mallory.send({ type: "create", room });
+      const refused = await errorFor(mallory, "create");
+      expect(refused.code).toBe("invalid_frame");
+      expect(refused.message).toContain('"dm-" starts direct messages only');
+    }
+    expect((await history(s, id)).status).toBe(404);
+    // A public room under that id, as a server without the check made it.
+    await s.chat.store.createRoom(id, { owner: null, name: "mallory" }, {
+      kind: "public",
+    });
+    ana.send({ type: "dm", user: "bo" });
+    expect((await errorFor(ana, "dm")).code).toBe("forbidden");
+    expect(ana.of("room").some((f) => (f.room as Frame).id === id)).toBe(
+      false,
+    );
+    await Promise.all([ana.close(), mallory.close()]);
   });
 });
 

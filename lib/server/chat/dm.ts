@@ -8,6 +8,9 @@ import { createHash } from "node:crypto";
 
 const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 
+/** What every DM room's id starts with; no other room's may. */
+export const DM_PREFIX = "dm-";
+
 /**
  * The id of the DM room of two member keys: `dm-` and 24 characters of the
  * base32 (lower case) of the SHA-256 of the two keys, sorted. The same for
@@ -21,7 +24,7 @@ const ALPHABET = "abcdefghijklmnopqrstuvwxyz234567";
 export function dmRoomId(a: string, b: string): string {
   const [x, y] = [a, b].sort();
   const digest = createHash("sha256").update(`${x}\n${y}`).digest();
-  return `dm-${base32(digest).slice(0, 24)}`;
+  return `${DM_PREFIX}${base32(digest).slice(0, 24)}`;
 }
 
 /** RFC 4648 base32, lower case, without padding. */

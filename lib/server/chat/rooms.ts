@@ -13,6 +13,7 @@ import type { RoomKind, Store } from "@/lib/server/store/store.ts";
 import type { PresenceUser, RoomInfo } from "@/lib/shared/protocol.ts";
 import { ROOM_ID } from "@/lib/shared/names.ts";
 import { ChatError } from "./chat_error.ts";
+import { DM_PREFIX } from "./dm.ts";
 
 /** An address may create this many times `MAX_ROOMS_PER_USER` rooms (shared NATs). */
 export const ROOMS_PER_ADDRESS_FACTOR = 3;
@@ -141,6 +142,14 @@ export class Rooms {
     if (!ROOM_ID.test(room)) {
       throw new ChatError("invalid_frame", "Invalid room id");
     }
+    // Those ids are DMs' (see `dm.ts`): a room made under one would be
+    // taken for the DM of the two people its id is derived from.
+    if (room.startsWith(DM_PREFIX)) {
+      throw new ChatError(
+        "invalid_frame",
+        `Invalid room id: "${DM_PREFIX}" starts direct messages only`,
+      );
+    }
     if (kind === "private" && user.guest) {
       throw new ChatError(
         "forbidden",
@@ -185,16 +194,28 @@ export class Rooms {
 
   /**
    * Makes sure the DM room `id` exists (no quota: it belongs to two people,
-   * and exists once per pair); true when it was made now.
+   * and exists once per pair); true when it was made now. A room of another
+   * kind under that id (made before DM ids were reserved) is never used as
+   * the DM: `forbidden`.
    */
   async ensureDm(id: string): Promise<boolean> {
-    if (this.#ids.has(id)) return false;
+    const known = await this.facts(id);
+    if (known) {
+      if (known.kind !== "dm") throw dmTaken(id);
+      return false;
+    }
     const made = await this.store.createRoom(id, { owner: null }, {
       kind: "dm",
     });
+    if (!made) {
+      // Made meanwhile, elsewhere: a DM of the same pair, or not.
+      const facts = await this.facts(id);
+      if (facts?.kind !== "dm") throw dmTaken(id);
+      return false;
+    }
     this.#add(id, { kind: "dm" });
-    if (made) await this.bus.publish({ kind: "room", room: id });
-    return made;
+    await this.bus.publish({ kind: "room", room: id });
+    return true;
   }
 
   /**
@@ -250,4 +271,11 @@ export class Rooms {
     this.#ids.set(id, facts);
     this.metrics.rooms.set(this.#ids.size);
   }
+}
+
+function dmTaken(id: string): ChatError {
+  return new ChatError(
+    "forbidden",
+    `This direct message can't be opened: ${id} is another kind of room`,
+  );
 }
