@@ -23,17 +23,21 @@ export const roomId: z.ZodString = z.string().regex(
 /** Longest `clientId` a client may choose. */
 const MAX_CLIENT_ID = 64;
 
+/** Longest `members` cursor a client may send back (the server's are shorter). */
+const MAX_CURSOR = 200;
+
 /**
- * What a `clientId` may not hold: control characters and lone surrogates
- * (broken UTF-16). Both are refused up front: the store keeps the id as
- * text, and PostgreSQL's JSON refuses `\u0000` and a lone surrogate, which
- * would fail the whole group commit the send joined.
+ * What a `clientId` or a `members` cursor may not hold: control characters
+ * and lone surrogates (broken UTF-16). Both are refused up front: the store
+ * keeps the id as text, and PostgreSQL refuses `\u0000` and a lone
+ * surrogate, which would fail the whole group commit the send joined (or,
+ * in a cursor, the read it bounds).
  */
-const CLIENT_ID_BAD = /[\p{Cc}\p{Cs}]/u;
+const CONTROL_OR_BROKEN = /[\p{Cc}\p{Cs}]/u;
 
 /** A client-chosen id making a `send` idempotent. */
 const clientId = z.string().min(1).max(MAX_CLIENT_ID).refine(
-  (id) => !CLIENT_ID_BAD.test(id),
+  (id) => !CONTROL_OR_BROKEN.test(id),
   "clientId may not hold control characters or broken UTF-16",
 );
 
@@ -79,7 +83,10 @@ export const clientFrame = z.discriminatedUnion("type", [
     type: z.literal("members"),
     room: roomId,
     /** The `next` cursor of the previous page. */
-    cursor: z.string().max(200).optional(),
+    cursor: z.string().max(MAX_CURSOR).refine(
+      (c) => !CONTROL_OR_BROKEN.test(c),
+      "cursor may not hold control characters or broken UTF-16",
+    ).optional(),
     limit: z.number().int().min(1).max(200).optional(),
   }),
   /** Marks everything up to `id` read, on every tab and device of the user. */
@@ -677,7 +684,7 @@ export function parseSend(raw: unknown): SendFrame | undefined {
     type !== "send" || typeof room !== "string" || !ROOM_ID.test(room) ||
     typeof text !== "string" || typeof clientId !== "string" ||
     clientId.length < 1 || clientId.length > MAX_CLIENT_ID ||
-    CLIENT_ID_BAD.test(clientId)
+    CONTROL_OR_BROKEN.test(clientId)
   ) return;
   if (
     parent !== undefined &&

@@ -175,3 +175,24 @@ Deno.test("protocol - a clientId with control characters or broken UTF-16 is ref
     expect(parseSend(JSON.parse(send(good)))?.clientId).toBe(good);
   }
 });
+
+Deno.test("protocol - a members cursor with control characters or broken UTF-16 is refused, a normal one passes", () => {
+  const members = (cursor: string) =>
+    parseClientFrame(
+      JSON.stringify({ type: "members", room: "general", cursor }),
+    );
+  for (const bad of ["m\u0000", "o1\n", "m\u0085x", "m\ud800", "m\udc00x"]) {
+    const r = members(bad);
+    expect(r.ok ? null : r.error).toEqual(expect.objectContaining({
+      code: "invalid_frame",
+      message: expect.stringContaining("Invalid field cursor"),
+    }));
+  }
+  expect(members("m" + "k".repeat(200)).ok).toBe(false);
+  for (const good of ["o50", "maccount:mina", "mguest:a1B2-_c3.d4"]) {
+    expect(members(good)).toEqual({
+      ok: true,
+      frame: { type: "members", room: "general", cursor: good },
+    });
+  }
+});

@@ -119,6 +119,12 @@ export class NameError extends Error {
 export class Identities {
   /** Folded name → who holds it. */
   readonly #holders = new Map<string, Holder>();
+  /**
+   * Guest holders whose last connection closed, oldest release first, so
+   * lapsed holds are found without walking every holder. An entry may be
+   * stale (claimed again, or replaced); `#sweep` drops it.
+   */
+  readonly #released = new Set<Holder>();
   readonly #o: Required<Omit<IdentityOptions, "claims">>;
   readonly #claims: NameClaims | undefined;
   readonly #renewal: ReturnType<typeof setInterval> | undefined;
@@ -143,6 +149,14 @@ export class Identities {
   /** Stops renewing shared holds. */
   close(): void {
     clearInterval(this.#renewal);
+  }
+
+  /**
+   * How many names this instance keeps in memory: those in use, and guest
+   * names held a while after their last connection (until swept).
+   */
+  get heldCount(): number {
+    return this.#holders.size;
   }
 
   /**
@@ -242,8 +256,13 @@ export class Identities {
     if (!h || h.guest !== identity.guest) return;
     if (identity.guest && h.token !== (identity.token ?? null)) return;
     if (--h.live > 0) return;
-    if (h.token) h.releasedAt = this.#o.now();
-    else this.#holders.delete(key);
+    if (h.token) {
+      h.releasedAt = this.#o.now();
+      // Re-added, so the set stays in order of release.
+      this.#released.delete(h);
+      this.#released.add(h);
+    } else this.#holders.delete(key);
+    this.#sweep();
     if (h.guest) {
       this.#claims?.release(h.name, h.id, h.token ? this.#o.holdMs : 0)
         .catch((e) =>
@@ -271,9 +290,11 @@ export class Identities {
    * Pushes the deadline of every shared hold in use here that was claimed a
    * third of its lifetime ago or more: holds are renewed in the order they
    * were taken, never all at once, and each with at least half its
-   * lifetime left.
+   * lifetime left. Lapsed holds are forgotten first, so an idle instance
+   * doesn't keep them either.
    */
   #renew(): void {
+    this.#sweep();
     const due = this.#o.now() - this.#o.claimTtlMs / 3;
     for (const h of this.#holders.values()) {
       if (!h.guest || h.live === 0 || h.claimedAt > due) continue;
@@ -285,6 +306,24 @@ export class Identities {
           error: String(e),
         })
       );
+    }
+  }
+
+  /**
+   * Forgets the guest holds that have lapsed: no connection for the hold
+   * time. Run on each release and each renewal round, so what a stream of
+   * one-off names leaves behind is bounded by the hold time.
+   */
+  #sweep(): void {
+    const lapsed = this.#o.now() - this.#o.holdMs;
+    for (const h of this.#released) {
+      // In order of release: the first still held ends the sweep.
+      if (h.live === 0 && h.releasedAt > lapsed) break;
+      this.#released.delete(h);
+      const key = nameKey(h.name);
+      if (h.live === 0 && this.#holders.get(key) === h) {
+        this.#holders.delete(key);
+      }
     }
   }
 

@@ -183,3 +183,53 @@ Deno.test("identity - shared holds are renewed by age: a fresh one waits, an old
     timers.uninstall();
   }
 });
+
+Deno.test("identity - lapsed guest holds are forgotten by the renewal rounds; one still within its hold stays", async () => {
+  const timers = FakeTimers.install({
+    toFake: ["setInterval", "clearInterval"],
+  });
+  try {
+    await withTwoInstances(async (one, two, clock) => {
+      // One-off names, as from a client reconnecting with a new name each time.
+      for (let i = 0; i < 300; i++) {
+        one.release(await one.claimGuest(`once${i}`));
+      }
+      clock.now = 500;
+      const late = await one.claimGuest("late");
+      one.release(late);
+      expect(one.heldCount).toBe(301);
+      // The hold time (1 s) passed for all but "late"; no release since.
+      clock.now = 1200;
+      await timers.tickAsync(10_000); // a renewal round
+      expect(one.heldCount).toBe(1);
+      // "late" is still held for its token, here and on the other instance.
+      expect((await two.claimGuest("late")).name).toBe("late-2");
+      expect((await one.claimGuest("late", late.token)).name).toBe("late");
+      one.release(late);
+      clock.now = 2500;
+      await timers.tickAsync(10_000);
+      expect(one.heldCount).toBe(0);
+    });
+  } finally {
+    timers.uninstall();
+  }
+});
+
+Deno.test("identity - without shared claims, a release forgets the guest holds that have lapsed", async () => {
+  const { ids, clock } = registry();
+  const held: string[] = [];
+  for (let i = 0; i < 100; i++) {
+    const guest = await ids.claimGuest(`once${i}`);
+    ids.release(guest);
+    held.push(guest.name);
+  }
+  clock.now = 600;
+  const mina = await ids.claimGuest("mina");
+  ids.release(mina);
+  expect(ids.heldCount).toBe(101);
+  clock.now = 1000; // the first 100 lapse; "mina" has 600 ms left
+  ids.release(await ids.claimGuest("next"));
+  expect(ids.heldCount).toBe(2);
+  expect((await ids.claimGuest("mina")).name).toBe("mina-2");
+  expect((await ids.claimGuest(held[0])).name).toBe(held[0]);
+});
