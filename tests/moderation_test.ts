@@ -354,3 +354,56 @@ Deno.test("moderation - an account registered under a former guest's name gets n
     await c.close();
   });
 });
+
+Deno.test("moderation - a kick holds however the name is cased; the kicked can't edit there meanwhile; an original client coming back is closed 1008 with the reason", async () => {
+  await withServer(async (s) => {
+    const owner = await connect(s, "owner", "general", true);
+    owner.send({ type: "create", room: "team" });
+    await owner.next("room", (f) => (f.room as { id: string }).id === "team");
+    owner.send({ type: "join", room: "team" });
+    await owner.next("joined", (f) => f.room === "team");
+    const mina = await connect(s, "Mina", "team", true);
+    const id = await say(mina, "team", "hello");
+    const oldie = new Client(`${s.url.replace("http", "ws")}/ws/team/Oldie`);
+    await until(() => s.chat.online("team").some((u) => u.name === "Oldie"));
+
+    owner.send({ type: "kick", room: "team", user: "mina" });
+    await mina.next("left", (f) => f.room === "team" && f.reason === "kicked");
+    mina.send({ type: "join", room: "team" });
+    expect((await errorFor(mina, "join")).code).toBe("forbidden");
+    mina.send({ type: "edit", room: "team", id, text: "SPAM SPAM" });
+    expect((await errorFor(mina, "edit")).code).toBe("forbidden");
+    // Nothing was edited.
+    expect((await history(s, "team")).find((m) => m.id === id)?.text)
+      .toBe("hello");
+
+    owner.send({ type: "kick", room: "team", user: "oldie" });
+    expect(await oldie.closed).toEqual({
+      code: 1008,
+      reason: "Removed from the room by a moderator",
+    });
+    const back = new Client(`${s.url.replace("http", "ws")}/ws/team/Oldie`);
+    expect(await back.closed).toEqual({
+      code: 1008,
+      reason: "A moderator removed you from team; try again later",
+    });
+    await Promise.all([owner.close(), mina.close()]);
+  });
+});
+
+Deno.test("moderation - someone previewing a room can't announce typing in it", async () => {
+  await withServer(async (s) => {
+    const ana = await connect(s, "ana", "general");
+    const peek = new Client(`${s.url.replace("http", "ws")}/ws?name=peek`);
+    await peek.next("welcome");
+    peek.send({ type: "leave", room: "general" });
+    await peek.next("left", (f) => f.room === "general");
+    peek.send({ type: "view", room: "general" });
+    await peek.next("joined", (f) => f.room === "general");
+    peek.send({ type: "typing", room: "general", typing: true });
+    expect((await errorFor(peek, "typing")).code).toBe("not_member");
+    await new Promise((r) => setTimeout(r, 200));
+    expect(ana.of("typing")).toEqual([]);
+    await Promise.all([ana.close(), peek.close()]);
+  });
+});

@@ -32,7 +32,7 @@ import type { Store } from "@/lib/server/store/store.ts";
 import { openStore } from "@/lib/server/store/open.ts";
 import { ChatError } from "./chat_error.ts";
 import { Rooms } from "./rooms.ts";
-import { Moderation } from "./moderation.ts";
+import { banned, Moderation } from "./moderation.ts";
 import { Messages } from "./messages.ts";
 import { Membership } from "./membership.ts";
 import { QuietIds } from "./quiet_ids.ts";
@@ -539,6 +539,8 @@ export class Chat {
     text: string,
   ): Promise<void> {
     await this.#mayReadOrThrow(client, room);
+    // Kicked out of a public room, one can still read it, not rewrite it.
+    if (this.isBanned(room, client.user.name)) throw banned(room);
     return this.#messages.edit(client, room, id, text);
   }
 
@@ -606,8 +608,9 @@ export class Chat {
 
   /** Announces typing in a room the client has joined. */
   async typing(client: Client, room: string, typing: boolean): Promise<void> {
+    // A preview's socket is in the room, but its person may not write there.
+    await this.#subscriptions.maySend(client, room);
     if (!client.rooms.has(room)) {
-      await this.#subscriptions.maySend(client, room);
       throw new ChatError("not_joined", `Join ${room} first`);
     }
     await this.bus.publish({

@@ -12,14 +12,15 @@ import type { Bus } from "@/lib/server/bus/bus.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import type { Client } from "@/lib/server/realtime/hub.ts";
 import type { ChatMessage, PresenceUser } from "@/lib/shared/protocol.ts";
-import { roomKey } from "@/lib/shared/names.ts";
+import { fold, roomKey } from "@/lib/shared/names.ts";
+import { ChatError } from "./chat_error.ts";
 
 /** How long a user removed from a room may not rejoin it. */
 export const KICK_BAN_MS = 10 * 60_000;
 
 /** Who may moderate, who is banned, who wrote what. */
 export class Moderation {
-  /** `room\0user` → until when a removed user may not rejoin. */
+  /** `room\0folded user` → until when a removed user may not rejoin. */
   readonly #bans = new Map<string, number>();
 
   private constructor(
@@ -40,19 +41,26 @@ export class Moderation {
   ): Promise<Moderation> {
     const moderation = new Moderation(store, isAdmin, now);
     for (const b of await store.bans.active(now())) {
-      moderation.#bans.set(roomKey(b.room, b.user), b.until);
+      moderation.#bans.set(banKey(b.room, b.user), b.until);
     }
     bus.subscribe((e) => {
       if (e.kind === "kick") {
-        moderation.#bans.set(roomKey(e.room, e.user), now() + KICK_BAN_MS);
+        moderation.#bans.set(banKey(e.room, e.user), now() + KICK_BAN_MS);
       }
     });
     return moderation;
   }
 
-  /** Records that `user` may not rejoin `room` for a while; every instance learns it from the `kick` event. */
+  /**
+   * Records that `user` (by name, however it is cased) may not rejoin
+   * `room` for a while; every instance learns it from the `kick` event.
+   */
   async ban(room: string, user: string): Promise<void> {
-    await this.store.bans.put({ room, user, until: this.now() + KICK_BAN_MS });
+    await this.store.bans.put({
+      room,
+      user: fold(user),
+      until: this.now() + KICK_BAN_MS,
+    });
   }
 
   /** May `user` moderate `room` (its creator, or an admin)? */
@@ -63,9 +71,12 @@ export class Moderation {
     return (await this.store.room(room))?.createdBy === user.name;
   }
 
-  /** Whether `user` was removed from `room` by a moderator lately. */
+  /**
+   * Whether `user` was removed from `room` by a moderator lately (names
+   * compared folded, as names are unique: "Mina" is "mina").
+   */
   isBanned(room: string, user: string): boolean {
-    const key = roomKey(room, user);
+    const key = banKey(room, user);
     const until = this.#bans.get(key);
     if (until === undefined) return false;
     if (until > this.now()) return true;
@@ -84,4 +95,17 @@ export class Moderation {
     return client.author !== undefined &&
       (await this.store.author(m.room, m.id)) === client.author;
   }
+}
+
+/** The key of `user`'s ban from `room`: the name folded. */
+function banKey(room: string, user: string): string {
+  return roomKey(room, fold(user));
+}
+
+/** The answer to someone removed from `room` lately: `forbidden`. */
+export function banned(room: string): ChatError {
+  return new ChatError(
+    "forbidden",
+    `A moderator removed you from ${room}; try again later`,
+  );
 }

@@ -12,6 +12,7 @@ import type { Client, Hub } from "@/lib/server/realtime/hub.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import type { MyRoom, PresenceUser } from "@/lib/shared/protocol.ts";
 import { ChatError } from "./chat_error.ts";
+import { banned } from "./moderation.ts";
 import type { Membership } from "./membership.ts";
 import type { ReadState } from "./read_state.ts";
 import type { Rooms } from "./rooms.ts";
@@ -131,12 +132,7 @@ export class Subscriptions {
   async join(client: Client, room: string, since?: number): Promise<void> {
     const facts = await this.#o.rooms.facts(room);
     if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
-    if (this.#o.isBanned(room, client.user.name)) {
-      throw new ChatError(
-        "forbidden",
-        `A moderator removed you from ${room}; try again later`,
-      );
-    }
+    if (this.#o.isBanned(room, client.user.name)) throw banned(room);
     const key = client.author;
     const session = this.#sessions.get(client);
     let lastRead = 0;
@@ -210,12 +206,7 @@ export class Subscriptions {
       if (!member && facts.kind !== "public") throw forbidden(room);
       if (member) await this.join(client, room);
       else {
-        if (this.#o.isBanned(room, client.user.name)) {
-          throw new ChatError(
-            "forbidden",
-            `A moderator removed you from ${room}; try again later`,
-          );
-        }
+        if (this.#o.isBanned(room, client.user.name)) throw banned(room);
         this.#sessions.get(client)?.previews.add(room);
         await this.#o.hub.subscribe(client, room, undefined, {
           lastRead: 0,

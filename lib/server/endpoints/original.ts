@@ -86,11 +86,16 @@ export function serveOriginal(
       if (gone) return abandon();
       opened(client);
     } catch (error) {
-      log.error("joining {room} failed: {error}", {
-        room,
-        error: String(error),
-      });
-      chat.drop(client, CLOSE.internal, "Could not join the room");
+      if (error instanceof ChatError) {
+        // Refused (a moderator's ban, a private room): the client's doing.
+        chat.drop(client, CLOSE.policy, error.message);
+      } else {
+        log.error("joining {room} failed: {error}", {
+          room,
+          error: String(error),
+        });
+        chat.drop(client, CLOSE.internal, "Could not join the room");
+      }
       opened(undefined);
     }
   };

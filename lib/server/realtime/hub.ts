@@ -22,6 +22,7 @@ import {
   type ServerFrame,
 } from "@/lib/shared/protocol.ts";
 import { closeReason } from "@/lib/shared/close_reason.ts";
+import { fold } from "@/lib/shared/names.ts";
 import { Typing } from "./typing.ts";
 import { type Member, Room } from "./room.ts";
 import { replay } from "./replay.ts";
@@ -694,8 +695,10 @@ export class Hub {
 
   /** Removes `user`'s connections here from `room`, as a moderator asked. */
   #kick(room: string, user: string): void {
+    // Names are unique folded: a kick of "mina" is one of "Mina".
+    const name = fold(user);
     for (const c of [...this.#clients]) {
-      if (c.user.name !== user || !c.rooms.has(room)) continue;
+      if (!c.rooms.has(room) || fold(c.user.name) !== name) continue;
       this.unsubscribe(c, room);
       if (c.format === "v1") {
         this.sendFrame(c, { type: "left", room, reason: "kicked" });
