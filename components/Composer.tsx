@@ -5,6 +5,7 @@ import type { MemberEntry, MyRoom } from "@/lib/shared/protocol.ts";
 import { fetchDirectory } from "@/lib/client/directory.ts";
 import { guestHeaders } from "@/lib/client/history.ts";
 import { enterSends } from "@/lib/client/enter_sends.ts";
+import { roomRef } from "@/components/Sidebar.tsx";
 import type { EmojiPickerProps } from "@/components/EmojiPicker.tsx";
 import type {
   Completion,
@@ -29,8 +30,11 @@ export interface ComposerProps {
   editing: Signal<Editing | null>;
   /** The textarea, for focus from elsewhere. */
   inputRef: RefObject<HTMLTextAreaElement>;
-  /** Sends (or, while editing, saves) the trimmed text. */
-  onSubmit: (text: string) => void;
+  /**
+   * Sends (or, while editing, saves) the trimmed text; false when it could
+   * not, and the text stays in the box.
+   */
+  onSubmit: (text: string) => boolean;
   /** Called as the user types a new message. */
   onTyping: () => void;
   /** Up-arrow in an empty composer: edit one's last message. */
@@ -74,6 +78,7 @@ const MAYBE_TOKEN = /[@#:][^\s@#:]*$/;
  */
 export function Composer(props: ComposerProps): VNode {
   const { room, maxBytes, editing, inputRef } = props;
+  const named = roomRef(props.rooms, room);
   const over = useSignal(0);
   const drafts = useRef(new Map<string, Draft>());
   const shown = useRef(room);
@@ -163,7 +168,7 @@ export function Composer(props: ComposerProps): VNode {
     const text = el.value.trim();
     measure(text);
     if (!text || over.value > 0) return;
-    props.onSubmit(text);
+    if (!props.onSubmit(text)) return;
     el.value = "";
     grow(el);
   };
@@ -189,13 +194,13 @@ export function Composer(props: ComposerProps): VNode {
           submit();
         }}
       >
-        <label for="composer" class="sr-only">Message #{room}</label>
+        <label for="composer" class="sr-only">Message {named}</label>
         {completion.value && <completion.value.List c={completion.value.c} />}
         <textarea
           id="composer"
           ref={inputRef}
           rows={1}
-          placeholder={`Message #${room}`}
+          placeholder={`Message ${named}`}
           aria-autocomplete="list"
           {...c?.attributes()}
           onInput={(e) => {

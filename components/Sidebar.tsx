@@ -154,6 +154,15 @@ export function unreadElsewhere(
   };
 }
 
+/**
+ * How room `id` is named in running text ("Message #general", a title):
+ * #room, or @person for a DM (whose id means nothing to a reader).
+ */
+export function roomRef(rooms: readonly MyRoom[], id: string): string {
+  const r = rooms.find((x) => x.id === id);
+  return r?.kind === "dm" ? `@${r.name}` : `#${r?.name ?? id}`;
+}
+
 /** How a room is named in lists and headings: #room, 🔒room, @person. */
 export function roomLabel(r: { kind: MyRoom["kind"]; name: string }): string {
   return `${

@@ -11,6 +11,8 @@ import { MessageList, type MessageListProps } from "./MessageList.tsx";
 export interface ThreadPanelProps {
   /** The thread's room. */
   room: string;
+  /** How the room is named to the reader ("#general", "@bo" for a DM). */
+  named: string;
   /** The thread's first message, once known. */
   root: ChatMessage | null;
   /** Its replies, oldest first. */
@@ -47,6 +49,9 @@ export interface ThreadPanelProps {
   extras?: MessageListProps["extras"];
 }
 
+/** Unsent replies by thread (room and first message), for this page's life. */
+const drafts = new Map<string, string>();
+
 /**
  * A thread in a side panel (a drawer on phones): its first message, the
  * replies with their reactions, and a reply box with "Also send to the
@@ -63,10 +68,20 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
   const input = useRef<HTMLTextAreaElement>(null);
   const log = useRef<HTMLDivElement>(null);
   const rootId = root?.id;
+  // Each thread keeps its own draft; another thread's never shows here.
   useEffect(() => {
+    const el = input.current;
+    const key = `${room}\u0000${rootId}`;
+    if (el && rootId !== undefined) el.value = drafts.get(key) ?? "";
     editing.value = null;
-    input.current?.focus();
-  }, [rootId]);
+    alsoInRoom.value = false;
+    el?.focus();
+    return () => {
+      if (!el || rootId === undefined || editing.peek() !== null) return;
+      if (el.value.trim()) drafts.set(key, el.value);
+      else drafts.delete(key);
+    };
+  }, [room, rootId]);
   // The newest reply stays in view as replies arrive.
   useEffect(() => {
     const el = log.current;
@@ -112,7 +127,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
     <aside class="thread-panel" id="thread" aria-label="Thread">
       <header class="thread-head">
         <h2>
-          Thread <span class="thread-room">in #{room}</span>
+          Thread <span class="thread-room">in {props.named}</span>
         </h2>
         <button
           type="button"
@@ -214,7 +229,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
                 onChange={(e) =>
                   alsoInRoom.value = (e.target as HTMLInputElement).checked}
               />{" "}
-              Also send to #{room}
+              Also send to {props.named}
             </label>
             <button
               type="submit"

@@ -45,8 +45,9 @@ export const roomExtras: () => typeof import("./RoomExtras.tsx") | null = lazy(
 export const wanted: Signal<boolean> = signal(false);
 
 /**
- * The directory, search and shortcut dialogs, the guest's name dialog and
- * the notice that the name was taken, or null while they load.
+ * The room switcher, the directory, search and shortcut dialogs, the
+ * guest's name dialog and the notice that the name was taken, or null while
+ * they load.
  */
 export const dialogs: () => typeof import("./Dialogs.tsx") | null = lazy(
   () => import("./Dialogs.tsx"),

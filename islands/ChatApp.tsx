@@ -10,6 +10,7 @@ import { usePageTitle } from "@/lib/client/hooks/use_page_title.ts";
 import { useScrollFollow } from "@/lib/client/hooks/use_scroll_follow.ts";
 import { useShortcuts } from "@/lib/client/hooks/use_shortcuts.ts";
 import { focusBack } from "@/lib/client/layers.ts";
+import { inTimeline } from "@/lib/client/thread_state.ts";
 import type {
   ChatMessage,
   ClientFrame,
@@ -26,10 +27,14 @@ import { dialogs, roomExtras, wanted } from "@/components/on_demand.ts";
 import { ThreadPanel } from "@/components/ThreadPanel.tsx";
 import { NotifyButton } from "@/components/NotifyButton.tsx";
 import { PaneHeader } from "@/components/PaneHeader.tsx";
-import { RoomSwitcher } from "@/components/RoomSwitcher.tsx";
 import { ScrollSignals } from "@/components/ScrollSignals.tsx";
 import { TypingLine } from "@/components/TypingLine.tsx";
-import { roomLabel, Sidebar, unreadElsewhere } from "@/components/Sidebar.tsx";
+import {
+  roomLabel,
+  roomRef,
+  Sidebar,
+  unreadElsewhere,
+} from "@/components/Sidebar.tsx";
 
 /** Props of {@link ChatApp}: what the server rendered the page with. */
 export interface ChatAppProps {
@@ -75,7 +80,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
   }, []);
   const owns = useSignal<ReadonlySet<string>>(new Set(props.owns ?? []));
   const link = useConnection(store, props.room, props.account, (id) => {
-    if (props.account) owns.value = new Set(owns.value).add(id);
+    // An account owns the rooms it creates; a DM is nobody's.
+    const dm = store.rooms.peek().some((r) => r.id === id && r.kind === "dm");
+    if (props.account && !dm) owns.value = new Set(owns.value).add(id);
     openRoom(id);
   });
   const { conn, createError } = link;
@@ -137,12 +144,16 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const extras = showPins.value ? roomExtras() : null;
   // The pinned list is a layer (its code comes later; the layers' is here).
   useLayer(Boolean(extras), closePins);
-  // The switcher is in the first script; the other dialogs load on opening.
-  const opened =
-    (dialog.value && dialog.value !== "switcher") || link.askName.value ||
-      link.renamed.value
-      ? dialogs()
-      : null;
+  // The dialogs load on first opening, or sooner: once the page is idle,
+  // so Ctrl+K's switcher takes what is typed straight after.
+  const opened = dialog.value || link.askName.value || link.renamed.value
+    ? dialogs()
+    : null;
+  useEffect(() => {
+    const warm = () => dialogs();
+    if (typeof requestIdleCallback === "function") requestIdleCallback(warm);
+    else setTimeout(warm, 1000);
+  }, []);
   const pins = store.reactions.pinsOf(current).value;
   const pinnedIds = new Set((pins ?? []).map((p) => p.message.id));
   const joins = store.reactions.joins.value;
@@ -220,10 +231,17 @@ export default function ChatApp(props: ChatAppProps): VNode {
   }, [asking]);
 
   // A room whose history the server withheld loads once connected (a
-  // guest's private room: the history API checks its token).
+  // guest's private room: the history API checks its token), as does one
+  // opened while offline once the connection (or the network) is back.
   useEffect(() => {
-    if (known && !store.room(current).loaded) loadLatest(current);
-  }, [known]);
+    const load = () => {
+      const id = store.current.peek();
+      if (known && !store.room(id).loaded) loadLatest(id);
+    };
+    if (connState === "open") load();
+    addEventListener("online", load);
+    return () => removeEventListener("online", load);
+  }, [known, connState]);
 
   async function loadLatest(id: string) {
     const page = await fetchHistory(id);
@@ -315,20 +333,25 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (next) openRoom(next.id);
   }
 
-  function submit(text: string) {
+  function submit(text: string): boolean {
     const c = conn.value;
-    if (!c) return;
+    if (!c) return false;
     if (editing.value) {
       const { room, id } = editing.value;
-      c.sendFrame({ type: "edit", room, id, text });
+      // Offline, the edit stays open to be saved again.
+      if (!c.sendFrame({ type: "edit", room, id, text })) {
+        link.problem.value = "Not connected: the edit is not saved yet";
+        return false;
+      }
       editing.value = null;
-      return;
+      return true;
     }
     c.send(store.current.value, text);
     c.sendFrame({ type: "typing", room: store.current.value, typing: false });
     typingSent.current = 0;
     // One's own message is always shown, however tall.
     follow.toBottom();
+    return true;
   }
 
   function onTyping() {
@@ -449,7 +472,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           class="log"
           ref={logRef}
           role="region"
-          aria-label={`Messages in #${current}`}
+          aria-label={`Messages in ${roomRef(store.rooms.value, current)}`}
           tabIndex={0}
           onScroll={follow.onScroll}
           onPointerEnter={() => wanted.value = true}
@@ -519,8 +542,10 @@ export default function ChatApp(props: ChatAppProps): VNode {
                 rooms={store.rooms.value}
                 me={store.me.value}
                 onEditLast={() => {
+                  // Only what the room shows: not replies kept in threads.
                   const last = room.items.value.findLast((i) =>
-                    i.kind === "message" && i.user === store.me.value &&
+                    i.kind === "message" && inTimeline(i) &&
+                    i.user === store.me.value &&
                     !i.deleted && canChange(i.room, i.id)
                   );
                   if (last?.kind === "message") edit(last.id, last.text);
@@ -562,6 +587,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       {thread && (
         <ThreadPanel
           room={thread.room}
+          named={roomRef(store.rooms.value, thread.room)}
           root={store.threads.root.value}
           replies={store.threads.replies.value}
           hasMore={store.threads.hasMore.value}
@@ -613,8 +639,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onChoose={link.chooseName}
         />
       )}
-      {dialog.value === "switcher" && (
-        <RoomSwitcher
+      {dialog.value === "switcher" && opened && (
+        <opened.RoomSwitcher
           rooms={store.rooms.value}
           unread={store.unread.value}
           onOpen={(id) => openRoom(id)}

@@ -24,6 +24,9 @@ const MEMBERS_PAGE = 50;
 /** Frames whose errors are shown as the page's problem line. */
 const ACTIONS = new Set([
   "dm",
+  "edit",
+  "delete",
+  "kick",
   "invite",
   "remove",
   "join",

@@ -7,6 +7,7 @@
 import { useSignalEffect } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import type { ChatStore } from "@/lib/client/chat_store.ts";
+import { roomRef } from "@/components/Sidebar.tsx";
 
 /** Keeps `document.title` and mention notifications in step with `store`. */
 export function usePageTitle(store: ChatStore): void {
@@ -19,13 +20,14 @@ export function usePageTitle(store: ChatStore): void {
   }, []);
   useSignalEffect(() => {
     const n = store.hiddenUnread.value;
-    document.title = `${n ? `(${n}) ` : ""}#${store.current.value} — Chat`;
+    const named = roomRef(store.rooms.value, store.current.value);
+    document.title = `${n ? `(${n}) ` : ""}${named} — Chat`;
   });
   useSignalEffect(() => {
     const m = store.lastMention.value;
     if (!m || !document.hidden || typeof Notification === "undefined") return;
     if (Notification.permission === "granted") {
-      new Notification(`${m.user} in #${m.room}`, {
+      new Notification(`${m.user} in ${roomRef(store.rooms.peek(), m.room)}`, {
         body: m.text.slice(0, 140),
       });
     }
