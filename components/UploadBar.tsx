@@ -17,10 +17,10 @@ let nextKey = 0;
 
 /**
  * Uploads into the open room: the Attach button, files dropped anywhere on
- * the page, and files pasted (a screenshot in the clipboard); each shows a
- * progress bar until its message arrives, or the server's reason it was
- * refused. Images get a thumbnail made here first. The upload code loads
- * on the first upload.
+ * the page, and files pasted into the message box (a screenshot in the
+ * clipboard); each shows a progress bar until its message arrives, or the
+ * server's reason it was refused. Images get a thumbnail made here first.
+ * The upload code loads on the first upload.
  */
 export function UploadBar({ room }: { room: string }): VNode {
   const uploads = useSignal<Progress[]>([]);
@@ -73,7 +73,9 @@ export function UploadBar({ room }: { room: string }): VNode {
     };
     const paste = (e: ClipboardEvent) => {
       const files = e.clipboardData?.files;
-      if (!files || files.length === 0) return;
+      // Only into the room's message box: elsewhere (a thread reply, search,
+      // a form) a pasted file is not meant for the room.
+      if (!files?.length || (e.target as Element).id !== "composer") return;
       e.preventDefault();
       start(files);
     };

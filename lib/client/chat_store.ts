@@ -33,6 +33,13 @@ export type Item =
 /** At most this many items are kept per room, so the DOM stays small. */
 export const MAX_ITEMS = 500;
 
+/**
+ * How long a typing notice shows without being renewed: the server's
+ * default `TYPING_TTL_MS` (`lib/server/config.ts`). The server's "stopped"
+ * goes only to pages showing the room then, so the page expires it too.
+ */
+export const TYPING_TTL_MS = 5000;
+
 /** The state of one room. */
 export interface RoomState {
   /** Messages and notices, oldest first. */
@@ -103,6 +110,10 @@ export class ChatStore {
   readonly #countedUpTo = new Map<string, number>();
   /** Whether the open room's divider waits for the first `welcome`. */
   #dividerPending = true;
+  /** When each `room\0user` typing notice last came. */
+  readonly #typingAt = new Map<string, number>();
+  /** The one timer expiring typing notices, while any are shown. */
+  #typingTimer?: ReturnType<typeof setTimeout>;
 
   /** Adds `room\0id` keys of own messages kept from an earlier page. */
   remember(keys: readonly string[]): void {
@@ -141,11 +152,13 @@ export class ChatStore {
 
   /**
    * Switches rooms; the "New" divider goes above the first message after
-   * what was read when the room opens.
+   * what was read when the room opens. Who was typing there is forgotten:
+   * the server told only pages showing the room when they stopped.
    */
   open(room: string): void {
     batch(() => {
       this.current.value = room;
+      this.room(room).typing.value = [];
       this.#placeDivider(room);
     });
   }
@@ -213,6 +226,8 @@ export class ChatStore {
       case "welcome":
         batch(() => {
           this.me.value = frame.user.name;
+          // (Re)connected: stops said meanwhile were missed.
+          for (const r of this.#rooms.values()) r.typing.value = [];
           this.rooms.value = sortRooms(frame.rooms);
           this.maxTextBytes.value = frame.limits.maxTextBytes;
           if (this.#dividerPending) this.#placeDivider(this.current.peek());
@@ -318,12 +333,9 @@ export class ChatStore {
       case "message":
         this.#message(frame);
         break;
-      case "typing": {
-        const r = this.room(frame.room);
-        const others = r.typing.value.filter((u) => u !== frame.user);
-        r.typing.value = frame.typing ? [...others, frame.user] : others;
+      case "typing":
+        this.#typed(frame.room, frame.user, frame.typing);
         break;
-      }
       case "ack":
         batch(() => {
           this.mine.value = new Set(this.mine.value).add(
@@ -372,9 +384,7 @@ export class ChatStore {
       this.#push(m.room, { kind: "message", ...m });
     }
     // Typing ends with the message.
-    if (r.typing.value.includes(m.user)) {
-      r.typing.value = r.typing.value.filter((u) => u !== m.user);
-    }
+    if (r.typing.value.includes(m.user)) this.#typed(m.room, m.user, false);
     // A reply moves its thread's summary; it mentions whoever takes part.
     const parent = m.parent === undefined
       ? undefined
@@ -428,6 +438,32 @@ export class ChatStore {
       mentions: own ? 0 : r.mentions + (mentioned ? 1 : 0),
     });
   }
+
+  #typed(room: string, user: string, on: boolean): void {
+    const r = this.room(room);
+    const others = r.typing.value.filter((u) => u !== user);
+    r.typing.value = on ? [...others, user] : others;
+    if (!on) return;
+    this.#typingAt.set(roomKey(room, user), Date.now());
+    this.#typingTimer ??= setTimeout(this.#expire, TYPING_TTL_MS);
+  }
+
+  /** Drops typing notices older than the TTL; waits for the next one's. */
+  #expire = (): void => {
+    const now = Date.now();
+    let next = Infinity;
+    for (const [key, at] of this.#typingAt) {
+      if (now - at < TYPING_TTL_MS) next = Math.min(next, at);
+      else {
+        this.#typingAt.delete(key);
+        const [room, user] = key.split("\0");
+        this.#typed(room, user, false);
+      }
+    }
+    this.#typingTimer = next < Infinity
+      ? setTimeout(this.#expire, next + TYPING_TTL_MS - now)
+      : undefined;
+  };
 
   #setRoom(room: MyRoom): void {
     const rooms = this.rooms.value;

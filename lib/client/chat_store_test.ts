@@ -1,10 +1,11 @@
 import { expect } from "expect";
+import FakeTimers from "@sinonjs/fake-timers";
 import type {
   ChatMessage,
   MyRoom,
   ServerFrame,
 } from "@/lib/shared/protocol.ts";
-import { ChatStore, MAX_ITEMS } from "./chat_store.ts";
+import { ChatStore, MAX_ITEMS, TYPING_TTL_MS } from "./chat_store.ts";
 
 const msg = (
   id: number,
@@ -338,6 +339,7 @@ Deno.test("chat store - a room keeps at most MAX_ITEMS items", () => {
 });
 
 Deno.test("chat store - typing, edits and deletes", () => {
+  using _clock = fakeClock();
   const store = new ChatStore();
   store.open("general");
   store.apply({ type: "message", ...msg(1) });
@@ -350,4 +352,66 @@ Deno.test("chat store - typing, edits and deletes", () => {
   const [one, two] = store.room("general").items.value;
   expect(one).toMatchObject({ id: 1, text: "fixed", edited: true });
   expect(two).toMatchObject({ id: 2, text: "", deleted: true });
+});
+
+/** Fake `setTimeout` and `Date`, restored when the result is disposed. */
+function fakeClock() {
+  const clock = FakeTimers.install({
+    toFake: ["setTimeout", "clearTimeout", "Date"],
+  });
+  return Object.assign(clock, { [Symbol.dispose]: () => clock.uninstall() });
+}
+
+const typing = (user: string, on = true, room = "general"): ServerFrame => ({
+  type: "typing",
+  room,
+  user,
+  typing: on,
+});
+
+Deno.test("chat store - a typing notice lapses after the server's TTL unless renewed, on one timer", () => {
+  using clock = fakeClock();
+  const store = new ChatStore();
+  store.open("general");
+  const shown = () => store.room("general").typing.value;
+  store.apply(typing("ana"));
+  clock.tick(2500);
+  // Ben keeps typing (each renewal a frame); many renewals, one timer.
+  for (let i = 0; i < 10; i++) {
+    store.apply(typing("ben"));
+    clock.tick(200);
+  }
+  expect(clock.countTimers()).toBe(1);
+  expect(shown()).toEqual(["ana", "ben"]);
+  // Ana's stop went only to pages showing the room: hers lapses here.
+  clock.tick(TYPING_TTL_MS - 4500);
+  expect(shown()).toEqual(["ben"]);
+  // Ben's last renewal came at 4.3 s.
+  clock.tick(4300 - 1);
+  expect(shown()).toEqual(["ben"]);
+  clock.tick(1);
+  expect(shown()).toEqual([]);
+  expect(clock.countTimers()).toBe(0);
+  // A stop frame or a message still ends it at once.
+  store.apply(typing("ana"));
+  store.apply(typing("ana", false));
+  expect(shown()).toEqual([]);
+});
+
+Deno.test("chat store - opening a room or reconnecting forgets who was typing", () => {
+  using _clock = fakeClock();
+  const store = new ChatStore();
+  store.apply(welcome([myRoom("general"), myRoom("random")], "ben"));
+  store.open("general");
+  store.apply(typing("ana"));
+  store.apply(typing("cy", true, "random"));
+  store.open("random");
+  expect(store.room("random").typing.value).toEqual([]);
+  store.open("general");
+  expect(store.room("general").typing.value).toEqual([]);
+  store.apply(typing("ana"));
+  store.apply(typing("cy", true, "random"));
+  store.apply(welcome([myRoom("general"), myRoom("random")], "ben"));
+  expect(store.room("general").typing.value).toEqual([]);
+  expect(store.room("random").typing.value).toEqual([]);
 });
