@@ -3,7 +3,7 @@ import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 
 /**
- * Asks for permission to notify of mentions, while the browser hasn't been
+ * Asks for permission to notify of mentions and DMs, while the browser hasn't been
  * asked yet. It sits at the end of the sidebar, so appearing after the
  * first paint moves nothing.
  */
@@ -23,7 +23,7 @@ export function NotifyButton(): VNode | null {
         ask.value = Notification.permission === "default";
       }}
     >
-      Notify me of mentions
+      Notify me of mentions and DMs
     </button>
   );
 }

@@ -95,7 +95,7 @@ export class ChatStore {
   readonly maxTextBytes: Signal<number | null> = signal<number | null>(null);
   /** "user: text" of the latest message from another in the open room, for screen readers. */
   readonly announce: Signal<string> = signal("");
-  /** The latest mention, for a notification. */
+  /** The latest mention or direct message to the reader, for a notification. */
   readonly lastMention: Signal<ChatMessage | null> = signal<
     ChatMessage | null
   >(null);
@@ -411,7 +411,10 @@ export class ChatStore {
     }
     const hidden = typeof document !== "undefined" && document.hidden;
     if (hidden && !quiet) this.hiddenUnread.value++;
-    if (mentioned) this.lastMention.value = m;
+    // A DM is addressed to the reader as a mention is.
+    if (mentioned || this.myRoom(m.room)?.kind === "dm") {
+      this.lastMention.value = m;
+    }
   }
 
   /**

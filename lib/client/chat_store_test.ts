@@ -415,3 +415,19 @@ Deno.test("chat store - opening a room or reconnecting forgets who was typing", 
   expect(store.room("general").typing.value).toEqual([]);
   expect(store.room("random").typing.value).toEqual([]);
 });
+
+Deno.test("chat store - every message of a DM is for a notification, as a mention is; a room's plain message is not", () => {
+  const store = new ChatStore();
+  store.open("general");
+  store.apply(welcome([
+    myRoom("general"),
+    myRoom("dm-abc", { kind: "dm", name: "ben" }),
+  ]));
+  store.apply({ type: "message", ...msg(1, "ben", "lunch?", "general") });
+  expect(store.lastMention.value).toBe(null);
+  store.apply({ type: "message", ...msg(1, "ben", "got a minute?", "dm-abc") });
+  expect(store.lastMention.value?.text).toBe("got a minute?");
+  // One's own DM is no news.
+  store.apply({ type: "message", ...msg(2, "ana", "sure", "dm-abc") });
+  expect(store.lastMention.value?.text).toBe("got a minute?");
+});
