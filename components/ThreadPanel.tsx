@@ -37,8 +37,8 @@ export interface ThreadPanelProps {
   onRetry?: (clientId: string) => void;
   /** Drops a refused reply. */
   onDiscard?: (clientId: string) => void;
-  /** Saves a new text for one's own reply. */
-  onEdit?: (id: number, text: string) => void;
+  /** Saves a new text for one's own reply; false when it could not (offline). */
+  onEdit?: (id: number, text: string) => boolean;
   /** Deletes a reply, once confirmed. */
   onDelete?: (id: number) => void;
   /** Whether one's own reply may still be edited or deleted. */
@@ -113,7 +113,12 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
     const text = el?.value.trim() ?? "";
     if (!el || text === "") return;
     if (editing.value !== null) {
-      if (text !== edited?.text) props.onEdit?.(editing.value, text);
+      // Not saved (offline): the edit stays open.
+      if (
+        text !== edited?.text && props.onEdit?.(editing.value, text) === false
+      ) {
+        return;
+      }
       cancel();
       return;
     }

@@ -333,16 +333,19 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (next) openRoom(next.id);
   }
 
+  /** Sends an edit; offline, false and a note: the edit stays open. */
+  function saveEdit(room: string, id: number, text: string): boolean {
+    if (conn.value?.sendFrame({ type: "edit", room, id, text })) return true;
+    link.problem.value = "Not connected: the edit is not saved yet";
+    return false;
+  }
+
   function submit(text: string): boolean {
     const c = conn.value;
     if (!c) return false;
     if (editing.value) {
       const { room, id } = editing.value;
-      // Offline, the edit stays open to be saved again.
-      if (!c.sendFrame({ type: "edit", room, id, text })) {
-        link.problem.value = "Not connected: the edit is not saved yet";
-        return false;
-      }
+      if (!saveEdit(room, id, text)) return false;
       editing.value = null;
       return true;
     }
@@ -614,13 +617,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onClose={closeThread}
           onRetry={(id) => conn.value?.retry(id)}
           onDiscard={(id) => conn.value?.discard(id)}
-          onEdit={(id, text) =>
-            conn.value?.sendFrame({
-              type: "edit",
-              room: thread.room,
-              id,
-              text,
-            })}
+          onEdit={(id, text) => saveEdit(thread.room, id, text)}
           onDelete={(id) =>
             conn.value?.sendFrame({ type: "delete", room: thread.room, id })}
           canChange={canChange}

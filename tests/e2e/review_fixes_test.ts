@@ -135,10 +135,28 @@ Deno.test({
     await withWorld(async (w) => {
       const alice = await member(w, "alice");
       await say(alice, "original text");
+      // A reply in a thread, edited offline too.
+      const root = alice.locator(".log .msg", { hasText: "original text" });
+      await root.hover();
+      await root.getByRole("button", { name: /^Reply/ }).click();
+      const panel = alice.getByRole("complementary", { name: "Thread" });
+      const box = panel.getByLabel("Reply in thread");
+      await box.fill("reply text");
+      await box.press("Enter");
+      await panel.locator(".msg:not(.pending)", { hasText: "reply text" })
+        .waitFor();
       await w.server.stop();
       await alice.locator('.banner[data-state="reconnecting"]').waitFor({
         state: "attached",
       });
+      await box.press("ArrowUp");
+      await box.fill("reply fixed");
+      await box.press("Enter");
+      await alice.locator(".problem", { hasText: "Not connected" }).waitFor();
+      await expect(box.inputValue()).resolves.toBe("reply fixed");
+      await panel.locator(".editing-line").waitFor();
+      await box.press("Escape"); // The edit ends; the panel stays.
+      await panel.getByRole("button", { name: "Close thread" }).click();
       const composer = alice.locator("#composer");
       await composer.focus();
       await composer.press("ArrowUp");
