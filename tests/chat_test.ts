@@ -62,6 +62,12 @@ Deno.test("chat - welcome lists one's rooms; presence comes coalesced, no join o
       user: { name: "ana", guest: true },
     });
     expect(typeof welcome.serverTime).toBe("number");
+    // The page expires typing notices after the server's TTL.
+    expect(welcome.limits).toEqual({
+      maxTextBytes: s.chat.config.maxTextBytes,
+      maxFrameBytes: s.chat.config.maxFrameBytes,
+      typingTtlMs: s.chat.config.typingTtlMs,
+    });
     // A first visit joins the default rooms.
     expect((welcome.rooms as Frame[]).map((r) => r.id)).toEqual([
       "general",

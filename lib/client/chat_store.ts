@@ -34,9 +34,10 @@ export type Item =
 export const MAX_ITEMS = 500;
 
 /**
- * How long a typing notice shows without being renewed: the server's
- * default `TYPING_TTL_MS` (`lib/server/config.ts`). The server's "stopped"
- * goes only to pages showing the room then, so the page expires it too.
+ * How long a typing notice shows without being renewed, until `welcome`
+ * says the server's (`limits.typingTtlMs`): the server's default
+ * `TYPING_TTL_MS`. The server's "stopped" goes only to pages showing the
+ * room then, so the page expires notices too.
  */
 export const TYPING_TTL_MS = 5000;
 
@@ -114,6 +115,8 @@ export class ChatStore {
   readonly #typingAt = new Map<string, number>();
   /** The one timer expiring typing notices, while any are shown. */
   #typingTimer?: ReturnType<typeof setTimeout>;
+  /** How long a typing notice lasts, as the server said. */
+  #typingTtl = TYPING_TTL_MS;
 
   /** Adds `room\0id` keys of own messages kept from an earlier page. */
   remember(keys: readonly string[]): void {
@@ -230,6 +233,7 @@ export class ChatStore {
           for (const r of this.#rooms.values()) r.typing.value = [];
           this.rooms.value = sortRooms(frame.rooms);
           this.maxTextBytes.value = frame.limits.maxTextBytes;
+          this.#typingTtl = frame.limits.typingTtlMs ?? TYPING_TTL_MS;
           if (this.#dividerPending) this.#placeDivider(this.current.peek());
         });
         break;
@@ -448,7 +452,7 @@ export class ChatStore {
     r.typing.value = on ? [...others, user] : others;
     if (!on) return;
     this.#typingAt.set(roomKey(room, user), Date.now());
-    this.#typingTimer ??= setTimeout(this.#expire, TYPING_TTL_MS);
+    this.#typingTimer ??= setTimeout(this.#expire, this.#typingTtl);
   }
 
   /** Drops typing notices older than the TTL; waits for the next one's. */
@@ -456,7 +460,7 @@ export class ChatStore {
     const now = Date.now();
     let next = Infinity;
     for (const [key, at] of this.#typingAt) {
-      if (now - at < TYPING_TTL_MS) next = Math.min(next, at);
+      if (now - at < this.#typingTtl) next = Math.min(next, at);
       else {
         this.#typingAt.delete(key);
         const [room, user] = key.split("\0");
@@ -464,7 +468,7 @@ export class ChatStore {
       }
     }
     this.#typingTimer = next < Infinity
-      ? setTimeout(this.#expire, next + TYPING_TTL_MS - now)
+      ? setTimeout(this.#expire, next + this.#typingTtl - now)
       : undefined;
   };
 

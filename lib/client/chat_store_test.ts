@@ -431,3 +431,19 @@ Deno.test("chat store - every message of a DM is for a notification, as a mentio
   store.apply({ type: "message", ...msg(2, "ana", "sure", "dm-abc") });
   expect(store.lastMention.value?.text).toBe("got a minute?");
 });
+
+Deno.test("chat store - a typing notice lasts as long as the server's welcome says", () => {
+  using clock = fakeClock();
+  const store = new ChatStore();
+  const frame = welcome([myRoom("general")], "ben");
+  store.apply({
+    ...frame,
+    limits: { maxTextBytes: 4096, maxFrameBytes: 65536, typingTtlMs: 12_000 },
+  } as ServerFrame);
+  store.open("general");
+  store.apply(typing("ana"));
+  clock.tick(TYPING_TTL_MS + 1000);
+  expect(store.room("general").typing.value).toEqual(["ana"]);
+  clock.tick(12_000 - TYPING_TTL_MS - 1000);
+  expect(store.room("general").typing.value).toEqual([]);
+});

@@ -433,6 +433,11 @@ export const serverFrame = z.discriminatedUnion("type", [
     limits: z.object({
       maxTextBytes: z.number().int(),
       maxFrameBytes: z.number().int(),
+      /**
+       * How long a `typing` notice lasts unless renewed (`TYPING_TTL_MS`);
+       * servers before it was sent meant 5000.
+       */
+      typingTtlMs: z.number().int().optional(),
     }),
   }),
   z.object({

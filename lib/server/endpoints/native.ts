@@ -104,6 +104,7 @@ export function serveV1(
         limits: {
           maxTextBytes: chat.config.maxTextBytes,
           maxFrameBytes: chat.config.maxFrameBytes,
+          typingTtlMs: chat.config.typingTtlMs,
         },
       });
       if (socket.readyState !== WebSocket.OPEN) chat.disconnect(client);
