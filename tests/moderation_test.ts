@@ -37,6 +37,14 @@ async function connect(
   return c;
 }
 
+/** Creates `room` as `c` (its owner, when an account) and joins it. */
+async function createAndJoin(c: Client, room: string): Promise<void> {
+  c.send({ type: "create", room });
+  await c.next("room", (f) => (f.room as { id: string }).id === room);
+  c.send({ type: "join", room });
+  await c.next("joined", (f) => f.room === room);
+}
+
 async function say(c: Client, room: string, text: string): Promise<number> {
   const clientId = crypto.randomUUID();
   c.send({ type: "send", room, text, clientId });
@@ -92,10 +100,7 @@ Deno.test("moderation - authors edit and delete their own messages, live and in 
 Deno.test("moderation - a room's creator and the admins remove messages and users; guests can't", async () => {
   await withServer(async (s) => {
     const owner = await connect(s, "owner", "general", true);
-    owner.send({ type: "create", room: "team" });
-    await owner.next("room", (f) => (f.room as { id: string }).id === "team");
-    owner.send({ type: "join", room: "team" });
-    await owner.next("joined", (f) => f.room === "team");
+    await createAndJoin(owner, "team");
     const gus = await connect(s, "gus", "team");
     const guest = await connect(s, "guest", "team");
 
@@ -138,10 +143,7 @@ Deno.test("moderation - a room's creator and the admins remove messages and user
 Deno.test("moderation - a kick names someone else in the room (or an account): nobody is no_such_user, oneself invalid_frame, and the owner keeps the room", async () => {
   await withServer(async (s) => {
     const owner = await connect(s, "owner", "general", true);
-    owner.send({ type: "create", room: "team" });
-    await owner.next("room", (f) => (f.room as { id: string }).id === "team");
-    owner.send({ type: "join", room: "team" });
-    await owner.next("joined", (f) => f.room === "team");
+    await createAndJoin(owner, "team");
     const kickError = async (user: string, room = "team") => {
       const before = owner.of("error").length;
       owner.send({ type: "kick", room, user });
@@ -358,10 +360,7 @@ Deno.test("moderation - an account registered under a former guest's name gets n
 Deno.test("moderation - a kick holds however the name is cased; the kicked can't edit there meanwhile; an original client coming back is closed 1008 with the reason", async () => {
   await withServer(async (s) => {
     const owner = await connect(s, "owner", "general", true);
-    owner.send({ type: "create", room: "team" });
-    await owner.next("room", (f) => (f.room as { id: string }).id === "team");
-    owner.send({ type: "join", room: "team" });
-    await owner.next("joined", (f) => f.room === "team");
+    await createAndJoin(owner, "team");
     const mina = await connect(s, "Mina", "team", true);
     const id = await say(mina, "team", "hello");
     const oldie = new Client(`${s.url.replace("http", "ws")}/ws/team/Oldie`);

@@ -8,6 +8,7 @@ import { expect } from "expect";
 import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
 import { contrast, seriousViolations } from "@/tests/helpers/axe.ts";
 import {
+  createRoom,
   openPage,
   PHONE,
   say,
@@ -67,9 +68,7 @@ for (const scheme of ["light", "dark"] as const) {
         await page.keyboard.press("Escape");
         // The directory, and a room previewed from it (the Join bar), with
         // a membership event line and the member list with presence.
-        await ben.getByLabel("New room").fill("design");
-        await ben.getByRole("button", { name: "Create" }).click();
-        await ben.locator("h1", { hasText: "# design" }).waitFor();
+        await createRoom(ben, "design");
         await page.getByRole("button", { name: "Browse rooms" }).click();
         const directory = page.locator("dialog[open]", {
           hasText: "Browse rooms",

@@ -9,6 +9,7 @@ import type { Page } from "playwright-core";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import { seriousViolations } from "@/tests/helpers/axe.ts";
 import {
+  createRoom,
   errorsOf,
   history,
   PHONE,
@@ -200,9 +201,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       const ben = await visitor(w, "ben");
-      await ben.getByLabel("New room").fill("design");
-      await ben.getByRole("button", { name: "Create" }).click();
-      await ben.locator("h1", { hasText: "# design" }).waitFor();
+      await createRoom(ben, "design");
       const ana = await visitor(w, "ana");
       const composer = ana.locator("#composer");
       await composer.focus();

@@ -9,6 +9,7 @@ import { expect } from "expect";
 import type { Page } from "playwright-core";
 import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
 import {
+  createRoom,
   errorsOf,
   focusedName as focused,
   member,
@@ -197,9 +198,7 @@ Deno.test({
 
       // A room's owner: the topic field has the focus.
       const olga = await member(w, "olga");
-      await olga.getByLabel("New room").fill("ops");
-      await olga.getByRole("button", { name: "Create" }).click();
-      await olga.locator("h1", { hasText: "# ops" }).waitFor();
+      await createRoom(olga, "ops");
       await olga.locator(".pane-head .pins").click();
       await olga.getByLabel("Room topic").waitFor(SOON);
       await expect(focused(olga)).resolves.toBe("Room topic");
@@ -229,9 +228,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       const olga = await member(w, "olga");
-      await olga.getByLabel("New room").fill("ops");
-      await olga.getByRole("button", { name: "Create" }).click();
-      await olga.locator("h1", { hasText: "# ops" }).waitFor();
+      await createRoom(olga, "ops");
       await say(olga, "a thread to keep");
       const pinned = olga.getByRole("region", { name: "Pinned messages" });
       await olga.locator(".pane-head .pins").click();

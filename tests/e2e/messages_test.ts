@@ -7,6 +7,7 @@ import { expect } from "expect";
 import type { Page } from "playwright-core";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
+  createRoom,
   history,
   joinRoom,
   member,
@@ -260,9 +261,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       const olga = await member(w, "olga");
-      await olga.getByLabel("New room").fill("ops");
-      await olga.getByRole("button", { name: "Create" }).click();
-      await olga.locator("h1", { hasText: "# ops" }).waitFor();
+      await createRoom(olga, "ops");
       const ben = await visitor(w, "ben", { room: "ops" });
       await joinRoom(ben, "ops");
       await say(ben, "first line");

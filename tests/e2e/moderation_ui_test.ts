@@ -6,6 +6,7 @@ import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
   connected,
+  createRoom,
   history,
   joinRoom,
   member,
@@ -21,9 +22,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       const owner = await member(w, "olga");
-      await owner.getByLabel("New room").fill("ops");
-      await owner.getByRole("button", { name: "Create" }).click();
-      await owner.locator("h1", { hasText: "# ops" }).waitFor();
+      await createRoom(owner, "ops");
       const ben = await visitor(w, "ben", { room: "ops" });
       await joinRoom(ben, "ops");
       await say(ben, "spam spam");

@@ -10,6 +10,7 @@ import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
   connected,
+  createRoom,
   joinRoom,
   member,
   say,
@@ -24,9 +25,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       const olga = await member(w, "olga");
-      await olga.getByLabel("New room").fill("ops");
-      await olga.getByRole("button", { name: "Create" }).click();
-      await olga.locator("h1", { hasText: "# ops" }).waitFor();
+      await createRoom(olga, "ops");
       const ben = await visitor(w, "ben", { room: "ops" });
       await joinRoom(ben, "ops");
       await say(ben, "ship it");

@@ -10,6 +10,7 @@
  */
 import type { Page } from "playwright-core";
 import {
+  createRoom,
   joinRoom,
   member,
   PHONE,
@@ -52,9 +53,7 @@ await withWorld(async (w) => {
   const ana = await member(w, "ana", {
     viewport: { width: 1440, height: 860 },
   });
-  await ana.getByLabel("New room").fill(ROOM);
-  await ana.getByRole("button", { name: "Create" }).click();
-  await ana.locator("h1", { hasText: `# ${ROOM}` }).waitFor();
+  await createRoom(ana, ROOM);
   const mina = await visitor(w, "민아", { colorScheme: "dark", room: ROOM });
   await joinRoom(mina, ROOM);
   const ben = await visitor(w, "ben", { room: ROOM });

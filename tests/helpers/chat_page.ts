@@ -122,6 +122,13 @@ export async function visitor(
   return page;
 }
 
+/** Creates the public room `room` from the sidebar and waits to be in it. */
+export async function createRoom(page: Page, room: string): Promise<void> {
+  await page.getByLabel("New room").fill(room);
+  await page.getByRole("button", { name: "Create" }).click();
+  await page.locator("h1", { hasText: `# ${room}` }).waitFor();
+}
+
 /** Joins the room `page` previews, with its "Join" button. */
 export async function joinRoom(page: Page, room: string): Promise<void> {
   await page.getByRole("button", { name: `Join #${room}` }).click();
