@@ -277,6 +277,48 @@ Deno.test("dm - a DM's id can't be taken by creating a room under it; one made s
   });
 });
 
+Deno.test("dm - DMs don't count toward MAX_ROOMS; new DMs per account are limited, reopening one is not", async () => {
+  await withServer({
+    CHAT_ROOMS: "lobby",
+    MAX_ROOMS: "2",
+    MAX_NEW_DMS_PER_HOUR: "3",
+  }, async (s) => {
+    const anaCookie = await account(s, "ana");
+    for (const name of ["bo", "cy", "di", "ed"]) await account(s, name);
+    const ana = await open(s, "ana", { cookie: anaCookie });
+    const dmWith = async (name: string) => {
+      const id = dmRoomId("account:ana", `account:${name}`);
+      ana.send({ type: "dm", user: name });
+      await ana.next("room", (f) => (f.room as Frame).id === id);
+      return id;
+    };
+    // Three DMs and a configured room: still room for one more room.
+    const first = await dmWith("bo");
+    await dmWith("cy");
+    await dmWith("di");
+    ana.send({ type: "create", room: "plans" });
+    await ana.next("room", (f) => (f.room as Frame).id === "plans");
+    ana.send({ type: "create", room: "more-plans" });
+    expect((await errorFor(ana, "create")).code).toBe("room_limit");
+    // The hour's three new DMs are spent; opening an existing one is free.
+    ana.send({ type: "dm", user: "ed" });
+    const refused = await errorFor(ana, "dm");
+    expect(refused.code).toBe("rate_limited");
+    expect(refused.message).toContain("3 new direct messages an hour");
+    ana.send({ type: "dm", user: "bo" });
+    await ana.until(() =>
+      ana.of("room").filter((f) => (f.room as Frame).id === first)[1]
+    );
+    // The original listing shows rooms, never DMs.
+    const { rooms } = await (await fetch(`${s.url}/api/rooms`)).json();
+    expect(rooms.map((r: { id: string }) => r.id).sort()).toEqual([
+      "lobby",
+      "plans",
+    ]);
+    await ana.close();
+  });
+});
+
 Deno.test("read state - reading in one tab clears the count in the other tabs of an account and of a guest token", async () => {
   await withServer({}, async (s) => {
     const cookie = await account(s, "ana");

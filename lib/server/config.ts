@@ -65,6 +65,7 @@ const schema = z.object({
   MAX_CONNECTIONS_PER_IP: int(1, 1_000_000).default(200),
   MAX_ROOMS_PER_USER: int(0, 10_000).default(10),
   MAX_ROOMS: int(1, 1_000_000).default(1000),
+  MAX_NEW_DMS_PER_HOUR: int(1, 100_000).default(30),
   EMPTY_ROOM_TTL_MS: int(1000, 2_592_000_000).default(3_600_000),
   TRUST_PROXY: bool.default(false),
   ADMIN_USERS: list.default([]),
@@ -155,8 +156,10 @@ export interface Config {
   maxConnectionsPerIp: number;
   /** Rooms one user may create. */
   maxRoomsPerUser: number;
-  /** Rooms the server holds at most; creating more is refused. */
+  /** Public and private rooms the server holds at most (DMs aside); creating more is refused. */
   maxRooms: number;
+  /** New DMs one account may open an hour, per instance. */
+  maxNewDmsPerHour: number;
   /**
    * How long a guest-created room in which nothing was ever written lives
    * (with nobody in it) before it is deleted.
@@ -289,6 +292,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxConnectionsPerIp: e.MAX_CONNECTIONS_PER_IP,
     maxRoomsPerUser: e.MAX_ROOMS_PER_USER,
     maxRooms: e.MAX_ROOMS,
+    maxNewDmsPerHour: e.MAX_NEW_DMS_PER_HOUR,
     emptyRoomTtlMs: e.EMPTY_ROOM_TTL_MS,
     trustProxy: e.TRUST_PROXY,
     adminUsers: e.ADMIN_USERS,

@@ -110,7 +110,7 @@ export class PrivateRooms {
       throw new ChatError("invalid_frame", "A DM needs another person");
     }
     const room = dmRoomId(key, other);
-    await this.#o.rooms.ensureDm(room);
+    await this.#o.rooms.ensureDm(room, fold(by.name));
     const them = { name: account.name, guest: false };
     const { membership } = this.#o;
     await Promise.all([

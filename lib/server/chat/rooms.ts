@@ -12,6 +12,7 @@ import type { Metrics } from "@/lib/server/metrics.ts";
 import type { RoomKind, Store } from "@/lib/server/store/store.ts";
 import type { PresenceUser, RoomInfo } from "@/lib/shared/protocol.ts";
 import { ROOM_ID } from "@/lib/shared/names.ts";
+import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
 import { ChatError } from "./chat_error.ts";
 import { DM_PREFIX } from "./dm.ts";
 
@@ -30,6 +31,10 @@ export interface RoomFacts {
 export class Rooms {
   /** Every room's id, with its facts once known (a new room's are read lazily). */
   readonly #ids = new Map<string, RoomFacts | undefined>();
+  /** How many of {@link #ids} are DMs: `MAX_ROOMS` counts the others. */
+  #dms = 0;
+  /** Each account's budget of new DMs (`MAX_NEW_DMS_PER_HOUR`), by folded name. */
+  readonly #newDms = new Map<string, { bucket: TokenBucket; at: number }>();
   /** The last creation in line (see `create`). */
   #creating: Promise<void> = Promise.resolve();
 
@@ -60,9 +65,8 @@ export class Rooms {
       await store.createRoom(id);
     }
     for (const r of await store.rooms()) {
-      rooms.#ids.set(r.id, { kind: r.kind, topic: r.topic });
+      rooms.#add(r.id, { kind: r.kind, topic: r.topic });
     }
-    metrics.rooms.set(rooms.#ids.size);
     bus.subscribe((e) => {
       if (e.kind === "room" && !rooms.#ids.get(e.room)) rooms.#add(e.room);
       if (e.kind === "room_frame" && e.frame.type === "topic") {
@@ -74,10 +78,7 @@ export class Rooms {
           });
         }
       }
-      if (e.kind === "room_deleted") {
-        rooms.#ids.delete(e.room);
-        metrics.rooms.set(rooms.#ids.size);
-      }
+      if (e.kind === "room_deleted") rooms.#remove(e.room);
     });
     return rooms;
   }
@@ -104,7 +105,7 @@ export class Rooms {
    * project's format (private rooms and DMs are never listed).
    */
   async list(): Promise<RoomInfo[]> {
-    const ids = [...this.#ids.keys()];
+    const ids = [...this.#ids.keys()].filter((id) => !isDm(id));
     const facts = await Promise.all(ids.map((id) => this.facts(id)));
     return ids.filter((_, i) => facts[i]?.kind === "public").map((id) => ({
       id,
@@ -157,7 +158,7 @@ export class Rooms {
       );
     }
     const { maxRoomsPerUser, maxRooms } = this.config;
-    if (this.#ids.size >= maxRooms) {
+    if (this.#ids.size - this.#dms >= maxRooms) {
       throw new ChatError(
         "room_limit",
         `The server holds ${maxRooms} rooms, its most`,
@@ -193,16 +194,28 @@ export class Rooms {
   }
 
   /**
-   * Makes sure the DM room `id` exists (no quota: it belongs to two people,
-   * and exists once per pair); true when it was made now. A room of another
-   * kind under that id (made before DM ids were reserved) is never used as
-   * the DM: `forbidden`.
+   * Makes sure the DM room `id` exists; true when it was made now. DMs are
+   * outside `MAX_ROOMS` (a community's DMs outnumber its rooms many times),
+   * but `opener` (an account's folded name) may open at most
+   * `MAX_NEW_DMS_PER_HOUR` new ones an hour on this instance, so one account
+   * can't fill the store with DMs to everyone: `rate_limited`. Reopening a
+   * DM costs nothing. A room of another kind under that id (made before DM
+   * ids were reserved) is never used as the DM: `forbidden`.
    */
-  async ensureDm(id: string): Promise<boolean> {
+  async ensureDm(id: string, opener: string): Promise<boolean> {
     const known = await this.facts(id);
     if (known) {
       if (known.kind !== "dm") throw dmTaken(id);
       return false;
+    }
+    if (!this.#takeNewDm(opener)) {
+      const n = this.config.maxNewDmsPerHour;
+      throw new ChatError(
+        "rate_limited",
+        `You can open ${n} new direct ${
+          n === 1 ? "message" : "messages"
+        } an hour; wait a while, or write in one you have`,
+      );
     }
     const made = await this.store.createRoom(id, { owner: null }, {
       kind: "dm",
@@ -252,7 +265,10 @@ export class Rooms {
    */
   async expireEmpty(now = Date.now()): Promise<number> {
     let n = 0;
-    for (const id of [...this.#ids.keys()]) {
+    for (const [id, facts] of [...this.#ids]) {
+      // Only guests' public rooms go: DMs and private rooms (accounts')
+      // are skipped without reading the store.
+      if (isDm(id) || (facts && facts.kind !== "public")) continue;
       if (this.config.rooms.includes(id)) continue;
       const room = await this.store.room(id);
       // Only public rooms: a DM has no owner but belongs to two people.
@@ -267,10 +283,44 @@ export class Rooms {
     return n;
   }
 
+  /** Spends one of `opener`'s new DMs; false when none is left this hour. */
+  #takeNewDm(opener: string): boolean {
+    const now = Date.now();
+    if (this.#newDms.size > MAX_DM_BUDGETS) {
+      // Budgets untouched for an hour are full again: forget them.
+      for (const [name, { at }] of this.#newDms) {
+        if (now - at >= HOUR_MS) this.#newDms.delete(name);
+      }
+    }
+    const perHour = this.config.maxNewDmsPerHour;
+    let budget = this.#newDms.get(opener);
+    if (!budget) {
+      budget = { bucket: new TokenBucket(perHour / 3600, perHour), at: now };
+      this.#newDms.set(opener, budget);
+    }
+    budget.at = now;
+    return budget.bucket.take();
+  }
+
   #add(id: string, facts?: RoomFacts): void {
+    if (!this.#ids.has(id) && isDm(id)) this.#dms++;
     this.#ids.set(id, facts);
     this.metrics.rooms.set(this.#ids.size);
   }
+
+  #remove(id: string): void {
+    if (this.#ids.delete(id) && isDm(id)) this.#dms--;
+    this.metrics.rooms.set(this.#ids.size);
+  }
+}
+
+const HOUR_MS = 3_600_000;
+/** Budgets of new DMs kept before those untouched for an hour are dropped. */
+const MAX_DM_BUDGETS = 10_000;
+
+/** Whether `id` is a DM's (see `dm.ts`: no other room may take such an id). */
+function isDm(id: string): boolean {
+  return id.startsWith(DM_PREFIX);
 }
 
 function dmTaken(id: string): ChatError {
