@@ -638,6 +638,56 @@ Deno.test("auth - look-alike, mixed-script and invisible names are refused on ev
   });
 });
 
+Deno.test("auth - the original endpoints' system sender (시스템) is nobody's name; names needing combining marks are accepted everywhere", async () => {
+  await withServer({}, async (s) => {
+    const b = new Browser(s.url);
+    const system = "시스템";
+    const { res, html } = await b.submit("/register", {
+      username: system,
+      password: PASSWORD,
+      confirm: PASSWORD,
+    });
+    expect(res.status).toBe(400);
+    expect(html).toContain("the name the server's notices go by");
+    const guest = await fetch(
+      `${s.url}/ws?name=${encodeURIComponent(system)}`,
+      { headers: { upgrade: "websocket" } },
+    );
+    expect(guest.status).toBe(400);
+    expect((await guest.json()).error.message).toContain(system);
+    for (const path of [`/ws/general/${system}`, `/ws/${system}`]) {
+      const refused = await firstEvent(wsUrl(s, encodeURI(path)));
+      expect(refused).toMatchObject({ code: 1008 });
+      expect((refused as { reason: string }).reason).toContain(system);
+    }
+    // Hindi, Thai, Tamil and Bengali names, and a decomposed "é".
+    const names = ["राम", "สมศักดิ์", "தமிழ்", "প্রিয়া", "Zoe\u0301"];
+    for (const name of names) {
+      const welcome = await firstEvent(
+        wsUrl(s, `/ws?name=${encodeURIComponent(name)}`),
+      );
+      expect(welcome).toMatchObject({
+        frame: { type: "welcome", user: { name, guest: true } },
+      });
+    }
+    const account = await b.submit("/register", {
+      username: "प्रिया",
+      password: PASSWORD,
+      confirm: PASSWORD,
+    });
+    expect(account.res.status).toBe(303);
+    // A mark on nothing, or marks piled on one letter, are still refused.
+    for (const name of ["\u0301abc", "a\u0301\u0302\u0303\u0304"]) {
+      const res = await fetch(
+        `${s.url}/ws?name=${encodeURIComponent(name)}`,
+        { headers: { upgrade: "websocket" } },
+      );
+      expect(res.status).toBe(400);
+      await res.body?.cancel();
+    }
+  });
+});
+
 Deno.test("auth - a logged-in user's WebSocket is the account, whatever name it asks for", async () => {
   await withServer({}, async (s) => {
     const b = await register(s, "alice");

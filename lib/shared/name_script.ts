@@ -1,12 +1,16 @@
 /**
- * Rules against names that pass for someone else's (UTS #39 in spirit):
+ * Rules against names that pass for someone else's (UTS #39 in spirit), or
+ * for the server's own notices (see `SYSTEM_NAME`):
  * a name holds letters of one script (Japanese may mix Han, Hiragana and
  * Katakana; Korean Han and Hangul; Chinese Han and Bopomofo), plus digits and
  * `_ . -`, and no default-ignorable or filler characters (U+3164, U+115F,
- * zero-width joiners, …). Shared by server and browser; no dependencies.
+ * zero-width joiners, …). Shared by server and browser; it needs only
+ * `names.ts`.
  *
  * @module
  */
+
+import { fold, SYSTEM_NAME } from "./names.ts";
 
 /** Scripts a name's letters may be written in, most common first. */
 const SCRIPTS = [
@@ -68,6 +72,7 @@ const TOGETHER: Record<string, string[]> = {
   Bopomofo: ["Hanb"],
 };
 
+const SYSTEM = fold(SYSTEM_NAME);
 const NEUTRAL = /^[\p{Script=Common}\p{Script=Inherited}]$/u;
 const HIDDEN = /[\p{Default_Ignorable_Code_Point}\u2800]/u;
 
@@ -94,6 +99,9 @@ function scriptsOf(c: string): string[] | null {
  * ```
  */
 export function namePolicyProblem(name: string): string | null {
+  if (fold(name) === SYSTEM) {
+    return `Invalid name: ${SYSTEM_NAME} is the name the server's notices go by`;
+  }
   if (HIDDEN.test(name)) {
     return "Invalid name: it holds invisible or filler characters";
   }

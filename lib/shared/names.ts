@@ -8,8 +8,20 @@
 /** Room ids: 1–32 of `a-z`, `0-9`, `_`, `-`, starting with a letter or digit. */
 export const ROOM_ID = /^[a-z0-9][a-z0-9_-]{0,31}$/;
 
-/** Display names: 1–24 letters, digits, `_`, `-` or `.` in any script. */
-export const USER_NAME = /^[\p{L}\p{N}_.-]{1,24}$/u;
+/**
+ * Display names: 1–24 letters, digits, `_`, `-` or `.` in any script. A
+ * letter may carry up to three combining marks, as Devanagari, Thai, Tamil
+ * or Bengali need (and a decomposed "é"); marks on nothing, or piled higher,
+ * are refused.
+ */
+export const USER_NAME = /^(?:\p{L}\p{M}{0,3}|[\p{N}_.-]){1,24}$/u;
+
+/**
+ * The sender of the original endpoints' system notices (joins, leaves,
+ * refusals): nobody may take the name, or their messages would pass for
+ * the server's to those clients.
+ */
+export const SYSTEM_NAME = "시스템";
 
 /**
  * The form in which names are compared: "Ann", "ANN" and "ａｎｎ" (full

@@ -7,12 +7,13 @@
  * @module
  */
 import type { ChatMessage, ServerFrame } from "@/lib/shared/protocol.ts";
+import { SYSTEM_NAME } from "@/lib/shared/names.ts";
 
 /** How a client wants its frames. */
 export type WireFormat = "v1" | "original_room" | "original_client";
 
 /** Sender name of the original project's system notices. */
-const SYSTEM_SENDER = "시스템";
+const SYSTEM_SENDER = SYSTEM_NAME;
 
 /** How a native `message` frame starts, before the message's own fields. */
 const MESSAGE_HEAD = '{"type":"message",';
