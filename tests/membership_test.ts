@@ -344,6 +344,26 @@ Deno.test("membership - a kick ends membership and every tab of the person learn
   });
 });
 
+Deno.test("membership - a tab whose welcome listed a room the person left meanwhile makes them a member again by joining it", async () => {
+  await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "0" }, async (s) => {
+    const gus = await open(s, "gus");
+    const token = welcome(gus).token as string;
+    await join(gus, "random");
+    // A second tab, told at its welcome that gus is a member of "random".
+    const other = await open(s, "gus", { token });
+    expect(welcomeRooms(other).has("random")).toBe(true);
+    gus.send({ type: "leave", room: "random" });
+    await other.next("left", (f) => f.room === "random");
+    const joined = await join(other, "random");
+    expect(joined.members).toBe(1);
+    // A member again: the room comes back to every tab and to new ones.
+    await gus.next("room", (f) => (f.room as Frame).id === "random");
+    const again = await open(s, "gus", { token });
+    expect(welcomeRooms(again).has("random")).toBe(true);
+    await Promise.all([gus, other, again].map((c) => c.close()));
+  });
+});
+
 Deno.test("membership - a private room's removed member learns it on every tab, subscribed or not", async () => {
   await withServer({}, async (s) => {
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });

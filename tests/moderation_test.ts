@@ -97,6 +97,38 @@ Deno.test("moderation - authors edit and delete their own messages, live and in 
   });
 });
 
+Deno.test("moderation - an edit or delete from a socket not in the room is answered all the same", async () => {
+  await withServer(async (s) => {
+    const ana = await connect(s, "ana", "random");
+    const id = await say(ana, "random", "first  draft ");
+    ana.send({ type: "leave", room: "random" });
+    await ana.next("left", (f) => f.room === "random");
+    ana.send({ type: "edit", room: "random", id, text: "second\r\ndraft" });
+    expect(await ana.next("edited", (f) => f.id === id)).toEqual({
+      type: "edited",
+      room: "random",
+      id,
+      text: "second\ndraft",
+    });
+    ana.send({ type: "delete", room: "random", id });
+    expect(await ana.next("deleted", (f) => f.id === id)).toEqual({
+      type: "deleted",
+      room: "random",
+      id,
+    });
+    expect((await history(s, "random")).find((m) => m.id === id))
+      .toMatchObject({ deleted: true });
+    // In the room, the answer is the room's frame, once.
+    const ben = await connect(s, "ben", "random");
+    const mine = await say(ben, "random", "hi");
+    ben.send({ type: "edit", room: "random", id: mine, text: "hi all" });
+    await ben.next("edited", (f) => f.id === mine);
+    await say(ben, "random", "after");
+    expect(ben.of("edited")).toHaveLength(1);
+    await Promise.all([ana.close(), ben.close()]);
+  });
+});
+
 Deno.test("moderation - a room's creator and the admins remove messages and users; guests can't", async () => {
   await withServer(async (s) => {
     const owner = await connect(s, "owner", "general", true);

@@ -531,13 +531,13 @@ export class Chat {
     return this.#messages.cleanText(raw);
   }
 
-  /** Edits one's own message (in a room one may read). */
+  /** Edits one's own message (in a room one may read); resolves with its text as stored. */
   async edit(
     client: Client,
     room: string,
     id: number,
     text: string,
-  ): Promise<void> {
+  ): Promise<string> {
     await this.#mayReadOrThrow(client, room);
     // Kicked out of a public room, one can still read it, not rewrite it.
     if (this.isBanned(room, client.user.name)) throw banned(room);

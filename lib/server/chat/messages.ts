@@ -171,13 +171,13 @@ export class Messages {
     return text;
   }
 
-  /** Edits one's own message. */
+  /** Edits one's own message; resolves with its text as stored. */
   async edit(
     client: Client,
     room: string,
     id: number,
     text: string,
-  ): Promise<void> {
+  ): Promise<string> {
     text = this.cleanText(text);
     const m = await this.#existing(room, id);
     if (!(await this.moderation.wrote(client, m))) {
@@ -187,6 +187,7 @@ export class Messages {
       throw notFound(room, id);
     }
     await this.bus.publish({ kind: "edited", room, id, text });
+    return text;
   }
 
   /** Deletes a message: one's own, or any as the room's moderator. */

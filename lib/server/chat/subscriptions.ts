@@ -58,7 +58,8 @@ interface Session {
   /**
    * The member rooms and read state `welcome` told, used once by each
    * room's first `join` (a reconnect storm then reads nothing more); later
-   * joins ask the store, as membership may have changed in another tab.
+   * joins ask the store, as membership may have changed in another tab. A
+   * room leaves it when the membership ends meanwhile.
    */
   welcomed: Map<string, number>;
 }
@@ -71,6 +72,11 @@ export class Subscriptions {
   /** Creates the rules over `options.hub` and `options.membership`. */
   constructor(options: SubscriptionsOptions) {
     this.#o = options;
+    // What `welcome` told of a room holds only while the membership does:
+    // a join after it ended (left in another tab) makes a member again.
+    options.hub.onMembershipEnded((client, room) =>
+      this.#sessions.get(client)?.welcomed.delete(room)
+    );
   }
 
   /**

@@ -257,13 +257,21 @@ export function serveV1(
         return inTurn(frame, () => chat.remove(c, frame.room, frame.user));
       case "dm":
         return inTurn(frame, () => chat.dm(c, frame.user));
+      // The room's sockets learn an edit or a delete; a socket that is
+      // not in it (it left, or never joined) is answered all the same.
       case "edit":
-        chat.edit(c, frame.room, frame.id, frame.text).catch((e) =>
-          fail(e, frame)
-        );
+        chat.edit(c, frame.room, frame.id, frame.text).then((text) => {
+          if (!c.rooms.has(frame.room)) {
+            reply({ type: "edited", room: frame.room, id: frame.id, text });
+          }
+        }).catch((e) => fail(e, frame));
         return;
       case "delete":
-        chat.delete(c, frame.room, frame.id).catch((e) => fail(e, frame));
+        chat.delete(c, frame.room, frame.id).then(() => {
+          if (!c.rooms.has(frame.room)) {
+            reply({ type: "deleted", room: frame.room, id: frame.id });
+          }
+        }).catch((e) => fail(e, frame));
         return;
       case "kick":
         chat.kick(c.user, frame.room, frame.user).catch((e) => fail(e, frame));

@@ -163,6 +163,8 @@ export class Hub {
     slowClientGraceMs: number;
   };
   readonly #sweep: ReturnType<typeof setInterval>;
+  /** Told of each socket here whose person's membership of a room ended. */
+  readonly #membershipEnded: ((client: Client, room: string) => void)[] = [];
   #nextId = 1;
   #busDown = false;
 
@@ -441,6 +443,15 @@ export class Hub {
     });
   }
 
+  /**
+   * Calls `fn` for each socket here whose person's membership of a room
+   * ended (left in another tab, removed, kicked; on any instance), whether
+   * or not that socket is subscribed to the room.
+   */
+  onMembershipEnded(fn: (client: Client, room: string) => void): void {
+    this.#membershipEnded.push(fn);
+  }
+
   /** Sends a frame to every socket of member key `author`, on every instance. */
   toMember(author: string, frame: ServerFrame): Promise<void> {
     return this.#publish({ kind: "to_member", key: author, frame });
@@ -662,6 +673,7 @@ export class Hub {
     // Every socket of the person learns it, subscribed to the room or not
     // (a tab showing another room drops it from its list).
     for (const c of [...this.#byAuthor.get(key) ?? []]) {
+      for (const fn of this.#membershipEnded) fn(c, room);
       this.unsubscribe(c, room);
       if (c.format === "v1") {
         this.sendFrame(c, {
