@@ -714,6 +714,77 @@ Deno.test("uploads - deleting a file's message removes the file and its thumbnai
   });
 });
 
+Deno.test("uploads - an uploader who left the room before the last byte gets 403; the upload stays unfinished, so it can be cancelled (quota freed) or finished after joining again", async () => {
+  await withServer({ UPLOAD_QUOTA_BYTES: "2000" }, async (s) => {
+    const cookie = await account(s, "ana");
+    const creds = { cookie };
+    const ana = await open(s, "ana", { cookie });
+    await join(ana, "random");
+    const data = pdf(1500);
+    const start = async () => {
+      const created = await createUpload(s.url, "random", {
+        name: "notes.pdf",
+        size: data.length,
+        type: "application/pdf",
+      }, creds);
+      expect(created.status).toBe(201);
+      return created.body.id as string;
+    };
+    // The nth `left` and `joined` of the room (`next` finds the first).
+    const nth = (type: string) => {
+      const n = ana.of(type).filter((f) => f.room === "random").length + 1;
+      return ana.until(() =>
+        ana.of(type).filter((f) => f.room === "random")[n - 1]
+      );
+    };
+    const leave = () => {
+      const left = nth("left");
+      ana.send({ type: "leave", room: "random" });
+      return left;
+    };
+    const rejoin = () => {
+      const joined = nth("joined");
+      ana.send({ type: "join", room: "random" });
+      return joined;
+    };
+    const first = await start();
+    await putRange(s.url, first, data.slice(0, 1000), 0, data.length, creds);
+    await leave();
+    const refused = await putRange(
+      s.url,
+      first,
+      data.slice(1000),
+      1000,
+      data.length,
+      creds,
+    );
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.message).toBe("Join random to post to it");
+    // Never posted: nobody downloads it, and its uploader may cancel it.
+    expect((await download(s.url, first)).status).toBe(404);
+    const cancel = await fetch(`${s.url}/api/uploads/${first}`, {
+      method: "DELETE",
+      headers: { ...creds, origin: s.url },
+    });
+    expect(cancel.status).toBe(204);
+    // The quota is free again; a file cut off the same way is posted once
+    // its uploader is back in the room and sends the last piece again.
+    await rejoin();
+    const second = await start();
+    await putRange(s.url, second, data.slice(0, 1000), 0, data.length, creds);
+    await leave();
+    const last = () =>
+      putRange(s.url, second, data.slice(1000), 1000, data.length, creds);
+    expect((await last()).status).toBe(403);
+    await rejoin();
+    const posted = await last();
+    expect(posted.status).toBe(200);
+    expect(posted.body.message).toMatchObject({ file: { id: second } });
+    expect((await download(s.url, second)).bytes).toEqual(data);
+    await ana.close();
+  });
+});
+
 Deno.test("uploads - an upload left unfinished for a day is removed and its quota freed", async () => {
   await withServer({ UPLOAD_QUOTA_BYTES: "1000" }, async (s) => {
     const creds = { cookie: await member(s, "ana") };

@@ -281,10 +281,16 @@ export class Uploads {
     return await this.#status(file);
   }
 
-  /** Cancels `who`'s incomplete upload, freeing its quota; 404 for anyone else's, 409 once complete. */
+  /**
+   * Cancels `who`'s upload that no message shows (incomplete, or a file
+   * complete but never posted), freeing its quota; 404 for anyone else's,
+   * 409 once posted (or for a complete thumbnail, which a posted file may
+   * show).
+   */
   async cancel(who: Uploader, id: string): Promise<void> {
     const file = await this.#own(who, id);
-    if (file.complete) {
+    const unposted = file.purpose === "file" && file.message === undefined;
+    if (file.complete && !unposted) {
       throw new HttpError(409, "The upload is complete; delete its message");
     }
     await this.#o.store.files.delete(id);
@@ -449,6 +455,15 @@ export class Uploads {
 
   /** Sniffs a fully received file, completes it and posts it (once). */
   async #finish(who: Uploader, file: StoredFile): Promise<StoredFile> {
+    // Checked before completing: a file its uploader may not post stays
+    // unfinished, so it can be cancelled, sent again after joining, or
+    // removed by the sweep of abandoned uploads, rather than kept forever.
+    if (
+      file.purpose === "file" && file.message === undefined &&
+      !(await this.#o.isMember(file.room, who.key))
+    ) {
+      throw new HttpError(403, `Join ${file.room} to post to it`);
+    }
     if (!file.complete) {
       const head = await readHead(this.#o.store, file);
       const found = await sniff(head);
@@ -481,9 +496,6 @@ export class Uploads {
       file = done;
     }
     if (file.purpose === "file" && file.message === undefined) {
-      if (!(await this.#o.isMember(file.room, who.key))) {
-        throw new HttpError(403, `Join ${file.room} to post to it`);
-      }
       const message = await this.#o.post(
         who,
         file.room,
