@@ -584,12 +584,15 @@ Deno.test("auth - look-alike, mixed-script and invisible names are refused on ev
   await withServer({}, async (s) => {
     await s.auth.accounts.register("dave", PASSWORD);
     await s.auth.accounts.register("coe", PASSWORD);
+    await s.auth.accounts.register("bill", PASSWORD);
     const b = new Browser(s.url);
     const cases: [string, RegExp][] = [
       ["d\u0430ve", /mixes scripts/], // Cyrillic а among Latin
       ["\u0441\u043e\u0435", /Username taken: сое looks like coe/], // all Cyrillic
       ["\u3164", /invisible or filler/],
       ["x\u200dy", /Invalid username|invisible/],
+      ["BiII", /Username taken: BiII looks like bill/], // capital I as l
+      ["C0E", /Username taken: C0E looks like coe/], // zero as o
     ];
     for (const [username, message] of cases) {
       const { res, html } = await b.submit("/register", {

@@ -132,7 +132,8 @@ export class Accounts {
 
   /**
    * Records the skeleton of accounts registered before look-alike names
-   * were compared, so new names are checked against them too. Run at start.
+   * were compared, or under an older rule of `nameKey`, so new names are
+   * checked against them too. Run at start.
    */
   async indexSkeletons(): Promise<void> {
     for await (const { key, account } of this.#records.list()) {

@@ -2,7 +2,8 @@
  * The form in which names are compared for uniqueness: case folded (see
  * `fold`) and reduced to its UTS #39 confusable skeleton, using Unicode's
  * confusables mapping (the `unhomoglyph` package). "dave", "Dave" and
- * "dаve" (Cyrillic а) share one key, as do "coe" and Cyrillic "сое".
+ * "dаve" (Cyrillic а) share one key, as do "coe" and Cyrillic "сое", "Bill"
+ * and "BiII", "bob" and "b0b".
  *
  * @module
  */
@@ -15,9 +16,15 @@ import { fold } from "@/lib/shared/names.ts";
  * @example
  * ```ts
  * nameKey("Dave") === nameKey("dаve"); // true (Cyrillic а)
+ * nameKey("Bill") === nameKey("BiII"); // true (capital I for l)
  * ```
  */
 export function nameKey(name: string): string {
-  // skeleton(X) = NFD(map(NFD(X))), as UTS #39 defines it.
-  return unhomoglyph(fold(name).normalize("NFD")).normalize("NFD");
+  // skeleton(X) = NFD(map(NFD(X))), as UTS #39 defines it, of the folded
+  // name, lower-cased again: prototypes such as "O" (for "0") are capitals.
+  const skeleton = unhomoglyph(fold(name).normalize("NFD")).toLowerCase()
+    .normalize("NFD");
+  // Folding first keeps case out of the key, but loses a look-alike only
+  // capitals have: "I" passes for "l", so "BiII" for "Bill".
+  return skeleton.replaceAll("i", "l");
 }

@@ -69,7 +69,8 @@ export class PgAccounts implements AccountRecords {
     try {
       await this.guard(this.sql`
         UPDATE accounts SET skeleton = ${skeleton}
-        WHERE key = ${key} AND skeleton IS NULL AND NOT EXISTS (
+        WHERE key = ${key} AND skeleton IS DISTINCT FROM ${skeleton}
+          AND NOT EXISTS (
           SELECT 1 FROM accounts WHERE skeleton = ${skeleton})`);
     } catch (error) {
       // Another instance recorded it for a look-alike account between the

@@ -510,7 +510,8 @@ export interface AccountRecords {
   bySkeleton(skeleton: string): Promise<string | null>;
   /**
    * Records `skeleton` for the account under `key` (registered before
-   * skeletons were kept) unless another account has it; idempotent.
+   * skeletons were kept, or under an older rule) unless another account
+   * has it; idempotent.
    */
   setSkeleton(key: string, skeleton: string): Promise<void>;
   /** Every account, for copying between backends. */

@@ -429,6 +429,24 @@ const cases: Case[] = [
       }),
   ],
   [
+    "an account's skeleton recorded under an older rule is brought up to date, unless another account has the new one",
+    (place) =>
+      using(place, {}, async (store) => {
+        const bill = { name: "Bill", passwordHash: "scrypt$x", createdAt: 5 };
+        const lan = { ...bill, name: "lan" };
+        const ian = { ...bill, name: "Ian" };
+        expect(await store.accounts.insert("bill", bill, "bill")).toBe(true);
+        expect(await store.accounts.insert("lan", lan, "lan")).toBe(true);
+        expect(await store.accounts.insert("ian", ian, "ian")).toBe(true);
+        await store.accounts.setSkeleton("bill", "blll");
+        expect(await store.accounts.bySkeleton("blll")).toBe("Bill");
+        // "lan" has "lan" already: "Ian" keeps its old one.
+        await store.accounts.setSkeleton("ian", "lan");
+        expect(await store.accounts.bySkeleton("lan")).toBe("lan");
+        expect(await store.accounts.bySkeleton("ian")).toBe("Ian");
+      }),
+  ],
+  [
     "a user's sessions all end at once",
     (place) =>
       using(place, {}, async (store) => {
