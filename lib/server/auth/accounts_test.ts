@@ -34,7 +34,7 @@ Deno.test("accounts - only a salted scrypt hash of the password is stored", asyn
     expect(hash).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
     const entries = await Array.fromAsync(kv.list({ prefix: [] }));
     expect(entries.map((e) => e.key)).toEqual([
-      ["account_skeletons", "alice"],
+      ["account_skeletons", nameKey("alice")],
       ["accounts", "alice"],
     ]);
     expect(JSON.stringify(entries)).not.toContain(PASSWORD);
