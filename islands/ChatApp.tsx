@@ -46,11 +46,6 @@ export interface ChatAppProps {
   messages: ChatMessage[];
   /** Whether older messages exist. */
   hasMore: boolean;
-  /**
-   * Set when the server could not tell whether the reader may see this
-   * (private) room: the page asks for its history once connected.
-   */
-  withheld?: boolean;
   /** The signed-in account's name; guests choose a name instead. */
   account?: string | null;
   /** The CSRF token of the logout form, when signed in. */
@@ -73,9 +68,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const s = new ChatStore();
     s.rooms.value = sortRooms(props.rooms);
     s.current.value = props.room;
-    if (!props.withheld) {
-      s.addHistory(props.room, props.messages, props.hasMore, false);
-    }
+    s.addHistory(props.room, props.messages, props.hasMore, false);
     return s;
   }, []);
   const owns = useSignal<ReadonlySet<string>>(new Set(props.owns ?? []));
@@ -230,9 +223,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
     asked.current = asking;
   }, [asking]);
 
-  // A room whose history the server withheld loads once connected (a
-  // guest's private room: the history API checks its token), as does one
-  // opened while offline once the connection (or the network) is back.
+  // A room opened while offline loads once the connection (or the
+  // network) is back.
   useEffect(() => {
     const load = () => {
       const id = store.current.peek();

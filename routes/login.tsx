@@ -6,6 +6,7 @@ import {
 } from "@/lib/server/auth/forms.ts";
 import { AuthForm, Field } from "@/components/AuthForm.tsx";
 import { localPath } from "@/lib/server/http/local_path.ts";
+import { USER_NAME } from "@/lib/shared/names.ts";
 import { getCookie, isSecureRequest } from "@/lib/server/http/cookies.ts";
 import {
   DEVICE_COOKIE,
@@ -29,6 +30,15 @@ export const handler = define.handlers({
   async POST(ctx) {
     const { auth } = ctx.state;
     const { username, password, next, address } = await readAuthForm(ctx);
+    // No account has a name outside the rules (and a long one is no store
+    // key): it is a wrong name before any lookup or count.
+    if (!USER_NAME.test(username)) {
+      return authForm(ctx, {
+        next,
+        username,
+        error: "Wrong username or password",
+      }, { status: 400 });
+    }
     const known = isDeviceOf(
       getCookie(ctx.req, DEVICE_COOKIE),
       await auth.accounts.get(username),

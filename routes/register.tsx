@@ -47,13 +47,7 @@ export const handler = define.handlers({
         error: "Passwords differ: type the same password twice",
       }, { status: 400 });
     }
-    if (await chat.identities.isHeld(username)) {
-      return authForm(ctx, {
-        next,
-        username,
-        error: `The name ${username} is in use by a guest right now`,
-      }, { status: 400 });
-    }
+    // Checked before the name is looked up: a long one is no store key.
     try {
       checkNewAccount(username, password);
     } catch (error) {
@@ -61,6 +55,13 @@ export const handler = define.handlers({
       return authForm(ctx, { next, username, error: error.message }, {
         status: 400,
       });
+    }
+    if (await chat.identities.isHeld(username)) {
+      return authForm(ctx, {
+        next,
+        username,
+        error: `The name ${username} is in use by a guest right now`,
+      }, { status: 400 });
     }
     auth.registrations.fail(address, address);
     let account;

@@ -231,3 +231,80 @@ Deno.test("names - a refused name whose reason would overflow a close frame (40 
     await ok.close();
   });
 });
+
+/**
+ * Loads the form at `path` and posts `fields` with its CSRF token and
+ * cookie, as a same-origin page would, with `contentType`.
+ */
+async function submitForm(
+  s: { url: string },
+  path: string,
+  fields: Record<string, string>,
+  contentType = "application/x-www-form-urlencoded",
+): Promise<{ status: number; html: string; sid?: string }> {
+  const form = await fetch(s.url + path);
+  const html = await form.text();
+  const csrf = /name="csrf" value="([^"]+)"/.exec(html)![1];
+  const cookie = form.headers.getSetCookie().map((c) => c.split(";")[0])
+    .join("; ");
+  const res = await fetch(s.url + path, {
+    method: "POST",
+    headers: {
+      cookie,
+      origin: s.url,
+      "sec-fetch-site": "same-origin",
+      "content-type": contentType,
+    },
+    body: new URLSearchParams({ csrf, ...fields }),
+    redirect: "manual",
+  });
+  const sid = res.headers.getSetCookie().find((c) => c.startsWith("sid="));
+  return { status: res.status, html: await res.text(), sid };
+}
+
+Deno.test("forms - a username far longer than any name (no store key) gets the login and register forms' usual 400, not a 500", async () => {
+  await withServer({}, async (s) => {
+    for (const username of ["a".repeat(3000), "가".repeat(1000)]) {
+      const login = await submitForm(s, "/login", {
+        username,
+        password: PASSWORD,
+      });
+      expect(login.status).toBe(400);
+      expect(login.html).toContain("Wrong username or password");
+      const register = await submitForm(s, "/register", {
+        username,
+        password: PASSWORD,
+        confirm: PASSWORD,
+      });
+      expect(register.status).toBe(400);
+      expect(register.html).toContain("Invalid username");
+    }
+    // Names within the rules go on as before.
+    const made = await submitForm(s, "/register", {
+      username: "ann",
+      password: PASSWORD,
+      confirm: PASSWORD,
+    });
+    expect(made.status).toBe(303);
+    const wrong = await submitForm(s, "/login", {
+      username: "ann",
+      password: "not the password",
+    });
+    expect(wrong.status).toBe(400);
+    expect(wrong.html).toContain("Wrong username or password");
+  });
+});
+
+Deno.test("forms - the form's media type is matched whatever its case (Application/X-WWW-Form-URLEncoded; Charset=UTF-8)", async () => {
+  await withServer({}, async (s) => {
+    await s.auth.accounts.register("ann", PASSWORD);
+    const res = await submitForm(
+      s,
+      "/login",
+      { username: "ann", password: PASSWORD },
+      "Application/X-WWW-Form-URLEncoded; Charset=UTF-8",
+    );
+    expect(res.status).toBe(303);
+    expect(res.sid).toBeDefined();
+  });
+});

@@ -394,3 +394,110 @@ Deno.test("read state - reading in one tab clears the count in the other tabs of
     );
   });
 });
+
+/** A room page as `headers` get it, with its room id and nonces blanked. */
+async function roomPage(
+  s: { url: string },
+  room: string,
+  headers: Record<string, string> = {},
+) {
+  const res = await fetch(`${s.url}/rooms/${room}`, { headers });
+  const html = await res.text();
+  return {
+    status: res.status,
+    cacheControl: res.headers.get("cache-control"),
+    html,
+    // What would tell two 404s apart, the room's id and the nonces aside.
+    shape: html.replaceAll(room, "ROOM").replace(
+      /nonce[-=]["']?[\w+/=-]+/g,
+      "",
+    ),
+    headerNames: [...res.headers.keys()].filter((k) => k !== "date").sort(),
+  };
+}
+
+Deno.test("private rooms - a private room's or DM's page is the same 404 as a missing room to anyone outside it, signed in or not; members read it, a guest by its cookie", async () => {
+  await withServer({}, async (s) => {
+    const ownerCookie = await account(s, "owner");
+    const owner = await open(s, "owner", { cookie: ownerCookie });
+    owner.send({ type: "create", room: "secret", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "secret");
+    await join(owner, "secret");
+    await say(owner, "secret", "the plan");
+    const anaCookie = await account(s, "ana");
+    await account(s, "bo");
+    const ana = await open(s, "ana", { cookie: anaCookie });
+    ana.send({ type: "dm", user: "bo" });
+    const dm = ((await ana.next("room", (f) => (f.room as Frame).kind === "dm"))
+      .room as Frame).id as string;
+    expect(dm).toBe(dmRoomId("account:ana", "account:bo"));
+    await join(ana, dm);
+    await say(ana, dm, "psst");
+    const gus = await open(s, "gus");
+    const gusCookie = `guest=${welcome(gus).token}`;
+    const eveCookie = await account(s, "eve");
+
+    // Anyone outside: a DM id anyone can compute from two names, and a
+    // private room, answer as a DM and a room that don't exist.
+    const missingDm = dmRoomId("account:ana", "account:zed");
+    const outsiders: Record<string, string>[] = [
+      {},
+      { cookie: gusCookie },
+      { cookie: `guest=${crypto.randomUUID()}` },
+      { cookie: eveCookie },
+    ];
+    for (const headers of outsiders) {
+      for (const [room, missing] of [[dm, missingDm], ["secret", "secre7"]]) {
+        const there = await roomPage(s, room, headers);
+        const none = await roomPage(s, missing, headers);
+        expect(there.status).toBe(404);
+        expect(there.html).toContain(`No such room: ${room}`);
+        expect(there.shape).toBe(none.shape);
+        expect(there.headerNames).toEqual(none.headerNames);
+        expect(there.cacheControl).toBe(none.cacheControl);
+        expect(there.html).not.toContain("the plan");
+        expect(there.html).not.toContain("psst");
+      }
+    }
+
+    // Members read their pages, never cached: the owner, either side of
+    // the DM, and a guest invited by name, by its guest cookie (a reload).
+    owner.send({ type: "invite", room: "secret", user: "gus" });
+    await gus.next("room", (f) => (f.room as Frame).id === "secret");
+    const members: [string, string, string][] = [
+      ["secret", ownerCookie, "the plan"],
+      ["secret", gusCookie, "the plan"],
+      [dm, anaCookie, "psst"],
+    ];
+    for (const [room, cookie, text] of members) {
+      const page = await roomPage(s, room, { cookie });
+      expect(page.status).toBe(200);
+      expect(page.html).toContain(text);
+    }
+    await Promise.all([owner, ana, gus].map((c) => c.close()));
+  });
+});
+
+Deno.test("private rooms - a private room's page and any page for a signed-in account are sent Cache-Control: private, no-store", async () => {
+  await withServer({}, async (s) => {
+    const ownerCookie = await account(s, "owner");
+    const owner = await open(s, "owner", { cookie: ownerCookie });
+    owner.send({ type: "create", room: "secret", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "secret");
+    const gus = await open(s, "gus");
+    owner.send({ type: "invite", room: "secret", user: "gus" });
+    await gus.next("room", (f) => (f.room as Frame).id === "secret");
+    // Member-only history, and (signed in) the logout form's token.
+    for (const cookie of [ownerCookie, `guest=${welcome(gus).token}`]) {
+      const page = await roomPage(s, "secret", { cookie });
+      expect(page.status).toBe(200);
+      expect(page.cacheControl).toBe("private, no-store");
+    }
+    const signedIn = await roomPage(s, "general", { cookie: ownerCookie });
+    expect(signedIn.status).toBe(200);
+    expect(signedIn.cacheControl).toBe("private, no-store");
+    // A public room's page for nobody in particular holds neither.
+    expect((await roomPage(s, "general")).cacheControl).toBeNull();
+    await Promise.all([owner.close(), gus.close()]);
+  });
+});

@@ -156,6 +156,42 @@ Deno.test("uploads - a file sent in pieces, cut off midway and resumed, is poste
   });
 });
 
+Deno.test("uploads - a download's invalid Range is ignored (the whole file, 200); one past the end is a 416 with Content-Range: bytes */size", async () => {
+  await withServer({}, async (s) => {
+    const creds = { cookie: await member(s, "ana") };
+    const data = pdf(5000);
+    const { done } = await upload(s.url, "general", {
+      name: "r.pdf",
+      type: "application/pdf",
+      data,
+    }, creds);
+    expect(done.status).toBe(200);
+    const id = done.body.file.id as string;
+    for (const range of ["bytes=5-3", "bytes=4999-0"]) {
+      const whole = await download(s.url, id, {}, { range });
+      expect(whole.status).toBe(200);
+      expect(whole.bytes).toEqual(data);
+      expect(whole.headers.get("content-range")).toBeNull();
+    }
+    for (const range of ["bytes=5000-", "bytes=9000-9999", "bytes=-0"]) {
+      const res = await fetch(`${s.url}/api/files/${id}`, {
+        headers: { range },
+      });
+      expect(res.status).toBe(416);
+      expect(res.headers.get("content-range")).toBe("bytes */5000");
+      expect(await res.json()).toEqual({
+        error: {
+          status: 416,
+          message: "Range not satisfiable: the file is 5000 bytes",
+        },
+      });
+    }
+    const part = await download(s.url, id, {}, { range: "bytes=4990-" });
+    expect(part.status).toBe(206);
+    expect(part.headers.get("content-range")).toBe("bytes 4990-4999/5000");
+  });
+});
+
 Deno.test("uploads - a body that stalls is cut off with 408, keeps what arrived, and the upload resumes", async () => {
   await withServer({ UPLOAD_IDLE_MS: "300" }, async (s) => {
     const cookie = await account(s, "ana");

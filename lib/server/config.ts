@@ -5,6 +5,7 @@
  * @module
  */
 import { z } from "zod";
+import { ROOM_ID } from "@/lib/shared/names.ts";
 
 const int = (min: number, max: number) =>
   z.coerce.number().int().min(min).max(max);
@@ -14,6 +15,13 @@ const bool = z.enum(["true", "false", "1", "0"]).transform((v) =>
 const list = z.string().transform((v) =>
   v.split(",").map((s) => s.trim()).filter((s) => s.length > 0)
 );
+/** A room id as rooms are made ({@link ROOM_ID}); the entry is named. */
+const roomId = z.string().regex(ROOM_ID, {
+  error: (issue) =>
+    `${
+      JSON.stringify(issue.input)
+    } is not a room id (1–32 of a-z, 0-9, _ and -, starting with a letter or digit)`,
+});
 
 /** Every setting, its environment variable, its default and its bounds. */
 const schema = z.object({
@@ -44,7 +52,7 @@ const schema = z.object({
     .transform((v) => v === "warn" ? "warning" : v)
     .default("info"),
   LOG_FORMAT: z.enum(["auto", "pretty", "json"]).default("auto"),
-  CHAT_ROOMS: list.pipe(z.array(z.string()).min(1)).default([
+  CHAT_ROOMS: list.pipe(z.array(roomId).min(1)).default([
     "general",
     "random",
   ]),

@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import { ConfigError, loadConfig } from "./config.ts";
+import { ConfigError, loadConfig, loadConfigOrReport } from "./config.ts";
 
 Deno.test("config - LOG_LEVEL=warn is warning; LOG_FORMAT picks pretty or JSON lines", () => {
   expect(loadConfig({ LOG_LEVEL: "warn" }).logLevel).toBe("warning");
@@ -33,4 +33,22 @@ Deno.test("config - COMMIT_SPACING_MS is 4 ms on KV and 0 on PostgreSQL by defau
   expect(loadConfig({ COMMIT_SPACING_MS: "0" }).commitSpacingMs).toBe(0);
   expect(() => loadConfig({ COMMIT_SPACING_MS: "-1" })).toThrow(ConfigError);
   expect(() => loadConfig({ COMMIT_SPACING_MS: "5000" })).toThrow(ConfigError);
+});
+
+Deno.test("config - CHAT_ROOMS takes room ids only: each bad entry is one line of the report", () => {
+  expect(loadConfig({ CHAT_ROOMS: "lobby, help-desk,q_and_a" }).rooms)
+    .toEqual(["lobby", "help-desk", "q_and_a"]);
+  const lines: string[] = [];
+  const config = loadConfigOrReport(
+    { CHAT_ROOMS: "general,Bad Room,../x,-dash," + "a".repeat(33) },
+    (line) => lines.push(line),
+  );
+  expect(config).toBeUndefined();
+  const report = lines.join("\n").split("\n");
+  expect(report[0]).toBe("Invalid configuration:");
+  expect(
+    report.slice(1).map((l) => /: ("[^"]*") is not a room id/.exec(l)?.[1]),
+  )
+    .toEqual(['"Bad Room"', '"../x"', '"-dash"', `"${"a".repeat(33)}"`]);
+  expect(() => loadConfig({ CHAT_ROOMS: "General" })).toThrow(ConfigError);
 });

@@ -6,8 +6,8 @@ import { guestCookie } from "@/lib/server/files/guest_cookie.ts";
 
 /**
  * `POST /api/guest` with `X-Guest-Token`: stores the token in an HttpOnly
- * cookie, so the guest's browser can load its private rooms' images;
- * `DELETE` forgets it. 400 for a missing or malformed token.
+ * cookie, so the guest's browser can load its private rooms' images and
+ * pages; `DELETE` forgets it. 400 for a missing or malformed token.
  */
 export const handler = define.handlers({
   POST(ctx) {

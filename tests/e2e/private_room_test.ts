@@ -65,7 +65,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "private room - an invited guest reads it, also on a reload of its own address (history with the guest's token)",
+    "private room - an invited guest reads it, also on a reload of its own address (the page knows it by its guest cookie)",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -80,8 +80,8 @@ Deno.test({
       await olga.getByRole("button", { name: "Invite", exact: true }).click();
       await gus.locator('a.room[data-room="ops"]').click();
       await gus.locator(".msg", { hasText: "guests welcome here" }).waitFor();
-      // The page itself can't tell the guest may read it; the page asks
-      // the history API with the guest's token once connected.
+      // The reloaded page knows the guest by its guest cookie (set once
+      // connected); anyone without it gets the 404 of a missing room.
       await gus.reload();
       await connected(gus);
       await gus.locator(".msg", { hasText: "guests welcome here" }).waitFor();
@@ -91,6 +91,9 @@ Deno.test({
       const res = await fetch(`${w.server.url}/api/rooms/ops/messages`);
       await res.body?.cancel();
       expect(res.status).toBe(404);
+      const page = await fetch(`${w.server.url}/rooms/ops`);
+      await page.body?.cancel();
+      expect(page.status).toBe(404);
       for (const p of [olga, gus]) expect(errorsOf(p)).toEqual([]);
     });
   },

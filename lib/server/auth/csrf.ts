@@ -13,6 +13,7 @@
  */
 import { type Context, csrf, HttpError, type Middleware } from "fresh";
 import { getCookie, setCookie } from "@/lib/server/http/cookies.ts";
+import { mediaTypeOf } from "@/lib/server/http/media_type.ts";
 import { isSameOrigin } from "@/lib/server/http/origin.ts";
 import { jsonError } from "@/lib/server/http/json_errors.ts";
 import { randomId, sha256 } from "./login_sessions.ts";
@@ -121,8 +122,7 @@ export function sameSiteForms<S>(): Middleware<S> {
 }
 
 async function readForm(req: Request): Promise<URLSearchParams> {
-  const type = req.headers.get("content-type")?.split(";")[0].trim();
-  if (type !== "application/x-www-form-urlencoded") {
+  if (mediaTypeOf(req.headers) !== "application/x-www-form-urlencoded") {
     throw new HttpError(415, "Expected a form post");
   }
   const declared = Number(req.headers.get("content-length") ?? 0);

@@ -1,9 +1,11 @@
 /**
  * The guest cookie: a copy of a guest's token that the browser sends with
  * the requests scripts can't add a header to — `<img>` thumbnails and
- * download links of a private room's files. Set by `POST /api/guest` from
- * the `X-Guest-Token` header the page already has; read only by downloads,
- * so a cross-site form can't act as the guest.
+ * download links of a private room's files, and the page of a private room
+ * the guest reloads. Set by `POST /api/guest` from the `X-Guest-Token`
+ * header the page already has; read only by downloads and the room page
+ * (`GET`s that change nothing), so a cross-site form can't act as the
+ * guest.
  *
  * @module
  */

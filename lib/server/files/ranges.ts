@@ -1,8 +1,9 @@
 /**
  * The byte ranges of uploads and downloads: `Content-Range` on a `PUT` of
- * an upload's bytes, `Range` on a `GET` of a file. A malformed header is a
- * 400 (or 416 for a download's range outside the file) saying what was
- * expected.
+ * an upload's bytes, `Range` on a `GET` of a file. A malformed
+ * `Content-Range` is a 400 saying what was expected; a `Range` is ignored
+ * when invalid (the whole file is sent, as RFC 9110 allows) and a 416 when
+ * it lies outside the file.
  *
  * @module
  */
@@ -70,9 +71,35 @@ export function parseContentRange(
 }
 
 /**
+ * A download's `Range` that no byte of the file satisfies: a 416, whose
+ * response gives the file's size in its `Content-Range` (`bytes` and `*`
+ * for the range).
+ */
+export class RangeNotSatisfiableError extends HttpError {
+  /** The file's size in bytes. */
+  readonly size: number;
+
+  /** The error for a file of `size` bytes. */
+  constructor(size: number) {
+    super(416, `Range not satisfiable: the file is ${size} bytes`);
+    this.name = "RangeNotSatisfiableError";
+    this.size = size;
+  }
+}
+
+/**
  * The one range a download's `Range: bytes=…` asks for within a file of
- * `size` bytes, as `[from, to)`; null without the header or for several
- * ranges (the whole file is sent). Throws 416 for a range outside the file.
+ * `size` bytes, as `[from, to)`; null (the whole file is sent) without the
+ * header, for several ranges, or for an invalid one (`bytes=5-3`, its last
+ * byte before its first). Throws {@link RangeNotSatisfiableError} for a
+ * range that starts past the file's end (or asks for its last 0 bytes).
+ *
+ * @example
+ * ```ts
+ * parseRange("bytes=100-199", 1000); // [100, 200]
+ * parseRange("bytes=-100", 1000); // [900, 1000]
+ * parseRange("bytes=5-3", 1000); // null: invalid, ignored
+ * ```
  */
 export function parseRange(
   header: string | null,
@@ -88,13 +115,9 @@ export function parseRange(
     to = size;
   } else {
     from = Number(m[1]);
+    if (m[2] !== "" && Number(m[2]) < from) return null;
     to = m[2] === "" ? size : Math.min(size, Number(m[2]) + 1);
   }
-  if (from >= size || to <= from) {
-    throw new HttpError(
-      416,
-      `Range not satisfiable: the file is ${size} bytes`,
-    );
-  }
+  if (from >= size || to <= from) throw new RangeNotSatisfiableError(size);
   return [from, to];
 }

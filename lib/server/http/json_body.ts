@@ -6,14 +6,14 @@
  * @module
  */
 import { HttpError } from "fresh";
+import { mediaTypeOf } from "./media_type.ts";
 
 /** JSON bodies larger than this are refused; the API's are a few hundred bytes. */
 export const MAX_JSON_BYTES = 16 * 1024;
 
 /** The request's body parsed as JSON (`unknown`: narrow it with a schema). */
 export async function readJson(req: Request): Promise<unknown> {
-  const type = req.headers.get("content-type")?.split(";")[0].trim();
-  if (type !== "application/json") {
+  if (mediaTypeOf(req.headers) !== "application/json") {
     throw new HttpError(415, "Expected Content-Type: application/json");
   }
   const declared = Number(req.headers.get("content-length") ?? 0);

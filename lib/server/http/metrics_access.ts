@@ -17,7 +17,8 @@ export function metricsAllowed(
 ): boolean {
   if (config.metricsPublic) return true;
   if (config.metricsToken !== undefined) {
-    const given = /^Bearer (.+)$/.exec(req.headers.get("authorization") ?? "")
+    // The scheme is case-insensitive (RFC 9110, section 11.1).
+    const given = /^bearer +(.+)$/i.exec(req.headers.get("authorization") ?? "")
       ?.[1];
     return given !== undefined && sameSecret(given, config.metricsToken);
   }

@@ -12,6 +12,8 @@
  *   when none waits), so accepting never runs out of descriptors.
  * - Should accepting stall anyway (descriptors used elsewhere), a probe
  *   notices and the port is listened on again, so the server recovers.
+ * - CONNECT, TRACE and TRACK, which a Fetch `Request` can't carry, are
+ *   answered 405 by the listener itself.
  * - WebSocket upgrades are offered to the app's `ctx.upgrade` as a
  *   {@link NodeWebSocket}: frames over `maxFrameBytes` are refused from
  *   their header, and an unanswered close ends in a TCP reset.
@@ -107,6 +109,24 @@ const BAD_REQUEST = JSON.stringify({
 const BAD_TARGET = JSON.stringify({
   error: { status: 400, message: "Bad request target or Host header" },
 });
+
+/**
+ * Methods a Fetch `Request` can't carry (the constructor throws): answered
+ * 405 by the listener itself.
+ */
+const FORBIDDEN_METHODS = new Set(["CONNECT", "TRACE", "TRACK"]);
+/**
+ * The `Allow` of that 405: the methods the listener hands to the app (it
+ * can't know which of them the target takes; the app answers that).
+ */
+const ALLOWED_METHODS = "GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS";
+
+/** The body of the 405 for a method in {@link FORBIDDEN_METHODS}. */
+function methodNotAllowed(method: string): string {
+  return JSON.stringify({
+    error: { status: 405, message: `Method not allowed: ${method}` },
+  });
+}
 
 /** The deepest accept queue asked for. */
 const MAX_BACKLOG = 4096;
@@ -226,6 +246,15 @@ export async function listenNode(
     res.once("close", () => {
       if (!res.writableFinished) aborted.abort();
     });
+    if (isForbiddenMethod(req.method)) {
+      const body = methodNotAllowed(req.method!);
+      return void res.writeHead(405, {
+        connection: "close",
+        allow: ALLOWED_METHODS,
+        "content-type": "application/json",
+        "content-length": body.length,
+      }).end(body);
+    }
     const built = toRequest(req, options, aborted.signal, res);
     if (!built) {
       return void res.writeHead(400, {
@@ -257,6 +286,7 @@ export async function listenNode(
     busy(socket);
     const slot: { ws?: NodeWebSocket } = {};
     let accepted: Response | undefined;
+    if (isForbiddenMethod(req.method)) return refuseMethod(socket, req.method!);
     const built = toRequest(req, options);
     if (!built) {
       return void socket.end(
@@ -304,6 +334,11 @@ export async function listenNode(
 
   let server = http.createServer();
   const bind = (s: http.Server) => {
+    // Idle time between keep-alive requests is `headerTimeoutMs` (our own
+    // timer, see `wait`), not Node's default 5 s. Node's, set as long,
+    // tells clients (`Keep-Alive: timeout=…`) and only backs ours up: it
+    // fires a second later.
+    s.keepAliveTimeout = options.headerTimeoutMs;
     s.on("connection", onConnection);
     // Nothing a client sends may become an unhandled rejection, which would
     // end the process.
@@ -318,6 +353,11 @@ export async function listenNode(
           res.destroy();
         }),
     );
+    // CONNECT comes here rather than as a request: answered, not dropped.
+    s.on("connect", (req: http.IncomingMessage, socket: net.Socket) => {
+      busy(socket);
+      refuseMethod(socket, req.method ?? "CONNECT");
+    });
     s.on(
       "upgrade",
       (req: http.IncomingMessage, socket: net.Socket, head: Buffer) =>
@@ -329,8 +369,14 @@ export async function listenNode(
           socket.destroy();
         }),
     );
-    s.on("clientError", (_error, socket: net.Socket) => {
-      // A request the parser refused (e.g. headers over 16 KiB).
+    s.on("clientError", (error: Error, socket: net.Socket) => {
+      // A request the parser refused (e.g. headers over 16 KiB). TRACK is
+      // a method it doesn't know: a forbidden one all the same.
+      const method = firstToken(error);
+      if (socket.writable && method && isForbiddenMethod(method)) {
+        refuseMethod(socket, method);
+        return;
+      }
       if (socket.writable) {
         socket.end(
           "HTTP/1.1 400 Bad Request\r\nconnection: close\r\n" +
@@ -430,6 +476,30 @@ export async function listenNode(
       for (const s of sockets) s.resetAndDestroy?.() ?? s.destroy();
     },
   };
+}
+
+/** Answers 405 for a forbidden `method` on the raw socket, then closes it. */
+function refuseMethod(socket: net.Socket, method: string): void {
+  const body = methodNotAllowed(method);
+  socket.end(
+    "HTTP/1.1 405 Method Not Allowed\r\nconnection: close\r\n" +
+      `allow: ${ALLOWED_METHODS}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${body.length}\r\n\r\n${body}`,
+  );
+  socket.destroySoon();
+}
+
+/** The method the bytes a parser error carries start with, if any. */
+function firstToken(error: Error): string | undefined {
+  const raw = (error as Error & { rawPacket?: Buffer }).rawPacket;
+  if (!raw) return undefined;
+  return /^([A-Z]{1,16}) /.exec(raw.subarray(0, 17).toString("latin1"))
+    ?.[1];
+}
+
+/** Whether a Fetch `Request` can't have `method` (see {@link FORBIDDEN_METHODS}). */
+function isForbiddenMethod(method: string | undefined): boolean {
+  return method !== undefined && FORBIDDEN_METHODS.has(method);
 }
 
 /**

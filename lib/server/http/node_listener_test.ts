@@ -7,6 +7,7 @@ import {
   listenNode,
 } from "./node_listener.ts";
 import { frameHeader, rawUpgrade, readToEnd } from "@/tests/helpers/raw_ws.ts";
+import type { Logger } from "@/lib/server/log.ts";
 
 const encoder = new TextEncoder();
 
@@ -194,6 +195,81 @@ Deno.test("listener - a bad Host or a target that isn't a path gets 400 and the 
     const res = await fetch(`http://127.0.0.1:${port}//evil.example/x`);
     expect(await res.text()).toBe("ok");
     expect(urls).toEqual([`http://127.0.0.1:${port}//evil.example/x`]);
+  });
+});
+
+Deno.test("listener - CONNECT, TRACE and TRACK get a JSON 405 with Allow, nothing is logged as an error, and the server lives on", async () => {
+  const lines: string[] = [];
+  const line = (level: string) => (message: string) =>
+    lines.push(`${level} ${message}`);
+  const log = {
+    error: line("error"),
+    warn: line("warn"),
+    info: line("info"),
+    debug: () => {},
+  } as unknown as Logger;
+  const seen: string[] = [];
+  const handler: Handler = (req) => {
+    seen.push(req.method);
+    return new Response("ok");
+  };
+  await withListener(handler, { log }, async (port) => {
+    for (
+      const [method, head] of [
+        ["TRACE", "TRACE / HTTP/1.1\r\nHost: x\r\n\r\n"],
+        [
+          "TRACE",
+          "TRACE /api/rooms HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+        ],
+        ["TRACK", "TRACK / HTTP/1.1\r\nHost: x\r\n\r\n"],
+        ["CONNECT", "CONNECT x:443 HTTP/1.1\r\nHost: x:443\r\n\r\n"],
+        [
+          "TRACE",
+          "TRACE /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+        ],
+      ]
+    ) {
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await conn.write(encoder.encode(head));
+      const answer = await wholeResponse(conn);
+      conn.close();
+      expect(answer).toMatch(/^HTTP\/1\.1 405 /);
+      expect(answer).toMatch(
+        /\r\nallow: GET, HEAD, POST, PUT, PATCH, DELETE, OPTIONS\r\n/i,
+      );
+      expect(answer).toMatch(/\r\ncontent-type: application\/json\r\n/i);
+      expect(JSON.parse(answer.split("\r\n\r\n")[1])).toEqual({
+        error: { status: 405, message: `Method not allowed: ${method}` },
+      });
+    }
+    expect(seen).toEqual([]);
+    expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe("ok");
+  });
+  expect(lines.filter((l) => l.startsWith("error"))).toEqual([]);
+});
+
+Deno.test("listener - an idle keep-alive connection is kept for headerTimeoutMs, not Node's 5 s, is told so, and is closed after it", async () => {
+  await withListener(ok, { headerTimeoutMs: 7000 }, async (port) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+    await conn.write(encoder.encode("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
+    const buf = new Uint8Array(4096);
+    const n = await conn.read(buf);
+    const head = new TextDecoder().decode(buf.subarray(0, n ?? 0));
+    expect(head).toMatch(/^HTTP\/1\.1 200 /);
+    expect(head).toMatch(/\r\nkeep-alive: timeout=7\r\n/i);
+    const idleSince = Date.now();
+    const closed = conn.read(buf).then(
+      () => Date.now() - idleSince,
+      () => Date.now() - idleSince,
+    );
+    const early = await Promise.race([
+      closed,
+      new Promise<"open">((r) => setTimeout(() => r("open"), 6500)),
+    ]);
+    expect(early).toBe("open");
+    // Closed by the header timer, well before Node's own would act.
+    expect(await closed).toBeLessThan(7900);
+    conn.close();
   });
 });
 
