@@ -343,3 +343,81 @@ Deno.test("scale-out - reading on one instance clears the count of the same pers
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("scale-out - edits, deletions and reactions made while Redis is down reach the other instance's sockets once, after it is back", async () => {
+  const redis = await startRedis();
+  const dir = await Deno.makeTempDir({ prefix: "chat-changes-" });
+  const env = {
+    KV_PATH: `${dir}/chat.kv`,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: "fatal",
+  };
+  const one = await spawnServer(freePort(), env);
+  const two = await spawnServer(freePort(), env);
+  try {
+    const ana = await member(one, "ana");
+    const ben = await member(two, "ben");
+    await seesOnline(ana, "ben");
+    const sent: number[] = [];
+    for (const text of ["to edit", "to delete", "to react to"]) {
+      ana.send({ type: "send", room: "general", text, clientId: text });
+      sent.push(
+        (await ana.next("ack", (f) => f.clientId === text)).id as number,
+      );
+    }
+    await ben.until(() => sent.every((id) => ids(ben).includes(id)));
+    const [edited, deleted, reacted] = sent;
+
+    await redis.stop();
+    ana.send({ type: "edit", room: "general", id: edited, text: "edited" });
+    ana.send({ type: "delete", room: "general", id: deleted });
+    ana.send({ type: "react", room: "general", id: reacted, emoji: "👍" });
+    // Done on one (its own sockets are told at once), not carried to two.
+    await ana.next("edited", (f) => f.id === edited);
+    await ana.next("deleted", (f) => f.id === deleted);
+    await ana.next("reacted", (f) => f.id === reacted);
+    await redis.restart();
+
+    const reactionsOf = (id: number) =>
+      ben.of("reactions").flatMap((f) =>
+        (f.messages as { id: number; reactions: Frame[] }[]).filter((m) =>
+          m.id === id
+        )
+      );
+    await ben.until(
+      () => ben.of("edited").some((f) => f.id === edited),
+      15_000,
+    );
+    await ben.until(
+      () => ben.of("deleted").some((f) => f.id === deleted),
+      15_000,
+    );
+    await ben.until(
+      () => reactionsOf(reacted).some((m) => m.reactions.length === 1),
+      15_000,
+    );
+    expect(ben.of("edited").find((f) => f.id === edited)).toEqual({
+      type: "edited",
+      room: "general",
+      id: edited,
+      text: "edited",
+    });
+    expect(reactionsOf(reacted).at(-1)!.reactions).toEqual([
+      { emoji: "👍", count: 1, users: ["ana"] },
+    ]);
+    // Once: later catch-ups (the sweep's, another resync) find nothing new.
+    await new Promise((r) => setTimeout(r, 6000));
+    expect(ben.of("edited").filter((f) => f.id === edited).length).toBe(1);
+    expect(ben.of("deleted").filter((f) => f.id === deleted).length).toBe(1);
+    expect(reactionsOf(reacted).length).toBe(1);
+    // And the bus carries changes again.
+    ana.send({ type: "edit", room: "general", id: edited, text: "again" });
+    await ben.next("edited", (f) => f.id === edited && f.text === "again");
+    await Promise.all([ana.close(), ben.close()]);
+  } finally {
+    await one.stop();
+    await two.stop();
+    await redis.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

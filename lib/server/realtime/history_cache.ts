@@ -57,6 +57,11 @@ export class HistoryCache implements HistorySource {
     this.#rooms.delete(room);
   }
 
+  /** Forgets everything: changes may have gone unnoticed (a resync). */
+  clear(): void {
+    this.#rooms.clear();
+  }
+
   /** Drops what has been kept too long. */
   sweep(): void {
     const now = this.#now();

@@ -7,10 +7,12 @@
  * replay on subscribe in `replay.ts`, slow-reader accounting in
  * `backpressure.ts`, who is online in `presence.ts` (replicated over the
  * bus), coalesced presence frames in `presence_frames.ts`, who looks at
- * which room in `viewers.ts`, typing notices in `typing.ts`, and the frames
- * of each wire format in `wire.ts`. (Past 300 lines: `subscribe`, with its
- * hand-off from replay to live delivery, is one sequence that reads best
- * whole, and the bus events each need the registry.)
+ * which room in `viewers.ts`, typing notices in `typing.ts`, edits,
+ * deletions and reactions the bus may have missed in `recent_changes.ts`,
+ * and the frames of each wire format in `wire.ts`. (Past 300 lines:
+ * `subscribe`, with its hand-off from replay to live delivery, is one
+ * sequence that reads best whole, and the bus events each need the
+ * registry.)
  *
  * @module
  */
@@ -39,6 +41,7 @@ import { Presence } from "./presence.ts";
 import { MAX_CHANGES, PresenceFrames } from "./presence_frames.ts";
 import { Viewers } from "./viewers.ts";
 import { ReactionFrames } from "./reaction_frames.ts";
+import { RecentChanges } from "./recent_changes.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import type { Bus, BusEvent } from "@/lib/server/bus/bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
@@ -78,6 +81,12 @@ export interface Client {
 
 /** People listed in `joined`, at most. */
 const JOINED_USERS = 50;
+
+/**
+ * While the bus is degraded, every this many sweeps (seconds) also catch up
+ * the edits, deletions and reactions of the rooms' latest messages.
+ */
+const CHANGES_EVERY_SWEEPS = 5;
 
 /** What `subscribe` tells the client besides presence. */
 export interface SubscribeInfo {
@@ -151,6 +160,8 @@ export class Hub {
   readonly #presence: Presence;
   readonly #frames: PresenceFrames;
   readonly #reactions: ReactionFrames;
+  /** What the sockets were told of each room's latest messages. */
+  readonly #changes: RecentChanges;
   /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
   readonly flow: FlowLog;
   readonly #o: {
@@ -167,6 +178,8 @@ export class Hub {
   readonly #membershipEnded: ((client: Client, room: string) => void)[] = [];
   #nextId = 1;
   #busDown = false;
+  /** Sweeps since the bus became degraded. */
+  #downSweeps = 0;
 
   /** Creates a hub with no clients and asks the other instances who is online. */
   constructor(options: HubOptions) {
@@ -197,10 +210,18 @@ export class Hub {
     this.#reactions = new ReactionFrames({
       flushMs: options.reactionFlushMs ?? 250,
       read: (room, ids) => this.#o.store.reactions.summaries(room, ids),
-      send: (room, frame) => this.#rooms.get(room)?.toMembers(frame),
+      send: (room, frame) => this.#toRoom(room, frame),
       watched: (room) => this.#rooms.has(room),
       log: this.#o.log,
       now: this.#o.now,
+    });
+    this.#changes = new RecentChanges({
+      source: {
+        range: (room, after, upTo) => this.#o.store.range(room, after, upTo),
+        reactions: (room, ids) => this.#o.store.reactions.summaries(room, ids),
+      },
+      send: (room, frame) => this.#rooms.get(room)?.toMembers(frame),
+      log: this.#o.log,
     });
     const beatMs = options.presenceBeatMs ?? 1000;
     this.#presence = new Presence({
@@ -223,12 +244,15 @@ export class Hub {
       const degraded = this.#o.bus.degraded?.() ?? false;
       if (degraded !== this.#busDown) {
         this.#busDown = degraded;
+        this.#downSweeps = 0;
         if (degraded) this.flow.busDown(this.#o.bus.constructor.name);
         else this.flow.busUp(this.#o.bus.constructor.name);
       }
       if (degraded) {
-        for (const room of this.#rooms.values()) {
-          if (room.members.size > 0) room.sequencer.catchUp();
+        // Changes cost a bigger read than new messages: less often.
+        const changes = ++this.#downSweeps % CHANGES_EVERY_SWEEPS === 0;
+        for (const [id, room] of this.#rooms) {
+          if (room.members.size > 0) this.#catchUp(id, room, changes);
         }
       }
     }, 1000);
@@ -542,6 +566,7 @@ export class Hub {
     this.#presence.stop();
     this.#frames.close();
     this.#reactions.close();
+    this.#changes.close();
     this.flow.close();
     this.#typing.close();
     for (const room of this.#rooms.values()) room.close();
@@ -563,6 +588,7 @@ export class Hub {
     if (state.members.size === 0) {
       state.close();
       this.#rooms.delete(room);
+      this.#changes.forget(room);
     }
   }
 
@@ -574,7 +600,10 @@ export class Hub {
         source: this.#o.store,
         send: (client, data) => this.#send(client, data),
         drop: (client, code, reason) => this.drop(client, code, reason),
-        delivering: (m) => this.#typing.stop(m.room, m.user),
+        delivering: (m) => {
+          this.#typing.stop(m.room, m.user);
+          this.#changes.delivered(m);
+        },
         metrics: this.metrics,
         gapWaitMs: this.#o.gapWaitMs,
         log: this.#o.log,
@@ -631,7 +660,7 @@ export class Hub {
         );
       case "edited":
         this.#history.invalidate(event.room);
-        return this.#rooms.get(event.room)?.toMembers({
+        return this.#toRoom(event.room, {
           type: "edited",
           room: event.room,
           id: event.id,
@@ -639,7 +668,7 @@ export class Hub {
         });
       case "deleted":
         this.#history.invalidate(event.room);
-        return this.#rooms.get(event.room)?.toMembers({
+        return this.#toRoom(event.room, {
           type: "deleted",
           room: event.room,
           id: event.id,
@@ -657,9 +686,38 @@ export class Hub {
       case "kick":
         return this.#kick(event.room, event.user);
       case "resync":
-        for (const room of this.#rooms.values()) room.sequencer.catchUp();
+        // Edits and deletions may have gone unnoticed: nothing kept is sure.
+        this.#history.clear();
+        for (const [id, room] of this.#rooms) this.#catchUp(id, room, true);
         return;
     }
+  }
+
+  /**
+   * Reads what the bus may have missed of `room`: its new messages, then,
+   * with `changes`, edits, deletions and reactions of its latest messages
+   * (after the new ones, so that those are covered too).
+   */
+  #catchUp(id: string, room: Room, changes: boolean): void {
+    const caught = room.sequencer.catchUp();
+    if (!changes) return;
+    caught.then(() => {
+      const upTo = room.sequencer.lastId;
+      if (this.#rooms.get(id) === room && upTo >= 0) {
+        return this.#changes.catchUp(id, upTo);
+      }
+    });
+  }
+
+  /**
+   * Sends an `edited`, `deleted` or `reactions` frame to the room's
+   * subscribers here, recording that they were told.
+   */
+  #toRoom(room: string, frame: ServerFrame): void {
+    const state = this.#rooms.get(room);
+    if (!state) return;
+    this.#changes.told(room, frame);
+    state.toMembers(frame);
   }
 
   #onMember(event: BusEvent & { kind: "member" }): void {

@@ -34,10 +34,11 @@ async function setup(
     slowClientGraceMs?: number;
     now?: () => number;
     awayAfterMs?: number;
+    bus?: LocalBus;
   } = {},
 ) {
   const store = await openKvStore({ path: ":memory:", historyLimit: 1000 });
-  const bus = new LocalBus();
+  const bus = opts.bus ?? new LocalBus();
   const hub = new Hub({
     store,
     bus,
@@ -495,4 +496,101 @@ Deno.test("hub - the members page lists online members first, each with a status
     { name: "bo", guest: true, status: "offline" },
   ]);
   await close();
+});
+
+/** Sockets a and b in "general", which holds messages 1..4, delivered live. */
+async function changesSetup(bus?: LocalBus) {
+  const t = await setup({ bus });
+  const [a, b] = [new FakeSocket(), new FakeSocket()];
+  await t.hub.join(
+    t.hub.connect(a, { name: "a", guest: true }, "v1"),
+    "general",
+  );
+  await t.hub.join(
+    t.hub.connect(b, { name: "b", guest: true }, "v1"),
+    "general",
+  );
+  for (let i = 1; i <= 4; i++) {
+    await t.bus.publish({
+      kind: "message",
+      message: await t.stored("general", `m${i}`),
+    });
+  }
+  expect(a.ids()).toEqual([1, 2, 3, 4]);
+  /** Changes 2, 3 and 4 in the store only, as on an instance the bus lost. */
+  const changeUnseen = async () => {
+    await t.store.update("general", 2, { text: "fixed", edited: true });
+    await t.store.update("general", 3, { text: "", deleted: true });
+    await t.store.reactions.change({
+      room: "general",
+      id: 4,
+      emoji: "👍",
+      key: "kc",
+      name: "c",
+      add: true,
+    });
+  };
+  const changes = (s: FakeSocket) =>
+    s.frames().filter((f) =>
+      f.type === "edited" || f.type === "deleted" || f.type === "reactions"
+    );
+  const expected = [
+    { type: "edited", room: "general", id: 2, text: "fixed" },
+    { type: "deleted", room: "general", id: 3 },
+    {
+      type: "reactions",
+      room: "general",
+      messages: [{
+        id: 4,
+        reactions: [{ emoji: "👍", count: 1, users: ["c"] }],
+      }],
+    },
+  ];
+  return { ...t, a, b, changeUnseen, changes, expected };
+}
+
+Deno.test("hub - a resync sends each socket the edits, deletions and reactions the bus missed, once", async () => {
+  const t = await changesSetup();
+  await t.changeUnseen();
+  await t.bus.publish({ kind: "resync" });
+  for (const s of [t.a, t.b]) {
+    await until(() => t.changes(s).length === 3, { what: "the changes" });
+    expect(t.changes(s)).toEqual(t.expected);
+  }
+  // Nothing changed since: a second resync sends nothing.
+  await t.bus.publish({ kind: "resync" });
+  await new Promise((r) => setTimeout(r, 100));
+  expect(t.changes(t.a).length).toBe(3);
+  // A change told live is not sent again by the next resync.
+  await t.store.update("general", 1, { text: "live", edited: true });
+  await t.bus.publish({ kind: "edited", room: "general", id: 1, text: "live" });
+  await t.bus.publish({ kind: "resync" });
+  await new Promise((r) => setTimeout(r, 100));
+  expect(t.changes(t.a).slice(3)).toEqual([
+    { type: "edited", room: "general", id: 1, text: "live" },
+  ]);
+  await t.close();
+});
+
+Deno.test("hub - while the bus is degraded, the sweep sends the edits, deletions and reactions it can't carry", async () => {
+  const clock = FakeTimers.install({
+    toFake: ["setInterval", "clearInterval"],
+  });
+  try {
+    class DownBus extends LocalBus {
+      degraded = () => true;
+    }
+    const t = await changesSetup(new DownBus());
+    await t.changeUnseen();
+    // New messages each sweep; changes every fifth.
+    for (let i = 0; i < 4; i++) clock.tick(1000);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(t.changes(t.a)).toEqual([]);
+    clock.tick(1000);
+    await until(() => t.changes(t.a).length === 3, { what: "the changes" });
+    expect(t.changes(t.b)).toEqual(t.expected);
+    await t.close();
+  } finally {
+    clock.uninstall();
+  }
 });

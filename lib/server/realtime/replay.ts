@@ -29,8 +29,11 @@ export interface ReplayTarget {
   drained(): Promise<void>;
 }
 
-/** How many of the messages a resuming client holds are checked for edits. */
-const CHANGES_WINDOW = 200;
+/**
+ * How many of the latest messages are checked for edits and deletions: of
+ * those a resuming client holds, and of a room's after a resync.
+ */
+export const CHANGES_WINDOW = 200;
 
 /** Messages read from the store at a time. */
 export const REPLAY_PAGE = 200;

@@ -102,9 +102,13 @@ export class Sequencer {
     this.#flush();
   }
 
-  /** Reads every stored message after the last delivered (the bus was away). */
-  catchUp(): void {
-    this.#fill(true);
+  /**
+   * Reads every stored message after the last delivered (the bus was away);
+   * resolves once they are delivered, or the read failed (it is tried
+   * again later). Never rejects.
+   */
+  catchUp(): Promise<void> {
+    return this.#fill(true);
   }
 
   /** Stops timers; later reads and pushes are ignored. */
@@ -142,15 +146,15 @@ export class Sequencer {
   }
 
   /** Reads missing messages: up to the newest held one, or `toEnd`. */
-  #fill(toEnd: boolean): void {
-    if (this.#lastId < 0 || this.#closed) return;
+  #fill(toEnd: boolean): Promise<void> {
+    if (this.#lastId < 0 || this.#closed) return Promise.resolve();
     // The missing message may have arrived while the timer ran.
-    if (!toEnd && this.#held.size === 0) return;
+    if (!toEnd && this.#held.size === 0) return Promise.resolve();
     const room = this.#o.room;
     let newest = 0;
     for (const id of this.#held.keys()) newest = Math.max(newest, id);
     const upTo = toEnd ? undefined : newest - 1;
-    this.#o.source.range(room, this.#lastId, upTo).then((missing) => {
+    return this.#o.source.range(room, this.#lastId, upTo).then((missing) => {
       if (this.#closed) return;
       this.#failures = 0;
       for (const m of missing) {
