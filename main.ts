@@ -13,6 +13,7 @@ import { authMiddleware } from "@/lib/server/auth/middleware.ts";
 import { CSP_DIRECTIVES } from "@/lib/server/http/security_headers.ts";
 import { sameSiteForms } from "@/lib/server/auth/csrf.ts";
 import { jsonErrors } from "@/lib/server/http/json_errors.ts";
+import { storeOutagePages } from "@/lib/server/http/store_outage.tsx";
 import { define, type State } from "./utils.ts";
 
 /**
@@ -27,6 +28,9 @@ export function createApp(
     return { ...s, authenticate: authMiddleware<State>(s.auth) };
   });
   return new App<State>()
+    // Outermost: a page (or a session's lookup) that needs the store while
+    // it is down is a 503 page, not a logged 500.
+    .use(storeOutagePages())
     .use(define.middleware(async function withServices(ctx) {
       const s = await ready();
       ctx.state.chat = s.chat;

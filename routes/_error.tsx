@@ -1,5 +1,6 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
+import { ErrorNotice } from "@/components/ErrorNotice.tsx";
 
 /** What errors thrown without a message (as Fresh's own are) mean. */
 const GENERIC: Record<number, string> = {
@@ -14,12 +15,9 @@ export default define.page(function ErrorPage({ error }) {
     ? "Something went wrong on our side. Please try again."
     : error.message || GENERIC[status] || "The request could not be handled.";
   return (
-    <main class="error-page" id="main">
-      <h1>{status === 404 ? "Page not found" : `Error ${status}`}</h1>
-      <p>{message}</p>
-      <p>
-        <a href="/">Back to the chat</a>
-      </p>
-    </main>
+    <ErrorNotice
+      title={status === 404 ? "Page not found" : `Error ${status}`}
+      message={message}
+    />
   );
 });

@@ -156,6 +156,27 @@ Deno.test({
       await until(async () => (await readyz(one)) === 503, {
         what: "/readyz 503",
       });
+      // Other frames are told so in their own words (no clientId to
+      // resend); a page is a 503 saying so, not a 500.
+      ana.send({ type: "members", room: "general" });
+      const refused = await ana.next(
+        "error",
+        (f) => (f.frame as { type?: string })?.type === "members",
+      );
+      expect(refused).toMatchObject({
+        code: "unavailable",
+        message: "The store can't be reached right now; try again shortly",
+      });
+      // An original client is closed 1011 saying why, not refused its name.
+      expect(await new Client(wsUrl(one, "/ws/general/zed")).closed)
+        .toMatchObject({
+          code: 1011,
+          reason: "The store is unavailable; reconnect later",
+        });
+      const page = await fetch(`${one.url}/rooms/general`);
+      expect(page.status).toBe(503);
+      expect(page.headers.get("retry-after")).toBe("5");
+      expect(await page.text()).toContain("database can't be reached");
 
       // Back: the resend is stored once and acked.
       await pg.start();
@@ -178,6 +199,9 @@ Deno.test({
         l.includes("unreachable") && l.includes('"logger":"chat.store"')
       );
       expect(outages.length).toBe(1);
+      // Each refused frame or page is not an error of its own in the log.
+      expect(one.stderr()).not.toMatch(/handling \\"members\\" failed/);
+      expect(one.stderr()).not.toContain("/rooms/general failed");
     } finally {
       for (const c of clients) await c.close();
       await one.stop();

@@ -39,6 +39,10 @@ const log = logger("session");
  * the identity a claim still on its way resolves to (a claim that fails
  * closes the socket: 1008 for a name with no free variant, 1011 else).
  */
+/** What an `unavailable` answer to anything but a send says. */
+const STORE_UNAVAILABLE =
+  "The store can't be reached right now; try again shortly";
+
 export function serveV1(
   chat: Chat,
   socket: WebSocket,
@@ -69,14 +73,20 @@ export function serveV1(
         frame: ref,
       });
     } else {
-      log.error("handling {type} failed: {error}", {
-        type: frame.type,
-        error: String(error),
-      });
+      // An outage is logged once, by the store; anything else here.
+      if (!(error instanceof StoreUnavailableError)) {
+        log.error("handling {type} failed: {error}", {
+          type: frame.type,
+          error: String(error),
+        });
+      }
       reply({
         type: "error",
         code: "unavailable",
-        message: ERROR_CODES.unavailable,
+        // Only a send has a clientId to retry with.
+        message: frame.type === "send"
+          ? ERROR_CODES.unavailable
+          : STORE_UNAVAILABLE,
         frame: ref,
       });
     }

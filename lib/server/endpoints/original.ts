@@ -18,6 +18,7 @@ import { CLOSE, ERROR_CODES } from "@/lib/shared/protocol.ts";
 import { closeReason } from "@/lib/shared/close_reason.ts";
 import { ABUSE, FrameGuard, MAX_EARLY_FRAMES } from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
+import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 
 const log = logger("original");
 
@@ -28,6 +29,9 @@ const NOT_STORED = "The message could not be stored; send it again";
  * Serves an original-protocol client named `name` in `room` on an upgraded
  * socket. The name is claimed exactly; a taken name closes with 1008.
  */
+/** The close reason while the store can't be reached. */
+const STORE_AWAY = "The store is unavailable; reconnect later";
+
 export function serveOriginal(
   chat: Chat,
   socket: WebSocket,
@@ -62,12 +66,16 @@ export function serveOriginal(
       await chat.identities.claimExact(name);
       claimed = true;
     } catch (error) {
-      const reason = error instanceof NameError
-        ? error.message
-        : "Name refused";
+      // A name refused is the client's doing (1008); the store being away
+      // is not (1011, logged once by the store).
+      const [code, reason] = error instanceof NameError
+        ? [CLOSE.policy, error.message]
+        : error instanceof StoreUnavailableError
+        ? [CLOSE.internal, STORE_AWAY]
+        : [CLOSE.policy, "Name refused"];
       // The reason quotes the name: cut to what a close frame holds.
       try {
-        socket.close(CLOSE.policy, closeReason(reason));
+        socket.close(code, closeReason(reason));
       } catch { /* already closing */ }
       opened(undefined);
       return;
@@ -89,6 +97,9 @@ export function serveOriginal(
       if (error instanceof ChatError) {
         // Refused (a moderator's ban, a private room): the client's doing.
         chat.drop(client, CLOSE.policy, error.message);
+      } else if (error instanceof StoreUnavailableError) {
+        // Logged once per outage, by the store.
+        chat.drop(client, CLOSE.internal, STORE_AWAY);
       } else {
         log.error("joining {room} failed: {error}", {
           room,

@@ -47,6 +47,7 @@ import type {
 } from "./store.ts";
 import { prefixEnd, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
+import { renewablePool } from "./postgres_pool.ts";
 import { deadline, DEADLINE_MS, DeadlineError } from "./deadline.ts";
 import { guardOrphanedErrors } from "./postgres_orphans.ts";
 import { isConnectionError } from "./postgres_errors.ts";
@@ -287,6 +288,7 @@ export class PostgresStore implements Store {
   #down?: { since: number; probe: Promise<void> };
   /** Whether a call past its deadline is being checked (see `#late`). */
   #checking = false;
+  readonly #renew?: () => void;
 
   /**
    * Wraps an open, migrated pool; sends commit on `options.appends` when
@@ -296,9 +298,12 @@ export class PostgresStore implements Store {
     sql: Db,
     options: Omit<PostgresStoreOptions, "poolSize"> & {
       appends?: WireStatement;
+      /** Replaces `sql`'s connections (see `postgres_pool.ts`). */
+      renew?: () => void;
     },
   ) {
     this.sql = sql;
+    this.#renew = options.renew;
     this.#wire = options.appends;
     this.#limit = options.historyLimit;
     this.#now = options.now ?? Date.now;
@@ -382,6 +387,9 @@ export class PostgresStore implements Store {
       const delay = Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt);
       await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       if (this.#closed) return;
+      // Each try starts from fresh connections: the outage may have left
+      // the pool's stuck for good (see `postgres_pool.ts`).
+      this.#renew?.();
       try {
         await deadline(this.sql`SELECT 1`, this.#deadlineMs);
         this.#down = undefined;
@@ -719,7 +727,8 @@ export class PostgresStore implements Store {
 export async function openPostgresStore(
   options: PostgresStoreOptions,
 ): Promise<PostgresStore> {
-  const sql = connect(options.url, options.poolSize);
+  const pool = renewablePool(() => connect(options.url, options.poolSize));
+  const sql = pool.db;
   try {
     await migrate(sql);
   } catch (error) {
@@ -732,7 +741,11 @@ export async function openPostgresStore(
     );
   }
   const appends = await wireAppends(options);
-  const store = new PostgresStore(sql, { ...options, appends });
+  const store = new PostgresStore(sql, {
+    ...options,
+    appends,
+    renew: () => pool.renew(),
+  });
   store.search.catchUp();
   return store;
 }

@@ -222,6 +222,37 @@ Deno.test("postgres store - during an outage sends, joins and reads fail at once
   }
 });
 
+Deno.test("postgres store - calls that pass their deadline while the pool reconnects don't leave it stuck: the store is back soon after PostgreSQL is", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("stuck_pool");
+  const store = await openStore(url, { poolSize: 2, deadlineMs: 300 });
+  try {
+    await store.members.add("r", { key: "k", name: "k", guest: false });
+    await pg.crash();
+    // Calls keep coming for a while: the pool's reconnections back off,
+    // and calls waiting for them pass their deadline and are cancelled.
+    const until = Date.now() + 4000;
+    while (Date.now() < until) {
+      const calls = [store.members.get("r", "k"), store.healthy()];
+      for (const result of await Promise.allSettled(calls)) {
+        expect(result.status === "rejected" || result.value === false)
+          .toBe(true);
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await pg.start();
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const member = await store.members.get("r", "k").catch(() => null);
+      if (member && await store.healthy().catch(() => false)) break;
+      if (Date.now() > deadline) throw new Error("the store stayed stuck");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  } finally {
+    await store.close();
+  }
+});
+
 Deno.test("postgres store - completion and mentions read a range of the name index, never every member of a big room", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("name_prefix");
