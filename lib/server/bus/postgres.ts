@@ -59,6 +59,7 @@ import {
   migrate,
 } from "@/lib/server/store/postgres_schema.ts";
 import { deadline, DEADLINE_MS } from "@/lib/server/store/deadline.ts";
+import { renewablePool } from "@/lib/server/store/postgres_pool.ts";
 import { begin } from "@/lib/server/store/cancellable.ts";
 import { Republisher } from "./republisher.ts";
 import { utf8Length } from "@/lib/shared/protocol.ts";
@@ -127,6 +128,8 @@ interface Outgoing {
  */
 export class PostgresBus implements Bus {
   readonly #sql: Db;
+  /** Renews `#sql`'s connections (see `postgres_pool.ts`). */
+  readonly #renew: () => void;
   readonly #url: string;
   readonly #id: string;
   readonly #ttlMs: number;
@@ -172,7 +175,9 @@ export class PostgresBus implements Bus {
     this.#url = url;
     // A NOTIFY carries no record (messages are committed before they are
     // published), so it need not wait for a disk flush of its own.
-    this.#sql = connect(url, 4, { asyncCommit: true });
+    const pool = renewablePool(() => connect(url, 4, { asyncCommit: true }));
+    this.#sql = pool.db;
+    this.#renew = () => pool.renew();
     this.#id = options.instanceId ?? crypto.randomUUID();
     this.#origin = `{"o":"${this.#tag}",`;
     this.#ttlMs = ttl;
@@ -285,8 +290,11 @@ export class PostgresBus implements Bus {
         } catch {
           // Still down: logged once already. A listener opened before the
           // registration failed goes too, or once the next attempt listens
-          // every notification would arrive twice.
+          // every notification would arrive twice. The next attempt starts
+          // from fresh connections: the outage may have left the pool's
+          // stuck for good (see `postgres_pool.ts`).
           await this.#dropListener();
+          this.#renew();
         }
       }
       if (this.#closed) return;

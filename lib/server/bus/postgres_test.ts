@@ -349,6 +349,31 @@ Deno.test("postgres bus - after a PostgreSQL restart it resyncs and carries even
   }
 });
 
+Deno.test("postgres bus - events published while PostgreSQL is away for a while, past their deadlines, don't leave its pool stuck after", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("bus_stuck_pool");
+  const a = await recording(url, { instanceId: "a" });
+  const b = await recording(url, { instanceId: "b", deadlineMs: 300 });
+  try {
+    await pg.crash();
+    const until4s = Date.now() + 4000;
+    for (let i = 0; Date.now() < until4s; i++) {
+      await b.bus.publish({ kind: "room", room: `away-${i}` });
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await pg.start();
+    await until(() => b.bus.healthy(), { what: "b healthy", ms: 20_000 });
+    await b.bus.publish({ kind: "room", room: "after" });
+    await until(
+      () => a.events.some((e) => e.kind === "room" && e.room === "after"),
+      { what: "b's event after the outage", ms: 10_000 },
+    );
+  } finally {
+    await a.bus.close();
+    await b.bus.close();
+  }
+});
+
 Deno.test("postgres bus - relistening whose registration fails closes that listener: one LISTEN, each event once", async () => {
   await using pg = await startPostgres();
   const url = await pg.createDatabase("bus_relisten");
