@@ -22,7 +22,13 @@ let nextKey = 0;
  * server's reason it was refused. Images get a thumbnail made here first.
  * The upload code loads on the first upload.
  */
-export function UploadBar({ room }: { room: string }): VNode {
+export function UploadBar(
+  { room, onPosted }: {
+    room: string;
+    /** Told of each file's message once posted (one's own, to edit or delete). */
+    onPosted?: (room: string, id: number) => void;
+  },
+): VNode {
   const uploads = useSignal<Progress[]>([]);
 
   const update = (key: number, change: Partial<Progress>) => {
@@ -43,11 +49,12 @@ export function UploadBar({ room }: { room: string }): VNode {
         // The upload code loads on the first upload, not with the page.
         const up = await import("@/lib/client/uploads.ts");
         const thumbnail = await up.makeThumbnail(file) ?? undefined;
-        await up.uploadFile(room, file, {
+        const { message } = await up.uploadFile(room, file, {
           guestToken: currentGuestToken(),
           thumbnail,
           onProgress: (stored) => update(key, { stored }),
         });
+        if (message) onPosted?.(message.room, message.id);
         uploads.value = uploads.value.filter((u) => u.key !== key);
       })().catch((error) =>
         update(key, {

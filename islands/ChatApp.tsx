@@ -86,6 +86,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const logRef = useRef<HTMLDivElement>(null);
   const inputRef = useRef<HTMLTextAreaElement>(null);
   const typingSent = useRef(0);
+  const olderLoading = useRef<Promise<void> | null>(null);
   const editing = useSignal<Editing | null>(null);
   usePageTitle(store);
   // A dialog's close event can come after another dialog has opened (Ctrl+K
@@ -127,6 +128,13 @@ export default function ChatApp(props: ChatAppProps): VNode {
   );
   const moderator = Boolean(props.admin) || owns.value.has(current);
   const send = (frame: ClientFrame) => conn.value?.sendFrame(frame);
+  /** Sends what the reader did; offline, says it was not done. */
+  const act = (frame: ClientFrame) => {
+    if (!send(frame)) {
+      link.problem.value =
+        "Not connected: nothing was changed; try again in a moment";
+    }
+  };
   const showPins = useSignal(false);
   // What opened the pinned list (📌, the room menu): it has the focus after.
   const pinsOpener = useRef<Element | null>(null);
@@ -244,15 +252,26 @@ export default function ChatApp(props: ChatAppProps): VNode {
     }
   }
 
-  async function loadOlder() {
-    const r = store.room(store.current.value);
-    const first = r.items.value.find((i) => i.kind === "message");
-    if (!r.hasMore.value || !first || first.kind !== "message") return;
-    // The log is laid out bottom-up: what is added above keeps the view.
-    const page = await fetchHistory(store.current.value, { before: first.id });
-    if (page) {
-      store.addHistory(store.current.value, page.messages, page.hasMore, true);
-    }
+  /**
+   * Loads the page before the oldest message shown; while one is on its
+   * way, a call gets that one (scroll events keep coming at the top).
+   */
+  function loadOlder(): Promise<void> {
+    return olderLoading.current ??= (async () => {
+      const id = store.current.peek();
+      const r = store.room(id);
+      const first = r.items.peek().find((i) => i.kind === "message");
+      if (!r.hasMore.peek() || first?.kind !== "message") return;
+      const page = await fetchHistory(id, { before: first.id });
+      if (!page) return;
+      // Chromium keeps the view at the top of a bottom-up log as lines come
+      // in above it: the offset from the bottom is put back once they show.
+      const log = logRef.current;
+      const fromBottom = log?.scrollTop ?? 0;
+      store.addHistory(id, page.messages, page.hasMore, true);
+      await new Promise(requestAnimationFrame);
+      if (log && store.current.peek() === id) log.scrollTop = fromBottom;
+    })().finally(() => olderLoading.current = null);
   }
 
   /** Opens the thread of message `id` of the room on screen in the side panel. */
@@ -378,7 +397,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       canReact={member}
       pinned={pinnedIds.has(m.id)}
       moderator={moderator}
-      send={send}
+      send={act}
     />
   );
 
@@ -449,7 +468,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             pins={pins ?? []}
             topic={mine?.topic}
             moderator={moderator}
-            send={send}
+            send={act}
             onShow={(id) => jumpTo(current, id)}
             onClose={closePins}
           />
@@ -493,11 +512,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
               onRetry={(id) => conn.value?.retry(id)}
               onDiscard={(id) => conn.value?.discard(id)}
               onEdit={edit}
-              onDelete={(id) =>
-                conn.value?.sendFrame({ type: "delete", room: current, id })}
+              onDelete={(id) => act({ type: "delete", room: current, id })}
               messageBox={inputRef}
-              onKick={(user) =>
-                conn.value?.sendFrame({ type: "kick", room: current, user })}
+              onKick={(user) => act({ type: "kick", room: current, user })}
               canChange={canChange}
               moderator={moderator}
               newAfter={newAfter}
@@ -524,7 +541,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           )
           : (
             <>
-              <UploadBar room={current} />
+              <UploadBar room={current} onPosted={link.own} />
               <Composer
                 room={current}
                 maxBytes={store.maxTextBytes.value}
@@ -573,10 +590,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
             if (next !== undefined) link.members(here, next);
           }}
           onMessage={link.dm}
-          onInvite={(user) =>
-            conn.value?.sendFrame({ type: "invite", room: current, user })}
-          onRemove={(user) =>
-            conn.value?.sendFrame({ type: "remove", room: current, user })}
+          onInvite={(user) => act({ type: "invite", room: current, user })}
+          onRemove={(user) => act({ type: "remove", room: current, user })}
         />
       </aside>
       {thread && (
@@ -610,8 +625,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onRetry={(id) => conn.value?.retry(id)}
           onDiscard={(id) => conn.value?.discard(id)}
           onEdit={(id, text) => saveEdit(thread.room, id, text)}
-          onDelete={(id) =>
-            conn.value?.sendFrame({ type: "delete", room: thread.room, id })}
+          onDelete={(id) => act({ type: "delete", room: thread.room, id })}
           canChange={canChange}
           moderator={moderator}
           extras={slot}

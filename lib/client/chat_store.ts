@@ -86,8 +86,8 @@ export class ChatStore {
   /** Messages that arrived while the tab was hidden. */
   readonly hiddenUnread: Signal<number> = signal(0);
   /**
-   * `room\0id` of messages this page sent and saw acknowledged: what a guest
-   * may still edit or delete.
+   * `room\0id` of messages this page sent and saw acknowledged (files it
+   * posted too): what a guest may still edit or delete.
    */
   readonly mine: Signal<ReadonlySet<string>> = signal<ReadonlySet<string>>(
     new Set(),
@@ -121,6 +121,11 @@ export class ChatStore {
   /** Adds `room\0id` keys of own messages kept from an earlier page. */
   remember(keys: readonly string[]): void {
     if (keys.length) this.mine.value = new Set([...keys, ...this.mine.value]);
+  }
+
+  /** Records message `id` of `room` as sent from this page (see `mine`). */
+  own(room: string, id: number): void {
+    this.mine.value = new Set(this.mine.value).add(roomKey(room, id));
   }
 
   /** The state of `room`, created on first use. */
@@ -342,9 +347,7 @@ export class ChatStore {
         break;
       case "ack":
         batch(() => {
-          this.mine.value = new Set(this.mine.value).add(
-            roomKey(frame.room, frame.id),
-          );
+          this.own(frame.room, frame.id);
           // One's own message is read.
           this.markRead(frame.room, frame.id);
         });

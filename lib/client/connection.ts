@@ -261,6 +261,9 @@ export class ChatConnection {
         break;
       case "joined":
         this.#ready.add(frame.room);
+        // Another tab, since closed, may have left messages to send.
+        this.#outbox.sync();
+        this.pending.value = this.#outbox.items;
         this.#flush(frame.room);
         break;
       case "message":

@@ -6,29 +6,7 @@ import { ChatConnection } from "./connection.ts";
 import { authorKey } from "@/lib/server/chat/identity.ts";
 import { until } from "@/tests/helpers/until.ts";
 import { withServer } from "@/tests/helpers/server.ts";
-
-/** An in-memory `Storage`, standing in for the browser's localStorage. */
-class MemoryStorage implements Storage {
-  #m = new Map<string, string>();
-  get length() {
-    return this.#m.size;
-  }
-  clear() {
-    this.#m.clear();
-  }
-  getItem(k: string) {
-    return this.#m.get(k) ?? null;
-  }
-  key(i: number) {
-    return [...this.#m.keys()][i] ?? null;
-  }
-  removeItem(k: string) {
-    this.#m.delete(k);
-  }
-  setItem(k: string, v: string) {
-    this.#m.set(k, v);
-  }
-}
+import { MemoryStorage } from "@/tests/helpers/memory_storage.ts";
 
 /** What people wrote, without the stored membership events. */
 const written = (messages: ChatMessage[]) =>
@@ -271,6 +249,62 @@ Deno.test("connection - after a restart it rejoins only the rooms welcome still 
   // Rejoining random would have made ana a member again.
   expect(await members("random")).not.toContain("ana");
   conn.stop();
+  await server.shutdown();
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("connection - messages two tabs wrote offline are all sent after a restart, each once, though the tab they were written in closed", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "connection_test_" });
+  const kv = `${dir}/chat.kv`;
+  let server = await startServer(config(0, kv));
+  const port = server.port;
+  // Two tabs of one guest: one localStorage, so one token and one outbox.
+  const storage = new MemoryStorage();
+  const tab = () => {
+    const joined = new Set<string>();
+    const c = new ChatConnection({
+      url: `ws://127.0.0.1:${port}/ws`,
+      name: "ana",
+      storage,
+      onFrame: (f) => f.type === "joined" && joined.add(f.room),
+      random: () => 0,
+    });
+    c.join("general");
+    c.join("random");
+    c.start();
+    return { c, joined };
+  };
+  const one = tab();
+  await until(() => one.joined.size === 2);
+  const two = tab();
+  await until(() => two.joined.size === 2);
+  await server.shutdown();
+  await until(() =>
+    one.c.state.value === "reconnecting" &&
+    two.c.state.value === "reconnecting"
+  );
+  one.c.send("general", "one: first");
+  two.c.send("general", "two: only");
+  one.c.send("general", "one: second");
+  // Written in the closed tab alone: the open tab never listed it.
+  one.c.send("random", "one: in random");
+  one.c.stop();
+
+  server = await startServer(config(port, kv));
+  await until(
+    () => two.c.state.value === "open" && two.c.pending.value.length === 0,
+    { ms: 10_000, detail: () => JSON.stringify(two.c.pending.value) },
+  );
+  const general = await server.chat.store.history("general", 50);
+  expect(written(general.messages)).toEqual([
+    "one: first",
+    "two: only",
+    "one: second",
+  ]);
+  const random = await server.chat.store.history("random", 50);
+  expect(written(random.messages)).toEqual(["one: in random"]);
+  expect(storage.getItem("chat:outbox:ana")).toBe("[]");
+  two.c.stop();
   await server.shutdown();
   await Deno.remove(dir, { recursive: true });
 });

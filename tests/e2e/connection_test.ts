@@ -1,17 +1,21 @@
 /**
- * The connection banner in Chromium: silent until there is a connection to
- * speak of, and reconnecting without waiting out the backoff.
+ * The connection in Chromium: a banner silent until there is a connection
+ * to speak of, reconnecting without waiting out the backoff, and messages
+ * written while the server is away sent from whichever tab is still open.
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import { spawnServer } from "@/tests/helpers/process.ts";
 import {
   connected,
+  history,
   openPage,
   say,
+  secondTab,
   visitor,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
+import { until } from "@/tests/helpers/until.ts";
 
 Deno.test({
   name:
@@ -80,6 +84,43 @@ Deno.test({
       w.server = await spawnServer(w.port, w.env);
       await connected(ana);
       await say(ana, "back by online");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "connection - what two tabs wrote while the server was away is all sent once it is back, though the tab it was written in closed",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const one = await visitor(w, "ana");
+      const two = await secondTab(one, "/rooms/general");
+      await w.server.stop();
+      for (const tab of [one, two]) {
+        await tab.locator('.banner[data-state="reconnecting"]').waitFor({
+          state: "attached",
+        });
+      }
+      await say(one, "from tab one", true);
+      await say(two, "from tab two", true);
+      await say(one, "tab one again", true);
+      await one.close();
+      w.server = await spawnServer(w.port, w.env);
+      await connected(two);
+      const written = async () =>
+        (await history(w)).filter((m) => m.user === "ana").map((m) => m.text);
+      await until(async () => (await written()).length >= 3, {
+        what: "the three messages stored",
+        ms: 15_000,
+        every: 200,
+      });
+      await two.waitForFunction(() => !document.querySelector(".msg.pending"));
+      expect(await written()).toEqual([
+        "from tab one",
+        "from tab two",
+        "tab one again",
+      ]);
     });
   },
 });

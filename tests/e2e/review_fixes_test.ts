@@ -3,7 +3,8 @@
  * moderator controls and reads as the person, not its id; Up-arrow in the
  * room edits what the room shows, not a reply kept in a thread; each
  * thread keeps its own reply draft; a room opened while offline loads once
- * the connection is back; an edit saved while offline stays open, said so.
+ * the connection is back; an edit saved while offline stays open, said so;
+ * a delete or a reaction while offline says it was not done.
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
@@ -176,6 +177,66 @@ Deno.test({
       expect((await history(w, "general")).map((m) => m.text)).toContain(
         "corrected text",
       );
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "review - a delete or a reaction while the server is away says it was not done; nothing changes when it is back",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const alice = await member(w, "alice");
+      await say(alice, "keep me");
+      const msg = alice.locator(".log .msg", { hasText: "keep me" });
+      await msg.hover();
+      await msg.getByRole("button", { name: /^Reply/ }).click();
+      const panel = alice.getByRole("complementary", { name: "Thread" });
+      await panel.getByLabel("Reply in thread").fill("keep me too");
+      await panel.getByLabel("Reply in thread").press("Enter");
+      const reply = panel.locator(".msg:not(.pending)", {
+        hasText: "keep me too",
+      });
+      await reply.waitFor();
+      await w.server.stop();
+      await alice.locator('.banner[data-state="reconnecting"]').waitFor({
+        state: "attached",
+      });
+      const problem = alice.locator(".problem");
+      // Opening another room and coming back clears the page's note.
+      const clear = async () => {
+        await alice.locator('a.room[data-room="random"]').click();
+        await alice.locator('a.room[data-room="general"]').click();
+        await problem.waitFor({ state: "detached" });
+      };
+      const notConnected = async () => {
+        await problem.filter({ hasText: /^Not connected: / }).waitFor();
+        await clear();
+      };
+      await reply.hover();
+      await reply.getByRole("button", { name: /^Delete/ }).click();
+      await reply.getByRole("button", { name: /^Really delete/ }).click();
+      await notConnected(); // (The thread closes with the room.)
+      await msg.hover();
+      await msg.getByRole("button", { name: /^Delete/ }).click();
+      await msg.getByRole("button", { name: /^Really delete/ }).click();
+      await notConnected();
+      await msg.hover();
+      await msg.getByRole("button", { name: /^Add a reaction/ }).click();
+      await msg.getByRole("button", { name: "React with 👍" }).click();
+      await notConnected();
+
+      w.server = await spawnServer(w.port, w.env);
+      await alice.locator('.banner[data-state="open"]').waitFor({
+        state: "attached",
+        timeout: 30_000,
+      });
+      await say(alice, "back");
+      await expect(alice.locator(".msg.deleted").count()).resolves.toBe(0);
+      await expect(alice.locator(".reaction").count()).resolves.toBe(0);
+      expect((await history(w)).filter((m) => m.deleted)).toEqual([]);
+      expect(errorsOf(alice)).toEqual([]);
     });
   },
 });

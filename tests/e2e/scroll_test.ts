@@ -1,6 +1,7 @@
 /**
  * The message log's scrolling in Chromium: first paint at the newest
- * message, the two "elsewhere" signals, and following one's own sends.
+ * message, the two "elsewhere" signals, following one's own sends, and
+ * loading older pages as the reader nears the top.
  */
 import { expect } from "expect";
 import type { Page } from "playwright-core";
@@ -158,6 +159,75 @@ Deno.test({
           .toContain(`tall ${i}`);
         await expect(ana.locator(".pill, .jump").count()).resolves.toBe(0);
       }
+    }, FAST);
+  },
+});
+
+/**
+ * Where message `id` is, from the log's top edge; without `id`, the one at
+ * the middle of the view (what the reader is reading).
+ */
+function line(page: Page, id?: string): Promise<{ id: string; top: number }> {
+  return page.evaluate((id) => {
+    const log = document.querySelector(".log")!.getBoundingClientRect();
+    const middle = log.height / 2;
+    for (const m of document.querySelectorAll<HTMLElement>(".msg[data-id]")) {
+      const { top, bottom } = m.getBoundingClientRect();
+      if (id ? m.dataset.id === id : bottom - log.top > middle) {
+        return { id: m.dataset.id!, top: top - log.top };
+      }
+    }
+    throw new Error(`No message ${id ?? "in the middle"}`);
+  }, id);
+}
+
+Deno.test({
+  name:
+    "scroll - reaching the top of a long room loads one older page, and the reader stays on the line they were reading",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      (await seed(
+        w,
+        Array.from({ length: 350 }, (_, i) => `history ${i + 1}`),
+      )).close();
+      const ana = await visitor(w, "ana");
+      const older: string[] = [];
+      ana.on("request", (r) => {
+        if (/\/messages\?.*before=/.test(r.url())) older.push(r.url());
+      });
+      const count = () => ana.locator(".msg").count();
+      await expect(count()).resolves.toBe(50);
+      const toTop = () =>
+        ana.locator(".log").evaluate((el) =>
+          el.scrollTop = el.clientHeight - el.scrollHeight
+        );
+      await toTop();
+      const reading = await line(ana);
+      await ana.waitForFunction(() =>
+        document.querySelectorAll(".msg").length >= 100
+      );
+      // Time for a runaway to show: more pages, or the view thrown back.
+      await ana.waitForTimeout(1500);
+      await expect(count()).resolves.toBe(100);
+      expect(older.length).toBe(1);
+      const now = await line(ana, reading.id);
+      expect(Math.abs(now.top - reading.top)).toBeLessThan(30);
+      await expect(ana.locator(".msg .body").first().textContent()).resolves
+        .toBe("history 251");
+      // A turn of the wheel up, still far from the new top: nothing loads.
+      await ana.locator(".log").hover();
+      await ana.mouse.wheel(0, -300);
+      await ana.waitForTimeout(500);
+      expect(older.length).toBe(1);
+      // Up to the new top: the next page, one more.
+      await toTop();
+      await ana.waitForFunction(() =>
+        document.querySelectorAll(".msg").length >= 150
+      );
+      await ana.waitForTimeout(1000);
+      await expect(count()).resolves.toBe(150);
+      expect(older.length).toBe(2);
     }, FAST);
   },
 });

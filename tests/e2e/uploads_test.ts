@@ -2,12 +2,19 @@
  * Uploads in Chromium: a file attached with the button (a progress bar while
  * it goes, an image shown by its thumbnail, full size behind it), an image
  * pasted into the composer, a file dropped on the page (a download card whose
- * link brings back the same bytes), and a refusal shown with its reason.
+ * link brings back the same bytes), a refusal shown with its reason, and a
+ * guest's own file that they may delete, after a reload too.
  */
 import { expect } from "expect";
 import { Buffer } from "node:buffer";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
-import { errorsOf, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+import {
+  connected,
+  errorsOf,
+  history,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
 import { samples } from "@/tests/helpers/file_samples.ts";
 import { bytesOf } from "@/tests/helpers/uploads.ts";
 
@@ -130,6 +137,53 @@ Deno.test({
       await ana.locator(".uploads [role=alert]", {
         hasText: "Not an image: declared image/png, the bytes are text/html",
       }).waitFor();
+      expect(errorsOf(ana)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name: "uploads - a guest may delete the file they posted, after a reload too",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await ana.locator(".upload-bar input[type=file]").setInputFiles({
+        name: "notes.txt",
+        mimeType: "text/plain",
+        buffer: Buffer.from("hello file\n"),
+      });
+      // One dropped on the page too (its handler is set up before the
+      // guest has a name).
+      await ana.locator(".log").evaluate((el) => {
+        const data = new DataTransfer();
+        data.items.add(new File(["dropped"], "dropped.txt"));
+        el.dispatchEvent(
+          new DragEvent("drop", {
+            dataTransfer: data,
+            bubbles: true,
+            cancelable: true,
+          }),
+        );
+      });
+      const msg = ana.locator(".msg.own", { hasText: "notes.txt" });
+      const dropped = ana.locator(".msg.own", { hasText: "dropped.txt" });
+      await msg.waitFor();
+      await dropped.waitFor();
+      await ana.locator(".uploads li").waitFor({ state: "detached" });
+      for (const m of [msg, dropped]) {
+        await m.hover();
+        await m.getByRole("button", { name: /^Delete/ }).waitFor();
+      }
+      await ana.reload();
+      await connected(ana);
+      await dropped.hover();
+      await dropped.getByRole("button", { name: /^Delete/ }).waitFor();
+      await msg.hover();
+      await msg.getByRole("button", { name: /^Delete/ }).click();
+      await msg.getByRole("button", { name: /^Really delete/ }).click();
+      await ana.locator(".msg.deleted").waitFor();
+      expect((await history(w)).filter((m) => m.deleted).length).toBe(1);
       expect(errorsOf(ana)).toEqual([]);
     });
   },

@@ -77,6 +77,8 @@ export interface ConnectionHandle {
   read(room: string, id: number): void;
   /** Connects as guest `name` (from the name dialog). */
   chooseName(name: string): void;
+  /** Records message `id` of `room` as one's own (a file posted), kept like an ack's. */
+  own(room: string, id: number): void;
 }
 
 /**
@@ -150,11 +152,19 @@ export function useConnection(
     };
   }, []);
 
+  /** Keeps a guest's own messages, for edit and delete after a reload. */
+  const keepMine = () => {
+    if (!store.me.peek() || account) return;
+    const kept = [...store.mine.peek()].slice(-MINE_KEPT);
+    try {
+      localStorage.setItem(mineKey(name.peek()), JSON.stringify(kept));
+    } catch { /* Storage full: editing still works until a reload. */ }
+  };
+
   const me = name.value;
   useEffect(() => {
     if (!me) return;
     const proto = location.protocol === "https:" ? "wss:" : "ws:";
-    const mineKey = `chat:mine:${me}`;
     const c = new ChatConnection({
       url: `${proto}//${location.host}/ws`,
       name: me,
@@ -177,12 +187,9 @@ export function useConnection(
           renamed.value = !account && got !== me && seen !== got
             ? { asked: me, got }
             : null;
-          if (f.user.guest) store.remember(readMine(mineKey));
-        } else if (f.type === "ack" && store.me.peek() && !account) {
-          const kept = [...store.mine.peek()].slice(-MINE_KEPT);
-          try {
-            localStorage.setItem(mineKey, JSON.stringify(kept));
-          } catch { /* Storage full: editing still works until a reload. */ }
+          if (f.user.guest) store.remember(readMine(mineKey(me)));
+        } else if (f.type === "ack") {
+          keepMine();
         } else if (f.type === "error" && f.frame?.type === "create") {
           createError.value = f.message;
           creating.value = "";
@@ -280,6 +287,10 @@ export function useConnection(
     read(room, id) {
       if (store.markRead(room, id)) marker.mark(room, id);
     },
+    own(room, id) {
+      store.own(room, id);
+      keepMine();
+    },
     chooseName(wanted) {
       localStorage.setItem(NAME_KEY, wanted);
       nameError.value = "";
@@ -296,6 +307,9 @@ function held(store: ChatStore, room: string): number | undefined {
   );
   return last?.kind === "message" ? last.id : undefined;
 }
+
+/** Where guest `name`'s own messages are kept. */
+const mineKey = (name: string) => `chat:mine:${name}`;
 
 /** The `room\0id` keys a guest kept in `key`, or none. */
 function readMine(key: string): string[] {

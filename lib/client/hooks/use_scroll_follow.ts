@@ -1,9 +1,9 @@
 /**
  * Scroll-follow for the message log. The log is laid out bottom-up
  * (`flex-direction: column-reverse`), so it opens at the newest message
- * before any script runs, stays there as lines arrive, and keeps its place
- * when older history is added above. `scrollTop` is 0 at the newest line
- * and negative above it.
+ * before any script runs and stays there as lines arrive. `scrollTop` is 0
+ * at the newest line and negative above it. (Chromium doesn't keep the
+ * place when older history is added above: the page puts it back.)
  *
  * Two signals, as chat apps have: the reader is viewing older messages
  * (offer a jump to the present), and how many messages arrived below the
@@ -45,7 +45,7 @@ const lastId = (items: Item[]) => {
 /**
  * Follows the log in `ref` showing `items` of room `key` for reader `me`;
  * `extra` counts lines outside `items` (pending sends). Calls `onNearTop`
- * when the reader nears the oldest line.
+ * on each scroll event near the oldest line: it loads one page at a time.
  */
 export function useScrollFollow(
   ref: RefObject<HTMLElement>,
