@@ -11,6 +11,7 @@ import {
   joinRoom,
   member,
   say,
+  secondTab,
   visitor,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
@@ -78,6 +79,29 @@ Deno.test({
       await ana.locator(".msg", { hasText: "after reload" }).locator(".edited")
         .waitFor();
       expect((await history(w)).map((m) => m.text)).toEqual(["after reload"]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "moderation ui - a guest with two tabs keeps Edit on the messages of both after a reload",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const tab = await secondTab(ana, "/rooms/general");
+      // Each tab keeps what it sent; neither may drop the other's.
+      await say(ana, "from the first tab");
+      await say(tab, "from the second tab");
+      await tab.close();
+      await ana.reload();
+      await connected(ana);
+      for (const text of ["from the first tab", "from the second tab"]) {
+        const mine = ana.locator(".msg.own", { hasText: text });
+        await mine.hover();
+        await mine.getByRole("button", { name: /^Edit/ }).waitFor();
+      }
     });
   },
 });

@@ -152,12 +152,16 @@ export function useConnection(
     };
   }, []);
 
-  /** Keeps a guest's own messages, for edit and delete after a reload. */
+  /**
+   * Keeps a guest's own messages, for edit and delete after a reload, with
+   * what the guest's other tabs kept meanwhile.
+   */
   const keepMine = () => {
     if (!store.me.peek() || account) return;
-    const kept = [...store.mine.peek()].slice(-MINE_KEPT);
+    const key = mineKey(name.peek());
+    const all = new Set([...readMine(key), ...store.mine.peek()]);
     try {
-      localStorage.setItem(mineKey(name.peek()), JSON.stringify(kept));
+      localStorage.setItem(key, JSON.stringify([...all].slice(-MINE_KEPT)));
     } catch { /* Storage full: editing still works until a reload. */ }
   };
 
