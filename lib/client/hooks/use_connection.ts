@@ -105,6 +105,11 @@ export function useConnection(
   const visible = useSignal(true);
   /** The members page asked for and not yet answered, per room. */
   const membersAsked = useMemo(() => new Map<string, string>(), []);
+  /** The first members pages asked for again soon, by room. */
+  const refetch = useMemo(
+    () => new Map<string, ReturnType<typeof setTimeout>>(),
+    [],
+  );
   const marker = useMemo(
     () => new ReadMarker((f) => conn.peek()?.sendFrame(f) ?? false),
     [],
@@ -230,11 +235,23 @@ export function useConnection(
         if (
           ((f.type === "presence" && f.more) ||
             (f.type === "message" && f.event)) &&
-          f.room === store.current.peek()
+          f.room === store.current.peek() && !refetch.has(f.room)
         ) {
           // More changed than a frame lists, or members came or went: the
-          // first page again.
-          members(f.room);
+          // first page again, after a pause that grows with the people
+          // online (up to 30 s), so that in a big room the viewers' asks
+          // spread out rather than all come at once.
+          const spread = Math.min(
+            30_000,
+            250 + 3 * store.room(f.room).online.peek(),
+          );
+          refetch.set(
+            f.room,
+            setTimeout(() => {
+              refetch.delete(f.room);
+              if (f.room === store.current.peek()) members(f.room);
+            }, Math.random() * spread),
+          );
         }
       },
       onRejected: (_code, reason) => {

@@ -22,8 +22,8 @@ export const MEMBERS_PAGE = 50;
 
 /** What a member list needs from the hub's presence. */
 export interface PresenceView {
-  /** Who is online in `room`. */
-  online(room: string): PresenceUser[];
+  /** Who is online in `room`, in name order (not to be changed). */
+  onlineByName(room: string): readonly PresenceUser[];
   /** A person's presence. */
   status(name: string): PresenceStatus;
 }
@@ -45,9 +45,7 @@ export async function memberPage(
   cursor: string | undefined,
   limit = MEMBERS_PAGE,
 ): Promise<MembersFrame> {
-  const online = [...presence.online(room)].sort((a, b) =>
-    a.name < b.name ? -1 : a.name > b.name ? 1 : 0
-  );
+  const online = presence.onlineByName(room);
   const users: MemberEntry[] = [];
   let next: string | undefined;
   let after: string | undefined;

@@ -43,8 +43,10 @@ function records(n: number): MemberRecords {
 
 function presence(online: string[]) {
   return {
-    online: (): PresenceUser[] =>
-      online.map((name) => ({ name, guest: false })),
+    onlineByName: (): PresenceUser[] =>
+      online.map((name) => ({ name, guest: false })).sort((a, b) =>
+        a.name < b.name ? -1 : 1
+      ),
     status: (name: string): PresenceStatus =>
       name === "u7" ? "away" : online.includes(name) ? "online" : "offline",
   };

@@ -494,6 +494,11 @@ export class Hub {
     return this.#publish({ kind, room, user });
   }
 
+  /** The people online (or away) in `room`, in name order (kept, not to be changed). */
+  onlineByName(room: string): readonly PresenceUser[] {
+    return this.#presence.onlineByName(room);
+  }
+
   /** The people online (or away) in `room`, earliest first. */
   online(room: string, limit?: number): PresenceUser[] {
     return this.#presence.online(room, limit);

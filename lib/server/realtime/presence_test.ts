@@ -317,3 +317,36 @@ Deno.test("presence - an instance whose own event loop stalled does not flap the
   b.close();
   await store.close();
 });
+
+Deno.test("presence - the online list in name order is sorted once and kept until someone comes or goes, on any instance", async () => {
+  const { hubs: [a, b], close } = await instances(2);
+  const zoe = a.connect(
+    new FakeSocket(),
+    { name: "zoe", guest: true },
+    "v1",
+    "kz",
+    ["general"],
+  );
+  a.connect(new FakeSocket(), mina, "v1", "km", ["general"]);
+  await until(() => a.onlineCount("general") === 2, { what: "both online" });
+  const first = a.onlineByName("general");
+  expect(first.map((u) => u.name)).toEqual(["mina", "zoe"]);
+  // Asked again with nothing changed: the same list, not sorted again.
+  expect(a.onlineByName("general")).toBe(first);
+  b.connect(new FakeSocket(), { name: "ana", guest: true }, "v1", "ka", [
+    "general",
+  ]);
+  await until(() => a.onlineCount("general") === 3, { what: "ana online" });
+  expect(a.onlineByName("general").map((u) => u.name)).toEqual([
+    "ana",
+    "mina",
+    "zoe",
+  ]);
+  a.disconnect(zoe);
+  await until(() => a.onlineCount("general") === 2, { what: "zoe gone" });
+  expect(a.onlineByName("general").map((u) => u.name)).toEqual([
+    "ana",
+    "mina",
+  ]);
+  await close();
+});
