@@ -10,6 +10,8 @@ import {
 } from "@/tests/helpers/server.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 import { guestKey } from "@/lib/server/chat/guest_token.ts";
+import { StoreUnavailableError } from "@/lib/server/store/store.ts";
+import { until } from "@/tests/helpers/until.ts";
 
 /** Whether `name` is in the presence list of "general". */
 function inGeneral(s: Server, name: string): boolean {
@@ -609,5 +611,28 @@ Deno.test("chat - a peer that stops answering pings is closed after IDLE_TIMEOUT
     expect(alive.ws.readyState).toBe(WebSocket.OPEN);
     conn.close();
     await alive.close();
+  });
+});
+
+Deno.test("chat - a welcome that fails (the store away) leaves nobody behind: the socket is closed 1011 and its person is not online", async () => {
+  await withServer({}, async (s) => {
+    const first = new Client(ws(s, "/ws?name=mina"));
+    const token = (await first.next("welcome")).token as string;
+    await first.close();
+    await until(() => !inGeneral(s, "mina"));
+    // Coming back, the read marks can't be read.
+    const reads = s.chat.store.reads;
+    const get = reads.get.bind(reads);
+    reads.get = () =>
+      Promise.reject(new StoreUnavailableError("PostgreSQL is unreachable"));
+    try {
+      const again = new Client(ws(s, `/ws?name=mina&token=${token}`));
+      expect((await again.closed).code).toBe(1011);
+    } finally {
+      reads.get = get;
+    }
+    await new Promise((r) => setTimeout(r, 300));
+    expect(inGeneral(s, "mina")).toBe(false);
+    expect(s.chat.metrics.connections.value).toBe(0);
   });
 });

@@ -280,9 +280,17 @@ export class Chat {
       : { rooms: [] };
     const client = this.#hub.connect(socket, user, "v1", key, ids);
     if (key && user.guest) this.#private.guestConnected(user.name, key);
-    const rooms = key
-      ? await this.#membership.myRooms(key, user.name, ids, lastRead)
-      : [];
+    let rooms: MyRoom[];
+    try {
+      rooms = key
+        ? await this.#membership.myRooms(key, user.name, ids, lastRead)
+        : [];
+    } catch (error) {
+      // No welcome, no client: the caller can't drop what it never got,
+      // and a registered client would stay online for good.
+      this.disconnect(client);
+      throw error;
+    }
     this.#subscriptions.opened(client, rooms);
     return { client, rooms };
   }
