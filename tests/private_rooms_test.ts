@@ -8,7 +8,7 @@
 import { expect } from "expect";
 import { withServer } from "@/tests/helpers/server.ts";
 import { dmRoomId } from "@/lib/server/chat/dm.ts";
-import type { Frame } from "@/tests/helpers/ws_client.ts";
+import type { Client, Frame } from "@/tests/helpers/ws_client.ts";
 import {
   account,
   errorFor,
@@ -499,5 +499,39 @@ Deno.test("private rooms - a private room's page and any page for a signed-in ac
     // A public room's page for nobody in particular holds neither.
     expect((await roomPage(s, "general")).cacheControl).toBeNull();
     await Promise.all([owner.close(), gus.close()]);
+  });
+});
+
+Deno.test("private rooms - someone removed hears nothing more of the threads they took part in", async () => {
+  await withServer({}, async (s) => {
+    const owner = await open(s, "owner", { cookie: await account(s, "owner") });
+    const bob = await open(s, "bob", { cookie: await account(s, "bob") });
+    owner.send({ type: "create", room: "inner", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(owner, "inner");
+    owner.send({ type: "invite", room: "inner", user: "bob" });
+    await bob.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(bob, "inner");
+    const root = await say(owner, "inner", "the plan");
+    const reply = async (c: Client, text: string) => {
+      const clientId = crypto.randomUUID();
+      c.send({ type: "send", room: "inner", text, clientId, parent: root });
+      await c.next("ack", (f) => f.clientId === clientId);
+    };
+    await reply(bob, "count me in");
+    owner.send({ type: "remove", room: "inner", user: "bob" });
+    await bob.next("left", (f) => f.room === "inner");
+    const seen = bob.frames.length;
+    await reply(owner, "the details, members only");
+    // A frame bob does get, after anything the reply would have sent him.
+    await join(owner, "general");
+    await join(bob, "general");
+    await say(owner, "general", "elsewhere");
+    await bob.next("message", (f) => f.text === "elsewhere");
+    const after = bob.frames.slice(seen).filter((f) =>
+      typeof f !== "string" && f.room === "inner"
+    );
+    expect(after).toEqual([]);
+    await Promise.all([owner.close(), bob.close()]);
   });
 });

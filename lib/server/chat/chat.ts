@@ -151,6 +151,7 @@ export class Chat {
     this.#threads = new Threads({
       store,
       tellReadState: (key, room) => this.#reads.tell(key, room),
+      isPublic: (room) => this.isPublic(room),
     });
     this.#subscriptions = new Subscriptions({
       store,

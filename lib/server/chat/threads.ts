@@ -33,6 +33,8 @@ export interface ThreadsOptions {
   store: Store;
   /** Tells every socket of a member key its read state of `room` now. */
   tellReadState: (key: string, room: string) => Promise<void>;
+  /** Whether `room` is public (anyone may read it). */
+  isPublic: (room: string) => Promise<boolean>;
 }
 
 /** What a reply refers to. */
@@ -97,8 +99,11 @@ export class Threads {
     try {
       const before = await this.#o.store.threads.participants(room, root.id);
       const author = await this.#authorOf(root);
-      const others = [...new Set(author ? [...before, author] : before)]
-        .filter((k) => k !== key);
+      const others = await this.#readers(
+        room,
+        [...new Set(author ? [...before, author] : before)]
+          .filter((k) => k !== key),
+      );
       if (others.length > 0) {
         await this.#o.store.reads.mention(room, reply.id, others);
       }
@@ -121,6 +126,19 @@ export class Threads {
         error: String(error),
       });
     }
+  }
+
+  /**
+   * Those of `keys` who may still read `room`: all of them in a public
+   * room; in a private room or DM its members only, so someone removed
+   * learns nothing more of its threads.
+   */
+  async #readers(room: string, keys: string[]): Promise<string[]> {
+    if (keys.length === 0 || await this.#o.isPublic(room)) return keys;
+    const members = await Promise.all(
+      keys.map((k) => this.#o.store.members.get(room, k)),
+    );
+    return keys.filter((_, i) => members[i] !== null);
   }
 
   /**
