@@ -44,6 +44,25 @@ const MAX_MEMBER_OPS = 200;
 const MAX_ROOMS = 90;
 /** Mutations per commit, below KV's 1000. */
 const MAX_MUTATIONS = 900;
+/**
+ * Bytes of keys one commit may carry, checks included: under Deno KV's
+ * 81,920, as {@link keyBytes} counts them (a guest's mention key is about
+ * 95 bytes, so some 840 fill a commit).
+ */
+const MAX_KEY_BYTES = 72_000;
+
+/**
+ * About what `key` weighs in a commit's total key size, erring high: each
+ * string part its UTF-8 bytes and two more, any other part nine.
+ */
+function keyBytes(key: Deno.KvKey): number {
+  let n = 0;
+  for (const part of key) {
+    n += typeof part === "string" ? utf8.encode(part).length + 2 : 9;
+  }
+  return n;
+}
+const utf8 = new TextEncoder();
 /** Conflicting commits are retried this many times. */
 const MAX_ATTEMPTS = 50;
 /** 2^64: adding `2^64 - n` to a `KvU64` subtracts n (sums wrap). */
@@ -445,25 +464,28 @@ export class KvReads implements ReadRecords {
       );
       const op = this.#kv.atomic();
       let mutations = 0;
+      let bytes = 0;
       list.forEach((p, i) => {
         const before = entries[i].value ?? 0;
         const id = JSON.stringify([p.room, p.key]);
         stored.set(id, Math.max(before, p.id));
         if (p.id <= before) return;
-        op.check(entries[i]).set(readKey(p.room, p.key), p.id);
+        const k = readKey(p.room, p.key);
+        op.check(entries[i]).set(k, p.id);
         mutations++;
+        bytes += 2 * keyBytes(k);
       });
       // Mentions ride along while there is room; they need no check.
-      const rest = mentions.slice(MAX_MUTATIONS - mutations);
-      for (const k of mentions.slice(0, MAX_MUTATIONS - mutations)) {
-        op.set(k, true);
+      let n = 0;
+      for (; n < mentions.length; n++) {
+        const size = keyBytes(mentions[n]);
+        if (mutations >= MAX_MUTATIONS || bytes + size > MAX_KEY_BYTES) break;
+        op.set(mentions[n], true);
+        mutations++;
+        bytes += size;
       }
       if (await tryCommit(op, attempt)) {
-        for (let i = 0; i < rest.length; i += MAX_MUTATIONS) {
-          const more = this.#kv.atomic();
-          for (const k of rest.slice(i, i + MAX_MUTATIONS)) more.set(k, true);
-          await more.commit();
-        }
+        await this.#setAll(mentions.slice(n));
         break;
       }
       if (attempt >= MAX_ATTEMPTS) {
@@ -474,6 +496,28 @@ export class KvReads implements ReadRecords {
     return ops.map((op) =>
       op.set ? stored.get(JSON.stringify([op.room, op.key]))! : 0
     );
+  }
+
+  /**
+   * Sets `keys` to true in as few commits as KV's limits allow (mutations
+   * and total key size: some hundreds of guests' keys fill a commit).
+   */
+  async #setAll(keys: Deno.KvKey[]): Promise<void> {
+    let op = this.#kv.atomic();
+    let mutations = 0;
+    let bytes = 0;
+    for (const k of keys) {
+      const size = keyBytes(k);
+      if (mutations >= MAX_MUTATIONS || bytes + size > MAX_KEY_BYTES) {
+        await op.commit();
+        op = this.#kv.atomic();
+        mutations = bytes = 0;
+      }
+      op.set(k, true);
+      mutations++;
+      bytes += size;
+    }
+    if (mutations > 0) await op.commit();
   }
 
   async mentionsAfter(

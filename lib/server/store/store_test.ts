@@ -6,6 +6,7 @@ import { expect } from "expect";
 import { openKvStore } from "./kv.ts";
 import { openPostgresStore } from "./postgres.ts";
 import type { Store } from "./store.ts";
+import { guestKey } from "@/lib/server/chat/guest_token.ts";
 import {
   type PostgresServer,
   startPostgres,
@@ -413,6 +414,19 @@ const cases: Case[] = [
         expect(await Array.fromAsync(store.accounts.list())).toEqual([
           { key: "mina", account: mina },
         ]);
+      }),
+  ],
+  [
+    "a mention of 2,000 guests at once (an @here) is recorded for each, however many commits it takes",
+    (place) =>
+      using(place, {}, async (store) => {
+        // Guests' member keys are long: some 95 bytes each as a KV key.
+        const keys = Array.from({ length: 2000 }, (_, i) =>
+          guestKey(`0193a1b2-c3d4-7e5f-8a9b-${String(i).padStart(12, "0")}`));
+        await store.reads.mention("general", 7, keys);
+        for (const key of [keys[0], keys[999], keys[1999]]) {
+          expect(await store.reads.mentionsAfter(key, "general", 0)).toBe(1);
+        }
       }),
   ],
   [
