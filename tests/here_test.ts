@@ -69,8 +69,25 @@ Deno.test("here - @here counts as a mention for the members online in the room, 
     expect(await mentionsOf(s, "cy", cy.token)).toBe(0);
     expect(await mentionsOf(s, "dee", dee.token)).toBe(0);
 
+    // Once every 30 s per person and room: bo's next @here there is
+    // refused, not stored; elsewhere, or by someone else, it goes.
+    bo.c.send({
+      type: "send",
+      room: "general",
+      text: "@here again",
+      clientId: "again",
+    });
+    const refused = await bo.c.next(
+      "error",
+      (f) => (f.frame as { clientId?: string })?.clientId === "again",
+    );
+    expect(refused.code).toBe("rate_limited");
+    expect(refused.message).toMatch(
+      /^@here can be used once every 30 s in a room: wait \d+ s/,
+    );
+    expect(bo.c.of("ack").some((f) => f.clientId === "again")).toBe(false);
     // Named and @here at once is still one mention; reading clears it.
-    await say(bo.c, "general", "@ana @here once more");
+    await say(cy.c, "general", "@ana @here once more");
     expect(await mentionsOf(s, "ana", ana.token)).toBe(2);
     const last = await say(bo.c, "general", "thanks");
     ana.c.send({ type: "read", room: "general", id: last });

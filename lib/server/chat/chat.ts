@@ -43,6 +43,8 @@ import { PrivateRooms } from "./private_rooms.ts";
 import { type ReplyTo, type ThreadFrame, Threads } from "./threads.ts";
 import { Reactions } from "./reactions.ts";
 import { Pins } from "./pins.ts";
+import { HERE_EVERY_MS, HereLimit } from "./here_limit.ts";
+import { HERE, mentionedNames } from "@/lib/shared/mentions.ts";
 import type { FlowLog } from "@/lib/server/flow_log.ts";
 import { logger } from "@/lib/server/log.ts";
 import type { Socket, WireFormat } from "@/lib/server/realtime/hub.ts";
@@ -80,6 +82,8 @@ export class Chat {
   readonly #subscriptions: Subscriptions;
   readonly #private: PrivateRooms;
   readonly #threads: Threads;
+  /** Who used `@here` where lately (see `here_limit.ts`). */
+  readonly #here = new HereLimit();
   readonly #reactions: Reactions;
   readonly #pins: Pins;
   readonly #log = logger("chat");
@@ -461,6 +465,19 @@ export class Chat {
     const key = client.author;
     const joining = key && this.#membership.joinedFirst(room, key);
     if (joining) await joining;
+    // `@here` costs a lookup per person online: once in a while only.
+    if (
+      key && mentionedNames(text).includes(HERE) &&
+      !this.#here.take(key, room, clientId)
+    ) {
+      const s = Math.ceil(this.#here.wait(key, room) / 1000);
+      throw new ChatError(
+        "rate_limited",
+        `@here can be used once every ${
+          HERE_EVERY_MS / 1000
+        } s in a room: wait ${s} s, or send it without @here`,
+      );
+    }
     if (options.parent === undefined && options.alsoInRoom !== undefined) {
       throw new ChatError(
         "invalid_frame",

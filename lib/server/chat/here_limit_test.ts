@@ -1,0 +1,20 @@
+import { expect } from "expect";
+import { HereLimit } from "./here_limit.ts";
+
+Deno.test("here limit - one @here per person and room per period; others and other rooms are apart", () => {
+  let now = 1_000;
+  const limit = new HereLimit(30_000, () => now);
+  expect(limit.take("account:ana", "general", "c1")).toBe(true);
+  expect(limit.take("account:ana", "general", "c2")).toBe(false);
+  expect(limit.take("account:ana", "general")).toBe(false);
+  // A resend of the send that used it.
+  expect(limit.take("account:ana", "general", "c1")).toBe(true);
+  expect(limit.wait("account:ana", "general")).toBe(30_000);
+  expect(limit.take("account:ana", "random")).toBe(true);
+  expect(limit.take("account:bo", "general")).toBe(true);
+  now += 29_999;
+  expect(limit.take("account:ana", "general")).toBe(false);
+  now += 1;
+  expect(limit.wait("account:ana", "general")).toBe(0);
+  expect(limit.take("account:ana", "general")).toBe(true);
+});
