@@ -119,6 +119,7 @@ export class Chat {
     // which ids are such, per room.
     const quiet = new QuietIds({
       range: (room, after, upTo) => store.range(room, after, upTo),
+      keep: config.historyLimit,
     });
     bus.subscribe((event) => {
       if (event.kind === "message") quiet.note(event.message);

@@ -21,6 +21,12 @@ import type { ChatMessage } from "@/lib/shared/protocol.ts";
 export interface QuietIdsOptions {
   /** The room's messages with `after < id <= upTo` (to the newest without it). */
   range: (room: string, after: number, upTo?: number) => Promise<ChatMessage[]>;
+  /**
+   * Messages a room keeps (`HISTORY_LIMIT`): quiet ids older than the
+   * newest id less this are let go, as retention lets the messages go.
+   * Unbounded without it.
+   */
+  keep?: number;
 }
 
 interface Known {
@@ -55,6 +61,22 @@ export class QuietIds {
     if (!known) return;
     if (m.event) insert(known.events, m.id);
     else if (threadOnly(m)) insert(known.replies, m.id);
+    else return;
+    const keep = this.#o.keep;
+    if (keep && known.events.length + known.replies.length > 2 * keep) {
+      // Twice what a room keeps: the older half goes (read again from the
+      // store, as far as it still has them, should a count need them).
+      const cutoff = m.id - keep;
+      known.events.splice(0, below(known.events, cutoff));
+      known.replies.splice(0, below(known.replies, cutoff));
+      known.from = Math.max(known.from, cutoff);
+    }
+  }
+
+  /** How many quiet ids of `room` are held in memory. */
+  held(room: string): number {
+    const known = this.#rooms.get(room);
+    return known ? known.events.length + known.replies.length : 0;
   }
 
   /**

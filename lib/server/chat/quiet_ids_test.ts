@@ -56,3 +56,18 @@ Deno.test("quiet ids - events and thread-only replies are no news; a reader's me
   expect(await quiet.unread("r", 4, 5, mentioned([]))).toBe(0);
   expect(reads).toEqual([[0, Infinity], [4, Infinity]]);
 });
+
+Deno.test("quiet ids - what a room no longer keeps is let go: a million thread-only replies hold at most twice HISTORY_LIMIT ids; counts near the newest stay right", async () => {
+  const quiet = new QuietIds({
+    range: () => Promise.resolve([]),
+    keep: 1000,
+  });
+  // Asked once, so the room is followed from now on.
+  await quiet.unread("r", -1, 0, () => Promise.resolve([]));
+  for (let id = 1; id <= 100_000; id++) quiet.note(m(id, { parent: 1 }));
+  expect(quiet.held("r")).toBeLessThanOrEqual(2000);
+  expect(quiet.held("r")).toBeGreaterThanOrEqual(1000);
+  // The last 500 ids are all thread-only replies: no news.
+  expect(await quiet.unread("r", 99_500, 100_000, () => Promise.resolve([])))
+    .toBe(0);
+});
