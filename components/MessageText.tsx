@@ -7,7 +7,8 @@ import { displayUrl } from "@/lib/shared/text.ts";
  * only, opened without opener or referrer), #room links and @mentions, as
  * Preact nodes. What the user typed is only ever text, so HTML in it stays
  * inert. A link's text is isolated and its bidi controls shown encoded, so
- * it reads as the address it opens.
+ * it reads as the address it opens (which `parseInline` shows parsed when
+ * what was typed would mislead: a user name, a non-ASCII host).
  */
 export function MessageText(
   { text, me }: { text: string; me?: string },

@@ -22,10 +22,11 @@ export interface PinnedListProps {
 }
 
 /**
- * A room's pinned messages, newest pin first, each with who pinned it; for
- * the room's moderators, the topic field above them. It takes the focus on
- * opening (the topic field, else its × button); the page makes it a layer,
- * which Escape closes.
+ * A room's pinned messages, newest pin first, each with who pinned it
+ * (names and text isolated, a guest author marked); for the room's
+ * moderators, the topic field above them. It takes the focus on opening (the
+ * topic field, else its × button); the page makes it a layer, which Escape
+ * closes.
  */
 export function PinnedList(props: PinnedListProps): VNode {
   const { room, send } = props;
@@ -59,9 +60,13 @@ export function PinnedList(props: PinnedListProps): VNode {
       {props.pins.length ? "" : "No pinned messages yet"}
       {props.pins.map(({ message: m, by }) => (
         <p key={m.id}>
-          <bdi class="user">{m.user}</bdi> <span class="text">{m.text}</span>
-          {" "}
-          <span class="by">pinned by {by}</span>{" "}
+          <bdi class="user">{m.user}</bdi>
+          {m.guest && <span class="tag">guest</span>}{" "}
+          {/* Isolated: a text ending in U+202E can't reorder the line. */}
+          <bdi class="text">{m.text}</bdi>{" "}
+          <span class="by">
+            pinned by <bdi>{by}</bdi>
+          </span>{" "}
           <button type="button" class="link" onClick={() => props.onShow(m.id)}>
             Show
           </button>{" "}

@@ -14,8 +14,8 @@ export interface SearchDialogProps {
 
 /**
  * Search of the messages in one's rooms: Korean, Japanese and Chinese as
- * well as space-separated words; the matches are marked, and a result opens
- * its room at the message.
+ * well as space-separated words; the matches are marked, guests' names
+ * too, and a result opens its room at the message.
  */
 export function SearchDialog(props: SearchDialogProps): VNode {
   const results = useSignal<SearchResult[]>([]);
@@ -73,7 +73,9 @@ export function SearchDialog(props: SearchDialogProps): VNode {
               onClick={() => props.onJump(r.room, r.id)}
             >
               <span class="where">
-                #{r.room} · {r.user} · {new Date(r.ts).toLocaleString()}
+                #{r.room} · <bdi>{r.user}</bdi>
+                {r.guest && <span class="tag">guest</span>} ·{" "}
+                {new Date(r.ts).toLocaleString()}
               </span>
               <span class="text">
                 {highlighted(r.text, r.highlights).map((part, i) =>

@@ -1,7 +1,7 @@
 /**
  * Search through a real server: `GET /api/search` over the rooms a reader
- * may read, messages sent, edited and deleted over real sockets, and a
- * restart on the same KV file.
+ * may read, guests' messages marked, messages sent, edited and deleted over
+ * real sockets, and a restart on the same KV file.
  */
 import { expect } from "expect";
 import { loadConfig } from "@/lib/server/config.ts";
@@ -48,7 +48,10 @@ function found(
 const texts = (results: Frame[] | undefined) =>
   (results ?? []).map((r) => r.text);
 
-/** Korean and English hits, and who may find a private room's messages. */
+/**
+ * Korean and English hits, guests' messages marked, and who may find a
+ * private room's messages.
+ */
 async function readersAndRooms(env: Record<string, string>): Promise<void> {
   await withServer(env, async (s) => {
     const minaCookie = await account(s, "mina");
@@ -109,6 +112,17 @@ async function readersAndRooms(env: Record<string, string>): Promise<void> {
         .results,
     )).toEqual(["Deploy on Friday 금요일 배포"]);
     expect((await find(s, { q: "deploy", room: "secret" })).status).toBe(404);
+
+    // A guest's message says so (guest names pass from person to person);
+    // an account's carries no such mark.
+    await join(gus, "general");
+    await say(gus, "general", "Reboot tonight");
+    const guests = await found(s, { q: "reboot" }, asMina, 1);
+    expect(guests).toEqual([expect.objectContaining({
+      user: "gus",
+      guest: true,
+    })]);
+    expect("guest" in both[0] || "guest" in both[1]).toBe(false);
 
     // Invited, the guest finds it by its token.
     mina.send({ type: "invite", room: "secret", user: "gus" });

@@ -665,6 +665,39 @@ Deno.test("uploads - limits, quota and bad input each answer a clear JSON error;
   });
 });
 
+Deno.test("uploads - a file's name loses its bidi controls: invoice[U+202E]fdp.exe is stored, posted and saved as invoicefdp.exe, not shown as invoiceexe.pdf", async () => {
+  await withServer({}, async (s) => {
+    const creds = { cookie: await member(s, "ana") };
+    const { created, done } = await upload(s.url, "general", {
+      name: "invoice\u202Efdp.exe",
+      type: "application/pdf",
+      data: new TextEncoder().encode("MZ\x90\x00 not a PDF"),
+    }, creds);
+    expect(created.status).toBe(201);
+    expect(done.body.message.file.name).toBe("invoicefdp.exe");
+    const got = await download(s.url, done.body.id, creds);
+    expect(got.headers.get("content-disposition")).toBe(
+      `attachment; filename="invoicefdp.exe"; filename*=UTF-8''invoicefdp.exe`,
+    );
+    // Every bidi control goes; a name of nothing else is refused.
+    const all = "\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069" +
+      "\u200E\u200F\u061C";
+    const named = await upload(s.url, "general", {
+      name: `a${all}b.txt`,
+      type: "text/plain",
+      data: new TextEncoder().encode("hello"),
+    }, creds);
+    expect(named.done.body.message.file.name).toBe("ab.txt");
+    const none = await createUpload(s.url, "general", {
+      name: `${all}.`,
+      size: 5,
+      type: "text/plain",
+    }, creds);
+    expect(none.status).toBe(400);
+    expect(none.body.error.message).toBe("Bad name: the file needs a name");
+  });
+});
+
 Deno.test("uploads - guests of one address share a budget an hour: new tokens don't buy more; accounts are not limited by it", async () => {
   await withServer({
     MAX_UPLOAD_BYTES: "1000",

@@ -54,10 +54,7 @@ export function parseInline(src: string): Inline[] {
     } else if (g.em !== undefined || g.em2 !== undefined) {
       out.push({ t: "em", c: parseInline(g.em ?? g.em2) });
     } else if (g.link !== undefined) {
-      const href = safeHref(g.link);
-      out.push(
-        href ? { t: "link", href, v: g.link } : { t: "text", v: g.link },
-      );
+      out.push(link(g.link));
     } else if (g.mention !== undefined) {
       out.push({ t: "mention", v: g.mention });
     } else if (g.room !== undefined) {
@@ -67,6 +64,27 @@ export function parseInline(src: string): Inline[] {
   }
   if (last < src.length) out.push({ t: "text", v: src.slice(last) });
   return out;
+}
+
+/**
+ * A typed address as a link whose text reads as the address it opens: as
+ * typed when it starts with the origin opened, else the address parsed,
+ * without user name or password. So `https://раураl.com/` shows its
+ * punycode host, and `https://accounts.google.com／signin@evil.example/`
+ * (the Google part is a user name) shows as `https://evil.example/`.
+ * Anything but http(s) stays text.
+ */
+function link(typed: string): Inline {
+  const href = safeHref(typed);
+  if (!href) return { t: "text", v: typed };
+  const url = new URL(href);
+  const n = url.origin.length;
+  if (
+    typed.slice(0, n).toLowerCase() === url.origin &&
+    /^([/?#]|$)/.test(typed.slice(n))
+  ) return { t: "link", href, v: typed };
+  url.username = url.password = "";
+  return { t: "link", href: url.href, v: url.href };
 }
 
 /** The URL if it is http or https, else `null`. */

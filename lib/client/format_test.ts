@@ -71,3 +71,46 @@ Deno.test("format - #room becomes a room link, not inside words or URLs", () => 
     { t: "link", href: "https://x.dev/#top", v: "https://x.dev/#top" },
   ]);
 });
+
+Deno.test("format - a link's text reads as the address it opens: no user name or password, a non-ASCII host as punycode", () => {
+  // The fullwidth slashes make "accounts.google.com…v2" a user name.
+  expect(
+    parseInline(
+      "Reset at https://accounts.google.com／signin／v2@evil.example/reset",
+    ),
+  ).toEqual([
+    { t: "text", v: "Reset at " },
+    {
+      t: "link",
+      href: "https://evil.example/reset",
+      v: "https://evil.example/reset",
+    },
+  ]);
+  expect(parseInline("https://раураl.com/login")).toEqual([{
+    t: "link",
+    href: "https://xn--l-7sba6dbr.com/login",
+    v: "https://xn--l-7sba6dbr.com/login",
+  }]);
+  expect(parseInline("http://javascript:alert(7)@x.example/")).toEqual([
+    { t: "link", href: "http://x.example/", v: "http://x.example/" },
+  ]);
+  // A backslash is a slash to the browser: the text shows where it goes.
+  expect(parseInline("https://evil.example\\@good.example")).toEqual([{
+    t: "link",
+    href: "https://evil.example/@good.example",
+    v: "https://evil.example/@good.example",
+  }]);
+  // Otherwise the text is as typed, non-ASCII paths and all.
+  for (
+    const typed of [
+      "https://de.wikipedia.org/wiki/Ärger",
+      "https://x.example",
+      "https://x.example?q=1#top",
+      "http://localhost:8000/a",
+    ]
+  ) {
+    expect(parseInline(typed)).toEqual([
+      { t: "link", href: new URL(typed).href, v: typed },
+    ]);
+  }
+});

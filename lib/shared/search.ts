@@ -20,6 +20,8 @@ export interface SearchResult {
   id: number;
   /** The sender's display name. */
   user: string;
+  /** Set when a guest wrote it (guest names pass from person to person). */
+  guest?: boolean;
   /** Milliseconds since the epoch. */
   ts: number;
   /** The text as stored now. */

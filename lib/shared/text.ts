@@ -4,7 +4,8 @@
  * newline and tab and lone surrogates are refused; text of only blanks and
  * invisible characters counts as empty. Bidirectional controls may be
  * written (right-to-left text needs them) but are neutralised for display
- * where they could disguise something: see {@link displayUrl}.
+ * where they could disguise something: see {@link displayUrl} and
+ * {@link withoutBidi}.
  *
  * @module
  */
@@ -88,6 +89,15 @@ export function isBlank(text: string): boolean {
  */
 export function displayUrl(url: string): string {
   return url.replace(BIDI, (c) => encodeURIComponent(c));
+}
+
+/**
+ * `text` without its bidirectional controls, for names that must read as
+ * what they are: a file named `invoice\u202Efdp.exe` would show as
+ * "invoiceexe.pdf".
+ */
+export function withoutBidi(text: string): string {
+  return text.replace(BIDI, "");
 }
 
 /**

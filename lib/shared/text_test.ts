@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import { cleanText, displayUrl, isBlank } from "./text.ts";
+import { cleanText, displayUrl, isBlank, withoutBidi } from "./text.ts";
 
 Deno.test("text - blank means only spaces and invisible characters", () => {
   expect(isBlank(" \u3164\u200d\u2060\u115f\uffa0")).toBe(true);
@@ -24,6 +24,16 @@ Deno.test("text - a link's bidi controls are shown encoded", () => {
     "https://x.example/%E2%80%AEgnp.exe",
   );
   expect(displayUrl("https://x.example/a")).toBe("https://x.example/a");
+});
+
+Deno.test("text - a name loses every bidi control, other characters kept", () => {
+  expect(withoutBidi("invoice\u202Efdp.exe")).toBe("invoicefdp.exe");
+  expect(
+    withoutBidi(
+      "\u202A\u202B\u202C\u202D\u2066\u2067\u2068\u2069\u200E\u200F\u061Cשלום.txt",
+    ),
+  ).toBe("שלום.txt");
+  expect(withoutBidi("a\u200Bb")).toBe("a\u200Bb");
 });
 
 Deno.test("text - plain ASCII is kept as sent; only spaces are empty", () => {

@@ -6,6 +6,7 @@
  *
  * @module
  */
+import { withoutBidi } from "@/lib/shared/text.ts";
 import { RASTER_IMAGES } from "./sniff.ts";
 
 /** Types served as `application/octet-stream`: a browser could run them. */
@@ -56,9 +57,12 @@ export function fileHeaders(file: ServedFile): Headers {
 
 /**
  * `filename` (ASCII, quoted) and `filename*` (UTF-8, RFC 8187) parameters
- * of a `Content-Disposition` for `name`.
+ * of a `Content-Disposition` for `name`, without bidi controls (names
+ * stored before uploads dropped them included), so the saved file can't
+ * pose as another type.
  */
-export function filenameParams(name: string): string {
+export function filenameParams(stored: string): string {
+  const name = withoutBidi(stored);
   const ascii = name.normalize("NFKD").replace(/[^\x20-\x7e]/g, "_")
     .replace(/["\\]/g, "_");
   const encoded = encodeURIComponent(name).replace(

@@ -16,7 +16,7 @@ import {
   type FileRef,
   MAX_FILE_ID_LENGTH,
 } from "@/lib/shared/protocol.ts";
-import { cleanText } from "@/lib/shared/text.ts";
+import { cleanText, withoutBidi } from "@/lib/shared/text.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import {
   type FilePurpose,
@@ -549,12 +549,17 @@ export function fileRef(file: StoredFile): FileRef {
   return ref;
 }
 
-/** A file's name without paths, controls or surrounding space; 400 when nothing is left. */
+/**
+ * A file's name without paths, controls, bidi controls (which could make
+ * "invoice\u202Efdp.exe" read as "invoiceexe.pdf") or surrounding space; 400
+ * when nothing is left.
+ */
 function cleanName(raw: string): string {
   const base = raw.split(/[/\\]/).pop() ?? "";
   const clean = cleanText(base.replace(/[\n\t]/g, " "));
   if (!clean.ok) throw new HttpError(400, `Bad name: ${clean.message}`);
-  const name = [...clean.text.trim()].slice(0, MAX_NAME_LENGTH).join("");
+  const name = [...withoutBidi(clean.text).trim()].slice(0, MAX_NAME_LENGTH)
+    .join("");
   if (name === "" || name === "." || name === "..") {
     throw new HttpError(400, "Bad name: the file needs a name");
   }

@@ -105,6 +105,7 @@ export async function search(
     room: m.room,
     id: m.id,
     user: m.user,
+    ...(m.guest ? { guest: true } : {}),
     ts: m.ts,
     text: m.text,
     ...(m.edited ? { edited: true } : {}),

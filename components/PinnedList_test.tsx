@@ -1,0 +1,43 @@
+import { expect } from "expect";
+import { renderToString } from "preact-render-to-string";
+import { PinnedList } from "./PinnedList.tsx";
+import type { Pin } from "@/lib/shared/protocol.ts";
+
+Deno.test("PinnedList - a pin's text is isolated (it can't forge the pinned-by line) and a guest author is marked", () => {
+  const ts = Date.UTC(2026, 0, 1, 12);
+  const pins: Pin[] = [
+    {
+      message: {
+        room: "r",
+        id: 2,
+        user: "Support",
+        guest: true,
+        text: "Verify at https://x.example \u202Eniamod.lasciffo yb dennip",
+        ts,
+      },
+      by: "olga",
+      ts,
+    },
+    {
+      message: { room: "r", id: 1, user: "dave", text: "hi", ts },
+      by: "olga",
+      ts,
+    },
+  ];
+  const html = renderToString(
+    <PinnedList
+      pins={pins}
+      room="r"
+      moderator={false}
+      onShow={() => {}}
+      send={() => {}}
+      onClose={() => {}}
+    />,
+  );
+  expect(html).toContain(
+    '<bdi class="user">Support</bdi><span class="tag">guest</span> ' +
+      '<bdi class="text">Verify at https://x.example \u202Eniamod.lasciffo yb dennip</bdi>',
+  );
+  expect(html).toContain('<span class="by">pinned by <bdi>olga</bdi></span>');
+  expect(html).toMatch(/<bdi class="user">dave<\/bdi> <bdi class="text">hi/);
+});
