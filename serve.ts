@@ -7,9 +7,8 @@
  */
 import { loadConfigOrReport } from "@/lib/server/config.ts";
 import { logger, setupLogging } from "@/lib/server/log.ts";
-import { listen } from "@/lib/server/http/listen.ts";
-import { StoreOpenError } from "@/lib/server/store/postgres.ts";
-import type { Services } from "@/lib/server/services.ts";
+import { listen, type Listener } from "@/lib/server/http/listen.ts";
+import { StartError } from "@/lib/server/start_error.ts";
 import { services } from "./main.ts";
 
 const log = logger("server");
@@ -34,16 +33,16 @@ if (import.meta.main) {
     console.error("No build found: run `deno task build` first");
     Deno.exit(2);
   }
-  // Opened now, so a bad store or an unreachable bus stops the start.
-  let opened: Services;
+  // Opened now, so a bad store, an unreachable bus or an address that can't
+  // be listened on stops the start with one line, as a bad setting does.
+  let server: Listener;
   try {
-    opened = await services();
+    server = await listen(built.default.fetch, await services());
   } catch (error) {
-    if (!(error instanceof StoreOpenError)) throw error;
+    if (!(error instanceof StartError)) throw error;
     console.error(error.message);
     Deno.exit(2);
   }
-  const server = await listen(built.default.fetch, opened);
   console.log(`Listening on ${server.url}`);
   const stop = async (signal: string) => {
     log.info("{signal}: shutting down", { signal });

@@ -17,11 +17,11 @@
  * the bare broadcast server (`bench/baseline.ts`) as B instead. With the
  * PostgreSQL backend (the default) one server is started for the run and
  * each app gets a database of its own. Prints a line per round and a JSON
- * line with the medians.
+ * line with the medians. `-- --help` lists the flags.
  *
  * @module
  */
-import { countFlag, eachFlag } from "./cli_flags.ts";
+import { countFlag, eachFlag, parseOrExit, UsageError } from "./cli_flags.ts";
 import { quietRooms } from "./durable.ts";
 import { memoryMonitor, wakeUps } from "./proc_stats.ts";
 import { type PhaseSummary, Session } from "./session.ts";
@@ -52,7 +52,24 @@ export interface AbSide {
   lost: number;
 }
 
-/** Parses the command line into {@link AbOptions}. */
+/** What `deno task bench:ab -- --help` prints. */
+export const AB_USAGE = `
+Usage: deno task bench:ab [-- <flags>]
+
+Runs the app twice side by side (A and B) under the same load and prints
+B / A, the server CPU per delivery, per round and as medians.
+
+  --a=<json>                 A's extra environment, e.g. '{"LISTENER":"deno"}'
+  --b=<json>|--b=baseline    B's, or the bare broadcast server as B
+  --backend=postgres|kv      the store (default postgres, started for the run)
+  --rounds=<n>               rounds (default 3)
+  --rooms=<n>                quiet rooms per server (default 500)
+  --rate=<n>                 messages per second per server (default 500)
+  --ms=<n>                   length of a round's load (default 10000)
+  --help                     this text
+`;
+
+/** Parses the command line into {@link AbOptions}; throws a {@link UsageError}. */
 export function parseAbArgs(args: string[]): AbOptions {
   const options: AbOptions = {
     a: {},
@@ -64,12 +81,17 @@ export function parseAbArgs(args: string[]): AbOptions {
     ms: 10_000,
   };
   const env = (name: string, text: string) => {
-    const value = JSON.parse(text);
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      value = undefined;
+    }
     if (
       typeof value !== "object" || value === null || Array.isArray(value) ||
       !Object.values(value).every((v) => typeof v === "string")
     ) {
-      throw new Error(`${name} must be a JSON object of strings: ${text}`);
+      throw new UsageError(`${name} must be a JSON object of strings: ${text}`);
     }
     return value as Record<string, string>;
   };
@@ -157,7 +179,7 @@ export async function runAb(
 }
 
 if (import.meta.main) {
-  const options = parseAbArgs(Deno.args);
+  const options = parseOrExit("bench:ab", Deno.args, AB_USAGE, parseAbArgs);
   const monitor = memoryMonitor();
   if (monitor) {
     console.error(

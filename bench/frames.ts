@@ -11,12 +11,14 @@
  *
  * @module
  */
+import { eachFlag, parseOrExit } from "./cli_flags.ts";
 import { Histogram } from "./histogram.ts";
 import { startServer } from "./processes.ts";
 import { APP_ENV } from "./session.ts";
 
 const FRAMES = 16;
-const FRAME_BYTES = 63 * 2 ** 20;
+const FRAME_MIB = 63;
+const FRAME_BYTES = FRAME_MIB * 2 ** 20;
 
 /** The attacker: `deno run -A bench/frames.ts --attack <port>`. */
 async function attack(port: number): Promise<void> {
@@ -122,12 +124,41 @@ async function run(listener: string) {
   }
 }
 
+/** What `deno task bench:frames -- --help` prints. */
+export const FRAMES_USAGE = [
+  "Usage: deno task bench:frames [-- <flags>]",
+  "",
+  `${FRAMES} WebSockets from one address each send a ${FRAME_MIB} MiB frame`,
+  "while a neighbour times its acks; prints one JSON line per listener.",
+  "",
+  "  --listener=node|deno   only this listener (default: both)",
+  "  --help                 this text",
+].join("\n");
+
+/** Reads the command line; an argument it does not take throws a `UsageError`. */
+export function parseFramesArgs(args: string[]): { listeners: string[] } {
+  const options = { listeners: ["node", "deno"] };
+  eachFlag(args, (flag, value) => {
+    if (flag !== "--listener" || (value !== "node" && value !== "deno")) {
+      return false;
+    }
+    options.listeners = [value];
+    return true;
+  });
+  return options;
+}
+
 if (import.meta.main) {
   const at = Deno.args.indexOf("--attack");
   if (at >= 0) await attack(Number(Deno.args[at + 1]));
   else {
-    const only = Deno.args.find((a) => a.startsWith("--listener="))?.slice(11);
-    for (const listener of only ? [only] : ["node", "deno"]) {
+    const { listeners } = parseOrExit(
+      "bench:frames",
+      Deno.args,
+      FRAMES_USAGE,
+      parseFramesArgs,
+    );
+    for (const listener of listeners) {
       console.log(JSON.stringify(await run(listener)));
     }
   }

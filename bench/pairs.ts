@@ -11,12 +11,12 @@
  *
  * Usage: `deno task bench:pairs -- [--pairs=8] [--backend=postgres|kv]
  * [--rooms=1000] [--rate=1000] [--ms=10000]`. Prints a line per pair and a
- * JSON line with the medians and the verdicts.
+ * JSON line with the medians and the verdicts. `-- --help` lists the flags.
  *
  * @module
  */
 import { median } from "./ab.ts";
-import { countFlag, eachFlag } from "./cli_flags.ts";
+import { countFlag, eachFlag, parseOrExit } from "./cli_flags.ts";
 import { quietRooms } from "./durable.ts";
 import { memoryMonitor } from "./proc_stats.ts";
 import { FULL } from "./scenarios.ts";
@@ -60,7 +60,22 @@ export interface PairsSummary {
   ackTargetHeld: boolean;
 }
 
-/** Parses the command line into {@link PairsOptions}. */
+/** What `deno task bench:pairs -- --help` prints. */
+export const PAIRS_USAGE = `
+Usage: deno task bench:pairs [-- <flags>]
+
+Runs the quiet rooms as alternating pairs (the baseline, then the app) and
+judges the targets from the medians.
+
+  --pairs=<n>                pairs (default 8)
+  --backend=postgres|kv      the store (default postgres, started for the run)
+  --rooms=<n>                quiet rooms, two members each (default ${FULL.durable.rooms})
+  --rate=<n>                 messages per second in total (default ${FULL.durable.rate})
+  --ms=<n>                   length of each run's load (default ${FULL.durable.ms})
+  --help                     this text
+`;
+
+/** Parses the command line into {@link PairsOptions}; throws a `UsageError`. */
 export function parsePairsArgs(args: string[]): PairsOptions {
   const d = FULL.durable;
   const options: PairsOptions = {
@@ -144,7 +159,12 @@ export async function runPairs(
 }
 
 if (import.meta.main) {
-  const options = parsePairsArgs(Deno.args);
+  const options = parseOrExit(
+    "bench:pairs",
+    Deno.args,
+    PAIRS_USAGE,
+    parsePairsArgs,
+  );
   const monitor = memoryMonitor();
   if (monitor) {
     console.error(

@@ -16,6 +16,7 @@
 import { startServer } from "./processes.ts";
 import { APP_ENV } from "./session.ts";
 import { machineInfo } from "./proc_stats.ts";
+import { eachFlag, parseOrExit } from "./cli_flags.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
@@ -219,11 +220,44 @@ export function renderStorm(results: StormResult[]): string {
   return lines.join("\n") + "\n";
 }
 
+/** What `deno run -A --unstable-kv bench/reaction_storm.ts --help` prints. */
+export const STORM_USAGE = `
+Usage: deno run -A --unstable-kv bench/reaction_storm.ts [<flags>]
+(or deno task bench -- --only=reaction_storm, on both backends)
+
+People react to one message at once while more watch (full run:
+${STORM_FULL.reactors} within ${STORM_FULL.stormMs} ms, ${STORM_FULL.watchers} watching); prints the frames each socket got.
+
+  --quick      a small storm: a smoke run
+  --postgres   on a PostgreSQL server started for the run (default: Deno KV)
+  --help       this text
+`;
+
+/** Reads the command line; an argument it does not take throws a `UsageError`. */
+export function parseStormArgs(
+  args: string[],
+): { plan: StormPlan; backends: ("kv" | "postgres")[] } {
+  const options = {
+    plan: STORM_FULL,
+    backends: ["kv"] as ("kv" | "postgres")[],
+  };
+  eachFlag(args, (flag, value) => {
+    if (value !== "") return false;
+    if (flag === "--quick") options.plan = STORM_QUICK;
+    else if (flag === "--postgres") options.backends = ["postgres"];
+    else return false;
+    return true;
+  });
+  return options;
+}
+
 if (import.meta.main) {
-  const plan = Deno.args.includes("--quick") ? STORM_QUICK : STORM_FULL;
-  const backends: ("kv" | "postgres")[] = Deno.args.includes("--postgres")
-    ? ["postgres"]
-    : ["kv"];
+  const { plan, backends } = parseOrExit(
+    "bench/reaction_storm.ts",
+    Deno.args,
+    STORM_USAGE,
+    parseStormArgs,
+  );
   const results: StormResult[] = [];
   for (const b of backends) {
     const r = await reactionStorm(plan, b);

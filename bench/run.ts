@@ -1,6 +1,7 @@
 /**
- * The bench suite: `deno task bench` (full, about ten minutes) or
- * `deno task bench -- --quick` (tiny sizes, a smoke run).
+ * The bench suite: `deno task bench` (full, about 15 minutes on 2 cores) or
+ * `deno task bench -- --quick` (tiny sizes, a smoke run); `-- --help` lists
+ * the flags.
  *
  * Runs each scenario against the app and the baseline on loopback, prints
  * one JSON line per scenario on stdout, progress on stderr, and writes
@@ -20,6 +21,7 @@
  *
  * @module
  */
+import { eachFlag, parseOrExit, positiveInt, UsageError } from "./cli_flags.ts";
 import { machineInfo } from "./proc_stats.ts";
 import { renderReport } from "./report.ts";
 import {
@@ -64,40 +66,63 @@ const NAMES = [
 ] as const;
 type Name = typeof NAMES[number];
 
-interface Options {
+/** What a run does, from its command line. */
+export interface Options {
   quick: boolean;
   only: Name[];
   ramp: boolean;
   write: boolean;
   /** Clients of the three big-room scenarios instead of the plan's. */
   size?: number;
+  /** The app's `LISTENER`, when given. */
+  listener?: "node" | "deno";
 }
 
-function parseArgs(args: string[]): Options {
+/** What `deno task bench -- --help` prints. */
+export const USAGE = `
+Usage: deno task bench [-- <flags>]
+
+Runs every scenario (about 15 minutes; durable, search and reaction_storm
+start a PostgreSQL server) and writes bench/results.md, or
+bench/results-<names>.md for some of them.
+
+  --quick                 tiny sizes: a smoke run
+  --only=<name>[,<name>]  only these scenarios, of
+                          ${NAMES.slice(0, 6).join(", ")},
+                          ${NAMES.slice(6).join(", ")}
+  --size=<n>              clients of join10k, reconnect and fanout10k
+  --no-ramp               no ramp to the highest rate in fanout
+  --no-write              write no report
+  --listener=node|deno    the app's LISTENER (default node)
+  --help                  this text
+`;
+
+/** Reads the command line; an argument it does not take throws a {@link UsageError}. */
+export function parseRunArgs(args: string[]): Options {
   const options: Options = {
     quick: false,
     only: [...NAMES],
     ramp: true,
     write: true,
   };
-  for (const arg of args) {
-    if (arg === "--") continue;
-    else if (arg === "--quick") options.quick = true;
-    else if (arg === "--no-ramp") options.ramp = false;
-    else if (arg === "--no-write") options.write = false;
-    else if (arg === "--listener=node" || arg === "--listener=deno") {
-      APP_ENV.LISTENER = arg.slice("--listener=".length);
-    } else if (arg.startsWith("--size=")) {
-      const n = Number(arg.slice(7));
-      if (!Number.isInteger(n) || n < 1) throw new Error(`Bad size: ${arg}`);
-      options.size = n;
-    } else if (arg.startsWith("--only=")) {
-      const names = arg.slice(7).split(",");
+  eachFlag(args, (flag, value) => {
+    if (flag === "--quick" && value === "") options.quick = true;
+    else if (flag === "--no-ramp" && value === "") options.ramp = false;
+    else if (flag === "--no-write" && value === "") options.write = false;
+    else if (flag === "--listener" && (value === "node" || value === "deno")) {
+      options.listener = value;
+    } else if (flag === "--size" && positiveInt(value)) {
+      options.size = positiveInt(value);
+    } else if (flag === "--only" && value !== "") {
+      const names = value.split(",");
       const bad = names.filter((n) => !NAMES.includes(n as Name));
-      if (bad.length) throw new Error(`Unknown scenario: ${bad.join(", ")}`);
+      if (bad.length) {
+        throw new UsageError(`Unknown scenario: ${bad.join(", ")}`);
+      }
       options.only = names as Name[];
-    } else throw new Error(`Unknown argument: ${arg}`);
-  }
+    } else return false;
+    return true;
+  });
   return options;
 }
 
@@ -145,7 +170,8 @@ function sized(plan: Plan, size: number | undefined): Plan {
 }
 
 if (import.meta.main) {
-  const options = parseArgs(Deno.args);
+  const options = parseOrExit("bench", Deno.args, USAGE, parseRunArgs);
+  if (options.listener) APP_ENV.LISTENER = options.listener;
   const plan = sized(options.quick ? QUICK : FULL, options.size);
   const machine = machineInfo();
   const started = performance.now();

@@ -5,7 +5,7 @@
  * several kinds over all the rooms (a reader who is a member of each) and
  * over one room, timed one at a time through `store.search.query`.
  *
- * Runs as `deno task bench --only=search`, or alone:
+ * Runs as `deno task bench -- --only=search`, or alone:
  * `deno run -A --unstable-kv bench/search.ts [--quick] [--messages=N]`.
  *
  * @module
@@ -15,6 +15,7 @@ import { openPostgresStore } from "@/lib/server/store/postgres.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 import { machineInfo } from "./proc_stats.ts";
+import { eachFlag, parseOrExit, positiveInt } from "./cli_flags.ts";
 
 /** Sizes of a run. */
 export interface SearchPlan {
@@ -323,12 +324,43 @@ export function renderSearch(r: SearchBenchResult): string {
   return lines.join("\n") + "\n";
 }
 
-if (import.meta.main) {
-  const quick = Deno.args.includes("--quick");
+/** What `deno run -A --unstable-kv bench/search.ts --help` prints. */
+export const SEARCH_USAGE = `
+Usage: deno run -A --unstable-kv bench/search.ts [<flags>]
+(or deno task bench -- --only=search)
+
+Fills a Deno KV store and a PostgreSQL server started for the run with
+messages and times queries on each.
+
+  --quick           a small store: a smoke run
+  --messages=<n>    messages stored (default ${SEARCH_FULL.messages})
+  --help            this text
+`;
+
+/** Reads the command line into a plan; an argument it does not take throws a `UsageError`. */
+export function parseSearchArgs(args: string[]): SearchPlan {
+  let quick = false;
+  let messages: number | undefined;
+  eachFlag(args, (flag, value) => {
+    if (flag === "--quick" && value === "") quick = true;
+    // Another size, e.g. to try a change at a fraction.
+    else if (flag === "--messages" && positiveInt(value)) {
+      messages = positiveInt(value);
+    } else return false;
+    return true;
+  });
   const plan = { ...(quick ? SEARCH_QUICK : SEARCH_FULL) };
-  // `--messages=N`: another size, e.g. to try a change at a fraction.
-  const size = Deno.args.find((a) => a.startsWith("--messages="));
-  if (size) plan.messages = Number(size.slice(11));
+  if (messages !== undefined) plan.messages = messages;
+  return plan;
+}
+
+if (import.meta.main) {
+  const plan = parseOrExit(
+    "bench/search.ts",
+    Deno.args,
+    SEARCH_USAGE,
+    parseSearchArgs,
+  );
   const result = await searchBench(plan);
   console.log(JSON.stringify(result));
   console.error(renderSearch(result));

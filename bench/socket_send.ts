@@ -18,6 +18,7 @@ import { WebSocketServer } from "ws";
 import { upgradeWebSocket } from "@/lib/fresh/upgrade.ts";
 import { listenNode } from "@/lib/server/http/node_listener.ts";
 import { lines } from "./processes.ts";
+import { eachFlag, parseOrExit } from "./cli_flags.ts";
 
 const KINDS = ["deno", "ws", "node"] as const;
 type Kind = typeof KINDS[number];
@@ -146,10 +147,27 @@ async function round(kind: Kind): Promise<number> {
   }
 }
 
+/** What `deno task bench:sockets -- --help` prints. */
+export const SOCKETS_USAGE = [
+  "Usage: deno task bench:sockets",
+  "",
+  `Broadcasts ${MESSAGES} messages to ${CLIENTS} WebSocket clients on each kind`,
+  `of server socket (${KINDS.join(", ")}), ${ROUNDS} rounds interleaved, and`,
+  "prints the server's CPU per delivery, one JSON line per kind.",
+  "Takes no flags but --help.",
+].join("\n");
+
+/** Reads the command line: no flags (any argument throws a `UsageError`). */
+export function parseSocketsArgs(args: string[]): Record<never, never> {
+  eachFlag(args, () => false);
+  return {};
+}
+
 if (import.meta.main) {
   const at = Deno.args.indexOf("--serve");
   if (at >= 0) await serve(Deno.args[at + 1] as Kind);
   else {
+    parseOrExit("bench:sockets", Deno.args, SOCKETS_USAGE, parseSocketsArgs);
     const runs = new Map<Kind, number[]>(KINDS.map((k) => [k, []]));
     for (let r = 0; r < ROUNDS; r++) {
       for (const kind of KINDS) runs.get(kind)!.push(await round(kind));

@@ -10,6 +10,8 @@
 import { expect } from "expect";
 import { parse as parseYaml } from "yaml";
 import { loadConfig } from "@/lib/server/config.ts";
+import { MAX_JSON_BYTES } from "@/lib/server/http/json_body.ts";
+import { PIECE_BYTES } from "@/lib/client/uploads.ts";
 import { freePort } from "@/tests/helpers/process.ts";
 
 const root = new URL("../", import.meta.url).pathname;
@@ -236,8 +238,33 @@ Deno.test("deploy - compose gives the replicas and nginx room for 65536 descript
 // --- deploy/nginx.conf ------------------------------------------------------
 
 const nginxConf = read("deploy/nginx.conf");
+/** The configuration without its comments. */
+const uncommented = nginxConf.replace(/#.*$/gm, "");
 /** The directives alone: comments and quoted strings removed. */
-const directives = nginxConf.replace(/#.*$/gm, "").replace(/"[^"]*"/g, '""');
+const directives = uncommented.replace(/'[^']*'|"[^"]*"/g, '""');
+
+/** An nginx size (`256k`, `2m`, `1048576`) in bytes. */
+function sizeInBytes(size: string): number {
+  const m = size.match(/^(\d+)([kKmMgG]?)$/);
+  if (!m) throw new Error(`Not an nginx size: ${size}`);
+  const unit = { "": 1, k: 2 ** 10, m: 2 ** 20, g: 2 ** 30 }[
+    m[2].toLowerCase() as "" | "k" | "m" | "g"
+  ];
+  return Number(m[1]) * unit;
+}
+
+/** Each `location` block's prefix and body (they hold no nested blocks). */
+const locations = new Map(
+  [...directives.matchAll(/location\s+(\S+)\s*\{([^{}]*)\}/g)].map((
+    m,
+  ) => [m[1], m[2]]),
+);
+
+/** `client_max_body_size` in `block`, in bytes, if it sets one. */
+function bodyLimit(block: string): number | undefined {
+  const m = block.match(/client_max_body_size\s+(\S+);/);
+  return m ? sizeInBytes(m[1]) : undefined;
+}
 
 Deno.test("deploy - nginx.conf has balanced braces", () => {
   let depth = 0;
@@ -297,6 +324,60 @@ Deno.test("deploy - nginx.conf balances the three replicas and upgrades WebSocke
   expect(Number(timeout![1]) * unit).toBeGreaterThanOrEqual(600);
 });
 
+Deno.test("deploy - nginx.conf lets a whole upload piece through and keeps other bodies small", () => {
+  // Outside any location: what every other request may send.
+  const outside = directives.replace(/location\s+\S+\s*\{[^{}]*\}/g, "");
+  const general = bodyLimit(outside);
+  expect(general).toBeDefined();
+  expect(general!).toBeGreaterThanOrEqual(MAX_JSON_BYTES);
+  expect(general!).toBeLessThan(PIECE_BYTES);
+  // The browser PUTs each piece to /api/uploads/{id} (routes/api/rooms/
+  // [room]/uploads.ts answers that uploadUrl).
+  const uploads = locations.get("/api/uploads/");
+  expect(uploads).toBeDefined();
+  expect(uploads).toMatch(/proxy_pass\s+http:\/\/chat;/);
+  // Room to spare, so a piece size a little larger doesn't start failing.
+  expect(bodyLimit(uploads!)).toBeGreaterThanOrEqual(PIECE_BYTES + 64 * 1024);
+  for (const [prefix, block] of locations) {
+    if (prefix !== "/api/uploads/") expect(bodyLimit(block)).toBeUndefined();
+  }
+});
+
+/** The log formats nginx.conf defines, by name, with their text. */
+function logFormats(): Map<string, string> {
+  return new Map(
+    [...uncommented.matchAll(/log_format\s+(\w+)((?:\s+'[^']*')+)\s*;/g)].map(
+      (m) => [m[1], m[2]],
+    ),
+  );
+}
+
+/** The variables whose value holds the request's query string. */
+const QUERY = /\$\{?(request|request_uri|args|query_string|is_args|arg_\w+)\b/;
+
+Deno.test("deploy - nginx.conf logs requests without their query string", () => {
+  const formats = logFormats();
+  const logs = [...uncommented.matchAll(/\baccess_log\s+([^;]+);/g)].map((m) =>
+    m[1].trim().split(/\s+/)
+  );
+  expect(logs.length).toBeGreaterThan(0);
+  for (const [path, format] of logs) {
+    if (path === "off") continue;
+    // Without a format name nginx uses "combined", which logs $request.
+    expect({ path, format }).toEqual({ path, format: expect.any(String) });
+    expect(format.includes("=")).toBe(false);
+    const text = formats.get(format);
+    expect({ format, defined: text !== undefined }).toEqual({
+      format,
+      defined: true,
+    });
+    expect(text).not.toMatch(QUERY);
+    expect(text).toContain("$uri");
+  }
+  expect("$request $request_uri $args $arg_token").toMatch(QUERY);
+  expect("$request_method $uri $status").not.toMatch(QUERY);
+});
+
 function nginxPath(): string | undefined {
   for (const path of ["/usr/sbin/nginx", "/usr/bin/nginx"]) {
     try {
@@ -307,15 +388,25 @@ function nginxPath(): string | undefined {
 }
 const nginx = nginxPath();
 
-/** nginx.conf with its listen port and upstream hosts moved to loopback. */
-function localNginxConf(listen: number, upstreams: number[]): string {
+/**
+ * nginx.conf with its listen port and upstream hosts moved to loopback, and
+ * its access log in `accessLog` when given.
+ */
+function localNginxConf(
+  listen: number,
+  upstreams: number[],
+  accessLog?: string,
+): string {
   let n = 0;
-  return nginxConf
+  const conf = nginxConf
     .replace(/listen\s+80;/, `listen 127.0.0.1:${listen};`)
     .replace(
       /server\s+app\d+:8000/g,
       () => `server 127.0.0.1:${upstreams[n++]}`,
     );
+  return accessLog === undefined
+    ? conf
+    : conf.replace(/access_log\s+\/dev\/stdout\b/, `access_log ${accessLog}`);
 }
 
 Deno.test({
@@ -342,20 +433,93 @@ Deno.test({
   },
 });
 
+/** nginx on nginx.conf, in front of three stand-in replicas. */
+interface Proxy {
+  /** `127.0.0.1:<port>`, where nginx listens. */
+  base: string;
+  /** The access log so far. */
+  accessLog(): Promise<string>;
+  /** Stops nginx and the replicas and removes the temporary folder. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the three replicas (`replicas[i]` answering as the i-th) and nginx
+ * on nginx.conf in front of them, and waits until nginx answers.
+ */
+async function startProxy(replicas: Deno.ServeHandler[]): Promise<Proxy> {
+  const ac = new AbortController();
+  const stubs = replicas.map((handler) =>
+    Deno.serve({
+      hostname: "127.0.0.1",
+      port: 0,
+      signal: ac.signal,
+      onListen: () => {},
+    }, handler)
+  );
+  const dir = await Deno.makeTempDir();
+  const port = freePort();
+  await Deno.writeTextFile(
+    `${dir}/nginx.conf`,
+    localNginxConf(port, stubs.map((s) => s.addr.port), `${dir}/access.log`),
+  );
+  const proxy = new Deno.Command(nginx!, {
+    args: [
+      "-p",
+      dir,
+      "-c",
+      `${dir}/nginx.conf`,
+      "-e",
+      "stderr",
+      "-g",
+      `daemon off; pid ${dir}/nginx.pid;`,
+    ],
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  let log = "";
+  const pump = (async () => {
+    const decoder = new TextDecoder();
+    for await (const chunk of proxy.stderr) log += decoder.decode(chunk);
+  })();
+  const stop = async () => {
+    proxy.kill("SIGTERM");
+    await proxy.status;
+    await pump;
+    ac.abort();
+    await Promise.all(stubs.map((s) => s.finished));
+    await Deno.remove(dir, { recursive: true });
+  };
+  const base = `127.0.0.1:${port}`;
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const res = await fetch(`http://${base}/healthz`);
+      await res.body?.cancel();
+      break;
+    } catch (error) {
+      if (Date.now() > deadline) {
+        await stop();
+        throw new Error(`nginx: ${log}`, { cause: error });
+      }
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+  return {
+    base,
+    accessLog: () => Deno.readTextFile(`${dir}/access.log`),
+    stop,
+  };
+}
+
 Deno.test({
   name:
     "deploy - nginx spreads WebSockets over the three replicas with the client's address",
   ignore: nginx === undefined,
   async fn() {
-    const ac = new AbortController();
     // Stand-in replicas that report which one answered and what they saw.
-    const stubs = ["one", "two", "three"].map((replica) =>
-      Deno.serve({
-        hostname: "127.0.0.1",
-        port: 0,
-        signal: ac.signal,
-        onListen: () => {},
-      }, (req) => {
+    const proxy = await startProxy(
+      ["one", "two", "three"].map((replica) => (req) => {
         const seen = {
           replica,
           host: req.headers.get("host"),
@@ -367,50 +531,14 @@ Deno.test({
         const { socket, response } = Deno.upgradeWebSocket(req);
         socket.onmessage = () => socket.send(JSON.stringify(seen));
         return response;
-      })
+      }),
     );
-    const dir = await Deno.makeTempDir();
-    const port = freePort();
-    await Deno.writeTextFile(
-      `${dir}/nginx.conf`,
-      localNginxConf(port, stubs.map((s) => s.addr.port)),
-    );
-    const proxy = new Deno.Command(nginx!, {
-      args: [
-        "-p",
-        dir,
-        "-c",
-        `${dir}/nginx.conf`,
-        "-e",
-        "stderr",
-        "-g",
-        `daemon off; pid ${dir}/nginx.pid;`,
-      ],
-      stdout: "null",
-      stderr: "piped",
-    }).spawn();
-    let log = "";
-    const pump = (async () => {
-      const decoder = new TextDecoder();
-      for await (const chunk of proxy.stderr) log += decoder.decode(chunk);
-    })();
     const sockets: WebSocket[] = [];
     try {
-      const base = `127.0.0.1:${port}`;
-      const deadline = Date.now() + 10_000;
-      let res: Response | undefined;
-      while (!res) {
-        try {
-          res = await fetch(`http://${base}/healthz`, {
-            headers: { "x-forwarded-for": "203.0.113.9" },
-          });
-        } catch (error) {
-          if (Date.now() > deadline) {
-            throw new Error(`nginx: ${log}`, { cause: error });
-          }
-          await new Promise((r) => setTimeout(r, 50));
-        }
-      }
+      const base = proxy.base;
+      const res = await fetch(`http://${base}/healthz`, {
+        headers: { "x-forwarded-for": "203.0.113.9" },
+      });
       // A forged X-Forwarded-For is replaced, and the port is kept in Host.
       expect(await res.json()).toMatchObject({
         host: base,
@@ -440,12 +568,65 @@ Deno.test({
       ]);
     } finally {
       for (const ws of sockets) ws.close();
-      proxy.kill("SIGTERM");
-      await proxy.status;
-      await pump;
-      ac.abort();
-      await Promise.all(stubs.map((s) => s.finished));
-      await Deno.remove(dir, { recursive: true });
+      await proxy.stop();
+    }
+  },
+});
+
+Deno.test({
+  name:
+    "deploy - nginx passes a whole upload piece, refuses large bodies elsewhere and logs no guest token",
+  ignore: nginx === undefined,
+  async fn() {
+    // Each replica answers with the bytes of the body it received.
+    const replica = async (req: Request) => {
+      const body = new Uint8Array(await req.arrayBuffer());
+      return Response.json({
+        path: new URL(req.url).pathname,
+        bytes: body.length,
+      });
+    };
+    const proxy = await startProxy([replica, replica, replica]);
+    try {
+      const piece = new Uint8Array(PIECE_BYTES).fill(65);
+      const put = await fetch(`http://${proxy.base}/api/uploads/0193abcd`, {
+        method: "PUT",
+        headers: {
+          "content-range": `bytes 0-${PIECE_BYTES - 1}/${3 * PIECE_BYTES}`,
+          "content-type": "application/octet-stream",
+        },
+        body: piece,
+      });
+      expect({ status: put.status, body: await put.json() }).toEqual({
+        status: 200,
+        body: { path: "/api/uploads/0193abcd", bytes: PIECE_BYTES },
+      });
+      const elsewhere = await fetch(`http://${proxy.base}/api/rooms`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: piece,
+      });
+      await elsewhere.body?.cancel();
+      expect(elsewhere.status).toBe(413);
+
+      // How the page connects a returning guest.
+      const token = "0193abcd-5e6f-7a8b-9c0d-e1f2a3b4c5d6";
+      const ws = await fetch(
+        `http://${proxy.base}/ws?name=ana&token=${token}`,
+      );
+      await ws.body?.cancel();
+      let log = "";
+      const deadline = Date.now() + 5000;
+      while (!log.includes("GET /ws ") && Date.now() < deadline) {
+        log = await proxy.accessLog();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(log).toContain('"GET /ws HTTP/1.1" 200');
+      expect(log).toContain('"PUT /api/uploads/0193abcd HTTP/1.1" 200');
+      expect(log).not.toContain(token);
+      expect(log).not.toContain("name=ana");
+    } finally {
+      await proxy.stop();
     }
   },
 });

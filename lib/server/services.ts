@@ -18,7 +18,7 @@ import { RedisBus } from "@/lib/server/bus/redis.ts";
 import { KvBus } from "@/lib/server/bus/kv.ts";
 import { PostgresBus } from "@/lib/server/bus/postgres.ts";
 import type { Store } from "@/lib/server/store/store.ts";
-import { KvStore } from "@/lib/server/store/kv.ts";
+import { KvStore, openKvAt } from "@/lib/server/store/kv.ts";
 import { openStore } from "@/lib/server/store/open.ts";
 import { ConnectionLimiter } from "@/lib/server/http/connection_limits.ts";
 import { logger } from "@/lib/server/log.ts";
@@ -50,7 +50,9 @@ export interface ServicesOptions {
 /**
  * Opens the services `config` describes over one store: with Deno KV, one
  * handle serves the store, the KV bus (if chosen), name holds and accounts.
- * A bad `DATABASE_URL` throws `StoreOpenError`.
+ * A store, bus or KV file that can't be opened throws a `StartError`
+ * (`StoreOpenError` for the store) whose message is one line for the
+ * operator.
  */
 export async function openServices(
   config: Config,
@@ -116,7 +118,7 @@ async function openBus(
       // The store's own handle when it is KV; closed with the store.
       return store instanceof KvStore
         ? await KvBus.open(store.kv, { ownsKv: false })
-        : await KvBus.open(await Deno.openKv(config.kvPath || undefined), {
+        : await KvBus.open(await openKvAt(config.kvPath), {
           ownsKv: true,
         });
     case "local":

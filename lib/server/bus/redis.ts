@@ -15,6 +15,7 @@ import { type Bus, type BusEvent, parseJson, Subscribers } from "./bus.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { Republisher } from "./republisher.ts";
 import { deadline } from "@/lib/server/store/deadline.ts";
+import { firstLine, StartError } from "@/lib/server/start_error.ts";
 
 /** Options of {@link RedisBus.connect}. */
 export interface RedisBusOptions {
@@ -98,9 +99,10 @@ export class RedisBus implements Bus {
   }
 
   /**
-   * Connects to the Redis at `url` and starts heartbeating. Rejects when
-   * Redis cannot be reached within `connectTimeoutMs`; after that the bus
-   * reconnects by itself, whatever the outage.
+   * Connects to the Redis at `url` and starts heartbeating. Rejects with a
+   * one-line {@link StartError} when Redis cannot be reached within
+   * `connectTimeoutMs`; after that the bus reconnects by itself, whatever
+   * the outage.
    */
   static async connect(
     url: string,
@@ -122,7 +124,11 @@ export class RedisBus implements Bus {
       await sub.subscribe(CHANNEL, (raw) => bus.#receive(raw));
     } catch (error) {
       for (const c of [cmd, sub]) if (c.isOpen) c.destroy();
-      throw new Error(`Redis at ${redact(url)} is unreachable: ${error}`);
+      throw new StartError(
+        `REDIS_URL: Redis at ${redact(url)} is unreachable: ${
+          firstLine(error)
+        }`,
+      );
     }
     bus.#started = true;
     await bus.#beat();

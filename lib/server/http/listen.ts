@@ -18,6 +18,7 @@ import { withSecurityHeaders } from "./security_headers.ts";
 import { withCompression } from "./compression.ts";
 import { type Handler, listenNode } from "./node_listener.ts";
 import { raiseOpenFilesLimit } from "./open_files.ts";
+import { firstLine, StartError } from "@/lib/server/start_error.ts";
 
 /** A listening server. */
 export interface Listener {
@@ -42,7 +43,9 @@ interface Acceptor {
 /**
  * Serves `handler`, with the security headers on every response and text
  * bodies compressed (`compression.ts`), on
- * `services.config`'s address; port 0 picks a free one.
+ * `services.config`'s address; port 0 picks a free one. Rejects with a
+ * one-line {@link StartError} when it can't listen there (see
+ * {@link listenError}).
  */
 export async function listen(
   handler: Deno.ServeHandler<Deno.NetAddr>,
@@ -58,17 +61,21 @@ export async function listen(
   const secured = withCompression(
     withSecurityHeaders(handler, config.trustProxy),
   );
-  const server: Acceptor = config.listener === "deno"
-    ? serveDeno(secured, config, log)
-    : await listenNode(secured, {
-      hostname: config.hostname,
-      port: config.port,
-      headerTimeoutMs: config.headerTimeoutMs,
-      maxFrameBytes: config.maxFrameBytes,
-      closeTimeoutMs: config.wsCloseTimeoutMs,
-    });
+  let server: Acceptor;
+  try {
+    server = config.listener === "deno"
+      ? serveDeno(secured, config, log)
+      : await listenNode(secured, {
+        hostname: config.hostname,
+        port: config.port,
+        headerTimeoutMs: config.headerTimeoutMs,
+        maxFrameBytes: config.maxFrameBytes,
+        closeTimeoutMs: config.wsCloseTimeoutMs,
+      });
+  } catch (error) {
+    throw listenError(error, config.hostname, config.port);
+  }
   const port = server.port;
-  const host = config.hostname === "0.0.0.0" ? "127.0.0.1" : config.hostname;
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     stopping ??= (async () => {
@@ -77,7 +84,70 @@ export async function listen(
       await stopped;
       await services.close();
     })();
-  return { url: `http://${host}:${port}`, port, shutdown };
+  return { url: listenUrl(config.hostname, port), port, shutdown };
+}
+
+/**
+ * The base URL a server listening on `hostname` and `port` is reached at:
+ * the loopback address for a wildcard (`0.0.0.0`, `::`), an IPv6 address
+ * in brackets.
+ *
+ * @example
+ * ```ts
+ * listenUrl("0.0.0.0", 8000); // "http://127.0.0.1:8000"
+ * listenUrl("::", 8000); // "http://[::1]:8000"
+ * listenUrl("fd00::5", 8000); // "http://[fd00::5]:8000"
+ * ```
+ */
+export function listenUrl(hostname: string, port: number): string {
+  const host = hostname === "0.0.0.0"
+    ? "127.0.0.1"
+    : hostname === "::"
+    ? "::1"
+    : hostname;
+  return `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+}
+
+/**
+ * Why listening on `hostname` and `port` failed, as a {@link StartError}
+ * naming the setting to change: the port is taken, the name does not
+ * resolve, the address is not this machine's, or the port is privileged.
+ */
+export function listenError(
+  error: unknown,
+  hostname: string,
+  port: number,
+): StartError {
+  const code = (error as { code?: unknown } | null)?.code;
+  const reason = firstLine(error);
+  const at = `${hostname.includes(":") ? `[${hostname}]` : hostname}:${port}`;
+  if (error instanceof Deno.errors.AddrInUse || code === "EADDRINUSE") {
+    return new StartError(
+      `PORT: cannot listen on ${at}: the port is in use`,
+    );
+  }
+  if (
+    code === "ENOTFOUND" || code === "EAI_AGAIN" ||
+    /lookup address information/i.test(reason)
+  ) {
+    return new StartError(
+      `HOSTNAME: cannot listen on ${hostname}: the name does not resolve (${reason})`,
+    );
+  }
+  if (
+    error instanceof Deno.errors.AddrNotAvailable ||
+    code === "EADDRNOTAVAIL" || code === "EINVAL"
+  ) {
+    return new StartError(
+      `HOSTNAME: cannot listen on ${hostname}: not an address of this machine`,
+    );
+  }
+  if (error instanceof Deno.errors.PermissionDenied || code === "EACCES") {
+    return new StartError(
+      `PORT: cannot listen on ${at}: permission denied (ports below 1024 need privileges)`,
+    );
+  }
+  return new StartError(`PORT, HOSTNAME: cannot listen on ${at}: ${reason}`);
 }
 
 /**

@@ -386,10 +386,12 @@ export async function listenNode(
       }
       socket.destroySoon();
     });
-    s.on(
-      "error",
-      (error) => log.error("listener error: {error}", { error: String(error) }),
-    );
+    // Failing to listen rejects `listenOn`, whose caller reports it.
+    s.on("error", (error) => {
+      if (s.listening) {
+        log.error("listener error: {error}", { error: String(error) });
+      }
+    });
   };
   const listenOn = (s: http.Server, port: number) =>
     new Promise<void>((resolve, reject) => {

@@ -26,7 +26,8 @@ import type {
   Store,
   StoredRoom,
 } from "./store.ts";
-import { prefixEnd } from "./store.ts";
+import { prefixEnd, StoreOpenError } from "./store.ts";
+import { firstLine } from "@/lib/server/start_error.ts";
 import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
 import {
   deletePrefix,
@@ -735,7 +736,9 @@ function publicRoom(room: KvRoom): StoredRoom {
 }
 
 /**
- * Opens the store, creating the KV file's folder on first start.
+ * Opens the store, creating the KV file's folder on first start. A file
+ * that can't be opened throws {@link StoreOpenError} with one line saying
+ * why.
  *
  * @example
  * ```ts
@@ -743,12 +746,7 @@ function publicRoom(room: KvRoom): StoredRoom {
  * ```
  */
 export async function openKvStore(options: KvStoreOptions): Promise<KvStore> {
-  if (options.path !== ":memory:" && options.path !== "") {
-    const dir = options.path.replace(/[/\\][^/\\]*$/, "");
-    if (dir && dir !== options.path) await Deno.mkdir(dir, { recursive: true });
-  }
-  // "" is the platform's default database (Deno Deploy's managed KV).
-  const kv = await Deno.openKv(options.path || undefined);
+  const kv = await openKvAt(options.path);
   const store = new KvStore(
     kv,
     options.historyLimit,
@@ -758,4 +756,27 @@ export async function openKvStore(options: KvStoreOptions): Promise<KvStore> {
   await store.indexPublicRooms();
   await store.search.recover();
   return store;
+}
+
+/**
+ * Opens the Deno KV database at `path` (`KV_PATH`: a file, `:memory:`, or ""
+ * for the platform's default), creating the file's folder on first start.
+ * Throws {@link StoreOpenError} when the folder or the file can't be made
+ * or opened.
+ */
+export async function openKvAt(path: string): Promise<Deno.Kv> {
+  try {
+    if (path !== ":memory:" && path !== "") {
+      const dir = path.replace(/[/\\][^/\\]*$/, "");
+      if (dir && dir !== path) await Deno.mkdir(dir, { recursive: true });
+    }
+    // "" is the platform's default database (Deno Deploy's managed KV).
+    return await Deno.openKv(path || undefined);
+  } catch (error) {
+    throw new StoreOpenError(
+      `KV_PATH: cannot open Deno KV at ${path || "the default location"}: ${
+        firstLine(error)
+      }`,
+    );
+  }
 }

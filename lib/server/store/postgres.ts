@@ -45,7 +45,7 @@ import type {
   Store,
   StoredRoom,
 } from "./store.ts";
-import { prefixEnd, StoreUnavailableError } from "./store.ts";
+import { prefixEnd, StoreOpenError, StoreUnavailableError } from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { renewablePool } from "./postgres_pool.ts";
 import { deadline, DEADLINE_MS, DeadlineError } from "./deadline.ts";
@@ -138,11 +138,8 @@ export interface PostgresStoreOptions {
   commitSpacingMs?: number;
 }
 
-/** Thrown when the store cannot be opened; its message is one line for the operator. */
-export class StoreOpenError extends Error {
-  /** Always `"StoreOpenError"`. */
-  override name = "StoreOpenError";
-}
+/** Thrown when the store cannot be opened (defined with the contract). */
+export { StoreOpenError };
 
 /** Sends per transaction, across rooms. */
 const MAX_BATCH = 200;

@@ -14,6 +14,7 @@ import type {
 } from "@/lib/shared/protocol.ts";
 import type { NameClaims } from "@/lib/server/chat/name_claims.ts";
 import type { FileRecords } from "./files.ts";
+import { StartError } from "@/lib/server/start_error.ts";
 
 export type { FileRecords, NameClaims };
 
@@ -24,6 +25,15 @@ export type { FileRecords, NameClaims };
 export class StoreUnavailableError extends Error {
   /** Always `"StoreUnavailableError"`. */
   override name = "StoreUnavailableError";
+}
+
+/**
+ * The store can't be opened (`DATABASE_URL` leads nowhere, the `KV_PATH`
+ * file can't be opened); its message is one line for the operator.
+ */
+export class StoreOpenError extends StartError {
+  /** Always `"StoreOpenError"`. */
+  override name = "StoreOpenError";
 }
 
 /** A message before it has an id. */
