@@ -97,3 +97,23 @@ Deno.test("here - @here counts as a mention for the members online in the room, 
     await Promise.all([ana.c.close(), bo.c.close(), cy.c.close()]);
   });
 });
+
+Deno.test("here - an @here refused before it was stored (text too long) doesn't use up the person's @here", async () => {
+  await withServer({ MAX_TEXT_BYTES: "100" }, async (s) => {
+    const bo = await open(s, "bo");
+    await join(bo, "general");
+    bo.send({
+      type: "send",
+      room: "general",
+      text: `@here ${"x".repeat(200)}`,
+      clientId: "long",
+    });
+    const refused = await bo.next(
+      "error",
+      (f) => (f.frame as { clientId?: string })?.clientId === "long",
+    );
+    expect(refused.code).toBe("text_too_long");
+    await say(bo, "general", "@here short enough");
+    await bo.close();
+  });
+});

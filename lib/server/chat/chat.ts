@@ -71,6 +71,12 @@ export interface ChatOptions {
 /** How long {@link Chat.health} waits for each answer. */
 const HEALTH_TIMEOUT_MS = 2000;
 
+/** A send stored (or found stored), with its reply's thread root. */
+interface StoredSend {
+  result: { message: ChatMessage; duplicate: boolean };
+  root?: ChatMessage | null;
+}
+
 /** The chat service of one instance. */
 export class Chat {
   readonly #hub: Hub;
@@ -467,10 +473,8 @@ export class Chat {
     const joining = key && this.#membership.joinedFirst(room, key);
     if (joining) await joining;
     // `@here` costs a lookup per person online: once in a while only.
-    if (
-      key && mentionedNames(text).includes(HERE) &&
-      !this.#here.take(key, room, clientId)
-    ) {
+    const here = key !== undefined && mentionedNames(text).includes(HERE);
+    if (here && !this.#here.take(key, room, clientId)) {
       const s = Math.ceil(this.#here.wait(key, room) / 1000);
       throw new ChatError(
         "rate_limited",
@@ -479,6 +483,50 @@ export class Chat {
         } s in a room: wait ${s} s, or send it without @here`,
       );
     }
+    let stored: StoredSend;
+    try {
+      stored = await this.#storeSend(client, room, text, clientId, options);
+    } catch (error) {
+      // Not stored: the @here it used is given back (a corrected send
+      // has a new clientId).
+      if (here) this.#here.release(key, room, clientId);
+      throw error;
+    }
+    const { result, root } = stored;
+    if (!result.duplicate) {
+      const { message } = result;
+      let mentioned: string[] = [];
+      try {
+        mentioned = await this.#reads.mentioned(
+          key,
+          room,
+          message.id,
+          message.text,
+        );
+      } catch (error) {
+        // The message is stored: it is acked; only its mentions are lost.
+        this.#log.warn("recording mentions in {room} failed: {error}", {
+          room,
+          error: String(error),
+        });
+      }
+      if (root) await this.#threads.replied(key, root, message, mentioned);
+      // Its sender's sockets learn it is read with the message itself.
+    }
+    return result;
+  }
+
+  /**
+   * The stored part of {@link Chat.send}: checks the reply fields, finds a
+   * reply's thread root, and stores the message (or finds it stored).
+   */
+  async #storeSend(
+    client: Client,
+    room: string,
+    text: string,
+    clientId: string | undefined,
+    options: Partial<ReplyTo>,
+  ): Promise<StoredSend> {
     if (options.parent === undefined && options.alsoInRoom !== undefined) {
       throw new ChatError(
         "invalid_frame",
@@ -501,7 +549,7 @@ export class Chat {
           client.user.guest && client.author ? client.author : client.user.name,
           clientId,
         );
-        if (prior) return { message: prior, duplicate: true };
+        if (prior) return { result: { message: prior, duplicate: true } };
         throw error;
       }
     }
@@ -512,27 +560,7 @@ export class Chat {
       clientId,
       reply,
     );
-    if (!result.duplicate) {
-      const { message } = result;
-      let mentioned: string[] = [];
-      try {
-        mentioned = await this.#reads.mentioned(
-          key,
-          room,
-          message.id,
-          message.text,
-        );
-      } catch (error) {
-        // The message is stored: it is acked; only its mentions are lost.
-        this.#log.warn("recording mentions in {room} failed: {error}", {
-          room,
-          error: String(error),
-        });
-      }
-      if (root) await this.#threads.replied(key, root, message, mentioned);
-      // Its sender's sockets learn it is read with the message itself.
-    }
-    return result;
+    return { result, root };
   }
 
   /**

@@ -53,6 +53,15 @@ export class HereLimit {
     return true;
   }
 
+  /**
+   * Gives back the `@here` that the send `clientId` of `who` used in `room`
+   * (it was not stored), unless a later one took its place.
+   */
+  release(who: string, room: string, clientId?: string): void {
+    const key = roomKey(room, who);
+    if (this.#last.get(key)?.clientId === clientId) this.#last.delete(key);
+  }
+
   /** Milliseconds until `who` may use `@here` in `room` again (0: now). */
   wait(who: string, room: string): number {
     const last = this.#last.get(roomKey(room, who));

@@ -17,4 +17,11 @@ Deno.test("here limit - one @here per person and room per period; others and oth
   now += 1;
   expect(limit.wait("account:ana", "general")).toBe(0);
   expect(limit.take("account:ana", "general")).toBe(true);
+  // A send refused before it was stored gives its @here back.
+  expect(limit.take("account:bo", "random", "x1")).toBe(true);
+  limit.release("account:bo", "random", "x1");
+  expect(limit.take("account:bo", "random", "x2")).toBe(true);
+  // Not someone else's, nor a later one.
+  limit.release("account:bo", "random", "x1");
+  expect(limit.take("account:bo", "random", "x3")).toBe(false);
 });

@@ -282,15 +282,12 @@ export class Uploads {
   }
 
   /**
-   * Cancels `who`'s upload that no message shows (incomplete, or a file
-   * complete but never posted), freeing its quota; 404 for anyone else's,
-   * 409 once posted (or for a complete thumbnail, which a posted file may
-   * show).
+   * Cancels `who`'s incomplete upload, freeing its quota; 404 for anyone
+   * else's, 409 once complete (its message may be being posted).
    */
   async cancel(who: Uploader, id: string): Promise<void> {
     const file = await this.#own(who, id);
-    const unposted = file.purpose === "file" && file.message === undefined;
-    if (file.complete && !unposted) {
+    if (file.complete) {
       throw new HttpError(409, "The upload is complete; delete its message");
     }
     await this.#o.store.files.delete(id);

@@ -111,7 +111,9 @@ export function listenUrl(hostname: string, port: number): string {
 /**
  * Why listening on `hostname` and `port` failed, as a {@link StartError}
  * naming the setting to change: the port is taken, the name does not
- * resolve, the address is not this machine's, or the port is privileged.
+ * resolve, the address is not this machine's, the port is privileged, or
+ * another refusal with a system error code. Anything else (a bug) is
+ * thrown again as it is, keeping its stack.
  */
 export function listenError(
   error: unknown,
@@ -147,7 +149,11 @@ export function listenError(
       `PORT: cannot listen on ${at}: permission denied (ports below 1024 need privileges)`,
     );
   }
-  return new StartError(`PORT, HOSTNAME: cannot listen on ${at}: ${reason}`);
+  // Anything else the system refused names both; a bug keeps its stack.
+  if (typeof code === "string" || error instanceof Deno.errors.NotFound) {
+    return new StartError(`PORT, HOSTNAME: cannot listen on ${at}: ${reason}`);
+  }
+  throw error;
 }
 
 /**

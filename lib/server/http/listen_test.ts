@@ -79,6 +79,10 @@ Deno.test("listen - why listening failed names the setting to change", () => {
     );
   expect(listenError(new Deno.errors.PermissionDenied("no"), "::", 80).message)
     .toMatch(/^PORT: cannot listen on \[::\]:80: permission denied/);
-  expect(listenError(new Error("odd\nmore"), "127.0.0.1", 1).message)
+  const refused = Object.assign(new Error("odd\nmore"), { code: "EODD" });
+  expect(listenError(refused, "127.0.0.1", 1).message)
     .toBe("PORT, HOSTNAME: cannot listen on 127.0.0.1:1: odd");
+  // A bug is no start error: it keeps its stack.
+  const bug = new TypeError("x is not a function");
+  expect(() => listenError(bug, "127.0.0.1", 1)).toThrow(bug);
 });

@@ -384,9 +384,9 @@ export class PostgresStore implements Store {
       const delay = Math.min(MAX_BACKOFF_MS, 50 * 2 ** attempt);
       await new Promise((r) => setTimeout(r, delay * (0.5 + Math.random())));
       if (this.#closed) return;
-      // Each try starts from fresh connections: the outage may have left
-      // the pool's stuck for good (see `postgres_pool.ts`).
-      this.#renew?.();
+      // A try after a failed one starts from fresh connections: the outage
+      // may have left the pool's stuck for good (see `postgres_pool.ts`).
+      if (attempt > 0) this.#renew?.();
       try {
         await deadline(this.sql`SELECT 1`, this.#deadlineMs);
         this.#down = undefined;

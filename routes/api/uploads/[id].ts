@@ -15,8 +15,7 @@ import { parseContentRange } from "@/lib/server/files/ranges.ts";
  * - `PUT` with `Content-Range: bytes {start}-{end}/{size}`: stores those
  *   bytes (each piece durable as it arrives); the last one completes the
  *   upload (sniffed, then posted to the room) and answers with its message.
- * - `DELETE`: cancels an upload no message shows (incomplete, or complete
- *   but never posted), freeing its quota.
+ * - `DELETE`: cancels an incomplete upload, freeing its quota.
  */
 export const handler = define.handlers({
   async GET(ctx) {
