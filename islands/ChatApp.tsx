@@ -269,7 +269,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
       const log = logRef.current;
       const fromBottom = log?.scrollTop ?? 0;
       store.addHistory(id, page.messages, page.hasMore, true);
-      await new Promise(requestAnimationFrame);
+      // After the next frame (or a moment, in a hidden tab that draws none).
+      await new Promise((r) => {
+        requestAnimationFrame(r);
+        setTimeout(r, 100);
+      });
       if (log && store.current.peek() === id) log.scrollTop = fromBottom;
     })().finally(() => olderLoading.current = null);
   }

@@ -173,6 +173,12 @@ Deno.test({
           code: 1011,
           reason: "The store is unavailable; reconnect later",
         });
+      // A session looked up while the store is away: JSON for the API.
+      const api = await fetch(`${one.url}/api/rooms/general/messages`, {
+        headers: { cookie: `sid=${"A".repeat(43)}` },
+      });
+      expect(api.status).toBe(503);
+      expect((await api.json()).error.message).toContain("try again shortly");
       const page = await fetch(`${one.url}/rooms/general`);
       expect(page.status).toBe(503);
       expect(page.headers.get("retry-after")).toBe("5");

@@ -679,9 +679,9 @@ Deno.test("uploads - a file's name loses its bidi controls: invoice[U+202E]fdp.e
     expect(got.headers.get("content-disposition")).toBe(
       `attachment; filename="invoicefdp.exe"; filename*=UTF-8''invoicefdp.exe`,
     );
-    // Every bidi control goes; a name of nothing else is refused.
-    const all = "\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069" +
-      "\u200E\u200F\u061C";
+    // Every bidi control that reorders goes (direction marks stay); a name
+    // of nothing else is refused.
+    const all = "\u202A\u202B\u202C\u202D\u202E\u2066\u2067\u2068\u2069";
     const named = await upload(s.url, "general", {
       name: `a${all}b.txt`,
       type: "text/plain",

@@ -83,6 +83,12 @@ function link(typed: string): Inline {
     typed.slice(0, n).toLowerCase() === url.origin &&
     /^([/?#]|$)/.test(typed.slice(n))
   ) return { t: "link", href, v: typed };
+  // A host typed in another script only: its punycode, the rest as typed.
+  const authority = /^https?:\/\/([^/?#\\]*)/i.exec(typed)?.[1] ?? "";
+  if (!/[@\\\uff0f\uff20]/.test(typed) && authority) {
+    const rest = typed.slice(typed.indexOf(authority) + authority.length);
+    return { t: "link", href, v: url.origin + rest };
+  }
   url.username = url.password = "";
   return { t: "link", href: url.href, v: url.href };
 }

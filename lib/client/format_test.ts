@@ -91,6 +91,17 @@ Deno.test("format - a link's text reads as the address it opens: no user name or
     href: "https://xn--l-7sba6dbr.com/login",
     v: "https://xn--l-7sba6dbr.com/login",
   }]);
+  // The path stays readable: only the host is shown as opened.
+  expect(parseInline("https://한국.kr/서울?q=ä")).toEqual([{
+    t: "link",
+    href: "https://xn--3e0b707e.kr/%EC%84%9C%EC%9A%B8?q=%C3%A4",
+    v: "https://xn--3e0b707e.kr/서울?q=ä",
+  }]);
+  expect(parseInline("https://münchen.de:8080/straße")).toEqual([{
+    t: "link",
+    href: "https://xn--mnchen-3ya.de:8080/stra%C3%9Fe",
+    v: "https://xn--mnchen-3ya.de:8080/straße",
+  }]);
   expect(parseInline("http://javascript:alert(7)@x.example/")).toEqual([
     { t: "link", href: "http://x.example/", v: "http://x.example/" },
   ]);

@@ -54,9 +54,14 @@ export async function fetchHistory(
     params.set("before", String(options.before));
   }
   try {
+    // A request that hangs (a half-open connection) gives up, so a later
+    // scroll or open can ask again.
     const res = await fetch(
       `/api/rooms/${encodeURIComponent(room)}/messages?${params}`,
-      guestToken ? { headers: { "x-guest-token": guestToken } } : undefined,
+      {
+        signal: AbortSignal.timeout(15_000),
+        ...(guestToken ? { headers: { "x-guest-token": guestToken } } : {}),
+      },
     );
     if (!res.ok) {
       await res.body?.cancel();

@@ -26,6 +26,12 @@ const PRINTABLE_ASCII = /^[\x20-\x7e]*$/;
 
 /** Explicit bidirectional formatting characters. */
 const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+/**
+ * Those of them that reorder what follows: embeddings, overrides and
+ * isolates. The marks (LRM, RLM, ALM) only place neutrals, as Hebrew and
+ * Arabic names use them.
+ */
+const BIDI_REORDERING = /[\u202a-\u202e\u2066-\u2069]/g;
 
 /** Why a text was refused. */
 export type TextProblem = "empty" | "control" | "surrogate";
@@ -92,12 +98,12 @@ export function displayUrl(url: string): string {
 }
 
 /**
- * `text` without its bidirectional controls, for names that must read as
- * what they are: a file named `invoice\u202Efdp.exe` would show as
- * "invoiceexe.pdf".
+ * `text` without the bidirectional controls that reorder it, for names that
+ * must read as what they are: a file named `invoice\u202Efdp.exe` would
+ * show as "invoiceexe.pdf". Direction marks (LRM, RLM, ALM) stay.
  */
 export function withoutBidi(text: string): string {
-  return text.replace(BIDI, "");
+  return text.replace(BIDI_REORDERING, "");
 }
 
 /**

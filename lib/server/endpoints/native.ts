@@ -34,14 +34,15 @@ const JOIN_BURST = 100;
 
 const log = logger("session");
 
+/** What an `unavailable` answer to anything but a send says. */
+const STORE_UNAVAILABLE =
+  "The store can't be reached right now; try again shortly";
+
 /**
  * Serves the native protocol on an upgraded socket for `identity`, or for
  * the identity a claim still on its way resolves to (a claim that fails
  * closes the socket: 1008 for a name with no free variant, 1011 else).
  */
-/** What an `unavailable` answer to anything but a send says. */
-const STORE_UNAVAILABLE =
-  "The store can't be reached right now; try again shortly";
 
 export function serveV1(
   chat: Chat,

@@ -25,12 +25,13 @@ const log = logger("original");
 /** Why a message was not sent when it could not be stored. */
 const NOT_STORED = "The message could not be stored; send it again";
 
+/** The close reason while the store can't be reached. */
+const STORE_AWAY = "The store is unavailable; reconnect later";
+
 /**
  * Serves an original-protocol client named `name` in `room` on an upgraded
  * socket. The name is claimed exactly; a taken name closes with 1008.
  */
-/** The close reason while the store can't be reached. */
-const STORE_AWAY = "The store is unavailable; reconnect later";
 
 export function serveOriginal(
   chat: Chat,

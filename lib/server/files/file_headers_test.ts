@@ -7,7 +7,7 @@ Deno.test("file headers - a name stored with bidi controls is saved without them
   );
   const headers = fileHeaders({
     type: "application/octet-stream",
-    name: "\u2067report\u2069\u200F.exe",
+    name: "\u2067report\u2069.exe",
     size: 10,
     id: "f1",
     publicRoom: true,

@@ -9,6 +9,11 @@
 import type { Context } from "fresh";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { ErrorNotice } from "@/components/ErrorNotice.tsx";
+import { jsonError } from "./json_errors.ts";
+
+/** What an API client is told (as `json_errors.ts` says it). */
+const STORE_AWAY =
+  "Unavailable: the database can't be reached, try again shortly";
 
 /** Seconds a client is asked to wait before trying again. */
 const RETRY_AFTER_S = 5;
@@ -28,6 +33,10 @@ export function storeOutagePages(): <S>(ctx: Context<S>) => Promise<Response> {
       return await ctx.next();
     } catch (error) {
       if (!(error instanceof StoreUnavailableError)) throw error;
+      // API and WebSocket clients read JSON (as `json_errors.ts` answers).
+      if (/^\/(api|ws)(\/|$)/.test(ctx.url.pathname)) {
+        return jsonError(503, STORE_AWAY);
+      }
       return await ctx.render(
         <ErrorNotice
           title="Error 503"
