@@ -30,23 +30,52 @@ async function seesOnline(c: Client, name: string): Promise<void> {
     ));
 }
 
+/** The two instances of a test over one KV file and a real Redis. */
+interface RedisPair {
+  redis: Awaited<ReturnType<typeof startRedis>>;
+  one: ServerProcess;
+  two: ServerProcess;
+}
+
+/**
+ * Runs `fn` against two app processes sharing a KV file (in a temp dir
+ * named from `prefix`) and a fresh `redis-server`, with `env` added, and
+ * stops them all afterwards.
+ */
+async function withRedisPair(
+  prefix: string,
+  env: Record<string, string>,
+  fn: (pair: RedisPair) => Promise<void>,
+): Promise<void> {
+  const redis = await startRedis();
+  const dir = await Deno.makeTempDir({ prefix });
+  const all = {
+    KV_PATH: `${dir}/chat.kv`,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: "fatal",
+    ...env,
+  };
+  const one = await spawnServer(freePort(), all);
+  const two = await spawnServer(freePort(), all);
+  try {
+    await fn({ redis, one, two });
+  } finally {
+    await one.stop();
+    await two.stop();
+    await redis.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 /** Ids of the chat messages `c` got (stored membership events aside). */
 const ids = (c: Client) =>
   c.of("message").filter((m) => !m.event).map((m) => m.id as number);
 
 Deno.test("scale-out - instances share messages, presence and typing, and survive a Redis restart", async () => {
-  const redis = await startRedis();
-  const dir = await Deno.makeTempDir({ prefix: "chat-scale-" });
-  const env = {
-    KV_PATH: `${dir}/chat.kv`,
-    REDIS_URL: redis.url,
-    LOG_LEVEL: "fatal",
+  await withRedisPair("chat-scale-", {
     RATE_PER_SECOND: "1000",
     RATE_BURST: "1000",
-  };
-  const one = await spawnServer(freePort(), env);
-  const two = await spawnServer(freePort(), env);
-  try {
+  }, async ({ redis, one, two }) => {
     const ana = await member(one, "ana");
     const ben = await member(two, "ben");
     // Presence is the union of both instances.
@@ -147,25 +176,11 @@ Deno.test("scale-out - instances share messages, presence and typing, and surviv
       expect(ids(c)).toEqual(historyIds);
     }
     await Promise.all([ana.close(), ben.close()]);
-  } finally {
-    await one.stop();
-    await two.stop();
-    await redis.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("scale-out - a person with a tab on each instance is one online member; closing both makes them offline everywhere within seconds", async () => {
-  const redis = await startRedis();
-  const dir = await Deno.makeTempDir({ prefix: "chat-presence-" });
-  const env = {
-    KV_PATH: `${dir}/chat.kv`,
-    REDIS_URL: redis.url,
-    LOG_LEVEL: "fatal",
-  };
-  const one = await spawnServer(freePort(), env);
-  const two = await spawnServer(freePort(), env);
-  try {
+  await withRedisPair("chat-presence-", {}, async ({ one, two }) => {
     const ben = await member(one, "ben");
     const ana = await member(one, "ana");
     const token = ana.of("welcome")[0].token as string;
@@ -195,12 +210,7 @@ Deno.test("scale-out - a person with a tab on each instance is one online member
     expect(Date.now() - closedAt).toBeLessThan(5000);
     expect(told.online).toBe(1);
     await ben.close();
-  } finally {
-    await one.stop();
-    await two.stop();
-    await redis.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("scale-out - without Redis, instances sharing a KV file reach each other through the KV bus", async () => {
@@ -249,16 +259,7 @@ Deno.test("scale-out - without Redis, instances sharing a KV file reach each oth
 });
 
 Deno.test("scale-out - while Redis is down, messages still cross instances by polling the shared store", async () => {
-  const redis = await startRedis();
-  const dir = await Deno.makeTempDir({ prefix: "chat-outage-" });
-  const env = {
-    KV_PATH: `${dir}/chat.kv`,
-    REDIS_URL: redis.url,
-    LOG_LEVEL: "fatal",
-  };
-  const one = await spawnServer(freePort(), env);
-  const two = await spawnServer(freePort(), env);
-  try {
+  await withRedisPair("chat-outage-", {}, async ({ redis, one, two }) => {
     const ana = await member(one, "ana");
     const ben = await member(two, "ben");
     await seesOnline(ana, "ben");
@@ -286,27 +287,14 @@ Deno.test("scale-out - while Redis is down, messages still cross instances by po
       expect(new Set(ids(c)).size).toBe(ids(c).length);
     }
     await Promise.all([ana.close(), ben.close()]);
-  } finally {
-    await one.stop();
-    await two.stop();
-    await redis.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("scale-out - reading on one instance clears the count of the same person's tab on the other (Redis)", async () => {
-  const redis = await startRedis();
-  const dir = await Deno.makeTempDir({ prefix: "chat-reads-" });
-  const env = {
-    KV_PATH: `${dir}/chat.kv`,
-    REDIS_URL: redis.url,
-    LOG_LEVEL: "fatal",
+  await withRedisPair("chat-reads-", {
     // Membership events later, so the counts below are the messages alone.
     MEMBERSHIP_EVENT_WINDOW_MS: "60000",
-  };
-  const one = await spawnServer(freePort(), env);
-  const two = await spawnServer(freePort(), env);
-  try {
+  }, async ({ one, two }) => {
     const ben = await member(one, "ben");
     const ana = await member(one, "ana");
     const token = ana.of("welcome")[0].token as string;
@@ -336,25 +324,11 @@ Deno.test("scale-out - reading on one instance clears the count of the same pers
       await ana.until(() => ana.of("read")[1]),
     ).toMatchObject({ lastRead: last, unread: 0, mentions: 0 });
     await Promise.all([ben, ana, anaTwo].map((c) => c.close()));
-  } finally {
-    await one.stop();
-    await two.stop();
-    await redis.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
 
 Deno.test("scale-out - edits, deletions and reactions made while Redis is down reach the other instance's sockets once, after it is back", async () => {
-  const redis = await startRedis();
-  const dir = await Deno.makeTempDir({ prefix: "chat-changes-" });
-  const env = {
-    KV_PATH: `${dir}/chat.kv`,
-    REDIS_URL: redis.url,
-    LOG_LEVEL: "fatal",
-  };
-  const one = await spawnServer(freePort(), env);
-  const two = await spawnServer(freePort(), env);
-  try {
+  await withRedisPair("chat-changes-", {}, async ({ redis, one, two }) => {
     const ana = await member(one, "ana");
     const ben = await member(two, "ben");
     await seesOnline(ana, "ben");
@@ -414,10 +388,5 @@ Deno.test("scale-out - edits, deletions and reactions made while Redis is down r
     ana.send({ type: "edit", room: "general", id: edited, text: "again" });
     await ben.next("edited", (f) => f.id === edited && f.text === "again");
     await Promise.all([ana.close(), ben.close()]);
-  } finally {
-    await one.stop();
-    await two.stop();
-    await redis.stop();
-    await Deno.remove(dir, { recursive: true });
-  }
+  });
 });
