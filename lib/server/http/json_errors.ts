@@ -22,6 +22,10 @@ export interface ErrorBody {
   error: { status: number; message: string };
 }
 
+/** What a JSON answer says while the store can't be reached (a 503). */
+export const STORE_AWAY =
+  "Unavailable: the database can't be reached, try again shortly";
+
 /** A JSON error response. */
 export function jsonError(status: number, message: string): Response {
   const body: ErrorBody = { error: { status, message } };
@@ -64,10 +68,7 @@ export function jsonErrors(
       }
       if (error instanceof StoreUnavailableError) {
         // Logged once per outage by the store.
-        return jsonError(
-          503,
-          "Unavailable: the database can't be reached, try again shortly",
-        );
+        return jsonError(503, STORE_AWAY);
       }
       log.error("{method} {path} failed: {error}", {
         method: ctx.req.method,

@@ -9,11 +9,7 @@
 import type { Context } from "fresh";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { ErrorNotice } from "@/components/ErrorNotice.tsx";
-import { jsonError } from "./json_errors.ts";
-
-/** What an API client is told (as `json_errors.ts` says it). */
-const STORE_AWAY =
-  "Unavailable: the database can't be reached, try again shortly";
+import { jsonError, STORE_AWAY } from "./json_errors.ts";
 
 /** Seconds a client is asked to wait before trying again. */
 const RETRY_AFTER_S = 5;
