@@ -14,7 +14,9 @@
  * [--backend=postgres|kv] [--rounds=3] [--rooms=500] [--rate=500]
  * [--ms=10000]`. `--a` and `--b` are environment variables for the app as
  * JSON (e.g. `--b='{"COMMIT_SPACING_MS":"8"}'`); `--b=baseline` measures
- * the bare broadcast server (`bench/baseline.ts`) as B instead. With the
+ * the bare broadcast server (`bench/baseline.ts`) as B instead. A key
+ * `BENCH_CWD` runs that side from another checkout, built beforehand: a
+ * worktree of an older commit, to measure a change side by side. With the
  * PostgreSQL backend (the default) one server is started for the run and
  * each app gets a database of its own. Prints a line per round and a JSON
  * line with the medians. `-- --help` lists the flags.
@@ -59,7 +61,9 @@ Usage: deno task bench:ab [-- <flags>]
 Runs the app twice side by side (A and B) under the same load and prints
 B / A, the server CPU per delivery, per round and as medians.
 
-  --a=<json>                 A's extra environment, e.g. '{"LISTENER":"deno"}'
+  --a=<json>                 A's extra environment, e.g. '{"LISTENER":"deno"}';
+                             "BENCH_CWD" runs A from another checkout
+                             (built), e.g. a worktree of an older commit
   --b=<json>|--b=baseline    B's, or the bare broadcast server as B
   --backend=postgres|kv      the store (default postgres, started for the run)
   --rounds=<n>               rounds (default 3)

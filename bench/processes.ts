@@ -37,7 +37,7 @@ export function freePort(): number {
  */
 function spawn(
   args: string[],
-  env: Record<string, string> = {},
+  { BENCH_CWD: cwd = ROOT, ...env }: Record<string, string> = {},
 ): Deno.ChildProcess {
   return new Deno.Command("bash", {
     args: [
@@ -46,7 +46,7 @@ function spawn(
       Deno.execPath(),
       ...args,
     ],
-    cwd: ROOT,
+    cwd,
     env,
     stdin: "piped",
     stdout: "piped",
@@ -133,7 +133,10 @@ async function buildOnce(): Promise<void> {
 
 /**
  * Starts the app (`serve.ts`) or the baseline on a free loopback port and
- * waits until it listens. `env` adds to the app's environment.
+ * waits until it listens. `env` adds to the app's environment; its
+ * `BENCH_CWD`, if any, is not passed on but names the checkout the app runs
+ * from (built there beforehand), e.g. an older commit's worktree for
+ * `bench:ab`.
  */
 export async function startServer(
   target: Target,

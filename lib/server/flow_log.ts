@@ -61,6 +61,13 @@ export class FlowLog {
   #timer: ReturnType<typeof setTimeout> | undefined;
   #second = 0;
   #lines = 0;
+  /**
+   * Whether `info` and `debug` lines go anywhere, read again each second
+   * (see `#tick`): asking the logger costs more than the rest of a line
+   * not written, and a message asks twice.
+   */
+  #info = false;
+  #debug = false;
 
   /** Creates a flow log writing to `log`. */
   constructor(log: Logger, options: FlowLogOptions = {}) {
@@ -159,7 +166,7 @@ export class FlowLog {
         chars: text.length,
       });
     }
-    if (this.#log.isEnabledFor("debug")) {
+    if (this.#debug) {
       this.#log.debug("{user} → {room} #{id}: {text}", {
         event: "text",
         user: client.user.name,
@@ -206,9 +213,9 @@ export class FlowLog {
 
   /** Whether to write a line of `kind` now, or count it for the summary. */
   #show(kind: string, user: string): boolean {
-    // Below info (e.g. LOG_LEVEL=error) neither lines nor summaries print.
-    if (!this.#log.isEnabledFor("info")) return false;
     this.#tick();
+    // Below info (e.g. LOG_LEVEL=error) neither lines nor summaries print.
+    if (!this.#info) return false;
     let t = this.#tallies.get(kind);
     if (!t) {
       t = { shown: 0, hidden: 0, users: new Set() };
@@ -221,11 +228,13 @@ export class FlowLog {
     }
     t.hidden++;
     if (t.users.size < MAX_USERS_COUNTED) t.users.add(user);
-    this.#timer ??= setTimeout(() => {
-      this.#timer = undefined;
-      this.#tick();
-    }, 1000);
-    Deno.unrefTimer(this.#timer);
+    if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => {
+        this.#timer = undefined;
+        this.#tick();
+      }, 1000);
+      Deno.unrefTimer(this.#timer);
+    }
     return false;
   }
 
@@ -235,6 +244,8 @@ export class FlowLog {
     if (second === this.#second) return;
     this.#second = second;
     this.#flush();
+    this.#info = this.#log.isEnabledFor("info");
+    this.#debug = this.#log.isEnabledFor("debug");
   }
 
   /** Writes one summary line per kind that hid lines (rooms taken together). */

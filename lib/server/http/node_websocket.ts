@@ -197,6 +197,12 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
   /** Set by {@link speaksFirst}: the handshake waits for the first frame. */
   holdsHandshake = false;
   readonly #o: NodeWebSocketOptions;
+  /**
+   * Event types a listener was ever added for: only those are dispatched
+   * (the app listens with `onmessage`, and a dispatch with no listener
+   * costs as much as the frame's own handling).
+   */
+  readonly #listened = new Set<string>();
 
   /** A socket waiting for its handshake. */
   constructor(options: NodeWebSocketOptions) {
@@ -204,6 +210,16 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
     this.#o = options;
     this.protocol = options.protocol ?? "";
     this.url = options.url ?? "";
+  }
+
+  /** As `EventTarget`'s, noting the type so its events are dispatched. */
+  override addEventListener(
+    type: string,
+    listener: EventListenerOrEventListenerObject | null,
+    options?: boolean | AddEventListenerOptions,
+  ): void {
+    this.#listened.add(type);
+    super.addEventListener(type, listener, options);
   }
 
   /** `CONNECTING`, `OPEN`, `CLOSING` or `CLOSED`. */
@@ -335,7 +351,7 @@ export class NodeWebSocket extends EventTarget implements WebSocket {
   }
 
   #emit(event: Event | MessageEvent | CloseEvent): void {
-    this.dispatchEvent(event);
+    if (this.#listened.has(event.type)) this.dispatchEvent(event);
     if (event instanceof MessageEvent) this.onmessage?.call(this, event);
     else if (event instanceof CloseEvent) this.onclose?.call(this, event);
     else if (event.type === "open") this.onopen?.call(this, event);
