@@ -208,6 +208,35 @@ Deno.test("errors - an /api or /ws path ending in '/' is the routes' JSON 404, n
   });
 });
 
+Deno.test("errors - an encoded slash, backslash or NUL in an /api or /ws path gets a JSON error, in a page's path the HTML 404", async () => {
+  await withServer({}, async (s) => {
+    for (
+      const path of [
+        "/api/rooms/a%2Fb/messages",
+        "/api/rooms/a%5Cb/messages",
+        "/api/rooms/general%00/messages",
+        "/api/x%2Fy",
+        "/ws/a%2Fb/ana",
+        "/ws/general/a%00b",
+      ]
+    ) {
+      const res = await fetch(s.url + path);
+      expect({ path, status: res.status >= 400 && res.status < 500 })
+        .toEqual({ path, status: true });
+      expect(res.headers.get("content-type")).toMatch(/^application\/json/);
+      const body = await res.json();
+      expect(body.error.status).toBe(res.status);
+      expect(typeof body.error.message).toBe("string");
+    }
+    for (const path of ["/rooms/a%2Fb", "/a%00b", "/%2e%2e/deno.json"]) {
+      const page = await fetch(s.url + path);
+      expect({ path, status: page.status }).toEqual({ path, status: 404 });
+      expect(page.headers.get("content-type")).toMatch(/^text\/html/);
+      expect(await page.text()).not.toContain("nodeModulesDir");
+    }
+  });
+});
+
 Deno.test("names - a refused name whose reason would overflow a close frame (40 Korean letters, emoji) closes 1008 with a cut reason; the server lives on", async () => {
   await withServer({}, async (s) => {
     for (

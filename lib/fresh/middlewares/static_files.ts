@@ -51,10 +51,13 @@ export function staticFiles<State>(): (
     const rel = safePath(
       built ? url.pathname.slice(ASSET_PREFIX.length) : url.pathname.slice(1),
     );
-    if (rel === null) return notFound();
-    // Not percent-encoding at all: no file, and the routes answer it (an
-    // API's JSON error, say).
-    if (rel === undefined) return built ? notFound() : ctx.next();
+    // A path leaving the folder (`..`, an encoded slash or NUL) or not
+    // percent-encoding at all names no file: nothing is looked up, and the
+    // routes answer it as any path they don't serve (an API's JSON error,
+    // a page's 404).
+    if (rel === null || rel === undefined) {
+      return built ? notFound() : ctx.next();
+    }
     if (rel === "") return ctx.next();
     let file: Deno.FsFile;
     let info: Deno.FileInfo;
