@@ -11,7 +11,9 @@ import {
 } from "@/tests/helpers/process.ts";
 import { startRedis } from "@/tests/helpers/redis.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
-import { wsUrl } from "@/tests/helpers/server.ts";
+import { startServer, wsUrl } from "@/tests/helpers/server.ts";
+import { loadConfig } from "@/lib/server/config.ts";
+import { account, join, open, say } from "@/tests/helpers/members.ts";
 
 async function member(s: ServerProcess, name: string): Promise<Client> {
   const c = new Client(wsUrl(s, `/ws?name=${name}`));
@@ -389,4 +391,69 @@ Deno.test("scale-out - edits, deletions and reactions made while Redis is down r
     await ben.next("edited", (f) => f.id === edited && f.text === "again");
     await Promise.all([ana.close(), ben.close()]);
   });
+});
+
+Deno.test("scale-out - a topic and a pin set while Redis is down reach the other instance's sockets once it is back, and its new joiners see the topic", async () => {
+  await using redis = await startRedis();
+  const dir = await Deno.makeTempDir({ prefix: "chat-topic-" });
+  const config = () =>
+    loadConfig({
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+      KV_PATH: `${dir}/chat.kv`,
+      REDIS_URL: redis.url,
+      LOG_LEVEL: "fatal",
+    });
+  const one = await startServer(config());
+  const two = await startServer(config());
+  try {
+    const owner = await open(one, "owner", {
+      cookie: await account(one, "owner"),
+    });
+    owner.send({ type: "create", room: "team" });
+    await owner.next("room", (f) => (f.room as Frame).id === "team");
+    await join(owner, "team");
+    const ben = await open(two, "ben");
+    await join(ben, "team");
+    const id = await say(owner, "team", "the plan");
+    await ben.until(() => ben.of("message").some((m) => m.id === id));
+
+    await redis.stop();
+    owner.send({ type: "topic", room: "team", topic: "Launch on Friday" });
+    await owner.next("topic", (f) => f.topic === "Launch on Friday");
+    owner.send({ type: "pin", room: "team", id });
+    await owner.next("pinned", (f) => (f.pin as Frame).message !== undefined);
+    await redis.restart();
+
+    const topic = await ben.until(
+      () => ben.of("topic").find((f) => f.room === "team"),
+      15_000,
+    );
+    expect(topic).toEqual({
+      type: "topic",
+      room: "team",
+      topic: "Launch on Friday",
+      by: "",
+    });
+    const pins = await ben.until(
+      () => ben.of("pins").find((f) => f.room === "team"),
+      15_000,
+    );
+    expect((pins.pins as { message: Frame }[]).map((p) => p.message.id))
+      .toEqual([id]);
+    // Someone joining on the other instance now is told the new topic.
+    const cy = await open(two, "cy");
+    await join(cy, "team");
+    const entry = await cy.until(() =>
+      cy.of("room").find((f) => (f.room as Frame).id === "team")
+    );
+    expect((entry.room as Frame).topic).toBe("Launch on Friday");
+    // Once: a later resync finds the topic as cached.
+    expect(ben.of("topic").filter((f) => f.room === "team").length).toBe(1);
+    for (const c of [owner, ben, cy]) await c.close();
+  } finally {
+    await one.shutdown();
+    await two.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -188,6 +188,19 @@ export class Chat {
       mayRead: (client, room) => this.#mayReadOrThrow(client, room),
       canModerate: (user, room) => this.canModerate(user, room),
     });
+    // Topic and pin changes lost with the bus reach the rooms' sockets once
+    // it is back: the topic only if it changed, the pins as a fresh list.
+    hub.onResync(async (room) => {
+      const [topic, pins] = await Promise.all([
+        rooms.refreshTopic(room),
+        this.#pins.frame(room),
+      ]);
+      if (topic === undefined) return [pins];
+      return [
+        { type: "topic", room, ...(topic ? { topic } : {}), by: "" },
+        pins,
+      ];
+    });
     this.uploads = new Uploads({
       config,
       store,

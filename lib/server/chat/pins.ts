@@ -87,6 +87,11 @@ export class Pins {
   /** A room's pinned messages, newest pin first (deleted ones left out). */
   async list(client: Client, room: string): Promise<ServerFrame> {
     await this.#o.mayRead(client, room);
+    return await this.frame(room);
+  }
+
+  /** The `pins` frame of `room` as stored now, for whoever may read it. */
+  async frame(room: string): Promise<ServerFrame> {
     const stored = await this.#o.store.pins.list(room);
     const messages = await Promise.all(
       stored.map((p) => this.#o.store.get(room, p.id)),

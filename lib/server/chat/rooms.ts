@@ -101,6 +101,23 @@ export class Rooms {
   }
 
   /**
+   * Reads a room's topic from the store again (the bus may have lost its
+   * change): the topic as stored when it differs from what was cached (""
+   * for none), else undefined; a room gone since is left to its deletion.
+   */
+  async refreshTopic(id: string): Promise<string | undefined> {
+    const known = this.#ids.get(id);
+    if (!known) return undefined;
+    const room = await this.store.room(id);
+    if (!room || (room.topic ?? "") === (known.topic ?? "")) return undefined;
+    this.#ids.set(id, {
+      kind: known.kind,
+      ...(room.topic ? { topic: room.topic } : {}),
+    });
+    return room.topic ?? "";
+  }
+
+  /**
    * The public rooms with the people online in each, in the original
    * project's format (private rooms and DMs are never listed).
    */

@@ -176,6 +176,8 @@ export class Hub {
   readonly #sweep: ReturnType<typeof setInterval>;
   /** Told of each socket here whose person's membership of a room ended. */
   readonly #membershipEnded: ((client: Client, room: string) => void)[] = [];
+  /** Asked, after a resync, for room state the bus may have lost. */
+  readonly #resynced: ((room: string) => Promise<ServerFrame[]>)[] = [];
   #nextId = 1;
   #busDown = false;
   /** Sweeps since the bus became degraded. */
@@ -476,6 +478,15 @@ export class Hub {
     this.#membershipEnded.push(fn);
   }
 
+  /**
+   * Calls `fn` after a resync (the bus may have lost events) for each room
+   * with subscribers here; the frames it resolves to (a room's topic and
+   * pins as stored now, say) go to those subscribers.
+   */
+  onResync(fn: (room: string) => Promise<ServerFrame[]>): void {
+    this.#resynced.push(fn);
+  }
+
   /** Sends a frame to every socket of member key `author`, on every instance. */
   toMember(author: string, frame: ServerFrame): Promise<void> {
     return this.#publish({ kind: "to_member", key: author, frame });
@@ -693,7 +704,10 @@ export class Hub {
       case "resync":
         // Edits and deletions may have gone unnoticed: nothing kept is sure.
         this.#history.clear();
-        for (const [id, room] of this.#rooms) this.#catchUp(id, room, true);
+        for (const [id, room] of this.#rooms) {
+          this.#catchUp(id, room, true);
+          this.#refresh(id, room);
+        }
         return;
     }
   }
@@ -712,6 +726,21 @@ export class Hub {
         return this.#changes.catchUp(id, upTo);
       }
     });
+  }
+
+  /** Sends `room` what the {@link onResync} hooks read of it now. */
+  #refresh(id: string, room: Room): void {
+    for (const fn of this.#resynced) {
+      fn(id).then((frames) => {
+        if (this.#rooms.get(id) !== room) return;
+        for (const frame of frames) room.toMembers(frame);
+      }).catch((error) =>
+        this.#o.log.warn("refreshing {room} after a resync failed: {error}", {
+          room: id,
+          error: String(error),
+        })
+      );
+    }
   }
 
   /**
