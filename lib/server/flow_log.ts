@@ -59,7 +59,8 @@ export class FlowLog {
   readonly #tallies = new Map<string, Tally>();
   readonly #open = new Map<number, Open>();
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #second = 0;
+  /** The second of the last `#tick` (none yet: the first tick always runs). */
+  #second = Number.NaN;
   #lines = 0;
   /**
    * Whether `info` and `debug` lines go anywhere, read again each second

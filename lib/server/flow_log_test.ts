@@ -10,6 +10,7 @@ async function withFlow(
     records: LogRecord[],
     clock: { now: number },
   ) => void | Promise<void>,
+  start = 1_000_000,
 ): Promise<void> {
   const records: LogRecord[] = [];
   await configure({
@@ -20,7 +21,7 @@ async function withFlow(
       { category: ["logtape", "meta"], lowestLevel: "error", sinks: [] },
     ],
   });
-  const clock = { now: 1_000_000 };
+  const clock = { now: start };
   const flow = new FlowLog(getLogger(["flow_test"]), {
     now: () => clock.now,
     linesPerKind: 3,
@@ -137,4 +138,11 @@ Deno.test("flow_log - a bus outage and its recovery are logged", async () => {
       ["info", "RedisBus is back"],
     ]);
   });
+});
+
+Deno.test("flow log - a clock starting at 0 logs from the first line on", async () => {
+  await withFlow("info", (flow, records) => {
+    flow.opened({ id: 1, user: { name: "ana" } }, { endpoint: "/ws" });
+    expect(records.map(text)).toEqual(["ana connected on /ws from ?"]);
+  }, 0);
 });
