@@ -119,7 +119,7 @@ export class KvStore implements Store {
   readonly roles: KvRoles;
   /** Membership under `["members", …]` (see `kv_members.ts`). */
   readonly members: KvMembers;
-  /** Read state and mentions under `["reads", …]`, `["mentions", …]`. */
+  /** Read state and mentions under `["reads", …]`, `["mentions", …]` and `["mention_ids", …]`. */
   readonly reads: KvReads;
   /** Message search under `["search", …]` (see `kv_search.ts`). */
   readonly search: KvSearch;
@@ -754,6 +754,7 @@ export async function openKvStore(options: KvStoreOptions): Promise<KvStore> {
     options.commitSpacingMs,
   );
   await store.indexPublicRooms();
+  await store.reads.indexMentions();
   await store.search.recover();
   return store;
 }

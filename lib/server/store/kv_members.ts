@@ -11,6 +11,9 @@
  *   conflicts between instances
  * - `["reads", room, key]` → the last-read id
  * - `["mentions", room, key, id]` → `true`
+ * - `["mention_ids", room, id, key]` → `true`: the same mentions by message,
+ *   set and deleted with them, so retention reads only the mentions of the
+ *   messages it removes, not all of a room's
  *
  * Adds, removes and read-state writes go through a {@link Batcher}: calls
  * made while a commit is in flight share the next one, so a join storm of
@@ -46,8 +49,8 @@ const MAX_ROOMS = 90;
 const MAX_MUTATIONS = 900;
 /**
  * Bytes of keys one commit may carry, checks included: under Deno KV's
- * 81,920, as {@link keyBytes} counts them (a guest's mention key is about
- * 95 bytes, so some 840 fill a commit).
+ * 81,920, as {@link keyBytes} counts them (a guest's mention is two keys of
+ * about 95 bytes, so some 420 fill a commit).
  */
 const MAX_KEY_BYTES = 72_000;
 
@@ -63,6 +66,13 @@ function keyBytes(key: Deno.KvKey): number {
   return n;
 }
 const utf8 = new TextEncoder();
+
+/** {@link keyBytes} of keys written together. */
+function groupBytes(keys: Deno.KvKey[]): number {
+  let n = 0;
+  for (const k of keys) n += keyBytes(k);
+  return n;
+}
 /** Conflicting commits are retried this many times. */
 const MAX_ATTEMPTS = 50;
 /** 2^64: adding `2^64 - n` to a `KvU64` subtracts n (sums wrap). */
@@ -88,6 +98,21 @@ const mentionKey = (room: string, key: string, id: number) => [
   room,
   key,
   id,
+];
+
+const mentionIdKey = (room: string, id: number, key: string) => [
+  "mention_ids",
+  room,
+  id,
+  key,
+];
+/** Set once every mention stored before `mention_ids` existed is in it. */
+const MENTIONS_INDEXED = ["meta", "mention_ids_indexed"];
+
+/** A mention's two keys, which are always written and removed together. */
+const mentionKeys = (room: string, key: string, id: number) => [
+  mentionKey(room, key, id),
+  mentionIdKey(room, id, key),
 ];
 
 type StoredMember = Omit<Member, "key">;
@@ -442,7 +467,7 @@ export class KvReads implements ReadRecords {
    */
   async #commit(ops: ReadOp[]): Promise<number[]> {
     const pairs = new Map<string, { room: string; key: string; id: number }>();
-    const mentions: Deno.KvKey[] = [];
+    const mentions: Deno.KvKey[][] = [];
     for (const op of ops) {
       if (op.set) {
         const id = JSON.stringify([op.room, op.key]);
@@ -451,7 +476,7 @@ export class KvReads implements ReadRecords {
         else p.id = Math.max(p.id, op.id);
       } else {
         for (const key of op.keys) {
-          mentions.push(mentionKey(op.room, key, op.id));
+          mentions.push(mentionKeys(op.room, key, op.id));
         }
       }
     }
@@ -478,10 +503,13 @@ export class KvReads implements ReadRecords {
       // Mentions ride along while there is room; they need no check.
       let n = 0;
       for (; n < mentions.length; n++) {
-        const size = keyBytes(mentions[n]);
-        if (mutations >= MAX_MUTATIONS || bytes + size > MAX_KEY_BYTES) break;
-        op.set(mentions[n], true);
-        mutations++;
+        const size = groupBytes(mentions[n]);
+        if (
+          mutations + mentions[n].length > MAX_MUTATIONS ||
+          bytes + size > MAX_KEY_BYTES
+        ) break;
+        for (const k of mentions[n]) op.set(k, true);
+        mutations += mentions[n].length;
         bytes += size;
       }
       if (await tryCommit(op, attempt)) {
@@ -499,25 +527,58 @@ export class KvReads implements ReadRecords {
   }
 
   /**
-   * Sets `keys` to true in as few commits as KV's limits allow (mutations
-   * and total key size: some hundreds of guests' keys fill a commit).
+   * Sets each group of keys to true, a group always in one commit, in as
+   * few commits as KV's limits allow (mutations and total key size: some
+   * hundreds of guests' keys fill a commit).
    */
-  async #setAll(keys: Deno.KvKey[]): Promise<void> {
+  #setAll(groups: Deno.KvKey[][]): Promise<void> {
+    return this.#inCommits(groups, (op, k) => op.set(k, true));
+  }
+
+  /** Deletes each group of keys, a group always in one commit. */
+  #deleteAll(groups: Deno.KvKey[][]): Promise<void> {
+    return this.#inCommits(groups, (op, k) => op.delete(k));
+  }
+
+  async #inCommits(
+    groups: Deno.KvKey[][],
+    write: (op: Deno.AtomicOperation, key: Deno.KvKey) => void,
+  ): Promise<void> {
     let op = this.#kv.atomic();
     let mutations = 0;
     let bytes = 0;
-    for (const k of keys) {
-      const size = keyBytes(k);
-      if (mutations >= MAX_MUTATIONS || bytes + size > MAX_KEY_BYTES) {
+    for (const group of groups) {
+      const size = groupBytes(group);
+      if (
+        mutations > 0 &&
+        (mutations + group.length > MAX_MUTATIONS ||
+          bytes + size > MAX_KEY_BYTES)
+      ) {
         await op.commit();
         op = this.#kv.atomic();
         mutations = bytes = 0;
       }
-      op.set(k, true);
-      mutations++;
+      for (const k of group) write(op, k);
+      mutations += group.length;
       bytes += size;
     }
     if (mutations > 0) await op.commit();
+  }
+
+  /**
+   * Indexes by message the mentions stored before `mention_ids` existed;
+   * once per database (a marker records it), at start.
+   */
+  async indexMentions(): Promise<void> {
+    if ((await this.#kv.get(MENTIONS_INDEXED)).value) return;
+    const batch: Deno.KvKey[][] = [];
+    for await (const e of this.#kv.list({ prefix: ["mentions"] })) {
+      const [, room, key, id] = e.key as [string, string, string, number];
+      batch.push([mentionIdKey(room, id, key)]);
+      if (batch.length >= 500) await this.#setAll(batch.splice(0));
+    }
+    await this.#setAll(batch);
+    await this.#kv.set(MENTIONS_INDEXED, true);
   }
 
   async mentionsAfter(
@@ -550,21 +611,21 @@ export class KvReads implements ReadRecords {
 
   /**
    * Drops the mentions of `room`'s messages with ids below `end` (those
-   * retention removed); reads the room's mentions, so it runs with
-   * retention, not per message.
+   * retention removed), found by message: only those are read.
    */
   async prune(room: string, end: number): Promise<void> {
-    let op = this.#kv.atomic();
-    let n = 0;
-    for await (const e of this.#kv.list({ prefix: ["mentions", room] })) {
-      if (Number(e.key[3]) >= end) continue;
-      op.delete(e.key);
-      if (++n % 500 === 0) {
-        await op.commit();
-        op = this.#kv.atomic();
-      }
+    const batch: Deno.KvKey[][] = [];
+    for await (
+      const e of this.#kv.list({
+        start: ["mention_ids", room],
+        end: ["mention_ids", room, end],
+      })
+    ) {
+      const [, , id, key] = e.key as [string, string, number, string];
+      batch.push(mentionKeys(room, key, id));
+      if (batch.length >= 500) await this.#deleteAll(batch.splice(0));
     }
-    if (n % 500 !== 0) await op.commit();
+    await this.#deleteAll(batch);
   }
 
   /** Removes the read state and mentions of `room`. */
@@ -572,6 +633,7 @@ export class KvReads implements ReadRecords {
     await this.#writes.idle();
     await deletePrefix(this.#kv, ["reads", room]);
     await deletePrefix(this.#kv, ["mentions", room]);
+    await deletePrefix(this.#kv, ["mention_ids", room]);
   }
 
   /** Waits for pending writes. */

@@ -1,6 +1,6 @@
 import { expect } from "expect";
 import { openKvStore } from "./kv.ts";
-import { KvMembers } from "./kv_members.ts";
+import { KvMembers, KvReads } from "./kv_members.ts";
 
 Deno.test("kv store - rooms stored before kinds existed read as public and are listed in the directory", async () => {
   const dir = await Deno.makeTempDir({ prefix: "chat-kv-" });
@@ -128,5 +128,92 @@ Deno.test("kv store - adds of fresh keys read no member keys; other adds in the 
     expect(await members.count("r")).toBe(31);
   } finally {
     kv.close();
+  }
+});
+
+/** `kv` with every entry its `list` calls yield counted in `listed`. */
+function countingLists(kv: Deno.Kv, listed: { n: number }): Deno.Kv {
+  return new Proxy(kv, {
+    get(target, prop) {
+      if (prop === "list") {
+        return async function* (
+          selector: Deno.KvListSelector,
+          options?: Deno.KvListOptions,
+        ) {
+          for await (const e of target.list(selector, options)) {
+            listed.n++;
+            yield e;
+          }
+        };
+      }
+      const value = Reflect.get(target, prop, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+Deno.test("kv store - retention reads only the mentions of the messages it removes, however many the room keeps", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const listed = { n: 0 };
+  try {
+    const reads = new KvReads(countingLists(kv, listed));
+    // An @here of 2,000 in a message retention keeps, three mentions in
+    // two messages it removes.
+    const everyone = Array.from({ length: 2000 }, (_, i) => `g:${i}`);
+    await reads.mention("big", 150, everyone);
+    await reads.mention("big", 5, ["g:1", "g:2"]);
+    await reads.mention("big", 7, ["g:3"]);
+    await reads.mention("other", 5, ["g:1"]);
+    listed.n = 0;
+    await reads.prune("big", 100);
+    expect(listed.n).toBe(3);
+    expect(await reads.mentionsAfter("g:1", "big", 0)).toBe(1);
+    expect(await reads.mentionsAfter("g:3", "big", 0)).toBe(1);
+    expect(await reads.mentionsAfter("g:1", "other", 0)).toBe(1);
+    // Both keys of each removed mention went, and only those.
+    const left = async (prefix: Deno.KvKey) => {
+      let n = 0;
+      for await (const _ of kv.list({ prefix })) n++;
+      return n;
+    };
+    expect(await left(["mentions", "big"])).toBe(2000);
+    expect(await left(["mention_ids", "big"])).toBe(2000);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("kv store - mentions stored before they were indexed by message are indexed once at start, and retention removes them", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-kv-" });
+  const path = `${dir}/chat.kv`;
+  try {
+    // A KV file as the previous version left it: mentions without an index.
+    const old = await Deno.openKv(path);
+    for (const [key, id] of [["ana", 3], ["ben", 3], ["ana", 120]] as const) {
+      await old.set(["mentions", "general", key, id], true);
+    }
+    old.close();
+    const store = await openKvStore({ path, historyLimit: 100 });
+    try {
+      await store.reads.prune("general", 100);
+      expect(await store.reads.mentionsAfter("ana", "general", 0)).toBe(1);
+      expect(await store.reads.mentionsAfter("ben", "general", 0)).toBe(0);
+    } finally {
+      await store.close();
+    }
+    // Indexed once: a mention written behind the index's back now stays
+    // unindexed, so a reopen that indexed again would let retention drop it.
+    const kv = await Deno.openKv(path);
+    await kv.set(["mentions", "general", "cy", 4], true);
+    kv.close();
+    const again = await openKvStore({ path, historyLimit: 100 });
+    try {
+      await again.reads.prune("general", 100);
+      expect(await again.reads.mentionsAfter("cy", "general", 0)).toBe(1);
+    } finally {
+      await again.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
