@@ -996,3 +996,23 @@ Deno.test("uploads - files and unfinished uploads survive a restart; an outage i
     },
   );
 });
+
+testOnBothBackends(
+  "uploads - a file or upload id no upload has (a NUL, a slash, a space) is a JSON 404, not looked up",
+  async (env) => {
+    await withServer(env, async (s) => {
+      for (
+        const path of [
+          "/api/files/abc%00",
+          "/api/files/a%2Fb",
+          "/api/files/a%20b",
+          "/api/uploads/abc%00",
+        ]
+      ) {
+        const res = await fetch(s.url + path);
+        expect({ path, status: res.status }).toEqual({ path, status: 404 });
+        expect((await res.json()).error.status).toBe(404);
+      }
+    });
+  },
+);

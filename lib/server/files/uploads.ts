@@ -371,10 +371,11 @@ export class Uploads {
 
   /**
    * The stored file `id`, or null; an id no file can have (one from a URL,
-   * longer than any made) is not looked up: too long for a Deno KV key.
+   * longer than any made, or with characters ours never hold: a NUL, which
+   * PostgreSQL refuses in text) is not looked up.
    */
   async #file(id: string): Promise<StoredFile | null> {
-    if (id.length === 0 || id.length > MAX_FILE_ID_LENGTH) return null;
+    if (!FILE_ID.test(id) || id.length > MAX_FILE_ID_LENGTH) return null;
     return await this.#o.store.files.get(id);
   }
 
@@ -612,6 +613,9 @@ async function readWithin(
     clearTimeout(timer);
   }
 }
+
+/** What every file id is made of (see {@link randomFileId}). */
+const FILE_ID = /^[A-Za-z0-9_-]+$/;
 
 /** 128 random bits in base64url: ids nobody can guess. */
 function randomFileId(): string {
