@@ -24,6 +24,8 @@ export type Verdict = "forward" | "end";
 export interface TcpProxy {
   /** The port it listens on. */
   readonly port: number;
+  /** Closes every connection so far; new ones are still accepted. */
+  dropAll(): void;
   /** Stops listening and closes every connection. */
   close(): void;
 }
@@ -82,6 +84,9 @@ export function tcpProxy(
   })().catch(() => {});
   return {
     port: (listener.addr as Deno.NetAddr).port,
+    dropAll() {
+      closeAll(conns.splice(0));
+    },
     close() {
       listener.close();
       closeAll(conns);

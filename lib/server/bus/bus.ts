@@ -129,6 +129,16 @@ export const wireEvent = z.discriminatedUnion("kind", [
     key: z.string(),
     frame: serverFrame,
   }),
+  /**
+   * `instance`'s bus is back after an outage: what it published meanwhile
+   * reached no other instance, so each catches up as after a `resync` of
+   * its own (edits, deletions, reactions, topics and pins; messages come
+   * again through the republisher anyway).
+   */
+  z.object({
+    kind: z.literal("catch_up"),
+    instance: z.string(),
+  }),
 ]);
 
 /**

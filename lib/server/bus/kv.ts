@@ -271,6 +271,7 @@ function orderKey(event: Exclude<BusEvent, { kind: "resync" }>): string {
       return event.message.room;
     case "people":
     case "instance":
+    case "catch_up":
       return `instance:${event.instance}`;
     case "to_member":
       return `member:${event.key}`;

@@ -189,17 +189,33 @@ export class Chat {
       canModerate: (user, room) => this.canModerate(user, room),
     });
     // Topic and pin changes lost with the bus reach the rooms' sockets once
-    // it is back: the topic only if it changed, the pins as a fresh list.
+    // it is back: the topic if it changed, the pins if sockets here hold a
+    // list that changed. Each goes whether or not the other could be read.
     hub.onResync(async (room) => {
-      const [topic, pins] = await Promise.all([
+      const [topic, pins] = await Promise.allSettled([
         rooms.refreshTopic(room),
-        this.#pins.frame(room),
+        this.#pins.refreshed(room),
       ]);
-      if (topic === undefined) return [pins];
-      return [
-        { type: "topic", room, ...(topic ? { topic } : {}), by: "" },
-        pins,
-      ];
+      const frames: ServerFrame[] = [];
+      if (topic.status === "fulfilled" && topic.value !== undefined) {
+        const t = topic.value;
+        frames.push({
+          type: "topic",
+          room,
+          ...(t ? { topic: t } : {}),
+          by: "",
+        });
+      }
+      if (pins.status === "fulfilled" && pins.value) frames.push(pins.value);
+      for (const r of [topic, pins]) {
+        if (r.status === "rejected") {
+          this.#log.warn("refreshing {room} after a resync failed: {error}", {
+            room,
+            error: String(r.reason),
+          });
+        }
+      }
+      return frames;
     });
     this.uploads = new Uploads({
       config,

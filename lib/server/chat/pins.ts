@@ -31,6 +31,12 @@ export interface PinsOptions {
 /** Pinning, unpinning, listing pins, and setting topics. */
 export class Pins {
   readonly #o: PinsOptions;
+  /**
+   * Rooms whose list sockets here asked for, with what it held when last
+   * sent (see {@link fingerprint}): after a resync only those are read, and
+   * sent only if changed.
+   */
+  readonly #held = new Map<string, string>();
 
   /** Creates the rules over the store and bus. */
   constructor(options: PinsOptions) {
@@ -87,11 +93,28 @@ export class Pins {
   /** A room's pinned messages, newest pin first (deleted ones left out). */
   async list(client: Client, room: string): Promise<ServerFrame> {
     await this.#o.mayRead(client, room);
-    return await this.frame(room);
+    const frame = await this.#frame(room);
+    this.#held.set(room, fingerprint(frame));
+    return frame;
   }
 
-  /** The `pins` frame of `room` as stored now, for whoever may read it. */
-  async frame(room: string): Promise<ServerFrame> {
+  /**
+   * After the bus may have lost pin changes: `room`'s `pins` frame as
+   * stored now if sockets here asked for its list and it is not the list
+   * they were last sent; else undefined (nobody here holds it, or it is
+   * unchanged).
+   */
+  async refreshed(room: string): Promise<ServerFrame | undefined> {
+    const held = this.#held.get(room);
+    if (held === undefined) return undefined;
+    const frame = await this.#frame(room);
+    const now = fingerprint(frame);
+    if (now === held) return undefined;
+    this.#held.set(room, now);
+    return frame;
+  }
+
+  async #frame(room: string): Promise<PinsFrame> {
     const stored = await this.#o.store.pins.list(room);
     const messages = await Promise.all(
       stored.map((p) => this.#o.store.get(room, p.id)),
@@ -138,6 +161,16 @@ export class Pins {
   #toRoom(room: string, frame: ServerFrame): Promise<void> {
     return this.#o.bus.publish({ kind: "room_frame", room, frame });
   }
+}
+
+/** A `pins` frame. */
+type PinsFrame = Extract<ServerFrame, { type: "pins" }>;
+
+/** What a `pins` frame lists: each pin's message, pin time and text. */
+function fingerprint(frame: PinsFrame): string {
+  return JSON.stringify(
+    frame.pins.map((p) => [p.message.id, p.ts, p.message.text]),
+  );
 }
 
 /** A topic as stored: NFC, one line, trimmed; undefined for none. */

@@ -109,7 +109,9 @@ export class Rooms {
     const known = this.#ids.get(id);
     if (!known) return undefined;
     const room = await this.store.room(id);
-    if (!room || (room.topic ?? "") === (known.topic ?? "")) return undefined;
+    // A topic event or the room's deletion meanwhile is newer than this read.
+    if (!room || this.#ids.get(id) !== known) return undefined;
+    if ((room.topic ?? "") === (known.topic ?? "")) return undefined;
     this.#ids.set(id, {
       kind: known.kind,
       ...(room.topic ? { topic: room.topic } : {}),

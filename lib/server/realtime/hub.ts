@@ -87,6 +87,12 @@ const JOINED_USERS = 50;
  * the edits, deletions and reactions of the rooms' latest messages.
  */
 const CHANGES_EVERY_SWEEPS = 5;
+/**
+ * Another instance's `catch_up` within this many ms of a resync or catch-up
+ * here is covered by it: a Redis restart resyncs every instance at once, and
+ * each then asks all the others.
+ */
+const CATCH_UP_COALESCE_MS = 2000;
 
 /** What `subscribe` tells the client besides presence. */
 export interface SubscribeInfo {
@@ -179,6 +185,8 @@ export class Hub {
   /** Asked, after a resync, for room state the bus may have lost. */
   readonly #resynced: ((room: string) => Promise<ServerFrame[]>)[] = [];
   #nextId = 1;
+  /** When the last resync or catch-up ran here (`now()`), -Infinity: none. */
+  #resyncedAt = -Infinity;
   #busDown = false;
   /** Sweeps since the bus became degraded. */
   #downSweeps = 0;
@@ -702,12 +710,16 @@ export class Hub {
       case "kick":
         return this.#kick(event.room, event.user);
       case "resync":
-        // Edits and deletions may have gone unnoticed: nothing kept is sure.
-        this.#history.clear();
-        for (const [id, room] of this.#rooms) {
-          this.#catchUp(id, room, true);
-          this.#refresh(id, room);
-        }
+        this.#resync();
+        // What this instance did meanwhile reached no other: they catch up.
+        void this.#publish({ kind: "catch_up", instance: this.instance });
+        return;
+      case "catch_up":
+        // Several at once (a Redis restart resyncs every instance): one does.
+        if (
+          event.instance !== this.instance &&
+          this.#o.now() - this.#resyncedAt >= CATCH_UP_COALESCE_MS
+        ) this.#resync();
         return;
     }
   }
@@ -726,6 +738,21 @@ export class Hub {
         return this.#changes.catchUp(id, upTo);
       }
     });
+  }
+
+  /**
+   * Events may have been lost: every room with subscribers here reads its
+   * new messages, the changes of its latest ones, and what the
+   * {@link onResync} hooks give.
+   */
+  #resync(): void {
+    this.#resyncedAt = this.#o.now();
+    // Edits and deletions may have gone unnoticed: nothing kept is sure.
+    this.#history.clear();
+    for (const [id, room] of this.#rooms) {
+      this.#catchUp(id, room, true);
+      this.#refresh(id, room);
+    }
   }
 
   /** Sends `room` what the {@link onResync} hooks read of it now. */
