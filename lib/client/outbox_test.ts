@@ -13,13 +13,19 @@ const stored = (s: Storage) =>
     p.error ? `${p.clientId}!` : p.clientId
   );
 
-Deno.test("outbox - two tabs of one user keep each other's messages, in the order written", () => {
+/** Two tabs of ana's that wrote a1 (one), b1 (two) and a2 (one), in order. */
+function twoTabs() {
   const storage = new MemoryStorage();
   const one = new Outbox("ana", storage);
   const two = new Outbox("ana", storage);
   one.add(pending("a1"));
   two.add(pending("b1"));
   one.add(pending("a2"));
+  return { storage, one, two };
+}
+
+Deno.test("outbox - two tabs of one user keep each other's messages, in the order written", () => {
+  const { storage } = twoTabs();
   expect(stored(storage)).toEqual(["a1", "b1", "a2"]);
   // A reload (or a third tab) finds all of them.
   expect(new Outbox("ana", storage).items.map((p) => p.clientId)).toEqual([
@@ -32,12 +38,7 @@ Deno.test("outbox - two tabs of one user keep each other's messages, in the orde
 });
 
 Deno.test("outbox - what one tab removes stays removed; a mark or removal in the other keeps the rest", () => {
-  const storage = new MemoryStorage();
-  const one = new Outbox("ana", storage);
-  const two = new Outbox("ana", storage);
-  one.add(pending("a1"));
-  two.add(pending("b1"));
-  one.add(pending("a2"));
+  const { storage, one, two } = twoTabs();
   // Tab two heard a1's ack; tab one, which still lists it, changes a2.
   expect(two.remove("a1")).toBe(true);
   one.mark("a2", "Too long");
