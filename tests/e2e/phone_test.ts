@@ -7,6 +7,7 @@
 import { expect } from "expect";
 import type { Page } from "playwright-core";
 import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
+import { until } from "@/tests/helpers/until.ts";
 import {
   errorsOf,
   focusedName as focused,
@@ -41,9 +42,12 @@ Deno.test({
       await page.getByRole("button", { name: "Close members" }).click();
       await members.waitFor({ state: "hidden" });
       await expect(focused(page)).resolves.toBe("Members");
-      // Escape
+      // Escape, once the open drawer has the focus (as a person sees it).
       await membersToggle.click();
       await members.waitFor({ state: "visible" });
+      await until(async () => (await focused(page)) === "Close members", {
+        what: "the focus in the open drawer",
+      });
       await page.keyboard.press("Escape");
       await members.waitFor({ state: "hidden" });
       await expect(focused(page)).resolves.toBe("Members");

@@ -363,6 +363,8 @@ Deno.test("postgres bus - events published while PostgreSQL is away for a while,
     }
     await pg.start();
     await until(() => b.bus.healthy(), { what: "b healthy", ms: 20_000 });
+    // A listens again on its own backoff; an event before that never reaches it.
+    await until(() => a.bus.healthy(), { what: "a healthy", ms: 20_000 });
     await b.bus.publish({ kind: "room", room: "after" });
     await until(
       () => a.events.some((e) => e.kind === "room" && e.room === "after"),
