@@ -14,7 +14,14 @@ import { tcpProxy } from "@/tests/helpers/tcp_proxy.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 import { startServer, wsUrl } from "@/tests/helpers/server.ts";
 import { loadConfig } from "@/lib/server/config.ts";
-import { account, join, open, say } from "@/tests/helpers/members.ts";
+import {
+  account,
+  errorFor,
+  join,
+  open,
+  say,
+  welcomeRooms,
+} from "@/tests/helpers/members.ts";
 
 async function member(s: ServerProcess, name: string): Promise<Client> {
   const c = new Client(wsUrl(s, `/ws?name=${name}`));
@@ -475,6 +482,131 @@ async function lostRoomChanges(
     await Deno.remove(dir, { recursive: true });
   }
 }
+
+/**
+ * Owner on instance one has a private room "inner" with ben (on instance
+ * two) in it, and a public room "team" ben is in too. While events are
+ * lost (`cut` to `mend`), owner removes ben from "inner" and deletes
+ * "team", and "spare", where cy (on two) is a member with no socket in
+ * it. Once the bus is back, ben's socket is told both and gets nothing
+ * more of either, cy's hears of "spare"'s deletion, and instance two no
+ * longer lists either room.
+ */
+async function lostAccessChanges(
+  cut: () => Promise<void>,
+  mend: () => Promise<void>,
+  urls: { one: string; two: string },
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "chat-access-" });
+  const config = (url: string) =>
+    loadConfig({
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+      KV_PATH: `${dir}/chat.kv`,
+      REDIS_URL: url,
+      LOG_LEVEL: "fatal",
+    });
+  const one = await startServer(config(urls.one));
+  const two = await startServer(config(urls.two));
+  try {
+    const owner = await open(one, "owner", {
+      cookie: await account(one, "owner"),
+    });
+    const ben = await open(two, "ben", { cookie: await account(two, "ben") });
+    owner.send({ type: "create", room: "inner", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "inner");
+    owner.send({ type: "create", room: "team" });
+    await owner.next("room", (f) => (f.room as Frame).id === "team");
+    await join(owner, "inner");
+    await join(owner, "team");
+    owner.send({ type: "invite", room: "inner", user: "ben" });
+    await ben.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(ben, "inner");
+    await join(ben, "team");
+    // cy, on instance two, is a member of "spare" without a socket in it.
+    owner.send({ type: "create", room: "spare" });
+    await owner.next("room", (f) => (f.room as Frame).id === "spare");
+    const cyCookie = await account(two, "cy");
+    const cyFirst = await open(two, "cy", { cookie: cyCookie });
+    await join(cyFirst, "spare");
+    await cyFirst.close();
+    const cy = await open(two, "cy", { cookie: cyCookie });
+    expect(welcomeRooms(cy).has("spare")).toBe(true);
+    const seen = await say(owner, "inner", "before");
+    await ben.until(() => ben.of("message").some((m) => m.id === seen));
+
+    await cut();
+    owner.send({ type: "remove", room: "inner", user: "ben" });
+    // A second removal is refused once the first is stored.
+    owner.send({ type: "remove", room: "inner", user: "ben" });
+    expect((await errorFor(owner, "remove", "inner")).code).toBe("not_member");
+    for (const room of ["team", "spare"]) {
+      owner.send({ type: "delete_room", room });
+      await owner.next("room_deleted", (f) => f.room === room);
+    }
+    await mend();
+
+    expect(
+      await ben.until(
+        () => ben.of("left").find((f) => f.room === "inner"),
+        20_000,
+      ),
+    ).toEqual({ type: "left", room: "inner", reason: "removed" });
+    expect(
+      await ben.until(() => ben.of("left").find((f) => f.room === "team")),
+    ).toEqual({ type: "left", room: "team", reason: "deleted" });
+    await ben.until(() =>
+      ben.of("room_deleted").some((f) => f.room === "team")
+    );
+    await cy.until(() => cy.of("room_deleted").some((f) => f.room === "spare"));
+    // Nothing more of the private room reaches ben, and ben can't write there.
+    const after = await say(owner, "inner", "after");
+    ben.send({ type: "send", room: "inner", text: "hey", clientId: "b1" });
+    expect((await errorFor(ben, "send", "inner")).code).toBe("forbidden");
+    await new Promise((r) => setTimeout(r, 500));
+    expect(ben.of("message").some((m) => m.id === after)).toBe(false);
+    const { rooms } = await (await fetch(`${two.url}/api/rooms`)).json();
+    expect(rooms.map((r: { id: string }) => r.id).sort()).toEqual([
+      "general",
+      "random",
+    ]);
+    for (const c of [owner, ben, cy]) await c.close();
+  } finally {
+    await one.shutdown();
+    await two.shutdown();
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
+Deno.test("scale-out - a removal from a private room and a room's deletion made while Redis is down reach the other instance's sockets once it is back", async () => {
+  await using redis = await startRedis();
+  await lostAccessChanges(() => redis.stop(), () => redis.restart(), {
+    one: redis.url,
+    two: redis.url,
+  });
+});
+
+Deno.test("scale-out - a removal from a private room and a room's deletion made on the one instance cut off from Redis reach the other's sockets once it is back", async () => {
+  await using redis = await startRedis();
+  let cut = false;
+  const proxy = tcpProxy(redis.port, () => cut ? "end" : "forward");
+  try {
+    await lostAccessChanges(
+      () => {
+        cut = true;
+        proxy.dropAll();
+        return Promise.resolve();
+      },
+      () => {
+        cut = false;
+        return Promise.resolve();
+      },
+      { one: `redis://127.0.0.1:${proxy.port}`, two: redis.url },
+    );
+  } finally {
+    proxy.close();
+  }
+});
 
 Deno.test("scale-out - a topic, a pin and an edit made while Redis is down reach the other instance's sockets once it is back, and its newcomers see the topic", async () => {
   await using redis = await startRedis();

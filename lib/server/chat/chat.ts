@@ -43,6 +43,7 @@ import { PrivateRooms } from "./private_rooms.ts";
 import { type ReplyTo, type ThreadFrame, Threads } from "./threads.ts";
 import { Reactions } from "./reactions.ts";
 import { Pins } from "./pins.ts";
+import { answerResyncs } from "./resync.ts";
 import { HERE_EVERY_MS, HereLimit } from "./here_limit.ts";
 import { HERE, mentionedNames } from "@/lib/shared/mentions.ts";
 import type { FlowLog } from "@/lib/server/flow_log.ts";
@@ -188,34 +189,14 @@ export class Chat {
       mayRead: (client, room) => this.#mayReadOrThrow(client, room),
       canModerate: (user, room) => this.canModerate(user, room),
     });
-    // Topic and pin changes lost with the bus reach the rooms' sockets once
-    // it is back: the topic if it changed, the pins if sockets here hold a
-    // list that changed. Each goes whether or not the other could be read.
-    hub.onResync(async (room) => {
-      const [topic, pins] = await Promise.allSettled([
-        rooms.refreshTopic(room),
-        this.#pins.refreshed(room),
-      ]);
-      const frames: ServerFrame[] = [];
-      if (topic.status === "fulfilled" && topic.value !== undefined) {
-        const t = topic.value;
-        frames.push({
-          type: "topic",
-          room,
-          ...(t ? { topic: t } : {}),
-          by: "",
-        });
-      }
-      if (pins.status === "fulfilled" && pins.value) frames.push(pins.value);
-      for (const r of [topic, pins]) {
-        if (r.status === "rejected") {
-          this.#log.warn("refreshing {room} after a resync failed: {error}", {
-            room,
-            error: String(r.reason),
-          });
-        }
-      }
-      return frames;
+    // What the bus lost while down reaches the rooms' sockets once it is back.
+    answerResyncs({
+      hub,
+      rooms,
+      pins: (room) => this.#pins.refreshed(room),
+      nonReaders: (room, keys) => this.#subscriptions.nonReaders(room, keys),
+      deleted: (room) => quiet.forget(room),
+      log: this.#log,
     });
     this.uploads = new Uploads({
       config,

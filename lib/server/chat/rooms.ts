@@ -27,6 +27,14 @@ export interface RoomFacts {
   topic?: string;
 }
 
+/** What {@link Rooms.reconcile} found the bus had not told. */
+export interface Reconciled {
+  /** Cached rooms no longer stored: deleted. */
+  gone: string[];
+  /** Changed topics by room, "" for none. */
+  topics: Map<string, string>;
+}
+
 /** Which rooms exist, and making new ones. */
 export class Rooms {
   /** Every room's id, with its facts once known (a new room's are read lazily). */
@@ -35,6 +43,8 @@ export class Rooms {
   #dms = 0;
   /** Each account's budget of new DMs (`MAX_NEW_DMS_PER_HOUR`), by folded name. */
   readonly #newDms = new Map<string, { bucket: TokenBucket; at: number }>();
+  /** Rooms removed while a {@link reconcile} reads, one set per read. */
+  readonly #removals = new Set<Set<string>>();
   /** The last creation in line (see `create`). */
   #creating: Promise<void> = Promise.resolve();
 
@@ -101,22 +111,44 @@ export class Rooms {
   }
 
   /**
-   * Reads a room's topic from the store again (the bus may have lost its
-   * change): the topic as stored when it differs from what was cached (""
-   * for none), else undefined; a room gone since is left to its deletion.
+   * Reads every room from the store again, as the bus may have lost rooms'
+   * creations, deletions and topic changes: the cache takes what it missed.
+   * Resolves to the cached rooms found gone (dropped from the cache) and
+   * the topics found changed ("" for none). A room an event changed during
+   * the read is left as that event made it, the event being newer.
    */
-  async refreshTopic(id: string): Promise<string | undefined> {
-    const known = this.#ids.get(id);
-    if (!known) return undefined;
-    const room = await this.store.room(id);
-    // A topic event or the room's deletion meanwhile is newer than this read.
-    if (!room || this.#ids.get(id) !== known) return undefined;
-    if ((room.topic ?? "") === (known.topic ?? "")) return undefined;
-    this.#ids.set(id, {
-      kind: known.kind,
-      ...(room.topic ? { topic: room.topic } : {}),
-    });
-    return room.topic ?? "";
+  async reconcile(): Promise<Reconciled> {
+    const before = new Map(this.#ids);
+    const removed = new Set<string>();
+    this.#removals.add(removed);
+    let stored;
+    try {
+      stored = await this.store.rooms();
+    } finally {
+      this.#removals.delete(removed);
+    }
+    const byId = new Map(stored.map((r) => [r.id, r]));
+    const found: Reconciled = { gone: [], topics: new Map() };
+    for (const [id, known] of before) {
+      if (removed.has(id) || this.#ids.get(id) !== known) continue;
+      const room = byId.get(id);
+      if (!room) {
+        this.#remove(id);
+        found.gone.push(id);
+      } else if (known && (room.topic ?? "") !== (known.topic ?? "")) {
+        this.#ids.set(id, {
+          kind: known.kind,
+          ...(room.topic ? { topic: room.topic } : {}),
+        });
+        found.topics.set(id, room.topic ?? "");
+      }
+    }
+    for (const r of stored) {
+      if (!this.#ids.has(r.id) && !removed.has(r.id)) {
+        this.#add(r.id, { kind: r.kind, topic: r.topic });
+      }
+    }
+    return found;
   }
 
   /**
@@ -328,6 +360,7 @@ export class Rooms {
   }
 
   #remove(id: string): void {
+    for (const removed of this.#removals) removed.add(id);
     if (this.#ids.delete(id) && isDm(id)) this.#dms--;
     this.metrics.rooms.set(this.#ids.size);
   }

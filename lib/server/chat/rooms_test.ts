@@ -6,20 +6,26 @@ import type { Metrics } from "@/lib/server/metrics.ts";
 import { Rooms } from "./rooms.ts";
 
 /**
- * Rooms over a store holding one public room "team" whose `room` reads wait
- * for `release()`, and a bus whose events `emit` delivers.
+ * Rooms over a store holding the public rooms in `stored` (by id, with
+ * their topics; "team" at first), whose reads (as of their start) wait for
+ * `release()` after `hold()`, and a bus whose events `emit` delivers.
  */
-async function held(stored: { topic?: string; gone?: boolean }) {
+async function held(
+  stored = new Map<string, { topic?: string }>([["team", {}]]),
+) {
   let handler: (e: BusEvent) => void = () => {};
   let release = () => {};
   let gate: Promise<void> | undefined;
   const store = {
     createRoom: () => Promise.resolve(),
-    rooms: () => Promise.resolve([{ id: "team", kind: "public" }]),
-    room: async (id: string) => {
-      const now = stored.gone ? null : { id, kind: "public", ...stored };
+    rooms: async () => {
+      const now = [...stored].map(([id, r]) => ({ id, kind: "public", ...r }));
       if (gate) await gate;
       return now;
+    },
+    room: (id: string) => {
+      const r = stored.get(id);
+      return Promise.resolve(r ? { id, kind: "public", ...r } : null);
     },
   } as unknown as Store;
   const bus = {
@@ -36,48 +42,66 @@ async function held(stored: { topic?: string; gone?: boolean }) {
   );
   return {
     rooms,
+    stored,
     emit: (e: BusEvent) => handler(e),
     hold: () => gate = new Promise<void>((r) => release = r),
-    release: () => release(),
+    release: () => {
+      gate = undefined;
+      release();
+    },
   };
 }
 
-Deno.test("rooms - a refreshed topic is taken and reported once; the same again is no change", async () => {
-  const stored: { topic?: string } = {};
-  const t = await held(stored);
-  expect(await t.rooms.refreshTopic("team")).toBeUndefined();
-  stored.topic = "Launch";
-  expect(await t.rooms.refreshTopic("team")).toBe("Launch");
+const ids = async (rooms: Rooms) => (await rooms.list()).map((r) => r.id);
+
+Deno.test("rooms - a reconcile reports a changed topic once, and takes rooms created and deleted meanwhile", async () => {
+  const t = await held();
+  expect(await t.rooms.reconcile()).toEqual({ gone: [], topics: new Map() });
+  t.stored.get("team")!.topic = "Launch";
+  t.stored.set("new", {});
+  expect(await t.rooms.reconcile()).toEqual({
+    gone: [],
+    topics: new Map([["team", "Launch"]]),
+  });
   expect((await t.rooms.facts("team"))?.topic).toBe("Launch");
-  expect(await t.rooms.refreshTopic("team")).toBeUndefined();
-  delete stored.topic;
-  expect(await t.rooms.refreshTopic("team")).toBe("");
+  expect(await ids(t.rooms)).toEqual(["team", "new"]);
+  expect(await t.rooms.reconcile()).toEqual({ gone: [], topics: new Map() });
+  delete t.stored.get("team")!.topic;
+  t.stored.delete("new");
+  expect(await t.rooms.reconcile()).toEqual({
+    gone: ["new"],
+    topics: new Map([["team", ""]]),
+  });
   expect((await t.rooms.facts("team"))?.topic).toBeUndefined();
+  expect(await ids(t.rooms)).toEqual(["team"]);
 });
 
-Deno.test("rooms - a topic from the bus during a refresh's read wins over the older read", async () => {
-  const stored: { topic?: string } = { topic: "T1" };
-  const t = await held(stored);
+Deno.test("rooms - a topic from the bus during a reconcile's read wins over the older read", async () => {
+  const t = await held(new Map([["team", { topic: "T1" }]]));
   t.hold();
-  const refreshing = t.rooms.refreshTopic("team");
+  const reconciling = t.rooms.reconcile();
   t.emit({
     kind: "room_frame",
     room: "team",
     frame: { type: "topic", room: "team", topic: "T2", by: "ana" },
   });
   t.release();
-  expect(await refreshing).toBeUndefined();
+  expect(await reconciling).toEqual({ gone: [], topics: new Map() });
   expect((await t.rooms.facts("team"))?.topic).toBe("T2");
 });
 
-Deno.test("rooms - a room deleted during a refresh's read stays deleted", async () => {
-  const stored: { topic?: string; gone?: boolean } = { topic: "T1" };
-  const t = await held(stored);
+Deno.test("rooms - a room deleted during a reconcile's read stays deleted, one created then is kept", async () => {
+  const t = await held(new Map([["team", { topic: "T1" }], ["old", {}]]));
   t.hold();
-  const refreshing = t.rooms.refreshTopic("team");
-  t.emit({ kind: "room_deleted", room: "team" });
-  stored.gone = true;
+  const reconciling = t.rooms.reconcile();
+  // Deleted after the read began (which still sees it), created after too.
+  t.emit({ kind: "room_deleted", room: "old" });
+  t.stored.delete("old");
+  t.stored.set("fresh", {});
+  t.emit({ kind: "room", room: "fresh" });
   t.release();
-  expect(await refreshing).toBeUndefined();
-  expect(await t.rooms.has("team")).toBe(false);
+  expect(await reconciling).toEqual({ gone: [], topics: new Map() });
+  expect(await t.rooms.has("old")).toBe(false);
+  expect(await t.rooms.has("fresh")).toBe(true);
+  expect(await ids(t.rooms)).toEqual(["team", "fresh"]);
 });

@@ -22,6 +22,9 @@ import {
   type MembersFrame,
 } from "./member_list.ts";
 
+/** Membership reads {@link Subscriptions.nonReaders} has in flight at most. */
+const MEMBER_READS_AT_ONCE = 32;
+
 /** Options of {@link Subscriptions}. */
 export interface SubscriptionsOptions {
   /** Where members and read state are kept. */
@@ -100,6 +103,29 @@ export class Subscriptions {
     if (!facts) return false;
     if (facts.kind === "public") return true;
     return key !== undefined && await this.#o.membership.isMember(room, key);
+  }
+
+  /**
+   * Of the member keys `keys`, those that may not read `room` now: in a
+   * private room or DM, those no longer members (removed, or left in
+   * another tab). None in a public room, or a room gone (its deletion is
+   * told otherwise). Reads a few members at a time.
+   */
+  async nonReaders(room: string, keys: Iterable<string>): Promise<string[]> {
+    const facts = await this.#o.rooms.facts(room);
+    if (!facts || facts.kind === "public") return [];
+    const all = [...keys];
+    const out: string[] = [];
+    for (let i = 0; i < all.length; i += MEMBER_READS_AT_ONCE) {
+      const some = all.slice(i, i + MEMBER_READS_AT_ONCE);
+      const member = await Promise.all(
+        some.map((key) => this.#o.membership.isMember(room, key)),
+      );
+      some.forEach((key, j) => {
+        if (!member[j]) out.push(key);
+      });
+    }
+    return out;
   }
 
   /**

@@ -113,6 +113,25 @@ export interface MemberRemovedOptions {
   reason?: "kicked" | "deleted" | "removed";
 }
 
+/**
+ * What an {@link Hub.onResync} hook read of one room after a resync: what
+ * the bus may have lost of it.
+ */
+export interface RoomResync {
+  /** Frames for its subscribers here (its topic, its pins as stored now). */
+  frames?: ServerFrame[];
+  /**
+   * It was deleted: its subscribers here leave it, told `left`, and every
+   * socket here is told `room_deleted` (a room with no subscribers too).
+   */
+  deleted?: boolean;
+  /**
+   * Member keys subscribed here that may no longer read it (removed from a
+   * private room): their sockets leave it, told `left` (`removed`).
+   */
+  removed?: string[];
+}
+
 /** Options of {@link Hub}. */
 export interface HubOptions {
   /** Where messages are kept, and gaps are filled from. */
@@ -183,7 +202,9 @@ export class Hub {
   /** Told of each socket here whose person's membership of a room ended. */
   readonly #membershipEnded: ((client: Client, room: string) => void)[] = [];
   /** Asked, after a resync, for room state the bus may have lost. */
-  readonly #resynced: ((room: string) => Promise<ServerFrame[]>)[] = [];
+  readonly #resynced: ((
+    rooms: ReadonlyMap<string, ReadonlySet<string>>,
+  ) => Promise<Map<string, RoomResync>>)[] = [];
   #nextId = 1;
   /** When the last resync or catch-up ran here (`now()`), -Infinity: none. */
   #resyncedAt = -Infinity;
@@ -487,11 +508,17 @@ export class Hub {
   }
 
   /**
-   * Calls `fn` after a resync (the bus may have lost events) for each room
-   * with subscribers here; the frames it resolves to (a room's topic and
-   * pins as stored now, say) go to those subscribers.
+   * Calls `fn` after a resync (the bus may have lost events) with the rooms
+   * that have subscribers here, each with the member keys subscribed; what
+   * it resolves to per room is applied here (see {@link RoomResync}): a
+   * deletion to any room, the rest to a room whose subscribers have not all
+   * left meanwhile.
    */
-  onResync(fn: (room: string) => Promise<ServerFrame[]>): void {
+  onResync(
+    fn: (
+      rooms: ReadonlyMap<string, ReadonlySet<string>>,
+    ) => Promise<Map<string, RoomResync>>,
+  ): void {
     this.#resynced.push(fn);
   }
 
@@ -742,31 +769,50 @@ export class Hub {
 
   /**
    * Events may have been lost: every room with subscribers here reads its
-   * new messages, the changes of its latest ones, and what the
-   * {@link onResync} hooks give.
+   * new messages and the changes of its latest ones, and the
+   * {@link onResync} hooks say what else changed.
    */
   #resync(): void {
     this.#resyncedAt = this.#o.now();
     // Edits and deletions may have gone unnoticed: nothing kept is sure.
     this.#history.clear();
-    for (const [id, room] of this.#rooms) {
+    const subscribed = new Map<string, Set<string>>();
+    const asked = new Map(this.#rooms);
+    for (const [id, room] of asked) {
       this.#catchUp(id, room, true);
-      this.#refresh(id, room);
+      const keys = new Set<string>();
+      for (const m of room.members) {
+        if (m.client.author !== undefined) keys.add(m.client.author);
+      }
+      subscribed.set(id, keys);
     }
-  }
-
-  /** Sends `room` what the {@link onResync} hooks read of it now. */
-  #refresh(id: string, room: Room): void {
     for (const fn of this.#resynced) {
-      fn(id).then((frames) => {
-        if (this.#rooms.get(id) !== room) return;
-        for (const frame of frames) room.toMembers(frame);
+      fn(subscribed).then((found) => {
+        for (const [id, change] of found) {
+          if (change.deleted) {
+            this.#history.invalidate(id);
+            this.#onRoomDeleted(id);
+            continue;
+          }
+          const room = this.#rooms.get(id);
+          if (room === undefined || room !== asked.get(id)) continue;
+          this.#applyResync(id, room, change);
+        }
       }).catch((error) =>
-        this.#o.log.warn("refreshing {room} after a resync failed: {error}", {
-          room: id,
+        this.#o.log.warn("refreshing rooms after a resync failed: {error}", {
           error: String(error),
         })
       );
+    }
+  }
+
+  /** Applies what a resync found of `room`, which still exists. */
+  #applyResync(id: string, room: Room, change: RoomResync): void {
+    for (const frame of change.frames ?? []) room.toMembers(frame);
+    for (const key of change.removed ?? []) {
+      const name = this.#byAuthor.get(key)?.values().next().value?.user.name;
+      if (name !== undefined) this.#presence.memberRemoved(id, name);
+      this.#membershipEndedHere(id, key, "removed");
     }
   }
 
@@ -788,9 +834,19 @@ export class Hub {
       return;
     }
     this.#presence.memberRemoved(room, name);
-    if (key === undefined) return;
-    // Every socket of the person learns it, subscribed to the room or not
-    // (a tab showing another room drops it from its list).
+    if (key !== undefined) this.#membershipEndedHere(room, key, reason);
+  }
+
+  /**
+   * Member `key`'s membership of `room` ended: every socket of the person
+   * here learns it, subscribed to the room or not (a tab showing another
+   * room drops it from its list), and leaves the room.
+   */
+  #membershipEndedHere(
+    room: string,
+    key: string,
+    reason: MemberRemovedOptions["reason"],
+  ): void {
     for (const c of [...this.#byAuthor.get(key) ?? []]) {
       for (const fn of this.#membershipEnded) fn(c, room);
       this.unsubscribe(c, room);
