@@ -174,6 +174,9 @@ export function MessageList(
             <span class="body">
               {item.deleted
                 ? <em>Message deleted</em>
+                // A file's message says its name, which its card shows.
+                : item.file?.name === item.text
+                ? null
                 : <MessageText text={item.text} me={me} />}
             </span>
             {item.file && !item.deleted && <FileCard file={item.file} />}

@@ -61,3 +61,41 @@ Deno.test("MessageList - the New divider, membership events as lines, mentions o
   );
   expect(events).not.toContain("new-divider");
 });
+
+Deno.test("MessageList - a file's message shows its name on its card only; a text beside a file shows too", () => {
+  const ts = Date.UTC(2026, 0, 1, 12);
+  const file = {
+    id: "f1",
+    name: "report.pdf",
+    size: 2048,
+    type: "application/pdf",
+  };
+  const items: Item[] = [
+    {
+      kind: "message",
+      id: 1,
+      room: "r",
+      user: "ana",
+      text: file.name,
+      ts,
+      file,
+    },
+    {
+      kind: "message",
+      id: 2,
+      room: "r",
+      user: "ana",
+      text: "see the report",
+      ts,
+      file: { ...file, id: "f2" },
+    },
+  ];
+  const html = renderToString(
+    <MessageList items={items} pending={[]} me="me" />,
+  );
+  const [first, second] = html.split('data-id="2"');
+  expect(first).toContain('<span class="body"></span>');
+  expect(first).toContain("/api/files/f1");
+  expect(second).toMatch(/<span class="body">[^]*see the report[^]*<\/span>/);
+  expect(second).toContain("/api/files/f2");
+});

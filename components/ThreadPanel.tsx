@@ -6,6 +6,7 @@ import type { Pending } from "@/lib/client/outbox.ts";
 import { enterSends } from "@/lib/client/enter_sends.ts";
 import { useLayer } from "@/lib/client/hooks/use_layer.ts";
 import { MessageList, type MessageListProps } from "./MessageList.tsx";
+import { UploadBar } from "./UploadBar.tsx";
 
 /** Props of {@link ThreadPanel}. */
 export interface ThreadPanelProps {
@@ -47,6 +48,8 @@ export interface ThreadPanelProps {
   moderator?: boolean;
   /** What shows under each message (its reactions), as in the room. */
   extras?: MessageListProps["extras"];
+  /** Told of each file posted to the thread from here (one's own). */
+  onPosted?: (room: string, id: number) => void;
 }
 
 /** Unsent replies by thread (room and first message), for this page's life. */
@@ -55,7 +58,8 @@ const drafts = new Map<string, string>();
 /**
  * A thread in a side panel (a drawer on phones): its first message, the
  * replies with their reactions, and a reply box with "Also send to the
- * room". Enter works as in the composer (it sends, but on touch screens
+ * room" and its own Attach (files dropped on the panel or pasted into the
+ * box are replies too). Enter works as in the composer (it sends, but on touch screens
  * breaks the line, and the Reply button sends); Up-arrow in the empty box
  * edits one's last reply, and Escape cancels the edit; otherwise Escape
  * closes the panel when it is the top-most layer.
@@ -197,6 +201,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
         >
           <textarea
             ref={input}
+            id="thread-reply"
             rows={2}
             aria-label="Reply in thread"
             placeholder="Reply…"
@@ -226,6 +231,15 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
               }
             }}
           />
+          {rootId !== undefined && (
+            <UploadBar
+              room={room}
+              parent={rootId}
+              pasteInto="thread-reply"
+              alsoInRoom={() => alsoInRoom.peek()}
+              onPosted={props.onPosted}
+            />
+          )}
           <div class="thread-send">
             <label hidden={editing.value !== null}>
               <input

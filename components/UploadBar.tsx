@@ -15,16 +15,27 @@ interface Progress {
 
 let nextKey = 0;
 
+/** Where the open thread's panel is: files dropped on it go to the thread. */
+const THREAD_PANEL = "#thread";
+
 /**
  * Uploads into the open room: the Attach button, files dropped anywhere on
  * the page, and files pasted into the message box (a screenshot in the
  * clipboard); each shows a progress bar until its message arrives, or the
  * server's reason it was refused. Images get a thumbnail made here first.
- * The upload code loads on the first upload.
+ * The upload code loads on the first upload. With `parent`, the bar of an
+ * open thread: its files are replies there, dropped on the thread's panel
+ * or pasted into its reply box, and the room's bar leaves those to it.
  */
 export function UploadBar(
-  { room, onPosted }: {
+  { room, parent, alsoInRoom, pasteInto = "composer", onPosted }: {
     room: string;
+    /** A thread's first message: files go to that thread. */
+    parent?: number;
+    /** For a thread's files: whether they show in the room too, as they start. */
+    alsoInRoom?: () => boolean;
+    /** The id of the message box files pasted into go here. */
+    pasteInto?: string;
     /** Told of each file's message once posted (one's own, to edit or delete). */
     onPosted?: (room: string, id: number) => void;
   },
@@ -37,6 +48,7 @@ export function UploadBar(
     );
   };
   const start = (files: Iterable<File>) => {
+    const toRoomToo = alsoInRoom?.() ?? false;
     for (const file of files) {
       const key = nextKey++;
       uploads.value = [...uploads.value, {
@@ -52,6 +64,8 @@ export function UploadBar(
         const { message } = await up.uploadFile(room, file, {
           guestToken: currentGuestToken(),
           thumbnail,
+          parent,
+          alsoInRoom: toRoomToo,
           onProgress: (stored) => update(key, { stored }),
         });
         if (message) onPosted?.(message.room, message.id);
@@ -75,14 +89,18 @@ export function UploadBar(
     };
     const drop = (e: DragEvent) => {
       if (!hasFiles(e)) return;
+      // Never the browser's (opening the file in place of the chat).
       e.preventDefault();
+      // On the thread's panel for the thread's bar, anywhere else the room's.
+      const onThread = (e.target as Element | null)?.closest?.(THREAD_PANEL);
+      if (Boolean(onThread) !== (parent !== undefined)) return;
       start(e.dataTransfer!.files);
     };
     const paste = (e: ClipboardEvent) => {
       const files = e.clipboardData?.files;
-      // Only into the room's message box: elsewhere (a thread reply, search,
-      // a form) a pasted file is not meant for the room.
-      if (!files?.length || (e.target as Element).id !== "composer") return;
+      // Only into this bar's message box: elsewhere (the other box, search,
+      // a form) a pasted file is not meant for here.
+      if (!files?.length || (e.target as Element).id !== pasteInto) return;
       e.preventDefault();
       start(files);
     };
@@ -94,7 +112,7 @@ export function UploadBar(
       document.removeEventListener("drop", drop);
       document.removeEventListener("paste", paste);
     };
-  }, [room]);
+  }, [room, parent]);
 
   return (
     <div class="upload-bar">
@@ -103,6 +121,7 @@ export function UploadBar(
         <input
           type="file"
           class="sr-only"
+          aria-label={parent === undefined ? undefined : "Attach to the thread"}
           multiple
           onChange={(e) => {
             const input = e.currentTarget;

@@ -633,6 +633,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           canChange={canChange}
           moderator={moderator}
           extras={slot}
+          onPosted={link.own}
         />
       )}
       {drawer.open.value && (

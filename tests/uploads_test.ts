@@ -15,7 +15,7 @@ import {
 import { startPostgres, testOnBothBackends } from "@/tests/helpers/postgres.ts";
 import { until } from "@/tests/helpers/until.ts";
 import type { Frame } from "@/tests/helpers/ws_client.ts";
-import { account, join, open, welcome } from "@/tests/helpers/members.ts";
+import { account, join, open, say, welcome } from "@/tests/helpers/members.ts";
 import { samples } from "@/tests/helpers/file_samples.ts";
 import {
   bytesOf,
@@ -521,6 +521,117 @@ testOnBothBackends(
       // Nothing accepted was lost: the real file still downloads.
       expect((await download(s.url, done.body.id)).bytes).toEqual(data);
       await gus.close();
+    });
+  },
+);
+
+testOnBothBackends(
+  "uploads - a file uploaded from a thread is a reply there (in the room too when asked), counted for those taking part; a thread gone meanwhile sends it to the room; bad thread fields are 400 or 404",
+  async (env) => {
+    await withServer(env, async (s) => {
+      const anaCookie = await account(s, "ana");
+      const boCookie = await account(s, "bo");
+      const ana = await open(s, "ana", { cookie: anaCookie });
+      const bo = await open(s, "bo", { cookie: boCookie });
+      for (const c of [ana, bo]) await join(c, "general");
+      const root = await say(bo, "general", "send me the report");
+      const creds = { cookie: anaCookie };
+      const file = (name: string, extra: Record<string, unknown> = {}) => ({
+        name,
+        type: "application/pdf",
+        data: pdf(3000),
+        ...extra,
+      });
+
+      const { done } = await upload(
+        s.url,
+        "general",
+        file("report.pdf", { parent: root }),
+        creds,
+      );
+      expect(done.status).toBe(200);
+      const reply = done.body.message;
+      expect(reply).toMatchObject({ parent: root, text: "report.pdf" });
+      expect(reply.alsoInRoom).toBeUndefined();
+      expect(await bo.next("message", (m) => m.id === reply.id))
+        .toMatchObject({ parent: root, file: { id: done.body.id } });
+      // bo wrote the thread's first message: the reply is a mention for bo.
+      await bo.until(() =>
+        bo.of("read").some((f) => f.room === "general" && f.mentions === 1)
+      );
+      const both = await upload(
+        s.url,
+        "general",
+        file("summary.pdf", { parent: root, alsoInRoom: true }),
+        creds,
+      );
+      expect(both.done.body.message).toMatchObject({
+        parent: root,
+        alsoInRoom: true,
+      });
+      bo.send({ type: "thread", room: "general", id: root });
+      const page = await bo.next("thread", (f) => f.id === root);
+      expect((page.root as Frame).thread).toMatchObject({ replies: 2 });
+      expect((page.replies as Frame[]).map((m) => m.text)).toEqual([
+        "report.pdf",
+        "summary.pdf",
+      ]);
+
+      // The thread's first message is deleted while the file uploads.
+      const doomed = await say(bo, "general", "and the slides?");
+      const data = pdf(3000);
+      const started = await createUpload(s.url, "general", {
+        name: "slides.pdf",
+        size: data.length,
+        type: "application/pdf",
+        parent: doomed,
+      }, creds);
+      expect(started.status).toBe(201);
+      bo.send({ type: "delete", room: "general", id: doomed });
+      await bo.next("deleted", (f) => f.id === doomed);
+      const late = await uploadRest(
+        s.url,
+        started.body.id,
+        data,
+        100_000,
+        creds,
+      );
+      expect(late.status).toBe(200);
+      expect(late.body.message.text).toBe("slides.pdf");
+      expect(late.body.message.parent).toBeUndefined();
+
+      const refused = async (extra: Record<string, unknown>) => {
+        const res = await createUpload(s.url, "general", {
+          name: "x.pdf",
+          size: 10,
+          type: "application/pdf",
+          ...extra,
+        }, creds);
+        return [res.status, res.body.error.message];
+      };
+      expect(await refused({ parent: 999 })).toEqual([
+        404,
+        "No message 999 in general",
+      ]);
+      expect(await refused({ parent: doomed })).toEqual([
+        404,
+        `No message ${doomed} in general`,
+      ]);
+      expect(await refused({ parent: reply.id })).toEqual([
+        400,
+        `Bad parent: Invalid field parent: ${reply.id} is a reply; reply to ${root}`,
+      ]);
+      expect(await refused({ alsoInRoom: true })).toEqual([
+        400,
+        "Bad alsoInRoom: only a file posted to a thread (with parent) goes to the room too",
+      ]);
+      expect(await refused({ parent: root, purpose: "thumbnail" })).toEqual([
+        400,
+        "Bad parent: a thumbnail is posted with its file",
+      ]);
+      expect((await refused({ parent: 0 }))[0]).toBe(400);
+      expect((await refused({ parent: "1" }))[0]).toBe(400);
+      for (const c of [ana, bo]) await c.close();
     });
   },
 );

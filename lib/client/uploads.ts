@@ -23,6 +23,10 @@ export interface UploadOptions {
   onProgress?: (stored: number, total: number) => void;
   /** A thumbnail to send first (see {@link makeThumbnail}). */
   thumbnail?: Blob;
+  /** Posts the file to this thread (the id of its first message). */
+  parent?: number;
+  /** Posted to a thread, shows in the room's timeline too. */
+  alsoInRoom?: boolean;
   /** Bytes per `PUT` (default {@link PIECE_BYTES}). */
   pieceBytes?: number;
   /** Failed pieces retried in a row before giving up (default 5). */
@@ -53,8 +57,9 @@ export class UploadError extends Error {
 }
 
 /**
- * Uploads `file` (a `File`, or a `Blob` with a name) to `room` and resolves
- * with the posted message once the last byte is stored.
+ * Uploads `file` (a `File`, or a `Blob` with a name) to `room` (to a thread
+ * of it with `options.parent`) and resolves with the posted message once the
+ * last byte is stored.
  *
  * @example
  * ```ts
@@ -79,13 +84,23 @@ export async function uploadFile(
   return await send(room, file, {
     name: file.name ?? "file",
     ...(thumbnail ? { thumbnail } : {}),
+    ...(options.parent !== undefined ? { parent: options.parent } : {}),
+    ...(options.parent !== undefined && options.alsoInRoom
+      ? { alsoInRoom: true }
+      : {}),
   }, options);
 }
 
 async function send(
   room: string,
   blob: Blob,
-  meta: { name: string; purpose?: "thumbnail"; thumbnail?: string },
+  meta: {
+    name: string;
+    purpose?: "thumbnail";
+    thumbnail?: string;
+    parent?: number;
+    alsoInRoom?: boolean;
+  },
   options: UploadOptions,
 ): Promise<Uploaded> {
   const f = options.fetch ?? fetch;

@@ -1,7 +1,8 @@
 /**
  * Pasting files in Chromium: a screenshot pasted into the room's message
- * box is uploaded to the room; one pasted into any other field (a thread's
- * reply box, the "New room" field) is left alone, not posted to the room.
+ * box is uploaded to the room, one pasted into a thread's reply box to the
+ * thread; one pasted into any other field (the "New room" field) is left
+ * alone, not posted anywhere.
  */
 import { expect } from "expect";
 import type { Locator } from "playwright-core";
@@ -38,7 +39,7 @@ const pastePng = (field: Locator, name: string): Promise<boolean> =>
 
 Deno.test({
   name:
-    "paste - a file pasted into the message box goes to the room; pasted into a thread reply or a form field, nowhere",
+    "paste - a file pasted into the message box goes to the room, into a thread's reply box to the thread; into a form field, nowhere",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -51,19 +52,23 @@ Deno.test({
       const reply = panel.getByLabel("Reply in thread");
       await reply.waitFor();
 
-      // Elsewhere than the message box the paste is the browser's.
-      expect(await pastePng(reply, "thread.png")).toBe(true);
+      // Into the thread's reply box it is a reply in that thread.
+      expect(await pastePng(reply, "thread.png")).toBe(false);
+      await panel.locator('.thread-replies .file-image img[alt="thread.png"]')
+        .waitFor();
+      // Into any other field the paste is the browser's.
       expect(await pastePng(ana.locator("#new-room"), "form.png")).toBe(true);
-      // Into the message box it is taken and uploaded, after those two.
+      // Into the message box it is taken and uploaded to the room.
       expect(await pastePng(ana.locator("#composer"), "room.png")).toBe(false);
       await ana.locator('.log .msg .file-image img[alt="room.png"]').waitFor();
 
       await expect(ana.locator(".uploads li").count()).resolves.toBe(0);
-      await expect(ana.locator(".file-image").count()).resolves.toBe(1);
-      // An upload's message text is the file's name.
-      expect((await history(w)).map((m) => m.text)).toEqual([
-        "lunch?",
-        "room.png",
+      await expect(ana.locator(".log .file-image").count()).resolves.toBe(1);
+      // An upload's message text is the file's name; the thread's is a reply.
+      const [lunch, ...files] = await history(w);
+      expect(files.map((m) => [m.text, m.parent])).toEqual([
+        ["thread.png", lunch.id],
+        ["room.png", undefined],
       ]);
       expect(errorsOf(ana)).toEqual([]);
     });

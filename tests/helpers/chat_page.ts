@@ -177,7 +177,13 @@ export async function history(
   room = "general",
   options: { events?: boolean } = {},
 ): Promise<
-  { id: number; user: string; text: string; deleted?: boolean }[]
+  {
+    id: number;
+    user: string;
+    text: string;
+    deleted?: boolean;
+    parent?: number;
+  }[]
 > {
   const res = await fetch(
     `${w.server.url}/api/rooms/${room}/messages?limit=200`,

@@ -204,8 +204,11 @@ export class Chat {
       mayRead: (room, key) => this.mayRead(room, key),
       isMember: (room, key) => this.#membership.isMember(room, key),
       isPublic: (room) => this.isPublic(room),
-      post: (who, room, file, clientId) =>
-        this.#postFile(who, room, file, clientId),
+      checkParent: async (room, parent) => {
+        await this.#threads.root(room, parent);
+      },
+      post: (who, room, file, clientId, reply) =>
+        this.#postFile(who, room, file, clientId, reply),
     });
   }
 
@@ -837,6 +840,7 @@ export class Chat {
     room: string,
     file: FileRef,
     clientId: string,
+    reply?: ReplyTo,
   ): Promise<ChatMessage> {
     let user: PresenceUser;
     if (who.account !== undefined) {
@@ -856,7 +860,17 @@ export class Chat {
       }
       user = { name: identity.name, guest: true };
     }
-    const { message } = await this.#messages.post({
+    // A thread whose first message went while the file uploaded is over:
+    // the file goes to the room instead, for the same readers.
+    const root = reply
+      ? await this.#threads.root(room, reply.parent).catch((error) => {
+        if (error instanceof ChatError && error.code === "not_found") {
+          return null;
+        }
+        throw error;
+      })
+      : null;
+    const { message, duplicate } = await this.#messages.post({
       room,
       user: user.name,
       text: file.name,
@@ -865,9 +879,12 @@ export class Chat {
       author: user.guest ? who.key : undefined,
       file,
       reader: who.key,
+      ...(root ? { parent: root.id } : {}),
+      ...(root && reply?.alsoInRoom ? { alsoInRoom: true } : {}),
     });
     // A file's name mentions nobody; its sender's sockets learn it is read
-    // with the message itself.
+    // with the message itself. In a thread, those taking part get it counted.
+    if (root && !duplicate) await this.#threads.replied(who.key, root, message);
     return message;
   }
 

@@ -83,6 +83,10 @@ export interface NewUpload {
   purpose?: FilePurpose;
   /** The id of its thumbnail, uploaded first. */
   thumbnail?: string;
+  /** Posted to a thread: the id of the thread's first message. */
+  parent?: number;
+  /** Posted to a thread, shown in the room's timeline too. */
+  alsoInRoom?: boolean;
 }
 
 /** How far an upload is, as the API reports it. */
@@ -119,14 +123,20 @@ export interface UploadsOptions {
   /** Whether `room` is public. */
   isPublic(room: string): Promise<boolean>;
   /**
-   * Posts `file` to `room` as `who`'s message, idempotent by `clientId`;
-   * resolves once stored.
+   * Throws a `ChatError` unless message `parent` of `room` takes replies
+   * (the first message of a thread, or one that may start one).
+   */
+  checkParent(room: string, parent: number): Promise<void>;
+  /**
+   * Posts `file` to `room` as `who`'s message (a reply, with `reply`),
+   * idempotent by `clientId`; resolves once stored.
    */
   post(
     who: Uploader,
     room: string,
     file: FileRef,
     clientId: string,
+    reply?: { parent: number; alsoInRoom?: boolean },
   ): Promise<ChatMessage>;
   /** New file ids; random by default. */
   newId?: () => string;
@@ -192,6 +202,7 @@ export class Uploads {
       }
       await this.#checkThumbnail(who, room, upload.thumbnail);
     }
+    await this.#checkReply(room, purpose, upload);
     const draft = {
       id: this.#newId(),
       room,
@@ -201,6 +212,8 @@ export class Uploads {
       declaredType: upload.type.slice(0, 100),
       purpose,
       ...(upload.thumbnail ? { thumbnail: upload.thumbnail } : {}),
+      ...(upload.parent !== undefined ? { parent: upload.parent } : {}),
+      ...(upload.alsoInRoom ? { alsoInRoom: true } : {}),
     };
     // Guests share one budget per address: tokens cost nothing to mint.
     const budgeted = who.token && address !== undefined ? address : undefined;
@@ -361,6 +374,33 @@ export class Uploads {
     }
   }
 
+  /** Throws 400 or 404 unless `upload`'s thread fields are right. */
+  async #checkReply(room: string, purpose: FilePurpose, upload: NewUpload) {
+    if (upload.parent === undefined) {
+      if (upload.alsoInRoom !== undefined) {
+        throw new HttpError(
+          400,
+          "Bad alsoInRoom: only a file posted to a thread (with parent) goes to the room too",
+        );
+      }
+      return;
+    }
+    if (purpose === "thumbnail") {
+      throw new HttpError(
+        400,
+        "Bad parent: a thumbnail is posted with its file",
+      );
+    }
+    await this.#o.checkParent(room, upload.parent).catch((error) => {
+      if (!(error instanceof ChatError)) throw error;
+      throw error.code === "not_found"
+        ? new HttpError(404, error.message)
+        : error.code === "unavailable"
+        ? new HttpError(503, "The store is unavailable; try again")
+        : new HttpError(400, `Bad parent: ${error.message}`);
+    });
+  }
+
   async #own(who: Uploader, id: string): Promise<StoredFile> {
     const file = await this.#file(id);
     if (!file || file.owner !== who.key) {
@@ -494,11 +534,16 @@ export class Uploads {
       file = done;
     }
     if (file.purpose === "file" && file.message === undefined) {
+      const reply = file.parent === undefined ? undefined : {
+        parent: file.parent,
+        ...(file.alsoInRoom ? { alsoInRoom: true } : {}),
+      };
       const message = await this.#o.post(
         who,
         file.room,
         fileRef(file),
         `file:${file.id}`,
+        reply,
       ).catch((error) => {
         if (error instanceof ChatError) {
           throw error.code === "unavailable"

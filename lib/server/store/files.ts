@@ -37,6 +37,10 @@ export interface FileDraft {
   purpose: FilePurpose;
   /** The id of its thumbnail (a complete `thumbnail` file). */
   thumbnail?: string;
+  /** The thread it is posted to: the id of the thread's first message. */
+  parent?: number;
+  /** Whether, posted to a thread, it shows in the room's timeline too. */
+  alsoInRoom?: boolean;
 }
 
 /** What sniffing found in a complete file's bytes. */

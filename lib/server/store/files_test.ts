@@ -155,6 +155,37 @@ const cases: Case[] = [
     },
   ],
   [
+    "a file for a thread keeps its thread and whether it shows in the room, complete and posted, across a restart",
+    async (place) => {
+      const inThread = draft({ parent: 7 });
+      const inBoth = draft({ parent: 7, alsoInRoom: true });
+      const plain = draft();
+      const first = await place.open();
+      try {
+        for (const d of [inThread, inBoth, plain]) {
+          expect(await first.files.create(d, 100)).toBe(true);
+          await first.files.write(d.id, 0, bytes(d.size));
+          await first.files.complete(d.id, { type: "text/plain" });
+          await first.files.posted(d.id, 9);
+        }
+      } finally {
+        await first.close();
+      }
+      await using(place, async (store) => {
+        const got = await store.files.get(inThread.id);
+        expect(got).toMatchObject({ parent: 7, complete: true, message: 9 });
+        expect(got?.alsoInRoom).toBeUndefined();
+        expect(await store.files.get(inBoth.id)).toMatchObject({
+          parent: 7,
+          alsoInRoom: true,
+        });
+        const other = await store.files.get(plain.id);
+        expect(other?.parent).toBeUndefined();
+        expect(other?.alsoInRoom).toBeUndefined();
+      });
+    },
+  ],
+  [
     "bytes written in uneven pieces across chunks read back equal, whole or in part",
     (place) =>
       using(place, async (store) => {

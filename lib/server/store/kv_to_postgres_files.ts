@@ -32,11 +32,12 @@ export async function copyFiles(
       const rows = await tx`
         INSERT INTO files (id, room, owner, name, size, declared_type, purpose,
           thumbnail, received, created_at, complete, type, width, height,
-          message)
+          message, parent, also_in_room)
         VALUES (${f.id}, ${f.room}, ${f.owner}, ${f.name}, ${f.size},
           ${f.declaredType}, ${f.purpose}, ${f.thumbnail ?? null},
           ${f.received}, ${f.createdAt}, ${f.complete}, ${f.type ?? null},
-          ${f.width ?? null}, ${f.height ?? null}, ${f.message ?? null})
+          ${f.width ?? null}, ${f.height ?? null}, ${f.message ?? null},
+          ${f.parent ?? null}, ${f.alsoInRoom ?? false})
         ON CONFLICT (id) DO NOTHING RETURNING id`;
       if (rows.length === 0) return false;
       for (const c of chunks) {

@@ -46,7 +46,8 @@ Deno.test("migrate-kv-to-postgres - uploaded files move with their bytes, quotas
       file,
     });
     await kv.files.posted("f1", message.id);
-    // An upload left halfway moves too, and resumes on PostgreSQL.
+    // An upload left halfway moves too, with the thread it goes to, and
+    // resumes on PostgreSQL.
     await kv.files.create({
       id: "f2",
       room: "dev",
@@ -55,6 +56,8 @@ Deno.test("migrate-kv-to-postgres - uploaded files move with their bytes, quotas
       size: 10,
       declaredType: "text/plain",
       purpose: "file",
+      parent: message.id,
+      alsoInRoom: true,
     }, 1e9);
     await kv.files.write("f2", 0, new TextEncoder().encode("hello"));
     const records = [await kv.files.get("f1"), await kv.files.get("f2")];

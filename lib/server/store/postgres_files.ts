@@ -38,6 +38,8 @@ interface FileRow {
   width: number | null;
   height: number | null;
   message: number | null;
+  parent: number | null;
+  also_in_room: boolean;
 }
 
 const toFile = (r: FileRow): StoredFile => {
@@ -58,6 +60,8 @@ const toFile = (r: FileRow): StoredFile => {
   if (r.width !== null) f.width = r.width;
   if (r.height !== null) f.height = r.height;
   if (r.message !== null) f.message = r.message;
+  if (r.parent !== null) f.parent = r.parent;
+  if (r.also_in_room) f.alsoInRoom = true;
   return f;
 };
 
@@ -82,10 +86,11 @@ export class PgFiles implements FileRecords {
       if (usage.length === 0) return false;
       await tx`
         INSERT INTO files (id, room, owner, name, size, declared_type, purpose,
-          thumbnail, created_at)
+          thumbnail, created_at, parent, also_in_room)
         VALUES (${draft.id}, ${draft.room}, ${draft.owner}, ${draft.name},
           ${draft.size}, ${draft.declaredType}, ${draft.purpose},
-          ${draft.thumbnail ?? null}, ${this.now()})`;
+          ${draft.thumbnail ?? null}, ${this.now()}, ${draft.parent ?? null},
+          ${draft.alsoInRoom ?? false})`;
       return true;
     }));
   }

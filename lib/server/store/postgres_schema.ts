@@ -648,6 +648,16 @@ export const MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 15,
+    name: "files posted to a thread",
+    sql: `
+      -- A file uploaded from a thread is posted as a reply to the thread's
+      -- first message (parent), shown in the room too when also_in_room.
+      ALTER TABLE files ADD COLUMN parent bigint,
+        ADD COLUMN also_in_room boolean NOT NULL DEFAULT false;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

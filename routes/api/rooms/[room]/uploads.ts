@@ -12,12 +12,16 @@ const newUpload = z.object({
   type: z.string().max(200).default(""),
   purpose: z.enum(["file", "thumbnail"]).optional(),
   thumbnail: z.string().min(1).max(MAX_FILE_ID_LENGTH).optional(),
+  parent: z.number().int().positive().optional(),
+  alsoInRoom: z.boolean().optional(),
 });
 
 /**
  * `POST /api/rooms/{room}/uploads` with `{name, size, type, purpose?,
- * thumbnail?}`: starts an upload by a member of the room (an account by its
- * session, a guest by `X-Guest-Token`) and answers 201 with
+ * thumbnail?, parent?, alsoInRoom?}`: starts an upload by a member of the
+ * room (an account by its session, a guest by `X-Guest-Token`), posted once
+ * complete to the room or, with `parent`, to that message's thread, and
+ * answers 201 with
  * `{id, uploadUrl, size, received}` (429 when guests at the client's address
  * started `UPLOAD_QUOTA_BYTES` of uploads within the hour); the bytes go to `uploadUrl` by `PUT`
  * (see "Files" in docs/protocol.md).
