@@ -993,6 +993,74 @@ Deno.test("uploads - an upload left unfinished for a day is removed and its quot
   });
 });
 
+testOnBothBackends(
+  "uploads - a thumbnail goes with its file's cancelled or abandoned upload, and one no file claimed is removed after a day; the quota is freed",
+  async (env) => {
+    await withServer({ ...env, UPLOAD_QUOTA_BYTES: "100000" }, async (s) => {
+      const creds = { cookie: await member(s, "ana") };
+      const thumbnail = async (name: string) => {
+        const { done } = await upload(s.url, "general", {
+          name,
+          type: "image/png",
+          data: samples.png(8, 8),
+          purpose: "thumbnail",
+        }, creds);
+        expect(done.status).toBe(200);
+        return done.body.id as string;
+      };
+      const startWith = async (thumb: string) => {
+        const res = await createUpload(s.url, "general", {
+          name: "photo.png",
+          size: 5000,
+          type: "image/png",
+          thumbnail: thumb,
+        }, creds);
+        expect(res.status).toBe(201);
+        return res.body.id as string;
+      };
+      const usage = () => s.chat.store.files.usage("account:ana");
+      const thumbs = await Promise.all(
+        ["a", "b", "c", "d"].map((n) => thumbnail(`${n}.png`)),
+      );
+      const thumbBytes = (await usage()) / 4;
+      const [cancelled, abandoned, orphan, kept] = thumbs;
+      const gone = async (id: string) =>
+        (await s.chat.store.files.get(id)) === null;
+
+      // Cancelled: the upload and its thumbnail go.
+      const first = await startWith(cancelled);
+      const res = await fetch(`${s.url}/api/uploads/${first}`, {
+        method: "DELETE",
+        headers: creds,
+      });
+      expect(res.status).toBe(204);
+      expect(await gone(first) && await gone(cancelled)).toBe(true);
+      expect(await usage()).toBe(3 * thumbBytes);
+
+      // Abandoned halfway, and a thumbnail whose file never started: both
+      // go after a day; a thumbnail whose file was posted stays.
+      const second = await startWith(abandoned);
+      await putRange(s.url, second, bytesOf(100), 0, 5000, creds);
+      const posted = await upload(s.url, "general", {
+        name: "kept.png",
+        type: "image/png",
+        data: samples.png(64, 64),
+        thumbnail: kept,
+      }, creds);
+      expect(posted.done.status).toBe(200);
+      const keptBytes = samples.png(64, 64).length + thumbBytes;
+      expect(await s.chat.uploads.expire(Date.now() + 60_000)).toBe(0);
+      expect(await s.chat.uploads.expire(Date.now() + 25 * 3600_000)).toBe(2);
+      for (const id of [second, abandoned, orphan]) {
+        expect(await gone(id)).toBe(true);
+      }
+      expect(await gone(kept)).toBe(false);
+      expect(await usage()).toBe(keptBytes);
+      expect((await download(s.url, kept, creds)).status).toBe(200);
+    });
+  },
+);
+
 /**
  * Starts a server on `env` twice over one store: an upload is finished,
  * another left halfway, the server stops; after the restart both are there,

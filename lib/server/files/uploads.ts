@@ -303,7 +303,7 @@ export class Uploads {
     if (file.complete) {
       throw new HttpError(409, "The upload is complete; delete its message");
     }
-    await this.#o.store.files.delete(id);
+    await this.#remove(file);
   }
 
   /**
@@ -318,7 +318,8 @@ export class Uploads {
         100,
       );
       for (const id of ids) {
-        if (await this.#o.store.files.delete(id)) removed++;
+        const file = await this.#file(id);
+        if (file && await this.#remove(file)) removed++;
       }
       if (ids.length < 100) return removed;
     }
@@ -399,6 +400,21 @@ export class Uploads {
         ? new HttpError(503, "The store is unavailable; try again")
         : new HttpError(400, `Bad parent: ${error.message}`);
     });
+  }
+
+  /**
+   * Removes an upload never posted and, when it names one, its thumbnail
+   * (claimed by it alone); true when the upload was there to remove.
+   */
+  async #remove(file: StoredFile): Promise<boolean> {
+    const removed = await this.#o.store.files.delete(file.id);
+    if (file.thumbnail !== undefined) {
+      const thumb = await this.#file(file.thumbnail);
+      if (thumb?.owner === file.owner) {
+        await this.#o.store.files.delete(thumb.id);
+      }
+    }
+    return removed;
   }
 
   async #own(who: Uploader, id: string): Promise<StoredFile> {

@@ -93,6 +93,7 @@ export interface FileRecords {
   /**
    * Stores a new, empty file unless its owner's files (declared sizes,
    * complete or not) would then pass `quotaBytes`; false when they would.
+   * A file naming a `thumbnail` claims it in the same commit.
    */
   create(draft: FileDraft, quotaBytes: number): Promise<boolean>;
   /** One file, or null. */
@@ -116,7 +117,11 @@ export interface FileRecords {
   deleteRoom(room: string): Promise<void>;
   /** Bytes counted against `owner`'s quota. */
   usage(owner: string): Promise<number>;
-  /** Up to `limit` ids of files still incomplete that were created before `before` (epoch ms). */
+  /**
+   * Up to `limit` ids of files created before `before` (epoch ms) that are
+   * still incomplete, or thumbnails no file has claimed yet (a file claims
+   * its `thumbnail` as it is created): abandoned uploads, oldest first.
+   */
   unfinished(before: number, limit: number): Promise<string[]>;
 }
 

@@ -155,6 +155,34 @@ const cases: Case[] = [
     },
   ],
   [
+    "a thumbnail is listed with unfinished uploads until a file claims it; a complete file is not listed",
+    (place) =>
+      using(place, async (store) => {
+        const later = Date.now() + 60_000;
+        const thumb = draft({ size: 3, purpose: "thumbnail" });
+        const orphan = draft({ size: 3, purpose: "thumbnail" });
+        const done = draft({ size: 4 });
+        for (const d of [thumb, orphan, done]) {
+          expect(await store.files.create(d, 1000)).toBe(true);
+          await store.files.write(d.id, 0, bytes(d.size));
+          await store.files.complete(d.id, { type: "image/png" });
+        }
+        expect((await store.files.unfinished(later, 10)).sort()).toEqual(
+          [thumb.id, orphan.id].sort(),
+        );
+        const file = draft({ size: 5, thumbnail: thumb.id });
+        expect(await store.files.create(file, 1000)).toBe(true);
+        expect((await store.files.unfinished(later, 10)).sort()).toEqual(
+          [orphan.id, file.id].sort(),
+        );
+        await store.files.write(file.id, 0, bytes(file.size));
+        await store.files.complete(file.id, { type: "image/png" });
+        expect(await store.files.unfinished(later, 10)).toEqual([orphan.id]);
+        expect(await store.files.delete(orphan.id)).toBe(true);
+        expect(await store.files.unfinished(later, 10)).toEqual([]);
+      }),
+  ],
+  [
     "a file for a thread keeps its thread and whether it shows in the room, complete and posted, across a restart",
     async (place) => {
       const inThread = draft({ parent: 7 });

@@ -6,7 +6,8 @@
  * - `["file_chunks", id, index]` → up to `FILE_CHUNK_BYTES` bytes
  * - `["file_usage", owner]` → bytes counted against the owner's quota
  * - `["room_files", room, id]` → `true`, so deleting a room finds its files
- * - `["files_unfinished", createdAt, id]` → `true` while a file is incomplete
+ * - `["files_unfinished", createdAt, id]` → `true` while a file is incomplete,
+ *   or a thumbnail no file has claimed
  *
  * A write checks the record's versionstamp and sets the chunks and the new
  * `received` in one atomic commit, so two writers of one file can't both
@@ -29,7 +30,8 @@ const fileKey = (id: string) => ["files", id];
 const chunkKey = (id: string, index: number) => ["file_chunks", id, index];
 const usageKey = (owner: string) => ["file_usage", owner];
 const roomFileKey = (room: string, id: string) => ["room_files", room, id];
-const unfinishedKey = (f: StoredFile) => [
+/** The key listing `f` for the sweep of abandoned uploads. */
+export const unfinishedKey = (f: StoredFile): Deno.KvKey => [
   "files_unfinished",
   f.createdAt,
   f.id,
@@ -60,14 +62,19 @@ export class KvFiles implements FileRecords {
         createdAt: this.#now(),
         complete: false,
       };
-      const res = await this.#kv.atomic()
+      const op = this.#kv.atomic()
         .check(usage)
         .check({ key: fileKey(draft.id), versionstamp: null })
         .set(usageKey(draft.owner), used + draft.size)
         .set(fileKey(draft.id), file)
         .set(roomFileKey(draft.room, draft.id), true)
-        .set(unfinishedKey(file), true)
-        .commit();
+        .set(unfinishedKey(file), true);
+      if (draft.thumbnail !== undefined) {
+        // Claimed: the sweep of abandoned uploads no longer lists it.
+        const thumb = await this.#kv.get<StoredFile>(fileKey(draft.thumbnail));
+        if (thumb.value) op.check(thumb).delete(unfinishedKey(thumb.value));
+      }
+      const res = await op.commit();
       if (res.ok) return true;
       if ((await this.#kv.get(fileKey(draft.id))).value) {
         throw new Error(`A file ${draft.id} exists already`);
@@ -116,8 +123,10 @@ export class KvFiles implements FileRecords {
       const done: StoredFile = { ...file, ...facts, complete: true };
       if (facts.width === undefined) delete done.width;
       if (facts.height === undefined) delete done.height;
-      const res = await this.#kv.atomic().check(entry).set(entry.key, done)
-        .delete(unfinishedKey(file)).commit();
+      const op = this.#kv.atomic().check(entry).set(entry.key, done);
+      // A thumbnail stays listed until a file claims it.
+      if (file.purpose !== "thumbnail") op.delete(unfinishedKey(file));
+      const res = await op.commit();
       if (res.ok) return done;
     }
     throw new Error(`Store: completing file ${id} kept conflicting`);

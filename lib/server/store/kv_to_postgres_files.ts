@@ -9,6 +9,7 @@
  */
 import type { PostgresStore } from "./postgres.ts";
 import type { StoredFile } from "./files.ts";
+import { unfinishedKey } from "./kv_files.ts";
 
 /**
  * Copies every file of the KV database `db` into `pg`; returns how many
@@ -22,6 +23,9 @@ export async function copyFiles(
   for await (const e of db.list<StoredFile>({ prefix: ["files"] })) {
     read++;
     const f = e.value;
+    // A thumbnail still listed as unfinished is one no file has claimed.
+    const claimed = f.purpose !== "thumbnail" ||
+      (await db.get(unfinishedKey(f))).value === null;
     const chunks: { idx: number; data: Uint8Array }[] = [];
     for await (
       const c of db.list<Uint8Array>({ prefix: ["file_chunks", f.id] })
@@ -32,12 +36,12 @@ export async function copyFiles(
       const rows = await tx`
         INSERT INTO files (id, room, owner, name, size, declared_type, purpose,
           thumbnail, received, created_at, complete, type, width, height,
-          message, parent, also_in_room)
+          message, parent, also_in_room, claimed)
         VALUES (${f.id}, ${f.room}, ${f.owner}, ${f.name}, ${f.size},
           ${f.declaredType}, ${f.purpose}, ${f.thumbnail ?? null},
           ${f.received}, ${f.createdAt}, ${f.complete}, ${f.type ?? null},
           ${f.width ?? null}, ${f.height ?? null}, ${f.message ?? null},
-          ${f.parent ?? null}, ${f.alsoInRoom ?? false})
+          ${f.parent ?? null}, ${f.alsoInRoom ?? false}, ${claimed})
         ON CONFLICT (id) DO NOTHING RETURNING id`;
       if (rows.length === 0) return false;
       for (const c of chunks) {

@@ -60,6 +60,18 @@ Deno.test("migrate-kv-to-postgres - uploaded files move with their bytes, quotas
       alsoInRoom: true,
     }, 1e9);
     await kv.files.write("f2", 0, new TextEncoder().encode("hello"));
+    // A thumbnail no file has claimed stays due for the sweep.
+    await kv.files.create({
+      id: "t1",
+      room: "dev",
+      owner,
+      name: "thumb.jpg",
+      size: 3,
+      declaredType: "image/jpeg",
+      purpose: "thumbnail",
+    }, 1e9);
+    await kv.files.write("t1", 0, new Uint8Array([1, 2, 3]));
+    await kv.files.complete("t1", { type: "image/jpeg" });
     const records = [await kv.files.get("f1"), await kv.files.get("f2")];
 
     const store = await openPostgresStore({
@@ -69,20 +81,23 @@ Deno.test("migrate-kv-to-postgres - uploaded files move with their bytes, quotas
     });
     try {
       const first = await copyKvToPostgres(kv, store);
-      expect(first.files).toEqual({ read: 2, copied: 2 });
+      expect(first.files).toEqual({ read: 3, copied: 3 });
       expect([await store.files.get("f1"), await store.files.get("f2")])
         .toEqual(records);
       expect(await bytesOf(store, "f1", data.length)).toEqual(data);
-      expect(await store.files.usage(owner)).toBe(data.length + 10);
+      expect(await store.files.usage(owner)).toBe(data.length + 13);
       expect(await store.get("dev", message.id)).toMatchObject({ file });
+      expect(
+        (await store.files.unfinished(Date.now() + 86_400_000, 10)).sort(),
+      ).toEqual(["f2", "t1"]);
       expect(
         await store.files.write("f2", 5, new TextEncoder().encode("world")),
       )
         .toBe(10);
 
       const second = await copyKvToPostgres(kv, store);
-      expect(second.files).toEqual({ read: 2, copied: 0 });
-      expect(await store.files.usage(owner)).toBe(data.length + 10);
+      expect(second.files).toEqual({ read: 3, copied: 0 });
+      expect(await store.files.usage(owner)).toBe(data.length + 13);
     } finally {
       await store.close();
       await kv.close();

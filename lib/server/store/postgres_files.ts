@@ -86,11 +86,14 @@ export class PgFiles implements FileRecords {
       if (usage.length === 0) return false;
       await tx`
         INSERT INTO files (id, room, owner, name, size, declared_type, purpose,
-          thumbnail, created_at, parent, also_in_room)
+          thumbnail, created_at, parent, also_in_room, claimed)
         VALUES (${draft.id}, ${draft.room}, ${draft.owner}, ${draft.name},
           ${draft.size}, ${draft.declaredType}, ${draft.purpose},
           ${draft.thumbnail ?? null}, ${this.now()}, ${draft.parent ?? null},
-          ${draft.alsoInRoom ?? false})`;
+          ${draft.alsoInRoom ?? false}, ${draft.purpose !== "thumbnail"})`;
+      if (draft.thumbnail !== undefined) {
+        await tx`UPDATE files SET claimed = true WHERE id = ${draft.thumbnail}`;
+      }
       return true;
     }));
   }
@@ -195,7 +198,8 @@ export class PgFiles implements FileRecords {
 
   async unfinished(before: number, limit: number): Promise<string[]> {
     const rows = await this.guard(this.sql<{ id: string }[]>`
-      SELECT id FROM files WHERE NOT complete AND created_at < ${before}
+      SELECT id FROM files
+      WHERE (NOT complete OR NOT claimed) AND created_at < ${before}
       ORDER BY created_at LIMIT ${limit}`);
     return rows.map((r) => r.id);
   }

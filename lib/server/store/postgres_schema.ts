@@ -658,6 +658,19 @@ export const MIGRATIONS: readonly Migration[] = [
         ADD COLUMN also_in_room boolean NOT NULL DEFAULT false;
     `,
   },
+  {
+    version: 16,
+    name: "thumbnails claimed by their files; the sweep's index",
+    sql: `
+      -- A thumbnail no file has claimed yet is swept with abandoned uploads
+      -- (its page closed before the file began). Rows stored before count
+      -- as claimed.
+      ALTER TABLE files ADD COLUMN claimed boolean NOT NULL DEFAULT true;
+      -- What the sweep of abandoned uploads reads, oldest first.
+      CREATE INDEX files_sweep ON files (created_at)
+        WHERE NOT complete OR NOT claimed;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */
