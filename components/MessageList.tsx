@@ -233,15 +233,19 @@ export function MessageList(
                   </span>
                 </button>
               )}
-              {mine && onEdit && (
-                <button
-                  type="button"
-                  class="link"
-                  onClick={() => onEdit(item.id, item.text)}
-                >
-                  Edit<span class="sr-only">message {item.id}</span>
-                </button>
-              )}
+              {
+                // A file's message is its file: nothing to edit (its text,
+                // the file's name, is for text-only clients).
+                mine && onEdit && !item.file && (
+                  <button
+                    type="button"
+                    class="link"
+                    onClick={() => onEdit(item.id, item.text)}
+                  >
+                    Edit<span class="sr-only">message {item.id}</span>
+                  </button>
+                )
+              }
               {(mine || moderator) && (
                 <button
                   type="button"

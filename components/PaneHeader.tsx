@@ -212,6 +212,7 @@ function LogoutForm(props: {
         class={props.buttons}
         name="everywhere"
         value="1"
+        aria-label="Log out everywhere"
         title="End this account's sessions on every device"
       >
         {props.everywhere}

@@ -216,7 +216,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
                 editing.value === null && !e.altKey
               ) {
                 const last = replies.findLast((m) =>
-                  m.user === me && !m.deleted &&
+                  m.user === me && !m.deleted && !m.file &&
                   (props.canChange?.(room, m.id) ?? true)
                 );
                 if (last) {

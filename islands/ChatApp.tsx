@@ -131,8 +131,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   /** Sends what the reader did; offline, says it was not done. */
   const act = (frame: ClientFrame) => {
     if (!send(frame)) {
-      link.problem.value =
-        "Not connected: nothing was changed; try again in a moment";
+      link.offline("Not connected: nothing was changed; try again in a moment");
     }
   };
   const showPins = useSignal(false);
@@ -351,7 +350,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   /** Sends an edit; offline, false and a note: the edit stays open. */
   function saveEdit(room: string, id: number, text: string): boolean {
     if (conn.value?.sendFrame({ type: "edit", room, id, text })) return true;
-    link.problem.value = "Not connected: the edit is not saved yet";
+    link.offline("Not connected: the edit is not saved yet");
     return false;
   }
 
@@ -407,7 +406,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
 
   return (
     <div
-      class={`chat${drawer.open.value ? ` drawer-${drawer.open.value}` : ""}`}
+      class={`chat${drawer.open.value ? ` drawer-${drawer.open.value}` : ""}${
+        thread ? " thread-open" : ""
+      }`}
     >
       <ConnectionBanner
         state={conn.value?.state.value ?? "idle"}
@@ -558,10 +559,11 @@ export default function ChatApp(props: ChatAppProps): VNode {
                 rooms={store.rooms.value}
                 me={store.me.value}
                 onEditLast={() => {
-                  // Only what the room shows: not replies kept in threads.
+                  // Only what the room shows: not replies kept in threads;
+                  // and text, not files.
                   const last = room.items.value.findLast((i) =>
                     i.kind === "message" && inTimeline(i) &&
-                    i.user === store.me.value &&
+                    i.user === store.me.value && !i.file &&
                     !i.deleted && canChange(i.room, i.id)
                   );
                   if (last?.kind === "message") edit(last.id, last.text);

@@ -133,6 +133,17 @@ Deno.test({
       await w.server.stop();
       const banner = ana.locator(".banner");
       await banner.filter({ hasText: "Reconnecting" }).waitFor();
+      // An edit can't go while down: said so, until the connection is back.
+      const before = ana.locator(".log .msg", { hasText: "before" });
+      await before.hover();
+      await before.getByRole("button", { name: /^Edit/ }).click();
+      await ana.locator("#composer").fill("before, edited");
+      await ana.locator("#composer").press("Enter");
+      const problem = ana.locator(".problem", {
+        hasText: "Not connected: the edit is not saved yet",
+      });
+      await problem.waitFor();
+      await ana.locator("#composer").press("Escape");
       await say(ana, "while down", true);
       await ana.locator(".msg.pending", { hasText: "while down" }).waitFor();
       await expect(
@@ -144,6 +155,7 @@ Deno.test({
         state: "attached",
         timeout: 20_000,
       });
+      await problem.waitFor({ state: "detached" });
       await ana.locator(".msg:not(.pending)", { hasText: "while down" })
         .waitFor();
       await ana.locator(".msg:not(.pending)", { hasText: "while down" })

@@ -2,16 +2,19 @@
  * Uploads in Chromium: a file attached with the button (a progress bar while
  * it goes, an image shown by its thumbnail, full size behind it), an image
  * pasted into the composer, a file dropped on the page (a download card whose
- * link brings back the same bytes), a refusal shown with its reason, and a
- * guest's own file that they may delete, after a reload too.
+ * link brings back the same bytes), a refusal shown with its reason, a
+ * guest's own file that they may delete, after a reload too, and ↑ editing
+ * one's last text, never a file.
  */
 import { expect } from "expect";
 import { Buffer } from "node:buffer";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import type { Locator } from "playwright-core";
 import {
   connected,
   errorsOf,
   history,
+  say,
   visitor,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
@@ -184,6 +187,60 @@ Deno.test({
       await msg.getByRole("button", { name: /^Really delete/ }).click();
       await ana.locator(".msg.deleted").waitFor();
       expect((await history(w)).filter((m) => m.deleted).length).toBe(1);
+      expect(errorsOf(ana)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "uploads - ↑ in the room's box or a thread's edits one's last text message, never a file; a file offers no Edit",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await say(ana, "the text to fix");
+      const attach = async (input: Locator, name: string) => {
+        await input.setInputFiles({
+          name,
+          mimeType: "application/octet-stream",
+          buffer: Buffer.from(bytesOf(2_000, 8)),
+        });
+      };
+      await attach(
+        ana.locator("main .upload-bar input[type=file]"),
+        "after.bin",
+      );
+      const card = ana.locator(".log .msg", { hasText: "after.bin" });
+      await card.locator(".file-card").waitFor();
+      await card.hover();
+      await expect(
+        card.getByRole("button", { name: /^Edit/ }).count(),
+      ).resolves.toBe(0);
+      await expect(
+        card.getByRole("button", { name: /^Delete/ }).count(),
+      ).resolves.toBe(1);
+      // ↑ skips the file for the text before it.
+      await ana.locator("#composer").press("ArrowUp");
+      await expect(ana.locator("#composer").inputValue()).resolves.toBe(
+        "the text to fix",
+      );
+      await ana.locator("#composer").press("Escape");
+
+      // The same in a thread: a reply, then a file, then ↑.
+      const root = ana.locator(".log .msg", { hasText: "the text to fix" });
+      await root.hover();
+      await root.getByRole("button", { name: /^Reply/ }).click();
+      const panel = ana.getByRole("complementary", { name: "Thread" });
+      const box = panel.getByLabel("Reply in thread");
+      await box.fill("a reply to fix");
+      await box.press("Enter");
+      await panel.locator(".msg:not(.pending)", { hasText: "a reply to fix" })
+        .waitFor();
+      await attach(panel.getByLabel("Attach to the thread"), "reply.bin");
+      await panel.locator(".file-card", { hasText: "reply.bin" }).waitFor();
+      await box.press("ArrowUp");
+      await expect(box.inputValue()).resolves.toBe("a reply to fix");
       expect(errorsOf(ana)).toEqual([]);
     });
   },

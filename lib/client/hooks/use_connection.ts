@@ -9,7 +9,7 @@
  * @module
  */
 import { type Signal, useSignal } from "@preact/signals";
-import { useEffect, useMemo } from "preact/hooks";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import type { ChatStore } from "@/lib/client/chat_store.ts";
 import { ChatConnection, isTransient } from "@/lib/client/connection.ts";
 import { ReadMarker } from "@/lib/client/read_marker.ts";
@@ -65,6 +65,11 @@ export interface ConnectionHandle {
   renamed: Signal<Renamed | null>;
   /** Why the last invite, removal, DM or join was refused. */
   problem: Signal<string>;
+  /**
+   * Shows `message` as the problem for something refused for want of a
+   * connection; it goes once the connection is back.
+   */
+  offline(message: string): void;
   /** Whether the tab is shown. */
   visible: Signal<boolean>;
   /** Asks the server for room `id`; the page opens it once created. */
@@ -102,6 +107,12 @@ export function useConnection(
   const creating = useSignal("");
   const dming = useSignal("");
   const problem = useSignal("");
+  /** The problem shown for want of a connection, if it still shows. */
+  const offlineProblem = useRef("");
+  const offline = (message: string) => {
+    problem.value = message;
+    offlineProblem.current = message;
+  };
   const visible = useSignal(true);
   /** The members page asked for and not yet answered, per room. */
   const membersAsked = useMemo(() => new Map<string, string>(), []);
@@ -182,6 +193,13 @@ export function useConnection(
         store.apply(f);
         if (f.type === "welcome") {
           if (f.token) setGuestToken(f.token);
+          // Connected again: "not connected" is no longer true.
+          if (
+            offlineProblem.current && problem.peek() === offlineProblem.current
+          ) {
+            problem.value = "";
+          }
+          offlineProblem.current = "";
           // Every own room, so its counts stay live; replayed after what
           // this page holds of it, or what `welcome` counted.
           for (const r of f.rooms) c.join(r.id, held(store, r.id) ?? r.lastId);
@@ -282,6 +300,7 @@ export function useConnection(
     now,
     renamed,
     problem,
+    offline,
     visible,
     create(id, isPrivate) {
       createError.value = "";
@@ -301,7 +320,7 @@ export function useConnection(
       if (there) return onCreated(there.id);
       dming.value = user;
       if (!conn.peek()?.sendFrame({ type: "dm", user })) {
-        problem.value = "Not connected; try again in a moment";
+        offline("Not connected; try again in a moment");
       }
     },
     members,
