@@ -321,3 +321,123 @@ Deno.test("transport - an original-protocol client that sends and never reads is
     } catch { /* reset already */ }
   });
 });
+
+/**
+ * Sends `head` and the first bytes of a body on a new connection to `port`,
+ * then nothing more; resolves to what the server answered (up to its end
+ * of the connection) and how the connection ended, once it did or `ms`
+ * passed.
+ */
+async function trickle(
+  port: number,
+  head: string,
+  start: string,
+  ms: number,
+): Promise<
+  { answer: string; ended: "eof" | "reset" | "timeout"; after: number }
+> {
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const t0 = Date.now();
+  await conn.write(encoder.encode(head + start));
+  const chunks: Uint8Array[] = [];
+  const buf = new Uint8Array(1 << 14);
+  let ended: "eof" | "reset" | "timeout" = "timeout";
+  const deadline = Date.now() + ms;
+  try {
+    for (;;) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const read = conn.read(buf);
+      read.catch(() => {});
+      const n = await Promise.race([
+        read,
+        new Promise<"timeout">((r) =>
+          timer = setTimeout(() => r("timeout"), left)
+        ),
+      ]);
+      clearTimeout(timer);
+      if (n === "timeout") break;
+      if (n === null) {
+        ended = "eof";
+        break;
+      }
+      chunks.push(buf.slice(0, n));
+    }
+  } catch (error) {
+    if (!(error instanceof Deno.errors.ConnectionReset)) throw error;
+    ended = "reset";
+  } finally {
+    try {
+      conn.close();
+    } catch { /* closed */ }
+  }
+  const answer = new TextDecoder().decode(
+    chunks.reduce((all, c) => {
+      const out = new Uint8Array(all.length + c.length);
+      out.set(all);
+      out.set(c, all.length);
+      return out;
+    }, new Uint8Array(0)),
+  );
+  return { answer, ended, after: Date.now() - t0 };
+}
+
+Deno.test({
+  name:
+    "transport - a JSON call or form post whose body trickles is answered 408 within 10 s and its connection closed; a client hanging up mid-body logs no error",
+  sanitizeResources: false,
+  async fn() {
+    const port = freePort();
+    const server = await spawnServer(port, { LOG_LEVEL: "warning" });
+    try {
+      const json = await trickle(
+        port,
+        "POST /api/rooms/general/uploads HTTP/1.1\r\nhost: 127.0.0.1\r\n" +
+          "content-type: application/json\r\ncontent-length: 1000\r\n\r\n",
+        '{"name":',
+        20_000,
+      );
+      expect(json.answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(json.answer).toMatch(/connection: close/i);
+      expect(json.answer).toContain(
+        `{"error":{"status":408,"message":"The request's body did not arrive within 10 s"}}`,
+      );
+      expect(json.ended).not.toBe("timeout");
+      expect(json.after).toBeGreaterThanOrEqual(9_500);
+      expect(json.after).toBeLessThan(15_000);
+      const form = await trickle(
+        port,
+        "POST /login HTTP/1.1\r\nhost: 127.0.0.1\r\n" +
+          "content-type: application/x-www-form-urlencoded\r\n" +
+          "content-length: 1000\r\n\r\n",
+        "username=a",
+        20_000,
+      );
+      expect(form.answer).toMatch(/^HTTP\/1\.1 408 /);
+      expect(form.ended).not.toBe("timeout");
+      // Hanging up halfway through a body is no server error.
+      for (const path of ["/api/rooms/general/uploads", "/login"]) {
+        const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+        const type = path === "/login"
+          ? "application/x-www-form-urlencoded"
+          : "application/json";
+        await conn.write(encoder.encode(
+          `POST ${path} HTTP/1.1\r\nhost: 127.0.0.1\r\ncontent-type: ${type}\r\n` +
+            "content-length: 1000\r\n\r\nabc",
+        ));
+        await new Promise((r) => setTimeout(r, 300));
+        conn.close();
+      }
+      await new Promise((r) => setTimeout(r, 1000));
+      const logged = server.stdout() + server.stderr();
+      expect(logged).not.toMatch(/ERROR|failed: .*aborted/i);
+      // The server still serves.
+      const res = await fetch(`${server.url}/healthz`);
+      expect(res.status).toBe(200);
+      await res.body?.cancel();
+    } finally {
+      await server.stop();
+    }
+  },
+});

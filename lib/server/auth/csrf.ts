@@ -14,6 +14,7 @@
 import { type Context, csrf, HttpError, type Middleware } from "fresh";
 import { getCookie, setCookie } from "@/lib/server/http/cookies.ts";
 import { mediaTypeOf } from "@/lib/server/http/media_type.ts";
+import { readSmallBody } from "@/lib/server/http/small_body.ts";
 import { isSameOrigin } from "@/lib/server/http/origin.ts";
 import { jsonError } from "@/lib/server/http/json_errors.ts";
 import { randomId, sha256 } from "./login_sessions.ts";
@@ -29,6 +30,8 @@ const cookieName = (secure: boolean) =>
 
 /** Form posts larger than this are refused; ours are a few hundred bytes. */
 const MAX_FORM_BYTES = 16 * 1024;
+/** How long a form post's body may take to arrive (408 after). */
+const FORM_BODY_TIMEOUT_MS = 10_000;
 const TOKEN = /^[A-Za-z0-9_-]{43}$/;
 
 /** A form's CSRF token, and the cookie to set when it is new. */
@@ -125,23 +128,11 @@ async function readForm(req: Request): Promise<URLSearchParams> {
   if (mediaTypeOf(req.headers) !== "application/x-www-form-urlencoded") {
     throw new HttpError(415, "Expected a form post");
   }
-  const declared = Number(req.headers.get("content-length") ?? 0);
-  if (declared > MAX_FORM_BYTES) throw new HttpError(413, "Form too large");
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  if (req.body) {
-    for await (const chunk of req.body) {
-      size += chunk.length;
-      if (size > MAX_FORM_BYTES) throw new HttpError(413, "Form too large");
-      chunks.push(chunk);
-    }
-  }
-  const bytes = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c, at);
-    at += c.length;
-  }
+  const bytes = await readSmallBody(req, {
+    maxBytes: MAX_FORM_BYTES,
+    tooLarge: "Form too large",
+    timeoutMs: FORM_BODY_TIMEOUT_MS,
+  });
   return new URLSearchParams(new TextDecoder().decode(bytes));
 }
 

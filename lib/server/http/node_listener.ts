@@ -581,6 +581,9 @@ async function writeResponse(
   response.headers.forEach((value, key) => {
     if (key !== "set-cookie") res.setHeader(key, value);
   });
+  // A request timed out (its body too slow, say) ends its connection, which
+  // the rest of that body would otherwise hold.
+  if (response.status === 408) res.setHeader("connection", "close");
   if (!response.body || head) {
     await response.body?.cancel();
     res.end();
