@@ -585,6 +585,8 @@ Deno.test("auth - look-alike, mixed-script and invisible names are refused on ev
     await s.auth.accounts.register("dave", PASSWORD);
     await s.auth.accounts.register("coe", PASSWORD);
     await s.auth.accounts.register("bill", PASSWORD);
+    await s.auth.accounts.register("bob", PASSWORD);
+    await s.auth.accounts.register("eve", PASSWORD);
     const b = new Browser(s.url);
     const cases: [string, RegExp][] = [
       ["d\u0430ve", /mixes scripts/], // Cyrillic а among Latin
@@ -593,6 +595,9 @@ Deno.test("auth - look-alike, mixed-script and invisible names are refused on ev
       ["x\u200dy", /Invalid username|invisible/],
       ["BiII", /Username taken: BiII looks like bill/], // capital I as l
       ["C0E", /Username taken: C0E looks like coe/], // zero as o
+      // Capitals whose small letters look like no Latin name.
+      ["\u0392\u039f\u0392", /Username taken: ΒΟΒ looks like bob/], // Greek
+      ["\u13ac\u13d9\u13ac", /Username taken: ᎬᏙᎬ looks like eve/], // Cherokee
     ];
     for (const [username, message] of cases) {
       const { res, html } = await b.submit("/register", {
@@ -614,6 +619,15 @@ Deno.test("auth - look-alike, mixed-script and invisible names are refused on ev
         /mixes scripts|invisible or filler/,
       );
     }
+    // Guests named like an account in Greek or Cherokee capitals get a variant.
+    for (const name of ["\u0392\u039f\u0392", "\u13ac\u13d9\u13ac"]) {
+      const greek = await firstEvent(
+        wsUrl(s, `/ws?name=${encodeURIComponent(name)}`),
+      );
+      expect(greek).toMatchObject({
+        frame: { user: { name: `${name}-2`, guest: true } },
+      });
+    }
     const cyrillic = await firstEvent(
       wsUrl(s, `/ws?name=${encodeURIComponent("\u0441\u043e\u0435")}`),
     );
@@ -629,6 +643,21 @@ Deno.test("auth - look-alike, mixed-script and invisible names are refused on ev
     expect(fake).toMatchObject({
       frame: { user: { name: "\u0440\u043e\u0435-2" } },
     });
+    // And in Greek capitals ("ΡΟΕ"), on the original endpoint refused.
+    const capitals = await firstEvent(
+      wsUrl(s, `/ws?name=${encodeURIComponent("\u03a1\u039f\u0395")}`),
+    );
+    // (-2 looks like the Cyrillic one's variant, held too.)
+    expect(capitals).toMatchObject({
+      frame: { user: { name: "\u03a1\u039f\u0395-3" } },
+    });
+    const original = await firstEvent(
+      wsUrl(s, `/ws/general/${encodeURIComponent("\u03a1\u039f\u0395")}`),
+    );
+    expect(original).toEqual({
+      code: 1008,
+      reason: "Name taken: \u03a1\u039f\u0395 looks like poe",
+    });
     const legacy = await firstEvent(
       wsUrl(s, `/ws/general/${encodeURIComponent("\u3164")}`),
     );
@@ -641,7 +670,7 @@ Deno.test("auth - look-alike, mixed-script and invisible names are refused on ev
   });
 });
 
-Deno.test("auth - the original endpoints' system sender (시스템) is nobody's name; names needing combining marks are accepted everywhere", async () => {
+Deno.test("auth - the original endpoints' system sender (시스템) is nobody's name, nor with digits or _ . - added; names needing combining marks are accepted everywhere", async () => {
   await withServer({}, async (s) => {
     const b = new Browser(s.url);
     const system = "시스템";
@@ -658,10 +687,20 @@ Deno.test("auth - the original endpoints' system sender (시스템) is nobody's 
     );
     expect(guest.status).toBe(400);
     expect((await guest.json()).error.message).toContain(system);
-    for (const path of [`/ws/general/${system}`, `/ws/${system}`]) {
-      const refused = await firstEvent(wsUrl(s, encodeURI(path)));
-      expect(refused).toMatchObject({ code: 1008 });
-      expect((refused as { reason: string }).reason).toContain(system);
+    // Nor does it with digits or _ . - added.
+    const near = [system, `${system}-2`, `${system}.`, `_${system}`];
+    for (const name of near) {
+      for (const path of [`/ws/general/${name}`, `/ws/${name}`]) {
+        const refused = await firstEvent(wsUrl(s, encodeURI(path)));
+        expect(refused).toMatchObject({ code: 1008 });
+        expect((refused as { reason: string }).reason).toContain(system);
+      }
+      const res = await fetch(
+        `${s.url}/ws?name=${encodeURIComponent(name)}`,
+        { headers: { upgrade: "websocket" } },
+      );
+      expect(res.status).toBe(400);
+      await res.body?.cancel();
     }
     // Hindi, Thai, Tamil and Bengali names, and a decomposed "é".
     const names = ["राम", "สมศักดิ์", "தமிழ்", "প্রিয়া", "Zoe\u0301"];

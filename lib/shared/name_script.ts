@@ -99,7 +99,8 @@ function scriptsOf(c: string): string[] | null {
  * ```
  */
 export function namePolicyProblem(name: string): string | null {
-  if (fold(name) === SYSTEM) {
+  // Nor may digits and _ . - make a name of it ("시스템-2", "시스템.").
+  if (fold(name).replace(/[\p{N}_.\-]/gu, "") === SYSTEM) {
     return `Invalid name: ${SYSTEM_NAME} is the name the server's notices go by`;
   }
   if (HIDDEN.test(name)) {
