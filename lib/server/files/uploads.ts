@@ -449,15 +449,30 @@ export class Uploads {
     let pendingBytes = 0;
     const flush = async () => {
       if (pendingBytes === 0) return;
-      const bytes = join(pending, pendingBytes);
+      let bytes = join(pending, pendingBytes);
       pending = [];
       pendingBytes = 0;
-      at = await this.#o.store.files.write(file.id, at, bytes).catch((e) => {
-        if (e instanceof FileWriteError) {
-          throw new HttpError(409, `${e.message}: ask HEAD for the offset`);
+      for (;;) {
+        try {
+          at = await this.#o.store.files.write(file.id, at, bytes);
+          return;
+        } catch (e) {
+          if (!(e instanceof FileWriteError)) throw e;
+          // Another request (a resend of this range) stored some of these
+          // bytes meanwhile: they are dropped, as a resend's are.
+          const covered = e.received - at;
+          if (covered <= 0) {
+            throw new HttpError(409, `${e.message}: ask HEAD for the offset`);
+          }
+          if (covered >= bytes.length) {
+            skip += covered - bytes.length;
+            at = e.received;
+            return;
+          }
+          bytes = bytes.subarray(covered);
+          at = e.received;
         }
-        throw e;
-      });
+      }
     };
     if (!body) throw new HttpError(400, "Bad range: the request has no body");
     const reader = body.getReader();
@@ -475,12 +490,14 @@ export class Uploads {
           );
         }
         let chunk = value;
-        if (skip > 0) {
-          const n = Math.min(skip, chunk.length);
-          skip -= n;
-          chunk = chunk.subarray(n);
-        }
         while (chunk.length > 0) {
+          // A flush can find more stored already: skip is checked each time.
+          if (skip > 0) {
+            const n = Math.min(skip, chunk.length);
+            skip -= n;
+            chunk = chunk.subarray(n);
+            continue;
+          }
           const n = Math.min(chunk.length, MAX_WRITE_BYTES - pendingBytes);
           pending.push(chunk.slice(0, n));
           pendingBytes += n;
