@@ -9,8 +9,7 @@
 import { Buffer } from "node:buffer";
 import { randomBytes, scrypt, timingSafeEqual } from "node:crypto";
 import { fold, USER_NAME } from "@/lib/shared/names.ts";
-import { namePolicyProblem } from "@/lib/shared/name_script.ts";
-import { nameKey, writtenLook } from "@/lib/server/chat/name_skeleton.ts";
+import { nameKey, nameProblem } from "@/lib/server/chat/name_skeleton.ts";
 import type { Account, AccountRecords } from "@/lib/server/store/store.ts";
 
 export type { Account };
@@ -74,15 +73,9 @@ export class Accounts {
    */
   async register(name: string, password: string): Promise<Account> {
     checkNewAccount(name, password);
-    const look = writtenLook(name);
-    const [similar, alike] = await Promise.all([
-      this.#records.bySkeleton(nameKey(name)),
-      look === undefined ? null : this.#records.bySkeleton(nameKey(look)),
-    ]);
-    if (similar !== null || alike !== null) {
-      throw new AccountError(
-        `Username taken: ${name} looks like ${similar ?? alike}`,
-      );
+    const similar = await this.#records.bySkeleton(nameKey(name));
+    if (similar !== null) {
+      throw new AccountError(`Username taken: ${name} looks like ${similar}`);
     }
     const account: Account = {
       name,
@@ -127,12 +120,6 @@ export class Accounts {
    * it; guests may not use it.
    */
   async isReserved(name: string): Promise<boolean> {
-    // As written it may pass for an account's name its key misses.
-    const look = writtenLook(name);
-    if (
-      look !== undefined &&
-      (await this.#records.bySkeleton(nameKey(look))) !== null
-    ) return true;
     const similar = this.#records.bySkeleton(nameKey(name));
     // Names that fold alike share a skeleton, so once every account has
     // its skeleton recorded one read answers; until then an account from
@@ -175,7 +162,7 @@ export function checkNewAccount(name: string, password: string): void {
       "Invalid username: use 1–24 letters, digits, _ . or -",
     );
   }
-  const problem = namePolicyProblem(name);
+  const problem = nameProblem(name);
   if (problem) throw new AccountError(problem);
   checkPassword(password);
 }

@@ -8,8 +8,7 @@
  * @module
  */
 import { fold, USER_NAME } from "@/lib/shared/names.ts";
-import { namePolicyProblem } from "@/lib/shared/name_script.ts";
-import { nameKey, writtenLook } from "./name_skeleton.ts";
+import { nameKey, nameProblem } from "./name_skeleton.ts";
 import { guestKey, newGuestToken } from "./guest_token.ts";
 import type { NameClaims } from "./name_claims.ts";
 import { logger } from "@/lib/server/log.ts";
@@ -183,7 +182,6 @@ export class Identities {
       // Back on another instance: the shared hold still names this token.
       if (
         !h && this.#claims && !(await this.#o.isReserved(wanted)) &&
-        !(await this.#looksTaken(wanted)) &&
         await this.#claims.claim(
           wanted,
           guestHolder(token),
@@ -200,10 +198,7 @@ export class Identities {
     const fresh = kept ? token : newGuestToken();
     for (let n = 1; n < 1000; n++) {
       const name = n === 1 ? wanted : `${wanted.slice(0, 20)}-${n}`;
-      if (
-        this.#taken(name) || await this.#o.isReserved(name) ||
-        await this.#looksTaken(name)
-      ) continue;
+      if (this.#taken(name) || await this.#o.isReserved(name)) continue;
       if (!(await this.#claimShared(name, guestHolder(fresh)))) continue;
       if (this.#taken(name)) continue;
       this.#hold(name, { token: fresh, guest: true, id: guestHolder(fresh) });
@@ -225,11 +220,6 @@ export class Identities {
     }
     if (await this.#o.isReserved(name)) {
       throw new NameError(`Name taken: ${name} is an account`);
-    }
-    if (await this.#looksTaken(name)) {
-      throw new NameError(
-        `Name taken: ${name} looks like ${writtenLook(name)}`,
-      );
     }
     const id = `exact:${crypto.randomUUID()}`;
     if (this.#taken(name) || !(await this.#claimShared(name, id))) {
@@ -349,16 +339,6 @@ export class Identities {
     });
   }
 
-  /**
-   * Whether `name`, as written, passes for a name a guest holds (Greek
-   * "ΒΟΒ" for "bob"), here or on another instance.
-   */
-  async #looksTaken(name: string): Promise<boolean> {
-    const look = writtenLook(name);
-    if (look === undefined) return false;
-    return this.#taken(look) || ((await this.#claims?.isHeld(look)) ?? false);
-  }
-
   #taken(name: string): boolean {
     const key = nameKey(name);
     const h = this.#holders.get(key);
@@ -377,7 +357,7 @@ export class Identities {
  */
 export function checkName(name: string): void {
   if (!USER_NAME.test(name)) throw new NameError(invalidName(name));
-  const problem = namePolicyProblem(name);
+  const problem = nameProblem(name);
   if (problem) throw new NameError(problem);
 }
 
