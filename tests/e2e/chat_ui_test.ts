@@ -325,7 +325,7 @@ Deno.test({
         "alice",
         "signed in",
       ]]);
-      await chat.getByRole("button", { name: "Log out" }).click();
+      await chat.getByRole("button", { name: "Log out", exact: true }).click();
       await chat.waitForURL(/\/$|\/rooms\/general$|\/login/);
       const after = await fetch(`${w.server.url}/rooms/general`, {
         headers: {

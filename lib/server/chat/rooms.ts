@@ -9,7 +9,7 @@
 import type { Config } from "@/lib/server/config.ts";
 import type { Bus } from "@/lib/server/bus/bus.ts";
 import type { Metrics } from "@/lib/server/metrics.ts";
-import type { RoomKind, Store } from "@/lib/server/store/store.ts";
+import type { RoomKind, Store, StoredRoom } from "@/lib/server/store/store.ts";
 import type { PresenceUser, RoomInfo } from "@/lib/shared/protocol.ts";
 import { ROOM_ID } from "@/lib/shared/names.ts";
 import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
@@ -25,6 +25,26 @@ export interface RoomFacts {
   kind: RoomKind;
   /** Its topic, when it has one. */
   topic?: string;
+  /**
+   * When it was made, when read from the store: a room made again under
+   * its id is another room.
+   */
+  createdAt?: number;
+}
+
+/** The facts of a stored room. */
+function factsOf(room: StoredRoom): RoomFacts {
+  return {
+    kind: room.kind,
+    createdAt: room.createdAt,
+    ...(room.topic ? { topic: room.topic } : {}),
+  };
+}
+
+/** `facts` with `topic` ("" or undefined: none). */
+function withTopic(facts: RoomFacts, topic: string | undefined): RoomFacts {
+  const { topic: _old, ...rest } = facts;
+  return topic ? { ...rest, topic } : rest;
 }
 
 /** What {@link Rooms.reconcile} found the bus had not told. */
@@ -75,18 +95,13 @@ export class Rooms {
       await store.createRoom(id);
     }
     for (const r of await store.rooms()) {
-      rooms.#add(r.id, { kind: r.kind, topic: r.topic });
+      rooms.#add(r.id, factsOf(r));
     }
     bus.subscribe((e) => {
       if (e.kind === "room" && !rooms.#ids.get(e.room)) rooms.#add(e.room);
       if (e.kind === "room_frame" && e.frame.type === "topic") {
         const facts = rooms.#ids.get(e.room);
-        if (facts) {
-          rooms.#ids.set(e.room, {
-            kind: facts.kind,
-            ...(e.frame.topic ? { topic: e.frame.topic } : {}),
-          });
-        }
+        if (facts) rooms.#ids.set(e.room, withTopic(facts, e.frame.topic));
       }
       if (e.kind === "room_deleted") rooms.#remove(e.room);
     });
@@ -105,7 +120,7 @@ export class Rooms {
     if (!ROOM_ID.test(id)) return null;
     const room = await this.store.room(id);
     if (!room) return null;
-    const facts = { kind: room.kind, topic: room.topic };
+    const facts = factsOf(room);
     this.#add(id, facts);
     return facts;
   }
@@ -132,20 +147,23 @@ export class Rooms {
     for (const [id, known] of before) {
       if (removed.has(id) || this.#ids.get(id) !== known) continue;
       const room = byId.get(id);
-      if (!room) {
+      // Deleted and made again under its id (of another kind, say): for
+      // those who had it, it is gone; the cache takes the new one.
+      const remade = room && known &&
+        (room.kind !== known.kind ||
+          (known.createdAt !== undefined &&
+            room.createdAt !== known.createdAt));
+      if (!room || remade) {
         this.#remove(id);
         found.gone.push(id);
       } else if (known && (room.topic ?? "") !== (known.topic ?? "")) {
-        this.#ids.set(id, {
-          kind: known.kind,
-          ...(room.topic ? { topic: room.topic } : {}),
-        });
+        this.#ids.set(id, withTopic(known, room.topic));
         found.topics.set(id, room.topic ?? "");
       }
     }
     for (const r of stored) {
       if (!this.#ids.has(r.id) && !removed.has(r.id)) {
-        this.#add(r.id, { kind: r.kind, topic: r.topic });
+        this.#add(r.id, factsOf(r));
       }
     }
     return found;

@@ -11,7 +11,12 @@ import { Rooms } from "./rooms.ts";
  * `release()` after `hold()`, and a bus whose events `emit` delivers.
  */
 async function held(
-  stored = new Map<string, { topic?: string }>([["team", {}]]),
+  stored = new Map<
+    string,
+    { topic?: string; kind?: string; createdAt?: number }
+  >(
+    [["team", {}]],
+  ),
 ) {
   let handler: (e: BusEvent) => void = () => {};
   let release = () => {};
@@ -104,4 +109,19 @@ Deno.test("rooms - a room deleted during a reconcile's read stays deleted, one c
   expect(await t.rooms.has("old")).toBe(false);
   expect(await t.rooms.has("fresh")).toBe(true);
   expect(await ids(t.rooms)).toEqual(["team", "fresh"]);
+});
+
+Deno.test("rooms - a room deleted and made again meanwhile, private now or just newer, is reported gone and cached anew", async () => {
+  const t = await held(
+    new Map<string, { topic?: string; kind?: string; createdAt?: number }>([
+      ["team", { createdAt: 1 }],
+      ["lab", { createdAt: 1 }],
+    ]),
+  );
+  t.stored.set("team", { kind: "private", createdAt: 2 });
+  t.stored.set("lab", { createdAt: 3 });
+  expect((await t.rooms.reconcile()).gone.sort()).toEqual(["lab", "team"]);
+  expect((await t.rooms.facts("team"))?.kind).toBe("private");
+  expect(await t.rooms.has("lab")).toBe(true);
+  expect(await t.rooms.reconcile()).toEqual({ gone: [], topics: new Map() });
 });
