@@ -994,7 +994,7 @@ Deno.test("uploads - an upload left unfinished for a day is removed and its quot
 });
 
 testOnBothBackends(
-  "uploads - a thumbnail goes with its file's cancelled or abandoned upload, and one no file claimed is removed after a day; the quota is freed",
+  "uploads - a thumbnail is one file's; it goes with its file's cancelled, refused or abandoned upload, and one no file claimed is removed after a day; the quota is freed",
   async (env) => {
     await withServer({ ...env, UPLOAD_QUOTA_BYTES: "100000" }, async (s) => {
       const creds = { cookie: await member(s, "ana") };
@@ -1020,14 +1020,43 @@ testOnBothBackends(
       };
       const usage = () => s.chat.store.files.usage("account:ana");
       const thumbs = await Promise.all(
-        ["a", "b", "c", "d"].map((n) => thumbnail(`${n}.png`)),
+        ["a", "b", "c", "d", "e", "f"].map((n) => thumbnail(`${n}.png`)),
       );
-      const thumbBytes = (await usage()) / 4;
-      const [cancelled, abandoned, orphan, kept] = thumbs;
+      const thumbBytes = (await usage()) / 6;
+      const [cancelled, abandoned, orphan, kept, shared, refused] = thumbs;
       const gone = async (id: string) =>
         (await s.chat.store.files.get(id)) === null;
 
+      // A thumbnail is one file's: a second file naming it is refused.
+      const owner = await startWith(shared);
+      const reused = await createUpload(s.url, "general", {
+        name: "copy.png",
+        size: 5000,
+        type: "image/png",
+        thumbnail: shared,
+      }, creds);
+      expect([reused.status, reused.body.error.message]).toEqual([
+        400,
+        `Bad thumbnail: ${shared} belongs to another file`,
+      ]);
+      // Refused for its bytes (not the PNG it says it is): the thumbnail goes.
+      const html = new TextEncoder().encode("<!doctype html><p>hi</p>");
+      const fake = await upload(s.url, "general", {
+        name: "fake.png",
+        type: "image/png",
+        data: html,
+        thumbnail: refused,
+      }, creds);
+      expect(fake.done.status).toBe(415);
+      expect(await gone(fake.created.body.id) && await gone(refused)).toBe(
+        true,
+      );
       // Cancelled: the upload and its thumbnail go.
+      await fetch(`${s.url}/api/uploads/${owner}`, {
+        method: "DELETE",
+        headers: creds,
+      }).then((r) => r.body?.cancel());
+      expect(await gone(owner) && await gone(shared)).toBe(true);
       const first = await startWith(cancelled);
       const res = await fetch(`${s.url}/api/uploads/${first}`, {
         method: "DELETE",

@@ -23,6 +23,7 @@ import {
   FileWriteError,
   MAX_WRITE_BYTES,
   type StoredFile,
+  ThumbnailTakenError,
 } from "@/lib/server/store/files.ts";
 import { RASTER_IMAGES, sniff, SNIFF_BYTES } from "./sniff.ts";
 import { AddressBudget } from "./address_budget.ts";
@@ -233,6 +234,12 @@ export class Uploads {
       this.#o.config.uploadQuotaBytes,
     ).catch((error) => {
       if (budgeted !== undefined) this.#guestBudget.refund(budgeted, size);
+      if (error instanceof ThumbnailTakenError) {
+        throw new HttpError(
+          400,
+          `Bad thumbnail: ${error.thumbnail} belongs to another file`,
+        );
+      }
       throw error;
     });
     if (!created) {
@@ -540,7 +547,7 @@ export class Uploads {
       const found = await sniff(head);
       const image = RASTER_IMAGES.has(found.type);
       const refuse = async (message: string) => {
-        await this.#o.store.files.delete(file.id);
+        await this.#remove(file);
         throw new HttpError(415, message);
       };
       if (file.purpose === "thumbnail") {

@@ -71,6 +71,17 @@ export interface StoredFile extends FileDraft {
   message?: number;
 }
 
+/** Why {@link FileRecords.create} refused a file naming a thumbnail. */
+export class ThumbnailTakenError extends Error {
+  /** Always `"ThumbnailTakenError"`. */
+  override name = "ThumbnailTakenError";
+
+  /** `thumbnail` is the id another file claimed first. */
+  constructor(readonly thumbnail: string) {
+    super(`Thumbnail ${thumbnail} belongs to another file`);
+  }
+}
+
 /** Why {@link FileRecords.write} refused. */
 export class FileWriteError extends Error {
   /** Always `"FileWriteError"`. */
@@ -93,7 +104,9 @@ export interface FileRecords {
   /**
    * Stores a new, empty file unless its owner's files (declared sizes,
    * complete or not) would then pass `quotaBytes`; false when they would.
-   * A file naming a `thumbnail` claims it in the same commit.
+   * A file naming a `thumbnail` claims it in the same commit; one already
+   * claimed (by another file, or stored before claims) throws
+   * {@link ThumbnailTakenError}, so no thumbnail is two files'.
    */
   create(draft: FileDraft, quotaBytes: number): Promise<boolean>;
   /** One file, or null. */

@@ -11,6 +11,7 @@ import {
   type FileDraft,
   FileWriteError,
   MAX_WRITE_BYTES,
+  ThumbnailTakenError,
 } from "./files.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
 
@@ -172,6 +173,14 @@ const cases: Case[] = [
         );
         const file = draft({ size: 5, thumbnail: thumb.id });
         expect(await store.files.create(file, 1000)).toBe(true);
+        // No thumbnail is two files': a second claim is refused, whole.
+        const usage = await store.files.usage("account:ana");
+        const again = draft({ size: 6, thumbnail: thumb.id });
+        await expect(store.files.create(again, 1000)).rejects.toThrow(
+          ThumbnailTakenError,
+        );
+        expect(await store.files.get(again.id)).toBe(null);
+        expect(await store.files.usage("account:ana")).toBe(usage);
         expect((await store.files.unfinished(later, 10)).sort()).toEqual(
           [orphan.id, file.id].sort(),
         );

@@ -24,6 +24,7 @@ import {
   type FileRecords,
   FileWriteError,
   type StoredFile,
+  ThumbnailTakenError,
 } from "./files.ts";
 
 const fileKey = (id: string) => ["files", id];
@@ -72,7 +73,11 @@ export class KvFiles implements FileRecords {
       if (draft.thumbnail !== undefined) {
         // Claimed: the sweep of abandoned uploads no longer lists it.
         const thumb = await this.#kv.get<StoredFile>(fileKey(draft.thumbnail));
-        if (thumb.value) op.check(thumb).delete(unfinishedKey(thumb.value));
+        const listed = thumb.value
+          ? await this.#kv.get(unfinishedKey(thumb.value))
+          : null;
+        if (!listed?.value) throw new ThumbnailTakenError(draft.thumbnail);
+        op.check(thumb, listed).delete(listed.key);
       }
       const res = await op.commit();
       if (res.ok) return true;

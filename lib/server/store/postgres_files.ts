@@ -20,6 +20,7 @@ import {
   type FilePurpose,
   type FileRecords,
   type StoredFile,
+  ThumbnailTakenError,
 } from "./files.ts";
 
 interface FileRow {
@@ -92,7 +93,12 @@ export class PgFiles implements FileRecords {
           ${draft.thumbnail ?? null}, ${this.now()}, ${draft.parent ?? null},
           ${draft.alsoInRoom ?? false}, ${draft.purpose !== "thumbnail"})`;
       if (draft.thumbnail !== undefined) {
-        await tx`UPDATE files SET claimed = true WHERE id = ${draft.thumbnail}`;
+        const claimed = await tx`
+          UPDATE files SET claimed = true
+          WHERE id = ${draft.thumbnail} AND NOT claimed RETURNING id`;
+        if (claimed.length === 0) {
+          throw new ThumbnailTakenError(draft.thumbnail);
+        }
       }
       return true;
     }));
