@@ -326,7 +326,7 @@ export class Uploads {
       );
       for (const id of ids) {
         const file = await this.#file(id);
-        if (file && await this.#remove(file)) removed++;
+        if (file && await this.#remove(file, { unfinished: true })) removed++;
       }
       if (ids.length < 100) return removed;
     }
@@ -411,10 +411,16 @@ export class Uploads {
 
   /**
    * Removes an upload never posted and, when it names one, its thumbnail
-   * (claimed by it alone); true when the upload was there to remove.
+   * (claimed by it alone); true when the upload was there to remove. With
+   * `unfinished`, only while it is still unfinished (see
+   * `FileRecords.delete`).
    */
-  async #remove(file: StoredFile): Promise<boolean> {
-    const removed = await this.#o.store.files.delete(file.id);
+  async #remove(
+    file: StoredFile,
+    options: { unfinished?: boolean } = {},
+  ): Promise<boolean> {
+    const removed = await this.#o.store.files.delete(file.id, options);
+    if (!removed) return false;
     if (file.thumbnail !== undefined) {
       const thumb = await this.#file(file.thumbnail);
       if (thumb?.owner === file.owner) {

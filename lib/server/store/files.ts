@@ -124,8 +124,13 @@ export interface FileRecords {
   posted(id: string, message: number): Promise<void>;
   /** The stored bytes `from` (inclusive) to `to` (exclusive), chunk by chunk. */
   read(id: string, from: number, to: number): AsyncIterable<Uint8Array>;
-  /** Removes a file and its bytes, freeing its size from the quota; false when there was none. */
-  delete(id: string): Promise<boolean>;
+  /**
+   * Removes a file and its bytes, freeing its size from the quota; false
+   * when there was none. With `unfinished`, only while {@link unfinished}
+   * would list it (still incomplete, or a thumbnail no file claimed): the
+   * sweep can't take a thumbnail a file claimed since it looked.
+   */
+  delete(id: string, options?: { unfinished?: boolean }): Promise<boolean>;
   /** Removes every file of a room (the room is being deleted). */
   deleteRoom(room: string): Promise<void>;
   /** Bytes counted against `owner`'s quota. */

@@ -187,7 +187,14 @@ const cases: Case[] = [
         await store.files.write(file.id, 0, bytes(file.size));
         await store.files.complete(file.id, { type: "image/png" });
         expect(await store.files.unfinished(later, 10)).toEqual([orphan.id]);
-        expect(await store.files.delete(orphan.id)).toBe(true);
+        // The sweep's delete takes only what is still unfinished: not a
+        // thumbnail claimed since it looked, nor a file completed since.
+        const sweep = { unfinished: true };
+        expect(await store.files.delete(thumb.id, sweep)).toBe(false);
+        expect(await store.files.delete(file.id, sweep)).toBe(false);
+        expect(await store.files.delete(done.id, sweep)).toBe(false);
+        expect(await store.files.get(thumb.id)).not.toBe(null);
+        expect(await store.files.delete(orphan.id, sweep)).toBe(true);
         expect(await store.files.unfinished(later, 10)).toEqual([]);
       }),
   ],

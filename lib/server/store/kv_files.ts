@@ -180,14 +180,19 @@ export class KvFiles implements FileRecords {
     }
   }
 
-  async delete(id: string): Promise<boolean> {
+  async delete(
+    id: string,
+    options: { unfinished?: boolean } = {},
+  ): Promise<boolean> {
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const entry = await this.#kv.get<StoredFile>(fileKey(id));
       const file = entry.value;
       if (!file) return false;
+      const listed = await this.#kv.get(unfinishedKey(file));
+      if (options.unfinished && listed.value === null) return false;
       const usage = await this.#kv.get<number>(usageKey(file.owner));
       const left = Math.max(0, (usage.value ?? 0) - file.size);
-      const op = this.#kv.atomic().check(entry).check(usage)
+      const op = this.#kv.atomic().check(entry, usage, listed)
         .delete(entry.key).delete(roomFileKey(file.room, id))
         .delete(unfinishedKey(file));
       if (left > 0) op.set(usage.key, left);

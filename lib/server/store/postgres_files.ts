@@ -184,10 +184,16 @@ export class PgFiles implements FileRecords {
     }
   }
 
-  delete(id: string): Promise<boolean> {
+  delete(
+    id: string,
+    options: { unfinished?: boolean } = {},
+  ): Promise<boolean> {
+    const only = Boolean(options.unfinished);
     return this.guard(begin(this.sql, async (tx) => {
       const rows = await tx<{ owner: string; size: number }[]>`
-        DELETE FROM files WHERE id = ${id} RETURNING owner, size`;
+        DELETE FROM files WHERE id = ${id}
+          AND (NOT ${only} OR NOT complete OR NOT claimed)
+        RETURNING owner, size`;
       if (rows.length === 0) return false;
       await releaseUsage(tx, rows);
       return true;
