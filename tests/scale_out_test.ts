@@ -12,7 +12,7 @@ import {
 import { startRedis } from "@/tests/helpers/redis.ts";
 import { tcpProxy } from "@/tests/helpers/tcp_proxy.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
-import { startServer, wsUrl } from "@/tests/helpers/server.ts";
+import { type Server, startServer, wsUrl } from "@/tests/helpers/server.ts";
 import { loadConfig } from "@/lib/server/config.ts";
 import {
   account,
@@ -401,87 +401,142 @@ Deno.test("scale-out - edits, deletions and reactions made while Redis is down r
   });
 });
 
+/** Two in-process instances over one KV file while the bus loses events. */
+interface Outage {
+  one: Server;
+  two: Server;
+  /** Keeps events from reaching the other instance (Redis down, or cut off). */
+  cut(): Promise<void>;
+  /** Brings the bus back. */
+  mend(): Promise<void>;
+}
+
+/**
+ * Runs `scenario` as two tests: with Redis stopped for both instances while
+ * events are lost, and with instance one alone cut off from it (a TCP proxy
+ * dropping its connections).
+ */
+function testThroughOutages(
+  names: { down: string; cutOff: string },
+  scenario: (outage: Outage) => Promise<void>,
+): void {
+  const run = async (
+    urls: { one: string; two: string },
+    cut: () => Promise<void>,
+    mend: () => Promise<void>,
+  ) => {
+    const dir = await Deno.makeTempDir({ prefix: "chat-outage-" });
+    const config = (url: string) =>
+      loadConfig({
+        PORT: "0",
+        HOSTNAME: "127.0.0.1",
+        KV_PATH: `${dir}/chat.kv`,
+        REDIS_URL: url,
+        LOG_LEVEL: "fatal",
+      });
+    const one = await startServer(config(urls.one));
+    const two = await startServer(config(urls.two));
+    try {
+      await scenario({ one, two, cut, mend });
+    } finally {
+      await one.shutdown();
+      await two.shutdown();
+      await Deno.remove(dir, { recursive: true });
+    }
+  };
+  Deno.test(names.down, async () => {
+    await using redis = await startRedis();
+    const urls = { one: redis.url, two: redis.url };
+    await run(urls, () => redis.stop(), () => redis.restart());
+  });
+  Deno.test(names.cutOff, async () => {
+    await using redis = await startRedis();
+    let cut = false;
+    const proxy = tcpProxy(redis.port, () => cut ? "end" : "forward");
+    try {
+      await run(
+        { one: `redis://127.0.0.1:${proxy.port}`, two: redis.url },
+        () => {
+          cut = true;
+          proxy.dropAll();
+          return Promise.resolve();
+        },
+        () => {
+          cut = false;
+          return Promise.resolve();
+        },
+      );
+    } finally {
+      proxy.close();
+    }
+  });
+}
+
 /**
  * The owner, on instance one, sets a topic, pins a message and edits it
  * while `cut()` keeps Redis from it (`mend()` brings it back); ben, on
  * instance two, has asked for the room's pins before. Once Redis is back,
  * ben gets each change once, and a newcomer on two sees the topic.
  */
-async function lostRoomChanges(
-  cut: () => Promise<void>,
-  mend: () => Promise<void>,
-  urls: { one: string; two: string },
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "chat-topic-" });
-  const config = (url: string) =>
-    loadConfig({
-      PORT: "0",
-      HOSTNAME: "127.0.0.1",
-      KV_PATH: `${dir}/chat.kv`,
-      REDIS_URL: url,
-      LOG_LEVEL: "fatal",
-    });
-  const one = await startServer(config(urls.one));
-  const two = await startServer(config(urls.two));
-  try {
-    const owner = await open(one, "owner", {
-      cookie: await account(one, "owner"),
-    });
-    owner.send({ type: "create", room: "team" });
-    await owner.next("room", (f) => (f.room as Frame).id === "team");
-    await join(owner, "team");
-    const ben = await open(two, "ben");
-    await join(ben, "team");
-    const id = await say(owner, "team", "the plan");
-    await ben.until(() => ben.of("message").some((m) => m.id === id));
-    ben.send({ type: "pins", room: "team" });
-    await ben.next("pins", (f) => f.room === "team");
+testThroughOutages({
+  down:
+    "scale-out - a topic, a pin and an edit made while Redis is down reach the other instance's sockets once it is back, and its newcomers see the topic",
+  cutOff:
+    "scale-out - a topic, a pin and an edit made on the one instance cut off from Redis reach the other's sockets once it is back",
+}, async ({ one, two, cut, mend }) => {
+  const owner = await open(one, "owner", {
+    cookie: await account(one, "owner"),
+  });
+  owner.send({ type: "create", room: "team" });
+  await owner.next("room", (f) => (f.room as Frame).id === "team");
+  await join(owner, "team");
+  const ben = await open(two, "ben");
+  await join(ben, "team");
+  const id = await say(owner, "team", "the plan");
+  await ben.until(() => ben.of("message").some((m) => m.id === id));
+  ben.send({ type: "pins", room: "team" });
+  await ben.next("pins", (f) => f.room === "team");
 
-    await cut();
-    owner.send({ type: "topic", room: "team", topic: "Launch on Friday" });
-    await owner.next("topic", (f) => f.topic === "Launch on Friday");
-    owner.send({ type: "pin", room: "team", id });
-    await owner.next("pinned", (f) => (f.pin as Frame).message !== undefined);
-    owner.send({ type: "edit", room: "team", id, text: "the final plan" });
-    await owner.next("edited", (f) => f.id === id);
-    await mend();
+  await cut();
+  owner.send({ type: "topic", room: "team", topic: "Launch on Friday" });
+  await owner.next("topic", (f) => f.topic === "Launch on Friday");
+  owner.send({ type: "pin", room: "team", id });
+  await owner.next("pinned", (f) => (f.pin as Frame).message !== undefined);
+  owner.send({ type: "edit", room: "team", id, text: "the final plan" });
+  await owner.next("edited", (f) => f.id === id);
+  await mend();
 
-    const topic = await ben.until(
-      () => ben.of("topic").find((f) => f.room === "team"),
-      20_000,
-    );
-    expect(topic).toEqual({
-      type: "topic",
-      room: "team",
-      topic: "Launch on Friday",
-      by: "",
-    });
-    const pins = await ben.until(
-      () => ben.of("pins").find((f) => (f.pins as Frame[]).length > 0),
-      20_000,
-    );
-    expect((pins.pins as { message: Frame }[]).map((p) => p.message.id))
-      .toEqual([id]);
-    await ben.until(() => ben.of("edited").some((f) => f.id === id), 20_000);
-    // Someone joining on the other instance now is told the new topic.
-    const cy = await open(two, "cy");
-    await join(cy, "team");
-    const entry = await cy.until(() =>
-      cy.of("room").find((f) => (f.room as Frame).id === "team")
-    );
-    expect((entry.room as Frame).topic).toBe("Launch on Friday");
-    // Each once, whatever catch-ups followed.
-    await new Promise((r) => setTimeout(r, 2500));
-    expect(ben.of("topic").length).toBe(1);
-    expect(ben.of("pins").length).toBe(2);
-    expect(ben.of("edited").filter((f) => f.id === id).length).toBe(1);
-    for (const c of [owner, ben, cy]) await c.close();
-  } finally {
-    await one.shutdown();
-    await two.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
+  const topic = await ben.until(
+    () => ben.of("topic").find((f) => f.room === "team"),
+    20_000,
+  );
+  expect(topic).toEqual({
+    type: "topic",
+    room: "team",
+    topic: "Launch on Friday",
+    by: "",
+  });
+  const pins = await ben.until(
+    () => ben.of("pins").find((f) => (f.pins as Frame[]).length > 0),
+    20_000,
+  );
+  expect((pins.pins as { message: Frame }[]).map((p) => p.message.id))
+    .toEqual([id]);
+  await ben.until(() => ben.of("edited").some((f) => f.id === id), 20_000);
+  // Someone joining on the other instance now is told the new topic.
+  const cy = await open(two, "cy");
+  await join(cy, "team");
+  const entry = await cy.until(() =>
+    cy.of("room").find((f) => (f.room as Frame).id === "team")
+  );
+  expect((entry.room as Frame).topic).toBe("Launch on Friday");
+  // Each once, whatever catch-ups followed.
+  await new Promise((r) => setTimeout(r, 2500));
+  expect(ben.of("topic").length).toBe(1);
+  expect(ben.of("pins").length).toBe(2);
+  expect(ben.of("edited").filter((f) => f.id === id).length).toBe(1);
+  for (const c of [owner, ben, cy]) await c.close();
+});
 
 /**
  * Owner on instance one has a private room "inner" with ben (on instance
@@ -492,148 +547,70 @@ async function lostRoomChanges(
  * more of either, cy's hears of "spare"'s deletion, and instance two no
  * longer lists either room.
  */
-async function lostAccessChanges(
-  cut: () => Promise<void>,
-  mend: () => Promise<void>,
-  urls: { one: string; two: string },
-): Promise<void> {
-  const dir = await Deno.makeTempDir({ prefix: "chat-access-" });
-  const config = (url: string) =>
-    loadConfig({
-      PORT: "0",
-      HOSTNAME: "127.0.0.1",
-      KV_PATH: `${dir}/chat.kv`,
-      REDIS_URL: url,
-      LOG_LEVEL: "fatal",
-    });
-  const one = await startServer(config(urls.one));
-  const two = await startServer(config(urls.two));
-  try {
-    const owner = await open(one, "owner", {
-      cookie: await account(one, "owner"),
-    });
-    const ben = await open(two, "ben", { cookie: await account(two, "ben") });
-    owner.send({ type: "create", room: "inner", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "inner");
-    owner.send({ type: "create", room: "team" });
-    await owner.next("room", (f) => (f.room as Frame).id === "team");
-    await join(owner, "inner");
-    await join(owner, "team");
-    owner.send({ type: "invite", room: "inner", user: "ben" });
-    await ben.next("room", (f) => (f.room as Frame).id === "inner");
-    await join(ben, "inner");
-    await join(ben, "team");
-    // cy, on instance two, is a member of "spare" without a socket in it.
-    owner.send({ type: "create", room: "spare" });
-    await owner.next("room", (f) => (f.room as Frame).id === "spare");
-    const cyCookie = await account(two, "cy");
-    const cyFirst = await open(two, "cy", { cookie: cyCookie });
-    await join(cyFirst, "spare");
-    await cyFirst.close();
-    const cy = await open(two, "cy", { cookie: cyCookie });
-    expect(welcomeRooms(cy).has("spare")).toBe(true);
-    const seen = await say(owner, "inner", "before");
-    await ben.until(() => ben.of("message").some((m) => m.id === seen));
-
-    await cut();
-    owner.send({ type: "remove", room: "inner", user: "ben" });
-    // A second removal is refused once the first is stored.
-    owner.send({ type: "remove", room: "inner", user: "ben" });
-    expect((await errorFor(owner, "remove", "inner")).code).toBe("not_member");
-    for (const room of ["team", "spare"]) {
-      owner.send({ type: "delete_room", room });
-      await owner.next("room_deleted", (f) => f.room === room);
-    }
-    await mend();
-
-    expect(
-      await ben.until(
-        () => ben.of("left").find((f) => f.room === "inner"),
-        20_000,
-      ),
-    ).toEqual({ type: "left", room: "inner", reason: "removed" });
-    expect(
-      await ben.until(() => ben.of("left").find((f) => f.room === "team")),
-    ).toEqual({ type: "left", room: "team", reason: "deleted" });
-    await ben.until(() =>
-      ben.of("room_deleted").some((f) => f.room === "team")
-    );
-    await cy.until(() => cy.of("room_deleted").some((f) => f.room === "spare"));
-    // Nothing more of the private room reaches ben, and ben can't write there.
-    const after = await say(owner, "inner", "after");
-    ben.send({ type: "send", room: "inner", text: "hey", clientId: "b1" });
-    expect((await errorFor(ben, "send", "inner")).code).toBe("forbidden");
-    await new Promise((r) => setTimeout(r, 500));
-    expect(ben.of("message").some((m) => m.id === after)).toBe(false);
-    const { rooms } = await (await fetch(`${two.url}/api/rooms`)).json();
-    expect(rooms.map((r: { id: string }) => r.id).sort()).toEqual([
-      "general",
-      "random",
-    ]);
-    for (const c of [owner, ben, cy]) await c.close();
-  } finally {
-    await one.shutdown();
-    await two.shutdown();
-    await Deno.remove(dir, { recursive: true });
-  }
-}
-
-Deno.test("scale-out - a removal from a private room and a room's deletion made while Redis is down reach the other instance's sockets once it is back", async () => {
-  await using redis = await startRedis();
-  await lostAccessChanges(() => redis.stop(), () => redis.restart(), {
-    one: redis.url,
-    two: redis.url,
+testThroughOutages({
+  down:
+    "scale-out - a removal from a private room and a room's deletion made while Redis is down reach the other instance's sockets once it is back",
+  cutOff:
+    "scale-out - a removal from a private room and a room's deletion made on the one instance cut off from Redis reach the other's sockets once it is back",
+}, async ({ one, two, cut, mend }) => {
+  const owner = await open(one, "owner", {
+    cookie: await account(one, "owner"),
   });
-});
+  const ben = await open(two, "ben", { cookie: await account(two, "ben") });
+  owner.send({ type: "create", room: "inner", private: true });
+  await owner.next("room", (f) => (f.room as Frame).id === "inner");
+  owner.send({ type: "create", room: "team" });
+  await owner.next("room", (f) => (f.room as Frame).id === "team");
+  await join(owner, "inner");
+  await join(owner, "team");
+  owner.send({ type: "invite", room: "inner", user: "ben" });
+  await ben.next("room", (f) => (f.room as Frame).id === "inner");
+  await join(ben, "inner");
+  await join(ben, "team");
+  // cy, on instance two, is a member of "spare" without a socket in it.
+  owner.send({ type: "create", room: "spare" });
+  await owner.next("room", (f) => (f.room as Frame).id === "spare");
+  const cyCookie = await account(two, "cy");
+  const cyFirst = await open(two, "cy", { cookie: cyCookie });
+  await join(cyFirst, "spare");
+  await cyFirst.close();
+  const cy = await open(two, "cy", { cookie: cyCookie });
+  expect(welcomeRooms(cy).has("spare")).toBe(true);
+  const seen = await say(owner, "inner", "before");
+  await ben.until(() => ben.of("message").some((m) => m.id === seen));
 
-Deno.test("scale-out - a removal from a private room and a room's deletion made on the one instance cut off from Redis reach the other's sockets once it is back", async () => {
-  await using redis = await startRedis();
-  let cut = false;
-  const proxy = tcpProxy(redis.port, () => cut ? "end" : "forward");
-  try {
-    await lostAccessChanges(
-      () => {
-        cut = true;
-        proxy.dropAll();
-        return Promise.resolve();
-      },
-      () => {
-        cut = false;
-        return Promise.resolve();
-      },
-      { one: `redis://127.0.0.1:${proxy.port}`, two: redis.url },
-    );
-  } finally {
-    proxy.close();
+  await cut();
+  owner.send({ type: "remove", room: "inner", user: "ben" });
+  // A second removal is refused once the first is stored.
+  owner.send({ type: "remove", room: "inner", user: "ben" });
+  expect((await errorFor(owner, "remove", "inner")).code).toBe("not_member");
+  for (const room of ["team", "spare"]) {
+    owner.send({ type: "delete_room", room });
+    await owner.next("room_deleted", (f) => f.room === room);
   }
-});
+  await mend();
 
-Deno.test("scale-out - a topic, a pin and an edit made while Redis is down reach the other instance's sockets once it is back, and its newcomers see the topic", async () => {
-  await using redis = await startRedis();
-  await lostRoomChanges(() => redis.stop(), () => redis.restart(), {
-    one: redis.url,
-    two: redis.url,
-  });
-});
-
-Deno.test("scale-out - a topic, a pin and an edit made on the one instance cut off from Redis reach the other's sockets once it is back", async () => {
-  await using redis = await startRedis();
-  let cut = false;
-  const proxy = tcpProxy(redis.port, () => cut ? "end" : "forward");
-  try {
-    await lostRoomChanges(
-      () => {
-        cut = true;
-        proxy.dropAll();
-        return Promise.resolve();
-      },
-      () => {
-        cut = false;
-        return Promise.resolve();
-      },
-      { one: `redis://127.0.0.1:${proxy.port}`, two: redis.url },
-    );
-  } finally {
-    proxy.close();
-  }
+  expect(
+    await ben.until(
+      () => ben.of("left").find((f) => f.room === "inner"),
+      20_000,
+    ),
+  ).toEqual({ type: "left", room: "inner", reason: "removed" });
+  expect(
+    await ben.until(() => ben.of("left").find((f) => f.room === "team")),
+  ).toEqual({ type: "left", room: "team", reason: "deleted" });
+  await ben.until(() => ben.of("room_deleted").some((f) => f.room === "team"));
+  await cy.until(() => cy.of("room_deleted").some((f) => f.room === "spare"));
+  // Nothing more of the private room reaches ben, and ben can't write there.
+  const after = await say(owner, "inner", "after");
+  ben.send({ type: "send", room: "inner", text: "hey", clientId: "b1" });
+  expect((await errorFor(ben, "send", "inner")).code).toBe("forbidden");
+  await new Promise((r) => setTimeout(r, 500));
+  expect(ben.of("message").some((m) => m.id === after)).toBe(false);
+  const { rooms } = await (await fetch(`${two.url}/api/rooms`)).json();
+  expect(rooms.map((r: { id: string }) => r.id).sort()).toEqual([
+    "general",
+    "random",
+  ]);
+  for (const c of [owner, ben, cy]) await c.close();
 });
