@@ -119,7 +119,7 @@ export function Members(props: MembersProps): VNode {
           type="button"
           class="link more-members"
           ref={(el) => {
-            if (el) watch(el, props.onMore);
+            if (el) watch(el, users.length, props.onMore);
           }}
           onClick={props.onMore}
         >
@@ -130,14 +130,41 @@ export function Members(props: MembersProps): VNode {
   );
 }
 
-const watched = new WeakSet<Element>();
+/** A watched button: its observer, the list length it last saw, what loads more. */
+interface Watch {
+  observer: IntersectionObserver;
+  seen: number;
+  onMore?: () => void;
+}
 
-/** Loads more when the "More members" button scrolls into view. */
-function watch(el: Element, onMore?: () => void): void {
-  if (watched.has(el) || typeof IntersectionObserver === "undefined") return;
-  watched.add(el);
-  new IntersectionObserver((entries, observer) => {
-    if (!el.isConnected) return observer.disconnect();
-    if (entries.some((e) => e.isIntersecting)) onMore?.();
-  }).observe(el);
+const watched = new WeakMap<Element, Watch>();
+
+/**
+ * Loads more when the "More members" button is in view: when it scrolls in,
+ * and again whenever the list changes length while it stays in view (a
+ * page that still leaves the end on screen, or a list started again from
+ * its first page after a reconnect).
+ */
+function watch(el: Element, length: number, onMore?: () => void): void {
+  if (typeof IntersectionObserver === "undefined") return;
+  const known = watched.get(el);
+  if (known) {
+    known.onMore = onMore;
+    if (known.seen === length) return;
+    known.seen = length;
+    // Observing anew reports whether the button is in view now.
+    known.observer.unobserve(el);
+    known.observer.observe(el);
+    return;
+  }
+  const w: Watch = {
+    seen: length,
+    onMore,
+    observer: new IntersectionObserver((entries) => {
+      if (!el.isConnected) return w.observer.disconnect();
+      if (entries.some((e) => e.isIntersecting)) w.onMore?.();
+    }),
+  };
+  watched.set(el, w);
+  w.observer.observe(el);
 }

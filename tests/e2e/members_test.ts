@@ -77,3 +77,39 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "members - a list whose end stays in view after a page loads goes on loading until it is whole",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      // 130 guests: three pages, on a screen tall enough to show two.
+      const sockets = await Promise.all(
+        Array.from({ length: 130 }, async (_, i) => {
+          const ws = new WebSocket(
+            `${w.server.url.replace("http", "ws")}/ws?name=t${
+              String(i).padStart(3, "0")
+            }`,
+          );
+          await new Promise((r) => ws.onmessage = r);
+          return ws;
+        }),
+      );
+      const ana = await visitor(w, "ana", {
+        viewport: { width: 1280, height: 8000 },
+      });
+      await ana.locator(".members .side-title", { hasText: "Members — 131" })
+        .waitFor();
+      // Nobody scrolls or presses anything: the end is in view each time.
+      await ana.waitForFunction(
+        () =>
+          document.querySelectorAll(".members-list li").length === 131 &&
+          document.querySelector(".more-members") === null,
+        null,
+        { timeout: 20_000 },
+      );
+      for (const ws of sockets) ws.close();
+    });
+  },
+});
