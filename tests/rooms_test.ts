@@ -5,6 +5,8 @@
 import { expect } from "expect";
 import { type Server, withServer, wsUrl } from "@/tests/helpers/server.ts";
 import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
+import { testOnBothBackends } from "@/tests/helpers/postgres.ts";
+import * as people from "@/tests/helpers/members.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -121,3 +123,75 @@ Deno.test("rooms - a guest's room in which nothing was written expires; used or 
     await Promise.all([gus.close(), ivy.close()]);
   });
 });
+
+testOnBothBackends(
+  "rooms - sends racing their room's deletion are stored before it (and go with it) or refused; the deletion isn't refused, and a room made again under its id starts empty",
+  async (env) => {
+    await withServer(
+      { RATE_PER_SECOND: "1000", RATE_BURST: "1000", ...env },
+      async (s) => {
+        const cookie = await people.account(s, "owner");
+        const owner = await people.open(s, "owner", { cookie });
+        owner.send({ type: "create", room: "secret", private: true });
+        await owner.next("room", (f) => (f.room as Frame).id === "secret");
+        await people.join(owner, "secret");
+        // A second tab of the owner writes all along.
+        const tab = await people.open(s, "owner", { cookie });
+        await people.join(tab, "secret");
+        let writing = true;
+        let sent = 0;
+        const writer = (async () => {
+          while (writing) {
+            tab.send({
+              type: "send",
+              room: "secret",
+              text: `private ${sent}`,
+              clientId: `c${sent++}`,
+            });
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        })();
+        await tab.next("ack", (f) => f.clientId === "c20");
+        owner.send({ type: "delete_room", room: "secret" });
+        const answer = await owner.next("left", (f) => f.room === "secret")
+          .then(() => "deleted", (e) => String(e));
+        expect(owner.of("error")).toEqual([]);
+        expect(answer).toBe("deleted");
+        await new Promise((r) => setTimeout(r, 100));
+        writing = false;
+        await writer;
+        // Every send is answered: an ack, or an error once the room went.
+        const answered = () =>
+          new Set(
+            [...tab.of("ack"), ...tab.of("error")].map((f) =>
+              f.clientId ?? (f.frame as Frame | undefined)?.clientId
+            ),
+          ).size;
+        const until = Date.now() + 10_000;
+        while (answered() < sent && Date.now() < until) {
+          await new Promise((r) => setTimeout(r, 50));
+        }
+        expect(answered()).toBe(sent);
+        // Nothing of the deleted room is left behind.
+        expect(await s.chat.store.lastId("secret")).toBe(0);
+        expect(await s.chat.store.range("secret", 0)).toEqual([]);
+        // Someone else makes a public room under the id: it starts empty.
+        const zedCookie = await people.account(s, "zed");
+        const zed = await people.open(s, "zed", { cookie: zedCookie });
+        zed.send({ type: "create", room: "secret" });
+        await zed.next("room", (f) => (f.room as Frame).id === "secret");
+        await people.join(zed, "secret");
+        zed.send({ type: "send", room: "secret", text: "new", clientId: "z1" });
+        const ack = await zed.next("ack", (f) => f.clientId === "z1");
+        const page = await people.history(s, "secret", { cookie: zedCookie });
+        expect(
+          page.messages.filter((m: Frame) => m.user === "owner"),
+        ).toEqual([]);
+        expect(ack.id).toBe(
+          Math.max(...page.messages.map((m: Frame) => m.id as number)),
+        );
+        for (const c of [owner, tab, zed]) await c.close();
+      },
+    );
+  },
+);

@@ -21,6 +21,7 @@ import { cleanText } from "@/lib/shared/text.ts";
 import {
   type Appended,
   type Draft,
+  RoomGoneError,
   type Store,
   StoreUnavailableError,
 } from "@/lib/server/store/store.ts";
@@ -70,6 +71,7 @@ export class Messages {
       ...(reply?.alsoInRoom ? { alsoInRoom: true } : {}),
       // One's own message is read, in the same commit.
       reader: client.author,
+      requireRoom: true,
     });
     this.metrics.ackLatency.observe((performance.now() - started) / 1000);
     if (!result.duplicate) {
@@ -85,14 +87,20 @@ export class Messages {
    * repeat of its `clientId` resolves to the original.
    */
   async post(draft: Draft): Promise<Appended> {
-    const result = await this.#append(draft);
+    const result = await this.#append({ ...draft, requireRoom: true });
     this.#publish(result, draft.reader);
     return result;
   }
 
-  /** Stores `draft`; any failure answers `unavailable`. */
+  /**
+   * Stores `draft`; a room deleted meanwhile answers `no_such_room`, any
+   * other failure `unavailable`.
+   */
   async #append(draft: Draft): Promise<Appended> {
     const result = await this.store.append(draft).catch((error) => {
+      if (error instanceof RoomGoneError) {
+        throw new ChatError("no_such_room", `No such room: ${draft.room}`);
+      }
       // An outage is logged once, by the store; anything else here.
       if (!(error instanceof StoreUnavailableError)) {
         this.#log.error("storing a message in {room} failed: {error}", {
@@ -143,6 +151,12 @@ export class Messages {
       user: "",
       text,
       event,
+      requireRoom: true,
+    }).catch((error) => {
+      if (error instanceof RoomGoneError) {
+        throw new ChatError("no_such_room", `No such room: ${room}`);
+      }
+      throw error;
     });
     this.metrics.messagesOut.inc();
     await this.bus.publish({ kind: "message", message });

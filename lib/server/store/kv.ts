@@ -26,7 +26,7 @@ import type {
   Store,
   StoredRoom,
 } from "./store.ts";
-import { prefixEnd, StoreOpenError } from "./store.ts";
+import { prefixEnd, RoomGoneError, StoreOpenError } from "./store.ts";
 import { firstLine } from "@/lib/server/start_error.ts";
 import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
 import {
@@ -79,6 +79,8 @@ const MAX_CHECKS = 100;
 const PRUNE_EVERY = 100;
 
 const seqKey = (room: string) => ["seq", room];
+/** Set while a deleted room's records are being removed. */
+const deletingKey = (room: string) => ["rooms_deleting", room];
 const msgKey = (room: string, id: number) => ["msg", room, id];
 const dedupeKey = (room: string, sender: string, clientId: string) => [
   "dedupe",
@@ -196,7 +198,13 @@ export class KvStore implements Store {
         ),
       ),
     ];
-    const checks = rooms.length + parentKeys.length;
+    // The rooms that must exist as this commits, checked with it: a
+    // deletion committing first fails this commit, whose retry finds the
+    // room gone.
+    const required = [
+      ...new Set(drafts.flatMap((d) => d.requireRoom ? [d.room] : [])),
+    ];
+    const checks = rooms.length + parentKeys.length + required.length;
     if (checks > MAX_CHECKS && drafts.length > 1) {
       const half = Math.ceil(drafts.length / 2);
       const first = await this.#commit(drafts.slice(0, half));
@@ -229,6 +237,11 @@ export class KvStore implements Store {
       const parentEntries = await this.#getMany<ChatMessage>(
         parentRefs.map((p) => msgKey(p.room, p.id)),
       );
+      const roomEntries = await this.#getMany<KvRoom>(
+        required.map((room) => ["rooms", room]),
+      );
+      const gone = required.find((_, i) => roomEntries[i].value === null);
+      if (gone !== undefined) throw new RoomGoneError(gone);
       const parents = new Map<string, ChatMessage>();
       const touched = new Set<string>();
       // Idempotency keys are read after the rooms' sequences: one stored
@@ -236,6 +249,7 @@ export class KvStore implements Store {
       // send costs a read, not a check (KV allows 100 per commit).
       const existing = await this.#findDuplicates(drafts);
       const op = this.kv.atomic();
+      for (const e of roomEntries) op.check(e);
       parentEntries.forEach((e, i) => {
         op.check(e);
         if (e.value) parents.set(parentRefs[i].key, e.value);
@@ -567,10 +581,10 @@ export class KvStore implements Store {
       ...(name ? { name } : {}),
       ...(from ? { from } : {}),
     };
-    const op = this.kv.atomic().check({
-      key: ["rooms", id],
-      versionstamp: null,
-    })
+    // Not while a deletion of a room under the id is still purging it.
+    const op = this.kv.atomic()
+      .check({ key: ["rooms", id], versionstamp: null })
+      .check({ key: deletingKey(id), versionstamp: null })
       .set(["rooms", id], room);
     if (kind === "public") op.set(publicKey(id), true);
     if (name) op.set(["rooms_by", name, id], true);
@@ -582,17 +596,35 @@ export class KvStore implements Store {
     id: string,
     options: { onlyIfEmpty?: boolean } = {},
   ): Promise<boolean> {
-    const room = await this.kv.get<KvRoom>(["rooms", id]);
-    if (!room.value) return false;
-    const seq = await this.kv.get<number>(seqKey(id));
-    if (options.onlyIfEmpty && (seq.value ?? 0) > 0) return false;
-    const { name, from } = room.value;
-    // Checking the sequence: a send committing meanwhile makes this fail.
-    const op = this.kv.atomic().check(room).check(seq).delete(["rooms", id])
-      .delete(seqKey(id)).delete(publicKey(id));
-    if (name) op.delete(["rooms_by", name, id]);
-    if (from) op.delete(["rooms_from", from, id]);
-    if (!(await op.commit()).ok) return false;
+    // Checking the sequence: a send committing meanwhile makes this fail,
+    // and it is tried again (a send that requires its room checks the
+    // room's entry, so once this commits, sends are refused).
+    for (;;) {
+      const [room, seq] = await this.kv.getMany<[KvRoom, number]>([
+        ["rooms", id],
+        seqKey(id),
+      ]);
+      if (!room.value) return false;
+      if (options.onlyIfEmpty && (seq.value ?? 0) > 0) return false;
+      const { name, from } = room.value;
+      const op = this.kv.atomic().check(room).check(seq).delete(["rooms", id])
+        .delete(seqKey(id)).delete(publicKey(id))
+        // Until the room's records are gone, its id can't be taken again.
+        .set(deletingKey(id), true);
+      if (name) op.delete(["rooms_by", name, id]);
+      if (from) op.delete(["rooms_from", from, id]);
+      if ((await op.commit()).ok) break;
+    }
+    await this.#purge(id);
+    return true;
+  }
+
+  /**
+   * Removes every record of the deleted room `id`, then frees its id. A
+   * room made again under the id before this ended would lose its own
+   * messages and members to it: {@link createRoom} waits for the mark.
+   */
+  async #purge(id: string): Promise<void> {
     for (const prefix of [["msg", id], ["author", id], ["dedupe", id]]) {
       await deletePrefix(this.kv, prefix);
     }
@@ -603,7 +635,17 @@ export class KvStore implements Store {
     await this.threads.clear(id);
     await this.reactions.clear(id);
     await this.pins.clear(id);
-    return true;
+    await this.kv.delete(deletingKey(id));
+  }
+
+  /**
+   * Ends the purges of deleted rooms that a stop cut short (their ids stay
+   * taken until then). Run at start.
+   */
+  async finishDeletions(): Promise<void> {
+    for await (const e of this.kv.list({ prefix: ["rooms_deleting"] })) {
+      await this.#purge(e.key[1] as string);
+    }
   }
 
   /** How many rooms were created from a client address. */
@@ -754,6 +796,7 @@ export async function openKvStore(options: KvStoreOptions): Promise<KvStore> {
     options.commitSpacingMs,
   );
   await store.indexPublicRooms();
+  await store.finishDeletions();
   await store.reads.indexMentions();
   await store.search.recover();
   return store;

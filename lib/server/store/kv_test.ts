@@ -217,3 +217,32 @@ Deno.test("kv store - mentions stored before they were indexed by message are in
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("kv store - a room deletion cut short by a stop is finished at the next start, and only then is its id free", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "chat-kv-" });
+  const path = `${dir}/chat.kv`;
+  try {
+    // A KV file as a stop in the middle of a purge left it: the room's
+    // entry gone, some messages and a member still there, the mark set.
+    const old = await Deno.openKv(path);
+    await old.set(["rooms_deleting", "gone"], true);
+    await old.set(["msg", "gone", 7], { id: 7, room: "gone", text: "left" });
+    await old.set(["members", "gone", "account:ana"], { name: "ana" });
+    old.close();
+    const store = await openKvStore({ path, historyLimit: 100 });
+    try {
+      expect(await store.range("gone", 0)).toEqual([]);
+      expect(await store.createRoom("gone", { owner: "zed" })).toBe(true);
+      const raw = await Deno.openKv(path);
+      const left = await Array.fromAsync(
+        raw.list({ prefix: ["members", "gone"] }),
+      );
+      raw.close();
+      expect(left).toEqual([]);
+    } finally {
+      await store.close();
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

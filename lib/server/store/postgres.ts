@@ -45,7 +45,12 @@ import type {
   Store,
   StoredRoom,
 } from "./store.ts";
-import { prefixEnd, StoreOpenError, StoreUnavailableError } from "./store.ts";
+import {
+  prefixEnd,
+  RoomGoneError,
+  StoreOpenError,
+  StoreUnavailableError,
+} from "./store.ts";
 import { Batcher } from "./batcher.ts";
 import { renewablePool } from "./postgres_pool.ts";
 import { deadline, DEADLINE_MS, DeadlineError } from "./deadline.ts";
@@ -66,7 +71,7 @@ const APPEND_SQL = `
     SELECT * FROM jsonb_to_recordset($1::text::jsonb) AS d(
       i int, room text, "user" text, text text, client text,
       sender text, author text, guest boolean, event jsonb, file jsonb,
-      parent bigint, also boolean, terms text, reader text)
+      parent bigint, also boolean, terms text, reader text, require boolean)
   ),
   appended AS (SELECT * FROM chat_append(
     ARRAY(SELECT room FROM input ORDER BY i),
@@ -80,7 +85,8 @@ const APPEND_SQL = `
     ARRAY(SELECT event FROM input ORDER BY i),
     ARRAY(SELECT file FROM input ORDER BY i),
     ARRAY(SELECT parent FROM input ORDER BY i),
-    ARRAY(SELECT also FROM input ORDER BY i)
+    ARRAY(SELECT also FROM input ORDER BY i),
+    ARRAY(SELECT require FROM input ORDER BY i)
   )),
   -- The search terms, in the same statement: stored with the message.
   indexed AS (
@@ -109,6 +115,9 @@ const APPEND_SQL = `
     json_agg(json_build_array(a.idx, a.id,
       CASE WHEN a.duplicate THEN row_to_json(a) END))::text AS appended
   FROM appended a`;
+
+/** The SQLSTATE `chat_append` raises for a send whose room is gone. */
+const ROOM_GONE = "CH404";
 
 /** A connection pool with `bigint` columns read as numbers. */
 export type Db = Sql<Record<string, never>>;
@@ -436,13 +445,23 @@ export class PostgresStore implements Store {
       also: d.alsoInRoom === true,
       terms: termString(d),
       reader: d.reader ?? null,
+      require: d.requireRoom === true,
     })));
     const params = [input, String(ts)];
     const query = this.#wire
       ? this.#wire.run(params)
       : this.sql.unsafe(APPEND_SQL, params, { prepare: true }).values();
-    const done = query.then(([row]) =>
-      this.#committed(drafts, row as [string, string], ts)
+    const done = query.then(
+      ([row]) => this.#committed(drafts, row as [string, string], ts),
+      (error) => {
+        // A send whose room is gone (migration 17): the batch fails, and
+        // is retried send by send.
+        if ((error as { code?: string })?.code === ROOM_GONE) {
+          const room = /No such room: (.*)/.exec(String(error))?.[1];
+          throw new RoomGoneError(room ?? "");
+        }
+        throw error;
+      },
     );
     return Object.assign(done, {
       cancel: () => void Promise.resolve(query.cancel()).catch(() => {}),

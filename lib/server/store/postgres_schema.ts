@@ -671,6 +671,49 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE NOT complete OR NOT claimed;
     `,
   },
+  {
+    version: 17,
+    name: "sends that require their room",
+    sql: `
+      -- chat_append with one more argument: for each send, whether its
+      -- room must exist as it commits. Those rooms are locked first
+      -- (FOR KEY SHARE, in id order); a room's deletion locks its row FOR
+      -- UPDATE before anything else, so it either committed before (the
+      -- sends are refused, SQLSTATE CH404, and nothing is stored) or waits
+      -- for them and deletes their messages with the room. The twelve
+      -- argument version stays for instances still running the one before.
+      CREATE FUNCTION chat_append(
+        p_room text[], p_user text[], p_text text[], p_ts bigint,
+        p_client text[], p_sender text[], p_author text[], p_guest boolean[],
+        p_event jsonb[], p_file jsonb[], p_parent bigint[], p_also boolean[],
+        p_require boolean[]
+      ) RETURNS TABLE (
+        idx int, id bigint, user_name text, text text, ts bigint,
+        client_id text, guest boolean, edited boolean, deleted boolean,
+        event jsonb, file jsonb, parent bigint, also_in_room boolean,
+        thread jsonb, duplicate boolean
+      ) LANGUAGE plpgsql AS $fn$
+      DECLARE
+        gone text;
+      BEGIN
+        PERFORM 1 FROM rooms r
+          WHERE r.id IN (SELECT u.r FROM unnest(p_room, p_require) AS u(r, q)
+            WHERE u.q)
+          ORDER BY r.id COLLATE "C"
+          FOR KEY SHARE;
+        SELECT u.r INTO gone FROM unnest(p_room, p_require) AS u(r, q)
+          WHERE u.q AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.id = u.r)
+          LIMIT 1;
+        IF gone IS NOT NULL THEN
+          RAISE EXCEPTION 'No such room: %', gone USING ERRCODE = 'CH404';
+        END IF;
+        RETURN QUERY SELECT * FROM chat_append(p_room, p_user, p_text, p_ts,
+          p_client, p_sender, p_author, p_guest, p_event, p_file, p_parent,
+          p_also);
+      END
+      $fn$;
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

@@ -28,6 +28,23 @@ export class StoreUnavailableError extends Error {
 }
 
 /**
+ * A draft that asked for its room ({@link Draft.requireRoom}) found it gone:
+ * the room was deleted while the message was on its way, and nothing was
+ * stored.
+ */
+export class RoomGoneError extends Error {
+  /** Always `"RoomGoneError"`. */
+  override name = "RoomGoneError";
+  /** The room that is gone. */
+  readonly room: string;
+  /** Makes the error for `room`. */
+  constructor(room: string) {
+    super(`No such room: ${room}`);
+    this.room = room;
+  }
+}
+
+/**
  * The store can't be opened (`DATABASE_URL` leads nowhere, the `KV_PATH`
  * file can't be opened); its message is one line for the operator.
  */
@@ -73,6 +90,13 @@ export interface Draft {
    * so a send costs no write of its own for it. Ignored for a duplicate.
    */
   reader?: string;
+  /**
+   * Stores the message only if its room exists as it commits, else fails
+   * with {@link RoomGoneError}: a send racing its room's deletion is either
+   * committed before the deletion (and deleted with the room) or refused,
+   * never left behind for a room made later under the same id.
+   */
+  requireRoom?: boolean;
 }
 
 /** The result of {@link MessageStore.append}. */

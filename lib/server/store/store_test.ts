@@ -5,7 +5,7 @@
 import { expect } from "expect";
 import { openKvStore } from "./kv.ts";
 import { openPostgresStore } from "./postgres.ts";
-import type { Store } from "./store.ts";
+import { RoomGoneError, type Store } from "./store.ts";
 import { guestKey } from "@/lib/server/chat/guest_token.ts";
 import {
   type PostgresServer,
@@ -140,6 +140,100 @@ const cases: Case[] = [
         await two.close();
       }
     },
+  ],
+  [
+    "a send that requires its room is refused once the room is gone; the rest of its batch is stored",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.createRoom("kept");
+        await store.createRoom("doomed");
+        const first = await store.append({
+          room: "doomed",
+          user: "u",
+          text: "before",
+          requireRoom: true,
+        });
+        expect(first.message.id).toBe(1);
+        expect(await store.deleteRoom("doomed")).toBe(true);
+        // One batch: a send to the gone room between two to a live one.
+        const results = await Promise.allSettled([
+          store.append({
+            room: "kept",
+            user: "u",
+            text: "a",
+            requireRoom: true,
+          }),
+          store.append({
+            room: "doomed",
+            user: "u",
+            text: "late",
+            requireRoom: true,
+          }),
+          store.append({
+            room: "kept",
+            user: "u",
+            text: "b",
+            requireRoom: true,
+          }),
+        ]);
+        expect(results.map((r) => r.status)).toEqual([
+          "fulfilled",
+          "rejected",
+          "fulfilled",
+        ]);
+        expect((results[1] as PromiseRejectedResult).reason).toBeInstanceOf(
+          RoomGoneError,
+        );
+        expect((await store.range("kept", 0)).map((m) => m.text)).toEqual([
+          "a",
+          "b",
+        ]);
+        expect(await store.lastId("doomed")).toBe(0);
+        // Made again under its id, the room starts from 1.
+        await store.createRoom("doomed");
+        const again = await store.append({
+          room: "doomed",
+          user: "u",
+          text: "new",
+          requireRoom: true,
+        });
+        expect(again.message.id).toBe(1);
+        expect((await store.range("doomed", 0)).map((m) => m.text)).toEqual([
+          "new",
+        ]);
+      }),
+  ],
+  [
+    "a room made again under a deleted room's id, as soon as it can be, keeps its own messages and members",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.createRoom("busy");
+        await Promise.all(
+          Array.from({ length: 300 }, (_, i) =>
+            store.append({ room: "busy", user: "u", text: `old ${i}` })),
+        );
+        const deleting = store.deleteRoom("busy");
+        let made = false;
+        while (!made) {
+          made = await store.createRoom("busy", { owner: "zed" });
+          if (!made) {
+            await new Promise((r) =>
+              setTimeout(r, 0)
+            );
+          }
+        }
+        await store.members.add("busy", {
+          key: "account:zed",
+          name: "zed",
+          guest: false,
+        });
+        await store.append({ room: "busy", user: "zed", text: "new" });
+        expect(await deleting).toBe(true);
+        expect((await store.range("busy", 0)).map((m) => m.text)).toEqual([
+          "new",
+        ]);
+        expect(await store.members.get("busy", "account:zed")).not.toBe(null);
+      }),
   ],
   [
     "a resend with the same clientId returns the original",
