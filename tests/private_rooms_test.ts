@@ -535,3 +535,59 @@ Deno.test("private rooms - someone removed hears nothing more of the threads the
     await Promise.all([owner.close(), bob.close()]);
   });
 });
+
+Deno.test("private rooms - someone removed while their socket was joining is taken out once it is in: no more messages, no sends", async () => {
+  await withServer({}, async (s) => {
+    const owner = await open(s, "owner", { cookie: await account(s, "owner") });
+    const eve = await open(s, "eve", { cookie: await account(s, "eve") });
+    owner.send({ type: "create", room: "inner", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(owner, "inner");
+    owner.send({ type: "invite", room: "inner", user: "eve" });
+    await eve.next("room", (f) => (f.room as Frame).id === "inner");
+    // Eve's join waits in its read of her read mark (a slow store) while
+    // the owner removes her; then it goes on.
+    const reads = s.chat.store.reads;
+    const read = reads.get.bind(reads);
+    let parked!: () => void;
+    const reached = new Promise<void>((r) => parked = r);
+    let release!: () => void;
+    const released = new Promise<void>((r) => release = r);
+    reads.get = async (key, rooms) => {
+      if (key === "account:eve" && rooms.includes("inner")) {
+        parked();
+        await released;
+      }
+      return read(key, rooms);
+    };
+    eve.send({ type: "join", room: "inner" });
+    await reached;
+    owner.send({ type: "remove", room: "inner", user: "eve" });
+    while (await s.chat.store.members.get("inner", "account:eve")) {
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    reads.get = read;
+    release();
+    // Told of the removal before and after the join went through.
+    await eve.next("joined", (f) => f.room === "inner");
+    const after = eve.frames.findIndex((f) =>
+      typeof f !== "string" && f.type === "joined"
+    );
+    const left = await eve.until(() =>
+      eve.frames.slice(after).find((f) =>
+        typeof f !== "string" && f.type === "left" && f.room === "inner"
+      )
+    );
+    expect(left).toMatchObject({ reason: "removed" });
+    await say(owner, "inner", "members only");
+    eve.send({
+      type: "send",
+      room: "inner",
+      text: "still here?",
+      clientId: "e1",
+    });
+    expect((await errorFor(eve, "send", "inner")).code).toBe("forbidden");
+    expect(eve.of("message").filter((f) => f.room === "inner")).toEqual([]);
+    await Promise.all([owner.close(), eve.close()]);
+  });
+});

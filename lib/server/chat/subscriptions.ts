@@ -200,6 +200,16 @@ export class Subscriptions {
       });
     }
     await this.#o.hub.subscribe(client, room, since, { lastRead, members });
+    // A removal stored while this joined found no socket of the room to take
+    // out: membership is read again now that the socket is in (a removal
+    // stored after this read reaches it through the hub).
+    if (
+      facts.kind !== "public" && key &&
+      !(await this.#o.membership.isMember(room, key))
+    ) {
+      this.#o.hub.unsubscribe(client, room);
+      this.#o.hub.sendFrame(client, { type: "left", room, reason: "removed" });
+    }
   }
 
   /**
