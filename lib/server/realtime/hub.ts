@@ -709,21 +709,36 @@ export class Hub {
         return this.#rooms.get(event.room)?.toOriginal(
           joinLeaveLine(event.user.name, event.kind, event.room),
         );
-      case "edited":
+      case "edited": {
         this.#history.invalidate(event.room);
+        // A message not delivered here yet goes out edited.
+        const { text } = event;
+        const later = this.#rooms.get(event.room)?.sequencer.amend(
+          event.id,
+          (m) => ({ ...m, text, edited: true }),
+        );
+        if (later) return;
         return this.#toRoom(event.room, {
           type: "edited",
           room: event.room,
           id: event.id,
           text: event.text,
         });
-      case "deleted":
+      }
+      case "deleted": {
         this.#history.invalidate(event.room);
+        // A message not delivered here yet goes out deleted, as stored.
+        const later = this.#rooms.get(event.room)?.sequencer.amend(
+          event.id,
+          ({ file: _, ...m }) => ({ ...m, text: "", deleted: true }),
+        );
+        if (later) return;
         return this.#toRoom(event.room, {
           type: "deleted",
           room: event.room,
           id: event.id,
         });
+      }
       case "reaction":
         return this.#reactions.changed(event.room, event.id);
       case "room_frame":

@@ -88,6 +88,44 @@ Deno.test("hub - messages arriving out of order or twice are delivered in order 
   await close();
 });
 
+Deno.test("hub - an edit or deletion that overtakes its message on the bus goes out with the message, never before it", async () => {
+  const { hub, bus, store, stored, close } = await setup();
+  const a = new FakeSocket();
+  await hub.join(hub.connect(a, { name: "a", guest: true }, "v1"), "general");
+  // #2 comes first (held behind #1), then its edit, then #1.
+  const [m1, m2] = [
+    await stored("general", "one"),
+    await stored("general", "two"),
+  ];
+  await bus.publish({ kind: "message", message: m2 });
+  await store.update("general", m2.id, { text: "two, edited", edited: true });
+  await bus.publish({
+    kind: "edited",
+    room: "general",
+    id: m2.id,
+    text: "two, edited",
+  });
+  await bus.publish({ kind: "message", message: m1 });
+  // #4 comes first and is deleted; #3 was lost, read from the store.
+  const m3 = await stored("general", "three");
+  const m4 = await stored("general", "four, a secret");
+  await bus.publish({ kind: "message", message: m4 });
+  await store.update("general", m4.id, { text: "", deleted: true });
+  await bus.publish({ kind: "deleted", room: "general", id: m4.id });
+  await until(() => a.ids().length === 4);
+  const seen = a.frames().filter((f) => f.type !== "joined").map((
+    f,
+  ) => [f.type, f.id, f.text ?? "", f.deleted ?? false]);
+  expect(seen).toEqual([
+    ["message", m1.id, "one", false],
+    ["message", m2.id, "two, edited", false],
+    ["message", m3.id, "three", false],
+    ["message", m4.id, "", true],
+  ]);
+  expect(a.frames("message")[1].edited).toBe(true);
+  await close();
+});
+
 Deno.test("hub - a message lost on the bus is read from the store", async () => {
   const { hub, bus, stored, close } = await setup();
   const a = new FakeSocket();

@@ -50,6 +50,11 @@ export class Sequencer {
   #retryToEnd = false;
   /** Reads failed in a row. */
   #failures = 0;
+  /**
+   * Changes (edits, deletions) of messages not delivered yet, applied as
+   * each is delivered: a change can overtake its message on the bus.
+   */
+  readonly #amends = new Map<number, (message: ChatMessage) => ChatMessage>();
   /** The read of the last id in flight, shared by {@link ready}'s callers. */
   #loading: Promise<void> | undefined;
   #closed = false;
@@ -103,6 +108,21 @@ export class Sequencer {
   }
 
   /**
+   * A change (an edit, a deletion) of message `id`. When the message is not
+   * delivered yet (held behind a gap, or still on its way), the change is
+   * applied to it as it is delivered and true is returned: the caller must
+   * not send the change on by itself, or sockets would get it before the
+   * message, and then the message as it was. False when the message was
+   * delivered (or the last id is not known yet): send the change on.
+   */
+  amend(id: number, change: (message: ChatMessage) => ChatMessage): boolean {
+    if (this.#closed || this.#lastId < 0 || id <= this.#lastId) return false;
+    const before = this.#amends.get(id);
+    this.#amends.set(id, before ? (m) => change(before(m)) : change);
+    return true;
+  }
+
+  /**
    * Reads every stored message after the last delivered (the bus was away);
    * resolves once they are delivered, or the read failed (it is tried
    * again later). Never rejects.
@@ -122,12 +142,17 @@ export class Sequencer {
 
   #deliver(message: ChatMessage): void {
     this.#lastId = message.id;
-    this.#o.deliver(message);
+    const amend = this.#amends.get(message.id);
+    if (amend) this.#amends.delete(message.id);
+    this.#o.deliver(amend ? amend(message) : message);
   }
 
   #flush(): void {
     for (const id of [...this.#held.keys()]) {
       if (id <= this.#lastId) this.#held.delete(id);
+    }
+    for (const id of [...this.#amends.keys()]) {
+      if (id <= this.#lastId) this.#amends.delete(id);
     }
     let next: ChatMessage | undefined;
     while ((next = this.#held.get(this.#lastId + 1))) {

@@ -189,3 +189,41 @@ Deno.test("sequencer - a failed catch-up (after a resync) is tried again until i
     expect(delivered).toEqual([2, 3]);
     seq.close();
   }));
+
+Deno.test("sequencer - a change of a message not delivered yet goes out with it; one of a delivered message is the caller's", async () => {
+  await withClock(async (clock) => {
+    const src = source(4);
+    src.lastId = () => Promise.resolve(0);
+    const out: ChatMessage[] = [];
+    const seq = new Sequencer({
+      room: "general",
+      source: src,
+      deliver: (m) => out.push(m),
+      gapWaitMs: 100,
+      log: logger("test"),
+    });
+    await seq.ready();
+    // 2 is held behind 1, and edited twice; 3 hasn't come and is deleted.
+    seq.push(msg(2));
+    const edit = (text: string) => (m: ChatMessage) => ({ ...m, text });
+    expect(seq.amend(2, edit("m2 edited"))).toBe(true);
+    expect(seq.amend(2, edit("m2 again"))).toBe(true);
+    expect(seq.amend(3, (m) => ({ ...m, text: "", deleted: true }))).toBe(
+      true,
+    );
+    seq.push(msg(1));
+    expect(out.map((m) => m.text)).toEqual(["m1", "m2 again"]);
+    // 3 was lost on the bus: the gap behind 4 is filled from the store.
+    seq.push(msg(4));
+    await clock.tickAsync(100);
+    expect(out.map((m) => [m.id, m.text, m.deleted ?? false])).toEqual([
+      [1, "m1", false],
+      [2, "m2 again", false],
+      [3, "", true],
+      [4, "m4", false],
+    ]);
+    // Delivered already: the caller sends the change on.
+    expect(seq.amend(4, edit("late"))).toBe(false);
+    seq.close();
+  });
+});
