@@ -88,6 +88,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const typingSent = useRef(0);
   const olderLoading = useRef<Promise<void> | null>(null);
   const editing = useSignal<Editing | null>(null);
+  /** A message to scroll to once its room shows (see `jumpTo`). */
+  const jump = useSignal<{ room: string; id: number } | null>(null);
   usePageTitle(store);
   // A dialog's close event can come after another dialog has opened (Ctrl+K
   // right after Escape): it closes only itself.
@@ -126,6 +128,21 @@ export default function ChatApp(props: ChatAppProps): VNode {
     roomPending.length,
     loadOlder,
   );
+  // A message jumped to (a search hit, a pin) is scrolled to and marked
+  // once its room shows: after the scroll-follow's effect above, which
+  // puts a newly opened room at its newest line.
+  const target = jump.value;
+  useEffect(() => {
+    if (!target || target.room !== current) return;
+    jump.value = null;
+    const el = logRef.current?.querySelector<HTMLElement>(
+      `[data-id="${target.id}"]`,
+    );
+    if (!el) return;
+    el.scrollIntoView({ block: "center" });
+    el.classList.add("jumped");
+    setTimeout(() => el.classList.remove("jumped"), 4000);
+  }, [target, current]);
   const moderator = Boolean(props.admin) || owns.value.has(current);
   const send = (frame: ClientFrame) => conn.value?.sendFrame(frame);
   /** Sends what the reader did; offline, says it was not done. */
@@ -328,15 +345,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
     for (let pages = 0; pages < 40 && !has() && r.hasMore.peek(); pages++) {
       await loadOlder();
     }
-    requestAnimationFrame(() => {
-      const el = logRef.current?.querySelector<HTMLElement>(
-        `[data-id="${id}"]`,
-      );
-      if (!el) return;
-      el.scrollIntoView({ block: "center" });
-      el.classList.add("jumped");
-      setTimeout(() => el.classList.remove("jumped"), 4000);
-    });
+    // Scrolled to once rendered (see the effect after the scroll-follow).
+    jump.value = { room: roomId, id };
   }
 
   function leave() {

@@ -50,3 +50,49 @@ Deno.test({
     }, { RATE_PER_SECOND: "1000", RATE_BURST: "1000" });
   },
 });
+
+Deno.test({
+  name:
+    "search - a hit in another room is scrolled to there, also when that room and the hit were loaded before",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ws = await seed(w, [
+        "the needle in the haystack",
+        ...Array.from({ length: 120 }, (_, i) => `hay ${i}`),
+      ], { room: "random" });
+      ws.close();
+      const ana = await visitor(w, "ana");
+      const onScreen = () =>
+        ana.waitForFunction(
+          () => {
+            const log = document.querySelector(".log")!.getBoundingClientRect();
+            const hit = [...document.querySelectorAll(".msg")].find((m) =>
+              m.textContent?.includes("the needle")
+            )?.getBoundingClientRect();
+            return hit !== undefined && hit.top >= log.top &&
+              hit.bottom <= log.bottom;
+          },
+          null,
+          { timeout: 10_000 },
+        );
+      // The first time loads random's pages back to the hit; the second
+      // finds them loaded.
+      for (let time = 0; time < 2; time++) {
+        await ana.getByRole("button", { name: "Search", exact: true }).click({
+          timeout: 20_000,
+        });
+        const box = ana.getByRole("searchbox", { name: "Search messages" });
+        await box.fill("needle", { timeout: 20_000 });
+        await box.press("Enter");
+        await ana.locator(".search-hit", { hasText: "needle" }).click({
+          timeout: 20_000,
+        });
+        await ana.locator("h1", { hasText: "# random" }).waitFor();
+        await onScreen();
+        await ana.locator('a.room[data-room="general"]').click();
+        await ana.locator("h1", { hasText: "# general" }).waitFor();
+      }
+    }, { RATE_PER_SECOND: "1000", RATE_BURST: "1000" });
+  },
+});
