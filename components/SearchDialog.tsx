@@ -2,10 +2,14 @@ import type { VNode } from "preact";
 import { useSignal } from "@preact/signals";
 import type { SearchResult } from "@/lib/shared/search.ts";
 import { highlighted, searchMessages } from "@/lib/client/search.ts";
+import type { MyRoom } from "@/lib/shared/protocol.ts";
 import { Modal } from "./Modal.tsx";
+import { roomRef } from "./Sidebar.tsx";
 
 /** Props of {@link SearchDialog}. */
 export interface SearchDialogProps {
+  /** The reader's rooms: a hit names its room as the sidebar does (@person for a DM). */
+  rooms: readonly MyRoom[];
   /** Opens `room` at message `id`, with the history around it. */
   onJump: (room: string, id: number) => void;
   /** Closes the dialog. */
@@ -73,7 +77,7 @@ export function SearchDialog(props: SearchDialogProps): VNode {
               onClick={() => props.onJump(r.room, r.id)}
             >
               <span class="where">
-                #{r.room} · <bdi>{r.user}</bdi>
+                {roomRef(props.rooms, r.room)} · <bdi>{r.user}</bdi>
                 {r.guest && <span class="tag">guest</span>} ·{" "}
                 {new Date(r.ts).toLocaleString()}
               </span>

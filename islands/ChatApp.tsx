@@ -676,6 +676,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       )}
       {dialog.value === "search" && opened && (
         <opened.SearchDialog
+          rooms={store.rooms.value}
           onJump={jumpTo}
           onClose={closeDialog("search")}
         />

@@ -62,6 +62,18 @@ Deno.test({
       await expect(
         bob2.locator(`a.room[data-room="${dmId}"] .badge`).count(),
       ).resolves.toBe(0);
+      // A search hit in the DM names it as the sidebar does: the person.
+      await bob.getByRole("button", { name: "Search", exact: true }).click();
+      const box = bob.getByRole("searchbox", { name: "Search messages" });
+      await box.fill("just us");
+      await box.press("Enter");
+      const hit = bob.locator(".search-hit", { hasText: "just us" });
+      await hit.waitFor({ timeout: 20_000 });
+      const text = await hit.textContent() ?? "";
+      expect(text).toContain("@alice");
+      expect(text).not.toContain(dmId);
+      await box.press("Escape");
+      await box.press("Escape");
       // No one else can read it.
       const res = await fetch(
         `${w.server.url}/api/rooms/${dmId}/messages`,
