@@ -90,7 +90,10 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const editing = useSignal<Editing | null>(null);
   /** A message to scroll to once its room shows (see `jumpTo`). */
   const jump = useSignal<{ room: string; id: number } | null>(null);
-  usePageTitle(store);
+  usePageTitle(store, async (m) => {
+    await openRoom(m.room);
+    if (m.parent !== undefined) openThread(m.parent);
+  });
   // A dialog's close event can come after another dialog has opened (Ctrl+K
   // right after Escape): it closes only itself.
   const closeDialog = (kind: typeof dialog.value) => () => {

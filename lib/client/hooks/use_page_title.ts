@@ -5,12 +5,23 @@
  * @module
  */
 import { useSignalEffect } from "@preact/signals";
-import { useEffect } from "preact/hooks";
+import { useEffect, useRef } from "preact/hooks";
 import type { ChatStore } from "@/lib/client/chat_store.ts";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import { roomRef } from "@/components/Sidebar.tsx";
 
-/** Keeps `document.title` and mention notifications in step with `store`. */
-export function usePageTitle(store: ChatStore): void {
+/**
+ * Keeps `document.title` and mention notifications in step with `store`;
+ * a notification clicked brings the tab forward and calls `open` with its
+ * message (to show its room, or its thread for a reply).
+ */
+export function usePageTitle(
+  store: ChatStore,
+  open: (message: ChatMessage) => void,
+): void {
+  // The notification's click calls the page's function of the time.
+  const opener = useRef(open);
+  opener.current = open;
   useEffect(() => {
     const onVisible = () => {
       if (!document.hidden) store.hiddenUnread.value = 0;
@@ -27,9 +38,18 @@ export function usePageTitle(store: ChatStore): void {
     const m = store.lastMention.value;
     if (!m || !document.hidden || typeof Notification === "undefined") return;
     if (Notification.permission === "granted") {
-      new Notification(`${m.user} in ${roomRef(store.rooms.peek(), m.room)}`, {
-        body: m.text.slice(0, 140),
-      });
+      const where = roomRef(store.rooms.peek(), m.room);
+      const note = new Notification(
+        m.parent === undefined
+          ? `${m.user} in ${where}`
+          : `${m.user} replied in a thread in ${where}`,
+        { body: m.text.slice(0, 140) },
+      );
+      note.onclick = () => {
+        globalThis.focus();
+        note.close();
+        opener.current(m);
+      };
     }
   });
 }
