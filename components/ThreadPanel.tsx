@@ -130,7 +130,10 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
     el.value = "";
     alsoInRoom.value = false;
   };
-  const onEdit = props.onEdit && props.canReply ? edit : undefined;
+  // A thread whose first message was deleted takes no more replies.
+  const closed = Boolean(root?.deleted);
+  const canReply = props.canReply && !closed;
+  const onEdit = props.onEdit && canReply ? edit : undefined;
   const count = root?.thread?.replies ?? replies.length;
   return (
     <aside class="thread-panel" id="thread" aria-label="Thread">
@@ -185,13 +188,18 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
           />
         </div>
       </div>
-      {props.canReply && editing.value !== null && (
+      {closed && (
+        <p class="thread-closed" role="status">
+          The thread's first message was deleted: it takes no more replies
+        </p>
+      )}
+      {canReply && editing.value !== null && (
         <p class="editing-line">
           Editing your reply (Esc to cancel) ·{" "}
           <button type="button" class="link" onClick={cancel}>Cancel</button>
         </p>
       )}
-      {props.canReply && (
+      {canReply && (
         <form
           class="thread-composer"
           onSubmit={(e) => {

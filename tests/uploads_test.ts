@@ -615,7 +615,7 @@ testOnBothBackends(
       ]);
       expect(await refused({ parent: doomed })).toEqual([
         404,
-        `No message ${doomed} in general`,
+        "The thread's first message was deleted: it takes no more replies",
       ]);
       expect(await refused({ parent: reply.id })).toEqual([
         400,

@@ -243,3 +243,32 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "threads - a thread whose first message is deleted says it takes no more replies, and has no reply box",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const alice = await member(w, "alice");
+      const bob = await member(w, "bob");
+      await say(alice, "draft plan, soon gone");
+      const root = (page: Page) =>
+        page.locator(".log .msg", { hasText: "draft plan, soon gone" });
+      await root(bob).hover();
+      await root(bob).getByRole("button", { name: /^Reply/ }).click();
+      await replyInThread(bob, "looks good");
+      const bobPanel = bob.getByRole("complementary", { name: "Thread" });
+      // Alice deletes her message while bob's panel is open.
+      await root(alice).hover();
+      await root(alice).getByRole("button", { name: /^Delete/ }).click();
+      await root(alice).getByRole("button", { name: /^Really delete/ })
+        .click();
+      await bobPanel.getByRole("status")
+        .filter({ hasText: "takes no more replies" }).waitFor();
+      await expect(bobPanel.getByLabel("Reply in thread").count()).resolves
+        .toBe(0);
+      for (const p of [alice, bob]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});

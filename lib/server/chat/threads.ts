@@ -62,8 +62,12 @@ export class Threads {
    */
   async root(room: string, parent: number): Promise<ChatMessage> {
     const m = await this.#o.store.get(room, parent);
-    if (!m || m.deleted) {
-      throw new ChatError("not_found", `No message ${parent} in ${room}`);
+    if (!m) throw new ChatError("not_found", `No message ${parent} in ${room}`);
+    if (m.deleted) {
+      throw new ChatError(
+        "not_found",
+        "The thread's first message was deleted: it takes no more replies",
+      );
     }
     if (m.event !== undefined) {
       throw new ChatError(
