@@ -458,3 +458,36 @@ function roomOf(f: Frame): unknown {
     ? (f.room as Frame).id
     : f.room;
 }
+
+Deno.test("membership - someone who joins and leaves within one event window is dropped from the lists of those viewing the room", async () => {
+  // The window is longer than the test: no joined or left line is written.
+  await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "60000" }, async (s) => {
+    const cookie = await account(s, "owner");
+    const owner = await open(s, "owner", { cookie });
+    owner.send({ type: "create", room: "inner", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(owner, "inner");
+    owner.send({ type: "view", room: "inner" });
+    const eve = await open(s, "eve", { cookie: await account(s, "eve") });
+    owner.send({ type: "invite", room: "inner", user: "eve" });
+    await eve.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(eve, "inner");
+    eve.send({ type: "view", room: "inner" });
+    const changes = () =>
+      owner.of("presence").filter((f) => f.room === "inner").flatMap((f) =>
+        f.changes as Frame[]
+      ).filter((c) => c.name === "eve");
+    await owner.until(() => changes().some((c) => c.status === "online"));
+    eve.send({ type: "leave", room: "inner" });
+    await eve.next("left", (f) => f.room === "inner");
+    const last = await owner.until(() => {
+      const c = changes().at(-1);
+      return c?.left ? c : undefined;
+    });
+    expect(last).toMatchObject({ name: "eve", status: "offline", left: true });
+    const { status, messages } = await history(s, "inner", { cookie });
+    expect(status).toBe(200);
+    expect(messages.filter((m) => m.event !== undefined)).toEqual([]);
+    await Promise.all([owner.close(), eve.close()]);
+  });
+});

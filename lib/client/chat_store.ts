@@ -303,6 +303,12 @@ export class ChatStore {
           // A new member may be online before its join event brings the count.
           r.total.value = Math.max(r.total.value, frame.online);
           r.members.value = withPresence(r.members.value, frame.changes);
+          // Someone who left types here no more.
+          for (const c of frame.changes) {
+            if (c.left && r.typing.peek().includes(c.name)) {
+              this.#typed(frame.room, c.name, false);
+            }
+          }
         });
         break;
       }

@@ -23,9 +23,10 @@ export function mergeMembers(
 }
 
 /**
- * `list` after presence `changes`: listed people take their new status, and
+ * `list` after presence `changes`: listed people take their new status,
  * people not listed who came online are added (those who went offline are
- * on a later page, or not shown at all).
+ * on a later page, or not shown at all), and people who left the room
+ * are dropped.
  */
 export function withPresence(
   list: readonly MemberEntry[],
@@ -33,7 +34,10 @@ export function withPresence(
 ): MemberEntry[] {
   if (changes.length === 0) return [...list];
   const changed = new Map(changes.map((c) => [c.name, c]));
-  const out = list.map((m) => changed.get(m.name) ?? m);
+  const out = list.flatMap((m) => {
+    const c = changed.get(m.name);
+    return c?.left ? [] : [c ?? m];
+  });
   const listed = new Set(list.map((m) => m.name));
   for (const c of changes) {
     if (!listed.has(c.name) && c.status !== "offline") out.push(c);

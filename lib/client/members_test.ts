@@ -40,3 +40,13 @@ Deno.test("members - presence changes update listed people and add those who cam
   ).toEqual([m("a", "online"), m("b", "online"), m("c", "away")]);
   expect(withPresence(list, [])).toEqual(list);
 });
+
+Deno.test("members - someone who left the room is dropped, not kept as offline", () => {
+  const list = [m("a", "online"), m("b", "online"), m("c", "offline")];
+  expect(
+    withPresence(list, [{ ...m("b", "offline"), left: true }, {
+      ...m("z", "offline"),
+      left: true,
+    }]),
+  ).toEqual([m("a", "online"), m("c", "offline")]);
+});

@@ -184,7 +184,14 @@ export const presenceUser = z.object({
 export type PresenceUser = z.infer<typeof presenceUser>;
 
 /** A room member as member lists show it. */
-export const memberEntry = presenceUser.extend({ status: presenceStatus });
+export const memberEntry = presenceUser.extend({
+  status: presenceStatus,
+  /**
+   * In a `presence` change only: no longer a member of the room (left,
+   * removed), so member lists drop the name.
+   */
+  left: z.literal(true).optional(),
+});
 
 /** A room member as member lists show it. */
 export type MemberEntry = z.infer<typeof memberEntry>;

@@ -849,6 +849,15 @@ export class Hub {
       return;
     }
     this.#presence.memberRemoved(room, name);
+    // Member lists drop the name (going offline alone would keep it).
+    if (this.#viewers.has(room)) {
+      this.#frames.add(room, {
+        name,
+        guest: event.guest,
+        status: "offline",
+        left: true,
+      });
+    }
     if (key !== undefined) this.#membershipEndedHere(room, key, reason);
   }
 
