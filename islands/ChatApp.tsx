@@ -152,7 +152,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const act = (frame: ClientFrame) => {
     if (!send(frame)) {
       link.offline("Not connected: nothing was changed; try again in a moment");
-    }
+      // What went wrong before is old news once something else is done.
+    } else link.problem.value = "";
   };
   const showPins = useSignal(false);
   // What opened the pinned list (📌, the room menu): it has the focus after.

@@ -42,10 +42,16 @@ Deno.test({
         ben.locator("dialog[open] a.room", { hasText: "ops" }).count(),
       ).resolves.toBe(0);
       await ben.keyboard.press("Escape");
+      // A name with no account is refused; the next invite clears that.
+      await olga.getByLabel("Invite someone").fill("nosuchperson");
+      await olga.getByRole("button", { name: "Invite", exact: true }).click();
+      const problem = olga.locator(".problem", { hasText: "nosuchperson" });
+      await problem.waitFor();
       // Invited: the room appears in Ben's sidebar, with its history.
       await olga.getByLabel("Invite someone").fill("ben");
       await olga.getByRole("button", { name: "Invite", exact: true }).click();
       await ben.locator('a.room[data-room="ops"]').click();
+      await problem.waitFor({ state: "detached" });
       await ben.locator(".msg", { hasText: "for the team only" }).waitFor();
       await say(ben, "thanks");
       // Removed: out of the sidebar, told why.
