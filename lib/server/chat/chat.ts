@@ -614,24 +614,35 @@ export class Chat {
 
   /**
    * Deletes a message: one's own, or any as the room's moderator. A pinned
-   * one is unpinned (the room gets `unpinned`).
+   * one is unpinned (the room gets `unpinned`); the people it mentioned no
+   * longer count it (each gets its read state anew).
    */
   async delete(client: Client, room: string, id: number): Promise<void> {
     await this.#mayReadOrThrow(client, room);
     await this.#messages.delete(client, room, id);
-    try {
-      await this.#pins.deleted(room, id);
-    } catch (error) {
-      // The message is deleted; pinned lists leave deleted messages out.
+    // The message is deleted either way: what fails after is logged.
+    const failed = (what: string) => (error: unknown) =>
       this.#log.warn(
-        "unpinning deleted message {id} in {room} failed: {error}",
+        `${what} of deleted message {id} in {room} failed: {error}`,
         {
           room,
           id,
           error: String(error),
         },
       );
-    }
+    // Pinned lists leave deleted messages out.
+    await this.#pins.deleted(room, id).catch(failed("unpinning"));
+    const mentioned = await this.store.reads.unmention(room, id).catch(
+      (error) => {
+        failed("dropping the mentions")(error);
+        return [];
+      },
+    );
+    await Promise.all(
+      mentioned.map((key) =>
+        this.#reads.tell(key, room).catch(failed("recounting the mentions"))
+      ),
+    );
   }
 
   /**

@@ -609,6 +609,19 @@ export class KvReads implements ReadRecords {
     return ids;
   }
 
+  async unmention(room: string, id: number): Promise<string[]> {
+    // A mention still waiting to be written would come back after this.
+    await this.#writes.idle();
+    const keys: string[] = [];
+    for await (
+      const e of this.#kv.list({ prefix: ["mention_ids", room, id] })
+    ) {
+      keys.push(e.key[3] as string);
+    }
+    await this.#deleteAll(keys.map((key) => mentionKeys(room, key, id)));
+    return keys;
+  }
+
   /**
    * Drops the mentions of `room`'s messages with ids below `end` (those
    * retention removed), found by message: only those are read.

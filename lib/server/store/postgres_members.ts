@@ -352,6 +352,15 @@ export class PgReads implements ReadRecords {
     return rows.map((r) => Number(r.id));
   }
 
+  async unmention(room: string, id: number): Promise<string[]> {
+    // A mention still waiting to be written would come back after this.
+    await this.#writes.idle();
+    const rows = await this.guard(this.sql<{ key: string }[]>`
+      DELETE FROM mentions WHERE room = ${room} AND id = ${id}
+      RETURNING key`);
+    return rows.map((r) => r.key);
+  }
+
   /** Waits for pending writes. */
   idle(): Promise<void> {
     return this.#writes.idle();

@@ -714,6 +714,15 @@ export const MIGRATIONS: readonly Migration[] = [
       $fn$;
     `,
   },
+  {
+    version: 18,
+    name: "mentions by message",
+    sql: `
+      -- A deleted message's mentions, and those retention removes, are
+      -- found by message rather than read through the room's.
+      CREATE INDEX mentions_by_message ON mentions (room, id);
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

@@ -387,6 +387,11 @@ export interface ReadRecords {
   mentionsAfter(key: string, room: string, after: number): Promise<number>;
   /** The ids of the recorded mentions of `key` in `room` above `after`, ascending. */
   mentionedAfter(key: string, room: string, after: number): Promise<number[]>;
+  /**
+   * Drops the mentions message `id` of `room` made (it was deleted);
+   * resolves to the member keys it mentioned.
+   */
+  unmention(room: string, id: number): Promise<string[]>;
 }
 
 /** One person adding or taking off one emoji on one message. */

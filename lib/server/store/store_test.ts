@@ -1111,6 +1111,23 @@ const cases: Case[] = [
         await store.reads.mention("big", 1, many);
         expect(await store.reads.mentionsAfter("k1499", "big", 0)).toBe(1);
         expect(await store.reads.mentionsAfter("k0", "big", 0)).toBe(1);
+        // A deleted message's mentions go, and who they were is told.
+        expect((await store.reads.unmention("r", 3)).sort()).toEqual([
+          "joon",
+          "mina",
+        ]);
+        expect(await store.reads.mentionedAfter("mina", "r", 0)).toEqual([
+          5,
+          9,
+        ]);
+        expect(await store.reads.mentionsAfter("joon", "r", 0)).toBe(0);
+        expect(await store.reads.mentionsAfter("mina", "s", 0)).toBe(1);
+        expect(await store.reads.unmention("r", 3)).toEqual([]);
+        // A mention still waiting to be written goes too.
+        const pending = store.reads.mention("r", 11, ["mina"]);
+        expect(await store.reads.unmention("r", 11)).toEqual(["mina"]);
+        await pending;
+        expect(await store.reads.mentionedAfter("mina", "r", 9)).toEqual([]);
       }),
   ],
   [
