@@ -15,6 +15,7 @@
 import type { MembershipEvent } from "@/lib/shared/protocol.ts";
 import { logger } from "@/lib/server/log.ts";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
+import { ChatError } from "./chat_error.ts";
 
 /** Names listed in an event; the rest are counted. */
 const LISTED = 5;
@@ -185,6 +186,8 @@ export class MembershipEvents {
           this.#retries.set(timer, () => this.#send(room, event, MAX_ATTEMPTS));
           return;
         }
+        // The room was deleted meanwhile: its notices went with it.
+        if (error instanceof ChatError && error.code === "no_such_room") return;
         // The membership itself is stored; only its notice is lost.
         this.#log.warn("storing a membership event in {room} failed: {error}", {
           room,

@@ -597,7 +597,10 @@ export class Uploads {
               503,
               "The file is stored but could not be posted yet: send the last range again",
             )
-            : new HttpError(403, error.message);
+            : new HttpError(
+              error.code === "no_such_room" ? 404 : 403,
+              error.message,
+            );
         }
         throw error;
       });

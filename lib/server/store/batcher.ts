@@ -27,6 +27,13 @@ export interface BatcherOptions<T> {
    */
   retryAlone?: (error: unknown) => boolean;
   /**
+   * Whether a failed batch's `error` settles `item` as it is: the item
+   * fails with it instead of being retried alone (a send whose room was
+   * found gone must not be tried again, as a room made since under its id
+   * would take it).
+   */
+  refuses?: (error: unknown, item: T) => boolean;
+  /**
    * Shortest time in ms from one commit's start to the next's while calls
    * keep queueing (default 0: the next starts as soon as one is done).
    * Fewer, larger commits cost less CPU per call, at up to this much more
@@ -61,6 +68,8 @@ export class Batcher<T, R> {
   /** Set and cleared synchronously with the queue check, so no push is missed. */
   #running = false;
   #drained: Promise<void> = Promise.resolve();
+  /** Settles once the item pushed last has (items settle in order). */
+  #last: Promise<void> = Promise.resolve();
 
   /** `commit` stores a batch and returns one result per item, in order. */
   constructor(
@@ -73,18 +82,29 @@ export class Batcher<T, R> {
 
   /** Queues `item`; resolves with its result once its batch is committed. */
   push(item: T): Promise<R> {
-    return new Promise((resolve, reject) => {
+    const pushed = new Promise<R>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       if (!this.#running) {
         this.#running = true;
         this.#drained = this.#drain();
       }
     });
+    this.#last = pushed.then(() => {}, () => {});
+    return pushed;
   }
 
   /** Waits until every queued item has been committed or failed. */
   async idle(): Promise<void> {
     while (this.#running) await this.#drained;
+  }
+
+  /**
+   * Waits until the items queued so far have been committed or failed;
+   * unlike {@link idle}, items queued meanwhile are not waited for, so a
+   * steady flow of them can't hold the caller forever.
+   */
+  settled(): Promise<void> {
+    return this.#last;
   }
 
   async #drain(): Promise<void> {
@@ -105,6 +125,10 @@ export class Batcher<T, R> {
             continue;
           }
           for (const p of batch) {
+            if (this.#options.refuses?.(error, p.item)) {
+              p.reject(error);
+              continue;
+            }
             await this.#commit([p.item]).then(([r]) => p.resolve(r), p.reject);
           }
         }

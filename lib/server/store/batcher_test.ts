@@ -87,3 +87,55 @@ Deno.test("batcher - with spacing, a call to an idle batcher commits at once", a
   for (let i = 0; i < 5; i++) expect(await batcher.push(i)).toBe(i);
   expect(performance.now() - t0).toBeLessThan(1000);
 });
+
+Deno.test("batcher - an item the batch's error refuses fails with it, not tried again alone", async () => {
+  const commits: number[][] = [];
+  const batcher = new Batcher<number, number>((items) => {
+    commits.push(items);
+    // 2 is refused in a batch; alone it would pass (its cause went away).
+    if (items.length > 1 && items.includes(2)) {
+      return Promise.reject(new Error("2 refused"));
+    }
+    return Promise.resolve(items.map((x) => x * 10));
+  }, {
+    maxItems: 10,
+    refuses: (error, item) => String(error).includes(`${item} refused`),
+  });
+  const settled = await Promise.allSettled(
+    [1, 2, 3].map((x) => batcher.push(x)),
+  );
+  expect(settled.map((s) => s.status)).toEqual([
+    "fulfilled",
+    "rejected",
+    "fulfilled",
+  ]);
+  expect(commits).toEqual([[1, 2, 3], [1], [3]]);
+});
+
+Deno.test("batcher - settled waits for what was queued before it, not for what comes after", async () => {
+  const gates = new Map<number, () => void>();
+  const gated = (x: number) => new Promise<void>((r) => gates.set(x, r));
+  const waits = new Map([[1, gated(1)], [3, gated(3)]]);
+  const batcher = new Batcher<number, number>(async (items) => {
+    for (const x of items) await waits.get(x);
+    return items;
+  }, { maxItems: 1 });
+  const first = batcher.push(1);
+  let done = false;
+  const settled = batcher.settled().then(() => done = true);
+  // Items keep coming after the call; 3 is held until the end.
+  const later = [2, 3, 4].map((x) => batcher.push(x));
+  await new Promise((r) => setTimeout(r, 10));
+  expect(done).toBe(false);
+  gates.get(1)!();
+  await first;
+  await settled;
+  expect(done).toBe(true);
+  // What came after is still waiting: idle would have waited for it.
+  let after = false;
+  const idle = batcher.idle().then(() => after = true);
+  await new Promise((r) => setTimeout(r, 10));
+  expect(after).toBe(false);
+  gates.get(3)!();
+  await Promise.all([...later, idle]);
+});

@@ -26,7 +26,7 @@ import type {
   Store,
   StoredRoom,
 } from "./store.ts";
-import { prefixEnd, RoomGoneError, StoreOpenError } from "./store.ts";
+import { prefixEnd, roomGone, RoomGoneError, StoreOpenError } from "./store.ts";
 import { firstLine } from "@/lib/server/start_error.ts";
 import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
 import {
@@ -173,6 +173,7 @@ export class KvStore implements Store {
       weight: (d) => d.text.length * 3,
       maxWeight: MAX_BATCH_BYTES,
       spacingMs: commitSpacingMs,
+      refuses: roomGone,
     });
   }
 
@@ -589,7 +590,13 @@ export class KvStore implements Store {
     if (kind === "public") op.set(publicKey(id), true);
     if (name) op.set(["rooms_by", name, id], true);
     if (from) op.set(["rooms_from", from, id], true);
-    return (await op.commit()).ok;
+    if (!(await op.commit()).ok) return false;
+    // A new room starts with no members, read marks or mentions: any left
+    // under its id (a join that committed after an earlier room's purge)
+    // go before anyone can join it.
+    await this.members.clear(id);
+    await this.reads.clear(id);
+    return true;
   }
 
   async deleteRoom(

@@ -400,7 +400,8 @@ export class KvMembers implements MemberRecords {
 
   /** Removes every member of `room` and its count. */
   async clear(room: string): Promise<void> {
-    await this.#writes.idle();
+    // The writes queued so far (those after are for a room made since).
+    await this.#writes.settled();
     let op = this.#kv.atomic();
     let n = 0;
     const iter = this.#kv.list<StoredMember>({ prefix: ["members", room] });
@@ -610,8 +611,9 @@ export class KvReads implements ReadRecords {
   }
 
   async unmention(room: string, id: number): Promise<string[]> {
-    // A mention still waiting to be written would come back after this.
-    await this.#writes.idle();
+    // A mention still waiting to be written would come back after this
+    // (those queued later are for other messages: not waited for).
+    await this.#writes.settled();
     const keys: string[] = [];
     for await (
       const e of this.#kv.list({ prefix: ["mention_ids", room, id] })
@@ -643,7 +645,8 @@ export class KvReads implements ReadRecords {
 
   /** Removes the read state and mentions of `room`. */
   async clear(room: string): Promise<void> {
-    await this.#writes.idle();
+    // The writes queued so far (those after are for a room made since).
+    await this.#writes.settled();
     await deletePrefix(this.#kv, ["reads", room]);
     await deletePrefix(this.#kv, ["mentions", room]);
     await deletePrefix(this.#kv, ["mention_ids", room]);

@@ -47,6 +47,7 @@ import type {
 } from "./store.ts";
 import {
   prefixEnd,
+  roomGone,
   RoomGoneError,
   StoreOpenError,
   StoreUnavailableError,
@@ -335,6 +336,7 @@ export class PostgresStore implements Store {
         maxItems: MAX_BATCH,
         // An outage fails the batch at once; one bad send fails alone.
         retryAlone: (error) => !(error instanceof StoreUnavailableError),
+        refuses: roomGone,
         spacingMs: options.commitSpacingMs,
       },
     );
@@ -608,22 +610,34 @@ export class PostgresStore implements Store {
     by: RoomOrigin = {},
     options: CreateRoomOptions = {},
   ): Promise<boolean> {
-    const rows = await this.#guard(this.sql`
-      INSERT INTO rooms (id, created_by, creator_name, created_from, created_at,
-        kind, topic)
-      VALUES (${id}, ${by.owner ?? null}, ${by.name ?? null},
-        ${by.from ?? null}, ${this.#now()}, ${options.kind ?? "public"},
-        ${options.topic || null})
-      ON CONFLICT (id) DO NOTHING
-      RETURNING id`);
-    return rows.length === 1;
+    // A new room starts with no members, read marks or mentions: any left
+    // under its id (a join that committed after an earlier room's
+    // deletion) go in the same transaction.
+    return await this.#guard(begin(this.sql, async (tx) => {
+      const rows = await tx`
+        INSERT INTO rooms (id, created_by, creator_name, created_from,
+          created_at, kind, topic)
+        VALUES (${id}, ${by.owner ?? null}, ${by.name ?? null},
+          ${by.from ?? null}, ${this.#now()}, ${options.kind ?? "public"},
+          ${options.topic || null})
+        ON CONFLICT (id) DO NOTHING
+        RETURNING id`;
+      if (rows.length === 0) return false;
+      await tx`DELETE FROM room_members WHERE room = ${id}`;
+      await tx`DELETE FROM room_member_counts WHERE room = ${id}`;
+      await tx`DELETE FROM read_state WHERE room = ${id}`;
+      await tx`DELETE FROM mentions WHERE room = ${id}`;
+      return true;
+    }));
   }
 
   async deleteRoom(
     id: string,
     options: { onlyIfEmpty?: boolean } = {},
   ): Promise<boolean> {
-    await Promise.all([this.members.idle(), this.reads.idle()]);
+    // What was queued for the room before is written, so it goes with it;
+    // a room made again under the id sheds anything that came later.
+    await Promise.all([this.members.settled(), this.reads.settled()]);
     return await this.#guard(begin(this.sql, async (tx) => {
       const room = await tx`SELECT id FROM rooms WHERE id = ${id} FOR UPDATE`;
       if (room.length === 0) return false;

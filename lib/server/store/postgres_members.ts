@@ -231,6 +231,11 @@ export class PgMembers implements MemberRecords {
   idle(): Promise<void> {
     return this.#writes.idle();
   }
+
+  /** Waits for the writes queued so far, not for those queued after. */
+  settled(): Promise<void> {
+    return this.#writes.settled();
+  }
 }
 
 /** Read state in `read_state`, mentions in `mentions`. */
@@ -353,8 +358,9 @@ export class PgReads implements ReadRecords {
   }
 
   async unmention(room: string, id: number): Promise<string[]> {
-    // A mention still waiting to be written would come back after this.
-    await this.#writes.idle();
+    // A mention still waiting to be written would come back after this
+    // (those queued later are for other messages: not waited for).
+    await this.#writes.settled();
     const rows = await this.guard(this.sql<{ key: string }[]>`
       DELETE FROM mentions WHERE room = ${room} AND id = ${id}
       RETURNING key`);
@@ -364,5 +370,10 @@ export class PgReads implements ReadRecords {
   /** Waits for pending writes. */
   idle(): Promise<void> {
     return this.#writes.idle();
+  }
+
+  /** Waits for the writes queued so far, not for those queued after. */
+  settled(): Promise<void> {
+    return this.#writes.settled();
   }
 }

@@ -680,8 +680,11 @@ export const MIGRATIONS: readonly Migration[] = [
       -- (FOR KEY SHARE, in id order); a room's deletion locks its row FOR
       -- UPDATE before anything else, so it either committed before (the
       -- sends are refused, SQLSTATE CH404, and nothing is stored) or waits
-      -- for them and deletes their messages with the room. The twelve
-      -- argument version stays for instances still running the one before.
+      -- for them and deletes their messages with the room. The rooms that
+      -- count are those the locking statement itself returned: a row
+      -- deleted while it waited is skipped there, and a room made again
+      -- under the id since is not in it. The twelve argument version stays
+      -- for instances still running the one before (they take no lock).
       CREATE FUNCTION chat_append(
         p_room text[], p_user text[], p_text text[], p_ts bigint,
         p_client text[], p_sender text[], p_author text[], p_guest boolean[],
@@ -694,15 +697,17 @@ export const MIGRATIONS: readonly Migration[] = [
         thread jsonb, duplicate boolean
       ) LANGUAGE plpgsql AS $fn$
       DECLARE
+        held text[];
         gone text;
       BEGIN
-        PERFORM 1 FROM rooms r
-          WHERE r.id IN (SELECT u.r FROM unnest(p_room, p_require) AS u(r, q)
-            WHERE u.q)
-          ORDER BY r.id COLLATE "C"
-          FOR KEY SHARE;
+        SELECT coalesce(array_agg(k.id), '{}') INTO held FROM (
+          SELECT r.id FROM rooms r
+            WHERE r.id IN (SELECT u.r FROM unnest(p_room, p_require)
+              AS u(r, q) WHERE u.q)
+            ORDER BY r.id COLLATE "C"
+            FOR KEY SHARE) k;
         SELECT u.r INTO gone FROM unnest(p_room, p_require) AS u(r, q)
-          WHERE u.q AND NOT EXISTS (SELECT 1 FROM rooms r WHERE r.id = u.r)
+          WHERE u.q AND NOT u.r = ANY (held)
           LIMIT 1;
         IF gone IS NOT NULL THEN
           RAISE EXCEPTION 'No such room: %', gone USING ERRCODE = 'CH404';

@@ -6,7 +6,7 @@ import {
   PostgresStore,
   StoreOpenError,
 } from "./postgres.ts";
-import { StoreUnavailableError } from "./store.ts";
+import { RoomGoneError, StoreUnavailableError } from "./store.ts";
 import type { Logger } from "@/lib/server/log.ts";
 import { LISTENERS_LOCK_KEY, migrate, MIGRATIONS } from "./postgres_schema.ts";
 import { startPostgres } from "@/tests/helpers/postgres.ts";
@@ -581,6 +581,39 @@ Deno.test("postgres store - a send still committing when its room is deleted is 
     await store.createRoom("r");
     const page = await store.history("r", 10);
     expect(page.messages).toEqual([]);
+  }));
+
+Deno.test("postgres store - a send that requires its room and waits out the room's deletion is refused, also when the room is made again before it goes on", () =>
+  withStore("require_room_remade", {}, async (store, other, url) => {
+    await store.createRoom("a");
+    await store.createRoom("b");
+    // a's deletion is under way; b is held by someone else for a while.
+    const deletion = await holdOpen(
+      other,
+      (tx) => tx`DELETE FROM rooms WHERE id = 'a'`,
+    );
+    const third = session(url);
+    const holdB = await holdOpen(
+      third,
+      (tx) => tx`SELECT id FROM rooms WHERE id = 'b' FOR UPDATE`,
+    );
+    // One batch: it waits for a's deletion, then for b.
+    const sends = Promise.allSettled([
+      store.append({ room: "a", user: "u", text: "old a", requireRoom: true }),
+      store.append({ room: "b", user: "u", text: "to b", requireRoom: true }),
+    ]);
+    await new Promise((r) => setTimeout(r, 300));
+    await deletion.commit();
+    await new Promise((r) => setTimeout(r, 300));
+    // a is made again while the batch still waits for b.
+    expect(await store.createRoom("a")).toBe(true);
+    await holdB.commit();
+    await third.end({ timeout: 1 });
+    const [a, b] = await sends;
+    expect(a.status).toBe("rejected");
+    expect((a as PromiseRejectedResult).reason).toBeInstanceOf(RoomGoneError);
+    expect(b.status).toBe("fulfilled");
+    expect((await store.history("a", 10)).messages).toEqual([]);
   }));
 
 Deno.test("postgres store - a database host that stops resolving is an outage: sends are unavailable, the store unhealthy, one line logged", async () => {

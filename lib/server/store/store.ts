@@ -45,6 +45,16 @@ export class RoomGoneError extends Error {
 }
 
 /**
+ * Whether `error` says the room of `draft` is gone ({@link RoomGoneError}),
+ * for a draft that requires it: a batch failing so is not tried again for
+ * that draft.
+ */
+export function roomGone(error: unknown, draft: Draft): boolean {
+  return error instanceof RoomGoneError && draft.requireRoom === true &&
+    error.room === draft.room;
+}
+
+/**
  * The store can't be opened (`DATABASE_URL` leads nowhere, the `KV_PATH`
  * file can't be opened); its message is one line for the operator.
  */

@@ -236,6 +236,29 @@ const cases: Case[] = [
       }),
   ],
   [
+    "a room made again under an id starts with no members, read marks or mentions that came in after the old room's deletion",
+    (place) =>
+      using(place, {}, async (store) => {
+        await store.createRoom("x");
+        expect(await store.deleteRoom("x")).toBe(true);
+        // A join of the old room that committed after its deletion.
+        await store.members.add("x", {
+          key: "account:eve",
+          name: "eve",
+          guest: false,
+        });
+        await store.reads.set("account:eve", "x", 50);
+        await store.reads.mention("x", 7, ["account:eve"]);
+        expect(await store.createRoom("x", { owner: "zed" })).toBe(true);
+        expect(await store.members.get("x", "account:eve")).toBe(null);
+        expect(await store.members.count("x")).toBe(0);
+        expect((await store.reads.get("account:eve", ["x"])).get("x") ?? 0)
+          .toBe(0);
+        expect(await store.reads.mentionsAfter("account:eve", "x", 0)).toBe(0);
+        expect(await store.members.roomsOf("account:eve")).toEqual([]);
+      }),
+  ],
+  [
     "a resend with the same clientId returns the original",
     (place) =>
       using(place, {}, async (store) => {
