@@ -60,8 +60,14 @@ export class PresenceFrames {
       };
       this.#rooms.set(room, state);
     }
+    // Someone who left and then shows as offline (their own instance's
+    // word, coming later) still left: only coming back undoes it.
+    const before = state.pending.get(entry.name);
+    const change = before?.left && entry.status === "offline"
+      ? { ...entry, left: true as const }
+      : entry;
     state.pending.delete(entry.name);
-    state.pending.set(entry.name, entry);
+    state.pending.set(entry.name, change);
   }
 
   /** Cancels every timer. */

@@ -44,3 +44,27 @@ Deno.test("presence frames - a storm of a minute costs a room a handful of frame
     clock.uninstall();
   }
 });
+
+Deno.test("presence frames - someone who left and then shows as offline in the same frame is still sent as left; coming back online undoes it", () => {
+  const clock = FakeTimers.install({ now: 0 });
+  try {
+    const sent: unknown[][] = [];
+    const frames = new PresenceFrames({
+      intervalMs: 1000,
+      count: () => 0,
+      send: (_room, f) => sent.push(f.changes),
+    });
+    const eve = { name: "eve", guest: false };
+    frames.add("inner", { ...eve, status: "offline", left: true });
+    frames.add("inner", { ...eve, status: "offline" });
+    clock.tick(200);
+    expect(sent).toEqual([[{ ...eve, status: "offline", left: true }]]);
+    frames.add("inner", { ...eve, status: "offline", left: true });
+    frames.add("inner", { ...eve, status: "online" });
+    clock.tick(2000);
+    expect(sent[1]).toEqual([{ ...eve, status: "online" }]);
+    frames.close();
+  } finally {
+    clock.uninstall();
+  }
+});
