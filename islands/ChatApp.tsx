@@ -136,8 +136,10 @@ export default function ChatApp(props: ChatAppProps): VNode {
   // puts a newly opened room at its newest line.
   const target = jump.value;
   useEffect(() => {
-    if (!target || target.room !== current) return;
+    if (!target) return;
     jump.value = null;
+    // The reader went to another room meanwhile: no jump there.
+    if (target.room !== current) return;
     const el = logRef.current?.querySelector<HTMLElement>(
       `[data-id="${target.id}"]`,
     );
@@ -345,12 +347,18 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const r = store.room(roomId);
     const has = () =>
       r.items.peek().some((i) => i.kind === "message" && i.id === id);
+    const here = () => store.current.peek() === roomId;
     // Each page is 50 messages; a hit further back than this stays unloaded.
-    for (let pages = 0; pages < 40 && !has() && r.hasMore.peek(); pages++) {
+    for (
+      let pages = 0;
+      pages < 40 && here() && !has() && r.hasMore.peek();
+      pages++
+    ) {
       await loadOlder();
     }
-    // Scrolled to once rendered (see the effect after the scroll-follow).
-    jump.value = { room: roomId, id };
+    // Scrolled to once rendered (see the effect after the scroll-follow),
+    // unless the reader went elsewhere meanwhile.
+    if (here()) jump.value = { room: roomId, id };
   }
 
   function leave() {
