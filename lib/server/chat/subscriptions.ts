@@ -207,8 +207,9 @@ export class Subscriptions {
       facts.kind !== "public" && key &&
       !(await this.#o.membership.isMember(room, key))
     ) {
+      // Why (removed, or left in another tab) it was told as it ended.
       this.#o.hub.unsubscribe(client, room);
-      this.#o.hub.sendFrame(client, { type: "left", room, reason: "removed" });
+      this.#o.hub.sendFrame(client, { type: "left", room });
     }
   }
 
