@@ -68,8 +68,8 @@ export class Batcher<T, R> {
   /** Set and cleared synchronously with the queue check, so no push is missed. */
   #running = false;
   #drained: Promise<void> = Promise.resolve();
-  /** Settles once the item pushed last has (items settle in order). */
-  #last: Promise<void> = Promise.resolve();
+  /** The batch being committed (or retried item by item). */
+  #inFlight: Pending<T, R>[] = [];
 
   /** `commit` stores a batch and returns one result per item, in order. */
   constructor(
@@ -82,15 +82,13 @@ export class Batcher<T, R> {
 
   /** Queues `item`; resolves with its result once its batch is committed. */
   push(item: T): Promise<R> {
-    const pushed = new Promise<R>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
       if (!this.#running) {
         this.#running = true;
         this.#drained = this.#drain();
       }
     });
-    this.#last = pushed.then(() => {}, () => {});
-    return pushed;
   }
 
   /** Waits until every queued item has been committed or failed. */
@@ -104,7 +102,20 @@ export class Batcher<T, R> {
    * steady flow of them can't hold the caller forever.
    */
   settled(): Promise<void> {
-    return this.#last;
+    // Items settle in order: the one queued last settles last.
+    const last = this.#queue.at(-1) ?? this.#inFlight.at(-1);
+    if (!last) return Promise.resolve();
+    return new Promise((done) => {
+      const { resolve, reject } = last;
+      last.resolve = (r) => {
+        resolve(r);
+        done();
+      };
+      last.reject = (e) => {
+        reject(e);
+        done();
+      };
+    });
   }
 
   async #drain(): Promise<void> {
@@ -115,12 +126,15 @@ export class Batcher<T, R> {
       while (this.#queue.length > 0) {
         const started = performance.now();
         const batch = this.#take();
+        this.#inFlight = batch;
         try {
           const results = await this.#commit(batch.map((p) => p.item));
+          this.#inFlight = [];
           batch.forEach((p, i) => p.resolve(results[i]));
         } catch (error) {
           const alone = this.#options.retryAlone?.(error) ?? true;
           if (batch.length === 1 || !alone) {
+            this.#inFlight = [];
             for (const p of batch) p.reject(error);
             continue;
           }
@@ -129,8 +143,12 @@ export class Batcher<T, R> {
               p.reject(error);
               continue;
             }
-            await this.#commit([p.item]).then(([r]) => p.resolve(r), p.reject);
+            await this.#commit([p.item]).then(
+              ([r]) => p.resolve(r),
+              (e) => p.reject(e),
+            );
           }
+          this.#inFlight = [];
         }
         await this.#spaced(started);
       }

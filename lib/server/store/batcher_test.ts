@@ -139,3 +139,20 @@ Deno.test("batcher - settled waits for what was queued before it, not for what c
   gates.get(3)!();
   await Promise.all([...later, idle]);
 });
+
+Deno.test("batcher - settled resolves at once when nothing is queued, also after a failed batch, and when the item it waits for fails", async () => {
+  const batcher = new Batcher<number, number>(async (items) => {
+    await new Promise((r) => setTimeout(r, 1));
+    if (items.includes(7)) throw new Error("bad 7");
+    return items;
+  }, { maxItems: 10 });
+  await batcher.settled();
+  const bad = batcher.push(7).catch((e) => String(e));
+  const settled = batcher.settled();
+  expect(await bad).toBe("Error: bad 7");
+  await settled;
+  await batcher.settled();
+  const pair = Promise.allSettled([batcher.push(1), batcher.push(7)]);
+  await batcher.settled();
+  expect((await pair).map((r) => r.status)).toEqual(["fulfilled", "rejected"]);
+});
