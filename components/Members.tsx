@@ -13,6 +13,12 @@ export interface MembersProps {
   online: number;
   /** Whether more members remain to be loaded. */
   more: boolean;
+  /**
+   * Where the next page starts (the members cursor), when known: a new one
+   * loads again while the end stays in view, even if the page added no
+   * names (presence had listed them all).
+   */
+  next?: string;
   /** Names of members typing now. */
   typing: string[];
   /** The reader's name. */
@@ -119,7 +125,7 @@ export function Members(props: MembersProps): VNode {
           type="button"
           class="link more-members"
           ref={(el) => {
-            if (el) watch(el, users.length, props.onMore);
+            if (el) watch(el, `${users.length} ${props.next}`, props.onMore);
           }}
           onClick={props.onMore}
         >
@@ -130,10 +136,10 @@ export function Members(props: MembersProps): VNode {
   );
 }
 
-/** A watched button: its observer, the list length it last saw, what loads more. */
+/** A watched button: its observer, the list it last saw, what loads more. */
 interface Watch {
   observer: IntersectionObserver;
-  seen: number;
+  seen: string;
   onMore?: () => void;
 }
 
@@ -141,24 +147,24 @@ const watched = new WeakMap<Element, Watch>();
 
 /**
  * Loads more when the "More members" button is in view: when it scrolls in,
- * and again whenever the list changes length while it stays in view (a
- * page that still leaves the end on screen, or a list started again from
- * its first page after a reconnect).
+ * and again whenever the list (its length, or where its next page starts)
+ * changes while it stays in view (a page that still leaves the end on
+ * screen, or a list started again from its first page after a reconnect).
  */
-function watch(el: Element, length: number, onMore?: () => void): void {
+function watch(el: Element, list: string, onMore?: () => void): void {
   if (typeof IntersectionObserver === "undefined") return;
   const known = watched.get(el);
   if (known) {
     known.onMore = onMore;
-    if (known.seen === length) return;
-    known.seen = length;
+    if (known.seen === list) return;
+    known.seen = list;
     // Observing anew reports whether the button is in view now.
     known.observer.unobserve(el);
     known.observer.observe(el);
     return;
   }
   const w: Watch = {
-    seen: length,
+    seen: list,
     onMore,
     observer: new IntersectionObserver((entries) => {
       if (!el.isConnected) return w.observer.disconnect();

@@ -608,6 +608,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           total={room.total.value}
           online={room.online.value}
           more={room.membersNext.value !== undefined}
+          next={room.membersNext.value}
           typing={room.typing.value}
           me={store.me.value}
           account={Boolean(props.account)}
