@@ -4,7 +4,28 @@
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
-import { visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+import { visitor, withWorld, type World } from "@/tests/helpers/chat_page.ts";
+
+/**
+ * Connects `n` guests named `prefix` and a number (padded to `digits`), who
+ * join general on their first visit; resolves once each is welcomed.
+ */
+function guests(
+  w: World,
+  n: number,
+  prefix: string,
+  digits: number,
+): Promise<WebSocket[]> {
+  const base = w.server.url.replace("http", "ws");
+  return Promise.all(
+    Array.from({ length: n }, async (_, i) => {
+      const name = prefix + String(i).padStart(digits, "0");
+      const ws = new WebSocket(`${base}/ws?name=${name}`);
+      await new Promise((r) => ws.onmessage = r);
+      return ws;
+    }),
+  );
+}
 
 Deno.test({
   name:
@@ -13,17 +34,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       // 60 guests online in general (a first visit joins it).
-      const sockets = await Promise.all(
-        Array.from({ length: 60 }, async (_, i) => {
-          const ws = new WebSocket(
-            `${w.server.url.replace("http", "ws")}/ws?name=g${
-              String(i).padStart(2, "0")
-            }`,
-          );
-          await new Promise((r) => ws.onmessage = r);
-          return ws;
-        }),
-      );
+      const sockets = await guests(w, 60, "g", 2);
       const ana = await visitor(w, "ana");
       const rows = ana.locator(".members-list li");
       await ana.locator(".members .side-title", { hasText: "Members — 61" })
@@ -85,17 +96,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       // 130 guests: three pages, on a screen tall enough to show two.
-      const sockets = await Promise.all(
-        Array.from({ length: 130 }, async (_, i) => {
-          const ws = new WebSocket(
-            `${w.server.url.replace("http", "ws")}/ws?name=t${
-              String(i).padStart(3, "0")
-            }`,
-          );
-          await new Promise((r) => ws.onmessage = r);
-          return ws;
-        }),
-      );
+      const sockets = await guests(w, 130, "t", 3);
       const ana = await visitor(w, "ana", {
         viewport: { width: 1280, height: 8000 },
       });

@@ -97,10 +97,8 @@ export class Messages {
    * other failure `unavailable`.
    */
   async #append(draft: Draft): Promise<Appended> {
-    const result = await this.store.append(draft).catch((error) => {
-      if (error instanceof RoomGoneError) {
-        throw new ChatError("no_such_room", `No such room: ${draft.room}`);
-      }
+    const result = await this.#inRoom(draft).catch((error) => {
+      if (error instanceof ChatError) throw error;
       // An outage is logged once, by the store; anything else here.
       if (!(error instanceof StoreUnavailableError)) {
         this.#log.error("storing a message in {room} failed: {error}", {
@@ -113,6 +111,16 @@ export class Messages {
     this.metrics.messagesIn.inc();
     if (!result.duplicate) this.metrics.messagesOut.inc();
     return result;
+  }
+
+  /** Stores `draft`; a room deleted meanwhile answers `no_such_room`. */
+  #inRoom(draft: Draft): Promise<Appended> {
+    return this.store.append(draft).catch((error) => {
+      if (error instanceof RoomGoneError) {
+        throw new ChatError("no_such_room", `No such room: ${draft.room}`);
+      }
+      throw error;
+    });
   }
 
   /**
@@ -146,17 +154,12 @@ export class Messages {
     event: MembershipEvent,
     text: string,
   ): Promise<void> {
-    const { message } = await this.store.append({
+    const { message } = await this.#inRoom({
       room,
       user: "",
       text,
       event,
       requireRoom: true,
-    }).catch((error) => {
-      if (error instanceof RoomGoneError) {
-        throw new ChatError("no_such_room", `No such room: ${room}`);
-      }
-      throw error;
     });
     this.metrics.messagesOut.inc();
     await this.bus.publish({ kind: "message", message });
