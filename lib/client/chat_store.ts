@@ -375,11 +375,14 @@ export class ChatStore {
         );
         break;
       case "deleted":
-        this.#update(
-          frame.room,
-          frame.id,
-          (m) => ({ ...m, text: "", deleted: true }),
-        );
+        batch(() => {
+          this.#uncount(frame.room, frame.id);
+          this.#update(
+            frame.room,
+            frame.id,
+            (m) => ({ ...m, text: "", deleted: true }),
+          );
+        });
         break;
     }
   }
@@ -410,13 +413,7 @@ export class ChatStore {
       const step = m.event.kind === "joined" ? m.event.count : -m.event.count;
       r.total.value = Math.max(r.total.value + step, r.online.value, 0);
     }
-    const own = m.user === this.me.value && !m.event;
-    const mentioned = !own && !m.event && this.me.value !== "" &&
-      (mentionsName(m.text, this.me.value) ||
-        (parent !== undefined && takesPart(parent, this.me.value)));
-    // A reply shown only in its thread is news to those taking part alone.
-    const quiet = !!m.event ||
-      (m.parent !== undefined && !m.alsoInRoom && !mentioned);
+    const { own, mentioned, quiet } = this.#news(m, parent);
     this.#count(m.room, m.id, own, mentioned, quiet);
     if (own || m.event) return;
     if (m.room === this.current.value) {
@@ -428,6 +425,50 @@ export class ChatStore {
     if (mentioned || this.myRoom(m.room)?.kind === "dm") {
       this.lastMention.value = m;
     }
+  }
+
+  /**
+   * What a message (a reply to `parent`, if shown) is to this user: their
+   * `own`, a mention of them, or `quiet` (no unread news).
+   */
+  #news(
+    m: ChatMessage,
+    parent: ChatMessage | undefined,
+  ): { own: boolean; mentioned: boolean; quiet: boolean } {
+    const own = m.user === this.me.value && !m.event;
+    const mentioned = !own && !m.event && this.me.value !== "" &&
+      (mentionsName(m.text, this.me.value) ||
+        (parent !== undefined && takesPart(parent, this.me.value)));
+    // A reply shown only in its thread is news to those taking part alone.
+    const quiet = !!m.event ||
+      (m.parent !== undefined && !m.alsoInRoom && !mentioned);
+    return { own, mentioned, quiet };
+  }
+
+  /**
+   * A message shown here was deleted: if it was counted unread (after the
+   * read mark, news to this user), it counts no more, as on the server.
+   */
+  #uncount(room: string, id: number): void {
+    const r = this.myRoom(room);
+    if (!r || id <= r.lastRead || id > r.lastId) return;
+    const items = this.room(room).items.peek();
+    const m = items.find((i) => i.kind === "message" && i.id === id) as
+      | (Item & { kind: "message" })
+      | undefined;
+    if (!m || m.deleted) return;
+    const parent = m.parent === undefined
+      ? undefined
+      : items.find((i) => i.kind === "message" && i.id === m.parent) as
+        | (Item & { kind: "message" })
+        | undefined;
+    const { own, mentioned, quiet } = this.#news(m, parent);
+    if (own || quiet) return;
+    this.#setRoom({
+      ...r,
+      unread: Math.max(0, r.unread - 1),
+      mentions: Math.max(0, r.mentions - (mentioned ? 1 : 0)),
+    });
   }
 
   /**

@@ -153,6 +153,38 @@ Deno.test("chat store - a reply shown only in its thread counts for those taking
   expect(store.myRoom("random")).toMatchObject({ unread: 3, mentions: 2 });
 });
 
+Deno.test("chat store - a deleted message counted unread counts no more; one read, quiet or one's own changes nothing", () => {
+  const store = new ChatStore();
+  store.apply(welcome([myRoom("random", { lastId: 2, lastRead: 2 })]));
+  const live = (m: ChatMessage) => store.apply({ type: "message", ...m });
+  live(msg(3, "ben", "hi", "random"));
+  live(msg(4, "ben", "hey @ana", "random"));
+  live({ ...msg(5, "cy", "in a thread", "random"), parent: 3 });
+  live(msg(6, "ana", "mine", "random"));
+  live(msg(7, "ben", "later", "random"));
+  live(msg(8, "ben", "and later", "random"));
+  expect(store.myRoom("random")).toMatchObject({ unread: 2, mentions: 0 });
+  const del = (id: number) =>
+    store.apply({ type: "deleted", room: "random", id });
+  // Read already (one's own message read the room up to it), or quiet.
+  del(4);
+  del(5);
+  del(6);
+  expect(store.myRoom("random")).toMatchObject({ unread: 2, mentions: 0 });
+  // Counted: it counts no more, and a second notice changes nothing.
+  del(7);
+  del(7);
+  expect(store.myRoom("random")).toMatchObject({ unread: 1, mentions: 0 });
+  // A mention after the read mark takes its mention along.
+  live(msg(9, "ben", "@ana you there?", "random"));
+  expect(store.myRoom("random")).toMatchObject({ unread: 2, mentions: 1 });
+  del(9);
+  expect(store.myRoom("random")).toMatchObject({ unread: 1, mentions: 0 });
+  // Not shown here: nothing known of it, nothing changes.
+  del(1);
+  expect(store.myRoom("random")).toMatchObject({ unread: 1, mentions: 0 });
+});
+
 Deno.test("chat store - markRead moves the read mark forward only, and says when it moved", () => {
   const store = new ChatStore();
   store.apply(

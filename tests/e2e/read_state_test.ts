@@ -1,7 +1,8 @@
 /**
  * Read state in Chromium: unread counts come from the server and follow
- * the reader across tabs and reloads; a room opens with a "New" divider
- * above the first message not read yet.
+ * the reader across tabs and reloads; a message deleted before it was read
+ * leaves the count; a room opens with a "New" divider above the first
+ * message not read yet.
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
@@ -81,6 +82,59 @@ Deno.test({
       await connected(ana);
       await ana.locator(".msg", { hasText: "second new" }).waitFor();
       await expect(ana.locator(".new-divider").count()).resolves.toBe(0);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "read state - a message deleted before it was read leaves the badge at once and after a reload",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const ben = await seed(w, [], { room: "random", name: "ben" });
+      // The join lines are written (and the joiners' read marks set, which
+      // recounts), and random is read: no count of the server's is due
+      // while ben writes.
+      await ana.locator("li.event", { hasText: "ben joined" }).waitFor();
+      await ana.locator('a.room[data-room="random"]').click();
+      await ana.locator("li.event", { hasText: "ben joined" }).waitFor();
+      await ana.locator('a.room[data-room="general"]').click();
+      await ana.locator("h1", { hasText: "# general" }).waitFor();
+      const ids = new Map<string, number>();
+      ben.onmessage = (e) => {
+        const f = JSON.parse(e.data);
+        if (f.type === "ack") ids.set(f.clientId, f.id);
+      };
+      for (const text of ["keep", "oops", "also keep"]) {
+        ben.send(
+          JSON.stringify({
+            type: "send",
+            room: "random",
+            text,
+            clientId: text,
+          }),
+        );
+      }
+      const badge = ana.locator('a.room[data-room="random"] .badge');
+      await ana.locator(
+        'a.room[data-room="random"] .badge[aria-label="3 unread"]',
+      ).waitFor();
+      expect(ids.get("oops")).toBeGreaterThan(0);
+      ben.send(
+        JSON.stringify({ type: "delete", room: "random", id: ids.get("oops") }),
+      );
+      await ana.locator(
+        'a.room[data-room="random"] .badge[aria-label="2 unread"]',
+      ).waitFor();
+      await ana.reload();
+      await connected(ana);
+      await ana.locator(
+        'a.room[data-room="random"] .badge[aria-label="2 unread"]',
+      ).waitFor();
+      await expect(badge.textContent()).resolves.toBe("2");
+      ben.close();
     });
   },
 });

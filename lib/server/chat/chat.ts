@@ -122,14 +122,15 @@ export class Chat {
       metrics,
       hub.flow,
     );
-    // Membership events and other people's threads are no unread news:
-    // which ids are such, per room.
+    // Membership events, deleted messages and other people's threads are
+    // no unread news: which ids are such, per room.
     const quiet = new QuietIds({
       range: (room, after, upTo) => store.range(room, after, upTo),
       keep: config.historyLimit,
     });
     bus.subscribe((event) => {
       if (event.kind === "message") quiet.note(event.message);
+      else if (event.kind === "deleted") quiet.deleted(event.room, event.id);
       else if (event.kind === "room_deleted") quiet.forget(event.room);
     });
     this.#membership = new Membership({

@@ -1,11 +1,11 @@
 /**
  * Which message ids of a room are no news to every member, so unread counts
  * leave them out: stored membership events ("mina and 2 others joined"),
- * and replies shown only in their thread (sent without `alsoInRoom`), which
- * are news only to those the reply was recorded for as a mention (the
- * thread's participants, and anyone it names). Ids are gapless, so a
- * reader's `unread` is the messages after its read mark, less the quiet
- * ones among them, plus the quiet replies among its own mentions.
+ * deleted messages, and replies shown only in their thread (sent without
+ * `alsoInRoom`), which are news only to those the reply was recorded for as
+ * a mention (the thread's participants, and anyone it names). Ids are
+ * gapless, so a reader's `unread` is the messages after its read mark, less
+ * the quiet ones among them, plus the quiet replies among its own mentions.
  *
  * Kept per room in memory: messages written anywhere arrive on the bus
  * ({@link QuietIds.note}); what came before this instance looked is read
@@ -36,6 +36,11 @@ interface Known {
   events: number[];
   /** Ids of replies shown only in their thread, ascending. */
   replies: number[];
+  /**
+   * Ids of deleted messages, ascending; one may be in `events` or
+   * `replies` too (a deletion noted before the load that classed it).
+   */
+  deleted: number[];
   /** A read of older messages in flight. */
   loading: Promise<void> | null;
 }
@@ -62,21 +67,23 @@ export class QuietIds {
     if (m.event) insert(known.events, m.id);
     else if (threadOnly(m)) insert(known.replies, m.id);
     else return;
-    const keep = this.#o.keep;
-    if (keep && known.events.length + known.replies.length > 2 * keep) {
-      // Twice what a room keeps: the older half goes (read again from the
-      // store, as far as it still has them, should a count need them).
-      const cutoff = m.id - keep;
-      known.events.splice(0, below(known.events, cutoff));
-      known.replies.splice(0, below(known.replies, cutoff));
-      known.from = Math.max(known.from, cutoff);
-    }
+    this.#trim(known, m.id);
+  }
+
+  /** Message `id` of `room` was deleted somewhere (it came on the bus). */
+  deleted(room: string, id: number): void {
+    const known = this.#rooms.get(room);
+    if (!known || has(known.events, id) || has(known.replies, id)) return;
+    insert(known.deleted, id);
+    this.#trim(known, id);
   }
 
   /** How many quiet ids of `room` are held in memory. */
   held(room: string): number {
     const known = this.#rooms.get(room);
-    return known ? known.events.length + known.replies.length : 0;
+    return known
+      ? known.events.length + known.replies.length + known.deleted.length
+      : 0;
   }
 
   /**
@@ -97,6 +104,12 @@ export class QuietIds {
     const events = between(known.events, after, upTo);
     const replies = between(known.replies, after, upTo);
     let news = upTo - after - events - replies;
+    // Deletions are rare: each in the range is looked at.
+    for (let i = below(known.deleted, after); i < known.deleted.length; i++) {
+      const id = known.deleted[i];
+      if (id > upTo) break;
+      if (!has(known.events, id) && !has(known.replies, id)) news--;
+    }
     if (replies === 0) return news;
     for (const id of await mentioned()) {
       if (id > upTo) break;
@@ -115,7 +128,13 @@ export class QuietIds {
     let known = this.#rooms.get(room);
     if (!known) {
       // Noted from now on; what is stored already is read below.
-      known = { from: Infinity, events: [], replies: [], loading: null };
+      known = {
+        from: Infinity,
+        events: [],
+        replies: [],
+        deleted: [],
+        loading: null,
+      };
       this.#rooms.set(room, known);
     }
     while (known.from > after) {
@@ -131,11 +150,29 @@ export class QuietIds {
       for (const m of await this.#o.range(room, after, upTo)) {
         if (m.event) insert(known.events, m.id);
         else if (threadOnly(m)) insert(known.replies, m.id);
+        else if (m.deleted) insert(known.deleted, m.id);
       }
       known.from = Math.min(known.from, after);
     } finally {
       known.loading = null;
     }
+  }
+
+  /**
+   * Past twice what a room keeps, the older half of its ids goes (read
+   * again from the store, as far as it still has them, should a count
+   * need them).
+   */
+  #trim(known: Known, newest: number): void {
+    const keep = this.#o.keep;
+    const held = known.events.length + known.replies.length +
+      known.deleted.length;
+    if (!keep || held <= 2 * keep) return;
+    const cutoff = newest - keep;
+    known.events.splice(0, below(known.events, cutoff));
+    known.replies.splice(0, below(known.replies, cutoff));
+    known.deleted.splice(0, below(known.deleted, cutoff));
+    known.from = Math.max(known.from, cutoff);
   }
 }
 

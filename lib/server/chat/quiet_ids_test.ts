@@ -57,7 +57,7 @@ Deno.test("quiet ids - events and thread-only replies are no news; a reader's me
   expect(reads).toEqual([[0, Infinity], [4, Infinity]]);
 });
 
-Deno.test("quiet ids - what a room no longer keeps is let go: a million thread-only replies hold at most twice HISTORY_LIMIT ids; counts near the newest stay right", async () => {
+Deno.test("quiet ids - what a room no longer keeps is let go: a hundred thousand thread-only replies hold at most twice HISTORY_LIMIT ids; counts near the newest stay right", async () => {
   const quiet = new QuietIds({
     range: () => Promise.resolve([]),
     keep: 1000,
@@ -70,4 +70,54 @@ Deno.test("quiet ids - what a room no longer keeps is let go: a million thread-o
   // The last 500 ids are all thread-only replies: no news.
   expect(await quiet.unread("r", 99_500, 100_000, () => Promise.resolve([])))
     .toBe(0);
+});
+
+Deno.test("quiet ids - deleted messages are no news, whether the deletion came on the bus or was stored before, and count once", async () => {
+  // 1 message, 2 deleted, 3 reply (deleted later), 4 message, 5 event.
+  const stored = [
+    m(1),
+    m(2, { text: "", deleted: true }),
+    m(3, { parent: 1 }),
+    m(4),
+    m(5, { user: "", event }),
+  ];
+  const quiet = new QuietIds({
+    range: (_room, after, upTo) =>
+      Promise.resolve(
+        stored.filter((s) => s.id > after && s.id <= (upTo ?? Infinity)),
+      ),
+  });
+  const none = () => Promise.resolve([]);
+  // Read from the store: 1 and 4 are news.
+  expect(await quiet.unread("r", 0, 5, none)).toBe(2);
+  // Deleted on the bus: the reply was quiet already, the message no more.
+  quiet.deleted("r", 3);
+  quiet.deleted("r", 4);
+  quiet.deleted("r", 4);
+  expect(await quiet.unread("r", 0, 5, none)).toBe(1);
+  expect(await quiet.unread("r", 3, 5, none)).toBe(0);
+  // Later messages, one deleted before a count looks.
+  quiet.note(m(6));
+  quiet.note(m(7));
+  quiet.deleted("r", 7);
+  expect(await quiet.unread("r", 5, 7, none)).toBe(1);
+  expect(quiet.held("r")).toBe(5);
+});
+
+Deno.test("quiet ids - a deletion noted before the room's load is not counted twice with what the load finds", async () => {
+  const stored = [m(1), m(2, { parent: 1 }), m(3)];
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => release = resolve);
+  const quiet = new QuietIds({
+    range: async (_room, after, upTo) => {
+      await gate;
+      return stored.filter((s) => s.id > after && s.id <= (upTo ?? Infinity));
+    },
+  });
+  const none = () => Promise.resolve([]);
+  const counting = quiet.unread("r", 0, 3, none);
+  // The reply is deleted while the load (which saw it whole) is in flight.
+  quiet.deleted("r", 2);
+  release();
+  expect(await counting).toBe(2);
 });
