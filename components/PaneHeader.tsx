@@ -1,5 +1,6 @@
 import type { ComponentChildren, VNode } from "preact";
 import type { DrawerHandle } from "@/lib/client/hooks/use_drawer.ts";
+import { useConfirm } from "@/lib/client/hooks/use_confirm.ts";
 import { Menu } from "./Menu.tsx";
 import type { UnreadElsewhere } from "./Sidebar.tsx";
 
@@ -13,6 +14,11 @@ export interface PaneHeaderProps {
   online: number | null;
   /** Leaves the room (offered to its members). */
   onLeave?: () => void;
+  /**
+   * Why leaving needs a second press (a private room's "You'll need an
+   * invite to come back"); without it the first press leaves.
+   */
+  leaveWarning?: string;
   /** The reader's name, once the server granted it. */
   me: string;
   /** Whether the reader is signed in to an account. */
@@ -41,7 +47,9 @@ export interface PaneHeaderProps {
  * rooms with unread messages, marked "@" when one is a mention or a DM.
  */
 export function PaneHeader(props: PaneHeaderProps): VNode {
-  const { room, me, drawer, unread } = props;
+  const { room, me, drawer, unread, leaveWarning } = props;
+  const confirmLeave = useConfirm<string>();
+  const leaveArmed = confirmLeave.armed.value === room;
   return (
     <header class="pane-head">
       <button
@@ -116,7 +124,16 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
             </a>
           )}
         {props.onLeave && (
-          <MenuItem onClick={props.onLeave}>Leave room</MenuItem>
+          <MenuItem
+            keepOpen={leaveWarning !== undefined && !leaveArmed}
+            onClick={() => {
+              const leave = props.onLeave!;
+              if (leaveWarning === undefined) leave();
+              else confirmLeave.press(room, leave);
+            }}
+          >
+            {leaveArmed ? `Really leave? ${leaveWarning}` : "Leave room"}
+          </MenuItem>
         )}
       </Menu>
       {props.logoutToken
@@ -177,14 +194,22 @@ function loginHref(room: string): string {
 
 /** A room menu entry: closes the menu, then acts; `phone` ones show on phones only. */
 function MenuItem(
-  props: { phone?: boolean; onClick: () => void; children: ComponentChildren },
+  props: {
+    phone?: boolean;
+    /** The press asks once more: the menu stays open for the answer. */
+    keepOpen?: boolean;
+    onClick: () => void;
+    children: ComponentChildren;
+  },
 ): VNode {
   return (
     <button
       type="button"
       class={props.phone ? "link only-phone" : "link"}
       onClick={(e) => {
-        e.currentTarget.closest("details")?.removeAttribute("open");
+        if (!props.keepOpen) {
+          e.currentTarget.closest("details")?.removeAttribute("open");
+        }
         props.onClick();
       }}
     >

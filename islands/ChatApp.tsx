@@ -474,6 +474,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ? room.online.value
             : null}
           onLeave={mine ? leave : undefined}
+          leaveWarning={mine?.kind === "private"
+            ? "You'll need an invite to come back."
+            : undefined}
           me={store.me.value}
           signedIn={Boolean(props.account)}
           logoutToken={props.logoutToken}

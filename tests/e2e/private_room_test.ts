@@ -104,3 +104,43 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "private room - leaving asks once more (an invite is needed to come back), by keyboard too; a public room is left at once",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const olga = await member(w, "olga");
+      await olga.getByLabel("New room").fill("ops");
+      await olga.getByLabel("Private: members only").check();
+      await olga.getByRole("button", { name: "Create" }).click();
+      await olga.locator("h1", { hasText: "🔒 ops" }).waitFor();
+      const menu = olga.getByLabel("Room menu");
+      await menu.click();
+      await olga.getByRole("button", { name: "Leave room" }).click();
+      // Still a member: the menu stays open and asks.
+      const really = olga.getByRole("button", {
+        name: "Really leave? You'll need an invite to come back.",
+      });
+      await really.waitFor();
+      await expect(olga.locator('a.room[data-room="ops"]').count()).resolves
+        .toBe(1);
+      // Confirmed from the keyboard: gone from the sidebar.
+      await really.focus();
+      await olga.keyboard.press("Enter");
+      await olga.locator('a.room[data-room="ops"]').waitFor({
+        state: "detached",
+      });
+      // A public room needs no second press.
+      await olga.locator('a.room[data-room="random"]').click();
+      await olga.locator("h1", { hasText: "# random" }).waitFor();
+      await menu.click();
+      await olga.getByRole("button", { name: "Leave room" }).click();
+      await olga.locator('a.room[data-room="random"]').waitFor({
+        state: "detached",
+      });
+      expect(errorsOf(olga)).toEqual([]);
+    });
+  },
+});
