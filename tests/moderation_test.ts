@@ -438,3 +438,53 @@ Deno.test("moderation - someone previewing a room can't announce typing in it", 
     await Promise.all([ana.close(), peek.close()]);
   });
 });
+
+Deno.test("moderation - someone kicked while their socket was joining is taken out once it is in: told why, no more messages, no sends", async () => {
+  await withServer(async (s) => {
+    const owner = await connect(s, "owner", "general", true);
+    await createAndJoin(owner, "team");
+    const eve = await connect(s, "eve", "general", true);
+    // Eve's join waits in its count of the members (a slow store), after
+    // her membership is stored, while the owner kicks her; then it goes on.
+    const members = s.chat.store.members;
+    const count = members.count.bind(members);
+    let parked!: () => void;
+    const reached = new Promise<void>((r) => parked = r);
+    let release!: () => void;
+    const released = new Promise<void>((r) => release = r);
+    members.count = async (room) => {
+      if (room === "team") {
+        parked();
+        await released;
+      }
+      return count(room);
+    };
+    eve.send({ type: "join", room: "team" });
+    await reached;
+    owner.send({ type: "kick", room: "team", user: "eve" });
+    await until(async () =>
+      s.chat.isBanned("team", "eve") &&
+      !(await members.get("team", "account:eve"))
+    );
+    members.count = count;
+    release();
+    await eve.next("joined", (f) => f.room === "team");
+    const at = eve.frames.findIndex((f) =>
+      typeof f !== "string" && f.type === "joined" && f.room === "team"
+    );
+    const left = await eve.until(() =>
+      eve.frames.slice(at).find((f) =>
+        typeof f !== "string" && f.type === "left" && f.room === "team"
+      )
+    );
+    expect(left).toEqual({ type: "left", room: "team", reason: "kicked" });
+    expect(await members.get("team", "account:eve")).toBeFalsy();
+    await say(owner, "team", "members only");
+    eve.send({ type: "send", room: "team", text: "back?", clientId: "e1" });
+    expect((await errorFor(eve, "send")).code).toBe("not_joined");
+    eve.send({ type: "join", room: "team" });
+    expect((await errorFor(eve, "join")).code).toBe("forbidden");
+    expect(eve.of("message").filter((f) => f.room === "team")).toEqual([]);
+    await Promise.all([owner.close(), eve.close()]);
+  });
+});

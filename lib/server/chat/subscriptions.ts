@@ -200,17 +200,31 @@ export class Subscriptions {
       });
     }
     await this.#o.hub.subscribe(client, room, since, { lastRead, members });
-    // A removal stored while this joined found no socket of the room to take
-    // out: membership is read again now that the socket is in (a removal
-    // stored after this read reaches it through the hub).
-    if (
+    // A kick or a removal stored while this joined found no socket of the
+    // room to take out: both are read again now that the socket is in (one
+    // stored after this reaches it through the hub).
+    if (this.#o.isBanned(room, client.user.name)) {
+      // The membership this join made may have come after the kick's.
+      const ended = key !== undefined &&
+        await this.#o.membership.remove(room, key, client.user.name, "kicked");
+      if (!ended) this.#out(client, room, "kicked");
+    } else if (
       facts.kind !== "public" && key &&
       !(await this.#o.membership.isMember(room, key))
     ) {
       // Why (removed, or left in another tab) it was told as it ended.
-      this.#o.hub.unsubscribe(client, room);
-      this.#o.hub.sendFrame(client, { type: "left", room });
+      this.#out(client, room);
     }
+  }
+
+  /** Takes one socket out of `room`, telling it (and why, if known). */
+  #out(client: Client, room: string, reason?: "kicked"): void {
+    this.#o.hub.unsubscribe(client, room);
+    this.#o.hub.sendFrame(client, {
+      type: "left",
+      room,
+      ...(reason ? { reason } : {}),
+    });
   }
 
   /**
@@ -227,10 +241,7 @@ export class Subscriptions {
     // tells each of them, this one too.
     const ended = key !== undefined &&
       await this.#o.membership.remove(room, key, client.user.name);
-    if (!ended) {
-      this.#o.hub.unsubscribe(client, room);
-      this.#o.hub.sendFrame(client, { type: "left", room });
-    }
+    if (!ended) this.#out(client, room);
   }
 
   /**
