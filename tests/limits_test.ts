@@ -383,3 +383,37 @@ Deno.test("limits - joining many rooms at once neither eats the message budget n
     await c.close();
   });
 });
+
+Deno.test("limits - asks for reactions and pins have a budget of their own, counted by the ids asked: a flood is answered rate_limited, then closed 1008; sends are untouched", async () => {
+  await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "10" }, async (s) => {
+    const c = await joined(s, "asker");
+    const ids = Array.from({ length: 500 }, (_, i) => i + 1);
+    // Asks get RATE_BURST at once; 500 ids count five: two such frames
+    // spend the budget.
+    for (let i = 0; i < 3; i++) {
+      c.send({ type: "reactions", room: "general", ids });
+    }
+    await c.until(() =>
+      c.of("reactions").length + c.of("error").length === 3 || undefined
+    );
+    expect(c.of("reactions").length).toBe(2);
+    expect(c.of("error").map((e) => e.code)).toEqual(["rate_limited"]);
+    // The message budget is whole: two sends go through.
+    for (const id of ["s1", "s2"]) {
+      c.send({ type: "send", room: "general", text: id, clientId: id });
+    }
+    await c.until(() => c.of("ack").length === 2 || undefined);
+    // Going on without waiting for the budget: closed as abuse after 50.
+    let open = true;
+    c.closed.then(() => open = false);
+    for (let i = 0; open && i < 80; i++) {
+      const before = c.frames.length;
+      c.send({ type: "pins", room: "general" });
+      await c.until(() => !open || c.frames.length > before || undefined);
+    }
+    expect(await c.closed).toEqual({
+      code: 1008,
+      reason: "Rate limit exceeded repeatedly",
+    });
+  });
+});

@@ -32,6 +32,11 @@ export class ReactionStore {
   readonly #pins = new Map<string, Signal<readonly Pin[] | null>>();
   /** Per room, the messages asked about since it was last joined. */
   readonly #asked = new Map<string, Set<number>>();
+  /**
+   * Per room, its newest id when last joined: a message after it came live,
+   * and its reactions come live too (`reactions` frames), unasked.
+   */
+  readonly #joinedAt = new Map<string, number>();
   /** Moves on every `joined`: what was asked before must be asked again. */
   readonly joins: Signal<number> = signal(0);
 
@@ -67,8 +72,16 @@ export class ReactionStore {
     switch (frame.type) {
       case "joined":
         this.#asked.delete(frame.room);
+        this.#joinedAt.set(frame.room, frame.lastId);
         this.joins.value++;
         break;
+      case "message": {
+        if (frame.id <= (this.#joinedAt.get(frame.room) ?? Infinity)) break;
+        let asked = this.#asked.get(frame.room);
+        if (!asked) this.#asked.set(frame.room, asked = new Set());
+        asked.add(frame.id);
+        break;
+      }
       case "reactions":
         for (const m of frame.messages) {
           const s = this.of(frame.room, m.id);

@@ -51,6 +51,34 @@ Deno.test("reaction store - each message is asked about once per join, the newes
   expect(s.toAsk("q", [1])).toEqual([]);
 });
 
+Deno.test("reaction store - a message that came live after the join is not asked about (its reactions come live); replayed ones are", () => {
+  const s = new ReactionStore();
+  const joined = (lastId: number) =>
+    s.apply({
+      type: "joined",
+      room: "r",
+      users: [],
+      lastId,
+      lastRead: 0,
+      members: 1,
+      online: 1,
+    });
+  const message = (id: number) =>
+    s.apply({ type: "message", id, room: "r", user: "ana", text: "", ts: id });
+  // Before any join, nothing is known to be live.
+  message(1);
+  expect(s.toAsk("r", [1])).toEqual([1]);
+  joined(5);
+  message(4); // a replay of what was missed
+  message(6);
+  message(7);
+  expect(s.toAsk("r", [3, 4, 5, 6, 7])).toEqual([3, 4, 5]);
+  // Joined again: live ones of before are asked about with the rest.
+  joined(7);
+  message(8);
+  expect(s.toAsk("r", [6, 7, 8])).toEqual([6, 7]);
+});
+
 Deno.test("reaction store - pins follow pins, pinned, unpinned and edited", () => {
   const s = new ReactionStore();
   const message = (id: number) => ({

@@ -21,7 +21,13 @@ import {
 import { closeReason } from "@/lib/shared/close_reason.ts";
 import { TokenBucket } from "@/lib/server/http/token_bucket.ts";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
-import { ABUSE, FrameGuard, MAX_EARLY_FRAMES } from "./frame_guard.ts";
+import {
+  ABUSE,
+  ABUSE_STRIKES,
+  FrameGuard,
+  MAX_EARLY_FRAMES,
+  type Spend,
+} from "./frame_guard.ts";
 import { logger } from "@/lib/server/log.ts";
 import { speaksFirst } from "@/lib/server/http/node_websocket.ts";
 
@@ -31,6 +37,12 @@ import { speaksFirst } from "@/lib/server/http/node_websocket.ts";
  */
 const JOINS_PER_SECOND = 20;
 const JOIN_BURST = 100;
+
+/**
+ * Ids of a `reactions` frame that count as one ask (asks for pins and
+ * reactions have a budget of their own, as large as the message budget).
+ */
+const IDS_PER_ASK = 100;
 
 const log = logger("session");
 
@@ -59,6 +71,10 @@ export function serveV1(
   let client: Client | undefined;
   const guard = new FrameGuard(chat.config);
   const joins = new TokenBucket(JOINS_PER_SECOND, JOIN_BURST);
+  const asks = new TokenBucket(
+    chat.config.ratePerSecond,
+    chat.config.rateBurst,
+  );
   // Membership changes run one after another; sends wait for them but not for each other.
   let membership: Promise<void> = Promise.resolve();
 
@@ -153,14 +169,17 @@ export function serveV1(
     const frame = parsed.ok ? parsed.frame : undefined;
     // Joining, viewing and reading have a budget of their own: a client
     // joining its rooms at start must not eat its message budget or count
-    // as abuse. Every other frame spends from the message budget, pings and
-    // frames that don't parse included: answering them costs as much.
+    // as abuse. Asking for pins and reactions has another, which does (a
+    // page asks when a room opens, not per message). Every other frame
+    // spends from the message budget, pings and frames that don't parse
+    // included: answering them costs as much.
     const isMembership = frame?.type === "join" || frame?.type === "leave" ||
       frame?.type === "view" || frame?.type === "members" ||
-      frame?.type === "read" || frame?.type === "reactions" ||
-      frame?.type === "pins";
+      frame?.type === "read";
     const spent = isMembership
       ? (joins.take() ? "ok" : "limited")
+      : frame?.type === "reactions" || frame?.type === "pins"
+      ? spendAsk(frame)
       : guard.spend();
     if (spent !== "ok") {
       if (spent === "abusive") {
@@ -182,6 +201,15 @@ export function serveV1(
       return reply({ type: "pong", serverTime: Date.now() });
     }
     handle(client, parsed.frame);
+  };
+
+  /** Spends an ask's cost from its budget; sustained refusals are abuse. */
+  const spendAsk = (frame: ClientFrame): Spend => {
+    const cost = frame.type === "reactions"
+      ? Math.ceil(frame.ids.length / IDS_PER_ASK)
+      : 1;
+    if (asks.take(cost)) return "ok";
+    return asks.strikes >= ABUSE_STRIKES ? "abusive" : "limited";
   };
 
   // Frames may come before the welcome (a client joining at once), but a

@@ -21,16 +21,16 @@ export class TokenBucket {
     this.#last = now();
   }
 
-  /** Takes a token; false when none is left. */
-  take(): boolean {
+  /** Takes `n` tokens (one by default); false when fewer are left. */
+  take(n = 1): boolean {
     const t = this.now();
     this.#tokens = Math.min(
       this.burst,
       this.#tokens + ((t - this.#last) / 1000) * this.perSecond,
     );
     this.#last = t;
-    if (this.#tokens >= 1) {
-      this.#tokens -= 1;
+    if (this.#tokens >= n) {
+      this.#tokens -= n;
       this.strikes = 0;
       return true;
     }
