@@ -15,6 +15,7 @@ import {
   withServer as withTestServer,
   wsUrl,
 } from "@/tests/helpers/server.ts";
+import { Client } from "@/tests/helpers/ws_client.ts";
 
 const PASSWORD = "correct horse battery staple";
 
@@ -795,5 +796,65 @@ Deno.test("auth - registrations from one address are limited", async () => {
     }
     // Five go through, then they must wait.
     expect(statuses).toEqual([303, 303, 303, 303, 303, 429, 429]);
+  });
+});
+
+Deno.test('auth - logging out closes the sockets opened with that session (1008 "Logged out"); everywhere, every one of the account\'s; others stay', async () => {
+  await withServer({}, async (s) => {
+    const login = async () => {
+      const b = new Browser(s.url);
+      const { res } = await b.submit("/login", {
+        username: "alice",
+        password: PASSWORD,
+      });
+      expect(res.status).toBe(303);
+      return b;
+    };
+    const socket = async (b?: Browser) => {
+      const c = new Client(
+        wsUrl(s, b ? "/ws" : "/ws?name=guest"),
+        b ? { headers: { cookie: b.cookie } } : {},
+      );
+      await c.next("welcome");
+      return c;
+    };
+    const logout = async (b: Browser, everywhere = false) => {
+      const { html } = await b.get("/login");
+      const { res } = await b.post("/logout", {
+        csrf: csrfOf(html),
+        ...(everywhere ? { everywhere: "1" } : {}),
+      });
+      expect(res.status).toBe(303);
+    };
+    const closed = async (c: Client) => {
+      await c.until(() => c.ws.readyState === WebSocket.CLOSED || undefined);
+      return await c.closed;
+    };
+    const laptop = await register(s, "alice");
+    const phone = await login();
+    const tablet = await login();
+    const [tab1, tab2, onPhone, onTablet, guest] = await Promise.all([
+      socket(laptop),
+      socket(laptop),
+      socket(phone),
+      socket(tablet),
+      socket(),
+    ]);
+    await logout(laptop);
+    for (const c of [tab1, tab2]) {
+      expect(await closed(c)).toEqual({ code: 1008, reason: "Logged out" });
+    }
+    // The other sessions' sockets go on.
+    for (const c of [onPhone, onTablet, guest]) {
+      c.send({ type: "ping" });
+      await c.next("pong");
+    }
+    await logout(phone, true);
+    for (const c of [onPhone, onTablet]) {
+      expect(await closed(c)).toEqual({ code: 1008, reason: "Logged out" });
+    }
+    guest.send({ type: "ping" });
+    await guest.next("pong");
+    await guest.close();
   });
 });

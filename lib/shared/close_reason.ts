@@ -8,6 +8,12 @@
  * @module
  */
 
+/**
+ * The close reason (with code 1008) of a connection whose login session
+ * ended (logged out there, or everywhere): the page reloads.
+ */
+export const LOGGED_OUT = "Logged out";
+
 /** The most UTF-8 bytes a close reason may take. */
 export const MAX_CLOSE_REASON_BYTES = 123;
 

@@ -40,7 +40,13 @@ export const handler = define.handlers({
       idleTimeout: chat.config.idleTimeoutS,
     });
     releaseOnClose(socket, connections, ctx.state.clientAddress);
-    serveV1(chat, socket, identity, ctx.state.clientAddress);
+    serveV1(
+      chat,
+      socket,
+      identity,
+      ctx.state.clientAddress,
+      ctx.state.user ? ctx.state.sessionId : undefined,
+    );
     return response;
   },
 });

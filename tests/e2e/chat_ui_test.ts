@@ -325,8 +325,18 @@ Deno.test({
         "alice",
         "signed in",
       ]]);
+      // A second tab of the same session, which logging out ends too.
+      const other = await live.newPage();
+      await other.goto(`${w.server.url}/rooms/general`);
+      await other.getByRole("button", { name: "Log out", exact: true })
+        .waitFor();
       await chat.getByRole("button", { name: "Log out", exact: true }).click();
       await chat.waitForURL(/\/$|\/rooms\/general$|\/login/);
+      // The other tab reloads, signed in no more.
+      await other.getByRole("link", { name: "Log in" }).first().waitFor();
+      await expect(
+        other.getByRole("button", { name: "Log out", exact: true }).count(),
+      ).resolves.toBe(0);
       const after = await fetch(`${w.server.url}/rooms/general`, {
         headers: {
           cookie: cookies.map((c) => `${c.name}=${c.value}`).join("; "),

@@ -14,6 +14,7 @@ import type { ChatStore } from "@/lib/client/chat_store.ts";
 import { ChatConnection, isTransient } from "@/lib/client/connection.ts";
 import { ReadMarker } from "@/lib/client/read_marker.ts";
 import { setGuestToken } from "@/lib/client/history.ts";
+import { LOGGED_OUT } from "@/lib/shared/close_reason.ts";
 
 /** Where a guest's chosen name is kept between visits. */
 export const NAME_KEY = "chat:name";
@@ -273,6 +274,8 @@ export function useConnection(
         }
       },
       onRejected: (_code, reason) => {
+        // Logged out (here or everywhere): the page is signed in no more.
+        if (reason === LOGGED_OUT) return location.reload();
         nameError.value = reason || "That name can't be used";
         localStorage.removeItem(NAME_KEY);
         askName.value = true;

@@ -72,6 +72,15 @@ export const wireEvent = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
   z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
   /**
+   * A login session of account `user` ended (`session`, a digest of its
+   * id), or all of them: connections opened with it close.
+   */
+  z.object({
+    kind: z.literal("logged_out"),
+    user: z.string(),
+    session: z.string().optional(),
+  }),
+  /**
    * Changes of one instance's people (`seq` counts these events, so a
    * receiver notices one it missed), or with `part`/`parts` one part of
    * that instance's whole map as of `seq`.

@@ -275,6 +275,8 @@ function orderKey(event: Exclude<BusEvent, { kind: "resync" }>): string {
       return `instance:${event.instance}`;
     case "to_member":
       return `member:${event.key}`;
+    case "logged_out":
+      return `account:${event.user}`;
     default:
       return event.room;
   }

@@ -15,7 +15,13 @@
 import type { Config } from "@/lib/server/config.ts";
 import { type Bus, LocalBus } from "@/lib/server/bus/bus.ts";
 import { type Client, Hub } from "@/lib/server/realtime/hub.ts";
-import { authorKey, Identities, type Identity } from "./identity.ts";
+import { createHash } from "node:crypto";
+import {
+  accountKey,
+  authorKey,
+  Identities,
+  type Identity,
+} from "./identity.ts";
 import { fold } from "@/lib/shared/names.ts";
 import { Metrics } from "@/lib/server/metrics.ts";
 import type {
@@ -28,6 +34,8 @@ import type {
   RoomInfo,
   ServerFrame,
 } from "@/lib/shared/protocol.ts";
+import { CLOSE } from "@/lib/shared/protocol.ts";
+import { LOGGED_OUT } from "@/lib/shared/close_reason.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import { openStore } from "@/lib/server/store/open.ts";
 import { ChatError } from "./chat_error.ts";
@@ -94,6 +102,8 @@ export class Chat {
   readonly #reactions: Reactions;
   readonly #pins: Pins;
   readonly #log = logger("chat");
+  /** The login session (a digest of its id) each account socket came with. */
+  readonly #sessions = new WeakMap<Client, string>();
   #expiry: ReturnType<typeof setInterval> | undefined;
   /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
   readonly flow: FlowLog;
@@ -132,6 +142,9 @@ export class Chat {
       if (event.kind === "message") quiet.note(event.message);
       else if (event.kind === "deleted") quiet.deleted(event.room, event.id);
       else if (event.kind === "room_deleted") quiet.forget(event.room);
+      else if (event.kind === "logged_out") {
+        this.#closeSessions(event.user, event.session);
+      }
     });
     this.#membership = new Membership({
       config,
@@ -297,6 +310,7 @@ export class Chat {
   async connectMember(
     socket: Socket,
     identity: Identity,
+    session?: string,
   ): Promise<{ client: Client; rooms: MyRoom[] }> {
     const user = { name: identity.name, guest: identity.guest };
     const key = authorKey(identity);
@@ -305,6 +319,9 @@ export class Chat {
       ? await this.#membership.roomsOf(key, user, identity.issued)
       : { rooms: [] };
     const client = this.#hub.connect(socket, user, "v1", key, ids);
+    if (session && !user.guest) {
+      this.#sessions.set(client, sessionDigest(session));
+    }
     if (key && user.guest) this.#private.guestConnected(user.name, key);
     let rooms: MyRoom[];
     try {
@@ -822,6 +839,27 @@ export class Chat {
     await this.bus.publish({ kind: "kick", room, user });
   }
 
+  /**
+   * Account `user`'s login session `session` ended, or every one of them
+   * without it: the sockets opened with it, on every instance, close with
+   * {@link LOGGED_OUT}.
+   */
+  async loggedOut(user: string, session?: string): Promise<void> {
+    await this.bus.publish({
+      kind: "logged_out",
+      user: fold(user),
+      ...(session ? { session: sessionDigest(session) } : {}),
+    });
+  }
+
+  #closeSessions(user: string, session?: string): void {
+    const key = accountKey(user);
+    for (const client of this.#hub.clientsOf(key)) {
+      if (session && this.#sessions.get(client) !== session) continue;
+      this.#hub.drop(client, CLOSE.policy, LOGGED_OUT);
+    }
+  }
+
   /** Stops the hub and bus and closes the store after pending writes. */
   async close(): Promise<void> {
     clearInterval(this.#expiry);
@@ -931,4 +969,9 @@ async function answers(check: () => Promise<unknown>): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** What the bus and memory hold of a login session's (secret) id. */
+function sessionDigest(session: string): string {
+  return createHash("sha256").update(session).digest("base64url");
 }

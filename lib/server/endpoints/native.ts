@@ -62,6 +62,8 @@ export function serveV1(
   identity: Identity | Promise<Identity>,
   /** The client's address, for per-address quotas. */
   address?: string,
+  /** The login session it came with (an account's): its logout closes it. */
+  session?: string,
 ): void {
   // The welcome (or a close) is always the first frame.
   speaksFirst(socket);
@@ -118,8 +120,8 @@ export function serveV1(
       const identity = await claimed;
       // Closed while the name was claimed: the close released it.
       if (socket.readyState !== WebSocket.OPEN) return;
-      const session = await chat.connectMember(socket, identity);
-      client = session.client;
+      const member = await chat.connectMember(socket, identity, session);
+      client = member.client;
       chat.flow.opened(client, { endpoint: "/ws", address });
       reply({
         type: "welcome",
@@ -127,7 +129,7 @@ export function serveV1(
         user: { name: identity.name, guest: identity.guest },
         ...(identity.token ? { token: identity.token } : {}),
         serverTime: Date.now(),
-        rooms: session.rooms,
+        rooms: member.rooms,
         limits: {
           maxTextBytes: chat.config.maxTextBytes,
           maxFrameBytes: chat.config.maxFrameBytes,

@@ -606,6 +606,11 @@ export class Hub {
     this.#send(client, data);
   }
 
+  /** The connected clients of member key `author` (an account's, say). */
+  clientsOf(author: string): Client[] {
+    return [...this.#clients].filter((c) => c.author === author);
+  }
+
   /** Closes every socket with `code`, for shutdown. */
   closeAll(code: number, reason: string): void {
     for (const c of [...this.#clients]) this.drop(c, code, reason);
