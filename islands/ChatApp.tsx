@@ -122,6 +122,19 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (!thread || connState !== "open") return;
     conn.value?.sendFrame({ type: "thread", room: thread.room, id: thread.id });
   }, [thread?.room, thread?.id, connState]);
+  // The message being edited was deleted meanwhile (by a moderator, or in
+  // another tab): the edit ends, and what was written stays in the box.
+  const edited = editing.value;
+  useEffect(() => {
+    if (!edited || edited.room !== current) return;
+    const gone = room.items.value.some((i) =>
+      i.kind === "message" && i.id === edited.id && i.deleted
+    );
+    if (!gone) return;
+    editing.value = null;
+    link.problem.value =
+      "The message you were editing was deleted; what you wrote stays in the box";
+  }, [edited, current, room.items.value]);
   const items = useComputed(() => store.currentRoom.value.items.value);
   const follow = useScrollFollow(
     logRef,
@@ -386,6 +399,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       return true;
     }
     c.send(store.current.value, text);
+    link.problem.value = "";
     c.sendFrame({ type: "typing", room: store.current.value, typing: false });
     typingSent.current = 0;
     // One's own message is always shown, however tall.

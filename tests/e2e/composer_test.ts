@@ -8,6 +8,7 @@ import {
   errorsOf,
   history,
   say,
+  secondTab,
   visitor,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
@@ -163,6 +164,42 @@ Deno.test({
       await ben.locator(".typing-line", {
         hasText: "ana\u2069 (guest) is typing",
       }).waitFor();
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "composer - an edit of a message deleted meanwhile (in another tab) ends, keeping what was written, which Enter then sends as a new message",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await say(ana, "first thoughts");
+      const tab2 = await secondTab(ana, "/rooms/general");
+      const composer = ana.locator("#composer");
+      await composer.focus();
+      await ana.keyboard.press("ArrowUp");
+      await ana.locator(".editing-line").waitFor();
+      await composer.fill("second thoughts, longer and better");
+      const there = tab2.locator(".msg.own", { hasText: "first thoughts" });
+      await there.hover();
+      await there.getByRole("button", { name: /^Delete/ }).click();
+      await there.getByRole("button", { name: /^Really delete/ }).click();
+      await ana.locator(".problem", { hasText: "you were editing was deleted" })
+        .waitFor();
+      await expect(ana.locator(".editing-line").count()).resolves.toBe(0);
+      await expect(composer.inputValue()).resolves.toBe(
+        "second thoughts, longer and better",
+      );
+      await composer.press("Enter");
+      await ana.locator(".msg.own", {
+        hasText: "second thoughts, longer and better",
+      }).waitFor();
+      await ana.locator(".problem").waitFor({ state: "detached" });
+      expect((await history(w)).map((m) => [m.text, m.deleted ?? false]))
+        .toEqual([["", true], ["second thoughts, longer and better", false]]);
+      expect(errorsOf(ana)).toEqual([]);
     });
   },
 });
