@@ -35,8 +35,11 @@ export interface ComposerProps {
    * not, and the text stays in the box.
    */
   onSubmit: (text: string) => boolean;
-  /** Called as the user types a new message. */
-  onTyping: () => void;
+  /**
+   * Called as the user types: whether a new message is being written
+   * (false once the box is empty again, or while editing).
+   */
+  onTyping: (typing: boolean) => void;
   /** Up-arrow in an empty composer: edit one's last message. */
   onEditLast: () => void;
   /** The room's members as the page holds them, for `@` completion. */
@@ -207,7 +210,9 @@ export function Composer(props: ComposerProps): VNode {
             measure(e.currentTarget.value);
             grow(e.currentTarget);
             complete(e.currentTarget);
-            if (!editing.value) props.onTyping();
+            props.onTyping(
+              !editing.value && e.currentTarget.value.trim() !== "",
+            );
           }}
           onClick={(e) => complete(e.currentTarget)}
           onBlur={() => c?.close()}

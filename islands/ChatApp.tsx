@@ -407,12 +407,29 @@ export default function ChatApp(props: ChatAppProps): VNode {
     return true;
   }
 
-  function onTyping() {
+  /**
+   * Says the reader is typing in the open room (at most every
+   * TYPING_REPEAT_MS), or, when told so, that they stopped.
+   */
+  function onTyping(typing: boolean, room = store.current.peek()) {
     const c = conn.value;
-    if (!c || Date.now() - typingSent.current < TYPING_REPEAT_MS) return;
+    if (!c) return;
+    if (!typing) {
+      if (typingSent.current === 0) return;
+      typingSent.current = 0;
+      c.sendFrame({ type: "typing", room, typing: false });
+      return;
+    }
+    if (Date.now() - typingSent.current < TYPING_REPEAT_MS) return;
     typingSent.current = Date.now();
-    c.sendFrame({ type: "typing", room: store.current.value, typing: true });
+    c.sendFrame({ type: "typing", room, typing: true });
   }
+  // Leaving a room stops typing there.
+  const typedIn = useRef(current);
+  useEffect(() => {
+    if (typedIn.current !== current) onTyping(false, typedIn.current);
+    typedIn.current = current;
+  }, [current]);
 
   const canChange = (r: string, id: number) =>
     Boolean(props.account) || store.mine.value.has(`${r}\u0000${id}`);

@@ -64,3 +64,48 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "typing - emptying the box or going to another room says one stopped at once; editing an old message is no typing",
+  ...BROWSER_TEST,
+  async fn() {
+    // A TTL longer than the test: only a stop can end the notice.
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const ben = await visitor(w, "ben");
+      await ben.locator(".members-list li", { hasText: "ana" }).waitFor();
+      const typing = ben.locator(".typing-line", { hasText: "is typing" });
+      const composer = ana.locator("#composer");
+
+      await composer.pressSequentially("hel", { delay: 20 });
+      await typing.waitFor();
+      await composer.press("Control+A");
+      await composer.press("Backspace");
+      await typing.waitFor({ state: "detached" });
+
+      await composer.pressSequentially("draft", { delay: 20 });
+      await typing.waitFor();
+      await ana.locator('a.room[data-room="random"]').click();
+      await ana.locator("h1", { hasText: "# random" }).waitFor();
+      await typing.waitFor({ state: "detached" });
+
+      // Editing one's message in general is no news to Ben.
+      await ana.locator('a.room[data-room="general"]').click();
+      await ana.locator("h1", { hasText: "# general" }).waitFor();
+      await composer.fill("");
+      await composer.press("Enter");
+      await composer.pressSequentially("sent", { delay: 20 });
+      await composer.press("Enter");
+      await ben.locator(".msg", { hasText: "sent" }).waitFor();
+      await composer.press("ArrowUp");
+      await ana.locator(".editing-line").waitFor();
+      await composer.pressSequentially(" and edited", { delay: 20 });
+      await composer.press("Enter");
+      await ben.locator(".msg", { hasText: "sent and edited" }).waitFor();
+      await expect(typing.count()).resolves.toBe(0);
+      expect(errorsOf(ana)).toEqual([]);
+      expect(errorsOf(ben)).toEqual([]);
+    }, { TYPING_TTL_MS: "60000" });
+  },
+});
