@@ -95,8 +95,9 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
         </button>
       )}
       {
-        /* On a phone the header keeps the room's name and moves search,
-        pins and the account here; elsewhere the menu is for members. */
+        /* On a phone or in a window up to 700 px wide the header keeps
+        the room's name and moves search, pins and the account here;
+        elsewhere the menu is for members. */
       }
       <Menu
         class={props.onLeave ? "room-menu" : "room-menu only-phone"}

@@ -1,16 +1,40 @@
 /**
  * The room's header in Chromium: on a desktop, a signed-in member's header
  * keeps the room's whole name beside a topic; who one is and the topic give
- * way first.
+ * way first. Beside the sidebar in a narrow window (or a phone held
+ * sideways), search, pins and the account move into the room menu.
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import type { Page } from "playwright-core";
 import {
   createRoom,
   errorsOf,
   member,
+  visitor,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
+
+/** The header's title fits whole and the page doesn't scroll sideways. */
+async function fits(page: Page, title: string): Promise<void> {
+  const h1 = page.locator(".pane-head h1");
+  await expect(h1.textContent()).resolves.toBe(title);
+  const [scroll, client] = await h1.evaluate((e) => [
+    e.scrollWidth,
+    e.clientWidth,
+  ]);
+  expect(client).toBeGreaterThan(0);
+  expect(scroll).toBeLessThanOrEqual(client);
+  const [pageScroll, pageWidth] = await page.evaluate(() => [
+    document.documentElement.scrollWidth,
+    innerWidth,
+  ]);
+  expect(pageScroll).toBeLessThanOrEqual(pageWidth);
+  // Everything the header lost is in the room menu.
+  await page.getByLabel("Room menu").click();
+  await page.getByRole("button", { name: "Search messages" }).waitFor();
+  await page.keyboard.press("Escape");
+}
 
 Deno.test({
   name:
@@ -41,6 +65,36 @@ Deno.test({
       await expect(topic.evaluate((e) => e.clientWidth)).resolves
         .toBeGreaterThan(0);
       expect(errorsOf(mod)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "header - beside the sidebar in a narrow window or a phone held sideways, the room's name shows whole and nothing leaves the page",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      for (
+        const viewport of [{ width: 600, height: 800 }, {
+          width: 667,
+          height: 375,
+        }, { width: 520, height: 800 }]
+      ) {
+        const guest = await visitor(w, `guest${viewport.width}`, { viewport });
+        await fits(guest, "# general");
+        const account = await member(w, `member${viewport.width}`, {
+          viewport,
+        });
+        const room = `planning-${viewport.width}`;
+        await createRoom(account, room);
+        await fits(account, `# ${room}`);
+        await account.getByLabel("Room menu").click();
+        await account.getByRole("button", { name: "Log out everywhere" })
+          .waitFor();
+        await account.keyboard.press("Escape");
+        for (const p of [guest, account]) expect(errorsOf(p)).toEqual([]);
+      }
     });
   },
 });
