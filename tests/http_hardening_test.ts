@@ -337,3 +337,67 @@ Deno.test("forms - the form's media type is matched whatever its case (Applicati
     expect(res.sid).toBeDefined();
   });
 });
+
+/** Sends `GET path` with `headers` over a raw connection; the answer's head and body. */
+async function rawGet(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; head: string; body: string }> {
+  const { hostname, port } = new URL(url);
+  const conn = await Deno.connect({ hostname, port: Number(port) });
+  const lines = [`GET ${path} HTTP/1.1`, `Host: ${hostname}:${port}`];
+  for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+  await conn.write(new TextEncoder().encode(lines.join("\r\n") + "\r\n\r\n"));
+  let text = "";
+  const buf = new Uint8Array(4096);
+  const decoder = new TextDecoder();
+  for (;;) {
+    const n = await conn.read(buf);
+    if (n === null) break;
+    text += decoder.decode(buf.subarray(0, n), { stream: true });
+    const end = text.indexOf("\r\n\r\n");
+    const length = /content-length: (\d+)/i.exec(text)?.[1];
+    if (end >= 0 && length && text.length >= end + 4 + Number(length)) break;
+  }
+  conn.close();
+  const [head, body] = text.split("\r\n\r\n");
+  return { status: Number(head.split(" ")[1]), head, body };
+}
+
+Deno.test("errors - a malformed WebSocket handshake is a JSON 400 (426 for another version), and claims no guest name", async () => {
+  await withServer({}, async (s) => {
+    const upgrade = {
+      Upgrade: "websocket",
+      Connection: "Upgrade",
+      "Sec-WebSocket-Version": "13",
+    };
+    for (const path of ["/ws?name=leak", "/ws/general/olly", "/ws/cli1"]) {
+      const bad = await rawGet(s.url, path, {
+        ...upgrade,
+        "Sec-WebSocket-Key": "short",
+      });
+      expect(bad.status).toBe(400);
+      expect(bad.head).toMatch(/content-type: application\/json/i);
+      expect(JSON.parse(bad.body)).toEqual({
+        error: {
+          status: 400,
+          message: "Missing or invalid Sec-WebSocket-Key header",
+        },
+      });
+      const old = await rawGet(s.url, path, {
+        ...upgrade,
+        "Sec-WebSocket-Version": "8",
+        "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+      });
+      expect(old.status).toBe(426);
+      expect(old.head).toMatch(/sec-websocket-version: 13/i);
+      expect(JSON.parse(old.body).error.status).toBe(426);
+    }
+    // The refused request held no name: a newcomer gets it as asked.
+    const c = new Client(wsUrl(s, "/ws?name=leak"));
+    const welcome = await c.next("welcome");
+    expect(welcome.user).toEqual({ name: "leak", guest: true });
+    await c.close();
+  });
+});
