@@ -636,3 +636,32 @@ Deno.test("chat - a welcome that fails (the store away) leaves nobody behind: th
     expect(s.chat.metrics.connections.value).toBe(0);
   });
 });
+
+Deno.test("chat - a client endpoint's connection is a person in the first default room to the room endpoint: announced in and out, counted in users_count", async () => {
+  await withServer({}, async (s) => {
+    const room = new Client(ws(s, "/ws/general/mina"), { json: false });
+    await room.until(() =>
+      room.frames.some((f) => String(f).includes("mina님이 입장했습니다."))
+    );
+    const count = async () =>
+      (await (await fetch(`${s.url}/api/rooms`)).json()).rooms.find((
+        r: { id: string },
+      ) => r.id === "general").users_count;
+    expect(await count()).toBe(1);
+    const client = new Client(ws(s, "/ws/jun"), { json: false });
+    await room.until(() =>
+      room.frames.includes(
+        '{"sender":"시스템","message":"jun님이 입장했습니다.","room_id":"general"}',
+      )
+    );
+    expect(await count()).toBe(2);
+    await client.close();
+    await room.until(() =>
+      room.frames.includes(
+        '{"sender":"시스템","message":"jun님이 퇴장했습니다.","room_id":"general"}',
+      )
+    );
+    expect(await count()).toBe(1);
+    await room.close();
+  });
+});
