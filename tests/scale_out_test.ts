@@ -337,6 +337,43 @@ Deno.test("scale-out - reading on one instance clears the count of the same pers
   });
 });
 
+Deno.test("scale-out - @here once every 30 s per person and room holds across instances", async () => {
+  await withRedisPair("chat-here-", {}, async ({ one, two }) => {
+    const ana = await member(one, "ana");
+    const token = ana.of("welcome")[0].token as string;
+    const anaTwo = new Client(
+      wsUrl(two, `/ws?name=ana&token=${encodeURIComponent(token)}`),
+    );
+    await anaTwo.next("welcome");
+    anaTwo.send({ type: "join", room: "general" });
+    await anaTwo.next("joined");
+    ana.send({
+      type: "send",
+      room: "general",
+      text: "@here hi",
+      clientId: "h1",
+    });
+    await ana.next("ack", (f) => f.clientId === "h1");
+    // The other instance knows once the message reached it.
+    await anaTwo.next("message", (f) => f.clientId === "h1");
+    anaTwo.send({
+      type: "send",
+      room: "general",
+      text: "@here again",
+      clientId: "h2",
+    });
+    const refused = await anaTwo.next(
+      "error",
+      (f) => (f.frame as { clientId?: string })?.clientId === "h2",
+    );
+    expect(refused.code).toBe("rate_limited");
+    // Without @here, fine.
+    anaTwo.send({ type: "send", room: "general", text: "hi", clientId: "h3" });
+    await anaTwo.next("ack", (f) => f.clientId === "h3");
+    await Promise.all([ana.close(), anaTwo.close()]);
+  });
+});
+
 Deno.test("scale-out - edits, deletions and reactions made while Redis is down reach the other instance's sockets once, after it is back", async () => {
   await withRedisPair("chat-changes-", {}, async ({ redis, one, two }) => {
     const ana = await member(one, "ana");

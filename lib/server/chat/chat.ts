@@ -139,8 +139,10 @@ export class Chat {
       keep: config.historyLimit,
     });
     bus.subscribe((event) => {
-      if (event.kind === "message") quiet.note(event.message);
-      else if (event.kind === "deleted") quiet.deleted(event.room, event.id);
+      if (event.kind === "message") {
+        quiet.note(event.message);
+        this.#noteHere(event.message, event.reader);
+      } else if (event.kind === "deleted") quiet.deleted(event.room, event.id);
       else if (event.kind === "room_deleted") quiet.forget(event.room);
       else if (event.kind === "logged_out") {
         this.#closeSessions(event.user, event.session);
@@ -850,6 +852,14 @@ export class Chat {
       user: fold(user),
       ...(session ? { session: sessionDigest(session) } : {}),
     });
+  }
+
+  /** An `@here` stored anywhere counts against its sender here too. */
+  #noteHere(m: ChatMessage, sender: string | undefined): void {
+    if (sender === undefined || m.event || !m.text.includes("@")) return;
+    if (mentionedNames(m.text).includes(HERE)) {
+      this.#here.note(sender, m.room, m.clientId);
+    }
   }
 
   #closeSessions(user: string, session?: string): void {

@@ -2,7 +2,8 @@
  * How often one person may use `@here` in a room. An `@here` mentions
  * everyone online in the room, so its cost grows with the room (a store
  * lookup and a mention record each): a person sending it at the message
- * rate could keep a server of a big room busy. Per instance, in memory.
+ * rate could keep a server of a big room busy. Kept in memory; what other
+ * instances stored comes to each on the bus ({@link HereLimit.note}).
  *
  * @module
  */
@@ -51,6 +52,17 @@ export class HereLimit {
     }
     this.#last.set(key, { at: t, clientId });
     return true;
+  }
+
+  /**
+   * `who` used `@here` in `room` in the send `clientId`, stored by some
+   * instance (this one's own are taken already): it counts as used from now.
+   */
+  note(who: string, room: string, clientId?: string): void {
+    const key = roomKey(room, who);
+    const last = this.#last.get(key);
+    if (last !== undefined && last.clientId === clientId) return;
+    this.#last.set(key, { at: this.now(), clientId });
   }
 
   /**

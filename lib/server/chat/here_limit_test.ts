@@ -25,3 +25,18 @@ Deno.test("here limit - one @here per person and room per period; others and oth
   limit.release("account:bo", "random", "x1");
   expect(limit.take("account:bo", "random", "x3")).toBe(false);
 });
+
+Deno.test("here limit - an @here another instance stored counts here from when it came; a repeat of one's own changes nothing", () => {
+  let now = 0;
+  const limit = new HereLimit(30_000, () => now);
+  limit.note("account:ana", "general", "c1");
+  expect(limit.take("account:ana", "general", "c2")).toBe(false);
+  // The send that used it, resent here, may go (it is that send again).
+  expect(limit.take("account:ana", "general", "c1")).toBe(true);
+  now = 20_000;
+  // One's own send coming back on the bus doesn't start the wait again.
+  limit.note("account:ana", "general", "c1");
+  now = 30_000;
+  expect(limit.take("account:ana", "general", "c3")).toBe(true);
+  expect(limit.take("account:bo", "general", "c4")).toBe(true);
+});
