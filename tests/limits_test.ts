@@ -334,8 +334,8 @@ Deno.test("limits - room quotas hold against a burst: creates sent all at once f
   });
 });
 
-Deno.test("limits - room quotas hold per address across guest names, and in total", async () => {
-  await withServer({ MAX_ROOMS_PER_USER: "1", MAX_ROOMS: "6" }, async (s) => {
+Deno.test("limits - room quotas hold per address across guest names (an account from there has its own), and in total", async () => {
+  await withServer({ MAX_ROOMS_PER_USER: "1", MAX_ROOMS: "7" }, async (s) => {
     // One address, many guest names: at most 3 × MAX_ROOMS_PER_USER rooms.
     const codes: string[] = [];
     for (let i = 0; i < 4; i++) {
@@ -353,7 +353,24 @@ Deno.test("limits - room quotas hold per address across guest names, and in tota
       await c.close();
     }
     expect(codes).toEqual(["created", "created", "created", "room_limit"]);
-    // The server-wide cap: general, random and three made rooms, one more allowed.
+    const guest = { name: "maker9", guest: true };
+    const refused = await s.chat.createRoom(guest, "made-9", {
+      address: "127.0.0.1",
+    }).catch((e) => e);
+    expect(refused.message).toBe(
+      "Room limit reached: 3 rooms were created from your network address, the most for guests; log in to create more",
+    );
+    // An account behind the same address has its own quota, and says so.
+    const account = { name: "worker", guest: false };
+    await s.chat.createRoom(account, "team", { address: "127.0.0.1" });
+    const own = await s.chat.createRoom(account, "team2", {
+      address: "127.0.0.1",
+    }).catch((e) => e);
+    expect(own.message).toBe(
+      "Room limit reached: you have created 1 room, the most allowed",
+    );
+    // The server-wide cap: general, random, three made rooms and team, one
+    // more allowed.
     await s.chat.createRoom(ADMIN, "sixth");
     const err = await s.chat.createRoom(ADMIN, "seventh").catch((e) => e);
     expect(err.code).toBe("room_limit");

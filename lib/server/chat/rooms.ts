@@ -233,18 +233,25 @@ export class Rooms {
         `The server holds ${maxRooms} rooms, its most`,
       );
     }
-    // Guests pick their names, so the quota also holds per client address.
+    // Guests pick their names, so their quota also holds per client address
+    // (an account's is its own: people behind one office address register).
+    const perAddress = maxRoomsPerUser * ROOMS_PER_ADDRESS_FACTOR;
     const [byUser, byAddress] = await Promise.all([
       this.store.roomsCreatedBy(user.name),
-      address ? this.store.roomsCreatedFrom(address) : 0,
+      address && user.guest ? this.store.roomsCreatedFrom(address) : 0,
     ]);
-    if (
-      byUser >= maxRoomsPerUser ||
-      byAddress >= maxRoomsPerUser * ROOMS_PER_ADDRESS_FACTOR
-    ) {
+    if (byUser >= maxRoomsPerUser) {
       throw new ChatError(
         "room_limit",
-        `Room limit reached: ${maxRoomsPerUser}`,
+        `Room limit reached: you have created ${maxRoomsPerUser} room${
+          maxRoomsPerUser === 1 ? "" : "s"
+        }, the most allowed`,
+      );
+    }
+    if (byAddress >= perAddress) {
+      throw new ChatError(
+        "room_limit",
+        `Room limit reached: ${perAddress} rooms were created from your network address, the most for guests; log in to create more`,
       );
     }
     // Only an account owns (and so moderates) what it creates.
