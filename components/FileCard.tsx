@@ -1,6 +1,7 @@
 import type { VNode } from "preact";
 import type { FileRef } from "@/lib/shared/protocol.ts";
 import { withoutBidi } from "@/lib/shared/text.ts";
+import { formatSize } from "@/lib/shared/file_size.ts";
 
 const INLINE = /^image\/(png|jpeg|gif|webp)$/;
 
@@ -36,11 +37,4 @@ export function FileCard({ file }: { file: FileRef }): VNode {
       <span class="file-size">{formatSize(file.size)}</span>
     </a>
   );
-}
-
-/** Bytes as people read them: 980 B, 12.3 KB, 4.5 MB. */
-export function formatSize(bytes: number): string {
-  if (bytes < 1000) return `${bytes} B`;
-  if (bytes < 1_000_000) return `${(bytes / 1000).toFixed(1)} KB`;
-  return `${(bytes / 1_000_000).toFixed(1)} MB`;
 }

@@ -88,7 +88,7 @@ export function Members(props: MembersProps): VNode {
             class={`${u.status}${typing.includes(u.name) ? " typing" : ""}`}
           >
             <span class="dot" title={STATUS[u.status]} aria-hidden="true" />
-            <bdi class="name">{u.name}</bdi>
+            <bdi class="name" title={u.name}>{u.name}</bdi>
             <span class="sr-only">({STATUS[u.status]})</span>
             {u.name === me && <span class="tag">you</span>}
             {u.guest && <span class="tag">guest</span>}

@@ -2,7 +2,7 @@ import type { VNode } from "preact";
 import { useSignal } from "@preact/signals";
 import { useEffect } from "preact/hooks";
 import { currentGuestToken } from "@/lib/client/history.ts";
-import { formatSize } from "./FileCard.tsx";
+import { formatSize } from "@/lib/shared/file_size.ts";
 
 /** One upload as the bar shows it. */
 interface Progress {

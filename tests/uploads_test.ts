@@ -653,7 +653,7 @@ Deno.test("uploads - limits, quota and bad input each answer a clear JSON error;
     const big = await make(1001);
     expect(big.status).toBe(413);
     expect(big.body.error.message).toBe(
-      "File too large: 1001 bytes, the limit is 1000",
+      "File too large: 1,001 bytes, the limit is 1,000 bytes (1.0 KB)",
     );
     const a = await make(1000), b = await make(1000);
     expect([a.status, b.status]).toEqual([201, 201]);

@@ -85,7 +85,7 @@ Deno.test("client uploads - a refusal is an UploadError with the server's reason
     expect(error).toBeInstanceOf(UploadError);
     expect(error).toMatchObject({
       status: 413,
-      message: "File too large: 2000 bytes, the limit is 1000",
+      message: "File too large: 2.0 KB, the limit is 1.0 KB",
     });
     const posing = await uploadFile(
       "general",

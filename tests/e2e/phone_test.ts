@@ -11,6 +11,7 @@ import { until } from "@/tests/helpers/until.ts";
 import {
   errorsOf,
   focusedName as focused,
+  member,
   PHONE,
   say,
   seed,
@@ -360,6 +361,39 @@ Deno.test({
         await page.locator(drawer).waitFor({ state: "hidden" });
         await page.close();
       }
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "phone - a name as long as allowed stays in its members row (cut, whole in its tooltip) beside its dot and Message button",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const long = "W".repeat(24);
+      await member(w, long);
+      const page = await member(w, "pho", { viewport: PHONE, touch: true });
+      await page.getByRole("button", { name: "Members", exact: true }).click();
+      const row = page.locator(".members-list li", { hasText: long });
+      await row.waitFor();
+      const box = (await row.boundingBox())!;
+      expect(box.x + box.width).toBeLessThanOrEqual(PHONE.width);
+      const [dot, name, button] = await Promise.all([
+        row.locator(".dot").boundingBox(),
+        row.locator(".name").boundingBox(),
+        row.getByRole("button", { name: /^Message/ }).boundingBox(),
+      ]);
+      // One line: the dot, the name and the button side by side.
+      for (const b of [dot!, button!]) {
+        expect(Math.abs(b.y + b.height / 2 - (name!.y + name!.height / 2)))
+          .toBeLessThan(6);
+      }
+      expect(button!.x + button!.width).toBeLessThanOrEqual(PHONE.width);
+      await expect(row.locator(".name").getAttribute("title")).resolves.toBe(
+        long,
+      );
+      expect(errorsOf(page)).toEqual([]);
     });
   },
 });

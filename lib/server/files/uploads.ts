@@ -30,6 +30,7 @@ import { AddressBudget } from "./address_budget.ts";
 import type { ContentRange } from "./ranges.ts";
 import { ChatError } from "@/lib/server/chat/chat_error.ts";
 import { authorKey, isGuestToken } from "@/lib/server/chat/identity.ts";
+import { tooLarge } from "@/lib/shared/file_size.ts";
 
 /** The largest thumbnail accepted, in bytes. */
 export const MAX_THUMBNAIL_BYTES = 256 * 1024;
@@ -192,7 +193,7 @@ export class Uploads {
     if (size > limit) {
       throw new HttpError(
         413,
-        `File too large: ${size} bytes, the limit is ${limit}${
+        `File too large: ${tooLarge(size, limit)}${
           purpose === "thumbnail" ? " for a thumbnail" : ""
         }`,
       );
