@@ -160,6 +160,17 @@ export function MessageList(
             const to = e.relatedTarget as Node | null;
             if (!e.currentTarget.contains(to)) leave(item.id, item.user);
           }}
+          // Escape takes back a "Really …?" (and nothing else with it).
+          onKeyDown={(e) => {
+            if (
+              e.key !== "Escape" ||
+              (confirmDelete.armed.peek() !== item.id &&
+                confirmKick.armed.peek() !== item.user)
+            ) return;
+            e.preventDefault();
+            e.stopPropagation();
+            leave(item.id, item.user);
+          }}
         >
           {grouped
             ? <span class="sr-only">{item.user}:</span>

@@ -34,6 +34,19 @@ Deno.test("format - only http and https become links, without trailing punctuati
   expect(tokens.every((t) => t.t === "text")).toBe(true);
 });
 
+Deno.test("format - a scheme typed in capitals is a link too, shown as typed", () => {
+  expect(parseInline("HTTPS://UPPER.EXAMPLE/Path and Http://x.example"))
+    .toEqual([
+      {
+        t: "link",
+        href: "https://upper.example/Path",
+        v: "HTTPS://UPPER.EXAMPLE/Path",
+      },
+      { t: "text", v: " and " },
+      { t: "link", href: "http://x.example/", v: "Http://x.example" },
+    ]);
+});
+
 Deno.test("format - mentions are whole names, not e-mail addresses", () => {
   expect(parseInline("hi @mina.k, mail a@b.c")).toEqual([
     { t: "text", v: "hi " },

@@ -164,7 +164,7 @@ Deno.test({
 
 Deno.test({
   name:
-    'messages - "Really delete?" disarms when the pointer or the focus leaves the message, or after a few seconds',
+    'messages - "Really delete?" disarms when the pointer or the focus leaves the message, on Escape, or after a few seconds',
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -195,6 +195,16 @@ Deno.test({
       await armed.waitFor();
       await ana.keyboard.press("Tab");
       await unarmed.waitFor();
+
+      // Escape takes it back at once (well before it would disarm by
+      // itself), the focus staying on the button.
+      await unarmed.focus();
+      await ana.keyboard.press("Enter");
+      await armed.waitFor();
+      await ana.keyboard.press("Escape");
+      await unarmed.waitFor({ timeout: 2000 });
+      await expect(ana.evaluate(() => document.activeElement?.textContent))
+        .resolves.toMatch(/^Delete/);
 
       // Nobody moves: it disarms by itself.
       await unarmed.focus();
