@@ -1,4 +1,5 @@
 import type { ComponentChildren, RefObject, VNode } from "preact";
+import { useLayoutEffect, useRef } from "preact/hooks";
 import { useConfirm } from "@/lib/client/hooks/use_confirm.ts";
 import type { Item } from "@/lib/client/chat_store.ts";
 import { mentionsName } from "@/lib/shared/mentions.ts";
@@ -97,6 +98,20 @@ export function MessageList(
     confirmDelete.leave(id);
     confirmKick.leave(user);
   };
+  // The message holding the focus. Deleted by someone else, it loses the
+  // control that had it, and the browser drops the focus to <body>: it
+  // goes to a neighbour instead, as after one's own delete.
+  const focused = useRef<{ li: Element; control: Element } | null>(null);
+  useLayoutEffect(() => {
+    const was = focused.current;
+    // Only a control that went away: a click elsewhere leaves it in place.
+    if (!was || was.control.isConnected || !was.li.isConnected) return;
+    focused.current = null;
+    const active = document.activeElement;
+    if (active === null || active === document.body) {
+      focusNear(was.li, messageBox?.current);
+    }
+  });
   const rows = [];
   let prev: Item | undefined;
   const divideAfter = newAfter ?? Infinity;
@@ -156,6 +171,11 @@ export function MessageList(
           onPointerLeave={(e) => {
             if (e.pointerType === "mouse") leave(item.id, item.user);
           }}
+          onFocusIn={(e) =>
+            focused.current = {
+              li: e.currentTarget,
+              control: e.target as Element,
+            }}
           onFocusOut={(e) => {
             const to = e.relatedTarget as Node | null;
             if (!e.currentTarget.contains(to)) leave(item.id, item.user);

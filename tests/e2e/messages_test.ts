@@ -266,6 +266,49 @@ Deno.test({
 
 Deno.test({
   name:
+    "messages - a message deleted by its author while someone else's focus is on its Reply moves that focus to a neighbour, not the page's top; a click elsewhere is left alone",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const ben = await visitor(w, "ben");
+      for (const text of ["one", "two", "three"]) await say(ana, text);
+      await ben.locator(".log .msg", { hasText: "three" }).waitFor();
+      const ids = await ben.locator(".log .msg:not(.event)").evaluateAll((
+        els,
+      ) => els.map((el) => (el as HTMLElement).dataset.id!));
+      const [, two, three] = ids.slice(-3);
+      /** The message holding Ben's focus, or the focused element's id or tag. */
+      const focus = () =>
+        ben.evaluate(() => {
+          const el = document.activeElement;
+          return el?.closest<HTMLElement>(".msg")?.dataset.id ?? el?.id ??
+            el?.tagName ?? "";
+        });
+      await ben.locator(`.log .msg[data-id="${two}"]`).getByRole("button", {
+        name: /^Reply/,
+      }).focus();
+      const mine = ana.locator(`.log .msg[data-id="${two}"]`);
+      await mine.hover();
+      await mine.getByRole("button", { name: /^Delete/ }).click();
+      await mine.getByRole("button", { name: /^Really delete/ }).click();
+      await ben.locator(`.log .msg[data-id="${two}"] .body`, {
+        hasText: "Message deleted",
+      }).waitFor();
+      await expect(focus()).resolves.toBe(three);
+      // Ben clicks the empty log (the focus goes to the page), then a
+      // message comes: the focus stays where his click left it.
+      await ben.locator(".log").click({ position: { x: 5, y: 5 } });
+      const before = await focus();
+      await say(ana, "four");
+      await ben.locator(".log .msg", { hasText: "four" }).waitFor();
+      await expect(focus()).resolves.toBe(before);
+    });
+  },
+});
+
+Deno.test({
+  name:
     "messages - a one-line message under its author's last (grouped) keeps its actions clear of its ☺+ and Pin: each takes the click, and so does the message above's",
   ...BROWSER_TEST,
   async fn() {
