@@ -43,3 +43,22 @@ testOnBothBackends(
     });
   },
 );
+
+testOnBothBackends(
+  "mentions - a name with a Korean particle or honorific written onto it (@민수님) mentions that member",
+  async (env) => {
+    await withServer(env, async (s) => {
+      const ana = await open(s, "ana");
+      await join(ana, "random");
+      const minsu = await open(s, "민수");
+      await join(minsu, "random");
+      const token = welcome(minsu).token as string;
+      await join(minsu, "general");
+      await say(ana, "random", "@민수님 회의 시간 괜찮으세요?");
+      await say(ana, "random", "@민수야 점심 먹자");
+      const c = await open(s, "민수", { token });
+      expect(welcomeRooms(c).get("random")?.mentions).toBe(2);
+      await Promise.all([c.close(), ana.close(), minsu.close()]);
+    });
+  },
+);

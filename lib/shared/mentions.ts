@@ -40,16 +40,50 @@ export function mentionedNames(text: string): string[] {
 }
 
 /**
- * Whether `text` mentions `name` (in any case or width) or `@here` (the
- * room's online members, the reader among them while the page is open).
+ * Korean particles and honorifics written onto a name ("@민수님", "@민수야",
+ * "@민수에게"), longest first: a token ending in one may mean the name
+ * before it.
+ */
+const KOREAN_SUFFIXES =
+  "님에게 님한테 에게서 한테서 님께서 님께 님이 님은 님도 님을 님의 에게 한테 께서 씨가 씨는 씨도 이랑 님 씨 아 야 이 가 은 는 을 를 께 도 랑 과 와 의"
+    .split(" ");
+
+/**
+ * The names a mention token may stand for, besides itself: the name before
+ * a Korean particle or honorific written onto it, longest name first (so
+ * `@민수님` may mean 민수). Empty for other tokens.
+ *
+ * @example
+ * ```ts
+ * nameBeforeParticle("민수753님"); // ["민수753"]
+ * nameBeforeParticle("ana"); // []
+ * ```
+ */
+export function nameBeforeParticle(token: string): string[] {
+  const out: string[] = [];
+  for (const suffix of KOREAN_SUFFIXES) {
+    if (token.length > suffix.length && token.endsWith(suffix)) {
+      out.push(token.slice(0, -suffix.length));
+    }
+  }
+  return out.sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Whether `text` mentions `name` (in any case or width, or with a Korean
+ * particle or honorific written onto it) or `@here` (the room's online
+ * members, the reader among them while the page is open).
  *
  * @example
  * ```ts
  * mentionsName("thanks @ANA-2!", "ana-2"); // true
  * mentionsName("thanks @ana-2!", "ana"); // false
+ * mentionsName("@민수님 안녕하세요", "민수"); // true
  * ```
  */
 export function mentionsName(text: string, name: string): boolean {
   const names = mentionedNames(text);
-  return names.includes(HERE) || names.includes(fold(name));
+  const folded = fold(name);
+  return names.includes(HERE) || names.includes(folded) ||
+    names.some((n) => nameBeforeParticle(n).includes(folded));
 }

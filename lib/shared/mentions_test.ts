@@ -1,5 +1,9 @@
 import { expect } from "expect";
-import { mentionedNames, mentionsName } from "./mentions.ts";
+import {
+  mentionedNames,
+  mentionsName,
+  nameBeforeParticle,
+} from "./mentions.ts";
 
 Deno.test("mentions - whole @names in any case, each once; mail addresses are not mentions", () => {
   expect(mentionedNames("hi @Ana and @bo, thanks @ana.")).toEqual([
@@ -34,4 +38,13 @@ Deno.test("mentions - a reader is mentioned by their whole name in any case, or 
   expect(mentionsName("@민아 안녕", "민아")).toBe(true);
   expect(mentionsName("standup, @HERE", "ana")).toBe(true);
   expect(mentionsName("@hereford", "ana")).toBe(false);
+});
+
+Deno.test("mentions - a reader is mentioned by their name with a Korean particle or honorific written onto it", () => {
+  expect(mentionsName("@민수753님 안녕하세요", "민수753")).toBe(true);
+  expect(mentionsName("@민수야 밥 먹었어?", "민수")).toBe(true);
+  expect(mentionsName("@민수에게 물어봐", "민수")).toBe(true);
+  expect(mentionsName("@민수님", "민")).toBe(false);
+  expect(mentionsName("@anai", "ana")).toBe(false);
+  expect(nameBeforeParticle("민수님께서")).toEqual(["민수님", "민수"]);
 });

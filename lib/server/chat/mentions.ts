@@ -7,6 +7,8 @@
  * @module
  */
 import type { MemberRecords } from "@/lib/server/store/store.ts";
+import { nameBeforeParticle } from "@/lib/shared/mentions.ts";
+import { fold } from "@/lib/shared/names.ts";
 
 /** Names resolved per store lookup, so `@here` in a big room stays batched. */
 const LOOKUP_BATCH = 500;
@@ -24,12 +26,26 @@ export async function resolveMentions(
 ): Promise<string[]> {
   const keys = new Set<string>();
   const unique = [...new Set(names)];
+  const resolved = new Set<string>();
   for (let i = 0; i < unique.length; i += LOOKUP_BATCH) {
     const found = await members.named(
       room,
       unique.slice(i, i + LOOKUP_BATCH),
     );
-    for (const m of found) keys.add(m.key);
+    for (const m of found) {
+      keys.add(m.key);
+      resolved.add(fold(m.name));
+    }
+  }
+  // A name no member has may carry a Korean particle or honorific
+  // ("@민수님"): the longest name before one that a member has is meant.
+  for (const name of unique) {
+    if (resolved.has(name)) continue;
+    for (const shorter of nameBeforeParticle(name)) {
+      const found = await members.named(room, [shorter]);
+      for (const m of found) keys.add(m.key);
+      if (found.length > 0) break;
+    }
   }
   return [...keys];
 }

@@ -26,3 +26,29 @@ Deno.test("mentions - a long list of names (@here in a busy room) is resolved in
   expect(keys.length).toBe(600);
   expect(new Set(keys).size).toBe(600);
 });
+
+Deno.test("mentions - a Korean particle or honorific written onto a name means the longest member name before it, only when no member has the whole token", async () => {
+  const room = ["민수", "민", "민수야", "ana"];
+  const members = {
+    named(_room: string, names: string[]) {
+      return Promise.resolve(
+        names.filter((n) => room.includes(n)).map((n) => ({
+          key: `k-${n}`,
+          name: n,
+          guest: true,
+          joinedAt: 0,
+        })),
+      );
+    },
+  } as unknown as MemberRecords;
+  const resolve = (names: string[]) =>
+    resolveMentions(members, "general", names);
+  expect(await resolve(["민수님"])).toEqual(["k-민수"]);
+  expect(await resolve(["민수에게"])).toEqual(["k-민수"]);
+  // A member has the whole token: that one, not a shorter name.
+  expect(await resolve(["민수야"])).toEqual(["k-민수야"]);
+  // Nobody has the name before it: nobody.
+  expect(await resolve(["지수님"])).toEqual([]);
+  // Latin names take no particles.
+  expect(await resolve(["anai"])).toEqual([]);
+});
