@@ -178,7 +178,10 @@ export function MessageList(
             }}
           onFocusOut={(e) => {
             const to = e.relatedTarget as Node | null;
-            if (!e.currentTarget.contains(to)) leave(item.id, item.user);
+            if (e.currentTarget.contains(to)) return;
+            leave(item.id, item.user);
+            // Gone elsewhere: nothing to bring back should this message go.
+            if (to !== null) focused.current = null;
           }}
           // Escape takes back a "Really …?" (and nothing else with it).
           onKeyDown={(e) => {

@@ -1,6 +1,6 @@
 import type { VNode } from "preact";
 import { useSignal } from "@preact/signals";
-import { useEffect, useRef } from "preact/hooks";
+import { useEffect, useLayoutEffect, useRef } from "preact/hooks";
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
 import { enterSends } from "@/lib/client/enter_sends.ts";
@@ -70,13 +70,17 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
   /** The id of the reply being edited in the box. */
   const editing = useSignal<number | null>(null);
   const input = useRef<HTMLTextAreaElement>(null);
+  /** What the reply box holds, kept should the box go (a closed thread). */
+  const unsent = useRef("");
   const log = useRef<HTMLDivElement>(null);
   const rootId = root?.id;
   // Each thread keeps its own draft; another thread's never shows here.
   useEffect(() => {
     const el = input.current;
     const key = `${room}\u0000${rootId}`;
-    if (el && rootId !== undefined) el.value = drafts.get(key) ?? "";
+    if (el && rootId !== undefined) {
+      el.value = unsent.current = drafts.get(key) ?? "";
+    }
     editing.value = null;
     alsoInRoom.value = false;
     el?.focus();
@@ -127,11 +131,20 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
       return;
     }
     props.onSend(text, alsoInRoom.value);
-    el.value = "";
+    el.value = unsent.current = "";
     alsoInRoom.value = false;
   };
-  // A thread whose first message was deleted takes no more replies.
+  // A thread whose first message was deleted takes no more replies; what
+  // was being written stays readable (and the focus, if in the box, goes
+  // to the notice rather than to the top of the page).
   const closed = Boolean(root?.deleted);
+  const notice = useRef<HTMLDivElement>(null);
+  useLayoutEffect(() => {
+    const active = document.activeElement;
+    if (closed && (active === null || active === document.body)) {
+      notice.current?.focus();
+    }
+  }, [closed]);
   const canReply = props.canReply && !closed;
   const onEdit = props.onEdit && canReply ? edit : undefined;
   const count = root?.thread?.replies ?? replies.length;
@@ -189,9 +202,19 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
         </div>
       </div>
       {closed && (
-        <p class="thread-closed" role="status">
-          The thread's first message was deleted: it takes no more replies
-        </p>
+        <div class="thread-closed" role="status" tabIndex={-1} ref={notice}>
+          <p>
+            The thread's first message was deleted: it takes no more replies
+          </p>
+          {unsent.current.trim() && (
+            <textarea
+              readOnly
+              rows={2}
+              aria-label="Your reply, not sent"
+              value={unsent.current}
+            />
+          )}
+        </div>
       )}
       {canReply && editing.value !== null && (
         <p class="editing-line">
@@ -213,6 +236,7 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             rows={2}
             aria-label="Reply in thread"
             placeholder="Reply…"
+            onInput={(e) => unsent.current = e.currentTarget.value}
             onKeyDown={(e) => {
               if (e.key === "Escape" && editing.value !== null) {
                 e.stopPropagation();

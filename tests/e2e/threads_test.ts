@@ -246,7 +246,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "threads - a thread whose first message is deleted says it takes no more replies, and has no reply box",
+    "threads - a thread whose first message is deleted says it takes no more replies, and has no reply box; a reply being written stays readable and the focus moves to the notice",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -259,7 +259,10 @@ Deno.test({
       await root(bob).getByRole("button", { name: /^Reply/ }).click();
       await replyInThread(bob, "looks good");
       const bobPanel = bob.getByRole("complementary", { name: "Thread" });
-      // Alice deletes her message while bob's panel is open.
+      // Bob is writing another reply when Alice deletes her message.
+      await bobPanel.getByLabel("Reply in thread").pressSequentially(
+        "one more thing",
+      );
       await root(alice).hover();
       await root(alice).getByRole("button", { name: /^Delete/ }).click();
       await root(alice).getByRole("button", { name: /^Really delete/ })
@@ -268,6 +271,14 @@ Deno.test({
         .filter({ hasText: "takes no more replies" }).waitFor();
       await expect(bobPanel.getByLabel("Reply in thread").count()).resolves
         .toBe(0);
+      await expect(
+        bobPanel.getByLabel("Your reply, not sent").inputValue(),
+      ).resolves.toBe("one more thing");
+      await expect(
+        bob.evaluate(() =>
+          `${document.activeElement?.tagName}.${document.activeElement?.className}`
+        ),
+      ).resolves.toBe("DIV.thread-closed");
       for (const p of [alice, bob]) expect(errorsOf(p)).toEqual([]);
     });
   },
