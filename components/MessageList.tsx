@@ -180,8 +180,18 @@ export function MessageList(
             const to = e.relatedTarget as Node | null;
             if (e.currentTarget.contains(to)) return;
             leave(item.id, item.user);
-            // Gone elsewhere: nothing to bring back should this message go.
+            // Gone elsewhere (a click on text or blank space too: the control
+            // is still there once the event is over): nothing to bring back
+            // should this message go.
+            const was = focused.current;
             if (to !== null) focused.current = null;
+            else {
+              queueMicrotask(() => {
+                if (was?.control.isConnected && focused.current === was) {
+                  focused.current = null;
+                }
+              });
+            }
           }}
           // Escape takes back a "Really …?" (and nothing else with it).
           onKeyDown={(e) => {

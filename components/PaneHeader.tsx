@@ -105,6 +105,7 @@ export function PaneHeader(props: PaneHeaderProps): VNode {
         button="⋯"
       >
         <MenuItem phone onClick={props.onSearch}>Search messages</MenuItem>
+        <MenuItem phone onClick={props.onHelp}>Keyboard shortcuts</MenuItem>
         {props.onPins && (
           <MenuItem phone onClick={props.onPins}>
             Pinned messages{props.pinned ? ` (${props.pinned})` : ""}

@@ -109,12 +109,13 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
     if (!el) return;
     editing.value = id;
     el.value = text;
+    unsent.current = "";
     el.focus();
     el.setSelectionRange(text.length, text.length);
   };
   const cancel = () => {
     editing.value = null;
-    if (input.current) input.current.value = "";
+    if (input.current) input.current.value = unsent.current = "";
   };
   const send = () => {
     const el = input.current;
@@ -236,7 +237,12 @@ export function ThreadPanel(props: ThreadPanelProps): VNode {
             rows={2}
             aria-label="Reply in thread"
             placeholder="Reply…"
-            onInput={(e) => unsent.current = e.currentTarget.value}
+            // A reply being written, not an edit of one sent before.
+            onInput={(e) => {
+              if (editing.peek() === null) {
+                unsent.current = e.currentTarget.value;
+              }
+            }}
             onKeyDown={(e) => {
               if (e.key === "Escape" && editing.value !== null) {
                 e.stopPropagation();

@@ -206,10 +206,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const fresh = store.reactions.toAsk(current, ids);
     if (fresh.length) send({ type: "reactions", room: current, ids: fresh });
   }, [current, room.items.value, replies, joins, conn.value, ready]);
-  // The room's pins, when it opens and after each (re)join.
+  // The room's pins, when it opens and after each (re)join of it (not of
+  // every room the reader is in, which would ask once per room).
+  const joinsHere = store.reactions.joinsIn(current);
   useEffect(() => {
     if (ready) send({ type: "pins", room: current });
-  }, [current, joins, conn.value, ready]);
+  }, [current, joinsHere, conn.value, ready]);
   const mine = store.rooms.value.find((r) => r.id === current);
   const known = store.me.value !== "";
   const member = Boolean(mine);
@@ -505,7 +507,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             ? room.online.value
             : null}
           onLeave={mine ? leave : undefined}
-          leaveWarning={mine?.kind === "private"
+          leaveWarning={mine?.kind === "private" && !moderator
             ? "You'll need an invite to come back."
             : undefined}
           me={store.me.value}

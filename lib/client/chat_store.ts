@@ -447,7 +447,8 @@ export class ChatStore {
 
   /**
    * A message shown here was deleted: if it was counted unread (after the
-   * read mark, news to this user), it counts no more, as on the server.
+   * read mark, news to this user), it counts no more, as on the server
+   * (which tells the new counts itself when it mentioned this user).
    */
   #uncount(room: string, id: number): void {
     const r = this.myRoom(room);
@@ -463,12 +464,10 @@ export class ChatStore {
         | (Item & { kind: "message" })
         | undefined;
     const { own, mentioned, quiet } = this.#news(m, parent);
-    if (own || quiet) return;
-    this.#setRoom({
-      ...r,
-      unread: Math.max(0, r.unread - 1),
-      mentions: Math.max(0, r.mentions - (mentioned ? 1 : 0)),
-    });
+    // A mention's counts come anew from the server (a `read` frame), which
+    // may arrive first: counting it out here too would count it twice.
+    if (own || quiet || mentioned) return;
+    this.#setRoom({ ...r, unread: Math.max(0, r.unread - 1) });
   }
 
   /**

@@ -39,6 +39,17 @@ export class ReactionStore {
   readonly #joinedAt = new Map<string, number>();
   /** Moves on every `joined`: what was asked before must be asked again. */
   readonly joins: Signal<number> = signal(0);
+  /** How many times each room was joined (this page's connections). */
+  readonly #joinsOf = new Map<string, number>();
+
+  /**
+   * How many times `room` was joined: what of it was asked before must be
+   * asked again when this moves (read in a render, it follows `joins`).
+   */
+  joinsIn(room: string): number {
+    this.joins.value;
+    return this.#joinsOf.get(room) ?? 0;
+  }
 
   /** The reactions of message `id` of `room`, as a signal. */
   of(room: string, id: number): Signal<ReactionView> {
@@ -73,6 +84,7 @@ export class ReactionStore {
       case "joined":
         this.#asked.delete(frame.room);
         this.#joinedAt.set(frame.room, frame.lastId);
+        this.#joinsOf.set(frame.room, (this.#joinsOf.get(frame.room) ?? 0) + 1);
         this.joins.value++;
         break;
       case "message": {

@@ -77,6 +77,10 @@ Deno.test("reaction store - a message that came live after the join is not asked
   joined(7);
   message(8);
   expect(s.toAsk("r", [6, 7, 8])).toEqual([6, 7]);
+  // Each room's joins are counted apart (its pins are asked for again on
+  // its own joins, not on every room's).
+  expect(s.joinsIn("r")).toBe(2);
+  expect(s.joinsIn("q")).toBe(0);
 });
 
 Deno.test("reaction store - pins follow pins, pinned, unpinned and edited", () => {

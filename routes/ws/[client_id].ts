@@ -1,6 +1,7 @@
 import { define } from "@/utils.ts";
 import { releaseOnClose } from "@/lib/server/http/connection_limits.ts";
 import { serveOriginal } from "@/lib/server/endpoints/original.ts";
+import { handshakeRefusal } from "@/lib/server/http/handshake.ts";
 
 /**
  * The original client endpoint, `WS /ws/{client_id}`: plain text in,
@@ -9,6 +10,8 @@ import { serveOriginal } from "@/lib/server/endpoints/original.ts";
 export const handler = define.handlers({
   GET(ctx) {
     const { chat, connections } = ctx.state;
+    const refused = handshakeRefusal(ctx.req);
+    if (refused) return refused;
     const { socket, response } = ctx.upgrade({
       idleTimeout: chat.config.idleTimeoutS,
     });

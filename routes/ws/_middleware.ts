@@ -1,14 +1,12 @@
 import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
-import { jsonError, jsonErrors } from "@/lib/server/http/json_errors.ts";
-import { handshakeProblem } from "@/lib/server/http/handshake.ts";
+import { jsonErrors } from "@/lib/server/http/json_errors.ts";
 import { clientAddress } from "@/lib/server/http/client_address.ts";
 import { originAllowed } from "@/lib/server/http/origin.ts";
 
 /**
  * Guards every WebSocket endpoint: a foreign Origin gets 403 before any
- * upgrade, a malformed handshake 400 (426 for another protocol version),
- * and an address over its connection limit gets 429. The slot taken
+ * upgrade, and an address over its connection limit gets 429. The slot taken
  * here is given back when the socket closes (see `lib/server/http/connection_limits.ts`).
  */
 const wsGuard = define.middleware(async function wsGuard(ctx) {
@@ -18,13 +16,6 @@ const wsGuard = define.middleware(async function wsGuard(ctx) {
       403,
       `Origin not allowed: ${ctx.req.headers.get("origin")}`,
     );
-  }
-  // Refused before a route claims anything (a guest's name) for it.
-  const problem = handshakeProblem(ctx.req);
-  if (problem) {
-    const res = jsonError(problem.status, problem.message);
-    for (const [k, v] of Object.entries(problem.headers)) res.headers.set(k, v);
-    return res;
   }
   const address = clientAddress(ctx.req, ctx.info, chat.config);
   if (!connections.acquire(address)) {

@@ -7,6 +7,7 @@ import {
   NameError,
 } from "@/lib/server/chat/identity.ts";
 import { serveV1 } from "@/lib/server/endpoints/native.ts";
+import { handshakeRefusal } from "@/lib/server/http/handshake.ts";
 
 /**
  * The native protocol (v1): `GET /ws?name={guest name}&token={guest token}`,
@@ -23,15 +24,24 @@ export const handler = define.handlers({
     // A name no one may take is refused before the upgrade; the claim (a
     // store round trip or two) runs while the handshake completes, so a
     // connect storm doesn't keep thousands of requests in flight for it.
+    // A logged-in user connects under the account's name; `name` is for guests.
+    const account = ctx.state.user?.name;
+    if (account === undefined) {
+      try {
+        checkName(name);
+      } catch (error) {
+        if (error instanceof NameError) throw new HttpError(400, error.message);
+        throw error;
+      }
+    }
+    // A handshake the upgrade would refuse claims no name.
+    const refused = handshakeRefusal(ctx.req);
+    if (refused) return refused;
     let identity: Identity | Promise<Identity>;
     try {
-      // A logged-in user connects under the account's name; `name` is for guests.
-      if (ctx.state.user) {
-        identity = chat.identities.claimAccount(ctx.state.user.name);
-      } else {
-        checkName(name);
-        identity = chat.identities.claimGuest(name, token);
-      }
+      identity = account !== undefined
+        ? chat.identities.claimAccount(account)
+        : chat.identities.claimGuest(name, token);
     } catch (error) {
       if (error instanceof NameError) throw new HttpError(400, error.message);
       throw error;

@@ -33,6 +33,7 @@ async function fits(page: Page, title: string): Promise<void> {
   // Everything the header lost is in the room menu.
   await page.getByLabel("Room menu").click();
   await page.getByRole("button", { name: "Search messages" }).waitFor();
+  await page.getByRole("button", { name: "Keyboard shortcuts" }).waitFor();
   await page.keyboard.press("Escape");
 }
 

@@ -303,6 +303,21 @@ Deno.test({
       await say(ana, "four");
       await ben.locator(".log .msg", { hasText: "four" }).waitFor();
       await expect(focus()).resolves.toBe(before);
+      // From a Reply to a click on blank space, then the message goes: the
+      // focus stays where the click left it too.
+      await ben.locator(`.log .msg[data-id="${three}"]`).getByRole("button", {
+        name: /^Reply/,
+      }).focus();
+      await ben.locator(".log").click({ position: { x: 5, y: 5 } });
+      const clicked = await focus();
+      const gone = ana.locator(`.log .msg[data-id="${three}"]`);
+      await gone.hover();
+      await gone.getByRole("button", { name: /^Delete/ }).click();
+      await gone.getByRole("button", { name: /^Really delete/ }).click();
+      await ben.locator(`.log .msg[data-id="${three}"] .body`, {
+        hasText: "Message deleted",
+      }).waitFor();
+      await expect(focus()).resolves.toBe(clicked);
     });
   },
 });

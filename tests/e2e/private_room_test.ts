@@ -107,7 +107,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "private room - leaving asks once more (an invite is needed to come back), by keyboard too; a public room is left at once",
+    "private room - a member leaving asks once more (an invite is needed to come back), by keyboard too; its owner, who may come back, and a public room's member leave at once",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -116,31 +116,42 @@ Deno.test({
       await olga.getByLabel("Private: members only").check();
       await olga.getByRole("button", { name: "Create" }).click();
       await olga.locator("h1", { hasText: "🔒 ops" }).waitFor();
-      const menu = olga.getByLabel("Room menu");
+      const ben = await member(w, "ben");
+      await olga.getByLabel("Invite someone").fill("ben");
+      await olga.getByRole("button", { name: "Invite", exact: true }).click();
+      await ben.locator('a.room[data-room="ops"]').click();
+      await ben.locator("h1", { hasText: "🔒 ops" }).waitFor();
+      const menu = ben.getByLabel("Room menu");
       await menu.click();
-      await olga.getByRole("button", { name: "Leave room" }).click();
+      await ben.getByRole("button", { name: "Leave room" }).click();
       // Still a member: the menu stays open and asks.
-      const really = olga.getByRole("button", {
+      const really = ben.getByRole("button", {
         name: "Really leave? You'll need an invite to come back.",
       });
       await really.waitFor();
-      await expect(olga.locator('a.room[data-room="ops"]').count()).resolves
+      await expect(ben.locator('a.room[data-room="ops"]').count()).resolves
         .toBe(1);
       // Confirmed from the keyboard: gone from the sidebar.
       await really.focus();
-      await olga.keyboard.press("Enter");
+      await ben.keyboard.press("Enter");
+      await ben.locator('a.room[data-room="ops"]').waitFor({
+        state: "detached",
+      });
+      // Its owner may come back uninvited: no second press.
+      await olga.getByLabel("Room menu").click();
+      await olga.getByRole("button", { name: "Leave room" }).click();
       await olga.locator('a.room[data-room="ops"]').waitFor({
         state: "detached",
       });
-      // A public room needs no second press.
-      await olga.locator('a.room[data-room="random"]').click();
-      await olga.locator("h1", { hasText: "# random" }).waitFor();
+      // Nor for a public room.
+      await ben.locator('a.room[data-room="random"]').click();
+      await ben.locator("h1", { hasText: "# random" }).waitFor();
       await menu.click();
-      await olga.getByRole("button", { name: "Leave room" }).click();
-      await olga.locator('a.room[data-room="random"]').waitFor({
+      await ben.getByRole("button", { name: "Leave room" }).click();
+      await ben.locator('a.room[data-room="random"]').waitFor({
         state: "detached",
       });
-      expect(errorsOf(olga)).toEqual([]);
+      for (const p of [olga, ben]) expect(errorsOf(p)).toEqual([]);
     });
   },
 });

@@ -99,6 +99,8 @@ export class Chat {
   readonly #threads: Threads;
   /** Who used `@here` where lately (see `here_limit.ts`). */
   readonly #here = new HereLimit();
+  /** Which ids of each room are no unread news (see `quiet_ids.ts`). */
+  readonly #quiet: QuietIds;
   readonly #reactions: Reactions;
   readonly #pins: Pins;
   readonly #log = logger("chat");
@@ -134,7 +136,7 @@ export class Chat {
     );
     // Membership events, deleted messages and other people's threads are
     // no unread news: which ids are such, per room.
-    const quiet = new QuietIds({
+    const quiet = this.#quiet = new QuietIds({
       range: (room, after, upTo) => store.range(room, after, upTo),
       keep: config.historyLimit,
     });
@@ -640,6 +642,9 @@ export class Chat {
   async delete(client: Client, room: string, id: number): Promise<void> {
     await this.#mayReadOrThrow(client, room);
     await this.#messages.delete(client, room, id);
+    // Counted out here at once: the counts told below must not wait for
+    // the bus (the KV bus brings even this instance's events later).
+    this.#quiet.deleted(room, id);
     // The message is deleted either way: what fails after is logged.
     const failed = (what: string) => (error: unknown) =>
       this.#log.warn(

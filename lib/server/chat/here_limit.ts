@@ -45,12 +45,7 @@ export class HereLimit {
     if (last !== undefined && t - last.at < this.everyMs) {
       return clientId !== undefined && last.clientId === clientId;
     }
-    if (this.#last.size >= MAX_ENTRIES) {
-      for (const [k, { at }] of this.#last) {
-        if (t - at >= this.everyMs) this.#last.delete(k);
-      }
-    }
-    this.#last.set(key, { at: t, clientId });
+    this.#set(key, { at: t, clientId });
     return true;
   }
 
@@ -62,7 +57,17 @@ export class HereLimit {
     const key = roomKey(room, who);
     const last = this.#last.get(key);
     if (last !== undefined && last.clientId === clientId) return;
-    this.#last.set(key, { at: this.now(), clientId });
+    this.#set(key, { at: this.now(), clientId });
+  }
+
+  /** Records a use, first dropping those past their wait if there are many. */
+  #set(key: string, use: { at: number; clientId?: string }): void {
+    if (this.#last.size >= MAX_ENTRIES) {
+      for (const [k, { at }] of this.#last) {
+        if (use.at - at >= this.everyMs) this.#last.delete(k);
+      }
+    }
+    this.#last.set(key, use);
   }
 
   /**

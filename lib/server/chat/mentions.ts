@@ -17,12 +17,15 @@ const LOOKUP_BATCH = 500;
  * The member keys of `room` that the folded `names` denote: members whose
  * display name (an account's, or the name a guest joined under) folds to
  * one of them. One indexed lookup per name, whatever the room's size; a
- * long list (`@here` in a busy room) goes in batches of 500 names.
+ * long list (`@here` in a busy room) goes in batches of 500 names. With
+ * `particles` (names typed in a message, at most 20), a name no member has
+ * that ends in a Korean particle or honorific is tried without it.
  */
 export async function resolveMentions(
   members: MemberRecords,
   room: string,
   names: readonly string[],
+  options: { particles?: boolean } = {},
 ): Promise<string[]> {
   const keys = new Set<string>();
   const unique = [...new Set(names)];
@@ -37,8 +40,10 @@ export async function resolveMentions(
       resolved.add(fold(m.name));
     }
   }
-  // A name no member has may carry a Korean particle or honorific
+  // A name typed in a message (`particles`; not `@here`'s list of who is
+  // online) that no member has may carry a Korean particle or honorific
   // ("@민수님"): the longest name before one that a member has is meant.
+  if (!options.particles) return [...keys];
   for (const name of unique) {
     if (resolved.has(name)) continue;
     for (const shorter of nameBeforeParticle(name)) {

@@ -42,7 +42,7 @@ Deno.test("mentions - a Korean particle or honorific written onto a name means t
     },
   } as unknown as MemberRecords;
   const resolve = (names: string[]) =>
-    resolveMentions(members, "general", names);
+    resolveMentions(members, "general", names, { particles: true });
   expect(await resolve(["민수님"])).toEqual(["k-민수"]);
   expect(await resolve(["민수에게"])).toEqual(["k-민수"]);
   // A member has the whole token: that one, not a shorter name.
@@ -51,4 +51,6 @@ Deno.test("mentions - a Korean particle or honorific written onto a name means t
   expect(await resolve(["지수님"])).toEqual([]);
   // Latin names take no particles.
   expect(await resolve(["anai"])).toEqual([]);
+  // Names that aren't typed ones (who is online, for @here) are taken whole.
+  expect(await resolveMentions(members, "general", ["민수님"])).toEqual([]);
 });

@@ -84,8 +84,9 @@ export class ReadState {
     const names = mentionedNames(text);
     if (names.length === 0) return [];
     const { store, onlineNames } = this.#o;
-    const named = (await resolveMentions(store.members, room, names))
-      .filter((k) => k !== key);
+    const named = (await resolveMentions(store.members, room, names, {
+      particles: true,
+    })).filter((k) => k !== key);
     const online = names.includes(HERE) && onlineNames
       ? onlineNames(room).map(fold)
       : [];

@@ -260,7 +260,8 @@ export class Rooms {
       !(await this.store.createRoom(room, {
         owner,
         name: user.name,
-        from: address,
+        // Only guests' rooms count against their address.
+        from: user.guest ? address : undefined,
       }, { kind }))
     ) {
       throw new ChatError("room_exists", `Room exists already: ${room}`);

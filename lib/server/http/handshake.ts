@@ -1,11 +1,13 @@
 /**
  * The WebSocket opening handshake's own headers (RFC 6455, section 4.2.1),
- * checked before a route claims anything for the connection (a guest's
- * name, say): a request the upgrade would refuse is answered here, as a
- * JSON error like every other refusal before the upgrade.
+ * checked by a route once its own refusals are made (a bad name first) and
+ * before it claims anything for the connection (a guest's name, say): a
+ * request the upgrade would refuse is answered here, as a JSON error like
+ * every other refusal before the upgrade.
  *
  * @module
  */
+import { jsonError } from "./json_errors.ts";
 
 /** Why an upgrade request can't be upgraded, as an HTTP answer. */
 export interface HandshakeProblem {
@@ -50,4 +52,16 @@ export function handshakeProblem(req: Request): HandshakeProblem | null {
     };
   }
   return null;
+}
+
+/**
+ * The JSON answer refusing `req`'s upgrade for its handshake headers, or
+ * null when they are fine.
+ */
+export function handshakeRefusal(req: Request): Response | null {
+  const problem = handshakeProblem(req);
+  if (!problem) return null;
+  const res = jsonError(problem.status, problem.message);
+  for (const [k, v] of Object.entries(problem.headers)) res.headers.set(k, v);
+  return res;
 }

@@ -2,6 +2,7 @@ import { HttpError } from "fresh";
 import { define } from "@/utils.ts";
 import { releaseOnClose } from "@/lib/server/http/connection_limits.ts";
 import { serveOriginal } from "@/lib/server/endpoints/original.ts";
+import { handshakeRefusal } from "@/lib/server/http/handshake.ts";
 
 /**
  * The original project's room endpoint, `WS /ws/{room_id}/{username}`:
@@ -16,6 +17,8 @@ export const handler = define.handlers({
     if (!(await chat.isPublic(room_id))) {
       throw new HttpError(403, `No such room: ${room_id}`);
     }
+    const refused = handshakeRefusal(ctx.req);
+    if (refused) return refused;
     const { socket, response } = ctx.upgrade({
       idleTimeout: chat.config.idleTimeoutS,
     });
