@@ -23,8 +23,17 @@ import {
   welcomeRooms,
 } from "@/tests/helpers/members.ts";
 
-async function member(s: ServerProcess, name: string): Promise<Client> {
-  const c = new Client(wsUrl(s, `/ws?name=${name}`));
+/**
+ * A guest joined to general on `s`; with `token` (from another socket's
+ * `welcome`), the same guest again.
+ */
+async function member(
+  s: ServerProcess,
+  name: string,
+  token?: string,
+): Promise<Client> {
+  const query = token ? `&token=${encodeURIComponent(token)}` : "";
+  const c = new Client(wsUrl(s, `/ws?name=${name}${query}`));
   await c.next("welcome");
   c.send({ type: "join", room: "general" });
   await c.next("joined");
@@ -307,13 +316,11 @@ Deno.test("scale-out - reading on one instance clears the count of the same pers
   }, async ({ one, two }) => {
     const ben = await member(one, "ben");
     const ana = await member(one, "ana");
-    const token = ana.of("welcome")[0].token as string;
-    const anaTwo = new Client(
-      wsUrl(two, `/ws?name=ana&token=${encodeURIComponent(token)}`),
+    const anaTwo = await member(
+      two,
+      "ana",
+      ana.of("welcome")[0].token as string,
     );
-    await anaTwo.next("welcome");
-    anaTwo.send({ type: "join", room: "general" });
-    await anaTwo.next("joined");
     for (const [i, text] of ["one", "two @ana"].entries()) {
       ben.send({ type: "send", room: "general", text, clientId: `b${i}` });
       await ben.next("ack", (f) => f.clientId === `b${i}`);
@@ -340,13 +347,11 @@ Deno.test("scale-out - reading on one instance clears the count of the same pers
 Deno.test("scale-out - @here once every 30 s per person and room holds across instances", async () => {
   await withRedisPair("chat-here-", {}, async ({ one, two }) => {
     const ana = await member(one, "ana");
-    const token = ana.of("welcome")[0].token as string;
-    const anaTwo = new Client(
-      wsUrl(two, `/ws?name=ana&token=${encodeURIComponent(token)}`),
+    const anaTwo = await member(
+      two,
+      "ana",
+      ana.of("welcome")[0].token as string,
     );
-    await anaTwo.next("welcome");
-    anaTwo.send({ type: "join", room: "general" });
-    await anaTwo.next("joined");
     ana.send({
       type: "send",
       room: "general",

@@ -3,6 +3,7 @@
  * others (404), joined by invitation from the member list, left by removal.
  */
 import { expect } from "expect";
+import type { Page } from "playwright-core";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
   connected,
@@ -13,6 +14,14 @@ import {
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
 
+/** Creates the private room `room` from `page`'s sidebar and opens it. */
+async function privateRoom(page: Page, room: string): Promise<void> {
+  await page.getByLabel("New room").fill(room);
+  await page.getByLabel("Private: members only").check();
+  await page.getByRole("button", { name: "Create" }).click();
+  await page.locator("h1", { hasText: `🔒 ${room}` }).waitFor();
+}
+
 Deno.test({
   name:
     "private room - members only: others get 404; the owner invites and removes from the member list",
@@ -20,10 +29,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       const olga = await member(w, "olga");
-      await olga.getByLabel("New room").fill("ops");
-      await olga.getByLabel("Private: members only").check();
-      await olga.getByRole("button", { name: "Create" }).click();
-      await olga.locator("h1", { hasText: "🔒 ops" }).waitFor();
+      await privateRoom(olga, "ops");
       await say(olga, "for the team only");
       const ben = await member(w, "ben");
       // Not listed, not readable.
@@ -76,10 +82,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       const olga = await member(w, "olga");
-      await olga.getByLabel("New room").fill("ops");
-      await olga.getByLabel("Private: members only").check();
-      await olga.getByRole("button", { name: "Create" }).click();
-      await olga.locator("h1", { hasText: "🔒 ops" }).waitFor();
+      await privateRoom(olga, "ops");
       await say(olga, "guests welcome here");
       const gus = await visitor(w, "gus");
       await olga.getByLabel("Invite someone").fill("gus");
@@ -112,10 +115,7 @@ Deno.test({
   async fn() {
     await withWorld(async (w) => {
       const olga = await member(w, "olga");
-      await olga.getByLabel("New room").fill("ops");
-      await olga.getByLabel("Private: members only").check();
-      await olga.getByRole("button", { name: "Create" }).click();
-      await olga.locator("h1", { hasText: "🔒 ops" }).waitFor();
+      await privateRoom(olga, "ops");
       const ben = await member(w, "ben");
       await olga.getByLabel("Invite someone").fill("ben");
       await olga.getByRole("button", { name: "Invite", exact: true }).click();
