@@ -15,7 +15,6 @@
 import type { Config } from "@/lib/server/config.ts";
 import { type Bus, LocalBus } from "@/lib/server/bus/bus.ts";
 import { type Client, Hub } from "@/lib/server/realtime/hub.ts";
-import { createHash } from "node:crypto";
 import {
   accountKey,
   authorKey,
@@ -36,6 +35,7 @@ import type {
 } from "@/lib/shared/protocol.ts";
 import { CLOSE } from "@/lib/shared/protocol.ts";
 import { LOGGED_OUT } from "@/lib/shared/close_reason.ts";
+import { sha256 } from "@/lib/server/auth/login_sessions.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import { openStore } from "@/lib/server/store/open.ts";
 import { ChatError } from "./chat_error.ts";
@@ -104,7 +104,10 @@ export class Chat {
   readonly #reactions: Reactions;
   readonly #pins: Pins;
   readonly #log = logger("chat");
-  /** The login session (a digest of its id) each account socket came with. */
+  /**
+   * The login session each account socket came with: the digest of its
+   * (secret) id, as the session store keeps it and the bus carries it.
+   */
   readonly #sessions = new WeakMap<Client, string>();
   #expiry: ReturnType<typeof setInterval> | undefined;
   /** Logs connections, joins, leaves and messages (see `flow_log.ts`). */
@@ -324,7 +327,7 @@ export class Chat {
       : { rooms: [] };
     const client = this.#hub.connect(socket, user, "v1", key, ids);
     if (session && !user.guest) {
-      this.#sessions.set(client, sessionDigest(session));
+      this.#sessions.set(client, sha256(session));
     }
     if (key && user.guest) this.#private.guestConnected(user.name, key);
     let rooms: MyRoom[];
@@ -855,7 +858,7 @@ export class Chat {
     await this.bus.publish({
       kind: "logged_out",
       user: fold(user),
-      ...(session ? { session: sessionDigest(session) } : {}),
+      ...(session ? { session: sha256(session) } : {}),
     });
   }
 
@@ -984,9 +987,4 @@ async function answers(check: () => Promise<unknown>): Promise<boolean> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** What the bus and memory hold of a login session's (secret) id. */
-function sessionDigest(session: string): string {
-  return createHash("sha256").update(session).digest("base64url");
 }
