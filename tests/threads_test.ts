@@ -249,8 +249,18 @@ async function scenario(env: Record<string, string>): Promise<void> {
     // A participant's new reply still counts for the others after restart.
     const mina = await open(s, "mina", { cookie: cookies.mina });
     await join(mina, "general");
-    await reply(bo, "general", root, "see you at noon");
+    const noon = await reply(bo, "general", root, "see you at noon");
     await readState(mina, "general", (f) => f.mentions === 3);
+    // A deleted reply leaves the count: the room is told the summary after.
+    bo.send({ type: "delete", room: "general", id: noon.id });
+    const deleted = await mina.next("deleted", (f) => f.id === noon.id);
+    expect(deleted).toMatchObject({
+      parent: root,
+      thread: { replies: 2, lastId: noon.id, users: ["cy", "bo"] },
+    });
+    expect((await thread(mina, "general", root)).root).toMatchObject({
+      thread: { replies: 2 },
+    });
     // A reply resent after its thread's first message was deleted is
     // still answered with the original ack.
     const gone = await say(mina, "general", "soon deleted");

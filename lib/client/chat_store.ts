@@ -22,7 +22,12 @@ import type {
 import { roomKey } from "@/lib/shared/names.ts";
 import { mentionsName } from "@/lib/shared/mentions.ts";
 import { mergeMembers, withPresence } from "./members.ts";
-import { takesPart, ThreadState, withReply } from "./thread_state.ts";
+import {
+  takesPart,
+  ThreadState,
+  withoutReply,
+  withReply,
+} from "./thread_state.ts";
 import { ReactionStore } from "./reactions.ts";
 
 /** A line in a room: a message (or stored membership event) or a notice. */
@@ -382,6 +387,11 @@ export class ChatStore {
             frame.id,
             (m) => ({ ...m, text: "", deleted: true }),
           );
+          // A reply: its first message counts one fewer.
+          const { parent, thread } = frame;
+          if (parent !== undefined) {
+            this.#update(frame.room, parent, (p) => withoutReply(p, thread));
+          }
         });
         break;
     }

@@ -36,6 +36,9 @@ export function withReply<T extends ChatMessage>(
 ): T {
   const before: ThreadSummary | undefined = parent.thread;
   if (before && reply.id <= before.lastId) return parent;
+  // A reply deleted before it came is not counted (the server's summary
+  // doesn't count it either).
+  if (reply.deleted) return parent;
   const others = (before?.users ?? []).filter((u) => u !== reply.user);
   return {
     ...parent,
@@ -45,6 +48,26 @@ export function withReply<T extends ChatMessage>(
       lastTs: reply.ts,
       users: [reply.user, ...others].slice(0, SUMMARY_USERS),
     },
+  };
+}
+
+/**
+ * `parent` once one of its replies was deleted: the summary the deletion
+ * brought (`after`, as stored then), unless this page knows of newer
+ * replies than it counts; then one fewer than before.
+ */
+export function withoutReply<T extends ChatMessage>(
+  parent: T,
+  after: ThreadSummary | undefined,
+): T {
+  const before = parent.thread;
+  if (after && (!before || after.lastId >= before.lastId)) {
+    return { ...parent, thread: after };
+  }
+  if (!before) return parent;
+  return {
+    ...parent,
+    thread: { ...before, replies: Math.max(0, before.replies - 1) },
   };
 }
 
@@ -141,7 +164,11 @@ export class ThreadState {
             : { ...m, text: "", deleted: true };
         batch(() => {
           const r = this.root.peek();
-          if (r) this.root.value = change(r);
+          if (r) {
+            this.root.value = frame.type === "deleted" && frame.parent === r.id
+              ? withoutReply(r, frame.thread)
+              : change(r);
+          }
           this.replies.value = this.replies.peek().map(change);
         });
         return;

@@ -1,6 +1,11 @@
 import { expect } from "expect";
 import type { ChatMessage } from "@/lib/shared/protocol.ts";
-import { inTimeline, ThreadState, withReply } from "./thread_state.ts";
+import {
+  inTimeline,
+  ThreadState,
+  withoutReply,
+  withReply,
+} from "./thread_state.ts";
 import { ChatStore } from "./chat_store.ts";
 
 const msg = (id: number, user: string, extra: Partial<ChatMessage> = {}) => ({
@@ -28,6 +33,30 @@ Deno.test("thread state - a reply counts once in its first message's summary, ne
   expect(inTimeline(msg(5, "bo", { parent: 1 }))).toBe(false);
   expect(inTimeline(msg(5, "bo", { parent: 1, alsoInRoom: true }))).toBe(true);
   expect(inTimeline(root)).toBe(true);
+});
+
+Deno.test("thread state - a deleted reply: the summary its deletion brought, or one fewer when the page knows newer replies; a reply deleted before it came doesn't count", () => {
+  let root: ChatMessage = msg(1, "ana");
+  root = withReply(root, msg(3, "bo", { parent: 1 }));
+  root = withReply(root, msg(4, "cy", { parent: 1 }));
+  const after = { replies: 1, lastId: 4, lastTs: 3000, users: ["bo"] };
+  expect(withoutReply(root, after).thread).toEqual(after);
+  // The same deletion told twice: the same summary.
+  expect(withoutReply(withoutReply(root, after), after).thread).toEqual(after);
+  // A reply newer than the summary the deletion brought: one fewer.
+  const newer = withReply(root, msg(5, "cy", { parent: 1 }));
+  expect(withoutReply(newer, after).thread).toMatchObject({
+    replies: 2,
+    lastId: 5,
+  });
+  expect(withoutReply(newer, undefined).thread?.replies).toBe(2);
+  // Never below none; a message without replies stays as it is.
+  const none = { ...root, thread: { ...after, replies: 0 } };
+  expect(withoutReply(none, undefined).thread?.replies).toBe(0);
+  expect(withoutReply(msg(9, "ana"), undefined)).toEqual(msg(9, "ana"));
+  // A reply that arrives deleted is not counted.
+  const gone = msg(6, "dee", { parent: 1, deleted: true, text: "" });
+  expect(withReply(root, gone)).toBe(root);
 });
 
 Deno.test("thread state - the open thread takes its page, live replies, edits and deletions; others are ignored", () => {

@@ -532,6 +532,10 @@ export const serverFrame = z.discriminatedUnion("type", [
     type: z.literal("deleted"),
     room: z.string(),
     id: z.number().int(),
+    /** For a reply: the id of its thread's first message. */
+    parent: z.number().int().optional(),
+    /** For a reply: its thread's summary without it (absent: none left). */
+    thread: threadSummary.optional(),
   }),
   /** A page of a thread's replies, answering `thread`. */
   z.object({

@@ -14,6 +14,7 @@ import {
   presenceStatus,
   presenceUser,
   serverFrame,
+  threadSummary,
 } from "@/lib/shared/protocol.ts";
 
 /**
@@ -69,7 +70,14 @@ export const wireEvent = z.discriminatedUnion("kind", [
     id: z.number(),
     text: z.string(),
   }),
-  z.object({ kind: z.literal("deleted"), room: z.string(), id: z.number() }),
+  z.object({
+    kind: z.literal("deleted"),
+    room: z.string(),
+    id: z.number(),
+    /** For a reply: its thread's first message, and the summary after it. */
+    parent: z.number().optional(),
+    thread: threadSummary.optional(),
+  }),
   z.object({ kind: z.literal("kick"), room: z.string(), user: z.string() }),
   /**
    * A login session of account `user` ended (`session`, a digest of its

@@ -219,10 +219,19 @@ export class Messages {
         "Only the author or a moderator may delete a message",
       );
     }
-    if (!(await this.store.update(room, id, { text: "", deleted: true }))) {
-      throw notFound(room, id);
-    }
-    await this.bus.publish({ kind: "deleted", room, id });
+    const gone = await this.store.update(room, id, { text: "", deleted: true });
+    if (!gone) throw notFound(room, id);
+    // A reply's thread counts one fewer: its summary as stored after the
+    // deletion goes with it (read after the commit, so it is never older).
+    const parent = gone.parent;
+    const thread = parent === undefined
+      ? undefined
+      : (await this.store.get(room, parent))?.thread;
+    await this.bus.publish(
+      parent === undefined
+        ? { kind: "deleted", room, id }
+        : { kind: "deleted", room, id, parent, ...(thread ? { thread } : {}) },
+    );
     if (m.file) await this.#removeFile(room, m.file);
   }
 

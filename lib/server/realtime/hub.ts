@@ -738,11 +738,8 @@ export class Hub {
           ({ file: _, ...m }) => ({ ...m, text: "", deleted: true }),
         );
         if (later) return;
-        return this.#toRoom(event.room, {
-          type: "deleted",
-          room: event.room,
-          id: event.id,
-        });
+        const { kind: _, ...deleted } = event;
+        return this.#toRoom(event.room, { type: "deleted", ...deleted });
       }
       case "reaction":
         return this.#reactions.changed(event.room, event.id);

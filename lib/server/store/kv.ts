@@ -40,7 +40,12 @@ import { Batcher } from "./batcher.ts";
 import { KvSearch } from "./kv_search.ts";
 import { KvFiles } from "./kv_files.ts";
 import { fileIdsOf } from "./files.ts";
-import { KvThreads, nextSummary, threadKey } from "./kv_threads.ts";
+import { KvThreads, threadKey } from "./kv_threads.ts";
+import {
+  nextSummary,
+  RECOUNT_WINDOW,
+  summaryWithout,
+} from "./thread_summary.ts";
 import { KvReactions } from "./kv_reactions.ts";
 import { KvPins } from "./kv_pins.ts";
 
@@ -555,6 +560,21 @@ export class KvStore implements Store {
       // A deleted message refers to no file any more (its bytes go too).
       if (change.deleted) delete next.file;
       const op = this.kv.atomic().check(entry).set(entry.key, next);
+      // A deleted reply leaves its thread's count in the same commit.
+      const { parent } = entry.value;
+      if (change.deleted && parent !== undefined) {
+        const root = await this.kv.get<ChatMessage>(msgKey(room, parent));
+        const before = root.value?.thread;
+        if (root.value && before) {
+          const page = await this.threads.replies(room, parent, {
+            limit: RECOUNT_WINDOW,
+          });
+          const live = page.messages.filter((m) => !m.deleted && m.id !== id)
+            .reverse();
+          const thread = summaryWithout(before, live);
+          op.check(root).set(root.key, { ...root.value, thread });
+        }
+      }
       this.search.stage(op, next);
       const res = await op.commit();
       if (res.ok) {

@@ -10,12 +10,9 @@
  *
  * @module
  */
-import type { ChatMessage, ThreadSummary } from "@/lib/shared/protocol.ts";
+import type { ChatMessage } from "@/lib/shared/protocol.ts";
 import type { HistoryPage, ThreadRecords } from "./store.ts";
 import { deletePrefix, getMany } from "./kv_members.ts";
-
-/** Most repliers a summary names. */
-const SUMMARY_USERS = 5;
 
 /** The index key of reply `id` of the thread of `parent`. */
 export const threadKey = (room: string, parent: number, id: number) => [
@@ -30,29 +27,6 @@ const peopleKey = (room: string, parent: number, key: string) => [
   parent,
   key,
 ];
-
-/**
- * The summary of a thread after one more reply `reply` (by `reply.user`):
- * one more, the newest, its writer first among the repliers.
- *
- * @example
- * ```ts
- * nextSummary(undefined, { id: 7, ts: 1, user: "ana" });
- * // { replies: 1, lastId: 7, lastTs: 1, users: ["ana"] }
- * ```
- */
-export function nextSummary(
-  before: ThreadSummary | undefined,
-  reply: Pick<ChatMessage, "id" | "ts" | "user">,
-): ThreadSummary {
-  const others = (before?.users ?? []).filter((u) => u !== reply.user);
-  return {
-    replies: (before?.replies ?? 0) + 1,
-    lastId: Math.max(reply.id, before?.lastId ?? 0),
-    lastTs: reply.ts,
-    users: [reply.user, ...others].slice(0, SUMMARY_USERS),
-  };
-}
 
 /** Thread replies and participants in Deno KV. */
 export class KvThreads implements ThreadRecords {

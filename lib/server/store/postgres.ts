@@ -14,7 +14,7 @@
  *
  * @module
  */
-import postgres, { type Sql } from "postgres";
+import postgres, { type Sql, type TransactionSql } from "postgres";
 import type { ChatMessage, FileRef } from "@/lib/shared/protocol.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { migrate } from "./postgres_schema.ts";
@@ -57,7 +57,7 @@ import { renewablePool } from "./postgres_pool.ts";
 import { deadline, DEADLINE_MS, DeadlineError } from "./deadline.ts";
 import { guardOrphanedErrors } from "./postgres_orphans.ts";
 import { isConnectionError } from "./postgres_errors.ts";
-import { PgThreads } from "./postgres_threads.ts";
+import { PgThreads, recount } from "./postgres_threads.ts";
 import { begin } from "./cancellable.ts";
 import { wireTarget } from "./postgres_wire.ts";
 import { WireStatement } from "./postgres_statement.ts";
@@ -586,7 +586,26 @@ export class PostgresStore implements Store {
     // A deleted message stays deleted: a late edit must not bring it back.
     // The search terms change in the same statement.
     const terms = change.deleted ? "" : indexTerms(change.text).join(" ");
-    const rows = await this.#guard(this.sql<MessageRow[]>`
+    if (change.deleted) {
+      // A deleted reply leaves its thread's count in the same transaction.
+      return await this.#guard(begin(this.sql, async (tx) => {
+        const m = await this.#change(tx, room, id, change, terms);
+        if (m?.parent !== undefined) await recount(tx, room, m.parent);
+        return m;
+      }));
+    }
+    return await this.#guard(this.#change(this.sql, room, id, change, terms));
+  }
+
+  /** Changes one message and its search terms; null when none is changed. */
+  async #change(
+    sql: Db | TransactionSql<Record<string, never>>,
+    room: string,
+    id: number,
+    change: MessageChange,
+    terms: string,
+  ): Promise<ChatMessage | null> {
+    const rows = await sql<MessageRow[]>`
       WITH changed AS (
         UPDATE messages SET
           text = ${change.text},
@@ -601,7 +620,7 @@ export class PostgresStore implements Store {
         FROM changed c
         WHERE s.room = c.room AND s.id = c.id AND c.user_name <> ''
       )
-      SELECT * FROM changed`);
+      SELECT * FROM changed`;
     return rows[0] ? toMessage(rows[0]) : null;
   }
 

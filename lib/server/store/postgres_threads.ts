@@ -6,10 +6,40 @@
  *
  * @module
  */
+import type { TransactionSql } from "postgres";
 import type { Db } from "./postgres.ts";
 import { type MessageRow, toMessage } from "./postgres_rows.ts";
 import type { Guard } from "./postgres_records.ts";
 import type { HistoryPage, ThreadRecords } from "./store.ts";
+import { RECOUNT_WINDOW, summaryWithout } from "./thread_summary.ts";
+import type { ThreadSummary } from "@/lib/shared/protocol.ts";
+
+/**
+ * In the transaction `sql` that deleted one of its replies: the summary of
+ * the thread of `parent` counting one fewer, its time and repliers from
+ * the newest live replies. Locks the first message, as storing a reply does.
+ */
+export async function recount(
+  sql: TransactionSql<Record<string, never>>,
+  room: string,
+  parent: number,
+): Promise<void> {
+  const [root] = await sql<{ thread: ThreadSummary | null }[]>`
+    SELECT thread FROM messages WHERE room = ${room} AND id = ${parent}
+    FOR UPDATE`;
+  if (!root?.thread) return;
+  const live = await sql<{ user_name: string; ts: number }[]>`
+    SELECT user_name, ts FROM messages
+    WHERE room = ${room} AND parent = ${parent} AND NOT deleted
+    ORDER BY id DESC LIMIT ${RECOUNT_WINDOW}`;
+  const thread = summaryWithout(
+    root.thread,
+    live.map((r) => ({ user: r.user_name, ts: Number(r.ts) })),
+  );
+  await sql`
+    UPDATE messages SET thread = ${JSON.stringify(thread)}::text::jsonb
+    WHERE room = ${room} AND id = ${parent}`;
+}
 
 /** Thread replies and participants in PostgreSQL. */
 export class PgThreads implements ThreadRecords {

@@ -1500,6 +1500,69 @@ const cases: Case[] = [
       }),
   ],
   [
+    "a deleted reply leaves its thread's summary, racing replies and deletions alike",
+    (place) =>
+      using(place, { now: () => 1000 }, async (store) => {
+        await store.append({ room: "r", user: "ana", text: "root" });
+        await store.append({ room: "r", user: "ana", text: "re a", parent: 1 });
+        const bo = await store.append({
+          room: "r",
+          user: "bo",
+          text: "re b",
+          parent: 1,
+        });
+        expect((await store.get("r", 1))?.thread).toEqual({
+          replies: 2,
+          lastId: 3,
+          lastTs: 1000,
+          users: ["bo", "ana"],
+        });
+        await store.update("r", bo.message.id, { text: "", deleted: true });
+        // One fewer, its writer no longer named; the newest id stays.
+        expect((await store.get("r", 1))?.thread).toEqual({
+          replies: 1,
+          lastId: 3,
+          lastTs: 1000,
+          users: ["ana"],
+        });
+        // Deleting it again changes nothing.
+        expect(await store.update("r", 3, { text: "", deleted: true }))
+          .toBeNull();
+        expect((await store.get("r", 1))?.thread?.replies).toBe(1);
+        // Deletions and new replies at once: every one counted exactly once.
+        await Promise.all([
+          store.update("r", 2, { text: "", deleted: true }),
+          ...Array.from({ length: 4 }, (_, i) =>
+            store.append({ room: "r", user: `u${i}`, text: "x", parent: 1 })),
+        ]);
+        const root = await store.get("r", 1);
+        expect(root?.thread?.replies).toBe(4);
+        expect(root?.thread?.lastId).toBe(7);
+        expect([...root!.thread!.users].sort()).toEqual([
+          "u0",
+          "u1",
+          "u2",
+          "u3",
+        ]);
+        for (const id of [4, 5, 6, 7]) {
+          await store.update("r", id, { text: "", deleted: true });
+        }
+        expect((await store.get("r", 1))?.thread).toEqual({
+          replies: 0,
+          lastId: 7,
+          lastTs: 1000,
+          users: [],
+        });
+        // An edit of a reply doesn't move the count.
+        await store.append({ room: "r", user: "cy", text: "re", parent: 1 });
+        await store.update("r", 8, { text: "re!", edited: true });
+        expect((await store.get("r", 1))?.thread).toMatchObject({
+          replies: 1,
+          users: ["cy"],
+        });
+      }),
+  ],
+  [
     "a send is found again by its sender and clientId",
     (place) =>
       using(place, {}, async (store) => {
