@@ -1,9 +1,9 @@
 import type { ComponentChildren, VNode } from "preact";
-import { type Inline, parseInline } from "@/lib/client/format.ts";
+import { type Inline, parseText } from "@/lib/client/format.ts";
 import { displayUrl } from "@/lib/shared/text.ts";
 
 /**
- * A message's text with its formatting, code blocks, links (http and https
+ * A message's text with its formatting, quotes, lists, code blocks, links (http and https
  * only, opened without opener or referrer), #room links and @mentions, as
  * Preact nodes. What the user typed is only ever text, so HTML in it stays
  * inert. A link's text is isolated and its bidi controls shown encoded, so
@@ -13,7 +13,7 @@ import { displayUrl } from "@/lib/shared/text.ts";
 export function MessageText(
   { text, me }: { text: string; me?: string },
 ): VNode {
-  return <>{render(parseInline(text), me)}</>;
+  return <>{render(parseText(text), me)}</>;
 }
 
 function render(tokens: Inline[], me?: string): ComponentChildren[] {
@@ -43,6 +43,14 @@ function render(tokens: Inline[], me?: string): ComponentChildren[] {
         return <del key={key}>{render(t.c, me)}</del>;
       case "br":
         return <br key={key} />;
+      case "quote":
+        return <blockquote key={key}>{render(t.c, me)}</blockquote>;
+      case "list": {
+        const items = t.items.map((c, i) => <li key={i}>{render(c, me)}</li>);
+        return t.start === undefined
+          ? <ul key={key}>{items}</ul>
+          : <ol key={key} start={t.start}>{items}</ol>;
+      }
       case "link":
         return (
           <a key={key} href={t.href} target="_blank" rel="noopener noreferrer">

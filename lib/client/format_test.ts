@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import { parseInline } from "./format.ts";
+import { parseInline, parseText } from "./format.ts";
 
 Deno.test("format - code, bold, italic, strike and line breaks", () => {
   expect(parseInline("a `x<b>` **b** _i_ *j* ~~d~~\nz")).toEqual([
@@ -137,4 +137,57 @@ Deno.test("format - a link's text reads as the address it opens: no user name or
       { t: "link", href: new URL(typed).href, v: typed },
     ]);
   }
+});
+
+Deno.test("format - quoted lines, lists and numbered lists; never inside a code block", () => {
+  const text = (v: string) => ({ t: "text", v });
+  expect(parseText("> she said\n>so\nok")).toEqual([
+    { t: "quote", c: [text("she said"), { t: "br" }, text("so")] },
+    text("ok"),
+  ]);
+  expect(parseText("todo:\n- milk\n* **eggs**\n• tea")).toEqual([
+    text("todo:"),
+    {
+      t: "list",
+      start: undefined,
+      items: [
+        [text("milk")],
+        [{ t: "strong", c: [text("eggs")] }],
+        [text("tea")],
+      ],
+    },
+  ]);
+  // Numbered from the first number; a bullet after it starts a new list.
+  expect(parseText("3. c\n4) d\n- e")).toEqual([
+    { t: "list", start: 3, items: [[text("c")], [text("d")]] },
+    { t: "list", start: undefined, items: [[text("e")]] },
+  ]);
+  // A list inside a quote.
+  expect(parseText("> - a\n> - b")).toEqual([
+    {
+      t: "quote",
+      c: [{ t: "list", start: undefined, items: [[text("a")], [text("b")]] }],
+    },
+  ]);
+  // Not a list: no space, nothing after, a long number, *italic*, a fence.
+  for (
+    const src of [
+      "-1 degrees",
+      "- ",
+      "2024. was a year",
+      "*really*",
+      "```\n> not a quote\n- nor a list\n```",
+    ]
+  ) {
+    expect(parseText(src)).toEqual(parseInline(src));
+  }
+  // Text after a closed fence is read again.
+  expect(parseText("```\nx\n```\n> q").at(-1)).toEqual({
+    t: "quote",
+    c: [text("q")],
+  });
+  // Markup stays text: a quote of HTML is a quote of text.
+  expect(parseText("> <b>hi</b>")).toEqual([
+    { t: "quote", c: [text("<b>hi</b>")] },
+  ]);
 });

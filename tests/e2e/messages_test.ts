@@ -63,6 +63,56 @@ Deno.test({
 
 Deno.test({
   name:
+    "messages - quoted lines and lists show as a quote and lists, live and after a reload, for the reader too",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await member(w, "ana");
+      const bo = await member(w, "bo");
+      await say(
+        ana,
+        "> can you bring\n> the snacks?\nsure:\n- chips\n- **salsa**\n3. later\n4. done",
+      );
+      for (const reload of [false, true]) {
+        if (reload) await bo.reload();
+        const msg = bo.locator(".log .msg", { hasText: "can you bring" });
+        await msg.waitFor();
+        await expect(msg.locator("blockquote").innerText()).resolves.toBe(
+          "can you bring\nthe snacks?",
+        );
+        await expect(msg.locator("ul > li").allInnerTexts()).resolves.toEqual([
+          "chips",
+          "salsa",
+        ]);
+        await msg.locator("ul > li strong", { hasText: "salsa" }).waitFor();
+        await expect(msg.locator("ol").getAttribute("start")).resolves.toBe(
+          "3",
+        );
+        await expect(msg.locator("ol > li").allInnerTexts()).resolves.toEqual([
+          "later",
+          "done",
+        ]);
+        await expect(
+          msg.locator("ul > li").first().evaluate((el) =>
+            getComputedStyle(el).display + " " +
+            getComputedStyle(el).listStyleType
+          ),
+        ).resolves.toBe("list-item disc");
+        // No marker characters are left in the text.
+        await expect(msg.locator(".body").innerText()).resolves.not
+          .toMatch(/^[>-] /m);
+      }
+      // The quote is set off by a rule on its left.
+      const border = await bo.locator(".log blockquote").evaluate((el) =>
+        getComputedStyle(el).borderLeftWidth
+      );
+      expect(border).toBe("3px");
+    });
+  },
+});
+
+Deno.test({
+  name:
     "messages - fenced code is a monospace block without backticks; #room links open the room",
   ...BROWSER_TEST,
   async fn() {
