@@ -83,6 +83,8 @@ export function Composer(props: ComposerProps): VNode {
   const { room, maxBytes, editing, inputRef } = props;
   const named = roomRef(props.rooms, room);
   const over = useSignal(0);
+  /** An edit was saved empty: said until the box changes. */
+  const empty = useSignal(false);
   const drafts = useRef(new Map<string, Draft>());
   const shown = useRef(room);
   const latest = useRef(props);
@@ -153,6 +155,7 @@ export function Composer(props: ComposerProps): VNode {
   }, [room]);
 
   const measure = (text: string) => {
+    empty.value = false;
     over.value = maxBytes === null
       ? 0
       : Math.max(0, encoder.encode(text.trim()).length - maxBytes);
@@ -164,12 +167,14 @@ export function Composer(props: ComposerProps): VNode {
       grow(inputRef.current);
     }
     over.value = 0;
+    empty.value = false;
   };
   const submit = () => {
     const el = inputRef.current;
     if (!el) return;
     const text = el.value.trim();
     measure(text);
+    if (!text) empty.value = editing.peek() !== null;
     if (!text || over.value > 0) return;
     if (!props.onSubmit(text)) return;
     el.value = "";
@@ -182,6 +187,12 @@ export function Composer(props: ComposerProps): VNode {
         <p class="editing-line">
           Editing your message (Esc to cancel) ·{" "}
           <button type="button" class="link" onClick={cancel}>Cancel</button>
+        </p>
+      )}
+      {empty.value && (
+        <p class="error composer-error" role="alert">
+          A message can't be empty: Esc keeps it as it was, and its Delete
+          action removes it
         </p>
       )}
       {over.value > 0 && (

@@ -7,8 +7,8 @@ import { TopicForm } from "./TopicForm.tsx";
 export interface PinnedListProps {
   /** The room's pins, newest first. */
   pins: readonly Pin[];
-  /** Shows the message in the room. */
-  onShow: (id: number) => void;
+  /** Shows the message in the room (a reply kept in its thread: there). */
+  onShow: (id: number, thread?: number) => void;
   /** The room. */
   room: string;
   /** The room's topic. */
@@ -67,7 +67,12 @@ export function PinnedList(props: PinnedListProps): VNode {
           <span class="by">
             pinned by <bdi>{by}</bdi>
           </span>{" "}
-          <button type="button" class="link" onClick={() => props.onShow(m.id)}>
+          <button
+            type="button"
+            class="link"
+            onClick={() =>
+              props.onShow(m.id, m.alsoInRoom ? undefined : m.parent)}
+          >
             Show
           </button>{" "}
           {props.moderator && (

@@ -10,8 +10,11 @@ import { roomRef } from "./Sidebar.tsx";
 export interface SearchDialogProps {
   /** The reader's rooms: a hit names its room as the sidebar does (@person for a DM). */
   rooms: readonly MyRoom[];
-  /** Opens `room` at message `id`, with the history around it. */
-  onJump: (room: string, id: number) => void;
+  /**
+   * Opens `room` at message `id`, with the history around it (or, for a
+   * reply shown only in its thread, that thread at the reply).
+   */
+  onJump: (room: string, id: number, thread?: number) => void;
   /** Closes the dialog. */
   onClose: () => void;
 }
@@ -26,8 +29,11 @@ export function SearchDialog(props: SearchDialogProps): VNode {
   const next = useSignal<string | undefined>(undefined);
   const status = useSignal("");
   const query = useSignal("");
+  /** The query the results are of: "More results" pages it, not the box. */
+  const searched = useSignal("");
 
   async function run(q: string, before?: string) {
+    searched.value = q;
     status.value = "Searching…";
     const out = await searchMessages(q, before);
     if ("error" in out) {
@@ -74,7 +80,7 @@ export function SearchDialog(props: SearchDialogProps): VNode {
             <button
               type="button"
               class="search-hit"
-              onClick={() => props.onJump(r.room, r.id)}
+              onClick={() => props.onJump(r.room, r.id, r.thread)}
             >
               <span class="where">
                 {roomRef(props.rooms, r.room)} · <bdi>{r.user}</bdi>
@@ -94,7 +100,7 @@ export function SearchDialog(props: SearchDialogProps): VNode {
         <button
           type="button"
           class="link"
-          onClick={() => run(query.value.trim(), next.value)}
+          onClick={() => run(searched.value, next.value)}
         >
           More results
         </button>

@@ -1,4 +1,5 @@
 import type { VNode } from "preact";
+import { useEffect, useRef } from "preact/hooks";
 import type { MyRoom } from "@/lib/shared/protocol.ts";
 import { ROOM_ID } from "@/lib/shared/names.ts";
 
@@ -29,6 +30,16 @@ export interface SidebarProps {
  * to the room directory, and the create-room form.
  */
 export function Sidebar(props: SidebarProps): VNode {
+  // The form is cleared once the room it asked for is there: a refusal
+  // leaves the name typed, to be mended.
+  const form = useRef<HTMLFormElement>(null);
+  const asked = useRef("");
+  useEffect(() => {
+    if (asked.current && props.rooms.some((r) => r.id === asked.current)) {
+      asked.current = "";
+      form.current?.reset();
+    }
+  }, [props.rooms]);
   const rooms = props.rooms.filter((r) => r.kind !== "dm");
   const dms = props.rooms.filter((r) => r.kind === "dm");
   return (
@@ -43,6 +54,7 @@ export function Sidebar(props: SidebarProps): VNode {
         ? <RoomList {...props} rooms={dms} label="dms-title" />
         : <p class="hint">Open one with “Message” in a member list.</p>}
       <form
+        ref={form}
         class="create-room"
         onSubmit={(e) => {
           e.preventDefault();
@@ -58,9 +70,8 @@ export function Sidebar(props: SidebarProps): VNode {
             return;
           }
           const secret = form.elements.namedItem("private") as HTMLInputElement;
+          asked.current = name;
           props.onCreate?.(name, secret.checked);
-          input.value = "";
-          secret.checked = false;
         }}
       >
         <label for="new-room">New room</label>

@@ -89,7 +89,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
   const olderLoading = useRef<Promise<void> | null>(null);
   const editing = useSignal<Editing | null>(null);
   /** A message to scroll to once its room shows (see `jumpTo`). */
-  const jump = useSignal<{ room: string; id: number } | null>(null);
+  const jump = useSignal<{ room: string; id: number; thread?: number } | null>(
+    null,
+  );
   usePageTitle(store, async (m) => {
     await openRoom(m.room);
     if (m.parent !== undefined) openThread(m.parent);
@@ -148,19 +150,26 @@ export default function ChatApp(props: ChatAppProps): VNode {
   // once its room shows: after the scroll-follow's effect above, which
   // puts a newly opened room at its newest line.
   const target = jump.value;
+  // In a thread, the reply shows once the thread's page has come.
+  const threadReplies = store.threads.replies.value;
   useEffect(() => {
     if (!target) return;
+    const inThread = target.thread !== undefined;
+    if (inThread && !threadReplies.some((m) => m.id === target.id)) {
+      // Given up on when another thread opens, or none.
+      if (store.threads.open.peek()?.id !== target.thread) jump.value = null;
+      return;
+    }
     jump.value = null;
     // The reader went to another room meanwhile: no jump there.
     if (target.room !== current) return;
-    const el = logRef.current?.querySelector<HTMLElement>(
-      `[data-id="${target.id}"]`,
-    );
+    const el = (inThread ? document.getElementById("thread") : logRef.current)
+      ?.querySelector<HTMLElement>(`[data-id="${target.id}"]`);
     if (!el) return;
     el.scrollIntoView({ block: "center" });
     el.classList.add("jumped");
     setTimeout(() => el.classList.remove("jumped"), 4000);
-  }, [target, current]);
+  }, [target, current, threadReplies]);
   const moderator = Boolean(props.admin) || owns.value.has(current);
   const send = (frame: ClientFrame) => conn.value?.sendFrame(frame);
   /** Sends what the reader did; offline, says it was not done. */
@@ -357,8 +366,15 @@ export default function ChatApp(props: ChatAppProps): VNode {
    * Opens `id` (a search result) in its room: older pages load until it is
    * there, then it is scrolled to and marked for a moment.
    */
-  async function jumpTo(roomId: string, id: number) {
+  async function jumpTo(roomId: string, id: number, thread?: number) {
     await openRoom(roomId);
+    if (thread !== undefined) {
+      // A reply shown only in its thread: that thread opens at it.
+      if (store.current.peek() !== roomId) return;
+      openThread(thread);
+      jump.value = { room: roomId, id, thread };
+      return;
+    }
     const r = store.room(roomId);
     const has = () =>
       r.items.peek().some((i) => i.kind === "message" && i.id === id);
@@ -532,7 +548,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
             topic={mine?.topic}
             moderator={moderator}
             send={act}
-            onShow={(id) => jumpTo(current, id)}
+            onShow={(id, thread) => jumpTo(current, id, thread)}
             onClose={closePins}
           />
         )}

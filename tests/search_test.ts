@@ -229,6 +229,28 @@ async function editsAndRestart(env: Record<string, string>): Promise<void> {
           highlights: [[16, 18]],
         }),
       ]);
+      // A reply kept in its thread names the thread; one sent to the room
+      // too doesn't (it is found in the room's timeline).
+      for (const alsoInRoom of [false, true]) {
+        const clientId = crypto.randomUUID();
+        mina.send({
+          type: "send",
+          room: "general",
+          text: `mango ${alsoInRoom}`,
+          parent: lunch,
+          alsoInRoom,
+          clientId,
+        });
+        await mina.next("ack", (f) => f.clientId === clientId);
+      }
+      const mango = await find(s, { q: "mango" }, { cookie });
+      expect((mango.body.results ?? []).map((r) => ({
+        text: r.text,
+        thread: r.thread,
+      }))).toEqual([
+        { text: "mango true", thread: undefined },
+        { text: "mango false", thread: lunch },
+      ]);
       mina.send({ type: "delete", room: "general", id: breakfast });
       await mina.next("deleted", (f) => f.id === breakfast);
       expect((await find(s, { q: "breakfast" }, { cookie })).body.results)

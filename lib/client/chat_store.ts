@@ -23,12 +23,14 @@ import { roomKey } from "@/lib/shared/names.ts";
 import { mentionsName } from "@/lib/shared/mentions.ts";
 import { mergeMembers, withPresence } from "./members.ts";
 import {
+  inTimeline,
   takesPart,
   ThreadState,
   withoutReply,
   withReply,
 } from "./thread_state.ts";
 import { ReactionStore } from "./reactions.ts";
+import { parseText, plainText } from "./format.ts";
 
 /** A line in a room: a message (or stored membership event) or a notice. */
 export type Item =
@@ -426,8 +428,13 @@ export class ChatStore {
     const { own, mentioned, quiet } = this.#news(m, parent);
     this.#count(m.room, m.id, own, mentioned, quiet);
     if (own || m.event) return;
-    if (m.room === this.current.value) {
-      this.announce.value = `${m.user}: ${m.text}`;
+    // What the reader sees arrive: the room's timeline, or the open thread.
+    const seen = inTimeline(m) || this.threads.open.peek()?.id === m.parent;
+    if (m.room === this.current.value && seen && !m.deleted) {
+      const said = `${m.user}: ${plainText(parseText(m.text))}`;
+      // The same words again are news too: a live region must change.
+      const before = this.announce.peek();
+      this.announce.value = said === before ? `${said}\u00a0` : said;
     }
     const hidden = typeof document !== "undefined" && document.hidden;
     if (hidden && !quiet) this.hiddenUnread.value++;

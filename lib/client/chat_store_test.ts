@@ -488,3 +488,33 @@ Deno.test("chat store - a typing notice lasts as long as the server's welcome sa
   clock.tick(12_000 - TYPING_TTL_MS - 1000);
   expect(store.room("general").typing.value).toEqual([]);
 });
+
+Deno.test("chat store - screen readers hear what the reader sees arrive: plain words, a repeat again, no reply kept in a closed thread", () => {
+  const store = new ChatStore();
+  store.open("general");
+  store.apply(welcome([myRoom("general")]));
+  store.apply({
+    type: "message",
+    ...msg(1, "cy", "**Deploy** `now`\n- a\n- b"),
+  });
+  expect(store.announce.value).toBe("cy: Deploy now a, b");
+  store.apply({ type: "message", ...msg(2, "cy", "ok") });
+  const first = store.announce.value;
+  store.apply({ type: "message", ...msg(3, "cy", "ok") });
+  // The same words, changed in what a screen reader can't hear.
+  expect(store.announce.value).not.toBe(first);
+  expect(store.announce.value.trim()).toBe("cy: ok");
+  // A reply shown only in its thread: heard only while that thread is open.
+  store.apply({ type: "message", ...msg(4, "bo", "in thread"), parent: 1 });
+  expect(store.announce.value.trim()).toBe("cy: ok");
+  store.threads.show("general", 1);
+  store.apply({ type: "message", ...msg(5, "bo", "now open"), parent: 1 });
+  expect(store.announce.value).toBe("bo: now open");
+  store.apply({
+    type: "message",
+    ...msg(6, "bo", "to all"),
+    parent: 1,
+    alsoInRoom: true,
+  });
+  expect(store.announce.value).toBe("bo: to all");
+});

@@ -109,7 +109,14 @@ export function parseInline(src: string): Inline[] {
     } else if (g.em !== undefined || g.em2 !== undefined) {
       out.push({ t: "em", c: parseInline(g.em ?? g.em2) });
     } else if (g.link !== undefined) {
-      out.push(link(g.link));
+      // A ")" closing a "(" of the address is its own (…/Rust_(language)).
+      let url = g.link;
+      let open = url.split("(").length - url.split(")").length;
+      for (; open > 0 && src[re.lastIndex] === ")"; open--) {
+        url += ")";
+        re.lastIndex++;
+      }
+      out.push(link(url));
     } else if (g.mention !== undefined) {
       out.push({ t: "mention", v: g.mention });
     } else if (g.room !== undefined) {
@@ -119,6 +126,33 @@ export function parseInline(src: string): Inline[] {
   }
   if (last < src.length) out.push({ t: "text", v: src.slice(last) });
   return out;
+}
+
+/**
+ * What tokens read as plain text, for screen readers: no marks, a line
+ * break as a space, a list's items one after another.
+ */
+export function plainText(tokens: Inline[]): string {
+  return tokens.map((t): string => {
+    switch (t.t) {
+      case "strong":
+      case "em":
+      case "del":
+        return plainText(t.c);
+      case "quote":
+        return ` ${plainText(t.c)} `;
+      case "list":
+        return ` ${t.items.map(plainText).join(", ")} `;
+      case "br":
+        return " ";
+      case "mention":
+        return `@${t.v}`;
+      case "room":
+        return `#${t.v}`;
+      default:
+        return t.v;
+    }
+  }).join("").replace(/\s+/g, " ").trim();
 }
 
 /**

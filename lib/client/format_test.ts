@@ -191,3 +191,23 @@ Deno.test("format - quoted lines, lists and numbered lists; never inside a code 
     { t: "quote", c: [text("<b>hi</b>")] },
   ]);
 });
+
+Deno.test("format - a link keeps a closing parenthesis that matches one inside it", () => {
+  const url = "https://en.wikipedia.org/wiki/Rust_(programming_language)";
+  expect(parseInline(`see ${url}.`)).toEqual([
+    { t: "text", v: "see " },
+    { t: "link", href: url, v: url },
+    { t: "text", v: "." },
+  ]);
+  // Inside parentheses of the text: only the address's own is kept.
+  expect(parseInline(`(about ${url})`)).toEqual([
+    { t: "text", v: "(about " },
+    { t: "link", href: url, v: url },
+    { t: "text", v: ")" },
+  ]);
+  expect(parseInline("(https://x.example/a)")).toEqual([
+    { t: "text", v: "(" },
+    { t: "link", href: "https://x.example/a", v: "https://x.example/a" },
+    { t: "text", v: ")" },
+  ]);
+});

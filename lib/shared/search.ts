@@ -28,6 +28,8 @@ export interface SearchResult {
   text: string;
   /** Set when it has been edited. */
   edited?: boolean;
+  /** For a reply shown only in its thread: the thread's first message. */
+  thread?: number;
   /**
    * Where the query matched: `[start, end)` offsets into `text` in UTF-16
    * code units (JavaScript string indices), sorted, not overlapping.

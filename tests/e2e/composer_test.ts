@@ -203,3 +203,33 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "composer - an edit emptied and saved says a message can't be empty, keeps the message, and goes away as one types",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await say(ana, "keep me");
+      const composer = ana.locator("#composer");
+      await composer.press("ArrowUp");
+      await expect(composer.inputValue()).resolves.toBe("keep me");
+      await composer.fill("   ");
+      await composer.press("Enter");
+      const alert = ana.getByRole("alert").filter({
+        hasText: "A message can't be empty",
+      });
+      await alert.waitFor();
+      await ana.locator(".editing-line").waitFor();
+      await composer.pressSequentially("kept");
+      await alert.waitFor({ state: "detached" });
+      await composer.press("Escape");
+      await expect(ana.locator(".editing-line").count()).resolves.toBe(0);
+      expect((await history(w)).map((m) => m.text)).toEqual(["keep me"]);
+      // An empty box when not editing sends nothing and says nothing.
+      await composer.press("Enter");
+      await expect(alert.count()).resolves.toBe(0);
+    });
+  },
+});

@@ -13,6 +13,7 @@ import {
   createRoom,
   joinRoom,
   member,
+  PHONE,
   say,
   visitor,
   withWorld,
@@ -53,6 +54,28 @@ Deno.test({
       await olgaThumb.hover();
       await onOlga.getByRole("tooltip").filter({ hasText: "👍 by olga, ben" })
         .waitFor();
+      // On a phone a tap only reacts: no tooltip is left behind, and one
+      // shown by a long press goes with the next tap.
+      const cy = await visitor(w, "cy", {
+        room: "ops",
+        viewport: PHONE,
+        touch: true,
+      });
+      await cy.getByRole("button", { name: "Join #ops" }).tap();
+      await cy.locator("#composer").waitFor();
+      const onCy = cy.locator(".msg", { hasText: "ship it" });
+      const cyThumb = onCy.locator(".reaction", { hasText: "👍" });
+      await cyThumb.tap();
+      await cyThumb.locator(".count", { hasText: "3" }).waitFor();
+      await cy.waitForTimeout(300);
+      await expect(onCy.getByRole("tooltip").count()).resolves.toBe(0);
+      await cyThumb.dispatchEvent("contextmenu");
+      await onCy.getByRole("tooltip").filter({ hasText: "olga, ben, cy" })
+        .waitFor();
+      await cyThumb.tap();
+      await cyThumb.locator(".count", { hasText: "2" }).waitFor();
+      await expect(onCy.getByRole("tooltip").count()).resolves.toBe(0);
+      await olgaThumb.locator(".count", { hasText: "2" }).waitFor();
 
       // Ben takes his off; Olga's stays hers after a reload.
       await benThumb.click();

@@ -160,3 +160,30 @@ Deno.test({
     });
   },
 });
+
+Deno.test({
+  name:
+    "rooms ui - a room that can't be created keeps its name typed, to be mended; one created clears the form",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      const bo = await visitor(w, "bo");
+      await ana.getByLabel("New room").fill("ops");
+      await ana.getByRole("button", { name: "Create" }).click();
+      await ana.locator("h1", { hasText: "# ops" }).waitFor();
+      await expect(ana.getByLabel("New room").inputValue()).resolves.toBe("");
+      // bo asks for the same id: refused, and "ops" is still in the box.
+      const field = bo.getByLabel("New room");
+      await field.fill("ops");
+      await bo.getByRole("button", { name: "Create" }).click();
+      await bo.getByText("Room exists already: ops").waitFor();
+      await expect(field.inputValue()).resolves.toBe("ops");
+      await field.press("End");
+      await field.pressSequentially("-2");
+      await bo.getByRole("button", { name: "Create" }).click();
+      await bo.locator("h1", { hasText: "# ops-2" }).waitFor();
+      await expect(field.inputValue()).resolves.toBe("");
+    });
+  },
+});

@@ -4,7 +4,12 @@
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
-import { seed, visitor, withWorld } from "@/tests/helpers/chat_page.ts";
+import {
+  history,
+  seed,
+  visitor,
+  withWorld,
+} from "@/tests/helpers/chat_page.ts";
 
 Deno.test({
   name:
@@ -93,6 +98,66 @@ Deno.test({
         await ana.locator('a.room[data-room="general"]').click();
         await ana.locator("h1", { hasText: "# general" }).waitFor();
       }
+    }, { RATE_PER_SECOND: "1000", RATE_BURST: "1000" });
+  },
+});
+
+Deno.test({
+  name:
+    "search - More results pages the search that ran, not what the box holds now; a reply kept in its thread opens that thread at it",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ws = await seed(w, [
+        "what fruit for the party?",
+        ...Array.from({ length: 25 }, (_, i) => `bulk ${i}`),
+        "kiwi alone",
+      ]);
+      // A reply to the first message, shown only in its thread.
+      const root = (await history(w)).find((m) => m.text.startsWith("what"))!;
+      const answered = new Promise<string>((resolve) =>
+        ws.onmessage = (e) => {
+          const f = JSON.parse(e.data);
+          if (f.type === "ack" || f.type === "error") resolve(f.type);
+        }
+      );
+      ws.send(JSON.stringify({
+        type: "send",
+        room: "general",
+        text: "mango, surely",
+        parent: root.id,
+        clientId: "reply-1",
+      }));
+      expect(await answered).toBe("ack");
+      ws.close();
+      const ana = await visitor(w, "ana");
+      const openSearch = () =>
+        ana.getByRole("button", { name: "Search", exact: true }).click({
+          timeout: 20_000,
+        });
+      await openSearch();
+      const box = ana.getByRole("searchbox", { name: "Search messages" });
+      await box.fill("bulk", { timeout: 20_000 });
+      await box.press("Enter");
+      await ana.getByText("20+ messages found").waitFor({ timeout: 20_000 });
+      // The box changes, but nobody searched for it yet.
+      await box.fill("kiwi");
+      await ana.getByRole("button", { name: "More results" }).click();
+      await ana.getByText("25 messages found").waitFor({ timeout: 20_000 });
+      const hits = await ana.locator(".search-hit").allInnerTexts();
+      expect(hits.filter((t) => t.includes("bulk"))).toHaveLength(25);
+      expect(hits.filter((t) => t.includes("kiwi"))).toEqual([]);
+
+      await box.fill("mango");
+      await box.press("Enter");
+      await ana.locator(".search-hit", { hasText: "mango" }).click({
+        timeout: 20_000,
+      });
+      const panel = ana.getByRole("complementary", { name: "Thread" });
+      await panel.locator(".msg", { hasText: "what fruit for the party?" })
+        .waitFor({ timeout: 20_000 });
+      await panel.locator(".msg.jumped", { hasText: "mango, surely" })
+        .waitFor();
     }, { RATE_PER_SECOND: "1000", RATE_BURST: "1000" });
   },
 });

@@ -109,6 +109,7 @@ export async function search(
     ts: m.ts,
     text: m.text,
     ...(m.edited ? { edited: true } : {}),
+    ...(m.parent !== undefined && !m.alsoInRoom ? { thread: m.parent } : {}),
     highlights,
   }));
   return page.next ? { results, next: formatCursor(page.next) } : { results };

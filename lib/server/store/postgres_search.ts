@@ -70,7 +70,7 @@ export class PgSearch implements SearchIndex {
         : sql``;
       const rows = await this.#guard(sql<MessageRow[]>`
         SELECT m.room, m.id, m.user_name, m.text, m.ts, m.client_id, m.guest,
-          m.edited, m.deleted
+          m.edited, m.deleted, m.parent, m.also_in_room
         FROM search_terms s
         JOIN messages m ON m.room = s.room AND m.id = s.id
         WHERE s.room = ANY(${rooms}::text[])
