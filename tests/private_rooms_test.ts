@@ -536,6 +536,56 @@ Deno.test("private rooms - someone removed hears nothing more of the threads the
   });
 });
 
+Deno.test("private rooms - someone removed, or kicked, from the room their page shows hears no more of its typing or presence; back in, they do again", async () => {
+  await withServer({}, async (s) => {
+    const owner = await open(s, "owner", { cookie: await account(s, "owner") });
+    const bob = await open(s, "bob", { cookie: await account(s, "bob") });
+    const cy = await open(s, "cy", { cookie: await account(s, "cy") });
+    owner.send({ type: "create", room: "inner", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(owner, "inner");
+    owner.send({ type: "invite", room: "inner", user: "bob" });
+    await bob.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(bob, "inner");
+    // bob's page shows the room.
+    bob.send({ type: "view", room: "inner" });
+    await bob.next("presence", (f) => f.room === "inner");
+    owner.send({ type: "typing", room: "inner", typing: true });
+    await bob.next("typing", (f) => f.room === "inner" && f.typing === true);
+    owner.send({ type: "remove", room: "inner", user: "bob" });
+    await bob.next("left", (f) => f.room === "inner");
+    const seen = bob.frames.length;
+    // cy comes in, online, and both type.
+    owner.send({ type: "invite", room: "inner", user: "cy" });
+    await cy.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(cy, "inner");
+    cy.send({ type: "view", room: "inner" });
+    cy.send({ type: "typing", room: "inner", typing: true });
+    owner.send({ type: "typing", room: "inner", typing: false });
+    owner.send({ type: "typing", room: "inner", typing: true });
+    await owner.next("typing", (f) => f.user === "cy" && f.typing === true);
+    // A frame bob does get, after anything the room would have sent him.
+    await join(owner, "general");
+    await join(bob, "general");
+    await say(owner, "general", "elsewhere");
+    await bob.next("message", (f) => f.text === "elsewhere");
+    const about = (from: number) =>
+      bob.frames.slice(from).filter((f) =>
+        typeof f !== "string" && f.room === "inner"
+      );
+    expect(about(seen)).toEqual([]);
+    // Invited back and joined: the room shown again brings them again.
+    owner.send({ type: "invite", room: "inner", user: "bob" });
+    await bob.next("room", (f) => (f.room as Frame).id === "inner");
+    await join(bob, "inner");
+    bob.send({ type: "view", room: "inner" });
+    owner.send({ type: "typing", room: "inner", typing: false });
+    owner.send({ type: "typing", room: "inner", typing: true });
+    await bob.next("typing", (f) => f.room === "inner" && f.user === "owner");
+    await Promise.all([owner.close(), bob.close(), cy.close()]);
+  });
+});
+
 Deno.test("private rooms - someone removed while their socket was joining is taken out once it is in: no more messages, no sends", async () => {
   await withServer({}, async (s) => {
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });

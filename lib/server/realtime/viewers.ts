@@ -12,16 +12,25 @@ import type { Client } from "./hub.ts";
 export class Viewers {
   readonly #byRoom = new Map<string, Set<Client>>();
 
-  /** `client` subscribed `room`: it shows it unless it chose a room. */
+  /**
+   * `client` subscribed `room`: it shows it unless it chose another room
+   * (the room it chose shows again once it is subscribed again).
+   */
   subscribed(client: Client, room: string): void {
-    if (client.format === "v1" && client.view === undefined) {
-      this.#add(room, client);
-    }
+    if (
+      client.format === "v1" &&
+      (client.view === undefined || client.view === room)
+    ) this.#add(room, client);
   }
 
-  /** `client` unsubscribed `room`. */
+  /**
+   * `client` unsubscribed `room` (left, kicked, removed, the room deleted):
+   * nothing of it reaches the socket any more, even if it was the one shown.
+   */
   unsubscribed(client: Client, room: string): void {
-    if (client.view === undefined) this.#remove(room, client);
+    if (client.view === undefined || client.view === room) {
+      this.#remove(room, client);
+    }
   }
 
   /** `client` shows `room` only (null: none) from now on. */
