@@ -522,7 +522,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           online={room.total.value || room.online.value
             ? room.online.value
             : null}
-          onLeave={mine ? leave : undefined}
+          onLeave={mine && mine.kind !== "dm" ? leave : undefined}
           leaveWarning={mine?.kind === "private" && !moderator
             ? "You'll need an invite to come back."
             : undefined}

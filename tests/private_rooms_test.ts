@@ -20,7 +20,7 @@ import {
   welcomeRooms,
 } from "@/tests/helpers/members.ts";
 
-Deno.test("private rooms - non-members get 404 from the history API and forbidden on the socket; invite and remove", async () => {
+Deno.test("private rooms - non-members get 404 from the history API and no_such_room on the socket, as for no room; invite and remove", async () => {
   await withServer({}, async (s) => {
     const ownerCookie = await account(s, "owner");
     const owner = await open(s, "owner", { cookie: ownerCookie });
@@ -73,7 +73,7 @@ Deno.test("private rooms - non-members get 404 from the history API and forbidde
     for (const frame of refused) {
       eve.send(frame);
       expect((await errorFor(eve, frame.type!, "secret")).code).toBe(
-        "forbidden",
+        "no_such_room",
       );
     }
     expect(eve.of("message")).toEqual([]);
@@ -119,7 +119,7 @@ Deno.test("private rooms - non-members get 404 from the history API and forbidde
     });
     await say(owner, "secret", "eve is gone");
     eve.send({ type: "send", room: "secret", text: "hey", clientId: "e2" });
-    expect((await errorFor(eve, "send", "secret")).code).toBe("forbidden");
+    expect((await errorFor(eve, "send", "secret")).code).toBe("no_such_room");
     expect(eve.of("message").some((m) => m.text === "eve is gone")).toBe(
       false,
     );
@@ -127,7 +127,9 @@ Deno.test("private rooms - non-members get 404 from the history API and forbidde
       404,
     );
     eveTab.send({ type: "join", room: "secret" });
-    expect((await errorFor(eveTab, "join", "secret")).code).toBe("forbidden");
+    expect((await errorFor(eveTab, "join", "secret")).code).toBe(
+      "no_such_room",
+    );
     expect(
       welcomeRooms(await open(s, "eve", { cookie: eveCookie })).has("secret"),
     )
@@ -146,7 +148,7 @@ Deno.test("private rooms - non-members get 404 from the history API and forbidde
   });
 });
 
-Deno.test("private rooms - every frame naming a room that does not exist answers no_such_room, as join does; a private room stays forbidden", async () => {
+Deno.test("private rooms - every frame naming a room that does not exist answers no_such_room, as join does, and so does one naming a private room to someone outside it", async () => {
   await withServer({}, async (s) => {
     const ownerCookie = await account(s, "owner");
     const owner = await open(s, "owner", { cookie: ownerCookie });
@@ -183,8 +185,8 @@ Deno.test("private rooms - every frame naming a room that does not exist answers
     const everyOne = (code: string) =>
       Object.fromEntries(frames("x").map((f) => [f.type, code]));
     expect(await answers("nowhere")).toEqual(everyOne("no_such_room"));
-    // A room that exists but is private is still only "members only".
-    expect(await answers("secret")).toEqual(everyOne("forbidden"));
+    // A private room is one that doesn't exist to those outside it.
+    expect(await answers("secret")).toEqual(everyOne("no_such_room"));
     await Promise.all([owner.close(), eve.close()]);
   });
 });
@@ -246,7 +248,19 @@ Deno.test("dm - start, send, unread on the other side, read clears it; accounts 
     expect((await errorFor(gus, "dm")).code).toBe("forbidden");
     ana.send({ type: "dm", user: "gus" });
     expect((await errorFor(ana, "dm")).code).toBe("no_such_user");
-    await Promise.all([ana.close(), bo2.close(), gus.close()]);
+    // A DM can't be left: bo stays in it and gets what ana writes next,
+    // and it is still named after ana for him.
+    bo2.send({ type: "leave", room: dm });
+    expect(await errorFor(bo2, "leave", dm)).toMatchObject({
+      code: "forbidden",
+      message:
+        "A direct message can't be left: it stays between the two of you",
+    });
+    await say(ana, dm, "still here?");
+    await bo2.next("message", (f) => f.text === "still here?");
+    const bo3 = await open(s, "bo", { cookie: boCookie });
+    expect(welcomeRooms(bo3).get(dm)).toMatchObject({ name: "ana" });
+    await Promise.all([ana.close(), bo2.close(), bo3.close(), gus.close()]);
   });
 });
 
@@ -640,7 +654,7 @@ Deno.test("private rooms - someone removed while their socket was joining is tak
       text: "still here?",
       clientId: "e1",
     });
-    expect((await errorFor(eve, "send", "inner")).code).toBe("forbidden");
+    expect((await errorFor(eve, "send", "inner")).code).toBe("no_such_room");
     expect(eve.of("message").filter((f) => f.room === "inner")).toEqual([]);
     await Promise.all([owner.close(), eve.close()]);
   });

@@ -123,21 +123,21 @@ async function permissionsAndRestart(env: Record<string, string>) {
         [
           eve,
           { type: "react", room: "secret", id: hidden, emoji: "👍" },
-          "forbidden",
+          "no_such_room",
         ],
         [
           eve,
           { type: "unreact", room: "secret", id: hidden, emoji: "👍" },
-          "forbidden",
+          "no_such_room",
         ],
         [
           eve,
           { type: "reactions", room: "secret", ids: [hidden] },
-          "forbidden",
+          "no_such_room",
         ],
-        [eve, { type: "pin", room: "secret", id: hidden }, "forbidden"],
-        [eve, { type: "pins", room: "secret" }, "forbidden"],
-        [eve, { type: "topic", room: "secret", topic: "mine" }, "forbidden"],
+        [eve, { type: "pin", room: "secret", id: hidden }, "no_such_room"],
+        [eve, { type: "pins", room: "secret" }, "no_such_room"],
+        [eve, { type: "topic", room: "secret", topic: "mine" }, "no_such_room"],
         [
           eve,
           { type: "react", room: "team", id: first, emoji: "👍" },

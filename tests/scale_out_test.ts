@@ -646,7 +646,7 @@ testThroughOutages({
   // Nothing more of the private room reaches ben, and ben can't write there.
   const after = await say(owner, "inner", "after");
   ben.send({ type: "send", room: "inner", text: "hey", clientId: "b1" });
-  expect((await errorFor(ben, "send", "inner")).code).toBe("forbidden");
+  expect((await errorFor(ben, "send", "inner")).code).toBe("no_such_room");
   await new Promise((r) => setTimeout(r, 500));
   expect(ben.of("message").some((m) => m.id === after)).toBe(false);
   const { rooms } = await (await fetch(`${two.url}/api/rooms`)).json();

@@ -209,10 +209,12 @@ async function scenario(env: Record<string, string>): Promise<void> {
         clientId: "peek",
         parent: hidden,
       });
-      expect(await refused(bo, "peek")).toMatchObject({ code: "forbidden" });
+      expect(await refused(bo, "peek")).toMatchObject({
+        code: "no_such_room",
+      });
       bo.send({ type: "thread", room: "secret", id: hidden });
       expect(await errorFor(bo, "thread", "secret")).toMatchObject({
-        code: "forbidden",
+        code: "no_such_room",
       });
       expect((await thread(mina, "secret", hidden)).replies).toEqual([]);
       for (const c of [mina, bo, cy, old]) await c.close();

@@ -34,6 +34,10 @@ Deno.test({
         `ul[aria-labelledby="dms-title"] a.room[data-room="${dmId}"]`,
       ).waitFor();
       await say(alice, "hi bob, just us");
+      // A DM can't be left: no room menu on a desktop (it only holds Leave).
+      await expect(
+        alice.locator('.pane-head summary[aria-label="Room menu"]').isVisible(),
+      ).resolves.toBe(false);
       // Bob's sidebar lists the DM under "Direct messages", badged, in both tabs.
       const badged =
         `ul[aria-labelledby="dms-title"] a.room[data-room="${dmId}"] .badge`;

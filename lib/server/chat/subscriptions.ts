@@ -130,7 +130,7 @@ export class Subscriptions {
 
   /**
    * Throws unless the member `key` (undefined: someone without one) may
-   * read `room`: `no_such_room` when there is none, `forbidden` for a
+   * read `room`: `no_such_room` when there is none, and likewise for a
    * private room or DM it is not a member of.
    */
   async checkRead(room: string, key: string | undefined): Promise<void> {
@@ -233,6 +233,14 @@ export class Subscriptions {
    * socket stops.
    */
   async leave(client: Client, room: string): Promise<void> {
+    // A DM is the two people's for good: left by one, the other would
+    // write into nothing.
+    if ((await this.#o.rooms.facts(room))?.kind === "dm") {
+      throw new ChatError(
+        "forbidden",
+        "A direct message can't be left: it stays between the two of you",
+      );
+    }
     const key = client.author;
     const session = this.#sessions.get(client);
     session?.previews.delete(room);
@@ -314,6 +322,12 @@ export class Subscriptions {
   }
 }
 
+/**
+ * The refusal of a private room or DM to someone outside it: the answer a
+ * room that doesn't exist gets, so nobody learns which private rooms
+ * exist or who has a DM with whom (a DM's id can be worked out from the
+ * two accounts).
+ */
 function forbidden(room: string): ChatError {
-  return new ChatError("forbidden", `${room} is private: members only`);
+  return new ChatError("no_such_room", `No such room: ${room}`);
 }
