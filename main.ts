@@ -35,6 +35,7 @@ export function createApp(
       const s = await ready();
       ctx.state.chat = s.chat;
       ctx.state.connections = s.connections;
+      ctx.state.searches = s.searches;
       return s.authenticate(ctx);
     }))
     .use(csp({ useNonce: true, csp: CSP_DIRECTIVES }))

@@ -292,3 +292,48 @@ Deno.test("search api - on PostgreSQL: who may find what, edits, deletions and a
   await readersAndRooms({ DATABASE_URL: await pg.createDatabase("readers") });
   await editsAndRestart({ DATABASE_URL: await pg.createDatabase("restart") });
 });
+
+Deno.test("search api - an address past its budget gets 429 with Retry-After, another address still searches; too many at once get 503", async () => {
+  await withServer({ TRUST_PROXY: "true" }, async (s) => {
+    const from = (address: string) =>
+      fetch(`${s.url}/api/search?q=anything`, {
+        headers: { "x-forwarded-for": address },
+      });
+    // One after another: the burst of 30 (and what refills meanwhile) is
+    // answered, then the address is refused.
+    let ok = 0;
+    let refused: Response | undefined;
+    for (let i = 0; i < 80 && !refused; i++) {
+      const res = await from("203.0.113.7");
+      if (res.status === 200) {
+        ok++;
+        await res.body?.cancel();
+      } else refused = res;
+    }
+    expect(ok).toBeGreaterThanOrEqual(30);
+    expect(refused?.status).toBe(429);
+    expect(refused?.headers.get("retry-after")).toBe("1");
+    expect(await refused?.json()).toEqual({
+      error: {
+        status: 429,
+        message: "Too many searches; wait a moment and try again",
+      },
+    });
+    const other = await from("198.51.100.9");
+    expect(other.status).toBe(200);
+    expect(await other.json()).toEqual({ results: [] });
+    // Many addresses at once: what the server can't run now is refused
+    // at once (503, JSON), not queued; nothing else is answered.
+    const answers = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => from(`192.0.2.${i + 1}`)),
+    );
+    const statuses = answers.map((r) => r.status);
+    expect(statuses.every((x) => x === 200 || x === 503)).toBe(true);
+    expect(statuses.filter((x) => x === 200).length).toBeGreaterThanOrEqual(8);
+    const busy = answers.find((r) => r.status === 503);
+    if (busy) {
+      expect((await busy.clone().json()).error.status).toBe(503);
+    }
+    await Promise.all(answers.map((r) => r.body?.cancel()));
+  });
+});

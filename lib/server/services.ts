@@ -21,6 +21,7 @@ import type { Store } from "@/lib/server/store/store.ts";
 import { KvStore, openKvAt } from "@/lib/server/store/kv.ts";
 import { openStore } from "@/lib/server/store/open.ts";
 import { ConnectionLimiter } from "@/lib/server/http/connection_limits.ts";
+import { SearchGate } from "@/lib/server/search/search_gate.ts";
 import { logger } from "@/lib/server/log.ts";
 
 const log = logger("server");
@@ -35,6 +36,8 @@ export interface Services {
   auth: Auth;
   /** Open WebSocket connections per address. */
   connections: ConnectionLimiter;
+  /** Searches' budgets, per address and in all. */
+  searches: SearchGate;
   /** Closes the chat, its bus and its store. */
   close(): Promise<void>;
 }
@@ -100,6 +103,7 @@ export async function openServices(
     chat,
     auth,
     connections: new ConnectionLimiter(config.maxConnectionsPerIp),
+    searches: new SearchGate(),
     close: () => chat.close(),
   };
 }

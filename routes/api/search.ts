@@ -3,6 +3,8 @@ import { define } from "@/utils.ts";
 import { requesterKey } from "@/lib/server/chat/identity.ts";
 import { parseQuery } from "@/lib/server/store/search_match.ts";
 import { search, SearchError } from "@/lib/server/search/search.ts";
+import { clientAddress } from "@/lib/server/http/client_address.ts";
+import { jsonError } from "@/lib/server/http/json_errors.ts";
 import {
   DEFAULT_SEARCH_LIMIT,
   MAX_QUERY_CHARS,
@@ -13,7 +15,9 @@ import {
  * `GET /api/search?q=&room=&before=&limit=`: messages matching `q`, newest
  * first, with highlights, in the rooms the requester may read (an account
  * by its session cookie, a guest by its token in `X-Guest-Token`); see
- * `lib/server/search/search.ts` and docs/protocol.md.
+ * `lib/server/search/search.ts` and docs/protocol.md. Over the address's
+ * budget 429, over the server's 503, each with `Retry-After`
+ * (`lib/server/search/search_gate.ts`).
  */
 export const handler = define.handlers({
   async GET(ctx) {
@@ -43,10 +47,11 @@ export const handler = define.handlers({
       );
     }
     const reader = requesterKey(ctx.req, ctx.state.user);
-    const { chat } = ctx.state;
+    const { chat, searches } = ctx.state;
+    const address = clientAddress(ctx.req, ctx.info, chat.config);
     try {
-      return Response.json(
-        await search({
+      const out = await searches.run(address, () =>
+        search({
           store: chat.store,
           mayRead: (room, key) => chat.mayRead(room, key),
         }, {
@@ -55,8 +60,14 @@ export const handler = define.handlers({
           room: params.get("room") ?? undefined,
           before: params.get("before") ?? undefined,
           limit,
-        }),
-      );
+        }));
+      if ("refusal" in out) {
+        const { status, message, retryAfter } = out.refusal;
+        const res = jsonError(status, message);
+        res.headers.set("retry-after", String(retryAfter));
+        return res;
+      }
+      return Response.json(out.value);
     } catch (error) {
       if (error instanceof SearchError) {
         throw new HttpError(error.status, error.message);
