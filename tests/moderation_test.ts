@@ -172,6 +172,43 @@ Deno.test("moderation - a room's creator and the admins remove messages and user
   });
 });
 
+Deno.test("moderation - an owner can't remove an admin; an admin removes an owner, who then moderates nothing there until the removal ends", async () => {
+  await withServer(async (s) => {
+    const owner = await connect(s, "owner", "general", true);
+    await createAndJoin(owner, "team");
+    const root = await connect(s, "root", "team", true);
+    await s.auth.roles.grant("root");
+    const gus = await connect(s, "gus", "team");
+    owner.send({ type: "kick", room: "team", user: "ROOT" });
+    expect(await errorFor(owner, "kick")).toMatchObject({
+      code: "forbidden",
+      message: "ROOT moderates here too: only an admin may remove them",
+    });
+    // root is still in, and still moderates.
+    const spam = await say(gus, "team", "spam");
+    root.send({ type: "delete", room: "team", id: spam });
+    await gus.next("deleted", (f) => f.id === spam);
+    // An admin removes the owner: the owner can't come back, nor kick,
+    // delete others' messages or delete the room meanwhile.
+    root.send({ type: "kick", room: "team", user: "owner" });
+    await owner.next("left", (f) => f.room === "team" && f.reason === "kicked");
+    const more = await say(gus, "team", "more");
+    for (
+      const frame of [
+        { type: "kick", room: "team", user: "root" },
+        { type: "delete", room: "team", id: more },
+        { type: "delete_room", room: "team" },
+        { type: "topic", room: "team", topic: "mine again" },
+      ]
+    ) {
+      owner.send(frame);
+      expect((await errorFor(owner, frame.type)).code).toBe("forbidden");
+    }
+    expect((await history(s, "team")).some((m) => m.id === more)).toBe(true);
+    await Promise.all([owner, root, gus].map((c) => c.close()));
+  });
+});
+
 Deno.test("moderation - a kick names someone else in the room (or an account): nobody is no_such_user, oneself invalid_frame, and the owner keeps the room", async () => {
   await withServer(async (s) => {
     const owner = await connect(s, "owner", "general", true);

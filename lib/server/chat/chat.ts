@@ -830,6 +830,12 @@ export class Chat {
         "Invalid field user: you can't kick yourself; leave the room instead",
       );
     }
+    if (!(await this.#moderation.mayRemove(by, user, room))) {
+      throw new ChatError(
+        "forbidden",
+        `${user} moderates here too: only an admin may remove them`,
+      );
+    }
     // Members go by name here, as bans do: every member under that name.
     const named = await this.store.members.named(room, [name]);
     if (

@@ -63,12 +63,31 @@ export class Moderation {
     });
   }
 
-  /** May `user` moderate `room` (its creator, or an admin)? */
+  /**
+   * May `user` moderate `room` (its creator, or an admin)? Not while a
+   * removal from it lasts: a moderator removed is a member removed.
+   */
   async canModerate(user: PresenceUser, room: string): Promise<boolean> {
     // Guest names are reused by other guests, so only accounts moderate.
-    if (user.guest) return false;
+    if (user.guest || this.isBanned(room, user.name)) return false;
     if (await this.isAdmin(user.name)) return true;
     return (await this.store.room(room))?.createdBy === user.name;
+  }
+
+  /**
+   * May the moderator `by` remove `user` (a name) from `room`? An admin may
+   * remove anyone; a room's owner anyone but an admin. So an owner can't
+   * lock an admin out, and nobody but an admin removes an owner.
+   */
+  async mayRemove(
+    by: PresenceUser,
+    user: string,
+    room: string,
+  ): Promise<boolean> {
+    if (await this.isAdmin(by.name)) return true;
+    if (await this.isAdmin(user)) return false;
+    const owner = (await this.store.room(room))?.createdBy;
+    return owner === null || owner === undefined || fold(owner) !== fold(user);
   }
 
   /**
