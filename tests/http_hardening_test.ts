@@ -401,3 +401,31 @@ Deno.test("errors - a malformed WebSocket handshake is a JSON 400 (426 for anoth
     await c.close();
   });
 });
+
+Deno.test("http hardening - a body refused from its declared length (413) ends the connection, so its rest is never read as a request", async () => {
+  await withServer({}, async (s) => {
+    const conn = await Deno.connect({ hostname: "127.0.0.1", port: s.port });
+    const enc = new TextEncoder();
+    await conn.write(enc.encode(
+      `POST /api/rooms/general/uploads HTTP/1.1\r\nhost: 127.0.0.1\r\n` +
+        `content-type: application/json\r\ncontent-length: 2000000\r\n\r\n` +
+        `{"name":"x.txt","size":1,"padding":"`,
+    ));
+    // Then what looks like a request of its own, inside the body.
+    await conn.write(enc.encode(
+      "GET /healthz HTTP/1.1\r\nhost: 127.0.0.1\r\n\r\n",
+    ));
+    let text = "";
+    const buf = new Uint8Array(65536);
+    for (;;) {
+      const n = await conn.read(buf).catch(() => null);
+      if (n === null) break;
+      text += new TextDecoder().decode(buf.subarray(0, n));
+    }
+    conn.close();
+    expect(text).toMatch(/^HTTP\/1\.1 413 /);
+    expect(text.toLowerCase()).toContain("connection: close");
+    // One answer only: the server closed instead of reading on.
+    expect(text.match(/HTTP\/1\.1 /g)).toHaveLength(1);
+  });
+});

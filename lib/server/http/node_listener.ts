@@ -275,7 +275,10 @@ export async function listenNode(
       });
       response = new Response("Internal Server Error", { status: 500 });
     }
-    await writeResponse(res, response, req.method === "HEAD");
+    // An answer given before the request's body was all read (a 413 from
+    // its declared length, say) ends the connection: the rest of that body
+    // would be read as the next request.
+    await writeResponse(res, response, req.method === "HEAD", !req.complete);
   };
 
   const onUpgrade = async (
@@ -572,6 +575,7 @@ async function writeResponse(
   res: http.ServerResponse,
   response: Response,
   head: boolean,
+  close = false,
 ): Promise<void> {
   if (res.destroyed) return;
   res.statusCode = response.status;
@@ -583,7 +587,7 @@ async function writeResponse(
   });
   // A request timed out (its body too slow, say) ends its connection, which
   // the rest of that body would otherwise hold.
-  if (response.status === 408) res.setHeader("connection", "close");
+  if (response.status === 408 || close) res.setHeader("connection", "close");
   if (!response.body || head) {
     await response.body?.cancel();
     res.end();
