@@ -806,6 +806,23 @@ Deno.test("uploads - a file's name loses its bidi controls: invoice[U+202E]fdp.e
     }, creds);
     expect(none.status).toBe(400);
     expect(none.body.error.message).toBe("Bad name: the file needs a name");
+    // A carriage return is no line break in a name (nor a header's end),
+    // and a long name of emoji is cut to 255 UTF-16 units, whole emoji.
+    const crlf = await upload(s.url, "general", {
+      name: "a\r\nX-Evil: 1.txt",
+      type: "text/plain",
+      data: new TextEncoder().encode("hello"),
+    }, creds);
+    expect(crlf.done.body.message.file.name).toBe("a X-Evil: 1.txt");
+    expect(crlf.done.body.message.text).toBe("a X-Evil: 1.txt");
+    const long = await upload(s.url, "general", {
+      name: "😀".repeat(200) + ".txt",
+      type: "text/plain",
+      data: new TextEncoder().encode("hello"),
+    }, creds);
+    const longName: string = long.done.body.message.file.name;
+    expect(longName.length).toBe(254);
+    expect(longName).toBe("😀".repeat(127));
   });
 });
 

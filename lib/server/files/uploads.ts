@@ -185,7 +185,10 @@ export class Uploads {
     const name = cleanName(upload.name);
     const { size } = upload;
     if (!Number.isSafeInteger(size) || size < 1) {
-      throw new HttpError(400, "Bad size: a file of at least 1 byte");
+      throw new HttpError(
+        400,
+        "Bad size: an empty file can't be uploaded (at least 1 byte)",
+      );
     }
     const limit = purpose === "thumbnail"
       ? Math.min(MAX_THUMBNAIL_BYTES, this.#o.config.maxUploadBytes)
@@ -649,10 +652,16 @@ export function fileRef(file: StoredFile): FileRef {
  */
 function cleanName(raw: string): string {
   const base = raw.split(/[/\\]/).pop() ?? "";
-  const clean = cleanText(base.replace(/[\n\t]/g, " "));
+  // Line breaks of any kind (a CR too) and tabs are spaces in a name.
+  const clean = cleanText(base.replace(/\r\n?|[\n\t]/g, " "));
   if (!clean.ok) throw new HttpError(400, `Bad name: ${clean.message}`);
-  const name = [...withoutBidi(clean.text).trim()].slice(0, MAX_NAME_LENGTH)
-    .join("");
+  // At most MAX_NAME_LENGTH UTF-16 units (as the protocol counts), never
+  // cutting a character in two.
+  let name = "";
+  for (const c of withoutBidi(clean.text).trim()) {
+    if (name.length + c.length > MAX_NAME_LENGTH) break;
+    name += c;
+  }
   if (name === "" || name === "." || name === "..") {
     throw new HttpError(400, "Bad name: the file needs a name");
   }

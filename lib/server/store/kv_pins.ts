@@ -23,10 +23,13 @@ export class KvPins implements PinRecords {
   ): Promise<"pinned" | "present" | "limit" | "not_found"> {
     for (let attempt = 1;; attempt++) {
       const [message, pins] = await this.kv.getMany<[
-        { deleted?: boolean },
+        { deleted?: boolean; event?: unknown },
         StoredPin[],
       ]>([["msg", room, id], pinsKey(room)]);
-      if (!message.value || message.value.deleted) return "not_found";
+      const { value } = message;
+      if (!value || value.deleted || value.event !== undefined) {
+        return "not_found";
+      }
       const list = pins.value ?? [];
       if (list.some((p) => p.id === id)) return "present";
       if (list.length >= MAX_PINS) return "limit";

@@ -179,10 +179,14 @@ export class KvReactions implements ReactionRecords {
     const split = (p: string) => p.split("\u0000") as [string, string];
     for (let attempt = 1;; attempt++) {
       const [message, counts] = await this.kv.getMany<[
-        { deleted?: boolean },
+        { deleted?: boolean; event?: unknown },
         Counts,
       ]>([["msg", room, id], countsKey(room, id)]);
-      if (!message.value || message.value.deleted) {
+      // A membership event is no message to react to.
+      if (
+        !message.value || message.value.deleted ||
+        message.value.event !== undefined
+      ) {
         return changes.map(() => "not_found");
       }
       // Read after the counts: a commit between the two moves their versionstamp.

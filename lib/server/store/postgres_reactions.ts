@@ -117,8 +117,10 @@ export class PgReactions implements ReactionRecords {
     changes: ReactionChange[],
     ts: number,
   ): Promise<ReactionOutcome[]> {
+    // A membership event (no sender) is no message to react to.
     const message = await tx<{ deleted: boolean }[]>`
-      SELECT deleted FROM messages WHERE room = ${room} AND id = ${id}
+      SELECT deleted OR user_name = '' AS deleted FROM messages
+      WHERE room = ${room} AND id = ${id}
       FOR NO KEY UPDATE`;
     if (!message[0] || message[0].deleted) {
       return changes.map(() => "not_found");
@@ -178,7 +180,8 @@ export class PgPins implements PinRecords {
       // Pins of one room take turns, so the limit holds across instances.
       await tx`SELECT pg_advisory_xact_lock(hashtext('pins'), hashtext(${room}))`;
       const message = await tx<{ deleted: boolean }[]>`
-        SELECT deleted FROM messages WHERE room = ${room} AND id = ${id}`;
+        SELECT deleted OR user_name = '' AS deleted FROM messages
+        WHERE room = ${room} AND id = ${id}`;
       if (!message[0] || message[0].deleted) return "not_found" as const;
       const [{ n, here }] = await tx<{ n: number; here: boolean }[]>`
         SELECT count(*)::int AS n, coalesce(bool_or(id = ${id}), false) AS here

@@ -1668,7 +1668,7 @@ const reactionCases: Case[] = [
       }),
   ],
   [
-    "reactions: at most 20 kinds per message, a missing or deleted message is not_found",
+    "reactions: at most 20 kinds per message, a missing or deleted message or a membership event is not_found",
     (place) =>
       using(place, {}, async (store) => {
         await store.append({ room: "r", user: "ana", text: "hi" });
@@ -1703,7 +1703,15 @@ const reactionCases: Case[] = [
           }),
         ).toBe("added");
         await store.update("r", 2, { text: "", deleted: true });
-        for (const id of [2, 99]) {
+        // A membership event takes no reaction, nor a pin.
+        const { message: joined } = await store.append({
+          room: "r",
+          user: "",
+          text: "bo joined",
+          event: { kind: "joined", users: ["bo"], count: 1 },
+        });
+        expect(await store.pins.pin("r", joined.id, "ana")).toBe("not_found");
+        for (const id of [2, 99, joined.id]) {
           expect(
             await store.reactions.change({
               room: "r",
