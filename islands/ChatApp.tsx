@@ -278,7 +278,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
   }, [asking]);
 
   // A room opened while offline loads once the connection (or the
-  // network) is back.
+  // network) is back, and one invited back into once the invite comes.
   useEffect(() => {
     const load = () => {
       const id = store.current.peek();
@@ -287,7 +287,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (connState === "open") load();
     addEventListener("online", load);
     return () => removeEventListener("online", load);
-  }, [known, connState]);
+  }, [known, connState, member]);
 
   async function loadLatest(id: string) {
     const page = await fetchHistory(id);
@@ -615,6 +615,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           ? (
             <JoinBar
               room={current}
+              removed={store.removedFrom.value.has(current)}
               onJoin={() => conn.value?.join(current, lastSeen)}
             />
           )

@@ -92,6 +92,8 @@ export class ChatStore {
   );
   /** Messages that arrived while the tab was hidden. */
   readonly hiddenUnread: Signal<number> = signal(0);
+  /** Private rooms one was removed from: nothing of them shows any more. */
+  readonly removedFrom: Signal<ReadonlySet<string>> = signal(new Set());
   /**
    * `room\0id` of messages this page sent and saw acknowledged (files it
    * posted too): what a guest may still edit or delete.
@@ -251,6 +253,12 @@ export class ChatStore {
         break;
       case "room":
         this.#setRoom(frame.room);
+        if (this.removedFrom.peek().has(frame.room.id)) {
+          // Invited back.
+          const rest = new Set(this.removedFrom.peek());
+          rest.delete(frame.room.id);
+          this.removedFrom.value = rest;
+        }
         break;
       case "topic": {
         const r = this.myRoom(frame.room);
@@ -260,6 +268,19 @@ export class ChatStore {
       case "room_deleted":
       case "left":
         this.rooms.value = this.rooms.value.filter((r) => r.id !== frame.room);
+        if (frame.type === "left" && frame.reason === "removed") {
+          // Out of a private room: its history and members go from the page.
+          const r = this.room(frame.room);
+          batch(() => {
+            // Read again from the start if an invite brings one back.
+            r.loaded = false;
+            r.items.value = [];
+            r.members.value = [];
+            r.online.value = r.total.value = 0;
+            this.removedFrom.value = new Set(this.removedFrom.peek())
+              .add(frame.room);
+          });
+        }
         if (frame.type === "left" && frame.reason) {
           this.#push(frame.room, {
             kind: "notice",

@@ -70,6 +70,20 @@ Deno.test({
       await ben.locator(".notice", {
         hasText: "A moderator removed you from this room",
       }).waitFor();
+      // The room's history and members go from his page, and no Join that
+      // can't work is offered: only an invite brings him back.
+      await expect(ben.locator(".log .msg").count()).resolves.toBe(0);
+      await ben.getByText("You were removed from this private room.")
+        .waitFor();
+      await expect(ben.getByRole("button", { name: "Join #ops" }).count())
+        .resolves.toBe(0);
+      await expect(ben.locator(".members-list li").count()).resolves.toBe(0);
+      // Invited again: back with its history.
+      await olga.getByLabel("Invite someone").fill("ben");
+      await olga.getByRole("button", { name: "Invite", exact: true }).click();
+      await ben.locator('a.room[data-room="ops"]').click();
+      await ben.locator(".msg", { hasText: "for the team only" }).waitFor();
+      await ben.locator("#composer").waitFor();
       for (const p of [olga, ben]) expect(errorsOf(p)).toEqual([]);
     });
   },
