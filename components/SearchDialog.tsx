@@ -32,14 +32,20 @@ export function SearchDialog(props: SearchDialogProps): VNode {
   /** The query the results are of: "More results" pages it, not the box. */
   const searched = useSignal("");
 
+  /** The latest search asked: an earlier one's late answer is dropped. */
+  const asked = useSignal(0);
+
   async function run(q: string, before?: string) {
-    searched.value = q;
+    const mine = ++asked.value;
     status.value = "Searching…";
     const out = await searchMessages(q, before);
+    if (mine !== asked.peek()) return;
     if ("error" in out) {
+      // What is listed stays what it was, and pages as it did.
       status.value = out.error;
       return;
     }
+    searched.value = q;
     results.value = before ? [...results.value, ...out.results] : out.results;
     next.value = out.next;
     const n = results.value.length;

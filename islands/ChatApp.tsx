@@ -156,8 +156,22 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (!target) return;
     const inThread = target.thread !== undefined;
     if (inThread && !threadReplies.some((m) => m.id === target.id)) {
+      const open = store.threads.open.peek();
       // Given up on when another thread opens, or none.
-      if (store.threads.open.peek()?.id !== target.thread) jump.value = null;
+      if (!open || open.id !== target.thread) jump.value = null;
+      else if (!store.threads.loading.peek()) {
+        // An older reply: its page is asked for, until there are no more.
+        const before = store.threads.olderBefore();
+        if (before === undefined || before < target.id) jump.value = null;
+        else {
+          conn.value?.sendFrame({
+            type: "thread",
+            room: open.room,
+            id: open.id,
+            before,
+          });
+        }
+      }
       return;
     }
     jump.value = null;

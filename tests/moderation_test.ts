@@ -184,6 +184,16 @@ Deno.test("moderation - an owner can't remove an admin; an admin removes an owne
       code: "forbidden",
       message: "ROOT moderates here too: only an admin may remove them",
     });
+    // Nor from a private room of the owner's.
+    owner.send({ type: "create", room: "inner", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "inner");
+    owner.send({ type: "invite", room: "inner", user: "root" });
+    await root.next("room", (f) => (f.room as Frame).id === "inner");
+    owner.send({ type: "remove", room: "inner", user: "root" });
+    expect(await errorFor(owner, "remove")).toMatchObject({
+      code: "forbidden",
+      message: "root moderates here too: only an admin may remove them",
+    });
     // root is still in, and still moderates.
     const spam = await say(gus, "team", "spam");
     root.send({ type: "delete", room: "team", id: spam });

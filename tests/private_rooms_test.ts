@@ -149,46 +149,63 @@ Deno.test("private rooms - non-members get 404 from the history API and no_such_
 });
 
 Deno.test("private rooms - every frame naming a room that does not exist answers no_such_room, as join does, and so does one naming a private room to someone outside it", async () => {
-  await withServer({}, async (s) => {
-    const ownerCookie = await account(s, "owner");
-    const owner = await open(s, "owner", { cookie: ownerCookie });
-    owner.send({ type: "create", room: "secret", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "secret");
-    const eve = await open(s, "eve", { cookie: await account(s, "eve") });
-    const frames = (room: string): Frame[] => [
-      { type: "send", room, text: "hi", clientId: `c-${room}` },
-      { type: "edit", room, id: 1, text: "x" },
-      { type: "typing", room, typing: true },
-      { type: "delete", room, id: 1 },
-      { type: "react", room, id: 1, emoji: "👍" },
-      { type: "unreact", room, id: 1, emoji: "👍" },
-      { type: "reactions", room, ids: [1] },
-      { type: "pin", room, id: 1 },
-      { type: "unpin", room, id: 1 },
-      { type: "pins", room },
-      { type: "topic", room, topic: "t" },
-      { type: "thread", room, id: 1 },
-      { type: "join", room },
-      { type: "view", room },
-      { type: "members", room },
-    ];
-    const answers = async (room: string) => {
-      const out: Record<string, unknown> = {};
-      for (const frame of frames(room)) {
-        eve.send(frame);
-        const e = await errorFor(eve, frame.type as string, room);
-        out[frame.type as string] = e.code;
-        eve.frames.splice(eve.frames.indexOf(e), 1);
-      }
-      return out;
-    };
-    const everyOne = (code: string) =>
-      Object.fromEntries(frames("x").map((f) => [f.type, code]));
-    expect(await answers("nowhere")).toEqual(everyOne("no_such_room"));
-    // A private room is one that doesn't exist to those outside it.
-    expect(await answers("secret")).toEqual(everyOne("no_such_room"));
-    await Promise.all([owner.close(), eve.close()]);
-  });
+  await withServer(
+    { RATE_PER_SECOND: "1000", RATE_BURST: "1000" },
+    async (s) => {
+      const ownerCookie = await account(s, "owner");
+      const owner = await open(s, "owner", { cookie: ownerCookie });
+      owner.send({ type: "create", room: "secret", private: true });
+      await owner.next("room", (f) => (f.room as Frame).id === "secret");
+      const eve = await open(s, "eve", { cookie: await account(s, "eve") });
+      const frames = (room: string): Frame[] => [
+        { type: "send", room, text: "hi", clientId: `c-${room}` },
+        { type: "edit", room, id: 1, text: "x" },
+        { type: "typing", room, typing: true },
+        { type: "delete", room, id: 1 },
+        { type: "react", room, id: 1, emoji: "👍" },
+        { type: "unreact", room, id: 1, emoji: "👍" },
+        { type: "reactions", room, ids: [1] },
+        { type: "pin", room, id: 1 },
+        { type: "unpin", room, id: 1 },
+        { type: "pins", room },
+        { type: "topic", room, topic: "t" },
+        { type: "thread", room, id: 1 },
+        { type: "join", room },
+        { type: "view", room },
+        { type: "members", room },
+        { type: "read", room, id: 1 },
+        { type: "kick", room, user: "owner" },
+        { type: "invite", room, user: "eve" },
+        { type: "remove", room, user: "owner" },
+        { type: "delete_room", room },
+      ];
+      const answers = async (room: string) => {
+        const out: Record<string, unknown> = {};
+        for (const frame of frames(room)) {
+          eve.send(frame);
+          const e = await errorFor(eve, frame.type as string, room);
+          out[frame.type as string] = e.code;
+          eve.frames.splice(eve.frames.indexOf(e), 1);
+        }
+        return out;
+      };
+      const everyOne = (code: string) =>
+        Object.fromEntries(frames("x").map((f) => [f.type, code]));
+      expect(await answers("nowhere")).toEqual(everyOne("no_such_room"));
+      // A private room is one that doesn't exist to those outside it, and
+      // so is a DM (whose id anyone can work out).
+      expect(await answers("secret")).toEqual(everyOne("no_such_room"));
+      const bo = await open(s, "bo", { cookie: await account(s, "bo") });
+      owner.send({ type: "dm", user: "bo" });
+      const dm =
+        ((await owner.next("room", (f) => (f.room as Frame).kind === "dm"))
+          .room as Frame).id as string;
+      expect(await answers(dm)).toEqual(everyOne("no_such_room"));
+      eve.send({ type: "leave", room: dm });
+      expect((await errorFor(eve, "leave", dm)).code).toBe("no_such_room");
+      await Promise.all([owner.close(), eve.close(), bo.close()]);
+    },
+  );
 });
 
 Deno.test("dm - start, send, unread on the other side, read clears it; accounts only", async () => {

@@ -24,6 +24,8 @@ export type Inline =
   | { t: "quote"; c: Inline[] }
   | { t: "list"; start?: number; items: Inline[][] };
 
+/** Quotes within quotes, at most. */
+const MAX_QUOTE_DEPTH = 5;
 /** A quoted line: `>` and an optional space, then the quote. */
 const QUOTE = /^ {0,3}> ?(.*)$/;
 /** A list item: `-`, `*` or `•` (or a number and `.` or `)`), a space, text. */
@@ -35,14 +37,15 @@ const ITEM = /^ {0,3}(?:[-*•]|(\d{1,3})[.)]) +(\S.*)$/;
  * (numbered from `start`), the rest inline text. Lines inside a fenced
  * code block are never a quote or a list.
  */
-export function parseText(src: string): Inline[] {
+export function parseText(src: string, depth = 0): Inline[] {
   const out: Inline[] = [];
   const lines = src.split("\n");
   let text: string[] = [];
   let fenced = false;
   for (let i = 0; i < lines.length;) {
     const line = lines[i];
-    const quoted = !fenced && QUOTE.test(line);
+    // Quotes nest a few levels deep; a deeper `>` is text.
+    const quoted = !fenced && depth < MAX_QUOTE_DEPTH && QUOTE.test(line);
     const item = !fenced && !quoted ? ITEM.exec(line) : null;
     if (!quoted && !item) {
       text.push(line);
@@ -57,7 +60,7 @@ export function parseText(src: string): Inline[] {
       for (let m; i < lines.length && (m = QUOTE.exec(lines[i])); i++) {
         inner.push(m[1]);
       }
-      out.push({ t: "quote", c: parseText(inner.join("\n")) });
+      out.push({ t: "quote", c: parseText(inner.join("\n"), depth + 1) });
     } else {
       const numbered = item![1] !== undefined;
       const items: Inline[][] = [];

@@ -211,3 +211,13 @@ Deno.test("format - a link keeps a closing parenthesis that matches one inside i
     { t: "text", v: ")" },
   ]);
 });
+
+Deno.test("format - quotes nest five deep at most: a line of 4,000 '>' is cheap", () => {
+  const depth = (tokens: ReturnType<typeof parseText>): number => {
+    const q = tokens.find((t) => t.t === "quote");
+    return q && q.t === "quote" ? 1 + depth(q.c) : 0;
+  };
+  expect(depth(parseText(">>> three"))).toBe(3);
+  const deep = parseText(">".repeat(4000) + " x");
+  expect(depth(deep)).toBe(5);
+});

@@ -534,7 +534,10 @@ export const serverFrame = z.discriminatedUnion("type", [
     id: z.number().int(),
     /** For a reply: the id of its thread's first message. */
     parent: z.number().int().optional(),
-    /** For a reply: its thread's summary without it (absent: none left). */
+    /**
+     * For a reply: its thread's summary as stored after the deletion
+     * (`replies` 0 when none are left; absent if the first message is gone).
+     */
     thread: threadSummary.optional(),
   }),
   /** A page of a thread's replies, answering `thread`. */

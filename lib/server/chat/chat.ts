@@ -40,7 +40,7 @@ import type { Store } from "@/lib/server/store/store.ts";
 import { openStore } from "@/lib/server/store/open.ts";
 import { ChatError } from "./chat_error.ts";
 import { Rooms } from "./rooms.ts";
-import { banned, Moderation } from "./moderation.ts";
+import { banned, moderatesToo, Moderation } from "./moderation.ts";
 import { Messages } from "./messages.ts";
 import { Membership } from "./membership.ts";
 import { QuietIds } from "./quiet_ids.ts";
@@ -168,6 +168,7 @@ export class Chat {
       rooms,
       membership: this.#membership,
       canModerate: (user, room) => this.canModerate(user, room),
+      mayRemove: (by, user, room) => this.#moderation.mayRemove(by, user, room),
       tellMember: (key, self, room) => this.#toMemberRoom(key, self, room),
     });
     this.#reads = new ReadState({
@@ -400,6 +401,19 @@ export class Chat {
    */
   mayRead(room: string, key: string | undefined): Promise<boolean> {
     return this.#subscriptions.mayRead(room, key);
+  }
+
+  /**
+   * Throws `no_such_room` unless `client` may read `room` or moderate it:
+   * to anyone else a private room or DM does not exist, whatever the frame
+   * (a moderator's frames included).
+   */
+  async shown(client: Client, room: string): Promise<void> {
+    if (await this.mayRead(room, client.author)) return;
+    if (
+      (await this.hasRoom(room)) && (await this.canModerate(client.user, room))
+    ) return;
+    throw new ChatError("no_such_room", `No such room: ${room}`);
   }
 
   /** The public rooms with the people online in each (the original format). */
@@ -831,10 +845,7 @@ export class Chat {
       );
     }
     if (!(await this.#moderation.mayRemove(by, user, room))) {
-      throw new ChatError(
-        "forbidden",
-        `${user} moderates here too: only an admin may remove them`,
-      );
+      throw moderatesToo(user);
     }
     // Members go by name here, as bans do: every member under that name.
     const named = await this.store.members.named(room, [name]);

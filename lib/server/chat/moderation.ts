@@ -116,6 +116,14 @@ export class Moderation {
   }
 }
 
+/** The refusal of a removal of a moderator by a moderator who may not. */
+export function moderatesToo(user: string): ChatError {
+  return new ChatError(
+    "forbidden",
+    `${user} moderates here too: only an admin may remove them`,
+  );
+}
+
 /** The key of `user`'s ban from `room`: the name folded. */
 function banKey(room: string, user: string): string {
   return roomKey(room, fold(user));

@@ -10,6 +10,7 @@ import type { PresenceUser } from "@/lib/shared/protocol.ts";
 import { fold } from "@/lib/shared/names.ts";
 import type { Store } from "@/lib/server/store/store.ts";
 import { ChatError } from "./chat_error.ts";
+import { moderatesToo } from "./moderation.ts";
 import type { Membership } from "./membership.ts";
 import type { RoomFacts, Rooms } from "./rooms.ts";
 import { dmRoomId } from "./dm.ts";
@@ -24,6 +25,8 @@ export interface PrivateRoomsOptions {
   membership: Membership;
   /** May `user` moderate `room` (its owner, or an admin)? */
   canModerate: (user: PresenceUser, room: string) => Promise<boolean>;
+  /** May the moderator `by` remove `user` (a name) from `room`? */
+  mayRemove: (by: PresenceUser, user: string, room: string) => Promise<boolean>;
   /** Tells every socket of the member `key` (named `self`) it is in `room`. */
   tellMember: (key: string, self: string, room: string) => void;
 }
@@ -78,6 +81,7 @@ export class PrivateRooms {
   async remove(by: PresenceUser, room: string, user: string): Promise<void> {
     const facts = await this.#moderated(by, room);
     if (facts.kind !== "private") throw notPrivate(room, facts);
+    if (!(await this.#o.mayRemove(by, user, room))) throw moderatesToo(user);
     const target = await this.#person(user);
     const removed = await this.#o.membership.remove(
       room,

@@ -236,6 +236,8 @@ export class Subscriptions {
     // A DM is the two people's for good: left by one, the other would
     // write into nothing.
     if ((await this.#o.rooms.facts(room))?.kind === "dm") {
+      // To anyone outside it, no DM at all.
+      await this.checkRead(room, client.author);
       throw new ChatError(
         "forbidden",
         "A direct message can't be left: it stays between the two of you",
@@ -309,13 +311,14 @@ export class Subscriptions {
   /** Marks `room` read up to `id` on every socket of the person. */
   async read(client: Client, room: string, id: number): Promise<void> {
     const key = client.author;
-    if (!(await this.#o.rooms.has(room))) {
-      throw new ChatError("no_such_room", `No such room: ${room}`);
-    }
+    const facts = await this.#o.rooms.facts(room);
+    if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
     if (
       key === undefined ||
       !(await this.#o.membership.isMember(room, key))
     ) {
+      // A private room or DM is none to those outside it.
+      if (facts.kind !== "public") throw forbidden(room);
       throw new ChatError("not_member", `Join ${room} first`);
     }
     await this.#o.reads.read(key, room, id);

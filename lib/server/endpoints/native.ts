@@ -293,9 +293,15 @@ export function serveV1(
             }),
         );
       case "invite":
-        return inTurn(frame, () => chat.invite(c, frame.room, frame.user));
+        return inTurn(frame, async () => {
+          await chat.shown(c, frame.room);
+          await chat.invite(c, frame.room, frame.user);
+        });
       case "remove":
-        return inTurn(frame, () => chat.remove(c, frame.room, frame.user));
+        return inTurn(frame, async () => {
+          await chat.shown(c, frame.room);
+          await chat.remove(c, frame.room, frame.user);
+        });
       case "dm":
         return inTurn(frame, () => chat.dm(c, frame.user));
       // The room's sockets learn an edit or a delete; a socket that is
@@ -315,10 +321,15 @@ export function serveV1(
         }).catch((e) => fail(e, frame));
         return;
       case "kick":
-        chat.kick(c.user, frame.room, frame.user).catch((e) => fail(e, frame));
+        chat.shown(c, frame.room)
+          .then(() => chat.kick(c.user, frame.room, frame.user))
+          .catch((e) => fail(e, frame));
         return;
       case "delete_room":
-        return inTurn(frame, () => chat.deleteRoom(c.user, frame.room));
+        return inTurn(frame, async () => {
+          await chat.shown(c, frame.room);
+          await chat.deleteRoom(c.user, frame.room);
+        });
       case "react":
       case "unreact":
         membership.then(() =>

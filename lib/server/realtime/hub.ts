@@ -443,7 +443,9 @@ export class Hub {
   view(client: Client, room: string | null): void {
     if (client.closed) return;
     this.#viewers.view(client, room);
-    if (room === null || client.format !== "v1") return;
+    if (room === null || client.format !== "v1" || !client.rooms.has(room)) {
+      return;
+    }
     const online = this.#presence.count(room);
     this.#send(
       client,

@@ -39,7 +39,11 @@ export class Viewers {
       for (const r of client.rooms.keys()) this.#remove(r, client);
     } else if (client.view !== null) this.#remove(client.view, client);
     client.view = room;
-    if (room !== null && client.format === "v1") this.#add(room, client);
+    // Only a room it is in: one it was taken out of meanwhile shows again
+    // when it is subscribed again (see `subscribed`).
+    if (room !== null && client.format === "v1" && client.rooms.has(room)) {
+      this.#add(room, client);
+    }
   }
 
   /** `client` disconnected. */

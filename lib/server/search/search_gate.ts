@@ -2,8 +2,8 @@
  * How many searches the server takes: a search reads the index and ranks
  * what it finds, so it costs far more than a message. Each address has a
  * budget (bursts of {@link SEARCH_BURST}, {@link SEARCHES_PER_SECOND}
- * after), and the whole server runs at most {@link MAX_SEARCHES_IN_FLIGHT}
- * at once; a search over either limit is refused at once rather than
+ * after, {@link MAX_SEARCHES_IN_FLIGHT_PER_ADDRESS} running at once), and
+ * the whole server runs at most {@link MAX_SEARCHES_IN_FLIGHT} at once; a search over either limit is refused at once rather than
  * queued, so a flood can't hold memory or delay the chat.
  *
  * @module
@@ -16,7 +16,9 @@ export const SEARCHES_PER_SECOND = 5;
 export const SEARCH_BURST = 30;
 /** Searches running at once on the whole server. */
 export const MAX_SEARCHES_IN_FLIGHT = 8;
-/** Addresses remembered before their budgets start again (all full). */
+/** Searches one address may have running at once. */
+export const MAX_SEARCHES_IN_FLIGHT_PER_ADDRESS = 2;
+/** Addresses remembered; beyond, the least recently seen are forgotten. */
 const MAX_ADDRESSES = 10_000;
 
 /** Why a search was not taken, as an HTTP answer. */
@@ -29,7 +31,11 @@ export interface SearchRefusal {
 
 /** Admits searches within their budgets. */
 export class SearchGate {
-  readonly #buckets = new Map<string, TokenBucket>();
+  /** Per address, least recently seen first. */
+  readonly #addresses = new Map<
+    string,
+    { bucket: TokenBucket; running: number }
+  >();
   #inFlight = 0;
 
   /** A gate with the given limits (the defaults above unless said). */
@@ -55,6 +61,19 @@ export class SearchGate {
     address: string,
     search: () => Promise<T>,
   ): Promise<{ value: T } | { refusal: SearchRefusal }> {
+    // The address's own limits first: one address can't take every slot.
+    const mine = this.#address(address);
+    if (
+      mine.running >= MAX_SEARCHES_IN_FLIGHT_PER_ADDRESS || !mine.bucket.take()
+    ) {
+      return {
+        refusal: {
+          status: 429,
+          message: "Too many searches; wait a moment and try again",
+          retryAfter: 1,
+        },
+      };
+    }
     const max = this.limits.maxInFlight ?? MAX_SEARCHES_IN_FLIGHT;
     if (this.#inFlight >= max) {
       return {
@@ -65,34 +84,36 @@ export class SearchGate {
         },
       };
     }
-    if (!this.#bucket(address).take()) {
-      return {
-        refusal: {
-          status: 429,
-          message: "Too many searches; wait a moment and try again",
-          retryAfter: 1,
-        },
-      };
-    }
     this.#inFlight++;
+    mine.running++;
     try {
       return { value: await search() };
     } finally {
       this.#inFlight--;
+      mine.running--;
     }
   }
 
-  #bucket(address: string): TokenBucket {
-    let bucket = this.#buckets.get(address);
-    if (!bucket) {
-      if (this.#buckets.size >= MAX_ADDRESSES) this.#buckets.clear();
-      bucket = new TokenBucket(
-        this.limits.perSecond ?? SEARCHES_PER_SECOND,
-        this.limits.burst ?? SEARCH_BURST,
-        this.limits.now,
-      );
-      this.#buckets.set(address, bucket);
+  /** The address's record, now the most recently seen. */
+  #address(address: string): { bucket: TokenBucket; running: number } {
+    let entry = this.#addresses.get(address);
+    if (entry) this.#addresses.delete(address);
+    else {
+      // The least recently seen make room: an address in use keeps its own.
+      for (const old of this.#addresses.keys()) {
+        if (this.#addresses.size < MAX_ADDRESSES) break;
+        this.#addresses.delete(old);
+      }
+      entry = {
+        bucket: new TokenBucket(
+          this.limits.perSecond ?? SEARCHES_PER_SECOND,
+          this.limits.burst ?? SEARCH_BURST,
+          this.limits.now,
+        ),
+        running: 0,
+      };
     }
-    return bucket;
+    this.#addresses.set(address, entry);
+    return entry;
   }
 }

@@ -42,6 +42,17 @@ Deno.test("search gate - an address over its budget is refused 429 until it refi
   expect(await first).toEqual({ value: "slow" });
   expect(await second).toEqual({ value: "slow" });
   expect(gate.inFlight).toBe(0);
+  // One address runs two at once at most, so it can't take every slot.
+  const wide = new SearchGate({ maxInFlight: 8 });
+  const ends: (() => void)[] = [];
+  const held = () => new Promise<string>((r) => ends.push(() => r("held")));
+  const two = [wide.run("g", held), wide.run("g", held)];
+  const third = await wide.run("g", quick);
+  expect("refusal" in third && third.refusal.status).toBe(429);
+  expect(await wide.run("h", quick)).toEqual({ value: "hits" });
+  for (const end of ends) end();
+  await Promise.all(two);
+  expect(await wide.run("g", quick)).toEqual({ value: "hits" });
   // A search that fails gives its slot back.
   await expect(gate.run("f", () => Promise.reject(new Error("down"))))
     .rejects.toThrow("down");

@@ -49,6 +49,9 @@ import {
 import { KvReactions } from "./kv_reactions.ts";
 import { KvPins } from "./kv_pins.ts";
 
+/** Tries of a message's change against concurrent commits. */
+const MAX_UPDATE_ATTEMPTS = 50;
+
 const log = logger("store");
 
 /** Options of {@link openKvStore}. */
@@ -552,7 +555,7 @@ export class KvStore implements Store {
     id: number,
     change: MessageChange,
   ): Promise<ChatMessage | null> {
-    for (;;) {
+    for (let attempt = 1;; attempt++) {
       const entry = await this.kv.get<ChatMessage>(msgKey(room, id));
       // A deleted message stays deleted: a late edit must not bring it back.
       if (!entry.value || entry.value.deleted) return null;
@@ -566,11 +569,12 @@ export class KvStore implements Store {
         const root = await this.kv.get<ChatMessage>(msgKey(room, parent));
         const before = root.value?.thread;
         if (root.value && before) {
-          const page = await this.threads.replies(room, parent, {
-            limit: RECOUNT_WINDOW,
-          });
-          const live = page.messages.filter((m) => !m.deleted && m.id !== id)
-            .reverse();
+          const live = await this.threads.live(
+            room,
+            parent,
+            id,
+            RECOUNT_WINDOW,
+          );
           const thread = summaryWithout(before, live);
           op.check(root).set(root.key, { ...root.value, thread });
         }
@@ -581,6 +585,12 @@ export class KvStore implements Store {
         await this.search.changed(entry.value, next);
         return next;
       }
+      // A busy thread's replies move its first message: a short wait, and
+      // a limit, before the next try.
+      if (attempt >= MAX_UPDATE_ATTEMPTS) {
+        throw new Error(`Message ${id} of ${room}: too many changes at once`);
+      }
+      await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
     }
   }
 

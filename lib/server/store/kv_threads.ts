@@ -66,6 +66,30 @@ export class KvThreads implements ThreadRecords {
     };
   }
 
+  /**
+   * Up to `limit` replies to `parent` that are not deleted (nor `except`),
+   * newest first: pages back until there are enough or none are left.
+   */
+  async live(
+    room: string,
+    parent: number,
+    except: number,
+    limit: number,
+  ): Promise<ChatMessage[]> {
+    const out: ChatMessage[] = [];
+    let before: number | undefined;
+    for (;;) {
+      const page = await this.replies(room, parent, { before, limit });
+      for (const m of page.messages.toReversed()) {
+        if (!m.deleted && m.id !== except) out.push(m);
+      }
+      if (out.length >= limit || !page.hasMore || !page.messages.length) {
+        return out.slice(0, limit);
+      }
+      before = page.messages[0].id;
+    }
+  }
+
   /** Records `keys` as taking part in the thread of `parent`. */
   async join(room: string, parent: number, keys: string[]): Promise<void> {
     const unique = [...new Set(keys)];

@@ -588,7 +588,16 @@ export class PostgresStore implements Store {
     const terms = change.deleted ? "" : indexTerms(change.text).join(" ");
     if (change.deleted) {
       // A deleted reply leaves its thread's count in the same transaction.
+      // Rows are locked in (room, id) order, as reactions' and sends'
+      // commits lock them: a reply's first message (older) before it.
       return await this.#guard(begin(this.sql, async (tx) => {
+        const [row] = await tx<{ parent: number | null }[]>`
+          SELECT parent FROM messages WHERE room = ${room} AND id = ${id}`;
+        const parent = row?.parent ?? null;
+        if (parent !== null) {
+          await tx`SELECT 1 FROM messages WHERE room = ${room}
+            AND id = ${parent} FOR NO KEY UPDATE`;
+        }
         const m = await this.#change(tx, room, id, change, terms);
         if (m?.parent !== undefined) await recount(tx, room, m.parent);
         return m;

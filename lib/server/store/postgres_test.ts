@@ -398,6 +398,45 @@ Deno.test("postgres store - a batch of replies and a batch of reactions locking 
   }
 });
 
+Deno.test("postgres store - deleting a reply while a batch of reactions locks its thread's first message and the reply doesn't deadlock", async () => {
+  await using pg = await startPostgres();
+  const url = await pg.createDatabase("recount");
+  const admin = postgres(url, { max: 2, onnotice: () => {} });
+  await admin.unsafe(`ALTER DATABASE recount SET deadlock_timeout = '60s'`);
+  const store = await openPostgresStore({
+    url,
+    poolSize: 2,
+    historyLimit: 100,
+  });
+  try {
+    await store.append({ room: "r", user: "ann", text: "root" }); // #1
+    await store.append({ room: "r", user: "bo", text: "re", parent: 1 }); // #2
+    const { deleted } = await admin.begin(async (tx) => {
+      await tx`SET LOCAL lock_timeout = '3s'`;
+      // As a batch of reactions does: messages in (room, id) order.
+      await tx`SELECT 1 FROM messages WHERE room = 'r' AND id = 1
+        FOR NO KEY UPDATE`;
+      const deleted = store.update("r", 2, { text: "", deleted: true });
+      for (let i = 0; i < 100; i++) {
+        const waiting = await admin<{ n: number }[]>`
+          SELECT count(*)::int AS n FROM pg_stat_activity
+          WHERE datname = 'recount' AND wait_event_type = 'Lock'`;
+        if (waiting[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      // The reply: free unless the deletion took it before waiting for #1.
+      await tx`SELECT 1 FROM messages WHERE room = 'r' AND id = 2
+        FOR NO KEY UPDATE`;
+      return { deleted };
+    });
+    expect(await deleted).toMatchObject({ id: 2, deleted: true });
+    expect((await store.get("r", 1))?.thread?.replies).toBe(0);
+  } finally {
+    await store.close();
+    await admin.end();
+  }
+});
+
 Deno.test("postgres store - a room deletion PostgreSQL leaves waiting fails as unavailable at its deadline and does not delete the room later", () =>
   withStore("delete_deadline", { deadlineMs: 500 }, async (store, blocker) => {
     await store.createRoom("r");

@@ -17,7 +17,8 @@ import type { ThreadSummary } from "@/lib/shared/protocol.ts";
 /**
  * In the transaction `sql` that deleted one of its replies: the summary of
  * the thread of `parent` counting one fewer, its time and repliers from
- * the newest live replies. Locks the first message, as storing a reply does.
+ * the newest live replies. The first message is locked (`FOR NO KEY
+ * UPDATE`, as storing a reply locks it), by the caller before the reply.
  */
 export async function recount(
   sql: TransactionSql<Record<string, never>>,
@@ -26,7 +27,7 @@ export async function recount(
 ): Promise<void> {
   const [root] = await sql<{ thread: ThreadSummary | null }[]>`
     SELECT thread FROM messages WHERE room = ${room} AND id = ${parent}
-    FOR UPDATE`;
+    FOR NO KEY UPDATE`;
   if (!root?.thread) return;
   const live = await sql<{ user_name: string; ts: number }[]>`
     SELECT user_name, ts FROM messages

@@ -1560,6 +1560,20 @@ const cases: Case[] = [
           replies: 1,
           users: ["cy"],
         });
+        // Past many deleted replies, the live one is still found and named.
+        for (let i = 0; i < 60; i++) {
+          const { message } = await store.append({
+            room: "r",
+            user: `x${i}`,
+            text: "x",
+            parent: 1,
+          });
+          await store.update("r", message.id, { text: "", deleted: true });
+        }
+        expect((await store.get("r", 1))?.thread).toMatchObject({
+          replies: 1,
+          users: ["cy"],
+        });
       }),
   ],
   [
