@@ -435,3 +435,28 @@ Deno.test("limits - asks for reactions and pins have a budget of their own, coun
     });
   });
 });
+
+Deno.test("limits - messages the original room endpoint took within the budget are stored even when the flood after them closes the connection", async () => {
+  await withServer({ RATE_PER_SECOND: "1", RATE_BURST: "5" }, async (s) => {
+    const writer = new Client(wsUrl(s, "/ws/general/flooder"));
+    await writer.opened;
+    await writer.until(() => writer.frames.length >= 1 || undefined);
+    // All at once: 5 within the budget, then enough refusals to be closed.
+    for (let i = 0; i < 70; i++) writer.send(`line ${i}`);
+    expect(await writer.closed).toEqual({
+      code: 1008,
+      reason: "Rate limit exceeded repeatedly",
+    });
+    const stored = async () => {
+      const res = await fetch(`${s.url}/api/rooms/general/messages`);
+      return ((await res.json()).messages as { user: string; text: string }[])
+        .filter((m) => m.user === "flooder").map((m) => m.text);
+    };
+    let texts: string[] = [];
+    for (let i = 0; i < 50 && texts.length < 5; i++) {
+      texts = await stored();
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(texts).toEqual(["line 0", "line 1", "line 2", "line 3", "line 4"]);
+  });
+});

@@ -519,6 +519,8 @@ export class Chat {
     clientId?: string,
     options: Partial<ReplyTo> = {},
   ): Promise<{ message: ChatMessage; duplicate: boolean }> {
+    // Whether it was in the room as the send arrived (before any wait).
+    const wasIn = client.rooms.has(room);
     await this.#subscriptions.maySend(client, room);
     // A join still waiting in its window is told before the first message.
     const key = client.author;
@@ -537,7 +539,14 @@ export class Chat {
     }
     let stored: StoredSend;
     try {
-      stored = await this.#storeSend(client, room, text, clientId, options);
+      stored = await this.#storeSend(
+        client,
+        room,
+        text,
+        clientId,
+        options,
+        wasIn,
+      );
     } catch (error) {
       // Not stored: the @here it used is given back (a corrected send
       // has a new clientId).
@@ -578,6 +587,7 @@ export class Chat {
     text: string,
     clientId: string | undefined,
     options: Partial<ReplyTo>,
+    wasIn: boolean,
   ): Promise<StoredSend> {
     if (options.parent === undefined && options.alsoInRoom !== undefined) {
       throw new ChatError(
@@ -611,6 +621,7 @@ export class Chat {
       text,
       clientId,
       reply,
+      wasIn,
     );
     return { result, root };
   }

@@ -53,8 +53,12 @@ export class Messages {
     text: string,
     clientId?: string,
     reply?: ReplyTo,
+    wasIn = false,
   ): Promise<{ message: ChatMessage; duplicate: boolean }> {
-    if (!client.rooms.has(room)) {
+    // `wasIn`: it was in the room when the send arrived. A socket closed
+    // since (for a flood after this message, say) has left its rooms, but
+    // what it sent while in them is still stored.
+    if (!wasIn && !client.rooms.has(room)) {
       throw new ChatError("not_joined", `Join ${room} first`);
     }
     text = this.cleanText(text);
