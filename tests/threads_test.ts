@@ -263,6 +263,13 @@ async function scenario(env: Record<string, string>): Promise<void> {
     expect((await thread(mina, "general", root)).root).toMatchObject({
       thread: { replies: 2 },
     });
+    // A page that held the reply and missed its deletion is told the same
+    // when it resumes.
+    const resumed = await open(s, "cy", { cookie: cookies.cy });
+    resumed.send({ type: "join", room: "general", since: noon.id });
+    expect(await resumed.next("deleted", (f) => f.id === noon.id))
+      .toMatchObject({ parent: root, thread: { replies: 2 } });
+    await resumed.close();
     // A reply resent after its thread's first message was deleted is
     // still answered with the original ack.
     const gone = await say(mina, "general", "soon deleted");

@@ -23,6 +23,7 @@ import type {
 } from "@/lib/shared/protocol.ts";
 import type { Logger } from "@/lib/server/log.ts";
 import { CHANGES_WINDOW } from "./replay.ts";
+import { deletedFrame } from "./deleted_frame.ts";
 
 /** Where a catch-up reads the current state of messages. */
 export interface ChangeSource {
@@ -199,7 +200,12 @@ export class RecentChanges {
         if (state !== (was?.state ?? (since ? PLAIN : undefined))) {
           // An unknown plain message holds nothing to correct.
           if (m.deleted) {
-            this.#o.send(room, { type: "deleted", room, id: m.id });
+            // A reply's thread count as stored, when its first message
+            // is among those read.
+            const root = m.parent === undefined
+              ? undefined
+              : messages.find((p) => p.id === m.parent);
+            this.#o.send(room, deletedFrame(m, root));
           } else if (m.edited) {
             this.#o.send(room, {
               type: "edited",

@@ -8,6 +8,7 @@
  * @module
  */
 import type { ChatMessage, ServerFrame } from "@/lib/shared/protocol.ts";
+import { deletedFrame } from "./deleted_frame.ts";
 
 /** The store's view of a room's history, as replay reads it. */
 export interface HistorySource {
@@ -54,9 +55,15 @@ export async function replay(
 ): Promise<void> {
   if (since > 0) {
     const from = Math.max(0, since - CHANGES_WINDOW);
-    for (const m of await source.range(room, from, since)) {
-      if (m.deleted) to.frame({ type: "deleted", room, id: m.id });
-      else if (m.edited) {
+    const held = await source.range(room, from, since);
+    const byId = new Map(held.map((m) => [m.id, m]));
+    for (const m of held) {
+      if (m.deleted) {
+        // A deleted reply brings its thread's count as stored now.
+        const root = m.parent === undefined ? undefined : byId.get(m.parent) ??
+          (await source.range(room, m.parent - 1, m.parent))[0];
+        to.frame(deletedFrame(m, root));
+      } else if (m.edited) {
         to.frame({ type: "edited", room, id: m.id, text: m.text });
       }
     }
