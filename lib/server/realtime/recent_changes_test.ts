@@ -208,3 +208,17 @@ Deno.test("recent changes - a forgotten room's catch-up sends nothing; a failed 
   });
   await failing.catchUp("r", 3);
 });
+
+Deno.test("recent changes - a missed deletion of a reply brings its thread's summary as stored, when the first message is among those read", async () => {
+  const r = room(4);
+  const summary = { replies: 1, lastId: 4, lastTs: 3, users: ["bo"] };
+  r.messages.set(1, { ...r.messages.get(1)!, thread: summary });
+  r.messages.set(3, { ...r.messages.get(3)!, parent: 1, user: "bo" });
+  r.messages.set(4, { ...r.messages.get(4)!, parent: 1, user: "cy" });
+  for (const m of r.messages.values()) r.changes.delivered(m);
+  r.remove(4);
+  await r.changes.catchUp("r", 4);
+  expect(r.sent).toEqual([
+    { type: "deleted", room: "r", id: 4, parent: 1, thread: summary },
+  ]);
+});
