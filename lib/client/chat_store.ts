@@ -281,6 +281,11 @@ export class ChatStore {
               .add(frame.room);
           });
         }
+        if (frame.type === "left" && frame.reason === "kicked") {
+          // One member fewer: oneself (the room's events stop coming).
+          const r = this.room(frame.room);
+          r.total.value = Math.max(r.online.value, r.total.value - 1, 0);
+        }
         if (frame.type === "left" && frame.reason) {
           this.#push(frame.room, {
             kind: "notice",

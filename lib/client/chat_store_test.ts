@@ -518,3 +518,20 @@ Deno.test("chat store - screen readers hear what the reader sees arrive: plain w
   });
   expect(store.announce.value).toBe("bo: to all");
 });
+
+Deno.test("chat store - kicked from a room, one's page counts one member fewer there", () => {
+  const store = new ChatStore();
+  store.open("general");
+  store.apply(welcome([myRoom("general")], "bo"));
+  store.membersAsked("general");
+  store.apply({
+    type: "members",
+    room: "general",
+    users: [{ name: "ana", guest: false, status: "online" }],
+    total: 2,
+    online: 1,
+  });
+  store.apply({ type: "left", room: "general", reason: "kicked" });
+  expect(store.room("general").total.value).toBe(1);
+  expect(store.myRoom("general")).toBeUndefined();
+});
