@@ -139,7 +139,7 @@ export class Subscriptions {
     if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
     if (facts.kind === "public") return;
     if (key === undefined || !(await this.#o.membership.isMember(room, key))) {
-      throw forbidden(room);
+      throw unseen(room);
     }
   }
 
@@ -183,13 +183,13 @@ export class Subscriptions {
         // ended. Its owner (or an admin) may come back after leaving.
         if (
           facts.kind === "dm" || !(await this.#o.canModerate(client.user, room))
-        ) throw forbidden(room);
+        ) throw unseen(room);
         joinedAt = await this.#o.membership.join(room, key, client.user);
       }
       session.previews.delete(room);
       lastRead = told ?? joinedAt ??
         (await this.#o.store.reads.get(key, [room])).get(room) ?? 0;
-    } else if (facts.kind !== "public") throw forbidden(room);
+    } else if (facts.kind !== "public") throw unseen(room);
     const members = await this.#o.membership.count(room);
     if (key && joinedAt !== null) {
       // `room` (to every socket of the new member) first, with the count
@@ -267,7 +267,7 @@ export class Subscriptions {
       const key = client.author;
       const member = key !== undefined &&
         await this.#o.membership.isMember(room, key);
-      if (!member && facts.kind !== "public") throw forbidden(room);
+      if (!member && facts.kind !== "public") throw unseen(room);
       if (member) await this.join(client, room);
       else {
         if (this.#o.isBanned(room, client.user.name)) throw banned(room);
@@ -291,7 +291,7 @@ export class Subscriptions {
     if (!(await this.#o.rooms.has(room))) {
       throw new ChatError("no_such_room", `No such room: ${room}`);
     }
-    if (!(await this.mayRead(room, client.author))) throw forbidden(room);
+    if (!(await this.mayRead(room, client.author))) throw unseen(room);
     try {
       return await memberPage(
         this.#o.store.members,
@@ -318,7 +318,7 @@ export class Subscriptions {
       !(await this.#o.membership.isMember(room, key))
     ) {
       // A private room or DM is none to those outside it.
-      if (facts.kind !== "public") throw forbidden(room);
+      if (facts.kind !== "public") throw unseen(room);
       throw new ChatError("not_member", `Join ${room} first`);
     }
     await this.#o.reads.read(key, room, id);
@@ -331,6 +331,6 @@ export class Subscriptions {
  * exist or who has a DM with whom (a DM's id can be worked out from the
  * two accounts).
  */
-function forbidden(room: string): ChatError {
+function unseen(room: string): ChatError {
   return new ChatError("no_such_room", `No such room: ${room}`);
 }
