@@ -81,8 +81,9 @@ Deno.test("private rooms - non-members get 404 from the history API and no_such_
     expect(listed.rooms.some((r: Frame) => r.id === "secret")).toBe(false);
 
     // Only the owner (or a moderator) invites; a guest is invited by name.
+    // To eve, outside it, the room doesn't exist.
     eve.send({ type: "invite", room: "secret", user: "gus" });
-    expect((await errorFor(eve, "invite")).code).toBe("forbidden");
+    expect((await errorFor(eve, "invite")).code).toBe("no_such_room");
     owner.send({ type: "invite", room: "secret", user: "nobody" });
     expect((await errorFor(owner, "invite")).code).toBe("no_such_user");
     owner.send({ type: "invite", room: "secret", user: "eve" });
