@@ -338,10 +338,15 @@ Deno.test({
       await ben.locator(`.log .msg[data-id="${two}"]`).getByRole("button", {
         name: /^Reply/,
       }).focus();
-      const mine = ana.locator(`.log .msg[data-id="${two}"]`);
-      await mine.hover();
-      await mine.getByRole("button", { name: /^Delete/ }).click();
-      await mine.getByRole("button", { name: /^Really delete/ }).click();
+      // Ana deletes by keyboard: a hover can be lost on a busy machine.
+      const deleteByKeys = async (id: string) => {
+        const msg = ana.locator(`.log .msg[data-id="${id}"]`);
+        await msg.getByRole("button", { name: /^Delete/ }).focus();
+        await ana.keyboard.press("Enter");
+        await msg.getByRole("button", { name: /^Really delete/ }).waitFor();
+        await ana.keyboard.press("Enter");
+      };
+      await deleteByKeys(two);
       await ben.locator(`.log .msg[data-id="${two}"] .body`, {
         hasText: "Message deleted",
       }).waitFor();
@@ -360,10 +365,7 @@ Deno.test({
       }).focus();
       await ben.locator(".log").click({ position: { x: 5, y: 5 } });
       const clicked = await focus();
-      const gone = ana.locator(`.log .msg[data-id="${three}"]`);
-      await gone.hover();
-      await gone.getByRole("button", { name: /^Delete/ }).click();
-      await gone.getByRole("button", { name: /^Really delete/ }).click();
+      await deleteByKeys(three);
       await ben.locator(`.log .msg[data-id="${three}"] .body`, {
         hasText: "Message deleted",
       }).waitFor();
