@@ -11,8 +11,10 @@ import { dmRoomId } from "@/lib/server/chat/dm.ts";
 import type { Client, Frame } from "@/tests/helpers/ws_client.ts";
 import {
   account,
+  createPrivate,
   errorFor,
   history,
+  invite,
   join,
   open,
   say,
@@ -538,11 +540,8 @@ Deno.test("private rooms - someone removed hears nothing more of the threads the
   await withServer({}, async (s) => {
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });
     const bob = await open(s, "bob", { cookie: await account(s, "bob") });
-    owner.send({ type: "create", room: "inner", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "inner");
-    await join(owner, "inner");
-    owner.send({ type: "invite", room: "inner", user: "bob" });
-    await bob.next("room", (f) => (f.room as Frame).id === "inner");
+    await createPrivate(owner, "inner");
+    await invite(owner, "inner", "bob", bob);
     await join(bob, "inner");
     const root = await say(owner, "inner", "the plan");
     const reply = async (c: Client, text: string) => {
@@ -573,11 +572,8 @@ Deno.test("private rooms - someone removed, or kicked, from the room their page 
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });
     const bob = await open(s, "bob", { cookie: await account(s, "bob") });
     const cy = await open(s, "cy", { cookie: await account(s, "cy") });
-    owner.send({ type: "create", room: "inner", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "inner");
-    await join(owner, "inner");
-    owner.send({ type: "invite", room: "inner", user: "bob" });
-    await bob.next("room", (f) => (f.room as Frame).id === "inner");
+    await createPrivate(owner, "inner");
+    await invite(owner, "inner", "bob", bob);
     await join(bob, "inner");
     // bob's page shows the room.
     bob.send({ type: "view", room: "inner" });
@@ -588,8 +584,7 @@ Deno.test("private rooms - someone removed, or kicked, from the room their page 
     await bob.next("left", (f) => f.room === "inner");
     const seen = bob.frames.length;
     // cy comes in, online, and both type.
-    owner.send({ type: "invite", room: "inner", user: "cy" });
-    await cy.next("room", (f) => (f.room as Frame).id === "inner");
+    await invite(owner, "inner", "cy", cy);
     await join(cy, "inner");
     cy.send({ type: "view", room: "inner" });
     cy.send({ type: "typing", room: "inner", typing: true });
@@ -607,8 +602,7 @@ Deno.test("private rooms - someone removed, or kicked, from the room their page 
       );
     expect(about(seen)).toEqual([]);
     // Invited back and joined: the room shown again brings them again.
-    owner.send({ type: "invite", room: "inner", user: "bob" });
-    await bob.next("room", (f) => (f.room as Frame).id === "inner");
+    await invite(owner, "inner", "bob", bob);
     await join(bob, "inner");
     bob.send({ type: "view", room: "inner" });
     owner.send({ type: "typing", room: "inner", typing: false });
@@ -622,11 +616,8 @@ Deno.test("private rooms - someone removed while their socket was joining is tak
   await withServer({}, async (s) => {
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });
     const eve = await open(s, "eve", { cookie: await account(s, "eve") });
-    owner.send({ type: "create", room: "inner", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "inner");
-    await join(owner, "inner");
-    owner.send({ type: "invite", room: "inner", user: "eve" });
-    await eve.next("room", (f) => (f.room as Frame).id === "inner");
+    await createPrivate(owner, "inner");
+    await invite(owner, "inner", "eve", eve);
     // Eve's join waits in its read of her read mark (a slow store) while
     // the owner removes her; then it goes on.
     const reads = s.chat.store.reads;

@@ -70,6 +70,27 @@ export async function say(
   return (await c.next("ack", (f) => f.clientId === clientId)).id as number;
 }
 
+/** Creates the private room `room` as `owner`, waits for it and joins it. */
+export async function createPrivate(
+  owner: Client,
+  room: string,
+): Promise<void> {
+  owner.send({ type: "create", room, private: true });
+  await owner.next("room", (f) => (f.room as Frame).id === room);
+  await join(owner, room);
+}
+
+/** Invites `user` to `room` as `by`; waits until `user`'s socket hears of it. */
+export async function invite(
+  by: Client,
+  room: string,
+  user: string,
+  socket: Client,
+): Promise<void> {
+  by.send({ type: "invite", room, user });
+  await socket.next("room", (f) => (f.room as Frame).id === room);
+}
+
 /** The next `error` answering a frame of `type` (for `room`, if given). */
 export function errorFor(
   c: Client,
