@@ -24,7 +24,7 @@ export function Modal({ title, id, onClose, children }: ModalProps): VNode {
     if (d && !d.open) d.showModal();
     return () => {
       d?.close();
-      before?.focus();
+      if (before?.isConnected) before.focus();
     };
   }, []);
   return (

@@ -362,6 +362,9 @@ export default function ChatApp(props: ChatAppProps): VNode {
 
   async function openRoom(id: string, push = true) {
     if (store.threads.open.peek()?.room !== id) store.threads.close();
+    // A dialog this came from (the switcher, search) gives the focus back to
+    // where it was as it closes: the message box takes it after that.
+    const fromDialog = dialog.peek() !== null;
     dialog.value = null;
     drawer.open.value = null;
     link.problem.value = "";
@@ -371,6 +374,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       link.members(id);
       if (!store.room(id).loaded) await loadLatest(id);
     }
+    if (fromDialog) await new Promise((r) => setTimeout(r));
     (inputRef.current ??
       document.querySelector<HTMLElement>(".join-bar button"))
       ?.focus();

@@ -4,6 +4,7 @@
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
+  createRoom,
   history,
   say,
   seed,
@@ -184,6 +185,54 @@ Deno.test({
       await bo.getByRole("button", { name: "Create" }).click();
       await bo.locator("h1", { hasText: "# ops-2" }).waitFor();
       await expect(field.inputValue()).resolves.toBe("");
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "rooms - a room switched to with Ctrl+K from a message's button takes the focus into its message box; Escape gives it back to the button",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana");
+      await createRoom(ana, "kbd");
+      for (let n = 1; n <= 3; n++) await say(ana, `kbd ${n}`);
+      await createRoom(ana, "other");
+      for (let n = 1; n <= 5; n++) await say(ana, `other ${n}`);
+      const composerFocused = () =>
+        ana.waitForFunction(() => document.activeElement?.id === "composer");
+      const fromButton = async (room: string, text: string) => {
+        const reply = ana.locator(".msg", { hasText: text }).getByRole(
+          "button",
+          { name: "Reply", exact: false },
+        ).first();
+        await reply.focus();
+        await ana.keyboard.press("Control+k");
+        await ana.locator("dialog[open]", { hasText: "Switch room" })
+          .waitFor();
+        return reply;
+      };
+      // From a message's Reply in #other to #kbd, and back.
+      await fromButton("other", "other 5");
+      await ana.keyboard.type("kbd");
+      await ana.keyboard.press("Enter");
+      await ana.locator("h1", { hasText: "# kbd" }).waitFor();
+      await composerFocused();
+      await fromButton("kbd", "kbd 2");
+      await ana.keyboard.type("oth");
+      await ana.keyboard.press("Enter");
+      await ana.locator("h1", { hasText: "# other" }).waitFor();
+      await composerFocused();
+      // Still there once every render is done.
+      await ana.waitForTimeout(300);
+      await expect(ana.evaluate(() => document.activeElement?.id)).resolves
+        .toBe("composer");
+      // Escape without switching: back on the button it was opened from.
+      const reply = await fromButton("other", "other 3");
+      await ana.keyboard.press("Escape");
+      await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
+      await until(() => reply.evaluate((el) => el === document.activeElement));
     });
   },
 });
