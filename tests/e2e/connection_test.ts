@@ -10,6 +10,7 @@ import {
   connected,
   history,
   openPage,
+  PHONE,
   say,
   secondTab,
   visitor,
@@ -121,6 +122,68 @@ Deno.test({
         "from tab two",
         "tab one again",
       ]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "connection - the reconnecting banner leaves the room's name and the header's and thread's controls visible and usable, on a phone and a desktop",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const phone = await visitor(w, "ana", { viewport: PHONE, touch: true });
+      const desk = await visitor(w, "ben");
+      await say(desk, "a thread to open");
+      await w.server.stop();
+      for (const page of [phone, desk]) {
+        const banner = page.locator('.banner[data-state="reconnecting"]');
+        await banner.waitFor({ state: "attached" });
+        // Sent with the button: Enter is a new line on a touch phone.
+        await page.locator("#composer").fill("written while away");
+        await page.getByRole("button", { name: "Send", exact: true }).click();
+        await page.locator(".banner", { hasText: "waiting to send" }).waitFor();
+        // Past its fade-in.
+        await page.waitForTimeout(1500);
+        const covered = (selector: string) =>
+          page.evaluate((sel) => {
+            const el = document.querySelector<HTMLElement>(sel);
+            if (!el || el.offsetParent === null) return `${sel}: not shown`;
+            const r = el.getBoundingClientRect();
+            const hit = document.elementFromPoint(
+              r.left + r.width / 2,
+              r.top + r.height / 2,
+            );
+            return hit && (el === hit || el.contains(hit))
+              ? ""
+              : `${sel}: covered by ${hit?.className}`;
+          }, selector);
+        for (const sel of [".pane-head h1", ".room-menu summary"]) {
+          await expect(covered(sel)).resolves.toBe("");
+        }
+        // The banner itself is on screen, whole.
+        const box = (await banner.boundingBox())!;
+        const size = page.viewportSize()!;
+        expect(box.y).toBeGreaterThanOrEqual(0);
+        expect(box.x).toBeGreaterThanOrEqual(0);
+        expect(box.x + box.width).toBeLessThanOrEqual(size.width);
+      }
+      // In a thread on the phone, its close button and heading stay usable.
+      await desk.close();
+      await phone.locator(".msg", { hasText: "a thread to open" }).getByRole(
+        "button",
+        { name: "Reply", exact: false },
+      ).first().click();
+      await phone.locator(".thread-panel").waitFor();
+      const close = phone.locator(".thread-panel .thread-head button").first();
+      await expect(close.evaluate((el) => {
+        const r = el.getBoundingClientRect();
+        const hit = document.elementFromPoint(
+          r.left + r.width / 2,
+          r.top + r.height / 2,
+        );
+        return Boolean(hit && (el === hit || el.contains(hit)));
+      })).resolves.toBe(true);
     });
   },
 });
