@@ -51,8 +51,8 @@ export function Members(props: MembersProps): VNode {
   return (
     <>
       <h2 class="side-title">
-        Members — {props.total}
-        <span class="online-count">{props.online} online</span>
+        Members — {props.total}{" "}
+        <span class="online-count">({props.online} online)</span>
       </h2>
       {props.manage && (
         <form
