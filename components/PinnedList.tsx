@@ -2,6 +2,7 @@ import type { VNode } from "preact";
 import { useEffect, useRef } from "preact/hooks";
 import type { ClientFrame, Pin } from "@/lib/shared/protocol.ts";
 import { TopicForm } from "./TopicForm.tsx";
+import { MessageText } from "./MessageText.tsx";
 
 /** Props of {@link PinnedList}. */
 export interface PinnedListProps {
@@ -59,11 +60,13 @@ export function PinnedList(props: PinnedListProps): VNode {
       )}
       {props.pins.length ? "" : "No pinned messages yet"}
       {props.pins.map(({ message: m, by }) => (
-        <p key={m.id}>
+        <div key={m.id} class="pin">
           <bdi class="user">{m.user}</bdi>
           {m.guest && <span class="tag">guest</span>}{" "}
           {/* Isolated: a text ending in U+202E can't reorder the line. */}
-          <bdi class="text">{m.text}</bdi>{" "}
+          <bdi class="text">
+            <MessageText text={m.text} />
+          </bdi>{" "}
           <span class="by">
             pinned by <bdi>{by}</bdi>
           </span>{" "}
@@ -84,7 +87,7 @@ export function PinnedList(props: PinnedListProps): VNode {
               Unpin
             </button>
           )}
-        </p>
+        </div>
       ))}
     </section>
   );

@@ -36,8 +36,29 @@ Deno.test("PinnedList - a pin's text is isolated (it can't forge the pinned-by l
   );
   expect(html).toContain(
     '<bdi class="user">Support</bdi><span class="tag">guest</span> ' +
-      '<bdi class="text">Verify at https://x.example \u202Eniamod.lasciffo yb dennip</bdi>',
+      '<bdi class="text">Verify at <a href="https://x.example/"',
   );
+  expect(html).toContain("\u202Eniamod.lasciffo yb dennip</bdi>");
   expect(html).toContain('<span class="by">pinned by <bdi>olga</bdi></span>');
   expect(html).toMatch(/<bdi class="user">dave<\/bdi> <bdi class="text">hi/);
+});
+
+Deno.test("PinnedList - a pin's text is formatted as in the room: bold is bold, without its asterisks", () => {
+  const ts = Date.UTC(2026, 0, 1, 12);
+  const html = renderToString(
+    <PinnedList
+      pins={[{
+        message: { room: "r", id: 1, user: "fred", text: "hello **bold**", ts },
+        by: "alice",
+        ts,
+      }]}
+      room="r"
+      moderator={false}
+      onShow={() => {}}
+      send={() => {}}
+      onClose={() => {}}
+    />,
+  );
+  expect(html).toContain("hello <strong>bold</strong>");
+  expect(html).not.toContain("**");
 });

@@ -100,7 +100,7 @@ Deno.test({
       await ben.locator(".pane-head .pins", { hasText: "📌 1" }).click();
       const list = ben.getByRole("region", { name: "Pinned messages" })
         .or(ben.locator(".pinned-list"));
-      await list.locator("p", { hasText: "ship it" }).locator(".by", {
+      await list.locator(".pin", { hasText: "ship it" }).locator(".by", {
         hasText: "pinned by olga",
       }).waitFor();
       // A guest moderates nothing: no Pin buttons, no topic.
@@ -132,12 +132,12 @@ Deno.test({
       await ben.locator("#composer").fill("ship it Friday");
       await ben.locator("#composer").press("Enter");
       for (const page of [ben, olga]) {
-        await page.locator(".pinned-list p .text", {
+        await page.locator(".pinned-list .pin .text", {
           hasText: "ship it Friday",
         }).waitFor();
       }
       // Unpinned from the list, by the owner.
-      await olga.locator(".pinned-list p", { hasText: "ship it" })
+      await olga.locator(".pinned-list .pin", { hasText: "ship it" })
         .getByRole("button", { name: /^Unpin/ }).click();
       await list.filter({ hasText: "No pinned messages yet" }).waitFor();
       // A pinned message deleted leaves the open lists at once.
@@ -145,7 +145,7 @@ Deno.test({
       const scratch = olga.locator(".msg", { hasText: "scratch that" });
       await scratch.hover();
       await scratch.getByRole("button", { name: /^Pin/ }).click();
-      await list.locator("p", { hasText: "scratch that" }).waitFor();
+      await list.locator(".pin", { hasText: "scratch that" }).waitFor();
       const gone = ben.locator(".msg.own", { hasText: "scratch that" });
       await gone.hover();
       await gone.getByRole("button", { name: /^Delete/ }).click();

@@ -202,7 +202,7 @@ Deno.test({
       for (let n = 1; n <= 5; n++) await say(ana, `other ${n}`);
       const composerFocused = () =>
         ana.waitForFunction(() => document.activeElement?.id === "composer");
-      const fromButton = async (room: string, text: string) => {
+      const fromButton = async (text: string) => {
         const reply = ana.locator(".msg", { hasText: text }).getByRole(
           "button",
           { name: "Reply", exact: false },
@@ -214,12 +214,12 @@ Deno.test({
         return reply;
       };
       // From a message's Reply in #other to #kbd, and back.
-      await fromButton("other", "other 5");
+      await fromButton("other 5");
       await ana.keyboard.type("kbd");
       await ana.keyboard.press("Enter");
       await ana.locator("h1", { hasText: "# kbd" }).waitFor();
       await composerFocused();
-      await fromButton("kbd", "kbd 2");
+      await fromButton("kbd 2");
       await ana.keyboard.type("oth");
       await ana.keyboard.press("Enter");
       await ana.locator("h1", { hasText: "# other" }).waitFor();
@@ -229,7 +229,7 @@ Deno.test({
       await expect(ana.evaluate(() => document.activeElement?.id)).resolves
         .toBe("composer");
       // Escape without switching: back on the button it was opened from.
-      const reply = await fromButton("other", "other 3");
+      const reply = await fromButton("other 3");
       await ana.keyboard.press("Escape");
       await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
       await until(() => reply.evaluate((el) => el === document.activeElement));

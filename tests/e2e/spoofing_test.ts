@@ -57,7 +57,7 @@ Deno.test({
       await theirs.getByRole("button", { name: /^Pin/ }).click();
       await theirs.getByRole("button", { name: /^Unpin/ }).waitFor();
       await olga.locator(".pane-head .pins").click();
-      const pin = olga.locator(".pinned-list p", { hasText: "Verify" });
+      const pin = olga.locator(".pinned-list .pin", { hasText: "Verify" });
       await pin.waitFor();
       await expect(pin.locator(".tag").textContent()).resolves.toBe("guest");
       const text = await span(pin.locator(".text"));
