@@ -131,13 +131,17 @@ export class Messages {
    * Publishes a stored message, with its `reader` (whose other sockets get
    * a `read` frame). A resend is published again: its first commit may have
    * been answered only after its deadline, so nobody published it. A hub
-   * drops a message it has delivered, so this costs a repeat nothing.
+   * drops a message it has delivered, so this costs a repeat nothing; but a
+   * resend names no reader, as its `read` frame would take the reader's
+   * sockets back to it past what came since (the store's mark moved with
+   * the first commit).
    */
   #publish(result: Appended, reader: string | undefined): void {
+    const read = reader !== undefined && !result.duplicate;
     this.bus.publish({
       kind: "message",
       message: result.message,
-      ...(reader === undefined ? {} : { reader }),
+      ...(read ? { reader } : {}),
     }, { listeners: result.listeners }).catch((error) =>
       // Stored already: the other instances find it when they next fill a gap.
       this.#log.warn("publishing {room}#{id} failed: {error}", {
