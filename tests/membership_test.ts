@@ -491,3 +491,35 @@ Deno.test("membership - someone who joins and leaves within one event window is 
     await Promise.all([owner.close(), eve.close()]);
   });
 });
+
+Deno.test("membership - the member list pages on to the offline members when the online ones fill a page exactly", async () => {
+  await withServer({}, async (s) => {
+    // Three members who left (offline), then one online who asks.
+    for (const name of ["ada", "bea", "cy"]) {
+      const c = await open(s, name);
+      await join(c, "general");
+      await c.close();
+    }
+    const dot = await open(s, "dot");
+    await join(dot, "general");
+    dot.send({ type: "view", room: "general" });
+    const names: string[] = [];
+    let cursor: string | undefined;
+    for (let n = 0; n < 10; n++) {
+      const asked = dot.of("members").length;
+      dot.send({
+        type: "members",
+        room: "general",
+        limit: 1,
+        ...(cursor ? { cursor } : {}),
+      });
+      const page = await dot.until(() => dot.of("members")[asked]);
+      names.push(...(page.users as Frame[]).map((u) => u.name as string));
+      cursor = page.next as string | undefined;
+      if (!cursor) break;
+    }
+    expect(names[0]).toBe("dot");
+    expect(names.slice(1).sort()).toEqual(["ada", "bea", "cy"]);
+    await dot.close();
+  });
+});

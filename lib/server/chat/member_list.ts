@@ -3,7 +3,7 @@
  * (from the hub's presence, local to this instance), then the others in
  * key order from the store, each page at most `limit` long. The cursor says
  * which part a page is in: `o{offset}` among the online, `m{key}` after a
- * member key. And the members whose names start with what was typed, for
+ * member key (`m` alone: from the first). And the members whose names start with what was typed, for
  * `@` completion, found by the store's name index.
  *
  * @module
@@ -52,16 +52,20 @@ export async function memberPage(
   let offset = 0;
   if (cursor === undefined) offset = 0;
   else if (/^o\d{1,9}$/.test(cursor)) offset = Number(cursor.slice(1));
-  else if (cursor.startsWith("m") && cursor.length > 1) {
-    after = cursor.slice(1);
+  else if (cursor.startsWith("m")) {
+    // `m` alone: the offline members from the first.
+    after = cursor.length > 1 ? cursor.slice(1) : undefined;
     offset = -1;
   } else throw new BadCursorError(`Not a member list cursor: ${cursor}`);
+  const total = await members.count(room);
 
   if (offset >= 0) {
     for (const u of online.slice(offset, offset + limit)) {
       users.push({ ...u, status: presence.status(u.name) });
     }
     if (offset + limit < online.length) next = `o${offset + limit}`;
+    // The online filled the page to their last: the offline come next.
+    else if (users.length === limit && total > online.length) next = "m";
   }
   if (next === undefined && users.length < limit) {
     // The rest, offline: members in key order, skipping those listed online.
@@ -86,7 +90,7 @@ export async function memberPage(
     room,
     users,
     ...(next ? { next } : {}),
-    total: await members.count(room),
+    total,
     online: online.length,
   };
 }

@@ -122,3 +122,26 @@ Deno.test("member search - the name typed in full first, then online, away, offl
   await membersStartingWith(counting, view, "r", "u", 8);
   expect(asked).toBe(SEARCH_CANDIDATES);
 });
+
+Deno.test("member list - a page the online members fill exactly goes on to the offline ones, whatever the page size", async () => {
+  const store = records(12);
+  const view = presence(["u7", "u3", "u10"]);
+  for (const limit of [1, 3]) {
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let n = 0; n < 20; n++) {
+      const page = await memberPage(store, view, "r", cursor, limit);
+      seen.push(...page.users.map((u) => u.name));
+      cursor = page.next;
+      if (cursor === undefined) break;
+    }
+    expect(seen.length).toBe(12);
+    expect(new Set(seen).size).toBe(12);
+    expect(seen.slice(0, 3)).toEqual(["u10", "u3", "u7"]);
+  }
+  // Everyone online: no page of nobody after them.
+  const all = presence(Array.from({ length: 12 }, (_, i) => `u${i}`));
+  const page = await memberPage(store, all, "r", "o9", 3);
+  expect(page.users.length).toBe(3);
+  expect(page.next).toBeUndefined();
+});
