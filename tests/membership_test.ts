@@ -523,3 +523,34 @@ Deno.test("membership - the member list pages on to the offline members when the
     await dot.close();
   });
 });
+
+Deno.test("membership - a guest who leaves, or is kicked, is still marked a guest in the presence change that drops them", async () => {
+  await withServer({}, async (s) => {
+    const owner = await open(s, "owner", { cookie: await account(s, "owner") });
+    owner.send({ type: "create", room: "den" });
+    await owner.next("room", (f) => (f.room as Frame).id === "den");
+    await join(owner, "den");
+    owner.send({ type: "view", room: "den" });
+    const dropped = (name: string) =>
+      owner.until(() =>
+        owner.of("presence").filter((f) => f.room === "den").flatMap((f) =>
+          f.changes as Frame[]
+        ).find((c) => c.name === name && c.left === true)
+      );
+    for (const [name, how] of [["gus", "leave"], ["kit", "kick"]]) {
+      const guest = await open(s, name);
+      await join(guest, "den");
+      if (how === "leave") guest.send({ type: "leave", room: "den" });
+      else owner.send({ type: "kick", room: "den", user: name });
+      await guest.next("left", (f) => f.room === "den");
+      expect(await dropped(name)).toMatchObject({ guest: true });
+      await guest.close();
+    }
+    // An account stays unmarked.
+    const ana = await open(s, "ana", { cookie: await account(s, "ana") });
+    await join(ana, "den");
+    ana.send({ type: "leave", room: "den" });
+    expect(await dropped("ana")).toMatchObject({ guest: false });
+    await Promise.all([owner.close(), ana.close()]);
+  });
+});

@@ -45,6 +45,11 @@ export function newGuestToken(now: number = Date.now()): string {
   }-${hex.slice(20)}`;
 }
 
+/** Whether a member key is a guest's (see {@link guestKey}), not an account's. */
+export function isGuestKey(key: string): boolean {
+  return key.startsWith("guest:");
+}
+
 /**
  * The key a guest with `token` is known by in the store and the shared
  * name holds: `guest:` and the token's SHA-256, after the issue time for a

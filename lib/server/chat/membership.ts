@@ -18,6 +18,7 @@ import type { Config } from "@/lib/server/config.ts";
 import { logger } from "@/lib/server/log.ts";
 import type { Rooms } from "./rooms.ts";
 import { MembershipEvents } from "./membership_events.ts";
+import { isGuestKey } from "./guest_token.ts";
 
 /** What membership needs from the hub: its presence index, and reaching a person. */
 export interface MembershipHub {
@@ -30,7 +31,11 @@ export interface MembershipHub {
   memberRemoved(
     room: string,
     name: string,
-    options: { key?: string; reason?: "kicked" | "deleted" | "removed" },
+    options: {
+      key?: string;
+      reason?: "kicked" | "deleted" | "removed";
+      guest?: boolean;
+    },
   ): unknown;
   /** Sends `frame` to every socket of the member `key`, on every instance. */
   toMember(key: string, frame: ServerFrame): unknown;
@@ -211,6 +216,7 @@ export class Membership {
     this.#tell(() =>
       this.#o.hub.memberRemoved(room, name, {
         key,
+        guest: isGuestKey(key),
         ...(reason ? { reason } : {}),
       })
     );

@@ -111,6 +111,8 @@ export interface MemberRemovedOptions {
   key?: string;
   /** Why, in those `left` frames. */
   reason?: "kicked" | "deleted" | "removed";
+  /** Whether the member was a guest, as the member lists mark them. */
+  guest?: boolean;
 }
 
 /**
@@ -490,13 +492,14 @@ export class Hub {
     options: MemberRemovedOptions = {},
   ): Promise<void> {
     this.#presence.memberRemoved(room, name);
+    const { guest = false, ...rest } = options;
     return this.#publish({
       kind: "member",
       room,
       name,
-      guest: false,
+      guest,
       added: false,
-      ...options,
+      ...rest,
     });
   }
 
