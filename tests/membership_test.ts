@@ -554,3 +554,21 @@ Deno.test("membership - a guest who leaves, or is kicked, is still marked a gues
     await Promise.all([owner.close(), ana.close()]);
   });
 });
+
+Deno.test("membership - leaving a room that doesn't exist, or a private room one isn't in, answers no_such_room; leaving a public room one only previews is fine", async () => {
+  await withServer({}, async (s) => {
+    const owner = await open(s, "owner", { cookie: await account(s, "owner") });
+    owner.send({ type: "create", room: "inner", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "inner");
+    const gus = await open(s, "gus");
+    for (const room of ["nowhere", "inner"]) {
+      gus.send({ type: "leave", room });
+      expect((await errorFor(gus, "leave", room)).code).toBe("no_such_room");
+    }
+    expect(gus.of("left")).toEqual([]);
+    // A public room: left, member or not.
+    gus.send({ type: "leave", room: "random" });
+    await gus.next("left", (f) => f.room === "random");
+    await Promise.all([owner.close(), gus.close()]);
+  });
+});

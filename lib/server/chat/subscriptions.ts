@@ -233,9 +233,15 @@ export class Subscriptions {
    * socket stops.
    */
   async leave(client: Client, room: string): Promise<void> {
+    const facts = await this.#o.rooms.facts(room);
+    if (!facts) {
+      // Deleted while this socket was in it: out, as asked.
+      if (client.rooms.has(room)) return this.#out(client, room);
+      throw new ChatError("no_such_room", `No such room: ${room}`);
+    }
     // A DM is the two people's for good: left by one, the other would
     // write into nothing.
-    if ((await this.#o.rooms.facts(room))?.kind === "dm") {
+    if (facts.kind === "dm") {
       // To anyone outside it, no DM at all.
       await this.checkRead(room, client.author);
       throw new ChatError(
@@ -251,7 +257,10 @@ export class Subscriptions {
     // tells each of them, this one too.
     const ended = key !== undefined &&
       await this.#o.membership.remove(room, key, client.user.name);
-    if (!ended) this.#out(client, room);
+    if (ended) return;
+    // Not a member: a private room one isn't in doesn't exist to them.
+    if (facts.kind !== "public" && !client.rooms.has(room)) throw unseen(room);
+    this.#out(client, room);
   }
 
   /**
