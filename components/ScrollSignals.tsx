@@ -16,12 +16,15 @@ export function ScrollSignals({ follow }: { follow: ScrollFollow }): VNode {
         </button>
       )}
       {!follow.atBottom.value && (
-        <p class="jump">
-          Viewing older messages ·{" "}
-          <button type="button" class="link" onClick={follow.toBottom}>
-            Jump to present
-          </button>
-        </p>
+        // Anchored to the log's bottom edge, whatever is below it.
+        <div class="jump-anchor">
+          <p class="jump">
+            Viewing older messages ·{" "}
+            <button type="button" class="link" onClick={follow.toBottom}>
+              Jump to present
+            </button>
+          </p>
+        </div>
       )}
     </>
   );

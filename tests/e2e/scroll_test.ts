@@ -9,6 +9,7 @@ import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
   connected,
   openPage,
+  PHONE,
   say,
   seed,
   visitor,
@@ -228,6 +229,40 @@ Deno.test({
       await ana.waitForTimeout(1000);
       await expect(count()).resolves.toBe(150);
       expect(older.length).toBe(2);
+    }, FAST);
+  },
+});
+
+Deno.test({
+  name:
+    "scroll - the 'Viewing older messages' note sits over the messages, clear of the Attach button and the message box, on a phone and a desktop",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      await seed(w, Array.from({ length: 60 }, (_, i) => `line ${i + 1}`));
+      for (const touch of [true, false]) {
+        const page = await visitor(w, touch ? "pho" : "desk", {
+          ...(touch ? { viewport: PHONE } : {}),
+          touch,
+        });
+        await page.locator(".log").evaluate((el) =>
+          el.scrollTop = el.clientHeight - el.scrollHeight
+        );
+        const jump = page.locator(".jump");
+        await jump.waitFor();
+        const box = (await jump.boundingBox())!;
+        const log = (await page.locator(".log").boundingBox())!;
+        for (const sel of ["#composer", ".upload-bar .attach"]) {
+          const other = page.locator(sel).first();
+          if (!(await other.count())) continue;
+          const o = (await other.boundingBox())!;
+          const apart = box.y + box.height <= o.y || o.y + o.height <= box.y ||
+            box.x + box.width <= o.x || o.x + o.width <= box.x;
+          expect({ sel, apart }).toEqual({ sel, apart: true });
+        }
+        expect(box.y + box.height).toBeLessThanOrEqual(log.y + log.height);
+        expect(box.y).toBeGreaterThanOrEqual(log.y);
+      }
     }, FAST);
   },
 });
