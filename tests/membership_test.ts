@@ -572,3 +572,30 @@ Deno.test("membership - leaving a room that doesn't exist, or a private room one
     await Promise.all([owner.close(), gus.close()]);
   });
 });
+
+Deno.test("membership - someone greeted within the join's window shows as joined before the greeting, for everyone and in history", async () => {
+  // A window longer than the test: only a message can bring the event.
+  await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "60000" }, async (s) => {
+    const owner = await open(s, "owner", { cookie: await account(s, "owner") });
+    owner.send({ type: "create", room: "den" });
+    await owner.next("room", (f) => (f.room as Frame).id === "den");
+    await join(owner, "den");
+    const erin = await open(s, "erin", { cookie: await account(s, "erin") });
+    await join(erin, "den");
+    const greeting = await say(owner, "den", "@erin can you review?");
+    const event = await owner.next(
+      "message",
+      (f) => f.room === "den" && f.event !== undefined,
+    );
+    expect(event.event).toMatchObject({ kind: "joined", users: ["erin"] });
+    expect(event.id as number).toBeLessThan(greeting);
+    const { messages } = await history(s, "den", {});
+    const texts = messages.map((m) => m.text);
+    expect(texts.indexOf("@erin can you review?")).toBeGreaterThan(
+      messages.findIndex((m) =>
+        (m.event as Frame | undefined)?.kind === "joined"
+      ),
+    );
+    await Promise.all([owner.close(), erin.close()]);
+  });
+});

@@ -522,9 +522,9 @@ export class Chat {
     // Whether it was in the room as the send arrived (before any wait).
     const wasIn = client.rooms.has(room);
     await this.#subscriptions.maySend(client, room);
-    // A join still waiting in its window is told before the first message.
+    // Joins still waiting in their window are told before what is said.
     const key = client.author;
-    const joining = key && this.#membership.joinedFirst(room, key);
+    const joining = this.#membership.joinsFirst(room);
     if (joining) await joining;
     // `@here` costs a lookup per person online: once in a while only.
     const here = key !== undefined && mentionedNames(text).includes(HERE);

@@ -110,12 +110,12 @@ export class Membership {
   }
 
   /**
-   * Set while `key`'s join of `room` waits to be stored as an event: what
-   * `key` says there waits for it, so the join shows first (see
-   * `MembershipEvents.joinedFirst`).
+   * Set while joins of `room` wait to be stored as an event: what anyone
+   * says there waits for it, so the joins show first (see
+   * `MembershipEvents.joinsFirst`).
    */
-  joinedFirst(room: string, key: string): Promise<void> | undefined {
-    return this.#events.joinedFirst(room, key);
+  joinsFirst(room: string): Promise<void> | undefined {
+    return this.#events.joinsFirst(room);
   }
 
   /** Whether `key` is a member of `room`. */

@@ -6,9 +6,9 @@
  * window of the last event), each window is twice the last, up to 16 times
  * the first: a storm lasting a minute writes a handful of events, not sixty.
  * Someone who joins and leaves within one window changed nothing and is not
- * mentioned. Someone who speaks while their join still waits has it written
- * first ({@link MembershipEvents.joinedFirst}), so "ana joined" never shows
- * after ana's first message.
+ * mentioned. Anyone who speaks in a room while joins there still wait has
+ * them written first ({@link MembershipEvents.joinsFirst}), so "ana joined"
+ * never shows after ana's first message, or after a greeting of her.
  *
  * @module
  */
@@ -54,11 +54,8 @@ export class MembershipEvents {
   /** Per room: when its last window closed, and how long that window was. */
   readonly #last = new Map<string, { at: number; ms: number }>();
   readonly #writing = new Set<Promise<void>>();
-  /** Per room: the joins whose event is being written, and that write. */
-  readonly #joining = new Map<
-    string,
-    { keys: ReadonlySet<string>; done: Promise<void> }
-  >();
+  /** Per room: the write of a joins event under way. */
+  readonly #joining = new Map<string, { done: Promise<void> }>();
   /** Events waiting to be tried again, each with its last try. */
   readonly #retries = new Map<ReturnType<typeof setTimeout>, () => void>();
   #closing = false;
@@ -96,16 +93,16 @@ export class MembershipEvents {
   }
 
   /**
-   * Before `key` speaks in `room`: when its join there waits in the room's
-   * window, the window is written now; the promise settles once the join's
-   * event is stored (or given up on, as any event), so it takes a lower id
-   * than what `key` says next. Undefined when no join of `key` is pending
-   * there, the usual case: a send then waits for nothing.
+   * Before anyone speaks in `room`: joins waiting in the room's window are
+   * written now; the promise settles once their event is stored (or given
+   * up on, as any event), so "ana joined" takes a lower id than what ana,
+   * or someone greeting her, says next. Undefined when no join is pending
+   * there, the usual case: a send then waits for nothing. In a join storm
+   * with people talking this writes an event per message at most.
    */
-  joinedFirst(room: string, key: string): Promise<void> | undefined {
-    if (this.#windows.get(room)?.joined.has(key)) this.#flush(room);
-    const joining = this.#joining.get(room);
-    return joining?.keys.has(key) ? joining.done : undefined;
+  joinsFirst(room: string): Promise<void> | undefined {
+    if (this.#windows.get(room)?.joined.size) this.#flush(room);
+    return this.#joining.get(room)?.done;
   }
 
   /**
@@ -154,7 +151,7 @@ export class MembershipEvents {
       };
       const done = this.#send(room, event, 0);
       if (kind !== "joined") continue;
-      const joining = { keys: new Set(w.joined.keys()), done };
+      const joining = { done };
       this.#joining.set(room, joining);
       done.then(() => {
         if (this.#joining.get(room) === joining) this.#joining.delete(room);
