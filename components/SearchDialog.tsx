@@ -1,7 +1,7 @@
 import type { VNode } from "preact";
 import { useSignal } from "@preact/signals";
 import type { SearchResult } from "@/lib/shared/search.ts";
-import { highlighted, searchMessages } from "@/lib/client/search.ts";
+import { readableHighlights, searchMessages } from "@/lib/client/search.ts";
 import type { MyRoom } from "@/lib/shared/protocol.ts";
 import { Modal } from "./Modal.tsx";
 import { roomRef } from "./Sidebar.tsx";
@@ -94,7 +94,7 @@ export function SearchDialog(props: SearchDialogProps): VNode {
                 {new Date(r.ts).toLocaleString()}
               </span>
               <span class="text">
-                {highlighted(r.text, r.highlights).map((part, i) =>
+                {readableHighlights(r.text, r.highlights).map((part, i) =>
                   part.mark ? <mark key={i}>{part.text}</mark> : part.text
                 )}
               </span>

@@ -6,6 +6,7 @@
  */
 import type { SearchResponse, SearchResult } from "@/lib/shared/search.ts";
 import { guestHeaders } from "./history.ts";
+import { parseText, plainText } from "./format.ts";
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v);
@@ -74,4 +75,42 @@ export function highlighted(
   }
   if (at < text.length) out.push({ text: text.slice(at), mark: false });
   return out;
+}
+
+/**
+ * A search hit as it reads, without its formatting marks (`**`, backticks,
+ * `> `), cut into plain and highlighted parts: the words the server marked
+ * in the text as typed are marked wherever they show in what it reads as.
+ *
+ * @example
+ * ```ts
+ * readableHighlights("say **hello**", [[6, 11]]);
+ * // [{ text: "say ", mark: false }, { text: "hello", mark: true }]
+ * ```
+ */
+export function readableHighlights(
+  text: string,
+  spans: [number, number][],
+): { text: string; mark: boolean }[] {
+  const plain = plainText(parseText(text));
+  const words = [
+    ...new Set(
+      spans.filter(([a, b]) => a < b && b <= text.length)
+        .map(([a, b]) => text.slice(a, b).toLowerCase()),
+    ),
+  ].filter((w) => w.trim() !== "");
+  const lower = plain.toLowerCase();
+  const found: [number, number][] = [];
+  for (const w of words) {
+    for (let at = lower.indexOf(w); at >= 0; at = lower.indexOf(w, at + 1)) {
+      found.push([at, at + w.length]);
+    }
+  }
+  // Leftmost first, the longer of two starting together; overlaps dropped.
+  found.sort((a, b) => a[0] - b[0] || b[1] - a[1]);
+  const kept: [number, number][] = [];
+  for (const f of found) {
+    if (kept.length === 0 || f[0] >= kept[kept.length - 1][1]) kept.push(f);
+  }
+  return highlighted(plain, kept);
 }

@@ -1,5 +1,5 @@
 import { expect } from "expect";
-import { asSearchResponse, highlighted } from "./search.ts";
+import { asSearchResponse, highlighted, readableHighlights } from "./search.ts";
 
 Deno.test("client search - text is cut into plain and marked parts", () => {
   expect(highlighted("서울역에서 만나요", [[0, 2], [6, 9]])).toEqual([
@@ -29,4 +29,26 @@ Deno.test("client search - a malformed answer is refused", () => {
     .toBe(null);
   expect(asSearchResponse({ results: "no" })).toBe(null);
   expect(asSearchResponse(null)).toBe(null);
+});
+
+Deno.test("readableHighlights - a hit reads without its formatting marks, its words still marked", () => {
+  const text = "hello **bold** from `fred`";
+  const at = text.indexOf("bold");
+  expect(readableHighlights(text, [[at, at + 4]])).toEqual([
+    { text: "hello ", mark: false },
+    { text: "bold", mark: true },
+    { text: " from fred", mark: false },
+  ]);
+  // Every place a marked word shows, in any case; a list reads as one line.
+  expect(readableHighlights("- Tea\n- more tea", [[2, 5]])).toEqual([
+    { text: "Tea", mark: true },
+    { text: ", more ", mark: false },
+    { text: "tea", mark: true },
+  ]);
+  // Korean, and spans the text doesn't have, are kept apart.
+  expect(readableHighlights("> 서울역에서 만나요", [[2, 4], [50, 60]]))
+    .toEqual([
+      { text: "서울", mark: true },
+      { text: "역에서 만나요", mark: false },
+    ]);
 });
