@@ -599,3 +599,33 @@ Deno.test("membership - someone greeted within the join's window shows as joined
     await Promise.all([owner.close(), erin.close()]);
   });
 });
+
+Deno.test("membership - a second tab leaving a private room just left in the first is told left, not no_such_room", async () => {
+  await withServer({}, async (s) => {
+    const ownerCookie = await account(s, "owner");
+    const owner = await open(s, "owner", { cookie: ownerCookie });
+    owner.send({ type: "create", room: "team", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "team");
+    const cookie = await account(s, "mia");
+    owner.send({ type: "invite", room: "team", user: "mia" });
+    const one = await open(s, "mia", { cookie });
+    const two = await open(s, "mia", { cookie });
+    for (const c of [one, two]) await join(c, "team");
+    one.send({ type: "leave", room: "team" });
+    await two.next("left", (f) => f.room === "team");
+    // Two's own leave, sent before it saw that: still `left`.
+    const lefts = two.of("left").length;
+    two.send({ type: "leave", room: "team" });
+    await two.until(() => two.of("left")[lefts]);
+    expect(two.of("error")).toEqual([]);
+    // The owner leaves their own private room (they may come back): left.
+    await join(owner, "team");
+    owner.send({ type: "leave", room: "team" });
+    await owner.next("left", (f) => f.room === "team");
+    const again = owner.of("left").length;
+    owner.send({ type: "leave", room: "team" });
+    await owner.until(() => owner.of("left")[again]);
+    expect(owner.of("error")).toEqual([]);
+    await Promise.all([owner.close(), one.close(), two.close()]);
+  });
+});

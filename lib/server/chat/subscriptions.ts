@@ -65,6 +65,12 @@ interface Session {
    * room leaves it when the membership ends meanwhile.
    */
   welcomed: Map<string, number>;
+  /**
+   * The rooms this socket was told it is in (by `welcome`, a join, or the
+   * end of the membership): a `leave` of one of them is answered `left`
+   * even once the membership is gone, as after another tab's leave.
+   */
+  known: Set<string>;
 }
 
 /** Joining, leaving, viewing and reading, per socket. */
@@ -77,9 +83,11 @@ export class Subscriptions {
     this.#o = options;
     // What `welcome` told of a room holds only while the membership does:
     // a join after it ended (left in another tab) makes a member again.
-    options.hub.onMembershipEnded((client, room) =>
-      this.#sessions.get(client)?.welcomed.delete(room)
-    );
+    options.hub.onMembershipEnded((client, room) => {
+      const session = this.#sessions.get(client);
+      session?.welcomed.delete(room);
+      session?.known.add(room);
+    });
   }
 
   /**
@@ -90,6 +98,7 @@ export class Subscriptions {
     this.#sessions.set(client, {
       previews: new Set(),
       welcomed: new Map(rooms.map((r) => [r.id, r.lastRead])),
+      known: new Set(rooms.map((r) => r.id)),
     });
   }
 
@@ -200,6 +209,7 @@ export class Subscriptions {
       });
     }
     await this.#o.hub.subscribe(client, room, since, { lastRead, members });
+    session?.known.add(room);
     // A kick or a removal stored while this joined found no socket of the
     // room to take out: both are read again now that the socket is in (one
     // stored after this reaches it through the hub).
@@ -251,6 +261,9 @@ export class Subscriptions {
     }
     const key = client.author;
     const session = this.#sessions.get(client);
+    // Whether this socket knew the room (a leave racing another tab's, or
+    // a removal it missed, is still answered `left`).
+    const known = client.rooms.has(room) || session?.known.has(room) === true;
     session?.previews.delete(room);
     session?.welcomed.delete(room);
     // Ended: the hub takes every subscribed socket of the person out and
@@ -258,8 +271,11 @@ export class Subscriptions {
     const ended = key !== undefined &&
       await this.#o.membership.remove(room, key, client.user.name);
     if (ended) return;
-    // Not a member: a private room one isn't in doesn't exist to them.
-    if (facts.kind !== "public" && !client.rooms.has(room)) throw unseen(room);
+    // Not a member: a private room one never knew doesn't exist to them.
+    if (
+      facts.kind !== "public" && !known &&
+      !(await this.#o.canModerate(client.user, room))
+    ) throw unseen(room);
     this.#out(client, room);
   }
 
