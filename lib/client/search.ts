@@ -77,6 +77,10 @@ export function highlighted(
   return out;
 }
 
+/** Scripts written without spaces between words. */
+const UNSPACED =
+  /[\p{Script=Han}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
+
 /**
  * A search hit as it reads, without its formatting marks (`**`, backticks,
  * `> `), cut into plain and highlighted parts: the words the server marked
@@ -96,14 +100,20 @@ export function readableHighlights(
   const words = [
     ...new Set(
       spans.filter(([a, b]) => a < b && b <= text.length)
-        .map(([a, b]) => text.slice(a, b).toLowerCase()),
+        .map(([a, b]) => text.slice(a, b).trim()),
     ),
-  ].filter((w) => w.trim() !== "");
-  const lower = plain.toLowerCase();
+  ].filter((w) => w !== "");
   const found: [number, number][] = [];
   for (const w of words) {
-    for (let at = lower.indexOf(w); at >= 0; at = lower.indexOf(w, at + 1)) {
-      found.push([at, at + w.length]);
+    // Whole words, as the server matches them, except in scripts written
+    // without spaces (found inside longer runs); case-insensitively on the
+    // text itself, so the offsets are the text's.
+    const escaped = w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const pattern = UNSPACED.test(w)
+      ? escaped
+      : `(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`;
+    for (const m of plain.matchAll(new RegExp(pattern, "giu"))) {
+      found.push([m.index, m.index + m[0].length]);
     }
   }
   // Leftmost first, the longer of two starting together; overlaps dropped.

@@ -52,3 +52,25 @@ Deno.test("readableHighlights - a hit reads without its formatting marks, its wo
       { text: "역에서 만나요", mark: false },
     ]);
 });
+
+Deno.test("readableHighlights - words are marked as words, not inside others, and stay in place after letters whose case changes length", () => {
+  const text = "the cat sat on this concatenated mat";
+  const at = text.indexOf("cat");
+  expect(readableHighlights(text, [[at, at + 3]])).toEqual([
+    { text: "the ", mark: false },
+    { text: "cat", mark: true },
+    { text: " sat on this concatenated mat", mark: false },
+  ]);
+  const tricky = "İİİİ hello world";
+  const h = tricky.indexOf("hello");
+  expect(readableHighlights(tricky, [[h, h + 5]])).toEqual([
+    { text: "İİİİ ", mark: false },
+    { text: "hello", mark: true },
+    { text: " world", mark: false },
+  ]);
+  // A word with regular-expression characters is only text.
+  expect(readableHighlights("price (usd)?", [[7, 10]])[1]).toEqual({
+    text: "usd",
+    mark: true,
+  });
+});
