@@ -573,7 +573,7 @@ Deno.test("membership - leaving a room that doesn't exist, or a private room one
   });
 });
 
-Deno.test("membership - someone greeted within the join's window shows as joined before the greeting, for everyone and in history", async () => {
+Deno.test("membership - someone mentioned within the join's window shows as joined before the mention, for everyone and in history", async () => {
   // A window longer than the test: only a message can bring the event.
   await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "60000" }, async (s) => {
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });
@@ -582,6 +582,11 @@ Deno.test("membership - someone greeted within the join's window shows as joined
     await join(owner, "den");
     const erin = await open(s, "erin", { cookie: await account(s, "erin") });
     await join(erin, "den");
+    // A message about something else leaves the window alone.
+    const other = await say(owner, "den", "morning all");
+    const events = () =>
+      owner.of("message").filter((f) => f.room === "den" && f.event);
+    expect(events()).toEqual([]);
     const greeting = await say(owner, "den", "@erin can you review?");
     const event = await owner.next(
       "message",
@@ -589,6 +594,7 @@ Deno.test("membership - someone greeted within the join's window shows as joined
     );
     expect(event.event).toMatchObject({ kind: "joined", users: ["erin"] });
     expect(event.id as number).toBeLessThan(greeting);
+    expect(event.id as number).toBeGreaterThan(other);
     const { messages } = await history(s, "den", {});
     const texts = messages.map((m) => m.text);
     expect(texts.indexOf("@erin can you review?")).toBeGreaterThan(

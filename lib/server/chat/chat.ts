@@ -522,9 +522,10 @@ export class Chat {
     // Whether it was in the room as the send arrived (before any wait).
     const wasIn = client.rooms.has(room);
     await this.#subscriptions.maySend(client, room);
-    // Joins still waiting in their window are told before what is said.
+    // A join still waiting in its window (the sender's, or of someone it
+    // mentions) is told before the message.
     const key = client.author;
-    const joining = this.#membership.joinsFirst(room);
+    const joining = this.#membership.joinsFirst(room, key, text);
     if (joining) await joining;
     // `@here` costs a lookup per person online: once in a while only.
     const here = key !== undefined && mentionedNames(text).includes(HERE);

@@ -110,12 +110,16 @@ export class Membership {
   }
 
   /**
-   * Set while joins of `room` wait to be stored as an event: what anyone
-   * says there waits for it, so the joins show first (see
-   * `MembershipEvents.joinsFirst`).
+   * Set while the join of `key`, or of someone `text` mentions, waits to be
+   * stored as an event in `room`: the message waits for it, so the join
+   * shows first (see `MembershipEvents.joinsFirst`).
    */
-  joinsFirst(room: string): Promise<void> | undefined {
-    return this.#events.joinsFirst(room);
+  joinsFirst(
+    room: string,
+    key: string | undefined,
+    text: string,
+  ): Promise<void> | undefined {
+    return this.#events.joinsFirst(room, key, text);
   }
 
   /** Whether `key` is a member of `room`. */

@@ -6,9 +6,10 @@
  * window of the last event), each window is twice the last, up to 16 times
  * the first: a storm lasting a minute writes a handful of events, not sixty.
  * Someone who joins and leaves within one window changed nothing and is not
- * mentioned. Anyone who speaks in a room while joins there still wait has
- * them written first ({@link MembershipEvents.joinsFirst}), so "ana joined"
- * never shows after ana's first message, or after a greeting of her.
+ * mentioned. Someone who speaks while their join still waits, or who
+ * mentions someone whose join waits, has it written first
+ * ({@link MembershipEvents.joinsFirst}), so "ana joined" never shows after
+ * ana's first message, or after "@ana welcome" (on the same instance).
  *
  * @module
  */
@@ -16,6 +17,8 @@ import type { MembershipEvent } from "@/lib/shared/protocol.ts";
 import { logger } from "@/lib/server/log.ts";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { ChatError } from "./chat_error.ts";
+import { fold } from "@/lib/shared/names.ts";
+import { mentionedNames } from "@/lib/shared/mentions.ts";
 
 /** Names listed in an event; the rest are counted. */
 const LISTED = 5;
@@ -43,6 +46,8 @@ export interface MembershipEventsOptions {
 interface Window {
   joined: Map<string, string>;
   left: Map<string, string>;
+  /** The joined names, folded, each with how many joined keys bear it. */
+  joinedNames: Map<string, number>;
   timer: ReturnType<typeof setTimeout>;
   /** This window's length. */
   ms: number;
@@ -54,8 +59,15 @@ export class MembershipEvents {
   /** Per room: when its last window closed, and how long that window was. */
   readonly #last = new Map<string, { at: number; ms: number }>();
   readonly #writing = new Set<Promise<void>>();
-  /** Per room: the write of a joins event under way. */
-  readonly #joining = new Map<string, { done: Promise<void> }>();
+  /** Per room: the joins whose event is being written, and that write. */
+  readonly #joining = new Map<
+    string,
+    {
+      keys: ReadonlySet<string>;
+      names: ReadonlySet<string>;
+      done: Promise<void>;
+    }
+  >();
   /** Events waiting to be tried again, each with its last try. */
   readonly #retries = new Map<ReturnType<typeof setTimeout>, () => void>();
   #closing = false;
@@ -80,6 +92,7 @@ export class MembershipEvents {
       w = {
         joined: new Map(),
         left: new Map(),
+        joinedNames: new Map(),
         timer: setTimeout(() => this.#flush(room), ms),
         ms,
       };
@@ -88,21 +101,45 @@ export class MembershipEvents {
     const [same, opposite] = kind === "joined"
       ? [w.joined, w.left]
       : [w.left, w.joined];
+    const undone = opposite.get(key);
     // Joined and left again (or back) within the window: no change to tell.
-    if (!opposite.delete(key)) same.set(key, name);
+    if (undone !== undefined) {
+      opposite.delete(key);
+      if (kind === "left") count(w.joinedNames, fold(undone), -1);
+    } else if (!same.has(key)) {
+      same.set(key, name);
+      if (kind === "joined") count(w.joinedNames, fold(name), 1);
+    }
   }
 
   /**
-   * Before anyone speaks in `room`: joins waiting in the room's window are
-   * written now; the promise settles once their event is stored (or given
-   * up on, as any event), so "ana joined" takes a lower id than what ana,
-   * or someone greeting her, says next. Undefined when no join is pending
-   * there, the usual case: a send then waits for nothing. In a join storm
-   * with people talking this writes an event per message at most.
+   * Before `key` says `text` in `room`: when the join of `key`, or of
+   * someone `text` mentions, waits in the room's window, the window is
+   * written now; the promise settles once that join's event is stored (or
+   * given up on, as any event), so "erin joined" takes a lower id than
+   * erin's first message or "@erin welcome". Undefined when no such join is
+   * pending, the usual case: a send then waits for nothing. Other messages
+   * leave the window alone, so a join storm in a busy room stays a few
+   * events (on this instance: another's window is its own).
    */
-  joinsFirst(room: string): Promise<void> | undefined {
-    if (this.#windows.get(room)?.joined.size) this.#flush(room);
-    return this.#joining.get(room)?.done;
+  joinsFirst(
+    room: string,
+    key: string | undefined,
+    text: string,
+  ): Promise<void> | undefined {
+    const w = this.#windows.get(room);
+    const joining = this.#joining.get(room);
+    if (!w?.joined.size && !joining) return undefined;
+    const mentions = mentionedNames(text);
+    const concerns = (
+      keys: ReadonlySet<string> | Map<string, string>,
+      names: { has(n: string): boolean },
+    ) =>
+      (key !== undefined && keys.has(key)) ||
+      mentions.some((m) => names.has(m));
+    if (w && concerns(w.joined, w.joinedNames)) this.#flush(room);
+    const now = this.#joining.get(room);
+    return now && concerns(now.keys, now.names) ? now.done : undefined;
   }
 
   /**
@@ -151,7 +188,11 @@ export class MembershipEvents {
       };
       const done = this.#send(room, event, 0);
       if (kind !== "joined") continue;
-      const joining = { done };
+      const joining = {
+        keys: new Set(w.joined.keys()),
+        names: new Set(w.joinedNames.keys()),
+        done,
+      };
       this.#joining.set(room, joining);
       done.then(() => {
         if (this.#joining.get(room) === joining) this.#joining.delete(room);
@@ -216,4 +257,11 @@ export function eventText(event: MembershipEvent): string {
       event.count === 2 ? "other" : "others"
     }`;
   return `${who} ${event.kind}`;
+}
+
+/** Adds `by` to `name`'s count in `counts`, dropping it at zero. */
+function count(counts: Map<string, number>, name: string, by: number): void {
+  const n = (counts.get(name) ?? 0) + by;
+  if (n > 0) counts.set(name, n);
+  else counts.delete(name);
 }

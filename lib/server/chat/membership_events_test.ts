@@ -102,49 +102,57 @@ Deno.test("membership events - flush writes what is pending at once", async () =
   expect(written.length).toBe(1);
 });
 
-Deno.test("membership events - pending joins are written at once when anyone speaks in the room, and the speech waits for them", async () => {
+Deno.test("membership events - a pending join is written at once when its member speaks or is mentioned, and the message waits for it; other messages leave the window alone", async () => {
   const clock = FakeTimers.install();
   try {
     const stored: string[] = [];
-    let finish = () => {};
+    const pending: (() => void)[] = [];
     const events = new MembershipEvents({
       windowMs: 60_000,
       write: (_room, _event, text) =>
         new Promise((resolve) => {
-          finish = () => {
+          pending.push(() => {
             stored.push(text);
             resolve();
-          };
+          });
         }),
     });
-    events.record("general", "joined", "a", "ana");
+    const finish = () => pending.splice(0).forEach((f) => f());
+    events.record("general", "joined", "a", "Ana");
     events.record("general", "joined", "b", "bo");
-    events.record("random", "joined", "a", "ana");
+    events.record("random", "joined", "a", "Ana");
+    events.record("lobby", "joined", "c", "cy");
     events.record("lobby", "left", "c", "cy");
-    // Nothing waits in a room without a pending join (a leave waits its
-    // window), or elsewhere.
-    expect(events.joinsFirst("lobby")).toBeUndefined();
-    expect(events.joinsFirst("nowhere")).toBeUndefined();
-    // Someone speaks in general (a joiner or not): its window is written
-    // now, not in a minute.
-    const first = events.joinsFirst("general");
+    // Nothing waits for someone not joining, a message mentioning nobody
+    // pending, elsewhere, or for a join undone within its window.
+    expect(events.joinsFirst("general", "z", "hello all")).toBeUndefined();
+    expect(events.joinsFirst("general", "z", "hi @zed")).toBeUndefined();
+    expect(events.joinsFirst("nowhere", "a", "hi")).toBeUndefined();
+    expect(events.joinsFirst("lobby", "z", "hi @cy")).toBeUndefined();
+    await clock.tickAsync(0);
+    expect(pending.length).toBe(0);
+    // Someone greets ana (any case) in general: its window is written now.
+    const first = events.joinsFirst("general", "z", "welcome @ANA!");
     expect(first).toBeInstanceOf(Promise);
     let settled = false;
     first!.then(() => settled = true);
-    // The next to speak before it is stored waits for the same write.
-    expect(events.joinsFirst("general")).toBe(first);
+    // Bo, in the same event, waits for the same write; so does a mention.
+    expect(events.joinsFirst("general", "b", "hi")).toBe(first);
+    expect(events.joinsFirst("general", undefined, "@bo hey")).toBe(first);
+    expect(events.joinsFirst("general", "z", "unrelated")).toBeUndefined();
     await clock.tickAsync(0);
     expect(settled).toBe(false);
     finish();
     await clock.tickAsync(0);
     expect(settled).toBe(true);
-    expect(stored).toEqual(["ana and bo joined"]);
+    expect(stored).toEqual(["Ana and bo joined"]);
     // Once stored, nothing waits; random's window is still its own.
-    expect(events.joinsFirst("general")).toBeUndefined();
-    await clock.tickAsync(60_000);
+    expect(events.joinsFirst("general", "a", "hi")).toBeUndefined();
+    await clock.tickAsync(59_999);
+    expect(pending.length).toBe(0);
+    await clock.tickAsync(1);
     finish();
-    // (Only the last write started is finished here: lobby's.)
-    expect(stored).toEqual(["ana and bo joined", "cy left"]);
+    expect(stored).toEqual(["Ana and bo joined", "Ana joined"]);
   } finally {
     clock.uninstall();
   }
