@@ -119,6 +119,17 @@ export default function ChatApp(props: ChatAppProps): VNode {
     ? pending.filter((p) => p.room === thread.room && p.parent === thread.id)
     : [];
   const connState = conn.value?.state.value;
+  // The connection banner sits below the room's header, however tall.
+  useEffect(() => {
+    const head = document.querySelector<HTMLElement>(".pane-head");
+    if (!head || typeof ResizeObserver === "undefined") return;
+    const root = document.documentElement.style;
+    const watch = new ResizeObserver(() =>
+      root.setProperty("--head-h", `${head.offsetHeight}px`)
+    );
+    watch.observe(head);
+    return () => watch.disconnect();
+  }, []);
   // The open thread's replies load (again after a reconnect).
   useEffect(() => {
     if (!thread || connState !== "open") return;

@@ -8,7 +8,9 @@ import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import { spawnServer } from "@/tests/helpers/process.ts";
 import {
   connected,
+  createRoom,
   history,
+  member,
   openPage,
   PHONE,
   say,
@@ -184,6 +186,46 @@ Deno.test({
         );
         return Boolean(hit && (el === hit || el.contains(hit)));
       })).resolves.toBe(true);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "connection - on a phone, the reconnecting banner leaves a room's topic in the header visible",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const mod = await member(w, "olga");
+      await createRoom(mod, "ops");
+      await mod.locator(".pane-head .pins").click();
+      await mod.getByLabel("Room topic").fill("Release week: freeze Friday");
+      await mod.getByRole("button", { name: "Save topic" }).click();
+      await mod.keyboard.press("Escape");
+      const phone = await visitor(w, "ana", {
+        viewport: PHONE,
+        touch: true,
+        room: "ops",
+      });
+      await phone.getByRole("button", { name: "Join #ops" }).click();
+      await phone.locator("#composer").waitFor();
+      await phone.locator(".pane-head .topic").waitFor();
+      await w.server.stop();
+      await phone.locator('.banner[data-state="reconnecting"]').waitFor({
+        state: "attached",
+      });
+      await phone.waitForTimeout(1500);
+      for (const sel of [".pane-head h1", ".pane-head .topic"]) {
+        await expect(phone.evaluate((s) => {
+          const el = document.querySelector(s)!;
+          const r = el.getBoundingClientRect();
+          const hit = document.elementFromPoint(
+            r.left + r.width / 2,
+            r.top + r.height / 2,
+          );
+          return hit !== null && (el === hit || el.contains(hit));
+        }, sel)).resolves.toBe(true);
+      }
     });
   },
 });
