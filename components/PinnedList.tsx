@@ -8,6 +8,8 @@ import { MessageText } from "./MessageText.tsx";
 export interface PinnedListProps {
   /** The room's pins, newest first. */
   pins: readonly Pin[];
+  /** The reader's name: mentions of them are marked. */
+  me?: string;
   /** Shows the message in the room (a reply kept in its thread: there). */
   onShow: (id: number, thread?: number) => void;
   /** The room. */
@@ -65,7 +67,7 @@ export function PinnedList(props: PinnedListProps): VNode {
           {m.guest && <span class="tag">guest</span>}{" "}
           {/* Isolated: a text ending in U+202E can't reorder the line. */}
           <bdi class="text">
-            <MessageText text={m.text} />
+            <MessageText text={m.text} me={props.me} />
           </bdi>{" "}
           <span class="by">
             pinned by <bdi>{by}</bdi>

@@ -544,7 +544,19 @@ export default function ChatApp(props: ChatAppProps): VNode {
           </p>
         )}
       </nav>
-      <main class="pane" id="main">
+      <main
+        class="pane"
+        id="main"
+        onClick={(e) => {
+          // A #room link in a message (the log's, or a pin's) opens the
+          // room here when one is in it, without loading the page again.
+          const a = (e.target as HTMLElement).closest("a.room-link");
+          const id = a?.getAttribute("data-room");
+          if (!id || !store.rooms.value.some((r) => r.id === id)) return;
+          e.preventDefault();
+          openRoom(id);
+        }}
+      >
         <PaneHeader
           room={current}
           title={mine ? roomLabel(mine) : `# ${current}`}
@@ -573,6 +585,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
         {extras && showPins.value && (
           <extras.PinnedList
             room={current}
+            me={store.me.value}
             pins={pins ?? []}
             topic={mine?.topic}
             moderator={moderator}
@@ -599,13 +612,6 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onScroll={follow.onScroll}
           onPointerEnter={() => wanted.value = true}
           onFocusIn={() => wanted.value = true}
-          onClick={(e) => {
-            const a = (e.target as HTMLElement).closest("a.room-link");
-            const id = a?.getAttribute("data-room");
-            if (!id || !store.rooms.value.some((r) => r.id === id)) return;
-            e.preventDefault();
-            openRoom(id);
-          }}
         >
           <div class="log-inner">
             {room.hasMore.value && (

@@ -6,6 +6,7 @@ import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
   createRoom,
   history,
+  member,
   say,
   seed,
   visitor,
@@ -233,6 +234,39 @@ Deno.test({
       await ana.keyboard.press("Escape");
       await expect(ana.locator("dialog[open]").count()).resolves.toBe(0);
       await until(() => reply.evaluate((el) => el === document.activeElement));
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "rooms - a #room link in a pinned message opens that room in the page, as one in the room's messages does",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const olga = await member(w, "olga");
+      await olga.locator("a.room", { hasText: "random" }).click();
+      await olga.locator("h1", { hasText: "# random" }).waitFor();
+      await createRoom(olga, "ops");
+      await say(olga, "details in #random, and @olga reads them");
+      const msg = olga.locator(".msg", { hasText: "details in" });
+      await msg.hover();
+      await msg.getByRole("button", { name: /^Pin/ }).click();
+      await msg.getByRole("button", { name: /^Unpin/ }).waitFor();
+      await olga.locator(".pane-head .pins").click();
+      const pin = olga.locator(".pinned-list .pin", { hasText: "details in" });
+      await pin.waitFor();
+      // The reader's own mention is marked, as in the room.
+      await pin.locator(".mention.me").waitFor();
+      await olga.evaluate(() =>
+        (globalThis as { stayed?: boolean }).stayed = true
+      );
+      await pin.locator("a.room-link").click();
+      await olga.locator("h1", { hasText: "# random" }).waitFor();
+      // The same page: no reload.
+      await expect(
+        olga.evaluate(() => (globalThis as { stayed?: boolean }).stayed),
+      ).resolves.toBe(true);
     });
   },
 });
