@@ -8,6 +8,7 @@
  */
 import { nameKey } from "./name_skeleton.ts";
 import { Batcher } from "@/lib/server/store/batcher.ts";
+import { tryCommit } from "@/lib/server/store/kv_commit.ts";
 
 /** Holds on names across instances. */
 export interface NameClaims {
@@ -115,7 +116,10 @@ export class KvNameClaims implements NameClaims {
           expireIn: s.expireIn,
         });
       });
-      if (!changed || (await atomic.commit()).ok) return results;
+      // Another instance writing the shared file is a turn to wait for.
+      if (!changed || await tryCommit(atomic, attempt + 1, MAX_ATTEMPTS)) {
+        return results;
+      }
     }
     return ops.map((op) => op.release);
   }

@@ -47,6 +47,7 @@ import {
   summaryWithout,
 } from "./thread_summary.ts";
 import { KvReactions } from "./kv_reactions.ts";
+import { tryCommit } from "./kv_commit.ts";
 import { KvPins } from "./kv_pins.ts";
 
 /** Tries of a message's change against concurrent commits. */
@@ -580,17 +581,15 @@ export class KvStore implements Store {
         }
       }
       this.search.stage(op, next);
-      const res = await op.commit();
-      if (res.ok) {
+      // Another instance on the file, or a busy thread's replies moving its
+      // first message: a short wait, and a limit, before the next try.
+      if (await tryCommit(op, attempt)) {
         await this.search.changed(entry.value, next);
         return next;
       }
-      // A busy thread's replies move its first message: a short wait, and
-      // a limit, before the next try.
       if (attempt >= MAX_UPDATE_ATTEMPTS) {
         throw new Error(`Message ${id} of ${room}: too many changes at once`);
       }
-      await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
     }
   }
 

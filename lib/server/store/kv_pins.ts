@@ -7,7 +7,7 @@
  */
 import { MAX_PINS } from "@/lib/shared/reactions.ts";
 import type { PinRecords, StoredPin } from "./store.ts";
-import { tryCommit } from "./kv_reactions.ts";
+import { tryCommit } from "./kv_commit.ts";
 
 const pinsKey = (room: string) => ["pins", room];
 

@@ -18,33 +18,12 @@ import type {
   ReactionRecords,
 } from "./store.ts";
 import { Batcher } from "./batcher.ts";
+import { tryCommit } from "./kv_commit.ts";
 import { deletePrefix, getMany } from "./kv_members.ts";
 import { applyReactionChanges, byMessage, pairKey } from "./reaction_ops.ts";
 
 /** Changes per commit: two mutations each, well inside KV's limits. */
 const MAX_BATCH = 200;
-
-/** Tries per commit before a busy database file counts as an error. */
-const MAX_ATTEMPTS = 50;
-
-/**
- * Commits `op`; false on a failed check or a busy database file (two
- * processes on one SQLite file take turns), after a short jittered wait.
- */
-export async function tryCommit(
-  op: Deno.AtomicOperation,
-  attempt: number,
-): Promise<boolean> {
-  try {
-    if ((await op.commit()).ok) return true;
-  } catch (error) {
-    if (
-      !String(error).includes("database is locked") || attempt >= MAX_ATTEMPTS
-    ) throw error;
-  }
-  await new Promise((r) => setTimeout(r, Math.random() * 2 * attempt));
-  return false;
-}
 
 /** People per emoji, in first-use order. */
 type Counts = Record<string, number>;
