@@ -149,3 +149,57 @@ Deno.test("start - deno task dev listens on PORT and HOSTNAME", async () => {
     await Promise.all(pumps);
   }
 });
+
+/**
+ * A TCP server at a free port that takes connections and answers with what
+ * isn't PostgreSQL: `R` and then a byte a second (or nothing, `silent`).
+ */
+function notPostgres(silent: boolean): { port: number; close(): void } {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
+  (async () => {
+    for await (const conn of listener) {
+      conns.push(conn);
+      (async () => {
+        await conn.read(new Uint8Array(1024));
+        if (silent) return;
+        await conn.write(new TextEncoder().encode("R"));
+        for (;;) {
+          await new Promise((r) => setTimeout(r, 1000));
+          await conn.write(new Uint8Array(1));
+        }
+      })().catch(() => {});
+    }
+  })().catch(() => {});
+  return {
+    port: (listener.addr as Deno.NetAddr).port,
+    close() {
+      listener.close();
+      for (const c of conns) {
+        try {
+          c.close();
+        } catch { /* closed already */ }
+      }
+    },
+  };
+}
+
+Deno.test("start - a DATABASE_URL whose server answers what isn't PostgreSQL, or nothing, is one line and exit code 2", async () => {
+  await buildProject();
+  for (const silent of [false, true]) {
+    const server = notPostgres(silent);
+    try {
+      expectOneLine(
+        await start({
+          PORT: "0",
+          DATABASE_URL: `postgres://chat@127.0.0.1:${server.port}/chat`,
+        }),
+        new RegExp(
+          `^DATABASE_URL: cannot use PostgreSQL at postgres://chat@127\\.0\\.0\\.1:${server.port}/chat: `,
+        ),
+      );
+    } finally {
+      server.close();
+    }
+  }
+});

@@ -788,6 +788,7 @@ export async function openPostgresStore(
   const pool = renewablePool(() => connect(options.url, options.poolSize));
   const sql = pool.db;
   try {
+    await firstAnswer(() => sql`SELECT 1`, FIRST_ANSWER_MS);
     await migrate(sql);
   } catch (error) {
     await sql.end({ timeout: 1 }).catch(() => {});
@@ -806,6 +807,46 @@ export async function openPostgresStore(
   });
   store.search.catchUp();
   return store;
+}
+
+/**
+ * How long the start waits for PostgreSQL's first answer. The client's own
+ * connect timeout covers a connection that doesn't open; this, a server
+ * that takes it and then answers nothing of use.
+ */
+const FIRST_ANSWER_MS = 15_000;
+
+/**
+ * Runs `query` (the first one), failing it when nothing answers within
+ * `ms`, or when the client fails outside any query, as it does on an
+ * answer that isn't PostgreSQL's (it would otherwise end the process with
+ * a stack trace).
+ */
+async function firstAnswer<T>(query: () => Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let onError: ((e: Event) => void) | undefined;
+  const failed = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () => reject(new Error(`no answer within ${ms / 1000} s`)),
+      ms,
+    );
+    onError = (e: Event) => {
+      const error = (e as PromiseRejectionEvent).reason ??
+        (e as ErrorEvent).error;
+      if (!String(error?.stack).includes("/postgres/src/")) return;
+      e.preventDefault();
+      reject(new Error(`its answer is not PostgreSQL's (${error?.message})`));
+    };
+    addEventListener("unhandledrejection", onError);
+    addEventListener("error", onError);
+  });
+  try {
+    return await Promise.race([query(), failed]);
+  } finally {
+    clearTimeout(timer);
+    removeEventListener("unhandledrejection", onError!);
+    removeEventListener("error", onError!);
+  }
 }
 
 /**
