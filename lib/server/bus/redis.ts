@@ -71,6 +71,8 @@ export class RedisBus implements Bus {
   #beating?: Promise<void>;
   #lastBeat = 0;
   #lost = false;
+  /** Whether a failed publish was logged since Redis was last reachable. */
+  #publishWarned = false;
   #closed = false;
   /** Whether the subscriber connection is being asked to answer. */
   #probing = false;
@@ -149,13 +151,17 @@ export class RedisBus implements Bus {
       // Delivered here now; a message goes to the others again later (see
       // `republisher.ts`).
       this.#again.failed(event);
-      this.#log.warn(
-        "publishing a {kind} event failed, delivering locally: {error}",
-        {
-          kind: event.kind,
-          error: String(error),
-        },
-      );
+      // Once per outage: a busy server would write a line per event.
+      if (!this.#publishWarned) {
+        this.#publishWarned = true;
+        this.#log.warn(
+          "publishing a {kind} event failed, delivering locally until Redis is back: {error}",
+          {
+            kind: event.kind,
+            error: String(error),
+          },
+        );
+      }
       this.#emit(event);
     }
   }
@@ -235,6 +241,7 @@ export class RedisBus implements Bus {
   /** Both connections are back: re-read history (the hubs resync presence by themselves). */
   #recover(): void {
     this.#lost = false;
+    this.#publishWarned = false;
     this.#log.info("reconnected to Redis; resyncing");
     this.#emit({ kind: "resync" });
     this.#beat();

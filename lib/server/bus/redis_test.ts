@@ -3,6 +3,7 @@ import { createClient } from "redis";
 import { RedisBus, type RedisBusOptions } from "./redis.ts";
 import type { BusEvent } from "./bus.ts";
 import { StartError } from "@/lib/server/start_error.ts";
+import type { Logger } from "@/lib/server/log.ts";
 import { startRedis } from "@/tests/helpers/redis.ts";
 import { guestMessage, presenceEvents } from "@/tests/helpers/fixtures.ts";
 import { until } from "@/tests/helpers/until.ts";
@@ -209,5 +210,39 @@ Deno.test("redis bus - presence, membership and member frames reach another inst
   } finally {
     await a.bus.close();
     await b.bus.close();
+  }
+});
+
+Deno.test("redis bus - while Redis is down, failed publishes are logged once per outage, not once per event", async () => {
+  await using redis = await startRedis();
+  const warnings: string[] = [];
+  const log = {
+    warn: (message: string) => warnings.push(message),
+    info: () => {},
+    error: () => {},
+    debug: () => {},
+  } as unknown as Logger;
+  const a = await recording(redis.url, { logger: log });
+  try {
+    await redis.stop();
+    await until(async () => !(await a.bus.healthy()), { what: "a unhealthy" });
+    for (let n = 0; n < 20; n++) {
+      await a.bus.publish({ kind: "room", room: `offline-${n}` });
+    }
+    const published = () => warnings.filter((w) => w.includes("publishing"));
+    expect(published()).toHaveLength(1);
+    // Back, and down again: a new outage, a new line.
+    await redis.restart();
+    await until(async () => await a.bus.healthy(), { what: "healthy again" });
+    await redis.stop();
+    await until(async () => !(await a.bus.healthy()), { what: "down again" });
+    for (let n = 0; n < 5; n++) {
+      await a.bus.publish({ kind: "room", room: `again-${n}` });
+    }
+    expect(published()).toHaveLength(2);
+    await redis.restart();
+    await until(async () => await a.bus.healthy(), { what: "healthy" });
+  } finally {
+    await a.bus.close();
   }
 });
