@@ -264,6 +264,7 @@ export class Hub {
       awayAfterMs: options.awayAfterMs ?? 300_000,
       beatMs,
       ttlMs: options.presenceTtlMs ?? 3.5 * beatMs,
+      deaf: () => this.#o.bus.degraded?.() === true,
       onChange: (room, entry) => {
         if (this.#viewers.has(room)) this.#frames.add(room, entry);
       },

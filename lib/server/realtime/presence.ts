@@ -36,6 +36,12 @@ export interface PresenceOptions {
   beatMs: number;
   /** An instance not heard from for this long is forgotten. */
   ttlMs: number;
+  /**
+   * Whether this instance's own bus is down: it then hears no one, so the
+   * others' silence says nothing about them and they are not forgotten
+   * (the resync once it is back brings their maps again).
+   */
+  deaf?: () => boolean;
   /** How long local changes gather before they go out together; 50 ms by default. */
   batchMs?: number;
   /**
@@ -98,7 +104,7 @@ export class Presence {
 
   /** Starts heartbeating; {@link Presence.start} asks for the others' maps. */
   constructor(options: PresenceOptions) {
-    this.#o = { batchMs: 50, ...options };
+    this.#o = { batchMs: 50, deaf: () => false, ...options };
     this.#lastTick = this.#o.now();
     this.#beat = setInterval(() => this.tick(), this.#o.beatMs);
   }
@@ -281,8 +287,9 @@ export class Presence {
     // still wait unread, so they get another TTL rather than being forgotten.
     const stalled = now - this.#lastTick > this.#o.ttlMs / 2;
     this.#lastTick = now;
+    const deaf = stalled || this.#o.deaf();
     for (const [id, r] of this.#remote) {
-      if (stalled) r.heard = Math.max(r.heard, now - this.#o.beatMs);
+      if (deaf) r.heard = Math.max(r.heard, now - this.#o.beatMs);
       if (now - r.heard > this.#o.ttlMs) this.#forget(id);
       else if (r.syncing && now - r.syncing.asked > this.#o.ttlMs) {
         this.#ask(id, r);

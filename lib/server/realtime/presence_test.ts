@@ -26,6 +26,8 @@ class FakeSocket implements Socket {
  */
 class Link implements Bus {
   cut = false;
+  /** This instance's own bus is down: it hears nothing and says so. */
+  down = false;
   drop: (e: BusEvent) => boolean = () => false;
   /** Events held back from this instance (while set), as a blocked loop would. */
   held: BusEvent[] | null = null;
@@ -37,14 +39,17 @@ class Link implements Bus {
     this.held = null;
     for (const e of held) this.#handler(e);
   }
+  degraded(): boolean {
+    return this.down;
+  }
   publish(event: BusEvent): Promise<void> {
-    if (this.cut || this.drop(event)) return Promise.resolve();
+    if (this.cut || this.down || this.drop(event)) return Promise.resolve();
     return this.shared.publish(event);
   }
   subscribe(handler: (event: BusEvent) => void): void {
     this.#handler = handler;
     this.shared.subscribe((e) => {
-      if (this.cut) return;
+      if (this.cut || this.down) return;
       if (this.held) this.held.push(e);
       else handler(e);
     });
@@ -134,6 +139,22 @@ Deno.test("presence - an instance that dies without a word is forgotten within t
   await until(() => a.status("mina") === "offline", { what: "mina gone" });
   expect(Date.now() - cutAt).toBeLessThan(3000);
   expect(a.onlineCount("general")).toBe(0);
+  await close();
+});
+
+Deno.test("presence - while an instance's own bus is down, the people of the others stay as they were; back, it hears them again", async () => {
+  const { hubs: [a, b], links, close } = await instances(2);
+  b.connect(new FakeSocket(), mina, "v1", "km", ["general"]);
+  await until(() => a.status("mina") === "online", { what: "mina on a" });
+  links[0].down = true;
+  // Many TTLs (300 ms) of hearing nothing.
+  await new Promise((r) => setTimeout(r, 1500));
+  expect(a.status("mina")).toBe("online");
+  expect(a.onlineCount("general")).toBe(1);
+  links[0].down = false;
+  // b's people still there after it hears b again (b beats every 50 ms).
+  await new Promise((r) => setTimeout(r, 600));
+  expect(a.status("mina")).toBe("online");
   await close();
 });
 
