@@ -656,3 +656,45 @@ testThroughOutages({
   ]);
   for (const c of [owner, ben, cy]) await c.close();
 });
+
+Deno.test("scale-out - an instance on Redis with another KV file than the instances already there is refused at start, with one line", async () => {
+  await using redis = await startRedis();
+  const dir = await Deno.makeTempDir({ prefix: "chat-kv-split-" });
+  const one = await spawnServer(freePort(), {
+    KV_PATH: `${dir}/a.kv`,
+    REDIS_URL: redis.url,
+    LOG_LEVEL: "fatal",
+  });
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", "--unstable-kv", "serve.ts"],
+      cwd: new URL("../", import.meta.url).pathname,
+      env: {
+        PORT: "0",
+        HOSTNAME: "127.0.0.1",
+        KV_PATH: `${dir}/b.kv`,
+        REDIS_URL: redis.url,
+      },
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+      signal: AbortSignal.timeout(60_000),
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr).trim();
+    expect(out.code).toBe(2);
+    expect(stderr.split("\n")).toHaveLength(1);
+    expect(stderr).toMatch(
+      /^REDIS_URL: the instances on Redis at .* use another KV file/,
+    );
+    // Another instance on the same file is welcome.
+    const two = await spawnServer(freePort(), {
+      KV_PATH: `${dir}/a.kv`,
+      REDIS_URL: redis.url,
+      LOG_LEVEL: "fatal",
+    });
+    await two.stop();
+  } finally {
+    await one.stop();
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -115,7 +115,10 @@ async function openBus(
 ): Promise<Bus | undefined> {
   switch (config.bus) {
     case "redis":
-      return await RedisBus.connect(config.redisUrl!);
+      return await RedisBus.connect(config.redisUrl!, {
+        // On KV, the instances on one Redis must share its file.
+        ...(store instanceof KvStore ? { storeId: await store.storeId() } : {}),
+      });
     case "postgres":
       return await PostgresBus.connect(config.databaseUrl!);
     case "kv":

@@ -31,9 +31,20 @@ export interface RedisBusOptions {
   commandTimeoutMs?: number;
   /** Where the bus logs; defaults to `logger("bus")`. */
   logger?: Logger;
+  /**
+   * The id of the store's KV file (see `KvStore.storeId`): instances on
+   * one Redis must share one file, so one with another file is refused.
+   */
+  storeId?: string;
 }
 
 const CHANNEL = "chat:events";
+
+/** Where the instances on a Redis say which KV file they share. */
+const STORE_KEY = "chat:kv_file";
+
+/** How long that lasts unless a heartbeat renews it. */
+const STORE_TTL_S = 30;
 
 /** A client that fails commands fast while disconnected, and reconnects by `backoff`. */
 function redisClient(
@@ -71,6 +82,8 @@ export class RedisBus implements Bus {
   #beating?: Promise<void>;
   #lastBeat = 0;
   #lost = false;
+  /** The KV file this instance says it stores in, if any. */
+  #storeId?: string;
   /** Whether a failed publish was logged since Redis was last reachable. */
   #publishWarned = false;
   #closed = false;
@@ -133,6 +146,9 @@ export class RedisBus implements Bus {
       );
     }
     bus.#started = true;
+    if (options.storeId !== undefined) {
+      await bus.#claimStore(url, options.storeId);
+    }
     await bus.#beat();
     bus.#timer = setInterval(() => bus.#beat(), heartbeatMs);
     bus.#log.info("connected to Redis at {url} as {instance}", {
@@ -286,12 +302,39 @@ export class RedisBus implements Bus {
   }
 
   /** Pings Redis, to tell whether it still answers. */
+  /**
+   * Says which KV file this instance stores in, unless the instances
+   * already on this Redis use another: then the start stops, as their
+   * histories would split.
+   */
+  async #claimStore(url: string, id: string): Promise<void> {
+    this.#storeId = id;
+    const set = await this.#cmd.set(STORE_KEY, id, {
+      condition: "NX",
+      expiration: { type: "EX", value: STORE_TTL_S },
+    });
+    if (set !== null) return;
+    const held = await this.#cmd.get(STORE_KEY);
+    if (held === null || held === id) return;
+    await this.close();
+    throw new StartError(
+      `REDIS_URL: the instances on Redis at ${
+        redact(url)
+      } use another KV file; instances sharing Redis must share one KV file (KV_PATH, on one host) or one PostgreSQL (DATABASE_URL). If they have stopped, start again in ${STORE_TTL_S} s`,
+    );
+  }
+
   #beat(): Promise<void> {
     this.#probeSubscriber();
     return this.#beating ??= (async () => {
       if (!this.#cmd.isReady) return;
       try {
         await this.#cmd.ping();
+        if (this.#storeId !== undefined) {
+          await this.#cmd.set(STORE_KEY, this.#storeId, {
+            expiration: { type: "EX", value: STORE_TTL_S },
+          });
+        }
         this.#lastBeat = Date.now();
       } catch (error) {
         if (this.#cmd.isReady) {

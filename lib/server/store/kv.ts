@@ -551,6 +551,21 @@ export class KvStore implements Store {
   }
 
   /** Replaces a stored message's text or marks it deleted. */
+  /**
+   * This KV file's own id, made on first use: instances that share Redis
+   * must share the file, which this tells apart.
+   */
+  async storeId(): Promise<string> {
+    const key = ["meta", "store_id"];
+    for (let attempt = 1;; attempt++) {
+      const entry = await this.kv.get<string>(key);
+      if (entry.value) return entry.value;
+      const id = crypto.randomUUID();
+      const op = this.kv.atomic().check(entry).set(key, id);
+      if (await tryCommit(op, attempt)) return id;
+    }
+  }
+
   async update(
     room: string,
     id: number,
