@@ -1290,3 +1290,32 @@ testOnBothBackends(
     });
   },
 );
+
+Deno.test("uploads - a file sent by someone whose join still waits in its window comes after their joined line", async () => {
+  // A window longer than the test: only the upload can bring the event.
+  await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "60000" }, async (s) => {
+    const owner = await open(s, "owner", { cookie: await account(s, "owner") });
+    owner.send({ type: "create", room: "den" });
+    await owner.next("room", (f) => (f.room as Frame).id === "den");
+    await join(owner, "den");
+    const cookie = await account(s, "erin");
+    const erin = await open(s, "erin", { cookie });
+    await join(erin, "den");
+    const { done } = await upload(s.url, "den", {
+      name: "notes.pdf",
+      type: "application/pdf",
+      data: pdf(2_000),
+    }, { cookie });
+    expect(done.status).toBe(200);
+    const file = await owner.next(
+      "message",
+      (f) => f.room === "den" && f.file !== undefined,
+    );
+    const joined = owner.of("message").find((f) =>
+      f.room === "den" && (f.event as Frame | undefined)?.kind === "joined"
+    );
+    expect(joined?.event).toMatchObject({ users: ["erin"] });
+    expect(joined!.id as number).toBeLessThan(file.id as number);
+    await Promise.all([owner.close(), erin.close()]);
+  });
+});

@@ -967,6 +967,9 @@ export class Chat {
         throw error;
       })
       : null;
+    // The sender's join still waiting in its window is told first, as for
+    // a message (a file's name mentions nobody).
+    await this.#membership.joinsFirst(room, who.key, "");
     const { message, duplicate } = await this.#messages.post({
       room,
       user: user.name,
