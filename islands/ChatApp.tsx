@@ -509,6 +509,15 @@ export default function ChatApp(props: ChatAppProps): VNode {
       class={`chat${drawer.open.value ? ` drawer-${drawer.open.value}` : ""}${
         thread ? " thread-open" : ""
       }`}
+      onClick={(e) => {
+        // A #room link in a message (the log's, a pin's, a thread's) opens
+        // the room here when one is in it, without loading the page again.
+        const a = (e.target as HTMLElement).closest("a.room-link");
+        const id = a?.getAttribute("data-room");
+        if (!id || !store.rooms.value.some((r) => r.id === id)) return;
+        e.preventDefault();
+        openRoom(id);
+      }}
     >
       <ConnectionBanner
         state={conn.value?.state.value ?? "idle"}
@@ -544,19 +553,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           </p>
         )}
       </nav>
-      <main
-        class="pane"
-        id="main"
-        onClick={(e) => {
-          // A #room link in a message (the log's, or a pin's) opens the
-          // room here when one is in it, without loading the page again.
-          const a = (e.target as HTMLElement).closest("a.room-link");
-          const id = a?.getAttribute("data-room");
-          if (!id || !store.rooms.value.some((r) => r.id === id)) return;
-          e.preventDefault();
-          openRoom(id);
-        }}
-      >
+      <main class="pane" id="main">
         <PaneHeader
           room={current}
           title={mine ? roomLabel(mine) : `# ${current}`}

@@ -240,7 +240,7 @@ Deno.test({
 
 Deno.test({
   name:
-    "rooms - a #room link in a pinned message opens that room in the page, as one in the room's messages does",
+    "rooms - a #room link in a pinned message or a thread's reply opens that room in the page, as one in the room's messages does",
   ...BROWSER_TEST,
   async fn() {
     await withWorld(async (w) => {
@@ -264,6 +264,23 @@ Deno.test({
       await pin.locator("a.room-link").click();
       await olga.locator("h1", { hasText: "# random" }).waitFor();
       // The same page: no reload.
+      await expect(
+        olga.evaluate(() => (globalThis as { stayed?: boolean }).stayed),
+      ).resolves.toBe(true);
+      // And one in a thread's reply, in the side panel.
+      await olga.locator("a.room", { hasText: "ops" }).click();
+      await olga.locator("h1", { hasText: "# ops" }).waitFor();
+      const root = olga.locator(".log .msg", { hasText: "details in" });
+      await root.hover();
+      await root.getByRole("button", { name: "Reply", exact: false }).first()
+        .click();
+      const panel = olga.locator(".thread-panel");
+      await panel.locator("textarea").fill("more in #random too");
+      await panel.locator("textarea").press("Enter");
+      await panel.locator(".msg", { hasText: "more in" }).locator(
+        "a.room-link",
+      ).click();
+      await olga.locator("h1", { hasText: "# random" }).waitFor();
       await expect(
         olga.evaluate(() => (globalThis as { stayed?: boolean }).stayed),
       ).resolves.toBe(true);
