@@ -46,6 +46,16 @@ const STORE_KEY = "chat:kv_file";
 /** How long that lasts unless a heartbeat renews it. */
 const STORE_TTL_S = 30;
 
+/**
+ * Sets `KEYS[1]` to `ARGV[1]` for `ARGV[2]` s unless it holds another
+ * value, which it answers (nil when set).
+ */
+const SAY_STORE = `
+local held = redis.call('GET', KEYS[1])
+if held and held ~= ARGV[1] then return held end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', tonumber(ARGV[2]))
+return false`;
+
 /** A client that fails commands fast while disconnected, and reconnects by `backoff`. */
 function redisClient(
   url: string,
@@ -84,6 +94,8 @@ export class RedisBus implements Bus {
   #lost = false;
   /** The KV file this instance says it stores in, if any. */
   #storeId?: string;
+  /** Whether another KV file was found recorded since the start. */
+  #storeClash = false;
   /** Whether a failed publish was logged since Redis was last reachable. */
   #publishWarned = false;
   #closed = false;
@@ -163,6 +175,7 @@ export class RedisBus implements Bus {
     if (event.kind === "resync") return this.#emit(event);
     try {
       await this.#cmd.publish(CHANNEL, JSON.stringify(event));
+      this.#publishWarned = false;
     } catch (error) {
       // Delivered here now; a message goes to the others again later (see
       // `republisher.ts`).
@@ -195,7 +208,7 @@ export class RedisBus implements Bus {
   healthy(): Promise<boolean> {
     return Promise.resolve(
       !this.#closed && this.#cmd.isReady && this.#sub.isReady &&
-        Date.now() - this.#lastBeat < this.#ttl,
+        !this.#storeClash && Date.now() - this.#lastBeat < this.#ttl,
     );
   }
 
@@ -301,21 +314,27 @@ export class RedisBus implements Bus {
     }
   }
 
-  /** Pings Redis, to tell whether it still answers. */
   /**
    * Says which KV file this instance stores in, unless the instances
    * already on this Redis use another: then the start stops, as their
-   * histories would split.
+   * histories would split. A Redis that takes no writes from this user (an
+   * ACL for pub/sub only, or full) skips the check, with a warning.
    */
   async #claimStore(url: string, id: string): Promise<void> {
-    this.#storeId = id;
-    const set = await this.#cmd.set(STORE_KEY, id, {
-      condition: "NX",
-      expiration: { type: "EX", value: STORE_TTL_S },
-    });
-    if (set !== null) return;
-    const held = await this.#cmd.get(STORE_KEY);
-    if (held === null || held === id) return;
+    let other: string | null;
+    try {
+      other = await this.#sayStore(id);
+    } catch (error) {
+      this.#log.warn(
+        "can't record in Redis which KV file this instance uses ({error}); instances sharing Redis must share one KV file",
+        { error: String(error) },
+      );
+      return;
+    }
+    if (other === null) {
+      this.#storeId = id;
+      return;
+    }
     await this.close();
     throw new StartError(
       `REDIS_URL: the instances on Redis at ${
@@ -324,23 +343,50 @@ export class RedisBus implements Bus {
     );
   }
 
+  /**
+   * Records (or renews) `id` as the KV file of the instances on this Redis
+   * unless another is recorded: null, or the other id.
+   */
+  async #sayStore(id: string): Promise<string | null> {
+    const other = await this.#cmd.eval(SAY_STORE, {
+      keys: [STORE_KEY],
+      arguments: [id, String(STORE_TTL_S)],
+    });
+    return typeof other === "string" ? other : null;
+  }
+
+  /**
+   * Renews the record of this instance's KV file; another recorded since
+   * (Redis emptied, and an instance with another file came first) makes
+   * this bus unhealthy, logged once, until the record is this one's again.
+   */
+  async #renewStore(id: string): Promise<void> {
+    try {
+      const other = await this.#sayStore(id);
+      if (other !== null && !this.#storeClash) {
+        this.#log.error(
+          "another instance on this Redis uses another KV file: the histories split; stop one of them",
+        );
+      }
+      this.#storeClash = other !== null;
+    } catch { /* Redis away or refusing writes: the heartbeat tells. */ }
+  }
+
+  /** Pings Redis, to tell whether it still answers. */
   #beat(): Promise<void> {
     this.#probeSubscriber();
     return this.#beating ??= (async () => {
       if (!this.#cmd.isReady) return;
       try {
         await this.#cmd.ping();
-        if (this.#storeId !== undefined) {
-          await this.#cmd.set(STORE_KEY, this.#storeId, {
-            expiration: { type: "EX", value: STORE_TTL_S },
-          });
-        }
         this.#lastBeat = Date.now();
       } catch (error) {
         if (this.#cmd.isReady) {
           this.#log.warn("heartbeat failed: {error}", { error: String(error) });
         }
+        return;
       }
+      if (this.#storeId !== undefined) await this.#renewStore(this.#storeId);
     })().finally(() => this.#beating = undefined);
   }
 

@@ -246,3 +246,32 @@ Deno.test("redis bus - while Redis is down, failed publishes are logged once per
     await a.bus.close();
   }
 });
+
+Deno.test("redis bus - instances with another KV file are refused at connect, and one found after Redis was emptied makes the bus unhealthy", async () => {
+  await using redis = await startRedis();
+  const a = await RedisBus.connect(redis.url, { ...FAST, storeId: "file-1" });
+  try {
+    await expect(
+      RedisBus.connect(redis.url, { ...FAST, storeId: "file-2" }),
+    ).rejects.toThrow(StartError);
+    // Another on the same file is welcome.
+    const same = await RedisBus.connect(redis.url, {
+      ...FAST,
+      storeId: "file-1",
+    });
+    await same.close();
+    // Redis emptied, and another file comes first: a notices at its next
+    // heartbeat, and stops saying it is healthy.
+    const admin = createClient({ url: redis.url });
+    await admin.connect();
+    await admin.flushAll();
+    await admin.set("chat:kv_file", "file-2");
+    await until(async () => !(await a.healthy()), { what: "a unhealthy" });
+    // The other gone (its record expired or removed): healthy again.
+    await admin.del("chat:kv_file");
+    await until(() => a.healthy(), { what: "a healthy again" });
+    await admin.close();
+  } finally {
+    await a.close();
+  }
+});
