@@ -512,6 +512,8 @@ export default function ChatApp(props: ChatAppProps): VNode {
       onClick={(e) => {
         // A #room link in a message (the log's, a pin's, a thread's) opens
         // the room here when one is in it, without loading the page again.
+        // Ctrl/Cmd/Shift-click still opens a new tab or window.
+        if (e.ctrlKey || e.metaKey || e.shiftKey || e.button !== 0) return;
         const a = (e.target as HTMLElement).closest("a.room-link");
         const id = a?.getAttribute("data-room");
         if (!id || !store.rooms.value.some((r) => r.id === id)) return;

@@ -261,6 +261,14 @@ Deno.test({
       await olga.evaluate(() =>
         (globalThis as { stayed?: boolean }).stayed = true
       );
+      // Ctrl-click opens it in a new tab, this one staying where it is.
+      const [tab] = await Promise.all([
+        olga.context().waitForEvent("page"),
+        pin.locator("a.room-link").click({ modifiers: ["Control"] }),
+      ]);
+      await tab.waitForURL(/\/rooms\/random$/);
+      await tab.close();
+      await expect(olga.locator("h1").textContent()).resolves.toBe("# ops");
       await pin.locator("a.room-link").click();
       await olga.locator("h1", { hasText: "# random" }).waitFor();
       // The same page: no reload.

@@ -18,7 +18,7 @@ import { logger } from "@/lib/server/log.ts";
 import { StoreUnavailableError } from "@/lib/server/store/store.ts";
 import { ChatError } from "./chat_error.ts";
 import { fold } from "@/lib/shared/names.ts";
-import { mentionedNames } from "@/lib/shared/mentions.ts";
+import { mentionedNames, nameBeforeParticle } from "@/lib/shared/mentions.ts";
 
 /** Names listed in an event; the rest are counted. */
 const LISTED = 5;
@@ -130,7 +130,11 @@ export class MembershipEvents {
     const w = this.#windows.get(room);
     const joining = this.#joining.get(room);
     if (!w?.joined.size && !joining) return undefined;
-    const mentions = mentionedNames(text);
+    // "@민수님" mentions 민수, as mention counting reads it.
+    const mentions = mentionedNames(text).flatMap((m) => [
+      m,
+      ...nameBeforeParticle(m),
+    ]);
     const concerns = (
       keys: ReadonlySet<string> | Map<string, string>,
       names: { has(n: string): boolean },

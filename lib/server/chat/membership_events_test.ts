@@ -139,20 +139,24 @@ Deno.test("membership events - a pending join is written at once when its member
     // Bo, in the same event, waits for the same write; so does a mention.
     expect(events.joinsFirst("general", "b", "hi")).toBe(first);
     expect(events.joinsFirst("general", undefined, "@bo hey")).toBe(first);
+    // A Korean particle after the name still names them.
+    events.record("seoul", "joined", "m", "민수");
+    expect(events.joinsFirst("seoul", "z", "@민수님 환영해요"))
+      .toBeInstanceOf(Promise);
     expect(events.joinsFirst("general", "z", "unrelated")).toBeUndefined();
     await clock.tickAsync(0);
     expect(settled).toBe(false);
     finish();
     await clock.tickAsync(0);
     expect(settled).toBe(true);
-    expect(stored).toEqual(["Ana and bo joined"]);
+    expect(stored).toEqual(["Ana and bo joined", "민수 joined"]);
     // Once stored, nothing waits; random's window is still its own.
     expect(events.joinsFirst("general", "a", "hi")).toBeUndefined();
     await clock.tickAsync(59_999);
     expect(pending.length).toBe(0);
     await clock.tickAsync(1);
     finish();
-    expect(stored).toEqual(["Ana and bo joined", "Ana joined"]);
+    expect(stored).toEqual(["Ana and bo joined", "민수 joined", "Ana joined"]);
   } finally {
     clock.uninstall();
   }

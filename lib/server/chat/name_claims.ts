@@ -38,8 +38,12 @@ interface HoldOp {
 
 /** Distinct names per commit: one check each, KV allows 100. */
 const MAX_NAMES = 100;
-/** A commit whose checks failed (another instance wrote) is tried again. */
-const MAX_ATTEMPTS = 10;
+/**
+ * A commit whose checks failed (another instance wrote), or that found the
+ * shared file locked, is tried again, with a short wait (about 1.3 s in
+ * all at most).
+ */
+const MAX_ATTEMPTS = 50;
 
 /**
  * {@link NameClaims} in Deno KV, under `["names", key]`, the key being the

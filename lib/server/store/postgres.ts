@@ -833,7 +833,10 @@ async function firstAnswer<T>(query: () => Promise<T>, ms: number): Promise<T> {
     onError = (e: Event) => {
       const error = (e as PromiseRejectionEvent).reason ??
         (e as ErrorEvent).error;
-      if (!String(error?.stack).includes("/postgres/src/")) return;
+      // The client's own code (any install layout: node_modules, cache).
+      if (!/[/\\]postgres[/\\@][^\n]*src[/\\]/.test(String(error?.stack))) {
+        return;
+      }
       e.preventDefault();
       reject(new Error(`its answer is not PostgreSQL's (${error?.message})`));
     };
