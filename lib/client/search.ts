@@ -77,9 +77,14 @@ export function highlighted(
   return out;
 }
 
-/** Scripts written without spaces between words. */
-const UNSPACED =
-  /[\p{Script=Han}\p{Script=Hangul}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}]/u;
+/**
+ * Word characters and the scripts written without spaces, as the server's
+ * search reads them (`lib/server/store/search_tokens.ts`): a word is a run
+ * of word characters outside those scripts; in them any run matches.
+ */
+const CJK = "\\p{scx=Han}\\p{scx=Hira}\\p{scx=Kana}\\p{scx=Hang}";
+const WORD_CHAR = `[[\\p{L}\\p{N}\\p{M}\\p{Pc}]--[${CJK}]]`;
+const UNSPACED = new RegExp(`[${CJK}]`, "v");
 
 /**
  * A search hit as it reads, without its formatting marks (`**`, backticks,
@@ -108,11 +113,11 @@ export function readableHighlights(
     // Whole words, as the server matches them, except in scripts written
     // without spaces (found inside longer runs); case-insensitively on the
     // text itself, so the offsets are the text's.
-    const escaped = w.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    const escaped = w.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
     const pattern = UNSPACED.test(w)
       ? escaped
-      : `(?<![\\p{L}\\p{N}])${escaped}(?![\\p{L}\\p{N}])`;
-    for (const m of plain.matchAll(new RegExp(pattern, "giu"))) {
+      : `(?<!${WORD_CHAR})${escaped}(?!${WORD_CHAR})`;
+    for (const m of plain.matchAll(new RegExp(pattern, "giv"))) {
       found.push([m.index, m.index + m[0].length]);
     }
   }

@@ -74,3 +74,17 @@ Deno.test("readableHighlights - words are marked as words, not inside others, an
     mark: true,
   });
 });
+
+Deno.test("readableHighlights - word edges are the server's: a word beside Japanese is marked, one inside foo_bar, café or a longer Thai run is not", () => {
+  const mark = (text: string, word: string) => {
+    const at = text.indexOf(word);
+    return readableHighlights(text, [[at, at + word.length]])
+      .filter((p) => p.mark).length;
+  };
+  expect(mark("iPhoneを買った", "iPhone")).toBe(1);
+  expect(mark("foo and foo_bar", "foo")).toBe(1);
+  expect(mark("cafe and cafe\u0301", "cafe")).toBe(1);
+  expect(mark("สวัสดี and สวัสดีครับ", "สวัสดี")).toBe(1);
+  // Japanese and Korean runs match inside longer ones, as on the server.
+  expect(mark("東京駅と東京", "東京")).toBe(2);
+});
