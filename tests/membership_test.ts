@@ -635,3 +635,21 @@ Deno.test("membership - a second tab leaving a private room just left in the fir
     await Promise.all([owner.close(), one.close(), two.close()]);
   });
 });
+
+Deno.test("membership - after a private room is deleted, a leave of a new private room under its id is no_such_room to a socket that knew the old one", async () => {
+  await withServer({}, async (s) => {
+    const owner = await open(s, "owner", { cookie: await account(s, "owner") });
+    owner.send({ type: "create", room: "team", private: true });
+    await owner.next("room", (f) => (f.room as Frame).id === "team");
+    await join(owner, "team");
+    owner.send({ type: "delete_room", room: "team" });
+    await owner.next("left", (f) => f.room === "team");
+    // Someone else makes a private room under the same id.
+    const zed = await open(s, "zed", { cookie: await account(s, "zed") });
+    zed.send({ type: "create", room: "team", private: true });
+    await zed.next("room", (f) => (f.room as Frame).id === "team");
+    owner.send({ type: "leave", room: "team" });
+    expect((await errorFor(owner, "leave", "team")).code).toBe("no_such_room");
+    await Promise.all([owner.close(), zed.close()]);
+  });
+});

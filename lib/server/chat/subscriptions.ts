@@ -66,8 +66,8 @@ interface Session {
    */
   welcomed: Map<string, number>;
   /**
-   * The rooms this socket was told it is in (by `welcome`, a join, or the
-   * end of the membership): a `leave` of one of them is answered `left`
+   * The private rooms and DMs this socket was told it is in (by `welcome`
+   * or a join), until deleted: a `leave` of one of them is answered `left`
    * even once the membership is gone, as after another tab's leave.
    */
   known: Set<string>;
@@ -83,10 +83,11 @@ export class Subscriptions {
     this.#o = options;
     // What `welcome` told of a room holds only while the membership does:
     // a join after it ended (left in another tab) makes a member again.
-    options.hub.onMembershipEnded((client, room) => {
+    options.hub.onMembershipEnded((client, room, reason) => {
       const session = this.#sessions.get(client);
       session?.welcomed.delete(room);
-      session?.known.add(room);
+      // A room deleted is no one's: a new one under its id is not this one.
+      if (reason === "deleted") session?.known.delete(room);
     });
   }
 
@@ -98,7 +99,9 @@ export class Subscriptions {
     this.#sessions.set(client, {
       previews: new Set(),
       welcomed: new Map(rooms.map((r) => [r.id, r.lastRead])),
-      known: new Set(rooms.map((r) => r.id)),
+      known: new Set(
+        rooms.filter((r) => r.kind !== "public").map((r) => r.id),
+      ),
     });
   }
 
@@ -209,7 +212,7 @@ export class Subscriptions {
       });
     }
     await this.#o.hub.subscribe(client, room, since, { lastRead, members });
-    session?.known.add(room);
+    if (facts.kind !== "public") session?.known.add(room);
     // A kick or a removal stored while this joined found no socket of the
     // room to take out: both are read again now that the socket is in (one
     // stored after this reaches it through the hub).

@@ -202,7 +202,11 @@ export class Hub {
   };
   readonly #sweep: ReturnType<typeof setInterval>;
   /** Told of each socket here whose person's membership of a room ended. */
-  readonly #membershipEnded: ((client: Client, room: string) => void)[] = [];
+  readonly #membershipEnded: ((
+    client: Client,
+    room: string,
+    reason?: MemberRemovedOptions["reason"],
+  ) => void)[] = [];
   /** Asked, after a resync, for room state the bus may have lost. */
   readonly #resynced: ((
     rooms: ReadonlyMap<string, ReadonlySet<string>>,
@@ -509,7 +513,13 @@ export class Hub {
    * ended (left in another tab, removed, kicked; on any instance), whether
    * or not that socket is subscribed to the room.
    */
-  onMembershipEnded(fn: (client: Client, room: string) => void): void {
+  onMembershipEnded(
+    fn: (
+      client: Client,
+      room: string,
+      reason?: MemberRemovedOptions["reason"],
+    ) => void,
+  ): void {
     this.#membershipEnded.push(fn);
   }
 
@@ -880,7 +890,7 @@ export class Hub {
     reason: MemberRemovedOptions["reason"],
   ): void {
     for (const c of [...this.#byAuthor.get(key) ?? []]) {
-      for (const fn of this.#membershipEnded) fn(c, room);
+      for (const fn of this.#membershipEnded) fn(c, room, reason);
       this.unsubscribe(c, room);
       if (c.format === "v1") {
         this.sendFrame(c, {
@@ -903,6 +913,8 @@ export class Hub {
   /** A room was deleted: its members are told and leave it. */
   #onRoomDeleted(room: string): void {
     for (const c of [...this.#clients]) {
+      // Every socket forgets it, subscribed or not.
+      for (const fn of this.#membershipEnded) fn(c, room, "deleted");
       if (!c.rooms.has(room)) continue;
       this.#detach(c, room);
       if (c.format === "v1") {
