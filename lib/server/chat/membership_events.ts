@@ -42,6 +42,13 @@ export interface MembershipEventsOptions {
   now?: () => number;
 }
 
+/** A joins event being written: whose joins, by key and folded name. */
+interface Joining {
+  keys: ReadonlySet<string>;
+  names: ReadonlySet<string>;
+  done: Promise<void>;
+}
+
 /** One room's changes in the current window: member key → name. */
 interface Window {
   joined: Map<string, string>;
@@ -59,15 +66,8 @@ export class MembershipEvents {
   /** Per room: when its last window closed, and how long that window was. */
   readonly #last = new Map<string, { at: number; ms: number }>();
   readonly #writing = new Set<Promise<void>>();
-  /** Per room: the joins whose event is being written, and that write. */
-  readonly #joining = new Map<
-    string,
-    {
-      keys: ReadonlySet<string>;
-      names: ReadonlySet<string>;
-      done: Promise<void>;
-    }
-  >();
+  /** Per room: the joins events being written. */
+  readonly #joining = new Map<string, Joining[]>();
   /** Events waiting to be tried again, each with its last try. */
   readonly #retries = new Map<ReturnType<typeof setTimeout>, () => void>();
   #closing = false;
@@ -128,8 +128,7 @@ export class MembershipEvents {
     text: string,
   ): Promise<void> | undefined {
     const w = this.#windows.get(room);
-    const joining = this.#joining.get(room);
-    if (!w?.joined.size && !joining) return undefined;
+    if (!w?.joined.size && !this.#joining.has(room)) return undefined;
     // "@민수님" mentions 민수, as mention counting reads it.
     const mentions = mentionedNames(text).flatMap((m) => [
       m,
@@ -142,8 +141,15 @@ export class MembershipEvents {
       (key !== undefined && keys.has(key)) ||
       mentions.some((m) => names.has(m));
     if (w && concerns(w.joined, w.joinedNames)) this.#flush(room);
-    const now = this.#joining.get(room);
-    return now && concerns(now.keys, now.names) ? now.done : undefined;
+    // Every write under way that tells of them (an earlier window's may
+    // still be going when a later one starts).
+    const waits = (this.#joining.get(room) ?? [])
+      .filter((j) => concerns(j.keys, j.names)).map((j) => j.done);
+    return waits.length === 0
+      ? undefined
+      : waits.length === 1
+      ? waits[0]
+      : Promise.all(waits).then(() => {});
   }
 
   /**
@@ -192,14 +198,20 @@ export class MembershipEvents {
       };
       const done = this.#send(room, event, 0);
       if (kind !== "joined") continue;
-      const joining = {
+      const joining: Joining = {
         keys: new Set(w.joined.keys()),
         names: new Set(w.joinedNames.keys()),
         done,
       };
-      this.#joining.set(room, joining);
+      const list = this.#joining.get(room);
+      if (list) list.push(joining);
+      else this.#joining.set(room, [joining]);
       done.then(() => {
-        if (this.#joining.get(room) === joining) this.#joining.delete(room);
+        const left = (this.#joining.get(room) ?? []).filter((j) =>
+          j !== joining
+        );
+        if (left.length > 0) this.#joining.set(room, left);
+        else this.#joining.delete(room);
       });
     }
   }

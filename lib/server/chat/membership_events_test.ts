@@ -210,3 +210,38 @@ Deno.test("membership events - while the store is unreachable an event waits and
     clock.uninstall();
   }
 });
+
+Deno.test("membership events - a joiner whose window went out while an earlier one is still being written waits for its own write", async () => {
+  const clock = FakeTimers.install();
+  try {
+    const pending = new Map<string, () => void>();
+    const events = new MembershipEvents({
+      windowMs: 1000,
+      write: (_room, _event, text) =>
+        new Promise((resolve) => pending.set(text, () => resolve())),
+    });
+    events.record("general", "joined", "a", "ana");
+    // Ana's window goes out on its timer; its write is slow.
+    await clock.tickAsync(1000);
+    expect([...pending.keys()]).toEqual(["ana joined"]);
+    // Bo joins and speaks: a second write starts.
+    events.record("general", "joined", "b", "bo");
+    const bo = events.joinsFirst("general", "b", "hi");
+    expect([...pending.keys()]).toEqual(["ana joined", "bo joined"]);
+    // Ana speaks: she waits for her own write, not only the latest.
+    const ana = events.joinsFirst("general", "a", "hello");
+    expect(ana).toBeInstanceOf(Promise);
+    let anaDone = false;
+    ana!.then(() => anaDone = true);
+    pending.get("bo joined")!();
+    await bo;
+    await clock.tickAsync(0);
+    expect(anaDone).toBe(false);
+    pending.get("ana joined")!();
+    await clock.tickAsync(0);
+    expect(anaDone).toBe(true);
+    expect(events.joinsFirst("general", "a", "again")).toBeUndefined();
+  } finally {
+    clock.uninstall();
+  }
+});
