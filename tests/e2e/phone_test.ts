@@ -39,10 +39,14 @@ Deno.test({
       // ×
       await membersToggle.click();
       await members.waitFor({ state: "visible" });
-      await expect(focused(page)).resolves.toBe("Close members");
+      await until(async () => (await focused(page)) === "Close members", {
+        what: "the focus on Close members",
+      });
       await page.getByRole("button", { name: "Close members" }).click();
       await members.waitFor({ state: "hidden" });
-      await expect(focused(page)).resolves.toBe("Members");
+      await until(async () => (await focused(page)) === "Members", {
+        what: "the focus on Members",
+      });
       // Escape, once the open drawer has the focus (as a person sees it).
       await membersToggle.click();
       await members.waitFor({ state: "visible" });
@@ -51,14 +55,20 @@ Deno.test({
       });
       await page.keyboard.press("Escape");
       await members.waitFor({ state: "hidden" });
-      await expect(focused(page)).resolves.toBe("Members");
+      await until(async () => (await focused(page)) === "Members", {
+        what: "the focus on Members",
+      });
       // A tap beside the drawer, then the composer is usable again.
       await roomsToggle.click();
       await rooms.waitFor({ state: "visible" });
-      await expect(focused(page)).resolves.toBe("Close rooms");
+      await until(async () => (await focused(page)) === "Close rooms", {
+        what: "the focus on Close rooms",
+      });
       await page.touchscreen.tap(PHONE.width - 20, PHONE.height / 2);
       await rooms.waitFor({ state: "hidden" });
-      await expect(focused(page)).resolves.toBe("Rooms");
+      await until(async () => (await focused(page)) === "Rooms", {
+        what: "the focus on Rooms",
+      });
       await membersToggle.click();
       await members.waitFor({ state: "visible" });
       await page.touchscreen.tap(20, PHONE.height / 2);
@@ -190,7 +200,9 @@ Deno.test({
       await panel.locator(".msg:not(.pending)", {
         hasText: "replied with a tap",
       }).waitFor();
-      await expect(focused(page)).resolves.toBe("Reply in thread");
+      await until(async () => (await focused(page)) === "Reply in thread", {
+        what: "the focus on Reply in thread",
+      });
       expect(errorsOf(page)).toEqual([]);
     });
   },

@@ -7,6 +7,7 @@
  * a delete or a reaction while offline says it was not done.
  */
 import { expect } from "expect";
+import { until } from "@/tests/helpers/until.ts";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import {
   errorsOf,
@@ -82,7 +83,10 @@ Deno.test({
       await two.getByRole("button", { name: /^Reply/ }).focus();
       await alice.keyboard.press("Enter");
       await panel.locator(".msg", { hasText: "second topic" }).waitFor();
-      await expect(box.inputValue()).resolves.toBe("");
+      // (The drafts swap as the panel's thread changes: a moment after.)
+      await until(async () => (await box.inputValue()) === "", {
+        what: "the second thread's empty box",
+      });
       await expect(
         panel.getByRole("checkbox", { name: /Also send/ }).isChecked(),
       ).resolves.toBe(false);
@@ -92,7 +96,9 @@ Deno.test({
       await panel.locator(".thread-replies .msg", {
         hasText: "kept in the thread",
       }).waitFor();
-      await expect(box.inputValue()).resolves.toBe("draft for FIRST");
+      await until(async () => (await box.inputValue()) === "draft for FIRST", {
+        what: "the first thread's draft back",
+      });
       await panel.getByRole("button", { name: "Close thread" }).click();
 
       const composer = alice.locator("#composer");
