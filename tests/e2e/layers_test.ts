@@ -6,6 +6,7 @@
  * them; an Escape the topic field handles closes nothing behind it.
  */
 import { expect } from "expect";
+import { until } from "@/tests/helpers/until.ts";
 import type { Page } from "playwright-core";
 import { BROWSER_TEST, screenshot } from "@/tests/helpers/browser.ts";
 import {
@@ -89,7 +90,9 @@ Deno.test({
       await screenshot(pho, "layers-phone-menu");
       await pho.keyboard.press("Escape");
       await expect(isOpen(pho)).resolves.toBe(false);
-      await expect(focused(pho)).resolves.toBe("Room menu");
+      await until(async () => (await focused(pho)) === "Room menu", {
+        what: "the focus on Room menu",
+      });
       await menu.tap();
       await expect(isOpen(pho)).resolves.toBe(true);
       await pho.touchscreen.tap(PHONE.width / 2, PHONE.height / 2);
@@ -107,7 +110,9 @@ Deno.test({
       await ana.getByLabel("Room menu").click();
       await ana.keyboard.press("Escape");
       await expect(isOpen(ana)).resolves.toBe(false);
-      await expect(focused(ana)).resolves.toBe("Room menu");
+      await until(async () => (await focused(ana)) === "Room menu", {
+        what: "the focus on Room menu",
+      });
       for (const p of [ana, pho]) expect(errorsOf(p)).toEqual([]);
     });
   },
@@ -134,7 +139,9 @@ Deno.test({
       await ana.keyboard.press("Enter");
       await palette.waitFor(SOON);
       await ana.keyboard.press("Tab");
-      await expect(focused(ana)).resolves.toBe("React with 👍");
+      await until(async () => (await focused(ana)) === "React with 👍", {
+        what: "the focus on React with 👍",
+      });
       await ana.keyboard.press("Escape");
       await palette.waitFor({ state: "detached", ...SOON });
       await expect(focused(ana)).resolves.toMatch(/^Add a reaction/);
@@ -150,7 +157,9 @@ Deno.test({
       await ana.keyboard.press("Enter");
       await ana.keyboard.press("Tab");
       await ana.keyboard.press("Tab");
-      await expect(focused(ana)).resolves.toBe("React with ❤️");
+      await until(async () => (await focused(ana)) === "React with ❤️", {
+        what: "the focus on React with ❤️",
+      });
       await ana.keyboard.press("Enter");
       await msg.locator(".reaction", { hasText: "❤️" }).waitFor(SOON);
       await expect(palette.count()).resolves.toBe(0);
@@ -186,36 +195,56 @@ Deno.test({
       await pins.click();
       await panel(ben).getByRole("heading", { name: "Pinned messages" })
         .waitFor(SOON);
-      await expect(focused(ben)).resolves.toBe("Close pinned messages");
+      await until(
+        async () => (await focused(ben)) === "Close pinned messages",
+        {
+          what: "the focus on Close pinned messages",
+        },
+      );
       await ben.keyboard.press("Escape");
       await panel(ben).waitFor({ state: "detached", ...SOON });
-      await expect(focused(ben)).resolves.toBe("Pinned messages");
+      await until(async () => (await focused(ben)) === "Pinned messages", {
+        what: "the focus on Pinned messages",
+      });
       await ben.keyboard.press("Enter");
       await close(ben).waitFor(SOON);
       await close(ben).click();
       await panel(ben).waitFor({ state: "detached", ...SOON });
-      await expect(focused(ben)).resolves.toBe("Pinned messages");
+      await until(async () => (await focused(ben)) === "Pinned messages", {
+        what: "the focus on Pinned messages",
+      });
 
       // A room's owner: the topic field has the focus.
       const olga = await member(w, "olga");
       await createRoom(olga, "ops");
       await olga.locator(".pane-head .pins").click();
       await olga.getByLabel("Room topic").waitFor(SOON);
-      await expect(focused(olga)).resolves.toBe("Room topic");
+      await until(async () => (await focused(olga)) === "Room topic", {
+        what: "the focus on Room topic",
+      });
       await olga.keyboard.press("Escape");
       await panel(olga).waitFor({ state: "detached", ...SOON });
-      await expect(focused(olga)).resolves.toBe("Pinned messages");
+      await until(async () => (await focused(olga)) === "Pinned messages", {
+        what: "the focus on Pinned messages",
+      });
 
       // On a phone, from the room menu: the focus goes back to its button.
       const pho = await visitor(w, "pho", { viewport: PHONE, touch: true });
       await pho.getByLabel("Room menu").tap();
       await pho.getByRole("button", { name: /^Pinned messages/ }).tap();
       await close(pho).waitFor(SOON);
-      await expect(focused(pho)).resolves.toBe("Close pinned messages");
+      await until(
+        async () => (await focused(pho)) === "Close pinned messages",
+        {
+          what: "the focus on Close pinned messages",
+        },
+      );
       await screenshot(pho, "layers-phone-pinned");
       await close(pho).tap();
       await panel(pho).waitFor({ state: "detached", ...SOON });
-      await expect(focused(pho)).resolves.toBe("Room menu");
+      await until(async () => (await focused(pho)) === "Room menu", {
+        what: "the focus on Room menu",
+      });
       for (const p of [ben, olga, pho]) expect(errorsOf(p)).toEqual([]);
     });
   },
