@@ -3,6 +3,20 @@ import { renderToString } from "preact-render-to-string";
 import { PinnedList } from "./PinnedList.tsx";
 import type { Pin } from "@/lib/shared/protocol.ts";
 
+/** The list of `pins` in room "r", as a member who isn't a moderator sees it. */
+function render(pins: Pin[]): string {
+  return renderToString(
+    <PinnedList
+      pins={pins}
+      room="r"
+      moderator={false}
+      onShow={() => {}}
+      send={() => {}}
+      onClose={() => {}}
+    />,
+  );
+}
+
 Deno.test("PinnedList - a pin's text is isolated (it can't forge the pinned-by line) and a guest author is marked", () => {
   const ts = Date.UTC(2026, 0, 1, 12);
   const pins: Pin[] = [
@@ -24,16 +38,7 @@ Deno.test("PinnedList - a pin's text is isolated (it can't forge the pinned-by l
       ts,
     },
   ];
-  const html = renderToString(
-    <PinnedList
-      pins={pins}
-      room="r"
-      moderator={false}
-      onShow={() => {}}
-      send={() => {}}
-      onClose={() => {}}
-    />,
-  );
+  const html = render(pins);
   expect(html).toContain(
     '<bdi class="user">Support</bdi><span class="tag">guest</span> ' +
       '<bdi class="text">Verify at <a href="https://x.example/"',
@@ -45,20 +50,11 @@ Deno.test("PinnedList - a pin's text is isolated (it can't forge the pinned-by l
 
 Deno.test("PinnedList - a pin's text is formatted as in the room: bold is bold, without its asterisks", () => {
   const ts = Date.UTC(2026, 0, 1, 12);
-  const html = renderToString(
-    <PinnedList
-      pins={[{
-        message: { room: "r", id: 1, user: "fred", text: "hello **bold**", ts },
-        by: "alice",
-        ts,
-      }]}
-      room="r"
-      moderator={false}
-      onShow={() => {}}
-      send={() => {}}
-      onClose={() => {}}
-    />,
-  );
+  const html = render([{
+    message: { room: "r", id: 1, user: "fred", text: "hello **bold**", ts },
+    by: "alice",
+    ts,
+  }]);
   expect(html).toContain("hello <strong>bold</strong>");
   expect(html).not.toContain("**");
 });

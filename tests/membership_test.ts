@@ -16,8 +16,11 @@ import { Client, type Frame } from "@/tests/helpers/ws_client.ts";
 import { until } from "@/tests/helpers/until.ts";
 import {
   account,
+  create,
+  createPrivate,
   errorFor,
   history,
+  invite,
   join,
   open,
   say,
@@ -118,8 +121,7 @@ Deno.test("membership - first visit joins the default rooms; membership and read
 Deno.test("membership - someone who joins and speaks at once is told joined before the message, without waiting out the window", async () => {
   await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "30000" }, async (s) => {
     const ana = await open(s, "ana");
-    ana.send({ type: "create", room: "team" });
-    await ana.next("room", (f) => (f.room as Frame).id === "team");
+    await create(ana, "team");
     await join(ana, "team");
     const gus = await open(s, "gus");
     await join(gus, "team");
@@ -230,8 +232,7 @@ Deno.test("membership - the directory pages public rooms; /api/rooms keeps its f
       ana.send({ type: "create", room });
       await ana.next("room", (f) => (f.room as Frame).id === room);
     }
-    ana.send({ type: "create", room: "hidden", private: true });
-    await ana.next("room", (f) => (f.room as Frame).id === "hidden");
+    await create(ana, "hidden", { private: true });
     await join(ana, "general");
     const first = await (await fetch(`${s.url}/api/directory?limit=2`)).json();
     expect(first.rooms.map((r: Frame) => r.id)).toEqual(["alpha", "beta"]);
@@ -322,8 +323,7 @@ Deno.test("membership - a kick ends membership and every tab of the person learn
   await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "50" }, async (s) => {
     const cookie = await account(s, "owner");
     const owner = await open(s, "owner", { cookie });
-    owner.send({ type: "create", room: "team" });
-    await owner.next("room", (f) => (f.room as Frame).id === "team");
+    await create(owner, "team");
     const gus = await open(s, "gus");
     const token = welcome(gus).token as string;
     expect((await join(gus, "team")).members).toBe(2);
@@ -369,10 +369,8 @@ Deno.test("membership - a private room's removed member learns it on every tab, 
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });
     const cookie = await account(s, "ana");
     const ana = await open(s, "ana", { cookie });
-    owner.send({ type: "create", room: "inner", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "inner");
-    owner.send({ type: "invite", room: "inner", user: "ana" });
-    await ana.next("room", (f) => (f.room as Frame).id === "inner");
+    await create(owner, "inner", { private: true });
+    await invite(owner, "inner", "ana", ana);
     await join(ana, "inner");
     const tab2 = await open(s, "ana", { cookie });
     owner.send({ type: "remove", room: "inner", user: "ana" });
@@ -417,8 +415,7 @@ Deno.test("membership - stored membership events are not counted as unread", asy
   await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "50" }, async (s) => {
     const cookie = await account(s, "owner");
     const owner = await open(s, "owner", { cookie });
-    owner.send({ type: "create", room: "team" });
-    await owner.next("room", (f) => (f.room as Frame).id === "team");
+    await create(owner, "team");
     const gus = await open(s, "gus");
     const token = welcome(gus).token as string;
     await join(gus, "team");
@@ -464,13 +461,10 @@ Deno.test("membership - someone who joins and leaves within one event window is 
   await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "60000" }, async (s) => {
     const cookie = await account(s, "owner");
     const owner = await open(s, "owner", { cookie });
-    owner.send({ type: "create", room: "inner", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "inner");
-    await join(owner, "inner");
+    await createPrivate(owner, "inner");
     owner.send({ type: "view", room: "inner" });
     const eve = await open(s, "eve", { cookie: await account(s, "eve") });
-    owner.send({ type: "invite", room: "inner", user: "eve" });
-    await eve.next("room", (f) => (f.room as Frame).id === "inner");
+    await invite(owner, "inner", "eve", eve);
     await join(eve, "inner");
     eve.send({ type: "view", room: "inner" });
     const changes = () =>
@@ -527,8 +521,7 @@ Deno.test("membership - the member list pages on to the offline members when the
 Deno.test("membership - a guest who leaves, or is kicked, is still marked a guest in the presence change that drops them", async () => {
   await withServer({}, async (s) => {
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });
-    owner.send({ type: "create", room: "den" });
-    await owner.next("room", (f) => (f.room as Frame).id === "den");
+    await create(owner, "den");
     await join(owner, "den");
     owner.send({ type: "view", room: "den" });
     const dropped = (name: string) =>
@@ -558,8 +551,7 @@ Deno.test("membership - a guest who leaves, or is kicked, is still marked a gues
 Deno.test("membership - leaving a room that doesn't exist, or a private room one isn't in, answers no_such_room; leaving a public room one only previews is fine", async () => {
   await withServer({}, async (s) => {
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });
-    owner.send({ type: "create", room: "inner", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "inner");
+    await create(owner, "inner", { private: true });
     const gus = await open(s, "gus");
     for (const room of ["nowhere", "inner"]) {
       gus.send({ type: "leave", room });
@@ -577,8 +569,7 @@ Deno.test("membership - someone mentioned within the join's window shows as join
   // A window longer than the test: only a message can bring the event.
   await withServer({ MEMBERSHIP_EVENT_WINDOW_MS: "60000" }, async (s) => {
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });
-    owner.send({ type: "create", room: "den" });
-    await owner.next("room", (f) => (f.room as Frame).id === "den");
+    await create(owner, "den");
     await join(owner, "den");
     const erin = await open(s, "erin", { cookie: await account(s, "erin") });
     await join(erin, "den");
@@ -610,8 +601,7 @@ Deno.test("membership - a second tab leaving a private room just left in the fir
   await withServer({}, async (s) => {
     const ownerCookie = await account(s, "owner");
     const owner = await open(s, "owner", { cookie: ownerCookie });
-    owner.send({ type: "create", room: "team", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "team");
+    await create(owner, "team", { private: true });
     const cookie = await account(s, "mia");
     owner.send({ type: "invite", room: "team", user: "mia" });
     const one = await open(s, "mia", { cookie });
@@ -639,15 +629,12 @@ Deno.test("membership - a second tab leaving a private room just left in the fir
 Deno.test("membership - after a private room is deleted, a leave of a new private room under its id is no_such_room to a socket that knew the old one", async () => {
   await withServer({}, async (s) => {
     const owner = await open(s, "owner", { cookie: await account(s, "owner") });
-    owner.send({ type: "create", room: "team", private: true });
-    await owner.next("room", (f) => (f.room as Frame).id === "team");
-    await join(owner, "team");
+    await createPrivate(owner, "team");
     owner.send({ type: "delete_room", room: "team" });
     await owner.next("left", (f) => f.room === "team");
     // Someone else makes a private room under the same id.
     const zed = await open(s, "zed", { cookie: await account(s, "zed") });
-    zed.send({ type: "create", room: "team", private: true });
-    await zed.next("room", (f) => (f.room as Frame).id === "team");
+    await create(zed, "team", { private: true });
     owner.send({ type: "leave", room: "team" });
     expect((await errorFor(owner, "leave", "team")).code).toBe("no_such_room");
     await Promise.all([owner.close(), zed.close()]);

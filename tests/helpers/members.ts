@@ -70,13 +70,22 @@ export async function say(
   return (await c.next("ack", (f) => f.clientId === clientId)).id as number;
 }
 
+/** Creates `room` as `owner` (public unless `private`) and waits for it. */
+export async function create(
+  owner: Client,
+  room: string,
+  opts: { private?: boolean } = {},
+): Promise<void> {
+  owner.send({ type: "create", room, ...opts });
+  await owner.next("room", (f) => (f.room as Frame).id === room);
+}
+
 /** Creates the private room `room` as `owner`, waits for it and joins it. */
 export async function createPrivate(
   owner: Client,
   room: string,
 ): Promise<void> {
-  owner.send({ type: "create", room, private: true });
-  await owner.next("room", (f) => (f.room as Frame).id === room);
+  await create(owner, room, { private: true });
   await join(owner, room);
 }
 
