@@ -115,6 +115,7 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
     await kv.reads.set("u1", "general", 300);
     await kv.reads.mention("dev", 3, ["mina"]);
     await kv.reads.mention("dev", 1, ["mina"]);
+    await kv.closedDms.close("mina", "dm-aaaaaaaaaaaaaaaaaaaaaaaa", 4);
     // A reaction and a pin of a kept message.
     await kv.reactions.change({
       room: "dev",
@@ -143,6 +144,7 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
     expect(first.members).toEqual({ read: 622, copied: 622 });
     expect(first["read state"]).toEqual({ read: 2, copied: 2 });
     expect(first.mentions).toEqual({ read: 2, copied: 2 });
+    expect(first["closed DMs"]).toEqual({ read: 1, copied: 1 });
     expect(first.reactions).toEqual({ read: 1, copied: 1 });
     expect(first.pins).toEqual({ read: 1, copied: 1 });
     expect(first.messages).toEqual({
@@ -194,6 +196,9 @@ Deno.test("migrate-kv-to-postgres - copies history, rooms, members, read state a
         kvMembers,
       );
       expect(await store.members.roomsOf("mina")).toEqual(["dev", "secret"]);
+      expect(
+        await store.closedDms.get("mina", ["dm-aaaaaaaaaaaaaaaaaaaaaaaa"]),
+      ).toEqual(new Map([["dm-aaaaaaaaaaaaaaaaaaaaaaaa", 4]]));
       expect(await store.reads.get("mina", ["dev", "general"])).toEqual(
         new Map([["dev", 2], ["general", 0]]),
       );

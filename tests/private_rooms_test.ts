@@ -274,13 +274,85 @@ Deno.test("dm - start, send, unread on the other side, read clears it; accounts 
     expect(await errorFor(bo2, "leave", dm)).toMatchObject({
       code: "forbidden",
       message:
-        "A direct message can't be left: it stays between the two of you",
+        "A direct message can't be left: it stays between the two of you (close it to take it out of your list)",
     });
     await say(ana, dm, "still here?");
     await bo2.next("message", (f) => f.text === "still here?");
     const bo3 = await open(s, "bo", { cookie: boCookie });
     expect(welcomeRooms(bo3).get(dm)).toMatchObject({ name: "ana" });
     await Promise.all([ana.close(), bo2.close(), bo3.close(), gus.close()]);
+  });
+});
+
+Deno.test("dm - closing a DM reads it and takes it out of the person's list on every tab; a newer message or opening it again brings it back; only DMs close", async () => {
+  await withServer({}, async (s) => {
+    const anaCookie = await account(s, "ana");
+    const boCookie = await account(s, "bo");
+    const ana = await open(s, "ana", { cookie: anaCookie });
+    const tab2 = await open(s, "ana", { cookie: anaCookie });
+    const bo = await open(s, "bo", { cookie: boCookie });
+    ana.send({ type: "dm", user: "bo" });
+    const dm = ((await ana.next("room", (f) => (f.room as Frame).kind === "dm"))
+      .room as Frame).id as string;
+    await join(bo, dm);
+    await join(ana, dm);
+    const hi = await say(bo, dm, "hi ana");
+    // How a new tab of `cookie`'s account lists the DM.
+    const listed = async (cookie: string) => {
+      const c = await open(s, "x", { cookie });
+      const room = welcomeRooms(c).get(dm);
+      await c.close();
+      return room;
+    };
+    const dmRooms = (c: Client) =>
+      c.of("room").map((f) => f.room as Frame).filter((r) => r.id === dm);
+    // Closed in one tab: read, and closed at its newest message in both.
+    ana.send({ type: "close_dm", room: dm });
+    for (const c of [ana, tab2]) {
+      const closed = await c.until(() =>
+        dmRooms(c).find((r) => r.closed !== undefined)
+      );
+      expect(closed).toMatchObject({ closed: hi, lastId: hi, unread: 0 });
+      await c.next("read", (f) => f.room === dm && f.lastRead === hi);
+    }
+    expect(await listed(anaCookie))
+      .toMatchObject({ closed: hi, lastId: hi, unread: 0 });
+    // Bo's side is his own: still listed, not closed.
+    const bos = await listed(boCookie);
+    expect(bos).toMatchObject({ kind: "dm", lastId: hi });
+    expect(bos).not.toHaveProperty("closed");
+    // A newer message still reaches the tab (its list shows the DM again).
+    const again = await say(bo, dm, "you there?");
+    await ana.next("message", (f) => f.room === dm && f.id === again);
+    expect(await listed(anaCookie))
+      .toMatchObject({ closed: hi, lastId: again, unread: 1 });
+    // Opened again by ana: no longer closed, in every tab.
+    const told = dmRooms(tab2).length;
+    ana.send({ type: "dm", user: "bo" });
+    const reopened = await tab2.until(() => dmRooms(tab2)[told]);
+    expect(reopened).not.toHaveProperty("closed");
+    const opened = await listed(anaCookie);
+    expect(opened).toMatchObject({ kind: "dm", lastId: again });
+    expect(opened).not.toHaveProperty("closed");
+    // Only DMs close; a DM is none to those outside it.
+    ana.send({ type: "close_dm", room: "general" });
+    expect(await errorFor(ana, "close_dm", "general")).toMatchObject({
+      code: "forbidden",
+      message: "Only a direct message can be closed: leave a room instead",
+    });
+    const eve = await open(s, "eve", { cookie: await account(s, "eve") });
+    const gus = await open(s, "gus");
+    for (const c of [eve, gus]) {
+      for (const room of [dm, "nowhere"]) {
+        c.send({ type: "close_dm", room });
+        expect((await errorFor(c, "close_dm", room)).code).toBe(
+          "no_such_room",
+        );
+      }
+    }
+    await Promise.all(
+      [ana, tab2, bo, eve, gus].map((c) => c.close()),
+    );
   });
 });
 

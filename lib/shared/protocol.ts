@@ -101,6 +101,11 @@ export const clientFrame = z.discriminatedUnion("type", [
   z.object({ type: z.literal("remove"), room: roomId, user: userName }),
   /** Opens (or reopens) the direct-message room with an account. */
   z.object({ type: z.literal("dm"), user: userName }),
+  /**
+   * Closes a DM for this user, on every tab: out of their list until a
+   * newer message arrives or they open it again (answered by `room`).
+   */
+  z.object({ type: z.literal("close_dm"), room: roomId }),
   z.object({
     type: z.literal("send"),
     room: roomId,
@@ -366,6 +371,11 @@ export const myRoom = z.object({
   unread: z.number().int().min(0),
   /** Messages after `lastRead` that mention this user. */
   mentions: z.number().int().min(0),
+  /**
+   * A DM this user closed, at this message id: kept out of their list
+   * until a newer message arrives (or they open it again).
+   */
+  closed: z.number().int().min(0).optional(),
 });
 
 /** One of the user's own rooms. */

@@ -42,7 +42,7 @@ import { ChatError } from "./chat_error.ts";
 import { Rooms } from "./rooms.ts";
 import { banned, moderatesToo, Moderation } from "./moderation.ts";
 import { Messages } from "./messages.ts";
-import { Membership } from "./membership.ts";
+import { type KnownOfRoom, Membership } from "./membership.ts";
 import { QuietIds } from "./quiet_ids.ts";
 import { ReadState } from "./read_state.ts";
 import { type MembersFrame, membersStartingWith } from "./member_list.ts";
@@ -804,6 +804,14 @@ export class Chat {
   }
 
   /**
+   * Closes a DM for the client's person: read, and out of their list on
+   * every tab until a newer message arrives or they open it again.
+   */
+  closeDm(client: Client, room: string): Promise<void> {
+    return this.#subscriptions.closeDm(client, room);
+  }
+
+  /**
    * Deletes a room with its history, as its owner or an admin; rooms from
    * `CHAT_ROOMS` stay. Everyone in it is told (`left`, reason `deleted`).
    */
@@ -993,7 +1001,7 @@ export class Chat {
     key: string,
     self: string,
     room: string,
-    known: { lastRead?: number; members?: number } = {},
+    known: KnownOfRoom = {},
   ): Promise<void> {
     return this.#membership.myRoom(key, self, room, known).then((r) => {
       if (r) return this.#hub.toMember(key, { type: "room", room: r });

@@ -16,9 +16,23 @@ import type {
 import type { Store } from "@/lib/server/store/store.ts";
 import type { Config } from "@/lib/server/config.ts";
 import { logger } from "@/lib/server/log.ts";
-import type { Rooms } from "./rooms.ts";
+import { isDm, type Rooms } from "./rooms.ts";
 import { MembershipEvents } from "./membership_events.ts";
 import { isGuestKey } from "./guest_token.ts";
+
+/**
+ * What a caller of {@link Membership.myRoom} knows of the room already:
+ * the member's read mark, the member count, and for a DM the id the member
+ * closed it at (null: open).
+ */
+export interface KnownOfRoom {
+  /** The member's read mark. */
+  lastRead?: number;
+  /** How many members the room has. */
+  members?: number;
+  /** Where the member closed the DM; null when they didn't. */
+  closed?: number | null;
+}
 
 /** What membership needs from the hub: its presence index, and reaching a person. */
 export interface MembershipHub {
@@ -251,10 +265,17 @@ export class Membership {
     rooms: string[],
     lastRead?: Map<string, number>,
   ): Promise<MyRoom[]> {
-    const marks = lastRead ?? await this.#o.store.reads.get(key, rooms);
+    const dms = rooms.filter(isDm);
+    const [marks, closed] = await Promise.all([
+      lastRead ?? this.#o.store.reads.get(key, rooms),
+      dms.length ? this.#o.store.closedDms.get(key, dms) : new Map(),
+    ]);
     const all = await Promise.all(
       rooms.map((room) =>
-        this.myRoom(key, self, room, { lastRead: marks.get(room) ?? 0 })
+        this.myRoom(key, self, room, {
+          lastRead: marks.get(room) ?? 0,
+          closed: isDm(room) ? closed.get(room) ?? null : undefined,
+        })
       ),
     );
     return all.filter((r): r is MyRoom => r !== null);
@@ -263,23 +284,28 @@ export class Membership {
   /**
    * One room as the member `key` (named `self`) sees it; null when the
    * room is gone. What the caller knows already (`key`'s read mark, the
-   * member count) is not read again.
+   * member count, where they closed a DM: null for never) is not read
+   * again.
    */
   async myRoom(
     key: string,
     self: string,
     room: string,
-    known: { lastRead?: number; members?: number } = {},
+    known: KnownOfRoom = {},
   ): Promise<MyRoom | null> {
     const { store, rooms, hub } = this.#o;
     const { lastRead } = known;
     const facts = await rooms.facts(room);
     if (!facts) return null;
-    const [members, lastId, read, name] = await Promise.all([
+    const dm = facts.kind === "dm";
+    const [members, lastId, read, name, closed] = await Promise.all([
       known.members ?? this.count(room),
       this.lastId(room),
       lastRead ?? store.reads.get(key, [room]).then((m) => m.get(room) ?? 0),
-      facts.kind === "dm" ? this.#dmName(room, key, self) : room,
+      dm ? this.#dmName(room, key, self) : room,
+      !dm || known.closed !== undefined
+        ? known.closed ?? null
+        : store.closedDms.get(key, [room]).then((m) => m.get(room) ?? null),
     ]);
     const { unread, mentions } = await this.counts(key, room, read, lastId);
     return {
@@ -293,6 +319,7 @@ export class Membership {
       lastRead: Math.min(read, lastId),
       unread,
       mentions,
+      ...(closed !== null ? { closed } : {}),
     };
   }
 

@@ -97,7 +97,8 @@ export class PrivateRooms {
   /**
    * Opens the DM room of the account `by` (member key `key`) and the
    * account `user`, made on first use: both are members and both get
-   * `room`. Returns its id.
+   * `room` (where `by` had closed it, it is open again; where `user` had,
+   * it stays closed until a message comes). Returns its id.
    */
   async dm(
     by: PresenceUser,
@@ -116,10 +117,12 @@ export class PrivateRooms {
     const room = dmRoomId(key, other);
     await this.#o.rooms.ensureDm(room, fold(by.name));
     const them = { name: account.name, guest: false };
-    const { membership } = this.#o;
+    const { membership, store } = this.#o;
     await Promise.all([
       membership.add(room, key, by, { quiet: true }),
       membership.add(room, other, them, { quiet: true }),
+      // Opened again by its person: back in their list, on every tab.
+      store.closedDms.reopen(key, room),
     ]);
     this.#o.tellMember(key, by.name, room);
     this.#o.tellMember(other, them.name, room);

@@ -397,7 +397,7 @@ const HOUR_MS = 3_600_000;
 const MAX_DM_BUDGETS = 10_000;
 
 /** Whether `id` is a DM's (see `dm.ts`: no other room may take such an id). */
-function isDm(id: string): boolean {
+export function isDm(id: string): boolean {
   return id.startsWith(DM_PREFIX);
 }
 

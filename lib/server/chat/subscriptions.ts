@@ -13,7 +13,7 @@ import type { Store } from "@/lib/server/store/store.ts";
 import type { MyRoom, PresenceUser } from "@/lib/shared/protocol.ts";
 import { ChatError } from "./chat_error.ts";
 import { banned } from "./moderation.ts";
-import type { Membership } from "./membership.ts";
+import type { KnownOfRoom, Membership } from "./membership.ts";
 import type { ReadState } from "./read_state.ts";
 import type { Rooms } from "./rooms.ts";
 import {
@@ -50,7 +50,7 @@ export interface SubscriptionsOptions {
     key: string,
     self: string,
     room: string,
-    known?: { lastRead?: number; members?: number },
+    known?: KnownOfRoom,
   ) => Promise<void>;
 }
 
@@ -259,7 +259,7 @@ export class Subscriptions {
       await this.checkRead(room, client.author);
       throw new ChatError(
         "forbidden",
-        "A direct message can't be left: it stays between the two of you",
+        "A direct message can't be left: it stays between the two of you (close it to take it out of your list)",
       );
     }
     const key = client.author;
@@ -350,6 +350,34 @@ export class Subscriptions {
       throw new ChatError("not_member", `Join ${room} first`);
     }
     await this.#o.reads.read(key, room, id);
+  }
+
+  /**
+   * Closes a DM for the client's person: read to its newest message, and
+   * out of their list on every tab (each gets `room` with `closed`) until
+   * a newer message arrives or they open it again. Their sockets stay
+   * subscribed, so that message reaches them.
+   */
+  async closeDm(client: Client, room: string): Promise<void> {
+    const key = client.author;
+    const facts = await this.#o.rooms.facts(room);
+    if (!facts) throw new ChatError("no_such_room", `No such room: ${room}`);
+    const member = key !== undefined &&
+      await this.#o.membership.isMember(room, key);
+    if (!member && facts.kind !== "public") throw unseen(room);
+    if (facts.kind !== "dm" || key === undefined) {
+      throw new ChatError(
+        "forbidden",
+        "Only a direct message can be closed: leave a room instead",
+      );
+    }
+    const read = await this.#o.reads.read(key, room, Number.MAX_SAFE_INTEGER);
+    const upTo = read.lastId ?? read.lastRead;
+    await this.#o.store.closedDms.close(key, room, upTo);
+    await this.#o.tellMember(key, client.user.name, room, {
+      lastRead: read.lastRead,
+      closed: upTo,
+    });
   }
 }
 

@@ -304,6 +304,8 @@ export function serveV1(
         });
       case "dm":
         return inTurn(frame, () => chat.dm(c, frame.user));
+      case "close_dm":
+        return inTurn(frame, () => chat.closeDm(c, frame.room));
       // The room's sockets learn an edit or a delete; a socket that is
       // not in it (it left, or never joined) is answered all the same.
       case "edit":

@@ -28,6 +28,7 @@ import type {
 } from "./store.ts";
 import { prefixEnd, roomGone, RoomGoneError, StoreOpenError } from "./store.ts";
 import { firstLine } from "@/lib/server/start_error.ts";
+import { KvClosedDms } from "./kv_closed_dms.ts";
 import { KvAccounts, KvBans, KvRoles, KvSessions } from "./kv_records.ts";
 import {
   deletePrefix,
@@ -132,6 +133,8 @@ export class KvStore implements Store {
   readonly members: KvMembers;
   /** Read state and mentions under `["reads", …]`, `["mentions", …]` and `["mention_ids", …]`. */
   readonly reads: KvReads;
+  /** Closed DMs under `["dm_closed", …]`. */
+  readonly closedDms: KvClosedDms;
   /** Message search under `["search", …]` (see `kv_search.ts`). */
   readonly search: KvSearch;
   /** Uploaded files under `["files", …]`, `["file_chunks", …]` (see `kv_files.ts`). */
@@ -172,6 +175,7 @@ export class KvStore implements Store {
     this.roles = new KvRoles(kv);
     this.members = new KvMembers(kv, now);
     this.reads = new KvReads(kv);
+    this.closedDms = new KvClosedDms(kv);
     this.search = new KvSearch(kv);
     this.files = new KvFiles(kv, now);
     this.threads = new KvThreads(kv);
@@ -681,6 +685,7 @@ export class KvStore implements Store {
     }
     await this.members.clear(id);
     await this.reads.clear(id);
+    await this.closedDms.clear(id);
     await this.search.clear(id);
     await this.files.deleteRoom(id);
     await this.threads.clear(id);

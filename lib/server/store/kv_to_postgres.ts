@@ -1,12 +1,12 @@
 /**
  * Copies a Deno KV store into PostgreSQL, for a team moving from one machine
- * to several: rooms (with kind and topic), reactions and pins, message history (with edits,
- * deletions, guests' identities and idempotency keys), each room's id
- * counter, room members (and their counts), read state, mentions, accounts,
- * admin roles, live login sessions, bans and uploaded files (with their
- * bytes and quotas). Every row is inserted only if absent,
- * so a second run copies nothing and changes nothing. Run it before the
- * instances start on PostgreSQL.
+ * to several: rooms (with kind and topic), reactions and pins, message
+ * history (with edits, deletions, guests' identities and idempotency keys),
+ * each room's id counter, room members (and their counts), read state,
+ * mentions, closed DMs, accounts, admin roles, live login sessions, bans and
+ * uploaded files (with their bytes and quotas). Every row is inserted only if
+ * absent, so a second run copies nothing and changes nothing. Run it before
+ * the instances start on PostgreSQL.
  *
  * @module
  */
@@ -275,6 +275,21 @@ export async function copyKvToPostgres(
     if (mentions.length >= BATCH) await flushMentions();
   }
   await flushMentions();
+
+  // Closed DMs: few per person, one statement.
+  const closed = await Array.fromAsync(
+    db.list<number>({ prefix: ["dm_closed"] }),
+    (e) => ({ room: String(e.key[1]), key: String(e.key[2]), upTo: e.value }),
+  );
+  const closedRows = closed.length === 0 ? [] : await sql`
+    INSERT INTO closed_dms (room, key, up_to)
+    SELECT * FROM unnest(
+      ${closed.map((x) => x.room)}::text[],
+      ${closed.map((x) => x.key)}::text[],
+      ${closed.map((x) => x.upTo)}::bigint[]
+    )
+    ON CONFLICT DO NOTHING RETURNING room`;
+  count("closed DMs", closed.length, closedRows.length);
 
   // Reactions (of messages still kept: the foreign key wants them) and pins.
   let reactions: {

@@ -18,6 +18,7 @@ import postgres, { type Sql, type TransactionSql } from "postgres";
 import type { ChatMessage, FileRef } from "@/lib/shared/protocol.ts";
 import { type Logger, logger } from "@/lib/server/log.ts";
 import { migrate } from "./postgres_schema.ts";
+import { PgClosedDms } from "./postgres_closed_dms.ts";
 import {
   PgAccounts,
   PgBans,
@@ -271,6 +272,8 @@ export class PostgresStore implements Store {
   readonly members: PgMembers;
   /** Read state in `read_state`, mentions in `mentions`. */
   readonly reads: PgReads;
+  /** Closed DMs in `closed_dms`. */
+  readonly closedDms: PgClosedDms;
   /** Message search in `search_terms` (see `postgres_search.ts`). */
   readonly search: PgSearch;
   /** Uploaded files in `files`, `file_chunks` and `file_usage`. */
@@ -325,6 +328,7 @@ export class PostgresStore implements Store {
     this.roles = new PgRoles(sql, guard);
     this.members = new PgMembers(sql, guard, this.#now);
     this.reads = new PgReads(sql, guard);
+    this.closedDms = new PgClosedDms(sql, guard);
     this.search = new PgSearch(sql, guard);
     this.files = new PgFiles(sql, guard, this.#now);
     this.threads = new PgThreads(sql, guard);
@@ -655,6 +659,7 @@ export class PostgresStore implements Store {
       await tx`DELETE FROM room_member_counts WHERE room = ${id}`;
       await tx`DELETE FROM read_state WHERE room = ${id}`;
       await tx`DELETE FROM mentions WHERE room = ${id}`;
+      await tx`DELETE FROM closed_dms WHERE room = ${id}`;
       return true;
     }));
   }
@@ -688,6 +693,7 @@ export class PostgresStore implements Store {
       await tx`DELETE FROM read_state WHERE room = ${id}`;
       await tx`DELETE FROM mentions WHERE room = ${id}`;
       await tx`DELETE FROM thread_participants WHERE room = ${id}`;
+      await tx`DELETE FROM closed_dms WHERE room = ${id}`;
       await releaseUsage(
         tx,
         await tx<{ owner: string; size: number }[]>`

@@ -728,6 +728,21 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX mentions_by_message ON mentions (room, id);
     `,
   },
+  {
+    version: 19,
+    name: "closed DMs",
+    sql: `
+      -- A DM someone closed, with the message id they closed it at: it is
+      -- listed for them again once a newer message arrives.
+      CREATE TABLE closed_dms (
+        room text NOT NULL,
+        key text NOT NULL,
+        up_to bigint NOT NULL,
+        PRIMARY KEY (room, key)
+      );
+      CREATE INDEX closed_dms_by_key ON closed_dms (key, room);
+    `,
+  },
 ];
 
 /** The advisory lock key migrations run under ("chatmigr" in ASCII). */

@@ -404,6 +404,20 @@ export interface ReadRecords {
   unmention(room: string, id: number): Promise<string[]>;
 }
 
+/**
+ * The DMs people closed: one keeps its place in a person's list until they
+ * close it, and is listed again once a message newer than the one it was
+ * closed at arrives (or they open it again). Per member key and room.
+ */
+export interface ClosedDmRecords {
+  /** Closes `room` for `key` at message `upTo`, replacing an earlier close. */
+  close(key: string, room: string, upTo: number): Promise<void>;
+  /** Opens `room` for `key` again; true when it was closed. */
+  reopen(key: string, room: string): Promise<boolean>;
+  /** The ids `key` closed each of `rooms` at; rooms never closed are missing. */
+  get(key: string, rooms: string[]): Promise<Map<string, number>>;
+}
+
 /** One person adding or taking off one emoji on one message. */
 export interface ReactionChange {
   /** The message's room. */
@@ -672,6 +686,8 @@ export interface Store extends MessageStore, RoomStore {
   readonly members: MemberRecords;
   /** Read state and mentions. */
   readonly reads: ReadRecords;
+  /** The DMs people closed. */
+  readonly closedDms: ClosedDmRecords;
   /** Message search. */
   readonly search: SearchIndex;
   /** Uploaded files, chunked (see `files.ts`). */

@@ -259,6 +259,37 @@ const cases: Case[] = [
       }),
   ],
   [
+    "a closed DM is kept per person with the id it was closed at, replaced by a later close, opened again once, and forgotten with its room",
+    (place) =>
+      using(place, {}, async (store) => {
+        const dm = "dm-aaaaaaaaaaaaaaaaaaaaaaaa";
+        await store.createRoom(dm, {}, { kind: "dm" });
+        await store.closedDms.close("account:ana", dm, 3);
+        await store.closedDms.close("account:ana", "other", 1);
+        expect(await store.closedDms.get("account:ana", [dm, "other", "x"]))
+          .toEqual(new Map([[dm, 3], ["other", 1]]));
+        expect(await store.closedDms.get("account:bo", [dm])).toEqual(
+          new Map(),
+        );
+        expect(await store.closedDms.get("account:ana", [])).toEqual(new Map());
+        await store.closedDms.close("account:ana", dm, 9);
+        expect((await store.closedDms.get("account:ana", [dm])).get(dm))
+          .toBe(9);
+        await expect(store.closedDms.close("account:ana", dm, -1)).rejects
+          .toThrow(RangeError);
+        expect(await store.closedDms.reopen("account:ana", dm)).toBe(true);
+        expect(await store.closedDms.reopen("account:ana", dm)).toBe(false);
+        expect(await store.closedDms.get("account:ana", [dm])).toEqual(
+          new Map(),
+        );
+        await store.closedDms.close("account:bo", dm, 4);
+        expect(await store.deleteRoom(dm)).toBe(true);
+        expect(await store.closedDms.get("account:bo", [dm])).toEqual(
+          new Map(),
+        );
+      }),
+  ],
+  [
     "a resend with the same clientId returns the original",
     (place) =>
       using(place, {}, async (store) => {
