@@ -23,6 +23,8 @@ export interface SidebarProps {
   createError?: string;
   /** Explains a name that breaks the rule. */
   onInvalid?: (message: string) => void;
+  /** Closes a DM (it comes back with a newer message). */
+  onCloseDm?: (room: string) => void;
 }
 
 /**
@@ -41,7 +43,9 @@ export function Sidebar(props: SidebarProps): VNode {
     }
   }, [props.rooms]);
   const rooms = props.rooms.filter((r) => r.kind !== "dm");
-  const dms = props.rooms.filter((r) => r.kind === "dm");
+  const dms = props.rooms.filter((r) =>
+    r.kind === "dm" && (r.id === props.current || !isClosed(r))
+  );
   return (
     <>
       <h2 class="side-title" id="rooms-title">Rooms</h2>
@@ -138,11 +142,30 @@ function RoomList(
                 </span>
               )}
             </a>
+            {r.kind === "dm" && props.onCloseDm && (
+              <button
+                type="button"
+                class="close-dm"
+                aria-label={`Close the conversation with ${r.name}`}
+                title="Close (it comes back with a new message)"
+                onClick={() => props.onCloseDm?.(r.id)}
+              >
+                ×
+              </button>
+            )}
           </li>
         );
       })}
     </ul>
   );
+}
+
+/**
+ * Whether `r` is a DM its person closed with nothing newer since: it is
+ * left out of the list (but for the open room) until a message comes.
+ */
+export function isClosed(r: MyRoom): boolean {
+  return r.closed !== undefined && r.lastId <= r.closed;
 }
 
 /** What is unread outside the open room, as the phone's Rooms button says it. */

@@ -65,3 +65,27 @@ Deno.test("Sidebar - what is unread elsewhere: rooms but the open one, those wit
     forYou: 0,
   });
 });
+
+Deno.test("Sidebar - a closed DM is left out until a newer message, but for the open room; each DM has its close button", () => {
+  const dms = (current: string) =>
+    renderToString(
+      <Sidebar
+        current={current}
+        onCloseDm={() => {}}
+        rooms={[
+          room("general"),
+          room("dm-a", { kind: "dm", name: "ann", closed: 5 }),
+          room("dm-b", { kind: "dm", name: "ben", closed: 4, unread: 1 }),
+          room("dm-c", { kind: "dm", name: "cy" }),
+        ]}
+      />,
+    ).split('id="dms-title"')[1];
+  const shown = dms("general");
+  expect(shown).not.toContain('data-room="dm-a"');
+  expect(shown).toContain('data-room="dm-b"');
+  expect(shown).toContain('data-room="dm-c"');
+  expect(shown).toContain('aria-label="Close the conversation with ben"');
+  expect(shown).toContain('aria-label="Close the conversation with cy"');
+  // Opened by its link: shown while it is the open room.
+  expect(dms("dm-a")).toContain('data-room="dm-a"');
+});

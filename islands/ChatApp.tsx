@@ -30,6 +30,7 @@ import { PaneHeader } from "@/components/PaneHeader.tsx";
 import { ScrollSignals } from "@/components/ScrollSignals.tsx";
 import { TypingLine } from "@/components/TypingLine.tsx";
 import {
+  isClosed,
   roomLabel,
   roomRef,
   Sidebar,
@@ -429,6 +430,20 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (next) openRoom(next.id);
   }
 
+  /**
+   * Closes the DM `id` (every tab hides it once the server says so); the
+   * open room moves on to the first one listed.
+   */
+  function closeDm(id: string) {
+    if (!conn.value?.sendFrame({ type: "close_dm", room: id })) {
+      link.offline("Not connected: the conversation stays open");
+      return;
+    }
+    if (store.current.peek() !== id) return;
+    const next = store.rooms.peek().find((r) => r.id !== id && !isClosed(r));
+    if (next) openRoom(next.id);
+  }
+
   /** Sends an edit; offline, false and a note: the edit stays open. */
   function saveEdit(room: string, id: number, text: string): boolean {
     if (conn.value?.sendFrame({ type: "edit", room, id, text })) return true;
@@ -547,6 +562,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
           onCreate={link.create}
           onInvalid={(m) => createError.value = m}
           createError={createError.value}
+          onCloseDm={closeDm}
         />
         <NotifyButton />
         {store.me.value && (

@@ -5,6 +5,7 @@
  */
 import { expect } from "expect";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
+import { until } from "@/tests/helpers/until.ts";
 import {
   connected,
   errorsOf,
@@ -84,6 +85,51 @@ Deno.test({
       );
       await res.body?.cancel();
       expect(res.status).toBe(404);
+      for (const p of [alice, bob, bob2]) expect(errorsOf(p)).toEqual([]);
+    });
+  },
+});
+
+Deno.test({
+  name:
+    "dm - closed from the sidebar by keyboard: gone from every tab and after a reload, the page moves on; a new message brings it back badged",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const alice = await member(w, "alice");
+      const bob = await member(w, "bob");
+      const bob2 = await secondTab(bob, "/rooms/random");
+      const bobRow = alice.locator(".members-list li", { hasText: "bob" });
+      await bobRow.getByRole("button", { name: "Message bob" }).click();
+      await alice.locator("h1", { hasText: "@ bob" }).waitFor();
+      const dmId = new URL(alice.url()).pathname.slice("/rooms/".length);
+      await say(alice, "hi bob");
+      const row = `ul[aria-labelledby="dms-title"] a.room[data-room="${dmId}"]`;
+      await bob.locator(row).click();
+      await bob.locator(".msg", { hasText: "hi bob" }).waitFor();
+      // Keyboard only: from the DM's link, Tab reaches its close button.
+      await bob.locator(row).focus();
+      await bob.keyboard.press("Tab");
+      const focused = () =>
+        bob.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+      await until(async () =>
+        await focused() === "Close the conversation with alice"
+      );
+      await bob.keyboard.press("Enter");
+      // Bob's page moves on to a room; the DM leaves both tabs' lists.
+      await bob.waitForURL((u) => !u.pathname.includes(dmId));
+      await bob.locator(row).waitFor({ state: "detached" });
+      await bob2.locator(row).waitFor({ state: "detached" });
+      await bob2.reload();
+      await connected(bob2);
+      await bob2.locator('ul[aria-labelledby="rooms-title"] a.room').first()
+        .waitFor();
+      await expect(bob2.locator(row).count()).resolves.toBe(0);
+      // Alice still has it, and writes again: back for bob, badged.
+      await expect(alice.locator(row).count()).resolves.toBe(1);
+      await say(alice, "one more thing");
+      await bob.locator(`${row} .badge`).waitFor();
+      await bob2.locator(`${row} .badge`).waitFor();
       for (const p of [alice, bob, bob2]) expect(errorsOf(p)).toEqual([]);
     });
   },
