@@ -1,4 +1,9 @@
-import type { ComponentChildren, RefObject, VNode } from "preact";
+import {
+  Component,
+  type ComponentChildren,
+  type RefObject,
+  type VNode,
+} from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import { useConfirm } from "@/lib/client/hooks/use_confirm.ts";
 import type { Item } from "@/lib/client/chat_store.ts";
@@ -102,6 +107,10 @@ export function MessageList(
   // control that had it, and the browser drops the focus to <body>: it
   // goes to a neighbour instead, as after one's own delete.
   const focused = useRef<{ li: Element; control: Element } | null>(null);
+  // What the rows call, kept current in one stable object: a row renders
+  // again only when what it shows changes, not for every new callback.
+  const on = useRef<RowHandlers>(null as unknown as RowHandlers);
+  on.current = { del, kick, leave, onEdit, onThread, focused };
   useLayoutEffect(() => {
     const was = focused.current;
     // Only a control that went away: a click elsewhere leaves it in place.
@@ -156,167 +165,24 @@ export function MessageList(
       const own = item.user === me;
       const mine = own && canChange(item.room, item.id);
       const mentioned = !own && me !== "" && !item.deleted &&
-        mentionsName(item.text, me);
+        mentions(item, me);
       const threads = onThread !== undefined && !inThread;
-      const canReply = threads && item.parent === undefined &&
-        !item.deleted && !item.event;
       rows.push(
-        <li
+        <MessageRow
           key={item.id}
-          class={`msg${own ? " own" : ""}${grouped ? " grouped" : ""}${
-            item.deleted ? " deleted" : ""
-          }${mentioned ? " mentions-me" : ""}`}
-          data-id={item.id}
-          // A finger's pointer leaves at every lift: only a mouse's counts.
-          onPointerLeave={(e) => {
-            if (e.pointerType === "mouse") leave(item.id, item.user);
-          }}
-          onFocusIn={(e) =>
-            focused.current = {
-              li: e.currentTarget,
-              control: e.target as Element,
-            }}
-          onFocusOut={(e) => {
-            const to = e.relatedTarget as Node | null;
-            if (e.currentTarget.contains(to)) return;
-            leave(item.id, item.user);
-            // Gone elsewhere (a click on text or blank space too: the control
-            // is still there once the event is over): nothing to bring back
-            // should this message go.
-            const was = focused.current;
-            if (to !== null) focused.current = null;
-            else {
-              queueMicrotask(() => {
-                if (was?.control.isConnected && focused.current === was) {
-                  focused.current = null;
-                }
-              });
-            }
-          }}
-          // Escape takes back a "Really …?" (and nothing else with it).
-          onKeyDown={(e) => {
-            if (
-              e.key !== "Escape" ||
-              (confirmDelete.armed.peek() !== item.id &&
-                confirmKick.armed.peek() !== item.user)
-            ) return;
-            e.preventDefault();
-            e.stopPropagation();
-            leave(item.id, item.user);
-          }}
-        >
-          {grouped
-            ? <span class="sr-only">{item.user}:</span>
-            : (
-              <div class="meta">
-                <bdi class="user">{item.user}</bdi>
-                {item.guest && <span class="tag">guest</span>}{" "}
-                <Time ts={item.ts} />
-              </div>
-            )}
-          <div class="text">
-            <span class="body">
-              {item.deleted
-                ? <em>Message deleted</em>
-                // A file's message says its name, which its card shows.
-                : item.file?.name === item.text
-                ? null
-                : <MessageText text={item.text} me={me} />}
-            </span>
-            {item.file && !item.deleted && <FileCard file={item.file} />}
-            {item.edited && !item.deleted && (
-              <span class="edited">(edited)</span>
-            )}
-            {own && !item.deleted && (
-              <span class="sent" title="Sent">
-                <span aria-hidden="true">✓</span>
-                <span class="sr-only">Sent</span>
-              </span>
-            )}
-          </div>
-          {threads && item.parent !== undefined && (
-            <button
-              type="button"
-              class="link in-thread"
-              onClick={() => onThread?.(item.parent!)}
-            >
-              Replied in a thread
-            </button>
-          )}
-          {threads && item.thread && item.thread.replies > 0 && (
-            <button
-              type="button"
-              class="thread-summary"
-              onClick={() => onThread?.(item.id)}
-            >
-              <strong class="count">
-                {item.thread.replies}{" "}
-                {item.thread.replies === 1 ? "reply" : "replies"}
-              </strong>{" "}
-              <bdi class="repliers">{item.thread.users.join(", ")}</bdi>{" "}
-              <span class="last">
-                last reply <Time ts={item.thread.lastTs} />
-              </span>
-            </button>
-          )}
-          {!item.deleted && extras?.(item)}
-          {!item.deleted && (mine || moderator || canReply) && (
-            <div
-              class="actions"
-              role="group"
-              aria-label={`Message ${item.id} by ${item.user}`}
-            >
-              {canReply && (
-                <button
-                  type="button"
-                  class="link reply"
-                  onClick={() => onThread?.(item.id)}
-                >
-                  Reply<span class="sr-only">
-                    in a thread to message {item.id}
-                  </span>
-                </button>
-              )}
-              {
-                // A file's message is its file: nothing to edit (its text,
-                // the file's name, is for text-only clients).
-                mine && onEdit && !item.file && (
-                  <button
-                    type="button"
-                    class="link"
-                    onClick={() => onEdit(item.id, item.text)}
-                  >
-                    Edit<span class="sr-only">message {item.id}</span>
-                  </button>
-                )
-              }
-              {(mine || moderator) && (
-                <button
-                  type="button"
-                  class="link"
-                  onClick={(e) => del(item.id, e.currentTarget)}
-                >
-                  {confirmDelete.armed.value === item.id
-                    ? "Really delete?"
-                    : "Delete"}
-                  <span class="sr-only">message {item.id}</span>
-                </button>
-              )}
-              {moderator && !own && (
-                <button
-                  type="button"
-                  class="link"
-                  onClick={() => kick(item.user)}
-                >
-                  {confirmKick.armed.value === item.user
-                    ? `Really remove ${item.user}?`
-                    : `Remove ${item.user}`}
-                  <span class="sr-only">from the room</span>
-                </button>
-              )}
-            </div>
-          )}
-        </li>,
+          item={item}
+          me={me}
+          grouped={grouped}
+          own={own}
+          mine={mine}
+          mentioned={mentioned}
+          threads={threads}
+          moderator={moderator}
+          armedDelete={confirmDelete.armed.value === item.id}
+          armedKick={confirmKick.armed.value === item.user}
+          extras={extras}
+          on={on}
+        />,
       );
     }
     prev = item;
@@ -360,12 +226,254 @@ export function MessageList(
   return <ol class="messages">{rows}</ol>;
 }
 
+/** What a message row calls; the object stays, its fields are kept current. */
+interface RowHandlers {
+  del(id: number, button: HTMLElement): void;
+  kick(user: string): void;
+  leave(id: number, user: string): void;
+  onEdit?: (id: number, text: string) => void;
+  onThread?: (id: number) => void;
+  focused: { current: { li: Element; control: Element } | null };
+}
+
+/** Props of {@link MessageRow}: what one message row shows. */
+interface RowProps {
+  item: Item & { kind: "message" };
+  me: string;
+  grouped: boolean;
+  own: boolean;
+  /** One's own message that may still be edited or deleted. */
+  mine: boolean;
+  mentioned: boolean;
+  /** Thread controls show. */
+  threads: boolean;
+  moderator: boolean;
+  armedDelete: boolean;
+  armedKick: boolean;
+  extras?: (message: Item & { kind: "message" }) => ComponentChildren;
+  on: RefObject<RowHandlers>;
+}
+
+/**
+ * One message. It renders again only when one of its props changes (a new
+ * message, a typing line or a presence change elsewhere on the page leaves
+ * it be): a busy room's list of hundreds stays cheap to update.
+ */
+class MessageRow extends Component<RowProps> {
+  override shouldComponentUpdate(next: RowProps): boolean {
+    const p = this.props as unknown as Record<string, unknown>;
+    const n = next as unknown as Record<string, unknown>;
+    for (const k in n) if (p[k] !== n[k]) return true;
+    return false;
+  }
+
+  override render(): VNode {
+    const {
+      item,
+      me,
+      grouped,
+      own,
+      mine,
+      mentioned,
+      threads,
+      moderator,
+      armedDelete,
+      armedKick,
+      extras,
+    } = this.props;
+    const on = () => this.props.on.current!;
+    const canReply = threads && item.parent === undefined &&
+      !item.deleted && !item.event;
+    return (
+      <li
+        class={`msg${own ? " own" : ""}${grouped ? " grouped" : ""}${
+          item.deleted ? " deleted" : ""
+        }${mentioned ? " mentions-me" : ""}`}
+        data-id={item.id}
+        // A finger's pointer leaves at every lift: only a mouse's counts.
+        onPointerLeave={(e) => {
+          if (e.pointerType === "mouse") on().leave(item.id, item.user);
+        }}
+        onFocusIn={(e) =>
+          on().focused.current = {
+            li: e.currentTarget,
+            control: e.target as Element,
+          }}
+        onFocusOut={(e) => {
+          const to = e.relatedTarget as Node | null;
+          if (e.currentTarget.contains(to)) return;
+          on().leave(item.id, item.user);
+          // Gone elsewhere (a click on text or blank space too: the control
+          // is still there once the event is over): nothing to bring back
+          // should this message go.
+          const focused = on().focused;
+          const was = focused.current;
+          if (to !== null) focused.current = null;
+          else {
+            queueMicrotask(() => {
+              if (was?.control.isConnected && focused.current === was) {
+                focused.current = null;
+              }
+            });
+          }
+        }}
+        // Escape takes back a "Really …?" (and nothing else with it).
+        onKeyDown={(e) => {
+          if (e.key !== "Escape" || (!armedDelete && !armedKick)) return;
+          e.preventDefault();
+          e.stopPropagation();
+          on().leave(item.id, item.user);
+        }}
+      >
+        {grouped
+          ? <span class="sr-only">{item.user}:</span>
+          : (
+            <div class="meta">
+              <bdi class="user">{item.user}</bdi>
+              {item.guest && <span class="tag">guest</span>}{" "}
+              <Time ts={item.ts} />
+            </div>
+          )}
+        <div class="text">
+          <span class="body">
+            {item.deleted
+              ? <em>Message deleted</em>
+              // A file's message says its name, which its card shows.
+              : item.file?.name === item.text
+              ? null
+              : <MessageText text={item.text} me={me} />}
+          </span>
+          {item.file && !item.deleted && <FileCard file={item.file} />}
+          {item.edited && !item.deleted && <span class="edited">(edited)</span>}
+          {own && !item.deleted && (
+            <span class="sent" title="Sent">
+              <span aria-hidden="true">✓</span>
+              <span class="sr-only">Sent</span>
+            </span>
+          )}
+        </div>
+        {threads && item.parent !== undefined && (
+          <button
+            type="button"
+            class="link in-thread"
+            onClick={() => on().onThread?.(item.parent!)}
+          >
+            Replied in a thread
+          </button>
+        )}
+        {threads && item.thread && item.thread.replies > 0 && (
+          <button
+            type="button"
+            class="thread-summary"
+            onClick={() => on().onThread?.(item.id)}
+          >
+            <strong class="count">
+              {item.thread.replies}{" "}
+              {item.thread.replies === 1 ? "reply" : "replies"}
+            </strong>{" "}
+            <bdi class="repliers">{item.thread.users.join(", ")}</bdi>{" "}
+            <span class="last">
+              last reply <Time ts={item.thread.lastTs} />
+            </span>
+          </button>
+        )}
+        {!item.deleted && extras?.(item)}
+        {!item.deleted && (mine || moderator || canReply) && (
+          <div
+            class="actions"
+            role="group"
+            aria-label={`Message ${item.id} by ${item.user}`}
+          >
+            {canReply && (
+              <button
+                type="button"
+                class="link reply"
+                onClick={() => on().onThread?.(item.id)}
+              >
+                Reply<span class="sr-only">
+                  in a thread to message {item.id}
+                </span>
+              </button>
+            )}
+            {
+              // A file's message is its file: nothing to edit (its text,
+              // the file's name, is for text-only clients).
+              mine && on().onEdit && !item.file && (
+                <button
+                  type="button"
+                  class="link"
+                  onClick={() => on().onEdit?.(item.id, item.text)}
+                >
+                  Edit<span class="sr-only">message {item.id}</span>
+                </button>
+              )
+            }
+            {(mine || moderator) && (
+              <button
+                type="button"
+                class="link"
+                onClick={(e) => on().del(item.id, e.currentTarget)}
+              >
+                {armedDelete ? "Really delete?" : "Delete"}
+                <span class="sr-only">message {item.id}</span>
+              </button>
+            )}
+            {moderator && !own && (
+              <button
+                type="button"
+                class="link"
+                onClick={() => on().kick(item.user)}
+              >
+                {armedKick
+                  ? `Really remove ${item.user}?`
+                  : `Remove ${item.user}`}
+                <span class="sr-only">from the room</span>
+              </button>
+            )}
+          </div>
+        )}
+      </li>
+    );
+  }
+}
+
+/**
+ * Formatters made once: `toLocaleString` and its kin build a new one at
+ * every call, which a busy room's list paid for every message it showed.
+ */
+let formats:
+  | {
+    time: Intl.DateTimeFormat;
+    full: Intl.DateTimeFormat;
+    day: Intl.DateTimeFormat;
+  }
+  | undefined;
+
+function format() {
+  return formats ??= {
+    time: new Intl.DateTimeFormat(undefined, {
+      hour: "numeric",
+      minute: "2-digit",
+    }),
+    full: new Intl.DateTimeFormat(undefined, {
+      dateStyle: "short",
+      timeStyle: "medium",
+    }),
+    day: new Intl.DateTimeFormat(undefined, {
+      weekday: "long",
+      year: "numeric",
+      month: "long",
+      day: "numeric",
+    }),
+  };
+}
+
 /** A message time: hours and minutes, the full date on hover. */
 function Time({ ts }: { ts: number }) {
-  const d = new Date(ts);
+  const f = format();
   return (
-    <time dateTime={d.toISOString()} title={d.toLocaleString()}>
-      {d.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" })}
+    <time dateTime={new Date(ts).toISOString()} title={f.full.format(ts)}>
+      {f.time.format(ts)}
     </time>
   );
 }
@@ -390,16 +498,22 @@ function focusNear(li: Element, fallback?: HTMLElement | null): void {
   fallback?.focus();
 }
 
+/** Whether each message, as last asked, names the reader (asked once per message). */
+const mentionsSeen = new WeakMap<object, { me: string; yes: boolean }>();
+
+function mentions(item: Item & { kind: "message" }, me: string): boolean {
+  const seen = mentionsSeen.get(item);
+  if (seen?.me === me) return seen.yes;
+  const yes = mentionsName(item.text, me);
+  mentionsSeen.set(item, { me, yes });
+  return yes;
+}
+
 function dayKey(ts: number): string {
   const d = new Date(ts);
   return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
 }
 
 function formatDay(ts: number): string {
-  return new Date(ts).toLocaleDateString([], {
-    weekday: "long",
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-  });
+  return format().day.format(ts);
 }

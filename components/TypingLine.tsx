@@ -2,7 +2,10 @@ import type { VNode } from "preact";
 import type { PresenceUser } from "@/lib/shared/protocol.ts";
 import { displayName } from "@/lib/shared/text.ts";
 
-/** Who else is typing in the room (up to three names), politely announced. */
+/**
+ * Who else is typing in the room (up to three names, else two and how many
+ * others), politely announced.
+ */
 export function TypingLine(
   { typing, members, me }: {
     typing: string[];
@@ -19,7 +22,11 @@ export function TypingLine(
         ? ""
         : names.length === 1
         ? `${names[0]} is typing…`
-        : `${names.slice(0, 3).join(", ")} are typing…`}
+        : names.length <= 3
+        ? `${names.join(", ")} are typing…`
+        : `${names.slice(0, 2).join(", ")} and ${
+          names.length - 2
+        } others are typing…`}
     </p>
   );
 }

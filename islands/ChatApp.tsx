@@ -1,6 +1,6 @@
 import type { VNode } from "preact";
 import { useComputed, useSignal } from "@preact/signals";
-import { useEffect, useMemo, useRef } from "preact/hooks";
+import { useCallback, useEffect, useMemo, useRef } from "preact/hooks";
 import { ChatStore, sortRooms } from "@/lib/client/chat_store.ts";
 import { fetchHistory } from "@/lib/client/history.ts";
 import { useConnection } from "@/lib/client/hooks/use_connection.ts";
@@ -507,7 +507,10 @@ export default function ChatApp(props: ChatAppProps): VNode {
 
   const retryAt = conn.value?.retryAt.value ?? null;
   /** A message's reactions, in the room and in the thread panel alike. */
-  const slot = (m: ChatMessage) => (
+  // The same function while what it shows stays: the message rows render
+  // again only when it changes.
+  const pinnedKey = [...pinnedIds].join(",");
+  const slot = useCallback((m: ChatMessage) => (
     <ReactionSlot
       room={m.room}
       id={m.id}
@@ -517,7 +520,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
       moderator={moderator}
       send={act}
     />
-  );
+  ), [member, pinnedKey, moderator]);
 
   return (
     <div

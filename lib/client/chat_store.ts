@@ -540,8 +540,14 @@ export class ChatStore {
 
   #typed(room: string, user: string, on: boolean): void {
     const r = this.room(room);
-    const others = r.typing.value.filter((u) => u !== user);
-    r.typing.value = on ? [...others, user] : others;
+    const typing = r.typing.peek();
+    const was = typing.includes(user);
+    // A renewal changes nothing on screen: only its time is kept.
+    if (on !== was) {
+      r.typing.value = on
+        ? [...typing, user]
+        : typing.filter((u) => u !== user);
+    }
     if (!on) return;
     this.#typingAt.set(roomKey(room, user), Date.now());
     this.#typingTimer ??= setTimeout(this.#expire, this.#typingTtl);

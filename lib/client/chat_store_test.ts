@@ -439,6 +439,23 @@ Deno.test("chat store - a typing notice lapses after the server's TTL unless ren
   expect(shown()).toEqual([]);
 });
 
+Deno.test("chat store - a typing renewal changes nothing on screen: the page is not drawn again", () => {
+  using _clock = fakeClock();
+  const store = new ChatStore();
+  store.open("general");
+  store.apply(typing("ana"));
+  store.apply(typing("ben"));
+  const before = store.room("general").typing.value;
+  let drawn = 0;
+  // Subscribing calls once at once.
+  const stop = store.room("general").typing.subscribe(() => drawn++);
+  for (const who of ["ben", "ana", "ben"]) store.apply(typing(who));
+  stop();
+  expect(drawn).toBe(1);
+  expect(store.room("general").typing.value).toBe(before);
+  expect(before).toEqual(["ana", "ben"]);
+});
+
 Deno.test("chat store - opening a room or reconnecting forgets who was typing", () => {
   using _clock = fakeClock();
   const store = new ChatStore();
