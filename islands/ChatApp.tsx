@@ -158,6 +158,14 @@ export default function ChatApp(props: ChatAppProps): VNode {
     roomPending.length,
     loadOlder,
   );
+  // Reading back, the lines read stay however many come in below.
+  const readingBack = !follow.atBottom.value;
+  useEffect(() => {
+    const r = store.room(current);
+    r.readingBack = readingBack;
+    // Left behind, a room keeps only its newest lines again.
+    return () => void (r.readingBack = false);
+  }, [current, readingBack]);
   // A message jumped to (a search hit, a pin) is scrolled to and marked
   // once its room shows: after the scroll-follow's effect above, which
   // puts a newly opened room at its newest line.

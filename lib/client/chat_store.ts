@@ -40,6 +40,9 @@ export type Item =
 /** At most this many items are kept per room, so the DOM stays small. */
 export const MAX_ITEMS = 500;
 
+/** At most this many while the reader reads back (see `RoomState.readingBack`). */
+export const MAX_ITEMS_READING = 5000;
+
 /**
  * How long a typing notice shows without being renewed, until `welcome`
  * says the server's (`limits.typingTtlMs`): the server's default
@@ -68,6 +71,12 @@ export interface RoomState {
   newAfter: Signal<number | null>;
   /** Whether the latest history page has been loaded. */
   loaded: boolean;
+  /**
+   * Whether the reader is reading back (scrolled away from the newest
+   * line): the oldest lines are then kept past {@link MAX_ITEMS}, up to
+   * {@link MAX_ITEMS_READING}, so what they are reading stays.
+   */
+  readingBack: boolean;
 }
 
 /** The chat page's state. */
@@ -151,6 +160,7 @@ export class ChatStore {
         hasMore: signal(false),
         newAfter: signal(null),
         loaded: false,
+        readingBack: false,
       };
       this.#rooms.set(room, r);
     }
@@ -229,7 +239,7 @@ export class ChatStore {
       const merged = older
         ? [...fresh, ...r.items.value]
         : mergeById([...r.items.value, ...fresh]);
-      r.items.value = older ? merged : cap(merged);
+      r.items.value = older ? merged : cap(r, merged);
       if (older || !r.loaded) r.hasMore.value = hasMore;
       r.loaded = true;
     });
@@ -433,7 +443,7 @@ export class ChatStore {
       | undefined;
     if (last && last.id >= m.id) {
       if (items.some((i) => i.kind === "message" && i.id === m.id)) return;
-      r.items.value = cap(mergeById([...items, { kind: "message", ...m }]));
+      r.items.value = cap(r, mergeById([...items, { kind: "message", ...m }]));
     } else {
       this.#push(m.room, { kind: "message", ...m });
     }
@@ -587,7 +597,7 @@ export class ChatStore {
 
   #push(room: string, item: Item): void {
     const r = this.room(room);
-    r.items.value = cap([...r.items.value, item]);
+    r.items.value = cap(r, [...r.items.value, item]);
   }
 
   #update(
@@ -628,8 +638,13 @@ function mergeById(items: Item[]): Item[] {
   return out;
 }
 
-function cap(items: Item[]): Item[] {
-  return items.length > MAX_ITEMS
-    ? items.slice(items.length - MAX_ITEMS)
-    : items;
+/**
+ * The newest of `items` that room `r` keeps; dropping any, it notes that
+ * older history is there to load again.
+ */
+function cap(r: RoomState, items: Item[]): Item[] {
+  const max = r.readingBack ? MAX_ITEMS_READING : MAX_ITEMS;
+  if (items.length <= max) return items;
+  r.hasMore.value = true;
+  return items.slice(items.length - max);
 }

@@ -377,6 +377,29 @@ Deno.test("chat store - a room keeps at most MAX_ITEMS items", () => {
   }
   expect(ids(store).length).toBe(MAX_ITEMS);
   expect(ids(store)[0]).toBe(51);
+  // What was dropped can be loaded again.
+  expect(store.room("general").hasMore.value).toBe(true);
+});
+
+Deno.test("chat store - reading back, the older pages loaded stay as messages keep coming; back at the newest, the room keeps MAX_ITEMS again", () => {
+  const store = new ChatStore();
+  store.open("general");
+  const r = store.room("general");
+  for (let i = 101; i <= 100 + MAX_ITEMS; i++) {
+    store.apply({ type: "message", ...msg(i) });
+  }
+  r.readingBack = true;
+  const older = Array.from({ length: 100 }, (_, i) => msg(i + 1));
+  store.addHistory("general", older, false, true);
+  for (let i = 1; i <= 20; i++) {
+    store.apply({ type: "message", ...msg(100 + MAX_ITEMS + i) });
+  }
+  expect(ids(store)[0]).toBe(1);
+  expect(ids(store).length).toBe(MAX_ITEMS + 120);
+  r.readingBack = false;
+  store.apply({ type: "message", ...msg(1000) });
+  expect(ids(store).length).toBe(MAX_ITEMS);
+  expect(ids(store).at(-1)).toBe(1000);
 });
 
 Deno.test("chat store - typing, edits and deletes", () => {

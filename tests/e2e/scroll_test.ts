@@ -266,3 +266,64 @@ Deno.test({
     }, FAST);
   },
 });
+
+Deno.test({
+  name:
+    "scroll - in a busy room, no 'new messages' pill shows at the bottom, once the list is full too; reading back keeps the older pages as messages keep coming",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ws = await seed(
+        w,
+        Array.from({ length: 100 }, (_, i) => `history ${i + 1}`),
+      );
+      const ana = await visitor(w, "ana");
+      await expect(ana.locator(".msg").count()).resolves.toBe(50);
+      // Every pill that ever shows, for a frame or longer.
+      await ana.evaluate(() => {
+        const w = window as unknown as { pills: number };
+        w.pills = 0;
+        new MutationObserver(() => {
+          if (document.querySelector(".pill")) w.pills++;
+        }).observe(document.body, { childList: true, subtree: true });
+      });
+      const pills = () =>
+        ana.evaluate(() => (window as unknown as { pills: number }).pills);
+      // 500 more while the reader is at the bottom: the list fills and stays full.
+      ws.close();
+      (await seed(
+        w,
+        Array.from({ length: 500 }, (_, i) => `live ${i + 1}`),
+        { name: "ben" },
+      )).close();
+      await ana.locator(".msg", { hasText: /^ben.*live 500$/ }).or(
+        ana.locator(".msg .body", { hasText: /^live 500$/ }),
+      ).first().waitFor();
+      await expect(ana.locator(".msg").count()).resolves.toBe(500);
+      expect(await pills()).toBe(0);
+      // Up to the top: an older page loads above the full list.
+      await ana.locator(".log").evaluate((el) =>
+        el.scrollTop = el.clientHeight - el.scrollHeight
+      );
+      // (One line of the page is ben's joining: an event, not a message.)
+      await ana.waitForFunction(() =>
+        document.querySelectorAll(".msg").length >= 549
+      );
+      const shown = await ana.locator(".msg").count();
+      const oldest = await ana.locator(".msg .body").first().textContent();
+      // More come below while the reader reads back: what they read stays.
+      (await seed(
+        w,
+        Array.from({ length: 20 }, (_, i) => `more ${i + 1}`),
+        { name: "cy" },
+      )).close();
+      await ana.locator(".pill", { hasText: "20 new messages" }).waitFor();
+      await expect(ana.locator(".msg .body").first().textContent()).resolves
+        .toBe(oldest);
+      await expect(ana.locator(".msg").count()).resolves.toBe(shown + 20);
+      // Back to the present: the pill goes.
+      await ana.getByRole("button", { name: "Jump to present" }).click();
+      await expect(ana.locator(".pill").count()).resolves.toBe(0);
+    }, FAST);
+  },
+});

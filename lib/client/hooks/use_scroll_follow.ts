@@ -59,6 +59,9 @@ export function useScrollFollow(
   /** The newest message id the reader has had on screen. */
   const seenId = useSignal(lastId(items.peek()));
   const unseen = useComputed(() => {
+    // At the bottom, what arrives is seen (the mark catches up after the
+    // render): nothing to offer.
+    if (atBottom.value) return 0;
     const since = seenId.value;
     let n = 0;
     for (let i = items.value.length - 1; i >= 0; i--) {
@@ -78,10 +81,13 @@ export function useScrollFollow(
     if (ref.current) ref.current.scrollTop = 0;
   }, [key]);
   // At the bottom, what arrives is seen; the layout keeps the view there.
+  // Keyed on the newest id too: once a room's list is full, a new line
+  // leaves its length as it was.
+  const newest = lastId(items.value);
   const count = items.value.length + extra;
   useEffect(() => {
     if (atBottom.peek()) seenId.value = lastId(items.peek());
-  }, [count]);
+  }, [newest, count]);
 
   const toBottom = () => {
     const el = ref.current;
