@@ -125,6 +125,8 @@ export class ChatStore {
   readonly #rooms = new Map<string, RoomState>();
   /** Per room, the cursor of the members page asked for (null: the first). */
   readonly #membersAsked = new Map<string, string | null>();
+  /** Rooms whose member list has more than its first page loaded. */
+  readonly #membersPaged = new Set<string>();
   /** Per room, the newest id when `joined` counted its members. */
   readonly #countedUpTo = new Map<string, number>();
   /** Whether the open room's divider waits for the first `welcome`. */
@@ -358,11 +360,25 @@ export class ChatStore {
       case "members": {
         const r = this.room(frame.room);
         const asked = this.#membersAsked.get(frame.room);
+        const first = new Set(frame.users.map((u) => u.name));
+        // The first page again (more changed than presence frames said)
+        // while the reader has scrolled further: it takes the top of the
+        // list, the pages below stay, and so does the place in them (but
+        // for a first page that is the whole list).
+        const refresh = !asked && frame.next !== undefined &&
+          this.#membersPaged.has(frame.room);
         batch(() => {
           r.members.value = asked
             ? mergeMembers(r.members.value, frame.users)
+            : refresh
+            ? [
+              ...frame.users,
+              ...r.members.value.filter((m) => !first.has(m.name)),
+            ]
             : frame.users;
-          r.membersNext.value = frame.next;
+          if (asked) this.#membersPaged.add(frame.room);
+          else if (!refresh) this.#membersPaged.delete(frame.room);
+          if (!refresh) r.membersNext.value = frame.next;
           r.online.value = frame.online;
           r.total.value = frame.total;
         });

@@ -267,6 +267,38 @@ Deno.test("chat store - membership: room adds, left and room_deleted remove, joi
   });
 });
 
+Deno.test("chat store - the first page of members asked again keeps the pages the reader scrolled to, and their cursor", () => {
+  const store = new ChatStore();
+  const r = store.room("general");
+  const page = (names: string[], next?: string): ServerFrame => ({
+    type: "members",
+    room: "general",
+    users: names.map((name) => ({ name, guest: true, status: "offline" })),
+    ...(next ? { next } : {}),
+    total: 9,
+    online: 1,
+  });
+  store.membersAsked("general");
+  store.apply(page(["a", "b"], "m2"));
+  store.membersAsked("general", "m2");
+  store.apply(page(["c", "d"], "m4"));
+  store.membersAsked("general", "m4");
+  store.apply(page(["e", "f"], "m6"));
+  // Asked again after presence churn: the top is new, the rest stays.
+  store.membersAsked("general");
+  store.apply(page(["z", "a"], "m2"));
+  expect(r.members.value.map((m) => m.name)).toEqual([
+    "z",
+    "a",
+    "b",
+    "c",
+    "d",
+    "e",
+    "f",
+  ]);
+  expect(r.membersNext.value).toBe("m6");
+});
+
 Deno.test("chat store - members come in pages, presence changes keep them live, online first", () => {
   const store = new ChatStore();
   const r = store.room("general");

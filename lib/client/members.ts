@@ -8,9 +8,15 @@ import type { MemberEntry, PresenceStatus } from "@/lib/shared/protocol.ts";
 
 const RANK: Record<PresenceStatus, number> = { online: 0, away: 1, offline: 2 };
 
-/** Orders members online first, then away, then offline, each by name. */
+/**
+ * Orders members online first, then away, each by name, then offline in
+ * the order they are listed (the server's pages: sorting them here would
+ * reshuffle the rows at each presence change, a page at a time). The
+ * sort must be stable, as `Array.prototype.sort` is.
+ */
 export function byPresence(a: MemberEntry, b: MemberEntry): number {
-  return RANK[a.status] - RANK[b.status] || a.name.localeCompare(b.name);
+  return RANK[a.status] - RANK[b.status] ||
+    (a.status === "offline" ? 0 : a.name.localeCompare(b.name));
 }
 
 /** `list` with a further page appended; names already listed are skipped. */

@@ -8,22 +8,30 @@ const m = (name: string, status: MemberEntry["status"]): MemberEntry => ({
   status,
 });
 
-Deno.test("members - online first, then away, then offline, each by name", () => {
+Deno.test("members - online first, then away, each by name, then offline in the order listed", () => {
   const list = [
     m("zed", "online"),
-    m("amy", "offline"),
+    m("yan", "offline"),
     m("bo", "away"),
-    m(
-      "al",
-      "online",
-    ),
+    m("al", "online"),
+    m("amy", "offline"),
   ];
   expect(list.sort(byPresence).map((x) => x.name)).toEqual([
     "al",
     "zed",
     "bo",
+    "yan",
     "amy",
   ]);
+});
+
+Deno.test("members - a presence change leaves the offline rows where the server's pages put them", () => {
+  const list = [m("al", "online"), m("m9", "offline"), m("m1", "offline")];
+  expect(
+    withPresence(list, [m("al", "offline"), m("bo", "online")]).map((x) =>
+      x.name
+    ),
+  ).toEqual(["bo", "al", "m9", "m1"]);
 });
 
 Deno.test("members - a later page skips names already listed", () => {
