@@ -8,6 +8,7 @@ import { useDrawer } from "@/lib/client/hooks/use_drawer.ts";
 import { useLayer } from "@/lib/client/hooks/use_layer.ts";
 import { usePageTitle } from "@/lib/client/hooks/use_page_title.ts";
 import { useScrollFollow } from "@/lib/client/hooks/use_scroll_follow.ts";
+import { scrollWithin } from "@/lib/client/scroll_within.ts";
 import { useShortcuts } from "@/lib/client/hooks/use_shortcuts.ts";
 import { focusBack } from "@/lib/client/layers.ts";
 import { inTimeline } from "@/lib/client/thread_state.ts";
@@ -200,7 +201,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     const el = (inThread ? document.getElementById("thread") : logRef.current)
       ?.querySelector<HTMLElement>(`[data-id="${target.id}"]`);
     if (!el) return;
-    el.scrollIntoView({ block: "center" });
+    scrollWithin(el, "center");
     el.classList.add("jumped");
     setTimeout(() => el.classList.remove("jumped"), 4000);
   }, [target, current, threadReplies]);
@@ -280,7 +281,7 @@ export default function ChatApp(props: ChatAppProps): VNode {
     if (!divider || !log || shownDivider.current === key) return;
     shownDivider.current = key;
     if (divider.getBoundingClientRect().top < log.getBoundingClientRect().top) {
-      divider.scrollIntoView({ block: "start" });
+      scrollWithin(divider, "start");
     }
   }, [current, newAfter, room.items.value.length]);
 

@@ -327,3 +327,42 @@ Deno.test({
     }, FAST);
   },
 });
+
+Deno.test({
+  name:
+    "scroll - the page itself never scrolls: a long member list stays in its panel, and opening a room at its 'New' divider moves the log only",
+  ...BROWSER_TEST,
+  async fn() {
+    await withWorld(async (w) => {
+      const ana = await visitor(w, "ana", { room: "random" });
+      // Sixty more members in general (every newcomer joins it).
+      const sockets = await Promise.all(
+        Array.from({ length: 60 }, (_, i) => seed(w, [], { name: `m${i}` })),
+      );
+      // While ana reads random, general gets more than fits.
+      (await seed(
+        w,
+        Array.from({ length: 80 }, (_, i) => `news ${i + 1}`),
+        { name: "m0" },
+      )).close();
+      await ana.locator('a.room[data-room="general"] .badge').waitFor();
+      await ana.locator('a.room[data-room="general"]').click();
+      await ana.locator("#new-divider").waitFor();
+      await ana.waitForFunction(() =>
+        document.querySelectorAll(".members-list li").length >= 50
+      );
+      await ana.waitForTimeout(300);
+      const page = await ana.evaluate(() => ({
+        scrollY: scrollY,
+        tall: document.scrollingElement!.scrollHeight - innerHeight,
+        headTop: document.querySelector("h1")!.getBoundingClientRect().top,
+        logScrolled: document.querySelector(".log")!.scrollTop,
+      }));
+      expect(page).toMatchObject({ scrollY: 0, tall: 0 });
+      expect(page.headTop).toBeGreaterThanOrEqual(0);
+      // The log moved to the divider (up from its newest line).
+      expect(page.logScrolled).toBeLessThan(0);
+      for (const s of sockets) s.close();
+    }, FAST);
+  },
+});
