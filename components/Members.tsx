@@ -1,5 +1,7 @@
-import type { VNode } from "preact";
+import type { RefObject, VNode } from "preact";
+import { useRef } from "preact/hooks";
 import { useSignal } from "@preact/signals";
+import { PureComponent } from "@/lib/client/pure_component.ts";
 import type { MemberEntry } from "@/lib/shared/protocol.ts";
 import { USER_NAME } from "@/lib/shared/names.ts";
 
@@ -48,6 +50,18 @@ export function Members(props: MembersProps): VNode {
   const confirm = useSignal<string | null>(null);
   const inviteError = useSignal("");
   const { users, typing, me } = props;
+  // What the rows call, kept current in one stable object: a row renders
+  // again only when what it shows changes (a big room lists thousands).
+  const on = useRef<RowHandlers>(null as unknown as RowHandlers);
+  on.current = {
+    message: (name) => props.onMessage?.(name),
+    remove: (name) => {
+      if (confirm.value === name) {
+        confirm.value = null;
+        props.onRemove?.(name);
+      } else confirm.value = name;
+    },
+  };
   return (
     <>
       <h2 class="side-title">
@@ -83,41 +97,16 @@ export function Members(props: MembersProps): VNode {
       )}
       <ul class="members-list">
         {users.map((u) => (
-          <li
+          <MemberRow
             key={u.name}
-            class={`${u.status}${typing.includes(u.name) ? " typing" : ""}`}
-          >
-            <span class="dot" title={STATUS[u.status]} aria-hidden="true" />
-            <bdi class="name" title={u.name}>{u.name}</bdi>
-            <span class="sr-only">({STATUS[u.status]})</span>
-            {u.name === me && <span class="tag">you</span>}
-            {u.guest && <span class="tag">guest</span>}
-            {typing.includes(u.name) && <span class="sr-only">(typing)</span>}
-            {props.account && !u.guest && u.name !== me && (
-              <button
-                type="button"
-                class="link"
-                onClick={() => props.onMessage?.(u.name)}
-              >
-                Message<span class="sr-only">{` ${u.name}`}</span>
-              </button>
-            )}
-            {props.manage && u.name !== me && (
-              <button
-                type="button"
-                class="link"
-                onClick={() => {
-                  if (confirm.value === u.name) {
-                    confirm.value = null;
-                    props.onRemove?.(u.name);
-                  } else confirm.value = u.name;
-                }}
-              >
-                {confirm.value === u.name ? "Really remove?" : "Remove"}
-                <span class="sr-only">{` ${u.name} from the room`}</span>
-              </button>
-            )}
-          </li>
+            user={u}
+            typing={typing.includes(u.name)}
+            me={me}
+            account={props.account}
+            manage={props.manage}
+            armed={confirm.value === u.name}
+            on={on}
+          />
         ))}
       </ul>
       {props.more && (
@@ -134,6 +123,61 @@ export function Members(props: MembersProps): VNode {
       )}
     </>
   );
+}
+
+/** What a member row calls; the object stays, its fields are kept current. */
+interface RowHandlers {
+  message(name: string): void;
+  remove(name: string): void;
+}
+
+/** Props of {@link MemberRow}. */
+interface MemberRowProps {
+  user: MemberEntry;
+  typing: boolean;
+  me: string;
+  account: boolean;
+  manage: boolean;
+  /** "Really remove?" is armed for this member. */
+  armed: boolean;
+  on: RefObject<RowHandlers>;
+}
+
+/** One member; renders again only when one of its props changes. */
+class MemberRow extends PureComponent<MemberRowProps> {
+  override render(): VNode {
+    const { user: u, typing, me, account, manage, armed } = this.props;
+    const on = () => this.props.on.current!;
+    return (
+      <li class={`${u.status}${typing ? " typing" : ""}`}>
+        <span class="dot" title={STATUS[u.status]} aria-hidden="true" />
+        <bdi class="name" title={u.name}>{u.name}</bdi>
+        <span class="sr-only">({STATUS[u.status]})</span>
+        {u.name === me && <span class="tag">you</span>}
+        {u.guest && <span class="tag">guest</span>}
+        {typing && <span class="sr-only">(typing)</span>}
+        {account && !u.guest && u.name !== me && (
+          <button
+            type="button"
+            class="link"
+            onClick={() => on().message(u.name)}
+          >
+            Message<span class="sr-only">{` ${u.name}`}</span>
+          </button>
+        )}
+        {manage && u.name !== me && (
+          <button
+            type="button"
+            class="link"
+            onClick={() => on().remove(u.name)}
+          >
+            {armed ? "Really remove?" : "Remove"}
+            <span class="sr-only">{` ${u.name} from the room`}</span>
+          </button>
+        )}
+      </li>
+    );
+  }
 }
 
 /** A watched button: its observer, the list it last saw, what loads more. */

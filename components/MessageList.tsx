@@ -1,11 +1,7 @@
-import {
-  Component,
-  type ComponentChildren,
-  type RefObject,
-  type VNode,
-} from "preact";
+import type { ComponentChildren, RefObject, VNode } from "preact";
 import { useLayoutEffect, useRef } from "preact/hooks";
 import { useConfirm } from "@/lib/client/hooks/use_confirm.ts";
+import { PureComponent } from "@/lib/client/pure_component.ts";
 import type { Item } from "@/lib/client/chat_store.ts";
 import { mentionsName } from "@/lib/shared/mentions.ts";
 import type { Pending } from "@/lib/client/outbox.ts";
@@ -259,14 +255,7 @@ interface RowProps {
  * message, a typing line or a presence change elsewhere on the page leaves
  * it be): a busy room's list of hundreds stays cheap to update.
  */
-class MessageRow extends Component<RowProps> {
-  override shouldComponentUpdate(next: RowProps): boolean {
-    const p = this.props as unknown as Record<string, unknown>;
-    const n = next as unknown as Record<string, unknown>;
-    for (const k in n) if (p[k] !== n[k]) return true;
-    return false;
-  }
-
+class MessageRow extends PureComponent<RowProps> {
   override render(): VNode {
     const {
       item,
