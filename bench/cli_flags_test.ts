@@ -13,6 +13,7 @@ import { PAIRS_USAGE, parsePairsArgs } from "./pairs.ts";
 import { LOGGING_USAGE, parseLoggingArgs } from "./logging.ts";
 import { FRAMES_USAGE, parseFramesArgs } from "./frames.ts";
 import { parseSocketsArgs, SOCKETS_USAGE } from "./socket_send.ts";
+import { PAGE_USAGE, parsePageArgs } from "./page.ts";
 import { parseSearchArgs, SEARCH_FULL, SEARCH_USAGE } from "./search.ts";
 import {
   parseStormArgs,
@@ -90,6 +91,7 @@ const TOOLS: [string, string, (args: string[]) => unknown][] = [
   ["bench:logging", LOGGING_USAGE, parseLoggingArgs],
   ["bench:frames", FRAMES_USAGE, parseFramesArgs],
   ["bench:sockets", SOCKETS_USAGE, parseSocketsArgs],
+  ["bench:page", PAGE_USAGE, parsePageArgs],
   ["search", SEARCH_USAGE, parseSearchArgs],
   ["reaction_storm", STORM_USAGE, parseStormArgs],
 ];
@@ -227,4 +229,16 @@ Deno.test("cli flags - deno task bench -- --help and an unknown flag, as a proce
     stderr:
       "bench: Unknown or invalid argument: --fast (--help lists the flags)\n",
   });
+});
+
+Deno.test("cli flags - bench:page reads its load and its views, and refuses what it can't use", () => {
+  expect(
+    parsePageArgs(["--", "--members=500", "--online=50", "--views=phone"]),
+  ).toMatchObject({ members: 500, online: 50, rate: 10, views: ["phone"] });
+  // More online than members is refused too (here: the default 300 of 50).
+  for (
+    const bad of [["--views=tablet"], ["--members=0"], ["--members=50"]]
+  ) {
+    expect(() => parsePageArgs(bad)).toThrow(UsageError);
+  }
 });

@@ -27,7 +27,7 @@ import { countFlag, eachFlag, parseOrExit, UsageError } from "./cli_flags.ts";
 import { startServer } from "./processes.ts";
 
 /** What a run measures, and under which load. */
-interface PageOptions {
+export interface PageOptions {
   members: number;
   online: number;
   rate: number;
@@ -48,7 +48,8 @@ interface ViewResult {
   messages: number;
 }
 
-const USAGE = `
+/** What `deno task bench:page -- --help` prints. */
+export const PAGE_USAGE = `
 Usage: deno task bench:page [-- <flags>]
 
   --members=N   guests who are members of the room (3000)
@@ -58,9 +59,11 @@ Usage: deno task bench:page [-- <flags>]
   --churn=N     people a second going offline, as many coming back (5)
   --seconds=N   measured per view, once the message list is full (30)
   --views=LIST  desktop, phone or both (desktop,phone)
+  --help        prints this
 `;
 
-function parse(args: string[]): PageOptions {
+/** Reads `bench:page`'s flags; a bad one is a `UsageError`. */
+export function parsePageArgs(args: string[]): PageOptions {
   const o: PageOptions & Record<string, unknown> = {
     members: 3000,
     online: 300,
@@ -286,7 +289,7 @@ async function measure(
 }
 
 if (import.meta.main) {
-  const o = parseOrExit("bench:page", Deno.args, USAGE, parse);
+  const o = parseOrExit("bench:page", Deno.args, PAGE_USAGE, parsePageArgs);
   const dir = await Deno.makeTempDir({ prefix: "chat-bench-page-" });
   const cwd = Deno.env.get("BENCH_CWD");
   const server = await startServer("app", {
