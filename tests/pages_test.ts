@@ -82,7 +82,7 @@ Deno.test("pages - redirects, error pages and security headers", async () => {
   });
 });
 
-Deno.test("pages - the room page's JavaScript stays under 34 KB gzipped; what loads later is apart", async () => {
+Deno.test("pages - the room page's JavaScript stays under 35 KB gzipped; what loads later is apart", async () => {
   await withServer({}, async (server) => {
     const res = await fetch(`${server.url}/rooms/general`);
     await res.body?.cancel();
@@ -144,8 +144,10 @@ Deno.test("pages - the room page's JavaScript stays under 34 KB gzipped; what lo
     // their thread and summaries moving on deleted replies came in; the
     // dialogs, the switcher among them, load when the page is idle. (A
     // thread panel of its own on demand made it larger: its shared parts
-    // became chunks of their own.)
-    expect(first.gzipped).toBeLessThan(34 * 1024);
+    // became chunks of their own.) 34 until DMs could be closed and rows
+    // came to render only when what they show changes (a busy room's page
+    // at 60 frames a second instead of 8, `deno task bench:page`).
+    expect(first.gzipped).toBeLessThan(35 * 1024);
     // The emoji data and picker are not in the first load, but on demand.
     for (const marker of ["grinning face", "Search emoji"]) {
       expect(first.code).not.toContain(marker);
