@@ -360,7 +360,6 @@ export class ChatStore {
       case "members": {
         const r = this.room(frame.room);
         const asked = this.#membersAsked.get(frame.room);
-        const first = new Set(frame.users.map((u) => u.name));
         // The first page again (more changed than presence frames said)
         // while the reader has scrolled further: it takes the top of the
         // list, the pages below stay, and so does the place in them (but
@@ -371,10 +370,7 @@ export class ChatStore {
           r.members.value = asked
             ? mergeMembers(r.members.value, frame.users)
             : refresh
-            ? [
-              ...frame.users,
-              ...r.members.value.filter((m) => !first.has(m.name)),
-            ]
+            ? mergeMembers(frame.users, r.members.value)
             : frame.users;
           if (asked) this.#membersPaged.add(frame.room);
           else if (!refresh) this.#membersPaged.delete(frame.room);

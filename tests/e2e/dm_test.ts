@@ -4,6 +4,7 @@
  * an unread badge, in both of its tabs, until it reads it.
  */
 import { expect } from "expect";
+import type { Page } from "playwright-core";
 import { BROWSER_TEST } from "@/tests/helpers/browser.ts";
 import { until } from "@/tests/helpers/until.ts";
 import {
@@ -14,6 +15,17 @@ import {
   secondTab,
   withWorld,
 } from "@/tests/helpers/chat_page.ts";
+
+/**
+ * Opens the DM with `name` from their row in `page`'s member list, as its
+ * "Message" button does; resolves to the DM's room id once it shows.
+ */
+async function message(page: Page, name: string): Promise<string> {
+  const row = page.locator(".members-list li", { hasText: name });
+  await row.getByRole("button", { name: `Message ${name}` }).click();
+  await page.locator("h1", { hasText: `@ ${name}` }).waitFor();
+  return new URL(page.url()).pathname.slice("/rooms/".length);
+}
 
 Deno.test({
   name:
@@ -26,11 +38,8 @@ Deno.test({
       // Bob's second tab shares his session.
       const bob2 = await secondTab(bob, "/rooms/random");
       // Alice opens the DM from Bob's name in the member list.
-      const bobRow = alice.locator(".members-list li", { hasText: "bob" });
-      await bobRow.getByRole("button", { name: "Message bob" }).click();
-      await alice.locator("h1", { hasText: "@ bob" }).waitFor();
-      expect(new URL(alice.url()).pathname).toMatch(/^\/rooms\/dm-[a-z2-7]+$/);
-      const dmId = new URL(alice.url()).pathname.slice("/rooms/".length);
+      const dmId = await message(alice, "bob");
+      expect(dmId).toMatch(/^dm-[a-z2-7]+$/);
       await alice.locator(
         `ul[aria-labelledby="dms-title"] a.room[data-room="${dmId}"]`,
       ).waitFor();
@@ -99,10 +108,7 @@ Deno.test({
       const alice = await member(w, "alice");
       const bob = await member(w, "bob");
       const bob2 = await secondTab(bob, "/rooms/random");
-      const bobRow = alice.locator(".members-list li", { hasText: "bob" });
-      await bobRow.getByRole("button", { name: "Message bob" }).click();
-      await alice.locator("h1", { hasText: "@ bob" }).waitFor();
-      const dmId = new URL(alice.url()).pathname.slice("/rooms/".length);
+      const dmId = await message(alice, "bob");
       await say(alice, "hi bob");
       const row = `ul[aria-labelledby="dms-title"] a.room[data-room="${dmId}"]`;
       await bob.locator(row).click();
