@@ -515,10 +515,12 @@ export default function ChatApp(props: ChatAppProps): VNode {
   }
 
   const retryAt = conn.value?.retryAt.value ?? null;
-  /** A message's reactions, in the room and in the thread panel alike. */
-  // The same function while what it shows stays: the message rows render
-  // again only when it changes.
   const pinnedKey = [...pinnedIds].join(",");
+  /**
+   * A message's reactions, in the room and in the thread panel alike: the
+   * same function while what it shows stays, so message rows render again
+   * only when it changes.
+   */
   const slot = useCallback((m: ChatMessage) => (
     <ReactionSlot
       room={m.room}
